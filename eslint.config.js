@@ -1,0 +1,94 @@
+// Process boundaries are enforced here, not remembered: each folder states what it may
+// import. tools/lint-boundaries.test.ts proves every rule fires on a bad import.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `${m}/*`, `node:${m}`, `node:${m}/*`]))];
+
+const noNode = { group: nodeBuiltins, message: 'Node built-ins are not available in this process.' };
+const noElectron = { group: ['electron', 'electron/*'], message: 'Only electron/shell and electron/preload.ts may import electron.' };
+const folder = (name, message) => ({ group: [`**/${name}/**`, `**/${name}`], message });
+
+const domGlobals = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement', 'fetch', 'XMLHttpRequest', 'WebSocket']
+  .map((name) => ({ name, message: 'shared/ is pure: DOM and host globals are injected, never used directly.' }));
+const noMathRandom = { object: 'Math', property: 'random', message: 'Use crypto.getRandomValues or node:crypto for randomness.' };
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'artifacts/**', 'test-results/**', 'playwright-report/**', 'bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.es2022 } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name=/^(only|skip|todo)$/]", message: 'No focused, skipped or todo tests.' }],
+    },
+  },
+  {
+    files: ['shared/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noNode, noElectron,
+        folder('electron', 'shared/ must not import electron/.'), folder('renderer', 'shared/ must not import renderer/.'),
+        folder('server', 'shared/ must not import server/.'), { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'shared/ has no UI.' }] }],
+      'no-restricted-globals': ['error', ...domGlobals, { name: 'process', message: 'shared/ is pure: no process.' }, { name: 'Buffer', message: 'shared/ uses Uint8Array, not Buffer.' }],
+      'no-restricted-properties': ['error', noMathRandom],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': ['error', { patterns: [noNode, noElectron,
+        folder('electron', 'renderer/ talks to the main process only through shared/ipc.'),
+        folder('server', 'renderer/ must not import server/.')] }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'No Node in the renderer.' }, { name: 'require', message: 'No Node in the renderer.' }],
+    },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/shell/**', 'electron/preload.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'electron/ never imports renderer/.')] }],
+      'no-restricted-properties': ['error', noMathRandom],
+    },
+  },
+  {
+    files: ['electron/shell/**/*.ts', 'electron/preload.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [folder('renderer', 'electron/ never imports renderer/.')] }],
+      'no-restricted-properties': ['error', noMathRandom],
+    },
+  },
+  {
+    files: ['server/**/*.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'server/ never imports renderer/.')] }],
+      'no-restricted-properties': ['error', noMathRandom],
+    },
+  },
+  {
+    files: ['cli/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts', 'tests/**/*.ts', 'e2e/**/*.ts', '*.ts', '*.js'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'Only the renderer build includes renderer/.')] }] },
+  },
+  {
+    // Tests run in Node under vitest: they may read vectors from disk, wherever they live.
+    files: ['**/*.test.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-properties': 'off',
+      'no-restricted-globals': 'off',
+      'no-restricted-imports': ['error', { patterns: [noElectron] }],
+    },
+  },
+);

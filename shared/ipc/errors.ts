@@ -1,0 +1,16 @@
+// Errors crossing the contract carry a stable code the UI can act on and a sentence a
+// person can read. Stack traces never cross.
+export const ErrorCodes = [
+  'invalid_input', 'unknown_channel', 'locked', 'vault_absent', 'vault_exists', 'wrong_passphrase',
+  'not_found', 'unavailable', 'internal',
+] as const;
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export class ContractError extends Error {
+  override readonly name = 'ContractError';
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };
