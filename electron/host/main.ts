@@ -1,0 +1,46 @@
+// npm run web: host mode from the command line.
+//   --profile DIR   profile folder (default: the per-user one)
+//   --port N        port on 127.0.0.1 (default: any free one)
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createAppServices } from '../services/app/services.js';
+import { defaultProfileDir, packageVersion, rendererDir } from '../services/app/paths.js';
+import { startHost } from './host.js';
+
+const { values } = parseArgs({
+  options: { profile: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  strict: true,
+});
+
+if (values.help) {
+  process.stdout.write('Usage: qmail-web [--profile DIR] [--port N]\nRuns QMail Desktop in your browser, served on 127.0.0.1 only.\n');
+  process.exit(0);
+}
+
+const port = values.port === undefined ? 0 : Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`--port must be a number from 0 to 65535, not "${values.port}"\n`);
+  process.exit(2);
+}
+
+const dir = rendererDir();
+if (!existsSync(join(dir, 'index.html'))) {
+  process.stderr.write('The user interface has not been built yet: run "npm run build" (npm run web does it for you).\n');
+  process.exit(1);
+}
+
+const services = createAppServices({ profileDir: values.profile ?? defaultProfileDir(), host: 'web', version: packageVersion() });
+const host = await startHost({ services, rendererDir: dir, port, log: (l) => process.stderr.write(`[host] ${l}\n`) });
+process.stdout.write(`QMail Desktop is running at ${host.url}\n`);
+
+let closing = false;
+async function shutdown(): Promise<void> {
+  if (closing) return;
+  closing = true;
+  await host.close();
+  services.close();
+  process.exit(0);
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,147 @@
+// The main-process services behind the contract. Plain Node: the Electron shell and the
+// host mode both run exactly this, so every test exercises what users run.
+import { join } from 'node:path';
+import { ContractError, type EventName, type EventPayload, type FolderId, type Handlers, type VaultState } from '../../../shared/ipc/index.js';
+import { openDatabase, type Db } from '../../store/database.js';
+import { MessageStore, newMessageId } from '../../store/messages.js';
+import { DEFAULT_KDF, Vault, VaultError, type KdfParams, type Keychain } from '../../store/vault.js';
+
+export interface AppServicesOptions {
+  profileDir: string;
+  host: 'electron' | 'web';
+  version: string;
+  keychain?: Keychain | null;
+  /** Lower Argon2id costs are for tests only; profiles record the costs they were made with. */
+  kdf?: KdfParams;
+  now?: () => number;
+}
+
+export type Emit = <K extends EventName>(event: K, payload: EventPayload<K>) => void;
+
+export interface AppServices {
+  handlers: Handlers;
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  close(): void;
+  /** For the services that later issues add: the database and the unlocked stores. */
+  readonly db: Db;
+  readonly vault: Vault;
+  readonly messages: MessageStore;
+}
+
+const FOLDER_NAMES: Record<FolderId, string> = { inbox: 'Inbox', sent: 'Sent', drafts: 'Drafts', archive: 'Archive', trash: 'Trash' };
+
+function toContractError(e: unknown): never {
+  if (e instanceof VaultError) {
+    const code = e.code === 'vault_corrupt' ? 'internal' : e.code;
+    throw new ContractError(code, e.message);
+  }
+  throw e;
+}
+
+export function createAppServices(opts: AppServicesOptions): AppServices {
+  const db = openDatabase(join(opts.profileDir, 'qmail.db'));
+  const vault = new Vault(db, opts.keychain ?? null, opts.kdf ?? DEFAULT_KDF);
+  const messages = new MessageStore(db, () => {
+    try {
+      return vault.box();
+    } catch (e) {
+      return toContractError(e);
+    }
+  });
+  const now = opts.now ?? Date.now;
+  const listeners = new Set<(event: EventName, payload: unknown) => void>();
+  const emit: Emit = (event, payload) => {
+    for (const l of listeners) l(event, payload);
+  };
+
+  if (vault.exists && !vault.unlocked) vault.unlockWithKeychain();
+
+  const state = (): VaultState => ({
+    state: !vault.exists ? 'absent' : vault.unlocked ? 'unlocked' : 'locked',
+    keychain: vault.hasKeychain,
+  });
+
+  const handlers: Handlers = {
+    'app.info': () => ({ version: opts.version, host: opts.host, platform: process.platform }),
+    'vault.state': () => state(),
+    'vault.create': async ({ passphrase }) => {
+      await vault.create(passphrase).catch(toContractError);
+      emit('vault.changed', state());
+      return state();
+    },
+    'vault.unlock': async ({ passphrase }) => {
+      await vault.unlock(passphrase).catch(toContractError);
+      emit('vault.changed', state());
+      return state();
+    },
+    'vault.lock': () => {
+      vault.lock();
+      emit('vault.changed', state());
+      return state();
+    },
+    'mail.folders': () => {
+      vault.box();
+      const counts = messages.counts();
+      return (Object.keys(FOLDER_NAMES) as FolderId[]).map((id) => ({
+        id,
+        name: FOLDER_NAMES[id],
+        total: counts.get(id)?.total ?? 0,
+        unread: counts.get(id)?.unread ?? 0,
+      }));
+    },
+    'mail.list': ({ folder, offset, limit }) => messages.list(folder, offset, limit),
+    'mail.get': ({ id }) => {
+      const m = messages.get(id);
+      if (!m) throw new ContractError('not_found', 'That message is no longer here.');
+      return m;
+    },
+    'mail.markRead': ({ id, unread }) => {
+      vault.box();
+      if (!messages.setUnread(id, unread)) throw new ContractError('not_found', 'That message is no longer here.');
+      const m = messages.get(id);
+      if (m) emit('mail.changed', { folders: [m.folder] });
+      return { ok: true as const };
+    },
+    'mail.move': ({ id, folder }) => {
+      vault.box();
+      const from = messages.move(id, folder);
+      if (!from) throw new ContractError('not_found', 'That message is no longer here.');
+      emit('mail.changed', { folders: [from, folder] });
+      return { ok: true as const };
+    },
+    'drafts.save': ({ id, to, subject, body }) => {
+      const draftId = id ?? newMessageId();
+      const existing = id ? messages.get(id) : undefined;
+      if (existing && existing.folder !== 'drafts') throw new ContractError('invalid_input', 'Only drafts can be edited.');
+      messages.put(draftId, 'drafts', now(), false, { from: 'me', to, subject, body, level: 'local' });
+      emit('mail.changed', { folders: ['drafts'] });
+      return { id: draftId };
+    },
+  };
+
+  // Guard every handler that touches mail with the vault wrapping above: a locked profile
+  // answers 'locked' rather than failing deep inside.
+  for (const name of ['mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save'] as const) {
+    const inner = handlers[name] as (i: unknown) => unknown;
+    (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {
+      if (!vault.unlocked) throw new ContractError(vault.exists ? 'locked' : 'vault_absent', vault.exists ? 'The profile is locked; unlock it with your passphrase.' : 'Create a vault first.');
+      return inner(input);
+    };
+  }
+
+  return {
+    handlers,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      vault.lock();
+      listeners.clear();
+      db.close();
+    },
+    db,
+    vault,
+    messages,
+  };
+}

@@ -1,0 +1,106 @@
+// Messages at rest. Folder, date and the unread flag stay readable so lists can be
+// ordered and counted without the key; everything a person wrote is sealed, bound to
+// its row id.
+import { randomBytes } from 'node:crypto';
+import type { FolderId, MessageSummary, MessageView } from '../../shared/ipc/index.js';
+import type { Db } from './database.js';
+import type { SecretBox } from './secret-box.js';
+
+export interface StoredMessage {
+  from: string;
+  to: string[];
+  subject: string;
+  body: string;
+  level: MessageSummary['level'];
+}
+
+interface Row {
+  id: string;
+  folder: FolderId;
+  date: number;
+  unread: number;
+  sealed: Buffer;
+}
+
+const PREVIEW_CHARS = 140;
+
+export function newMessageId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function aad(id: string): string {
+  return `qmail.message.v1:${id}`;
+}
+
+export function previewOf(body: string): string {
+  return body.replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS);
+}
+
+export class MessageStore {
+  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+
+  put(id: string, folder: FolderId, date: number, unread: boolean, m: StoredMessage): void {
+    const sealed = this.box().seal(Buffer.from(JSON.stringify(m), 'utf8'), aad(id));
+    this.db
+      .prepare(
+        `INSERT INTO messages (id, folder, date, unread, sealed) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET folder = excluded.folder, date = excluded.date, unread = excluded.unread, sealed = excluded.sealed`,
+      )
+      .run(id, folder, date, unread ? 1 : 0, sealed);
+  }
+
+  private open(row: Row): MessageView {
+    const m = JSON.parse(this.box().open(row.sealed, aad(row.id)).toString('utf8')) as StoredMessage;
+    return {
+      id: row.id,
+      folder: row.folder,
+      date: row.date,
+      unread: row.unread === 1,
+      from: m.from,
+      to: m.to,
+      subject: m.subject,
+      preview: previewOf(m.body),
+      level: m.level,
+      body: m.body,
+    };
+  }
+
+  counts(): Map<FolderId, { total: number; unread: number }> {
+    const rows = this.db.prepare('SELECT folder, COUNT(*) AS total, SUM(unread) AS unread FROM messages GROUP BY folder').all() as {
+      folder: FolderId;
+      total: number;
+      unread: number | null;
+    }[];
+    return new Map(rows.map((r) => [r.folder, { total: r.total, unread: r.unread ?? 0 }]));
+  }
+
+  list(folder: FolderId, offset: number, limit: number): { total: number; items: MessageSummary[] } {
+    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE folder = ?').get(folder) as { n: number }).n;
+    const rows = this.db
+      .prepare('SELECT id, folder, date, unread, sealed FROM messages WHERE folder = ? ORDER BY date DESC, id LIMIT ? OFFSET ?')
+      .all(folder, limit, offset) as Row[];
+    return {
+      total,
+      items: rows.map((r) => {
+        const { body: _body, ...summary } = this.open(r);
+        return summary;
+      }),
+    };
+  }
+
+  get(id: string): MessageView | undefined {
+    const row = this.db.prepare('SELECT id, folder, date, unread, sealed FROM messages WHERE id = ?').get(id) as Row | undefined;
+    return row ? this.open(row) : undefined;
+  }
+
+  setUnread(id: string, unread: boolean): boolean {
+    return this.db.prepare('UPDATE messages SET unread = ? WHERE id = ?').run(unread ? 1 : 0, id).changes === 1;
+  }
+
+  move(id: string, folder: FolderId): FolderId | undefined {
+    const row = this.db.prepare('SELECT folder FROM messages WHERE id = ?').get(id) as { folder: FolderId } | undefined;
+    if (!row) return undefined;
+    this.db.prepare('UPDATE messages SET folder = ? WHERE id = ?').run(folder, id);
+    return row.folder;
+  }
+}
