@@ -1,0 +1,144 @@
+// Operator configuration: one JSON file, validated with zod, with sane defaults for
+// everything. A bad file is a ConfigError naming the field, never a crash later on.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve, dirname } from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const MiB = 1024 * 1024;
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `must be ${bytes} bytes of hex`);
+
+export const configSchema = z
+  .object({
+    /** Where the node keeps its database, blobs and keys. Relative paths resolve against the config file. */
+    dataDir: z.string().min(1).default('./qmail-data'),
+    listen: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        /** 0 lets the OS pick a free port; the chosen one is logged and returned. */
+        port: z.number().int().min(0).max(65535).default(0),
+      })
+      .strict()
+      .prefault({}),
+    /** This node's RAIDA index (header byte 2 and response byte 0). */
+    raidaId: z.number().int().min(0).max(255).default(0),
+    storage: z
+      .object({
+        backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        /** postgres://user@host:port/db, required for the postgres backend. */
+        postgresUrl: z.string().optional(),
+        /** fsync blob files and use synchronous=FULL so an acknowledged write survives power loss. */
+        durable: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        /** Largest request accepted on the wire (header + body + terminator). */
+        maxPacketBytes: z.number().int().min(1024).max(64 * MiB).default(2 * MiB),
+        /** Largest single stored object (the "max attachment" advertised in the descriptor). */
+        maxObjectBytes: z.number().int().min(1024).default(64 * MiB),
+        /** Bytes one mailbox may keep stored on this node. */
+        mailboxQuotaBytes: z.number().int().min(1024).default(1024 * MiB),
+        /** Pending Tells one inbox may hold. */
+        maxTellsPerInbox: z.number().int().min(1).default(10_000),
+        maxConnections: z.number().int().min(1).default(512),
+        /** A connection that sends nothing for this long is closed. */
+        idleTimeoutMs: z.number().int().min(100).default(60_000),
+        /** Longest a ping (72) may park before answering "nothing yet". */
+        pingMaxWaitMs: z.number().int().min(0).default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    retention: z
+      .object({
+        /** Stored objects and Tells older than this are removed. */
+        days: z.number().positive().default(30),
+        /** Delete an object once its owner's recipient downloaded its last page. */
+        deleteAfterDownload: z.boolean().default(false),
+        sweepIntervalMs: z.number().int().min(1000).default(10 * 60_000),
+      })
+      .strict()
+      .prefault({}),
+    registration: z
+      .object({
+        /** Accept the AN registration extension (free hiring until Chips exist). */
+        open: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    drd: z
+      .object({
+        /** Inbox fee charged for recipients without a DRD record (QMail/1.0 §4.5), in whole CC. */
+        defaultTellFee: z.number().int().min(0).default(10),
+      })
+      .strict()
+      .prefault({}),
+    operator: z
+      .object({
+        name: z.string().max(64).default('qmail node'),
+        /** The node's own 7-byte address (hex), published in its descriptor. */
+        address: hex(7).optional(),
+        pricePerMbMonth: z.number().min(0).default(0),
+        /** Operator's share of each inbox fee, 0..1. */
+        inboxFeeCut: z.number().min(0).max(1).default(0),
+        jurisdiction: z.string().max(64).default('unspecified'),
+        location: z.string().max(128).default('unspecified'),
+      })
+      .strict()
+      .prefault({}),
+    directory: z
+      .object({
+        /** Directory base URL (http://host:port) to publish the signed descriptor to. */
+        url: z.string().url().optional(),
+        /** Host name clients should use to reach this node, if not listen.host. */
+        publicHost: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ServerConfig = z.output<typeof configSchema>;
+export type ServerConfigInput = z.input<typeof configSchema>;
+
+/** Validates a parsed object; throws ConfigError with every offending field listed. */
+export function parseConfig(input: unknown, baseDir = process.cwd()): ServerConfig {
+  const r = configSchema.safeParse(input ?? {});
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = r.data;
+  if (cfg.storage.backend === 'postgres' && !cfg.storage.postgresUrl) {
+    throw new ConfigError('invalid configuration:\n  storage.postgresUrl: required when storage.backend is "postgres"');
+  }
+  if (!isAbsolute(cfg.dataDir)) cfg.dataDir = resolve(baseDir, cfg.dataDir);
+  return cfg;
+}
+
+export function loadConfigFile(path: string): ServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(json, dirname(resolve(path)));
+}

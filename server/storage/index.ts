@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlobStore } from './blobs.js';
+import { postgresDriver } from './postgres.js';
+import { SqlStorage } from './sql.js';
+import { sqliteDriver } from './sqlite.js';
+import type { Storage } from './types.js';
+
+export * from './types.js';
+export { BlobStore, BlobError } from './blobs.js';
+
+export interface StorageOptions {
+  dataDir: string;
+  backend: 'sqlite' | 'postgres';
+  postgresUrl?: string;
+  durable?: boolean;
+  now?: () => number;
+}
+
+/** Opens the configured backend; blobs always live under dataDir/blobs. */
+export async function openStorage(o: StorageOptions): Promise<Storage> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const blobs = new BlobStore(join(o.dataDir, 'blobs'), o.durable ?? true);
+  const driver = o.backend === 'postgres' ? await postgresDriver(o.postgresUrl ?? '') : sqliteDriver(join(o.dataDir, 'node.db'), o.durable ?? true);
+  try {
+    return await SqlStorage.open(driver, blobs, o.now);
+  } catch (e) {
+    await driver.close();
+    throw e;
+  }
+}

@@ -1,0 +1,335 @@
+// One storage implementation over a minimal SQL driver, so SQLite and PostgreSQL share
+// every rule (quota, page layout, gate lookups) and the same tests prove both.
+import { BlobError, type BlobStore } from './blobs.js';
+import {
+  PAGE_SIZE,
+  StorageError,
+  type DrdUserRecord,
+  type ListKind,
+  type Mailbox,
+  type ObjectInfo,
+  type ObjectKey,
+  type PageWrite,
+  type Storage,
+  type TellRecord,
+} from './types.js';
+
+export type Row = Record<string, unknown>;
+export interface Queryer {
+  /** `?` placeholders; the driver translates for its dialect. */
+  all(sql: string, params?: unknown[]): Promise<Row[]>;
+  run(sql: string, params?: unknown[]): Promise<number>;
+}
+export interface SqlDriver extends Queryer {
+  readonly dialect: 'sqlite' | 'postgres';
+  exec(ddl: string): Promise<void>;
+  /** Runs fn in one transaction; transactions never overlap. */
+  tx<T>(fn: (q: Queryer) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+function schema(dialect: 'sqlite' | 'postgres'): string {
+  const BLOB = dialect === 'sqlite' ? 'BLOB' : 'BYTEA';
+  const SERIAL = dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY';
+  return `
+CREATE TABLE IF NOT EXISTS ans (dn INTEGER NOT NULL, sn BIGINT NOT NULL, an ${BLOB} NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (dn, sn));
+CREATE TABLE IF NOT EXISTS objects (guid ${BLOB} NOT NULL, file_type INTEGER NOT NULL, owner_dn INTEGER NOT NULL, owner_sn BIGINT NOT NULL,
+  size BIGINT NOT NULL, pages INTEGER NOT NULL, complete INTEGER NOT NULL, created_at BIGINT NOT NULL, downloaded_at BIGINT, PRIMARY KEY (guid, file_type));
+CREATE INDEX IF NOT EXISTS objects_owner ON objects (owner_dn, owner_sn);
+CREATE INDEX IF NOT EXISTS objects_created ON objects (created_at);
+CREATE TABLE IF NOT EXISTS pages (guid ${BLOB} NOT NULL, file_type INTEGER NOT NULL, page_no INTEGER NOT NULL, size INTEGER NOT NULL, blob TEXT NOT NULL,
+  PRIMARY KEY (guid, file_type, page_no));
+CREATE TABLE IF NOT EXISTS tells (id ${SERIAL}, r_dn INTEGER NOT NULL, r_sn BIGINT NOT NULL, s_dn INTEGER NOT NULL, s_sn BIGINT NOT NULL,
+  blob ${BLOB} NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS tells_recipient ON tells (r_dn, r_sn, id);
+CREATE INDEX IF NOT EXISTS tells_created ON tells (created_at);
+CREATE TABLE IF NOT EXISTS drd_users (dn INTEGER NOT NULL, sn BIGINT NOT NULL, name TEXT NOT NULL, name_lc TEXT NOT NULL, fee BIGINT NOT NULL,
+  class_reject INTEGER NOT NULL, record ${BLOB} NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (dn, sn));
+CREATE INDEX IF NOT EXISTS drd_users_name ON drd_users (name_lc);
+CREATE TABLE IF NOT EXISTS drd_lists (o_dn INTEGER NOT NULL, o_sn BIGINT NOT NULL, m_dn INTEGER NOT NULL, m_sn BIGINT NOT NULL, kind INTEGER NOT NULL,
+  PRIMARY KEY (o_dn, o_sn, m_dn, m_sn));`;
+}
+
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const bytes = (v: unknown) => new Uint8Array(v as Buffer);
+const num = (v: unknown) => Number(v);
+const LIST_KIND: Record<ListKind, number> = { white: 0, black: 1 };
+const kindOf = (n: unknown): ListKind => (num(n) === 1 ? 'black' : 'white');
+
+function objectRow(r: Row): ObjectInfo {
+  return {
+    owner: { denomination: num(r.owner_dn), serial: num(r.owner_sn) },
+    guid: bytes(r.guid),
+    fileType: num(r.file_type),
+    size: num(r.size),
+    pages: num(r.pages),
+    complete: num(r.complete) === 1,
+    createdAt: num(r.created_at),
+    downloadedAt: r.downloaded_at === null || r.downloaded_at === undefined ? null : num(r.downloaded_at),
+  };
+}
+function userRow(r: Row): DrdUserRecord {
+  return {
+    mailbox: { denomination: num(r.dn), serial: num(r.sn) },
+    name: String(r.name),
+    fee: num(r.fee),
+    classReject: num(r.class_reject),
+    record: bytes(r.record),
+    updatedAt: num(r.updated_at),
+  };
+}
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+export class SqlStorage implements Storage {
+  private constructor(private readonly db: SqlDriver, private readonly blobs: BlobStore, private readonly now: () => number) {}
+
+  get backend(): 'sqlite' | 'postgres' {
+    return this.db.dialect;
+  }
+
+  static async open(db: SqlDriver, blobs: BlobStore, now: () => number = Date.now): Promise<SqlStorage> {
+    await blobs.init();
+    await db.exec(schema(db.dialect));
+    const s = new SqlStorage(db, blobs, now);
+    const live = new Set((await db.all('SELECT blob FROM pages')).map((r) => String(r.blob)));
+    await blobs.sweep((id) => live.has(id));
+    return s;
+  }
+
+  async getAn(mb: Mailbox): Promise<Uint8Array | null> {
+    const rows = await this.db.all('SELECT an FROM ans WHERE dn = ? AND sn = ?', [mb.denomination, mb.serial]);
+    return rows[0] ? bytes(rows[0].an) : null;
+  }
+
+  async setAn(mb: Mailbox, an: Uint8Array): Promise<void> {
+    await this.db.tx((q) =>
+      q.run('INSERT INTO ans (dn, sn, an, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (dn, sn) DO UPDATE SET an = excluded.an, updated_at = excluded.updated_at', [
+        mb.denomination,
+        mb.serial,
+        buf(an),
+        this.now(),
+      ]),
+    );
+  }
+
+  async writePage(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo> {
+    if (!Number.isInteger(w.pageNo) || w.pageNo < 0 || w.pageNo > 0xffffff) throw new StorageError('bad_page', `bad page number ${w.pageNo}`);
+    if (w.data.length > PAGE_SIZE) throw new StorageError('bad_page', `page of ${w.data.length} bytes exceeds ${PAGE_SIZE}`);
+    if (w.pageNo * PAGE_SIZE + w.data.length > limits.maxObjectBytes) {
+      throw new StorageError('too_large', `object would exceed ${limits.maxObjectBytes} bytes`);
+    }
+    const blob = await this.blobs.write(w.data);
+    const g = buf(w.key.guid);
+    let replaced: string | null = null;
+    try {
+      const info = await this.db.tx(async (q) => {
+        const cur = (await q.all('SELECT * FROM objects WHERE guid = ? AND file_type = ?', [g, w.key.fileType]))[0];
+        const obj = cur ? objectRow(cur) : null;
+        if (obj && (obj.owner.denomination !== w.owner.denomination || obj.owner.serial !== w.owner.serial)) {
+          throw new StorageError('conflict', 'object belongs to another mailbox');
+        }
+        const old = (await q.all('SELECT size, blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [g, w.key.fileType, w.pageNo]))[0];
+        const oldSize = old ? num(old.size) : 0;
+        const size = (obj?.size ?? 0) - oldSize + w.data.length;
+        if (size > limits.maxObjectBytes) throw new StorageError('too_large', `object would exceed ${limits.maxObjectBytes} bytes`);
+        const used = num((await q.all('SELECT COALESCE(SUM(size), 0) AS u FROM objects WHERE owner_dn = ? AND owner_sn = ?', [w.owner.denomination, w.owner.serial]))[0]?.u ?? 0);
+        if (used - oldSize + w.data.length > limits.quotaBytes) throw new StorageError('quota', `mailbox quota of ${limits.quotaBytes} bytes exceeded`);
+        if (old) {
+          replaced = String(old.blob);
+          await q.run('UPDATE pages SET size = ?, blob = ? WHERE guid = ? AND file_type = ? AND page_no = ?', [w.data.length, blob, g, w.key.fileType, w.pageNo]);
+        } else {
+          await q.run('INSERT INTO pages (guid, file_type, page_no, size, blob) VALUES (?, ?, ?, ?, ?)', [g, w.key.fileType, w.pageNo, w.data.length, blob]);
+        }
+        const pages = num((await q.all('SELECT COUNT(*) AS n FROM pages WHERE guid = ? AND file_type = ?', [g, w.key.fileType]))[0]?.n ?? 0);
+        let complete = obj?.complete ?? false;
+        if (w.complete) {
+          // Complete means pages 0..n-1 all present and every page but the last full.
+          const rows = await q.all('SELECT page_no, size FROM pages WHERE guid = ? AND file_type = ? ORDER BY page_no', [g, w.key.fileType]);
+          rows.forEach((r, i) => {
+            if (num(r.page_no) !== i) throw new StorageError('bad_page', `page ${i} is missing`);
+            if (i < rows.length - 1 && num(r.size) !== PAGE_SIZE) throw new StorageError('bad_page', `page ${i} is not a full page`);
+          });
+          complete = true;
+        }
+        if (obj) {
+          await q.run('UPDATE objects SET size = ?, pages = ?, complete = ? WHERE guid = ? AND file_type = ?', [size, pages, complete ? 1 : 0, g, w.key.fileType]);
+        } else {
+          await q.run('INSERT INTO objects (guid, file_type, owner_dn, owner_sn, size, pages, complete, created_at, downloaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)', [
+            g,
+            w.key.fileType,
+            w.owner.denomination,
+            w.owner.serial,
+            size,
+            pages,
+            complete ? 1 : 0,
+            this.now(),
+          ]);
+        }
+        return { owner: w.owner, guid: w.key.guid, fileType: w.key.fileType, size, pages, complete, createdAt: obj?.createdAt ?? this.now(), downloadedAt: obj?.downloadedAt ?? null };
+      });
+      if (replaced) await this.blobs.remove(replaced);
+      return info;
+    } catch (e) {
+      await this.blobs.remove(blob);
+      throw e;
+    }
+  }
+
+  async getObject(key: ObjectKey): Promise<ObjectInfo | null> {
+    const r = (await this.db.all('SELECT * FROM objects WHERE guid = ? AND file_type = ?', [buf(key.guid), key.fileType]))[0];
+    return r ? objectRow(r) : null;
+  }
+
+  async readPage(key: ObjectKey, pageNo: number): Promise<Uint8Array | null> {
+    const r = (await this.db.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [buf(key.guid), key.fileType, pageNo]))[0];
+    if (!r) return null;
+    try {
+      return await this.blobs.read(String(r.blob));
+    } catch (e) {
+      if (e instanceof BlobError) return null; // deleted under us by retention
+      throw e;
+    }
+  }
+
+  async markDownloaded(key: ObjectKey, at: number): Promise<void> {
+    await this.db.tx((q) => q.run('UPDATE objects SET downloaded_at = ? WHERE guid = ? AND file_type = ? AND downloaded_at IS NULL', [at, buf(key.guid), key.fileType]));
+  }
+
+  private async deleteObjects(keys: { guid: Buffer; fileType: number }[]): Promise<number> {
+    const doomed: string[] = [];
+    await this.db.tx(async (q) => {
+      for (const k of keys) {
+        for (const r of await q.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ?', [k.guid, k.fileType])) doomed.push(String(r.blob));
+        await q.run('DELETE FROM pages WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]);
+        await q.run('DELETE FROM objects WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]);
+      }
+    });
+    for (const id of doomed) await this.blobs.remove(id);
+    return keys.length;
+  }
+
+  async deleteObject(key: ObjectKey): Promise<boolean> {
+    const exists = await this.getObject(key);
+    if (!exists) return false;
+    await this.deleteObjects([{ guid: buf(key.guid), fileType: key.fileType }]);
+    return true;
+  }
+
+  async usage(owner: Mailbox): Promise<number> {
+    const r = await this.db.all('SELECT COALESCE(SUM(size), 0) AS u FROM objects WHERE owner_dn = ? AND owner_sn = ?', [owner.denomination, owner.serial]);
+    return num(r[0]?.u ?? 0);
+  }
+
+  async putTell(recipient: Mailbox, sender: Mailbox, blob: Uint8Array, maxPerInbox: number): Promise<number> {
+    return this.db.tx(async (q) => {
+      const n = num((await q.all('SELECT COUNT(*) AS n FROM tells WHERE r_dn = ? AND r_sn = ?', [recipient.denomination, recipient.serial]))[0]?.n ?? 0);
+      if (n >= maxPerInbox) throw new StorageError('quota', `inbox holds ${n} pending tells`);
+      const rows = await q.all('INSERT INTO tells (r_dn, r_sn, s_dn, s_sn, blob, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id', [
+        recipient.denomination,
+        recipient.serial,
+        sender.denomination,
+        sender.serial,
+        buf(blob),
+        this.now(),
+      ]);
+      return num(rows[0]?.id);
+    });
+  }
+
+  async listTells(recipient: Mailbox, limit: number): Promise<TellRecord[]> {
+    const rows = await this.db.all('SELECT * FROM tells WHERE r_dn = ? AND r_sn = ? ORDER BY id LIMIT ?', [recipient.denomination, recipient.serial, limit]);
+    return rows.map((r) => ({
+      id: num(r.id),
+      recipient: { denomination: num(r.r_dn), serial: num(r.r_sn) },
+      sender: { denomination: num(r.s_dn), serial: num(r.s_sn) },
+      blob: bytes(r.blob),
+      createdAt: num(r.created_at),
+    }));
+  }
+
+  async deleteTells(recipient: Mailbox, ids: number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.db.tx(async (q) => {
+      let n = 0;
+      for (const id of ids) n += await q.run('DELETE FROM tells WHERE r_dn = ? AND r_sn = ? AND id = ?', [recipient.denomination, recipient.serial, id]);
+      return n;
+    });
+  }
+
+  async putUser(rec: DrdUserRecord): Promise<void> {
+    await this.db.tx((q) =>
+      q.run(
+        `INSERT INTO drd_users (dn, sn, name, name_lc, fee, class_reject, record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dn, sn) DO UPDATE SET name = excluded.name, name_lc = excluded.name_lc, fee = excluded.fee, class_reject = excluded.class_reject,
+         record = excluded.record, updated_at = excluded.updated_at`,
+        [rec.mailbox.denomination, rec.mailbox.serial, rec.name, rec.name.toLowerCase(), rec.fee, rec.classReject, buf(rec.record), rec.updatedAt],
+      ),
+    );
+  }
+
+  async getUser(mb: Mailbox): Promise<DrdUserRecord | null> {
+    const r = (await this.db.all('SELECT * FROM drd_users WHERE dn = ? AND sn = ?', [mb.denomination, mb.serial]))[0];
+    return r ? userRow(r) : null;
+  }
+
+  async searchUsers(namePrefix: string, limit: number): Promise<DrdUserRecord[]> {
+    const rows = await this.db.all("SELECT * FROM drd_users WHERE name_lc LIKE ? ESCAPE '\\' ORDER BY name_lc, dn, sn LIMIT ?", [
+      escapeLike(namePrefix.toLowerCase()) + '%',
+      limit,
+    ]);
+    return rows.map(userRow);
+  }
+
+  async deleteUser(mb: Mailbox): Promise<boolean> {
+    return (await this.db.tx((q) => q.run('DELETE FROM drd_users WHERE dn = ? AND sn = ?', [mb.denomination, mb.serial]))) > 0;
+  }
+
+  async listSet(owner: Mailbox, kind: ListKind, member: Mailbox): Promise<void> {
+    await this.db.tx((q) =>
+      q.run('INSERT INTO drd_lists (o_dn, o_sn, m_dn, m_sn, kind) VALUES (?, ?, ?, ?, ?) ON CONFLICT (o_dn, o_sn, m_dn, m_sn) DO UPDATE SET kind = excluded.kind', [
+        owner.denomination,
+        owner.serial,
+        member.denomination,
+        member.serial,
+        LIST_KIND[kind],
+      ]),
+    );
+  }
+
+  async listRemove(owner: Mailbox, member: Mailbox): Promise<boolean> {
+    return (
+      (await this.db.tx((q) =>
+        q.run('DELETE FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND m_dn = ? AND m_sn = ?', [owner.denomination, owner.serial, member.denomination, member.serial]),
+      )) > 0
+    );
+  }
+
+  async listGet(owner: Mailbox, kind?: ListKind): Promise<{ member: Mailbox; kind: ListKind }[]> {
+    const rows =
+      kind === undefined
+        ? await this.db.all('SELECT m_dn, m_sn, kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? ORDER BY m_dn, m_sn', [owner.denomination, owner.serial])
+        : await this.db.all('SELECT m_dn, m_sn, kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND kind = ? ORDER BY m_dn, m_sn', [owner.denomination, owner.serial, LIST_KIND[kind]]);
+    return rows.map((r) => ({ member: { denomination: num(r.m_dn), serial: num(r.m_sn) }, kind: kindOf(r.kind) }));
+  }
+
+  async listLookup(owner: Mailbox, member: Mailbox): Promise<ListKind | null> {
+    const r = (await this.db.all('SELECT kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND m_dn = ? AND m_sn = ?', [owner.denomination, owner.serial, member.denomination, member.serial]))[0];
+    return r ? kindOf(r.kind) : null;
+  }
+
+  async sweep(before: number, deleteDownloaded: boolean): Promise<{ objects: number; tells: number }> {
+    const rows = await this.db.all(
+      deleteDownloaded ? 'SELECT guid, file_type FROM objects WHERE created_at < ? OR downloaded_at IS NOT NULL' : 'SELECT guid, file_type FROM objects WHERE created_at < ?',
+      [before],
+    );
+    const objects = rows.length ? await this.deleteObjects(rows.map((r) => ({ guid: r.guid as Buffer, fileType: num(r.file_type) }))) : 0;
+    const tells = await this.db.tx((q) => q.run('DELETE FROM tells WHERE created_at < ?', [before]));
+    return { objects, tells };
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
