@@ -1,0 +1,44 @@
+// Proves each process-boundary rule in eslint.config.js fires on a bad import (and stays
+// quiet on a good one), so the boundaries are checked by a tool, not by memory.
+import { describe, expect, it } from 'vitest';
+import { ESLint } from 'eslint';
+
+const eslint = new ESLint({ cwd: process.cwd() });
+
+async function messages(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId?.startsWith('no-restricted')).map((m) => m.message);
+}
+
+const cases: Array<[string, string, RegExp]> = [
+  ['shared/cbdf/x.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;", /Node built-ins/],
+  ['shared/cbdf/x.ts', "import fs from 'fs';\nexport const x = fs;", /Node built-ins/],
+  ['shared/cbdf/x.ts', "import { app } from 'electron';\nexport const x = app;", /electron/],
+  ['shared/cbdf/x.ts', "export const x = () => document.title;", /DOM and host globals/],
+  ['shared/cbdf/x.ts', "export const x = () => Buffer.alloc(1);", /Uint8Array/],
+  ['shared/cbdf/x.ts', "import { a } from '../../renderer/src/a.js';\nexport const x = a;", /renderer/],
+  ['shared/cbdf/x.ts', "export const x = () => Math.random();", /getRandomValues/],
+  ['renderer/src/x.ts', "import { join } from 'node:path';\nexport const x = join;", /Node built-ins/],
+  ['renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;", /electron/],
+  ['renderer/src/x.ts', "import { s } from '../../electron/services/app/services.js';\nexport const x = s;", /shared\/ipc/],
+  ['electron/services/x.ts', "import { r } from '../../renderer/src/r.js';\nexport const x = r;", /never imports renderer/],
+  ['electron/services/x.ts', "import { app } from 'electron';\nexport const x = app;", /Only electron\/shell/],
+  ['electron/shell/x.ts', "import { r } from '../../renderer/src/r.js';\nexport const x = r;", /never imports renderer/],
+  ['server/x.ts', "export const x = () => Math.random();", /getRandomValues/],
+];
+
+describe('process boundaries are enforced by lint', () => {
+  it.each(cases)('%s: %s is refused', async (file, code, expected) => {
+    const found = await messages(file, code);
+    expect(found.some((m) => expected.test(m)), `got: ${JSON.stringify(found)}`).toBe(true);
+  });
+
+  it.each([
+    ['shared/cbdf/x.ts', "import { crc32 } from '../bytes/index.js';\nexport const x = crc32;"],
+    ['renderer/src/x.ts', "import { requests } from '../../shared/ipc/index.js';\nexport const x = requests;"],
+    ['electron/shell/x.ts', "import { app } from 'electron';\nexport const x = app;"],
+    ['electron/services/x.ts', "import { join } from 'node:path';\nexport const x = join;"],
+  ])('%s: a permitted import passes', async (file, code) => {
+    expect(await messages(file, code)).toEqual([]);
+  });
+});
