@@ -1,0 +1,118 @@
+// The main window once the vault is open: toolbar, then folders | list | reader.
+// Single-key shortcuts work whenever focus is not in a text field.
+import { useEffect, useRef } from 'react';
+import { ComposerDialog } from '../features/composer/ComposerDialog.js';
+import { FolderNav } from '../features/folders/FolderNav.js';
+import { MessageList } from '../features/messages/MessageList.js';
+import { rowAt } from '../features/messages/store.js';
+import { Reader } from '../features/reader/Reader.js';
+import { ComposeIcon, LockIcon, Logo, SearchIcon } from '../ui/icons.js';
+import { useMessages, useStores } from './context.js';
+
+function isTyping(el: Element | null): boolean {
+  if (!el) return false;
+  const tag = el.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || (el as HTMLElement).isContentEditable;
+}
+
+export function MailShell() {
+  const stores = useStores();
+  const query = useMessages((s) => s.query);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    function onKeyDown(e: KeyboardEvent) {
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+      if (stores.composer.getState().open) return; // the dialog handles its own keys
+      const target = document.activeElement;
+      if (e.key === 'Escape') {
+        if (target === searchRef.current) {
+          if (stores.messages.getState().query) stores.messages.getState().setQuery('');
+          listRef.current?.focus();
+        } else if (stores.reader.getState().openId) {
+          stores.reader.getState().close();
+          listRef.current?.focus();
+        } else {
+          listRef.current?.focus();
+        }
+        e.preventDefault();
+        return;
+      }
+      if (isTyping(target)) return;
+      const m = stores.messages.getState();
+      switch (e.key) {
+        case 'j':
+          m.moveCursor(1);
+          listRef.current?.focus();
+          break;
+        case 'k':
+          m.moveCursor(-1);
+          listRef.current?.focus();
+          break;
+        case 'Enter': {
+          if (target !== document.body && target !== listRef.current) return;
+          const row = rowAt(m, m.cursor);
+          if (row) void stores.reader.getState().open(row.id);
+          break;
+        }
+        case 'c':
+          stores.composer.getState().openNew();
+          break;
+        case '/':
+          searchRef.current?.focus();
+          searchRef.current?.select();
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
+    }
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [stores]);
+
+  useEffect(() => {
+    // Start where the keyboard is useful: on the list.
+    listRef.current?.focus();
+  }, []);
+
+  return (
+    <div className="shell">
+      <header className="toolbar">
+        <div className="brand">
+          <Logo size={26} />
+          <span>QMail</span>
+        </div>
+        <form role="search" className="search" onSubmit={(e) => e.preventDefault()}>
+          <SearchIcon />
+          <input
+            ref={searchRef}
+            type="search"
+            aria-label="Filter messages in this folder"
+            placeholder="Filter messages"
+            value={query}
+            onChange={(e) => stores.messages.getState().setQuery(e.target.value)}
+            aria-keyshortcuts="/"
+          />
+          <kbd aria-hidden>/</kbd>
+        </form>
+        <div className="toolbar-actions">
+          <button type="button" className="primary" onClick={() => stores.composer.getState().openNew()} aria-keyshortcuts="c" title="Compose (C)">
+            <ComposeIcon />
+            <span>Compose</span>
+          </button>
+          <button type="button" className="icon" onClick={() => void stores.vault.getState().lock()} aria-label="Lock QMail" title="Lock QMail">
+            <LockIcon />
+          </button>
+        </div>
+      </header>
+      <div className="panes">
+        <FolderNav />
+        <MessageList listRef={listRef} />
+        <Reader />
+      </div>
+      <ComposerDialog />
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+// Creates one store per feature against a Runtime and wires the few places where one
+// feature's change concerns another (events from the service, marking read, locking).
+import type { StoreApi } from 'zustand/vanilla';
+import type { Runtime } from '../../../shared/ipc/runtime.js';
+import { createComposerStore, type ComposerStore } from '../features/composer/store.js';
+import { createFoldersStore, type FoldersStore } from '../features/folders/store.js';
+import { createMessagesStore, type MessagesStore } from '../features/messages/store.js';
+import { createReaderStore, type ReaderStore } from '../features/reader/store.js';
+import { createVaultStore, type VaultStore } from '../features/vault/store.js';
+
+export interface AppStores {
+  runtime: Runtime;
+  vault: StoreApi<VaultStore>;
+  folders: StoreApi<FoldersStore>;
+  messages: StoreApi<MessagesStore>;
+  reader: StoreApi<ReaderStore>;
+  composer: StoreApi<ComposerStore>;
+  /** Stops listening to the runtime. */
+  dispose(): void;
+}
+
+export function createAppStores(runtime: Runtime): AppStores {
+  const vault = createVaultStore(runtime);
+  const folders = createFoldersStore(runtime);
+  const messages = createMessagesStore(runtime);
+  const reader = createReaderStore(runtime, {
+    onMarkedRead(m) {
+      messages.getState().patchRow(m.id, { unread: false });
+      folders.getState().adjustUnread(m.folder, -1);
+    },
+  });
+  const composer = createComposerStore(runtime, {
+    onSaved(id) {
+      void folders.getState().load();
+      if (messages.getState().folder === 'drafts') void messages.getState().refresh();
+      if (reader.getState().openId === id) void reader.getState().reload();
+    },
+  });
+
+  function clearMail(): void {
+    composer.getState().discard();
+    reader.getState().close();
+    messages.getState().reset();
+    folders.getState().reset();
+  }
+
+  // Opening the vault loads the mail; closing it drops every message from memory.
+  const unsubVault = vault.subscribe((s, prev) => {
+    if (s.status === prev.status) return;
+    if (s.status === 'unlocked') {
+      void folders.getState().load();
+      void messages.getState().load(folders.getState().selected);
+    } else if (prev.status === 'unlocked') {
+      clearMail();
+    }
+  });
+  const unsubFolder = folders.subscribe((s, prev) => {
+    if (s.selected === prev.selected || vault.getState().status !== 'unlocked') return;
+    reader.getState().close();
+    void messages.getState().load(s.selected);
+  });
+
+  const offVault = runtime.on('vault.changed', (state) => vault.getState().apply(state));
+  const offMail = runtime.on('mail.changed', ({ folders: changed }) => {
+    if (vault.getState().status !== 'unlocked') return;
+    void folders.getState().load();
+    const current = messages.getState().folder;
+    if (current && changed.includes(current)) void messages.getState().refresh();
+    const open = reader.getState().message;
+    if (open && changed.includes(open.folder)) void reader.getState().reload();
+  });
+
+  return {
+    runtime,
+    vault,
+    folders,
+    messages,
+    reader,
+    composer,
+    dispose() {
+      unsubVault();
+      unsubFolder();
+      offVault();
+      offMail();
+    },
+  };
+}

@@ -1,0 +1,199 @@
+// The message list: a virtualised listbox. Only the rows on screen exist in the DOM and
+// only the pages near them are fetched, so a folder of 100,000 messages scrolls freely.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, type KeyboardEvent, type Ref } from 'react';
+import type { FolderId, MessageSummary } from '../../../../shared/ipc/contract.js';
+import { useFolders, useMessages, useReader, useStores } from '../../app/context.js';
+import { FOLDER_NAMES } from '../folders/store.js';
+import { displayName, formatListDate } from '../../ui/format.js';
+import { FolderIcon } from '../../ui/icons.js';
+import { rowAt, visibleCount } from './store.js';
+
+export const ROW_HEIGHT = 76;
+
+export const EMPTY_COPY: Record<FolderId, { title: string; body: string; compose?: boolean }> = {
+  inbox: {
+    title: 'Your inbox is empty',
+    body: 'Mail sent to you arrives here. To get started, write your first message: press C or choose Compose.',
+    compose: true,
+  },
+  drafts: { title: 'No drafts', body: 'Messages you save without sending wait here until you finish them.', compose: true },
+  sent: { title: 'Nothing sent yet', body: 'Messages you send are kept here, encrypted like the rest of your mail.' },
+  archive: { title: 'Archive is empty', body: 'Archive a message to keep it without leaving it in your inbox.' },
+  trash: { title: 'Trash is empty', body: 'Messages you delete wait here before they are gone for good.' },
+};
+
+export function rowDomId(id: string): string {
+  return `message-${id}`;
+}
+
+function Row({ m, index, total, active, open, onPick }: { m: MessageSummary | undefined; index: number; total: number; active: boolean; open: boolean; onPick: (i: number) => void }) {
+  if (!m) {
+    return (
+      <div className="row skeleton" role="option" aria-selected={false} aria-posinset={index + 1} aria-setsize={total} aria-busy="true" aria-label="Loading message">
+        <span className="sk sk-a" />
+        <span className="sk sk-b" />
+        <span className="sk sk-c" />
+      </div>
+    );
+  }
+  const who = m.folder === 'drafts' || m.folder === 'sent' ? (m.to.length ? `To: ${m.to.map(displayName).join(', ')}` : 'No recipients yet') : displayName(m.from);
+  return (
+    <div
+      id={rowDomId(m.id)}
+      className={`row${m.unread ? ' unread' : ''}${active ? ' active' : ''}${open ? ' open' : ''}`}
+      role="option"
+      aria-selected={active}
+      aria-current={open ? 'true' : undefined}
+      aria-posinset={index + 1}
+      aria-setsize={total}
+      onClick={() => onPick(index)}
+    >
+      <div className="row-top">
+        {m.unread && <span className="dot" aria-label="Unread" role="img" />}
+        <span className="row-from">{who}</span>
+        <time className="row-date" dateTime={new Date(m.date).toISOString()}>
+          {formatListDate(m.date)}
+        </time>
+      </div>
+      <div className="row-subject">{m.subject || '(no subject)'}</div>
+      <div className="row-preview">{m.preview || '\u00a0'}</div>
+    </div>
+  );
+}
+
+export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
+  const { messages, reader, composer } = useStores();
+  const folder = useFolders((s) => s.selected);
+  const folderSummary = useFolders((s) => s.folders.find((f) => f.id === s.selected));
+  const total = useMessages((s) => s.total);
+  const pages = useMessages((s) => s.pages);
+  const filtered = useMessages((s) => s.filtered);
+  const loading = useMessages((s) => s.loading);
+  const error = useMessages((s) => s.error);
+  const cursor = useMessages((s) => s.cursor);
+  const query = useMessages((s) => s.query);
+  const openId = useReader((s) => s.openId);
+  const scrollRef = useRef<HTMLDivElement | null>(null);
+
+  const count = visibleCount({ filtered, total });
+  // The React Compiler is not used here, so its note about useVirtualizer does not apply.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+
+  useEffect(() => {
+    if (count > 0) void messages.getState().ensureRange(first, last);
+  }, [messages, first, last, count, pages]);
+
+  useEffect(() => {
+    if (count > 0) virtualizer.scrollToIndex(cursor, { align: 'auto' });
+  }, [cursor, count, virtualizer]);
+
+  const activeRow = rowAt({ filtered, pages }, cursor);
+  const name = FOLDER_NAMES[folder];
+
+  function openAt(index: number) {
+    const m = rowAt(messages.getState(), index);
+    if (m) void reader.getState().open(m.id);
+  }
+
+  function pick(index: number) {
+    messages.getState().setCursor(index);
+    openAt(index);
+    scrollRef.current?.focus();
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 5) / ROW_HEIGHT) - 1);
+    const s = messages.getState();
+    const moves: Record<string, () => void> = {
+      ArrowDown: () => s.moveCursor(1),
+      ArrowUp: () => s.moveCursor(-1),
+      PageDown: () => s.moveCursor(page),
+      PageUp: () => s.moveCursor(-page),
+      Home: () => s.setCursor(0),
+      End: () => s.setCursor(count - 1),
+      Enter: () => openAt(s.cursor),
+      ' ': () => openAt(s.cursor),
+    };
+    const act = moves[e.key];
+    if (!act || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    e.stopPropagation();
+    act();
+  }
+
+  const setRefs = (el: HTMLDivElement | null) => {
+    scrollRef.current = el;
+    if (typeof listRef === 'function') listRef(el);
+    else if (listRef) (listRef as { current: HTMLDivElement | null }).current = el;
+  };
+
+  const summary = folderSummary ? (folderSummary.unread > 0 ? `${folderSummary.total} messages, ${folderSummary.unread} unread` : folderSummary.total === 1 ? '1 message' : `${folderSummary.total} messages`) : '';
+  const empty = !loading && !error && count === 0;
+  const copy = EMPTY_COPY[folder];
+
+  return (
+    <section className="pane list-pane" aria-label={`${name} messages`}>
+      <header className="list-header">
+        <h2>{name}</h2>
+        <span className="list-summary">{filtered ? `${filtered.length} match${filtered.length === 1 ? '' : 'es'}` : summary}</span>
+      </header>
+      {error && (
+        <div className="pane-error" role="alert">
+          <p>The messages could not be loaded: {error}</p>
+          <button type="button" onClick={() => void messages.getState().load(folder)}>
+            Try again
+          </button>
+        </div>
+      )}
+      {empty && !filtered && (
+        <div className="empty" data-testid="empty-state">
+          <div className="empty-icon">
+            <FolderIcon id={folder} />
+          </div>
+          <h3>{copy.title}</h3>
+          <p>{copy.body}</p>
+          {copy.compose && (
+            <button type="button" className="primary" onClick={() => composer.getState().openNew()}>
+              Compose a message
+            </button>
+          )}
+        </div>
+      )}
+      {empty && filtered && (
+        <div className="empty">
+          <h3>No matches</h3>
+          <p>Nothing in {name} matches “{query.trim()}”. Press Esc to clear the filter.</p>
+        </div>
+      )}
+      <div
+        ref={setRefs}
+        className="list-scroll"
+        role="listbox"
+        tabIndex={0}
+        aria-label={`Messages in ${name}`}
+        aria-activedescendant={activeRow ? rowDomId(activeRow.id) : undefined}
+        aria-busy={loading || undefined}
+        onKeyDown={onKeyDown}
+        hidden={empty}
+      >
+        <div role="presentation" style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+          {items.map((vi) => (
+            <div role="presentation" key={vi.key} className="row-slot" style={{ transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}>
+              <Row m={rowAt({ filtered, pages }, vi.index)} index={vi.index} total={count} active={vi.index === cursor} open={rowAt({ filtered, pages }, vi.index)?.id === openId} onPick={pick} />
+            </div>
+          ))}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,145 @@
+// The message list store. A folder may hold 100,000 messages, so rows are fetched in
+// pages as the virtualised list scrolls to them, and only the pages seen are kept.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { FolderId, MessageSummary } from '../../../../shared/ipc/contract.js';
+import type { Runtime } from '../../../../shared/ipc/runtime.js';
+import { errorMessage } from '../../runtime/errors.js';
+
+export const PAGE_SIZE = 200;
+
+export interface MessagesStore {
+  folder: FolderId | null;
+  total: number;
+  /** Loaded pages by page index; rows of other pages are not in memory. */
+  pages: ReadonlyMap<number, MessageSummary[]>;
+  /** True until the first page of the current folder has arrived. */
+  loading: boolean;
+  error: string | null;
+  /** Keyboard cursor: index into the visible rows. */
+  cursor: number;
+  query: string;
+  /** When a query is set: the loaded rows that match it, in order. */
+  filtered: MessageSummary[] | null;
+  load(folder: FolderId): Promise<void>;
+  refresh(): Promise<void>;
+  ensureRange(start: number, end: number): Promise<void>;
+  setCursor(index: number): void;
+  moveCursor(delta: number): void;
+  setQuery(query: string): void;
+  patchRow(id: string, patch: Partial<MessageSummary>): void;
+  reset(): void;
+}
+
+export function visibleCount(s: Pick<MessagesStore, 'filtered' | 'total'>): number {
+  return s.filtered ? s.filtered.length : s.total;
+}
+
+export function rowAt(s: Pick<MessagesStore, 'filtered' | 'pages'>, index: number): MessageSummary | undefined {
+  if (s.filtered) return s.filtered[index];
+  return s.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+}
+
+function matches(m: MessageSummary, q: string): boolean {
+  return [m.subject, m.from, m.preview, ...m.to].some((f) => f.toLowerCase().includes(q));
+}
+
+function filter(pages: ReadonlyMap<number, MessageSummary[]>, query: string): MessageSummary[] | null {
+  const q = query.trim().toLowerCase();
+  if (!q) return null;
+  const out: MessageSummary[] = [];
+  for (const key of [...pages.keys()].sort((a, b) => a - b)) for (const m of pages.get(key) ?? []) if (matches(m, q)) out.push(m);
+  return out;
+}
+
+export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
+  let generation = 0;
+  const inFlight = new Set<number>();
+
+  return createStore<MessagesStore>()((set, get) => {
+    async function fetchPage(page: number, gen: number): Promise<void> {
+      const folder = get().folder;
+      if (!folder || inFlight.has(page)) return;
+      inFlight.add(page);
+      try {
+        const res = await runtime.invoke('mail.list', { folder, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+        if (gen !== generation) return;
+        const pages = new Map(get().pages);
+        pages.set(page, res.items);
+        const total = res.total;
+        const maxPage = Math.max(0, Math.ceil(total / PAGE_SIZE) - 1);
+        for (const k of pages.keys()) if (k > maxPage) pages.delete(k);
+        const filtered = filter(pages, get().query);
+        const count = filtered ? filtered.length : total;
+        set({ pages, total, loading: false, error: null, filtered, cursor: Math.min(get().cursor, Math.max(0, count - 1)) });
+      } catch (e) {
+        if (gen === generation) set({ loading: false, error: errorMessage(e) });
+      } finally {
+        if (gen === generation) inFlight.delete(page);
+      }
+    }
+
+    return {
+      folder: null,
+      total: 0,
+      pages: new Map(),
+      loading: false,
+      error: null,
+      cursor: 0,
+      query: '',
+      filtered: null,
+      async load(folder) {
+        const gen = ++generation;
+        inFlight.clear();
+        set({ folder, total: 0, pages: new Map(), loading: true, error: null, cursor: 0, filtered: get().query ? [] : null });
+        await fetchPage(0, gen);
+      },
+      async refresh() {
+        const folder = get().folder;
+        if (!folder) return;
+        // Keep what is on screen while the fresh pages arrive; drop the rest.
+        const gen = ++generation;
+        inFlight.clear();
+        const keep = [...get().pages.keys()];
+        await Promise.all((keep.length ? keep : [0]).map((p) => fetchPage(p, gen)));
+      },
+      async ensureRange(start, end) {
+        const s = get();
+        if (!s.folder || s.filtered) return;
+        const gen = generation;
+        const first = Math.max(0, Math.floor(start / PAGE_SIZE));
+        const last = Math.min(Math.ceil(s.total / PAGE_SIZE) - 1, Math.floor(Math.max(start, end) / PAGE_SIZE));
+        const missing: number[] = [];
+        for (let p = first; p <= last; p++) if (!s.pages.has(p) && !inFlight.has(p)) missing.push(p);
+        await Promise.all(missing.map((p) => fetchPage(p, gen)));
+      },
+      setCursor(index) {
+        const n = visibleCount(get());
+        set({ cursor: n === 0 ? 0 : Math.max(0, Math.min(n - 1, index)) });
+      },
+      moveCursor(delta) {
+        get().setCursor(get().cursor + delta);
+      },
+      setQuery(query) {
+        set({ query, filtered: filter(get().pages, query), cursor: 0 });
+      },
+      patchRow(id, patch) {
+        const pages = new Map(get().pages);
+        let changed = false;
+        for (const [k, rows] of pages) {
+          const i = rows.findIndex((r) => r.id === id);
+          if (i < 0) continue;
+          const copy = rows.slice();
+          copy[i] = { ...copy[i]!, ...patch };
+          pages.set(k, copy);
+          changed = true;
+        }
+        if (changed) set({ pages, filtered: filter(pages, get().query) });
+      },
+      reset() {
+        generation++;
+        inFlight.clear();
+        set({ folder: null, total: 0, pages: new Map(), loading: false, error: null, cursor: 0, query: '', filtered: null });
+      },
+    };
+  });
+}

@@ -1,0 +1,29 @@
+// Dates and labels as a person reads them.
+import type { MessageSummary } from '../../../shared/ipc/contract.js';
+
+export function formatListDate(ms: number, now = Date.now(), locale?: string): string {
+  const d = new Date(ms);
+  const n = new Date(now);
+  if (d.toDateString() === n.toDateString()) return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (d.getFullYear() === n.getFullYear()) return d.toLocaleDateString(locale, { month: 'short', day: 'numeric' });
+  return d.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+export function formatFullDate(ms: number, locale?: string): string {
+  return new Date(ms).toLocaleString(locale, { dateStyle: 'full', timeStyle: 'short' });
+}
+
+export const LEVEL_LABELS: Record<MessageSummary['level'], { short: string; long: string }> = {
+  L1: { short: 'Quantum OTP', long: 'Level 1: one-time pad from quantum keys' },
+  L2: { short: 'Quantum-keyed AES', long: 'Level 2: AES-256 keyed from quantum key distribution' },
+  L3: { short: 'Post-quantum', long: 'Level 3: post-quantum hybrid encryption (ML-KEM + X25519)' },
+  L4: { short: 'Classical', long: 'Level 4: classical encryption (X25519 + AES-256-GCM)' },
+  plain: { short: 'Not encrypted', long: 'Sent without end-to-end encryption' },
+  local: { short: 'On this computer', long: 'Stored only on this computer, encrypted in your vault' },
+};
+
+/** "Ada Lovelace <ada@example.org>" → "Ada Lovelace"; a bare address stays as it is. */
+export function displayName(address: string): string {
+  const m = /^\s*"?([^"<]+?)"?\s*<[^>]+>\s*$/.exec(address);
+  return m?.[1] ?? address.trim();
+}
