@@ -4,7 +4,8 @@
 // the recommended order (key 0, key 30 first).
 import { decodeMailbox, encodeMailbox, type Mailbox } from './address.js';
 import { CbdfError, fail } from './errors.js';
-import { LeReader, LeWriter, isWellFormed, utf8Decode, utf8Encode } from './le.js';
+import type { LeReader, LeWriter} from './le.js';
+import { isWellFormed, utf8Decode, utf8Encode } from './le.js';
 
 export interface MetaEntry {
   key: number;

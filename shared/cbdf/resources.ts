@@ -1,7 +1,8 @@
 // The Resources section (CBDF/1.0 §4.8): packed [id:1][type:1][len:4 LE][data] records,
 // walked until the section length is used up. IDs are unique.
 import { fail } from './errors.js';
-import { LeReader, LeWriter } from './le.js';
+import type { LeWriter } from './le.js';
+import { LeReader } from './le.js';
 
 export const ResourceType = { PNG: 0, JPEG: 1, WEBP: 2, SVG: 3, FONT: 4, AUDIO: 5, VIDEO: 6, CBDF: 7 } as const;
 export const RESOURCE_MIME = ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml', 'font/otf', 'audio/*', 'video/*', 'application/cbdf'];

@@ -1,7 +1,8 @@
 // The Styles section (CBDF/1.0 §4.4): LayoutID, an optional page background, then twelve
 // GS-separated sub-tables of packed fixed-size records with field-level codecs (§4.4.3).
 import { fail } from './errors.js';
-import { LeReader, LeWriter } from './le.js';
+import type { LeWriter } from './le.js';
+import { LeReader } from './le.js';
 
 export const GS = 0x1d;
 export const NO_REF = 255;

@@ -2,7 +2,8 @@
 // (reserved controls, unbalanced styles, bad payloads and bad UTF-8 are refused); the
 // §4.5.2 plain-text extraction works on raw bytes and never needs a valid document.
 import { fail } from './errors.js';
-import { LeReader, LeWriter, isWellFormed, utf8Decode, utf8Encode } from './le.js';
+import type { LeWriter} from './le.js';
+import { LeReader, isWellFormed, utf8Decode, utf8Encode } from './le.js';
 
 export const C = {
   NOP: 0x00, SOH: 0x01, STX: 0x02, ETX: 0x03, DOC_END: 0x04, TAB: 0x09, LF: 0x0a, PARA: 0x0b, PAGE: 0x0c,
@@ -297,15 +298,21 @@ export function extractPlainText(body: Uint8Array, mode: ExtractMode = 'strict')
 
 /** Splits plain text into canonical tokens: CRLF/CR → LF, other controls dropped. */
 export function plainToTokens(text: string): Token[] {
-  const clean = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f]/g, '').replace(/[\ud800-\udfff]/g, (c, i: number, str: string) => {
-    const code = c.charCodeAt(0);
-    if (code <= 0xdbff) {
-      const next = str.charCodeAt(i + 1);
-      return next >= 0xdc00 && next <= 0xdfff ? c : '\ufffd';
+  const normalised = text.replace(/\r\n?/g, '\n');
+  let clean = '';
+  for (let i = 0; i < normalised.length; i++) {
+    const c = normalised.charCodeAt(i);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a) continue;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = normalised.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        clean += normalised[i]! + normalised[i + 1]!;
+        i++;
+      } else clean += '\ufffd';
+      continue;
     }
-    const prev = str.charCodeAt(i - 1);
-    return prev >= 0xd800 && prev <= 0xdbff ? c : '\ufffd';
-  });
+    clean += c >= 0xdc00 && c <= 0xdfff ? '\ufffd' : normalised[i]!;
+  }
   return clean ? [{ t: 'text', s: clean }] : [];
 }
 
