@@ -10,5 +10,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     allowOnly: false,
+    reporters: ['default', ['json', { outputFile: 'artifacts/vitest/results.json' }]],
   },
 });
