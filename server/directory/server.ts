@@ -1,0 +1,243 @@
+// The directory: HTTP/JSON on node:http (loopback by default). It stores operators'
+// signed server descriptors, allocates 7-byte address serials at identity registration,
+// keeps each identity's binding record (address ↔ public keys, signed by that identity),
+// and answers lookups by address and by name prefix (composer autocomplete).
+// Routes and rules: docs/server.md "Directory".
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
+import { z } from 'zod';
+import { canonicalJson, verifyDescriptor, DescriptorError } from './descriptor.js';
+
+export const ALLOCATE_DOMAIN = 'qmail-directory-allocate/1\n';
+export const IDENTITY_DOMAIN = 'qmail-identity-record/1\n';
+/** Denomination given to addresses the directory allocates (free registration). */
+export const DEFAULT_DENOMINATION = 0;
+const FIRST_SERIAL = 1000;
+const MAX_BODY = 64 * 1024;
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+const b64 = z.string().max(8192).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+const addressText = z.string().regex(/^0006\.-?\d{1,3}\.\d{1,10}$/, 'must be a mailbox like 0006.0.1000');
+
+export const allocateSchema = z.object({ name: z.string().min(1).max(64), signingKey: b64, proof: b64 }).strict();
+export const identityRecordSchema = z
+  .object({
+    v: z.literal(1),
+    address: addressText,
+    name: z.string().min(1).max(64),
+    /** ML-DSA-65 public key, base64: verifies this record and the owner's capsules. */
+    signingKey: b64,
+    /** Other public keys (e.g. ML-KEM-768, X25519), base64 by algorithm name. */
+    keys: z.record(z.string().max(32), b64).refine((r) => Object.keys(r).length <= 8, 'at most 8 keys'),
+    /** Node id of the identity's beacon, and of its storage servers. */
+    beacon: z.string().regex(/^[0-9a-f]{32}$/).nullable(),
+    servers: z.array(z.string().regex(/^[0-9a-f]{32}$/)).max(32),
+    updatedAt: z.number().int().min(0),
+  })
+  .strict();
+export type IdentityRecord = z.infer<typeof identityRecordSchema>;
+const identityPutSchema = z.object({ record: identityRecordSchema, signature: b64 }).strict();
+
+const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function verifySig(sigB64: string, msg: Uint8Array, pkB64: string): boolean {
+  const pk = unb64(pkB64);
+  if (pk.length !== 1952) return false;
+  try {
+    return ml_dsa65.verify(unb64(sigB64), msg, pk);
+  } catch {
+    return false;
+  }
+}
+
+export function allocateMessage(name: string, signingKey: string): Uint8Array {
+  return enc(ALLOCATE_DOMAIN + canonicalJson({ name, signingKey }));
+}
+export function identityMessage(r: IdentityRecord): Uint8Array {
+  return enc(IDENTITY_DOMAIN + canonicalJson(r));
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface DirectoryOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  now?: () => number;
+}
+export interface RunningDirectory {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startDirectory(o: DirectoryOptions): Promise<RunningDirectory> {
+  const now = o.now ?? Date.now;
+  mkdirSync(o.dataDir, { recursive: true });
+  const db = new Database(join(o.dataDir, 'directory.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`
+CREATE TABLE IF NOT EXISTS servers (node_id TEXT PRIMARY KEY, issued_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, first_seen INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS addresses (serial INTEGER PRIMARY KEY, denomination INTEGER NOT NULL, signing_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS identities (address TEXT PRIMARY KEY, name_lc TEXT NOT NULL, updated_at INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
+
+  const q = {
+    server: db.prepare('SELECT issued_at FROM servers WHERE node_id = ?'),
+    putServer: db.prepare(`INSERT INTO servers (node_id, issued_at, last_seen, first_seen, body) VALUES (@id, @issued, @now, @now, @body)
+      ON CONFLICT (node_id) DO UPDATE SET issued_at = excluded.issued_at, last_seen = excluded.last_seen, body = excluded.body`),
+    servers: db.prepare('SELECT body, last_seen, first_seen FROM servers ORDER BY node_id'),
+    serverBody: db.prepare('SELECT body, last_seen, first_seen FROM servers WHERE node_id = ?'),
+    byKey: db.prepare('SELECT serial, denomination FROM addresses WHERE signing_key = ?'),
+    bySerial: db.prepare('SELECT signing_key, denomination FROM addresses WHERE serial = ?'),
+    maxSerial: db.prepare('SELECT MAX(serial) AS m FROM addresses'),
+    allocate: db.prepare('INSERT INTO addresses (serial, denomination, signing_key, name, created_at) VALUES (?, ?, ?, ?, ?)'),
+    identity: db.prepare('SELECT body, updated_at FROM identities WHERE address = ?'),
+    putIdentity: db.prepare(`INSERT INTO identities (address, name_lc, updated_at, body) VALUES (?, ?, ?, ?)
+      ON CONFLICT (address) DO UPDATE SET name_lc = excluded.name_lc, updated_at = excluded.updated_at, body = excluded.body`),
+    search: db.prepare("SELECT body FROM identities WHERE name_lc LIKE ? ESCAPE '\\' ORDER BY name_lc, address LIMIT ?"),
+  };
+
+  const allocate = db.transaction((name: string, key: string): { serial: number; denomination: number } => {
+    const had = q.byKey.get(key) as { serial: number; denomination: number } | undefined;
+    if (had) return had;
+    const serial = Math.max(FIRST_SERIAL - 1, Number((q.maxSerial.get() as { m: number | null }).m ?? 0)) + 1;
+    if (serial > 0xffffffff) throw new HttpError(507, 'address space exhausted');
+    q.allocate.run(serial, DEFAULT_DENOMINATION, key, name, now());
+    return { serial, denomination: DEFAULT_DENOMINATION };
+  });
+
+  async function readJson(req: IncomingMessage): Promise<unknown> {
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'content-type must be application/json');
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      n += c.length;
+      if (n > MAX_BODY) throw new HttpError(413, `body exceeds ${MAX_BODY} bytes`);
+      chunks.push(c);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'body is not valid JSON');
+    }
+  }
+  function parse<T>(schema: z.ZodType<T>, v: unknown): T {
+    const r = schema.safeParse(v);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      throw new HttpError(400, `invalid request: ${i?.path.join('.') || '(root)'}: ${i?.message}`);
+    }
+    return r.data;
+  }
+  const serverView = (row: { body: string; last_seen: number; first_seen: number }) => ({ ...(JSON.parse(row.body) as object), lastSeen: row.last_seen, firstSeen: row.first_seen });
+
+  async function route(req: IncomingMessage): Promise<[number, unknown]> {
+    const url = new URL(req.url ?? '/', 'http://directory');
+    const parts = url.pathname.split('/').filter(Boolean);
+    const method = req.method ?? 'GET';
+    if (parts[0] !== 'v1') throw new HttpError(404, 'not found');
+    const [, coll, id] = parts;
+    if (parts.length > 3) throw new HttpError(404, 'not found');
+    if (coll === 'health' && method === 'GET') return [200, { ok: true }];
+    if (coll === 'servers') {
+      if (!id && method === 'POST') {
+        let signed;
+        try {
+          signed = verifyDescriptor(await readJson(req));
+        } catch (e) {
+          if (e instanceof DescriptorError) throw new HttpError(400, e.message);
+          throw e;
+        }
+        const d = signed.descriptor;
+        if (d.issuedAt > now() + FUTURE_SKEW_MS) throw new HttpError(400, 'descriptor issued in the future');
+        const prev = q.server.get(d.nodeId) as { issued_at: number } | undefined;
+        if (prev && prev.issued_at >= d.issuedAt) throw new HttpError(409, 'a newer descriptor is already published');
+        q.putServer.run({ id: d.nodeId, issued: d.issuedAt, now: now(), body: JSON.stringify({ descriptor: d, signature: signed.signature }) });
+        return [200, { nodeId: d.nodeId }];
+      }
+      if (!id && method === 'GET') return [200, { servers: (q.servers.all() as { body: string; last_seen: number; first_seen: number }[]).map(serverView) }];
+      if (id && method === 'GET') {
+        const row = q.serverBody.get(id) as { body: string; last_seen: number; first_seen: number } | undefined;
+        if (!row) throw new HttpError(404, 'no such server');
+        return [200, serverView(row)];
+      }
+    }
+    if (coll === 'addresses' && !id && method === 'POST') {
+      const a = parse(allocateSchema, await readJson(req));
+      if (!verifySig(a.proof, allocateMessage(a.name, a.signingKey), a.signingKey)) throw new HttpError(403, 'proof signature does not verify with signingKey');
+      const { serial, denomination } = allocate(a.name, a.signingKey);
+      return [200, { address: `0006.${denomination}.${serial}`, coinGroup: 6, denomination, serial }];
+    }
+    if (coll === 'identities') {
+      if (id && method === 'PUT') {
+        const { record, signature } = parse(identityPutSchema, await readJson(req));
+        if (record.address !== id) throw new HttpError(400, 'record address does not match the URL');
+        const [, dn, sn] = record.address.split('.');
+        const owner = q.bySerial.get(Number(sn)) as { signing_key: string; denomination: number } | undefined;
+        if (!owner || owner.denomination !== Number(dn)) throw new HttpError(404, 'address was never allocated');
+        if (owner.signing_key !== record.signingKey) throw new HttpError(403, 'address is bound to another key');
+        if (!verifySig(signature, identityMessage(record), record.signingKey)) throw new HttpError(403, 'record signature does not verify');
+        const prev = q.identity.get(id) as { updated_at: number } | undefined;
+        if (prev && prev.updated_at >= record.updatedAt) throw new HttpError(409, 'a newer record is already stored');
+        q.putIdentity.run(id, record.name.toLowerCase(), record.updatedAt, JSON.stringify({ record, signature }));
+        return [200, { address: id }];
+      }
+      if (id && method === 'GET') {
+        const row = q.identity.get(id) as { body: string } | undefined;
+        if (!row) throw new HttpError(404, 'no such identity');
+        return [200, JSON.parse(row.body)];
+      }
+      if (!id && method === 'GET') {
+        const prefix = (url.searchParams.get('prefix') ?? '').toLowerCase().slice(0, 64);
+        const limit = Math.min(50, Math.max(1, Number(url.searchParams.get('limit') ?? 10) || 10));
+        const rows = q.search.all(prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%', limit) as { body: string }[];
+        return [200, { identities: rows.map((r) => JSON.parse(r.body)) }];
+      }
+    }
+    throw new HttpError(coll && ['servers', 'addresses', 'identities', 'health'].includes(coll) ? 405 : 404, 'no such route');
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    route(req)
+      .then(([status, body]) => send(res, status, body))
+      .catch((e: unknown) => {
+        if (e instanceof HttpError) send(res, e.status, { error: e.message });
+        else send(res, 500, { error: 'internal error' });
+      });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => res());
+  });
+  const port = (server.address() as { port: number }).port;
+  const host = o.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: async () => {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      db.close();
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}

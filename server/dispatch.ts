@@ -1,0 +1,42 @@
+// Command routing: (group, command) → handler. Handlers get the opened request and the
+// node's services, and return a status and optional payload. Any WireError they throw
+// becomes its status; anything else is logged and answered as INTERNAL.
+import type { DecodedRequest } from '../shared/raida/index.js';
+import type { ServerConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { Storage } from './storage/index.js';
+import type { TellBus } from './tellbus.js';
+
+export interface HandlerResult {
+  status: number;
+  payload?: Uint8Array;
+}
+
+export interface NodeContext {
+  config: ServerConfig;
+  storage: Storage;
+  log: Logger;
+  tells: TellBus;
+  now: () => number;
+  /** Resolves when the node starts shutting down (long polls end early). */
+  closing: Promise<void>;
+}
+
+export type Handler = (req: DecodedRequest, ctx: NodeContext) => Promise<HandlerResult>;
+
+export class Dispatcher {
+  private readonly table = new Map<number, Handler>();
+  private readonly groups = new Set<number>();
+
+  on(group: number, command: number, h: Handler): this {
+    this.table.set((group << 8) | command, h);
+    this.groups.add(group);
+    return this;
+  }
+  find(group: number, command: number): Handler | undefined {
+    return this.table.get((group << 8) | command);
+  }
+  knowsGroup(group: number): boolean {
+    return this.groups.has(group);
+  }
+}

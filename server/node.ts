@@ -1,0 +1,277 @@
+// startServer(config) → a running qmail-server node: TCP listener speaking RAIDA framing,
+// per-connection sequential request processing, storage, retention sweeps, and (when a
+// directory URL is configured) a signed descriptor published at start and periodically.
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  Encryption,
+  RaidaError,
+  Status,
+  WireError,
+  echoOf,
+  encodeErrorResponse,
+  openRequestBody,
+  respondTo,
+  type DecodedRequest,
+} from '../shared/raida/index.js';
+import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.js';
+import { Dispatcher, type NodeContext } from './dispatch.js';
+import { createLogger, type Logger } from './log.js';
+import { openStorage, StorageError, type Storage } from './storage/index.js';
+import { TellBus } from './tellbus.js';
+import { FrameReader, type Frame } from './wire/frames.js';
+import { registerHandlers } from './handlers/index.js';
+import { loadOperatorKey, makeDescriptor, type SignedDescriptor } from './directory/descriptor.js';
+import { publishDescriptor } from './directory/client.js';
+
+export interface RunningServer {
+  host: string;
+  port: number;
+  config: ServerConfig;
+  storage: Storage;
+  /** The node's current signed descriptor. */
+  descriptor: SignedDescriptor;
+  /** Live counters for tests, benchmarks and operators. */
+  stats(): { connections: number; requests: number; errors: number; parkedPings: number };
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  now?: () => number;
+  /** Extra handlers (extensions, tests). */
+  extend?: (d: Dispatcher) => void;
+}
+
+export function storageErrorStatus(e: StorageError): number {
+  switch (e.code) {
+    case 'quota':
+      return Status.FILESYSTEM;
+    case 'too_large':
+      return Status.INVALID_PACKET_LENGTH;
+    case 'conflict':
+      return Status.FILE_EXISTS;
+    case 'not_found':
+      return Status.FILE_NOT_EXIST;
+    case 'bad_page':
+      return Status.INVALID_PARAMETER;
+    default:
+      return Status.FILESYSTEM;
+  }
+}
+
+export async function startServer(input: ServerConfigInput | ServerConfig = {}, opts: StartOptions = {}): Promise<RunningServer> {
+  const config = parseConfig(input);
+  const log = opts.logger ?? createLogger(config.log.level);
+  const now = opts.now ?? Date.now;
+  const storage = await openStorage({
+    dataDir: config.dataDir,
+    backend: config.storage.backend,
+    durable: config.storage.durable,
+    now,
+    ...(config.storage.postgresUrl ? { postgresUrl: config.storage.postgresUrl } : {}),
+  });
+  let signalClosing!: () => void;
+  const closing = new Promise<void>((r) => (signalClosing = r));
+  const ctx: NodeContext = { config, storage, log, tells: new TellBus(), now, closing };
+  const dispatcher = new Dispatcher();
+  registerHandlers(dispatcher);
+  opts.extend?.(dispatcher);
+
+  const sockets = new Set<Socket>();
+  let requests = 0;
+  let errors = 0;
+  let inflight = 0;
+  let idle: (() => void) | null = null;
+
+  async function answer(frame: Extract<Frame, { kind: 'request' }>): Promise<Uint8Array> {
+    const { header, wireBody } = frame;
+    const t0 = process.hrtime.bigint();
+    let key: Uint8Array | undefined;
+    if (header.encryption === Encryption.AN) {
+      key = (await storage.getAn({ denomination: header.keyDenomination, serial: header.keySerial })) ?? undefined;
+    }
+    let req: DecodedRequest;
+    try {
+      req = openRequestBody(header, wireBody, key);
+    } catch (e) {
+      errors++;
+      const status = e instanceof WireError ? e.status : Status.INVALID_PACKET_LENGTH;
+      log.debug('request rejected', { group: header.group, command: header.command, status, reason: (e as Error).message });
+      return encodeErrorResponse(config.raidaId, header.group, status, echoOf(header));
+    }
+    const handler = dispatcher.find(header.group, header.command);
+    let status: number;
+    let payload: Uint8Array | undefined;
+    if (!handler) {
+      status = dispatcher.knowsGroup(header.group) ? Status.INVALID_COMMAND : Status.INVALID_COMMAND_GROUP;
+    } else {
+      try {
+        const r = await handler(req, ctx);
+        status = r.status;
+        payload = r.payload;
+      } catch (e) {
+        if (e instanceof WireError) status = e.status;
+        else if (e instanceof StorageError) status = storageErrorStatus(e);
+        else {
+          status = Status.INTERNAL;
+          log.error('handler failed', { group: header.group, command: header.command, error: (e as Error).stack ?? String(e) });
+        }
+        log.debug('request failed', { group: header.group, command: header.command, status, reason: (e as Error).message });
+      }
+    }
+    if (status !== Status.SUCCESS) errors++;
+    const micros = Number((process.hrtime.bigint() - t0) / 1000n);
+    return respondTo(req, status, payload && payload.length ? payload : undefined, Math.min(micros, 0xffffffff));
+  }
+
+  function serve(sock: Socket): void {
+    if (sockets.size >= config.limits.maxConnections) {
+      log.warn('connection refused: limit reached', { limit: config.limits.maxConnections });
+      sock.destroy();
+      return;
+    }
+    sockets.add(sock);
+    sock.setNoDelay(true);
+    sock.setTimeout(config.limits.idleTimeoutMs);
+    const reader = new FrameReader(config.limits.maxPacketBytes - 32);
+    const queue: Frame[] = [];
+    let running = false;
+    let ended = false;
+    const write = (b: Uint8Array) =>
+      new Promise<void>((res) => {
+        if (sock.destroyed) return res();
+        if (sock.write(b)) res();
+        else sock.once('drain', res).once('close', res);
+      });
+    const finish = async () => {
+      if (reader.midFrame) {
+        errors++;
+        await write(encodeErrorResponse(config.raidaId, reader.partialGroup, Status.INVALID_PACKET_LENGTH));
+      }
+      sock.end();
+    };
+    const pump = async () => {
+      if (running) return;
+      running = true;
+      sock.pause();
+      sock.setTimeout(0); // a parked ping is not idleness
+      inflight++;
+      try {
+        while (queue.length) {
+          const f = queue.shift()!;
+          requests++;
+          if (f.kind === 'fatal') {
+            errors++;
+            log.debug('stream rejected', { status: f.status, reason: f.message });
+            await write(encodeErrorResponse(config.raidaId, f.group, f.status, f.echo));
+            queue.length = 0;
+            sock.end();
+            return;
+          }
+          const out = await answer(f).catch((e: unknown) => {
+            log.error('unexpected failure', { error: (e as Error).stack ?? String(e) });
+            return encodeErrorResponse(config.raidaId, f.header.group, Status.INTERNAL, echoOf(f.header));
+          });
+          await write(out);
+        }
+        if (ended) await finish();
+      } finally {
+        running = false;
+        inflight--;
+        if (inflight === 0 && idle) idle();
+        if (!sock.destroyed) {
+          sock.setTimeout(config.limits.idleTimeoutMs);
+          sock.resume();
+        }
+      }
+    };
+    sock.on('data', (d: Buffer) => {
+      queue.push(...reader.push(d));
+      void pump();
+    });
+    sock.on('end', () => {
+      ended = true;
+      if (!running) void finish();
+    });
+    sock.on('timeout', () => sock.destroy());
+    sock.on('error', (e) => log.debug('socket error', { error: e.message }));
+    sock.on('close', () => sockets.delete(sock));
+  }
+
+  const server: Server = createServer({ allowHalfOpen: true }, serve);
+  server.on('error', (e) => log.error('listener error', { error: e.message }));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', rej);
+      res();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  const startedAt = now();
+
+  // Retention
+  const sweep = async () => {
+    try {
+      const r = await storage.sweep(now() - config.retention.days * 86_400_000, config.retention.deleteAfterDownload);
+      if (r.objects || r.tells) log.info('retention sweep', r);
+    } catch (e) {
+      log.error('retention sweep failed', { error: (e as Error).message });
+    }
+  };
+  const sweeper = setInterval(() => void sweep(), config.retention.sweepIntervalMs);
+  sweeper.unref();
+
+  // Descriptor
+  const operatorKey = loadOperatorKey(config.dataDir);
+  const host = config.directory.publicHost ?? config.listen.host;
+  const describe = () => makeDescriptor(config, operatorKey, { host, port, startedAt, now: now() });
+  let descriptor = describe();
+  let publisher: NodeJS.Timeout | undefined;
+  if (config.directory.url) {
+    const url = config.directory.url;
+    const publish = async () => {
+      descriptor = describe();
+      try {
+        await publishDescriptor(url, descriptor);
+        log.debug('descriptor published', { directory: url });
+      } catch (e) {
+        log.warn('descriptor publish failed', { directory: url, error: (e as Error).message });
+      }
+    };
+    await publish();
+    publisher = setInterval(() => void publish(), 5 * 60_000);
+    publisher.unref();
+  }
+
+  log.info('qmail-server listening', { host: config.listen.host, port, raidaId: config.raidaId, backend: storage.backend, dataDir: config.dataDir, nodeId: descriptor.nodeId });
+
+  let closed: Promise<void> | null = null;
+  return {
+    host: config.listen.host,
+    port,
+    config,
+    storage,
+    get descriptor() {
+      return descriptor;
+    },
+    stats: () => ({ connections: sockets.size, requests, errors, parkedPings: ctx.tells.parked }),
+    close() {
+      closed ??= (async () => {
+        clearInterval(sweeper);
+        if (publisher) clearInterval(publisher);
+        signalClosing();
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        for (const s of sockets) s.end();
+        if (inflight > 0) await Promise.race([new Promise<void>((r) => (idle = r)), new Promise((r) => setTimeout(r, 2000))]);
+        for (const s of sockets) s.destroy();
+        await stopped;
+        await storage.close();
+        log.info('qmail-server stopped', { port });
+      })();
+      return closed;
+    },
+  };
+}
+
+export { RaidaError };
