@@ -8,3 +8,4 @@ export * from './header.js';
 export * from './packet.js';
 export * from './coin.js';
 export * from './commands.js';
+export * from './kit.js';

@@ -1,0 +1,329 @@
+import { ByteReader, ByteWriter } from '../bytes/index.js';
+import { Status } from '../raida/status.js';
+import { bodyReader, check, expectDone, expectZeros, fixed, qmailDecode } from './errors.js';
+import type { ManifestEntry, ServerEntry } from './tell.js';
+import { MAX_TELL_SERVERS, readMailboxBE, readManifest, readServerEntry, writeMailboxBE, writeManifest, writeServerEntry } from './tell.js';
+import type { Mailbox } from '../cbdf/address.js';
+import { type Preamble, readPreamble, writePreamble } from './preamble.js';
+
+const END = new Uint8Array([0x3e, 0x3e]);
+
+// ---------------------------------------------------------------- ping (72) / peek (73)
+
+/** ping: preamble + optional since-timestamp (4 BE); peek: preamble + since-timestamp. */
+export interface PingRequest {
+  preamble: Preamble;
+  /** Only Tells newer than this Unix second; absent (ping only) = everything pending. */
+  since?: number;
+}
+
+export function encodePing(p: PingRequest): Uint8Array {
+  const w = new ByteWriter(56);
+  writePreamble(w, p.preamble);
+  if (p.since !== undefined) w.u32(p.since);
+  return w.bytes(END).finish();
+}
+export function decodePing(body: Uint8Array): PingRequest {
+  return qmailDecode(() => {
+    const r = bodyReader(body, 'ping');
+    const preamble = readPreamble(r);
+    if (r.done) return { preamble };
+    const since = r.u32();
+    expectDone(r, 'ping');
+    return { preamble, since };
+  });
+}
+export function encodePeek(p: Required<PingRequest>): Uint8Array {
+  return encodePing(p);
+}
+export function decodePeek(body: Uint8Array): Required<PingRequest> {
+  return qmailDecode(() => {
+    const r = bodyReader(body, 'peek');
+    const preamble = readPreamble(r);
+    const since = r.u32();
+    expectDone(r, 'peek');
+    return { preamble, since };
+  });
+}
+
+/**
+ * One pending Tell as the beacon hands it to the recipient:
+ *   cluster id(4) sender coin group(2) sender DN(1) sender SN(4) timestamp(4) tell_type(1)
+ *   file group GUID(16) total size(4) server count(4)   = 40 bytes
+ *   server count × server entry(32)
+ *   locker footer: tag 0x50, length 0x10, locker key(16)
+ *   manifest: MC(1) MC × 12                              (EXT-3; MC may be 0 here)
+ */
+export interface TellNotice {
+  clusterId: number;
+  sender: Mailbox;
+  timestamp: number;
+  tellType: number;
+  fileGroupGuid: Uint8Array;
+  totalSize: number;
+  servers: ServerEntry[];
+  lockerKey: Uint8Array;
+  manifest: ManifestEntry[];
+}
+
+export interface TellList {
+  /** How many more Tells wait on the beacon after these. */
+  remaining: number;
+  tells: TellNotice[];
+}
+
+export const TELL_LIST_HEADER_LENGTH = 8;
+export const LOCKER_FOOTER_TAG = 0x50;
+
+export function encodeTellList(l: TellList): Uint8Array {
+  check(l.tells.length <= 255, 'too_many', Status.INVALID_PARAMETER, 'at most 255 Tells per response');
+  const w = new ByteWriter(8 + l.tells.length * 400);
+  w.u8(l.tells.length).u16(l.remaining).zeros(5);
+  for (const t of l.tells) {
+    fixed(t.fileGroupGuid, 16, 'file group GUID');
+    fixed(t.lockerKey, 16, 'locker key');
+    check(t.servers.length <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, 'too many servers');
+    w.u32(t.clusterId);
+    writeMailboxBE(w, t.sender);
+    w.u32(t.timestamp).u8(t.tellType).bytes(t.fileGroupGuid).u32(t.totalSize).u32(t.servers.length);
+    for (const s of t.servers) writeServerEntry(w, s);
+    w.u8(LOCKER_FOOTER_TAG).u8(16).bytes(t.lockerKey);
+    if (t.manifest.length === 0) w.u8(0);
+    else writeManifest(w, t.manifest);
+  }
+  return w.finish();
+}
+
+export function decodeTellList(payload: Uint8Array): TellList {
+  return qmailDecode(() => {
+    const r = new ByteReader(payload);
+    const count = r.u8();
+    const remaining = r.u16();
+    expectZeros(r.bytes_(5), 'tell list header');
+    const tells: TellNotice[] = [];
+    for (let i = 0; i < count; i++) {
+      const clusterId = r.u32();
+      const sender = readMailboxBE(r);
+      const timestamp = r.u32();
+      const tellType = r.u8();
+      const fileGroupGuid = r.take(16);
+      const totalSize = r.u32();
+      const n = r.u32();
+      check(n <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, `server count ${n} exceeds ${MAX_TELL_SERVERS}`);
+      const servers: ServerEntry[] = [];
+      for (let s = 0; s < n; s++) servers.push(readServerEntry(r));
+      check(r.u8() === LOCKER_FOOTER_TAG && r.u8() === 16, 'bad_footer', Status.INVALID_PARAMETER, 'missing locker footer (tag 0x50, length 16)');
+      const lockerKey = r.take(16);
+      let manifest: ManifestEntry[] = [];
+      if (r.bytes[r.offset] === 0) r.skip(1);
+      else manifest = readManifest(r);
+      tells.push({ clusterId, sender, timestamp, tellType, fileGroupGuid, totalSize, servers, lockerKey, manifest });
+    }
+    expectDone(r, 'tell list');
+    return { remaining, tells };
+  });
+}
+
+// ---------------------------------------------------------------- download (74)
+
+/** The server hard-codes 256 KiB pages (QMail/1.0 §4.6). */
+export const DOWNLOAD_PAGE_SIZE = 256 * 1024;
+export const DOWNLOAD_VERSION = 1;
+
+export interface DownloadRequest {
+  preamble: Preamble;
+  fileGroupGuid: Uint8Array;
+  fileType: number;
+  /** Only version 1 exists. */
+  version: number;
+  /** 0 = the server's page size (256 KiB); n = n KiB pages (EXT-4). */
+  bytesPerPage: number;
+  page: number;
+}
+
+export function encodeDownload(d: DownloadRequest): Uint8Array {
+  fixed(d.fileGroupGuid, 16, 'file group GUID');
+  const w = new ByteWriter(72);
+  writePreamble(w, d.preamble);
+  return w.bytes(d.fileGroupGuid).u8(d.fileType).u8(d.version).u8(d.bytesPerPage).u16(d.page).bytes(END).finish();
+}
+export function decodeDownload(body: Uint8Array): DownloadRequest {
+  return qmailDecode(() => {
+    const r = bodyReader(body, 'download');
+    const preamble = readPreamble(r);
+    const fileGroupGuid = r.take(16);
+    const fileType = r.u8();
+    const version = r.u8();
+    check(version === DOWNLOAD_VERSION, 'bad_version', Status.INVALID_PARAMETER, `download version ${version} unsupported`);
+    const bytesPerPage = r.u8();
+    const page = r.u16();
+    expectDone(r, 'download');
+    return { preamble, fileGroupGuid, fileType, version, bytesPerPage, page };
+  });
+}
+
+export interface DownloadResponse {
+  fileType: number;
+  version: number;
+  bytesPerPage: number;
+  page: number;
+  data: Uint8Array;
+}
+
+export function encodeDownloadResponse(d: DownloadResponse): Uint8Array {
+  check(d.data.length <= pageSize(d.bytesPerPage), 'too_large', Status.INVALID_PACKET_LENGTH, 'page data larger than the page size');
+  return new ByteWriter(9 + d.data.length).u8(d.fileType).u8(d.version).u8(d.bytesPerPage).u16(d.page).u32(d.data.length).bytes(d.data).finish();
+}
+export function decodeDownloadResponse(payload: Uint8Array): DownloadResponse {
+  return qmailDecode(() => {
+    const r = new ByteReader(payload);
+    const fileType = r.u8();
+    const version = r.u8();
+    const bytesPerPage = r.u8();
+    const page = r.u16();
+    const n = r.u32();
+    check(n <= pageSize(bytesPerPage), 'too_large', Status.INVALID_PACKET_LENGTH, `page data of ${n} bytes exceeds the page size`);
+    const data = r.take(n);
+    expectDone(r, 'download response');
+    return { fileType, version, bytesPerPage, page, data };
+  });
+}
+
+export function pageSize(bytesPerPage: number): number {
+  return bytesPerPage === 0 ? DOWNLOAD_PAGE_SIZE : bytesPerPage * 1024;
+}
+/** Number of pages an object of `size` bytes takes (an empty object is one empty page). */
+export function pageCount(size: number, size_ = DOWNLOAD_PAGE_SIZE): number {
+  return Math.max(1, Math.ceil(size / size_));
+}
+/** The bytes of page `page`, or undefined past the end (the server answers FILE_NOT_EXIST). */
+export function pageSlice(object: Uint8Array, page: number, size = DOWNLOAD_PAGE_SIZE): Uint8Array | undefined {
+  if (page >= pageCount(object.length, size)) return undefined;
+  return object.subarray(page * size, Math.min(object.length, (page + 1) * size));
+}
+
+// ---------------------------------------------------------------- upload (70) / upload_large_page (75)
+
+/** Storage duration codes (qmail-client StorageDuration). */
+export const StorageDuration = { ONE_DAY: 0, ONE_WEEK: 1, ONE_MONTH: 2, THREE_MONTHS: 3, SIX_MONTHS: 4, ONE_YEAR: 5, PERMANENT: 255 } as const;
+
+/** Largest stripe a one-shot upload carries; bigger objects go through upload_large_page. */
+export const MAX_UPLOAD_DATA = 4 * 1024 * 1024 - 256;
+
+/**
+ * upload (70): preamble(48) GUID(16) locker code(8) file_type(1) reserved(2)
+ * storage duration(1) reserved(4) data length(4 BE) data 3E3E.
+ */
+export interface UploadRequest {
+  preamble: Preamble;
+  fileGroupGuid: Uint8Array;
+  lockerCode: Uint8Array;
+  fileType: number;
+  storageDuration: number;
+  data: Uint8Array;
+}
+
+export function encodeUpload(u: UploadRequest): Uint8Array {
+  fixed(u.fileGroupGuid, 16, 'file group GUID');
+  fixed(u.lockerCode, 8, 'locker code');
+  check(u.data.length <= MAX_UPLOAD_DATA, 'too_large', Status.INVALID_PACKET_LENGTH, 'upload data too large; use upload_large_page');
+  const w = new ByteWriter(86 + u.data.length);
+  writePreamble(w, u.preamble);
+  return w.bytes(u.fileGroupGuid).bytes(u.lockerCode).u8(u.fileType).zeros(2).u8(u.storageDuration).zeros(4).u32(u.data.length).bytes(u.data).bytes(END).finish();
+}
+export function decodeUpload(body: Uint8Array): UploadRequest {
+  return qmailDecode(() => {
+    const r = bodyReader(body, 'upload');
+    const preamble = readPreamble(r);
+    const fileGroupGuid = r.take(16);
+    const lockerCode = r.take(8);
+    const fileType = r.u8();
+    expectZeros(r.bytes_(2), 'upload');
+    const storageDuration = r.u8();
+    expectZeros(r.bytes_(4), 'upload');
+    const n = r.u32();
+    check(n === r.remaining, 'length_mismatch', Status.INVALID_PACKET_LENGTH, `upload declares ${n} data bytes, body holds ${r.remaining}`);
+    const data = r.take(n);
+    return { preamble, fileGroupGuid, lockerCode, fileType, storageDuration, data };
+  });
+}
+
+/**
+ * upload_large_page (75): preamble(48) GUID(16) file_type(1) storage duration(1)
+ * page(2 BE) total pages(2 BE) reserved(2) data length(4 BE) data 3E3E.
+ */
+export interface UploadPageRequest {
+  preamble: Preamble;
+  fileGroupGuid: Uint8Array;
+  fileType: number;
+  storageDuration: number;
+  page: number;
+  totalPages: number;
+  data: Uint8Array;
+}
+
+export function encodeUploadPage(u: UploadPageRequest): Uint8Array {
+  fixed(u.fileGroupGuid, 16, 'file group GUID');
+  check(u.data.length <= DOWNLOAD_PAGE_SIZE, 'too_large', Status.INVALID_PACKET_LENGTH, 'a page holds at most 256 KiB');
+  check(u.totalPages >= 1 && u.page < u.totalPages, 'bad_page', Status.INVALID_PARAMETER, 'page must be below total pages');
+  const w = new ByteWriter(80 + u.data.length);
+  writePreamble(w, u.preamble);
+  return w.bytes(u.fileGroupGuid).u8(u.fileType).u8(u.storageDuration).u16(u.page).u16(u.totalPages).zeros(2).u32(u.data.length).bytes(u.data).bytes(END).finish();
+}
+export function decodeUploadPage(body: Uint8Array): UploadPageRequest {
+  return qmailDecode(() => {
+    const r = bodyReader(body, 'upload_large_page');
+    const preamble = readPreamble(r);
+    const fileGroupGuid = r.take(16);
+    const fileType = r.u8();
+    const storageDuration = r.u8();
+    const page = r.u16();
+    const totalPages = r.u16();
+    check(totalPages >= 1 && page < totalPages, 'bad_page', Status.INVALID_PARAMETER, `page ${page} of ${totalPages}`);
+    expectZeros(r.bytes_(2), 'upload_large_page');
+    const n = r.u32();
+    check(n <= DOWNLOAD_PAGE_SIZE, 'too_large', Status.INVALID_PACKET_LENGTH, 'a page holds at most 256 KiB');
+    check(n === r.remaining, 'length_mismatch', Status.INVALID_PACKET_LENGTH, `page declares ${n} data bytes, body holds ${r.remaining}`);
+    const data = r.take(n);
+    return { preamble, fileGroupGuid, fileType, storageDuration, page, totalPages, data };
+  });
+}
+
+// ---------------------------------------------------------------- register (85, EXT-2)
+
+/**
+ * register (EXT-2): preamble(48) new AN(16) flags(1) reserved(3) 3E3E = 70 bytes.
+ * The preamble AN is the mailbox's current AN on this server, or 16 zero bytes to
+ * register an address the server does not know yet.
+ */
+export interface RegisterRequest {
+  preamble: Preamble;
+  newAn: Uint8Array;
+  flags: number;
+}
+export const REGISTER_BODY_LENGTH = 70;
+
+export function encodeRegister(g: RegisterRequest): Uint8Array {
+  fixed(g.newAn, 16, 'new AN');
+  check(!g.newAn.every((b) => b === 0), 'zero_an', Status.INVALID_PAN, 'the new AN must not be all zeros');
+  const w = new ByteWriter(REGISTER_BODY_LENGTH);
+  writePreamble(w, g.preamble);
+  return w.bytes(g.newAn).u8(g.flags).zeros(3).bytes(END).finish();
+}
+export function decodeRegister(body: Uint8Array): RegisterRequest {
+  return qmailDecode(() => {
+    const r = bodyReader(body, 'register');
+    const preamble = readPreamble(r);
+    const newAn = r.take(16);
+    const flags = r.u8();
+    expectZeros(r.bytes_(3), 'register');
+    expectDone(r, 'register');
+    check(!newAn.every((b) => b === 0), 'zero_an', Status.INVALID_PAN, 'the new AN must not be all zeros');
+    return { preamble, newAn, flags };
+  });
+}
+
+/** Read just the preamble of any Group 6 body: what a server authenticates before dispatch. */
+export function peekPreamble(body: Uint8Array): Preamble {
+  return qmailDecode(() => readPreamble(new ByteReader(body)));
+}
