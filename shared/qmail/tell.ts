@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter } from '../bytes/index.js';
+import type { ByteReader} from '../bytes/index.js';
+import { ByteWriter } from '../bytes/index.js';
 import type { Mailbox } from '../cbdf/address.js';
 import { Status } from '../raida/status.js';
 import { bodyReader, check, expectDone, expectZeros, fixed, qmailDecode } from './errors.js';
