@@ -9,3 +9,6 @@ export * from './resources.js';
 export * from './compression.js';
 export * from './document.js';
 export * from './le.js';
+export * from './images.js';
+export * from './html.js';
+export * from './plain.js';

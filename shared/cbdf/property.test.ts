@@ -36,7 +36,7 @@ describe('round trips', () => {
         expect(decodeDocument(bytes)).toEqual(hashed);
         // Flipping a byte in the Text section breaks the hash (or the structure), never silently.
         const flipped = bytes.slice();
-        flipped[flipped.length - 12] ^= 0x40;
+        flipped[flipped.length - 12] = flipped[flipped.length - 12]! ^ 0x40;
         onlyTyped(() => decodeDocument(flipped));
       }),
       { numRuns: 100 },
