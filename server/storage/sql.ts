@@ -43,9 +43,11 @@ CREATE TABLE IF NOT EXISTS tells (id ${SERIAL}, r_dn INTEGER NOT NULL, r_sn BIGI
   blob ${BLOB} NOT NULL, created_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS tells_recipient ON tells (r_dn, r_sn, id);
 CREATE INDEX IF NOT EXISTS tells_created ON tells (created_at);
-CREATE TABLE IF NOT EXISTS drd_users (dn INTEGER NOT NULL, sn BIGINT NOT NULL, name TEXT NOT NULL, name_lc TEXT NOT NULL, fee BIGINT NOT NULL,
-  class_reject INTEGER NOT NULL, record ${BLOB} NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (dn, sn));
-CREATE INDEX IF NOT EXISTS drd_users_name ON drd_users (name_lc);
+CREATE TABLE IF NOT EXISTS drd_users (dn INTEGER NOT NULL, sn BIGINT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+  first_lc TEXT NOT NULL, last_lc TEXT NOT NULL, fee TEXT NOT NULL, symbol1 INTEGER NOT NULL, symbol2 INTEGER NOT NULL,
+  class_reject INTEGER NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (dn, sn));
+CREATE INDEX IF NOT EXISTS drd_users_last ON drd_users (last_lc);
+CREATE INDEX IF NOT EXISTS drd_users_first ON drd_users (first_lc);
 CREATE TABLE IF NOT EXISTS drd_lists (o_dn INTEGER NOT NULL, o_sn BIGINT NOT NULL, m_dn INTEGER NOT NULL, m_sn BIGINT NOT NULL, kind INTEGER NOT NULL,
   PRIMARY KEY (o_dn, o_sn, m_dn, m_sn));`;
 }
@@ -71,10 +73,13 @@ function objectRow(r: Row): ObjectInfo {
 function userRow(r: Row): DrdUserRecord {
   return {
     mailbox: { denomination: num(r.dn), serial: num(r.sn) },
-    name: String(r.name),
-    fee: num(r.fee),
+    firstName: String(r.first_name),
+    lastName: String(r.last_name),
+    fee: BigInt(String(r.fee)),
+    symbol1: num(r.symbol1),
+    symbol2: num(r.symbol2),
     classReject: num(r.class_reject),
-    record: bytes(r.record),
+    createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
 }
@@ -114,15 +119,24 @@ export class SqlStorage implements Storage {
     );
   }
 
-  async writePage(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo> {
-    if (!Number.isInteger(w.pageNo) || w.pageNo < 0 || w.pageNo > 0xffffff) throw new StorageError('bad_page', `bad page number ${w.pageNo}`);
-    if (w.data.length > PAGE_SIZE) throw new StorageError('bad_page', `page of ${w.data.length} bytes exceeds ${PAGE_SIZE}`);
-    if (w.pageNo * PAGE_SIZE + w.data.length > limits.maxObjectBytes) {
+  async writePages(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo> {
+    const { firstPage, pages } = w;
+    if (!Number.isInteger(firstPage) || firstPage < 0 || firstPage + pages.length > 0xffff + 1) throw new StorageError('bad_page', `bad page number ${firstPage}`);
+    if (pages.length === 0) throw new StorageError('bad_page', 'no pages to write');
+    for (const p of pages) if (p.length > PAGE_SIZE) throw new StorageError('bad_page', `page of ${p.length} bytes exceeds ${PAGE_SIZE}`);
+    const end = (firstPage + pages.length - 1) * PAGE_SIZE + pages[pages.length - 1]!.length;
+    if (end > limits.maxObjectBytes || (w.expectPages !== undefined && (w.expectPages - 1) * PAGE_SIZE >= limits.maxObjectBytes)) {
       throw new StorageError('too_large', `object would exceed ${limits.maxObjectBytes} bytes`);
     }
-    const blob = await this.blobs.write(w.data);
+    const blobs: string[] = [];
+    try {
+      for (const p of pages) blobs.push(await this.blobs.write(p));
+    } catch (e) {
+      for (const b of blobs) await this.blobs.remove(b);
+      throw e;
+    }
     const g = buf(w.key.guid);
-    let replaced: string | null = null;
+    const replaced: string[] = [];
     try {
       const info = await this.db.tx(async (q) => {
         const cur = (await q.all('SELECT * FROM objects WHERE guid = ? AND file_type = ?', [g, w.key.fileType]))[0];
@@ -130,51 +144,76 @@ export class SqlStorage implements Storage {
         if (obj && (obj.owner.denomination !== w.owner.denomination || obj.owner.serial !== w.owner.serial)) {
           throw new StorageError('conflict', 'object belongs to another mailbox');
         }
-        const old = (await q.all('SELECT size, blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [g, w.key.fileType, w.pageNo]))[0];
-        const oldSize = old ? num(old.size) : 0;
-        const size = (obj?.size ?? 0) - oldSize + w.data.length;
+        let removed = 0;
+        const dropped = w.truncate
+          ? await q.all('SELECT size, blob, page_no FROM pages WHERE guid = ? AND file_type = ? AND (page_no < ? OR page_no >= ?)', [g, w.key.fileType, firstPage, firstPage + pages.length])
+          : [];
+        for (const r of dropped) {
+          removed += num(r.size);
+          replaced.push(String(r.blob));
+        }
+        if (w.truncate) await q.run('DELETE FROM pages WHERE guid = ? AND file_type = ? AND (page_no < ? OR page_no >= ?)', [g, w.key.fileType, firstPage, firstPage + pages.length]);
+        let added = 0;
+        for (let i = 0; i < pages.length; i++) {
+          const pageNo = firstPage + i;
+          const data = pages[i]!;
+          const old = (await q.all('SELECT size, blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [g, w.key.fileType, pageNo]))[0];
+          if (old) {
+            removed += num(old.size);
+            replaced.push(String(old.blob));
+            await q.run('UPDATE pages SET size = ?, blob = ? WHERE guid = ? AND file_type = ? AND page_no = ?', [data.length, blobs[i], g, w.key.fileType, pageNo]);
+          } else {
+            await q.run('INSERT INTO pages (guid, file_type, page_no, size, blob) VALUES (?, ?, ?, ?, ?)', [g, w.key.fileType, pageNo, data.length, blobs[i]]);
+          }
+          added += data.length;
+        }
+        const size = (obj?.size ?? 0) - removed + added;
         if (size > limits.maxObjectBytes) throw new StorageError('too_large', `object would exceed ${limits.maxObjectBytes} bytes`);
         const used = num((await q.all('SELECT COALESCE(SUM(size), 0) AS u FROM objects WHERE owner_dn = ? AND owner_sn = ?', [w.owner.denomination, w.owner.serial]))[0]?.u ?? 0);
-        if (used - oldSize + w.data.length > limits.quotaBytes) throw new StorageError('quota', `mailbox quota of ${limits.quotaBytes} bytes exceeded`);
-        if (old) {
-          replaced = String(old.blob);
-          await q.run('UPDATE pages SET size = ?, blob = ? WHERE guid = ? AND file_type = ? AND page_no = ?', [w.data.length, blob, g, w.key.fileType, w.pageNo]);
-        } else {
-          await q.run('INSERT INTO pages (guid, file_type, page_no, size, blob) VALUES (?, ?, ?, ?, ?)', [g, w.key.fileType, w.pageNo, w.data.length, blob]);
-        }
-        const pages = num((await q.all('SELECT COUNT(*) AS n FROM pages WHERE guid = ? AND file_type = ?', [g, w.key.fileType]))[0]?.n ?? 0);
-        let complete = obj?.complete ?? false;
-        if (w.complete) {
-          // Complete means pages 0..n-1 all present and every page but the last full.
-          const rows = await q.all('SELECT page_no, size FROM pages WHERE guid = ? AND file_type = ? ORDER BY page_no', [g, w.key.fileType]);
-          rows.forEach((r, i) => {
-            if (num(r.page_no) !== i) throw new StorageError('bad_page', `page ${i} is missing`);
-            if (i < rows.length - 1 && num(r.size) !== PAGE_SIZE) throw new StorageError('bad_page', `page ${i} is not a full page`);
-          });
+        if (used - (obj?.size ?? 0) + size > limits.quotaBytes) throw new StorageError('quota', `mailbox quota of ${limits.quotaBytes} bytes exceeded`);
+        const rows = await q.all('SELECT page_no, size FROM pages WHERE guid = ? AND file_type = ? ORDER BY page_no', [g, w.key.fileType]);
+        const contiguous = rows.every((r, i) => num(r.page_no) === i && (i === rows.length - 1 || num(r.size) === PAGE_SIZE));
+        let complete = false;
+        if (w.expectPages === undefined) {
+          // The whole object arrived in this call: it must be laid out as full pages + a last one.
+          if (!contiguous) throw new StorageError('bad_page', 'object pages are not contiguous full pages');
+          complete = true;
+        } else if (rows.some((r) => num(r.page_no) >= w.expectPages!)) {
+          throw new StorageError('bad_page', `page beyond the announced ${w.expectPages} pages`);
+        } else if (rows.length === w.expectPages) {
+          if (!contiguous) throw new StorageError('bad_page', 'object pages are not contiguous full pages');
           complete = true;
         }
         if (obj) {
-          await q.run('UPDATE objects SET size = ?, pages = ?, complete = ? WHERE guid = ? AND file_type = ?', [size, pages, complete ? 1 : 0, g, w.key.fileType]);
+          await q.run('UPDATE objects SET size = ?, pages = ?, complete = ? WHERE guid = ? AND file_type = ?', [size, rows.length, complete ? 1 : 0, g, w.key.fileType]);
         } else {
           await q.run('INSERT INTO objects (guid, file_type, owner_dn, owner_sn, size, pages, complete, created_at, downloaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)', [
-            g,
-            w.key.fileType,
-            w.owner.denomination,
-            w.owner.serial,
-            size,
-            pages,
-            complete ? 1 : 0,
-            this.now(),
+            g, w.key.fileType, w.owner.denomination, w.owner.serial, size, rows.length, complete ? 1 : 0, this.now(),
           ]);
         }
-        return { owner: w.owner, guid: w.key.guid, fileType: w.key.fileType, size, pages, complete, createdAt: obj?.createdAt ?? this.now(), downloadedAt: obj?.downloadedAt ?? null };
+        return { owner: w.owner, guid: w.key.guid, fileType: w.key.fileType, size, pages: rows.length, complete, createdAt: obj?.createdAt ?? this.now(), downloadedAt: obj?.downloadedAt ?? null };
       });
-      if (replaced) await this.blobs.remove(replaced);
+      for (const b of replaced) await this.blobs.remove(b);
       return info;
     } catch (e) {
-      await this.blobs.remove(blob);
+      for (const b of blobs) await this.blobs.remove(b);
       throw e;
     }
+  }
+
+  async readRange(key: ObjectKey, offset: number, length: number): Promise<Uint8Array | null> {
+    const info = await this.getObject(key);
+    if (!info || offset < 0 || length < 0 || offset > info.size) return null;
+    const end = Math.min(info.size, offset + length);
+    const out = new Uint8Array(end - offset);
+    for (let p = Math.floor(offset / PAGE_SIZE); p * PAGE_SIZE < end; p++) {
+      const page = await this.readPage(key, p);
+      if (!page) return null;
+      const from = Math.max(offset, p * PAGE_SIZE);
+      const to = Math.min(end, p * PAGE_SIZE + page.length);
+      out.set(page.subarray(from - p * PAGE_SIZE, to - p * PAGE_SIZE), from - offset);
+    }
+    return out;
   }
 
   async getObject(key: ObjectKey): Promise<ObjectInfo | null> {
@@ -261,10 +300,13 @@ export class SqlStorage implements Storage {
   async putUser(rec: DrdUserRecord): Promise<void> {
     await this.db.tx((q) =>
       q.run(
-        `INSERT INTO drd_users (dn, sn, name, name_lc, fee, class_reject, record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (dn, sn) DO UPDATE SET name = excluded.name, name_lc = excluded.name_lc, fee = excluded.fee, class_reject = excluded.class_reject,
-         record = excluded.record, updated_at = excluded.updated_at`,
-        [rec.mailbox.denomination, rec.mailbox.serial, rec.name, rec.name.toLowerCase(), rec.fee, rec.classReject, buf(rec.record), rec.updatedAt],
+        `INSERT INTO drd_users (dn, sn, first_name, last_name, first_lc, last_lc, fee, symbol1, symbol2, class_reject, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dn, sn) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name, first_lc = excluded.first_lc,
+         last_lc = excluded.last_lc, fee = excluded.fee, symbol1 = excluded.symbol1, symbol2 = excluded.symbol2, class_reject = excluded.class_reject,
+         updated_at = excluded.updated_at`,
+        [rec.mailbox.denomination, rec.mailbox.serial, rec.firstName, rec.lastName, rec.firstName.toLowerCase(), rec.lastName.toLowerCase(),
+          rec.fee.toString(), rec.symbol1, rec.symbol2, rec.classReject, rec.createdAt, rec.updatedAt],
       ),
     );
   }
@@ -274,11 +316,19 @@ export class SqlStorage implements Storage {
     return r ? userRow(r) : null;
   }
 
-  async searchUsers(namePrefix: string, limit: number): Promise<DrdUserRecord[]> {
-    const rows = await this.db.all("SELECT * FROM drd_users WHERE name_lc LIKE ? ESCAPE '\\' ORDER BY name_lc, dn, sn LIMIT ?", [
-      escapeLike(namePrefix.toLowerCase()) + '%',
-      limit,
-    ]);
+  async searchUsers(query: { firstName?: string; lastName?: string }, limit: number): Promise<DrdUserRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.firstName !== undefined) {
+      where.push("first_lc LIKE ? ESCAPE '\\'");
+      params.push(escapeLike(query.firstName.toLowerCase()) + '%');
+    }
+    if (query.lastName !== undefined) {
+      where.push("last_lc LIKE ? ESCAPE '\\'");
+      params.push(escapeLike(query.lastName.toLowerCase()) + '%');
+    }
+    if (where.length === 0) return [];
+    const rows = await this.db.all(`SELECT * FROM drd_users WHERE ${where.join(' AND ')} ORDER BY last_lc, first_lc, dn, sn LIMIT ?`, [...params, limit]);
     return rows.map(userRow);
   }
 

@@ -59,30 +59,37 @@ describe.each(backends)('storage on %s', (_name, open) => {
     const key = { guid: guid(), fileType: 10 };
     const p0 = new Uint8Array(randomBytes(PAGE_SIZE));
     const p1 = new Uint8Array(randomBytes(1234));
-    await s.writePage({ owner: A, key, pageNo: 0, data: p0, complete: false }, limits);
-    const info = await s.writePage({ owner: A, key, pageNo: 1, data: p1, complete: true }, limits);
+    // upload_large_page style: pages in any order, complete when all are in
+    let info = await s.writePages({ owner: A, key, firstPage: 1, pages: [p1], expectPages: 2 }, limits);
+    expect(info.complete).toBe(false);
+    info = await s.writePages({ owner: A, key, firstPage: 0, pages: [p0], expectPages: 2 }, limits);
     expect(info).toMatchObject({ size: PAGE_SIZE + 1234, pages: 2, complete: true });
     expect(await s.readPage(key, 0)).toEqual(p0);
     expect(await s.readPage(key, 1)).toEqual(p1);
     expect(await s.readPage(key, 2)).toBeNull();
+    expect(await s.readRange(key, PAGE_SIZE - 10, 20)).toEqual(new Uint8Array([...p0.subarray(PAGE_SIZE - 10), ...p1.subarray(0, 10)]));
+    expect(await s.readRange(key, PAGE_SIZE + 1200, 999)).toEqual(p1.subarray(1200));
     expect((await s.getObject(key))?.owner).toEqual(A);
     expect(await s.usage(A)).toBe(PAGE_SIZE + 1234);
     // another mailbox cannot write into it
-    await expect(s.writePage({ owner: B, key, pageNo: 0, data: p1, complete: true }, limits)).rejects.toMatchObject({ code: 'conflict' });
-    // a hole or short middle page cannot complete an object
+    await expect(s.writePages({ owner: B, key, firstPage: 0, pages: [p1] }, limits)).rejects.toMatchObject({ code: 'conflict' });
+    // a short middle page cannot make a whole object; a page beyond the announced count is refused
     const k2 = { guid: guid(), fileType: 1 };
-    await expect(s.writePage({ owner: A, key: k2, pageNo: 1, data: p1, complete: true }, limits)).rejects.toMatchObject({ code: 'bad_page' });
+    await expect(s.writePages({ owner: A, key: k2, firstPage: 0, pages: [p1, p1] }, limits)).rejects.toMatchObject({ code: 'bad_page' });
+    await expect(s.writePages({ owner: A, key: k2, firstPage: 2, pages: [p1], expectPages: 2 }, limits)).rejects.toMatchObject({ code: 'bad_page' });
     expect(await s.getObject(k2)).toBeNull();
     // too large and over quota
-    await expect(s.writePage({ owner: A, key: k2, pageNo: 3, data: p1, complete: false }, limits)).rejects.toMatchObject({ code: 'too_large' });
-    await expect(s.writePage({ owner: A, key: k2, pageNo: 0, data: new Uint8Array(PAGE_SIZE + 1), complete: false }, limits)).rejects.toBeInstanceOf(StorageError);
+    await expect(s.writePages({ owner: A, key: k2, firstPage: 3, pages: [p1], expectPages: 4 }, limits)).rejects.toMatchObject({ code: 'too_large' });
+    await expect(s.writePages({ owner: A, key: k2, firstPage: 0, pages: [new Uint8Array(PAGE_SIZE + 1)] }, limits)).rejects.toBeInstanceOf(StorageError);
     const k3 = { guid: guid(), fileType: 11 };
-    await s.writePage({ owner: A, key: k3, pageNo: 0, data: p0, complete: false }, limits);
-    await s.writePage({ owner: A, key: k3, pageNo: 1, data: p0, complete: false }, limits);
-    await expect(s.writePage({ owner: A, key: k3, pageNo: 2, data: p0, complete: true }, limits)).rejects.toMatchObject({ code: 'quota' });
-    // rewriting a page replaces it and its blob
-    await s.writePage({ owner: A, key: k3, pageNo: 1, data: p1, complete: true }, limits);
-    expect(await s.readPage(k3, 1)).toEqual(p1);
+    await s.writePages({ owner: A, key: k3, firstPage: 0, pages: [p0], expectPages: 3 }, limits);
+    await s.writePages({ owner: A, key: k3, firstPage: 1, pages: [p0], expectPages: 3 }, limits);
+    await expect(s.writePages({ owner: A, key: k3, firstPage: 2, pages: [p0], expectPages: 3 }, limits)).rejects.toMatchObject({ code: 'quota' });
+    // a one-shot re-upload replaces the whole object
+    info = await s.writePages({ owner: A, key: k3, firstPage: 0, pages: [p1], truncate: true }, limits);
+    expect(info).toMatchObject({ size: 1234, pages: 1, complete: true });
+    expect(await s.readPage(k3, 0)).toEqual(p1);
+    expect(await s.readPage(k3, 1)).toBeNull();
     expect(await s.deleteObject(k3)).toBe(true);
     expect(await s.deleteObject(k3)).toBe(false);
     expect(await s.readPage(k3, 0)).toBeNull();
@@ -104,14 +111,17 @@ describe.each(backends)('storage on %s', (_name, open) => {
   });
 
   it('keeps DRD users and lists, searches names by prefix safely', async () => {
-    const rec = (mb: typeof A, name: string) => ({ mailbox: mb, name, fee: 5, classReject: -2, record: new Uint8Array([1, 2, 3]), updatedAt: 1 });
-    await s.putUser(rec(A, 'Alice Liddell'));
-    await s.putUser(rec(B, 'alfred_%'));
-    await s.putUser(rec({ denomination: 2, serial: 3 }, 'Bob'));
-    expect((await s.searchUsers('al', 10)).map((u) => u.name)).toEqual(['alfred_%', 'Alice Liddell']);
-    expect((await s.searchUsers('alfred_', 10)).map((u) => u.name)).toEqual(['alfred_%']);
-    expect(await s.searchUsers('%', 10)).toEqual([]);
-    expect(await s.getUser(A)).toMatchObject({ fee: 5, classReject: -2, record: new Uint8Array([1, 2, 3]) });
+    const big = (1n << 62n) + 7n;
+    const rec = (mb: typeof A, firstName: string, lastName: string) => ({ mailbox: mb, firstName, lastName, fee: big, symbol1: 1, symbol2: 2, classReject: -2, createdAt: 1, updatedAt: 2 });
+    await s.putUser(rec(A, 'Alice', 'Liddell'));
+    await s.putUser(rec(B, 'alfred_%', 'Zed'));
+    await s.putUser(rec({ denomination: 2, serial: 3 }, 'Bob', 'Lid'));
+    expect((await s.searchUsers({ firstName: 'al' }, 10)).map((u) => u.firstName)).toEqual(['Alice', 'alfred_%']);
+    expect((await s.searchUsers({ firstName: 'alfred_' }, 10)).map((u) => u.firstName)).toEqual(['alfred_%']);
+    expect((await s.searchUsers({ lastName: 'LID' }, 10)).map((u) => u.lastName)).toEqual(['Lid', 'Liddell']);
+    expect((await s.searchUsers({ firstName: 'b', lastName: 'lid' }, 1)).map((u) => u.firstName)).toEqual(['Bob']);
+    expect(await s.searchUsers({ firstName: '%' }, 10)).toEqual([]);
+    expect(await s.getUser(A)).toMatchObject({ fee: big, classReject: -2, symbol1: 1, symbol2: 2, createdAt: 1, updatedAt: 2 });
     expect(await s.deleteUser(A)).toBe(true);
     expect(await s.getUser(A)).toBeNull();
     await s.listSet(A, 'black', B);
@@ -127,7 +137,7 @@ describe.each(backends)('storage on %s', (_name, open) => {
 
   it('retention sweeps old and downloaded objects and old tells', async () => {
     const key = { guid: guid(), fileType: 0 };
-    await s.writePage({ owner: B, key, pageNo: 0, data: new Uint8Array([1]), complete: true }, limits);
+    await s.writePages({ owner: B, key, firstPage: 0, pages: [new Uint8Array([1])] }, limits);
     await s.markDownloaded(key, Date.now());
     const kept = await s.sweep(0, false);
     expect(kept.objects).toBe(0);
@@ -145,7 +155,7 @@ describe('blob crash leftovers', () => {
     dirs.push(dir);
     const s = await openStorage({ dataDir: dir, backend: 'sqlite', durable: false });
     const key = { guid: guid(), fileType: 1 };
-    await s.writePage({ owner: A, key, pageNo: 0, data: new Uint8Array([7, 7]), complete: true }, limits);
+    await s.writePages({ owner: A, key, firstPage: 0, pages: [new Uint8Array([7, 7])] }, limits);
     await s.close();
     const sub = join(dir, 'blobs', 'ab');
     rmSync(sub, { recursive: true, force: true });

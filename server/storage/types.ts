@@ -35,14 +35,15 @@ export interface TellRecord {
 
 export interface DrdUserRecord {
   mailbox: Mailbox;
-  /** Display name, searchable by prefix. */
-  name: string;
-  /** Inbox fee (whole units of the smallest CC denomination used by the gate). */
-  fee: number;
+  firstName: string;
+  lastName: string;
+  /** Inbox fee in 1e-8 CC units. */
+  fee: bigint;
+  symbol1: number;
+  symbol2: number;
   /** Signed class-rejection byte; 0 = off. */
   classReject: number;
-  /** The record as the client encoded it, returned verbatim by get/search. */
-  record: Uint8Array;
+  createdAt: number;
   updatedAt: number;
 }
 
@@ -58,10 +59,16 @@ export class StorageError extends Error {
 export interface PageWrite {
   owner: Mailbox;
   key: ObjectKey;
-  pageNo: number;
-  data: Uint8Array;
-  /** Marks the object complete after this page. */
-  complete: boolean;
+  /** Page number of pages[0]; pages are PAGE_SIZE bytes except an object's last. */
+  firstPage: number;
+  pages: Uint8Array[];
+  /**
+   * Absent: these pages are the whole object (complete at once). Present: the object is
+   * complete once this many pages are stored (upload_large_page, in any order).
+   */
+  expectPages?: number;
+  /** Drop every stored page outside the written range (a one-shot re-upload). */
+  truncate?: boolean;
 }
 
 export interface Storage {
@@ -70,7 +77,9 @@ export interface Storage {
   getAn(mb: Mailbox): Promise<Uint8Array | null>;
   setAn(mb: Mailbox, an: Uint8Array): Promise<void>;
   // objects
-  writePage(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo>;
+  writePages(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo>;
+  /** Bytes [offset, offset+length) of an object (clipped at its end), or null if absent. */
+  readRange(key: ObjectKey, offset: number, length: number): Promise<Uint8Array | null>;
   getObject(key: ObjectKey): Promise<ObjectInfo | null>;
   readPage(key: ObjectKey, pageNo: number): Promise<Uint8Array | null>;
   markDownloaded(key: ObjectKey, at: number): Promise<void>;
@@ -83,7 +92,8 @@ export interface Storage {
   // DRD
   putUser(rec: DrdUserRecord): Promise<void>;
   getUser(mb: Mailbox): Promise<DrdUserRecord | null>;
-  searchUsers(namePrefix: string, limit: number): Promise<DrdUserRecord[]>;
+  /** Case-insensitive prefix match on the given name(s), ordered by last, first name. */
+  searchUsers(q: { firstName?: string; lastName?: string }, limit: number): Promise<DrdUserRecord[]>;
   deleteUser(mb: Mailbox): Promise<boolean>;
   listSet(owner: Mailbox, kind: ListKind, member: Mailbox): Promise<void>;
   listRemove(owner: Mailbox, member: Mailbox): Promise<boolean>;
