@@ -1,0 +1,280 @@
+// A small encrypted-at-rest cache of QKD keys fetched ahead of need, and the ledger of
+// every key already used. The two are committed together: a key leaves the cache and
+// enters the ledger in one durable write, before the caller sees it, so a key is never
+// handed out twice, across crashes and restarts.
+//
+// Storage is either one sealed file (rewritten atomically: temp file, fsync, rename) or
+// two tables in a better-sqlite3 database (one transaction per change, each key sealed
+// on its own). Sealing is the injected box's job (for example the vault's AEAD).
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { base64Decode, base64Encode } from '../../../shared/qkd/base64.js';
+import { UUID_RE } from '../../../shared/qkd/etsi014.js';
+import { KmeError } from './errors.js';
+
+export interface SealBox {
+  seal(plain: Uint8Array): Uint8Array;
+  open(sealed: Uint8Array): Uint8Array;
+}
+
+export interface CachedKey {
+  keyId: string;
+  kmeId: string;
+  /** The SAE at the other end (slave SAE of enc_keys). */
+  peer: string;
+  key: Uint8Array;
+  fetchedAt: number;
+}
+
+export type CacheStore = { file: string } | { db: Database.Database; table?: string };
+
+interface Change {
+  add?: CachedKey[];
+  /** Ledger entries to add, as ledgerKey() strings. */
+  consume?: string[];
+  /** Cached keys to drop without using them (invalidation). */
+  drop?: string[];
+}
+
+interface Backend {
+  load(): { keys: CachedKey[]; consumed: string[] };
+  apply(change: Change, state: { keys: Map<string, CachedKey>; consumed: Set<string> }): void;
+  close(): void;
+}
+
+export const ledgerKey = (kmeId: string, keyId: string): string => `${kmeId}/${keyId.toLowerCase()}`;
+
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+const FileSchema = z.object({
+  v: z.literal(1),
+  keys: z.array(z.object({ id: z.string().regex(UUID_RE), kme: z.string().min(1).max(256), peer: z.string().min(1).max(256), key: z.string().max(1 << 20), at: z.number() })),
+  consumed: z.array(z.string().max(400)),
+});
+
+const RowSchema = z.object({ id: z.string().regex(UUID_RE), kme: z.string(), peer: z.string(), key: z.string() });
+
+function corrupt(what: string, cause?: unknown): KmeError {
+  return new KmeError('cache_corrupt', `QKD key cache ${what}`, { cause });
+}
+
+class FileBackend implements Backend {
+  constructor(private readonly path: string, private readonly box: SealBox) {}
+
+  load() {
+    let raw: Uint8Array;
+    try {
+      if (statSync(this.path).size > MAX_FILE_BYTES) throw corrupt(`file is larger than ${MAX_FILE_BYTES} bytes`);
+      raw = readFileSync(this.path);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') return { keys: [], consumed: [] };
+      throw e instanceof KmeError ? e : corrupt(`cannot be read: ${(e as Error).message}`, e);
+    }
+    let parsed: z.infer<typeof FileSchema>;
+    try {
+      parsed = FileSchema.parse(JSON.parse(fromUtf8.decode(this.box.open(raw))));
+    } catch (e) {
+      throw corrupt('cannot be opened (wrong key, tampered or not a cache file)', e);
+    }
+    return {
+      keys: parsed.keys.map((k) => ({ keyId: k.id, kmeId: k.kme, peer: k.peer, key: base64Decode(k.key), fetchedAt: k.at })),
+      consumed: parsed.consumed,
+    };
+  }
+
+  apply(_change: Change, state: { keys: Map<string, CachedKey>; consumed: Set<string> }): void {
+    const doc = {
+      v: 1,
+      keys: [...state.keys.values()].map((k) => ({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), at: k.fetchedAt })),
+      consumed: [...state.consumed],
+    };
+    const sealed = this.box.seal(utf8.encode(JSON.stringify(doc)));
+    const tmp = `${this.path}.${randomBytes(6).toString('hex')}.tmp`;
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      let at = 0;
+      while (at < sealed.length) at += writeSync(fd, sealed, at, sealed.length - at);
+      fsyncSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* already gone */
+      }
+      throw e;
+    }
+    closeSync(fd);
+    renameSync(tmp, this.path);
+    try {
+      const dfd = openSync(dirname(this.path), 'r');
+      fsyncSync(dfd);
+      closeSync(dfd);
+    } catch {
+      /* directories cannot be fsynced everywhere (Windows); the rename is still atomic */
+    }
+  }
+
+  close(): void {}
+}
+
+class SqliteBackend implements Backend {
+  private readonly keysT: string;
+  private readonly usedT: string;
+  constructor(private readonly db: Database.Database, table: string, private readonly box: SealBox) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table)) throw new KmeError('invalid_argument', `bad cache table name ${JSON.stringify(table)}`);
+    this.keysT = `${table}_keys`;
+    this.usedT = `${table}_used`;
+    db.exec(`CREATE TABLE IF NOT EXISTS ${this.keysT} (kme TEXT NOT NULL, id TEXT NOT NULL, sealed BLOB NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kme, id));
+             CREATE TABLE IF NOT EXISTS ${this.usedT} (entry TEXT PRIMARY KEY, at INTEGER NOT NULL);`);
+  }
+
+  load() {
+    const keys: CachedKey[] = [];
+    for (const row of this.db.prepare(`SELECT kme, id, sealed, at FROM ${this.keysT} ORDER BY at, rowid`).all() as Array<{ kme: string; id: string; sealed: Uint8Array; at: number }>) {
+      let r: z.infer<typeof RowSchema>;
+      try {
+        r = RowSchema.parse(JSON.parse(fromUtf8.decode(this.box.open(row.sealed))));
+      } catch (e) {
+        throw corrupt(`row ${row.kme}/${row.id} cannot be opened`, e);
+      }
+      if (r.id !== row.id || r.kme !== row.kme) throw corrupt(`row ${row.kme}/${row.id} holds another key (swapped rows)`);
+      keys.push({ keyId: r.id, kmeId: r.kme, peer: r.peer, key: base64Decode(r.key), fetchedAt: row.at });
+    }
+    const consumed = (this.db.prepare(`SELECT entry FROM ${this.usedT}`).all() as Array<{ entry: string }>).map((r) => r.entry);
+    return { keys, consumed };
+  }
+
+  apply(change: Change): void {
+    const ins = this.db.prepare(`INSERT INTO ${this.keysT} (kme, id, sealed, at) VALUES (?, ?, ?, ?)`);
+    const del = this.db.prepare(`DELETE FROM ${this.keysT} WHERE kme = ? AND id = ?`);
+    const use = this.db.prepare(`INSERT INTO ${this.usedT} (entry, at) VALUES (?, ?)`);
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const k of change.add ?? []) {
+        const sealed = this.box.seal(utf8.encode(JSON.stringify({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key) })));
+        ins.run(k.kmeId, k.keyId, sealed, k.fetchedAt);
+      }
+      for (const e of [...(change.consume ?? []), ...(change.drop ?? [])]) {
+        const slash = e.indexOf('/');
+        del.run(e.slice(0, slash), e.slice(slash + 1));
+      }
+      for (const e of change.consume ?? []) use.run(e, now);
+    })();
+  }
+
+  close(): void {}
+}
+
+export interface KeyCacheOptions {
+  box: SealBox;
+  store: CacheStore;
+  /** Keys held ahead of need, at most. Default 4096. */
+  maxKeys?: number;
+}
+
+export class QkdKeyCache {
+  private readonly keys = new Map<string, CachedKey>();
+  private readonly consumed = new Set<string>();
+  readonly maxKeys: number;
+
+  private constructor(private readonly backend: Backend, maxKeys: number) {
+    this.maxKeys = maxKeys;
+    const s = backend.load();
+    for (const k of s.keys) this.keys.set(ledgerKey(k.kmeId, k.keyId), k);
+    for (const c of s.consumed) this.consumed.add(c);
+  }
+
+  static open(opts: KeyCacheOptions): QkdKeyCache {
+    const backend = 'file' in opts.store ? new FileBackend(opts.store.file, opts.box) : new SqliteBackend(opts.store.db, opts.store.table ?? 'qkd_cache', opts.box);
+    return new QkdKeyCache(backend, opts.maxKeys ?? 4096);
+  }
+
+  private commit(change: Change): void {
+    // Update memory, persist, and roll memory back if the write fails.
+    const before = { keys: new Map(this.keys), consumed: new Set(this.consumed) };
+    for (const k of change.add ?? []) this.keys.set(ledgerKey(k.kmeId, k.keyId), k);
+    for (const e of [...(change.consume ?? []), ...(change.drop ?? [])]) this.keys.delete(e);
+    for (const e of change.consume ?? []) this.consumed.add(e);
+    try {
+      this.backend.apply(change, { keys: this.keys, consumed: this.consumed });
+    } catch (e) {
+      this.keys.clear();
+      for (const [k, v] of before.keys) this.keys.set(k, v);
+      this.consumed.clear();
+      for (const c of before.consumed) this.consumed.add(c);
+      throw e;
+    }
+  }
+
+  isConsumed(kmeId: string, keyId: string): boolean {
+    return this.consumed.has(ledgerKey(kmeId, keyId));
+  }
+
+  available(peer: string): { count: number; bits: number } {
+    let count = 0;
+    let bits = 0;
+    for (const k of this.keys.values()) {
+      if (k.peer !== peer) continue;
+      count++;
+      bits += k.key.length * 8;
+    }
+    return { count, bits };
+  }
+
+  /** Room left for keys fetched ahead. */
+  room(): number {
+    return Math.max(0, this.maxKeys - this.keys.size);
+  }
+
+  /**
+   * Takes cached keys for `peer` (oldest first) totalling at least `bits`, records them
+   * as used, durably, and returns them. Null (and nothing taken) if the cache is short.
+   */
+  take(peer: string, bits: number): CachedKey[] | null {
+    const out: CachedKey[] = [];
+    let have = 0;
+    for (const k of this.keys.values()) {
+      if (have >= bits) break;
+      if (k.peer !== peer) continue;
+      out.push(k);
+      have += k.key.length * 8;
+    }
+    if (have < bits) return null;
+    this.commit({ consume: out.map((k) => ledgerKey(k.kmeId, k.keyId)) });
+    return out;
+  }
+
+  /**
+   * Records keys fetched from the KME in one durable write: `use` are handed to the caller
+   * now (ledger), `keep` go into the cache. Refuses any key the ledger or cache already has.
+   */
+  record(use: Array<{ kmeId: string; keyId: string }>, keep: CachedKey[] = []): void {
+    const seen = new Set<string>();
+    for (const k of [...use, ...keep]) {
+      const e = ledgerKey(k.kmeId, k.keyId);
+      if (this.consumed.has(e) || this.keys.has(e) || seen.has(e)) {
+        throw new KmeError('key_reused', `QKD key ${k.keyId} from ${k.kmeId} was already used or cached here: refusing to use it again`);
+      }
+      seen.add(e);
+    }
+    if (keep.length > this.room()) throw new KmeError('invalid_argument', `the QKD key cache holds at most ${this.maxKeys} keys`);
+    this.commit({ consume: [...use].map((k) => ledgerKey(k.kmeId, k.keyId)), add: keep });
+  }
+
+  /** Forgets the cached keys of `peer` without using them (e.g. a KME that drops unretrieved keys). */
+  invalidate(peer: string): number {
+    const drop = [...this.keys.entries()].filter(([, k]) => k.peer === peer).map(([e]) => e);
+    if (drop.length) this.commit({ drop });
+    return drop.length;
+  }
+
+  close(): void {
+    this.backend.close();
+  }
+}
