@@ -12,3 +12,4 @@ export * from './le.js';
 export * from './images.js';
 export * from './html.js';
 export * from './plain.js';
+export * from './json.js';
