@@ -36,7 +36,9 @@ export function decodeFee(bytes: Uint8Array): bigint {
 export function parseCc(text: string): bigint {
   const m = /^(\d{1,11})(?:\.(\d{1,8}))?$/.exec(text.trim());
   if (!m) throw new DrdError('bad_fee', Status.INVALID_PARAMETER, `not a non-negative CC amount with ≤ 8 decimals: ${text.slice(0, 40)}`);
-  return BigInt(m[1]!) * FEE_UNITS_PER_CC + BigInt((m[2] ?? '').padEnd(8, '0'));
+  const units = BigInt(m[1]!) * FEE_UNITS_PER_CC + BigInt((m[2] ?? '').padEnd(8, '0'));
+  checkFee(units);
+  return units;
 }
 
 /** 1099293400200n → "10992.934002" (shortest exact form). */

@@ -1,5 +1,6 @@
 // RKE/1.0 (RAIDA Group 15): preload_master_key (01) and get_key_share (02) bodies.
-import { ByteReader, ByteWriter } from '../bytes/index.js';
+import type { ByteReader} from '../bytes/index.js';
+import { ByteWriter } from '../bytes/index.js';
 import { WireError } from '../raida/errors.js';
 import { type CodecKit, codecKit } from '../raida/kit.js';
 import { type CoinRef, readPq, writePq } from '../raida/coin.js';

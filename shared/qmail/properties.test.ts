@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { WireError } from '../raida/index.js';
+import {
+  QMailError, checkManifestOrder, decodeDownload, decodeDownloadResponse, decodePeek, decodePing, decodeRegister, decodeTell, decodeTellList,
+  decodeUpload, decodeUploadPage, encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTell, encodeTellList,
+  encodeUpload, encodeUploadPage, pageCount, pageSlice, peekPreamble, type ManifestEntry, type Preamble,
+} from './index.js';
+
+const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+const u8 = fc.integer({ min: 0, max: 255 });
+const u16 = fc.integer({ min: 0, max: 0xffff });
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const dn = fc.integer({ min: -128, max: 127 });
+const mailbox = fc.record({ coinGroup: u16, denomination: dn, serial: u32 });
+const preamble: fc.Arbitrary<Preamble> = fc.record({ challenge: bytes(16), sessionId: bytes(8), coinGroup: u16, denomination: dn, serial: u32, reserved: u8, an: bytes(16) });
+const server = fc.record({ stripeIndex: u8, stripeType: u8, raidaId: u8, ipv4: bytes(4), port: u16 });
+const manifest: fc.Arbitrary<ManifestEntry[]> = fc.oneof(
+  fc.constant<ManifestEntry[]>([]),
+  fc.uniqueArray(fc.integer({ min: 2, max: 255 }).filter((t) => t < 6 || t > 9), { maxLength: 6 }).map((rest) => [0, 1, ...rest.sort((a, b) => a - b)]).chain((types) =>
+    fc.tuple(...types.map((fileType) => fc.record({ fileType: fc.constant(fileType), size: u32, crc32: u32 }))).map((t): ManifestEntry[] => [...t])),
+);
+const tell = fc.record({
+  preamble, fileGroupGuid: bytes(16), timestamp: u32, tellType: u8, beaconPaymentLocker: bytes(8),
+  recipients: fc.array(fc.record({ addressType: u8, address: mailbox, lockerKey: bytes(16) }), { minLength: 1, maxLength: 5 }),
+  servers: fc.array(server, { maxLength: 8 }), manifest,
+});
+const notice = fc.record({ clusterId: u32, sender: mailbox, timestamp: u32, tellType: u8, fileGroupGuid: bytes(16), totalSize: u32, servers: fc.array(server, { maxLength: 4 }), lockerKey: bytes(16), manifest });
+const nonZero16 = bytes(16).filter((b) => b.some((x) => x !== 0));
+
+/** Each codec: an arbitrary value, its encoder, its decoder. */
+const codecs: Array<[string, fc.Arbitrary<any>, (x: any) => Uint8Array, (b: Uint8Array) => unknown]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  ['tell', tell, encodeTell, decodeTell],
+  ['ping', fc.record({ preamble, since: fc.option(u32, { nil: undefined }) }).map((p) => (p.since === undefined ? { preamble: p.preamble } : p)), encodePing, decodePing],
+  ['peek', fc.record({ preamble, since: u32 }), encodePeek, decodePeek],
+  ['tell list', fc.record({ remaining: u16, tells: fc.array(notice, { maxLength: 3 }) }), encodeTellList, decodeTellList],
+  ['download', fc.record({ preamble, fileGroupGuid: bytes(16), fileType: u8, version: fc.constant(1), bytesPerPage: u8, page: u16 }), encodeDownload, decodeDownload],
+  ['download response', fc.record({ fileType: u8, version: u8, bytesPerPage: u8, page: u16, data: fc.uint8Array({ maxLength: 1024 }) }), encodeDownloadResponse, decodeDownloadResponse],
+  ['upload', fc.record({ preamble, fileGroupGuid: bytes(16), lockerCode: bytes(8), fileType: u8, storageDuration: u8, data: fc.uint8Array({ maxLength: 2048 }) }), encodeUpload, decodeUpload],
+  ['upload page', fc.record({ preamble, fileGroupGuid: bytes(16), fileType: u8, storageDuration: u8, totalPages: fc.integer({ min: 1, max: 0xffff }), data: fc.uint8Array({ maxLength: 2048 }) }).chain((u) =>
+    fc.integer({ min: 0, max: u.totalPages - 1 }).map((page) => ({ ...u, page }))), encodeUploadPage, decodeUploadPage],
+  ['register', fc.record({ preamble, newAn: nonZero16, flags: u8 }), encodeRegister, decodeRegister],
+];
+
+function onlyTyped(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(QMailError);
+    expect(typeof (e as WireError).code).toBe('string');
+  }
+}
+
+describe('Group 6 codecs: properties', () => {
+  for (const [name, arb, enc, dec] of codecs) {
+    it(`${name}: decode(encode(x)) = x and encode is canonical`, () => {
+      fc.assert(fc.property(arb, (x) => {
+        const b = enc(x);
+        expect(dec(b)).toEqual(x);
+        expect(enc(dec(b))).toEqual(b);
+      }), { numRuns: 60 });
+    });
+    it(`${name}: random, truncated and mutated bytes only raise QMailError`, () => {
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (junk) => {
+        onlyTyped(() => dec(junk));
+        onlyTyped(() => dec(Uint8Array.from([...junk, 0x3e, 0x3e])));
+      }), { numRuns: 150 });
+      fc.assert(fc.property(arb, fc.array(fc.tuple(fc.nat(), u8), { minLength: 1, maxLength: 4 }), fc.nat(), (x, edits, cut) => {
+        const b = enc(x).slice();
+        for (const [at, v] of edits) b[at % b.length] = v;
+        onlyTyped(() => dec(b));
+        onlyTyped(() => dec(b.subarray(0, cut % (b.length + 1))));
+      }), { numRuns: 100 });
+    });
+  }
+  it('peekPreamble reads the first 48 bytes of any Group 6 body or raises QMailError', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (junk) => onlyTyped(() => peekPreamble(junk))));
+  });
+});
+
+describe('download paging', () => {
+  it('pages cover the object exactly', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 700 }), (size, ps) => {
+      const obj = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
+      const n = pageCount(size, ps);
+      const parts: number[] = [];
+      for (let p = 0; p < n; p++) parts.push(...pageSlice(obj, p, ps)!);
+      expect(parts).toEqual([...obj]);
+      expect(pageSlice(obj, n, ps)).toBeUndefined();
+    }));
+  });
+  it('manifest order: meta, body, then ascending; reserved types refused', () => {
+    expect(() => checkManifestOrder([0, 1, 2, 10, 11])).not.toThrow();
+    for (const bad of [[1], [0], [0, 2], [0, 1, 10, 10], [0, 1, 11, 10], [0, 1, 7]]) expect(() => checkManifestOrder(bad)).toThrow(QMailError);
+  });
+});
