@@ -18,7 +18,7 @@ function readable(key: number, value: Uint8Array): unknown {
     if (Array.isArray(v)) return v[0];
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Uint8Array) return toHex(v);
-    if (v && typeof v === 'object' && 'digest' in v) return { alg: (v as { alg: number }).alg, digest: toHex((v as { digest: Uint8Array }).digest) };
+    if (v && typeof v === 'object' && 'digest' in v) { const h = v as unknown as { alg: number; digest: Uint8Array }; return { alg: h.alg, digest: toHex(h.digest) }; }
     return v;
   } catch {
     return undefined;
