@@ -5,6 +5,8 @@ import { ContractError, type EventName, type EventPayload, type FolderId, type H
 import { openDatabase, type Db } from '../../store/database.js';
 import { MessageStore, newMessageId } from '../../store/messages.js';
 import { DEFAULT_KDF, Vault, VaultError, type KdfParams, type Keychain } from '../../store/vault.js';
+import { MailEngine, MailError } from '../mail/engine.js';
+import { DirectoryError } from '../directory/client.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -14,6 +16,13 @@ export interface AppServicesOptions {
   /** Lower Argon2id costs are for tests only; profiles record the costs they were made with. */
   kdf?: KdfParams;
   now?: () => number;
+  /** The directory a new identity registers with (from the network file or the app default). */
+  directoryUrl?: string;
+  /** Start sending and receiving as soon as the profile is unlocked (the app; off for one-shot CLI use). */
+  autoStart?: boolean;
+  /** Mail engine tuning (tests, benchmarks). */
+  mail?: { pingWaitMs?: number; retryBaseMs?: number; maxAttempts?: number; defaultLayout?: { k: number; p: number } };
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export type Emit = <K extends EventName>(event: K, payload: EventPayload<K>) => void;
@@ -26,6 +35,7 @@ export interface AppServices {
   readonly db: Db;
   readonly vault: Vault;
   readonly messages: MessageStore;
+  readonly mail: MailEngine;
 }
 
 const FOLDER_NAMES: Record<FolderId, string> = { inbox: 'Inbox', sent: 'Sent', drafts: 'Drafts', archive: 'Archive', trash: 'Trash' };
@@ -35,7 +45,18 @@ function toContractError(e: unknown): never {
     const code = e.code === 'vault_corrupt' ? 'internal' : e.code;
     throw new ContractError(code, e.message);
   }
+  if (e instanceof MailError) throw new ContractError(e.code === 'no_identity' ? 'not_found' : e.code, e.message);
+  if (e instanceof DirectoryError) throw new ContractError('unavailable', `Directory: ${e.message}`);
   throw e;
+}
+
+/** Runs a handler body, turning service errors into contract errors. */
+async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    return toContractError(e);
+  }
 }
 
 export function createAppServices(opts: AppServicesOptions): AppServices {
@@ -54,7 +75,24 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     for (const l of listeners) l(event, payload);
   };
 
+  const mail = new MailEngine({
+    db,
+    box: () => vault.box(),
+    unlocked: () => vault.unlocked,
+    messages,
+    emit: (event, payload) => emit(event as EventName, payload as never),
+    ...(opts.directoryUrl ? { directoryUrl: opts.directoryUrl } : {}),
+    now,
+    ...(opts.mail ?? {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const autoStart = opts.autoStart ?? true;
+  const startMail = () => {
+    if (autoStart && vault.unlocked) mail.start();
+  };
+
   if (vault.exists && !vault.unlocked) vault.unlockWithKeychain();
+  startMail();
 
   const state = (): VaultState => ({
     state: !vault.exists ? 'absent' : vault.unlocked ? 'unlocked' : 'locked',
@@ -66,15 +104,18 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'vault.state': () => state(),
     'vault.create': async ({ passphrase }) => {
       await vault.create(passphrase).catch(toContractError);
+      startMail();
       emit('vault.changed', state());
       return state();
     },
     'vault.unlock': async ({ passphrase }) => {
       await vault.unlock(passphrase).catch(toContractError);
+      startMail();
       emit('vault.changed', state());
       return state();
     },
-    'vault.lock': () => {
+    'vault.lock': async () => {
+      await mail.stop();
       vault.lock();
       emit('vault.changed', state());
       return state();
@@ -91,7 +132,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     },
     'mail.list': ({ folder, offset, limit }) => messages.list(folder, offset, limit),
     'mail.get': ({ id }) => {
-      const m = messages.get(id);
+      const m = mail.view(id);
       if (!m) throw new ContractError('not_found', 'That message is no longer here.');
       return m;
     },
@@ -106,6 +147,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       vault.box();
       const from = messages.move(id, folder);
       if (!from) throw new ContractError('not_found', 'That message is no longer here.');
+      mail.move(id, folder);
       emit('mail.changed', { folders: [from, folder] });
       return { ok: true as const };
     },
@@ -114,14 +156,68 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       const existing = id ? messages.get(id) : undefined;
       if (existing && existing.folder !== 'drafts') throw new ContractError('invalid_input', 'Only drafts can be edited.');
       messages.put(draftId, 'drafts', now(), false, { from: 'me', to, subject, body, level: 'local' });
+      mail.index.put(draftId, 'drafts', now(), ['me', to.join(' '), subject, body]);
       emit('mail.changed', { folders: ['drafts'] });
       return { id: draftId };
     },
+    'identity.state': () => guarded(() => mail.identityState()),
+    'identity.create': ({ name, storage, beacon }) =>
+      guarded(async () => {
+        const r = await mail.createIdentity(name, { ...(storage ? { storage } : {}), ...(beacon ? { beacon } : {}) });
+        startMail();
+        return r;
+      }),
+    'identity.restore': ({ phrase, name, storage, beacon }) =>
+      guarded(async () => {
+        const r = await mail.restoreIdentity(phrase, name, { ...(storage ? { storage } : {}), ...(beacon ? { beacon } : {}) });
+        startMail();
+        return r;
+      }),
+    'directory.search': ({ query, limit }) => guarded(() => mail.searchDirectory(query, limit)),
+    'servers.list': () => guarded(() => mail.listServers()),
+    'servers.choose': ({ storage, beacon }) => guarded(() => mail.chooseServers(storage, beacon)),
+    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId }) =>
+      guarded(() => {
+        const item = mail.queue({
+          to,
+          cc,
+          subject,
+          body,
+          attachments: attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
+          level,
+          ...(stripes ? { stripes } : {}),
+        });
+        if (draftId && messages.get(draftId)?.folder === 'drafts') {
+          mail.delete(draftId, true);
+          emit('mail.changed', { folders: ['drafts'] });
+        }
+        return { id: item.id, outbox: item };
+      }),
+    'outbox.list': () => guarded(() => mail.outbox()),
+    'outbox.retry': ({ id }) => guarded(() => mail.retry(id)),
+    'outbox.cancel': ({ id }) =>
+      guarded(() => {
+        mail.cancel(id);
+        return { ok: true as const };
+      }),
+    'mail.refresh': () => guarded(async () => ({ received: await mail.refresh() })),
+    'mail.delete': ({ id, permanent }) =>
+      guarded(() => {
+        const folders = mail.delete(id, permanent);
+        emit('mail.changed', { folders });
+        return { ok: true as const };
+      }),
+    'mail.search': ({ query, folder, limit }) => guarded(() => mail.search(query, folder, limit)),
+    'mail.attachment': ({ id, index }) => guarded(() => mail.attachment(id, index)),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
   // answers 'locked' rather than failing deep inside.
-  for (const name of ['mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save'] as const) {
+  for (const name of [
+    'mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save',
+    'identity.state', 'identity.create', 'identity.restore', 'directory.search', 'servers.list', 'servers.choose',
+    'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment',
+  ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;
     (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {
       if (!vault.unlocked) throw new ContractError(vault.exists ? 'locked' : 'vault_absent', vault.exists ? 'The profile is locked; unlock it with your passphrase.' : 'Create a vault first.');
@@ -136,6 +232,8 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return () => listeners.delete(listener);
     },
     close() {
+      mail.close();
+      void mail.stop();
       vault.lock();
       listeners.clear();
       db.close();
@@ -143,5 +241,6 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     db,
     vault,
     messages,
+    mail,
   };
 }

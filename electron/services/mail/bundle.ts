@@ -1,0 +1,140 @@
+// What gets striped: one byte string per message, so one capsule per recipient covers it
+// all. Layout (big-endian):
+//   "QMB1" ‖ cbdf length u32 ‖ CBDF/1.0 Phase II document ‖ attachment count u8 ‖
+//   count × (name length u16 ‖ UTF-8 name ‖ size u32 ‖ bytes)
+// The CBDF document carries the Meta (file type QMAIL, id, subject, from, to, cc,
+// timestamp, attachment names and count) and the body as Text. See docs/architecture-mail.md.
+import {
+  buildMeta,
+  decodeDocument,
+  encodeDocument,
+  formatMailbox,
+  metaView,
+  phase2,
+  plainToTokens,
+  truncateUtf8,
+  FileType as CbdfFileType,
+  type Mailbox,
+  type Token,
+} from '../../../shared/cbdf/index.js';
+
+export interface Attachment {
+  name: string;
+  data: Uint8Array;
+}
+
+export interface Letter {
+  id: Uint8Array;
+  from: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  subject: string;
+  body: string;
+  /** Unix seconds. */
+  timestamp: number;
+  attachments: Attachment[];
+}
+
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+}
+
+const MAGIC = [0x51, 0x4d, 0x42, 0x31]; // QMB1
+export const MAX_ATTACHMENTS = 64;
+
+function tokensToText(tokens: readonly Token[]): string {
+  let out = '';
+  for (const t of tokens) {
+    if (t.t === 'text') out += t.s;
+    else if (t.t === 'para') out += '\n\n';
+    else if (t.t === 'row') out += '\n';
+    else if (t.t === 'cell') out += '\t';
+  }
+  return out;
+}
+
+export function encodeLetter(l: Letter): Uint8Array {
+  if (l.attachments.length > MAX_ATTACHMENTS) throw new BundleError(`at most ${MAX_ATTACHMENTS} attachments`);
+  const meta = buildMeta({
+    fileType: CbdfFileType.QMAIL,
+    version: 1,
+    qmailId: l.id,
+    subject: truncateUtf8(l.subject, 255),
+    from: l.from,
+    to: l.to,
+    cc: l.cc,
+    timestamp: l.timestamp,
+    attachmentNames: l.attachments.map((a) => truncateUtf8(a.name, 255)),
+    attachmentCount: l.attachments.length,
+  });
+  const doc = encodeDocument(phase2(meta, plainToTokens(l.body)));
+  const names = l.attachments.map((a) => new TextEncoder().encode(a.name));
+  const size = 8 + doc.length + 1 + names.reduce((n, b, i) => n + 6 + b.length + l.attachments[i]!.data.length, 0);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  dv.setUint32(4, doc.length);
+  out.set(doc, 8);
+  let at = 8 + doc.length;
+  out[at++] = l.attachments.length;
+  l.attachments.forEach((a, i) => {
+    const n = names[i]!;
+    if (n.length > 0xffff) throw new BundleError('attachment name too long');
+    dv.setUint16(at, n.length);
+    out.set(n, at + 2);
+    at += 2 + n.length;
+    dv.setUint32(at, a.data.length);
+    out.set(a.data, at + 4);
+    at += 4 + a.data.length;
+  });
+  return out;
+}
+
+export interface OpenedLetter {
+  id?: Uint8Array;
+  from?: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  subject: string;
+  body: string;
+  timestamp?: number;
+  attachments: Attachment[];
+}
+
+export function decodeLetter(bytes: Uint8Array): OpenedLetter {
+  if (bytes.length < 9 || MAGIC.some((b, i) => bytes[i] !== b)) throw new BundleError('not a QMail message bundle');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const docLen = dv.getUint32(4);
+  if (8 + docLen + 1 > bytes.length) throw new BundleError('message bundle truncated');
+  const doc = decodeDocument(bytes.subarray(8, 8 + docLen));
+  if (doc.kind !== 'phase2') throw new BundleError('message body is not a CBDF Phase II document');
+  const m = metaView(doc.meta);
+  let at = 8 + docLen;
+  const count = bytes[at++]!;
+  const attachments: Attachment[] = [];
+  for (let i = 0; i < count; i++) {
+    if (at + 2 > bytes.length) throw new BundleError('attachment table truncated');
+    const nl = dv.getUint16(at);
+    if (at + 2 + nl + 4 > bytes.length) throw new BundleError('attachment table truncated');
+    const name = new TextDecoder().decode(bytes.subarray(at + 2, at + 2 + nl));
+    at += 2 + nl;
+    const size = dv.getUint32(at);
+    at += 4;
+    if (at + size > bytes.length) throw new BundleError('attachment truncated');
+    attachments.push({ name, data: bytes.slice(at, at + size) });
+    at += size;
+  }
+  if (at !== bytes.length) throw new BundleError('trailing bytes after the attachments');
+  return {
+    ...(m.qmailId ? { id: m.qmailId } : {}),
+    ...(m.from ? { from: m.from } : {}),
+    to: m.to ?? [],
+    cc: m.cc ?? [],
+    subject: m.subject ?? '',
+    body: tokensToText(doc.text),
+    ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
+    attachments,
+  };
+}
+
+export { formatMailbox };

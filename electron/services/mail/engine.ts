@@ -1,0 +1,601 @@
+// The mail engine behind the contract: identity and servers, the persistent outbox,
+// the receive loop (peek at start, ping long-poll while unlocked), folders, delete,
+// attachments and in-memory search. The app, the CLI and the correspondent all use it.
+import { randomBytes } from 'node:crypto';
+import type { FolderId, IdentityState, MessageSummary, OutboxItem, ServerInfo, Contact } from '../../../shared/ipc/index.js';
+import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
+import { fingerprint } from '../../../shared/identity/index.js';
+import type { Level } from '../../../shared/capsule/index.js';
+import type { TellNotice } from '../../../shared/qmail/index.js';
+import type { Db } from '../../store/database.js';
+import type { MessageStore } from '../../store/messages.js';
+import type { SecretBox } from '../../store/secret-box.js';
+import { DirectoryClient } from '../directory/client.js';
+import { IdentityStore, type LoadedIdentity } from '../identity/store.js';
+import { Onboarding, OnboardingError, type ServerChoice } from '../identity/onboarding.js';
+import { encodeLetter } from './bundle.js';
+import { QMailServerClient } from './group6.js';
+import { hex } from './objects.js';
+import { receiveTell, ReceiveError, type Received } from './receive.js';
+import { SearchIndex } from './search.js';
+import { SendError, sendMessage } from './send.js';
+import { ConnectionPool, type Connection } from './transport.js';
+
+export class MailError extends Error {
+  override readonly name = 'MailError';
+  constructor(readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable', message: string) {
+    super(message);
+  }
+}
+
+export interface OutgoingMessage {
+  to: string[];
+  cc: string[];
+  subject: string;
+  body: string;
+  attachments: { name: string; data: Uint8Array }[];
+  level: 'L1' | 'L2' | 'L3' | 'L4';
+  stripes?: { k: number; p: number };
+}
+
+interface OutboxJob {
+  to: string[];
+  cc: string[];
+  subject: string;
+  body: string;
+  attachments: { name: string; data: string }[];
+  level: OutgoingMessage['level'];
+  stripes: { k: number; p: number };
+}
+
+interface OutboxRow {
+  id: string;
+  state: OutboxItem['state'];
+  attempts: number;
+  next_at: number;
+  created_at: number;
+  uploaded: number;
+  total: number;
+  error: string | null;
+  sealed: Buffer;
+}
+
+/** Extra facts about a stored message that the base store does not keep (sealed too). */
+interface Extras {
+  attachments: { name: string; data: string }[];
+  stripes?: { k: number; p: number };
+  repaired?: number;
+  guid?: string;
+}
+
+export interface MailEngineOptions {
+  db: Db;
+  box: () => SecretBox;
+  unlocked: () => boolean;
+  messages: MessageStore;
+  emit: (event: string, payload: unknown) => void;
+  /** The directory to use when the identity does not name one (network file, app default). */
+  directoryUrl?: string;
+  now?: () => number;
+  /** Default stripe layout for new messages. */
+  defaultLayout?: { k: number; p: number };
+  /** Longest one ping parks on the beacon before we ask again (the server caps it too). */
+  pingWaitMs?: number;
+  /** Outbox retries: delay before attempt n is base × 2^(n-1), capped; after maxAttempts the item fails. */
+  retryBaseMs?: number;
+  maxAttempts?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const LEVELS: Record<OutgoingMessage['level'], Level> = { L1: 1, L2: 2, L3: 3, L4: 4 };
+const LEVEL_NAME: Record<number, MessageSummary['level']> = { 1: 'L1', 2: 'L2', 3: 'L3', 4: 'L4' };
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+export class MailEngine {
+  readonly pool = new ConnectionPool(3);
+  readonly identities: IdentityStore;
+  readonly onboarding: Onboarding;
+  readonly index = new SearchIndex();
+  private readonly now: () => number;
+  private running = false;
+  private pollConn: Connection | null = null;
+  private outboxTimer: NodeJS.Timeout | null = null;
+  private outboxBusy: Promise<void> | null = null;
+  private readonly waiters = new Map<string, ((item: OutboxItem) => void)[]>();
+  private indexed = false;
+  private stopped = Promise.resolve();
+  private receiving: Promise<number> | null = null;
+
+  constructor(private readonly o: MailEngineOptions) {
+    this.now = o.now ?? Date.now;
+    const db = o.db;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS mail_outbox (
+        id TEXT PRIMARY KEY, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
+        error TEXT, sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS mail_extras (id TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS mail_seen (guid TEXT PRIMARY KEY, message_id TEXT, at INTEGER NOT NULL);`);
+    // A send interrupted by a crash or quit is picked up again.
+    db.prepare("UPDATE mail_outbox SET state = 'queued' WHERE state = 'sending'").run();
+    this.identities = new IdentityStore(db, o.box);
+    this.onboarding = new Onboarding(this.identities, () => this.directory(), this.pool, this.now);
+  }
+
+  private log(msg: string, fields?: Record<string, unknown>): void {
+    this.o.log?.(msg, fields);
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  me(): LoadedIdentity {
+    const l = this.identities.load();
+    if (!l) throw new MailError('no_identity', 'This profile has no QMail identity yet; create one first.');
+    return l;
+  }
+
+  directory(): DirectoryClient {
+    const url = (this.identities.exists && this.o.unlocked() ? this.identities.load()?.directory : undefined) ?? this.o.directoryUrl;
+    if (!url) throw new MailError('unavailable', 'No directory is configured (give a network file or a directory URL).');
+    return new DirectoryClient(url);
+  }
+
+  identityState(): IdentityState {
+    if (!this.identities.exists) return { state: 'none' };
+    return this.onboarding.describe(this.me());
+  }
+
+  async createIdentity(name: string, choice: ServerChoice = {}): Promise<IdentityState & { recoveryPhrase: string }> {
+    const r = await this.onboarding.create(name, choice).catch(rethrow);
+    this.o.emit('identity.changed', this.onboarding.describe(r.loaded));
+    return { ...this.onboarding.describe(r.loaded), recoveryPhrase: r.recoveryPhrase };
+  }
+
+  async restoreIdentity(phrase: string, name?: string, choice: ServerChoice = {}): Promise<IdentityState> {
+    const l = await this.onboarding.restore(phrase, name, choice).catch(rethrow);
+    this.o.emit('identity.changed', this.onboarding.describe(l));
+    return this.onboarding.describe(l);
+  }
+
+  async chooseServers(storage: string[], beacon: string): Promise<IdentityState> {
+    const l = await this.onboarding.chooseServers(storage, beacon).catch(rethrow);
+    this.o.emit('identity.changed', this.onboarding.describe(l));
+    this.restartPolling();
+    return this.onboarding.describe(l);
+  }
+
+  async listServers(): Promise<ServerInfo[]> {
+    const all = await this.directory().servers();
+    const me = this.identities.exists ? this.me() : undefined;
+    return all.map((d) => ({
+      nodeId: d.nodeId,
+      name: d.name,
+      host: d.host,
+      port: d.port,
+      pricePerMbMonth: d.pricePerMbMonth,
+      inboxFeeCut: d.inboxFeeCut,
+      maxAttachmentBytes: d.maxAttachmentBytes,
+      jurisdiction: d.jurisdiction,
+      location: d.location,
+      uptimeSeconds: d.uptimeSeconds,
+      protocol: d.protocol,
+      hired: me?.servers.some((s) => s.nodeId === d.nodeId) ?? false,
+      beacon: me?.beacon === d.nodeId,
+    }));
+  }
+
+  async searchDirectory(query: string, limit: number): Promise<Contact[]> {
+    const dir = this.directory();
+    const q = query.trim();
+    if (/^[0-9a-fA-F]{4}\.-?\d{1,3}\.\d{1,10}$/.test(q)) {
+      const one = await dir.lookup(formatMailbox(parseMailbox(q)));
+      return one ? [{ address: one.record.address, name: one.record.name, fingerprint: fingerprint(one.identity) }] : [];
+    }
+    const list = await dir.search(q, limit);
+    return list.map((v) => ({ address: v.record.address, name: v.record.name, fingerprint: fingerprint(v.identity) }));
+  }
+
+  // ---------------------------------------------------------------- extras, folders, delete
+
+  private extrasAad(id: string): string {
+    return `qmail.message-extras.v1:${id}`;
+  }
+
+  putExtras(id: string, e: Extras): void {
+    this.o.db.prepare('INSERT INTO mail_extras (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed').run(id, this.o.box().seal(Buffer.from(JSON.stringify(e)), this.extrasAad(id)));
+  }
+
+  extras(id: string): Extras | undefined {
+    const row = this.o.db.prepare('SELECT sealed FROM mail_extras WHERE id = ?').get(id) as { sealed: Buffer } | undefined;
+    return row ? (JSON.parse(this.o.box().open(row.sealed, this.extrasAad(id)).toString('utf8')) as Extras) : undefined;
+  }
+
+  view(id: string) {
+    const m = this.o.messages.get(id);
+    if (!m) return undefined;
+    const x = this.extras(id);
+    return {
+      ...m,
+      ...(x
+        ? {
+            attachments: x.attachments.map((a, index) => ({ index, name: a.name, size: Buffer.from(a.data, 'base64').length })),
+            ...(x.stripes ? { stripes: x.stripes } : {}),
+            ...(x.repaired !== undefined ? { repaired: x.repaired } : {}),
+          }
+        : {}),
+    };
+  }
+
+  attachment(id: string, index: number): { name: string; size: number; data: string } {
+    const a = this.extras(id)?.attachments[index];
+    if (!a) throw new MailError('not_found', 'That attachment is not here.');
+    return { name: a.name, size: Buffer.from(a.data, 'base64').length, data: a.data };
+  }
+
+  private store(id: string, folder: FolderId, date: number, unread: boolean, m: { from: string; to: string[]; subject: string; body: string; level: MessageSummary['level'] }, x?: Extras): void {
+    this.o.db.transaction(() => {
+      this.o.messages.put(id, folder, date, unread, m);
+      if (x) this.putExtras(id, x);
+    })();
+    this.index.put(id, folder, date, [m.from, m.to.join(' '), m.subject, m.body, ...(x?.attachments.map((a) => a.name) ?? [])]);
+  }
+
+  /** Moves to Trash; a message already in Trash (or with permanent) is erased. */
+  delete(id: string, permanent: boolean): FolderId[] {
+    const m = this.o.messages.get(id);
+    if (!m) throw new MailError('not_found', 'That message is no longer here.');
+    if (!permanent && m.folder !== 'trash') {
+      this.o.messages.move(id, 'trash');
+      this.index.move(id, 'trash');
+      return [m.folder, 'trash'];
+    }
+    this.o.db.transaction(() => {
+      this.o.db.prepare('DELETE FROM messages WHERE id = ?').run(id);
+      this.o.db.prepare('DELETE FROM mail_extras WHERE id = ?').run(id);
+    })();
+    this.index.remove(id);
+    return [m.folder];
+  }
+
+  move(id: string, folder: FolderId): void {
+    this.index.move(id, folder);
+  }
+
+  /** Indexes every stored message (after unlock). */
+  buildIndex(): void {
+    this.index.clear();
+    const rows = this.o.db.prepare('SELECT id FROM messages').all() as { id: string }[];
+    for (const { id } of rows) {
+      const m = this.o.messages.get(id);
+      if (!m) continue;
+      const x = this.extras(id);
+      this.index.put(id, m.folder, m.date, [m.from, m.to.join(' '), m.subject, m.body, ...(x?.attachments.map((a) => a.name) ?? [])]);
+    }
+    this.indexed = true;
+  }
+
+  search(query: string, folder: FolderId | undefined, limit: number): { total: number; items: MessageSummary[] } {
+    if (!this.indexed) this.buildIndex();
+    const ids = this.index.query(query, folder);
+    const items: MessageSummary[] = [];
+    for (const id of ids.slice(0, limit)) {
+      const m = this.o.messages.get(id);
+      if (!m) continue;
+      const { body: _b, ...summary } = m;
+      items.push(summary);
+    }
+    return { total: ids.length, items };
+  }
+
+  // ---------------------------------------------------------------- outbox
+
+  private jobAad(id: string): string {
+    return `qmail.outbox.v1:${id}`;
+  }
+
+  private rowToItem(r: OutboxRow): OutboxItem {
+    const job = JSON.parse(this.o.box().open(r.sealed, this.jobAad(r.id)).toString('utf8')) as OutboxJob;
+    return {
+      id: r.id,
+      to: [...job.to, ...job.cc],
+      subject: job.subject,
+      state: r.state,
+      attempts: r.attempts,
+      uploaded: r.uploaded,
+      total: r.total,
+      createdAt: r.created_at,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.state === 'queued' ? { nextAttemptAt: r.next_at } : {}),
+    };
+  }
+
+  outbox(): OutboxItem[] {
+    const rows = this.o.db.prepare("SELECT * FROM mail_outbox WHERE state != 'sent' ORDER BY created_at").all() as OutboxRow[];
+    return rows.map((r) => this.rowToItem(r));
+  }
+
+  private outboxItem(id: string): OutboxItem | undefined {
+    const r = this.o.db.prepare('SELECT * FROM mail_outbox WHERE id = ?').get(id) as OutboxRow | undefined;
+    return r ? this.rowToItem(r) : undefined;
+  }
+
+  private announceOutbox(id?: string): void {
+    this.o.emit('outbox.changed', { items: this.outbox() });
+    if (!id) return;
+    const item = this.outboxItem(id);
+    if (item && (item.state === 'sent' || item.state === 'failed')) {
+      for (const w of this.waiters.get(id) ?? []) w(item);
+      this.waiters.delete(id);
+    }
+  }
+
+  /** Validates and queues a message; the outbox worker sends it. */
+  queue(m: OutgoingMessage): OutboxItem {
+    this.me();
+    for (const a of [...m.to, ...m.cc]) {
+      try {
+        parseMailbox(a);
+      } catch {
+        throw new MailError('invalid_input', `${a} is not a QMail address (they look like 0006.0.1000).`);
+      }
+    }
+    const stripes = m.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
+    if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32) throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
+    if (m.level === 'L1' || m.level === 'L2') throw new MailError('invalid_input', 'L1 and L2 need a QKD link to each recipient; none is configured yet. Send at L3 (post-quantum) instead.');
+    const id = randomBytes(16).toString('hex');
+    const job: OutboxJob = { to: m.to, cc: m.cc, subject: m.subject, body: m.body, attachments: m.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), level: m.level, stripes };
+    const now = this.now();
+    this.o.db
+      .prepare("INSERT INTO mail_outbox (id, state, attempts, next_at, created_at, sealed) VALUES (?, 'queued', 0, ?, ?, ?)")
+      .run(id, now, now, this.o.box().seal(Buffer.from(JSON.stringify(job)), this.jobAad(id)));
+    this.announceOutbox();
+    this.kickOutbox();
+    return this.outboxItem(id)!;
+  }
+
+  /** Resolves when the item is sent or has failed for good. */
+  waitFor(id: string): Promise<OutboxItem> {
+    const cur = this.outboxItem(id);
+    if (!cur) return Promise.reject(new MailError('not_found', 'No such outbox item.'));
+    if (cur.state === 'sent' || cur.state === 'failed') return Promise.resolve(cur);
+    return new Promise((res) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), res]));
+  }
+
+  retry(id: string): OutboxItem {
+    const r = this.o.db.prepare("UPDATE mail_outbox SET state = 'queued', next_at = ?, error = NULL WHERE id = ? AND state IN ('failed', 'queued')").run(this.now(), id);
+    if (r.changes !== 1) throw new MailError('not_found', 'That message is not waiting in the outbox.');
+    this.announceOutbox();
+    this.kickOutbox();
+    return this.outboxItem(id)!;
+  }
+
+  cancel(id: string): void {
+    const r = this.o.db.prepare("DELETE FROM mail_outbox WHERE id = ? AND state IN ('failed', 'queued')").run(id);
+    if (r.changes !== 1) throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
+    this.announceOutbox();
+  }
+
+  kickOutbox(delayMs = 0): void {
+    if (!this.running) return;
+    if (this.outboxTimer) clearTimeout(this.outboxTimer);
+    this.outboxTimer = setTimeout(() => {
+      this.outboxTimer = null;
+      if (!this.outboxBusy) {
+        this.outboxBusy = this.drainOutbox().finally(() => {
+          this.outboxBusy = null;
+        });
+      } else void this.outboxBusy.then(() => this.kickOutbox());
+    }, delayMs);
+    this.outboxTimer.unref?.();
+  }
+
+  private async drainOutbox(): Promise<void> {
+    for (;;) {
+      if (!this.running || !this.o.unlocked()) return;
+      const due = this.o.db.prepare("SELECT * FROM mail_outbox WHERE state = 'queued' AND next_at <= ? ORDER BY next_at LIMIT 8").all(this.now()) as OutboxRow[];
+      if (!due.length) {
+        const next = this.o.db.prepare("SELECT MIN(next_at) AS t FROM mail_outbox WHERE state = 'queued'").get() as { t: number | null };
+        if (next.t !== null) this.kickOutbox(Math.max(50, next.t - this.now()));
+        return;
+      }
+      await Promise.all(due.map((r) => this.attempt(r)));
+    }
+  }
+
+  private async attempt(r: OutboxRow): Promise<void> {
+    const job = JSON.parse(this.o.box().open(r.sealed, this.jobAad(r.id)).toString('utf8')) as OutboxJob;
+    const db = this.o.db;
+    db.prepare("UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?").run(r.id);
+    this.announceOutbox();
+    const me = this.me();
+    const timestamp = Math.floor(this.now() / 1000);
+    const bundle = encodeLetter({
+      id: new Uint8Array(Buffer.from(r.id, 'hex')),
+      from: me.mailbox,
+      to: job.to.map(parseMailbox),
+      cc: job.cc.map(parseMailbox),
+      subject: job.subject,
+      body: job.body,
+      timestamp,
+      attachments: job.attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
+    });
+    let lastAnnounce = 0;
+    try {
+      const res = await sendMessage(
+        {
+          me,
+          directory: this.directory(),
+          pool: this.pool,
+          hireMore: (count) => this.onboarding.hireMore(count),
+          onProgress: ({ uploaded, total }) => {
+            db.prepare('UPDATE mail_outbox SET uploaded = ?, total = ? WHERE id = ?').run(uploaded, total, r.id);
+            if (this.now() - lastAnnounce > 250 || uploaded === total) {
+              lastAnnounce = this.now();
+              this.announceOutbox();
+            }
+          },
+        },
+        { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVELS[job.level] },
+      );
+      this.store(
+        r.id,
+        'sent',
+        this.now(),
+        false,
+        { from: me.address, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: job.level },
+        { attachments: job.attachments, stripes: job.stripes, guid: hex(res.guid) },
+      );
+      db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL WHERE id = ?").run(r.id);
+      this.announceOutbox(r.id);
+      db.prepare("DELETE FROM mail_outbox WHERE id = ? AND state = 'sent'").run(r.id);
+      this.o.emit('mail.changed', { folders: ['sent'] });
+    } catch (e) {
+      const attempts = r.attempts + 1;
+      const max = this.o.maxAttempts ?? 6;
+      const retryable = e instanceof SendError ? e.retryable : !(e instanceof MailError) && !(e instanceof OnboardingError);
+      const message = (e as Error).message;
+      this.log('send attempt failed', { id: r.id, attempts, error: message });
+      if (retryable && attempts < max) {
+        const delay = Math.min(MAX_BACKOFF_MS, (this.o.retryBaseMs ?? 2000) * 2 ** (attempts - 1));
+        db.prepare("UPDATE mail_outbox SET state = 'queued', next_at = ?, error = ? WHERE id = ?").run(this.now() + delay, `Will retry: ${message}`, r.id);
+        this.announceOutbox(r.id);
+      } else {
+        db.prepare("UPDATE mail_outbox SET state = 'failed', error = ? WHERE id = ?").run(message, r.id);
+        this.announceOutbox(r.id);
+        this.o.emit('notify', { level: 'error', title: `Not sent: ${job.subject || '(no subject)'}`, body: message });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private beaconClient(me: LoadedIdentity): { client: QMailServerClient; an: Uint8Array } {
+    const b = me.servers.find((s) => s.nodeId === me.beacon);
+    if (!b) throw new MailError('unavailable', 'The beacon is not among the hired servers.');
+    return { client: new QMailServerClient(this.pool, { host: b.host, port: b.port, raidaId: b.raidaId }), an: new Uint8Array(Buffer.from(b.an, 'hex')) };
+  }
+
+  /** Handles a batch of Tells; returns how many new messages were stored. */
+  async accept(tells: TellNotice[]): Promise<number> {
+    const me = this.me();
+    let n = 0;
+    const fresh = tells.filter((t) => !this.o.db.prepare('SELECT 1 FROM mail_seen WHERE guid = ?').get(hex(t.fileGroupGuid)));
+    const results = await Promise.allSettled(fresh.map((t) => receiveTell({ me, directory: this.directory(), pool: this.pool }, t)));
+    results.forEach((r, i) => {
+      const t = fresh[i]!;
+      if (r.status === 'rejected') {
+        const retry = r.reason instanceof ReceiveError ? r.reason.retryable : true;
+        this.log('receive failed', { guid: hex(t.fileGroupGuid), retry, error: (r.reason as Error).message });
+        if (!retry) this.o.db.prepare('INSERT OR IGNORE INTO mail_seen (guid, message_id, at) VALUES (?, NULL, ?)').run(hex(t.fileGroupGuid), this.now());
+        return;
+      }
+      this.storeReceived(r.value);
+      n++;
+    });
+    return n;
+  }
+
+  private storeReceived(r: Received): void {
+    const id = hex(r.guid);
+    const l = r.letter;
+    this.o.db.transaction(() => {
+      this.store(
+        id,
+        'inbox',
+        (l.timestamp ?? Math.floor(this.now() / 1000)) * 1000,
+        true,
+        { from: r.sender, to: [...l.to, ...l.cc].map(formatMailbox), subject: l.subject, body: l.body, level: LEVEL_NAME[r.level] ?? 'L3' },
+        { attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), stripes: r.layout, repaired: r.repaired, guid: id },
+      );
+      this.o.db.prepare('INSERT OR REPLACE INTO mail_seen (guid, message_id, at) VALUES (?, ?, ?)').run(id, id, this.now());
+    })();
+    this.o.emit('mail.received', { id, from: r.sender, subject: l.subject });
+    this.o.emit('mail.changed', { folders: ['inbox'] });
+    this.o.emit('notify', { level: 'info', title: `New qmail from ${r.sender}`, body: l.subject || '(no subject)' });
+  }
+
+  /** Asks the beacon once (peek) and fetches what it lists. */
+  async refresh(): Promise<number> {
+    if (this.receiving) return this.receiving;
+    this.receiving = (async () => {
+      const me = this.me();
+      const { client, an } = this.beaconClient(me);
+      const list = await client.peek({ mailbox: me.mailbox, an }, 0);
+      return this.accept(list.tells);
+    })().finally(() => {
+      this.receiving = null;
+    });
+    return this.receiving;
+  }
+
+  private async pollLoop(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      if (!this.o.unlocked() || !this.identities.exists) return;
+      try {
+        const me = this.me();
+        const b = me.servers.find((s) => s.nodeId === me.beacon)!;
+        this.pollConn ??= this.pool.dedicated({ host: b.host, port: b.port, raidaId: b.raidaId });
+        const { client, an } = this.beaconClient(me);
+        const list = await client.ping({ mailbox: me.mailbox, an }, this.pollConn, this.o.pingWaitMs ?? 30_000);
+        const got = list.tells.length ? await this.accept(list.tells) : 0;
+        failures = 0;
+        // Tells we already hold (or cannot open yet) come back until the beacon drops them: do not spin.
+        if (list.tells.length && got === 0) await sleep(1000);
+      } catch (e) {
+        if (!this.running) return;
+        this.pollConn?.close();
+        this.pollConn = null;
+        failures++;
+        this.log('ping failed', { error: (e as Error).message, failures });
+        await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  private restartPolling(): void {
+    this.pollConn?.close();
+    this.pollConn = null;
+  }
+
+  /** After unlock: index, peek, then long-poll; and send what the outbox holds. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    if (!this.o.unlocked()) return;
+    this.buildIndex();
+    this.kickOutbox();
+    if (this.identities.exists) {
+      this.stopped = (async () => {
+        await this.refresh().catch((e: unknown) => this.log('peek failed', { error: (e as Error).message }));
+        await this.pollLoop();
+      })();
+    }
+  }
+
+  /** On lock or quit: stop polling, forget decrypted state. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.outboxTimer) clearTimeout(this.outboxTimer);
+    this.pollConn?.close();
+    this.pollConn = null;
+    await this.stopped.catch(() => {});
+    await this.outboxBusy?.catch(() => {});
+    this.index.clear();
+    this.indexed = false;
+    this.identities.forget();
+  }
+
+  close(): void {
+    this.running = false;
+    this.pollConn?.close();
+    this.pool.closeAll();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref?.());
+
+function rethrow(e: unknown): never {
+  if (e instanceof OnboardingError) throw new MailError('invalid_input', e.message);
+  throw e;
+}

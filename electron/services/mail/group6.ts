@@ -1,0 +1,122 @@
+// QMail/1.0 Group 6 as a client speaks it: register (EXT-2), upload / upload_large_page,
+// tell, ping (long poll), peek and paged download. Bodies come from shared/qmail codecs;
+// this module adds the challenge, the preamble, encryption with our AN and retries.
+import { randomBytes } from 'node:crypto';
+import type { Mailbox } from '../../../shared/cbdf/address.js';
+import { Group, QMailCommand, Status, isSuccessStatus, makeChallenge } from '../../../shared/raida/index.js';
+import {
+  DOWNLOAD_PAGE_SIZE,
+  DOWNLOAD_VERSION,
+  StorageDuration,
+  decodeDownloadResponse,
+  decodeTellList,
+  encodeDownload,
+  encodePeek,
+  encodePing,
+  encodeRegister,
+  encodeTell,
+  encodeUpload,
+  encodeUploadPage,
+  makePreamble,
+  type Preamble,
+  type TellList,
+  type TellRequest,
+} from '../../../shared/qmail/index.js';
+import { StatusError, type ConnectionPool, type Connection, type Endpoint } from './transport.js';
+
+export interface Caller {
+  mailbox: Mailbox;
+  /** Our AN on this server; absent when we are not registered there. */
+  an?: Uint8Array;
+}
+
+const ZERO_AN = new Uint8Array(16);
+
+function challenge(): Uint8Array {
+  return makeChallenge(new Uint8Array(randomBytes(12)));
+}
+
+function preamble(c: Caller): Preamble {
+  return makePreamble({ challenge: challenge(), denomination: c.mailbox.denomination, serial: c.mailbox.serial, an: c.an ?? ZERO_AN });
+}
+
+function anKey(c: Caller) {
+  return c.an ? { an: { key: c.an, denomination: c.mailbox.denomination, serial: c.mailbox.serial } } : {};
+}
+
+export const UPLOAD_ONE_SHOT_MAX = 1024 * 1024;
+
+/** Group 6 calls against one server, through a shared pool. */
+export class QMailServerClient {
+  constructor(private readonly pool: ConnectionPool, readonly endpoint: Endpoint, private readonly timeoutMs = 15_000) {}
+
+  private async call(command: number, body: Uint8Array, caller: Caller, what: string, conn?: Connection, timeoutMs = this.timeoutMs) {
+    const c = conn ?? this.pool.get(this.endpoint);
+    const res = await c.call({ group: Group.QMAIL, command, body, timeoutMs, ...anKey(caller) });
+    if (!isSuccessStatus(res.status)) throw new StatusError(res.status, `${what} at ${this.endpoint.host}:${this.endpoint.port}`);
+    return res;
+  }
+
+  /** EXT-2: sets `newAn` for our mailbox; `caller.an` is the current AN or absent for a first registration. */
+  async register(caller: Caller, newAn: Uint8Array): Promise<void> {
+    const body = encodeRegister({ preamble: preamble(caller), newAn, flags: 0 });
+    await this.call(QMailCommand.REGISTER, body, caller, 'register');
+  }
+
+  /** Stores one object; large ones go page by page (upload_large_page). */
+  async upload(caller: Caller, guid: Uint8Array, fileType: number, data: Uint8Array): Promise<void> {
+    if (data.length <= UPLOAD_ONE_SHOT_MAX) {
+      const body = encodeUpload({ preamble: preamble(caller), fileGroupGuid: guid, lockerCode: new Uint8Array(8), fileType, storageDuration: StorageDuration.ONE_MONTH, data });
+      await this.call(QMailCommand.UPLOAD, body, caller, 'upload');
+      return;
+    }
+    const totalPages = Math.ceil(data.length / DOWNLOAD_PAGE_SIZE);
+    for (let page = 0; page < totalPages; page++) {
+      const slice = data.subarray(page * DOWNLOAD_PAGE_SIZE, Math.min(data.length, (page + 1) * DOWNLOAD_PAGE_SIZE));
+      const body = encodeUploadPage({ preamble: preamble(caller), fileGroupGuid: guid, fileType, storageDuration: StorageDuration.ONE_MONTH, page, totalPages, data: slice });
+      await this.call(QMailCommand.UPLOAD_LARGE_PAGE, body, caller, `upload page ${page + 1}/${totalPages}`);
+    }
+  }
+
+  async tell(caller: Caller, t: Omit<TellRequest, 'preamble'>): Promise<void> {
+    await this.call(QMailCommand.TELL, encodeTell({ preamble: preamble(caller), ...t }), caller, 'tell');
+  }
+
+  /** Pending Tells without waiting. */
+  async peek(caller: Caller, since = 0): Promise<TellList> {
+    const res = await this.call(QMailCommand.PEEK, encodePeek({ preamble: preamble(caller), since }), caller, 'peek');
+    return res.payload.length ? decodeTellList(res.payload) : { remaining: 0, tells: [] };
+  }
+
+  /** Long poll: parks on the server until a Tell lands or its wait ends. Uses its own connection. */
+  async ping(caller: Caller, conn: Connection, waitMs: number): Promise<TellList> {
+    const res = await this.call(QMailCommand.PING, encodePing({ preamble: preamble(caller) }), caller, 'ping', conn, waitMs + 15_000);
+    return res.payload.length ? decodeTellList(res.payload) : { remaining: 0, tells: [] };
+  }
+
+  /** Downloads every page of an object; undefined when the server does not have it. */
+  async download(caller: Caller, guid: Uint8Array, fileType: number): Promise<Uint8Array | undefined> {
+    const parts: Uint8Array[] = [];
+    for (let page = 0; ; page++) {
+      const body = encodeDownload({ preamble: preamble(caller), fileGroupGuid: guid, fileType, version: DOWNLOAD_VERSION, bytesPerPage: 0, page });
+      const c = this.pool.get(this.endpoint);
+      const res = await c.call({ group: Group.QMAIL, command: QMailCommand.DOWNLOAD, body, timeoutMs: this.timeoutMs, ...anKey(caller) });
+      if (res.status === Status.FILE_NOT_EXIST) {
+        if (page === 0) return undefined;
+        break;
+      }
+      if (!isSuccessStatus(res.status)) throw new StatusError(res.status, `download at ${this.endpoint.host}:${this.endpoint.port}`);
+      const d = decodeDownloadResponse(res.payload);
+      parts.push(d.data);
+      if (d.data.length < DOWNLOAD_PAGE_SIZE) break;
+    }
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}

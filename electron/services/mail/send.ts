@@ -1,0 +1,202 @@
+// Sending one message: bundle → stripes (k + p, per-stripe AES-256-CTR + HMAC) → one
+// capsule per recipient (sealed at the chosen level, signed ML-DSA-65) → parallel uploads
+// with retries (a slot whose server keeps failing moves to a spare hired server) →
+// a Tell to each recipient's beacon.
+import { randomBytes } from 'node:crypto';
+import { encryptMessage, type Layout } from '../../../shared/stripe/index.js';
+import { sealCapsule, type Level } from '../../../shared/capsule/index.js';
+import { formatMailbox, parseMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
+import { AddressType, TellType, StripeType, type ServerEntry } from '../../../shared/qmail/index.js';
+import { Status } from '../../../shared/raida/index.js';
+import type { PublicIdentity } from '../../../shared/identity/index.js';
+import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
+import type { HiredServer, LoadedIdentity } from '../identity/store.js';
+import { nodeBackend } from './backend.js';
+import { QMailServerClient, type Caller } from './group6.js';
+import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, ipv4Of } from './objects.js';
+import { StatusError, type ConnectionPool } from './transport.js';
+
+export class SendError extends Error {
+  override readonly name = 'SendError';
+  constructor(message: string, readonly retryable: boolean) {
+    super(message);
+  }
+}
+
+export interface SendRequest {
+  /** The encoded message (bundle.ts). */
+  bundle: Uint8Array;
+  to: string[];
+  cc: string[];
+  layout: Layout;
+  level: Level;
+}
+
+export interface SendProgress {
+  uploaded: number;
+  total: number;
+}
+
+export interface SendContext {
+  me: LoadedIdentity;
+  directory: DirectoryClient;
+  pool: ConnectionPool;
+  /** Hire `count` more servers when the layout needs more than are hired; returns the new identity. */
+  hireMore(count: number): Promise<LoadedIdentity>;
+  onProgress?(p: SendProgress): void;
+  /** Per-server attempts before a slot moves elsewhere (default 4). */
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export interface SendResult {
+  guid: Uint8Array;
+  servers: string[];
+  /** Recipients whose beacon accepted the Tell. */
+  delivered: string[];
+}
+
+interface Recipient {
+  address: string;
+  mailbox: Mailbox;
+  identity: PublicIdentity;
+  beacon: ServerDescriptor;
+  type: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function callerFor(me: LoadedIdentity, server: { nodeId: string }): Caller {
+  const h = me.servers.find((s) => s.nodeId === server.nodeId);
+  return h ? { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) } : { mailbox: me.mailbox };
+}
+
+/** Statuses that will not get better by asking again. */
+function permanent(e: unknown): boolean {
+  return e instanceof StatusError && [Status.INVALID_AN, Status.INVALID_PAN, Status.FILE_EXISTS, Status.INVALID_PARAMETER, Status.INVALID_PACKET_LENGTH].includes(e.status as never);
+}
+
+async function withRetries<T>(attempts: number, backoffMs: number, fn: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      last = e;
+      if (permanent(e)) break;
+      if (i + 1 < attempts) await sleep(backoffMs * 2 ** i);
+    }
+  }
+  throw last;
+}
+
+async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Recipient[]> {
+  const servers = await ctx.directory.servers();
+  const out: Recipient[] = [];
+  const seen = new Set<string>();
+  const all = [...req.to.map((a) => [a, AddressType.TO] as const), ...req.cc.map((a) => [a, AddressType.CC] as const)];
+  for (const [text, type] of all) {
+    const mailbox = parseMailbox(text);
+    const address = formatMailbox(mailbox);
+    if (seen.has(address)) continue;
+    seen.add(address);
+    const v = await ctx.directory.lookup(address);
+    if (!v) throw new SendError(`${address} is not in the directory; check the address.`, false);
+    if (!v.record.beacon) throw new SendError(`${address} has no beacon yet, so it cannot receive qmail.`, false);
+    const beacon = servers.find((s) => s.nodeId === v.record.beacon);
+    if (!beacon) throw new SendError(`The beacon of ${address} is not in the directory right now.`, true);
+    out.push({ address, mailbox, identity: v.identity, beacon, type });
+  }
+  return out;
+}
+
+export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<SendResult> {
+  const attempts = ctx.attempts ?? 4;
+  const backoff = ctx.backoffMs ?? 250;
+  if (req.level === 1 || req.level === 2) throw new SendError('Levels L1 and L2 need a QKD link to the recipient, and none is configured; send at L3.', false);
+  const recipients = await resolveRecipients(ctx, req);
+  const { k, p } = req.layout;
+  const n = k + p;
+  let me = ctx.me;
+  if (me.servers.length < n) me = await ctx.hireMore(n - me.servers.length);
+  if (me.servers.length < n) throw new SendError(`A ${k}+${p} layout needs ${n} servers; only ${me.servers.length} could be hired. Choose a smaller layout.`, false);
+
+  const enc = encryptMessage(req.bundle, { k, p }, { backend: nodeBackend });
+  const guid = new Uint8Array(randomBytes(16));
+  const capsules = await Promise.all(recipients.map((r) => sealCapsule(enc.secrets, { level: req.level, sender: me.identity, recipient: r.identity })));
+  const copies = capsuleCopies(n, p);
+  const total = n + copies * recipients.length;
+  let uploaded = 0;
+  const tick = () => ctx.onProgress?.({ uploaded: ++uploaded, total });
+
+  // Slot s goes to server s; spares are the hired servers beyond n.
+  const assignment: HiredServer[] = me.servers.slice(0, n);
+  const spares: HiredServer[] = me.servers.slice(n);
+  const clientOf = (h: HiredServer) => new QMailServerClient(ctx.pool, { host: h.host, port: h.port, raidaId: h.raidaId });
+
+  const uploadSlot = async (slot: number): Promise<void> => {
+    for (;;) {
+      const h = assignment[slot]!;
+      try {
+        await withRetries(attempts, backoff, () => clientOf(h).upload(callerFor(me, h), guid, STRIPE_FILE_TYPE, enc.slots[slot]!));
+        tick();
+        return;
+      } catch (e) {
+        const spare = spares.shift();
+        if (!spare) throw new SendError(`Server ${h.host}:${h.port} did not take stripe ${slot + 1} of ${n} (${(e as Error).message}) and no spare server is hired.`, true);
+        assignment[slot] = spare;
+      }
+    }
+  };
+  await Promise.all(enc.slots.map((_, s) => uploadSlot(s)));
+
+  // Capsules: replicated on the first `copies` slot servers; one good copy is enough, all are tried.
+  await Promise.all(
+    recipients.map(async (r, i) => {
+      const g = capsuleGuid(guid, r.mailbox);
+      const results = await Promise.allSettled(
+        assignment.slice(0, copies).map(async (h) => {
+          await withRetries(attempts, backoff, () => clientOf(h).upload(callerFor(me, h), g, CAPSULE_FILE_TYPE, capsules[i]!));
+          tick();
+        }),
+      );
+      if (!results.some((x) => x.status === 'fulfilled')) {
+        throw new SendError(`No server took the key capsule for ${r.address}: ${(results[0] as PromiseRejectedResult).reason}`, true);
+      }
+    }),
+  );
+
+  const entries: ServerEntry[] = assignment.map((h, slot) => ({ stripeIndex: slot, stripeType: StripeType.DATA, raidaId: h.raidaId, ipv4: ipv4Of(h.host), port: h.port }));
+  const byBeacon = new Map<string, Recipient[]>();
+  for (const r of recipients) byBeacon.set(r.beacon.nodeId, [...(byBeacon.get(r.beacon.nodeId) ?? []), r]);
+  const delivered: string[] = [];
+  const failures: string[] = [];
+  const timestamp = Math.floor(Date.now() / 1000);
+  await Promise.all(
+    [...byBeacon.values()].map(async (group) => {
+      const beacon = group[0]!.beacon;
+      const client = new QMailServerClient(ctx.pool, { host: beacon.host, port: beacon.port, raidaId: beacon.raidaId });
+      try {
+        await withRetries(attempts, backoff, () =>
+          client.tell(callerFor(me, beacon), {
+            fileGroupGuid: guid,
+            timestamp,
+            tellType: TellType.QMAIL,
+            beaconPaymentLocker: new Uint8Array(8),
+            recipients: group.map((r) => ({ addressType: r.type, address: r.mailbox, lockerKey: new Uint8Array(16) })),
+            servers: entries,
+            manifest: [],
+          }),
+        );
+        delivered.push(...group.map((r) => r.address));
+      } catch (e) {
+        failures.push(`${group.map((r) => r.address).join(', ')}: ${(e as Error).message}`);
+      }
+    }),
+  );
+  if (failures.length) {
+    const anyRetryable = failures.length > 0;
+    throw new SendError(`The stripes are stored but the notice did not reach ${failures.join('; ')}`, anyRetryable);
+  }
+  return { guid, servers: assignment.map((h) => h.nodeId), delivered };
+}

@@ -1,0 +1,210 @@
+// The client end of the RAIDA wire over TCP. One connection carries requests in order
+// (a qmail-server answers one connection's requests one after another), so responses
+// are matched to requests by position; a small pool per server gives parallelism.
+import { createConnection, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import {
+  Encryption,
+  HEADER_LENGTH,
+  decodeResponseHeader,
+  decodeResponseTo,
+  encodeRequest,
+  statusName,
+  type DecodedResponse,
+  type EncryptionType,
+} from '../../../shared/raida/index.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  /** The node's RAIDA index (header byte 2). */
+  raidaId: number;
+}
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(readonly code: 'connect' | 'timeout' | 'closed' | 'protocol', message: string) {
+    super(message);
+  }
+}
+
+/** A server answered with a status that is not success. */
+export class StatusError extends Error {
+  override readonly name = 'StatusError';
+  constructor(readonly status: number, readonly what: string) {
+    super(`${what}: server answered ${statusName(status)} (${status})`);
+  }
+}
+
+export interface CallOptions {
+  group: number;
+  command: number;
+  /** Plain body from a command codec: challenge first, 3E 3E last. */
+  body: Uint8Array;
+  /** Encrypt with this AN (type 1), naming the key coin; otherwise the body goes in clear (type 0). */
+  an?: { key: Uint8Array; denomination: number; serial: number };
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve: (packet: Uint8Array) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const random = (n: number) => new Uint8Array(randomBytes(n));
+
+/** One TCP connection with in-order request/response matching. */
+export class Connection {
+  private readonly sock: Socket;
+  private readonly pending: Pending[] = [];
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private need = HEADER_LENGTH;
+  private header: Buffer | null = null;
+  private dead: Error | null = null;
+  readonly ready: Promise<void>;
+
+  constructor(readonly endpoint: Endpoint, connectTimeoutMs = 5000) {
+    this.sock = createConnection({ host: endpoint.host, port: endpoint.port });
+    this.sock.setNoDelay(true);
+    this.ready = new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        const e = new TransportError('timeout', `connecting to ${endpoint.host}:${endpoint.port} timed out`);
+        this.fail(e);
+        reject(e);
+      }, connectTimeoutMs);
+      this.sock.once('connect', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.sock.once('error', (e) => {
+        clearTimeout(t);
+        reject(new TransportError('connect', `cannot reach ${endpoint.host}:${endpoint.port}: ${e.message}`));
+      });
+    });
+    this.ready.catch(() => {});
+    this.sock.on('data', (d: Buffer) => this.onData(d));
+    this.sock.on('error', (e) => this.fail(new TransportError('closed', `connection to ${endpoint.host}:${endpoint.port} failed: ${e.message}`)));
+    this.sock.on('close', () => this.fail(new TransportError('closed', `connection to ${endpoint.host}:${endpoint.port} closed`)));
+  }
+
+  get alive(): boolean {
+    return this.dead === null;
+  }
+  get busy(): number {
+    return this.pending.length;
+  }
+
+  private fail(e: Error): void {
+    if (!this.dead) this.dead = e;
+    for (const p of this.pending.splice(0)) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(e);
+    }
+    this.sock.destroy();
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.buffered -= n;
+    return out;
+  }
+
+  private onData(d: Buffer): void {
+    this.chunks.push(d);
+    this.buffered += d.length;
+    while (this.buffered >= this.need) {
+      if (!this.header) {
+        this.header = Buffer.from(this.take(HEADER_LENGTH));
+        try {
+          this.need = decodeResponseHeader(new Uint8Array(this.header)).bodySize;
+        } catch (e) {
+          this.fail(new TransportError('protocol', `bad response header: ${(e as Error).message}`));
+          return;
+        }
+      }
+      const body = this.take(this.need);
+      const packet = Buffer.concat([this.header, body]);
+      this.header = null;
+      this.need = HEADER_LENGTH;
+      const p = this.pending.shift();
+      if (!p) {
+        this.fail(new TransportError('protocol', 'response without a request'));
+        return;
+      }
+      if (p.timer) clearTimeout(p.timer);
+      p.resolve(new Uint8Array(packet.buffer, packet.byteOffset, packet.length));
+    }
+  }
+
+  async call(o: CallOptions): Promise<DecodedResponse> {
+    await this.ready;
+    if (this.dead) throw this.dead;
+    const encryption: EncryptionType = o.an ? Encryption.AN : Encryption.NONE;
+    const req = encodeRequest({
+      raidaId: this.endpoint.raidaId,
+      group: o.group,
+      command: o.command,
+      body: o.body,
+      encryption,
+      random,
+      ...(o.an ? { key: o.an.key, keyDenomination: o.an.denomination, keySerial: o.an.serial } : {}),
+    });
+    const packet = await new Promise<Uint8Array>((resolve, reject) => {
+      const p: Pending = { resolve, reject, timer: undefined };
+      if (o.timeoutMs) {
+        p.timer = setTimeout(() => this.fail(new TransportError('timeout', `${this.endpoint.host}:${this.endpoint.port} did not answer within ${o.timeoutMs} ms`)), o.timeoutMs);
+      }
+      this.pending.push(p);
+      this.sock.write(req.packet);
+    });
+    return decodeResponseTo(req, packet);
+  }
+
+  close(): void {
+    this.fail(new TransportError('closed', 'connection closed by the client'));
+  }
+}
+
+/** A few connections per server, opened on demand, replaced when they die. */
+export class ConnectionPool {
+  private readonly pools = new Map<string, Connection[]>();
+  private closed = false;
+
+  constructor(private readonly perServer = 2) {}
+
+  private key(e: Endpoint): string {
+    return `${e.host}:${e.port}`;
+  }
+
+  /** The least busy live connection to this endpoint (a new one while under the cap). */
+  get(e: Endpoint): Connection {
+    if (this.closed) throw new TransportError('closed', 'the connection pool is closed');
+    const k = this.key(e);
+    const list = (this.pools.get(k) ?? []).filter((c) => c.alive);
+    this.pools.set(k, list);
+    const idle = list.find((c) => c.busy === 0);
+    if (idle) return idle;
+    if (list.length < this.perServer) {
+      const c = new Connection(e);
+      list.push(c);
+      return c;
+    }
+    return list.reduce((a, b) => (b.busy < a.busy ? b : a));
+  }
+
+  /** A connection nobody else uses, for long polls; the caller closes it. */
+  dedicated(e: Endpoint): Connection {
+    return new Connection(e);
+  }
+
+  closeAll(): void {
+    this.closed = true;
+    for (const list of this.pools.values()) for (const c of list) c.close();
+    this.pools.clear();
+  }
+}
