@@ -150,10 +150,15 @@ class SqliteBackend implements Backend {
     return { keys, consumed };
   }
 
+  private stmts?: { ins: Database.Statement; del: Database.Statement; use: Database.Statement };
+
   apply(change: Change): void {
-    const ins = this.db.prepare(`INSERT INTO ${this.keysT} (kme, id, sealed, at) VALUES (?, ?, ?, ?)`);
-    const del = this.db.prepare(`DELETE FROM ${this.keysT} WHERE kme = ? AND id = ?`);
-    const use = this.db.prepare(`INSERT INTO ${this.usedT} (entry, at) VALUES (?, ?)`);
+    this.stmts ??= {
+      ins: this.db.prepare(`INSERT INTO ${this.keysT} (kme, id, sealed, at) VALUES (?, ?, ?, ?)`),
+      del: this.db.prepare(`DELETE FROM ${this.keysT} WHERE kme = ? AND id = ?`),
+      use: this.db.prepare(`INSERT INTO ${this.usedT} (entry, at) VALUES (?, ?)`),
+    };
+    const { ins, del, use } = this.stmts;
     const now = Date.now();
     this.db.transaction(() => {
       for (const k of change.add ?? []) {
@@ -181,13 +186,28 @@ export interface KeyCacheOptions {
 export class QkdKeyCache {
   private readonly keys = new Map<string, CachedKey>();
   private readonly consumed = new Set<string>();
+  /** Per peer, cached keys oldest first; entries no longer in `keys` are skipped lazily. */
+  private readonly queues = new Map<string, { list: CachedKey[]; head: number }>();
   readonly maxKeys: number;
 
   private constructor(private readonly backend: Backend, maxKeys: number) {
     this.maxKeys = maxKeys;
     const s = backend.load();
-    for (const k of s.keys) this.keys.set(ledgerKey(k.kmeId, k.keyId), k);
+    for (const k of s.keys) {
+      this.keys.set(ledgerKey(k.kmeId, k.keyId), k);
+      this.enqueue(k);
+    }
     for (const c of s.consumed) this.consumed.add(c);
+  }
+
+  private enqueue(k: CachedKey): void {
+    let q = this.queues.get(k.peer);
+    if (!q) this.queues.set(k.peer, (q = { list: [], head: 0 }));
+    q.list.push(k);
+  }
+
+  private live(k: CachedKey): boolean {
+    return this.keys.get(ledgerKey(k.kmeId, k.keyId)) === k;
   }
 
   static open(opts: KeyCacheOptions): QkdKeyCache {
@@ -196,18 +216,33 @@ export class QkdKeyCache {
   }
 
   private commit(change: Change): void {
-    // Update memory, persist, and roll memory back if the write fails.
-    const before = { keys: new Map(this.keys), consumed: new Set(this.consumed) };
-    for (const k of change.add ?? []) this.keys.set(ledgerKey(k.kmeId, k.keyId), k);
-    for (const e of [...(change.consume ?? []), ...(change.drop ?? [])]) this.keys.delete(e);
-    for (const e of change.consume ?? []) this.consumed.add(e);
+    // Update memory, persist, and undo the memory update if the write fails. The undo
+    // record is the size of the change, not of the cache (the ledger only grows).
+    const removed: Array<[string, CachedKey]> = [];
+    const added: string[] = [];
+    const newlyConsumed: string[] = [];
+    for (const e of [...(change.consume ?? []), ...(change.drop ?? [])]) {
+      const k = this.keys.get(e);
+      if (k) removed.push([e, k]);
+      this.keys.delete(e);
+    }
+    for (const k of change.add ?? []) {
+      const e = ledgerKey(k.kmeId, k.keyId);
+      this.keys.set(e, k);
+      this.enqueue(k);
+      added.push(e);
+    }
+    for (const e of change.consume ?? []) {
+      if (!this.consumed.has(e)) newlyConsumed.push(e);
+      this.consumed.add(e);
+    }
     try {
       this.backend.apply(change, { keys: this.keys, consumed: this.consumed });
     } catch (e) {
-      this.keys.clear();
-      for (const [k, v] of before.keys) this.keys.set(k, v);
-      this.consumed.clear();
-      for (const c of before.consumed) this.consumed.add(c);
+      for (const a of added) this.keys.delete(a);
+      for (const [id, k] of removed) this.keys.set(id, k);
+      // Queues need no undo: their entries count only while `keys` holds them.
+      for (const c of newlyConsumed) this.consumed.delete(c);
       throw e;
     }
   }
@@ -219,8 +254,11 @@ export class QkdKeyCache {
   available(peer: string): { count: number; bits: number } {
     let count = 0;
     let bits = 0;
-    for (const k of this.keys.values()) {
-      if (k.peer !== peer) continue;
+    const q = this.queues.get(peer);
+    if (!q) return { count, bits };
+    for (let i = q.head; i < q.list.length; i++) {
+      const k = q.list[i]!;
+      if (!this.live(k)) continue;
       count++;
       bits += k.key.length * 8;
     }
@@ -237,16 +275,30 @@ export class QkdKeyCache {
    * as used, durably, and returns them. Null (and nothing taken) if the cache is short.
    */
   take(peer: string, bits: number): CachedKey[] | null {
+    const q = this.queues.get(peer);
+    if (!q) return null;
     const out: CachedKey[] = [];
     let have = 0;
-    for (const k of this.keys.values()) {
-      if (have >= bits) break;
-      if (k.peer !== peer) continue;
+    let i = q.head;
+    for (; i < q.list.length && have < bits; i++) {
+      const k = q.list[i]!;
+      if (!this.live(k)) continue;
       out.push(k);
       have += k.key.length * 8;
     }
     if (have < bits) return null;
-    this.commit({ consume: out.map((k) => ledgerKey(k.kmeId, k.keyId)) });
+    const head = q.head;
+    q.head = i;
+    try {
+      this.commit({ consume: out.map((k) => ledgerKey(k.kmeId, k.keyId)) });
+    } catch (e) {
+      q.head = head;
+      throw e;
+    }
+    if (q.head > 1024 && q.head * 2 > q.list.length) {
+      q.list = q.list.slice(q.head);
+      q.head = 0;
+    }
     return out;
   }
 
