@@ -39,7 +39,7 @@ export const configSchema = z
     limits: z
       .object({
         /** Largest request accepted on the wire (header + body + terminator). */
-        maxPacketBytes: z.number().int().min(1024).max(64 * MiB).default(2 * MiB),
+        maxPacketBytes: z.number().int().min(1024).max(64 * MiB).default(4 * MiB + 32),
         /** Largest single stored object (the "max attachment" advertised in the descriptor). */
         maxObjectBytes: z.number().int().min(1024).default(64 * MiB),
         /** Bytes one mailbox may keep stored on this node. */

@@ -16,7 +16,7 @@ export async function directoryRequest<T>(base: string, method: string, path: st
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {

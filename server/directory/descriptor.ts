@@ -108,7 +108,7 @@ export function verifyDescriptor(input: unknown): SignedDescriptor {
   if (pk.length !== 1952) throw new DescriptorError('public key is not an ML-DSA-65 key');
   if (nodeIdOf(pk) !== descriptor.nodeId) throw new DescriptorError('node id does not match the public key');
   const sig = unb64(signature);
-  let ok = false;
+  let ok: boolean;
   try {
     ok = ml_dsa65.verify(sig, message(descriptor), pk);
   } catch {

@@ -1,0 +1,199 @@
+// RAIDA Group 6 (QMail/1.0): upload 70, tell 71, ping 72, peek 73, download 74,
+// upload_large_page 75, and our register extension 85 (docs/protocol.md EXT-2).
+// Codecs come from shared/qmail; this module holds only the node's rules.
+import { ByteWriter, concatBytes } from '../../shared/bytes/index.js';
+import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
+import {
+  QMAIL_COIN_GROUP,
+  DOWNLOAD_PAGE_SIZE,
+  decodeDownload,
+  decodePeek,
+  decodePing,
+  decodeRegister,
+  decodeTell,
+  decodeUpload,
+  decodeUploadPage,
+  encodeDownloadResponse,
+  encodeTellList,
+  gateDecision,
+  isZeroAn,
+  pageSize,
+  tellStatus,
+  type GateDecision,
+  type Preamble,
+  type TellNotice,
+} from '../../shared/qmail/index.js';
+import { ListType } from '../../shared/drd/index.js';
+import { FEE_UNITS_PER_CC } from '../../shared/drd/index.js';
+import type { Dispatcher, HandlerResult, NodeContext } from '../dispatch.js';
+import { PAGE_SIZE, type Mailbox } from '../storage/index.js';
+import { AuthError, authenticate, checkMailbox } from './auth.js';
+
+const OK: HandlerResult = { status: Status.SUCCESS };
+/** At most this many Tells go back in one ping/peek answer (the count is one byte). */
+const MAX_TELLS_PER_ANSWER = 255;
+
+function mailboxOf(p: Preamble): Mailbox {
+  if (p.coinGroup !== QMAIL_COIN_GROUP) throw new AuthError('bad_coin_group', Status.INVALID_PARAMETER, `coin type ${p.coinGroup} is not QMail (6)`);
+  return { denomination: p.denomination, serial: p.serial };
+}
+async function caller(ctx: NodeContext, p: Preamble): Promise<Mailbox> {
+  const mb = mailboxOf(p);
+  await authenticate(ctx.storage, mb, p.an);
+  return mb;
+}
+function splitPages(data: Uint8Array): Uint8Array[] {
+  if (data.length === 0) return [data];
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < data.length; at += PAGE_SIZE) out.push(data.subarray(at, Math.min(data.length, at + PAGE_SIZE)));
+  return out;
+}
+const limitsOf = (ctx: NodeContext) => ({ maxObjectBytes: ctx.config.limits.maxObjectBytes, quotaBytes: ctx.config.limits.mailboxQuotaBytes });
+
+/** A stored Tell as kept per recipient: one encoded TellNotice (list entry without the list header). */
+function encodeNotice(n: TellNotice): Uint8Array {
+  return encodeTellList({ remaining: 0, tells: [n] }).subarray(8);
+}
+function tellListPayload(notices: Uint8Array[], remaining: number): Uint8Array {
+  const head = new ByteWriter(8).u8(notices.length).u16(Math.min(remaining, 0xffff)).zeros(5).finish();
+  return concatBytes(head, ...notices);
+}
+
+export function registerGroup6(d: Dispatcher): void {
+  const G = Group.QMAIL;
+
+  d.on(G, QMailCommand.UPLOAD, async (req, ctx) => {
+    const u = decodeUpload(req.body);
+    const owner = await caller(ctx, u.preamble);
+    await ctx.storage.writePages({ owner, key: { guid: u.fileGroupGuid, fileType: u.fileType }, firstPage: 0, pages: splitPages(u.data), truncate: true }, limitsOf(ctx));
+    return OK;
+  });
+
+  d.on(G, QMailCommand.UPLOAD_LARGE_PAGE, async (req, ctx) => {
+    const u = decodeUploadPage(req.body);
+    const owner = await caller(ctx, u.preamble);
+    if (u.page < u.totalPages - 1 && u.data.length !== DOWNLOAD_PAGE_SIZE) {
+      return { status: Status.INVALID_PARAMETER }; // only the last page may be short
+    }
+    await ctx.storage.writePages(
+      { owner, key: { guid: u.fileGroupGuid, fileType: u.fileType }, firstPage: u.page, pages: [u.data], expectPages: u.totalPages },
+      limitsOf(ctx),
+    );
+    return OK;
+  });
+
+  d.on(G, QMailCommand.DOWNLOAD, async (req, ctx) => {
+    // Download is not AN-checked (QMail/1.0 §4.3 lists upload/tell/ping/peek): the
+    // recipient has no AN on the sender's storage servers; the GUID is the capability.
+    const q = decodeDownload(req.body);
+    const key = { guid: q.fileGroupGuid, fileType: q.fileType };
+    const info = await ctx.storage.getObject(key);
+    if (!info || !info.complete) return { status: Status.FILE_NOT_EXIST };
+    const size = pageSize(q.bytesPerPage);
+    const pages = Math.max(1, Math.ceil(info.size / size));
+    if (q.page >= pages) return { status: Status.FILE_NOT_EXIST };
+    const data = size === PAGE_SIZE ? await ctx.storage.readPage(key, q.page) : await ctx.storage.readRange(key, q.page * size, size);
+    if (!data) return { status: Status.FILE_NOT_EXIST };
+    if (q.page === pages - 1) await ctx.storage.markDownloaded(key, ctx.now());
+    return { status: Status.SUCCESS, payload: encodeDownloadResponse({ fileType: q.fileType, version: q.version, bytesPerPage: q.bytesPerPage, page: q.page, data }) };
+  });
+
+  d.on(G, QMailCommand.TELL, async (req, ctx) => {
+    const t = decodeTell(req.body);
+    const sender = await caller(ctx, t.preamble);
+    const totalSize = t.manifest.reduce((a, m) => a + m.size, 0);
+    const decisions: GateDecision[] = [];
+    const defaultFee = BigInt(ctx.config.drd.defaultTellFee) * FEE_UNITS_PER_CC;
+    for (const r of t.recipients) {
+      const rcpt = { denomination: r.address.denomination, serial: r.address.serial };
+      const hostedHere = r.address.coinGroup === QMAIL_COIN_GROUP && (await ctx.storage.getAn(rcpt)) !== null;
+      let decision: GateDecision;
+      if (!hostedHere) decision = gateDecision({ hostedHere, senderDenomination: sender.denomination, defaultFee });
+      else {
+        const entry = await ctx.storage.listLookup(rcpt, sender);
+        const user = await ctx.storage.getUser(rcpt);
+        decision = gateDecision({
+          hostedHere,
+          listEntry: entry === null ? undefined : entry === 'black' ? ListType.BLACK : ListType.WHITE,
+          record: user ? { fee: user.fee, classRejection: user.classReject } : undefined,
+          senderDenomination: sender.denomination,
+          defaultFee,
+          // Lockers (Group 8) are not served yet: a supplied locker is worth nothing here.
+          locker: isZeroAn(r.lockerKey) ? undefined : 0n,
+        });
+      }
+      if (decision.deliver) {
+        const notice = encodeNotice({
+          clusterId: 0,
+          sender: { coinGroup: QMAIL_COIN_GROUP, denomination: sender.denomination, serial: sender.serial },
+          timestamp: t.timestamp,
+          tellType: t.tellType,
+          fileGroupGuid: t.fileGroupGuid,
+          totalSize: Math.min(totalSize, 0xffffffff),
+          servers: t.servers,
+          lockerKey: r.lockerKey,
+          manifest: t.manifest,
+        });
+        try {
+          await ctx.storage.putTell(rcpt, sender, notice, ctx.config.limits.maxTellsPerInbox);
+          ctx.tells.notify(rcpt.denomination, rcpt.serial);
+        } catch (e) {
+          ctx.log.warn('tell not stored', { recipient: `${rcpt.denomination}.${rcpt.serial}`, error: (e as Error).message });
+          decision = { deliver: false, status: Status.FILESYSTEM, retryable: true, reason: 'lookup_failed' };
+        }
+      }
+      decisions.push(decision);
+    }
+    return { status: tellStatus(decisions) };
+  });
+
+  async function pending(ctx: NodeContext, mb: Mailbox, since: number | undefined, consume: boolean): Promise<HandlerResult> {
+    const all = await ctx.storage.listTells(mb, ctx.config.limits.maxTellsPerInbox);
+    const fresh = since === undefined ? all : all.filter((t) => Math.floor(t.createdAt / 1000) >= since);
+    const batch = fresh.slice(0, MAX_TELLS_PER_ANSWER);
+    if (consume && batch.length) await ctx.storage.deleteTells(mb, batch.map((t) => t.id));
+    // The cluster id is the beacon's id for the Tell (low 32 bits), written over the stored zero.
+    const notices = batch.map((t) => {
+      const n = t.blob.slice();
+      new DataView(n.buffer, n.byteOffset).setUint32(0, t.id >>> 0);
+      return n;
+    });
+    return { status: Status.SUCCESS, payload: tellListPayload(notices, fresh.length - batch.length) };
+  }
+
+  d.on(G, QMailCommand.PEEK, async (req, ctx) => {
+    const q = decodePeek(req.body);
+    const mb = await caller(ctx, q.preamble);
+    return pending(ctx, mb, q.since, false);
+  });
+
+  d.on(G, QMailCommand.PING, async (req, ctx) => {
+    const q = decodePing(req.body);
+    const mb = await caller(ctx, q.preamble);
+    const deadline = ctx.now() + ctx.config.limits.pingMaxWaitMs;
+    for (;;) {
+      const r = await pending(ctx, mb, q.since, true);
+      const count = r.payload?.[0] ?? 0;
+      const left = deadline - ctx.now();
+      if (count > 0 || left <= 0) return r;
+      const woke = await ctx.tells.wait(mb.denomination, mb.serial, left, ctx.closing);
+      if (!woke) return pending(ctx, mb, q.since, true);
+    }
+  });
+
+  d.on(G, QMailCommand.REGISTER, async (req, ctx) => {
+    const g = decodeRegister(req.body);
+    const mb = mailboxOf(g.preamble);
+    checkMailbox(mb);
+    const current = await ctx.storage.getAn(mb);
+    if (current === null) {
+      if (!ctx.config.registration.open) return { status: Status.COIN_NOT_FOUND };
+      if (!isZeroAn(g.preamble.an)) return { status: Status.COIN_NOT_FOUND };
+    } else {
+      await authenticate(ctx.storage, mb, g.preamble.an); // rotation: prove the current AN
+    }
+    await ctx.storage.setAn(mb, g.newAn);
+    ctx.log.info('mailbox registered', { mailbox: `${mb.denomination}.${mb.serial}`, rotated: current !== null });
+    return OK;
+  });
+}
