@@ -13,6 +13,8 @@ const int = (name: string) => (v: string) => {
 
 export function buildServerProgram(): Command {
   const program = new Command('qmail-server')
+    // Options after a subcommand belong to it (`qmail-server directory --data X`).
+    .enablePositionalOptions()
     .description(
       'Host a QMail node: store mail stripes (RAIDA Group 6), keep Tells for the inboxes this node is beacon for, ' +
         'enforce their DRD gate (Group 16), and publish a signed descriptor to a directory.',

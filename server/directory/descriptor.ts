@@ -37,7 +37,7 @@ export const descriptorSchema = z
   .strict();
 export type Descriptor = z.infer<typeof descriptorSchema>;
 
-export const signedDescriptorSchema = z.object({ descriptor: descriptorSchema, signature: z.string().max(8192) }).strict();
+export const signedDescriptorSchema = z.object({ descriptor: descriptorSchema, signature: z.string().max(8192) });
 export interface SignedDescriptor {
   descriptor: Descriptor;
   /** ML-DSA-65 signature over DOMAIN + canonical JSON, base64. */
