@@ -169,6 +169,16 @@ export class Onboarding {
     return this.store.save({ ...stripLoaded(cur), servers: hired });
   }
 
+  /** Registers on one more server (a recipient's beacon only accepts Tells from mailboxes it knows). */
+  async ensureHired(d: ServerDescriptor): Promise<LoadedIdentity> {
+    const cur = this.store.load();
+    if (!cur) throw new OnboardingError('Create an identity first.');
+    if (cur.servers.some((s) => s.nodeId === d.nodeId)) return cur;
+    const h = await hire(this.pool, cur.mailbox, d);
+    // Beacons hired only to reach recipients go last, so they are not picked as storage first.
+    return this.store.save({ ...stripLoaded(cur), servers: [...cur.servers, h] });
+  }
+
   describe(l: LoadedIdentity) {
     return {
       state: 'ready' as const,

@@ -6,7 +6,7 @@ import type { FolderId, IdentityState, MessageSummary, OutboxItem, ServerInfo, C
 import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import type { Level } from '../../../shared/capsule/index.js';
-import type { TellNotice } from '../../../shared/qmail/index.js';
+import { decodeTellList, encodeTellList, type TellNotice } from '../../../shared/qmail/index.js';
 import type { Db } from '../../store/database.js';
 import type { MessageStore } from '../../store/messages.js';
 import type { SecretBox } from '../../store/secret-box.js';
@@ -115,7 +115,8 @@ export class MailEngine {
         created_at INTEGER NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
         error TEXT, sealed BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS mail_extras (id TEXT PRIMARY KEY, sealed BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS mail_seen (guid TEXT PRIMARY KEY, message_id TEXT, at INTEGER NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS mail_seen (guid TEXT PRIMARY KEY, message_id TEXT, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS mail_pending (guid TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, sealed BLOB NOT NULL);`);
     // A send interrupted by a crash or quit is picked up again.
     db.prepare("UPDATE mail_outbox SET state = 'queued' WHERE state = 'sending'").run();
     this.identities = new IdentityStore(db, o.box);
@@ -427,6 +428,7 @@ export class MailEngine {
           directory: this.directory(),
           pool: this.pool,
           hireMore: (count) => this.onboarding.hireMore(count),
+          ensureHired: (d) => this.onboarding.ensureHired(d),
           onProgress: ({ uploaded, total }) => {
             db.prepare('UPDATE mail_outbox SET uploaded = ?, total = ? WHERE id = ?').run(uploaded, total, r.id);
             if (this.now() - lastAnnounce > 250 || uploaded === total) {
@@ -445,9 +447,10 @@ export class MailEngine {
         { from: me.address, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: job.level },
         { attachments: job.attachments, stripes: job.stripes, guid: hex(res.guid) },
       );
-      db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL WHERE id = ?").run(r.id);
+      // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
+      const stub: OutboxJob = { ...job, body: '', attachments: [] };
+      db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, sealed = ? WHERE id = ?").run(this.o.box().seal(Buffer.from(JSON.stringify(stub)), this.jobAad(r.id)), r.id);
       this.announceOutbox(r.id);
-      db.prepare("DELETE FROM mail_outbox WHERE id = ? AND state = 'sent'").run(r.id);
       this.o.emit('mail.changed', { folders: ['sent'] });
     } catch (e) {
       const attempts = r.attempts + 1;
@@ -475,24 +478,55 @@ export class MailEngine {
     return { client: new QMailServerClient(this.pool, { host: b.host, port: b.port, raidaId: b.raidaId }), an: new Uint8Array(Buffer.from(b.an, 'hex')) };
   }
 
-  /** Handles a batch of Tells; returns how many new messages were stored. */
+  /**
+   * Handles a batch of Tells; returns how many new messages were stored. A ping hands each
+   * Tell over once, so every Tell is first kept (sealed) in mail_pending and only dropped
+   * once its message is stored or cannot ever be opened; the rest are retried.
+   */
   async accept(tells: TellNotice[]): Promise<number> {
+    const db = this.o.db;
+    const keep = db.prepare('INSERT OR IGNORE INTO mail_pending (guid, attempts, next_at, sealed) VALUES (?, 0, ?, ?)');
+    for (const t of tells) {
+      const g = hex(t.fileGroupGuid);
+      if (db.prepare('SELECT 1 FROM mail_seen WHERE guid = ?').get(g)) continue;
+      keep.run(g, this.now(), this.o.box().seal(encodeTellList({ remaining: 0, tells: [t] }), `qmail.pending-tell.v1:${g}`));
+    }
+    return this.retryPending();
+  }
+
+  /** Processes pending Tells that are due. */
+  async retryPending(): Promise<number> {
+    const db = this.o.db;
     const me = this.me();
+    const rows = db.prepare('SELECT guid, attempts, sealed FROM mail_pending WHERE next_at <= ? ORDER BY next_at LIMIT 64').all(this.now()) as { guid: string; attempts: number; sealed: Buffer }[];
+    const tells = rows.map((r) => decodeTellList(new Uint8Array(this.o.box().open(r.sealed, `qmail.pending-tell.v1:${r.guid}`))).tells[0]!);
+    const results = await Promise.allSettled(tells.map((t) => receiveTell({ me, directory: this.directory(), pool: this.pool }, t)));
     let n = 0;
-    const fresh = tells.filter((t) => !this.o.db.prepare('SELECT 1 FROM mail_seen WHERE guid = ?').get(hex(t.fileGroupGuid)));
-    const results = await Promise.allSettled(fresh.map((t) => receiveTell({ me, directory: this.directory(), pool: this.pool }, t)));
     results.forEach((r, i) => {
-      const t = fresh[i]!;
+      const row = rows[i]!;
       if (r.status === 'rejected') {
-        const retry = r.reason instanceof ReceiveError ? r.reason.retryable : true;
-        this.log('receive failed', { guid: hex(t.fileGroupGuid), retry, error: (r.reason as Error).message });
-        if (!retry) this.o.db.prepare('INSERT OR IGNORE INTO mail_seen (guid, message_id, at) VALUES (?, NULL, ?)').run(hex(t.fileGroupGuid), this.now());
+        const retry = (r.reason instanceof ReceiveError ? r.reason.retryable : true) && row.attempts < 20;
+        this.log('receive failed', { guid: row.guid, retry, error: (r.reason as Error).message });
+        if (retry) db.prepare('UPDATE mail_pending SET attempts = attempts + 1, next_at = ? WHERE guid = ?').run(this.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts), row.guid);
+        else {
+          db.prepare('INSERT OR IGNORE INTO mail_seen (guid, message_id, at) VALUES (?, NULL, ?)').run(row.guid, this.now());
+          db.prepare('DELETE FROM mail_pending WHERE guid = ?').run(row.guid);
+          this.o.emit('notify', { level: 'warning', title: 'A message could not be opened', body: (r.reason as Error).message });
+        }
         return;
       }
-      this.storeReceived(r.value);
-      n++;
+      if (!db.prepare('SELECT 1 FROM mail_seen WHERE guid = ?').get(row.guid)) {
+        this.storeReceived(r.value);
+        n++;
+      }
+      db.prepare('DELETE FROM mail_pending WHERE guid = ?').run(row.guid);
     });
     return n;
+  }
+
+  private nextPendingDelay(): number | undefined {
+    const r = this.o.db.prepare('SELECT MIN(next_at) AS t FROM mail_pending').get() as { t: number | null };
+    return r.t === null ? undefined : Math.max(0, r.t - this.now());
   }
 
   private storeReceived(r: Received): void {
@@ -521,7 +555,7 @@ export class MailEngine {
       const me = this.me();
       const { client, an } = this.beaconClient(me);
       const list = await client.peek({ mailbox: me.mailbox, an }, 0);
-      return this.accept(list.tells);
+      return list.tells.length ? this.accept(list.tells) : this.retryPending();
     })().finally(() => {
       this.receiving = null;
     });
@@ -537,11 +571,11 @@ export class MailEngine {
         const b = me.servers.find((s) => s.nodeId === me.beacon)!;
         this.pollConn ??= this.pool.dedicated({ host: b.host, port: b.port, raidaId: b.raidaId });
         const { client, an } = this.beaconClient(me);
+        const pendingIn = this.nextPendingDelay();
+        if (pendingIn === 0) await this.retryPending();
         const list = await client.ping({ mailbox: me.mailbox, an }, this.pollConn, this.o.pingWaitMs ?? 30_000);
-        const got = list.tells.length ? await this.accept(list.tells) : 0;
+        if (list.tells.length) await this.accept(list.tells);
         failures = 0;
-        // Tells we already hold (or cannot open yet) come back until the beacon drops them: do not spin.
-        if (list.tells.length && got === 0) await sleep(1000);
       } catch (e) {
         if (!this.running) return;
         this.pollConn?.close();

@@ -43,6 +43,8 @@ export interface SendContext {
   pool: ConnectionPool;
   /** Hire `count` more servers when the layout needs more than are hired; returns the new identity. */
   hireMore(count: number): Promise<LoadedIdentity>;
+  /** Register on a server we have not hired (a recipient's beacon authenticates the Tell's sender). */
+  ensureHired(d: ServerDescriptor): Promise<LoadedIdentity>;
   onProgress?(p: SendProgress): void;
   /** Per-server attempts before a slot moves elsewhere (default 4). */
   attempts?: number;
@@ -119,6 +121,13 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
   const n = k + p;
   let me = ctx.me;
   if (me.servers.length < n) me = await ctx.hireMore(n - me.servers.length);
+  for (const r of recipients) {
+    try {
+      me = await ctx.ensureHired(r.beacon);
+    } catch (e) {
+      throw new SendError(`Cannot register with the beacon of ${r.address} (${(e as Error).message}).`, true);
+    }
+  }
   if (me.servers.length < n) throw new SendError(`A ${k}+${p} layout needs ${n} servers; only ${me.servers.length} could be hired. Choose a smaller layout.`, false);
 
   const enc = encryptMessage(req.bundle, { k, p }, { backend: nodeBackend });

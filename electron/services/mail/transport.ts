@@ -126,6 +126,7 @@ export class Connection {
           this.fail(new TransportError('protocol', `bad response header: ${(e as Error).message}`));
           return;
         }
+        continue; // the body may not be here yet
       }
       const body = this.take(this.need);
       const packet = Buffer.concat([this.header, body]);
