@@ -9,8 +9,6 @@ import {
   WireError,
   echoOf,
   encodeErrorResponse,
-  openRequestBody,
-  respondTo,
   type DecodedRequest,
 } from '../shared/raida/index.js';
 import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.js';
@@ -19,6 +17,7 @@ import { createLogger, type Logger } from './log.js';
 import { openStorage, StorageError, type Storage } from './storage/index.js';
 import { TellBus } from './tellbus.js';
 import { FrameReader, type Frame } from './wire/frames.js';
+import { openRequest, respond } from './wire/envelope.js';
 import { registerHandlers } from './handlers/index.js';
 import { loadOperatorKey, makeDescriptor, type SignedDescriptor } from './directory/descriptor.js';
 import { publishDescriptor } from './directory/client.js';
@@ -92,7 +91,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     }
     let req: DecodedRequest;
     try {
-      req = openRequestBody(header, wireBody, key);
+      req = openRequest(header, wireBody, key);
     } catch (e) {
       errors++;
       const status = e instanceof WireError ? e.status : Status.INVALID_PACKET_LENGTH;
@@ -121,7 +120,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     }
     if (status !== Status.SUCCESS) errors++;
     const micros = Number((process.hrtime.bigint() - t0) / 1000n);
-    return respondTo(req, status, payload && payload.length ? payload : undefined, Math.min(micros, 0xffffffff));
+    return respond(req, status, payload && payload.length ? payload : undefined, Math.min(micros, 0xffffffff));
   }
 
   function serve(sock: Socket): void {

@@ -6,12 +6,11 @@ import {
   Encryption,
   HEADER_LENGTH,
   decodeResponseHeader,
-  decodeResponseTo,
-  encodeRequest,
   makeChallenge,
   type DecodedResponse,
 } from '../../shared/raida/index.js';
 import { makePreamble, type Preamble } from '../../shared/qmail/index.js';
+import { decodeResponseFast, encodeRequestFast } from '../wire/envelope.js';
 
 export interface Identity {
   denomination: number;
@@ -89,7 +88,7 @@ export class RaidaConnection {
 
   /** Send a request body (challenge first, 3E 3E last) and decode the answer. */
   async call(group: number, command: number, body: Uint8Array, opts: { key?: Identity; raidaId?: number; timeoutMs?: number } = {}): Promise<DecodedResponse> {
-    const req = encodeRequest({
+    const req = encodeRequestFast({
       raidaId: opts.raidaId ?? 0,
       group,
       command,
@@ -97,7 +96,7 @@ export class RaidaConnection {
       ...(opts.key ? { encryption: Encryption.AN, key: opts.key.an, keyDenomination: opts.key.denomination, keySerial: opts.key.serial } : {}),
     });
     const res = await this.raw(req.packet, opts.timeoutMs);
-    return decodeResponseTo(req, new Uint8Array(res));
+    return decodeResponseFast(req, new Uint8Array(res));
   }
 
   close(): void {
