@@ -190,6 +190,7 @@ export function registerGroup6(d: Dispatcher): void {
       if (!ctx.config.registration.open) return { status: Status.COIN_NOT_FOUND };
       if (!isZeroAn(g.preamble.an)) return { status: Status.COIN_NOT_FOUND };
     } else {
+      if (isZeroAn(g.preamble.an)) return { status: Status.FILE_EXISTS }; // already registered
       await authenticate(ctx.storage, mb, g.preamble.an); // rotation: prove the current AN
     }
     await ctx.storage.setAn(mb, g.newAn);
