@@ -1,2 +1,3 @@
 export * from './errors.js';
 export * from './primitives.js';
+export * from './vectors.js';

@@ -85,7 +85,7 @@ function stripeGroups(
     const r0 = r[c]!, r1 = r[blocks + c]!, r2 = r[2 * blocks + c]!, r3 = r[3 * blocks + c]!;
     const r4 = r[4 * blocks + c]!, r5 = r[5 * blocks + c]!, r6 = r[6 * blocks + c]!, r7 = r[7 * blocks + c]!;
     for (let g = g0, base = inOff + g0 * k; g < g1; g++, base += k) {
-      let hi = 0, lo = 0, v = 0;
+      let hi = 0, lo = 0, v: number;
       v = ((((input[base + q0]! << 8) | input[base + q0 + 1]!) << r0) >>> 8) & 255; hi |= LANES[v >>> 4]!; lo |= LANES[v & 15]!;
       v = ((((input[base + q1]! << 8) | input[base + q1 + 1]!) << r1) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 1; lo |= LANES[v & 15]! >>> 1;
       v = ((((input[base + q2]! << 8) | input[base + q2 + 1]!) << r2) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 2; lo |= LANES[v & 15]! >>> 2;

@@ -1,0 +1,2 @@
+export * from './qkd.js';
+export * from './capsule.js';

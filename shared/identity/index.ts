@@ -1,0 +1,3 @@
+export * from './identity.js';
+export * from './phrase.js';
+export * from './export.js';
