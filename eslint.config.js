@@ -9,7 +9,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `${m}/*`, `node:${m}`, `node:${m}/*`]))];
 
 const noNode = { group: nodeBuiltins, message: 'Node built-ins are not available in this process.' };
-const noElectron = { group: ['electron', 'electron/*'], message: 'Only electron/shell and electron/preload.ts may import electron.' };
+const noElectron = { regex: '^electron(/.*)?$', message: 'Only electron/shell and electron/preload.ts may import electron.' };
 const folder = (name, message) => ({ group: [`**/${name}/**`, `**/${name}`], message });
 
 const domGlobals = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement', 'fetch', 'XMLHttpRequest', 'WebSocket']

@@ -9,11 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKmePair, type KmeEndpoint } from '../../server/kme/pair.js';
 // The QKD client is plain Node (the rule's 'electron/*' pattern is meant for the package).
-// eslint-disable-next-line no-restricted-imports
 import { KmeClient } from '../../electron/services/qkd/client.js';
-// eslint-disable-next-line no-restricted-imports
 import { QkdKeyCache, type SealBox } from '../../electron/services/qkd/cache.js';
-// eslint-disable-next-line no-restricted-imports
 import { KmeKeySource } from '../../electron/services/qkd/key-source.js';
 import { median, type BenchResult, type Suite } from '../types.js';
 

@@ -5,9 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { base64Encode } from '../../shared/qkd/base64.js';
 // The QKD client is a plain Node module (no Electron in it); the rule's bare 'electron/*'
 // pattern is meant for the electron package and also matches our electron/ folder.
-// eslint-disable-next-line no-restricted-imports
 import { KmeClient } from '../../electron/services/qkd/client.js';
-// eslint-disable-next-line no-restricted-imports
 import { KmeError } from '../../electron/services/qkd/errors.js';
 
 interface Common {
