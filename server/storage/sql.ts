@@ -232,6 +232,11 @@ export class SqlStorage implements Storage {
     }
   }
 
+  async pageNumbers(key: ObjectKey): Promise<number[]> {
+    const rows = await this.db.all('SELECT page_no FROM pages WHERE guid = ? AND file_type = ? ORDER BY page_no', [buf(key.guid), key.fileType]);
+    return rows.map((r) => num(r.page_no));
+  }
+
   async markDownloaded(key: ObjectKey, at: number): Promise<void> {
     await this.db.tx((q) => q.run('UPDATE objects SET downloaded_at = ? WHERE guid = ? AND file_type = ? AND downloaded_at IS NULL', [at, buf(key.guid), key.fileType]));
   }

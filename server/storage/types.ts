@@ -82,6 +82,8 @@ export interface Storage {
   readRange(key: ObjectKey, offset: number, length: number): Promise<Uint8Array | null>;
   getObject(key: ObjectKey): Promise<ObjectInfo | null>;
   readPage(key: ObjectKey, pageNo: number): Promise<Uint8Array | null>;
+  /** Page numbers stored for an object, ascending (resumable transfer). */
+  pageNumbers(key: ObjectKey): Promise<number[]>;
   markDownloaded(key: ObjectKey, at: number): Promise<void>;
   deleteObject(key: ObjectKey): Promise<boolean>;
   usage(owner: Mailbox): Promise<number>;
