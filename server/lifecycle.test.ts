@@ -1,0 +1,73 @@
+// Node lifecycle rules on a small, fast-configured node: ping timeout, retention and
+// download-then-delete, connection limit, idle timeout, shutdown with a parked ping.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Group, QMailCommand, Status } from '../shared/raida/index.js';
+import { decodeTellList, encodeDownload, encodePing, encodeRegister, encodeUpload } from '../shared/qmail/index.js';
+import { startServer } from './node.js';
+import { RaidaConnection, newIdentity, preambleFor } from './testing/client.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('node lifecycle', () => {
+  it('times out pings, sweeps by age and after download, limits and idles out connections, shuts down with a parked ping', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qmail-life-'));
+    const node = await startServer({
+      dataDir: dir,
+      storage: { durable: false },
+      log: { level: 'silent' },
+      limits: { pingMaxWaitMs: 200, maxConnections: 3, idleTimeoutMs: 300 },
+      retention: { days: 1.5 / 86_400, sweepIntervalMs: 1000, deleteAfterDownload: true },
+    });
+    try {
+      const me = newIdentity(9);
+      let c = await RaidaConnection.open(node.port);
+      await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(me, new Uint8Array(16)), newAn: me.an, flags: 0 }));
+      // an empty ping answers after pingMaxWaitMs with an empty list
+      const t0 = Date.now();
+      const empty = await c.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(me) }), { key: me });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(180);
+      expect(decodeTellList(empty.payload).tells).toEqual([]);
+      // download-then-delete and age-based retention
+      const up = (g: Uint8Array) => c.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor(me), fileGroupGuid: g, lockerCode: new Uint8Array(8), fileType: 1, storageDuration: 0, data: new Uint8Array(100) }), { key: me });
+      const down = (g: Uint8Array) => c.call(Group.QMAIL, QMailCommand.DOWNLOAD, encodeDownload({ preamble: preambleFor(me), fileGroupGuid: g, fileType: 1, version: 1, bytesPerPage: 0, page: 0 }));
+      const read = new Uint8Array(randomBytes(16));
+      const kept = new Uint8Array(randomBytes(16));
+      expect((await up(read)).status).toBe(Status.SUCCESS);
+      expect((await down(read)).status).toBe(Status.SUCCESS);
+      await sleep(1600);
+      c.close();
+      c = await RaidaConnection.open(node.port); // the old one idled out (idleTimeoutMs 300)
+      expect((await up(kept)).status).toBe(Status.SUCCESS);
+      expect((await down(read)).status).toBe(Status.FILE_NOT_EXIST); // downloaded → swept
+      await sleep(3200);
+      expect(await node.storage.getObject({ guid: kept, fileType: 1 })).toBeNull(); // aged out
+      // connection limit: the 4th is refused while 3 are open
+      c.close();
+      const extra = [await RaidaConnection.open(node.port), await RaidaConnection.open(node.port), await RaidaConnection.open(node.port)];
+      const fourth = await RaidaConnection.open(node.port);
+      await sleep(100);
+      expect(fourth.socket.destroyed || fourth.socket.readableEnded).toBe(true);
+      fourth.close();
+      // idle connections are closed
+      await sleep(500);
+      expect(extra.every((e) => e.socket.destroyed)).toBe(true);
+      // shutdown does not wait for a parked ping's full timeout
+      await sleep(50);
+      const c2 = await RaidaConnection.open(node.port);
+      const parked = c2.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(me) }), { key: me }).catch(() => null);
+      await sleep(50);
+      const t1 = Date.now();
+      await node.close();
+      expect(Date.now() - t1).toBeLessThan(1500);
+      await parked;
+      c2.close();
+    } finally {
+      await node.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+});
