@@ -28,7 +28,13 @@ const PAGE = 256 * 1024;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qmail-net-'));
-  net = await startLocalNetwork({ dir, nodes: 5, nodeConfig: { drd: { defaultTellFee: 0 }, log: { level: 'warn' } } });
+  net = await startLocalNetwork({
+    dir,
+    nodes: 5,
+    nodeConfig: { drd: { defaultTellFee: 0 }, log: { level: 'warn' } },
+    // the hook the correspondent and the KME pair use
+    services: [{ name: 'probe', start: async (n) => ({ info: { sawNodes: n.nodes.length, directory: n.directory.url }, close: async () => undefined }) }],
+  });
   for (const n of net.network.nodes) {
     const c = await conn(n.port);
     for (const id of [alice, bob]) {
@@ -62,6 +68,7 @@ describe('local network of real qmail-server processes', () => {
   it('writes network.json and publishes every node’s signed descriptor to the directory', async () => {
     const file = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile;
     expect(file.nodes.length).toBe(5);
+    expect(file.services.probe).toEqual({ sawNodes: 5, directory: file.directory.url });
     expect(new Set(file.nodes.map((n) => n.port)).size).toBe(5);
     for (const n of file.nodes) expect(verifyDescriptor(n.descriptor).descriptor.port).toBe(n.port);
     const res = (await (await fetch(`${file.directory.url}/v1/servers`)).json()) as { servers: { descriptor: { nodeId: string } }[] };
