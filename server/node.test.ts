@@ -210,6 +210,10 @@ describe('qmail-server node', () => {
     const e3 = good.packet.slice();
     e3[16] = 3;
     expect(await oneShot(e3)).toBe(Status.INVALID_ENCRYPTION);
+    // a byte-identical replay of an encrypted request is refused; re-encoding is not a replay
+    const replayed = encodeRequest({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.PEEK, body, encryption: Encryption.AN, key: bob.an, keyDenomination: bob.denomination, keySerial: bob.serial });
+    expect(decodeResponseHeader(new Uint8Array(await conn.raw(replayed.packet))).status).toBe(Status.SUCCESS);
+    expect(decodeResponseHeader(new Uint8Array(await conn.raw(replayed.packet))).status).toBe(Status.INVALID_PARAMETER);
     expect((await ok()).status).toBe(Status.SUCCESS);
     const after = await conn.call(Group.QMAIL, QMailCommand.PEEK, body.slice(), { key: bob });
     expect(after.status).toBe(Status.SUCCESS);

@@ -18,6 +18,7 @@ import { openStorage, StorageError, type Storage } from './storage/index.js';
 import { TellBus } from './tellbus.js';
 import { FrameReader, type Frame } from './wire/frames.js';
 import { openRequest, respond } from './wire/envelope.js';
+import { ReplayGuard } from './wire/replay.js';
 import { registerHandlers } from './handlers/index.js';
 import { loadOperatorKey, makeDescriptor, type SignedDescriptor } from './directory/descriptor.js';
 import { publishDescriptor } from './directory/client.js';
@@ -76,6 +77,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   registerHandlers(dispatcher);
   opts.extend?.(dispatcher);
 
+  const replays = new ReplayGuard(15 * 60_000, 200_000, now);
   const sockets = new Set<Socket>();
   let requests = 0;
   let errors = 0;
@@ -97,6 +99,11 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       const status = e instanceof WireError ? e.status : Status.INVALID_PACKET_LENGTH;
       log.debug('request rejected', { group: header.group, command: header.command, status, reason: (e as Error).message });
       return encodeErrorResponse(config.raidaId, header.group, status, echoOf(header));
+    }
+    if (header.encryption !== Encryption.NONE && !replays.admit(header.nonce, req.challenge)) {
+      errors++;
+      log.warn('replayed request refused', { group: header.group, command: header.command });
+      return respond(req, Status.INVALID_PARAMETER);
     }
     const handler = dispatcher.find(header.group, header.command);
     let status: number;
