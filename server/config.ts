@@ -97,6 +97,8 @@ export const configSchema = z
         url: z.string().url().optional(),
         /** Host name clients should use to reach this node, if not listen.host. */
         publicHost: z.string().optional(),
+        /** Republish the descriptor (fresh uptime) this often. */
+        publishIntervalMs: z.number().int().min(1000).default(5 * 60_000),
       })
       .strict()
       .prefault({}),

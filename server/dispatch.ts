@@ -12,11 +12,30 @@ export interface HandlerResult {
   payload?: Uint8Array;
 }
 
+/**
+ * Where inbox fees are paid from (QMail/1.0 §4.5, DESIGN §4.6). Group 8 lockers are not
+ * served yet; a node started without one values every locker at 0.
+ */
+export interface LockerService {
+  /** What the locker holds, in 1e-8 CC units (0 = empty or unknown), or 'unavailable'. */
+  value(key: Uint8Array): Promise<bigint | 'unavailable'>;
+  /** Take `fee` from the locker: `operatorCut` (0..1) to the operator, the rest to the recipient. */
+  collect(key: Uint8Array, fee: bigint, recipient: { denomination: number; serial: number }, operatorCut: number): Promise<void>;
+}
+
+export const NO_LOCKERS: LockerService = {
+  value: async () => 0n,
+  collect: async () => {
+    throw new Error('no locker service');
+  },
+};
+
 export interface NodeContext {
   config: ServerConfig;
   storage: Storage;
   log: Logger;
   tells: TellBus;
+  lockers: LockerService;
   now: () => number;
   /** Resolves when the node starts shutting down (long polls end early). */
   closing: Promise<void>;

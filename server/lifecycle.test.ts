@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Group, QMailCommand, Status } from '../shared/raida/index.js';
-import { decodeTellList, encodeDownload, encodePing, encodeRegister, encodeUpload } from '../shared/qmail/index.js';
+import { decodeTellList, encodeDownload, encodePing, encodeRegister, encodeTell, encodeUpload } from '../shared/qmail/index.js';
+import { encodePostUser } from '../shared/drd/index.js';
+import { DrdCommand } from '../shared/raida/index.js';
 import { startServer } from './node.js';
-import { RaidaConnection, newIdentity, preambleFor } from './testing/client.js';
+import { RaidaConnection, freshChallenge, newIdentity, preambleFor } from './testing/client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,4 +72,39 @@ describe('node lifecycle', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 20_000);
+
+  it('charges inbox fees through the locker hook, operator cut included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qmail-fee-'));
+    const lockers = new Map<string, bigint>([['11'.repeat(16), 3n], ['22'.repeat(16), 10n]]);
+    const collected: { fee: bigint; cut: number; serial: number }[] = [];
+    const node = await startServer(
+      { dataDir: dir, storage: { durable: false }, log: { level: 'silent' }, operator: { inboxFeeCut: 0.2 } },
+      {
+        lockers: {
+          value: async (k) => lockers.get(Buffer.from(k).toString('hex')) ?? 0n,
+          collect: async (_k, fee, rcpt, cut) => void collected.push({ fee, cut, serial: rcpt.serial }),
+        },
+      },
+    );
+    try {
+      const c = await RaidaConnection.open(node.port);
+      const [from, to] = [newIdentity(31), newIdentity(32)];
+      for (const id of [from, to]) await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(id, new Uint8Array(16)), newAn: id.an, flags: 0 }));
+      await c.call(Group.DRD, DrdCommand.POST_USER, encodePostUser({ challenge: freshChallenge(), owner: to, an: to.an, fee: 5n, symbol1: 0, symbol2: 0, classRejection: 0, firstName: 'T', lastName: 'O' }));
+      const tell = (lockerHex: string) =>
+        encodeTell({
+          preamble: preambleFor(from), fileGroupGuid: new Uint8Array(randomBytes(16)), timestamp: 1, tellType: 0, beaconPaymentLocker: new Uint8Array(8),
+          recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: to.denomination, serial: to.serial }, lockerKey: new Uint8Array(Buffer.from(lockerHex, 'hex')) }],
+          servers: [], manifest: [],
+        });
+      expect((await c.call(Group.QMAIL, QMailCommand.TELL, tell('00'.repeat(16)), { key: from })).status).toBe(Status.PAYMENT_REQUIRED);
+      expect((await c.call(Group.QMAIL, QMailCommand.TELL, tell('11'.repeat(16)), { key: from })).status).toBe(Status.PAYMENT_INSUFFICIENT);
+      expect((await c.call(Group.QMAIL, QMailCommand.TELL, tell('22'.repeat(16)), { key: from })).status).toBe(Status.SUCCESS);
+      expect(collected).toEqual([{ fee: 5n, cut: 0.2, serial: 32 }]);
+      c.close();
+    } finally {
+      await node.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -12,7 +12,7 @@ import {
   type DecodedRequest,
 } from '../shared/raida/index.js';
 import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.js';
-import { Dispatcher, type NodeContext } from './dispatch.js';
+import { Dispatcher, NO_LOCKERS, type LockerService, type NodeContext } from './dispatch.js';
 import { createLogger, type Logger } from './log.js';
 import { openStorage, StorageError, type Storage } from './storage/index.js';
 import { TellBus } from './tellbus.js';
@@ -40,6 +40,8 @@ export interface StartOptions {
   now?: () => number;
   /** Extra handlers (extensions, tests). */
   extend?: (d: Dispatcher) => void;
+  /** Locker service for inbox fees (hook for Group 8); default: every locker is worth 0. */
+  lockers?: LockerService;
 }
 
 export function storageErrorStatus(e: StorageError): number {
@@ -72,7 +74,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   });
   let signalClosing!: () => void;
   const closing = new Promise<void>((r) => (signalClosing = r));
-  const ctx: NodeContext = { config, storage, log, tells: new TellBus(), now, closing };
+  const ctx: NodeContext = { config, storage, log, tells: new TellBus(), lockers: opts.lockers ?? NO_LOCKERS, now, closing };
   const dispatcher = new Dispatcher();
   registerHandlers(dispatcher);
   opts.extend?.(dispatcher);
@@ -246,7 +248,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       }
     };
     await publish();
-    publisher = setInterval(() => void publish(), 5 * 60_000);
+    publisher = setInterval(() => void publish(), config.directory.publishIntervalMs);
     publisher.unref();
   }
 

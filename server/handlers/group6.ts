@@ -118,9 +118,16 @@ export function registerGroup6(d: Dispatcher): void {
           record: user ? { fee: user.fee, classRejection: user.classReject } : undefined,
           senderDenomination: sender.denomination,
           defaultFee,
-          // Lockers (Group 8) are not served yet: a supplied locker is worth nothing here.
-          locker: isZeroAn(r.lockerKey) ? undefined : 0n,
+          locker: isZeroAn(r.lockerKey) ? undefined : await ctx.lockers.value(r.lockerKey).catch(() => 'unavailable' as const),
         });
+      }
+      if (decision.deliver && decision.fee > 0n) {
+        try {
+          await ctx.lockers.collect(r.lockerKey, decision.fee, rcpt, ctx.config.operator.inboxFeeCut);
+        } catch (e) {
+          ctx.log.warn('inbox fee not collected', { error: (e as Error).message });
+          decision = { deliver: false, status: Status.PAYMENT_PROCESSING, retryable: true, reason: 'lookup_failed' };
+        }
       }
       if (decision.deliver) {
         const notice = encodeNotice({
