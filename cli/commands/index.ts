@@ -4,3 +4,8 @@ import type { Command } from 'commander';
 export const commands: Array<(program: Command) => void> = [];
 import { register as registerCbdf } from './cbdf.js'; commands.push(registerCbdf);
 import { register as registerKme } from './kme.js'; commands.push(registerKme);
+import { register as registerIdentity } from './identity.js'; commands.push(registerIdentity);
+import { register as registerSend } from './send.js'; commands.push(registerSend);
+import { register as registerInbox } from './inbox.js'; commands.push(registerInbox);
+import { register as registerRead } from './read.js'; commands.push(registerRead);
+import { register as registerCorrespondent } from './correspondent.js'; commands.push(registerCorrespondent);

@@ -627,7 +627,7 @@ export class MailEngine {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref?.());
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rethrow(e: unknown): never {
   if (e instanceof OnboardingError) throw new MailError('invalid_input', e.message);

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join, basename } from 'node:path';
+ 
+import { closeProfile, openProfile } from '../../electron/services/mail/profile.js';
+
+export function register(program: Command): void {
+  program
+    .command('read <id>')
+    .description('print one message (and optionally save its attachments)')
+    .requiredOption('--profile <dir>', 'profile folder')
+    .option('--network <file>', 'network file naming the directory')
+    .option('--save <dir>', 'write the attachments into this folder')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { profile: string; network?: string; save?: string; json?: boolean }) => {
+      const app = await openProfile({ profile: o.profile, ...(o.network ? { network: o.network } : {}) });
+      try {
+        const m = app.mail.view(id);
+        if (!m) throw new Error(`no message ${id}`);
+        if (o.save) for (const a of m.attachments ?? []) writeFileSync(join(o.save, basename(a.name) || `attachment-${a.index}`), Buffer.from(app.mail.attachment(id, a.index).data, 'base64'));
+        if (o.json) process.stdout.write(JSON.stringify(m) + '\n');
+        else process.stdout.write(`From: ${m.from}\nTo: ${m.to.join(', ')}\nSubject: ${m.subject}\nDate: ${new Date(m.date).toISOString()}\n${(m.attachments ?? []).map((a) => `Attachment: ${a.name} (${a.size} bytes)\n`).join('')}\n${m.body}\n`);
+      } finally {
+        await closeProfile(app);
+      }
+    });
+}
