@@ -1,0 +1,266 @@
+// Streamed stripe encryption for messages of any size (many GB) in constant memory.
+// The main thread only moves bytes between streams and a worker thread; every bulk
+// operation runs in worker.ts through node:crypto. Output is byte-identical to the pure
+// shared/stripe encryptMessage for the same secrets.
+import type { Readable, Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { CryptoError, type CryptoErrorCode } from '../../../shared/crypto/errors.js';
+import { checkLayout, stripeLength, type Layout } from '../../../shared/stripe/layout.js';
+import { checkSecrets, newMessageSecrets, TRAILER_BYTES, type MessageSecrets, type StripeProblem } from '../../../shared/stripe/message.js';
+import { toWire, type FromWorker, type ToWorker } from './protocol.js';
+
+export interface Progress {
+  phase: 'encrypt' | 'verify' | 'decrypt';
+  done: number;
+  total: number;
+}
+
+export interface StreamOptions {
+  /** Bytes per stripe per chunk (64 KiB – 1 MiB). */
+  stripeChunkBytes?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+const DEFAULT_STRIPE_CHUNK = 256 * 1024;
+
+function chunkSize(opts: StreamOptions): number {
+  const c = opts.stripeChunkBytes ?? DEFAULT_STRIPE_CHUNK;
+  if (!Number.isInteger(c) || c < 65536 || c > 1 << 20) throw new CryptoError('bad-input', 'stripe chunk must be 64 KiB – 1 MiB');
+  return c;
+}
+
+/** One worker thread with an ordered request/reply queue. */
+class CryptoWorker {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
+  private failed: Error | undefined;
+
+  constructor() {
+    const ts = import.meta.url.endsWith('.ts');
+    this.worker = new Worker(new URL(ts ? './worker-dev.mjs' : './worker.js', import.meta.url));
+    this.worker.on('message', (m: FromWorker) => {
+      const w = this.waiting.shift();
+      if (!w) return;
+      if (m.type === 'error') w.reject(new CryptoError(m.code as CryptoErrorCode, m.message));
+      else w.resolve(m);
+    });
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => this.fail(new Error(`crypto worker exited (${code})`)));
+  }
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const w of this.waiting.splice(0)) w.reject(e);
+  }
+  send(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.failed) throw this.failed;
+    this.worker.postMessage(msg, transfer);
+  }
+  request(msg: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+    if (this.failed) return Promise.reject(this.failed);
+    const p = new Promise<FromWorker>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.worker.postMessage(msg, transfer);
+    return p;
+  }
+  async close(): Promise<void> {
+    this.failed ??= new Error('closed');
+    await this.worker.terminate();
+  }
+}
+
+function write(sink: Writable, data: Uint8Array): Promise<void> {
+  if (sink.write(data)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (e?: Error) => { sink.off('drain', done); sink.off('error', done); if (e) reject(e); else resolve(); };
+    sink.on('drain', done);
+    sink.on('error', done);
+  });
+}
+
+function end(sink: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sink.once('error', reject);
+    sink.end(() => resolve());
+  });
+}
+
+/** Pulls exact-size pieces out of a byte stream. */
+class ExactReader {
+  private readonly it: AsyncIterator<Buffer | Uint8Array | string>;
+  private pending: Uint8Array = new Uint8Array(0);
+  private eof = false;
+  constructor(stream: Readable) {
+    this.it = stream[Symbol.asyncIterator]();
+  }
+  /** Up to n bytes; fewer only at end of stream. */
+  async read(n: number): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    let have = 0;
+    while (have < n) {
+      if (this.pending.length === 0) {
+        if (this.eof) break;
+        const r = await this.it.next();
+        if (r.done) { this.eof = true; break; }
+        const v = r.value;
+        this.pending = typeof v === 'string' ? new TextEncoder().encode(v) : new Uint8Array(v.buffer, v.byteOffset, v.length);
+        continue;
+      }
+      const take = Math.min(n - have, this.pending.length);
+      out.set(this.pending.subarray(0, take), have);
+      this.pending = this.pending.subarray(take);
+      have += take;
+    }
+    return have === n ? out : out.slice(0, have);
+  }
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+export interface EncryptStreamOptions extends StreamOptions {
+  /** Plaintext length; the MAC binds it, so it must be known before the first byte. */
+  length: number;
+  secrets?: MessageSecrets;
+}
+
+/**
+ * Reads `length` plaintext bytes from `input`, writes one stripe object per slot to
+ * `sinks[slot]` (ciphertext ‖ tag ‖ crc32) and ends them. Returns the secrets that go in
+ * the capsule.
+ */
+export async function encryptMessageStream(input: Readable, layout: Layout, sinks: Writable[], opts: EncryptStreamOptions): Promise<MessageSecrets> {
+  const { k, p } = checkLayout(layout);
+  if (sinks.length !== k + p) throw new CryptoError('bad-input', `need ${k + p} sinks`);
+  const secrets = checkSecrets(opts.secrets ?? newMessageSecrets({ k, p }, opts.length));
+  if (secrets.length !== opts.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
+  const chunk = chunkSize(opts) * k;
+  const worker = new CryptoWorker();
+  const reader = new ExactReader(input);
+  try {
+    worker.send({ type: 'encrypt-init', secrets: toWire(secrets) });
+    let done = 0;
+    let inFlight: Promise<FromWorker> | undefined;
+    const flush = async (reply: Promise<FromWorker>) => {
+      const m = await reply;
+      if (m.type !== 'stripes') throw new CryptoError('bad-input', 'unexpected worker reply');
+      const S = m.stripeBytes;
+      await Promise.all(sinks.map((sink, slot) => write(sink, m.data.subarray(slot * S, (slot + 1) * S))));
+    };
+    for (;;) {
+      const want = Math.min(chunk, opts.length - done);
+      const data = want > 0 ? await reader.read(want) : new Uint8Array(0);
+      if (data.length < want) throw new CryptoError('bad-input', `input ended after ${done + data.length} of ${opts.length} bytes`);
+      if (want === 0) {
+        if ((await reader.read(1)).length) throw new CryptoError('bad-input', `input is longer than ${opts.length} bytes`);
+        break;
+      }
+      // Two chunks in flight: the worker computes one while we read/write the other.
+      const next = worker.request({ type: 'encrypt-chunk', data }, [data.buffer as ArrayBuffer]);
+      if (inFlight) await flush(inFlight);
+      inFlight = next;
+      done += want;
+      opts.onProgress?.({ phase: 'encrypt', done, total: opts.length });
+    }
+    if (inFlight) await flush(inFlight);
+    const t = await worker.request({ type: 'encrypt-end' });
+    if (t.type !== 'trailers') throw new CryptoError('bad-input', 'unexpected worker reply');
+    await Promise.all(sinks.map(async (sink, slot) => { await write(sink, t.data.subarray(slot * TRAILER_BYTES, (slot + 1) * TRAILER_BYTES)); await end(sink); }));
+    return secrets;
+  } finally {
+    await reader.close();
+    await worker.close();
+  }
+}
+
+export interface DecryptStreamResult {
+  problems: StripeProblem[];
+}
+
+/**
+ * Rebuilds the plaintext into `output`. `openSlot(slot)` opens a fresh stream of that
+ * slot's stored object, or returns undefined if the server did not deliver it; it is
+ * called twice per slot: every stripe's CRC and MAC are verified (constant time) over
+ * the whole stripe before a single byte is decrypted.
+ */
+export async function decryptMessageStream(openSlot: (slot: number) => Readable | undefined | Promise<Readable | undefined>, secrets: MessageSecrets, output: Writable, opts: StreamOptions = {}): Promise<DecryptStreamResult> {
+  checkSecrets(secrets);
+  const { k, p } = secrets.layout;
+  const n = k + p;
+  const S = stripeLength(secrets.length, k);
+  const chunk = chunkSize(opts);
+  const worker = new CryptoWorker();
+  const problems: StripeProblem[] = [];
+  const good: number[] = []; // slots that verified
+  try {
+    // Pass 1: verify every delivered stripe.
+    for (let slot = 0; slot < n; slot++) {
+      const stream = await openSlot(slot);
+      if (!stream) { problems.push({ slot, reason: 'missing' }); continue; }
+      const reader = new ExactReader(stream);
+      try {
+        worker.send({ type: 'verify-init', secrets: toWire(secrets), index: secrets.perm[slot]! });
+        let left = S;
+        let short = false;
+        while (left > 0) {
+          const data = await reader.read(Math.min(chunk, left));
+          const got = data.length; // read before the transfer detaches the buffer
+          if (got === 0) { short = true; break; }
+          worker.send({ type: 'verify-chunk', data }, [data.buffer as ArrayBuffer]);
+          left -= got;
+          opts.onProgress?.({ phase: 'verify', done: slot * S + (S - left), total: n * S });
+        }
+        const trailer = await reader.read(TRAILER_BYTES);
+        const extra = await reader.read(1);
+        const v = await worker.request({ type: 'verify-end', trailer });
+        if (short || trailer.length !== TRAILER_BYTES || extra.length) problems.push({ slot, reason: 'bad-length' });
+        else if (v.type === 'verified' && v.ok) good.push(slot);
+        else problems.push({ slot, reason: v.type === 'verified' && v.reason ? v.reason : 'mac-mismatch' });
+      } finally {
+        await reader.close();
+      }
+    }
+    if (good.length < k) {
+      throw new CryptoError('too-many-missing', `cannot rebuild the message: need ${k} of ${n} stripes, ${good.length} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`);
+    }
+    // Pass 2: decrypt k stripes (data first, parity only for missing data) and rebuild.
+    const byIndex = new Map(good.map((slot) => [secrets.perm[slot]!, slot]));
+    const data = [...byIndex.keys()].filter((i) => i < k).sort((a, b) => a - b);
+    const parity = [...byIndex.keys()].filter((i) => i >= k).sort((a, b) => a - b);
+    const use = [...data, ...parity.slice(0, k - data.length)];
+    const readers: ExactReader[] = [];
+    try {
+      for (const idx of use) {
+        const stream = await openSlot(byIndex.get(idx)!);
+        if (!stream) throw new CryptoError('too-many-missing', 'a verified stripe could not be opened again');
+        readers.push(new ExactReader(stream));
+      }
+      worker.send({ type: 'decrypt-init', secrets: toWire(secrets), use });
+      let done = 0;
+      let inFlight: Promise<FromWorker> | undefined;
+      let written = 0;
+      const flush = async (reply: Promise<FromWorker>) => {
+        const m = await reply;
+        if (m.type !== 'plain') throw new CryptoError('bad-input', 'unexpected worker reply');
+        const keep = Math.min(m.data.length, secrets.length - written);
+        await write(output, m.data.subarray(0, keep));
+        written += keep;
+        opts.onProgress?.({ phase: 'decrypt', done: written, total: secrets.length });
+      };
+      while (done < S) {
+        const want = Math.min(chunk, S - done);
+        const parts = await Promise.all(readers.map((r) => r.read(want)));
+        if (parts.some((x) => x.length !== want)) throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
+        const next = worker.request({ type: 'decrypt-chunk', parts }, parts.map((x) => x.buffer as ArrayBuffer));
+        if (inFlight) await flush(inFlight);
+        inFlight = next;
+        done += want;
+      }
+      if (inFlight) await flush(inFlight);
+      await end(output);
+    } finally {
+      await Promise.all(readers.map((r) => r.close()));
+    }
+    return { problems };
+  } finally {
+    await worker.close();
+  }
+}
