@@ -6,9 +6,9 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
 
-const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `${m}/*`, `node:${m}`, `node:${m}/*`]))];
-
-const noNode = { group: nodeBuiltins, message: 'Node built-ins are not available in this process.' };
+// Exact module names, so our own folders that share a name (shared/crypto) stay importable.
+const builtinNames = builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+const noNode = { regex: `^(node:.*|(${builtinNames.join('|')})(/.*)?)$`, message: 'Node built-ins are not available in this process.' };
 const noElectron = { regex: '^electron(/.*)?$', message: 'Only electron/shell and electron/preload.ts may import electron.' };
 const folder = (name, message) => ({ group: [`**/${name}/**`, `**/${name}`], message });
 

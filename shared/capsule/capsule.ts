@@ -16,9 +16,7 @@ import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { ByteReader, ByteWriter, TruncatedError, bytesEqual, concatBytes, constantTimeEqual, utf8 } from '../bytes/index.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { gcmOpen, gcmSeal, hkdfSha256, label, systemRng, type Rng } from '../crypto/primitives.js';
 import { KEM_CIPHERTEXT_BYTES, SIGNATURE_BYTES, X25519_BYTES, identityId, type Identity, type PublicIdentity } from '../identity/identity.js';
 import { checkLayout } from '../stripe/layout.js';

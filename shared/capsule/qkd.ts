@@ -1,8 +1,6 @@
 // Where L1/L2 key material comes from. The ETSI GS QKD 014 client fills this interface;
 // tests and the embedded default use the in-memory link below.
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { systemRng, type Rng } from '../crypto/primitives.js';
 
 export interface QkdKeyRef {

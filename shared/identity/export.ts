@@ -6,9 +6,7 @@
 // gigabytes of memory or hours of hashing.
 import { argon2id } from 'hash-wasm';
 import { ByteReader, ByteWriter, TruncatedError, bytesEqual, utf8 } from '../bytes/index.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { gcmOpen, gcmSeal, label, systemRng, type Rng } from '../crypto/primitives.js';
 import { ADDRESS_BYTES, checkAddress, identityFromSeed, SEED_BYTES, type Identity } from './identity.js';
 

@@ -7,9 +7,7 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { ByteReader, ByteWriter, TruncatedError, bytesEqual } from '../bytes/index.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { hkdfSha256, label, sha256Of, sha512Of, systemRng, type Rng } from '../crypto/primitives.js';
 
 export const SIGN_PUBLIC_BYTES = 1952;

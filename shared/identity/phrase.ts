@@ -3,7 +3,6 @@
 // BIP-39 PBKDF2 "mnemonic to seed" step is not used, so the phrase is exactly the seed.
 import { entropyToMnemonic, mnemonicToEntropy } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
 import { identityFromSeed, SEED_BYTES, type Identity } from './identity.js';
 

@@ -1,4 +1,3 @@
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
 
 /** k data stripes plus p parity stripes; 2 ≤ k + p ≤ 32, k ≥ 1, p ≥ 0. */

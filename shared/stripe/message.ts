@@ -6,9 +6,7 @@
 //   ciphertext (stripeLength bytes) ‖ tag (32, HMAC-SHA-256) ‖ crc32 (4, big-endian, over ciphertext ‖ tag)
 // No header: nothing on a server says which logical stripe it holds, or for whom.
 import { ByteWriter, concatBytes, constantTimeEqual, crc32 } from '../bytes/index.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { hkdfSha256, label, pureBackend, systemRng, type Rng, type SymmetricBackend } from '../crypto/primitives.js';
 import { stripeInto, unstripeInto } from './interleave.js';
 import { checkLayout, stripeLength, type Layout } from './layout.js';

@@ -3,7 +3,6 @@
 // parity rows form a Cauchy matrix C[i][j] = 1 / (x_i + y_j) with y_j = j (data stripe j)
 // and x_i = k + i (parity stripe i). Every square submatrix of a Cauchy matrix is
 // invertible, so [I; C] is MDS: any k of the k + p stripes recover the data.
-// eslint-disable-next-line no-restricted-imports -- shared/crypto is ours; the rule's bare 'crypto/*' pattern means node:crypto
 import { CryptoError } from '../crypto/errors.js';
 import { MUL, gfInv, gfInvert } from './gf256.js';
 import { checkLayout, type Layout } from './layout.js';
