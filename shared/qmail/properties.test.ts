@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { WireError } from '../raida/index.js';
+import { describeCodecProperties, expectOnlyTyped, type CodecCase } from '../../tests/support/codec-suite.js';
 import {
   QMailError, checkManifestOrder, decodeDownload, decodeDownloadResponse, decodePeek, decodePing, decodeRegister, decodeTell, decodeTellList,
   decodeUpload, decodeUploadPage, encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTell, encodeTellList,
@@ -29,7 +29,7 @@ const notice = fc.record({ clusterId: u32, sender: mailbox, timestamp: u32, tell
 const nonZero16 = bytes(16).filter((b) => b.some((x) => x !== 0));
 
 /** Each codec: an arbitrary value, its encoder, its decoder. */
-const codecs: Array<[string, fc.Arbitrary<any>, (x: any) => Uint8Array, (b: Uint8Array) => unknown]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+const codecs: CodecCase[] = [
   ['tell', tell, encodeTell, decodeTell],
   ['ping', fc.record({ preamble, since: fc.option(u32, { nil: undefined }) }).map((p) => (p.since === undefined ? { preamble: p.preamble } : p)), encodePing, decodePing],
   ['peek', fc.record({ preamble, since: u32 }), encodePeek, decodePeek],
@@ -42,39 +42,12 @@ const codecs: Array<[string, fc.Arbitrary<any>, (x: any) => Uint8Array, (b: Uint
   ['register', fc.record({ preamble, newAn: nonZero16, flags: u8 }), encodeRegister, decodeRegister],
 ];
 
-function onlyTyped(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(QMailError);
-    expect(typeof (e as WireError).code).toBe('string');
-  }
-}
 
-describe('Group 6 codecs: properties', () => {
-  for (const [name, arb, enc, dec] of codecs) {
-    it(`${name}: decode(encode(x)) = x and encode is canonical`, () => {
-      fc.assert(fc.property(arb, (x) => {
-        const b = enc(x);
-        expect(dec(b)).toEqual(x);
-        expect(enc(dec(b))).toEqual(b);
-      }), { numRuns: 60 });
-    });
-    it(`${name}: random, truncated and mutated bytes only raise QMailError`, () => {
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (junk) => {
-        onlyTyped(() => dec(junk));
-        onlyTyped(() => dec(Uint8Array.from([...junk, 0x3e, 0x3e])));
-      }), { numRuns: 150 });
-      fc.assert(fc.property(arb, fc.array(fc.tuple(fc.nat(), u8), { minLength: 1, maxLength: 4 }), fc.nat(), (x, edits, cut) => {
-        const b = enc(x).slice();
-        for (const [at, v] of edits) b[at % b.length] = v;
-        onlyTyped(() => dec(b));
-        onlyTyped(() => dec(b.subarray(0, cut % (b.length + 1))));
-      }), { numRuns: 100 });
-    });
-  }
+describeCodecProperties('Group 6 codecs: properties', QMailError, codecs);
+
+describe('Group 6 codecs: specific cases', () => {
   it('peekPreamble reads the first 48 bytes of any Group 6 body or raises QMailError', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (junk) => onlyTyped(() => peekPreamble(junk))));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (junk) => expectOnlyTyped(QMailError, () => peekPreamble(junk))));
   });
 });
 
