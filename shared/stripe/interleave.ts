@@ -2,50 +2,18 @@
 // significant bit of each byte first; stream bit j goes to data stripe j mod k, and each
 // stripe packs the bits it receives most significant first. So every group of k input
 // bytes (8k bits = 8 rows of k bits) yields exactly one byte per stripe: stripe s's byte
-// is column s of that 8 × k bit matrix. We extract each row's 8-column blocks with a
-// shifted two-byte window and transpose 8 × 8 blocks with a nibble lookup table (the
-// table puts bit 7 in each byte lane of a 32-bit word, and shifting the word right by the
-// row number moves it to that row's bit without crossing lanes).
+// is column s of that 8 × k bit matrix.
+//
+// Kernels, all on 32-bit words (no tables, no per-byte calls):
+// - k = 1: a copy.
+// - k = 2, 4: each 32-bit big-endian word of input is a small bit matrix; a fixed
+//   permutation of the bit index (rotate the 5 index bits so the stripe bits come first)
+//   done as 4 delta swaps (Hacker's Delight §7) puts each stripe's bits in its own lane.
+// - k a multiple of 8 (8, 16, 24, 32): rows are whole bytes; each block of 8 stripes is
+//   an 8 × 8 bit transpose on two words (Hacker's Delight transpose8, 3 steps).
+// - any other k: rows are read through a shifted two-byte window, then the same 8 × 8
+//   transpose. Ragged tails go through this kernel on a zero-padded copy.
 import { checkLayout } from './layout.js';
-
-/** LANES[n]: for the 4 bits of nibble n (msb first), 0x80 in the matching byte lane. */
-const LANES = (() => {
-  const t = new Uint32Array(16);
-  for (let n = 0; n < 16; n++) {
-    let w = 0;
-    for (let m = 0; m < 4; m++) if (n & (8 >> m)) w |= 0x80 << (24 - 8 * m);
-    t[n] = w >>> 0;
-  }
-  return t;
-})();
-
-interface Plan {
-  k: number;
-  blocks: number;
-  /** For row t and block c (index t * blocks + c): byte offset in the group and bit shift. */
-  q: Int32Array;
-  r: Int32Array;
-}
-
-const plans = new Map<number, Plan>();
-function planFor(k: number): Plan {
-  let plan = plans.get(k);
-  if (!plan) {
-    const blocks = Math.ceil(k / 8);
-    const q = new Int32Array(8 * blocks);
-    const r = new Int32Array(8 * blocks);
-    for (let t = 0; t < 8; t++) {
-      for (let c = 0; c < blocks; c++) {
-        const off = t * k + 8 * c;
-        q[t * blocks + c] = off >> 3;
-        r[t * blocks + c] = off & 7;
-      }
-    }
-    plan = { k, blocks, q, r };
-    plans.set(k, plan);
-  }
-  return plan;
-}
 
 /**
  * Split `groups` groups of k bytes from `input` (starting at `inOff`) into k stripes.
@@ -55,90 +23,273 @@ function planFor(k: number): Plan {
 export function stripeInto(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
-  const { blocks, q, r } = planFor(k);
-  const avail = input.length - inOff;
-  // The window may read one byte past a group; the fast loop stops where that stays in bounds.
-  let fast = Math.floor((avail - 1) / k);
-  if (fast > groups) fast = groups;
-  if (fast < 0) fast = 0;
-  stripeGroups(input, inOff, 0, fast, k, blocks, q, r, out, stride, outOff);
-  if (fast < groups) {
-    const tmp = new Uint8Array(k + 1);
-    for (let g = fast; g < groups; g++) {
-      tmp.fill(0);
-      const from = inOff + g * k;
-      if (from < input.length) tmp.set(input.subarray(from, Math.min(input.length, from + k)));
-      stripeGroups(tmp, -g * k, g, g + 1, k, blocks, q, r, out, stride, outOff);
-    }
+  const avail = Math.max(0, input.length - inOff);
+  // Groups the specialised kernels may read directly (the window kernel reads one byte past a group).
+  let bulk = Math.min(groups, Math.floor(avail / k));
+  let done: number;
+  if (k === 1) {
+    out.set(input.subarray(inOff, inOff + bulk), outOff);
+    done = bulk;
+  } else if (k === 2) {
+    done = bulk & ~1;
+    split2(input, inOff, done, out, stride, outOff);
+  } else if (k === 4) {
+    done = bulk;
+    split4(input, inOff, done, out, stride, outOff);
+  } else if ((k & 7) === 0) {
+    done = bulk;
+    splitAligned(input, inOff, done, k, out, stride, outOff);
+  } else {
+    bulk = Math.min(groups, Math.floor(Math.max(0, avail - 1) / k));
+    done = bulk;
+    splitWindow(input, inOff, 0, done, k, out, stride, outOff);
   }
-}
-
-function stripeGroups(
-  input: Uint8Array, inOff: number, g0: number, g1: number, k: number, blocks: number,
-  q: Int32Array, r: Int32Array, out: Uint8Array, stride: number, outOff: number,
-): void {
-  for (let c = 0; c < blocks; c++) {
-    const lanes = Math.min(8, k - 8 * c);
-    const o0 = outOff + 8 * c * stride;
-    const q0 = q[c]!, q1 = q[blocks + c]!, q2 = q[2 * blocks + c]!, q3 = q[3 * blocks + c]!;
-    const q4 = q[4 * blocks + c]!, q5 = q[5 * blocks + c]!, q6 = q[6 * blocks + c]!, q7 = q[7 * blocks + c]!;
-    const r0 = r[c]!, r1 = r[blocks + c]!, r2 = r[2 * blocks + c]!, r3 = r[3 * blocks + c]!;
-    const r4 = r[4 * blocks + c]!, r5 = r[5 * blocks + c]!, r6 = r[6 * blocks + c]!, r7 = r[7 * blocks + c]!;
-    for (let g = g0, base = inOff + g0 * k; g < g1; g++, base += k) {
-      let hi = 0, lo = 0, v: number;
-      v = ((((input[base + q0]! << 8) | input[base + q0 + 1]!) << r0) >>> 8) & 255; hi |= LANES[v >>> 4]!; lo |= LANES[v & 15]!;
-      v = ((((input[base + q1]! << 8) | input[base + q1 + 1]!) << r1) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 1; lo |= LANES[v & 15]! >>> 1;
-      v = ((((input[base + q2]! << 8) | input[base + q2 + 1]!) << r2) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 2; lo |= LANES[v & 15]! >>> 2;
-      v = ((((input[base + q3]! << 8) | input[base + q3 + 1]!) << r3) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 3; lo |= LANES[v & 15]! >>> 3;
-      v = ((((input[base + q4]! << 8) | input[base + q4 + 1]!) << r4) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 4; lo |= LANES[v & 15]! >>> 4;
-      v = ((((input[base + q5]! << 8) | input[base + q5 + 1]!) << r5) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 5; lo |= LANES[v & 15]! >>> 5;
-      v = ((((input[base + q6]! << 8) | input[base + q6 + 1]!) << r6) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 6; lo |= LANES[v & 15]! >>> 6;
-      v = ((((input[base + q7]! << 8) | input[base + q7 + 1]!) << r7) >>> 8) & 255; hi |= LANES[v >>> 4]! >>> 7; lo |= LANES[v & 15]! >>> 7;
-      const o = o0 + g;
-      out[o] = hi >>> 24;
-      if (lanes > 1) out[o + stride] = hi >>> 16;
-      if (lanes > 2) out[o + 2 * stride] = hi >>> 8;
-      if (lanes > 3) out[o + 3 * stride] = hi;
-      if (lanes > 4) out[o + 4 * stride] = lo >>> 24;
-      if (lanes > 5) out[o + 5 * stride] = lo >>> 16;
-      if (lanes > 6) out[o + 6 * stride] = lo >>> 8;
-      if (lanes > 7) out[o + 7 * stride] = lo;
-    }
+  if (done < groups) {
+    const rest = groups - done;
+    const tmp = new Uint8Array(rest * k + 1);
+    const from = inOff + done * k;
+    if (from < input.length) tmp.set(input.subarray(from, Math.min(input.length, from + rest * k)));
+    splitWindow(tmp, 0, 0, rest, k, out, stride, outOff + done);
   }
 }
 
 /**
  * Inverse of stripeInto: read stripe s, group g from src[srcOff + s * stride + g] and write
  * groups × k bytes to out starting at outOff. `out` must have one spare byte after the
- * last group written (callers allocate k·groups + 1).
+ * last group written (callers allocate k·groups + 1); its value is unspecified afterwards.
  */
 export function unstripeInto(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
   if (out.length < outOff + groups * k + 1) throw new RangeError('unstripeInto needs one spare output byte');
-  const { blocks, q, r } = planFor(k);
-  out.fill(0, outOff, outOff + groups * k + 1);
+  let done: number;
+  if (k === 1) {
+    out.set(src.subarray(srcOff, srcOff + groups), outOff);
+    done = groups;
+  } else if (k === 2) {
+    done = groups & ~1;
+    join2(src, srcOff, stride, done, out, outOff);
+  } else if (k === 4) {
+    done = groups;
+    join4(src, srcOff, stride, done, out, outOff);
+  } else if ((k & 7) === 0) {
+    done = groups;
+    joinAligned(src, srcOff, stride, done, k, out, outOff);
+  } else {
+    done = 0;
+  }
+  if (done < groups) {
+    const at = outOff + done * k;
+    out.fill(0, at, outOff + groups * k + 1);
+    joinWindow(src, srcOff + done, stride, groups - done, k, out, at);
+  }
+}
+
+// k = 2: one word = 2 groups. Index j = (n3 n2 n1 n0 s) → (s n3 n2 n1 n0): the perfect
+// outer unshuffle. Stripe 0 gets the high half, stripe 1 the low half.
+function split2(input: Uint8Array, inOff: number, groups: number, out: Uint8Array, stride: number, outOff: number): void {
+  const o1 = outOff + stride;
+  for (let g = 0, i = inOff; g < groups; g += 2, i += 4) {
+    let x = (input[i]! << 24) | (input[i + 1]! << 16) | (input[i + 2]! << 8) | input[i + 3]!;
+    let t: number;
+    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+    t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
+    t = (x ^ (x >>> 4)) & 0x00f000f0; x ^= t ^ (t << 4);
+    t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
+    out[outOff + g] = x >>> 24;
+    out[outOff + g + 1] = x >>> 16;
+    out[o1 + g] = x >>> 8;
+    out[o1 + g + 1] = x;
+  }
+}
+
+function join2(src: Uint8Array, srcOff: number, stride: number, groups: number, out: Uint8Array, outOff: number): void {
+  const s1 = srcOff + stride;
+  for (let g = 0, o = outOff; g < groups; g += 2, o += 4) {
+    let x = (src[srcOff + g]! << 24) | (src[srcOff + g + 1]! << 16) | (src[s1 + g]! << 8) | src[s1 + g + 1]!;
+    let t: number;
+    t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
+    t = (x ^ (x >>> 4)) & 0x00f000f0; x ^= t ^ (t << 4);
+    t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
+    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+    out[o] = x >>> 24;
+    out[o + 1] = x >>> 16;
+    out[o + 2] = x >>> 8;
+    out[o + 3] = x;
+  }
+}
+
+// k = 4: one word = 1 group, an 8 × 4 bit matrix. Index j = (t2 t1 t0 s1 s0) →
+// (s1 s0 t2 t1 t0) in 4 index-bit swaps; stripe s ends in byte lane s.
+function split4(input: Uint8Array, inOff: number, groups: number, out: Uint8Array, stride: number, outOff: number): void {
+  const o1 = outOff + stride, o2 = o1 + stride, o3 = o2 + stride;
+  for (let g = 0, i = inOff; g < groups; g++, i += 4) {
+    let x = (input[i]! << 24) | (input[i + 1]! << 16) | (input[i + 2]! << 8) | input[i + 3]!;
+    let t: number;
+    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+    t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
+    t = (x ^ (x >>> 6)) & 0x00cc00cc; x ^= t ^ (t << 6);
+    t = (x ^ (x >>> 12)) & 0x0000f0f0; x ^= t ^ (t << 12);
+    out[outOff + g] = x >>> 24;
+    out[o1 + g] = x >>> 16;
+    out[o2 + g] = x >>> 8;
+    out[o3 + g] = x;
+  }
+}
+
+function join4(src: Uint8Array, srcOff: number, stride: number, groups: number, out: Uint8Array, outOff: number): void {
+  const s1 = srcOff + stride, s2 = s1 + stride, s3 = s2 + stride;
+  for (let g = 0, o = outOff; g < groups; g++, o += 4) {
+    let x = (src[srcOff + g]! << 24) | (src[s1 + g]! << 16) | (src[s2 + g]! << 8) | src[s3 + g]!;
+    let t: number;
+    t = (x ^ (x >>> 12)) & 0x0000f0f0; x ^= t ^ (t << 12);
+    t = (x ^ (x >>> 6)) & 0x00cc00cc; x ^= t ^ (t << 6);
+    t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
+    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+    out[o] = x >>> 24;
+    out[o + 1] = x >>> 16;
+    out[o + 2] = x >>> 8;
+    out[o + 3] = x;
+  }
+}
+
+// 8 × 8 bit transpose on two words (rows 0–3 in hi, 4–7 in lo, row 0 most significant).
+// Written out inline in each kernel below; it is its own inverse.
+
+function splitAligned(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
+  const rb = k >> 3; // bytes per row
+  for (let c = 0; c < rb; c++) {
+    const o0 = outOff + 8 * c * stride;
+    const o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride, o4 = o3 + stride, o5 = o4 + stride, o6 = o5 + stride, o7 = o6 + stride;
+    for (let g = 0, i = inOff + c; g < groups; g++, i += k) {
+      let x = (input[i]! << 24) | (input[i + rb]! << 16) | (input[i + 2 * rb]! << 8) | input[i + 3 * rb]!;
+      let y = (input[i + 4 * rb]! << 24) | (input[i + 5 * rb]! << 16) | (input[i + 6 * rb]! << 8) | input[i + 7 * rb]!;
+      let t: number;
+      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
+      y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
+      out[o0 + g] = t >>> 24; out[o1 + g] = t >>> 16; out[o2 + g] = t >>> 8; out[o3 + g] = t;
+      out[o4 + g] = y >>> 24; out[o5 + g] = y >>> 16; out[o6 + g] = y >>> 8; out[o7 + g] = y;
+    }
+  }
+}
+
+function joinAligned(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): void {
+  const rb = k >> 3;
+  for (let c = 0; c < rb; c++) {
+    const s0 = srcOff + 8 * c * stride;
+    const s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride, s6 = s5 + stride, s7 = s6 + stride;
+    for (let g = 0, o = outOff + c; g < groups; g++, o += k) {
+      let x = (src[s0 + g]! << 24) | (src[s1 + g]! << 16) | (src[s2 + g]! << 8) | src[s3 + g]!;
+      let y = (src[s4 + g]! << 24) | (src[s5 + g]! << 16) | (src[s6 + g]! << 8) | src[s7 + g]!;
+      let t: number;
+      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
+      y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
+      out[o] = t >>> 24; out[o + rb] = t >>> 16; out[o + 2 * rb] = t >>> 8; out[o + 3 * rb] = t;
+      out[o + 4 * rb] = y >>> 24; out[o + 5 * rb] = y >>> 16; out[o + 6 * rb] = y >>> 8; out[o + 7 * rb] = y;
+    }
+  }
+}
+
+/** Row t, block c of a group starts at bit t·k + 8c: byte q = that >> 3, shift r = that & 7. */
+function windowPlan(k: number): Int32Array {
+  const blocks = Math.ceil(k / 8);
+  const plan = new Int32Array(16 * blocks);
+  for (let c = 0; c < blocks; c++) {
+    for (let t = 0; t < 8; t++) {
+      const off = t * k + 8 * c;
+      plan[16 * c + 2 * t] = off >> 3;
+      plan[16 * c + 2 * t + 1] = off & 7;
+    }
+  }
+  return plan;
+}
+
+const plans = new Map<number, Int32Array>();
+function planFor(k: number): Int32Array {
+  let plan = plans.get(k);
+  if (!plan) plans.set(k, (plan = windowPlan(k)));
+  return plan;
+}
+
+/** Any k: reads one byte past each group (the caller guarantees it exists). */
+function splitWindow(input: Uint8Array, inOff: number, g0: number, g1: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
+  const plan = planFor(k);
+  const blocks = Math.ceil(k / 8);
   for (let c = 0; c < blocks; c++) {
     const lanes = Math.min(8, k - 8 * c);
+    const p = 16 * c;
+    const q0 = plan[p]!, r0 = plan[p + 1]!, q1 = plan[p + 2]!, r1 = plan[p + 3]!, q2 = plan[p + 4]!, r2 = plan[p + 5]!, q3 = plan[p + 6]!, r3 = plan[p + 7]!;
+    const q4 = plan[p + 8]!, r4 = plan[p + 9]!, q5 = plan[p + 10]!, r5 = plan[p + 11]!, q6 = plan[p + 12]!, r6 = plan[p + 13]!, q7 = plan[p + 14]!, r7 = plan[p + 15]!;
+    const o0 = outOff + 8 * c * stride;
+    for (let g = g0, b = inOff + g0 * k; g < g1; g++, b += k) {
+      let x = ((((input[b + q0]! << 8) | input[b + q0 + 1]!) << r0) & 0xff00) << 16;
+      x |= ((((input[b + q1]! << 8) | input[b + q1 + 1]!) << r1) & 0xff00) << 8;
+      x |= (((input[b + q2]! << 8) | input[b + q2 + 1]!) << r2) & 0xff00;
+      x |= ((((input[b + q3]! << 8) | input[b + q3 + 1]!) << r3) & 0xff00) >>> 8;
+      let y = ((((input[b + q4]! << 8) | input[b + q4 + 1]!) << r4) & 0xff00) << 16;
+      y |= ((((input[b + q5]! << 8) | input[b + q5 + 1]!) << r5) & 0xff00) << 8;
+      y |= (((input[b + q6]! << 8) | input[b + q6 + 1]!) << r6) & 0xff00;
+      y |= ((((input[b + q7]! << 8) | input[b + q7 + 1]!) << r7) & 0xff00) >>> 8;
+      let t: number;
+      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
+      y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
+      const o = o0 + g;
+      out[o] = t >>> 24;
+      if (lanes > 1) out[o + stride] = t >>> 16;
+      if (lanes > 2) out[o + 2 * stride] = t >>> 8;
+      if (lanes > 3) out[o + 3 * stride] = t;
+      if (lanes > 4) out[o + 4 * stride] = y >>> 24;
+      if (lanes > 5) out[o + 5 * stride] = y >>> 16;
+      if (lanes > 6) out[o + 6 * stride] = y >>> 8;
+      if (lanes > 7) out[o + 7 * stride] = y;
+    }
+  }
+}
+
+/** Any k: ORs each row into `out`, which must be zero over the groups plus one spare byte. */
+function joinWindow(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): void {
+  const plan = planFor(k);
+  const blocks = Math.ceil(k / 8);
+  for (let c = 0; c < blocks; c++) {
+    const lanes = Math.min(8, k - 8 * c);
+    const p = 16 * c;
     const s0 = srcOff + 8 * c * stride;
-    for (let g = 0, base = outOff; g < groups; g++, base += k) {
+    for (let g = 0, b = outOff; g < groups; g++, b += k) {
       const i = s0 + g;
-      let hi = 0, lo = 0, u = src[i]!;
-      hi |= LANES[u >>> 4]!; lo |= LANES[u & 15]!;
-      if (lanes > 1) { u = src[i + stride]!; hi |= LANES[u >>> 4]! >>> 1; lo |= LANES[u & 15]! >>> 1; }
-      if (lanes > 2) { u = src[i + 2 * stride]!; hi |= LANES[u >>> 4]! >>> 2; lo |= LANES[u & 15]! >>> 2; }
-      if (lanes > 3) { u = src[i + 3 * stride]!; hi |= LANES[u >>> 4]! >>> 3; lo |= LANES[u & 15]! >>> 3; }
-      if (lanes > 4) { u = src[i + 4 * stride]!; hi |= LANES[u >>> 4]! >>> 4; lo |= LANES[u & 15]! >>> 4; }
-      if (lanes > 5) { u = src[i + 5 * stride]!; hi |= LANES[u >>> 4]! >>> 5; lo |= LANES[u & 15]! >>> 5; }
-      if (lanes > 6) { u = src[i + 6 * stride]!; hi |= LANES[u >>> 4]! >>> 6; lo |= LANES[u & 15]! >>> 6; }
-      if (lanes > 7) { u = src[i + 7 * stride]!; hi |= LANES[u >>> 4]! >>> 7; lo |= LANES[u & 15]! >>> 7; }
-      // Row t's 8 bits for this block; lanes beyond k are zero, so spilling into the next
-      // row or group only ORs zeros.
-      for (let t = 0; t < 8; t++) {
-        const v = t < 4 ? (hi >>> (24 - 8 * t)) & 255 : (lo >>> (56 - 8 * t)) & 255;
+      let x = src[i]! << 24, y = 0;
+      if (lanes > 1) x |= src[i + stride]! << 16;
+      if (lanes > 2) x |= src[i + 2 * stride]! << 8;
+      if (lanes > 3) x |= src[i + 3 * stride]!;
+      if (lanes > 4) y |= src[i + 4 * stride]! << 24;
+      if (lanes > 5) y |= src[i + 5 * stride]! << 16;
+      if (lanes > 6) y |= src[i + 6 * stride]! << 8;
+      if (lanes > 7) y |= src[i + 7 * stride]!;
+      let t: number;
+      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
+      y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
+      // Row r's 8 bits for this block; columns beyond k are zero, so spilling into the
+      // next row or group only ORs zeros.
+      for (let r = 0; r < 8; r++) {
+        const v = (r < 4 ? t >>> (24 - 8 * r) : y >>> (56 - 8 * r)) & 255;
         if (v === 0) continue;
-        const at = base + q[t * blocks + c]!;
-        const sh = r[t * blocks + c]!;
+        const at = b + plan[p + 2 * r]!;
+        const sh = plan[p + 2 * r + 1]!;
         out[at]! |= v >>> sh;
         if (sh) out[at + 1]! |= (v << (8 - sh)) & 255;
       }

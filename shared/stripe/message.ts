@@ -133,9 +133,10 @@ export function encryptMessage(plaintext: Uint8Array, layout: Layout, opts: Encr
   if (secrets.length !== plaintext.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
   const backend = opts.backend ?? pureBackend;
   const S = stripeLength(plaintext.length, k);
-  const plain = new Uint8Array((k + p) * S);
-  stripeInto(plaintext, 0, S, k, plain, S, 0);
-  const view = (i: number) => plain.subarray(i * S, (i + 1) * S);
+  const stride = (S + 3) & ~3; // word-aligned stripes for the parity kernels
+  const plain = new Uint8Array((k + p) * stride);
+  stripeInto(plaintext, 0, S, k, plain, stride, 0);
+  const view = (i: number) => plain.subarray(i * stride, i * stride + S);
   if (p > 0) computeParity({ k, p }, [...Array(k).keys()].map(view), [...Array(p).keys()].map((i) => view(k + i)));
   const logical = [...Array(k + p).keys()].map((i) => {
     const { encKey, macKey, iv } = stripeSubkeys(secrets, i);

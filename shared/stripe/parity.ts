@@ -22,26 +22,46 @@ function cachedMatrix(layout: Layout): number[][] {
   return m;
 }
 
+const aligned = (a: Uint8Array, b: Uint8Array): boolean => a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length >= 16;
+
 function xorInto(dst: Uint8Array, src: Uint8Array): void {
   const n = dst.length;
-  if (dst.byteOffset % 4 === 0 && src.byteOffset % 4 === 0 && n >= 16) {
+  let i = 0;
+  if (aligned(dst, src)) {
     const w = n >>> 2;
     const d32 = new Uint32Array(dst.buffer, dst.byteOffset, w);
     const s32 = new Uint32Array(src.buffer, src.byteOffset, w);
-    for (let i = 0; i < w; i++) d32[i]! ^= s32[i]!;
-    for (let i = w * 4; i < n; i++) dst[i]! ^= src[i]!;
-  } else {
-    for (let i = 0; i < n; i++) dst[i]! ^= src[i]!;
+    for (let j = 0; j < w; j++) d32[j]! ^= s32[j]!;
+    i = w * 4;
   }
+  for (; i < n; i++) dst[i]! ^= src[i]!;
 }
 
-/** dst ^= c · src, byte-wise in GF(256). */
+/** dst ^= c · src, byte-wise in GF(256): four table lookups per 32-bit word. */
 function mulAddInto(dst: Uint8Array, src: Uint8Array, c: number): void {
   if (c === 0) return;
   if (c === 1) return xorInto(dst, src);
   const row = MUL.subarray(c * 256, c * 256 + 256);
   const n = dst.length;
-  for (let i = 0; i < n; i++) dst[i]! ^= row[src[i]!]!;
+  let i = 0;
+  if (aligned(dst, src)) {
+    const w = n >>> 2;
+    const d32 = new Uint32Array(dst.buffer, dst.byteOffset, w);
+    const s32 = new Uint32Array(src.buffer, src.byteOffset, w);
+    for (let j = 0; j < w; j++) {
+      const v = s32[j]!;
+      d32[j]! ^= row[v & 255]! | (row[(v >>> 8) & 255]! << 8) | (row[(v >>> 16) & 255]! << 16) | (row[v >>> 24]! << 24);
+    }
+    i = w * 4;
+  }
+  for (; i < n; i++) dst[i]! ^= row[src[i]!]!;
+}
+
+/** dst = c · src. */
+function mulInto(dst: Uint8Array, src: Uint8Array, c: number): void {
+  if (c === 1) return dst.set(src);
+  dst.fill(0);
+  mulAddInto(dst, src, c);
 }
 
 /** Fills `parity` (p arrays of the stripe length) from `data` (k arrays). */
@@ -51,8 +71,8 @@ export function computeParity(layout: Layout, data: readonly Uint8Array[], parit
   const m = cachedMatrix(layout);
   for (let i = 0; i < p; i++) {
     const out = parity[i]!;
-    out.fill(0);
-    for (let j = 0; j < k; j++) mulAddInto(out, data[j]!, m[i]![j]!);
+    mulInto(out, data[0]!, m[i]![0]!);
+    for (let j = 1; j < k; j++) mulAddInto(out, data[j]!, m[i]![j]!);
   }
 }
 
@@ -81,8 +101,8 @@ export function recoverData(layout: Layout, stripes: readonly (Uint8Array | unde
   const out = stripes.slice(0, k) as (Uint8Array | undefined)[];
   missingData.forEach((j, n) => {
     const dst = scratch?.[n]?.length === len ? scratch[n]! : new Uint8Array(len);
-    dst.fill(0);
-    for (let x = 0; x < k; x++) mulAddInto(dst, stripes[use[x]!]!, inv[j]![x]!);
+    mulInto(dst, stripes[use[0]!]!, inv[j]![0]!);
+    for (let x = 1; x < k; x++) mulAddInto(dst, stripes[use[x]!]!, inv[j]![x]!);
     out[j] = dst;
   });
   return out as Uint8Array[];

@@ -1,4 +1,6 @@
-// Messages between the stream front end (stream.ts) and the worker (worker.ts).
+// Messages between the stream front end (stream.ts) and the worker (worker.ts). Bulk
+// buffers always travel in transfer lists, and input buffers come back with the reply so
+// the front end reuses a fixed pool instead of allocating per chunk.
 import type { MessageSecrets } from '../../../shared/stripe/message.js';
 
 export interface WireSecrets {
@@ -20,6 +22,7 @@ export type ToWorker =
   /** Reply: 'trailers' (36 bytes per slot, in slot order). */
   | { type: 'encrypt-end' }
   | { type: 'verify-init'; secrets: WireSecrets; index: number }
+  /** Reply: 'ack' with the same buffer. */
   | { type: 'verify-chunk'; data: Uint8Array }
   /** Reply: 'verified'. */
   | { type: 'verify-end'; trailer: Uint8Array }
@@ -29,8 +32,11 @@ export type ToWorker =
   | { type: 'decrypt-chunk'; parts: Uint8Array[] };
 
 export type FromWorker =
-  | { type: 'stripes'; data: Uint8Array; stripeBytes: number }
+  /** parts[slot] = that slot's ciphertext for the chunk (each its own buffer); `input` is the chunk sent, handed back. */
+  | { type: 'stripes'; parts: Uint8Array[]; input: Uint8Array }
   | { type: 'trailers'; data: Uint8Array }
+  | { type: 'ack'; data: Uint8Array }
   | { type: 'verified'; ok: boolean; reason?: 'crc-mismatch' | 'mac-mismatch' }
-  | { type: 'plain'; data: Uint8Array }
+  /** `parts` are the ciphertext buffers sent, handed back. */
+  | { type: 'plain'; data: Uint8Array; parts: Uint8Array[] }
   | { type: 'error'; code: string; message: string };

@@ -58,6 +58,9 @@ class CryptoWorker {
   request(msg: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
     if (this.failed) return Promise.reject(this.failed);
     const p = new Promise<FromWorker>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    // A reply abandoned on an error path must not surface as an unhandled rejection when
+    // the worker is closed; whoever awaits `p` still sees the failure.
+    p.catch(() => undefined);
     this.worker.postMessage(msg, transfer);
     return p;
   }
@@ -83,7 +86,7 @@ function end(sink: Writable): Promise<void> {
   });
 }
 
-/** Pulls exact-size pieces out of a byte stream. */
+/** Pulls exact-size pieces out of a byte stream, into buffers the caller owns. */
 class ExactReader {
   private readonly it: AsyncIterator<Buffer | Uint8Array | string>;
   private pending: Uint8Array = new Uint8Array(0);
@@ -91,9 +94,9 @@ class ExactReader {
   constructor(stream: Readable) {
     this.it = stream[Symbol.asyncIterator]();
   }
-  /** Up to n bytes; fewer only at end of stream. */
-  async read(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
+  /** Fills `out`; returns the number of bytes read, fewer only at end of stream. */
+  async readInto(out: Uint8Array): Promise<number> {
+    const n = out.length;
     let have = 0;
     while (have < n) {
       if (this.pending.length === 0) {
@@ -109,10 +112,28 @@ class ExactReader {
       this.pending = this.pending.subarray(take);
       have += take;
     }
+    return have;
+  }
+  /** Up to n bytes in a fresh buffer; fewer only at end of stream. */
+  async read(n: number): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    const have = await this.readInto(out);
     return have === n ? out : out.slice(0, have);
   }
   async close(): Promise<void> {
     await this.it.return?.();
+  }
+}
+
+/** A few reusable buffers of one size: chunks go to the worker and come back. */
+class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+  constructor(private readonly size: number, private readonly keep = 4) {}
+  take(): ArrayBuffer {
+    return this.free.pop() ?? new ArrayBuffer(this.size);
+  }
+  give(b: ArrayBufferLike): void {
+    if (b.byteLength === this.size && b instanceof ArrayBuffer && this.free.length < this.keep) this.free.push(b);
   }
 }
 
@@ -139,20 +160,23 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
     worker.send({ type: 'encrypt-init', secrets: toWire(secrets) });
     let done = 0;
     let inFlight: Promise<FromWorker> | undefined;
+    const pool = new BufferPool(chunk);
     const flush = async (reply: Promise<FromWorker>) => {
       const m = await reply;
       if (m.type !== 'stripes') throw new CryptoError('bad-input', 'unexpected worker reply');
-      const S = m.stripeBytes;
-      await Promise.all(sinks.map((sink, slot) => write(sink, m.data.subarray(slot * S, (slot + 1) * S))));
+      pool.give(m.input.buffer);
+      // Each part is a fresh buffer, so a sink may keep it.
+      await Promise.all(sinks.map((sink, slot) => write(sink, m.parts[slot]!)));
     };
     for (;;) {
       const want = Math.min(chunk, opts.length - done);
-      const data = want > 0 ? await reader.read(want) : new Uint8Array(0);
-      if (data.length < want) throw new CryptoError('bad-input', `input ended after ${done + data.length} of ${opts.length} bytes`);
       if (want === 0) {
         if ((await reader.read(1)).length) throw new CryptoError('bad-input', `input is longer than ${opts.length} bytes`);
         break;
       }
+      const data = new Uint8Array(pool.take(), 0, want);
+      const got = await reader.readInto(data);
+      if (got < want) throw new CryptoError('bad-input', `input ended after ${done + got} of ${opts.length} bytes`);
       // Two chunks in flight: the worker computes one while we read/write the other.
       const next = worker.request({ type: 'encrypt-chunk', data }, [data.buffer as ArrayBuffer]);
       if (inFlight) await flush(inFlight);
@@ -190,6 +214,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
   const worker = new CryptoWorker();
   const problems: StripeProblem[] = [];
   const good: number[] = []; // slots that verified
+  const pool = new BufferPool(chunk, 3 * k);
   try {
     // Pass 1: verify every delivered stripe.
     for (let slot = 0; slot < n; slot++) {
@@ -200,14 +225,18 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
         worker.send({ type: 'verify-init', secrets: toWire(secrets), index: secrets.perm[slot]! });
         let left = S;
         let short = false;
+        // At most two chunks queued at the worker: reading never runs ahead of hashing.
+        const acks: Promise<FromWorker>[] = [];
         while (left > 0) {
-          const data = await reader.read(Math.min(chunk, left));
-          const got = data.length; // read before the transfer detaches the buffer
+          if (acks.length >= 2) { const a = await acks.shift()!; if (a.type === 'ack') pool.give(a.data.buffer); }
+          const data = new Uint8Array(pool.take(), 0, Math.min(chunk, left));
+          const got = await reader.readInto(data);
           if (got === 0) { short = true; break; }
-          worker.send({ type: 'verify-chunk', data }, [data.buffer as ArrayBuffer]);
+          acks.push(worker.request({ type: 'verify-chunk', data: data.subarray(0, got) }, [data.buffer as ArrayBuffer]));
           left -= got;
           opts.onProgress?.({ phase: 'verify', done: slot * S + (S - left), total: n * S });
         }
+        for (const a of acks) { const m = await a; if (m.type === 'ack') pool.give(m.data.buffer); }
         const trailer = await reader.read(TRAILER_BYTES);
         const extra = await reader.read(1);
         const v = await worker.request({ type: 'verify-end', trailer });
@@ -240,6 +269,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
       const flush = async (reply: Promise<FromWorker>) => {
         const m = await reply;
         if (m.type !== 'plain') throw new CryptoError('bad-input', 'unexpected worker reply');
+        for (const x of m.parts) pool.give(x.buffer);
         const keep = Math.min(m.data.length, secrets.length - written);
         await write(output, m.data.subarray(0, keep));
         written += keep;
@@ -247,8 +277,9 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
       };
       while (done < S) {
         const want = Math.min(chunk, S - done);
-        const parts = await Promise.all(readers.map((r) => r.read(want)));
-        if (parts.some((x) => x.length !== want)) throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
+        const parts = readers.map(() => new Uint8Array(pool.take(), 0, want));
+        const got = await Promise.all(readers.map((r, j) => r.readInto(parts[j]!)));
+        if (got.some((x) => x !== want)) throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
         const next = worker.request({ type: 'decrypt-chunk', parts }, parts.map((x) => x.buffer as ArrayBuffer));
         if (inFlight) await flush(inFlight);
         inFlight = next;

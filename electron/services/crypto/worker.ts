@@ -18,7 +18,19 @@ let lanes: Lane[] = [];
 let verify: { hmac: Hmac; crc: number; index: number } | undefined;
 let plainBuf = new Uint8Array(0);
 let use: number[] = [];
-let unstriped = new Uint8Array(0);
+
+/** A Uint8Array over its own whole ArrayBuffer (what node:crypto returns for large updates), else a copy. */
+function own(b: Uint8Array): Uint8Array {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && !(b.buffer instanceof SharedArrayBuffer)) return new Uint8Array(b.buffer, 0, b.length);
+  return new Uint8Array(b);
+}
+
+/** The k data stripes of a chunk side by side (stride S) for unstripeInto. */
+function joinStripes(data: Uint8Array[], S: number): Uint8Array {
+  if (plainBuf.length < data.length * S) plainBuf = new Uint8Array(data.length * S);
+  for (let j = 0; j < data.length; j++) plainBuf.set(data[j]!, j * S);
+  return plainBuf;
+}
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -46,19 +58,22 @@ function handle(msg: ToWorker): void {
       const { k, p } = s.layout;
       const n = k + p;
       const S = Math.ceil(msg.data.length / k);
-      if (plainBuf.length < n * S) plainBuf = new Uint8Array(n * S);
-      stripeInto(msg.data, 0, S, k, plainBuf, S, 0);
-      const view = (i: number) => plainBuf.subarray(i * S, (i + 1) * S);
+      const stride = (S + 3) & ~3;
+      if (plainBuf.length < n * stride) plainBuf = new Uint8Array(n * stride);
+      stripeInto(msg.data, 0, S, k, plainBuf, stride, 0);
+      const view = (i: number) => plainBuf.subarray(i * stride, i * stride + S);
       if (p > 0) computeParity(s.layout, [...Array(k).keys()].map(view), [...Array(p).keys()].map((i) => view(k + i)));
-      const out = new Uint8Array(n * S);
+      const parts: Uint8Array[] = [];
+      const transfer: ArrayBuffer[] = [msg.data.buffer as ArrayBuffer];
       for (let slot = 0; slot < n; slot++) {
         const lane = lanes[s.perm[slot]!]!;
-        const ct = lane.cipher.update(view(s.perm[slot]!));
+        const ct = own(lane.cipher.update(view(s.perm[slot]!)));
         lane.hmac.update(ct);
         lane.crc = crc32(ct, lane.crc);
-        out.set(ct, slot * S);
+        parts.push(ct);
+        transfer.push(ct.buffer as ArrayBuffer);
       }
-      post({ type: 'stripes', data: out, stripeBytes: S }, [out.buffer]);
+      post({ type: 'stripes', parts, input: msg.data }, transfer);
       return;
     }
     case 'encrypt-end': {
@@ -88,7 +103,7 @@ function handle(msg: ToWorker): void {
     case 'verify-chunk':
       verify!.hmac.update(msg.data);
       verify!.crc = crc32(msg.data, verify!.crc);
-      return;
+      return post({ type: 'ack', data: msg.data }, [msg.data.buffer as ArrayBuffer]);
     case 'verify-end': {
       const v = verify!;
       verify = undefined;
@@ -110,16 +125,14 @@ function handle(msg: ToWorker): void {
       const S = msg.parts[0]!.length;
       const stripes: (Uint8Array | undefined)[] = new Array(k + p).fill(undefined);
       use.forEach((idx, j) => {
-        const pt = lanes[j]!.cipher.update(msg.parts[j]!);
-        stripes[idx] = new Uint8Array(pt.buffer, pt.byteOffset, pt.length);
+        stripes[idx] = own(lanes[j]!.cipher.update(msg.parts[j]!));
       });
       const data = recoverData(s.layout, stripes);
-      if (plainBuf.length < k * S) plainBuf = new Uint8Array(k * S);
-      for (let j = 0; j < k; j++) plainBuf.set(data[j]!, j * S);
-      if (unstriped.length < k * S + 1) unstriped = new Uint8Array(k * S + 1);
-      unstripeInto(plainBuf, 0, S, S, k, unstriped, 0);
-      const out = unstriped.slice(0, k * S);
-      post({ type: 'plain', data: out }, [out.buffer]);
+      const src = k === 1 ? data[0]! : joinStripes(data, S);
+      // A fresh buffer per chunk: the output stream may keep what it is given.
+      const out = new Uint8Array(k * S + 1);
+      unstripeInto(src, 0, S, S, k, out, 0);
+      post({ type: 'plain', data: out.subarray(0, k * S), parts: msg.parts }, [out.buffer, ...msg.parts.map((x) => x.buffer as ArrayBuffer)]);
       return;
     }
   }
