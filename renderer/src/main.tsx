@@ -17,6 +17,11 @@ if (choice.kind === 'no-token') {
   );
 } else {
   const stores = createAppStores(choice.runtime);
+  // The session ends with the window: closing or reloading it locks the vault, so mail
+  // is never left open in a background service with no window showing it.
+  window.addEventListener('pagehide', () => {
+    if (stores.vault.getState().status === 'unlocked') void choice.runtime.invoke('vault.lock', {}).catch(() => {});
+  });
   root.render(
     <StrictMode>
       <StoresProvider stores={stores}>

@@ -5,8 +5,18 @@
 import { events, isEventName, isRequestName, requests, type EventName, type EventPayload, type RequestName } from '../../../shared/ipc/contract.js';
 import { ContractError } from '../../../shared/ipc/errors.js';
 import type { Runtime } from '../../../shared/ipc/runtime.js';
-import { MAX_FRAME_BYTES, ServerFrame, TOKEN_PROTOCOL_PREFIX, type ClientFrame } from '../../../shared/ipc/wire.js';
+import { z } from 'zod';
+import { MAX_FRAME_BYTES, TOKEN_PROTOCOL_PREFIX, type ClientFrame, type ServerFrame } from '../../../shared/ipc/wire.js';
 import { toContractError } from './errors.js';
+
+// The frames of shared/ipc/wire.ts, checked with a plain union: zod 4 refuses a
+// discriminated union whose two 'res' shapes share the discriminator value.
+const Id = z.number().int().nonnegative();
+const IncomingFrame: z.ZodType<ServerFrame> = z.union([
+  z.object({ t: z.literal('res'), id: Id, ok: z.literal(true), value: z.unknown() }),
+  z.object({ t: z.literal('res'), id: Id, ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({ t: z.literal('evt'), ch: z.string(), payload: z.unknown() }),
+]);
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -107,7 +117,7 @@ export function createWebRuntime(options: WebRuntimeOptions): WebRuntime {
     } catch {
       return;
     }
-    const parsed = ServerFrame.safeParse(json);
+    const parsed = IncomingFrame.safeParse(json);
     if (!parsed.success) return;
     const frame = parsed.data;
     if (frame.t === 'evt') {

@@ -1,0 +1,115 @@
+// The host fixture: a fresh profile folder, a real host process serving the built
+// renderer and the contract, and a page opened on the link it prints. Teardown stops the
+// host (its whole process group) and removes the profile.
+import { test as base, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+export const shotsDir = join(repoRoot, 'artifacts', 'e2e');
+const URL_LINE = /^QMail Desktop is running at (http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]+))\s*$/m;
+
+export interface HostHandle {
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  profileDir: string;
+  /** Everything the host wrote to stderr so far (its log). */
+  log(): string;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }, 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startHost(profileDir: string): Promise<{ child: ChildProcess; handle: HostHandle }> {
+  if (!existsSync(join(repoRoot, 'dist', 'renderer', 'index.html'))) throw new Error('The renderer is not built: run "npx vite build" (npm run test:e2e does it).');
+  const child = spawn('npx', ['tsx', 'electron/host/main.ts', '--profile', profileDir, '--port', '0'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so teardown stops npx, tsx and node together
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the host printed no URL within 60 s\nstdout: ${out}\nstderr: ${err}`)), 60_000);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = URL_LINE.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the host exited (${code}) before printing its URL\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+  const url = match[1]!;
+  return {
+    child,
+    handle: { url, origin: new URL(url).origin, port: Number(match[2]), token: match[3]!, profileDir, log: () => err },
+  };
+}
+
+export const test = base.extend<{ host: HostHandle; app: Page; consoleErrors: string[] }>({
+  // eslint-disable-next-line no-empty-pattern
+  host: async ({}, use, testInfo) => {
+    const profileDir = await mkdtemp(join(tmpdir(), 'qmail-e2e-'));
+    const { child, handle } = await startHost(profileDir);
+    try {
+      await use(handle);
+    } finally {
+      if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('host-log', { body: handle.log(), contentType: 'text/plain' });
+      await stop(child);
+      await rm(profileDir, { recursive: true, force: true });
+    }
+  },
+  consoleErrors: async ({ page }, use) => {
+    const errors: string[] = [];
+    const onConsole = (m: ConsoleMessage) => {
+      if (m.type() === 'error') errors.push(m.text());
+    };
+    page.on('console', onConsole);
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await use(errors);
+    page.off('console', onConsole);
+  },
+  app: async ({ page, host, consoleErrors }, use) => {
+    void consoleErrors; // start collecting before the first navigation
+    await page.goto(host.url);
+    await use(page);
+  },
+});
+
+export async function shot(page: Page, name: string): Promise<string> {
+  await mkdir(shotsDir, { recursive: true });
+  const path = join(shotsDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+export { expect };

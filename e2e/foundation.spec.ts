@@ -1,0 +1,154 @@
+// The foundation journey: a newcomer creates a vault, writes a draft, finds it again,
+// and after a reload gets back in only with the right passphrase.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, repoRoot, shot, test } from './fixtures.js';
+
+const PASSPHRASE = 'maple orbit lantern 42';
+
+test('a newcomer creates a vault, saves a draft, and finds it again after unlocking', async ({ app: page, consoleErrors }) => {
+  // First run: the token has left the address bar, and the vault screen greets us.
+  await expect(page.getByRole('heading', { name: 'Welcome to QMail' })).toBeVisible();
+  expect(page.url()).not.toContain('token=');
+  await shot(page, 'first-run-light');
+
+  const pass = page.getByLabel('Passphrase', { exact: true });
+  await expect(pass).toBeFocused();
+  await pass.fill(PASSPHRASE);
+  await page.getByLabel('Repeat passphrase').fill('maple orbit lantern 43');
+  await page.getByRole('button', { name: 'Create vault' }).click();
+  await expect(page.getByRole('alert')).toContainText('different');
+  await page.getByLabel('Repeat passphrase').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Create vault' }).click();
+
+  // The empty Inbox tells a newcomer what to do next.
+  const folders = page.getByRole('navigation', { name: 'Folders' });
+  await expect(folders).toBeVisible({ timeout: 60_000 });
+  await expect(folders.getByRole('button', { name: 'Inbox' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { name: 'Inbox', level: 2 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Your inbox is empty' })).toBeVisible();
+  await expect(page.getByText('press C or choose Compose')).toBeVisible();
+  await shot(page, 'inbox-empty-light');
+
+  // Compose with the keyboard shortcut and save a draft.
+  await page.keyboard.press('c');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toHaveAccessibleName('New message');
+  await expect(dialog.getByLabel('To')).toBeFocused();
+  await dialog.getByLabel('To').fill('ada@example.org');
+  await dialog.getByLabel('Subject').fill('Quarterly stripes');
+  await dialog.getByLabel('Message').fill('Hello Ada,\n\nThe stripes are in place.\n\nGrace');
+  await dialog.getByRole('button', { name: 'Save draft' }).click();
+  await expect(dialog.getByRole('status')).toContainText('Draft saved');
+  await expect(dialog).toHaveAccessibleName('Edit draft');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  // It is in Drafts, in the list and in the reader.
+  await expect(folders.getByRole('button', { name: /^Drafts, 1/ })).toBeVisible();
+  await folders.getByRole('button', { name: /^Drafts/ }).click();
+  const list = page.getByRole('listbox', { name: 'Messages in Drafts' });
+  const row = list.getByRole('option').filter({ hasText: 'Quarterly stripes' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('ada@example.org');
+  await list.focus();
+  await page.keyboard.press('Enter');
+  const article = page.getByRole('article', { name: 'Quarterly stripes' });
+  await expect(article).toBeVisible();
+  await expect(article).toContainText('The stripes are in place.');
+  await expect(article.getByRole('button', { name: 'Edit draft' })).toBeVisible();
+  await shot(page, 'drafts-reader-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, 'drafts-reader-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // A reload ends the session: the vault is locked again.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Unlock QMail' })).toBeVisible();
+  const unlock = page.getByLabel('Passphrase', { exact: true });
+  await unlock.fill('not my passphrase');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('alert')).toHaveText('That passphrase does not open this vault. Check Caps Lock and try again.', { timeout: 60_000 });
+  await expect(unlock).toHaveValue('not my passphrase');
+  await expect(unlock).toHaveAttribute('aria-invalid', 'true');
+  await shot(page, 'unlock-wrong-light');
+
+  await unlock.fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(folders).toBeVisible({ timeout: 60_000 });
+  await folders.getByRole('button', { name: /^Drafts/ }).click();
+  await page.getByRole('listbox', { name: 'Messages in Drafts' }).getByRole('option').filter({ hasText: 'Quarterly stripes' }).click();
+  await expect(page.getByRole('article', { name: 'Quarterly stripes' })).toContainText('Grace');
+
+  expect(consoleErrors).toEqual([]);
+});
+
+test('the main window in light and dark', async ({ app: page }) => {
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Repeat passphrase').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Create vault' }).click();
+  await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible({ timeout: 60_000 });
+
+  const drafts: [string, string, string][] = [
+    ['Lin Okafor <lin@example.org>', 'Server shortlist for the garage node', 'I compared the four operators we talked about; the one in Tallinn is cheapest per MB and has the best uptime.'],
+    ['team@example.org', 'Notes from Thursday', 'Action items: rotate the KME certificates, write the beacon runbook, book the demo.'],
+    ['grace@example.org', 'Re: quantum keys for the lab', 'Yes — the ETSI 014 link is up. Let us try a level 2 message tomorrow morning.'],
+  ];
+  for (const [to, subject, body] of drafts) {
+    await page.keyboard.press('c');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('To').fill(to);
+    await dialog.getByLabel('Subject').fill(subject);
+    await dialog.getByLabel('Message').fill(body);
+    await dialog.getByRole('button', { name: 'Save draft' }).click();
+    await expect(dialog.getByRole('status')).toContainText('Draft saved');
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+  }
+  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Drafts/ }).click();
+  const list = page.getByRole('listbox', { name: 'Messages in Drafts' });
+  await expect(list.getByRole('option')).toHaveCount(3);
+
+  // Keyboard: j moves the cursor, Enter opens; / focuses the filter, Esc leaves it.
+  await list.focus();
+  await page.keyboard.press('j');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('article')).toBeVisible();
+  const opened = await page.getByRole('article').getByRole('heading', { level: 1 }).textContent();
+  await expect(list.getByRole('option', { selected: true })).toContainText(opened ?? '');
+  await page.keyboard.press('/');
+  await expect(page.getByRole('searchbox', { name: 'Filter messages in this folder' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(list).toBeFocused();
+
+  await shot(page, 'main-light');
+  await mkdir(join(repoRoot, 'docs', 'images'), { recursive: true });
+  await copyFile(join(repoRoot, 'artifacts', 'e2e', 'main-light.png'), join(repoRoot, 'docs', 'images', 'screenshot.png'));
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(21, 23, 28)');
+  await shot(page, 'main-dark');
+});
+
+test('a WebSocket without the token is refused', async ({ app: page, host }) => {
+  await expect(page.getByRole('heading', { name: 'Welcome to QMail' })).toBeVisible();
+  const wsUrl = `ws://127.0.0.1:${host.port}/ws`;
+  const outcome = (url: string, protocols?: string[]) =>
+    page.evaluate(
+      ([u, p]) =>
+        new Promise<string>((resolve) => {
+          const ws = p ? new WebSocket(u as string, p as string[]) : new WebSocket(u as string);
+          ws.onopen = () => {
+            ws.close();
+            resolve('open');
+          };
+          ws.onerror = () => resolve('refused');
+          setTimeout(() => resolve('timeout'), 10_000);
+        }),
+      [url, protocols] as const,
+    );
+  expect(await outcome(wsUrl)).toBe('refused');
+  expect(await outcome(wsUrl, ['qmail.token.not-the-real-token-at-all'])).toBe('refused');
+  // The same page with the right token gets in, so the refusals above are about the token.
+  expect(await outcome(wsUrl, [`qmail.token.${host.token}`])).toBe('open');
+  expect(host.log()).toContain('refused a WebSocket without the session token');
+});
