@@ -45,6 +45,8 @@ export const MessageView = MessageSummary.extend({
   stripes: z.object({ k: z.number().int(), p: z.number().int() }).optional(),
   /** Servers whose stripes were missing or damaged and were rebuilt from parity. */
   repaired: z.number().int().nonnegative().optional(),
+  /** How the message was protected, from verified data only (QMail messages; absent for drafts and legacy mail). */
+  certificate: z.lazy(() => MessageCertificate).optional(),
 });
 export type MessageView = z.infer<typeof MessageView>;
 
@@ -107,6 +109,71 @@ export const OutgoingAttachment = z.object({
   data: z.string().max(34 * 1024 * 1024, 'attachments over 25 MB go through a file path, not the contract'),
 }).strict();
 
+// ---- quantum keys (ETSI GS QKD 014 KME) ----------------------------------------------
+
+/** An SAE ID as ETSI 014 allows it in a URL path. */
+export const SaeId = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'an SAE ID is 1-128 letters, digits, . _ ~ -');
+const FilePath = z.string().trim().min(1, 'a file path is needed').max(4096);
+
+/** The profile's KME: where it is, who we are to it, whom we talk to through it. Stored sealed by the vault. */
+export const QkdSettings = z
+  .object({
+    /** https URL of our KME (a path prefix is kept). */
+    url: z.string().max(2048).regex(/^https:\/\/[^\s?#@]+$/, 'the KME URL is https://host[:port][/prefix]'),
+    /** Our own SAE ID (the CN of the client certificate). */
+    saeId: SaeId,
+    /** The peer SAE for correspondents not listed in `peers`. */
+    defaultPeerSaeId: SaeId.optional(),
+    /** Peer SAE per correspondent address (0006.1.42 → SAE_BOB). */
+    peers: z.record(Address, SaeId).default({}),
+    certFile: FilePath,
+    keyFile: FilePath,
+    caFile: FilePath,
+    /** Name in the KME's certificate when it differs from the URL host. */
+    servername: z.string().max(255).optional(),
+  })
+  .strict();
+export type QkdSettings = z.infer<typeof QkdSettings>;
+
+export const QkdSettingsState = z.object({ configured: z.boolean(), settings: QkdSettings.optional() });
+export type QkdSettingsState = z.infer<typeof QkdSettingsState>;
+
+export const LevelAvailability = z.object({
+  level: SecurityLevel,
+  available: z.boolean(),
+  /** Why not, in words ("no KME configured", "key pool exhausted: …"). */
+  reason: z.string().optional(),
+  /** L1/L2: the reader shows "Quantum Secured". */
+  quantum: z.boolean(),
+  /** L1/L2: key bits this message would take per recipient, and what the link holds now (the smallest over the recipients). */
+  neededBits: z.number().int().nonnegative().optional(),
+  availableBits: z.number().int().nonnegative().optional(),
+});
+export type LevelAvailability = z.infer<typeof LevelAvailability>;
+
+export const QkdKeyRefView = z.object({ keyId: z.string(), kmeId: z.string() });
+
+/** The reader's certificate panel. Every field comes from data that verified. */
+export const MessageCertificate = z.object({
+  /** 'received': from an opened capsule; 'sent': what this device sealed. */
+  direction: z.enum(['received', 'sent']),
+  level: SecurityLevel,
+  /** L1/L2 only. */
+  quantumSecured: z.boolean(),
+  algorithms: z.object({ capsule: z.string(), stripes: z.string(), signature: z.string() }),
+  /** L1/L2: the QKD keys, per recipient when sent. */
+  qkd: z.array(z.object({ recipient: z.string().optional(), keys: z.array(QkdKeyRefView), kmeIds: z.array(z.string()) })).optional(),
+  /** True only when openCapsule verified the sender's ML-DSA-65 signature (received mail). */
+  signatureVerified: z.boolean(),
+  senderFingerprint: z.string(),
+  stripes: z.object({ k: z.number().int(), p: z.number().int() }),
+  /** The servers that held the stripes; `ok` false when that stripe was missing or damaged (rebuilt from parity). */
+  servers: z.array(z.object({ stripe: z.number().int().nonnegative(), host: z.string(), port: z.number().int(), ok: z.boolean().optional() })),
+  /** Set when the user asked for L1/L2, allowed fallback, and the message went at L3. */
+  fallback: z.object({ from: z.enum(['L1', 'L2']), reason: z.string() }).optional(),
+});
+export type MessageCertificate = z.infer<typeof MessageCertificate>;
+
 export const OutboxItem = z.object({
   id: MessageId,
   to: z.array(z.string()),
@@ -120,6 +187,10 @@ export const OutboxItem = z.object({
   error: z.string().optional(),
   nextAttemptAt: z.number().int().optional(),
   createdAt: z.number().int().nonnegative(),
+  /** The level the message is (or was) sent at. */
+  level: SecurityLevel.optional(),
+  /** L1/L2 was asked for with fallback allowed and could not be had: sent at L3 instead, and why. */
+  fallback: z.object({ from: z.enum(['L1', 'L2']), reason: z.string() }).optional(),
 });
 export type OutboxItem = z.infer<typeof OutboxItem>;
 
@@ -186,8 +257,48 @@ export const requests = {
       stripes: StripeLayout.optional(),
       /** The draft this message was composed in; it is removed once the message is queued. */
       draftId: MessageId.optional(),
+      /**
+       * L1/L2 only. false (default): if QKD keys cannot be had the send is refused with an
+       * 'unavailable' error saying why (before queueing), or the outbox item fails (keys ran out
+       * later); nothing is downgraded. true: the message goes at L3 instead and the outbox item's
+       * `fallback` says so.
+       */
+      allowFallback: z.boolean().default(false),
     }).strict(),
     output: z.object({ id: MessageId, outbox: OutboxItem }),
+  },
+  // ---- quantum keys ----------------------------------------------------------------------
+  'qkd.settings.get': { input: Empty, output: QkdSettingsState },
+  /** Saves the KME settings (files must be readable), imports them from a kme.json (side A or B), or clears them. */
+  'qkd.settings.set': {
+    input: z
+      .object({
+        settings: QkdSettings.optional(),
+        import: z.object({ path: FilePath, side: z.enum(['A', 'B']), peers: z.record(Address, SaeId).optional() }).strict().optional(),
+        clear: z.literal(true).optional(),
+      })
+      .strict()
+      .refine((o) => [o.settings, o.import, o.clear].filter((x) => x !== undefined).length === 1, 'give exactly one of settings, import, clear'),
+    output: QkdSettingsState,
+  },
+  /** "Test connection": asks the KME for its status toward a peer (a correspondent's or the default peer SAE). */
+  'qkd.test': {
+    input: z.object({ peer: z.union([Address, SaeId]).optional() }).strict(),
+    output: z.object({
+      ok: z.boolean(),
+      /** One readable sentence: the KME's answer, or the error's message. */
+      message: z.string(),
+      /** The KmeError code when it failed (unauthorized, server_untrusted, network, exhausted …). */
+      code: z.string().optional(),
+      status: z
+        .object({ sourceKmeId: z.string(), targetKmeId: z.string(), keySize: z.number().int(), storedKeyCount: z.number().int(), maxKeyPerRequest: z.number().int() })
+        .optional(),
+    }),
+  },
+  /** Which levels can protect this message right now, each unavailable one with a reason. */
+  'qkd.levels': {
+    input: z.object({ to: z.array(Address).min(1).max(255), bodyBytes: z.number().int().min(0).default(0), stripes: StripeLayout.optional() }).strict(),
+    output: z.object({ levels: z.array(LevelAvailability) }),
   },
   'outbox.list': { input: Empty, output: z.array(OutboxItem) },
   'outbox.retry': { input: z.object({ id: MessageId }).strict(), output: OutboxItem },

@@ -7,6 +7,7 @@ import { MessageStore, newMessageId } from '../../store/messages.js';
 import { DEFAULT_KDF, Vault, VaultError, type KdfParams, type Keychain } from '../../store/vault.js';
 import { MailEngine, MailError } from '../mail/engine.js';
 import { DirectoryError } from '../directory/client.js';
+import { QkdConfigError } from '../mail/qkd.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -21,7 +22,7 @@ export interface AppServicesOptions {
   /** Start sending and receiving as soon as the profile is unlocked (the app; off for one-shot CLI use). */
   autoStart?: boolean;
   /** Mail engine tuning (tests, benchmarks). */
-  mail?: { pingWaitMs?: number; retryBaseMs?: number; maxAttempts?: number; defaultLayout?: { k: number; p: number } };
+  mail?: { pingWaitMs?: number; retryBaseMs?: number; maxAttempts?: number; defaultLayout?: { k: number; p: number }; qkd?: { prefetchKeys?: number; timeoutMs?: number } };
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -47,6 +48,7 @@ function toContractError(e: unknown): never {
   }
   if (e instanceof MailError) throw new ContractError(e.code === 'no_identity' ? 'not_found' : e.code, e.message);
   if (e instanceof DirectoryError) throw new ContractError('unavailable', `Directory: ${e.message}`);
+  if (e instanceof QkdConfigError) throw new ContractError('invalid_input', e.message);
   throw e;
 }
 
@@ -176,9 +178,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'directory.search': ({ query, limit }) => guarded(() => mail.searchDirectory(query, limit)),
     'servers.list': () => guarded(() => mail.listServers()),
     'servers.choose': ({ storage, beacon }) => guarded(() => mail.chooseServers(storage, beacon)),
-    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId }) =>
-      guarded(() => {
-        const item = mail.queue({
+    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId, allowFallback }) =>
+      guarded(async () => {
+        const item = await mail.send({
           to,
           cc,
           subject,
@@ -186,6 +188,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
           attachments: attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
           level,
           ...(stripes ? { stripes } : {}),
+          ...(allowFallback ? { allowFallback } : {}),
         });
         if (draftId && messages.get(draftId)?.folder === 'drafts') {
           mail.delete(draftId, true);
@@ -209,6 +212,16 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       }),
     'mail.search': ({ query, folder, limit }) => guarded(() => mail.search(query, folder, limit)),
     'mail.attachment': ({ id, index }) => guarded(() => mail.attachment(id, index)),
+    'qkd.settings.get': () => guarded(() => mail.qkd.state()),
+    'qkd.settings.set': (i) =>
+      guarded(() => {
+        if (i.clear) return mail.qkd.clear();
+        if (i.import) return mail.qkd.import(i.import.path, i.import.side, i.import.peers ?? {});
+        return mail.qkd.set(i.settings!);
+      }),
+    'qkd.test': ({ peer }) => guarded(() => mail.qkd.test(peer)),
+    'qkd.levels': ({ to, stripes }) =>
+      guarded(async () => ({ levels: await mail.qkd.levels(to, stripes ?? opts.mail?.defaultLayout ?? { k: 4, p: 1 }) })),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
@@ -217,6 +230,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save',
     'identity.state', 'identity.create', 'identity.restore', 'directory.search', 'servers.list', 'servers.choose',
     'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment',
+    'qkd.settings.get', 'qkd.settings.set', 'qkd.test', 'qkd.levels',
   ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;
     (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {

@@ -2,7 +2,7 @@
 // the receive loop (peek at start, ping long-poll while unlocked), folders, delete,
 // attachments and in-memory search. The app, the CLI and the correspondent all use it.
 import { randomBytes } from 'node:crypto';
-import type { FolderId, IdentityState, MessageSummary, OutboxItem, ServerInfo, Contact } from '../../../shared/ipc/index.js';
+import type { FolderId, IdentityState, MessageCertificate, MessageSummary, OutboxItem, ServerInfo, Contact } from '../../../shared/ipc/index.js';
 import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import type { Level } from '../../../shared/capsule/index.js';
@@ -18,7 +18,8 @@ import { QMailServerClient } from './group6.js';
 import { hex } from './objects.js';
 import { receiveTell, ReceiveError, type Received } from './receive.js';
 import { SearchIndex } from './search.js';
-import { SendError, sendMessage } from './send.js';
+import { QkdUnavailableError, SendError, sendMessage } from './send.js';
+import { QkdService } from './qkd.js';
 import { ConnectionPool, type Connection } from './transport.js';
 
 export class MailError extends Error {
@@ -36,6 +37,8 @@ export interface OutgoingMessage {
   attachments: { name: string; data: Uint8Array }[];
   level: 'L1' | 'L2' | 'L3' | 'L4';
   stripes?: { k: number; p: number };
+  /** L1/L2: send at L3 when QKD keys cannot be had (recorded on the outbox item); default refuse. */
+  allowFallback?: boolean;
 }
 
 interface OutboxJob {
@@ -46,6 +49,9 @@ interface OutboxJob {
   attachments: { name: string; data: string }[];
   level: OutgoingMessage['level'];
   stripes: { k: number; p: number };
+  allowFallback?: boolean;
+  /** Set when L1/L2 was wanted and the message goes (or went) at L3. */
+  fallback?: { from: 'L1' | 'L2'; reason: string };
 }
 
 interface OutboxRow {
@@ -66,6 +72,7 @@ interface Extras {
   stripes?: { k: number; p: number };
   repaired?: number;
   guid?: string;
+  certificate?: MessageCertificate;
 }
 
 export interface MailEngineOptions {
@@ -85,17 +92,33 @@ export interface MailEngineOptions {
   retryBaseMs?: number;
   maxAttempts?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** QKD key source tuning (tests, benchmarks). */
+  qkd?: { prefetchKeys?: number; timeoutMs?: number };
 }
 
 const LEVELS: Record<OutgoingMessage['level'], Level> = { L1: 1, L2: 2, L3: 3, L4: 4 };
 const LEVEL_NAME: Record<number, MessageSummary['level']> = { 1: 'L1', 2: 'L2', 3: 'L3', 4: 'L4' };
 const MAX_BACKOFF_MS = 5 * 60_000;
 
+const CAPSULE_ALGORITHM: Record<OutgoingMessage['level'], string> = {
+  L1: 'QKD one-time pad + one-time Poly1305 (ETSI GS QKD 014 keys)',
+  L2: 'QKD key → HKDF-SHA-256 → AES-256-GCM (ETSI GS QKD 014 keys)',
+  L3: 'ML-KEM-768+X25519 (X-Wing) → HKDF-SHA-256 → AES-256-GCM',
+  L4: 'X25519 → HKDF-SHA-256 → AES-256-GCM',
+};
+
+function certificateAlgorithms(level: OutgoingMessage['level']): MessageCertificate['algorithms'] {
+  return { capsule: CAPSULE_ALGORITHM[level], stripes: 'AES-256-CTR + HMAC-SHA-256 per stripe', signature: 'ML-DSA-65' };
+}
+
+const kmeIdsOf = (keys: { kmeId: string }[]) => [...new Set(keys.map((k) => k.kmeId))];
+
 export class MailEngine {
   readonly pool = new ConnectionPool(3);
   readonly identities: IdentityStore;
   readonly onboarding: Onboarding;
   readonly index = new SearchIndex();
+  readonly qkd: QkdService;
   private readonly now: () => number;
   private running = false;
   private pollConn: Connection | null = null;
@@ -120,6 +143,7 @@ export class MailEngine {
     // A send interrupted by a crash or quit is picked up again.
     db.prepare("UPDATE mail_outbox SET state = 'queued' WHERE state = 'sending'").run();
     this.identities = new IdentityStore(db, o.box);
+    this.qkd = new QkdService({ db, box: o.box, ...(o.qkd ?? {}) });
     this.onboarding = new Onboarding(this.identities, () => this.directory(), this.pool, this.now);
   }
 
@@ -222,6 +246,7 @@ export class MailEngine {
             attachments: x.attachments.map((a, index) => ({ index, name: a.name, size: Buffer.from(a.data, 'base64').length })),
             ...(x.stripes ? { stripes: x.stripes } : {}),
             ...(x.repaired !== undefined ? { repaired: x.repaired } : {}),
+            ...(x.certificate ? { certificate: x.certificate } : {}),
           }
         : {}),
     };
@@ -307,6 +332,8 @@ export class MailEngine {
       createdAt: r.created_at,
       ...(r.error ? { error: r.error } : {}),
       ...(r.state === 'queued' ? { nextAttemptAt: r.next_at } : {}),
+      level: job.fallback ? 'L3' : job.level,
+      ...(job.fallback ? { fallback: job.fallback } : {}),
     };
   }
 
@@ -330,8 +357,33 @@ export class MailEngine {
     }
   }
 
-  /** Validates and queues a message; the outbox worker sends it. */
-  queue(m: OutgoingMessage): OutboxItem {
+  /**
+   * What `mail.send` calls. For L1/L2 it first asks the KME whether keys can be had for every
+   * recipient; if not, it refuses (MailError 'unavailable', saying why and offering L3) or,
+   * when the message allows fallback, queues it at L3 with the reason recorded.
+   */
+  async send(m: OutgoingMessage): Promise<OutboxItem> {
+    if (m.level !== 'L1' && m.level !== 'L2') return this.queue(m);
+    this.me();
+    const stripes = m.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
+    const to = [...new Set([...m.to, ...m.cc].map((a) => this.normal(a)))];
+    const levels = await this.qkd.levels(to, stripes);
+    const mine = levels.find((l) => l.level === m.level)!;
+    if (mine.available) return this.queue(m);
+    if (!m.allowFallback) throw new MailError('unavailable', `${m.level} is unavailable: ${mine.reason}. Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.`);
+    return this.queue(m, { from: m.level, reason: mine.reason ?? 'QKD keys cannot be had' });
+  }
+
+  private normal(a: string): string {
+    try {
+      return formatMailbox(parseMailbox(a));
+    } catch {
+      throw new MailError('invalid_input', `${a} is not a QMail address (they look like 0006.0.1000).`);
+    }
+  }
+
+  /** Validates and queues a message; the outbox worker sends it. `fallback`: already decided to go at L3. */
+  queue(m: OutgoingMessage, fallback?: { from: 'L1' | 'L2'; reason: string }): OutboxItem {
     this.me();
     for (const a of [...m.to, ...m.cc]) {
       try {
@@ -342,9 +394,12 @@ export class MailEngine {
     }
     const stripes = m.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
     if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32) throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
-    if (m.level === 'L1' || m.level === 'L2') throw new MailError('invalid_input', 'L1 and L2 need a QKD link to each recipient; none is configured yet. Send at L3 (post-quantum) instead.');
     const id = randomBytes(16).toString('hex');
-    const job: OutboxJob = { to: m.to, cc: m.cc, subject: m.subject, body: m.body, attachments: m.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), level: m.level, stripes };
+    const job: OutboxJob = {
+      to: m.to, cc: m.cc, subject: m.subject, body: m.body, attachments: m.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), level: m.level, stripes,
+      ...(m.allowFallback ? { allowFallback: true } : {}),
+      ...(fallback ? { fallback } : {}),
+    };
     const now = this.now();
     this.o.db
       .prepare("INSERT INTO mail_outbox (id, state, attempts, next_at, created_at, sealed) VALUES (?, 'queued', 0, ?, ?, ?)")
@@ -429,6 +484,7 @@ export class MailEngine {
           pool: this.pool,
           hireMore: (count) => this.onboarding.hireMore(count),
           ensureHired: (d) => this.onboarding.ensureHired(d),
+          qkd: (address) => this.qkd.linkFor(address),
           onProgress: ({ uploaded, total }) => {
             db.prepare('UPDATE mail_outbox SET uploaded = ?, total = ? WHERE id = ?').run(uploaded, total, r.id);
             if (this.now() - lastAnnounce > 250 || uploaded === total) {
@@ -437,25 +493,39 @@ export class MailEngine {
             }
           },
         },
-        { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVELS[job.level] },
+        { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVELS[job.fallback ? 'L3' : job.level], allowFallback: job.allowFallback ?? false },
       );
+      const sentLevel = LEVEL_NAME[res.level] as OutgoingMessage['level'];
+      const fallback = job.fallback ?? (res.fallback ? { from: LEVEL_NAME[res.fallback.from] as 'L1' | 'L2', reason: res.fallback.reason } : undefined);
+      const certificate: MessageCertificate = {
+        direction: 'sent',
+        level: sentLevel,
+        quantumSecured: sentLevel === 'L1' || sentLevel === 'L2',
+        algorithms: certificateAlgorithms(sentLevel),
+        ...(res.qkdKeys ? { qkd: res.qkdKeys.map((q) => ({ recipient: q.recipient, keys: q.keys, kmeIds: kmeIdsOf(q.keys) })) } : {}),
+        signatureVerified: false,
+        senderFingerprint: fingerprint(me.identity),
+        stripes: job.stripes,
+        servers: res.placement,
+        ...(fallback ? { fallback } : {}),
+      };
       this.store(
         r.id,
         'sent',
         this.now(),
         false,
-        { from: me.address, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: job.level },
-        { attachments: job.attachments, stripes: job.stripes, guid: hex(res.guid) },
+        { from: me.address, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: sentLevel },
+        { attachments: job.attachments, stripes: job.stripes, guid: hex(res.guid), certificate },
       );
       // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
-      const stub: OutboxJob = { ...job, body: '', attachments: [] };
+      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}) };
       db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, sealed = ? WHERE id = ?").run(this.o.box().seal(Buffer.from(JSON.stringify(stub)), this.jobAad(r.id)), r.id);
       this.announceOutbox(r.id);
       this.o.emit('mail.changed', { folders: ['sent'] });
     } catch (e) {
       const attempts = r.attempts + 1;
       const max = this.o.maxAttempts ?? 6;
-      const retryable = e instanceof SendError ? e.retryable : !(e instanceof MailError) && !(e instanceof OnboardingError);
+      const retryable = e instanceof QkdUnavailableError ? false : e instanceof SendError ? e.retryable : !(e instanceof MailError) && !(e instanceof OnboardingError);
       const message = (e as Error).message;
       this.log('send attempt failed', { id: r.id, attempts, error: message });
       if (retryable && attempts < max) {
@@ -500,7 +570,8 @@ export class MailEngine {
     const me = this.me();
     const rows = db.prepare('SELECT guid, attempts, sealed FROM mail_pending WHERE next_at <= ? ORDER BY next_at LIMIT 64').all(this.now()) as { guid: string; attempts: number; sealed: Buffer }[];
     const tells = rows.map((r) => decodeTellList(new Uint8Array(this.o.box().open(r.sealed, `qmail.pending-tell.v1:${r.guid}`))).tells[0]!);
-    const results = await Promise.allSettled(tells.map((t) => receiveTell({ me, directory: this.directory(), pool: this.pool }, t)));
+    const ctx = { me, directory: this.directory(), pool: this.pool, qkd: (sender: string) => this.qkd.linkFor(sender) };
+    const results = await Promise.allSettled(tells.map((t) => receiveTell(ctx, t)));
     let n = 0;
     results.forEach((r, i) => {
       const row = rows[i]!;
@@ -532,6 +603,18 @@ export class MailEngine {
   private storeReceived(r: Received): void {
     const id = hex(r.guid);
     const l = r.letter;
+    const level = (LEVEL_NAME[r.level] ?? 'L3') as OutgoingMessage['level'];
+    const certificate: MessageCertificate = {
+      direction: 'received',
+      level,
+      quantumSecured: level === 'L1' || level === 'L2',
+      algorithms: certificateAlgorithms(level),
+      ...(r.verified.qkdKeys ? { qkd: [{ keys: r.verified.qkdKeys, kmeIds: kmeIdsOf(r.verified.qkdKeys) }] } : {}),
+      signatureVerified: r.verified.signature,
+      senderFingerprint: r.verified.senderFingerprint,
+      stripes: r.layout,
+      servers: r.verified.servers,
+    };
     this.o.db.transaction(() => {
       this.store(
         id,
@@ -539,7 +622,7 @@ export class MailEngine {
         (l.timestamp ?? Math.floor(this.now() / 1000)) * 1000,
         true,
         { from: r.sender, to: [...l.to, ...l.cc].map(formatMailbox), subject: l.subject, body: l.body, level: LEVEL_NAME[r.level] ?? 'L3' },
-        { attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), stripes: r.layout, repaired: r.repaired, guid: id },
+        { attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), stripes: r.layout, repaired: r.repaired, guid: id, certificate },
       );
       this.o.db.prepare('INSERT OR REPLACE INTO mail_seen (guid, message_id, at) VALUES (?, ?, ?)').run(id, id, this.now());
     })();
@@ -618,12 +701,14 @@ export class MailEngine {
     this.index.clear();
     this.indexed = false;
     this.identities.forget();
+    this.qkd.forget();
   }
 
   close(): void {
     this.running = false;
     this.pollConn?.close();
     this.pool.closeAll();
+    this.qkd.forget();
   }
 }
 

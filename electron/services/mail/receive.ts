@@ -1,7 +1,9 @@
 // Receiving one Tell: look the sender up → fetch our capsule (any replica) → open it
 // (signature first) → download every stripe in parallel → verify each (CRC, HMAC) →
 // rebuild, repairing from parity → decode the bundle.
-import { openCapsule, type Level } from '../../../shared/capsule/index.js';
+import { decodeCapsule, openCapsule, type Level } from '../../../shared/capsule/index.js';
+import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
+import { fingerprint } from '../../../shared/identity/index.js';
 import { decryptMessage } from '../../../shared/stripe/index.js';
 import { formatMailbox } from '../../../shared/cbdf/address.js';
 import type { TellNotice } from '../../../shared/qmail/index.js';
@@ -12,6 +14,7 @@ import { decodeLetter, type OpenedLetter } from './bundle.js';
 import { QMailServerClient, type Caller } from './group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, hostOf } from './objects.js';
 import type { ConnectionPool } from './transport.js';
+import type { QkdLink } from './qkd.js';
 
 export class ReceiveError extends Error {
   override readonly name = 'ReceiveError';
@@ -28,12 +31,22 @@ export interface Received {
   /** Stripes that were missing or damaged and rebuilt from parity. */
   repaired: number;
   guid: Uint8Array;
+  /** Facts for the certificate, all from verified data (the capsule opened only after its signature verified). */
+  verified: {
+    signature: true;
+    senderFingerprint: string;
+    /** L1/L2: the keys the capsule named, which our own KME delivered and which opened it. */
+    qkdKeys?: QkdKeyRef[];
+    servers: { stripe: number; host: string; port: number; ok: boolean }[];
+  };
 }
 
 export interface ReceiveContext {
   me: LoadedIdentity;
   directory: DirectoryClient;
   pool: ConnectionPool;
+  /** L1/L2: our end of the QKD link with this sender. */
+  qkd?(sender: string): QkdLink | { missing: string };
 }
 
 function callerAt(me: LoadedIdentity, host: string, port: number): Caller {
@@ -63,26 +76,72 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
     }
   }
   if (!capsule) throw new ReceiveError(`no server had our key capsule${capsuleErrors.length ? ` (${capsuleErrors.join('; ')})` : ''}`, true);
-  const opened = await openCapsule(capsule, { recipient: ctx.me.identity, sender: who.identity });
-  const { k, p } = opened.secrets.layout;
-  const n = k + p;
+  // The layout is read before the signature is checked only to know which stripes to fetch;
+  // nothing else from it is used until openCapsule has verified it.
+  let unverified;
+  try {
+    unverified = decodeCapsule(capsule).header;
+  } catch (e) {
+    throw new ReceiveError(`the key capsule is malformed: ${(e as Error).message}`, false);
+  }
+  const n = unverified.k + unverified.p;
   const slots: (Uint8Array | undefined)[] = new Array(n).fill(undefined);
-  await Promise.all(
-    clients
-      .filter((c) => c.entry.stripeIndex < n)
-      .map(async (c) => {
-        try {
-          slots[c.entry.stripeIndex] = await c.client.download(callerAt(ctx.me, c.host, c.port), t.fileGroupGuid, STRIPE_FILE_TYPE);
-        } catch {
-          slots[c.entry.stripeIndex] = undefined; // rebuilt from parity if we can
-        }
-      }),
-  );
+  const fetchStripes = () =>
+    Promise.all(
+      clients
+        .filter((c) => c.entry.stripeIndex < n && !slots[c.entry.stripeIndex])
+        .map(async (c) => {
+          try {
+            slots[c.entry.stripeIndex] = await c.client.download(callerAt(ctx.me, c.host, c.port), t.fileGroupGuid, STRIPE_FILE_TYPE);
+          } catch {
+            slots[c.entry.stripeIndex] = undefined; // rebuilt from parity if we can
+          }
+        }),
+    );
+  const qkdLevel = unverified.level === 1 || unverified.level === 2;
+  let link: QkdLink | undefined;
+  if (qkdLevel) {
+    // QKD keys are delivered once: fetch the stripes first, so a message that cannot be
+    // rebuilt yet is retried later without having spent its keys.
+    const l = ctx.qkd?.(sender) ?? { missing: 'no KME configured' };
+    if ('missing' in l) throw new ReceiveError(`an L${unverified.level} message from ${sender} needs our QKD link: ${l.missing}`, true);
+    link = l;
+    await fetchStripes();
+    const have = slots.filter(Boolean).length;
+    if (have < unverified.k) throw new ReceiveError(`only ${have} of ${n} stripes could be fetched (need ${unverified.k}); the QKD keys were not spent, will retry`, true);
+  }
+  let opened;
+  try {
+    opened = await openCapsule(capsule, { recipient: ctx.me.identity, sender: who.identity, ...(link ? { qkd: link.source, qkdPeer: link.peer } : {}) });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    // A key our ledger or our KME has already handed out will never open this capsule.
+    const retryable = !['key_reused', 'key_consumed', 'bad-signature', 'wrong-sender', 'wrong-recipient', 'malformed-capsule', 'decrypt-failed'].includes(code ?? '');
+    throw new ReceiveError(`the key capsule does not open: ${(e as Error).message}`, retryable);
+  }
+  const { k, p } = opened.secrets.layout;
+  if (k + p !== n) throw new ReceiveError('the capsule layout changed between reads', false);
+  if (!qkdLevel) await fetchStripes();
   let plain;
   try {
     plain = decryptMessage(slots, opened.secrets, nodeBackend);
   } catch (e) {
     throw new ReceiveError(`the message cannot be rebuilt yet: ${(e as Error).message}`, true);
   }
-  return { letter: decodeLetter(plain.plaintext), sender, level: opened.level, layout: { k, p }, repaired: plain.problems.length, guid: t.fileGroupGuid };
+  const bad = new Set(plain.problems.map((x) => x.slot));
+  const qkdKeys = qkdLevel ? decodeCapsule(capsule).header.keyRefs : undefined;
+  return {
+    letter: decodeLetter(plain.plaintext),
+    sender,
+    level: opened.level,
+    layout: { k, p },
+    repaired: plain.problems.length,
+    guid: t.fileGroupGuid,
+    verified: {
+      signature: true,
+      senderFingerprint: fingerprint(who.identity),
+      ...(qkdKeys ? { qkdKeys } : {}),
+      servers: clients.filter((c) => c.entry.stripeIndex < n).map((c) => ({ stripe: c.entry.stripeIndex, host: c.host, port: c.port, ok: !bad.has(c.entry.stripeIndex) })),
+    },
+  };
 }

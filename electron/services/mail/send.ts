@@ -4,7 +4,8 @@
 // a Tell to each recipient's beacon.
 import { randomBytes } from 'node:crypto';
 import { encryptMessage, type Layout } from '../../../shared/stripe/index.js';
-import { sealCapsule, type Level } from '../../../shared/capsule/index.js';
+import { decodeCapsule, sealCapsule, type Level } from '../../../shared/capsule/index.js';
+import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
 import { formatMailbox, parseMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
 import { AddressType, TellType, StripeType, type ServerEntry } from '../../../shared/qmail/index.js';
 import { Status } from '../../../shared/raida/index.js';
@@ -15,6 +16,7 @@ import { nodeBackend } from './backend.js';
 import { QMailServerClient, type Caller } from './group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, ipv4Of } from './objects.js';
 import { StatusError, type ConnectionPool } from './transport.js';
+import type { QkdLink } from './qkd.js';
 
 export class SendError extends Error {
   override readonly name = 'SendError';
@@ -30,6 +32,8 @@ export interface SendRequest {
   cc: string[];
   layout: Layout;
   level: Level;
+  /** L1/L2: seal at L3 instead when QKD keys cannot be had (the result says so). Default: fail. */
+  allowFallback?: boolean;
 }
 
 export interface SendProgress {
@@ -46,6 +50,8 @@ export interface SendContext {
   /** Register on a server we have not hired (a recipient's beacon authenticates the Tell's sender). */
   ensureHired(d: ServerDescriptor): Promise<LoadedIdentity>;
   onProgress?(p: SendProgress): void;
+  /** L1/L2: the QKD link to each recipient (the KME key source and the peer SAE), or why there is none. */
+  qkd?(address: string): QkdLink | { missing: string };
   /** Per-server attempts before a slot moves elsewhere (default 4). */
   attempts?: number;
   backoffMs?: number;
@@ -54,6 +60,13 @@ export interface SendContext {
 export interface SendResult {
   guid: Uint8Array;
   servers: string[];
+  /** Where each stripe slot went. */
+  placement: { stripe: number; host: string; port: number }[];
+  /** The level the capsules were sealed at (L3 when a fallback happened). */
+  level: Level;
+  fallback?: { from: 1 | 2; reason: string };
+  /** L1/L2: the QKD keys named in each recipient's capsule. */
+  qkdKeys?: { recipient: string; keys: QkdKeyRef[] }[];
   /** Recipients whose beacon accepted the Tell. */
   delivered: string[];
 }
@@ -115,7 +128,6 @@ async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Re
 export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<SendResult> {
   const attempts = ctx.attempts ?? 4;
   const backoff = ctx.backoffMs ?? 250;
-  if (req.level === 1 || req.level === 2) throw new SendError('Levels L1 and L2 need a QKD link to the recipient, and none is configured; send at L3.', false);
   const recipients = await resolveRecipients(ctx, req);
   const { k, p } = req.layout;
   const n = k + p;
@@ -132,7 +144,8 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
 
   const enc = encryptMessage(req.bundle, { k, p }, { backend: nodeBackend });
   const guid = new Uint8Array(randomBytes(16));
-  const capsules = await Promise.all(recipients.map((r) => sealCapsule(enc.secrets, { level: req.level, sender: me.identity, recipient: r.identity })));
+  const sealed = await sealAll(ctx, req, me, recipients, enc.secrets);
+  const capsules = sealed.capsules;
   const copies = capsuleCopies(n, p);
   const total = n + copies * recipients.length;
   let uploaded = 0;
@@ -207,5 +220,58 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
     const anyRetryable = failures.length > 0;
     throw new SendError(`The stripes are stored but the notice did not reach ${failures.join('; ')}`, anyRetryable);
   }
-  return { guid, servers: assignment.map((h) => h.nodeId), delivered };
+  return {
+    guid,
+    servers: assignment.map((h) => h.nodeId),
+    placement: assignment.map((h, stripe) => ({ stripe, host: h.host, port: h.port })),
+    delivered,
+    level: sealed.level,
+    ...(sealed.fallback ? { fallback: sealed.fallback } : {}),
+    ...(sealed.qkdKeys ? { qkdKeys: sealed.qkdKeys } : {}),
+  };
+}
+
+/** Thrown when L1/L2 cannot be had and fallback was not allowed: not retried, the user decides. */
+export class QkdUnavailableError extends SendError {
+  constructor(readonly wanted: 1 | 2, readonly reason: string) {
+    super(`L${wanted} is unavailable: ${reason}. Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.`, false);
+  }
+}
+
+type Secrets = Parameters<typeof sealCapsule>[0];
+
+/**
+ * One capsule per recipient. L1/L2 take keys from each recipient's QKD link, one recipient
+ * at a time (keys are never shared between capsules). If any recipient's keys cannot be had,
+ * either the whole send is refused (QkdUnavailableError) or, with allowFallback, every capsule
+ * is sealed at L3; keys already taken stay in the ledger and are never used again.
+ */
+async function sealAll(ctx: SendContext, req: SendRequest, me: LoadedIdentity, recipients: Recipient[], secrets: Secrets) {
+  const l3 = () => Promise.all(recipients.map((r) => sealCapsule(secrets, { level: 3, sender: me.identity, recipient: r.identity })));
+  if (req.level !== 1 && req.level !== 2) {
+    return { level: req.level, capsules: await Promise.all(recipients.map((r) => sealCapsule(secrets, { level: req.level, sender: me.identity, recipient: r.identity }))) };
+  }
+  const wanted = req.level;
+  let reason: string | undefined;
+  const capsules: Uint8Array[] = [];
+  const qkdKeys: { recipient: string; keys: QkdKeyRef[] }[] = [];
+  for (const r of recipients) {
+    const link = ctx.qkd?.(r.address) ?? { missing: 'no KME configured' };
+    if ('missing' in link) {
+      reason = link.missing;
+      break;
+    }
+    try {
+      const c = await sealCapsule(secrets, { level: wanted, sender: me.identity, recipient: r.identity, qkd: link.source, qkdPeer: link.peer });
+      capsules.push(c);
+      qkdKeys.push({ recipient: r.address, keys: decodeCapsule(c).header.keyRefs });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      reason = code === 'exhausted' ? `key pool exhausted for ${r.address} (${(e as Error).message})` : `no QKD key for ${r.address}: ${(e as Error).message}`;
+      break;
+    }
+  }
+  if (reason === undefined) return { level: wanted as Level, capsules, qkdKeys };
+  if (!req.allowFallback) throw new QkdUnavailableError(wanted, reason);
+  return { level: 3 as Level, capsules: await l3(), fallback: { from: wanted, reason } };
 }

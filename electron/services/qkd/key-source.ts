@@ -86,8 +86,10 @@ export class KmeKeySource implements QkdKeySource {
     }
     if (drops && cache) cache.invalidate(peer);
     const fetched: QkdKey[] = [];
+    // The keys needed now are asked for first, on their own, so that a pool holding enough
+    // for this message but not for the read-ahead still serves it.
     for (let left = need + ahead; left > 0; ) {
-      const n = Math.min(left, perRequest);
+      const n = Math.min(fetched.length < need ? need - fetched.length : left, perRequest);
       // A miss for the keys we need now is an error; a short pool while fetching ahead is not.
       try {
         const got = await this.options.client.encKeys(peer, { number: n, size });
