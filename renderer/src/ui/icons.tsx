@@ -83,7 +83,6 @@ export function Logo({ size = 28 }: { size?: number }) {
       <rect width="32" height="32" rx="8" fill="var(--accent)" />
       <path d="M7 11h18v11a1 1 0 0 1-1 1H8a1 1 0 0 1-1-1z" fill="none" stroke="var(--on-accent)" strokeWidth="2" strokeLinejoin="round" />
       <path d="m7 11 9 7 9-7" fill="none" stroke="var(--on-accent)" strokeWidth="2" strokeLinejoin="round" />
-      <path d="M11 7h2M15 7h2M19 7h2" stroke="var(--on-accent)" strokeWidth="2" strokeLinecap="round" opacity="0.7" />
     </svg>
   );
 }

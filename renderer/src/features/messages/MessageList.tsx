@@ -9,7 +9,7 @@ import { displayName, formatListDate } from '../../ui/format.js';
 import { FolderIcon } from '../../ui/icons.js';
 import { rowAt, visibleCount } from './store.js';
 
-export const ROW_HEIGHT = 76;
+export const ROW_HEIGHT = 84;
 
 export const EMPTY_COPY: Record<FolderId, { title: string; body: string; compose?: boolean }> = {
   inbox: {

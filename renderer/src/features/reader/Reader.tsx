@@ -25,7 +25,7 @@ export function Reader() {
               </>
             ) : (
               <>
-                Press <kbd>C</kbd> to compose a message, or <kbd>/</kbd> to filter a folder.
+                Press <kbd>C</kbd> to write a message.
               </>
             )}
           </p>
@@ -61,19 +61,21 @@ export function Reader() {
     <section className="pane reader-pane" aria-label="Reading pane">
       <article className="message" aria-labelledby={titleId}>
         <header className="message-header">
-          <div className="message-actions">
-            {isDraft && (
-              <button type="button" className="primary" onClick={() => composer.getState().openDraft(message)}>
-                Edit draft
+          <div className="message-title">
+            <h1 id={titleId} className="message-subject">
+              {message.subject || '(no subject)'}
+            </h1>
+            <div className="message-actions">
+              {isDraft && (
+                <button type="button" className="primary" onClick={() => composer.getState().openDraft(message)}>
+                  Edit draft
+                </button>
+              )}
+              <button type="button" onClick={() => reader.getState().close()} aria-label="Close message">
+                Close
               </button>
-            )}
-            <button type="button" onClick={() => reader.getState().close()} aria-label="Close message">
-              Close
-            </button>
+            </div>
           </div>
-          <h1 id={titleId} className="message-subject">
-            {message.subject || '(no subject)'}
-          </h1>
           <dl className="message-meta">
             {!isDraft && (
               <div>

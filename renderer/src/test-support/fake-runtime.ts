@@ -1,0 +1,153 @@
+// A fake Runtime for unit tests of stores: an in-memory mail service that follows the
+// contract's shapes (outputs are validated against the contract schemas), records calls,
+// and can emit events. Not used by the app.
+import { events, requests, type EventName, type EventPayload, type FolderId, type MessageView, type RequestName } from '../../../shared/ipc/contract.js';
+import { ContractError } from '../../../shared/ipc/errors.js';
+import type { Runtime } from '../../../shared/ipc/runtime.js';
+
+export interface FakeRuntime extends Runtime {
+  calls: { channel: RequestName; input: unknown }[];
+  messages: MessageView[];
+  vault: { state: 'absent' | 'locked' | 'unlocked'; passphrase: string | null };
+  emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
+  /** Makes the next call to `channel` fail with this error. */
+  failNext(channel: RequestName, error: ContractError): void;
+  /** Holds answers to `channel` until release() is called. */
+  hold(channel: RequestName): { release(): void };
+}
+
+let counter = 0;
+export function fakeId(): string {
+  return (++counter).toString(16).padStart(32, '0');
+}
+
+export function fakeMessage(folder: FolderId, i: number, extra: Partial<MessageView> = {}): MessageView {
+  return {
+    id: fakeId(),
+    folder,
+    from: `sender${i}@example.org`,
+    to: ['me@example.org'],
+    subject: `Subject ${i}`,
+    preview: `Preview ${i}`,
+    body: `Body ${i}`,
+    date: 1_700_000_000_000 - i * 60_000,
+    unread: true,
+    level: 'L3',
+    ...extra,
+  };
+}
+
+export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | 'vault'>> = {}): FakeRuntime {
+  const listeners = new Map<EventName, Set<(p: unknown) => void>>();
+  const failures = new Map<RequestName, ContractError>();
+  const holds = new Map<RequestName, Promise<void>>();
+  const fake: FakeRuntime = {
+    host: 'web',
+    calls: [],
+    messages: init.messages ?? [],
+    vault: init.vault ?? { state: 'absent', passphrase: null },
+    emit(event, payload) {
+      for (const l of listeners.get(event) ?? []) l(events[event].parse(payload));
+    },
+    failNext(channel, error) {
+      failures.set(channel, error);
+    },
+    hold(channel) {
+      let release!: () => void;
+      holds.set(channel, new Promise<void>((r) => (release = r)));
+      return {
+        release() {
+          holds.delete(channel);
+          release();
+        },
+      };
+    },
+    async invoke(channel, rawInput) {
+      fake.calls.push({ channel, input: rawInput });
+      const input = requests[channel].input.parse(rawInput ?? {}) as Record<string, unknown>;
+      await holds.get(channel);
+      const failure = failures.get(channel);
+      if (failure) {
+        failures.delete(channel);
+        throw failure;
+      }
+      const value = answer(channel, input);
+      return requests[channel].output.parse(value) as never;
+    },
+    on(event, listener) {
+      const set = listeners.get(event) ?? new Set();
+      set.add(listener as (p: unknown) => void);
+      listeners.set(event, set);
+      return () => set.delete(listener as (p: unknown) => void);
+    },
+  };
+
+  function state() {
+    return { state: fake.vault.state, keychain: false };
+  }
+  function needUnlocked() {
+    if (fake.vault.state !== 'unlocked') throw new ContractError('locked', 'locked');
+  }
+
+  function answer(channel: RequestName, input: Record<string, unknown>): unknown {
+    switch (channel) {
+      case 'app.info':
+        return { version: '0.0.0', host: 'web', platform: 'test' };
+      case 'vault.state':
+        return state();
+      case 'vault.create':
+        if (fake.vault.state !== 'absent') throw new ContractError('vault_exists', 'exists');
+        fake.vault = { state: 'unlocked', passphrase: input.passphrase as string };
+        return state();
+      case 'vault.unlock':
+        if (input.passphrase !== fake.vault.passphrase) throw new ContractError('wrong_passphrase', 'wrong passphrase');
+        fake.vault.state = 'unlocked';
+        return state();
+      case 'vault.lock':
+        fake.vault.state = 'locked';
+        return state();
+      case 'mail.folders': {
+        needUnlocked();
+        const ids: FolderId[] = ['inbox', 'sent', 'drafts', 'archive', 'trash'];
+        return ids.map((id) => {
+          const ms = fake.messages.filter((m) => m.folder === id);
+          return { id, name: id, total: ms.length, unread: ms.filter((m) => m.unread).length };
+        });
+      }
+      case 'mail.list': {
+        needUnlocked();
+        const ms = fake.messages.filter((m) => m.folder === input.folder).sort((a, b) => b.date - a.date);
+        const offset = input.offset as number;
+        return { total: ms.length, items: ms.slice(offset, offset + (input.limit as number)).map(({ body: _b, ...rest }) => rest) };
+      }
+      case 'mail.get': {
+        needUnlocked();
+        const m = fake.messages.find((x) => x.id === input.id);
+        if (!m) throw new ContractError('not_found', 'not found');
+        return m;
+      }
+      case 'mail.markRead': {
+        const m = fake.messages.find((x) => x.id === input.id);
+        if (!m) throw new ContractError('not_found', 'not found');
+        m.unread = input.unread as boolean;
+        return { ok: true };
+      }
+      case 'mail.move': {
+        const m = fake.messages.find((x) => x.id === input.id);
+        if (!m) throw new ContractError('not_found', 'not found');
+        m.folder = input.folder as FolderId;
+        return { ok: true };
+      }
+      case 'drafts.save': {
+        needUnlocked();
+        const id = (input.id as string | undefined) ?? fakeId();
+        const existing = fake.messages.find((m) => m.id === id);
+        const fields = { to: input.to as string[], subject: input.subject as string, body: input.body as string, preview: String(input.body).slice(0, 80) };
+        if (existing) Object.assign(existing, fields);
+        else fake.messages.push({ ...fakeMessage('drafts', 0), ...fields, id, from: 'me', unread: false, level: 'local', date: 1_700_000_000_000 });
+        return { id };
+      }
+    }
+  }
+  return fake;
+}
