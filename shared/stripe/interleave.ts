@@ -85,10 +85,35 @@ export function unstripeInto(src: Uint8Array, srcOff: number, stride: number, gr
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** A little-endian 32-bit view of `count` words at buf[off], if the platform and alignment allow. */
+function words(buf: Uint8Array, off: number, count: number): Uint32Array | undefined {
+  if (!LITTLE_ENDIAN || ((buf.byteOffset + off) & 3) !== 0 || count < 16) return undefined;
+  return new Uint32Array(buf.buffer, buf.byteOffset + off, count);
+}
+
 // k = 2: one word = 2 groups. Index j = (n3 n2 n1 n0 s) → (s n3 n2 n1 n0): the perfect
 // outer unshuffle. Stripe 0 gets the high half, stripe 1 the low half.
 function split2(input: Uint8Array, inOff: number, groups: number, out: Uint8Array, stride: number, outOff: number): void {
   const o1 = outOff + stride;
+  const w = words(input, inOff, groups >> 1);
+  if (w) {
+    // Little-endian word: index (n3 n2 ~n1 ~n0 ~s) → byte lane 2s + n3, bit 7 - (n2 n1 n0).
+    for (let g = 0; g < groups; g += 2) {
+      let x = w[g >> 1]!;
+      let t: number;
+      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+      t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
+      t = (x ^ (x >>> 12)) & 0x000f000f; x ^= t ^ (t << 12);
+      t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
+      out[outOff + g] = x;
+      out[outOff + g + 1] = x >>> 8;
+      out[o1 + g] = x >>> 16;
+      out[o1 + g + 1] = x >>> 24;
+    }
+    return;
+  }
   for (let g = 0, i = inOff; g < groups; g += 2, i += 4) {
     let x = (input[i]! << 24) | (input[i + 1]! << 16) | (input[i + 2]! << 8) | input[i + 3]!;
     let t: number;
@@ -105,6 +130,19 @@ function split2(input: Uint8Array, inOff: number, groups: number, out: Uint8Arra
 
 function join2(src: Uint8Array, srcOff: number, stride: number, groups: number, out: Uint8Array, outOff: number): void {
   const s1 = srcOff + stride;
+  const w = words(out, outOff, groups >> 1);
+  if (w) {
+    for (let g = 0; g < groups; g += 2) {
+      let x = src[srcOff + g]! | (src[srcOff + g + 1]! << 8) | (src[s1 + g]! << 16) | (src[s1 + g + 1]! << 24);
+      let t: number;
+      t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
+      t = (x ^ (x >>> 12)) & 0x000f000f; x ^= t ^ (t << 12);
+      t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
+      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+      w[g >> 1] = x;
+    }
+    return;
+  }
   for (let g = 0, o = outOff; g < groups; g += 2, o += 4) {
     let x = (src[srcOff + g]! << 24) | (src[srcOff + g + 1]! << 16) | (src[s1 + g]! << 8) | src[s1 + g + 1]!;
     let t: number;
@@ -123,6 +161,23 @@ function join2(src: Uint8Array, srcOff: number, stride: number, groups: number, 
 // (s1 s0 t2 t1 t0) in 4 index-bit swaps; stripe s ends in byte lane s.
 function split4(input: Uint8Array, inOff: number, groups: number, out: Uint8Array, stride: number, outOff: number): void {
   const o1 = outOff + stride, o2 = o1 + stride, o3 = o2 + stride;
+  const w = words(input, inOff, groups);
+  if (w) {
+    // Little-endian word: index (t2 t1 ~t0 ~s1 ~s0) → byte lane s, bit 7 - t.
+    for (let g = 0; g < groups; g++) {
+      let x = w[g]!;
+      let t: number;
+      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+      t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
+      t = (x ^ (x >>> 10)) & 0x00330033; x ^= t ^ (t << 10);
+      t = (x ^ (x >>> 20)) & 0x00000f0f; x ^= t ^ (t << 20);
+      out[outOff + g] = x;
+      out[o1 + g] = x >>> 8;
+      out[o2 + g] = x >>> 16;
+      out[o3 + g] = x >>> 24;
+    }
+    return;
+  }
   for (let g = 0, i = inOff; g < groups; g++, i += 4) {
     let x = (input[i]! << 24) | (input[i + 1]! << 16) | (input[i + 2]! << 8) | input[i + 3]!;
     let t: number;
@@ -139,6 +194,19 @@ function split4(input: Uint8Array, inOff: number, groups: number, out: Uint8Arra
 
 function join4(src: Uint8Array, srcOff: number, stride: number, groups: number, out: Uint8Array, outOff: number): void {
   const s1 = srcOff + stride, s2 = s1 + stride, s3 = s2 + stride;
+  const w = words(out, outOff, groups);
+  if (w) {
+    for (let g = 0; g < groups; g++) {
+      let x = src[srcOff + g]! | (src[s1 + g]! << 8) | (src[s2 + g]! << 16) | (src[s3 + g]! << 24);
+      let t: number;
+      t = (x ^ (x >>> 20)) & 0x00000f0f; x ^= t ^ (t << 20);
+      t = (x ^ (x >>> 10)) & 0x00330033; x ^= t ^ (t << 10);
+      t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
+      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+      w[g] = x;
+    }
+    return;
+  }
   for (let g = 0, o = outOff; g < groups; g++, o += 4) {
     let x = (src[srcOff + g]! << 24) | (src[s1 + g]! << 16) | (src[s2 + g]! << 8) | src[s3 + g]!;
     let t: number;

@@ -68,6 +68,24 @@ describe('bit interleave', () => {
       }
     }
   });
+  it('word kernels and byte fallbacks agree at any alignment, offset and stride', () => {
+    for (let k = 1; k <= 32; k++) {
+      const len = 64 * k + 3; // enough groups for the word paths, plus a ragged tail
+      const S = Math.ceil(len / k);
+      const ref = stripeReference(rand(len, k), k);
+      for (const inOff of [0, 1, 3]) {
+        const buf = new Uint8Array(inOff + len);
+        buf.set(rand(len, k), inOff);
+        const stride = S + 5, outOff = 2 + inOff;
+        const out = new Uint8Array(outOff + k * stride);
+        stripeInto(buf, inOff, S, k, out, stride, outOff);
+        for (let s = 0; s < k; s++) expect(out.subarray(outOff + s * stride, outOff + s * stride + S)).toEqual(ref[s]);
+        const back = new Uint8Array(inOff + k * S + 1);
+        unstripeInto(out, outOff, stride, S, k, back, inOff);
+        expect(back.subarray(inOff, inOff + len)).toEqual(buf.subarray(inOff));
+      }
+    }
+  });
   it('puts bit j of the stream in stripe j mod k (a worked example)', () => {
     // 0b10110000 0b01000000, k = 3: stream bits 1,0,1,1,0,0,0,0 | 0,1,0,...
     const ref = stripeReference(new Uint8Array([0xb0, 0x40]), 3);
