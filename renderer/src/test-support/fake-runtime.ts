@@ -12,7 +12,7 @@ export interface FakeRuntime extends Runtime {
   emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
   /** Makes the next call to `channel` fail with this error. */
   failNext(channel: RequestName, error: ContractError): void;
-  /** Holds answers to `channel` until release() is called. */
+  /** Holds the answer to the next call on `channel` until release() is called. */
   hold(channel: RequestName): { release(): void };
 }
 
@@ -56,16 +56,15 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
       let release!: () => void;
       holds.set(channel, new Promise<void>((r) => (release = r)));
       return {
-        release() {
-          holds.delete(channel);
-          release();
-        },
+        release,
       };
     },
     async invoke(channel, rawInput) {
       fake.calls.push({ channel, input: rawInput });
       const input = requests[channel].input.parse(rawInput ?? {}) as Record<string, unknown>;
-      await holds.get(channel);
+      const held = holds.get(channel);
+      holds.delete(channel);
+      await held;
       const failure = failures.get(channel);
       if (failure) {
         failures.delete(channel);

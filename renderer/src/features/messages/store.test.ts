@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeRuntime, fakeMessage } from '../../test-support/fake-runtime.js';
+import { createMessagesStore, PAGE_SIZE, rowAt, visibleCount } from './store.js';
+
+function unlockedWith(n: number) {
+  return createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' }, messages: Array.from({ length: n }, (_, i) => fakeMessage('inbox', i)) });
+}
+
+describe('messages store', () => {
+  it('loads the first page only, and further pages as rows come into view', async () => {
+    const rt = unlockedWith(PAGE_SIZE * 2 + 50);
+    const store = createMessagesStore(rt);
+    await store.getState().load('inbox');
+    const s = store.getState();
+    expect(s.total).toBe(450);
+    expect([...s.pages.keys()]).toEqual([0]);
+    expect(rowAt(s, 0)?.subject).toBe('Subject 0');
+    expect(rowAt(s, 300)).toBeUndefined();
+
+    await store.getState().ensureRange(290, 310);
+    expect([...store.getState().pages.keys()].sort()).toEqual([0, 1]);
+    expect(rowAt(store.getState(), 300)?.subject).toBe('Subject 300');
+    const listCalls = rt.calls.filter((c) => c.channel === 'mail.list');
+    expect(listCalls.map((c) => c.input)).toEqual([
+      { folder: 'inbox', offset: 0, limit: PAGE_SIZE },
+      { folder: 'inbox', offset: PAGE_SIZE, limit: PAGE_SIZE },
+    ]);
+    // Asking again for loaded rows costs nothing.
+    await store.getState().ensureRange(0, 399);
+    expect(rt.calls.filter((c) => c.channel === 'mail.list')).toHaveLength(2);
+  });
+
+  it('ignores a slow answer for a folder that is no longer shown', async () => {
+    const rt = unlockedWith(3);
+    rt.messages.push(fakeMessage('drafts', 9, { subject: 'A draft' }));
+    const store = createMessagesStore(rt);
+    const held = rt.hold('mail.list');
+    const first = store.getState().load('inbox');
+    await store.getState().load('drafts');
+    held.release(); // the inbox answer arrives last
+    await first;
+    expect(store.getState().folder).toBe('drafts');
+    expect(store.getState().total).toBe(1);
+    expect(rowAt(store.getState(), 0)?.subject).toBe('A draft');
+  });
+
+  it('keeps the cursor inside the list', async () => {
+    const store = createMessagesStore(unlockedWith(3));
+    await store.getState().load('inbox');
+    store.getState().moveCursor(1);
+    store.getState().moveCursor(5);
+    expect(store.getState().cursor).toBe(2);
+    store.getState().moveCursor(-10);
+    expect(store.getState().cursor).toBe(0);
+  });
+
+  it('filters the loaded rows by subject, sender and preview', async () => {
+    const rt = unlockedWith(5);
+    rt.messages[3]!.subject = 'Stripe report';
+    rt.messages[1]!.from = 'stripes@example.org';
+    const store = createMessagesStore(rt);
+    await store.getState().load('inbox');
+    store.getState().setQuery('  STRIPE ');
+    const s = store.getState();
+    expect(visibleCount(s)).toBe(2);
+    expect([rowAt(s, 0)?.from, rowAt(s, 1)?.subject]).toEqual(['stripes@example.org', 'Stripe report']);
+    store.getState().setQuery('');
+    expect(visibleCount(store.getState())).toBe(5);
+  });
+
+  it('shows a readable error and recovers on the next load', async () => {
+    const rt = unlockedWith(2);
+    const store = createMessagesStore(rt);
+    rt.vault.state = 'locked';
+    await store.getState().load('inbox');
+    expect(store.getState().error).toBe('locked');
+    expect(store.getState().loading).toBe(false);
+    rt.vault.state = 'unlocked';
+    await store.getState().load('inbox');
+    expect(store.getState().error).toBeNull();
+    expect(store.getState().total).toBe(2);
+  });
+});
