@@ -155,3 +155,61 @@ test('a WebSocket without the token is refused', async ({ app: page, host }) => 
   expect(await outcome(wsUrl, [`qmail.token.${host.token}`])).toBe('open');
   expect(host.log()).toContain('refused a WebSocket without the session token');
 });
+
+test('a long folder stays light: rows are virtualised and fetched page by page', async ({ app: page, host }) => {
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Repeat passphrase').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Create vault' }).click();
+  await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible({ timeout: 60_000 });
+
+  // Seed 1,000 drafts through the contract, from a second socket of the same page.
+  const COUNT = 1000;
+  const saved = await page.evaluate(
+    ([url, token, count]) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(url as string, [`qmail.token.${token as string}`]);
+        let answered = 0;
+        ws.onerror = () => reject(new Error('seeding socket refused'));
+        ws.onmessage = (ev) => {
+          const frame = JSON.parse(String(ev.data)) as { t: string; ok?: boolean; error?: { message: string } };
+          if (frame.t !== 'res') return;
+          if (!frame.ok) return reject(new Error(frame.error?.message));
+          if (++answered === count) {
+            ws.close();
+            resolve(answered);
+          }
+        };
+        ws.onopen = () => {
+          for (let i = 0; i < (count as number); i++) {
+            const n = String(i).padStart(4, '0');
+            ws.send(JSON.stringify({ t: 'req', id: i + 1, ch: 'drafts.save', input: { to: [`reader${n}@example.org`], subject: `Bulk draft ${n}`, body: `Body ${n}` } }));
+          }
+        };
+      }),
+    [`ws://127.0.0.1:${host.port}/ws`, host.token, COUNT] as const,
+  );
+  expect(saved).toBe(COUNT);
+
+  const folders = page.getByRole('navigation', { name: 'Folders' });
+  await expect(folders.getByRole('button', { name: `Drafts, ${COUNT}` })).toBeVisible();
+  await folders.getByRole('button', { name: /^Drafts/ }).click();
+  const list = page.getByRole('listbox', { name: 'Messages in Drafts' });
+  await expect(page.getByText(`${COUNT} messages`)).toBeVisible();
+  const options = list.getByRole('option');
+  await expect(options.first()).toBeVisible();
+  const rendered = await options.count();
+  expect(rendered).toBeGreaterThan(5);
+  expect(rendered).toBeLessThan(60); // a window of rows, not a thousand
+  await expect(options.first()).toHaveAttribute('aria-setsize', String(COUNT));
+
+  // End jumps to the last row; its page is fetched on the way.
+  await list.focus();
+  await page.keyboard.press('End');
+  const lastRow = list.getByRole('option', { selected: true });
+  await expect(lastRow).toHaveAttribute('aria-posinset', String(COUNT));
+  await expect(lastRow).not.toHaveAttribute('aria-busy', 'true');
+  await expect(lastRow).toContainText('Bulk draft');
+  expect(await options.count()).toBeLessThan(60);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('article')).toContainText('Body ');
+});

@@ -56,14 +56,16 @@ describe('app stores', () => {
     expect(app.messages.getState()).toMatchObject({ folder: 'sent', total: 1 });
   });
 
-  it('a mail.changed event refreshes the folder on screen', async () => {
+  it('a burst of mail.changed events refreshes the folder on screen once', async () => {
     const rt = createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' } });
-    const app = createAppStores(rt);
+    const app = createAppStores(rt, { coalesceMs: 5 });
     await app.vault.getState().check();
     await settle();
+    const before = rt.calls.length;
     rt.messages.push(fakeMessage('inbox', 0, { subject: 'Just arrived' }));
-    rt.emit('mail.changed', { folders: ['inbox'] });
-    await settle();
+    for (let i = 0; i < 20; i++) rt.emit('mail.changed', { folders: ['inbox'] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rt.calls.slice(before).map((c) => c.channel)).toEqual(['mail.folders', 'mail.list']);
     expect(rowAt(app.messages.getState(), 0)?.subject).toBe('Just arrived');
     expect(app.folders.getState().folders.find((f) => f.id === 'inbox')?.total).toBe(1);
   });

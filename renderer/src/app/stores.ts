@@ -1,6 +1,7 @@
 // Creates one store per feature against a Runtime and wires the few places where one
 // feature's change concerns another (events from the service, marking read, locking).
 import type { StoreApi } from 'zustand/vanilla';
+import type { FolderId } from '../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../shared/ipc/runtime.js';
 import { createComposerStore, type ComposerStore } from '../features/composer/store.js';
 import { createFoldersStore, type FoldersStore } from '../features/folders/store.js';
@@ -19,7 +20,13 @@ export interface AppStores {
   dispose(): void;
 }
 
-export function createAppStores(runtime: Runtime): AppStores {
+export interface AppStoresOptions {
+  /** Bursts of mail.changed events (an import, a sync) are handled once per this window. */
+  coalesceMs?: number;
+}
+
+export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}): AppStores {
+  const coalesceMs = options.coalesceMs ?? 60;
   const vault = createVaultStore(runtime);
   const folders = createFoldersStore(runtime);
   const messages = createMessagesStore(runtime);
@@ -61,13 +68,22 @@ export function createAppStores(runtime: Runtime): AppStores {
   });
 
   const offVault = runtime.on('vault.changed', (state) => vault.getState().apply(state));
-  const offMail = runtime.on('mail.changed', ({ folders: changed }) => {
+  const changed = new Set<FolderId>();
+  let changeTimer: ReturnType<typeof setTimeout> | null = null;
+  function applyChanges(): void {
+    changeTimer = null;
+    const folderSet = new Set(changed);
+    changed.clear();
     if (vault.getState().status !== 'unlocked') return;
     void folders.getState().load();
     const current = messages.getState().folder;
-    if (current && changed.includes(current)) void messages.getState().refresh();
+    if (current && folderSet.has(current)) void messages.getState().refresh();
     const open = reader.getState().message;
-    if (open && changed.includes(open.folder)) void reader.getState().reload();
+    if (open && folderSet.has(open.folder)) void reader.getState().reload();
+  }
+  const offMail = runtime.on('mail.changed', ({ folders: list }) => {
+    for (const f of list) changed.add(f);
+    changeTimer ??= setTimeout(applyChanges, coalesceMs);
   });
 
   return {
@@ -82,6 +98,7 @@ export function createAppStores(runtime: Runtime): AppStores {
       unsubFolder();
       offVault();
       offMail();
+      if (changeTimer) clearTimeout(changeTimer);
     },
   };
 }
