@@ -9,3 +9,4 @@ import { register as registerSend } from './send.js'; commands.push(registerSend
 import { register as registerInbox } from './inbox.js'; commands.push(registerInbox);
 import { register as registerRead } from './read.js'; commands.push(registerRead);
 import { register as registerCorrespondent } from './correspondent.js'; commands.push(registerCorrespondent);
+import { register as registerNetwork } from './network.js'; commands.push(registerNetwork);

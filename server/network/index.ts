@@ -3,7 +3,7 @@
 // described in DIR/network.json. Other parts of the system (the built-in correspondent,
 // the KME pair) plug in through `services`, and appear in network.json under their name.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -50,6 +50,12 @@ export interface LocalNetworkOptions {
   /** Child stderr (JSON logs) goes to DIR/<name>.log; set true to also echo to ours. */
   echoLogs?: boolean;
   startTimeoutMs?: number;
+  /**
+   * When DIR already holds a network (the embedded default on its next start), bring the
+   * directory and every node back on the ports they had, so identities that remember them
+   * keep working. A port now taken by something else falls back to a free one. Default true.
+   */
+  reusePorts?: boolean;
 }
 
 export interface LocalNetwork {
@@ -60,6 +66,8 @@ export interface LocalNetwork {
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
   /** Start a stopped node again on the same port and data directory. */
   restart(index: number): Promise<NetworkNode>;
+  /** Start one more service now (e.g. in the background after the app is up); lands in network.json. */
+  addService(svc: NetworkService): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -73,24 +81,32 @@ function launch(args: string[], logFile: string, echo: boolean, timeoutMs: numbe
     const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     const child = { proc, exited };
-    const logs: string[] = [];
+    // Logs go straight to the file (a long-running network must not keep them in memory);
+    // the tail is kept for the error message when a start fails.
+    const log = createWriteStream(logFile, { flags: 'a' });
+    let tail = '';
     proc.stderr!.on('data', (d: Buffer) => {
-      logs.push(d.toString());
+      log.write(d);
+      if (tail.length < 4000) tail = (tail + d.toString()).slice(-2000);
       if (echo) process.stderr.write(d);
     });
-    const flushLog = () => writeFileSync(logFile, logs.join(''), { flag: 'a' });
-    proc.once('exit', flushLog);
+    proc.stderr!.once('end', () => log.end());
+    let settled = false;
     const timer = setTimeout(() => {
+      settled = true;
       proc.kill('SIGKILL');
-      rej(new Error(`qmail-server ${args.join(' ')} not ready within ${timeoutMs} ms: ${logs.join('').slice(-2000)}`));
+      rej(new Error(`qmail-server ${args.join(' ')} not ready within ${timeoutMs} ms: ${tail}`));
     }, timeoutMs);
     proc.once('exit', (code) => {
       clearTimeout(timer);
-      rej(new Error(`qmail-server ${args.join(' ')} exited with ${code}: ${logs.join('').slice(-2000)}`));
+      if (!settled) rej(new Error(`qmail-server ${args.join(' ')} exited with ${code}: ${tail}`));
+      settled = true;
     });
     const lines = createInterface({ input: proc.stdout! });
     lines.once('line', (line) => {
       clearTimeout(timer);
+      if (settled) return;
+      settled = true;
       try {
         res({ child, ready: JSON.parse(line) as Record<string, unknown> });
       } catch {
@@ -99,6 +115,27 @@ function launch(args: string[], logFile: string, echo: boolean, timeoutMs: numbe
       }
     });
   });
+}
+
+/** Tries the remembered port first; if that start fails (port taken), a free one. */
+async function launchOnPort(args: (port: number) => string[], port: number, logFile: string, echo: boolean, timeoutMs: number) {
+  if (port > 0) {
+    try {
+      return await launch(args(port), logFile, echo, timeoutMs);
+    } catch {
+      /* fall through to any free port */
+    }
+  }
+  return launch(args(0), logFile, echo, timeoutMs);
+}
+
+function previousNetwork(dir: string): NetworkFile | null {
+  try {
+    const j = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile;
+    return j && j.version === 1 && Array.isArray(j.nodes) ? j : null;
+  } catch {
+    return null;
+  }
 }
 
 async function stop(c: Child, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
@@ -119,12 +156,16 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
   const closers: (() => Promise<void>)[] = [];
 
   const abort = async () => {
+    for (const c of closers) await c().catch(() => undefined);
     for (const c of children) if (c) await stop(c, 'SIGKILL');
     if (directory) await stop(directory, 'SIGKILL');
   };
 
+  const prev = o.reusePorts === false ? null : previousNetwork(dir);
+  const prevDirPort = prev ? Number(new URL(prev.directory.url).port) || 0 : 0;
+
   try {
-    const d = await launch(['directory', '--data', join(dir, 'directory'), '--port', '0'], join(dir, 'directory.log'), !!o.echoLogs, timeout);
+    const d = await launchOnPort((port) => ['directory', '--data', join(dir, 'directory'), '--port', String(port)], prevDirPort, join(dir, 'directory.log'), !!o.echoLogs, timeout);
     directory = d.child;
     const url = String(d.ready.url);
     const configs: string[] = [];
@@ -138,7 +179,7 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
         ...per,
         dataDir,
         raidaId: i,
-        listen: { host: '127.0.0.1', port: 0, ...base.listen, ...per.listen },
+        listen: { host: '127.0.0.1', port: prev?.nodes[i]?.port ?? 0, ...base.listen, ...per.listen },
         directory: { ...base.directory, ...per.directory, url },
         operator: { name: `local node ${i}`, location: 'loopback', jurisdiction: 'local', ...base.operator, ...per.operator },
       };
@@ -146,7 +187,17 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
       writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n');
       configs.push(file);
     }
-    const started = await Promise.all(configs.map((file, i) => launch(['--config', file], join(dir, `node-${i}.log`), !!o.echoLogs, timeout)));
+    const started = await Promise.all(
+      configs.map((file, i) => {
+        const log = join(dir, `node-${i}.log`);
+        const remembered = prev?.nodes[i]?.port ?? 0;
+        // A remembered port that is now taken: start again on a free one.
+        return launch(['--config', file], log, !!o.echoLogs, timeout).catch((e: unknown) => {
+          if (!remembered) throw e;
+          return launch(['--config', file, '--port', '0'], log, !!o.echoLogs, timeout);
+        });
+      }),
+    );
     const nodes: NetworkNode[] = started.map((s, i) => {
       children[i] = s.child;
       return {
@@ -171,12 +222,20 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
       renameSync(file + '.tmp', file);
     };
     write();
-    for (const svc of o.services ?? []) {
+    let closed = false;
+    const addService = async (svc: NetworkService): Promise<unknown> => {
+      if (closed) throw new Error('the network is closed');
       const r = await svc.start(network, dir);
+      if (closed) {
+        await r.close();
+        throw new Error('the network is closed');
+      }
       network.services[svc.name] = r.info;
       closers.unshift(r.close);
       write();
-    }
+      return r.info;
+    };
+    for (const svc of o.services ?? []) await addService(svc);
 
     return {
       network,
@@ -199,7 +258,9 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
         write();
         return n;
       },
+      addService,
       async close() {
+        closed = true;
         for (const c of closers) await c().catch(() => undefined);
         await Promise.all(children.map((c) => (c ? stop(c) : undefined)));
         if (directory) await stop(directory);

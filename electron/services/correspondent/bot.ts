@@ -44,6 +44,8 @@ export interface CorrespondentOptions {
   passphrase: string;
   kdf?: KdfParams;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Wait this long before answering (default 0). */
+  replyDelayMs?: number;
 }
 
 export async function runCorrespondent(o: CorrespondentOptions): Promise<Correspondent> {
@@ -52,9 +54,19 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
   if (!app.mail.identities.exists) await app.mail.createIdentity(name);
   const me = app.mail.me();
   let replies = 0;
+  let stopping = false;
+  const timers = new Set<NodeJS.Timeout>();
   const off = app.subscribe((event, payload) => {
     if (event !== 'mail.received') return;
     const { id } = payload as { id: string };
+    if (!o.replyDelayMs) return answer(id);
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!stopping) answer(id);
+    }, o.replyDelayMs);
+    timers.add(t);
+  });
+  const answer = (id: string) => {
     const m = app.mail.view(id);
     if (!m || m.from === me.address) return;
     const r = replyFor({ from: m.from, subject: m.subject, attachments: m.attachments ?? [] }, me.name);
@@ -65,7 +77,7 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
     } catch (e) {
       o.log?.('reply failed', { error: (e as Error).message });
     }
-  });
+  };
   app.mail.start();
   return {
     address: me.address,
@@ -74,6 +86,8 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
       return replies;
     },
     async stop() {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
       off();
       await closeProfile(app);
     },

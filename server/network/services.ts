@@ -1,0 +1,125 @@
+// The extras a local network carries besides its nodes, as `NetworkService`s:
+// - the built-in correspondent, run as its own process (`qmail correspondent`), with a
+//   profile kept in DIR/correspondent so it has the same identity on every start;
+// - a pair of ETSI GS QKD 014 KMEs linked to each other (in this process), certificates
+//   and kme.json in DIR/kme.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { startKmePair, type KmePairOptions } from '../kme/index.js';
+import type { NetworkService } from './index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const QMAIL_BIN = join(ROOT, 'bin', 'qmail.js');
+
+export interface CorrespondentInfo {
+  address: string;
+  profile: string;
+  pid: number;
+}
+
+export interface CorrespondentServiceOptions {
+  /** Profile folder (default DIR/correspondent). */
+  profile?: string;
+  /** Its passphrase; default: a random one made on first start and kept in DIR/correspondent.passphrase (0600). */
+  passphrase?: string;
+  name?: string;
+  /** Pause before each answer (default 0). */
+  replyDelayMs?: number;
+  startTimeoutMs?: number;
+  echoLogs?: boolean;
+}
+
+function passphraseFile(dir: string): string {
+  const file = join(dir, 'correspondent.passphrase');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const pass = randomBytes(24).toString('base64url');
+  writeFileSync(file, pass + '\n', { mode: 0o600 });
+  return pass;
+}
+
+/** `qmail correspondent` as a child process; its address lands in network.json under `correspondent`. */
+export function correspondentService(o: CorrespondentServiceOptions = {}): NetworkService {
+  return {
+    name: 'correspondent',
+    start: (_network, dir) =>
+      new Promise((res, rej) => {
+        const profile = resolve(o.profile ?? join(dir, 'correspondent'));
+        mkdirSync(profile, { recursive: true });
+        const passphrase = o.passphrase ?? passphraseFile(dir);
+        const args = [QMAIL_BIN, 'correspondent', '--profile', profile, '--network', join(dir, 'network.json'), ...(o.name ? ['--name', o.name] : []), ...(o.replyDelayMs ? ['--reply-delay', String(o.replyDelayMs)] : [])];
+        const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QMAIL_PASSPHRASE: passphrase } });
+        const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+        const log = createWriteStream(join(dir, 'correspondent.log'), { flags: 'a' });
+        let tail = '';
+        proc.stderr!.on('data', (d: Buffer) => {
+          log.write(d);
+          tail = (tail + d.toString()).slice(-2000);
+          if (o.echoLogs) process.stderr.write(d);
+        });
+        proc.stderr!.once('end', () => log.end());
+        let settled = false;
+        const fail = (msg: string) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          proc.kill('SIGKILL');
+          rej(new Error(`${msg}: ${tail}`));
+        };
+        const timer = setTimeout(() => fail(`the correspondent was not ready within ${o.startTimeoutMs ?? 60_000} ms`), o.startTimeoutMs ?? 60_000);
+        proc.once('exit', (code, signal) => fail(`the correspondent exited (${code ?? signal}) before it was ready`));
+        createInterface({ input: proc.stdout! }).on('line', (line) => {
+          let j: { ready?: boolean; address?: string };
+          try {
+            j = JSON.parse(line) as typeof j;
+          } catch {
+            return;
+          }
+          if (!j.ready || settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const info: CorrespondentInfo = { address: String(j.address), profile, pid: proc.pid ?? -1 };
+          res({
+            info,
+            async close() {
+              if (proc.exitCode !== null || proc.signalCode !== null) return;
+              proc.kill('SIGTERM');
+              const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+              await exited;
+              clearTimeout(t);
+            },
+          });
+        });
+      }),
+  };
+}
+
+/** A pair of linked KMEs (startKmePair) in DIR/kme; network.json gets kme.json's content and path. */
+export function kmeService(o: Omit<KmePairOptions, 'dir'> = {}): NetworkService {
+  return {
+    name: 'kme',
+    async start(_network, dir) {
+      const kdir = join(dir, 'kme');
+      mkdirSync(kdir, { recursive: true });
+      // Same ports as last time when free, so a saved KME setting keeps working.
+      const prev = previousKmePorts(join(kdir, 'kme.json'));
+      const pair = await startKmePair({ host: '127.0.0.1', ...prev, ...o, dir: kdir }).catch(() => startKmePair({ host: '127.0.0.1', ...o, dir: kdir }));
+      return { info: { config: pair.configPath, kmeA: pair.kmeA, kmeB: pair.kmeB }, close: () => pair.close() };
+    },
+  };
+}
+
+function previousKmePorts(file: string): { portA?: number; portB?: number } {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { kmeA?: { url?: string }; kmeB?: { url?: string } };
+    const port = (u?: string) => (u ? Number(new URL(u).port) || undefined : undefined);
+    const portA = port(j.kmeA?.url);
+    const portB = port(j.kmeB?.url);
+    return portA && portB ? { portA, portB } : {};
+  } catch {
+    return {};
+  }
+}

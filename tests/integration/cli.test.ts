@@ -1,0 +1,79 @@
+// The CLI and the correspondent as real processes against real servers: a 5-node network
+// with the correspondent (`qmail correspondent`, spawned by the launcher), an identity made
+// with `qmail identity create`, a qmail with an attachment sent with `qmail send`, the
+// automatic answer listed by `qmail inbox --json` and shown by `qmail read --json`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startNetwork, type LocalNetwork } from '../support/network.js';
+import { correspondentService, type CorrespondentInfo } from '../../server/network/services.js';
+import { tempDir } from '../support/tmp.js';
+
+const run = promisify(execFile);
+const qmail = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'qmail.js');
+const env = { ...process.env, QMAIL_PASSPHRASE: 'integration passphrase' };
+const tmp = tempDir('qmail-cli-');
+let net: LocalNetwork;
+let bot: CorrespondentInfo;
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [qmail, ...args], { env, timeout: 60_000 });
+  return stdout.trim();
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// The answer waits 3 s: `qmail send` runs the whole engine, whose long poll on the beacon
+// can take a Tell that arrives while the command is shutting down (a ping hands a Tell over
+// once), and an instant answer lands exactly in that window.
+beforeAll(async () => {
+  net = await startNetwork(join(tmp.path, 'net'), 5, { pingMaxWaitMs: 1000, services: [correspondentService({ passphrase: 'correspondent passphrase', replyDelayMs: 3000 })] });
+  bot = net.launched.network.services.correspondent as CorrespondentInfo;
+}, 120_000);
+
+afterAll(async () => {
+  await net?.stop();
+  tmp.remove();
+}, 30_000);
+
+describe('qmail CLI with the correspondent', () => {
+  it('the correspondent is a running process listed in network.json', () => {
+    expect(bot.address).toMatch(/^0006\.0\.\d+$/);
+    expect(alive(bot.pid)).toBe(true);
+  });
+
+  it('creates an identity, sends with an attachment, and reads the automatic answer', async () => {
+    const profile = join(tmp.path, 'alice');
+    const address = await cli('identity', 'create', '--profile', profile, '--network', net.networkFile, '--name', 'Alice');
+    expect(address).toMatch(/^0006\.0\.\d+$/);
+    expect(address).not.toBe(bot.address);
+    const file = join(tmp.path, 'notes.txt');
+    writeFileSync(file, 'x'.repeat(2048));
+    const sent = await cli('send', '--profile', profile, '--network', net.networkFile, '--to', bot.address, '--subject', 'My first qmail', '--body', 'Hello there', '--attach', file, '--stripes', '2+1');
+    expect(sent).toMatch(/^[0-9a-f]{32}$/);
+    let reply: { id: string; subject: string; from: string } | undefined;
+    for (let i = 0; i < 40 && !reply; i++) {
+      const list = JSON.parse(await cli('inbox', '--profile', profile, '--network', net.networkFile, '--json')) as { id: string; subject: string; from: string }[];
+      reply = list.find((m) => m.subject === 'Re: My first qmail' && m.from === bot.address);
+      if (!reply) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(reply).toBeDefined();
+    const m = JSON.parse(await cli('read', reply!.id, '--profile', profile, '--json')) as { body: string; from: string; subject: string };
+    expect(m.from).toBe(bot.address);
+    expect(m.subject).toBe('Re: My first qmail');
+    expect(m.body).toContain('"My first qmail"');
+    expect(m.body).toContain('notes.txt (2.0 KB)');
+    // It answered and is still up, waiting for the next one (it used to exit after start).
+    expect(alive(bot.pid)).toBe(true);
+  }, 150_000);
+});
