@@ -38,6 +38,7 @@ test('a newcomer creates a vault, saves a draft, and finds it again after unlock
   await dialog.getByLabel('To').fill('ada@example.org');
   await dialog.getByLabel('Subject').fill('Quarterly stripes');
   await dialog.getByLabel('Message').fill('Hello Ada,\n\nThe stripes are in place.\n\nGrace');
+  await shot(page, 'composer-light');
   await dialog.getByRole('button', { name: 'Save draft' }).click();
   await expect(dialog.getByRole('status')).toContainText('Draft saved');
   await expect(dialog).toHaveAccessibleName('Edit draft');
