@@ -58,3 +58,9 @@ export function createBridge(deps: BridgeDeps): Runtime {
   };
   return Object.freeze(runtime);
 }
+
+/** "[code] message": the form in which a ContractError survives contextBridge. */
+export function encodeErrorForBridge(e: unknown): string {
+  if (e instanceof ContractError) return `[${e.code}] ${e.message}`;
+  return `[internal] ${e instanceof Error ? e.message : 'Something went wrong.'}`;
+}

@@ -52,3 +52,13 @@ describe('preload', () => {
     expect(got).toHaveBeenCalledWith({ folders: ['inbox'] });
   });
 });
+
+describe('errors across contextBridge', () => {
+  it('carry their code inside the message, the one field that survives the bridge', async () => {
+    const { encodeErrorForBridge } = await import('./preload-bridge.js');
+    expect(encodeErrorForBridge(new ContractError('wrong_passphrase', 'That passphrase does not unlock this profile.'))).toBe(
+      '[wrong_passphrase] That passphrase does not unlock this profile.',
+    );
+    expect(encodeErrorForBridge(new Error('boom'))).toBe('[internal] boom');
+  });
+});

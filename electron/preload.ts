@@ -1,6 +1,6 @@
 // Runs in the sandboxed preload. Exposes the contract as window.qmail and nothing else.
 import { contextBridge, ipcRenderer } from 'electron';
-import { createBridge } from './preload-bridge.js';
+import { createBridge, encodeErrorForBridge } from './preload-bridge.js';
 
 const bridge = createBridge({
   invoke: (channel, input) => ipcRenderer.invoke(channel, input),
@@ -14,6 +14,10 @@ const bridge = createBridge({
 // contextBridge copies plain functions; the frozen object itself never crosses.
 contextBridge.exposeInMainWorld('qmail', {
   host: bridge.host,
-  invoke: (channel: string, input: unknown) => bridge.invoke(channel as never, input as never),
+  // Only an Error's message survives contextBridge, so the stable code travels inside it
+  // as "[code] message"; the renderer's runtime reads it back.
+  invoke: (channel: string, input: unknown) => bridge.invoke(channel as never, input as never).catch((e: unknown) => {
+    throw new Error(encodeErrorForBridge(e));
+  }),
   on: (event: string, listener: (payload: unknown) => void) => bridge.on(event as never, listener),
 });

@@ -7,7 +7,9 @@ export const ClientFrame = z.discriminatedUnion('t', [
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
-export const ServerFrame = z.discriminatedUnion('t', [
+// A plain union: two shapes share t = 'res' (success and failure), which a
+// discriminated union refuses.
+export const ServerFrame = z.union([
   z.object({ t: z.literal('res'), id: z.number().int().nonnegative(), ok: z.literal(true), value: z.unknown() }),
   z.object({ t: z.literal('res'), id: z.number().int().nonnegative(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
   z.object({ t: z.literal('evt'), ch: z.string(), payload: z.unknown() }),
