@@ -1,20 +1,23 @@
 // npm run web: host mode from the command line.
 //   --profile DIR   profile folder (default: the per-user one)
 //   --port N        port on 127.0.0.1 (default: any free one)
+//   --network FILE  join the network this file describes (or QMAIL_NETWORK=FILE); without
+//                   it, a local network runs in <profile>/network (DESIGN.md §5); `none`: no network
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAppServices } from '../services/app/services.js';
+import { openAppNetwork, type AppNetwork } from '../services/app/embedded.js';
 import { defaultProfileDir, packageVersion, rendererDir } from '../services/app/paths.js';
 import { startHost } from './host.js';
 
 const { values } = parseArgs({
-  options: { profile: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { profile: { type: 'string' }, port: { type: 'string' }, network: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   strict: true,
 });
 
 if (values.help) {
-  process.stdout.write('Usage: qmail-web [--profile DIR] [--port N]\nRuns QMail Desktop in your browser, served on 127.0.0.1 only.\n');
+  process.stdout.write('Usage: qmail-web [--profile DIR] [--port N] [--network FILE|none]\nRuns QMail Desktop in your browser, served on 127.0.0.1 only.\n');
   process.exit(0);
 }
 
@@ -30,7 +33,16 @@ if (!existsSync(join(dir, 'index.html'))) {
   process.exit(1);
 }
 
-const services = createAppServices({ profileDir: values.profile ?? defaultProfileDir(), host: 'web', version: packageVersion() });
+const profileDir = values.profile ?? defaultProfileDir();
+const status = (l: string) => process.stderr.write(`[host] ${l}\n`);
+let network: AppNetwork;
+try {
+  network = await openAppNetwork({ profileDir, ...(values.network ? { flag: values.network } : {}), status });
+} catch (e) {
+  process.stderr.write(`Cannot start the network: ${(e as Error).message}\n`);
+  process.exit(1);
+}
+const services = createAppServices({ profileDir, host: 'web', version: packageVersion(), ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}) });
 const host = await startHost({ services, rendererDir: dir, port, log: (l) => process.stderr.write(`[host] ${l}\n`) });
 process.stdout.write(`QMail Desktop is running at ${host.url}\n`);
 
@@ -40,6 +52,7 @@ async function shutdown(): Promise<void> {
   closing = true;
   await host.close();
   services.close();
+  await network.close().catch(() => undefined);
   process.exit(0);
 }
 process.on('SIGINT', shutdown);
