@@ -7,7 +7,7 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { decryptMessageStream, encryptMessageStream } from '../../electron/services/crypto/stream.js';
 import { MemoryQkdLink, openCapsule, sealCapsule, type Level } from '../../shared/capsule/index.js';
 import { generateIdentity, publicIdentity } from '../../shared/identity/index.js';
-import { stripeInto, unstripeInto } from '../../shared/stripe/interleave.js';
+import { stripeInto, stripeIntoPortable, unstripeInto, unstripeIntoPortable } from '../../shared/stripe/interleave.js';
 import { newMessageSecrets } from '../../shared/stripe/message.js';
 import { median, type BenchResult, type Suite } from '../types.js';
 
@@ -40,25 +40,36 @@ const suite: Suite = {
     const hmacSpeed = opensslSpeed(['-hmac', 'sha256']);
     const ref = Math.min(aes, hmacSpeed);
     ctx.log(`openssl 16 KiB: aes-256-ctr ${aes.toFixed(0)} MB/s, hmac-sha256 ${hmacSpeed.toFixed(0)} MB/s`);
-    // The bit interleave alone (the JS part of both pipelines), median of 7 runs on 32 MiB.
+    // The bit interleave alone, median of 7 runs on 32 MiB: the default path (WebAssembly
+    // SIMD for k = 4, 8, 16, 32) and the portable JS kernels it falls back to.
     const block = new Uint8Array(32 * 2 ** 20).map((_, i) => (i * 2654435761) >>> 24);
-    for (const k of [4, 8, 5]) {
+    for (const [k, portable] of [[4, false], [8, false], [16, false], [5, false], [4, true], [8, true]] as const) {
+      const split = portable ? stripeIntoPortable : stripeInto;
+      const join = portable ? unstripeIntoPortable : unstripeInto;
       const S = Math.ceil(block.length / k);
       const striped = new Uint8Array(k * S);
       const back = new Uint8Array(k * S + 1);
       const fwd: number[] = [];
       const inv: number[] = [];
+      const fwdCpu: number[] = [];
+      const invCpu: number[] = [];
+      const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
       for (let i = 0; i < 7; i++) {
         let t = performance.now();
-        stripeInto(block, 0, S, k, striped, S, 0);
+        let c = process.cpuUsage();
+        split(block, 0, S, k, striped, S, 0);
+        fwdCpu.push(cpuMs(process.cpuUsage(c)));
         fwd.push(performance.now() - t);
         t = performance.now();
-        unstripeInto(striped, 0, S, S, k, back, 0);
+        c = process.cpuUsage();
+        join(striped, 0, S, S, k, back, 0);
+        invCpu.push(cpuMs(process.cpuUsage(c)));
         inv.push(performance.now() - t);
       }
-      for (const [dir, ms] of [['split', median(fwd)], ['join', median(inv)]] as const) {
+      for (const [dir, ms, cms] of [['split', median(fwd), median(fwdCpu)], ['join', median(inv), median(invCpu)]] as const) {
         const v = block.length / 1e6 / (ms / 1000);
-        rows.push({ name: `interleave ${dir} k=${k}`, value: v, unit: 'MB/s', reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB', reference_value: ref, ratio: v / ref });
+        const notes = `${(block.length / 1e6 / (cms / 1000)).toFixed(0)} MB per CPU-s`;
+        rows.push({ name: `interleave ${dir} k=${k}${portable ? ' (JS kernels)' : ''}`, value: v, unit: 'MB/s', reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB', reference_value: ref, ratio: v / ref, notes });
       }
     }
     for (const layout of [{ k: 4, p: 1 }, { k: 8, p: 2 }]) {

@@ -14,6 +14,7 @@
 // - any other k: rows are read through a shifted two-byte window, then the same 8 × 8
 //   transpose. Ragged tails go through this kernel on a zero-padded copy.
 import { checkLayout } from './layout.js';
+import { simdJoin, simdSplit } from './wasm/simd.js';
 
 /**
  * Split `groups` groups of k bytes from `input` (starting at `inOff`) into k stripes.
@@ -21,6 +22,15 @@ import { checkLayout } from './layout.js';
  * than groups × k bytes, the missing tail reads as zero bytes.
  */
 export function stripeInto(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
+  checkLayout({ k, p: k === 1 ? 1 : 0 });
+  if (groups <= 0) return;
+  // WebAssembly SIMD for k = 4, 8, 16, 32 (whole blocks of input), the JS kernels for the rest.
+  const done = simdSplit(input, inOff, Math.min(groups, Math.floor(Math.max(0, input.length - inOff) / k)), k, out, stride, outOff);
+  stripeIntoPortable(input, inOff + done * k, groups - done, k, out, stride, outOff + done);
+}
+
+/** stripeInto with the JS kernels only (the fallback, and the reference the SIMD path is tested against). */
+export function stripeIntoPortable(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
   const avail = Math.max(0, input.length - inOff);
@@ -59,6 +69,15 @@ export function stripeInto(input: Uint8Array, inOff: number, groups: number, k: 
  * last group written (callers allocate k·groups + 1); its value is unspecified afterwards.
  */
 export function unstripeInto(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): void {
+  checkLayout({ k, p: k === 1 ? 1 : 0 });
+  if (groups <= 0) return;
+  if (out.length < outOff + groups * k + 1) throw new RangeError('unstripeInto needs one spare output byte');
+  const done = simdJoin(src, srcOff, stride, groups, k, out, outOff);
+  unstripeIntoPortable(src, srcOff + done, stride, groups - done, k, out, outOff + done * k);
+}
+
+/** unstripeInto with the JS kernels only. */
+export function unstripeIntoPortable(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
   if (out.length < outOff + groups * k + 1) throw new RangeError('unstripeInto needs one spare output byte');
