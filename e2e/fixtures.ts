@@ -113,3 +113,27 @@ export async function shot(page: Page, name: string): Promise<string> {
 }
 
 export { expect };
+
+/** After the vault: make an identity with the preselected servers and confirm the recovery phrase. */
+export async function onboard(page: Page, name = 'Grace Hopper', shotPrefix?: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Make your QMail address' })).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel('Your name').fill(name);
+  // The directory's servers are listed with sensible defaults already chosen.
+  await expect(page.getByRole('checkbox', { name: /^Store mail on / }).first()).toBeVisible({ timeout: 60_000 });
+  if (shotPrefix) await shot(page, `${shotPrefix}-servers`);
+  await page.getByRole('button', { name: 'Create my address' }).click();
+  await expect(page.getByRole('heading', { name: 'Write down your recovery phrase' })).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByRole('list', { name: 'Recovery phrase' }).getByRole('listitem')).toHaveCount(24);
+  if (shotPrefix) await shot(page, `${shotPrefix}-phrase`);
+  const open = page.getByRole('button', { name: 'Open my inbox' });
+  await expect(open).toBeDisabled();
+  await page.getByLabel('I wrote it down').check();
+  await open.click();
+  await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible({ timeout: 60_000 });
+}
+
+export async function createVault(page: Page, passphrase: string): Promise<void> {
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Repeat passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Create vault' }).click();
+}

@@ -2,7 +2,7 @@
 // and after a reload gets back in only with the right passphrase.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, repoRoot, shot, test } from './fixtures.js';
+import { createVault, expect, onboard, repoRoot, shot, test } from './fixtures.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 
@@ -20,6 +20,9 @@ test('a newcomer creates a vault, saves a draft, and finds it again after unlock
   await expect(page.getByRole('alert')).toContainText('different');
   await page.getByLabel('Repeat passphrase').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Create vault' }).click();
+
+  // Onboarding: an identity and its servers, then the recovery phrase once.
+  await onboard(page, 'Grace Hopper', 'onboarding');
 
   // The empty Inbox tells a newcomer what to do next.
   const folders = page.getByRole('navigation', { name: 'Folders' });
@@ -85,10 +88,8 @@ test('a newcomer creates a vault, saves a draft, and finds it again after unlock
 });
 
 test('the main window in light and dark', async ({ app: page }) => {
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Repeat passphrase').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Create vault' }).click();
-  await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible({ timeout: 60_000 });
+  await createVault(page, PASSPHRASE);
+  await onboard(page);
 
   const drafts: [string, string, string][] = [
     ['Lin Okafor <lin@example.org>', 'Server shortlist for the garage node', 'I compared the four operators we talked about; the one in Tallinn is cheapest per MB and has the best uptime.'],
@@ -158,10 +159,8 @@ test('a WebSocket without the token is refused', async ({ app: page, host }) => 
 });
 
 test('a long folder stays light: rows are virtualised and fetched page by page', async ({ app: page, host }) => {
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Repeat passphrase').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Create vault' }).click();
-  await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible({ timeout: 60_000 });
+  await createVault(page, PASSPHRASE);
+  await onboard(page);
 
   // Seed 1,000 drafts through the contract, from a second socket of the same page.
   const COUNT = 1000;

@@ -1,9 +1,10 @@
 // Chooses the screen: connecting, first run, unlock, or the mail window.
 import { useEffect, useState, type ReactNode } from 'react';
+import { Onboarding } from '../features/identity/Onboarding.js';
 import { FirstRunScreen, UnlockScreen } from '../features/vault/VaultScreens.js';
 import type { ConnectionInfo, WebRuntime } from '../runtime/web.js';
 import { Logo } from '../ui/icons.js';
-import { useStores, useVault } from './context.js';
+import { useIdentity, useStores, useVault } from './context.js';
 import { MailShell } from './MailShell.js';
 
 function ConnectionBanner({ runtime }: { runtime: WebRuntime }) {
@@ -48,6 +49,8 @@ export function App({ webRuntime }: { webRuntime?: WebRuntime }) {
   const { vault } = useStores();
   const status = useVault((s) => s.status);
   const error = useVault((s) => s.error);
+  const identityStatus = useIdentity((s) => s.status);
+  const phrase = useIdentity((s) => s.phrase);
 
   useEffect(() => {
     void vault.getState().check();
@@ -74,7 +77,7 @@ export function App({ webRuntime }: { webRuntime?: WebRuntime }) {
       screen = <UnlockScreen />;
       break;
     case 'unlocked':
-      screen = <MailShell />;
+      screen = identityStatus === 'ready' && !phrase ? <MailShell /> : <Onboarding />;
       break;
   }
   return (

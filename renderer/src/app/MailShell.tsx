@@ -6,8 +6,10 @@ import { FolderNav } from '../features/folders/FolderNav.js';
 import { MessageList } from '../features/messages/MessageList.js';
 import { rowAt } from '../features/messages/store.js';
 import { Reader } from '../features/reader/Reader.js';
+import { KmeSettingsDialog } from '../features/settings/KmeSettingsDialog.js';
+import { createNotifier, type NotificationApi } from './notifications.js';
 import { ComposeIcon, LockIcon, Logo, SearchIcon } from '../ui/icons.js';
-import { useMessages, useStores } from './context.js';
+import { useIdentity, useMessages, useStores } from './context.js';
 
 function isTyping(el: Element | null): boolean {
   if (!el) return false;
@@ -20,11 +22,32 @@ export function MailShell() {
   const query = useMessages((s) => s.query);
   const searchRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
+  const me = useIdentity((s) => s.identity);
+
+  useEffect(() => {
+    const api = (globalThis as { Notification?: NotificationApi }).Notification;
+    const notifier = createNotifier(stores.runtime, {
+      api,
+      isFocused: () => document.hasFocus(),
+      onOpen: (id) => {
+        window.focus();
+        void stores.reader.getState().open(id);
+      },
+    });
+    // Ask once, on the first gesture in the mail window (browsers ignore asks without one).
+    const ask = () => void notifier.requestPermission();
+    window.addEventListener('pointerdown', ask, { once: true });
+    return () => {
+      window.removeEventListener('pointerdown', ask);
+      notifier.dispose();
+    };
+  }, [stores]);
 
   useEffect(() => {
     function onKeyDown(e: KeyboardEvent) {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-      if (stores.composer.getState().open) return; // the dialog handles its own keys
+      if (stores.composer.getState().open || stores.settings.getState().open) return; // dialogs handle their own keys
+      if (document.querySelector('dialog[open]')) return;
       const target = document.activeElement;
       if (e.key === 'Escape') {
         if (target === searchRef.current) {
@@ -59,6 +82,21 @@ export function MailShell() {
         case 'c':
           stores.composer.getState().openNew();
           break;
+        case 'r': {
+          const open = stores.reader.getState().message;
+          if (!open || open.folder === 'drafts') return;
+          stores.composer.getState().openReply(open);
+          break;
+        }
+        case 'Delete': {
+          if (!stores.reader.getState().message) {
+            const row = rowAt(m, m.cursor);
+            if (!row) return;
+            void stores.reader.getState().open(row.id).then(() => stores.reader.getState().remove());
+          } else void stores.reader.getState().remove();
+          listRef.current?.focus();
+          break;
+        }
         case '/':
           searchRef.current?.focus();
           searchRef.current?.select();
@@ -102,6 +140,17 @@ export function MailShell() {
             <ComposeIcon />
             <span>Compose</span>
           </button>
+          {me?.address && (
+            <span className="me" title={me.fingerprint ? `Fingerprint ${me.fingerprint}` : undefined}>
+              {me.name} <span className="mono muted">{me.address}</span>
+            </span>
+          )}
+          <button type="button" onClick={() => void stores.runtime.invoke('mail.refresh', {}).catch(() => undefined)} title="Check for new mail">
+            Check mail
+          </button>
+          <button type="button" onClick={() => stores.settings.getState().show()} title="Quantum key settings">
+            Quantum keys
+          </button>
           <button type="button" className="icon" onClick={() => void stores.vault.getState().lock()} aria-label="Lock QMail" title="Lock QMail">
             <LockIcon />
           </button>
@@ -113,6 +162,7 @@ export function MailShell() {
         <Reader />
       </div>
       <ComposerDialog />
+      <KmeSettingsDialog />
     </div>
   );
 }

@@ -6,6 +6,9 @@ import type { FoldersStore } from '../features/folders/store.js';
 import type { MessagesStore } from '../features/messages/store.js';
 import type { ReaderStore } from '../features/reader/store.js';
 import type { ComposerStore } from '../features/composer/store.js';
+import type { IdentityStore } from '../features/identity/store.js';
+import type { OutboxStore } from '../features/outbox/store.js';
+import type { SettingsStore } from '../features/settings/store.js';
 
 const StoresContext = createContext<AppStores | null>(null);
 
@@ -24,3 +27,6 @@ export const useFolders = <T,>(select: (s: FoldersStore) => T): T => useStore(us
 export const useMessages = <T,>(select: (s: MessagesStore) => T): T => useStore(useStores().messages, select);
 export const useReader = <T,>(select: (s: ReaderStore) => T): T => useStore(useStores().reader, select);
 export const useComposer = <T,>(select: (s: ComposerStore) => T): T => useStore(useStores().composer, select);
+export const useIdentity = <T,>(select: (s: IdentityStore) => T): T => useStore(useStores().identity, select);
+export const useOutbox = <T,>(select: (s: OutboxStore) => T): T => useStore(useStores().outbox, select);
+export const useSettings = <T,>(select: (s: SettingsStore) => T): T => useStore(useStores().settings, select);

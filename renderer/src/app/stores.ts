@@ -5,6 +5,9 @@ import type { FolderId } from '../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../shared/ipc/runtime.js';
 import { createComposerStore, type ComposerStore } from '../features/composer/store.js';
 import { createFoldersStore, type FoldersStore } from '../features/folders/store.js';
+import { createIdentityStore, type IdentityStore } from '../features/identity/store.js';
+import { createOutboxStore, type OutboxStore } from '../features/outbox/store.js';
+import { createSettingsStore, type SettingsStore } from '../features/settings/store.js';
 import { createMessagesStore, type MessagesStore } from '../features/messages/store.js';
 import { createReaderStore, type ReaderStore } from '../features/reader/store.js';
 import { createVaultStore, type VaultStore } from '../features/vault/store.js';
@@ -16,6 +19,9 @@ export interface AppStores {
   messages: StoreApi<MessagesStore>;
   reader: StoreApi<ReaderStore>;
   composer: StoreApi<ComposerStore>;
+  identity: StoreApi<IdentityStore>;
+  outbox: StoreApi<OutboxStore>;
+  settings: StoreApi<SettingsStore>;
   /** Stops listening to the runtime. */
   dispose(): void;
 }
@@ -36,7 +42,14 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
       folders.getState().adjustUnread(m.folder, -1);
     },
   });
+  const identity = createIdentityStore(runtime);
+  const outbox = createOutboxStore(runtime);
+  const settings = createSettingsStore(runtime);
   const composer = createComposerStore(runtime, {
+    onSent(item) {
+      outbox.getState().upsert(item);
+      void folders.getState().load();
+    },
     onSaved(id) {
       void folders.getState().load();
       if (messages.getState().folder === 'drafts') void messages.getState().refresh();
@@ -46,6 +59,9 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
 
   function clearMail(): void {
     composer.getState().discard();
+    identity.getState().reset();
+    outbox.getState().reset();
+    settings.getState().hide();
     reader.getState().close();
     messages.getState().reset();
     folders.getState().reset();
@@ -55,6 +71,8 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   const unsubVault = vault.subscribe((s, prev) => {
     if (s.status === prev.status) return;
     if (s.status === 'unlocked') {
+      void identity.getState().check();
+      void outbox.getState().load();
       void folders.getState().load();
       void messages.getState().load(folders.getState().selected);
     } else if (prev.status === 'unlocked') {
@@ -68,6 +86,12 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   });
 
   const offVault = runtime.on('vault.changed', (state) => vault.getState().apply(state));
+  const offIdentity = runtime.on('identity.changed', (state) => {
+    if (vault.getState().status === 'unlocked') identity.getState().apply(state);
+  });
+  const offOutbox = runtime.on('outbox.changed', ({ items }) => {
+    if (vault.getState().status === 'unlocked') outbox.getState().apply(items);
+  });
   const changed = new Set<FolderId>();
   let changeTimer: ReturnType<typeof setTimeout> | null = null;
   function applyChanges(): void {
@@ -93,7 +117,12 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     messages,
     reader,
     composer,
+    identity,
+    outbox,
+    settings,
     dispose() {
+      offIdentity();
+      offOutbox();
       unsubVault();
       unsubFolder();
       offVault();

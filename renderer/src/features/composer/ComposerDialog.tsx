@@ -1,12 +1,30 @@
-// A simple composer in a modal <dialog>: recipients, subject, text, save as draft.
-// Escape or Close saves unsaved words first, so nothing typed is lost.
-import { useEffect, useId, useRef } from 'react';
+// The composer in a modal <dialog>: recipients with directory autocomplete, subject, text,
+// attachments (drop or pick), security level and stripe layout, Send (Ctrl+Enter).
+// Escape or Close saves unsaved words first, and a draft is saved on its own while typing.
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import type { SecurityLevel } from '../../../../shared/ipc/contract.js';
 import { useComposer, useStores } from '../../app/context.js';
+import { errorMessage } from '../../runtime/errors.js';
+import { LEVEL_LABELS } from '../../ui/format.js';
+import { formatBytes } from '../identity/Onboarding.js';
+import { RecipientField } from './RecipientField.js';
+import { LEVEL_ORDER, levelState, splitAddresses, stripesProblem } from './store.js';
+
+const AUTOSAVE_MS = 2_000;
+
+/** Reads a File as base64 without a data: URL round trip through the DOM. */
+export async function fileToBase64(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
 
 export function ComposerDialog() {
   const { composer } = useStores();
   const open = useComposer((s) => s.open);
   const to = useComposer((s) => s.to);
+  const cc = useComposer((s) => s.cc);
   const subject = useComposer((s) => s.subject);
   const body = useComposer((s) => s.body);
   const saving = useComposer((s) => s.saving);
@@ -14,24 +32,73 @@ export function ComposerDialog() {
   const dirty = useComposer((s) => s.dirty);
   const error = useComposer((s) => s.error);
   const draftId = useComposer((s) => s.draftId);
+  const attachments = useComposer((s) => s.attachments);
+  const level = useComposer((s) => s.level);
+  const stripes = useComposer((s) => s.stripes);
+  const levels = useComposer((s) => s.levels);
+  const levelsError = useComposer((s) => s.levelsError);
+  const sending = useComposer((s) => s.sending);
   const ref = useRef<HTMLDialogElement>(null);
   const toRef = useRef<HTMLInputElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const [readError, setReadError] = useState<string | null>(null);
+  const [showCc, setShowCc] = useState(false);
   const titleId = useId();
   const statusId = useId();
+  const levelHelpId = useId();
 
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) {
       d.showModal();
+      setShowCc(false);
       toRef.current?.focus();
     } else if (!open && d.open) {
       d.close();
     }
   }, [open]);
 
-  const set = composer.getState().setField;
-  const status = error ? null : saving ? 'Saving…' : savedAt && !dirty ? `Draft saved at ${new Date(savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : dirty ? 'Unsaved changes' : '';
+  // Draft autosave: a pause in typing saves.
+  useEffect(() => {
+    if (!open || !dirty || saving || sending) return;
+    if (!(to.trim() || subject.trim() || body.trim())) return;
+    const t = setTimeout(() => void composer.getState().save(), AUTOSAVE_MS);
+    return () => clearTimeout(t);
+  }, [open, dirty, saving, sending, to, subject, body, composer]);
+
+  // Ask which levels the recipients allow (debounced).
+  const recipientsKey = `${splitAddresses(to).ok.join(',')}|${splitAddresses(cc).ok.join(',')}|${stripes.k}+${stripes.p}|${attachments.length}`;
+  useEffect(() => {
+    if (!open) return;
+    const t = setTimeout(() => void composer.getState().checkLevels(), 300);
+    return () => clearTimeout(t);
+  }, [open, recipientsKey, composer]);
+
+  async function addFiles(files: FileList | File[]) {
+    setReadError(null);
+    for (const f of Array.from(files)) {
+      try {
+        composer.getState().addAttachment({ name: f.name || 'attachment', size: f.size, data: await fileToBase64(f) });
+      } catch (e) {
+        setReadError(`${f.name} could not be read: ${errorMessage(e)}`);
+      }
+    }
+  }
+
+  function onDrop(e: DragEvent) {
+    e.preventDefault();
+    setDragging(false);
+    if (e.dataTransfer.files.length) void addFiles(e.dataTransfer.files);
+  }
+
+  const c = composer.getState();
+  const status = error ? null : sending ? 'Sending…' : saving ? 'Saving…' : savedAt && !dirty ? `Draft saved at ${new Date(savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : dirty ? 'Unsaved changes' : '';
+  const hasRecipients = splitAddresses(to).ok.length + splitAddresses(cc).ok.length > 0;
+  const current = levelState(level, levels, levelsError, hasRecipients);
+  const stripeErr = stripesProblem(stripes);
+  const total = attachments.reduce((n, a) => n + a.size, 0);
 
   return (
     <dialog
@@ -45,7 +112,7 @@ export function ComposerDialog() {
     >
       {open && (
         <form
-          className="composer-form"
+          className={`composer-form${dragging ? ' dragging' : ''}`}
           onSubmit={(e) => {
             e.preventDefault();
             void composer.getState().save();
@@ -54,8 +121,21 @@ export function ComposerDialog() {
             if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
               e.preventDefault();
               void composer.getState().save();
+            } else if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+              e.preventDefault();
+              void composer.getState().send();
             }
           }}
+          onDragOver={(e) => {
+            if (e.dataTransfer.types.includes('Files')) {
+              e.preventDefault();
+              setDragging(true);
+            }
+          }}
+          onDragLeave={(e) => {
+            if (e.currentTarget === e.target) setDragging(false);
+          }}
+          onDrop={onDrop}
         >
           <header className="composer-header">
             <h2 id={titleId}>{draftId ? 'Edit draft' : 'New message'}</h2>
@@ -63,18 +143,103 @@ export function ComposerDialog() {
               ✕
             </button>
           </header>
-          <label className="field">
-            <span>To</span>
-            <input ref={toRef} type="text" inputMode="email" autoComplete="off" spellCheck={false} placeholder="name@example.org, another@example.org" value={to} onChange={(e) => set('to', e.target.value)} />
-          </label>
+          <div className="recipients-row">
+            <RecipientField label="To" inputRef={toRef} value={to} onChange={(v) => c.setField('to', v)} placeholder="Name or address (0006.1.42)" />
+            {!showCc && !cc && (
+              <button type="button" className="ghost small" onClick={() => setShowCc(true)}>
+                Cc
+              </button>
+            )}
+          </div>
+          {(showCc || cc) && <RecipientField label="Cc" value={cc} onChange={(v) => c.setField('cc', v)} />}
           <label className="field">
             <span>Subject</span>
-            <input type="text" value={subject} onChange={(e) => set('subject', e.target.value)} />
+            <input type="text" value={subject} onChange={(e) => c.setField('subject', e.target.value)} />
           </label>
           <label className="field field-body">
             <span className="visually-hidden">Message</span>
-            <textarea aria-label="Message" value={body} onChange={(e) => set('body', e.target.value)} placeholder="Write your message…" />
+            <textarea aria-label="Message" value={body} onChange={(e) => c.setField('body', e.target.value)} placeholder="Write your message… (drop files here to attach them)" />
           </label>
+          <section className="attachments-bar" aria-label="Attachments">
+            {attachments.length > 0 && (
+              <ul className="chips">
+                {attachments.map((a) => (
+                  <li key={a.key} className="chip">
+                    <span className="chip-name">{a.name}</span>
+                    <span className="muted small">{formatBytes(a.size)}</span>
+                    <button type="button" className="ghost small" aria-label={`Remove ${a.name}`} onClick={() => c.removeAttachment(a.key)}>
+                      ✕
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <button type="button" className="small" onClick={() => fileRef.current?.click()}>
+              Attach files…
+            </button>
+            <input
+              ref={fileRef}
+              type="file"
+              multiple
+              hidden
+              aria-label="Attach files"
+              onChange={(e) => {
+                if (e.target.files) void addFiles(e.target.files);
+                e.target.value = '';
+              }}
+            />
+            {attachments.length > 0 && <span className="muted small">{formatBytes(total)} in total</span>}
+            {readError && (
+              <span className="form-error" role="alert">
+                {readError}
+              </span>
+            )}
+          </section>
+          <fieldset className="security">
+            <legend>Protection</legend>
+            <div className="level-picker" role="radiogroup" aria-label="Security level" aria-describedby={levelHelpId}>
+              {LEVEL_ORDER.map((l: SecurityLevel) => {
+                const st = levelState(l, levels, levelsError, hasRecipients);
+                return (
+                  <label key={l} className={`level-option${st.available ? '' : ' unavailable'}`} title={st.reason ?? LEVEL_LABELS[l].long}>
+                    <input type="radio" name="level" value={l} checked={level === l} disabled={!st.available} onChange={() => c.setLevel(l)} />
+                    <span>
+                      <strong>{l}</strong> {LEVEL_LABELS[l].short}
+                    </span>
+                  </label>
+                );
+              })}
+              <label className="level-option unavailable" title="for legacy mail">
+                <input type="radio" name="level" value="plain" disabled />
+                <span>
+                  <strong>Plain</strong> for legacy mail
+                </span>
+              </label>
+            </div>
+            <p id={levelHelpId} className="hint small">
+              {current.available ? LEVEL_LABELS[level].long : `${level}: ${current.reason}`}
+              {levels
+                ?.filter((l) => !l.available && (l.level === 'L1' || l.level === 'L2'))
+                .map((l) => (
+                  <span key={l.level} className="level-reason">
+                    {' '}
+                    {l.level} unavailable: {l.reason}.
+                  </span>
+                ))}
+            </p>
+            <div className="stripes">
+              <label>
+                <span>Data stripes</span>
+                <input type="number" min={1} max={31} value={stripes.k} onChange={(e) => c.setStripes({ ...stripes, k: Number(e.target.value) })} />
+              </label>
+              <span aria-hidden>+</span>
+              <label>
+                <span>Parity</span>
+                <input type="number" min={0} max={31} value={stripes.p} onChange={(e) => c.setStripes({ ...stripes, p: Number(e.target.value) })} />
+              </label>
+              <span className={stripeErr ? 'form-error small' : 'muted small'}>{stripeErr ?? `${stripes.k + stripes.p} servers; survives ${stripes.p} lost`}</span>
+            </div>
+          </fieldset>
           <footer className="composer-footer">
             <p id={statusId} className="composer-status" role="status" aria-live="polite">
               {status}
@@ -85,11 +250,14 @@ export function ComposerDialog() {
               </p>
             )}
             <span className="spacer" />
-            <button type="button" onClick={() => composer.getState().discard()} disabled={saving}>
+            <button type="button" onClick={() => composer.getState().discard()} disabled={saving || sending}>
               {draftId ? 'Close without saving' : 'Discard'}
             </button>
-            <button type="submit" className="primary" disabled={saving} aria-describedby={statusId}>
+            <button type="submit" disabled={saving || sending} aria-describedby={statusId}>
               Save draft
+            </button>
+            <button type="button" className="primary" disabled={sending} aria-keyshortcuts="Control+Enter" title="Send (Ctrl+Enter)" onClick={() => void composer.getState().send()}>
+              {sending ? 'Sending…' : 'Send'}
             </button>
           </footer>
         </form>

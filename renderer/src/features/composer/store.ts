@@ -1,14 +1,31 @@
-// The composer-draft store: one draft being written. Saving goes through drafts.save;
-// the first save returns the id later saves update.
+// The composer store: one message being written. Saving goes through drafts.save (the first
+// save returns the id later saves update); sending goes through mail.send and hands the
+// outbox item on. Attachments are read in the renderer and travel base64.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { MessageView } from '../../../../shared/ipc/contract.js';
+import { Address, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
+import { displayName } from '../../ui/format.js';
 
 export interface DraftFields {
   to: string;
+  cc: string;
   subject: string;
   body: string;
+}
+
+export interface ComposerAttachment {
+  /** Local key for the list (names may repeat). */
+  key: number;
+  name: string;
+  size: number;
+  /** base64 of the bytes. */
+  data: string;
+}
+
+export interface StripeChoice {
+  k: number;
+  p: number;
 }
 
 export interface ComposerStore extends DraftFields {
@@ -18,10 +35,24 @@ export interface ComposerStore extends DraftFields {
   saving: boolean;
   savedAt: number | null;
   error: string | null;
+  attachments: ComposerAttachment[];
+  level: SecurityLevel;
+  stripes: StripeChoice;
+  /** What qkd.levels said for the current recipients (null: not asked yet). */
+  levels: LevelAvailability[] | null;
+  levelsError: string | null;
+  sending: boolean;
   openNew(): void;
   openDraft(message: MessageView): void;
+  openReply(message: MessageView): void;
   setField(field: keyof DraftFields, value: string): void;
+  addAttachment(a: Omit<ComposerAttachment, 'key'>): void;
+  removeAttachment(key: number): void;
+  setLevel(level: SecurityLevel): void;
+  setStripes(s: StripeChoice): void;
+  checkLevels(): Promise<void>;
   save(): Promise<boolean>;
+  send(): Promise<OutboxItem | null>;
   /** Closes the dialog, saving first when there are unsaved words. */
   close(): Promise<boolean>;
   discard(): void;
@@ -29,6 +60,7 @@ export interface ComposerStore extends DraftFields {
 
 export interface ComposerHooks {
   onSaved?(id: string): void;
+  onSent?(item: OutboxItem): void;
   now?(): number;
 }
 
@@ -37,10 +69,78 @@ export function parseRecipients(text: string): string[] {
   return text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean);
 }
 
-const blank = { to: '', subject: '', body: '', draftId: null, dirty: false, saving: false, savedAt: null, error: null };
+const ADDRESS_IN = /([0-9a-fA-F]{4}\.-?\d{1,3}\.\d{1,10})/;
+
+/** "Ada <0006.1.42>" or "0006.1.42" → "0006.1.42"; null when it holds no QMail address. */
+export function qmailAddress(recipient: string): string | null {
+  const angle = /<([^>]+)>/.exec(recipient)?.[1]?.trim();
+  const candidate = angle ?? recipient.trim();
+  if (Address.safeParse(candidate).success) return candidate;
+  const m = ADDRESS_IN.exec(candidate);
+  return m && Address.safeParse(m[1]).success ? m[1]! : null;
+}
+
+/** Addresses of a recipients field, and the pieces that are not QMail addresses. */
+export function splitAddresses(text: string): { ok: string[]; bad: string[] } {
+  const ok: string[] = [];
+  const bad: string[] = [];
+  for (const r of parseRecipients(text)) {
+    const a = qmailAddress(r);
+    if (a) {
+      if (!ok.includes(a)) ok.push(a);
+    } else bad.push(r);
+  }
+  return { ok, bad };
+}
+
+export const LEVEL_ORDER: SecurityLevel[] = ['L1', 'L2', 'L3', 'L4'];
+export const DEFAULT_STRIPES: StripeChoice = { k: 4, p: 1 };
+export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
+
+export function stripesProblem(s: StripeChoice): string | null {
+  if (!Number.isInteger(s.k) || s.k < 1) return 'At least 1 data stripe.';
+  if (!Number.isInteger(s.p) || s.p < 0) return 'Parity stripes cannot be negative.';
+  if (s.k + s.p < 2 || s.k + s.p > 32) return 'Data plus parity stripes is between 2 and 32.';
+  return null;
+}
+
+/** Whether a level can be chosen now, and if not why (L3/L4 need nothing beyond the recipients' keys). */
+export function levelState(level: SecurityLevel, levels: LevelAvailability[] | null, levelsError: string | null, hasRecipients: boolean): { available: boolean; reason?: string } {
+  const known = levels?.find((l) => l.level === level);
+  if (known) return known.available ? { available: true } : { available: false, reason: known.reason ?? 'not available now' };
+  if (level === 'L3' || level === 'L4') return { available: true };
+  if (levelsError) return { available: false, reason: levelsError };
+  if (!hasRecipients) return { available: false, reason: 'add a QMail recipient to check the quantum keys' };
+  return { available: false, reason: 'checking the quantum keys…' };
+}
+
+const blank = {
+  to: '',
+  cc: '',
+  subject: '',
+  body: '',
+  draftId: null,
+  dirty: false,
+  saving: false,
+  savedAt: null,
+  error: null,
+  attachments: [] as ComposerAttachment[],
+  level: 'L3' as SecurityLevel,
+  stripes: DEFAULT_STRIPES,
+  levels: null,
+  levelsError: null,
+  sending: false,
+};
+
+function quote(m: MessageView): string {
+  const when = new Date(m.date).toLocaleString();
+  return `\n\nOn ${when}, ${displayName(m.from)} wrote:\n${m.body.split('\n').map((l) => `> ${l}`).join('\n')}`;
+}
 
 export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {}): StoreApi<ComposerStore> {
   const now = hooks.now ?? (() => Date.now());
+  let nextKey = 1;
+  let levelsGen = 0;
   return createStore<ComposerStore>()((set, get) => ({
     open: false,
     ...blank,
@@ -49,9 +149,44 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
     },
     openDraft(message) {
       set({ open: true, ...blank, draftId: message.id, to: message.to.join(', '), subject: message.subject, body: message.body });
+      void get().checkLevels();
+    },
+    openReply(message) {
+      const subject = /^re:/i.test(message.subject) ? message.subject : `Re: ${message.subject || '(no subject)'}`;
+      const level = message.level === 'L1' || message.level === 'L2' || message.level === 'L3' || message.level === 'L4' ? message.level : 'L3';
+      set({ open: true, ...blank, to: message.from, subject, body: quote(message), level, dirty: true });
+      void get().checkLevels();
     },
     setField(field, value) {
       set({ [field]: value, dirty: true } as Partial<ComposerStore>);
+    },
+    addAttachment(a) {
+      set({ attachments: [...get().attachments, { ...a, key: nextKey++ }], error: null });
+    },
+    removeAttachment(key) {
+      set({ attachments: get().attachments.filter((a) => a.key !== key) });
+    },
+    setLevel(level) {
+      set({ level, error: null });
+    },
+    setStripes(stripes) {
+      set({ stripes });
+    },
+    async checkLevels() {
+      const s = get();
+      const to = [...splitAddresses(s.to).ok, ...splitAddresses(s.cc).ok];
+      const gen = ++levelsGen;
+      if (to.length === 0 || stripesProblem(s.stripes)) {
+        set({ levels: null, levelsError: null });
+        return;
+      }
+      try {
+        const bodyBytes = new TextEncoder().encode(s.body).length + s.attachments.reduce((n, a) => n + a.size, 0);
+        const { levels } = await runtime.invoke('qkd.levels', { to, bodyBytes, stripes: s.stripes });
+        if (gen === levelsGen) set({ levels, levelsError: null });
+      } catch (e) {
+        if (gen === levelsGen) set({ levels: null, levelsError: `the quantum keys could not be checked: ${errorMessage(e)}` });
+      }
     },
     async save() {
       const s = get();
@@ -66,6 +201,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           body: snapshot.body,
         });
         const after = get();
+        if (!after.open) return true; // sent or discarded meanwhile
         const unchanged = after.to === snapshot.to && after.subject === snapshot.subject && after.body === snapshot.body;
         set({ draftId: id, saving: false, savedAt: now(), dirty: unchanged ? false : after.dirty });
         hooks.onSaved?.(id);
@@ -73,6 +209,45 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       } catch (e) {
         set({ saving: false, error: `The draft was not saved: ${errorMessage(e)}` });
         return false;
+      }
+    },
+    async send() {
+      const s = get();
+      if (s.sending) return null;
+      const to = splitAddresses(s.to);
+      const cc = splitAddresses(s.cc);
+      const bad = [...to.bad, ...cc.bad];
+      let problem: string | null = null;
+      if (to.ok.length === 0) problem = 'Add at least one recipient in To.';
+      else if (bad.length) problem = `${bad.map((b) => `“${b}”`).join(', ')} ${bad.length === 1 ? 'is not a QMail address' : 'are not QMail addresses'} (they look like 0006.1.42).`;
+      else if (stripesProblem(s.stripes)) problem = stripesProblem(s.stripes);
+      else if (s.attachments.reduce((n, a) => n + a.size, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';
+      else {
+        const ls = levelState(s.level, s.levels, s.levelsError, true);
+        if (!ls.available && (s.level === 'L1' || s.level === 'L2') && s.levels) problem = `Level ${s.level.slice(1)} cannot be used: ${ls.reason}. Choose another level.`;
+      }
+      if (problem) {
+        set({ error: problem });
+        return null;
+      }
+      set({ sending: true, error: null });
+      try {
+        const { outbox } = await runtime.invoke('mail.send', {
+          to: to.ok,
+          cc: cc.ok,
+          subject: s.subject,
+          body: s.body,
+          attachments: s.attachments.map((a) => ({ name: a.name, data: a.data })),
+          level: s.level,
+          stripes: { k: s.stripes.k, p: s.stripes.p },
+          ...(s.draftId ? { draftId: s.draftId } : {}),
+        });
+        set({ open: false, ...blank });
+        hooks.onSent?.(outbox);
+        return outbox;
+      } catch (e) {
+        set({ sending: false, error: `Not sent: ${errorMessage(e)}` });
+        return null;
       }
     },
     async close() {

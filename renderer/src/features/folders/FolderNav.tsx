@@ -1,4 +1,5 @@
 // The folder pane. Up/Down move between folders; the chosen folder is aria-current.
+import { OutboxPanel } from '../outbox/OutboxPanel.js';
 import type { KeyboardEvent } from 'react';
 import { useFolders, useStores } from '../../app/context.js';
 import { FolderIcon } from '../../ui/icons.js';
@@ -60,6 +61,7 @@ export function FolderNav() {
           Folders could not be loaded: {error}
         </p>
       )}
+      <OutboxPanel />
     </nav>
   );
 }

@@ -1,11 +1,32 @@
 // The reading pane. Bodies are shown as text, never as HTML.
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { useReader, useStores, useMessages } from '../../app/context.js';
 import { displayName, formatFullDate, LEVEL_LABELS } from '../../ui/format.js';
 import { ShieldIcon } from '../../ui/icons.js';
+import { errorMessage } from '../../runtime/errors.js';
+import { formatBytes } from '../identity/Onboarding.js';
+import { CertificateDialog } from './Certificate.js';
+
+/** Saves base64 bytes as a file through a Blob URL (no data leaves the page). */
+export function downloadBase64(name: string, data: string): void {
+  const bin = atob(data);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 export function Reader() {
-  const { reader, composer } = useStores();
+  const { reader, composer, runtime } = useStores();
+  const [certOpen, setCertOpen] = useState(false);
+  const [attError, setAttError] = useState<string | null>(null);
   const message = useReader((s) => s.message);
   const loading = useReader((s) => s.loading);
   const error = useReader((s) => s.error);
@@ -66,6 +87,14 @@ export function Reader() {
               {message.subject || '(no subject)'}
             </h1>
             <div className="message-actions">
+              {!isDraft && (
+                <button type="button" className="primary" onClick={() => composer.getState().openReply(message)} aria-keyshortcuts="r" title="Reply (R)">
+                  Reply
+                </button>
+              )}
+              <button type="button" onClick={() => void reader.getState().remove()} aria-keyshortcuts="Delete" title="Delete (Del)">
+                Delete
+              </button>
               {isDraft && (
                 <button type="button" className="primary" onClick={() => composer.getState().openDraft(message)}>
                   Edit draft
@@ -80,7 +109,14 @@ export function Reader() {
             {!isDraft && (
               <div>
                 <dt>From</dt>
-                <dd>{message.from}</dd>
+                <dd>
+                  {message.from}
+                  {message.certificate && message.certificate.direction === 'received' && (
+                    <span className="fingerprint mono" title="Sender fingerprint: compare it with what your correspondent reads to you">
+                      {message.certificate.senderFingerprint}
+                    </span>
+                  )}
+                </dd>
               </div>
             )}
             <div>
@@ -94,16 +130,62 @@ export function Reader() {
               </dd>
             </div>
           </dl>
-          <p className={`level level-${message.level}`} title={level.long}>
-            <ShieldIcon />
-            <span>{level.short}</span>
-            <span className="visually-hidden">: {level.long}</span>
-          </p>
+          <div className="badges">
+            <p className={`level level-${message.level}`} title={level.long}>
+              <ShieldIcon />
+              <span>{message.level in { L1: 1, L2: 1, L3: 1, L4: 1 } ? `${message.level} · ` : ''}{level.short}</span>
+              <span className="visually-hidden">: {level.long}</span>
+            </p>
+            {(message.level === 'L1' || message.level === 'L2') && <p className="badge quantum">Quantum Secured</p>}
+            {message.certificate && (
+              <button type="button" className="small" onClick={() => setCertOpen(true)}>
+                Certificate
+              </button>
+            )}
+          </div>
+          {message.repaired !== undefined && message.repaired > 0 && (
+            <p className="note" role="note">
+              {message.repaired} {message.repaired === 1 ? 'server' : 'servers'} lost or damaged a stripe of this message; it was rebuilt from parity
+              {message.stripes ? ` (${message.stripes.k} data + ${message.stripes.p} parity stripes)` : ''}.
+            </p>
+          )}
         </header>
         <div className="message-body" tabIndex={0} aria-label="Message text">
           {message.body || <span className="muted">This message has no text.</span>}
         </div>
+        {message.attachments && message.attachments.length > 0 && (
+          <section className="reader-attachments" aria-label="Attachments">
+            <h3>Attachments</h3>
+            <ul>
+              {message.attachments.map((a) => (
+                <li key={a.index}>
+                  <span className="chip-name">{a.name}</span> <span className="muted small">{formatBytes(a.size)}</span>{' '}
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Download ${a.name}`}
+                    onClick={() => {
+                      setAttError(null);
+                      runtime
+                        .invoke('mail.attachment', { id: message.id, index: a.index })
+                        .then((f) => downloadBase64(f.name, f.data))
+                        .catch((e: unknown) => setAttError(`${a.name} could not be saved: ${errorMessage(e)}`));
+                    }}
+                  >
+                    Download
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {attError && (
+              <p className="form-error" role="alert">
+                {attError}
+              </p>
+            )}
+          </section>
+        )}
       </article>
+      {message.certificate && <CertificateDialog certificate={message.certificate} open={certOpen} onClose={() => setCertOpen(false)} />}
     </section>
   );
 }

@@ -13,11 +13,14 @@ export interface ReaderStore {
   /** Fetches the open message again (after it changed elsewhere). */
   reload(): Promise<void>;
   close(): void;
+  /** Deletes the open message (to Trash; from Trash for good). */
+  remove(): Promise<boolean>;
 }
 
 export interface ReaderHooks {
   /** Called once a message that was unread has been marked read. */
   onMarkedRead?(message: MessageView): void;
+  onDeleted?(message: MessageView): void;
 }
 
 export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): StoreApi<ReaderStore> {
@@ -54,6 +57,19 @@ export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): St
       close() {
         generation++;
         set({ openId: null, message: null, loading: false, error: null });
+      },
+      async remove() {
+        const m = get().message;
+        if (!m) return false;
+        try {
+          await runtime.invoke('mail.delete', { id: m.id, permanent: m.folder === 'trash' });
+          if (get().openId === m.id) get().close();
+          hooks.onDeleted?.(m);
+          return true;
+        } catch (e) {
+          set({ error: `Could not delete: ${errorMessage(e)}` });
+          return false;
+        }
       },
     };
   });
