@@ -29,7 +29,7 @@ export function register(program: Command): void {
       const attachments = o.attach.map((f) => ({ name: basename(f), data: new Uint8Array(readFileSync(f)) }));
       const app = await openProfile({ profile: o.profile, network: o.network, mail: { retryBaseMs: 500, maxAttempts: 4 } });
       try {
-        app.mail.start();
+        app.mail.start({ receive: false });
         const item = app.mail.queue({ to: o.to, cc: o.cc, subject: o.subject, body: o.body, attachments, level: o.level as 'L3', stripes: layout(o.stripes) });
         const done = await app.mail.waitFor(item.id);
         if (o.json) process.stdout.write(JSON.stringify(done) + '\n');

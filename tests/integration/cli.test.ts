@@ -33,11 +33,10 @@ const alive = (pid: number) => {
   }
 };
 
-// The answer waits 3 s: `qmail send` runs the whole engine, whose long poll on the beacon
-// can take a Tell that arrives while the command is shutting down (a ping hands a Tell over
-// once), and an instant answer lands exactly in that window.
+// The correspondent answers at once: `qmail send` sends without polling the beacon, so an
+// answer that lands while it exits stays on the beacon for `qmail inbox` to fetch.
 beforeAll(async () => {
-  net = await startNetwork(join(tmp.path, 'net'), 5, { pingMaxWaitMs: 1000, services: [correspondentService({ passphrase: 'correspondent passphrase', replyDelayMs: 3000 })] });
+  net = await startNetwork(join(tmp.path, 'net'), 5, { pingMaxWaitMs: 1000, services: [correspondentService({ passphrase: 'correspondent passphrase' })] });
   bot = net.launched.network.services.correspondent as CorrespondentInfo;
 }, 120_000);
 

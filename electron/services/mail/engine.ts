@@ -414,7 +414,10 @@ export class MailEngine {
     const cur = this.outboxItem(id);
     if (!cur) return Promise.reject(new MailError('not_found', 'No such outbox item.'));
     if (cur.state === 'sent' || cur.state === 'failed') return Promise.resolve(cur);
-    return new Promise((res) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), res]));
+    // The outbox timers are unref'd so an idle app can quit; someone waiting on a send
+    // keeps the process alive until it settles.
+    const keepAlive = setInterval(() => {}, 60_000);
+    return new Promise<OutboxItem>((res) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), res])).finally(() => clearInterval(keepAlive));
   }
 
   retry(id: string): OutboxItem {
@@ -675,14 +678,18 @@ export class MailEngine {
     this.pollConn = null;
   }
 
-  /** After unlock: index, peek, then long-poll; and send what the outbox holds. */
-  start(): void {
+  /**
+   * After unlock: index, peek, then long-poll; and send what the outbox holds.
+   * `receive: false` sends only. A ping hands each Tell over once, so a short-lived
+   * process (the CLI's send) must not poll: a Tell handed over while it exits is lost.
+   */
+  start(opts: { receive?: boolean } = {}): void {
     if (this.running) return;
     this.running = true;
     if (!this.o.unlocked()) return;
     this.buildIndex();
     this.kickOutbox();
-    if (this.identities.exists) {
+    if (this.identities.exists && opts.receive !== false) {
       this.stopped = (async () => {
         await this.refresh().catch((e: unknown) => this.log('peek failed', { error: (e as Error).message }));
         await this.pollLoop();
