@@ -76,7 +76,7 @@ async function boot() {
   mkdirSync(renderer);
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>QMail</title>');
   const s = standIn(join(dir.path, 'userData'));
-  startShell(s.electron, { rendererDir: renderer, preloadPath: '/app/preload.cjs', version: '1.2.3', log: () => {} });
+  startShell(s.electron, { rendererDir: renderer, preloadPath: '/app/preload.cjs', version: '1.2.3', log: () => {}, openNetwork: async () => ({ close: async () => {} }) });
   await new Promise((r) => setTimeout(r, 20));
   cleanups.push(() => {
     s.raw.app.emit('will-quit');
@@ -154,5 +154,19 @@ describe('electron shell wiring', () => {
     startShell(s.electron, { rendererDir: dir.path, preloadPath: 'p', version: '0', log: () => {} });
     expect(s.raw.app.quit).toHaveBeenCalled();
     expect(s.raw.ipcMain.handle).not.toHaveBeenCalled();
+  });
+
+  it('opens the network in the profile folder before the services, and closes it on quit', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const s = standIn(join(dir.path, 'userData'));
+    const close = vi.fn(async () => {});
+    const openNetwork = vi.fn(async () => ({ directoryUrl: 'http://127.0.0.1:9/', close }));
+    startShell(s.electron, { rendererDir: dir.path, preloadPath: 'p', version: '0', log: () => {}, openNetwork });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(openNetwork).toHaveBeenCalledWith(join(dir.path, 'userData', 'profile'), expect.any(Function));
+    expect(s.handled.size).toBeGreaterThan(0);
+    s.raw.app.emit('will-quit');
+    expect(close).toHaveBeenCalledTimes(1);
   });
 });

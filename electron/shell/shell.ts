@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, createDispatcher, requestNames } from '../../shared/ipc/index.js';
 import { createAppServices, type AppServices } from '../services/app/services.js';
+import { openAppNetwork, type AppNetwork } from '../services/app/embedded.js';
 import { resolveInside } from '../host/static.js';
 import { EVENT_CHANNEL, REQUEST_CHANNEL_PREFIX } from '../preload-bridge.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, isAppUrl, isExternalLinkAllowed, mainWindowOptions } from './window.js';
@@ -17,6 +18,8 @@ export interface ShellOptions {
   preloadPath: string;
   version: string;
   log?: (line: string) => void;
+  /** How the app finds its QMail network; by default the embedded one (DESIGN.md §5). */
+  openNetwork?: (profileDir: string, status: (line: string) => void) => Promise<Pick<AppNetwork, 'directoryUrl' | 'close'>>;
 }
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
@@ -53,11 +56,20 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     if (response === 0) await shell.openExternal(url);
   };
 
-  app.whenReady().then(() => {
+  let network: Pick<AppNetwork, 'directoryUrl' | 'close'> | null = null;
+  const openNetwork = opts.openNetwork ?? ((profileDir, status) => openAppNetwork({ profileDir, status }));
+
+  app.whenReady().then(async () => {
+    const profileDir = join(app.getPath('userData'), 'profile');
+    try {
+      network = await openNetwork(profileDir, log);
+    } catch (e) {
+      log(`Cannot start the network: ${(e as Error).message}`);
+    }
     const keychain = safeStorage.isEncryptionAvailable()
       ? { encrypt: (p: Uint8Array) => safeStorage.encryptString(Buffer.from(p).toString('base64')), decrypt: (w: Uint8Array) => Buffer.from(safeStorage.decryptString(Buffer.from(w)), 'base64') }
       : null;
-    services = createAppServices({ profileDir: join(app.getPath('userData'), 'profile'), host: 'electron', version: opts.version, keychain });
+    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}) });
     const dispatch = createDispatcher(services.handlers, (e) => log(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 
     for (const name of requestNames) {
@@ -107,5 +119,8 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
   });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => services?.close());
+  app.on('will-quit', () => {
+    services?.close();
+    void network?.close();
+  });
 }
