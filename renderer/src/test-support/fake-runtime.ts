@@ -1,7 +1,7 @@
 // A fake Runtime for unit tests of stores: an in-memory mail service that follows the
 // contract's shapes (outputs are validated against the contract schemas), records calls,
 // and can emit events. Not used by the app.
-import { events, requests, type EventName, type EventPayload, type FolderId, type MessageView, type RequestName } from '../../../shared/ipc/contract.js';
+import { events, requests, type EventName, type EventPayload, type FolderId, type IdentityState, type MessageView, type OutboxItem, type RequestName, type ServerInfo } from '../../../shared/ipc/contract.js';
 import { ContractError } from '../../../shared/ipc/errors.js';
 import type { Runtime } from '../../../shared/ipc/runtime.js';
 
@@ -9,6 +9,11 @@ export interface FakeRuntime extends Runtime {
   calls: { channel: RequestName; input: unknown }[];
   messages: MessageView[];
   vault: { state: 'absent' | 'locked' | 'unlocked'; passphrase: string | null };
+  identity: IdentityState;
+  servers: ServerInfo[];
+  outbox: OutboxItem[];
+  /** What qkd.levels answers for L1/L2 (L3/L4 are always available). */
+  quantum: { available: boolean; reason?: string };
   emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
   /** Makes the next call to `channel` fail with this error. */
   failNext(channel: RequestName, error: ContractError): void;
@@ -37,7 +42,28 @@ export function fakeMessage(folder: FolderId, i: number, extra: Partial<MessageV
   };
 }
 
-export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | 'vault'>> = {}): FakeRuntime {
+export function fakeServer(i: number, extra: Partial<ServerInfo> = {}): ServerInfo {
+  return {
+    nodeId: (0xabc000 + i).toString(16).padStart(32, '0'),
+    name: `node ${i}`,
+    host: '127.0.0.1',
+    port: 9000 + i,
+    pricePerMbMonth: i,
+    inboxFeeCut: 0,
+    maxAttachmentBytes: 64 << 20,
+    jurisdiction: 'EE',
+    location: 'Tallinn',
+    uptimeSeconds: 1000 * (10 - i),
+    protocol: 'qmail/1.0',
+    hired: false,
+    beacon: false,
+    ...extra,
+  };
+}
+
+export const FAKE_PHRASE = Array.from({ length: 24 }, (_, i) => `word${i}`).join(' ');
+
+export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | 'vault' | 'identity' | 'servers'>> = {}): FakeRuntime {
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
   const failures = new Map<RequestName, ContractError>();
   const holds = new Map<RequestName, Promise<void>>();
@@ -46,6 +72,10 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
     calls: [],
     messages: init.messages ?? [],
     vault: init.vault ?? { state: 'absent', passphrase: null },
+    identity: init.identity ?? { state: 'none' },
+    servers: init.servers ?? [fakeServer(1), fakeServer(2), fakeServer(3)],
+    outbox: [],
+    quantum: { available: false, reason: 'no KME configured' },
     emit(event, payload) {
       for (const l of listeners.get(event) ?? []) l(events[event].parse(payload));
     },
@@ -146,6 +176,43 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         else fake.messages.push({ ...fakeMessage('drafts', 0), ...fields, id, from: 'me', unread: false, level: 'local', date: 1_700_000_000_000 });
         return { id };
       }
+      case 'identity.state':
+        needUnlocked();
+        return fake.identity;
+      case 'identity.create':
+      case 'identity.restore': {
+        needUnlocked();
+        fake.identity = { state: 'ready', address: '0006.1.42', name: (input.name as string | undefined) ?? 'Restored', fingerprint: '12345 67890 12345 67890 12345 67890', storage: input.storage as string[] | undefined, beacon: input.beacon as string | undefined };
+        return channel === 'identity.create' ? { ...fake.identity, recoveryPhrase: FAKE_PHRASE } : fake.identity;
+      }
+      case 'servers.list':
+        needUnlocked();
+        return fake.servers;
+      case 'directory.search':
+        return [{ address: '0006.1.7', name: 'QMail Correspondent' }].filter((c) => c.name.toLowerCase().startsWith(String(input.query).toLowerCase()));
+      case 'qkd.levels':
+        return {
+          levels: (['L1', 'L2', 'L3', 'L4'] as const).map((level) =>
+            level === 'L1' || level === 'L2' ? { level, quantum: true, ...fake.quantum } : { level, quantum: false, available: true },
+          ),
+        };
+      case 'mail.send': {
+        needUnlocked();
+        const item: OutboxItem = { id: fakeId(), to: input.to as string[], subject: input.subject as string, state: 'queued', attempts: 0, uploaded: 0, total: 5, createdAt: 1_700_000_000_000, level: input.level as OutboxItem['level'] };
+        fake.outbox.push(item);
+        return { id: item.id, outbox: item };
+      }
+      case 'outbox.list':
+        return fake.outbox;
+      case 'outbox.retry': {
+        const item = fake.outbox.find((i) => i.id === input.id);
+        if (!item) throw new ContractError('not_found', 'not found');
+        Object.assign(item, { state: 'queued', error: undefined, attempts: item.attempts + 1 });
+        return item;
+      }
+      case 'outbox.cancel':
+        fake.outbox = fake.outbox.filter((i) => i.id !== input.id);
+        return { ok: true };
     }
   }
   return fake;

@@ -217,7 +217,7 @@ export function ComposerDialog() {
               </label>
             </div>
             <p id={levelHelpId} className="hint small">
-              {current.available ? LEVEL_LABELS[level].long : `${level}: ${current.reason}`}
+              {current.available ? `${LEVEL_LABELS[level].long}.` : `${level}: ${current.reason}.`}
               {levels
                 ?.filter((l) => !l.available && (l.level === 'L1' || l.level === 'L2'))
                 .map((l) => (

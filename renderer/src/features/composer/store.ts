@@ -154,7 +154,9 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
     openReply(message) {
       const subject = /^re:/i.test(message.subject) ? message.subject : `Re: ${message.subject || '(no subject)'}`;
       const level = message.level === 'L1' || message.level === 'L2' || message.level === 'L3' || message.level === 'L4' ? message.level : 'L3';
-      set({ open: true, ...blank, to: message.from, subject, body: quote(message), level, dirty: true });
+      // Replying to something we sent writes to its recipients again.
+      const to = message.folder === 'sent' ? message.to.join(', ') : message.from;
+      set({ open: true, ...blank, to, subject, body: quote(message), level, dirty: true });
       void get().checkLevels();
     },
     setField(field, value) {
@@ -218,8 +220,8 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       const cc = splitAddresses(s.cc);
       const bad = [...to.bad, ...cc.bad];
       let problem: string | null = null;
-      if (to.ok.length === 0) problem = 'Add at least one recipient in To.';
-      else if (bad.length) problem = `${bad.map((b) => `“${b}”`).join(', ')} ${bad.length === 1 ? 'is not a QMail address' : 'are not QMail addresses'} (they look like 0006.1.42).`;
+      if (bad.length) problem = `${bad.map((b) => `“${b}”`).join(', ')} ${bad.length === 1 ? 'is not a QMail address' : 'are not QMail addresses'} (they look like 0006.1.42).`;
+      else if (to.ok.length === 0) problem = 'Add at least one recipient in To.';
       else if (stripesProblem(s.stripes)) problem = stripesProblem(s.stripes);
       else if (s.attachments.reduce((n, a) => n + a.size, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';
       else {

@@ -14,6 +14,7 @@ export function CertificateDialog({ certificate, open, onClose }: { certificate:
     else if (!open && d.open) d.close();
   }, [open]);
   const c = certificate;
+  const checked = c.servers.some((s) => s.ok !== undefined);
   return (
     <dialog
       ref={ref}
@@ -101,7 +102,7 @@ export function CertificateDialog({ certificate, open, onClose }: { certificate:
               <tr>
                 <th scope="col">Stripe</th>
                 <th scope="col">Server</th>
-                <th scope="col">State</th>
+                {checked && <th scope="col">State</th>}
               </tr>
             </thead>
             <tbody>
@@ -111,7 +112,7 @@ export function CertificateDialog({ certificate, open, onClose }: { certificate:
                   <td className="mono">
                     {s.host}:{s.port}
                   </td>
-                  <td>{s.ok === false ? 'missing or damaged: rebuilt from parity' : s.ok ? 'intact' : '—'}</td>
+                  {checked && <td>{s.ok === false ? 'missing or damaged: rebuilt from parity' : s.ok ? 'intact' : '—'}</td>}
                 </tr>
               ))}
             </tbody>
