@@ -3,6 +3,7 @@
 // this module adds the challenge, the preamble, encryption with our AN and retries.
 import { randomBytes } from 'node:crypto';
 import type { Mailbox } from '../../../shared/cbdf/address.js';
+import { concatBytes } from '../../../shared/bytes/index.js';
 import { Group, QMailCommand, Status, isSuccessStatus, makeChallenge } from '../../../shared/raida/index.js';
 import {
   DOWNLOAD_PAGE_SIZE,
@@ -110,13 +111,6 @@ export class QMailServerClient {
       parts.push(d.data);
       if (d.data.length < DOWNLOAD_PAGE_SIZE) break;
     }
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(...parts);
   }
 }
