@@ -154,19 +154,42 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
   const secrets = checkSecrets(opts.secrets ?? newMessageSecrets({ k, p }, opts.length));
   if (secrets.length !== opts.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
   const chunk = chunkSize(opts) * k;
-  const worker = new CryptoWorker();
+  const n = k + p;
+  const workers = [new CryptoWorker(), new CryptoWorker()];
   const reader = new ExactReader(input);
   try {
-    worker.send({ type: 'encrypt-init', secrets: toWire(secrets) });
+    // Worker w owns the cipher, MAC and CRC of the logical stripes i ≡ w (mod 2).
+    const own = workers.map((_, w) => [...Array(n).keys()].filter((i) => i % workers.length === w));
+    workers.forEach((worker, w) => worker.send({ type: 'encrypt-init', secrets: toWire(secrets), own: own[w]! }));
+    const maxStride = (Math.ceil(chunk / k) + 3) & ~3;
+    // Shared input and interleaved buffers, reused once a chunk's lanes are encrypted.
+    const free: { input: SharedArrayBuffer; striped: SharedArrayBuffer }[] = [];
+    const take = () => free.pop() ?? { input: new SharedArrayBuffer(chunk), striped: new SharedArrayBuffer(n * maxStride) };
+    /** One chunk through both workers; resolves to the ciphertext of each slot. */
+    const encryptChunk = async (data: Uint8Array, bufs: { input: SharedArrayBuffer; striped: SharedArrayBuffer }): Promise<Uint8Array[]> => {
+      const S = Math.ceil(data.length / k);
+      const stride = (S + 3) & ~3;
+      const striped = new Uint8Array(bufs.striped, 0, n * stride);
+      const mid = Math.min(S, ((S >> 1) + 63) & ~63);
+      await Promise.all([
+        workers[0]!.request({ type: 'stripe-range', input: data, out: striped, S, stride, g0: 0, g1: mid }),
+        workers[1]!.request({ type: 'stripe-range', input: data, out: striped, S, stride, g0: mid, g1: S }),
+      ]);
+      const replies = await Promise.all(workers.map((worker) => worker.request({ type: 'encrypt-lanes', striped, S, stride })));
+      const byIndex: Uint8Array[] = new Array(n);
+      replies.forEach((m, w) => {
+        if (m.type !== 'lanes') throw new CryptoError('bad-input', 'unexpected worker reply');
+        own[w]!.forEach((idx, j) => { byIndex[idx] = m.parts[j]!; });
+      });
+      free.push(bufs);
+      return Array.from({ length: n }, (_, slot) => byIndex[secrets.perm[slot]!]!);
+    };
     let done = 0;
-    let inFlight: Promise<FromWorker> | undefined;
-    const pool = new BufferPool(chunk);
-    const flush = async (reply: Promise<FromWorker>) => {
-      const m = await reply;
-      if (m.type !== 'stripes') throw new CryptoError('bad-input', 'unexpected worker reply');
-      pool.give(m.input.buffer);
-      // Each part is a fresh buffer, so a sink may keep it.
-      await Promise.all(sinks.map((sink, slot) => write(sink, m.parts[slot]!)));
+    let inFlight: Promise<Uint8Array[]> | undefined;
+    // Each part is a fresh buffer, so a sink may keep it.
+    const flush = async (reply: Promise<Uint8Array[]>) => {
+      const parts = await reply;
+      await Promise.all(sinks.map((sink, slot) => write(sink, parts[slot]!)));
     };
     for (;;) {
       const want = Math.min(chunk, opts.length - done);
@@ -174,24 +197,30 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
         if ((await reader.read(1)).length) throw new CryptoError('bad-input', `input is longer than ${opts.length} bytes`);
         break;
       }
-      const data = new Uint8Array(pool.take(), 0, want);
+      const bufs = take();
+      const data = new Uint8Array(bufs.input, 0, want);
       const got = await reader.readInto(data);
       if (got < want) throw new CryptoError('bad-input', `input ended after ${done + got} of ${opts.length} bytes`);
-      // Two chunks in flight: the worker computes one while we read/write the other.
-      const next = worker.request({ type: 'encrypt-chunk', data }, [data.buffer as ArrayBuffer]);
+      // Two chunks in flight: the workers compute one while we read/write the other.
+      const next = encryptChunk(data, bufs);
+      next.catch(() => undefined);
       if (inFlight) await flush(inFlight);
       inFlight = next;
       done += want;
       opts.onProgress?.({ phase: 'encrypt', done, total: opts.length });
     }
     if (inFlight) await flush(inFlight);
-    const t = await worker.request({ type: 'encrypt-end' });
-    if (t.type !== 'trailers') throw new CryptoError('bad-input', 'unexpected worker reply');
-    await Promise.all(sinks.map(async (sink, slot) => { await write(sink, t.data.subarray(slot * TRAILER_BYTES, (slot + 1) * TRAILER_BYTES)); await end(sink); }));
+    const trailers: Uint8Array[] = new Array(n);
+    const ends = await Promise.all(workers.map((worker) => worker.request({ type: 'encrypt-end' })));
+    ends.forEach((t, w) => {
+      if (t.type !== 'trailers') throw new CryptoError('bad-input', 'unexpected worker reply');
+      own[w]!.forEach((idx, j) => { trailers[idx] = t.data.subarray(j * TRAILER_BYTES, (j + 1) * TRAILER_BYTES); });
+    });
+    await Promise.all(sinks.map(async (sink, slot) => { await write(sink, trailers[secrets.perm[slot]!]!); await end(sink); }));
     return secrets;
   } finally {
     await reader.close();
-    await worker.close();
+    await Promise.all(workers.map((w) => w.close()));
   }
 }
 
@@ -211,15 +240,16 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
   const n = k + p;
   const S = stripeLength(secrets.length, k);
   const chunk = chunkSize(opts);
-  const worker = new CryptoWorker();
-  const problems: StripeProblem[] = [];
-  const good: number[] = []; // slots that verified
+  const workers = [new CryptoWorker(), new CryptoWorker()];
+  const results: (StripeProblem | 'good')[] = new Array(n);
   const pool = new BufferPool(chunk, 3 * k);
   try {
-    // Pass 1: verify every delivered stripe.
-    for (let slot = 0; slot < n; slot++) {
+    // Pass 1: verify every delivered stripe, two at a time (one per worker).
+    let nextSlot = 0;
+    let verified = 0;
+    const verifySlot = async (worker: CryptoWorker, slot: number): Promise<StripeProblem | 'good'> => {
       const stream = await openSlot(slot);
-      if (!stream) { problems.push({ slot, reason: 'missing' }); continue; }
+      if (!stream) return { slot, reason: 'missing' };
       const reader = new ExactReader(stream);
       try {
         worker.send({ type: 'verify-init', secrets: toWire(secrets), index: secrets.perm[slot]! });
@@ -234,19 +264,28 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
           if (got === 0) { short = true; break; }
           acks.push(worker.request({ type: 'verify-chunk', data: data.subarray(0, got) }, [data.buffer as ArrayBuffer]));
           left -= got;
-          opts.onProgress?.({ phase: 'verify', done: slot * S + (S - left), total: n * S });
+          verified += got;
+          opts.onProgress?.({ phase: 'verify', done: verified, total: n * S });
         }
         for (const a of acks) { const m = await a; if (m.type === 'ack') pool.give(m.data.buffer); }
         const trailer = await reader.read(TRAILER_BYTES);
         const extra = await reader.read(1);
         const v = await worker.request({ type: 'verify-end', trailer });
-        if (short || trailer.length !== TRAILER_BYTES || extra.length) problems.push({ slot, reason: 'bad-length' });
-        else if (v.type === 'verified' && v.ok) good.push(slot);
-        else problems.push({ slot, reason: v.type === 'verified' && v.reason ? v.reason : 'mac-mismatch' });
+        if (short || trailer.length !== TRAILER_BYTES || extra.length) return { slot, reason: 'bad-length' };
+        if (v.type === 'verified' && v.ok) return 'good';
+        return { slot, reason: v.type === 'verified' && v.reason ? v.reason : 'mac-mismatch' };
       } finally {
         await reader.close();
       }
-    }
+    };
+    await Promise.all(workers.map(async (worker) => {
+      while (nextSlot < n) {
+        const slot = nextSlot++;
+        results[slot] = await verifySlot(worker, slot);
+      }
+    }));
+    const problems = results.filter((r): r is StripeProblem => r !== 'good');
+    const good = [...results.keys()].filter((slot) => results[slot] === 'good');
     if (good.length < k) {
       throw new CryptoError('too-many-missing', `cannot rebuild the message: need ${k} of ${n} stripes, ${good.length} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`);
     }
@@ -262,16 +301,35 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
         if (!stream) throw new CryptoError('too-many-missing', 'a verified stripe could not be opened again');
         readers.push(new ExactReader(stream));
       }
-      worker.send({ type: 'decrypt-init', secrets: toWire(secrets), use });
+      // Worker w decrypts the used stripes at positions j ≡ w (mod 2); both rebuild half the groups.
+      const own = workers.map((_, w) => [...Array(k).keys()].filter((j) => j % workers.length === w));
+      workers.forEach((worker, w) => worker.send({ type: 'decrypt-init', secrets: toWire(secrets), use, own: own[w]! }));
+      const freePlain: SharedArrayBuffer[] = [];
+      const decryptChunk = async (parts: Uint8Array[], want: number): Promise<Uint8Array> => {
+        const plainBuf = freePlain.pop() ?? new SharedArrayBuffer(k * chunk);
+        const plain = new Uint8Array(plainBuf, 0, k * want);
+        const replies = await Promise.all(workers.map((worker, w) => {
+          const mine = own[w]!.map((j) => parts[j]!);
+          return worker.request({ type: 'decrypt-lanes', parts: mine, plain, S: want }, mine.map((x) => x.buffer as ArrayBuffer));
+        }));
+        for (const m of replies) if (m.type === 'lanes-done') for (const x of m.parts) pool.give(x.buffer);
+        // A fresh buffer per chunk: the output stream may keep what it is given.
+        const out = new Uint8Array(new SharedArrayBuffer(k * want + 1));
+        const mid = Math.min(want, ((want >> 1) + 63) & ~63);
+        await Promise.all([
+          workers[0]!.request({ type: 'join-range', plain, S: want, g0: 0, g1: mid, out }),
+          workers[1]!.request({ type: 'join-range', plain, S: want, g0: mid, g1: want, out }),
+        ]);
+        freePlain.push(plainBuf);
+        return out.subarray(0, k * want);
+      };
       let done = 0;
-      let inFlight: Promise<FromWorker> | undefined;
+      let inFlight: Promise<Uint8Array> | undefined;
       let written = 0;
-      const flush = async (reply: Promise<FromWorker>) => {
-        const m = await reply;
-        if (m.type !== 'plain') throw new CryptoError('bad-input', 'unexpected worker reply');
-        for (const x of m.parts) pool.give(x.buffer);
-        const keep = Math.min(m.data.length, secrets.length - written);
-        await write(output, m.data.subarray(0, keep));
+      const flush = async (reply: Promise<Uint8Array>) => {
+        const out = await reply;
+        const keep = Math.min(out.length, secrets.length - written);
+        await write(output, out.subarray(0, keep));
         written += keep;
         opts.onProgress?.({ phase: 'decrypt', done: written, total: secrets.length });
       };
@@ -280,7 +338,8 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
         const parts = readers.map(() => new Uint8Array(pool.take(), 0, want));
         const got = await Promise.all(readers.map((r, j) => r.readInto(parts[j]!)));
         if (got.some((x) => x !== want)) throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
-        const next = worker.request({ type: 'decrypt-chunk', parts }, parts.map((x) => x.buffer as ArrayBuffer));
+        const next = decryptChunk(parts, want);
+        next.catch(() => undefined);
         if (inFlight) await flush(inFlight);
         inFlight = next;
         done += want;
@@ -292,6 +351,6 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
     }
     return { problems };
   } finally {
-    await worker.close();
+    await Promise.all(workers.map((w) => w.close()));
   }
 }

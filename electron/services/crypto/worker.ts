@@ -18,9 +18,11 @@ let lanes: Lane[] = [];
 let verify: { hmac: Hmac; crc: number; index: number } | undefined;
 let plainBuf = new Uint8Array(0);
 let use: number[] = [];
+let own: number[] = [];
+let tmpOut = new Uint8Array(0);
 
 /** A Uint8Array over its own whole ArrayBuffer (what node:crypto returns for large updates), else a copy. */
-function own(b: Uint8Array): Uint8Array {
+function whole(b: Uint8Array): Uint8Array {
   if (b.byteOffset === 0 && b.buffer.byteLength === b.length && !(b.buffer instanceof SharedArrayBuffer)) return new Uint8Array(b.buffer, 0, b.length);
   return new Uint8Array(b);
 }
@@ -45,49 +47,50 @@ function openLanes(s: MessageSecrets, indices: number[], decrypt: boolean): Lane
   });
 }
 
+/** The data and parity stripes of a chunk as views of `buf` (stride apart), restricted to groups [g0, g1). */
+function views(buf: Uint8Array, count: number, stride: number, g0: number, g1: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => buf.subarray(i * stride + g0, i * stride + g1));
+}
+
 function handle(msg: ToWorker): void {
   switch (msg.type) {
     case 'encrypt-init': {
       secrets = fromWire(msg.secrets);
-      const n = secrets.layout.k + secrets.layout.p;
-      lanes = openLanes(secrets, [...Array(n).keys()], false);
+      own = msg.own;
+      lanes = openLanes(secrets, own, false);
       return;
     }
-    case 'encrypt-chunk': {
-      const s = secrets!;
-      const { k, p } = s.layout;
-      const n = k + p;
-      const S = Math.ceil(msg.data.length / k);
-      const stride = (S + 3) & ~3;
-      if (plainBuf.length < n * stride) plainBuf = new Uint8Array(n * stride);
-      stripeInto(msg.data, 0, S, k, plainBuf, stride, 0);
-      const view = (i: number) => plainBuf.subarray(i * stride, i * stride + S);
-      if (p > 0) computeParity(s.layout, [...Array(k).keys()].map(view), [...Array(p).keys()].map((i) => view(k + i)));
+    case 'stripe-range': {
+      const { k, p } = secrets!.layout;
+      const { input, out, stride, g0, g1 } = msg;
+      stripeInto(input, g0 * k, g1 - g0, k, out, stride, g0);
+      if (p > 0) {
+        const v = views(out, k + p, stride, g0, g1);
+        computeParity(secrets!.layout, v.slice(0, k), v.slice(k));
+      }
+      return post({ type: 'done' });
+    }
+    case 'encrypt-lanes': {
       const parts: Uint8Array[] = [];
-      const transfer: ArrayBuffer[] = [msg.data.buffer as ArrayBuffer];
-      for (let slot = 0; slot < n; slot++) {
-        const lane = lanes[s.perm[slot]!]!;
-        const ct = own(lane.cipher.update(view(s.perm[slot]!)));
+      own.forEach((idx, j) => {
+        const lane = lanes[j]!;
+        const ct = whole(lane.cipher.update(msg.striped.subarray(idx * msg.stride, idx * msg.stride + msg.S)));
         lane.hmac.update(ct);
         lane.crc = crc32(ct, lane.crc);
         parts.push(ct);
-        transfer.push(ct.buffer as ArrayBuffer);
-      }
-      post({ type: 'stripes', parts, input: msg.data }, transfer);
+      });
+      post({ type: 'lanes', parts }, parts.map((x) => x.buffer as ArrayBuffer));
       return;
     }
     case 'encrypt-end': {
-      const s = secrets!;
-      const n = s.layout.k + s.layout.p;
-      const out = new Uint8Array(36 * n);
-      for (let slot = 0; slot < n; slot++) {
-        const lane = lanes[s.perm[slot]!]!;
+      const out = new Uint8Array(36 * own.length);
+      lanes.forEach((lane, j) => {
         lane.cipher.final();
         const tag = lane.hmac.digest();
         const crc = crc32(tag, lane.crc);
-        out.set(tag, slot * 36);
-        new DataView(out.buffer).setUint32(slot * 36 + 32, crc >>> 0);
-      }
+        out.set(tag, j * 36);
+        new DataView(out.buffer).setUint32(j * 36 + 32, crc >>> 0);
+      });
       lanes = [];
       post({ type: 'trailers', data: out }, [out.buffer]);
       return;
@@ -117,23 +120,38 @@ function handle(msg: ToWorker): void {
     case 'decrypt-init':
       secrets = fromWire(msg.secrets);
       use = msg.use;
-      lanes = openLanes(secrets, use, true);
+      own = msg.own;
+      lanes = openLanes(secrets, own.map((j) => use[j]!), true);
       return;
-    case 'decrypt-chunk': {
+    case 'decrypt-lanes': {
+      own.forEach((j, x) => {
+        msg.plain.set(lanes[x]!.cipher.update(msg.parts[x]!), j * msg.S);
+      });
+      post({ type: 'lanes-done', parts: msg.parts }, msg.parts.map((x) => x.buffer as ArrayBuffer));
+      return;
+    }
+    case 'join-range': {
       const s = secrets!;
       const { k, p } = s.layout;
-      const S = msg.parts[0]!.length;
+      const { plain, S, g0, g1, out } = msg;
       const stripes: (Uint8Array | undefined)[] = new Array(k + p).fill(undefined);
       use.forEach((idx, j) => {
-        stripes[idx] = own(lanes[j]!.cipher.update(msg.parts[j]!));
+        stripes[idx] = plain.subarray(j * S + g0, j * S + g1);
       });
-      const data = recoverData(s.layout, stripes);
-      const src = k === 1 ? data[0]! : joinStripes(data, S);
-      // A fresh buffer per chunk: the output stream may keep what it is given.
-      const out = new Uint8Array(k * S + 1);
-      unstripeInto(src, 0, S, S, k, out, 0);
-      post({ type: 'plain', data: out.subarray(0, k * S), parts: msg.parts }, [out.buffer, ...msg.parts.map((x) => x.buffer as ArrayBuffer)]);
-      return;
+      const G = g1 - g0;
+      // All data stripes present and in order: read them where they are; else rebuild the range.
+      const direct = use.every((idx, j) => idx === j);
+      const src = direct ? plain : joinStripes(recoverData(s.layout, stripes), G);
+      const [srcOff, stride] = direct ? [g0, S] : [0, G];
+      // unstripeInto may write one byte past its groups: only the last range may do that in `out`.
+      if (g1 === S) {
+        unstripeInto(src, srcOff, stride, G, k, out, g0 * k);
+      } else {
+        if (tmpOut.length < G * k + 1) tmpOut = new Uint8Array(G * k + 1);
+        unstripeInto(src, srcOff, stride, G, k, tmpOut, 0);
+        out.set(tmpOut.subarray(0, G * k), g0 * k);
+      }
+      return post({ type: 'done' });
     }
   }
 }
