@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
  
 import { runCorrespondent } from '../../electron/services/correspondent/bot.js';
  
@@ -13,13 +13,20 @@ export function register(program: Command): void {
     .requiredOption('--network <file>', 'network file naming the directory')
     .option('--name <name>', 'display name', 'QMail Correspondent')
     .option('--reply-delay <ms>', 'pause before each answer', (v: string) => Math.max(0, Number(v) || 0), 0)
-    .action(async (o: { profile: string; network: string; name: string; replyDelay: number }) => {
+    .option('--kme <file>', 'take QKD keys from one side of this kme.json, to open and answer L1/L2 qmail')
+    .option('--kme-side <side>', 'which side of the kme.json is ours (A or B)', (v: string) => {
+      const side = v.toUpperCase();
+      if (side !== 'A' && side !== 'B') throw new InvalidArgumentError('A or B');
+      return side;
+    }, 'B')
+    .action(async (o: { profile: string; network: string; name: string; replyDelay: number; kme?: string; kmeSide: 'A' | 'B' }) => {
       const bot = await runCorrespondent({
         profile: o.profile,
         network: o.network,
         name: o.name,
         passphrase: await readPassphrase(),
         replyDelayMs: o.replyDelay,
+        ...(o.kme ? { kme: { path: o.kme, side: o.kmeSide } } : {}),
         log: (msg, f) => process.stderr.write(JSON.stringify({ msg, ...f }) + '\n'),
       });
       // One machine-readable line for launchers.

@@ -1,6 +1,7 @@
 // The extras a local network carries besides its nodes, as `NetworkService`s:
 // - the built-in correspondent, run as its own process (`qmail correspondent`), with a
-//   profile kept in DIR/correspondent so it has the same identity on every start;
+//   profile kept in DIR/correspondent so it has the same identity on every start; when the
+//   KME pair is started before it, it takes QKD keys from side B (L1/L2 with side A's user);
 // - a pair of ETSI GS QKD 014 KMEs linked to each other (in this process), certificates
 //   and kme.json in DIR/kme.
 import { spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { startKmePair, type KmePairOptions } from '../kme/index.js';
+import { startKmePair, type KmeEndpoint, type KmePairOptions } from '../kme/index.js';
 import type { NetworkService } from './index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -31,6 +32,12 @@ export interface CorrespondentServiceOptions {
   replyDelayMs?: number;
   startTimeoutMs?: number;
   echoLogs?: boolean;
+  /**
+   * Take QKD keys from side B of the network's KME pair (started before it, by kmeService),
+   * so a user who imports side A exchanges L1/L2 qmail with it. Default true; a no-op
+   * when the network has no KME pair.
+   */
+  kme?: boolean;
 }
 
 function passphraseFile(dir: string): string {
@@ -45,12 +52,18 @@ function passphraseFile(dir: string): string {
 export function correspondentService(o: CorrespondentServiceOptions = {}): NetworkService {
   return {
     name: 'correspondent',
-    start: (_network, dir) =>
+    start: (network, dir) =>
       new Promise((res, rej) => {
         const profile = resolve(o.profile ?? join(dir, 'correspondent'));
         mkdirSync(profile, { recursive: true });
         const passphrase = o.passphrase ?? passphraseFile(dir);
-        const args = [QMAIL_BIN, 'correspondent', '--profile', profile, '--network', join(dir, 'network.json'), ...(o.name ? ['--name', o.name] : []), ...(o.replyDelayMs ? ['--reply-delay', String(o.replyDelayMs)] : [])];
+        const kme = o.kme === false ? undefined : (network.services.kme as KmeServiceInfo | undefined)?.config;
+        const args = [
+          QMAIL_BIN, 'correspondent', '--profile', profile, '--network', join(dir, 'network.json'),
+          ...(o.name ? ['--name', o.name] : []),
+          ...(o.replyDelayMs ? ['--reply-delay', String(o.replyDelayMs)] : []),
+          ...(kme ? ['--kme', kme, '--kme-side', 'B'] : []),
+        ];
         const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QMAIL_PASSPHRASE: passphrase } });
         const exited = new Promise<void>((r) => proc.once('exit', () => r()));
         const log = createWriteStream(join(dir, 'correspondent.log'), { flags: 'a' });
@@ -97,6 +110,14 @@ export function correspondentService(o: CorrespondentServiceOptions = {}): Netwo
   };
 }
 
+/** What kmeService puts in network.json under `kme`. */
+export interface KmeServiceInfo {
+  /** The kme.json path. */
+  config: string;
+  kmeA: KmeEndpoint;
+  kmeB: KmeEndpoint;
+}
+
 /** A pair of linked KMEs (startKmePair) in DIR/kme; network.json gets kme.json's content and path. */
 export function kmeService(o: Omit<KmePairOptions, 'dir'> = {}): NetworkService {
   return {
@@ -107,7 +128,8 @@ export function kmeService(o: Omit<KmePairOptions, 'dir'> = {}): NetworkService 
       // Same ports as last time when free, so a saved KME setting keeps working.
       const prev = previousKmePorts(join(kdir, 'kme.json'));
       const pair = await startKmePair({ host: '127.0.0.1', ...prev, ...o, dir: kdir }).catch(() => startKmePair({ host: '127.0.0.1', ...o, dir: kdir }));
-      return { info: { config: pair.configPath, kmeA: pair.kmeA, kmeB: pair.kmeB }, close: () => pair.close() };
+      const info: KmeServiceInfo = { config: pair.configPath, kmeA: pair.kmeA, kmeB: pair.kmeB };
+      return { info, close: () => pair.close() };
     },
   };
 }
