@@ -5,7 +5,7 @@ import type * as ElectronNS from 'electron';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, createDispatcher, requestNames } from '../../shared/ipc/index.js';
-import { createAppServices, type AppServices } from '../services/app/services.js';
+import { createAppServices, embeddedKmeFile, type AppServices } from '../services/app/services.js';
 import { openAppNetwork, type AppNetwork } from '../services/app/embedded.js';
 import { resolveInside } from '../host/static.js';
 import { EVENT_CHANNEL, REQUEST_CHANNEL_PREFIX } from '../preload-bridge.js';
@@ -69,7 +69,7 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     const keychain = safeStorage.isEncryptionAvailable()
       ? { encrypt: (p: Uint8Array) => safeStorage.encryptString(Buffer.from(p).toString('base64')), decrypt: (w: Uint8Array) => Buffer.from(safeStorage.decryptString(Buffer.from(w)), 'base64') }
       : null;
-    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}) });
+    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network) });
     const dispatch = createDispatcher(services.handlers, (e) => log(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 
     for (const name of requestNames) {

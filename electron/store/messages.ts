@@ -12,6 +12,9 @@ export interface StoredMessage {
   subject: string;
   body: string;
   level: MessageSummary['level'];
+  /** Display names, when known (see MessageSummary). */
+  fromName?: string;
+  toNames?: Record<string, string>;
 }
 
 interface Row {
@@ -61,6 +64,8 @@ export class MessageStore {
       subject: m.subject,
       preview: previewOf(m.body),
       level: m.level,
+      ...(m.fromName ? { fromName: m.fromName } : {}),
+      ...(m.toNames && Object.keys(m.toNames).length ? { toNames: m.toNames } : {}),
       body: m.body,
     };
   }

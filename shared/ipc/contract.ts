@@ -27,6 +27,10 @@ export const MessageSummary = z.object({
   date: z.number().int().nonnegative(),
   unread: z.boolean(),
   level: z.enum(['L1', 'L2', 'L3', 'L4', 'plain', 'local']),
+  /** The sender's display name: from the directory record that verified on receive, or our identity's name for our own mail. */
+  fromName: z.string().optional(),
+  /** Display names of recipients, by address, where known (our own name, names the directory gave when sending). */
+  toNames: z.record(z.string(), z.string()).optional(),
 });
 export type MessageSummary = z.infer<typeof MessageSummary>;
 
@@ -47,6 +51,14 @@ export const MessageView = MessageSummary.extend({
   repaired: z.number().int().nonnegative().optional(),
   /** How the message was protected, from verified data only (QMail messages; absent for drafts and legacy mail). */
   certificate: z.lazy(() => MessageCertificate).optional(),
+  /** Drafts: what the composer had besides To, subject, text and attachments (`attachments` lists those; mail.attachment gives their bytes). */
+  draft: z
+    .object({
+      cc: z.array(z.string()),
+      level: z.enum(['L1', 'L2', 'L3', 'L4']),
+      stripes: z.object({ k: z.number().int(), p: z.number().int() }),
+    })
+    .optional(),
 });
 export type MessageView = z.infer<typeof MessageView>;
 
@@ -135,7 +147,12 @@ export const QkdSettings = z
   .strict();
 export type QkdSettings = z.infer<typeof QkdSettings>;
 
-export const QkdSettingsState = z.object({ configured: z.boolean(), settings: QkdSettings.optional() });
+export const QkdSettingsState = z.object({
+  configured: z.boolean(),
+  settings: QkdSettings.optional(),
+  /** The kme.json of the local test network this app runs (embedded mode only); import side A of it to use it. */
+  localKme: z.object({ path: z.string() }).optional(),
+});
 export type QkdSettingsState = z.infer<typeof QkdSettingsState>;
 
 export const LevelAvailability = z.object({
@@ -217,6 +234,11 @@ export const requests = {
       to: z.array(z.string().max(320)).max(500),
       subject: z.string().max(998),
       body: z.string().max(10 * 1024 * 1024),
+      /** The optional fields replace what the draft had when given, and keep it when left out. */
+      cc: z.array(z.string().max(320)).max(500).optional(),
+      level: SecurityLevel.optional(),
+      stripes: StripeLayout.optional(),
+      attachments: z.array(OutgoingAttachment).max(64).optional(),
     }).strict(),
     output: z.object({ id: MessageId }),
   },

@@ -1,13 +1,15 @@
 // The main-process services behind the contract. Plain Node: the Electron shell and the
 // host mode both run exactly this, so every test exercises what users run.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContractError, type EventName, type EventPayload, type FolderId, type Handlers, type VaultState } from '../../../shared/ipc/index.js';
 import { openDatabase, type Db } from '../../store/database.js';
-import { MessageStore, newMessageId } from '../../store/messages.js';
+import { MessageStore } from '../../store/messages.js';
 import { DEFAULT_KDF, Vault, VaultError, type KdfParams, type Keychain } from '../../store/vault.js';
 import { MailEngine, MailError } from '../mail/engine.js';
 import { DirectoryError } from '../directory/client.js';
 import { QkdConfigError } from '../mail/qkd.js';
+import type { LocalNetwork } from '../../../server/network/index.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -24,6 +26,17 @@ export interface AppServicesOptions {
   /** Mail engine tuning (tests, benchmarks). */
   mail?: { pingWaitMs?: number; retryBaseMs?: number; maxAttempts?: number; defaultLayout?: { k: number; p: number }; qkd?: { prefetchKeys?: number; timeoutMs?: number } };
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * The kme.json of the local test network this process runs (the embedded network only):
+   * qkd.settings.get reports it so the KME dialog can offer it in one click.
+   */
+  localKmeFile?: string | undefined;
+}
+
+/** The embedded network's kme.json, when this process runs the embedded network (its `local` launcher started the KME pair). */
+export function embeddedKmeFile(network: { directoryUrl?: string | undefined; local?: LocalNetwork | undefined } | null | undefined): string | undefined {
+  const kme = network?.local?.network.services.kme as { config?: unknown } | undefined;
+  return typeof kme?.config === 'string' ? kme.config : undefined;
 }
 
 export type Emit = <K extends EventName>(event: K, payload: EventPayload<K>) => void;
@@ -96,6 +109,10 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   if (vault.exists && !vault.unlocked) vault.unlockWithKeychain();
   startMail();
 
+  // Offered only while the file is there (the embedded network writes it when its KME pair starts).
+  const withLocalKme = <T extends object>(st: T): T & { localKme?: { path: string } } =>
+    opts.localKmeFile && existsSync(opts.localKmeFile) ? { ...st, localKme: { path: opts.localKmeFile } } : st;
+
   const state = (): VaultState => ({
     state: !vault.exists ? 'absent' : vault.unlocked ? 'unlocked' : 'locked',
     keychain: vault.hasKeychain,
@@ -153,15 +170,20 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       emit('mail.changed', { folders: [from, folder] });
       return { ok: true as const };
     },
-    'drafts.save': ({ id, to, subject, body }) => {
-      const draftId = id ?? newMessageId();
-      const existing = id ? messages.get(id) : undefined;
-      if (existing && existing.folder !== 'drafts') throw new ContractError('invalid_input', 'Only drafts can be edited.');
-      messages.put(draftId, 'drafts', now(), false, { from: 'me', to, subject, body, level: 'local' });
-      mail.index.put(draftId, 'drafts', now(), ['me', to.join(' '), subject, body]);
-      emit('mail.changed', { folders: ['drafts'] });
-      return { id: draftId };
-    },
+    'drafts.save': ({ id, to, subject, body, cc, level, stripes, attachments }) =>
+      guarded(() => {
+        const draftId = mail.saveDraft(id, {
+          to,
+          subject,
+          body,
+          ...(cc ? { cc } : {}),
+          ...(level ? { level } : {}),
+          ...(stripes ? { stripes } : {}),
+          ...(attachments ? { attachments: attachments.map((a) => ({ name: a.name, data: a.data })) } : {}),
+        });
+        emit('mail.changed', { folders: ['drafts'] });
+        return { id: draftId };
+      }),
     'identity.state': () => guarded(() => mail.identityState()),
     'identity.create': ({ name, storage, beacon }) =>
       guarded(async () => {
@@ -212,12 +234,12 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       }),
     'mail.search': ({ query, folder, limit }) => guarded(() => mail.search(query, folder, limit)),
     'mail.attachment': ({ id, index }) => guarded(() => mail.attachment(id, index)),
-    'qkd.settings.get': () => guarded(() => mail.qkd.state()),
+    'qkd.settings.get': () => guarded(() => withLocalKme(mail.qkd.state())),
     'qkd.settings.set': (i) =>
       guarded(() => {
-        if (i.clear) return mail.qkd.clear();
-        if (i.import) return mail.qkd.import(i.import.path, i.import.side, i.import.peers ?? {});
-        return mail.qkd.set(i.settings!);
+        if (i.clear) return withLocalKme(mail.qkd.clear());
+        if (i.import) return withLocalKme(mail.qkd.import(i.import.path, i.import.side, i.import.peers ?? {}));
+        return withLocalKme(mail.qkd.set(i.settings!));
       }),
     'qkd.test': ({ peer }) => guarded(() => mail.qkd.test(peer)),
     'qkd.levels': ({ to, stripes }) =>

@@ -8,7 +8,7 @@ import { fingerprint } from '../../../shared/identity/index.js';
 import type { Level } from '../../../shared/capsule/index.js';
 import { decodeTellList, encodeTellList, type TellNotice } from '../../../shared/qmail/index.js';
 import type { Db } from '../../store/database.js';
-import type { MessageStore } from '../../store/messages.js';
+import type { MessageStore, StoredMessage } from '../../store/messages.js';
 import type { SecretBox } from '../../store/secret-box.js';
 import { DirectoryClient } from '../directory/client.js';
 import { IdentityStore, type LoadedIdentity } from '../identity/store.js';
@@ -73,6 +73,19 @@ interface Extras {
   repaired?: number;
   guid?: string;
   certificate?: MessageCertificate;
+  /** Drafts: what the composer had besides To, subject and text. */
+  draft?: { cc: string[]; level: OutgoingMessage['level']; stripes: { k: number; p: number } };
+}
+
+/** What drafts.save hands over; the optional fields keep the draft's earlier values when left out. */
+export interface DraftInput {
+  to: string[];
+  subject: string;
+  body: string;
+  cc?: string[];
+  level?: OutgoingMessage['level'];
+  stripes?: { k: number; p: number };
+  attachments?: { name: string; data: string }[];
 }
 
 export interface MailEngineOptions {
@@ -128,6 +141,8 @@ export class MailEngine {
   private indexed = false;
   private stopped = Promise.resolve();
   private receiving: Promise<number> | null = null;
+  /** Display names the directory gave for addresses (on receive and send), kept while unlocked. */
+  private readonly names = new Map<string, string>();
 
   constructor(private readonly o: MailEngineOptions) {
     this.now = o.now ?? Date.now;
@@ -235,12 +250,23 @@ export class MailEngine {
     return row ? (JSON.parse(this.o.box().open(row.sealed, this.extrasAad(id)).toString('utf8')) as Extras) : undefined;
   }
 
+  /** The display name of an address when known: ours from the identity, others from the directory as seen on receive or send. */
+  nameOf(address: string): string | undefined {
+    const me = this.identities.exists && this.o.unlocked() ? this.identities.load() : undefined;
+    if (me && me.address === address) return me.name;
+    return this.names.get(address);
+  }
+
   view(id: string) {
     const m = this.o.messages.get(id);
     if (!m) return undefined;
     const x = this.extras(id);
+    const ours = m.folder === 'sent' || m.folder === 'drafts';
+    const fromName = m.fromName ?? (ours ? (this.identities.exists ? this.me().name : undefined) : this.nameOf(m.from));
     return {
       ...m,
+      ...(fromName ? { fromName } : {}),
+      ...(x?.draft ? { draft: x.draft } : {}),
       ...(x
         ? {
             attachments: x.attachments.map((a, index) => ({ index, name: a.name, size: Buffer.from(a.data, 'base64').length })),
@@ -258,12 +284,36 @@ export class MailEngine {
     return { name: a.name, size: Buffer.from(a.data, 'base64').length, data: a.data };
   }
 
-  private store(id: string, folder: FolderId, date: number, unread: boolean, m: { from: string; to: string[]; subject: string; body: string; level: MessageSummary['level'] }, x?: Extras): void {
+  private store(id: string, folder: FolderId, date: number, unread: boolean, m: StoredMessage, x?: Extras): void {
     this.o.db.transaction(() => {
       this.o.messages.put(id, folder, date, unread, m);
       if (x) this.putExtras(id, x);
     })();
-    this.index.put(id, folder, date, [m.from, m.to.join(' '), m.subject, m.body, ...(x?.attachments.map((a) => a.name) ?? [])]);
+    this.index.put(id, folder, date, indexTexts(m, x));
+  }
+
+  /**
+   * Saves a draft: To, subject and text always; Cc, level, stripes and attachments when given,
+   * else what the draft had. Everything is sealed like any message. Returns the draft's id.
+   */
+  saveDraft(id: string | undefined, d: DraftInput): string {
+    const draftId = id ?? randomBytes(16).toString('hex');
+    const existing = id ? this.o.messages.get(id) : undefined;
+    if (id && existing && existing.folder !== 'drafts') throw new MailError('invalid_input', 'Only drafts can be edited.');
+    const before = existing ? this.extras(draftId) : undefined;
+    const stripes = d.stripes ?? before?.draft?.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
+    if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32) throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
+    const draft = { cc: d.cc ?? before?.draft?.cc ?? [], level: d.level ?? before?.draft?.level ?? 'L3', stripes: { k: stripes.k, p: stripes.p } };
+    const me = this.identities.exists ? this.me() : undefined;
+    this.store(
+      draftId,
+      'drafts',
+      this.now(),
+      false,
+      { from: 'me', to: d.to, subject: d.subject, body: d.body, level: 'local', ...(me ? { fromName: me.name } : {}) },
+      { attachments: d.attachments ?? before?.attachments ?? [], draft },
+    );
+    return draftId;
   }
 
   /** Moves to Trash; a message already in Trash (or with permanent) is erased. */
@@ -295,7 +345,7 @@ export class MailEngine {
       const m = this.o.messages.get(id);
       if (!m) continue;
       const x = this.extras(id);
-      this.index.put(id, m.folder, m.date, [m.from, m.to.join(' '), m.subject, m.body, ...(x?.attachments.map((a) => a.name) ?? [])]);
+      this.index.put(id, m.folder, m.date, indexTexts(m, x));
     }
     this.indexed = true;
   }
@@ -499,6 +549,7 @@ export class MailEngine {
         { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVELS[job.fallback ? 'L3' : job.level], allowFallback: job.allowFallback ?? false },
       );
       const sentLevel = LEVEL_NAME[res.level] as OutgoingMessage['level'];
+      for (const [address, name] of Object.entries(res.names)) this.names.set(address, name);
       const fallback = job.fallback ?? (res.fallback ? { from: LEVEL_NAME[res.fallback.from] as 'L1' | 'L2', reason: res.fallback.reason } : undefined);
       const certificate: MessageCertificate = {
         direction: 'sent',
@@ -517,7 +568,7 @@ export class MailEngine {
         'sent',
         this.now(),
         false,
-        { from: me.address, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: sentLevel },
+        { from: me.address, fromName: me.name, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: sentLevel, toNames: res.names },
         { attachments: job.attachments, stripes: job.stripes, guid: hex(res.guid), certificate },
       );
       // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
@@ -607,6 +658,12 @@ export class MailEngine {
     const id = hex(r.guid);
     const l = r.letter;
     const level = (LEVEL_NAME[r.level] ?? 'L3') as OutgoingMessage['level'];
+    this.names.set(r.sender, r.senderName);
+    const to = [...l.to, ...l.cc].map(formatMailbox);
+    const toNames = Object.fromEntries(to.flatMap((a) => {
+      const name = this.nameOf(a);
+      return name ? [[a, name]] : [];
+    }));
     const certificate: MessageCertificate = {
       direction: 'received',
       level,
@@ -624,7 +681,7 @@ export class MailEngine {
         'inbox',
         (l.timestamp ?? Math.floor(this.now() / 1000)) * 1000,
         true,
-        { from: r.sender, to: [...l.to, ...l.cc].map(formatMailbox), subject: l.subject, body: l.body, level: LEVEL_NAME[r.level] ?? 'L3' },
+        { from: r.sender, fromName: r.senderName, to, subject: l.subject, body: l.body, level: LEVEL_NAME[r.level] ?? 'L3', toNames },
         { attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), stripes: r.layout, repaired: r.repaired, guid: id, certificate },
       );
       this.o.db.prepare('INSERT OR REPLACE INTO mail_seen (guid, message_id, at) VALUES (?, ?, ?)').run(id, id, this.now());
@@ -708,6 +765,7 @@ export class MailEngine {
     this.index.clear();
     this.indexed = false;
     this.identities.forget();
+    this.names.clear();
     this.qkd.forget();
   }
 
@@ -717,6 +775,20 @@ export class MailEngine {
     this.pool.closeAll();
     this.qkd.forget();
   }
+}
+
+/** What search finds a message by: addresses, names, subject, text, attachment names. */
+function indexTexts(m: StoredMessage, x?: Extras): string[] {
+  return [
+    m.from,
+    m.fromName ?? '',
+    m.to.join(' '),
+    ...(x?.draft?.cc ?? []),
+    ...Object.values(m.toNames ?? {}),
+    m.subject,
+    m.body,
+    ...(x?.attachments.map((a) => a.name) ?? []),
+  ];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

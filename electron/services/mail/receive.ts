@@ -26,6 +26,8 @@ export class ReceiveError extends Error {
 export interface Received {
   letter: OpenedLetter;
   sender: string;
+  /** The sender's display name from its directory record (verified by the directory client). */
+  senderName: string;
   level: Level;
   layout: { k: number; p: number };
   /** Stripes that were missing or damaged and rebuilt from parity. */
@@ -133,6 +135,7 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
   return {
     letter: decodeLetter(plain.plaintext),
     sender,
+    senderName: who.record.name,
     level: opened.level,
     layout: { k, p },
     repaired: plain.problems.length,

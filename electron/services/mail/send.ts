@@ -69,6 +69,8 @@ export interface SendResult {
   qkdKeys?: { recipient: string; keys: QkdKeyRef[] }[];
   /** Recipients whose beacon accepted the Tell. */
   delivered: string[];
+  /** Each recipient's display name from its directory record, by address. */
+  names: Record<string, string>;
 }
 
 interface Recipient {
@@ -77,6 +79,7 @@ interface Recipient {
   identity: PublicIdentity;
   beacon: ServerDescriptor;
   type: number;
+  name: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,7 +123,7 @@ async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Re
     if (!v.record.beacon) throw new SendError(`${address} has no beacon yet, so it cannot receive qmail.`, false);
     const beacon = servers.find((s) => s.nodeId === v.record.beacon);
     if (!beacon) throw new SendError(`The beacon of ${address} is not in the directory right now.`, true);
-    out.push({ address, mailbox, identity: v.identity, beacon, type });
+    out.push({ address, mailbox, identity: v.identity, beacon, type, name: v.record.name });
   }
   return out;
 }
@@ -225,6 +228,7 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
     servers: assignment.map((h) => h.nodeId),
     placement: assignment.map((h, stripe) => ({ stripe, host: h.host, port: h.port })),
     delivered,
+    names: Object.fromEntries(recipients.map((r) => [r.address, r.name])),
     level: sealed.level,
     ...(sealed.fallback ? { fallback: sealed.fallback } : {}),
     ...(sealed.qkdKeys ? { qkdKeys: sealed.qkdKeys } : {}),

@@ -1,0 +1,111 @@
+// The app services through the contract's dispatcher (inputs parsed, outputs checked):
+// drafts keep every composer field, and the embedded network's KME is offered.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDispatcher, type RequestName } from '../../../shared/ipc/index.js';
+import { tempDir, TEST_KDF } from '../../../tests/support/tmp.js';
+import { createAppServices, embeddedKmeFile, type AppServices, type AppServicesOptions } from './services.js';
+
+let dir: { path: string; remove: () => void };
+let services: AppServices | undefined;
+
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => {
+  services?.close();
+  services = undefined;
+  dir.remove();
+});
+
+async function open(extra: Partial<AppServicesOptions> = {}) {
+  services = createAppServices({ profileDir: join(dir.path, 'profile'), host: 'web', version: '1.0.0', kdf: TEST_KDF, autoStart: false, ...extra });
+  const dispatch = createDispatcher(services.handlers, (e) => {
+    throw e;
+  });
+  const call = async (ch: RequestName, input: unknown) => {
+    const r = await dispatch(ch, input);
+    if (!r.ok) throw new Error(`${ch}: ${r.error.code} ${r.error.message}`);
+    return r.value as Record<string, unknown>;
+  };
+  await call('vault.create', { passphrase: 'correct horse battery' });
+  return call;
+}
+
+describe('drafts', () => {
+  it('keeps cc, level, stripes and attachments, sealed, and gives them back identical', async () => {
+    const call = await open();
+    const bytes = randomBytes(70_000);
+    const saved = await call('drafts.save', {
+      to: ['0006.1.7'],
+      cc: ['0006.1.8', '0006.1.9'],
+      subject: 'Plans',
+      body: 'Draft text',
+      level: 'L4',
+      stripes: { k: 6, p: 2 },
+      attachments: [{ name: 'plan.bin', data: bytes.toString('base64') }],
+    });
+    const id = saved.id as string;
+    const view = await call('mail.get', { id });
+    expect(view).toMatchObject({
+      folder: 'drafts',
+      to: ['0006.1.7'],
+      subject: 'Plans',
+      body: 'Draft text',
+      level: 'local',
+      draft: { cc: ['0006.1.8', '0006.1.9'], level: 'L4', stripes: { k: 6, p: 2 } },
+      attachments: [{ index: 0, name: 'plan.bin', size: bytes.length }],
+    });
+    const att = await call('mail.attachment', { id, index: 0 });
+    expect(Buffer.from(att.data as string, 'base64').equals(bytes)).toBe(true);
+
+    // Nothing of it is stored in the clear.
+    const raw = services!.db.prepare('SELECT sealed FROM mail_extras WHERE id = ?').get(id) as { sealed: Buffer };
+    expect(raw.sealed.includes(Buffer.from('0006.1.8'))).toBe(false);
+    expect(raw.sealed.includes(bytes.subarray(0, 64))).toBe(false);
+
+    // An autosave that only sends the words keeps the rest; given fields replace it.
+    await call('drafts.save', { id, to: ['0006.1.7'], subject: 'Plans', body: 'More text' });
+    expect(await call('mail.get', { id })).toMatchObject({ body: 'More text', draft: { cc: ['0006.1.8', '0006.1.9'], level: 'L4', stripes: { k: 6, p: 2 } }, attachments: [{ name: 'plan.bin' }] });
+    // Found by a Cc address and an attachment name.
+    expect(((await call('mail.search', { query: '0006.1.9' })).items as { id: string }[]).map((m) => m.id)).toEqual([id]);
+    expect(((await call('mail.search', { query: 'plan.bin' })).items as { id: string }[]).map((m) => m.id)).toEqual([id]);
+    await call('drafts.save', { id, to: ['0006.1.7'], subject: 'Plans', body: 'More text', cc: [], level: 'L3', attachments: [] });
+    const after = await call('mail.get', { id });
+    expect(after).toMatchObject({ draft: { cc: [], level: 'L3', stripes: { k: 6, p: 2 } }, attachments: [] });
+  });
+
+  it('refuses a bad stripe layout and editing mail that is not a draft', async () => {
+    const call = await open();
+    await expect(call('drafts.save', { to: [], subject: '', body: 'x', stripes: { k: 30, p: 5 } })).rejects.toThrow(/invalid_input/);
+    const { id } = await call('drafts.save', { to: [], subject: 's', body: 'x' });
+    services!.messages.move(id as string, 'inbox');
+    await expect(call('drafts.save', { id, to: [], subject: 's', body: 'y' })).rejects.toThrow(/Only drafts can be edited/);
+  });
+});
+
+describe('the local test KME', () => {
+  it('is reported by qkd.settings.get while its kme.json is there', async () => {
+    const file = join(dir.path, 'kme.json');
+    writeFileSync(file, '{}');
+    const call = await open({ localKmeFile: file });
+    expect(await call('qkd.settings.get', {})).toEqual({ configured: false, localKme: { path: file } });
+    expect(await call('qkd.settings.set', { clear: true })).toMatchObject({ configured: false, localKme: { path: file } });
+    rmSync(file);
+    expect(await call('qkd.settings.get', {})).toEqual({ configured: false });
+  });
+
+  it('is not reported without the embedded network', async () => {
+    const call = await open();
+    expect(await call('qkd.settings.get', {})).toEqual({ configured: false });
+  });
+
+  it('is the kme.json the embedded launcher recorded', () => {
+    const local = { network: { services: { kme: { config: '/p/network/kme/kme.json' } } } };
+    expect(embeddedKmeFile({ local } as unknown as Parameters<typeof embeddedKmeFile>[0])).toBe('/p/network/kme/kme.json');
+    expect(embeddedKmeFile({ directoryUrl: 'http://127.0.0.1:1' })).toBeUndefined();
+    expect(embeddedKmeFile(null)).toBeUndefined();
+  });
+});
