@@ -38,6 +38,7 @@ export function ComposerDialog() {
   const levels = useComposer((s) => s.levels);
   const levelsError = useComposer((s) => s.levelsError);
   const sending = useComposer((s) => s.sending);
+  const restoring = useComposer((s) => s.restoring);
   const ref = useRef<HTMLDialogElement>(null);
   const toRef = useRef<HTMLInputElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -189,6 +190,11 @@ export function ComposerDialog() {
               }}
             />
             {attachments.length > 0 && <span className="muted small">{formatBytes(total)} in total</span>}
+            {restoring && (
+              <span className="muted small" role="status">
+                Restoring the draft’s attachments…
+              </span>
+            )}
             {readError && (
               <span className="form-error" role="alert">
                 {readError}

@@ -42,6 +42,8 @@ export interface ComposerStore extends DraftFields {
   levels: LevelAvailability[] | null;
   levelsError: string | null;
   sending: boolean;
+  /** A reopened draft's attachments are being fetched. */
+  restoring: boolean;
   openNew(): void;
   openDraft(message: MessageView): void;
   openReply(message: MessageView): void;
@@ -130,6 +132,7 @@ const blank = {
   levels: null,
   levelsError: null,
   sending: false,
+  restoring: false,
 };
 
 function quote(m: MessageView): string {
@@ -137,25 +140,82 @@ function quote(m: MessageView): string {
   return `\n\nOn ${when}, ${displayName(m.from)} wrote:\n${m.body.split('\n').map((l) => `> ${l}`).join('\n')}`;
 }
 
+/** Everything a draft keeps, to tell whether a save caught the latest edits. */
+function draftKey(s: DraftFields & { level: SecurityLevel; stripes: StripeChoice }): string {
+  return JSON.stringify([s.to, s.cc, s.subject, s.body, s.level, s.stripes.k, s.stripes.p]);
+}
+
 export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {}): StoreApi<ComposerStore> {
   const now = hooks.now ?? (() => Date.now());
   let nextKey = 1;
   let levelsGen = 0;
+  // Attachments travel with a save only when they changed since the draft last had them
+  // (drafts.save keeps a draft's attachments when none are given), so autosave stays light.
+  let attachmentsRev = 0;
+  let savedAttachmentsRev = -1;
+  /** Set when a reopened draft's attachments could not be read back: sending would lose them. */
+  let restoreProblem: string | null = null;
+  const fresh = () => {
+    attachmentsRev++;
+    savedAttachmentsRev = -1;
+    restoreProblem = null;
+  };
   return createStore<ComposerStore>()((set, get) => ({
     open: false,
     ...blank,
     openNew() {
+      fresh();
       set({ open: true, ...blank });
     },
     openDraft(message) {
-      set({ open: true, ...blank, draftId: message.id, to: message.to.join(', '), subject: message.subject, body: message.body });
+      fresh();
+      savedAttachmentsRev = attachmentsRev; // the draft holds its attachments already
+      const d = message.draft;
+      const toRestore = message.attachments ?? [];
+      set({
+        open: true,
+        ...blank,
+        draftId: message.id,
+        to: message.to.join(', '),
+        cc: d?.cc.join(', ') ?? '',
+        subject: message.subject,
+        body: message.body,
+        ...(d ? { level: d.level, stripes: { k: d.stripes.k, p: d.stripes.p } } : {}),
+        restoring: toRestore.length > 0,
+      });
       void get().checkLevels();
+      if (toRestore.length === 0) return;
+      void (async () => {
+        const loaded: ComposerAttachment[] = [];
+        let failed: string | null = null;
+        for (const a of toRestore) {
+          try {
+            const f = await runtime.invoke('mail.attachment', { id: message.id, index: a.index });
+            loaded.push({ key: nextKey++, name: f.name, size: f.size, data: f.data });
+          } catch (e) {
+            failed = `${a.name} could not be read back from the draft: ${errorMessage(e)}`;
+            break;
+          }
+        }
+        if (!get().open || get().draftId !== message.id) return;
+        if (failed) {
+          // Keep the draft's stored attachments rather than saving over them with fewer.
+          restoreProblem = `${failed}. Close and open the draft again before sending.`;
+          set({ restoring: false, error: restoreProblem });
+          return;
+        }
+        const unchanged = savedAttachmentsRev === attachmentsRev;
+        set({ restoring: false, attachments: [...loaded, ...get().attachments] });
+        if (unchanged) savedAttachmentsRev = ++attachmentsRev;
+        else attachmentsRev++;
+      })();
     },
     openReply(message) {
       const subject = /^re:/i.test(message.subject) ? message.subject : `Re: ${message.subject || '(no subject)'}`;
       const level = message.level === 'L1' || message.level === 'L2' || message.level === 'L3' || message.level === 'L4' ? message.level : 'L3';
       // Replying to something we sent writes to its recipients again.
       const to = message.folder === 'sent' ? message.to.join(', ') : message.from;
+      fresh();
       set({ open: true, ...blank, to, subject, body: quote(message), level, dirty: true });
       void get().checkLevels();
     },
@@ -163,16 +223,18 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       set({ [field]: value, dirty: true } as Partial<ComposerStore>);
     },
     addAttachment(a) {
-      set({ attachments: [...get().attachments, { ...a, key: nextKey++ }], error: null });
+      attachmentsRev++;
+      set({ attachments: [...get().attachments, { ...a, key: nextKey++ }], error: null, dirty: true });
     },
     removeAttachment(key) {
-      set({ attachments: get().attachments.filter((a) => a.key !== key) });
+      attachmentsRev++;
+      set({ attachments: get().attachments.filter((a) => a.key !== key), dirty: true });
     },
     setLevel(level) {
-      set({ level, error: null });
+      set({ level, error: null, dirty: get().dirty || level !== get().level });
     },
     setStripes(stripes) {
-      set({ stripes });
+      set({ stripes, dirty: true });
     },
     async checkLevels() {
       const s = get();
@@ -194,17 +256,26 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       const s = get();
       if (s.saving) return false;
       set({ saving: true, error: null });
-      const snapshot = { to: s.to, subject: s.subject, body: s.body };
+      const key = draftKey(s);
+      const rev = attachmentsRev;
+      // Until a reopened draft's attachments are back, the draft keeps its stored ones.
+      const withAttachments = !s.restoring && (!s.draftId || savedAttachmentsRev !== rev);
       try {
         const { id } = await runtime.invoke('drafts.save', {
           ...(s.draftId ? { id: s.draftId } : {}),
-          to: parseRecipients(snapshot.to),
-          subject: snapshot.subject,
-          body: snapshot.body,
+          to: parseRecipients(s.to),
+          cc: parseRecipients(s.cc),
+          subject: s.subject,
+          body: s.body,
+          level: s.level,
+          // A layout the contract would refuse is left out (the draft keeps its last good one).
+          ...(stripesProblem(s.stripes) ? {} : { stripes: { k: s.stripes.k, p: s.stripes.p } }),
+          ...(withAttachments ? { attachments: s.attachments.map((a) => ({ name: a.name, data: a.data })) } : {}),
         });
+        if (withAttachments) savedAttachmentsRev = rev;
         const after = get();
         if (!after.open) return true; // sent or discarded meanwhile
-        const unchanged = after.to === snapshot.to && after.subject === snapshot.subject && after.body === snapshot.body;
+        const unchanged = draftKey(after) === key && attachmentsRev === rev;
         set({ draftId: id, saving: false, savedAt: now(), dirty: unchanged ? false : after.dirty });
         hooks.onSaved?.(id);
         return true;
@@ -223,6 +294,8 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       if (bad.length) problem = `${bad.map((b) => `“${b}”`).join(', ')} ${bad.length === 1 ? 'is not a QMail address' : 'are not QMail addresses'} (they look like 0006.1.42).`;
       else if (to.ok.length === 0) problem = 'Add at least one recipient in To.';
       else if (stripesProblem(s.stripes)) problem = stripesProblem(s.stripes);
+      else if (s.restoring) problem = 'The draft’s attachments are still loading; send again in a moment.';
+      else if (restoreProblem) problem = restoreProblem;
       else if (s.attachments.reduce((n, a) => n + a.size, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';
       else {
         const ls = levelState(s.level, s.levels, s.levelsError, true);
@@ -244,6 +317,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           stripes: { k: s.stripes.k, p: s.stripes.p },
           ...(s.draftId ? { draftId: s.draftId } : {}),
         });
+        fresh();
         set({ open: false, ...blank });
         hooks.onSent?.(outbox);
         return outbox;
@@ -256,10 +330,12 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       const s = get();
       const hasWords = Boolean(s.to.trim() || s.subject.trim() || s.body.trim());
       if (s.dirty && hasWords && !(await get().save())) return false;
+      fresh();
       set({ open: false, ...blank });
       return true;
     },
     discard() {
+      fresh();
       set({ open: false, ...blank });
     },
   }));
