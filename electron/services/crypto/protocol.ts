@@ -24,8 +24,8 @@ export type ToWorker =
   | { type: 'encrypt-init'; secrets: WireSecrets; own: number[] }
   /** Interleave groups [g0, g1) of `input` into `out` (stride `stride`) and compute their parity. Reply: 'done'. */
   | { type: 'stripe-range'; input: Uint8Array; out: Uint8Array; S: number; stride: number; g0: number; g1: number }
-  /** Encrypt the owned lanes of `striped` (S bytes each at i·stride). Reply: 'lanes'. */
-  | { type: 'encrypt-lanes'; striped: Uint8Array; S: number; stride: number }
+  /** Encrypt the owned lanes of `striped` (S bytes each at i·stride) into `out` (lane i at i·S). Reply: 'done'. */
+  | { type: 'encrypt-lanes'; striped: Uint8Array; S: number; stride: number; out: Uint8Array }
   /** Reply: 'trailers' (36 bytes per owned lane, in `own` order). */
   | { type: 'encrypt-end' }
   | { type: 'verify-init'; secrets: WireSecrets; index: number }
@@ -42,8 +42,6 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'done' }
-  /** parts[j] = ciphertext of owned lane j for the chunk, each its own buffer. */
-  | { type: 'lanes'; parts: Uint8Array[] }
   /** `parts` are the ciphertext buffers sent, handed back. */
   | { type: 'lanes-done'; parts: Uint8Array[] }
   | { type: 'trailers'; data: Uint8Array }

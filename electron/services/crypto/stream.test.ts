@@ -133,6 +133,21 @@ describe('streamed encryption in a worker thread', () => {
     expectSameBytes(out.bytes(), msg);
     expect(res.problems).toEqual([{ slot: 0, reason: 'missing' }, { slot: 3, reason: 'crc-mismatch' }]);
   });
+  it('concurrent messages and a message after a failed one get their own, clean workers', async () => {
+    const layout = { k: 4, p: 1 };
+    // A failure first: its workers must not come back to the pool half-initialised.
+    await expect(encryptMessageStream(Readable.from([Buffer.alloc(10)]), layout, Array.from({ length: 5 }, () => new PassThrough().resume()), { length: 11 })).rejects.toMatchObject({ code: 'bad-input' });
+    const run = async (seed: number) => {
+      const msg = new Uint8Array(randomBytes(400_000 + seed));
+      const secrets = newMessageSecrets(layout, msg.length);
+      const sinks = Array.from({ length: 5 }, memorySink);
+      await encryptMessageStream(Readable.from([Buffer.from(msg)]), layout, sinks.map((x) => x.sink), { length: msg.length, secrets, stripeChunkBytes: 65536 });
+      const reference = encryptMessage(msg, layout, { secrets, backend: nodeBackend });
+      sinks.forEach((x, slot) => expectSameBytes(x.bytes(), reference.slots[slot]!, `message ${seed} slot ${slot}`));
+    };
+    await Promise.all([run(1), run(2), run(3)]);
+    await run(4);
+  });
   it('refuses input shorter or longer than announced', async () => {
     const sinks = () => Array.from({ length: 3 }, () => new PassThrough().resume());
     await expect(encryptMessageStream(Readable.from([Buffer.alloc(10)]), { k: 2, p: 1 }, sinks(), { length: 11 })).rejects.toMatchObject({ code: 'bad-input' });

@@ -68,6 +68,50 @@ class CryptoWorker {
     this.failed ??= new Error('closed');
     await this.worker.terminate();
   }
+  /** Usable for another message: alive and with no reply outstanding. */
+  get reusable(): boolean {
+    return !this.failed && this.waiting.length === 0;
+  }
+  /** Idle workers must not keep the process alive. */
+  setIdle(idle: boolean): void {
+    if (idle) this.worker.unref();
+    else this.worker.ref();
+  }
+}
+
+// Starting a worker thread costs tens of milliseconds of CPU (far more under the dev-time
+// TypeScript loader), so finished messages hand their two workers back to a small idle
+// pool; every message re-initialises the worker state. Idle workers are unref'd and end
+// after IDLE_MS.
+const IDLE_MS = 30_000;
+const idle: { worker: CryptoWorker; timer: ReturnType<typeof setTimeout> }[] = [];
+
+function takeWorkers(count: number): CryptoWorker[] {
+  const out: CryptoWorker[] = [];
+  while (out.length < count) {
+    const entry = idle.pop();
+    if (!entry) { out.push(new CryptoWorker()); continue; }
+    clearTimeout(entry.timer);
+    if (!entry.worker.reusable) { void entry.worker.close(); continue; }
+    entry.worker.setIdle(false);
+    out.push(entry.worker);
+  }
+  return out;
+}
+
+/** Back to the pool after a clean finish; closed after a failure (its state is unknown). */
+async function releaseWorkers(workers: CryptoWorker[], clean: boolean): Promise<void> {
+  for (const worker of workers) {
+    if (!clean || !worker.reusable || idle.length >= 4) { await worker.close(); continue; }
+    worker.setIdle(true);
+    const timer = setTimeout(() => {
+      const at = idle.findIndex((e) => e.worker === worker);
+      if (at >= 0) idle.splice(at, 1);
+      void worker.close();
+    }, IDLE_MS);
+    timer.unref?.();
+    idle.push({ worker, timer });
+  }
 }
 
 function write(sink: Writable, data: Uint8Array): Promise<void> {
@@ -155,7 +199,8 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
   if (secrets.length !== opts.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
   const chunk = chunkSize(opts) * k;
   const n = k + p;
-  const workers = [new CryptoWorker(), new CryptoWorker()];
+  const workers = takeWorkers(2);
+  let clean = false;
   const reader = new ExactReader(input);
   try {
     // Worker w owns the cipher, MAC and CRC of the logical stripes i ≡ w (mod 2).
@@ -175,18 +220,14 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
         workers[0]!.request({ type: 'stripe-range', input: data, out: striped, S, stride, g0: 0, g1: mid }),
         workers[1]!.request({ type: 'stripe-range', input: data, out: striped, S, stride, g0: mid, g1: S }),
       ]);
-      const replies = await Promise.all(workers.map((worker) => worker.request({ type: 'encrypt-lanes', striped, S, stride })));
-      const byIndex: Uint8Array[] = new Array(n);
-      replies.forEach((m, w) => {
-        if (m.type !== 'lanes') throw new CryptoError('bad-input', 'unexpected worker reply');
-        own[w]!.forEach((idx, j) => { byIndex[idx] = m.parts[j]!; });
-      });
+      // A fresh output buffer per chunk, so a sink may keep what it is given.
+      const out = new Uint8Array(new SharedArrayBuffer(n * S));
+      await Promise.all(workers.map((worker) => worker.request({ type: 'encrypt-lanes', striped, S, stride, out })));
       free.push(bufs);
-      return Array.from({ length: n }, (_, slot) => byIndex[secrets.perm[slot]!]!);
+      return Array.from({ length: n }, (_, slot) => out.subarray(secrets.perm[slot]! * S, (secrets.perm[slot]! + 1) * S));
     };
     let done = 0;
     let inFlight: Promise<Uint8Array[]> | undefined;
-    // Each part is a fresh buffer, so a sink may keep it.
     const flush = async (reply: Promise<Uint8Array[]>) => {
       const parts = await reply;
       await Promise.all(sinks.map((sink, slot) => write(sink, parts[slot]!)));
@@ -216,11 +257,12 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
       if (t.type !== 'trailers') throw new CryptoError('bad-input', 'unexpected worker reply');
       own[w]!.forEach((idx, j) => { trailers[idx] = t.data.subarray(j * TRAILER_BYTES, (j + 1) * TRAILER_BYTES); });
     });
+    clean = true;
     await Promise.all(sinks.map(async (sink, slot) => { await write(sink, trailers[secrets.perm[slot]!]!); await end(sink); }));
     return secrets;
   } finally {
     await reader.close();
-    await Promise.all(workers.map((w) => w.close()));
+    await releaseWorkers(workers, clean);
   }
 }
 
@@ -240,7 +282,8 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
   const n = k + p;
   const S = stripeLength(secrets.length, k);
   const chunk = chunkSize(opts);
-  const workers = [new CryptoWorker(), new CryptoWorker()];
+  const workers = takeWorkers(2);
+  let clean = false;
   const results: (StripeProblem | 'good')[] = new Array(n);
   const pool = new BufferPool(chunk, 3 * k);
   try {
@@ -345,12 +388,13 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
         done += want;
       }
       if (inFlight) await flush(inFlight);
+      clean = true;
       await end(output);
     } finally {
       await Promise.all(readers.map((r) => r.close()));
     }
     return { problems };
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
+    await releaseWorkers(workers, clean);
   }
 }

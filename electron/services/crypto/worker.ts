@@ -21,12 +21,6 @@ let use: number[] = [];
 let own: number[] = [];
 let tmpOut = new Uint8Array(0);
 
-/** A Uint8Array over its own whole ArrayBuffer (what node:crypto returns for large updates), else a copy. */
-function whole(b: Uint8Array): Uint8Array {
-  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && !(b.buffer instanceof SharedArrayBuffer)) return new Uint8Array(b.buffer, 0, b.length);
-  return new Uint8Array(b);
-}
-
 /** The k data stripes of a chunk side by side (stride S) for unstripeInto. */
 function joinStripes(data: Uint8Array[], S: number): Uint8Array {
   if (plainBuf.length < data.length * S) plainBuf = new Uint8Array(data.length * S);
@@ -71,16 +65,16 @@ function handle(msg: ToWorker): void {
       return post({ type: 'done' });
     }
     case 'encrypt-lanes': {
-      const parts: Uint8Array[] = [];
+      // Copy each ciphertext into the shared output and let node:crypto's buffer die here:
+      // transferring buffers allocated by node:crypto to another thread costs more than the copy.
       own.forEach((idx, j) => {
         const lane = lanes[j]!;
-        const ct = whole(lane.cipher.update(msg.striped.subarray(idx * msg.stride, idx * msg.stride + msg.S)));
+        const ct = lane.cipher.update(msg.striped.subarray(idx * msg.stride, idx * msg.stride + msg.S));
         lane.hmac.update(ct);
         lane.crc = crc32(ct, lane.crc);
-        parts.push(ct);
+        msg.out.set(ct, idx * msg.S);
       });
-      post({ type: 'lanes', parts }, parts.map((x) => x.buffer as ArrayBuffer));
-      return;
+      return post({ type: 'done' });
     }
     case 'encrypt-end': {
       const out = new Uint8Array(36 * own.length);
