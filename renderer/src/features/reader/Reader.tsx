@@ -110,7 +110,8 @@ export function Reader() {
               <div>
                 <dt>From</dt>
                 <dd>
-                  {message.from}
+                  {message.fromName && <span className="sender-name">{message.fromName} </span>}
+                  <span className={message.fromName ? 'sender-address muted' : 'sender-address'}>{message.fromName ? `<${message.from}>` : message.from}</span>
                   {message.certificate && message.certificate.direction === 'received' && (
                     <span className="fingerprint mono" title="Sender fingerprint: compare it with what your correspondent reads to you">
                       {message.certificate.senderFingerprint}
@@ -121,7 +122,7 @@ export function Reader() {
             )}
             <div>
               <dt>To</dt>
-              <dd>{message.to.length ? message.to.map(displayName).join(', ') : <span className="muted">No recipients yet</span>}</dd>
+              <dd>{message.to.length ? message.to.map((a) => (message.toNames?.[a] ? `${message.toNames[a]} <${a}>` : displayName(a))).join(', ') : <span className="muted">No recipients yet</span>}</dd>
             </div>
             <div>
               <dt>{isDraft ? 'Saved' : 'Date'}</dt>

@@ -108,6 +108,14 @@ export function KmeSettingsDialog() {
           <p className="kme-state" role="status">
             {loading ? 'Reading the settings…' : state?.configured ? `Configured: ${state.settings?.url} as ${state.settings?.saeId}${state.settings?.defaultPeerSaeId ? `, default peer ${state.settings.defaultPeerSaeId}` : ''}` : 'No KME configured.'}
           </p>
+          {state?.localKme && (
+            <section className="settings-section" aria-label="Local test KME">
+              <p className="hint small">This app runs a local test network with a linked KME pair; side A is for you, side B for the built-in correspondent.</p>
+              <button type="button" className="primary" disabled={saving} onClick={() => void settings.getState().useLocalKme()}>
+                Use the local test KME (side A)
+              </button>
+            </section>
+          )}
           <form
             className="settings-section"
             aria-label="Import a kme.json"

@@ -20,6 +20,8 @@ export interface SettingsStore {
   hide(): void;
   load(): Promise<void>;
   importFile(path: string, side: 'A' | 'B'): Promise<boolean>;
+  /** Imports side A of the local test network's kme.json (offered when the app runs that network). */
+  useLocalKme(): Promise<boolean>;
   save(settings: QkdSettings): Promise<boolean>;
   clear(): Promise<boolean>;
   runTest(peer?: string): Promise<void>;
@@ -68,6 +70,14 @@ export function createSettingsStore(runtime: Runtime): StoreApi<SettingsStore> {
           return Promise.resolve(false);
         }
         return write({ import: { path: path.trim(), side } }, `Imported side ${side} of ${path.trim()}.`);
+      },
+      useLocalKme() {
+        const path = get().state?.localKme?.path;
+        if (!path) {
+          set({ error: 'This app is not running the local test network, so there is no local KME.' });
+          return Promise.resolve(false);
+        }
+        return write({ import: { path, side: 'A' } }, 'Using the local test KME (side A).');
       },
       save(settings) {
         return write({ settings }, 'KME settings saved.');
