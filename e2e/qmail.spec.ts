@@ -1,13 +1,17 @@
 // The first qmail: a newcomer onboards on the embedded network, writes to the built-in
-// correspondent with an attachment, watches it leave, and reads the answer.
+// correspondent with an attachment, watches it leave, and reads the answer. Then QKD end to
+// end: the user (behind KME A) and the correspondent (behind KME B) exchange an L1 and an
+// L2 qmail, and the certificates show the same key IDs both KMEs issued.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 
 async function pickCorrespondent(page: Page) {
-  const dialog = page.getByRole('dialog', { name: 'New message' });
+  // The composer's title turns to "Edit draft" once it saved a draft on its own.
+  const dialog = page.getByRole('dialog', { name: /^(New message|Edit draft)$/ });
   const to = dialog.getByRole('combobox', { name: 'To' });
   // The correspondent registers a few seconds after the network starts: type until the directory knows it.
   await expect(async () => {
@@ -82,43 +86,116 @@ test('a newcomer sends a qmail with an attachment and reads the reply', async ({
   expect(consoleErrors).toEqual([]);
 });
 
-test('the certificate of a level 2 message lists its QKD key IDs', async ({ app: page, host }) => {
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** The key IDs a certificate dialog lists, and their KME, in order. */
+async function certificateKeys(cert: Locator): Promise<{ keyId: string; kme: string }[]> {
+  const items = cert.getByRole('list', { name: /^Key IDs/ }).getByRole('listitem');
+  await expect(items.first()).toBeVisible();
+  return (await items.allInnerTexts()).map((t) => {
+    const m = /^([0-9a-f-]{36})\s+from KME (\S+)$/.exec(t.trim());
+    if (!m) throw new Error(`unexpected key ID row: ${t}`);
+    return { keyId: m[1]!, kme: m[2]! };
+  });
+}
+
+async function sendAt(page: Page, level: 'L1' | 'L2', subject: string, body: string) {
+  await page.keyboard.press('c');
+  const dialog = await pickCorrespondent(page);
+  await dialog.getByLabel('Subject').fill(subject);
+  await dialog.getByLabel('Message').fill(body);
+  const radio = dialog.getByRole('radio', { name: new RegExp(level) });
+  await expect(radio).toBeEnabled({ timeout: 30_000 });
+  await radio.check();
+  await shot(page, `qkd-composer-${level}`);
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+}
+
+test('L1 and L2 with the correspondent behind KME B: both ends name the same QKD key IDs', async ({ app: page, host, consoleErrors }) => {
+  test.setTimeout(240_000);
   await createVault(page, PASSPHRASE);
   await onboard(page, 'Ada Lovelace');
 
-  // Import side A of the embedded KME pair and test the link.
+  // Import side A of the embedded KME pair and test the link (the correspondent is behind side B).
   await page.getByRole('button', { name: 'Quantum keys' }).click();
   const settings = page.getByRole('dialog', { name: 'Quantum keys (KME)' });
   await settings.getByRole('form', { name: 'Import a kme.json' }).getByLabel('File').fill(join(host.profileDir, 'network', 'kme', 'kme.json'));
   await settings.getByRole('button', { name: 'Import' }).click();
   await expect(settings.getByText(/^Configured: https:\/\//)).toBeVisible({ timeout: 30_000 });
   await settings.getByRole('button', { name: 'Test connection' }).click();
-  await expect(settings.getByText(/✓ Connected to KME/)).toBeVisible({ timeout: 30_000 });
+  await expect(settings.getByText(/✓ Connected to KME KME_A as SAE_ALICE; linked to KME KME_B for SAE_BOB/)).toBeVisible({ timeout: 30_000 });
   await shot(page, 'kme-settings');
   await settings.getByRole('button', { name: 'Close the settings' }).click();
 
-  await page.keyboard.press('c');
-  const dialog = await pickCorrespondent(page);
-  await dialog.getByLabel('Subject').fill('Keys from the quantum link');
-  await dialog.getByLabel('Message').fill('Sealed with QKD keys.');
-  const l2 = dialog.getByRole('radio', { name: /L2/ });
-  await expect(l2).toBeEnabled({ timeout: 30_000 });
-  await l2.check();
-  await shot(page, 'qkd-composer');
-  await dialog.getByRole('button', { name: 'Send' }).click();
-  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  // The correspondent is up (and registered) once the network file names it.
+  const networkFile = join(host.profileDir, 'network', 'network.json');
+  await expect
+    .poll(() => {
+      try {
+        return (JSON.parse(readFileSync(networkFile, 'utf8')) as { services?: { correspondent?: { address?: string } } }).services?.correspondent?.address ?? '';
+      } catch {
+        return '';
+      }
+    }, { timeout: 90_000 })
+    .toMatch(/^0006\./);
 
-  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Sent/ }).click();
-  const row = page.getByRole('listbox', { name: 'Messages in Sent' }).getByRole('option').filter({ hasText: 'Keys from the quantum link' });
-  await expect(row).toHaveCount(1, { timeout: 60_000 });
-  await row.click();
-  const article = page.getByRole('article', { name: 'Keys from the quantum link' });
-  await expect(article.getByText('Quantum Secured')).toBeVisible();
-  await article.getByRole('button', { name: 'Certificate' }).click();
+  const sent = [
+    { level: 'L1', subject: 'A one-time pad from KME A', body: 'Padded with QKD keys.' },
+    { level: 'L2', subject: 'Keys from the quantum link', body: 'Sealed with QKD keys.' },
+  ] as const;
+  for (const m of sent) await sendAt(page, m.level, m.subject, m.body);
+
+  const folders = page.getByRole('navigation', { name: 'Folders' });
   const cert = page.getByRole('dialog', { name: 'Security certificate' });
-  const keys = cert.getByRole('list', { name: /^Key IDs/ }).first();
-  await expect(keys.getByRole('listitem').first()).toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
-  await expect(cert).toContainText('L2');
-  await expect(cert).toContainText('KME IDs');
-  await shot(page, 'qkd-certificate');
+  for (const m of sent) {
+    // The sent copy: the key IDs KME A issued to this user for the correspondent.
+    await folders.getByRole('button', { name: /^Sent/ }).click();
+    const row = page.getByRole('listbox', { name: 'Messages in Sent' }).getByRole('option').filter({ hasText: m.subject });
+    await expect(row).toHaveCount(1, { timeout: 60_000 });
+    await row.click();
+    const article = page.getByRole('article', { name: m.subject });
+    await expect(article.getByText('Quantum Secured', { exact: true })).toBeVisible();
+    await article.getByRole('button', { name: 'Certificate' }).click();
+    await expect(cert).toContainText(`${m.level} — Level ${m.level.slice(1)}`);
+    await expect(cert).toContainText('signed by this device');
+    const sentKeys = await certificateKeys(cert);
+    // L1 pads the capsule (several 256-bit keys), L2 takes one.
+    if (m.level === 'L1') expect(sentKeys.length).toBeGreaterThan(1);
+    else expect(sentKeys).toHaveLength(1);
+    expect(new Set(sentKeys.map((k) => k.kme))).toEqual(new Set(['KME_A']));
+    await shot(page, `qkd-sent-certificate-${m.level}`);
+    await cert.getByRole('button', { name: 'Close the certificate' }).click();
+
+    // The answer comes at the same level; its body names the key IDs KME B delivered to open it.
+    await folders.getByRole('button', { name: /^Inbox/ }).click();
+    const reply = page.getByRole('listbox', { name: 'Messages in Inbox' }).getByRole('option').filter({ hasText: `Re: ${m.subject}` });
+    await expect(async () => {
+      await page.getByRole('button', { name: 'Check mail' }).click();
+      await expect(reply).toHaveCount(1, { timeout: 3_000 });
+    }).toPass({ timeout: 90_000 });
+    await reply.click();
+    const answer = page.getByRole('article', { name: `Re: ${m.subject}` });
+    await expect(answer).toContainText('Opened with QKD keys from KME_B:');
+    await expect(answer.getByText('Quantum Secured', { exact: true })).toBeVisible();
+    const line = /Opened with QKD keys from KME_B: ([^\n]*)/.exec(await answer.innerText());
+    expect(line?.[1]?.match(UUID)).toEqual(sentKeys.map((k) => k.keyId));
+    await expect(answer).toContainText(`This answer is sealed at ${m.level} with fresh QKD keys from KME_B.`);
+    await shot(page, `qkd-answer-${m.level}`);
+
+    // Its certificate: same level, verified signature, keys the correspondent's KME B issued for it.
+    await answer.getByRole('button', { name: 'Certificate' }).click();
+    await expect(cert).toContainText(`${m.level} — Level ${m.level.slice(1)}`);
+    await expect(cert.getByText('Quantum Secured', { exact: true })).toBeVisible();
+    await expect(cert).toContainText('✓ verified');
+    const answerKeys = await certificateKeys(cert);
+    if (m.level === 'L1') expect(answerKeys.length).toBeGreaterThan(1);
+    else expect(answerKeys).toHaveLength(1);
+    expect(new Set(answerKeys.map((k) => k.kme))).toEqual(new Set(['KME_B']));
+    // Fresh keys: none of the ones that carried the question.
+    expect(answerKeys.filter((k) => sentKeys.some((s) => s.keyId === k.keyId))).toEqual([]);
+    await shot(page, `qkd-answer-certificate-${m.level}`);
+    await cert.getByRole('button', { name: 'Close the certificate' }).click();
+  }
+  expect(consoleErrors).toEqual([]);
 });
