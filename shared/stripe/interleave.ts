@@ -29,6 +29,19 @@ export function stripeInto(input: Uint8Array, inOff: number, groups: number, k: 
   stripeIntoPortable(input, inOff + done * k, groups - done, k, out, stride, outOff + done);
 }
 
+/**
+ * stripeInto that also writes the XOR parity (p = 1) of the groups it handles with the SIMD
+ * kernels to parity[parityOff + g]; returns that number of leading groups (maybe 0). The
+ * caller computes the parity of the rest.
+ */
+export function stripeIntoXor(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, parity: Uint8Array, parityOff: number): number {
+  checkLayout({ k, p: k === 1 ? 1 : 0 });
+  if (groups <= 0) return 0;
+  const done = simdSplit(input, inOff, Math.min(groups, Math.floor(Math.max(0, input.length - inOff) / k)), k, out, stride, outOff, { buf: parity, off: parityOff });
+  stripeIntoPortable(input, inOff + done * k, groups - done, k, out, stride, outOff + done);
+  return done;
+}
+
 /** stripeInto with the JS kernels only (the fallback, and the reference the SIMD path is tested against). */
 export function stripeIntoPortable(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });

@@ -5,12 +5,13 @@ import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type Cip
 import { parentPort } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 import { CryptoError } from '../../../shared/crypto/errors.js';
-import { stripeInto, unstripeInto } from '../../../shared/stripe/interleave.js';
+import { stripeInto, stripeIntoXor, unstripeInto } from '../../../shared/stripe/interleave.js';
 import { macHeader, stripeSubkeys, TAG_BYTES, type MessageSecrets } from '../../../shared/stripe/message.js';
 import { computeParity, recoverData } from '../../../shared/stripe/parity.js';
 import { fromWire, type FromWorker, type ToWorker } from './protocol.js';
 
 const port = parentPort!;
+const PIECE = 16384;
 
 interface Lane { cipher: Cipher; hmac: Hmac; crc: number }
 let secrets: MessageSecrets | undefined;
@@ -57,9 +58,10 @@ function handle(msg: ToWorker): void {
     case 'stripe-range': {
       const { k, p } = secrets!.layout;
       const { input, out, stride, g0, g1 } = msg;
-      stripeInto(input, g0 * k, g1 - g0, k, out, stride, g0);
-      if (p > 0) {
-        const v = views(out, k + p, stride, g0, g1);
+      // XOR parity (p = 1) comes with the SIMD interleave while the stripes are in cache.
+      const done = p === 1 && k > 1 ? stripeIntoXor(input, g0 * k, g1 - g0, k, out, stride, g0, out, k * stride + g0) : (stripeInto(input, g0 * k, g1 - g0, k, out, stride, g0), 0);
+      if (p > 0 && g0 + done < g1) {
+        const v = views(out, k + p, stride, g0 + done, g1);
         computeParity(secrets!.layout, v.slice(0, k), v.slice(k));
       }
       return post({ type: 'done' });
@@ -67,12 +69,17 @@ function handle(msg: ToWorker): void {
     case 'encrypt-lanes': {
       // Copy each ciphertext into the shared output and let node:crypto's buffer die here:
       // transferring buffers allocated by node:crypto to another thread costs more than the copy.
+      // Slices of PIECE bytes: node:crypto's output buffer then comes from the thread's
+      // malloc arena and is still in cache for the MAC, the CRC and the copy.
       own.forEach((idx, j) => {
         const lane = lanes[j]!;
-        const ct = lane.cipher.update(msg.striped.subarray(idx * msg.stride, idx * msg.stride + msg.S));
-        lane.hmac.update(ct);
-        lane.crc = crc32(ct, lane.crc);
-        msg.out.set(ct, idx * msg.S);
+        const from = idx * msg.stride;
+        for (let at = 0; at < msg.S; at += PIECE) {
+          const ct = lane.cipher.update(msg.striped.subarray(from + at, from + Math.min(msg.S, at + PIECE)));
+          lane.hmac.update(ct);
+          lane.crc = crc32(ct, lane.crc);
+          msg.out.set(ct, idx * msg.S + at);
+        }
       });
       return post({ type: 'done' });
     }
@@ -119,7 +126,8 @@ function handle(msg: ToWorker): void {
       return;
     case 'decrypt-lanes': {
       own.forEach((j, x) => {
-        msg.plain.set(lanes[x]!.cipher.update(msg.parts[x]!), j * msg.S);
+        const part = msg.parts[x]!;
+        for (let at = 0; at < part.length; at += PIECE) msg.plain.set(lanes[x]!.cipher.update(part.subarray(at, at + PIECE)), j * msg.S + at);
       });
       post({ type: 'lanes-done', parts: msg.parts }, msg.parts.map((x) => x.buffer as ArrayBuffer));
       return;

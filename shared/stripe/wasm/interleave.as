@@ -157,3 +157,12 @@ export function join4(src: usize, stride: usize, blocks: i32, dst: usize): void 
     fromRows(SCRATCH, dst + (<usize>j) * 128, 1, 0);
   }
 }
+
+/** XOR parity of the k stripes at src + j·w (w a multiple of 16) into dst. */
+export function xorStripes(src: usize, k: i32, w: usize, dst: usize): void {
+  for (let i: usize = 0; i < w; i += 16) {
+    let x = v128.load(src + i);
+    for (let j = 1; j < k; j++) x = v128.xor(x, v128.load(src + (<usize>j) * w + i));
+    v128.store(dst + i, x);
+  }
+}

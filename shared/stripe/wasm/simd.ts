@@ -10,6 +10,7 @@ interface Kernels {
   join8(src: number, stride: number, blocks: number, m: number, dst: number): void;
   split4(src: number, blocks: number, dst: number, stride: number): void;
   join4(src: number, stride: number, blocks: number, dst: number): void;
+  xorStripes(src: number, k: number, w: number, dst: number): void;
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
 }
 
@@ -33,7 +34,7 @@ function fromBase64(s: string): Uint8Array<ArrayBuffer> {
 const WINDOW = 4096;
 const IN = 65536;
 const OUT = IN + 32 * WINDOW;
-const PAGES = (OUT + 32 * WINDOW) / 65536;
+const PAGES = Math.ceil((OUT + 33 * WINDOW) / 65536); // k stripes and their XOR parity
 
 function load(): { k: Kernels; mem: Uint8Array } | undefined {
   try {
@@ -71,9 +72,10 @@ function unit(k: number): number {
 
 /**
  * Split as many whole blocks of the first `groups` groups as the kernels handle (input
- * must hold them all); returns the number of groups done (0 if none).
+ * must hold them all); returns the number of groups done (0 if none). With `xor`, also
+ * writes the XOR of the k stripes of those groups to xor.buf at xor.off.
  */
-export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): number {
+export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, xor?: { buf: Uint8Array; off: number }): number {
   const u = unit(k);
   if (u === 0 || groups < u) return 0;
   const s = kernels();
@@ -86,6 +88,10 @@ export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: n
     if (k === 4) fn.split4(IN, w / u, OUT, w);
     else fn.split8(IN, w / u, k >> 3, OUT, w);
     for (let j = 0; j < k; j++) out.set(mem.subarray(OUT + j * w, OUT + (j + 1) * w), outOff + j * stride + g);
+    if (xor) {
+      fn.xorStripes(OUT, k, w, OUT + k * w);
+      xor.buf.set(mem.subarray(OUT + k * w, OUT + (k + 1) * w), xor.off + g);
+    }
   }
   return total;
 }
