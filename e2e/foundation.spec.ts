@@ -213,3 +213,52 @@ test('a long folder stays light: rows are virtualised and fetched page by page',
   await page.keyboard.press('Enter');
   await expect(page.getByRole('article')).toContainText('Body ');
 });
+
+test('a reopened draft keeps Cc, level, stripes and its attachment; the local test KME takes one click', async ({ app: page, consoleErrors }) => {
+  await createVault(page, PASSPHRASE);
+  await onboard(page, 'Grace Hopper');
+  const folders = page.getByRole('navigation', { name: 'Folders' });
+  await expect(folders).toBeVisible({ timeout: 60_000 });
+
+  await page.keyboard.press('c');
+  // The composer's name turns from "New message" to "Edit draft" once saved.
+  const dialog = page.getByRole('dialog', { name: /^(New message|Edit draft)$/ });
+  await expect(dialog).toHaveAccessibleName('New message');
+  await dialog.getByLabel('To').fill('0006.1.7');
+  await dialog.getByRole('button', { name: 'Cc', exact: true }).click();
+  await dialog.getByLabel('Cc').fill('0006.1.8');
+  await dialog.getByLabel('Subject').fill('Everything kept');
+  await dialog.getByLabel('Message').fill('With all the settings.');
+  await dialog.getByRole('radio', { name: /^L4/ }).check();
+  await dialog.getByLabel('Data stripes').fill('6');
+  await dialog.getByLabel('Parity').fill('2');
+  await dialog.getByLabel('Attach files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('stripes and parity') });
+  await expect(dialog.getByText('notes.txt')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Save draft' }).click();
+  await expect(dialog.getByRole('status')).toContainText('Draft saved');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  await folders.getByRole('button', { name: /^Drafts/ }).click();
+  await page.getByRole('listbox', { name: 'Messages in Drafts' }).getByRole('option').filter({ hasText: 'Everything kept' }).click();
+  const article = page.getByRole('article', { name: 'Everything kept' });
+  await expect(article.getByRole('region', { name: 'Attachments' })).toContainText('notes.txt');
+  await article.getByRole('button', { name: 'Edit draft' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit draft' });
+  await expect(edit.getByLabel('Cc')).toHaveValue('0006.1.8');
+  await expect(edit.getByRole('radio', { name: /^L4/ })).toBeChecked();
+  await expect(edit.getByLabel('Data stripes')).toHaveValue('6');
+  await expect(edit.getByLabel('Parity')).toHaveValue('2');
+  await expect(edit.getByRole('region', { name: 'Attachments' })).toContainText('notes.txt');
+  await edit.getByRole('button', { name: 'Close the composer' }).click();
+  await expect(edit).toBeHidden();
+
+  // The app runs the embedded network, so its KME pair is offered.
+  await page.getByRole('button', { name: 'Quantum keys' }).click();
+  const settings = page.getByRole('dialog', { name: 'Quantum keys (KME)' });
+  await settings.getByRole('button', { name: 'Use the local test KME (side A)' }).click();
+  await expect(settings.getByText(/^Configured: https:\/\//)).toBeVisible({ timeout: 30_000 });
+  await expect(settings.getByText('Using the local test KME (side A).')).toBeVisible();
+
+  expect(consoleErrors).toEqual([]);
+});

@@ -191,7 +191,7 @@ export function ComposerDialog() {
             />
             {attachments.length > 0 && <span className="muted small">{formatBytes(total)} in total</span>}
             {restoring && (
-              <span className="muted small" role="status">
+              <span className="muted small">
                 Restoring the draft’s attachments…
               </span>
             )}
