@@ -177,6 +177,9 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
   };
 
   const onOutbox = (items: { id: string; state: string; error?: string }[]) => {
+    // Sent items leave the outbox list: nothing more to watch for them.
+    const listed = new Set(items.map((it) => it.id));
+    for (const id of [...watched.keys()]) if (!listed.has(id)) watched.delete(id);
     for (const it of items) {
       const w = watched.get(it.id);
       if (!w || (it.state !== 'sent' && it.state !== 'failed')) continue;
