@@ -13,7 +13,8 @@
 //   an 8 × 8 bit transpose on two words (Hacker's Delight transpose8, 3 steps).
 // - any other k: rows are read through a shifted two-byte window, then the same 8 × 8
 //   transpose. Ragged tails go through this kernel on a zero-padded copy.
-import { checkLayout } from './layout.js';
+import { checkLayout, type Layout } from './layout.js';
+import { cachedMatrix } from './parity.js';
 import { simdJoin, simdSplit } from './wasm/simd.js';
 
 /**
@@ -30,14 +31,18 @@ export function stripeInto(input: Uint8Array, inOff: number, groups: number, k: 
 }
 
 /**
- * stripeInto that also writes the XOR parity (p = 1) of the groups it handles with the SIMD
- * kernels to parity[parityOff + g]; returns that number of leading groups (maybe 0). The
- * caller computes the parity of the rest.
+ * stripeInto that also writes the parity stripes (XOR for p = 1, else the Cauchy
+ * Reed–Solomon rows of parity.ts) of the groups it handles with the SIMD kernels, parity i
+ * to parity[parityOff + i·parityStride + g]; returns that number of leading groups (maybe
+ * 0). The caller computes the parity of the rest.
  */
-export function stripeIntoXor(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, parity: Uint8Array, parityOff: number): number {
-  checkLayout({ k, p: k === 1 ? 1 : 0 });
+export function stripeIntoParity(input: Uint8Array, inOff: number, groups: number, layout: Layout, out: Uint8Array, stride: number, outOff: number, parity: Uint8Array, parityOff: number, parityStride: number): number {
+  const { k, p } = checkLayout(layout);
   if (groups <= 0) return 0;
-  const done = simdSplit(input, inOff, Math.min(groups, Math.floor(Math.max(0, input.length - inOff) / k)), k, out, stride, outOff, { buf: parity, off: parityOff });
+  const fit = Math.min(groups, Math.floor(Math.max(0, input.length - inOff) / k));
+  const done = p === 1
+    ? simdSplit(input, inOff, fit, k, out, stride, outOff, { buf: parity, off: parityOff })
+    : simdSplit(input, inOff, fit, k, out, stride, outOff, undefined, { rows: cachedMatrix(layout), buf: parity, off: parityOff, stride: parityStride });
   stripeIntoPortable(input, inOff + done * k, groups - done, k, out, stride, outOff + done);
   return done;
 }

@@ -15,7 +15,8 @@ export function parityMatrix(layout: Layout): number[][] {
 }
 
 const matrices = new Map<string, number[][]>();
-function cachedMatrix(layout: Layout): number[][] {
+/** parityMatrix, one shared instance per layout (callers must not modify it). */
+export function cachedMatrix(layout: Layout): number[][] {
   const key = `${layout.k}/${layout.p}`;
   let m = matrices.get(key);
   if (!m) matrices.set(key, (m = parityMatrix(layout)));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CryptoError } from '../crypto/errors.js';
 import { MUL, gfInv, gfInvert, gfMul } from './gf256.js';
-import { stripeInto, stripeIntoPortable, stripeIntoXor, stripeReference, unstripeInto, unstripeIntoPortable } from './interleave.js';
+import { stripeInto, stripeIntoParity, stripeIntoPortable, stripeReference, unstripeInto, unstripeIntoPortable } from './interleave.js';
 import { checkLayout, type Layout } from './layout.js';
 import { decryptMessage, encryptMessage, newMessageSecrets, randomPermutation } from './message.js';
 import { computeParity, parityMatrix, recoverData } from './parity.js';
@@ -127,21 +127,27 @@ describe('bit interleave', () => {
       for (let s = 0; s < k; s++) expect(out.subarray(s * S, (s + 1) * S)).toEqual(ref[s]);
     }
   });
-  it('stripeIntoXor: same stripes, and the XOR parity of the groups it reports, for every k', () => {
-    for (let k = 2; k <= 32; k++) {
-      for (const groups of [5, 4096 + 16 * 9 + 3]) {
-        const input = rand(groups * k, 31 * k + groups);
-        const stride = groups + 3, off = 1;
-        const out = new Uint8Array(off + (k + 1) * stride).fill(0x3c);
-        const slow = out.slice();
-        const done = stripeIntoXor(input, 0, groups, k, out, stride, off, out, off + k * stride);
-        stripeIntoPortable(input, 0, groups, k, slow, stride, off);
-        expect(firstDiff(out.subarray(0, off + k * stride), slow.subarray(0, off + k * stride)), `k=${k}`).toBe(-1);
-        expect(done).toBe([4, 8, 16, 32].includes(k) && groups > 32 ? groups - (groups % (k === 4 ? 32 : 16)) : 0);
-        const parity = new Uint8Array(done);
-        for (let s = 0; s < k; s++) for (let g = 0; g < done; g++) parity[g]! ^= slow[off + s * stride + g]!;
-        expect(firstDiff(out.subarray(off + k * stride, off + k * stride + done), parity), `parity k=${k}`).toBe(-1);
-        expect(out.subarray(off + k * stride + done).every((x) => x === 0x3c)).toBe(true);
+  it('stripeIntoParity: same stripes, and the XOR / Reed–Solomon parity of the groups it reports, for every layout', () => {
+    for (let k = 2; k <= 31; k++) {
+      for (const p of [...new Set([1, 2, 32 - k])].filter((x) => x >= 1 && k + x <= 32)) {
+        for (const groups of [5, 4096 + 16 * 9 + 3]) {
+          const input = rand(groups * k, 31 * k + groups + p);
+          const stride = groups + 3, off = 1;
+          const out = new Uint8Array(off + (k + p) * stride).fill(0x3c);
+          const slow = out.slice();
+          const done = stripeIntoParity(input, 0, groups, { k, p }, out, stride, off, out, off + k * stride, stride);
+          stripeIntoPortable(input, 0, groups, k, slow, stride, off);
+          expect(firstDiff(out.subarray(0, off + k * stride), slow.subarray(0, off + k * stride)), `k=${k}`).toBe(-1);
+          expect(done).toBe([4, 8, 16].includes(k) && groups > 32 ? groups - (groups % (k === 4 ? 32 : 16)) : 0);
+          const data = Array.from({ length: k }, (_, s) => slow.slice(off + s * stride, off + s * stride + done));
+          const parity = Array.from({ length: p }, () => new Uint8Array(done));
+          computeParity({ k, p }, data, parity);
+          for (let i = 0; i < p; i++) {
+            const at = off + (k + i) * stride;
+            expect(firstDiff(out.subarray(at, at + done), parity[i]!), `parity ${i} k=${k} p=${p}`).toBe(-1);
+            expect(out.subarray(at + done, at + stride).every((x) => x === 0x3c)).toBe(true);
+          }
+        }
       }
     }
   });

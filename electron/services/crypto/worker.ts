@@ -5,7 +5,7 @@ import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type Cip
 import { parentPort } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 import { CryptoError } from '../../../shared/crypto/errors.js';
-import { stripeInto, stripeIntoXor, unstripeInto } from '../../../shared/stripe/interleave.js';
+import { stripeInto, stripeIntoParity, unstripeInto } from '../../../shared/stripe/interleave.js';
 import { macHeader, stripeSubkeys, TAG_BYTES, type MessageSecrets } from '../../../shared/stripe/message.js';
 import { computeParity, recoverData } from '../../../shared/stripe/parity.js';
 import { fromWire, type FromWorker, type ToWorker } from './protocol.js';
@@ -58,8 +58,8 @@ function handle(msg: ToWorker): void {
     case 'stripe-range': {
       const { k, p } = secrets!.layout;
       const { input, out, stride, g0, g1 } = msg;
-      // XOR parity (p = 1) comes with the SIMD interleave while the stripes are in cache.
-      const done = p === 1 && k > 1 ? stripeIntoXor(input, g0 * k, g1 - g0, k, out, stride, g0, out, k * stride + g0) : (stripeInto(input, g0 * k, g1 - g0, k, out, stride, g0), 0);
+      // Parity comes with the SIMD interleave while the stripes are in cache.
+      const done = p > 0 && k > 1 ? stripeIntoParity(input, g0 * k, g1 - g0, secrets!.layout, out, stride, g0, out, k * stride + g0, stride) : (stripeInto(input, g0 * k, g1 - g0, k, out, stride, g0), 0);
       if (p > 0 && g0 + done < g1) {
         const v = views(out, k + p, stride, g0 + done, g1);
         computeParity(secrets!.layout, v.slice(0, k), v.slice(k));

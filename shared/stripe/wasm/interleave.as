@@ -166,3 +166,26 @@ export function xorStripes(src: usize, k: i32, w: usize, dst: usize): void {
     v128.store(dst + i, x);
   }
 }
+
+/**
+ * Reed–Solomon parity: for i < p, dst + i·w = Σ_j c[i][j] · (stripe j at src + j·w) over
+ * GF(2^8), w a multiple of 16. Each coefficient has two 16-byte product tables at
+ * tables + 32·(i·k + j): c·n and c·(n << 4) for n < 16 (one swizzle per nibble).
+ */
+export function rsStripes(src: usize, k: i32, w: usize, dst: usize, p: i32, tables: usize): void {
+  const lo = i8x16.splat(0x0f);
+  for (let i = 0; i < p; i++) {
+    const t0 = tables + 32 * <usize>(i * k);
+    const d = dst + (<usize>i) * w;
+    for (let o: usize = 0; o < w; o += 16) {
+      let acc = i8x16.splat(0);
+      for (let j = 0; j < k; j++) {
+        const x = v128.load(src + (<usize>j) * w + o);
+        const t = t0 + 32 * <usize>j;
+        acc = v128.xor(acc, i8x16.swizzle(v128.load(t), v128.and(x, lo)));
+        acc = v128.xor(acc, i8x16.swizzle(v128.load(t + 16), v128.and(i16x8.shr_u(x, 4), lo)));
+      }
+      v128.store(d + o, acc);
+    }
+  }
+}

@@ -3,6 +3,7 @@
 // string, so no fs and no host API besides the WebAssembly global. If WebAssembly or its
 // SIMD extension is missing, or compiling fails, `simd` is undefined and callers use the
 // portable JS kernels.
+import { gfMul } from '../gf256.js';
 import { INTERLEAVE_WASM } from './interleave-wasm.js';
 
 interface Kernels {
@@ -11,6 +12,7 @@ interface Kernels {
   split4(src: number, blocks: number, dst: number, stride: number): void;
   join4(src: number, stride: number, blocks: number, dst: number): void;
   xorStripes(src: number, k: number, w: number, dst: number): void;
+  rsStripes(src: number, k: number, w: number, dst: number, p: number, tables: number): void;
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
 }
 
@@ -32,6 +34,7 @@ function fromBase64(s: string): Uint8Array<ArrayBuffer> {
 
 /** Groups per call: a multiple of 32; windows of k·WINDOW bytes in and out. */
 const WINDOW = 4096;
+const TABLES = 8192; // up to 256 coefficients × 32 bytes
 const IN = 65536;
 const OUT = IN + 32 * WINDOW;
 const PAGES = Math.ceil((OUT + 33 * WINDOW) / 65536); // k stripes and their XOR parity
@@ -65,6 +68,27 @@ export function useSimd(on: boolean): boolean {
   return kernels() !== undefined;
 }
 
+/** Reed–Solomon parity wanted with a split: coefficient rows (p × k), parity i to buf[off + i·stride + g]. */
+export interface RsParity {
+  rows: number[][];
+  buf: Uint8Array;
+  off: number;
+  stride: number;
+}
+
+let tablesFor: number[][] | undefined;
+function loadTables(mem: Uint8Array, rows: number[][], k: number): void {
+  if (tablesFor === rows) return;
+  rows.forEach((row, i) => row.forEach((c, j) => {
+    const t = TABLES + 32 * (i * k + j);
+    for (let n = 0; n < 16; n++) {
+      mem[t + n] = gfMul(c, n);
+      mem[t + 16 + n] = gfMul(c, n << 4);
+    }
+  }));
+  tablesFor = rows;
+}
+
 /** Groups per kernel block for this k, or 0 if the SIMD kernels do not handle it. */
 function unit(k: number): number {
   return k === 4 ? 32 : k === 8 || k === 16 || k === 32 ? 16 : 0;
@@ -75,7 +99,7 @@ function unit(k: number): number {
  * must hold them all); returns the number of groups done (0 if none). With `xor`, also
  * writes the XOR of the k stripes of those groups to xor.buf at xor.off.
  */
-export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, xor?: { buf: Uint8Array; off: number }): number {
+export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, xor?: { buf: Uint8Array; off: number }, rs?: RsParity): number {
   const u = unit(k);
   if (u === 0 || groups < u) return 0;
   const s = kernels();
@@ -91,6 +115,12 @@ export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: n
     if (xor) {
       fn.xorStripes(OUT, k, w, OUT + k * w);
       xor.buf.set(mem.subarray(OUT + k * w, OUT + (k + 1) * w), xor.off + g);
+    }
+    if (rs) {
+      const p = rs.rows.length;
+      loadTables(mem, rs.rows, k);
+      fn.rsStripes(OUT, k, w, OUT + k * w, p, TABLES);
+      for (let i = 0; i < p; i++) rs.buf.set(mem.subarray(OUT + (k + i) * w, OUT + (k + i + 1) * w), rs.off + i * rs.stride + g);
     }
   }
   return total;
