@@ -6,6 +6,7 @@
 import { CryptoError } from '../crypto/errors.js';
 import { MUL, gfInv, gfInvert } from './gf256.js';
 import { checkLayout, type Layout } from './layout.js';
+import { simdMatMul } from './wasm/simd.js';
 
 /** Coefficient rows for the p parity stripes (p rows × k columns). */
 export function parityMatrix(layout: Layout): number[][] {
@@ -100,11 +101,14 @@ export function recoverData(layout: Layout, stripes: readonly (Uint8Array | unde
   if (!inv) throw new CryptoError('too-many-missing', 'stripe matrix is singular');
   const len = stripes[use[0]!]!.length;
   const out = stripes.slice(0, k) as (Uint8Array | undefined)[];
+  const dsts = missingData.map((_, n) => (scratch?.[n]?.length === len ? scratch[n]! : new Uint8Array(len)));
+  // WebAssembly SIMD for the leading multiple of 16 bytes when available, JS for the rest.
+  const done = simdMatMul(missingData.map((j) => inv[j]!), use.map((i) => stripes[i]!), dsts);
   missingData.forEach((j, n) => {
-    const dst = scratch?.[n]?.length === len ? scratch[n]! : new Uint8Array(len);
-    mulInto(dst, stripes[use[0]!]!, inv[j]![0]!);
-    for (let x = 1; x < k; x++) mulAddInto(dst, stripes[use[x]!]!, inv[j]![x]!);
-    out[j] = dst;
+    const dst = dsts[n]!.subarray(done);
+    mulInto(dst, stripes[use[0]!]!.subarray(done), inv[j]![0]!);
+    for (let x = 1; x < k; x++) mulAddInto(dst, stripes[use[x]!]!.subarray(done), inv[j]![x]!);
+    out[j] = dsts[n]!;
   });
   return out as Uint8Array[];
 }

@@ -216,6 +216,19 @@ describe('GF(256) and Reed–Solomon', () => {
       }
     }
   });
+  it('recovers long stripes (SIMD window plus JS tail) for wide layouts with p stripes missing', () => {
+    for (const [k, p] of [[4, 1], [8, 2], [16, 16], [29, 3], [1, 31]] as const) {
+      const len = 9000 + k; // more than one SIMD window for wide k, and a ragged tail
+      const data = Array.from({ length: k }, (_, j) => rand(len, 100 * k + j + 1));
+      const parity = Array.from({ length: p }, () => new Uint8Array(len));
+      computeParity({ k, p }, data, parity);
+      // Drop min(p, k) data stripes (so they must be rebuilt) and parity for the rest of p.
+      const lostData = Math.min(p, k);
+      const kept = [...data, ...parity].map((x, i) => (i < lostData || (i >= k && i - k < p - lostData) ? undefined : x));
+      const got = recoverData({ k, p }, kept);
+      got.forEach((d, j) => expect(firstDiff(d, data[j]!), `k=${k} p=${p} stripe ${j}`).toBe(-1));
+    }
+  });
   it('Cauchy parity matrices are MDS up to 32 stripes (sampled submatrices invert)', () => {
     for (const { k, p } of [{ k: 16, p: 16 }, { k: 30, p: 2 }, { k: 2, p: 30 }]) {
       const m = parityMatrix({ k, p });

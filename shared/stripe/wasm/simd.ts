@@ -143,3 +143,26 @@ export function simdJoin(src: Uint8Array, srcOff: number, stride: number, groups
   }
   return total;
 }
+
+/**
+ * dsts[i] = Σ_j rows[i][j] · srcs[j] over GF(2^8) for the leading multiple of 16 bytes
+ * (all arrays the same length); returns the number of bytes done (0 if the kernels are not
+ * available or the matrix is too large for the table area).
+ */
+export function simdMatMul(rows: number[][], srcs: readonly Uint8Array[], dsts: readonly Uint8Array[]): number {
+  const k = srcs.length;
+  const total = (srcs[0]?.length ?? 0) & ~15;
+  if (total === 0 || rows.length === 0 || rows.length * k > 256 || rows.length > k) return 0;
+  const s = kernels();
+  if (!s) return 0;
+  const { k: fn, mem } = s;
+  const W = Math.floor((32 * WINDOW) / k / 16) * 16;
+  for (let at = 0; at < total; at += W) {
+    const w = Math.min(W, total - at);
+    srcs.forEach((x, j) => mem.set(x.subarray(at, at + w), IN + j * w));
+    loadTables(mem, rows, k);
+    fn.rsStripes(IN, k, w, OUT, rows.length, TABLES);
+    dsts.forEach((d, i) => d.set(mem.subarray(OUT + i * w, OUT + (i + 1) * w), at));
+  }
+  return total;
+}
