@@ -65,7 +65,7 @@ function checkPhase2Meta(meta: readonly MetaEntry[]): number {
   if (version[0] !== 1) fail('UNSUPPORTED_VERSION', `wire version ${version[0]} is not supported (this codec implements version 1)`);
   const comp = metaGet(meta, MetaKey.COMPRESSION)?.[0] ?? 0;
   if (comp !== Compression.NONE && comp !== Compression.ZLIB) {
-    fail('UNSUPPORTED_COMPRESSION', comp <= 5 ? `compression type ${comp} is optional and not implemented (0 none and 1 zlib are)` : `compression type ${comp} is reserved`);
+    fail('UNSUPPORTED_COMPRESSION', comp <= 5 ? `compression type ${comp} is optional and unsupported here (0 none and 1 zlib are supported)` : `compression type ${comp} is reserved`);
   }
   return comp;
 }
