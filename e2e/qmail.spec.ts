@@ -59,6 +59,8 @@ test('a newcomer sends a qmail with an attachment and reads the reply', async ({
     await page.getByRole('button', { name: 'Check mail' }).click();
     await expect(reply).toHaveCount(1, { timeout: 3_000 });
   }).toPass({ timeout: 90_000 });
+  // The list names the sender as the directory knows it, not by a bare address.
+  await expect(reply).toContainText('QMail Correspondent');
   await reply.click();
   const article = page.getByRole('article', { name: 'Re: Hello from the garage node' });
   await expect(article).toContainText('arrived intact');

@@ -37,7 +37,14 @@ function Row({ m, index, total, active, open, onPick }: { m: MessageSummary | un
       </div>
     );
   }
-  const who = m.folder === 'drafts' || m.folder === 'sent' ? (m.to.length ? `To: ${m.to.map(displayName).join(', ')}` : 'No recipients yet') : displayName(m.from);
+  // Names the engine verified against the directory win over bare addresses.
+  const named = (address: string, name?: string) => name || displayName(address);
+  const who =
+    m.folder === 'drafts' || m.folder === 'sent'
+      ? m.to.length
+        ? `To: ${m.to.map((a) => named(a, m.toNames?.[a])).join(', ')}`
+        : 'No recipients yet'
+      : named(m.from, m.fromName);
   return (
     <div
       id={rowDomId(m.id)}
