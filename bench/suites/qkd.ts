@@ -3,36 +3,22 @@
 // request costs far more than a key), end to end (enc_keys at A, dec_keys at B), and the
 // capsule's key source with its encrypted SQLite cache against the same source without.
 import Database from 'better-sqlite3';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKmePair, type KmeEndpoint } from '../../server/kme/pair.js';
 // The QKD client is plain Node (the rule's 'electron/*' pattern is meant for the package).
 import { KmeClient } from '../../electron/services/qkd/client.js';
-import { QkdKeyCache, type SealBox } from '../../electron/services/qkd/cache.js';
+import { QkdKeyCache, sealBoxFrom, type SealBox } from '../../electron/services/qkd/cache.js';
+import { SecretBox } from '../../electron/store/secret-box.js';
 import { KmeKeySource } from '../../electron/services/qkd/key-source.js';
 import { median, type BenchResult, type Suite } from '../types.js';
 
 const KEY_BITS = 256;
 const BATCH = 256;
 
-function gcmBox(): SealBox {
-  const key = randomBytes(32);
-  return {
-    seal(p) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      return Buffer.concat([iv, c.update(p), c.final(), c.getAuthTag()]);
-    },
-    open(s) {
-      const b = Buffer.from(s);
-      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(b.length - 16));
-      return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]);
-    },
-  };
-}
+const gcmBox = (): SealBox => sealBoxFrom(new SecretBox(randomBytes(32)), 'bench.qkd-cache');
 
 /** Runs `step` (which returns keys obtained) for about `ms`, returns keys per second. */
 async function rate(ms: number, step: () => Promise<number>): Promise<number> {

@@ -9,7 +9,7 @@ import { STRIPE_KEY_BYTES } from '../../../shared/stripe/message.js';
 import type { QkdKeySource } from '../../../shared/capsule/index.js';
 import type { Db } from '../../store/database.js';
 import type { SecretBox } from '../../store/secret-box.js';
-import { QkdKeyCache } from '../qkd/cache.js';
+import { QkdKeyCache, sealBoxFrom } from '../qkd/cache.js';
 import { KmeClient } from '../qkd/client.js';
 import { KmeError } from '../qkd/errors.js';
 import { KmeKeySource } from '../qkd/key-source.js';
@@ -140,7 +140,7 @@ export class QkdService {
     const box = this.o.box;
     // The ledger of used keys lives in the profile database for good (settings changes keep it).
     const cache = QkdKeyCache.open({
-      box: { seal: (p) => box().seal(p, CACHE_AAD), open: (s) => box().open(s, CACHE_AAD) },
+      box: sealBoxFrom(box, CACHE_AAD),
       store: { db: this.o.db, table: 'qkd_cache' },
     });
     const source = new KmeKeySource({ client, cache, peerSaeId: settings.defaultPeerSaeId ?? '', prefetchKeys: this.o.prefetchKeys ?? 16 });

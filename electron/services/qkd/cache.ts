@@ -14,10 +14,17 @@ import { z } from 'zod';
 import { base64Decode, base64Encode } from '../../../shared/qkd/base64.js';
 import { UUID_RE } from '../../../shared/qkd/etsi014.js';
 import { KmeError } from './errors.js';
+import type { SecretBox } from '../../store/secret-box.js';
 
 export interface SealBox {
   seal(plain: Uint8Array): Uint8Array;
   open(sealed: Uint8Array): Uint8Array;
+}
+
+/** A SealBox over the vault's SecretBox, every value bound to `aad`. */
+export function sealBoxFrom(box: SecretBox | (() => SecretBox), aad: string): SealBox {
+  const get = typeof box === 'function' ? box : () => box;
+  return { seal: (p) => get().seal(p, aad), open: (s) => get().open(s, aad) };
 }
 
 export interface CachedKey {

@@ -1,33 +1,20 @@
 // The key source, the cache and the fallback decision against a real qmail-kme pair.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startKmePair, type KmeEndpoint, type KmePair } from '../../../server/kme/pair.js';
-import { QkdKeyCache, type SealBox } from './cache.js';
+import { QkdKeyCache, sealBoxFrom, type SealBox } from './cache.js';
+import { SecretBox } from '../../store/secret-box.js';
 import { KmeClient } from './client.js';
 import { KmeError } from './errors.js';
 import { decideQkdLevel, decisionFromError } from './fallback.js';
 import { KmeKeySource } from './key-source.js';
 
-/** AES-256-GCM box, as the vault would inject. */
-function gcmBox(key = randomBytes(32)): SealBox {
-  return {
-    seal(p) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      return Buffer.concat([iv, c.update(p), c.final(), c.getAuthTag()]);
-    },
-    open(s) {
-      const b = Buffer.from(s);
-      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(b.length - 16));
-      return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]);
-    },
-  };
-}
+/** The vault's box, as the app injects it. */
+const gcmBox = (key: Uint8Array = randomBytes(32)): SealBox => sealBoxFrom(new SecretBox(key), 'test.qkd-cache');
 
 let dir: string;
 let pair: KmePair;
