@@ -1,18 +1,13 @@
 // The certificate dialog: how a message was protected, built only from the verified
 // `certificate` the service hands over (nothing here is guessed from the summary).
-import { useEffect, useId, useRef } from 'react';
+import { useId } from 'react';
 import type { MessageCertificate } from '../../../../shared/ipc/contract.js';
 import { LEVEL_LABELS } from '../../ui/format.js';
+import { useModalDialog } from '../../ui/dialog.js';
 
 export function CertificateDialog({ certificate, open, onClose }: { certificate: MessageCertificate; open: boolean; onClose(): void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const titleId = useId();
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    else if (!open && d.open) d.close();
-  }, [open]);
   const c = certificate;
   const checked = c.servers.some((s) => s.ok !== undefined);
   return (

@@ -1,7 +1,8 @@
 // The KME settings (ETSI GS QKD 014): import one side of a kme.json or type the settings,
 // then "Test connection". Levels 1 and 2 need this.
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { useSettings, useStores } from '../../app/context.js';
+import { useModalDialog } from '../../ui/dialog.js';
 
 function ManualForm() {
   const { settings } = useStores();
@@ -70,18 +71,12 @@ export function KmeSettingsDialog() {
   const error = useSettings((s) => s.error);
   const saved = useSettings((s) => s.saved);
   const test = useSettings((s) => s.test);
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const titleId = useId();
   const [path, setPath] = useState('');
   const [side, setSide] = useState<'A' | 'B'>('A');
   const [peer, setPeer] = useState('');
 
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    else if (!open && d.open) d.close();
-  }, [open]);
 
   return (
     <dialog
