@@ -15,17 +15,26 @@ export interface WireSecrets {
 export const toWire = (s: MessageSecrets): WireSecrets => ({ messageId: s.messageId, k: s.layout.k, p: s.layout.p, length: s.length, stripeKeys: s.stripeKeys, perm: s.perm });
 export const fromWire = (w: WireSecrets): MessageSecrets => ({ messageId: w.messageId, layout: { k: w.k, p: w.p }, length: w.length, stripeKeys: w.stripeKeys, perm: w.perm });
 
-// Two workers share each chunk: both interleave (and compute parity for) half of its
-// groups into one SharedArrayBuffer, then each runs AES-256-CTR, HMAC-SHA-256 and CRC32 for
-// the lanes it owns over the whole chunk, so every lane's MAC and keystream stay in order
-// in one thread and the stripe format is unchanged.
+// Each chunk is shared by the workers. On the way out, every worker first takes a range
+// of the chunk's groups (stream.ts's Balancer picks the ranges): it interleaves them,
+// computes their parity and runs AES-256-CTR over that range of every stripe (the
+// counter is seekable), writing ciphertext into one SharedArrayBuffer. Then each worker
+// runs HMAC-SHA-256 and CRC32 over the whole chunk for the stripes it owns, so every
+// stripe's MAC and CRC stay in order in one thread and the stripe format is unchanged.
+// On the way back, every stripe is verified whole by one worker (MAC before any
+// decryption), then workers decrypt, repair and join ranges.
+// Replies that report work carry `ms`, the worker's busy time, for the balancer.
 export type ToWorker =
-  /** `own`: the logical stripe indices whose cipher, MAC and CRC this worker keeps. */
+  /** `own`: the logical stripe indices whose MAC and CRC this worker keeps. */
   | { type: 'encrypt-init'; secrets: WireSecrets; own: number[] }
-  /** Interleave groups [g0, g1) of `input` into `out` (stride `stride`) and compute their parity. Reply: 'done'. */
-  | { type: 'stripe-range'; input: Uint8Array; out: Uint8Array; S: number; stride: number; g0: number; g1: number }
-  /** Encrypt the owned lanes of `striped` (S bytes each at i·stride) into `out` (lane i at i·S). Reply: 'done'. */
-  | { type: 'encrypt-lanes'; striped: Uint8Array; S: number; stride: number; out: Uint8Array }
+  /**
+   * Interleave groups [g0, g1) of `input`, compute their parity and encrypt that range of
+   * every stripe into `striped` (stripe i at i·stride); `at` is the chunk's offset in the
+   * stripes (a multiple of 16). Reply: 'done'.
+   */
+  | { type: 'encrypt-range'; input: Uint8Array; striped: Uint8Array; S: number; stride: number; at: number; g0: number; g1: number }
+  /** MAC and CRC the owned stripes of `striped` (S bytes each at i·stride). Reply: 'done'. */
+  | { type: 'mac-lanes'; striped: Uint8Array; S: number; stride: number }
   /** Reply: 'trailers' (36 bytes per owned lane, in `own` order). */
   | { type: 'encrypt-end' }
   | { type: 'verify-init'; secrets: WireSecrets; index: number }
@@ -33,17 +42,17 @@ export type ToWorker =
   | { type: 'verify-chunk'; data: Uint8Array }
   /** Reply: 'verified'. */
   | { type: 'verify-end'; trailer: Uint8Array }
-  /** `use` lists the logical stripes that will be used (k of them); `own` the positions in `use` this worker decrypts. */
-  | { type: 'decrypt-init'; secrets: WireSecrets; use: number[]; own: number[] }
-  /** One chunk per owned stripe (`own` order), decrypted into `plain` at use-position j · S. Reply: 'lanes-done'. */
-  | { type: 'decrypt-lanes'; parts: Uint8Array[]; plain: Uint8Array; S: number }
-  /** Rebuild groups [g0, g1) from `plain` (k used stripes of S bytes) into `out` (k·S + 1 bytes). Reply: 'done'. */
-  | { type: 'join-range'; plain: Uint8Array; S: number; g0: number; g1: number; out: Uint8Array };
+  /** `use` lists the logical stripes (k of them, verified) the message is rebuilt from. */
+  | { type: 'decrypt-init'; secrets: WireSecrets; use: number[] }
+  /**
+   * Decrypt groups [g0, g1) of the used stripes (`parts`: use-position j at j·partStride,
+   * S bytes each, chunk offset `at`), rebuild missing data and join the range into `out`
+   * (k·S + 1 bytes). Reply: 'done'.
+   */
+  | { type: 'decrypt-range'; parts: Uint8Array; partStride: number; S: number; at: number; g0: number; g1: number; out: Uint8Array };
 
 export type FromWorker =
-  | { type: 'done' }
-  /** `parts` are the ciphertext buffers sent, handed back. */
-  | { type: 'lanes-done'; parts: Uint8Array[] }
+  | { type: 'done'; ms: number }
   | { type: 'trailers'; data: Uint8Array }
   | { type: 'ack'; data: Uint8Array }
   | { type: 'verified'; ok: boolean; reason?: 'crc-mismatch' | 'mac-mismatch' }

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { CryptoError, type CryptoErrorCode } from '../../../shared/crypto/errors.js';
 import { checkLayout, stripeLength, type Layout } from '../../../shared/stripe/layout.js';
 import { checkSecrets, newMessageSecrets, TRAILER_BYTES, type MessageSecrets, type StripeProblem } from '../../../shared/stripe/message.js';
+import { Balancer } from './balance.js';
 import { toWire, type FromWorker, type ToWorker } from './protocol.js';
 
 export interface Progress {
@@ -22,6 +23,12 @@ export interface StreamOptions {
 }
 
 const DEFAULT_STRIPE_CHUNK = 256 * 1024;
+/** Worker threads per message: the bulk work is split between them (see balance.ts). */
+const WORKERS = 2;
+/** Chunks in flight per message: enough that no worker waits for the main thread. */
+const DEPTH = 3;
+/** Split ranges start on multiples of this many groups (the SIMD kernels' blocks). */
+const SPLIT_UNIT = 64;
 
 function chunkSize(opts: StreamOptions): number {
   const c = opts.stripeChunkBytes ?? DEFAULT_STRIPE_CHUNK;
@@ -199,58 +206,70 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
   if (secrets.length !== opts.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
   const chunk = chunkSize(opts) * k;
   const n = k + p;
-  const workers = takeWorkers(2);
+  const workers = takeWorkers(WORKERS);
   let clean = false;
   const reader = new ExactReader(input);
+  const balance = new Balancer(workers.length);
+  const pending: Promise<Uint8Array[]>[] = [];
   try {
-    // Worker w owns the cipher, MAC and CRC of the logical stripes i ≡ w (mod 2).
+    // Worker w owns the MAC and CRC of the logical stripes i ≡ w (mod workers).
     const own = workers.map((_, w) => [...Array(n).keys()].filter((i) => i % workers.length === w));
     workers.forEach((worker, w) => worker.send({ type: 'encrypt-init', secrets: toWire(secrets), own: own[w]! }));
     const maxStride = (Math.ceil(chunk / k) + 3) & ~3;
-    // Shared input and interleaved buffers, reused once a chunk's lanes are encrypted.
+    // A ring of at most DEPTH chunk buffers (input and stripes), shared with the workers.
     const free: { input: SharedArrayBuffer; striped: SharedArrayBuffer }[] = [];
     const take = () => free.pop() ?? { input: new SharedArrayBuffer(chunk), striped: new SharedArrayBuffer(n * maxStride) };
-    /** One chunk through both workers; resolves to the ciphertext of each slot. */
+    // Each worker runs its MACs chunk after chunk: those requests are posted in chunk order.
+    let macsPosted: Promise<unknown> = Promise.resolve();
+    let at = 0;
+    /** One chunk through the workers; resolves to a copy of each slot's ciphertext. */
     const encryptChunk = async (data: Uint8Array, bufs: { input: SharedArrayBuffer; striped: SharedArrayBuffer }): Promise<Uint8Array[]> => {
       const S = Math.ceil(data.length / k);
       const stride = (S + 3) & ~3;
       const striped = new Uint8Array(bufs.striped, 0, n * stride);
-      const mid = Math.min(S, ((S >> 1) + 63) & ~63);
-      await Promise.all([
-        workers[0]!.request({ type: 'stripe-range', input: data, out: striped, S, stride, g0: 0, g1: mid }),
-        workers[1]!.request({ type: 'stripe-range', input: data, out: striped, S, stride, g0: mid, g1: S }),
-      ]);
-      // A fresh output buffer per chunk, so a sink may keep what it is given.
-      const out = new Uint8Array(new SharedArrayBuffer(n * S));
-      await Promise.all(workers.map((worker) => worker.request({ type: 'encrypt-lanes', striped, S, stride, out })));
+      const bounds = balance.split(S, SPLIT_UNIT);
+      const chunkAt = at;
+      at += S;
+      const ranges = Promise.all(workers.map(async (worker, w) => {
+        const [g0, g1] = [bounds[w]!, bounds[w + 1]!];
+        const r = await worker.request({ type: 'encrypt-range', input: data, striped, S, stride, at: chunkAt, g0, g1 });
+        if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
+      }));
+      const macs = macsPosted.then(() => ranges).then(() => workers.map((worker, w) => worker.request({ type: 'mac-lanes', striped, S, stride }).then((r) => {
+        if (r.type === 'done') balance.recordOwned(w, r.ms, S);
+      })));
+      macsPosted = macs;
+      macsPosted.catch(() => undefined);
+      await Promise.all(await macs);
+      // Copies for the sinks (a sink may keep what it is given); the ring slot is free again.
+      const parts = Array.from({ length: n }, (_, slot) => Buffer.from(striped.subarray(secrets.perm[slot]! * stride, secrets.perm[slot]! * stride + S)));
       free.push(bufs);
-      return Array.from({ length: n }, (_, slot) => out.subarray(secrets.perm[slot]! * S, (secrets.perm[slot]! + 1) * S));
+      return parts;
     };
-    let done = 0;
-    let inFlight: Promise<Uint8Array[]> | undefined;
     const flush = async (reply: Promise<Uint8Array[]>) => {
       const parts = await reply;
       await Promise.all(sinks.map((sink, slot) => write(sink, parts[slot]!)));
     };
+    let done = 0;
     for (;;) {
       const want = Math.min(chunk, opts.length - done);
       if (want === 0) {
         if ((await reader.read(1)).length) throw new CryptoError('bad-input', `input is longer than ${opts.length} bytes`);
         break;
       }
+      // Up to DEPTH chunks in flight: the workers compute while we read and write.
+      if (pending.length >= DEPTH) await flush(pending.shift()!);
       const bufs = take();
       const data = new Uint8Array(bufs.input, 0, want);
       const got = await reader.readInto(data);
       if (got < want) throw new CryptoError('bad-input', `input ended after ${done + got} of ${opts.length} bytes`);
-      // Two chunks in flight: the workers compute one while we read/write the other.
       const next = encryptChunk(data, bufs);
       next.catch(() => undefined);
-      if (inFlight) await flush(inFlight);
-      inFlight = next;
+      pending.push(next);
       done += want;
       opts.onProgress?.({ phase: 'encrypt', done, total: opts.length });
     }
-    if (inFlight) await flush(inFlight);
+    while (pending.length) await flush(pending.shift()!);
     const trailers: Uint8Array[] = new Array(n);
     const ends = await Promise.all(workers.map((worker) => worker.request({ type: 'encrypt-end' })));
     ends.forEach((t, w) => {
@@ -282,10 +301,10 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
   const n = k + p;
   const S = stripeLength(secrets.length, k);
   const chunk = chunkSize(opts);
-  const workers = takeWorkers(2);
+  const workers = takeWorkers(WORKERS);
   let clean = false;
   const results: (StripeProblem | 'good')[] = new Array(n);
-  const pool = new BufferPool(chunk, 3 * k);
+  const pool = new BufferPool(chunk, 2 * workers.length);
   try {
     // Pass 1: verify every delivered stripe, two at a time (one per worker).
     let nextSlot = 0;
@@ -344,30 +363,32 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
         if (!stream) throw new CryptoError('too-many-missing', 'a verified stripe could not be opened again');
         readers.push(new ExactReader(stream));
       }
-      // Worker w decrypts the used stripes at positions j ≡ w (mod 2); both rebuild half the groups.
-      const own = workers.map((_, w) => [...Array(k).keys()].filter((j) => j % workers.length === w));
-      workers.forEach((worker, w) => worker.send({ type: 'decrypt-init', secrets: toWire(secrets), use, own: own[w]! }));
-      const freePlain: SharedArrayBuffer[] = [];
-      const decryptChunk = async (parts: Uint8Array[], want: number): Promise<Uint8Array> => {
-        const plainBuf = freePlain.pop() ?? new SharedArrayBuffer(k * chunk);
-        const plain = new Uint8Array(plainBuf, 0, k * want);
-        const replies = await Promise.all(workers.map((worker, w) => {
-          const mine = own[w]!.map((j) => parts[j]!);
-          return worker.request({ type: 'decrypt-lanes', parts: mine, plain, S: want }, mine.map((x) => x.buffer as ArrayBuffer));
+      workers.forEach((worker) => worker.send({ type: 'decrypt-init', secrets: toWire(secrets), use }));
+      const balance = new Balancer(workers.length);
+      // Rings of ciphertext and joined buffers shared with the workers, reused chunk after chunk.
+      const freeParts: SharedArrayBuffer[] = [];
+      const freeOut: SharedArrayBuffer[] = [];
+      let at = 0;
+      const decryptChunk = async (partsBuf: SharedArrayBuffer, want: number): Promise<Uint8Array> => {
+        const parts = new Uint8Array(partsBuf);
+        const outBuf = freeOut.pop() ?? new SharedArrayBuffer(k * chunk + 1);
+        const out = new Uint8Array(outBuf, 0, k * want + 1);
+        const bounds = balance.split(want, SPLIT_UNIT);
+        const chunkAt = at;
+        at += want;
+        await Promise.all(workers.map(async (worker, w) => {
+          const [g0, g1] = [bounds[w]!, bounds[w + 1]!];
+          const r = await worker.request({ type: 'decrypt-range', parts, partStride: chunk, S: want, at: chunkAt, g0, g1, out });
+          if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
         }));
-        for (const m of replies) if (m.type === 'lanes-done') for (const x of m.parts) pool.give(x.buffer);
-        // A fresh buffer per chunk: the output stream may keep what it is given.
-        const out = new Uint8Array(new SharedArrayBuffer(k * want + 1));
-        const mid = Math.min(want, ((want >> 1) + 63) & ~63);
-        await Promise.all([
-          workers[0]!.request({ type: 'join-range', plain, S: want, g0: 0, g1: mid, out }),
-          workers[1]!.request({ type: 'join-range', plain, S: want, g0: mid, g1: want, out }),
-        ]);
-        freePlain.push(plainBuf);
-        return out.subarray(0, k * want);
+        freeParts.push(partsBuf);
+        // A copy for the output stream (it may keep what it is given); the ring slot is free again.
+        const copy = Buffer.from(out.subarray(0, k * want));
+        freeOut.push(outBuf);
+        return copy;
       };
       let done = 0;
-      let inFlight: Promise<Uint8Array> | undefined;
+      const pending: Promise<Uint8Array>[] = [];
       let written = 0;
       const flush = async (reply: Promise<Uint8Array>) => {
         const out = await reply;
@@ -378,16 +399,16 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
       };
       while (done < S) {
         const want = Math.min(chunk, S - done);
-        const parts = readers.map(() => new Uint8Array(pool.take(), 0, want));
-        const got = await Promise.all(readers.map((r, j) => r.readInto(parts[j]!)));
+        if (pending.length >= DEPTH) await flush(pending.shift()!);
+        const partsBuf = freeParts.pop() ?? new SharedArrayBuffer(k * chunk);
+        const got = await Promise.all(readers.map((r, j) => r.readInto(new Uint8Array(partsBuf, j * chunk, want))));
         if (got.some((x) => x !== want)) throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
-        const next = decryptChunk(parts, want);
+        const next = decryptChunk(partsBuf, want);
         next.catch(() => undefined);
-        if (inFlight) await flush(inFlight);
-        inFlight = next;
+        pending.push(next);
         done += want;
       }
-      if (inFlight) await flush(inFlight);
+      while (pending.length) await flush(pending.shift()!);
       clean = true;
       await end(output);
     } finally {

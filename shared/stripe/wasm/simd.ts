@@ -32,12 +32,23 @@ function fromBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Groups per call: a multiple of 32; windows of k·WINDOW bytes in and out. */
-const WINDOW = 4096;
+// Wasm memory map: scratch and product tables below IN; then an input window of up to
+// IN_BYTES and an output window of up to OUT_BYTES (k data stripes, then their parity).
 const TABLES = 8192; // up to 256 coefficients × 32 bytes
 const IN = 65536;
-const OUT = IN + 32 * WINDOW;
-const PAGES = Math.ceil((OUT + 33 * WINDOW) / 65536); // k stripes and their XOR parity
+const IN_BYTES = 1 << 19;
+const OUT = IN + IN_BYTES;
+const OUT_BYTES = 1 << 21;
+const PAGES = (OUT + OUT_BYTES) / 65536;
+
+/**
+ * Groups per window for k data and n = k + p stripes: large, so that whoever consumes a
+ * window (the stream path encrypts each stripe of it in one call) pays per-call costs
+ * rarely; a multiple of 32 (every kernel's block).
+ */
+function windowGroups(k: number, n: number): number {
+  return Math.min(65536, Math.floor(IN_BYTES / k / 32) * 32, Math.floor(OUT_BYTES / n / 32) * 32);
+}
 
 function load(): { k: Kernels; mem: Uint8Array } | undefined {
   try {
@@ -96,34 +107,46 @@ function unit(k: number): number {
 
 /**
  * Split as many whole blocks of the first `groups` groups as the kernels handle (input
- * must hold them all); returns the number of groups done (0 if none). With `xor`, also
- * writes the XOR of the k stripes of those groups to xor.buf at xor.off.
+ * must hold them all), window by window inside wasm memory; returns the number of groups
+ * done (0 if none). For each window, `visit(g, w, stripes)` gets the window's first group,
+ * its width and views of its k data stripes followed by the parity stripes (the XOR when
+ * `parity` is 'xor', the Reed–Solomon rows when it is a matrix); the views are valid only
+ * until `visit` returns.
  */
-export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, xor?: { buf: Uint8Array; off: number }, rs?: RsParity): number {
+export function simdSplitEach(input: Uint8Array, inOff: number, groups: number, k: number, parity: 'xor' | number[][] | undefined, visit: (g: number, w: number, stripes: Uint8Array[]) => void): number {
   const u = unit(k);
   if (u === 0 || groups < u) return 0;
   const s = kernels();
   if (!s) return 0;
   const { k: fn, mem } = s;
+  const p = parity === undefined ? 0 : parity === 'xor' ? 1 : parity.length;
+  if (Array.isArray(parity)) loadTables(mem, parity, k);
   const total = groups - (groups % u);
-  for (let g = 0; g < total; g += WINDOW) {
-    const w = Math.min(WINDOW, total - g);
+  const W = windowGroups(k, k + p);
+  for (let g = 0; g < total; g += W) {
+    const w = Math.min(W, total - g);
     mem.set(input.subarray(inOff + g * k, inOff + (g + w) * k), IN);
     if (k === 4) fn.split4(IN, w / u, OUT, w);
     else fn.split8(IN, w / u, k >> 3, OUT, w);
-    for (let j = 0; j < k; j++) out.set(mem.subarray(OUT + j * w, OUT + (j + 1) * w), outOff + j * stride + g);
-    if (xor) {
-      fn.xorStripes(OUT, k, w, OUT + k * w);
-      xor.buf.set(mem.subarray(OUT + k * w, OUT + (k + 1) * w), xor.off + g);
-    }
-    if (rs) {
-      const p = rs.rows.length;
-      loadTables(mem, rs.rows, k);
-      fn.rsStripes(OUT, k, w, OUT + k * w, p, TABLES);
-      for (let i = 0; i < p; i++) rs.buf.set(mem.subarray(OUT + (k + i) * w, OUT + (k + i + 1) * w), rs.off + i * rs.stride + g);
-    }
+    if (parity === 'xor') fn.xorStripes(OUT, k, w, OUT + k * w);
+    else if (parity) fn.rsStripes(OUT, k, w, OUT + k * w, p, TABLES);
+    visit(g, w, Array.from({ length: k + p }, (_, j) => mem.subarray(OUT + j * w, OUT + (j + 1) * w)));
   }
   return total;
+}
+
+/**
+ * simdSplitEach into `out` (stripe s, group g at out[outOff + s·stride + g]). With `xor`,
+ * also writes the XOR of the k stripes to xor.buf at xor.off; with `rs`, the Reed–Solomon
+ * parity rows.
+ */
+export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, xor?: { buf: Uint8Array; off: number }, rs?: RsParity): number {
+  const parity = xor ? 'xor' : rs?.rows;
+  return simdSplitEach(input, inOff, groups, k, parity, (g, w, stripes) => {
+    for (let j = 0; j < k; j++) out.set(stripes[j]!, outOff + j * stride + g);
+    if (xor) xor.buf.set(stripes[k]!, xor.off + g);
+    if (rs) for (let i = 0; i < rs.rows.length; i++) rs.buf.set(stripes[k + i]!, rs.off + i * rs.stride + g);
+  });
 }
 
 /** Inverse of simdSplit: joins whole blocks of the first `groups` groups; returns the number done. */
@@ -134,8 +157,9 @@ export function simdJoin(src: Uint8Array, srcOff: number, stride: number, groups
   if (!s) return 0;
   const { k: fn, mem } = s;
   const total = groups - (groups % u);
-  for (let g = 0; g < total; g += WINDOW) {
-    const w = Math.min(WINDOW, total - g);
+  const W = windowGroups(k, k);
+  for (let g = 0; g < total; g += W) {
+    const w = Math.min(W, total - g);
     for (let j = 0; j < k; j++) mem.set(src.subarray(srcOff + j * stride + g, srcOff + j * stride + g + w), IN + j * w);
     if (k === 4) fn.join4(IN, w, w / u, OUT);
     else fn.join8(IN, w, w / u, k >> 3, OUT);
@@ -156,7 +180,7 @@ export function simdMatMul(rows: number[][], srcs: readonly Uint8Array[], dsts: 
   const s = kernels();
   if (!s) return 0;
   const { k: fn, mem } = s;
-  const W = Math.floor((32 * WINDOW) / k / 16) * 16;
+  const W = Math.floor(IN_BYTES / k / 16) * 16;
   for (let at = 0; at < total; at += W) {
     const w = Math.min(W, total - at);
     srcs.forEach((x, j) => mem.set(x.subarray(at, at + w), IN + j * w));
