@@ -112,3 +112,25 @@ export function recoverData(layout: Layout, stripes: readonly (Uint8Array | unde
   });
   return out as Uint8Array[];
 }
+
+/**
+ * Where each of the k stripes a reader uses sits in a join window, and how to repair the
+ * holes (see JoinPlan in wasm/simd.ts). `use` holds k distinct logical stripe indices:
+ * data stripe j goes to position j; each missing data position takes one of the parity
+ * stripes in `use`, in order. `sources[j]` is the logical stripe placed at position j.
+ */
+export function joinPlan(layout: Layout, use: readonly number[]): { sources: number[]; holes: number[]; repair?: 'xor' | number[][] } {
+  const { k, p } = checkLayout(layout);
+  if (use.length !== k || new Set(use).size !== k || use.some((i) => !Number.isInteger(i) || i < 0 || i >= k + p)) throw new CryptoError('bad-input', `a join needs ${k} distinct stripes`);
+  const parity = use.filter((i) => i >= k);
+  const sources = Array.from({ length: k }, (_, j) => j);
+  const holes = sources.filter((j) => !use.includes(j));
+  holes.forEach((h, t) => { sources[h] = parity[t]!; });
+  if (holes.length === 0) return { sources, holes };
+  if (p === 1) return { sources, holes, repair: 'xor' };
+  const m = cachedMatrix(layout);
+  const rows = sources.map((i) => (i < k ? Array.from({ length: k }, (_, j) => (j === i ? 1 : 0)) : m[i - k]!));
+  const inv = gfInvert(rows);
+  if (!inv) throw new CryptoError('too-many-missing', 'stripe matrix is singular');
+  return { sources, holes, repair: holes.map((h) => inv[h]!) };
+}

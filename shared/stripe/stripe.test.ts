@@ -5,8 +5,8 @@ import { MUL, gfInv, gfInvert, gfMul } from './gf256.js';
 import { stripeInto, stripeIntoParity, stripeIntoPortable, stripeReference, unstripeInto, unstripeIntoPortable } from './interleave.js';
 import { checkLayout, type Layout } from './layout.js';
 import { decryptMessage, encryptMessage, newMessageSecrets, randomPermutation } from './message.js';
-import { computeParity, parityMatrix, recoverData } from './parity.js';
-import { useSimd } from './wasm/simd.js';
+import { computeParity, joinPlan, parityMatrix, recoverData } from './parity.js';
+import { simdJoinEach, useSimd } from './wasm/simd.js';
 
 function rand(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -97,8 +97,8 @@ describe('bit interleave', () => {
   it('WebAssembly SIMD kernels match the JS kernels byte for byte for every k, over several windows, at any offset and stride', () => {
     expect(useSimd(true)).toBe(true); // Node has WebAssembly SIMD: the fast path must load here
     for (let k = 1; k <= 32; k++) {
-      // 4096-group windows: one and a bit windows, a ragged block tail and a ragged group tail.
-      const groups = 4096 + 16 * 33 + 7;
+      // Windows of at most 65,536 groups: more than one window, a ragged block tail and a ragged group tail.
+      const groups = 70_000 + 16 * 33 + 7;
       const len = groups * k - (k > 1 ? 1 : 0);
       for (const [inOff, outOff, pad] of [[0, 0, 0], [3, 1, 5]] as const) {
         const input = new Uint8Array(inOff + len);
@@ -150,6 +150,34 @@ describe('bit interleave', () => {
         }
       }
     }
+  });
+  it('simdJoinEach repairs missing data stripes from parity inside the join window, for XOR and Reed–Solomon', () => {
+    for (const k of [4, 8, 16]) {
+      for (const p of [1, 2, 3]) {
+        const groups = 70_000 + 32 * 5 + 9;
+        const input = rand(groups * k, 10 * k + p);
+        const stripes = Array.from({ length: k + p }, () => new Uint8Array(groups));
+        const flat = new Uint8Array(k * groups);
+        stripeIntoPortable(input, 0, groups, k, flat, groups, 0);
+        stripes.slice(0, k).forEach((s, j) => s.set(flat.subarray(j * groups, (j + 1) * groups)));
+        computeParity({ k, p }, stripes.slice(0, k), stripes.slice(k));
+        const losses = [[], [0], [k - 1], [1, k - 2, 0]].map((l) => l.slice(0, p));
+        for (const lost of losses) {
+          const present = [...Array(k + p).keys()].filter((i) => !lost.includes(i));
+          const use = [...present.filter((i) => i < k), ...present.filter((i) => i >= k)].slice(0, k);
+          const plan = joinPlan({ k, p }, use);
+          expect(plan.holes).toEqual([...lost].sort((a, b) => a - b));
+          const out = new Uint8Array(groups * k).fill(0x77);
+          const done = simdJoinEach(groups, k, plan, (j, g, w, dst) => dst.set(stripes[plan.sources[j]!]!.subarray(g, g + w)), out, 0);
+          expect(done).toBe(groups - (groups % (k === 4 ? 32 : 16)));
+          expect(firstDiff(out.subarray(0, done * k), input.subarray(0, done * k)), `k=${k} p=${p} lost ${lost.join(',')}`).toBe(-1);
+          expect(out.subarray(done * k).every((x) => x === 0x77)).toBe(true);
+        }
+      }
+    }
+    expect(() => joinPlan({ k: 4, p: 1 }, [0, 1, 2])).toThrow(CryptoError);
+    expect(() => joinPlan({ k: 4, p: 1 }, [0, 1, 2, 2])).toThrow(CryptoError);
+    expect(() => joinPlan({ k: 4, p: 1 }, [0, 1, 2, 5])).toThrow(CryptoError);
   });
   it('without SIMD the same calls give the same bytes (the fallback path)', () => {
     const k = 8, groups = 200;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -147,6 +147,25 @@ describe('streamed encryption in a worker thread', () => {
     };
     await Promise.all([run(1), run(2), run(3)]);
     await run(4);
+  });
+  it('files get views of the reused buffers (no copy) and still receive every byte as it was', async () => {
+    const layout = { k: 8, p: 2 };
+    const size = 40 * 65536 * 8 + 4321; // 41 chunks of 64 KiB per stripe: the buffer ring turns over many times
+    const msg = new Uint8Array(randomBytes(size));
+    const secrets = newMessageSecrets(layout, size);
+    const dir = mkdtempSync(join(tmpdir(), 'qmail-borrow-'));
+    try {
+      const paths = Array.from({ length: 10 }, (_, i) => join(dir, `slot-${i}`));
+      await encryptMessageStream(Readable.from([Buffer.from(msg)]), layout, paths.map((f) => createWriteStream(f)), { length: size, secrets, stripeChunkBytes: 65536 });
+      const reference = encryptMessage(msg, layout, { secrets, backend: nodeBackend });
+      paths.forEach((f, slot) => expectSameBytes(new Uint8Array(readFileSync(f)), reference.slots[slot]!, `slot ${slot}`));
+      const outPath = join(dir, 'plain');
+      const res = await decryptMessageStream((slot) => (slot === 3 || slot === 7 ? undefined : createReadStream(paths[slot]!)), secrets, createWriteStream(outPath), { stripeChunkBytes: 65536 });
+      expect(res.problems.map((x) => x.slot)).toEqual([3, 7]);
+      expectSameBytes(new Uint8Array(readFileSync(outPath)), msg, 'plaintext');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('refuses input shorter or longer than announced', async () => {
     const sinks = () => Array.from({ length: 3 }, () => new PassThrough().resume());

@@ -2,6 +2,8 @@
 // The main thread only moves bytes between streams and a worker thread; every bulk
 // operation runs in worker.ts through node:crypto. Output is byte-identical to the pure
 // shared/stripe encryptMessage for the same secrets.
+import { WriteStream } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { CryptoError, type CryptoErrorCode } from '../../../shared/crypto/errors.js';
@@ -121,6 +123,25 @@ async function releaseWorkers(workers: CryptoWorker[], clean: boolean): Promise<
   }
 }
 
+/**
+ * Sinks that are done with a chunk once its write callback has run (files, sockets):
+ * they get views of the pipeline's reused buffers. Any other sink may keep what it is
+ * given (a collector, a PassThrough), so it gets its own copy.
+ */
+function releasesChunks(sink: Writable): boolean {
+  return sink instanceof WriteStream || sink instanceof Socket;
+}
+
+/** A chunk's output, and how to hand its buffers back once written. */
+interface Written { parts: Uint8Array[]; release: () => void }
+
+/** Writes a view of a reused buffer; resolves once the sink has consumed it. */
+function writeBorrowed(sink: Writable, data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sink.write(Buffer.from(data.buffer, data.byteOffset, data.length), (e) => (e ? reject(e) : resolve()));
+  });
+}
+
 function write(sink: Writable, data: Uint8Array): Promise<void> {
   if (sink.write(data)) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -210,7 +231,8 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
   let clean = false;
   const reader = new ExactReader(input);
   const balance = new Balancer(workers.length);
-  const pending: Promise<Uint8Array[]>[] = [];
+  const borrow = sinks.map(releasesChunks);
+  const pending: Promise<Written>[] = [];
   try {
     // Worker w owns the MAC and CRC of the logical stripes i ≡ w (mod workers).
     const own = workers.map((_, w) => [...Array(n).keys()].filter((i) => i % workers.length === w));
@@ -222,8 +244,8 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
     // Each worker runs its MACs chunk after chunk: those requests are posted in chunk order.
     let macsPosted: Promise<unknown> = Promise.resolve();
     let at = 0;
-    /** One chunk through the workers; resolves to a copy of each slot's ciphertext. */
-    const encryptChunk = async (data: Uint8Array, bufs: { input: SharedArrayBuffer; striped: SharedArrayBuffer }): Promise<Uint8Array[]> => {
+    /** One chunk through the workers; resolves to each slot's ciphertext, and how to free its buffers. */
+    const encryptChunk = async (data: Uint8Array, bufs: { input: SharedArrayBuffer; striped: SharedArrayBuffer }): Promise<Written> => {
       const S = Math.ceil(data.length / k);
       const stride = (S + 3) & ~3;
       const striped = new Uint8Array(bufs.striped, 0, n * stride);
@@ -241,14 +263,16 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
       macsPosted = macs;
       macsPosted.catch(() => undefined);
       await Promise.all(await macs);
-      // Copies for the sinks (a sink may keep what it is given); the ring slot is free again.
-      const parts = Array.from({ length: n }, (_, slot) => Buffer.from(striped.subarray(secrets.perm[slot]! * stride, secrets.perm[slot]! * stride + S)));
-      free.push(bufs);
-      return parts;
+      const parts = Array.from({ length: n }, (_, slot) => {
+        const view = striped.subarray(secrets.perm[slot]! * stride, secrets.perm[slot]! * stride + S);
+        return borrow[slot] ? view : Buffer.from(view);
+      });
+      return { parts, release: () => void free.push(bufs) };
     };
-    const flush = async (reply: Promise<Uint8Array[]>) => {
-      const parts = await reply;
-      await Promise.all(sinks.map((sink, slot) => write(sink, parts[slot]!)));
+    const flush = async (reply: Promise<Written>) => {
+      const { parts, release } = await reply;
+      await Promise.all(sinks.map((sink, slot) => (borrow[slot] ? writeBorrowed(sink, parts[slot]!) : write(sink, parts[slot]!))));
+      release();
     };
     let done = 0;
     for (;;) {
@@ -368,8 +392,9 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
       // Rings of ciphertext and joined buffers shared with the workers, reused chunk after chunk.
       const freeParts: SharedArrayBuffer[] = [];
       const freeOut: SharedArrayBuffer[] = [];
+      const borrow = releasesChunks(output);
       let at = 0;
-      const decryptChunk = async (partsBuf: SharedArrayBuffer, want: number): Promise<Uint8Array> => {
+      const decryptChunk = async (partsBuf: SharedArrayBuffer, want: number): Promise<{ out: Uint8Array; release: () => void }> => {
         const parts = new Uint8Array(partsBuf);
         const outBuf = freeOut.pop() ?? new SharedArrayBuffer(k * chunk + 1);
         const out = new Uint8Array(outBuf, 0, k * want + 1);
@@ -382,18 +407,19 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
           if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
         }));
         freeParts.push(partsBuf);
-        // A copy for the output stream (it may keep what it is given); the ring slot is free again.
-        const copy = Buffer.from(out.subarray(0, k * want));
+        const joined = out.subarray(0, k * want);
+        if (borrow) return { out: joined, release: () => void freeOut.push(outBuf) };
         freeOut.push(outBuf);
-        return copy;
+        return { out: Buffer.from(joined), release: () => undefined };
       };
       let done = 0;
-      const pending: Promise<Uint8Array>[] = [];
+      const pending: ReturnType<typeof decryptChunk>[] = [];
       let written = 0;
-      const flush = async (reply: Promise<Uint8Array>) => {
-        const out = await reply;
+      const flush = async (reply: ReturnType<typeof decryptChunk>) => {
+        const { out, release } = await reply;
         const keep = Math.min(out.length, secrets.length - written);
-        await write(output, out.subarray(0, keep));
+        await (borrow ? writeBorrowed(output, out.subarray(0, keep)) : write(output, out.subarray(0, keep)));
+        release();
         written += keep;
         opts.onProgress?.({ phase: 'decrypt', done: written, total: secrets.length });
       };

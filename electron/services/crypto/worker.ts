@@ -2,12 +2,12 @@
 // HMAC-SHA-256, CRC32) runs here, chunk by chunk, so the main process never stalls and
 // memory stays proportional to one chunk.
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
+import { MessageChannel, parentPort } from 'node:worker_threads';
 import { CryptoError } from '../../../shared/crypto/errors.js';
 import { stripeIntoPortable, unstripeInto } from '../../../shared/stripe/interleave.js';
 import { macHeader, stripeSubkeys, TAG_BYTES, type MessageSecrets, type StripeSubkeys } from '../../../shared/stripe/message.js';
-import { cachedMatrix, computeParity, recoverData } from '../../../shared/stripe/parity.js';
-import { simdSplitEach } from '../../../shared/stripe/wasm/simd.js';
+import { cachedMatrix, computeParity, joinPlan, recoverData } from '../../../shared/stripe/parity.js';
+import { simdJoinEach, simdSplitEach } from '../../../shared/stripe/wasm/simd.js';
 import { crc32 } from './crc32.js';
 import { fromWire, type FromWorker, type ToWorker } from './protocol.js';
 
@@ -16,6 +16,18 @@ const port = parentPort!;
 // that memory comes back from the thread's malloc arena, still in cache for the copy that
 // follows; 64 KiB pieces run AES-256-CTR at ≈4–5 GB/s here, 256 KiB ones at half that.
 const PIECE = 65536;
+
+// Every update's output is copied where it belongs at once, then dropped. Left to the
+// garbage collector, dead outputs pile up to V8's external-memory allowance (≈64 MiB per
+// thread) before a collection, and their pages go back to the OS and fault in again.
+// A buffer in the transfer list of a closed port is detached and its memory freed
+// immediately, so the next update reuses the same, still cached, memory.
+const drain = new MessageChannel().port1;
+drain.close();
+function copyAndFree(ct: Buffer, dst: Uint8Array, at: number): void {
+  dst.set(ct, at);
+  if (ct.byteOffset === 0 && ct.byteLength === ct.buffer.byteLength) drain.postMessage(null, [ct.buffer as ArrayBuffer]);
+}
 
 interface MacLane { hmac: Hmac; crc: number }
 let secrets: MessageSecrets | undefined;
@@ -26,6 +38,7 @@ let macs: MacLane[] = [];
 let own: number[] = [];
 let verify: { hmac: Hmac; crc: number } | undefined;
 let use: number[] = [];
+let plan: ReturnType<typeof joinPlan> | undefined;
 let plainBuf: Uint8Array = new Uint8Array(0);
 let joinBuf: Uint8Array = new Uint8Array(0);
 let tmpOut: Uint8Array = new Uint8Array(0);
@@ -74,7 +87,7 @@ function handle(msg: ToWorker): void {
       const { input, striped, stride, at, g0, g1 } = msg;
       const ciphers = Array.from({ length: k + p }, (_, i) => cipherAt(i, at + g0, false));
       const put = (i: number, src: Uint8Array, pos: number) => {
-        for (let a = 0; a < src.length; a += PIECE) striped.set(ciphers[i]!.update(src.subarray(a, a + PIECE)), i * stride + pos + a);
+        for (let a = 0; a < src.length; a += PIECE) copyAndFree(ciphers[i]!.update(src.subarray(a, a + PIECE)), striped, i * stride + pos + a);
       };
       const fit = Math.max(0, Math.min(g1 - g0, Math.floor((input.length - g0 * k) / k)));
       const parity = p === 0 ? undefined : p === 1 ? 'xor' : cachedMatrix(s.layout);
@@ -135,41 +148,51 @@ function handle(msg: ToWorker): void {
       const s = (secrets = fromWire(msg.secrets));
       use = msg.use;
       keys = new Map(use.map((i) => [i, stripeSubkeys(s, i)]));
+      plan = joinPlan(s.layout, use);
       return;
     }
     case 'decrypt-range': {
-      // Decrypt groups [g0, g1) of the k stripes in use, rebuild missing data stripes from
-      // parity, and join the range into `out`.
+      // Decrypt groups [g0, g1) of the k stripes in use straight into the join window,
+      // repair missing data stripes from parity there, and join the range into `out`.
       const t0 = performance.now();
       const s = secrets!;
       const { k, p } = s.layout;
       const { parts, partStride, S, at, g0, g1, out } = msg;
       const G = g1 - g0;
       if (G === 0) return post({ type: 'done', ms: 0 });
-      plainBuf = grow(plainBuf, k * G);
-      use.forEach((idx, j) => {
-        const cipher = cipherAt(idx, at + g0, true);
-        for (let a = 0; a < G; a += PIECE) plainBuf.set(cipher.update(parts.subarray(j * partStride + g0 + a, j * partStride + g0 + Math.min(G, a + PIECE))), j * G + a);
-        cipher.final();
-      });
-      // All data stripes present and in order: join them where they are; else rebuild the range.
-      let src: Uint8Array = plainBuf;
-      if (!use.every((idx, j) => idx === j)) {
+      const { sources } = plan!;
+      const ciphers = sources.map((idx) => cipherAt(idx, at + g0, true));
+      const partAt = sources.map((idx) => use.indexOf(idx) * partStride + g0);
+      const decryptInto = (j: number, from: number, len: number, dst: Uint8Array) => {
+        for (let a = 0; a < len; a += PIECE) copyAndFree(ciphers[j]!.update(parts.subarray(partAt[j]! + from + a, partAt[j]! + from + Math.min(len, a + PIECE))), dst, a);
+      };
+      const done = k > 1 ? simdJoinEach(G, k, plan!, (j, g, w, dst) => decryptInto(j, g, w, dst), out, g0 * k) : 0;
+      // The rest (k without a SIMD kernel, ragged tails) through the portable kernels.
+      if (done < G) {
+        const R = G - done;
+        plainBuf = grow(plainBuf, k * R);
         const stripes: (Uint8Array | undefined)[] = new Array(k + p).fill(undefined);
-        use.forEach((idx, j) => { stripes[idx] = plainBuf.subarray(j * G, (j + 1) * G); });
-        const data = recoverData(s.layout, stripes);
-        joinBuf = grow(joinBuf, k * G);
-        data.forEach((d, j) => joinBuf.set(d, j * G));
-        src = joinBuf;
+        sources.forEach((idx, j) => {
+          const dst = plainBuf.subarray(j * R, (j + 1) * R);
+          decryptInto(j, done, R, dst);
+          stripes[idx] = dst;
+        });
+        let src: Uint8Array = plainBuf;
+        if (plan!.holes.length) {
+          joinBuf = grow(joinBuf, k * R);
+          recoverData(s.layout, stripes).forEach((d, j) => joinBuf.set(d, j * R));
+          src = joinBuf;
+        }
+        // unstripeInto may write one byte past its groups: only the last range may do that in `out`.
+        if (g1 === S) {
+          unstripeInto(src, 0, R, R, k, out, (g0 + done) * k);
+        } else {
+          tmpOut = grow(tmpOut, R * k + 1);
+          unstripeInto(src, 0, R, R, k, tmpOut, 0);
+          out.set(tmpOut.subarray(0, R * k), (g0 + done) * k);
+        }
       }
-      // unstripeInto may write one byte past its groups: only the last range may do that in `out`.
-      if (g1 === S) {
-        unstripeInto(src, 0, G, G, k, out, g0 * k);
-      } else {
-        tmpOut = grow(tmpOut, G * k + 1);
-        unstripeInto(src, 0, G, G, k, tmpOut, 0);
-        out.set(tmpOut.subarray(0, G * k), g0 * k);
-      }
+      for (const c of ciphers) c.final();
       return post({ type: 'done', ms: performance.now() - t0 });
     }
   }

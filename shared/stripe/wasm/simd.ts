@@ -169,6 +169,55 @@ export function simdJoin(src: Uint8Array, srcOff: number, stride: number, groups
 }
 
 /**
+ * How to rebuild the k data stripes of a window from the k stripes a reader uses:
+ * position j of the window holds data stripe j when it arrived, otherwise ("a hole") one
+ * of the parity stripes. `repair` says how to turn the holes back into data: 'xor' (one
+ * hole, XOR parity: the XOR of all k positions is the missing stripe) or, for
+ * Reed–Solomon, one coefficient row per hole over the k positions.
+ */
+export interface JoinPlan {
+  holes: number[];
+  repair?: 'xor' | number[][];
+}
+
+/**
+ * Join whole SIMD blocks of `groups` groups window by window inside wasm memory:
+ * `fill(j, g, w, dst)` writes the bytes of groups [g, g + w) of whatever stripe sits at
+ * position j into `dst` (a view of wasm memory, valid only during the call); holes are
+ * repaired, and the window's k·w joined bytes go to out[outOff + g·k]. Returns the number
+ * of groups done (0 if the kernels do not handle k).
+ */
+export function simdJoinEach(groups: number, k: number, plan: JoinPlan, fill: (j: number, g: number, w: number, dst: Uint8Array) => void, out: Uint8Array, outOff: number): number {
+  const u = unit(k);
+  if (u === 0 || groups < u) return 0;
+  const s = kernels();
+  if (!s) return 0;
+  const { k: fn, mem } = s;
+  const { holes, repair } = plan;
+  if (holes.length > 0 && (!repair || (repair === 'xor' ? holes.length !== 1 : repair.length !== holes.length))) throw new RangeError('join plan: one repair row per hole');
+  if (Array.isArray(repair) && repair.length * k > 256) return 0;
+  const total = groups - (groups % u);
+  const W = windowGroups(k, k + holes.length);
+  for (let g = 0; g < total; g += W) {
+    const w = Math.min(W, total - g);
+    for (let j = 0; j < k; j++) fill(j, g, w, mem.subarray(IN + j * w, IN + (j + 1) * w));
+    if (repair === 'xor') {
+      // In place: the kernel reads every position of a 16-byte column before writing it.
+      fn.xorStripes(IN, k, w, IN + holes[0]! * w);
+    } else if (repair && holes.length) {
+      const rec = OUT + k * w;
+      loadTables(mem, repair, k);
+      fn.rsStripes(IN, k, w, rec, holes.length, TABLES);
+      holes.forEach((h, t) => mem.copyWithin(IN + h * w, rec + t * w, rec + (t + 1) * w));
+    }
+    if (k === 4) fn.join4(IN, w, w / u, OUT);
+    else fn.join8(IN, w, w / u, k >> 3, OUT);
+    out.set(mem.subarray(OUT, OUT + w * k), outOff + g * k);
+  }
+  return total;
+}
+
+/**
  * dsts[i] = Σ_j rows[i][j] · srcs[j] over GF(2^8) for the leading multiple of 16 bytes
  * (all arrays the same length); returns the number of bytes done (0 if the kernels are not
  * available or the matrix is too large for the table area).
