@@ -2,16 +2,15 @@
 // for the bit layout). Built by tools/build-wasm.mjs into interleave-wasm.ts; the .as
 // extension keeps it out of the TypeScript project.
 //
-// Every kernel works on blocks of 16 "wide groups" of 8m bytes (m = k / 8, or m = 1 for
-// k = 4, where a wide group is two k = 4 groups):
+// The k = 8, 16, 32 kernels work on blocks of 16 groups of 8m bytes (m = k / 8):
 // 1. byte transpose: unzip stages (even bytes / odd bytes of each vector pair) rotate the
 //    byte index (g, t, c) of the block to (t, c, g), so vector t·m + c holds row t of
 //    block c for the 16 groups;
 // 2. an 8 × 8 bit transpose across the 8 row vectors of each block (3 delta-swap rounds,
 //    each byte lane independent) gives one vector per stripe;
-// 3. k = 4 only: the two half-stripes s and s + 4 are bit-interleaved into stripe s.
 // The join kernels run the same steps backwards (the bit transpose is its own inverse).
-// Memory: the scratch area at SCRATCH (2 × 512 bytes); the caller owns everything else.
+// k = 4 has its own register-only kernels (below). Memory: the scratch area at SCRATCH
+// (2 × 512 bytes); the caller owns everything else.
 
 const SCRATCH: usize = 1024;
 
@@ -108,53 +107,72 @@ export function join8(src: usize, stride: usize, blocks: i32, m: i32, dst: usize
   }
 }
 
-// 8-bit outer perfect shuffle (a0..a3 b0..b3 → a0 b0 a1 b1 ..), in every byte lane.
+// k = 4 works in registers on blocks of 16 groups (64 bytes, four vectors), in three
+// steps, each its own inverse or with an inverse table, so the join runs them backwards:
+// 1. within each byte, bits (MSB first) m0..m7 become m0 m4 m1 m5 m2 m6 m3 m7: 2-bit
+//    field s (MSB first) now holds the two bits stripe s takes from that byte (two nibble
+//    lookups);
+// 2. within each 32-bit lane (one group: 4 bytes × 4 fields), a 4 × 4 transpose of the
+//    2-bit fields (two delta swaps) makes byte s of the lane stripe s's byte;
+// 3. a byte transpose inside each vector and a 4 × 4 transpose of 32-bit words across
+//    the four vectors gather each stripe's 16 bytes.
+
 // @ts-ignore: decorator
-@inline function shuffle8(x: v128): v128 {
-  let t = v128.and(v128.xor(x, i64x2.shr_u(x, 2)), i8x16.splat(0x0c)); x = v128.xor(x, v128.xor(t, i64x2.shl(t, 2)));
-  t = v128.and(v128.xor(x, i64x2.shr_u(x, 1)), i8x16.splat(0x22)); return v128.xor(x, v128.xor(t, i64x2.shl(t, 1)));
-}
-// @ts-ignore: decorator
-@inline function unshuffle8(x: v128): v128 {
-  let t = v128.and(v128.xor(x, i64x2.shr_u(x, 1)), i8x16.splat(0x22)); x = v128.xor(x, v128.xor(t, i64x2.shl(t, 1)));
-  t = v128.and(v128.xor(x, i64x2.shr_u(x, 2)), i8x16.splat(0x0c)); return v128.xor(x, v128.xor(t, i64x2.shl(t, 2)));
+@inline function nibbles(x: v128, lo: v128, hi: v128): v128 {
+  return v128.or(i8x16.swizzle(lo, v128.and(x, i8x16.splat(0x0f))), i8x16.swizzle(hi, i8x16.shr_u(x, 4)));
 }
 
-const HALVES: usize = SCRATCH + 1024; // 8 vectors: the half-stripes of a k = 4 block
+// @ts-ignore: decorator
+@inline function fields4(x: v128): v128 {
+  let t = v128.and(v128.xor(i32x4.shr_u(x, 10), x), i32x4.splat(0x00330033));
+  x = v128.xor(x, v128.xor(t, i32x4.shl(t, 10)));
+  t = v128.and(v128.xor(i32x4.shr_u(x, 20), x), i32x4.splat(0x00000f0f));
+  return v128.xor(x, v128.xor(t, i32x4.shl(t, 20)));
+}
+
+// @ts-ignore: decorator
+@inline function bytes4(x: v128): v128 {
+  return i8x16.shuffle(x, x, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+}
 
 /** k = 4: `blocks` × 32 groups (128 bytes) from src to 4 stripes at dst + s·stride. */
 export function split4(src: usize, blocks: i32, dst: usize, stride: usize): void {
-  const hi = i8x16.splat(<i8>0xf0), lo = i8x16.splat(0x0f);
-  for (let j = 0; j < blocks; j++) {
-    const rows = toRows(src + (<usize>j) * 128, 1, 0);
-    bitTranspose(rows, 16, HALVES, 16);
-    const o = dst + (<usize>j) * 32;
-    for (let s = 0; s < 4; s++) {
-      const a = v128.load(HALVES + 16 * <usize>s), b = v128.load(HALVES + 16 * <usize>(s + 4));
-      const x = shuffle8(v128.or(v128.and(a, hi), v128.and(i64x2.shr_u(b, 4), lo)));
-      const y = shuffle8(v128.or(v128.and(i64x2.shl(a, 4), hi), v128.and(b, lo)));
-      const p = o + <usize>s * stride;
-      v128.store(p, i8x16.shuffle(x, y, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
-      v128.store(p + 16, i8x16.shuffle(x, y, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
-    }
+  const lo = i8x16(0x00, 0x01, 0x04, 0x05, 0x10, 0x11, 0x14, 0x15, 0x40, 0x41, 0x44, 0x45, 0x50, 0x51, 0x54, 0x55);
+  const hi = i8x16(0x00, 0x02, 0x08, 0x0a, 0x20, 0x22, 0x28, 0x2a, <i8>0x80, <i8>0x82, <i8>0x88, <i8>0x8a, <i8>0xa0, <i8>0xa2, <i8>0xa8, <i8>0xaa);
+  for (let j = 0; j < blocks * 2; j++) {
+    const i = src + (<usize>j) * 64;
+    const v0 = bytes4(fields4(nibbles(v128.load(i), lo, hi)));
+    const v1 = bytes4(fields4(nibbles(v128.load(i + 16), lo, hi)));
+    const v2 = bytes4(fields4(nibbles(v128.load(i + 32), lo, hi)));
+    const v3 = bytes4(fields4(nibbles(v128.load(i + 48), lo, hi)));
+    const a0 = i8x16.shuffle(v0, v1, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const a1 = i8x16.shuffle(v0, v1, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    const a2 = i8x16.shuffle(v2, v3, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const a3 = i8x16.shuffle(v2, v3, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    const o = dst + (<usize>j) * 16;
+    v128.store(o, i8x16.shuffle(a0, a2, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+    v128.store(o + stride, i8x16.shuffle(a0, a2, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+    v128.store(o + 2 * stride, i8x16.shuffle(a1, a3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+    v128.store(o + 3 * stride, i8x16.shuffle(a1, a3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
   }
 }
 
 /** Inverse of split4. */
 export function join4(src: usize, stride: usize, blocks: i32, dst: usize): void {
-  const hi = i8x16.splat(<i8>0xf0), lo = i8x16.splat(0x0f);
-  for (let j = 0; j < blocks; j++) {
-    const i = src + (<usize>j) * 32;
-    for (let s = 0; s < 4; s++) {
-      const p = i + <usize>s * stride;
-      const l = v128.load(p), h = v128.load(p + 16);
-      const x = unshuffle8(i8x16.shuffle(l, h, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
-      const y = unshuffle8(i8x16.shuffle(l, h, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
-      v128.store(HALVES + 16 * <usize>s, v128.or(v128.and(x, hi), v128.and(i64x2.shr_u(y, 4), lo)));
-      v128.store(HALVES + 16 * <usize>(s + 4), v128.or(v128.and(i64x2.shl(x, 4), hi), v128.and(y, lo)));
-    }
-    bitTranspose(HALVES, 16, SCRATCH, 16);
-    fromRows(SCRATCH, dst + (<usize>j) * 128, 1, 0);
+  const lo = i8x16(0x00, 0x01, 0x10, 0x11, 0x02, 0x03, 0x12, 0x13, 0x20, 0x21, 0x30, 0x31, 0x22, 0x23, 0x32, 0x33);
+  const hi = i8x16(0x00, 0x04, 0x40, 0x44, 0x08, 0x0c, 0x48, 0x4c, <i8>0x80, <i8>0x84, <i8>0xc0, <i8>0xc4, <i8>0x88, <i8>0x8c, <i8>0xc8, <i8>0xcc);
+  for (let j = 0; j < blocks * 2; j++) {
+    const i = src + (<usize>j) * 16;
+    const o0 = v128.load(i), o1 = v128.load(i + stride), o2 = v128.load(i + 2 * stride), o3 = v128.load(i + 3 * stride);
+    const a0 = i8x16.shuffle(o0, o1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const a2 = i8x16.shuffle(o0, o1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    const a1 = i8x16.shuffle(o2, o3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const a3 = i8x16.shuffle(o2, o3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    const d = dst + (<usize>j) * 64;
+    v128.store(d, nibbles(fields4(bytes4(i8x16.shuffle(a0, a1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27))), lo, hi));
+    v128.store(d + 16, nibbles(fields4(bytes4(i8x16.shuffle(a0, a1, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31))), lo, hi));
+    v128.store(d + 32, nibbles(fields4(bytes4(i8x16.shuffle(a2, a3, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27))), lo, hi));
+    v128.store(d + 48, nibbles(fields4(bytes4(i8x16.shuffle(a2, a3, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31))), lo, hi));
   }
 }
 
@@ -174,7 +192,25 @@ export function xorStripes(src: usize, k: i32, w: usize, dst: usize): void {
  */
 export function rsStripes(src: usize, k: i32, w: usize, dst: usize, p: i32, tables: usize): void {
   const lo = i8x16.splat(0x0f);
-  for (let i = 0; i < p; i++) {
+  let i = 0;
+  // Two parity rows per pass: each data vector is loaded and split into nibbles once.
+  for (; i + 1 < p; i += 2) {
+    const t0 = tables + 32 * <usize>(i * k), t1 = tables + 32 * <usize>((i + 1) * k);
+    const d0 = dst + (<usize>i) * w, d1 = d0 + w;
+    for (let o: usize = 0; o < w; o += 16) {
+      let acc0 = i8x16.splat(0), acc1 = i8x16.splat(0);
+      for (let j = 0; j < k; j++) {
+        const x = v128.load(src + (<usize>j) * w + o);
+        const l = v128.and(x, lo), h = i8x16.shr_u(x, 4);
+        const a = t0 + 32 * <usize>j, b = t1 + 32 * <usize>j;
+        acc0 = v128.xor(acc0, v128.xor(i8x16.swizzle(v128.load(a), l), i8x16.swizzle(v128.load(a + 16), h)));
+        acc1 = v128.xor(acc1, v128.xor(i8x16.swizzle(v128.load(b), l), i8x16.swizzle(v128.load(b + 16), h)));
+      }
+      v128.store(d0 + o, acc0);
+      v128.store(d1 + o, acc1);
+    }
+  }
+  if (i < p) {
     const t0 = tables + 32 * <usize>(i * k);
     const d = dst + (<usize>i) * w;
     for (let o: usize = 0; o < w; o += 16) {
@@ -182,8 +218,7 @@ export function rsStripes(src: usize, k: i32, w: usize, dst: usize, p: i32, tabl
       for (let j = 0; j < k; j++) {
         const x = v128.load(src + (<usize>j) * w + o);
         const t = t0 + 32 * <usize>j;
-        acc = v128.xor(acc, i8x16.swizzle(v128.load(t), v128.and(x, lo)));
-        acc = v128.xor(acc, i8x16.swizzle(v128.load(t + 16), v128.and(i16x8.shr_u(x, 4), lo)));
+        acc = v128.xor(acc, v128.xor(i8x16.swizzle(v128.load(t), v128.and(x, lo)), i8x16.swizzle(v128.load(t + 16), i8x16.shr_u(x, 4))));
       }
       v128.store(d + o, acc);
     }
