@@ -24,7 +24,12 @@ export interface StreamOptions {
   onProgress?: (p: Progress) => void;
 }
 
-const DEFAULT_STRIPE_CHUNK = 256 * 1024;
+/**
+ * Plaintext bytes per chunk when the caller does not choose: every chunk costs a few
+ * thread hand-offs and cipher set-ups, so chunks are large (4 MiB of message), within the
+ * 64 KiB – 1 MiB per stripe bounds.
+ */
+const DEFAULT_CHUNK_BYTES = 4 << 20;
 /** Worker threads per message: the bulk work is split between them (see balance.ts). */
 const WORKERS = 2;
 /** Chunks in flight per message: enough that no worker waits for the main thread. */
@@ -32,10 +37,31 @@ const DEPTH = 3;
 /** Split ranges start on multiples of this many groups (the SIMD kernels' blocks). */
 const SPLIT_UNIT = 64;
 
-function chunkSize(opts: StreamOptions): number {
-  const c = opts.stripeChunkBytes ?? DEFAULT_STRIPE_CHUNK;
+/** Bytes per stripe per chunk. */
+function chunkSize(opts: StreamOptions, k: number): number {
+  const c = opts.stripeChunkBytes ?? Math.min(1 << 20, Math.max(65536, 2 ** Math.floor(Math.log2(DEFAULT_CHUNK_BYTES / k))));
   if (!Number.isInteger(c) || c < 65536 || c > 1 << 20) throw new CryptoError('bad-input', 'stripe chunk must be 64 KiB – 1 MiB');
   return c;
+}
+
+// Chunk buffers are shared with the workers, which keep references to them until their
+// own garbage collection runs, and that can be long after a message ends. Fresh buffers
+// per message would pile up; these are reused by the next message instead.
+const SHARED_POOL_BYTES = 96 << 20;
+const sharedPool: SharedArrayBuffer[] = [];
+
+function takeShared(size: number): SharedArrayBuffer {
+  const at = sharedPool.findIndex((b) => b.byteLength === size);
+  return at >= 0 ? sharedPool.splice(at, 1)[0]! : new SharedArrayBuffer(size);
+}
+
+function giveShared(buffers: SharedArrayBuffer[]): void {
+  for (const b of buffers) {
+    let pooled = sharedPool.reduce((sum, x) => sum + x.byteLength, 0);
+    // Oldest first out when a message of another shape needs room.
+    while (sharedPool.length && pooled + b.byteLength > SHARED_POOL_BYTES) pooled -= sharedPool.shift()!.byteLength;
+    if (pooled + b.byteLength <= SHARED_POOL_BYTES) sharedPool.push(b);
+  }
 }
 
 /** One worker thread with an ordered request/reply queue. */
@@ -225,7 +251,7 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
   if (sinks.length !== k + p) throw new CryptoError('bad-input', `need ${k + p} sinks`);
   const secrets = checkSecrets(opts.secrets ?? newMessageSecrets({ k, p }, opts.length));
   if (secrets.length !== opts.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
-  const chunk = chunkSize(opts) * k;
+  const chunk = chunkSize(opts, k) * k;
   const n = k + p;
   const workers = takeWorkers(WORKERS);
   let clean = false;
@@ -240,7 +266,7 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
     const maxStride = (Math.ceil(chunk / k) + 3) & ~3;
     // A ring of at most DEPTH chunk buffers (input and stripes), shared with the workers.
     const free: { input: SharedArrayBuffer; striped: SharedArrayBuffer }[] = [];
-    const take = () => free.pop() ?? { input: new SharedArrayBuffer(chunk), striped: new SharedArrayBuffer(n * maxStride) };
+    const take = () => free.pop() ?? { input: takeShared(chunk), striped: takeShared(n * maxStride) };
     // Each worker runs its MACs chunk after chunk: those requests are posted in chunk order.
     let macsPosted: Promise<unknown> = Promise.resolve();
     let at = 0;
@@ -301,6 +327,7 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
       own[w]!.forEach((idx, j) => { trailers[idx] = t.data.subarray(j * TRAILER_BYTES, (j + 1) * TRAILER_BYTES); });
     });
     clean = true;
+    giveShared(free.flatMap((b) => [b.input, b.striped]));
     await Promise.all(sinks.map(async (sink, slot) => { await write(sink, trailers[secrets.perm[slot]!]!); await end(sink); }));
     return secrets;
   } finally {
@@ -324,7 +351,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
   const { k, p } = secrets.layout;
   const n = k + p;
   const S = stripeLength(secrets.length, k);
-  const chunk = chunkSize(opts);
+  const chunk = chunkSize(opts, secrets.layout.k);
   const workers = takeWorkers(WORKERS);
   let clean = false;
   const results: (StripeProblem | 'good')[] = new Array(n);
@@ -396,7 +423,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
       let at = 0;
       const decryptChunk = async (partsBuf: SharedArrayBuffer, want: number): Promise<{ out: Uint8Array; release: () => void }> => {
         const parts = new Uint8Array(partsBuf);
-        const outBuf = freeOut.pop() ?? new SharedArrayBuffer(k * chunk + 1);
+        const outBuf = freeOut.pop() ?? takeShared(k * chunk + 1);
         const out = new Uint8Array(outBuf, 0, k * want + 1);
         const bounds = balance.split(want, SPLIT_UNIT);
         const chunkAt = at;
@@ -426,7 +453,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
       while (done < S) {
         const want = Math.min(chunk, S - done);
         if (pending.length >= DEPTH) await flush(pending.shift()!);
-        const partsBuf = freeParts.pop() ?? new SharedArrayBuffer(k * chunk);
+        const partsBuf = freeParts.pop() ?? takeShared(k * chunk);
         const got = await Promise.all(readers.map((r, j) => r.readInto(new Uint8Array(partsBuf, j * chunk, want))));
         if (got.some((x) => x !== want)) throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
         const next = decryptChunk(partsBuf, want);
@@ -436,6 +463,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
       }
       while (pending.length) await flush(pending.shift()!);
       clean = true;
+      giveShared([...freeParts, ...freeOut]);
       await end(output);
     } finally {
       await Promise.all(readers.map((r) => r.close()));
