@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -148,7 +148,7 @@ describe('streamed encryption in a worker thread', () => {
     await Promise.all([run(1), run(2), run(3)]);
     await run(4);
   });
-  it('files get views of the reused buffers (no copy) and still receive every byte as it was', async () => {
+  it('files get views of the reused buffers (no copy) and still receive every byte as it was; stripe files can be named instead of streamed', async () => {
     const layout = { k: 8, p: 2 };
     const size = 40 * 65536 * 8 + 4321; // 41 chunks of 64 KiB per stripe: the buffer ring turns over many times
     const msg = new Uint8Array(randomBytes(size));
@@ -160,9 +160,14 @@ describe('streamed encryption in a worker thread', () => {
       const reference = encryptMessage(msg, layout, { secrets, backend: nodeBackend });
       paths.forEach((f, slot) => expectSameBytes(new Uint8Array(readFileSync(f)), reference.slots[slot]!, `slot ${slot}`));
       const outPath = join(dir, 'plain');
-      const res = await decryptMessageStream((slot) => (slot === 3 || slot === 7 ? undefined : createReadStream(paths[slot]!)), secrets, createWriteStream(outPath), { stripeChunkBytes: 65536 });
+      // Odd slots by name (read in place), even ones as streams.
+      const res = await decryptMessageStream((slot) => (slot === 3 || slot === 7 ? undefined : slot % 2 ? { path: paths[slot]! } : createReadStream(paths[slot]!)), secrets, createWriteStream(outPath), { stripeChunkBytes: 65536 });
       expect(res.problems.map((x) => x.slot)).toEqual([3, 7]);
       expectSameBytes(new Uint8Array(readFileSync(outPath)), msg, 'plaintext');
+      // A named file that was cut short is a bad stripe, like a short stream.
+      truncateSync(paths[1]!, 1000);
+      const again = await decryptMessageStream((slot) => (slot === 3 ? undefined : { path: paths[slot]! }), secrets, memorySink().sink, { stripeChunkBytes: 65536 });
+      expect(again.problems).toEqual([{ slot: 1, reason: 'bad-length' }, { slot: 3, reason: 'missing' }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@
 // operation runs in worker.ts through node:crypto. Output is byte-identical to the pure
 // shared/stripe encryptMessage for the same secrets.
 import { WriteStream } from 'node:fs';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -223,6 +224,48 @@ class ExactReader {
   }
 }
 
+/**
+ * The same for a stripe object in a file: positional reads straight into the caller's
+ * buffer (shared or not), with no stream chunks to copy out of.
+ */
+class FileReader {
+  private handle: Promise<FileHandle> | undefined;
+  private position = 0;
+  constructor(private readonly path: string) {}
+  private open(): Promise<FileHandle> {
+    this.handle ??= openFile(this.path, 'r');
+    return this.handle;
+  }
+  async readInto(out: Uint8Array): Promise<number> {
+    const fh = await this.open();
+    let have = 0;
+    while (have < out.length) {
+      const { bytesRead } = await fh.read(out, have, out.length - have, this.position);
+      if (bytesRead === 0) break;
+      have += bytesRead;
+      this.position += bytesRead;
+    }
+    return have;
+  }
+  async read(n: number): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    const have = await this.readInto(out);
+    return have === n ? out : out.slice(0, have);
+  }
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    if (h) await (await h.catch(() => undefined))?.close();
+  }
+}
+
+/** Where a stripe object comes from: a stream, or a file read in place. */
+export type StripeSource = Readable | { path: string };
+
+function readerFor(source: StripeSource): ExactReader | FileReader {
+  return 'path' in source && typeof source.path === 'string' && !('pipe' in source) ? new FileReader(source.path) : new ExactReader(source as Readable);
+}
+
 /** A few reusable buffers of one size: chunks go to the worker and come back. */
 class BufferPool {
   private readonly free: ArrayBuffer[] = [];
@@ -342,11 +385,12 @@ export interface DecryptStreamResult {
 
 /**
  * Rebuilds the plaintext into `output`. `openSlot(slot)` opens a fresh stream of that
- * slot's stored object, or returns undefined if the server did not deliver it; it is
+ * slot's stored object, or names the file holding it (`{ path }`, read in place: no
+ * stream chunks to copy), or returns undefined if the server did not deliver it; it is
  * called twice per slot: every stripe's CRC and MAC are verified (constant time) over
  * the whole stripe before a single byte is decrypted.
  */
-export async function decryptMessageStream(openSlot: (slot: number) => Readable | undefined | Promise<Readable | undefined>, secrets: MessageSecrets, output: Writable, opts: StreamOptions = {}): Promise<DecryptStreamResult> {
+export async function decryptMessageStream(openSlot: (slot: number) => StripeSource | undefined | Promise<StripeSource | undefined>, secrets: MessageSecrets, output: Writable, opts: StreamOptions = {}): Promise<DecryptStreamResult> {
   checkSecrets(secrets);
   const { k, p } = secrets.layout;
   const n = k + p;
@@ -363,7 +407,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
     const verifySlot = async (worker: CryptoWorker, slot: number): Promise<StripeProblem | 'good'> => {
       const stream = await openSlot(slot);
       if (!stream) return { slot, reason: 'missing' };
-      const reader = new ExactReader(stream);
+      const reader = readerFor(stream);
       try {
         worker.send({ type: 'verify-init', secrets: toWire(secrets), index: secrets.perm[slot]! });
         let left = S;
@@ -407,12 +451,12 @@ export async function decryptMessageStream(openSlot: (slot: number) => Readable 
     const data = [...byIndex.keys()].filter((i) => i < k).sort((a, b) => a - b);
     const parity = [...byIndex.keys()].filter((i) => i >= k).sort((a, b) => a - b);
     const use = [...data, ...parity.slice(0, k - data.length)];
-    const readers: ExactReader[] = [];
+    const readers: (ExactReader | FileReader)[] = [];
     try {
       for (const idx of use) {
         const stream = await openSlot(byIndex.get(idx)!);
         if (!stream) throw new CryptoError('too-many-missing', 'a verified stripe could not be opened again');
-        readers.push(new ExactReader(stream));
+        readers.push(readerFor(stream));
       }
       workers.forEach((worker) => worker.send({ type: 'decrypt-init', secrets: toWire(secrets), use }));
       const balance = new Balancer(workers.length);
