@@ -185,13 +185,51 @@ function end(sink: Writable): Promise<void> {
   });
 }
 
-/** Pulls exact-size pieces out of a byte stream, into buffers the caller owns. */
+/**
+ * Pulls exact-size pieces out of a byte stream, into buffers the caller owns. Chunks are
+ * taken as the stream emits them ('data'), up to QUEUE_LIMIT ahead, so a stream never has
+ * to concatenate its buffered chunks for us (its async iterator would).
+ */
+const QUEUE_LIMIT = 4 << 20;
 class ExactReader {
-  private readonly it: AsyncIterator<Buffer | Uint8Array | string>;
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
   private pending: Uint8Array = new Uint8Array(0);
-  private eof = false;
-  constructor(stream: Readable) {
-    this.it = stream[Symbol.asyncIterator]();
+  constructor(private readonly stream: Readable) {
+    stream.on('data', (c: Buffer | Uint8Array | string) => {
+      const b = typeof c === 'string' ? new TextEncoder().encode(c) : new Uint8Array(c.buffer, c.byteOffset, c.length);
+      this.queue.push(b);
+      this.queued += b.length;
+      if (this.queued >= QUEUE_LIMIT) stream.pause();
+      this.notify();
+    });
+    stream.once('end', () => { this.ended = true; this.notify(); });
+    stream.once('error', (e: Error) => { this.failure ??= e; this.notify(); });
+    stream.once('close', () => {
+      if (!this.ended) this.failure ??= new CryptoError('bad-input', 'the stream closed before its end');
+      this.notify();
+    });
+  }
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+  private async next(): Promise<Uint8Array | undefined> {
+    for (;;) {
+      const b = this.queue.shift();
+      if (b) {
+        this.queued -= b.length;
+        if (this.queued < QUEUE_LIMIT && this.stream.isPaused()) this.stream.resume();
+        return b;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return undefined;
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+    }
   }
   /** Fills `out`; returns the number of bytes read, fewer only at end of stream. */
   async readInto(out: Uint8Array): Promise<number> {
@@ -199,11 +237,9 @@ class ExactReader {
     let have = 0;
     while (have < n) {
       if (this.pending.length === 0) {
-        if (this.eof) break;
-        const r = await this.it.next();
-        if (r.done) { this.eof = true; break; }
-        const v = r.value;
-        this.pending = typeof v === 'string' ? new TextEncoder().encode(v) : new Uint8Array(v.buffer, v.byteOffset, v.length);
+        const b = await this.next();
+        if (!b) break;
+        this.pending = b;
         continue;
       }
       const take = Math.min(n - have, this.pending.length);
@@ -220,7 +256,8 @@ class ExactReader {
     return have === n ? out : out.slice(0, have);
   }
   async close(): Promise<void> {
-    await this.it.return?.();
+    this.stream.removeAllListeners('data');
+    if (!this.stream.destroyed) this.stream.destroy();
   }
 }
 
