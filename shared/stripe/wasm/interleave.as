@@ -85,8 +85,92 @@ const SCRATCH: usize = 1024;
   zipStage(from, dst, n);
 }
 
+// k = 8 (m = 1) keeps a block's eight vectors in registers through the three unzip (or
+// zip) stages and the bit transpose, instead of passing them through SCRATCH.
+
+// @ts-ignore: decorator
+@inline function even(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+// @ts-ignore: decorator
+@inline function odd(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+// @ts-ignore: decorator
+@inline function zipLo(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+// @ts-ignore: decorator
+@inline function zipHi(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
+function split8x1(src: usize, blocks: i32, dst: usize, stride: usize): void {
+  const m1 = i8x16.splat(0x55), m2 = i8x16.splat(0x33), m4 = i8x16.splat(0x0f);
+  for (let j = 0; j < blocks; j++) {
+    const i = src + (<usize>j) * 128;
+    let v0 = v128.load(i), v1 = v128.load(i + 16), v2 = v128.load(i + 32), v3 = v128.load(i + 48);
+    let v4 = v128.load(i + 64), v5 = v128.load(i + 80), v6 = v128.load(i + 96), v7 = v128.load(i + 112);
+    let w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128;
+    // Three unzip stages: vector t ends up holding byte t of each of the 16 groups.
+    w0 = even(v0, v1); w4 = odd(v0, v1); w1 = even(v2, v3); w5 = odd(v2, v3);
+    w2 = even(v4, v5); w6 = odd(v4, v5); w3 = even(v6, v7); w7 = odd(v6, v7);
+    v0 = even(w0, w1); v4 = odd(w0, w1); v1 = even(w2, w3); v5 = odd(w2, w3);
+    v2 = even(w4, w5); v6 = odd(w4, w5); v3 = even(w6, w7); v7 = odd(w6, w7);
+    let r0 = even(v0, v1), r4 = odd(v0, v1), r1 = even(v2, v3), r5 = odd(v2, v3);
+    let r2 = even(v4, v5), r6 = odd(v4, v5), r3 = even(v6, v7), r7 = odd(v6, v7);
+    let t: v128;
+    t = v128.and(v128.xor(r0, i64x2.shr_u(r1, 1)), m1); r0 = v128.xor(r0, t); r1 = v128.xor(r1, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r2, i64x2.shr_u(r3, 1)), m1); r2 = v128.xor(r2, t); r3 = v128.xor(r3, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r4, i64x2.shr_u(r5, 1)), m1); r4 = v128.xor(r4, t); r5 = v128.xor(r5, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r6, i64x2.shr_u(r7, 1)), m1); r6 = v128.xor(r6, t); r7 = v128.xor(r7, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r0, i64x2.shr_u(r2, 2)), m2); r0 = v128.xor(r0, t); r2 = v128.xor(r2, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r1, i64x2.shr_u(r3, 2)), m2); r1 = v128.xor(r1, t); r3 = v128.xor(r3, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r4, i64x2.shr_u(r6, 2)), m2); r4 = v128.xor(r4, t); r6 = v128.xor(r6, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r5, i64x2.shr_u(r7, 2)), m2); r5 = v128.xor(r5, t); r7 = v128.xor(r7, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r0, i64x2.shr_u(r4, 4)), m4); r0 = v128.xor(r0, t); r4 = v128.xor(r4, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(r1, i64x2.shr_u(r5, 4)), m4); r1 = v128.xor(r1, t); r5 = v128.xor(r5, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(r2, i64x2.shr_u(r6, 4)), m4); r2 = v128.xor(r2, t); r6 = v128.xor(r6, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(r3, i64x2.shr_u(r7, 4)), m4); r3 = v128.xor(r3, t); r7 = v128.xor(r7, i64x2.shl(t, 4));
+    const o = dst + (<usize>j) * 16;
+    v128.store(o, r0); v128.store(o + stride, r1); v128.store(o + 2 * stride, r2); v128.store(o + 3 * stride, r3);
+    v128.store(o + 4 * stride, r4); v128.store(o + 5 * stride, r5); v128.store(o + 6 * stride, r6); v128.store(o + 7 * stride, r7);
+  }
+}
+
+function join8x1(src: usize, stride: usize, blocks: i32, dst: usize): void {
+  const m1 = i8x16.splat(0x55), m2 = i8x16.splat(0x33), m4 = i8x16.splat(0x0f);
+  for (let j = 0; j < blocks; j++) {
+    const i = src + (<usize>j) * 16;
+    let r0 = v128.load(i), r1 = v128.load(i + stride), r2 = v128.load(i + 2 * stride), r3 = v128.load(i + 3 * stride);
+    let r4 = v128.load(i + 4 * stride), r5 = v128.load(i + 5 * stride), r6 = v128.load(i + 6 * stride), r7 = v128.load(i + 7 * stride);
+    let t: v128;
+    t = v128.and(v128.xor(r0, i64x2.shr_u(r1, 1)), m1); r0 = v128.xor(r0, t); r1 = v128.xor(r1, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r2, i64x2.shr_u(r3, 1)), m1); r2 = v128.xor(r2, t); r3 = v128.xor(r3, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r4, i64x2.shr_u(r5, 1)), m1); r4 = v128.xor(r4, t); r5 = v128.xor(r5, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r6, i64x2.shr_u(r7, 1)), m1); r6 = v128.xor(r6, t); r7 = v128.xor(r7, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(r0, i64x2.shr_u(r2, 2)), m2); r0 = v128.xor(r0, t); r2 = v128.xor(r2, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r1, i64x2.shr_u(r3, 2)), m2); r1 = v128.xor(r1, t); r3 = v128.xor(r3, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r4, i64x2.shr_u(r6, 2)), m2); r4 = v128.xor(r4, t); r6 = v128.xor(r6, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r5, i64x2.shr_u(r7, 2)), m2); r5 = v128.xor(r5, t); r7 = v128.xor(r7, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(r0, i64x2.shr_u(r4, 4)), m4); r0 = v128.xor(r0, t); r4 = v128.xor(r4, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(r1, i64x2.shr_u(r5, 4)), m4); r1 = v128.xor(r1, t); r5 = v128.xor(r5, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(r2, i64x2.shr_u(r6, 4)), m4); r2 = v128.xor(r2, t); r6 = v128.xor(r6, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(r3, i64x2.shr_u(r7, 4)), m4); r3 = v128.xor(r3, t); r7 = v128.xor(r7, i64x2.shl(t, 4));
+    // Three zip stages, the unzip stages backwards.
+    const v0 = zipLo(r0, r4), v1 = zipHi(r0, r4), v2 = zipLo(r1, r5), v3 = zipHi(r1, r5);
+    const v4 = zipLo(r2, r6), v5 = zipHi(r2, r6), v6 = zipLo(r3, r7), v7 = zipHi(r3, r7);
+    const w0 = zipLo(v0, v4), w1 = zipHi(v0, v4), w2 = zipLo(v1, v5), w3 = zipHi(v1, v5);
+    const w4 = zipLo(v2, v6), w5 = zipHi(v2, v6), w6 = zipLo(v3, v7), w7 = zipHi(v3, v7);
+    const d = dst + (<usize>j) * 128;
+    v128.store(d, zipLo(w0, w4)); v128.store(d + 16, zipHi(w0, w4)); v128.store(d + 32, zipLo(w1, w5)); v128.store(d + 48, zipHi(w1, w5));
+    v128.store(d + 64, zipLo(w2, w6)); v128.store(d + 80, zipHi(w2, w6)); v128.store(d + 96, zipLo(w3, w7)); v128.store(d + 112, zipHi(w3, w7));
+  }
+}
+
 /** k = 8m (m = 1, 2, 4): `blocks` × 16 groups from src to k stripes at dst + s·stride. */
 export function split8(src: usize, blocks: i32, m: i32, dst: usize, stride: usize): void {
+  if (m === 1) return split8x1(src, blocks, dst, stride);
   const lm = m === 1 ? 0 : m === 2 ? 1 : 2;
   const k = <usize>(8 * m);
   for (let j = 0; j < blocks; j++) {
@@ -98,6 +182,7 @@ export function split8(src: usize, blocks: i32, m: i32, dst: usize, stride: usiz
 
 /** Inverse of split8. */
 export function join8(src: usize, stride: usize, blocks: i32, m: i32, dst: usize): void {
+  if (m === 1) return join8x1(src, stride, blocks, dst);
   const lm = m === 1 ? 0 : m === 2 ? 1 : 2;
   const k = <usize>(8 * m);
   for (let j = 0; j < blocks; j++) {
