@@ -48,7 +48,7 @@ function chunkSize(opts: StreamOptions, k: number): number {
 // Chunk buffers are shared with the workers, which keep references to them until their
 // own garbage collection runs, and that can be long after a message ends. Fresh buffers
 // per message would pile up; these are reused by the next message instead.
-const SHARED_POOL_BYTES = 96 << 20;
+const SHARED_POOL_BYTES = 48 << 20;
 const sharedPool: SharedArrayBuffer[] = [];
 
 function takeShared(size: number): SharedArrayBuffer {
