@@ -91,6 +91,9 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
+    // A row's element belongs to one message: when new mail shifts the list, the element
+    // under a pointer (or a test's click) is replaced rather than reused for another message.
+    getItemKey: (i) => `${i}:${rowAt({ filtered, pages }, i)?.id ?? ''}`,
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
