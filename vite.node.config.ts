@@ -20,6 +20,8 @@ const entries: Record<string, string> = {
   'node/cli': 'cli/main.ts',
   'node/server': 'server/main.ts',
   'node/kme': 'server/kme/main.ts',
+  // The stream path's worker thread (electron/services/crypto/worker-url.ts finds it).
+  'node/crypto-worker': 'electron/services/crypto/worker.ts',
 };
 
 export default defineConfig({

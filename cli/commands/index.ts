@@ -10,3 +10,4 @@ import { register as registerInbox } from './inbox.js'; commands.push(registerIn
 import { register as registerRead } from './read.js'; commands.push(registerRead);
 import { register as registerCorrespondent } from './correspondent.js'; commands.push(registerCorrespondent);
 import { register as registerNetwork } from './network.js'; commands.push(registerNetwork);
+import { register as registerStripes } from './stripes.js'; commands.push(registerStripes);

@@ -21,7 +21,8 @@ export type CryptoErrorCode =
   | 'malformed-export'
   | 'wrong-passphrase'
   | 'bad-phrase'
-  | 'bad-address';
+  | 'bad-address'
+  | 'worker-failed';
 
 export class CryptoError extends Error {
   override readonly name = 'CryptoError';

@@ -12,6 +12,7 @@ import { checkLayout, stripeLength, type Layout } from '../../../shared/stripe/l
 import { checkSecrets, newMessageSecrets, TRAILER_BYTES, type MessageSecrets, type StripeProblem } from '../../../shared/stripe/message.js';
 import { Balancer } from './balance.js';
 import { toWire, type FromWorker, type ToWorker } from './protocol.js';
+import { cryptoWorkerUrl } from './worker-url.js';
 
 export interface Progress {
   phase: 'encrypt' | 'verify' | 'decrypt';
@@ -72,8 +73,7 @@ class CryptoWorker {
   private failed: Error | undefined;
 
   constructor() {
-    const ts = import.meta.url.endsWith('.ts');
-    this.worker = new Worker(new URL(ts ? './worker-dev.mjs' : './worker.js', import.meta.url));
+    this.worker = new Worker(cryptoWorkerUrl());
     this.worker.on('message', (m: FromWorker) => {
       const w = this.waiting.shift();
       if (!w) return;
