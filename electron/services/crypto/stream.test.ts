@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -148,7 +148,7 @@ describe('streamed encryption in a worker thread', () => {
     await Promise.all([run(1), run(2), run(3)]);
     await run(4);
   });
-  it('files get views of the reused buffers (no copy) and still receive every byte as it was; stripe files can be named instead of streamed', async () => {
+  it('files get views of the reused buffers (no copy) and still receive every byte as it was; messages and stripe files can be named instead of streamed', async () => {
     const layout = { k: 8, p: 2 };
     const size = 40 * 65536 * 8 + 4321; // 41 chunks of 64 KiB per stripe: the buffer ring turns over many times
     const msg = new Uint8Array(randomBytes(size));
@@ -159,6 +159,14 @@ describe('streamed encryption in a worker thread', () => {
       await encryptMessageStream(Readable.from([Buffer.from(msg)]), layout, paths.map((f) => createWriteStream(f)), { length: size, secrets, stripeChunkBytes: 65536 });
       const reference = encryptMessage(msg, layout, { secrets, backend: nodeBackend });
       paths.forEach((f, slot) => expectSameBytes(new Uint8Array(readFileSync(f)), reference.slots[slot]!, `slot ${slot}`));
+      // The message named as a file gives the same stripe objects; a file of another length is refused.
+      const msgPath = join(dir, 'message');
+      writeFileSync(msgPath, msg);
+      const fromFile = Array.from({ length: 10 }, memorySink);
+      await encryptMessageStream({ path: msgPath }, layout, fromFile.map((x) => x.sink), { length: size, secrets, stripeChunkBytes: 65536 });
+      fromFile.forEach((x, slot) => expectSameBytes(x.bytes(), reference.slots[slot]!, `slot ${slot} from a file`));
+      await expect(encryptMessageStream({ path: msgPath }, layout, Array.from({ length: 10 }, () => new PassThrough().resume()), { length: size - 1 })).rejects.toMatchObject({ code: 'bad-input' });
+      await expect(encryptMessageStream({ path: msgPath }, layout, Array.from({ length: 10 }, () => new PassThrough().resume()), { length: size + 1 })).rejects.toMatchObject({ code: 'bad-input' });
       const outPath = join(dir, 'plain');
       // Odd slots by name (read in place), even ones as streams.
       const res = await decryptMessageStream((slot) => (slot === 3 || slot === 7 ? undefined : slot % 2 ? { path: paths[slot]! } : createReadStream(paths[slot]!)), secrets, createWriteStream(outPath), { stripeChunkBytes: 65536 });

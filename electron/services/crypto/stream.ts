@@ -57,6 +57,8 @@ function takeShared(size: number): SharedArrayBuffer {
   return at >= 0 ? sharedPool.splice(at, 1)[0]! : new SharedArrayBuffer(size);
 }
 
+let poolTimer: ReturnType<typeof setTimeout> | undefined;
+
 function giveShared(buffers: SharedArrayBuffer[]): void {
   for (const b of buffers) {
     let pooled = sharedPool.reduce((sum, x) => sum + x.byteLength, 0);
@@ -64,6 +66,10 @@ function giveShared(buffers: SharedArrayBuffer[]): void {
     while (sharedPool.length && pooled + b.byteLength > SHARED_POOL_BYTES) pooled -= sharedPool.shift()!.byteLength;
     if (pooled + b.byteLength <= SHARED_POOL_BYTES) sharedPool.push(b);
   }
+  // Let go of them when no message has come for as long as idle workers are kept.
+  if (poolTimer) clearTimeout(poolTimer);
+  poolTimer = setTimeout(() => { sharedPool.length = 0; }, IDLE_MS);
+  poolTimer.unref?.();
 }
 
 /** One worker thread with an ordered request/reply queue. */
@@ -296,10 +302,10 @@ class FileReader {
   }
 }
 
-/** Where a stripe object comes from: a stream, or a file read in place. */
-export type StripeSource = Readable | { path: string };
+/** Bytes to read: a stream, or a file read in place (`{ path }`). */
+export type ByteSource = Readable | { path: string };
 
-function readerFor(source: StripeSource): ExactReader | FileReader {
+function readerFor(source: ByteSource): ExactReader | FileReader {
   return 'path' in source && typeof source.path === 'string' && !('pipe' in source) ? new FileReader(source.path) : new ExactReader(source as Readable);
 }
 
@@ -322,11 +328,11 @@ export interface EncryptStreamOptions extends StreamOptions {
 }
 
 /**
- * Reads `length` plaintext bytes from `input`, writes one stripe object per slot to
- * `sinks[slot]` (ciphertext ‖ tag ‖ crc32) and ends them. Returns the secrets that go in
- * the capsule.
+ * Reads `length` plaintext bytes from `input` (a stream, or a file named by `{ path }`
+ * and read in place), writes one stripe object per slot to `sinks[slot]` (ciphertext ‖
+ * tag ‖ crc32) and ends them. Returns the secrets that go in the capsule.
  */
-export async function encryptMessageStream(input: Readable, layout: Layout, sinks: Writable[], opts: EncryptStreamOptions): Promise<MessageSecrets> {
+export async function encryptMessageStream(input: ByteSource, layout: Layout, sinks: Writable[], opts: EncryptStreamOptions): Promise<MessageSecrets> {
   const { k, p } = checkLayout(layout);
   if (sinks.length !== k + p) throw new CryptoError('bad-input', `need ${k + p} sinks`);
   const secrets = checkSecrets(opts.secrets ?? newMessageSecrets({ k, p }, opts.length));
@@ -335,7 +341,7 @@ export async function encryptMessageStream(input: Readable, layout: Layout, sink
   const n = k + p;
   const workers = takeWorkers(WORKERS);
   let clean = false;
-  const reader = new ExactReader(input);
+  const reader = readerFor(input);
   const balance = new Balancer(workers.length);
   const borrow = sinks.map(releasesChunks);
   const pending: Promise<Written>[] = [];
@@ -427,7 +433,7 @@ export interface DecryptStreamResult {
  * called twice per slot: every stripe's CRC and MAC are verified (constant time) over
  * the whole stripe before a single byte is decrypted.
  */
-export async function decryptMessageStream(openSlot: (slot: number) => StripeSource | undefined | Promise<StripeSource | undefined>, secrets: MessageSecrets, output: Writable, opts: StreamOptions = {}): Promise<DecryptStreamResult> {
+export async function decryptMessageStream(openSlot: (slot: number) => ByteSource | undefined | Promise<ByteSource | undefined>, secrets: MessageSecrets, output: Writable, opts: StreamOptions = {}): Promise<DecryptStreamResult> {
   checkSecrets(secrets);
   const { k, p } = secrets.layout;
   const n = k + p;
