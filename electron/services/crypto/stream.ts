@@ -197,7 +197,21 @@ function end(sink: Writable): Promise<void> {
  * to concatenate its buffered chunks for us (its async iterator would).
  */
 const QUEUE_LIMIT = 4 << 20;
-class ExactReader {
+
+/** Exact reads over some byte source. */
+abstract class SourceReader {
+  /** Fills `out`; returns the number of bytes read, fewer only at the end. */
+  abstract readInto(out: Uint8Array): Promise<number>;
+  abstract close(): Promise<void>;
+  /** Up to n bytes in a fresh buffer; fewer only at the end. */
+  async read(n: number): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    const have = await this.readInto(out);
+    return have === n ? out : out.slice(0, have);
+  }
+}
+
+class ExactReader extends SourceReader {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
   private ended = false;
@@ -205,6 +219,7 @@ class ExactReader {
   private wake: (() => void) | undefined;
   private pending: Uint8Array = new Uint8Array(0);
   constructor(private readonly stream: Readable) {
+    super();
     stream.on('data', (c: Buffer | Uint8Array | string) => {
       const b = typeof c === 'string' ? new TextEncoder().encode(c) : new Uint8Array(c.buffer, c.byteOffset, c.length);
       this.queue.push(b);
@@ -255,12 +270,6 @@ class ExactReader {
     }
     return have;
   }
-  /** Up to n bytes in a fresh buffer; fewer only at end of stream. */
-  async read(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    const have = await this.readInto(out);
-    return have === n ? out : out.slice(0, have);
-  }
   async close(): Promise<void> {
     this.stream.removeAllListeners('data');
     if (!this.stream.destroyed) this.stream.destroy();
@@ -271,10 +280,12 @@ class ExactReader {
  * The same for a stripe object in a file: positional reads straight into the caller's
  * buffer (shared or not), with no stream chunks to copy out of.
  */
-class FileReader {
+class FileReader extends SourceReader {
   private handle: Promise<FileHandle> | undefined;
   private position = 0;
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string) {
+    super();
+  }
   private open(): Promise<FileHandle> {
     this.handle ??= openFile(this.path, 'r');
     return this.handle;
@@ -290,11 +301,6 @@ class FileReader {
     }
     return have;
   }
-  async read(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    const have = await this.readInto(out);
-    return have === n ? out : out.slice(0, have);
-  }
   async close(): Promise<void> {
     const h = this.handle;
     this.handle = undefined;
@@ -305,7 +311,7 @@ class FileReader {
 /** Bytes to read: a stream, or a file read in place (`{ path }`). */
 export type ByteSource = Readable | { path: string };
 
-function readerFor(source: ByteSource): ExactReader | FileReader {
+function readerFor(source: ByteSource): SourceReader {
   return 'path' in source && typeof source.path === 'string' && !('pipe' in source) ? new FileReader(source.path) : new ExactReader(source as Readable);
 }
 
@@ -494,7 +500,7 @@ export async function decryptMessageStream(openSlot: (slot: number) => ByteSourc
     const data = [...byIndex.keys()].filter((i) => i < k).sort((a, b) => a - b);
     const parity = [...byIndex.keys()].filter((i) => i >= k).sort((a, b) => a - b);
     const use = [...data, ...parity.slice(0, k - data.length)];
-    const readers: (ExactReader | FileReader)[] = [];
+    const readers: SourceReader[] = [];
     try {
       for (const idx of use) {
         const stream = await openSlot(byIndex.get(idx)!);
