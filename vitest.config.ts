@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['{shared,electron,renderer,server,cli,tools,bench}/**/*.test.{ts,tsx}', 'tests/**/*.test.{ts,tsx}'],
-    exclude: ['node_modules', 'dist', 'e2e'],
+    // The 1 GiB round trips run on their own: vitest.gib.config.ts.
+    exclude: ['node_modules', 'dist', 'e2e', '**/*.gib.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

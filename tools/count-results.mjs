@@ -17,14 +17,16 @@ function read(file) {
   }
 }
 
-const vitest = read('artifacts/vitest/results.json');
-if (vitest) {
-  passed += vitest.numPassedTests;
-  failed += vitest.numFailedTests + (vitest.numFailedTestSuites ?? 0) + (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
-  lines.push(`unit+integration: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitest.numFailedTestSuites ?? 0} suites failed to run`);
-} else {
-  failed += 1;
-  lines.push('unit+integration: no report (the runner did not finish)');
+for (const [name, file] of [['unit+integration', 'artifacts/vitest/results.json'], ['1 GiB round trips', 'artifacts/vitest/gib.json']]) {
+  const vitest = read(file);
+  if (vitest) {
+    passed += vitest.numPassedTests;
+    failed += vitest.numFailedTests + (vitest.numFailedTestSuites ?? 0) + (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
+    lines.push(`${name}: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitest.numFailedTestSuites ?? 0} suites failed to run`);
+  } else {
+    failed += 1;
+    lines.push(`${name}: no report (the runner did not finish)`);
+  }
 }
 
 const e2e = read('artifacts/e2e/results.json');

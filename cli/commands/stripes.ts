@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CryptoError } from '../../shared/crypto/errors.js';
 import { checkLayout, type Layout } from '../../shared/stripe/layout.js';
 // The stream path is plain Node (worker threads and node:crypto, no Electron); the rule's
 // bare 'electron/*' pattern is meant for the electron package and also matches our folder.
 import { decryptMessageStream, encryptMessageStream } from '../../electron/services/crypto/stream.js';
+import { patternCheck, patternStream } from '../../electron/services/crypto/pattern.js';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 2 ** 20, mib: 2 ** 20, g: 2 ** 30, gib: 2 ** 30 };
 
@@ -36,55 +36,6 @@ export function parseLayout(v: string): Layout {
   }
 }
 
-const BLOCK = 1 << 20;
-
-/**
- * The test message: 1 MiB blocks copied from one random block, each stamped with its index
- * in its first 8 bytes (so a block out of place is caught); cheap to make and to check.
- */
-function patternBlock(base: Buffer, i: number, n = BLOCK): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  base.copy(b, 0, 0, n);
-  const stamp = Buffer.alloc(8);
-  stamp.writeBigUInt64BE(BigInt(i));
-  stamp.copy(b, 0, 0, Math.min(8, n));
-  return b;
-}
-
-function patternStream(base: Buffer, length: number): Readable {
-  let i = 0;
-  return new Readable({
-    read() {
-      const at = i * BLOCK;
-      if (at >= length) return void this.push(null);
-      this.push(patternBlock(base, i++, Math.min(BLOCK, length - at)));
-    },
-  });
-}
-
-/** A sink that compares what it is given with the pattern; `result()` says whether all of it matched. */
-function patternCheck(base: Buffer, length: number): { sink: Writable; result: () => boolean } {
-  let pos = 0;
-  let good = true;
-  const sink = new Writable({
-    write(c: Buffer, _e, cb) {
-      let at = 0;
-      while (good && at < c.length) {
-        const i = Math.floor(pos / BLOCK);
-        const off = pos % BLOCK;
-        const n = Math.min(c.length - at, BLOCK - off, length - pos);
-        if (n <= 0) { good = false; break; }
-        const want = patternBlock(base, i, Math.min(BLOCK, length - i * BLOCK)).subarray(off, off + n);
-        if (!want.equals(c.subarray(at, at + n))) good = false;
-        at += n;
-        pos += n;
-      }
-      cb();
-    },
-  });
-  return { sink, result: () => good && pos === length };
-}
-
 export interface SelftestResult {
   layout: string;
   bytes: number;
@@ -99,7 +50,7 @@ export async function selftest(size: number, layout: Layout, dir = tmpdir()): Pr
   try {
     const n = layout.k + layout.p;
     const paths = Array.from({ length: n }, (_, i) => join(work, `slot-${i}`));
-    const base = randomBytes(BLOCK);
+    const base = randomBytes(1 << 20);
     let t = performance.now();
     const secrets = await encryptMessageStream(patternStream(base, size), layout, paths.map((f) => createWriteStream(f)), { length: size });
     const send = performance.now() - t;

@@ -484,17 +484,23 @@ export async function decryptMessageStream(openSlot: (slot: number) => ByteSourc
         await reader.close();
       }
     };
+    const tooMany = () => {
+      const problems = results.filter((r): r is StripeProblem => r !== undefined && r !== 'good');
+      // Stopped early, the unverified stripes count as usable: still fewer than k.
+      return new CryptoError('too-many-missing', `cannot rebuild the message: need ${k} of ${n} stripes, at most ${n - problems.length} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`);
+    };
+    // More than p missing or bad: stop at once, without verifying the rest.
+    const beyondRepair = () => results.filter((r) => r !== undefined && r !== 'good').length > p;
     await Promise.all(workers.map(async (worker) => {
-      while (nextSlot < n) {
+      while (nextSlot < n && !beyondRepair()) {
         const slot = nextSlot++;
         results[slot] = await verifySlot(worker, slot);
       }
     }));
+    if (beyondRepair()) throw tooMany();
     const problems = results.filter((r): r is StripeProblem => r !== 'good');
     const good = [...results.keys()].filter((slot) => results[slot] === 'good');
-    if (good.length < k) {
-      throw new CryptoError('too-many-missing', `cannot rebuild the message: need ${k} of ${n} stripes, ${good.length} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`);
-    }
+    if (good.length < k) throw tooMany();
     // Pass 2: decrypt k stripes (data first, parity only for missing data) and rebuild.
     const byIndex = new Map(good.map((slot) => [secrets.perm[slot]!, slot]));
     const data = [...byIndex.keys()].filter((i) => i < k).sort((a, b) => a - b);
