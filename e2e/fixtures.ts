@@ -23,7 +23,8 @@ export interface HostHandle {
   log(): string;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+/** Stops a process started with `detached: true` and everything in its group (SIGTERM, then SIGKILL after 5 s). */
+export async function stopProcessGroup(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
@@ -84,7 +85,7 @@ export const test = base.extend<{ host: HostHandle; app: Page; consoleErrors: st
       await use(handle);
     } finally {
       if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('host-log', { body: handle.log(), contentType: 'text/plain' });
-      await stop(child);
+      await stopProcessGroup(child);
       await rm(profileDir, { recursive: true, force: true });
     }
   },

@@ -5,24 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { certificateKeys, pickCorrespondent, UUID } from './mail-steps.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
-
-async function pickCorrespondent(page: Page) {
-  // The composer's title turns to "Edit draft" once it saved a draft on its own.
-  const dialog = page.getByRole('dialog', { name: /^(New message|Edit draft)$/ });
-  const to = dialog.getByRole('combobox', { name: 'To' });
-  // The correspondent registers a few seconds after the network starts: type until the directory knows it.
-  await expect(async () => {
-    await to.fill('');
-    await to.pressSequentially('QMail Corr');
-    await expect(dialog.getByRole('listbox', { name: 'To suggestions' }).getByRole('option').first()).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 60_000 });
-  await dialog.getByRole('listbox', { name: 'To suggestions' }).getByRole('option').first().click();
-  await expect(to).toHaveValue(/QMail Correspondent <[0-9a-f]{4}\.-?\d+\.\d+>/);
-  return dialog;
-}
 
 test('a newcomer sends a qmail with an attachment and reads the reply', async ({ app: page, consoleErrors }) => {
   await createVault(page, PASSPHRASE);
@@ -87,19 +73,6 @@ test('a newcomer sends a qmail with an attachment and reads the reply', async ({
 
   expect(consoleErrors).toEqual([]);
 });
-
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/** The key IDs a certificate dialog lists, and their KME, in order. */
-async function certificateKeys(cert: Locator): Promise<{ keyId: string; kme: string }[]> {
-  const items = cert.getByRole('list', { name: /^Key IDs/ }).getByRole('listitem');
-  await expect(items.first()).toBeVisible();
-  return (await items.allInnerTexts()).map((t) => {
-    const m = /^([0-9a-f-]{36})\s+from KME (\S+)$/.exec(t.trim());
-    if (!m) throw new Error(`unexpected key ID row: ${t}`);
-    return { keyId: m[1]!, kme: m[2]! };
-  });
-}
 
 async function sendAt(page: Page, level: 'L1' | 'L2', subject: string, body: string) {
   await page.keyboard.press('c');
