@@ -45,8 +45,11 @@ const bgArb = (tier: Tier) =>
     gradColor3: tier >= 2 ? u16 : fc.constant(0), gradColor4: tier >= 2 ? u16 : fc.constant(0), color3Stop: tier >= 2 ? u8 : fc.constant(0), color4Stop: tier >= 2 ? u8 : fc.constant(0),
   });
 const tierArb = fc.constantFrom<Tier>(0, 1, 2);
+/** Up to 9 records, with 7 (the count whose header byte is a separator) drawn often. */
+const countArb = fc.oneof(fc.constant(7), fc.integer({ min: 0, max: 9 }));
+const records = <T>(arb: fc.Arbitrary<T>) => countArb.chain((n) => fc.array(arb, { minLength: n, maxLength: n }));
 const tiered = <T>(mk: (t: Tier) => fc.Arbitrary<T>) =>
-  tierArb.chain((tier) => fc.array(mk(tier), { maxLength: 5 }).map((records) => ({ tier: records.length ? tier : (0 as Tier), records })));
+  tierArb.chain((tier) => records(mk(tier)).map((rs) => ({ tier: rs.length ? tier : (0 as Tier), records: rs })));
 
 export const stylesArb: fc.Arbitrary<Styles> = fc
   .record({
@@ -54,18 +57,17 @@ export const stylesArb: fc.Arbitrary<Styles> = fc
     pageBackground: fc.option(tierArb.chain((tier) => bgArb(tier).map((r) => ({ tier, records: [r] }))), { nil: undefined }),
     background: tiered(bgArb),
     text: tiered(textStyleArb),
-    border: fc.array(fc.record({ color: u16, top: nib, right: nib, bottom: nib, left: nib, outside: u16, radiusTL: fc.integer({ min: 0, max: 63 }), radiusTR: fc.integer({ min: 0, max: 63 }), radiusBR: fc.integer({ min: 0, max: 63 }), radiusBL: fc.integer({ min: 0, max: 63 }) }), { maxLength: 3 }),
-    spacing: fc.array(fc.record({ marginTop: nib, marginRight: nib, marginBottom: nib, marginLeft: nib, paddingTop: nib, paddingRight: nib, paddingBottom: nib, paddingLeft: nib }), { maxLength: 3 }),
-    shadow: fc.array(fc.record({ color: u16, x: s6, y: s6, blur: nib }), { maxLength: 2 }),
-    fontEffects: fc.uniqueArray(fc.record({ effectId: fc.integer({ min: 0, max: 15 }), intensity: u8, paramA: u8, paramB: u8 }), { maxLength: 3, selector: (r) => r.effectId }),
-    frame: fc.array(fc.record({ sourceType: u8, sourceId: u8, width: u16, height: u16, scrolling: fc.boolean(), links: fc.boolean(), framedResources: fc.boolean(), nestedFrames: fc.boolean(), border: fc.constant(255) }), { maxLength: 2 }),
-    nComposite: fc.integer({ min: 0, max: 3 }),
-    nTable: fc.integer({ min: 0, max: 2 }),
-    nImage: fc.integer({ min: 0, max: 3 }),
-    nNav: fc.integer({ min: 0, max: 2 }),
+    border: records(fc.record({ color: u16, top: nib, right: nib, bottom: nib, left: nib, outside: u16, radiusTL: fc.integer({ min: 0, max: 63 }), radiusTR: fc.integer({ min: 0, max: 63 }), radiusBR: fc.integer({ min: 0, max: 63 }), radiusBL: fc.integer({ min: 0, max: 63 }) })),
+    spacing: records(fc.record({ marginTop: nib, marginRight: nib, marginBottom: nib, marginLeft: nib, paddingTop: nib, paddingRight: nib, paddingBottom: nib, paddingLeft: nib })),
+    shadow: records(fc.record({ color: u16, x: s6, y: s6, blur: nib })),
+    fontEffects: countArb.chain((n) => fc.uniqueArray(fc.record({ effectId: fc.integer({ min: 0, max: 15 }), intensity: u8, paramA: u8, paramB: u8 }), { minLength: n, maxLength: n, selector: (r) => r.effectId })),
+    frame: records(fc.record({ sourceType: u8, sourceId: u8, width: u16, height: u16, scrolling: fc.boolean(), links: fc.boolean(), framedResources: fc.boolean(), nestedFrames: fc.boolean(), border: fc.constant(255) })),
+    nComposite: countArb,
+    nTable: countArb,
+    nImage: countArb,
+    nNav: countArb,
     seed: fc.array(u8, { minLength: 16, maxLength: 16 }),
   })
-  .filter((s) => !(s.background.tier === 1 && s.background.records.length === 7) && !(s.text.tier === 1 && s.text.records.length === 7))
   .map((s) => {
     const st = emptyStyles(s.layoutId);
     const pick = (i: number, n: number) => (n === 0 ? 255 : s.seed[i % 16]! % (n + 1) === n ? 255 : s.seed[i % 16]! % n);

@@ -9,7 +9,7 @@ import { IMAGE_SOURCES_EXTENSION, clampAlt, encodeImageSources, type ImageSource
 import { LeWriter, isWellFormed, utf8Encode } from './le.js';
 import { Compression, Feature, FileType, buildMeta, truncateUtf8, type MetaFields } from './meta.js';
 import { ResourceType, type Resource } from './resources.js';
-import { defaultTextStyle, emptyStyles, encodeStyles, type Styles, type TextStyle } from './styles.js';
+import { defaultTextStyle, emptyStyles, encodeStyles, padSeparatorCounts, type Styles, type TextStyle } from './styles.js';
 import { canonicalTokens, encodeText, ItemType, LinkType, type Token } from './text.js';
 
 interface HNode {
@@ -454,7 +454,8 @@ export function htmlToCbdf(html: string, opts: HtmlToCbdfOptions = {}): Phase2Do
   const c = htmlToTokens(html, opts);
   const { tokens: raw, features, extensions } = c.finish();
   const tokens = canonicalTokens(raw);
-  const styles = c.styles;
+  // The model holds what the encoder writes: a table of 7 records grows to 8 (styles.ts).
+  const styles = padSeparatorCounts(c.styles);
   // Decide compression from the size of Styles+Text (§4.9: skip below 256 bytes).
   const sw = new LeWriter();
   encodeStyles(styles, sw);

@@ -2,10 +2,12 @@
 // produce CbdfError.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { phase2Arb, metaArb } from './arbitraries.test-helpers.js';
+import { phase2Arb, metaArb, stylesArb } from './arbitraries.test-helpers.js';
+import { styleHeaders, stylesPayloadOf } from './strict-reader.test-helpers.js';
 import {
-  CbdfError, LeReader, LeWriter, decodeDocument, decodeMailbox, decodeMeta, decodeResources, decodeStyles, decodeText,
-  encodeDocument, extractPlainText, withContentHash, zlibCompress, zlibDecompress, type CbdfDocument,
+  CbdfError, LeReader, LeWriter, SEPARATOR_COUNT, decodeDocument, decodeMailbox, decodeMeta, decodeResources, decodeStyles, decodeText,
+  defaultBackground, defaultTextStyle, emptyStyles, encodeDocument, encodeStyles, extractPlainText, isSeparatorByte, padSeparatorCounts,
+  validateStyles, withContentHash, zlibCompress, zlibDecompress, type CbdfDocument, type Phase2Document, type Styles,
 } from './index.js';
 
 function onlyTyped(fn: () => unknown): void {
@@ -17,15 +19,29 @@ function onlyTyped(fn: () => unknown): void {
   }
 }
 
+/** What the encoder writes for `doc`: sub-tables of 7 records grown to 8. */
+const asWritten = (doc: Phase2Document): Phase2Document => ({ ...doc, styles: padSeparatorCounts(doc.styles) });
+
+const tableSizes = (st: Styles) => [
+  st.background.records.length, st.border.length, st.spacing.length, st.shadow.length, st.composite.length, st.text.records.length,
+  st.fontEffects.length, st.navBar.length, st.table.length, st.image.length, st.frame.length,
+];
+
 describe('round trips', () => {
-  it('decode(encode(doc)) equals doc for random Phase II documents', () => {
+  it('decode(encode(doc)) equals doc, with 7-record sub-tables grown to 8, for random Phase II documents', () => {
+    let sevens = 0;
     fc.assert(
       fc.property(phase2Arb, (doc) => {
+        if (tableSizes(doc.styles).includes(SEPARATOR_COUNT)) sevens++;
         const bytes = encodeDocument(doc);
-        expect(decodeDocument(bytes)).toEqual(doc);
+        const back = decodeDocument(bytes);
+        expect(back).toEqual(asWritten(doc));
+        // Written once, the bytes are stable: encoding what was read gives the same bytes.
+        expect(encodeDocument(back)).toEqual(bytes);
       }),
       { numRuns: 300 },
     );
+    expect(sevens).toBeGreaterThan(30);
   });
 
   it('with a content hash (MD5 or SHA-256) the document still round-trips and verifies', () => {
@@ -33,7 +49,7 @@ describe('round trips', () => {
       fc.property(phase2Arb, fc.constantFrom<1 | 2>(1, 2), (doc, alg) => {
         const hashed = withContentHash(doc, alg);
         const bytes = encodeDocument(hashed);
-        expect(decodeDocument(bytes)).toEqual(hashed);
+        expect(decodeDocument(bytes)).toEqual(asWritten(hashed));
         // Flipping a byte in the Text section breaks the hash (or the structure), never silently.
         const flipped = bytes.slice();
         flipped[flipped.length - 12] = flipped[flipped.length - 12]! ^ 0x40;
@@ -56,6 +72,82 @@ describe('round trips', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('sub-table headers are never separator bytes (0x1C–0x1F)', () => {
+  it('a strict reader walks every random document and finds no separator-valued header', () => {
+    fc.assert(
+      fc.property(phase2Arb, (doc) => {
+        const headers = styleHeaders(stylesPayloadOf(encodeDocument(doc)));
+        // Every non-empty table (and the page background) announced itself with a header.
+        expect(headers.length).toBe(tableSizes(doc.styles).filter((n) => n > 0).length + (doc.styles.pageBackground ? 1 : 0));
+        for (const h of headers) expect(isSeparatorByte(h.value), `table ${h.table} header 0x${h.value.toString(16)}`).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('padding keeps every reference valid and adds exactly one record to each 7-record table', () => {
+    fc.assert(
+      fc.property(stylesArb, (st) => {
+        const p = padSeparatorCounts(st);
+        validateStyles(p, true);
+        const before = tableSizes(st);
+        tableSizes(p).forEach((n, i) => expect(n).toBe(before[i] === SEPARATOR_COUNT ? 8 : before[i]));
+        // Only appended: the records that references point at are untouched.
+        expect(p.text.records.slice(0, st.text.records.length)).toEqual(st.text.records);
+        expect(p.image.slice(0, st.image.length)).toEqual(st.image);
+        const ids = p.fontEffects.map((f) => f.effectId);
+        expect(new Set(ids).size).toBe(ids.length);
+        if (st.fontEffects.length === SEPARATOR_COUNT) {
+          const added = p.fontEffects[SEPARATOR_COUNT]!;
+          expect(st.text.records.some((t) => t.effectId !== 0 && t.effectId === added.effectId)).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('our decoder still reads the 7-record form with a separator-valued header (0x1C at tier 0, 0x1E at tier 2)', () => {
+    for (const tier of [0, 2] as const) {
+      const sizes = [8, 12, 16] as const;
+      const w = new LeWriter();
+      w.u16(0).u8(0x1d); // LayoutID, GS: background empty
+      for (let t = 1; t < 5; t++) w.u8(0x1d);
+      w.u8(0x1d).u8((SEPARATOR_COUNT << 2) | tier); // Text Styles: 7 records
+      for (let i = 0; i < SEPARATOR_COUNT; i++) {
+        const rec = new Uint8Array(sizes[tier]);
+        rec[2] = 10 + i; // font size
+        rec[6] = 0x0c; // background: transparent
+        w.bytes(rec);
+      }
+      for (let t = 6; t < 12; t++) w.u8(0x1d);
+      const payload = w.finish();
+      expect(payload[2 + 6]).toBe(tier === 0 ? 0x1c : 0x1e);
+      const st = decodeStyles(payload, 0);
+      expect(st.text.tier).toBe(tier);
+      expect(st.text.records.map((r) => r.fontSize)).toEqual([10, 11, 12, 13, 14, 15, 16]);
+      // Written again, it takes the padded form, which decodes to the same 7 plus one copy.
+      const again = new LeWriter();
+      encodeStyles(st, again);
+      const back = decodeStyles(again.finish(), 0);
+      expect(back.text.records).toEqual([...st.text.records, st.text.records[6]]);
+    }
+  });
+
+  it('the padded form is what we write for 7 text styles, 7 backgrounds and 7 font effects', () => {
+    const st = emptyStyles();
+    st.text = { tier: 0, records: Array.from({ length: 7 }, (_, i) => ({ ...defaultTextStyle(), fontSize: 10 + i })) };
+    st.background = { tier: 1, records: Array.from({ length: 7 }, () => defaultBackground()) };
+    st.fontEffects = Array.from({ length: 7 }, (_, i) => ({ effectId: i, intensity: 1, paramA: 0, paramB: 0 }));
+    const w = new LeWriter();
+    encodeStyles(st, w);
+    const bytes = w.finish();
+    const headers = styleHeaders(bytes);
+    expect(headers.map((h) => [h.table, h.value])).toEqual([[1, (8 << 2) | 1], [6, 8 << 2], [7, 8 << 2]]);
+    const back = decodeStyles(bytes, 0);
+    expect(back.fontEffects[7]).toEqual({ effectId: 7, intensity: 0, paramA: 0, paramB: 0 });
   });
 });
 

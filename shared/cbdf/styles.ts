@@ -258,6 +258,58 @@ const frameCodec: Codec<FrameDef> = {
 
 export const SUBTABLE_NAMES = ['background', 'border', 'spacing', 'shadow', 'composite', 'text', 'fontEffects', 'navBar', 'table', 'image', 'frame', 'forms'] as const;
 
+// ---- separator-safe record counts ----------------------------------------------------
+
+/** FS, GS, RS, US: the bytes a strict reader may take for a separator. */
+export const isSeparatorByte = (b: number): boolean => b >= 0x1c && b <= 0x1f;
+
+/**
+ * The one record count whose header, `(count << 2) | tier`, is a separator at every tier:
+ * 7 records give 0x1C (FS), 0x1D (GS), 0x1E (RS) at tiers 0, 1, 2 (0x1F is the reserved
+ * tier 3). A reader that takes a separator after a GS for an empty table misreads it.
+ */
+export const SEPARATOR_COUNT = 7;
+
+function padded<T>(records: readonly T[], filler: (records: readonly T[]) => T): T[] {
+  return records.length === SEPARATOR_COUNT ? [...records, filler(records)] : [...records];
+}
+const repeatLast = <T>(records: readonly T[]): T => ({ ...records[records.length - 1]! });
+
+/**
+ * Styles with every sub-table of exactly 7 records grown to 8, so that no header byte is a
+ * separator. The added record is a copy of the table's last record, at its end: nothing
+ * refers to it (references were made against 7 records) and it passes every check its
+ * original does. Font Effects are keyed by effect ID, not by index, so there the added
+ * record is an all-zero one for an ID no record has and no text style asks for (ID 0,
+ * "none", when it is free). Everything else is returned unchanged; the encoder applies
+ * this to whatever it writes, so a document's model can be padded ahead to match its bytes.
+ */
+export function padSeparatorCounts(st: Styles): Styles {
+  const effectFiller = (records: readonly FontEffect[]): FontEffect => {
+    const taken = new Set(records.map((r) => r.effectId));
+    for (const t of st.text.records) if (t.effectId !== 0) taken.add(t.effectId);
+    let id = 0;
+    while (taken.has(id)) id++;
+    return { effectId: id, intensity: 0, paramA: 0, paramB: 0 };
+  };
+  const out: Styles = {
+    layoutId: st.layoutId,
+    background: { tier: st.background.tier, records: padded(st.background.records, repeatLast) },
+    border: padded(st.border, repeatLast),
+    spacing: padded(st.spacing, repeatLast),
+    shadow: padded(st.shadow, repeatLast),
+    composite: padded(st.composite, repeatLast),
+    text: { tier: st.text.tier, records: padded(st.text.records, repeatLast) },
+    fontEffects: padded(st.fontEffects, effectFiller),
+    navBar: padded(st.navBar, repeatLast),
+    table: padded(st.table, repeatLast),
+    image: padded(st.image, repeatLast),
+    frame: padded(st.frame, repeatLast),
+  };
+  if (st.pageBackground) out.pageBackground = st.pageBackground;
+  return out;
+}
+
 // ---- sub-table framing ---------------------------------------------------------------
 
 function writeTable<T>(w: LeWriter, codec: Codec<T>, records: readonly T[], tier: Tier, name: string): void {
@@ -270,7 +322,7 @@ function writeTable<T>(w: LeWriter, codec: Codec<T>, records: readonly T[], tier
   if (tier !== 0 && !codec.tiered) fail('BAD_STYLES', `sub-table ${name} is not tiered`);
   if (tier !== 0 && tier !== 1 && tier !== 2) fail('BAD_STYLES', `tier ${String(tier)} is reserved`);
   const header = tier | (records.length << 2);
-  if (header === GS) fail('BAD_STYLES', `sub-table ${name}: 7 records at tier 1 would encode a header equal to GS; use tier 2 or another count`);
+  if (isSeparatorByte(header)) fail('BAD_STYLES', `internal: sub-table ${name} header 0x${header.toString(16)} is a separator byte`);
   w.u8(header);
   for (const r of records) {
     const before = w.length;
@@ -293,7 +345,9 @@ function readTable<T>(r: LeReader, codec: Codec<T>, name: string): Tiered<T> {
   return { tier: codec.tiered ? (tier as Tier) : 0, records };
 }
 
-export function encodeStyles(st: Styles, w: LeWriter): void {
+/** Writes the Styles payload; sub-tables of 7 records are written as 8 (padSeparatorCounts). */
+export function encodeStyles(styles: Styles, w: LeWriter): void {
+  const st = padSeparatorCounts(styles);
   w.u16(st.layoutId, 'LayoutID');
   if (st.pageBackground) {
     const { tier, records } = st.pageBackground;
