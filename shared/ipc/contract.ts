@@ -34,6 +34,40 @@ export const MessageSummary = z.object({
 });
 export type MessageSummary = z.infer<typeof MessageSummary>;
 
+/** [start, end) offsets, in UTF-16 code units, of a matched stretch of text. */
+export const TextRange = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]);
+export type TextRange = z.infer<typeof TextRange>;
+
+/**
+ * A search result: the message's summary, where `preview` is an excerpt around the first match
+ * when the match lies deeper in the text (or names the matching attachment), and the ranges to
+ * highlight in what a list row shows.
+ */
+export const SearchHit = MessageSummary.extend({
+  highlights: z.object({
+    subject: z.array(TextRange),
+    preview: z.array(TextRange),
+    from: z.array(TextRange),
+    fromName: z.array(TextRange),
+    /** Per recipient address: ranges in its display name when known (toNames), else in the address. */
+    to: z.record(z.string(), z.array(TextRange)),
+  }),
+  /** Which parts of the message matched, including those a row does not show. */
+  matchedIn: z.array(z.enum(['from', 'to', 'subject', 'body', 'attachment'])),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+/** Where one recipient's copy stands: queued, being sent, its beacon took the notice, or failed (and why). */
+export const RecipientDelivery = z.object({
+  address: z.string(),
+  name: z.string().optional(),
+  state: z.enum(['queued', 'sending', 'delivered', 'failed']),
+  reason: z.string().optional(),
+  /** When the beacon took the notice (delivered). */
+  at: z.number().int().nonnegative().optional(),
+});
+export type RecipientDelivery = z.infer<typeof RecipientDelivery>;
+
 /** What the reader shows about an attachment; the bytes stay in the main process until saved. */
 export const AttachmentInfo = z.object({
   index: z.number().int().nonnegative(),
@@ -57,8 +91,16 @@ export const MessageView = MessageSummary.extend({
       cc: z.array(z.string()),
       level: z.enum(['L1', 'L2', 'L3', 'L4']),
       stripes: z.object({ k: z.number().int(), p: z.number().int() }),
+      /** A reply's draft: the message it answers. */
+      inReplyTo: MessageId.optional(),
     })
     .optional(),
+  /** The conversation: `inReplyTo` is the message here that this one answers (when we have it); `size` counts the conversation's messages here, this one included (mail.thread lists them). */
+  thread: z.object({ inReplyTo: MessageId.optional(), size: z.number().int().min(1) }).optional(),
+  /** Sent mail: each recipient's delivery as the outbox recorded it. */
+  delivery: z.array(RecipientDelivery).optional(),
+  /** Trash: the folder Restore puts the message back in. */
+  restoreTo: FolderId.optional(),
 });
 export type MessageView = z.infer<typeof MessageView>;
 
@@ -91,6 +133,8 @@ export const IdentityState = z.object({
   fingerprint: z.string().optional(),
   beacon: NodeId.optional(),
   storage: z.array(NodeId).optional(),
+  /** false while a new identity's recovery phrase waits to be confirmed (onboarding ends only then). */
+  phraseConfirmed: z.boolean().optional(),
 });
 export type IdentityState = z.infer<typeof IdentityState>;
 
@@ -208,6 +252,8 @@ export const OutboxItem = z.object({
   level: SecurityLevel.optional(),
   /** L1/L2 was asked for with fallback allowed and could not be had: sent at L3 instead, and why. */
   fallback: z.object({ from: z.enum(['L1', 'L2']), reason: z.string() }).optional(),
+  /** Each recipient's state. */
+  recipients: z.array(RecipientDelivery).optional(),
 });
 export type OutboxItem = z.infer<typeof OutboxItem>;
 
@@ -216,6 +262,8 @@ export const requests = {
     input: Empty,
     output: z.object({ version: z.string(), host: z.enum(['electron', 'web']), platform: z.string() }),
   },
+  /** The embedded network's built-in correspondent, once it is up (absent on other networks); `name` as the directory knows it. */
+  'app.correspondent': { input: Empty, output: z.object({ address: Address.optional(), name: z.string().optional() }) },
   'vault.state': { input: Empty, output: VaultState },
   'vault.create': { input: z.object({ passphrase: Passphrase }).strict(), output: VaultState },
   'vault.unlock': { input: z.object({ passphrase: z.string().max(1024) }).strict(), output: VaultState },
@@ -239,6 +287,8 @@ export const requests = {
       level: SecurityLevel.optional(),
       stripes: StripeLayout.optional(),
       attachments: z.array(OutgoingAttachment).max(64).optional(),
+      /** A reply's draft: the message it answers (kept when left out). */
+      inReplyTo: MessageId.optional(),
     }).strict(),
     output: z.object({ id: MessageId }),
   },
@@ -254,6 +304,15 @@ export const requests = {
     input: z.object({ phrase: z.string().min(1).max(1000), name: DisplayName.optional(), storage: z.array(NodeId).min(2).max(32).optional(), beacon: NodeId.optional() }).strict(),
     output: IdentityState,
   },
+  /** The 1-based positions of the words the user retypes to confirm the recovery phrase (the same until confirmed). */
+  'identity.phrase.challenge': { input: Empty, output: z.object({ positions: z.array(z.number().int().min(1).max(24)) }) },
+  /** Checks the retyped words (in the order of the challenge's positions); right ones end onboarding. */
+  'identity.phrase.confirm': {
+    input: z.object({ words: z.array(z.string().max(64)).min(1).max(24) }).strict(),
+    output: IdentityState,
+  },
+  /** The recovery phrase again, after the passphrase is checked here: the only way it reaches the UI after onboarding. */
+  'identity.phrase.reveal': { input: z.object({ passphrase: z.string().max(1024) }).strict(), output: z.object({ phrase: z.string() }) },
   // ---- directory and servers -----------------------------------------------------------
   /** Autocomplete for recipients: names and addresses the directory knows, by prefix. */
   'directory.search': {
@@ -279,6 +338,8 @@ export const requests = {
       stripes: StripeLayout.optional(),
       /** The draft this message was composed in; it is removed once the message is queued. */
       draftId: MessageId.optional(),
+      /** A reply: the message it answers; the sealed letter then carries the conversation's reference. */
+      inReplyTo: MessageId.optional(),
       /**
        * L1/L2 only. false (default): if QKD keys cannot be had the send is refused with an
        * 'unavailable' error saying why (before queueing), or the outbox item fails (keys ran out
@@ -324,16 +385,23 @@ export const requests = {
   },
   'outbox.list': { input: Empty, output: z.array(OutboxItem) },
   'outbox.retry': { input: z.object({ id: MessageId }).strict(), output: OutboxItem },
-  'outbox.cancel': { input: z.object({ id: MessageId }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Takes a queued or failed message out of the outbox and puts it back in Drafts, whole (to edit it, or keep it). */
+  'outbox.cancel': { input: z.object({ id: MessageId }).strict(), output: z.object({ ok: z.literal(true), draftId: MessageId }) },
+  /** The widest stripe layout this identity can send with: k + p may not exceed `maxServers` (the servers it can use, at most 32). */
+  'mail.stripeLimit': { input: Empty, output: z.object({ maxServers: z.number().int().min(0).max(32) }) },
   // ---- receiving, reading, searching ---------------------------------------------------
   /** Asks every beacon now (the app also long-polls on its own while unlocked). */
   'mail.refresh': { input: Empty, output: z.object({ received: z.number().int().nonnegative() }) },
   /** Trash moves to Trash; from Trash (or with permanent) the message is erased. */
   'mail.delete': { input: z.object({ id: MessageId, permanent: z.boolean().default(false) }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Moves a message out of Trash, back to the folder it was deleted from. */
+  'mail.restore': { input: z.object({ id: MessageId }).strict(), output: z.object({ folder: FolderId }) },
+  /** The conversation a message belongs to, oldest first (the message itself included). */
+  'mail.thread': { input: z.object({ id: MessageId }).strict(), output: z.object({ items: z.array(MessageSummary) }) },
   /** Full-text search over decrypted mail, served from memory (nothing plaintext is written). */
   'mail.search': {
     input: z.object({ query: z.string().min(1).max(256), folder: FolderId.optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
-    output: z.object({ total: z.number().int().nonnegative(), items: z.array(MessageSummary) }),
+    output: z.object({ total: z.number().int().nonnegative(), items: z.array(SearchHit) }),
   },
   'mail.attachment': {
     input: z.object({ id: MessageId, index: z.number().int().min(0).max(245) }).strict(),
@@ -345,7 +413,8 @@ export const events = {
   'mail.changed': z.object({ folders: z.array(FolderId) }),
   'vault.changed': VaultState,
   'identity.changed': IdentityState,
-  'outbox.changed': z.object({ items: z.array(OutboxItem) }),
+  /** `settled`: the item that has just been sent or has failed for good (sent items leave `items`). */
+  'outbox.changed': z.object({ items: z.array(OutboxItem), settled: OutboxItem.optional() }),
   /** A new message arrived (after it is verified, decrypted and stored). */
   'mail.received': z.object({ id: MessageId, from: z.string(), subject: z.string() }),
   /** Something the user should see even when the window is not on that view. */

@@ -3,6 +3,8 @@
 export const ErrorCodes = [
   'invalid_input', 'unknown_channel', 'locked', 'vault_absent', 'vault_exists', 'wrong_passphrase',
   'not_found', 'unavailable', 'internal',
+  /** A stripe layout wider than the servers the identity can use (k + p > servers). */
+  'too_few_servers',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

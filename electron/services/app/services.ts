@@ -2,6 +2,7 @@
 // host mode both run exactly this, so every test exercises what users run.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ContractError, type EventName, type EventPayload, type FolderId, type Handlers, type VaultState } from '../../../shared/ipc/index.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { MessageStore } from '../../store/messages.js';
@@ -9,6 +10,7 @@ import { DEFAULT_KDF, Vault, VaultError, type KdfParams, type Keychain } from '.
 import { MailEngine, MailError } from '../mail/engine.js';
 import { DirectoryError } from '../directory/client.js';
 import { QkdConfigError } from '../mail/qkd.js';
+import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import type { LocalNetwork } from '../../../server/network/index.js';
 
 export interface AppServicesOptions {
@@ -31,6 +33,8 @@ export interface AppServicesOptions {
    * qkd.settings.get reports it so the KME dialog can offer it in one click.
    */
   localKmeFile?: string | undefined;
+  /** The embedded network's correspondent address, once it is up (AppNetwork.correspondent). */
+  correspondent?: Promise<string | undefined>;
 }
 
 /** The embedded network's kme.json, when this process runs the embedded network (its `local` launcher started the KME pair). */
@@ -62,6 +66,7 @@ function toContractError(e: unknown): never {
   if (e instanceof MailError) throw new ContractError(e.code === 'no_identity' ? 'not_found' : e.code, e.message);
   if (e instanceof DirectoryError) throw new ContractError('unavailable', `Directory: ${e.message}`);
   if (e instanceof QkdConfigError) throw new ContractError('invalid_input', e.message);
+  if (e instanceof PhraseError) throw new ContractError('invalid_input', e.message);
   throw e;
 }
 
@@ -101,6 +106,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...(opts.mail ?? {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
+  const phrase = new PhraseConfirmation(mail.identities);
   const autoStart = opts.autoStart ?? true;
   const startMail = () => {
     if (autoStart && vault.unlocked) mail.start();
@@ -120,6 +126,13 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
 
   const handlers: Handlers = {
     'app.info': () => ({ version: opts.version, host: opts.host, platform: process.platform }),
+    'app.correspondent': async () => {
+      // It starts a few seconds after the network; a caller that asks early waits a little, then hears "not yet".
+      const address = await Promise.race([opts.correspondent ?? Promise.resolve(undefined), sleep(15_000, undefined, { ref: false })]);
+      if (!address) return {};
+      const name = vault.unlocked ? await mail.searchDirectory(address, 1).then((c) => c[0]?.name, () => undefined) : undefined;
+      return { address, ...(name ? { name } : {}) };
+    },
     'vault.state': () => state(),
     'vault.create': async ({ passphrase }) => {
       await vault.create(passphrase).catch(toContractError);
@@ -162,15 +175,21 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       if (m) emit('mail.changed', { folders: [m.folder] });
       return { ok: true as const };
     },
-    'mail.move': ({ id, folder }) => {
-      vault.box();
-      const from = messages.move(id, folder);
-      if (!from) throw new ContractError('not_found', 'That message is no longer here.');
-      mail.move(id, folder);
-      emit('mail.changed', { folders: [from, folder] });
-      return { ok: true as const };
-    },
-    'drafts.save': ({ id, to, subject, body, cc, level, stripes, attachments }) =>
+    'mail.move': ({ id, folder }) =>
+      guarded(() => {
+        const from = mail.moveTo(id, folder);
+        emit('mail.changed', { folders: [from, folder] });
+        return { ok: true as const };
+      }),
+    'mail.restore': ({ id }) =>
+      guarded(() => {
+        const folder = mail.restore(id);
+        emit('mail.changed', { folders: ['trash', folder] });
+        return { folder };
+      }),
+    'mail.thread': ({ id }) => guarded(() => ({ items: mail.thread(id) })),
+    'mail.stripeLimit': () => guarded(async () => ({ maxServers: await mail.stripeLimit() })),
+    'drafts.save': ({ id, to, subject, body, cc, level, stripes, attachments, inReplyTo }) =>
       guarded(() => {
         const draftId = mail.saveDraft(id, {
           to,
@@ -180,6 +199,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
           ...(level ? { level } : {}),
           ...(stripes ? { stripes } : {}),
           ...(attachments ? { attachments: attachments.map((a) => ({ name: a.name, data: a.data })) } : {}),
+          ...(inReplyTo ? { inReplyTo } : {}),
         });
         emit('mail.changed', { folders: ['drafts'] });
         return { id: draftId };
@@ -197,10 +217,22 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
         startMail();
         return r;
       }),
+    'identity.phrase.challenge': () => guarded(() => ({ positions: phrase.challenge() })),
+    'identity.phrase.confirm': ({ words }) =>
+      guarded(() => {
+        const state = mail.onboarding.describe(phrase.confirm(words));
+        emit('identity.changed', state);
+        return state;
+      }),
+    'identity.phrase.reveal': ({ passphrase }) =>
+      guarded(async () => {
+        await vault.checkPassphrase(passphrase);
+        return { phrase: phrase.phrase() };
+      }),
     'directory.search': ({ query, limit }) => guarded(() => mail.searchDirectory(query, limit)),
     'servers.list': () => guarded(() => mail.listServers()),
     'servers.choose': ({ storage, beacon }) => guarded(() => mail.chooseServers(storage, beacon)),
-    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId, allowFallback }) =>
+    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId, allowFallback, inReplyTo }) =>
       guarded(async () => {
         const item = await mail.send({
           to,
@@ -211,6 +243,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
           level,
           ...(stripes ? { stripes } : {}),
           ...(allowFallback ? { allowFallback } : {}),
+          ...(inReplyTo ? { inReplyTo } : {}),
         });
         if (draftId && messages.get(draftId)?.folder === 'drafts') {
           mail.delete(draftId, true);
@@ -222,8 +255,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'outbox.retry': ({ id }) => guarded(() => mail.retry(id)),
     'outbox.cancel': ({ id }) =>
       guarded(() => {
-        mail.cancel(id);
-        return { ok: true as const };
+        const draftId = mail.returnToDrafts(id);
+        emit('mail.changed', { folders: ['drafts'] });
+        return { ok: true as const, draftId };
       }),
     'mail.refresh': () => guarded(async () => ({ received: await mail.refresh() })),
     'mail.delete': ({ id, permanent }) =>
@@ -250,8 +284,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   // answers 'locked' rather than failing deep inside.
   for (const name of [
     'mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save',
-    'identity.state', 'identity.create', 'identity.restore', 'directory.search', 'servers.list', 'servers.choose',
+    'identity.state', 'identity.create', 'identity.restore', 'identity.phrase.challenge', 'identity.phrase.confirm', 'identity.phrase.reveal', 'directory.search', 'servers.list', 'servers.choose',
     'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment',
+    'mail.restore', 'mail.thread', 'mail.stripeLimit',
     'qkd.settings.get', 'qkd.settings.set', 'qkd.test', 'qkd.levels',
   ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;

@@ -45,4 +45,14 @@ describe('message bundle', () => {
     extra.set(bytes);
     expect(() => decodeLetter(extra)).toThrow(/trailing/);
   });
+
+  it('carries a reply\'s thread reference in its own extension section, and letters without one have none', () => {
+    const inReplyTo = new Uint8Array(randomBytes(16));
+    const root = new Uint8Array(randomBytes(16));
+    const out = decodeLetter(encodeLetter({ ...letter, thread: { inReplyTo, root } }));
+    expect(Buffer.from(out.thread!.inReplyTo).equals(Buffer.from(inReplyTo))).toBe(true);
+    expect(Buffer.from(out.thread!.root).equals(Buffer.from(root))).toBe(true);
+    expect(out.subject).toBe(letter.subject);
+    expect(decodeLetter(encodeLetter(letter)).thread).toBeUndefined();
+  });
 });

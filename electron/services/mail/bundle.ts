@@ -33,6 +33,32 @@ export interface Letter {
   /** Unix seconds. */
   timestamp: number;
   attachments: Attachment[];
+  /** Threading (extension section 0xC2): the QMail id of the message this one answers, and of the conversation's first message. */
+  thread?: ThreadRef;
+}
+
+/** CBDF ids (Meta key 1) of the answered message and of the conversation's root. */
+export interface ThreadRef {
+  inReplyTo: Uint8Array;
+  root: Uint8Array;
+}
+
+/** Extension section carrying a reply's thread reference: version 1 ‖ in-reply-to id (16) ‖ root id (16). */
+export const THREAD_EXTENSION = 0xc2;
+
+function encodeThread(t: ThreadRef): Uint8Array {
+  if (t.inReplyTo.length !== 16 || t.root.length !== 16) throw new BundleError('thread ids are 16 bytes');
+  const out = new Uint8Array(33);
+  out[0] = 1;
+  out.set(t.inReplyTo, 1);
+  out.set(t.root, 17);
+  return out;
+}
+
+/** Unknown versions and short payloads are ignored: threading is a hint, never a reason to refuse mail. */
+function decodeThread(payload: Uint8Array): ThreadRef | undefined {
+  if (payload.length < 33 || payload[0] !== 1) return undefined;
+  return { inReplyTo: payload.slice(1, 17), root: payload.slice(17, 33) };
 }
 
 export class BundleError extends Error {
@@ -67,7 +93,8 @@ export function encodeLetter(l: Letter): Uint8Array {
     attachmentNames: l.attachments.map((a) => truncateUtf8(a.name, 255)),
     attachmentCount: l.attachments.length,
   });
-  const doc = encodeDocument(phase2(meta, plainToTokens(l.body)));
+  const parts = phase2(meta, plainToTokens(l.body));
+  const doc = encodeDocument(l.thread ? { ...parts, extensions: [{ id: THREAD_EXTENSION, payload: encodeThread(l.thread) }] } : parts);
   const names = l.attachments.map((a) => new TextEncoder().encode(a.name));
   const size = 8 + doc.length + 1 + names.reduce((n, b, i) => n + 6 + b.length + l.attachments[i]!.data.length, 0);
   const out = new Uint8Array(size);
@@ -99,6 +126,7 @@ export interface OpenedLetter {
   body: string;
   timestamp?: number;
   attachments: Attachment[];
+  thread?: ThreadRef;
 }
 
 export function decodeLetter(bytes: Uint8Array): OpenedLetter {
@@ -125,7 +153,10 @@ export function decodeLetter(bytes: Uint8Array): OpenedLetter {
     at += size;
   }
   if (at !== bytes.length) throw new BundleError('trailing bytes after the attachments');
+  const threadExt = doc.extensions.find((e) => e.id === THREAD_EXTENSION);
+  const thread = threadExt ? decodeThread(threadExt.payload) : undefined;
   return {
+    ...(thread ? { thread } : {}),
     ...(m.qmailId ? { id: m.qmailId } : {}),
     ...(m.from ? { from: m.from } : {}),
     to: m.to ?? [],

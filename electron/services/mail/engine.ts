@@ -2,7 +2,7 @@
 // the receive loop (peek at start, ping long-poll while unlocked), folders, delete,
 // attachments and in-memory search. The app, the CLI and the correspondent all use it.
 import { randomBytes } from 'node:crypto';
-import type { FolderId, IdentityState, MessageCertificate, MessageSummary, OutboxItem, ServerInfo, Contact } from '../../../shared/ipc/index.js';
+import type { FolderId, IdentityState, MessageCertificate, MessageSummary, OutboxItem, RecipientDelivery, SearchHit, ServerInfo, Contact } from '../../../shared/ipc/index.js';
 import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import type { Level } from '../../../shared/capsule/index.js';
@@ -17,15 +17,25 @@ import { encodeLetter } from './bundle.js';
 import { QMailServerClient } from './group6.js';
 import { hex } from './objects.js';
 import { receiveTell, ReceiveError, type Received } from './receive.js';
-import { SearchIndex } from './search.js';
+import { matchRanges, queryTerms, SearchIndex, snippetAround } from './search.js';
 import { QkdUnavailableError, SendError, sendMessage } from './send.js';
 import { QkdService } from './qkd.js';
 import { ConnectionPool, type Connection } from './transport.js';
 
 export class MailError extends Error {
   override readonly name = 'MailError';
-  constructor(readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable', message: string) {
+  constructor(readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable' | 'too_few_servers', message: string) {
     super(message);
+  }
+}
+
+/** A stripe layout needs more servers than the identity can use: refused before anything is queued. */
+export class StripeLayoutError extends MailError {
+  constructor(readonly layout: { k: number; p: number }, readonly maxServers: number) {
+    super(
+      'too_few_servers',
+      `A ${layout.k}+${layout.p} layout needs ${layout.k + layout.p} servers, but only ${maxServers} can be used on this network. Choose a layout with k + p at most ${maxServers}.`,
+    );
   }
 }
 
@@ -39,6 +49,15 @@ export interface OutgoingMessage {
   stripes?: { k: number; p: number };
   /** L1/L2: send at L3 when QKD keys cannot be had (recorded on the outbox item); default refuse. */
   allowFallback?: boolean;
+  /** A reply: the id (here) of the message it answers; the letter carries the thread reference. */
+  inReplyTo?: string;
+}
+
+/** A letter's place in its conversation: CBDF ids (hex) of itself, the message it answers and the first message. */
+interface ThreadEntry {
+  letter: string;
+  root: string;
+  inReplyTo?: string;
 }
 
 interface OutboxJob {
@@ -52,6 +71,11 @@ interface OutboxJob {
   allowFallback?: boolean;
   /** Set when L1/L2 was wanted and the message goes (or went) at L3. */
   fallback?: { from: 'L1' | 'L2'; reason: string };
+  /** A reply: the answered message's id here (to give a cancelled reply back to Drafts) and the letter ids the bundle carries. */
+  replyTo?: string;
+  thread?: { inReplyTo: string; root: string };
+  /** Per recipient, from the last attempt that reached some of them or failed for some. */
+  delivery?: RecipientDelivery[];
 }
 
 interface OutboxRow {
@@ -74,7 +98,15 @@ interface Extras {
   guid?: string;
   certificate?: MessageCertificate;
   /** Drafts: what the composer had besides To, subject and text. */
-  draft?: { cc: string[]; level: OutgoingMessage['level']; stripes: { k: number; p: number } };
+  draft?: { cc: string[]; level: OutgoingMessage['level']; stripes: { k: number; p: number }; inReplyTo?: string };
+  /** The letter's CBDF id (hex) and its conversation (sent and received mail). */
+  letterId?: string;
+  inReplyTo?: string;
+  threadRoot?: string;
+  /** Sent mail: each recipient's delivery. */
+  delivery?: RecipientDelivery[];
+  /** In Trash: where the message was before. */
+  trashedFrom?: FolderId;
 }
 
 /** What drafts.save hands over; the optional fields keep the draft's earlier values when left out. */
@@ -86,6 +118,8 @@ export interface DraftInput {
   level?: OutgoingMessage['level'];
   stripes?: { k: number; p: number };
   attachments?: { name: string; data: string }[];
+  /** A reply's draft: the id of the message it answers. */
+  inReplyTo?: string;
 }
 
 export interface MailEngineOptions {
@@ -139,10 +173,18 @@ export class MailEngine {
   private outboxBusy: Promise<void> | null = null;
   private readonly waiters = new Map<string, ((item: OutboxItem) => void)[]>();
   private indexed = false;
-  private stopped = Promise.resolve();
+  /** The receive loop (peek, then ping long-poll) while it runs. */
+  private receiveLoop: Promise<void> | null = null;
+  /** Whether start() asked for receiving (the CLI's one-shot send does not). */
+  private receiveWanted = false;
   private receiving: Promise<number> | null = null;
   /** Display names the directory gave for addresses (on receive and send), kept while unlocked. */
   private readonly names = new Map<string, string>();
+  /** Conversations, held in memory like the search index: message id → thread entry, letter id → message id. */
+  private readonly threads = new Map<string, ThreadEntry>();
+  private readonly byLetter = new Map<string, string>();
+  /** How many servers the directory listed last time (the widest layout possible). */
+  private serverCount: number | undefined;
 
   constructor(private readonly o: MailEngineOptions) {
     this.now = o.now ?? Date.now;
@@ -188,12 +230,15 @@ export class MailEngine {
   async createIdentity(name: string, choice: ServerChoice = {}): Promise<IdentityState & { recoveryPhrase: string }> {
     const r = await this.onboarding.create(name, choice).catch(rethrow);
     this.o.emit('identity.changed', this.onboarding.describe(r.loaded));
+    // Started before there was an identity (at vault creation): receive from now on.
+    this.startReceiving();
     return { ...this.onboarding.describe(r.loaded), recoveryPhrase: r.recoveryPhrase };
   }
 
   async restoreIdentity(phrase: string, name?: string, choice: ServerChoice = {}): Promise<IdentityState> {
     const l = await this.onboarding.restore(phrase, name, choice).catch(rethrow);
     this.o.emit('identity.changed', this.onboarding.describe(l));
+    this.startReceiving();
     return this.onboarding.describe(l);
   }
 
@@ -263,10 +308,18 @@ export class MailEngine {
     const x = this.extras(id);
     const ours = m.folder === 'sent' || m.folder === 'drafts';
     const fromName = m.fromName ?? (ours ? (this.identities.exists ? this.me().name : undefined) : this.nameOf(m.from));
+    this.ensureIndexed();
+    const t = this.threads.get(id);
+    const size = t ? this.conversation(t.root).length : 0;
+    const answered = t?.inReplyTo ? this.byLetter.get(t.inReplyTo) : undefined;
+    const restoreTo = m.folder === 'trash' ? this.restoreFolder(m, x) : undefined;
     return {
       ...m,
       ...(fromName ? { fromName } : {}),
       ...(x?.draft ? { draft: x.draft } : {}),
+      ...(t && (size > 1 || answered) ? { thread: { ...(answered ? { inReplyTo: answered } : {}), size: Math.max(1, size) } } : {}),
+      ...(x?.delivery ? { delivery: x.delivery } : {}),
+      ...(restoreTo ? { restoreTo } : {}),
       ...(x
         ? {
             attachments: x.attachments.map((a, index) => ({ index, name: a.name, size: Buffer.from(a.data, 'base64').length })),
@@ -290,6 +343,55 @@ export class MailEngine {
       if (x) this.putExtras(id, x);
     })();
     this.index.put(id, folder, date, indexTexts(m, x));
+    this.noteThread(id, x);
+  }
+
+  private noteThread(id: string, x: Extras | undefined): void {
+    const old = this.threads.get(id);
+    if (old && this.byLetter.get(old.letter) === id) this.byLetter.delete(old.letter);
+    this.threads.delete(id);
+    if (!x?.letterId) return;
+    this.threads.set(id, { letter: x.letterId, root: x.threadRoot ?? x.letterId, ...(x.inReplyTo ? { inReplyTo: x.inReplyTo } : {}) });
+    this.byLetter.set(x.letterId, id);
+  }
+
+  /** Message ids of a conversation, oldest first. */
+  private conversation(root: string): string[] {
+    const ids = [...this.threads].filter(([, t]) => t.root === root || t.letter === root).map(([id]) => id);
+    // Received dates are the sender's (whole seconds), so a reply can look older than what it
+    // answers: a message is placed after the one it replies to whatever the clocks say.
+    const at = new Map<string, number>();
+    const time = (id: string, depth = 0): number => {
+      const known = at.get(id);
+      if (known !== undefined) return known;
+      const parent = this.threads.get(id)?.inReplyTo;
+      const pid = parent ? this.byLetter.get(parent) : undefined;
+      const t = Math.max(this.o.messages.get(id)?.date ?? 0, pid && depth < 64 ? time(pid, depth + 1) + 1 : 0);
+      at.set(id, t);
+      return t;
+    };
+    return ids.sort((a, b) => time(a) - time(b) || (a < b ? -1 : 1));
+  }
+
+  /** The conversation of a message (just itself when it has none), oldest first. */
+  thread(id: string): MessageSummary[] {
+    if (!this.o.messages.get(id)) throw new MailError('not_found', 'That message is no longer here.');
+    this.ensureIndexed();
+    const t = this.threads.get(id);
+    const ids = t ? this.conversation(t.root) : [id];
+    return ids.flatMap((i) => {
+      const m = this.o.messages.get(i);
+      if (!m) return [];
+      const { body: _b, ...summary } = m;
+      return [summary];
+    });
+  }
+
+  /** The letter ids a reply to `id` carries: the answered letter and its conversation's first one. */
+  private threadRefFor(id: string): { inReplyTo: string; root: string } | undefined {
+    this.ensureIndexed();
+    const t = this.threads.get(id);
+    return t ? { inReplyTo: t.letter, root: t.root } : undefined;
   }
 
   /**
@@ -303,7 +405,8 @@ export class MailEngine {
     const before = existing ? this.extras(draftId) : undefined;
     const stripes = d.stripes ?? before?.draft?.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
     if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32) throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
-    const draft = { cc: d.cc ?? before?.draft?.cc ?? [], level: d.level ?? before?.draft?.level ?? 'L3', stripes: { k: stripes.k, p: stripes.p } };
+    const inReplyTo = d.inReplyTo ?? before?.draft?.inReplyTo;
+    const draft = { cc: d.cc ?? before?.draft?.cc ?? [], level: d.level ?? before?.draft?.level ?? 'L3', stripes: { k: stripes.k, p: stripes.p }, ...(inReplyTo ? { inReplyTo } : {}) };
     const me = this.identities.exists ? this.me() : undefined;
     this.store(
       draftId,
@@ -321,8 +424,7 @@ export class MailEngine {
     const m = this.o.messages.get(id);
     if (!m) throw new MailError('not_found', 'That message is no longer here.');
     if (!permanent && m.folder !== 'trash') {
-      this.o.messages.move(id, 'trash');
-      this.index.move(id, 'trash');
+      this.moveTo(id, 'trash');
       return [m.folder, 'trash'];
     }
     this.o.db.transaction(() => {
@@ -333,34 +435,127 @@ export class MailEngine {
     return [m.folder];
   }
 
-  move(id: string, folder: FolderId): void {
+  /**
+   * Moves a message to another folder (Archive, Trash, back to Inbox…); returns the folder it
+   * left. Going to Trash remembers where it came from (sealed with the message) for Restore.
+   */
+  moveTo(id: string, folder: FolderId): FolderId {
+    const m = this.o.messages.get(id);
+    if (!m) throw new MailError('not_found', 'That message is no longer here.');
+    if (m.folder === folder) return folder;
+    const x = this.extras(id);
+    this.o.db.transaction(() => {
+      this.o.messages.move(id, folder);
+      if (folder === 'trash') this.putExtras(id, { attachments: [], ...x, trashedFrom: m.folder });
+      else if (x?.trashedFrom) {
+        const { trashedFrom: _t, ...rest } = x;
+        this.putExtras(id, rest);
+      }
+    })();
     this.index.move(id, folder);
+    return m.folder;
+  }
+
+  private restoreFolder(m: { folder: FolderId; from: string; level: MessageSummary['level'] }, x: Extras | undefined): FolderId {
+    if (x?.trashedFrom && x.trashedFrom !== 'trash') return x.trashedFrom;
+    if (x?.draft || m.level === 'local') return 'drafts';
+    const me = this.identities.exists && this.o.unlocked() ? this.identities.load() : undefined;
+    return m.from === 'me' || (me && m.from === me.address) ? 'sent' : 'inbox';
+  }
+
+  /** Takes a message out of Trash, back where it was deleted from; returns that folder. */
+  restore(id: string): FolderId {
+    const m = this.o.messages.get(id);
+    if (!m) throw new MailError('not_found', 'That message is no longer here.');
+    if (m.folder !== 'trash') throw new MailError('invalid_input', 'Only messages in Trash can be restored.');
+    const to = this.restoreFolder(m, this.extras(id));
+    this.moveTo(id, to);
+    return to;
   }
 
   /** Indexes every stored message (after unlock). */
   buildIndex(): void {
     this.index.clear();
+    this.threads.clear();
+    this.byLetter.clear();
     const rows = this.o.db.prepare('SELECT id FROM messages').all() as { id: string }[];
     for (const { id } of rows) {
       const m = this.o.messages.get(id);
       if (!m) continue;
       const x = this.extras(id);
       this.index.put(id, m.folder, m.date, indexTexts(m, x));
+      this.noteThread(id, x);
     }
     this.indexed = true;
   }
 
-  search(query: string, folder: FolderId | undefined, limit: number): { total: number; items: MessageSummary[] } {
-    if (!this.indexed) this.buildIndex();
+  private ensureIndexed(): void {
+    if (!this.indexed && this.o.unlocked()) this.buildIndex();
+  }
+
+  /**
+   * Searches the in-memory index (sender and recipients with their names, subject, text,
+   * attachment names). Each hit says where it matched, with ranges to highlight in what a list
+   * row shows; when the words matched deeper in the text or in an attachment name, the preview
+   * becomes an excerpt around them.
+   */
+  search(query: string, folder: FolderId | undefined, limit: number): { total: number; items: SearchHit[] } {
+    this.ensureIndexed();
     const ids = this.index.query(query, folder);
-    const items: MessageSummary[] = [];
+    const terms = queryTerms(query);
+    const items: SearchHit[] = [];
     for (const id of ids.slice(0, limit)) {
       const m = this.o.messages.get(id);
       if (!m) continue;
-      const { body: _b, ...summary } = m;
-      items.push(summary);
+      const { body, ...summary } = m;
+      const names = { ...(m.toNames ?? {}) };
+      for (const a of m.to) if (!names[a]) {
+        const n = this.nameOf(a);
+        if (n) names[a] = n;
+      }
+      const fromName = m.fromName ?? (m.folder === 'sent' || m.folder === 'drafts' ? undefined : this.nameOf(m.from));
+      const attachments = this.extras(id)?.attachments.map((a) => a.name) ?? [];
+      const to = Object.fromEntries(m.to.map((a) => [a, [...matchRanges(names[a] ?? a, terms)]]).filter(([, r]) => (r as unknown[]).length));
+      const toAny = m.to.some((a) => matchRanges(a, terms).length || (names[a] && matchRanges(names[a], terms).length));
+      const inBody = matchRanges(body, terms).length > 0;
+      const attachment = attachments.find((n) => matchRanges(n, terms).length);
+      let preview = m.preview;
+      let previewRanges = matchRanges(preview, terms);
+      if (!previewRanges.length && inBody) {
+        const s = snippetAround(body, terms);
+        if (s) ({ text: preview, ranges: previewRanges } = s);
+      }
+      if (!previewRanges.length && attachment) {
+        preview = `Attachment: ${attachment}`;
+        previewRanges = matchRanges(preview, terms);
+      }
+      const matchedIn: SearchHit['matchedIn'] = [];
+      if (matchRanges(m.from, terms).length || (fromName && matchRanges(fromName, terms).length)) matchedIn.push('from');
+      if (toAny) matchedIn.push('to');
+      if (matchRanges(m.subject, terms).length) matchedIn.push('subject');
+      if (inBody) matchedIn.push('body');
+      if (attachment) matchedIn.push('attachment');
+      items.push({
+        ...summary,
+        ...(fromName ? { fromName } : {}),
+        ...(Object.keys(names).length ? { toNames: names } : {}),
+        preview,
+        highlights: { subject: matchRanges(m.subject, terms), preview: previewRanges, from: matchRanges(m.from, terms), fromName: fromName ? matchRanges(fromName, terms) : [], to },
+        matchedIn,
+      });
     }
     return { total: ids.length, items };
+  }
+
+  /** The widest layout (k + p) this identity can use: the servers the directory lists, at most 32. */
+  async stripeLimit(): Promise<number> {
+    const servers = await this.directory().servers();
+    this.serverCount = servers.length;
+    return Math.min(32, servers.length);
+  }
+
+  private checkLayout(stripes: { k: number; p: number }, maxServers: number | undefined): void {
+    if (maxServers !== undefined && stripes.k + stripes.p > maxServers) throw new StripeLayoutError(stripes, maxServers);
   }
 
   // ---------------------------------------------------------------- outbox
@@ -384,7 +579,22 @@ export class MailEngine {
       ...(r.state === 'queued' ? { nextAttemptAt: r.next_at } : {}),
       level: job.fallback ? 'L3' : job.level,
       ...(job.fallback ? { fallback: job.fallback } : {}),
+      recipients: this.recipientStates(r, job),
     };
+  }
+
+  /** Each recipient's state: what the last attempt learnt, else the row's own state. */
+  private recipientStates(r: OutboxRow, job: OutboxJob): RecipientDelivery[] {
+    const known = new Map((job.delivery ?? []).map((d) => [d.address, d]));
+    return [...new Set([...job.to, ...job.cc])].map((address) => {
+      const name = this.names.get(address);
+      const k = known.get(address);
+      const base = { address, ...(name ? { name } : {}) };
+      if (r.state === 'sent') return { ...base, state: 'delivered' as const, ...(k?.at ? { at: k.at } : {}) };
+      if (k?.state === 'delivered') return { ...base, state: 'delivered' as const, ...(k.at ? { at: k.at } : {}) };
+      if (r.state === 'failed') return { ...base, state: 'failed' as const, reason: k?.reason ?? r.error ?? 'the servers did not accept it' };
+      return { ...base, state: r.state === 'sending' ? ('sending' as const) : ('queued' as const), ...(k?.reason ? { reason: k.reason } : {}) };
+    });
   }
 
   outbox(): OutboxItem[] {
@@ -398,9 +608,10 @@ export class MailEngine {
   }
 
   private announceOutbox(id?: string): void {
-    this.o.emit('outbox.changed', { items: this.outbox() });
+    const item = id ? this.outboxItem(id) : undefined;
+    const settled = item && (item.state === 'sent' || item.state === 'failed') ? item : undefined;
+    this.o.emit('outbox.changed', { items: this.outbox(), ...(settled ? { settled } : {}) });
     if (!id) return;
-    const item = this.outboxItem(id);
     if (item && (item.state === 'sent' || item.state === 'failed')) {
       for (const w of this.waiters.get(id) ?? []) w(item);
       this.waiters.delete(id);
@@ -413,9 +624,11 @@ export class MailEngine {
    * when the message allows fallback, queues it at L3 with the reason recorded.
    */
   async send(m: OutgoingMessage): Promise<OutboxItem> {
-    if (m.level !== 'L1' && m.level !== 'L2') return this.queue(m);
     this.me();
     const stripes = m.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
+    // Refused now, with the limit, rather than failing later in the outbox.
+    this.checkLayout(stripes, await this.stripeLimit());
+    if (m.level !== 'L1' && m.level !== 'L2') return this.queue(m);
     const to = [...new Set([...m.to, ...m.cc].map((a) => this.normal(a)))];
     const levels = await this.qkd.levels(to, stripes);
     const mine = levels.find((l) => l.level === m.level)!;
@@ -444,11 +657,16 @@ export class MailEngine {
     }
     const stripes = m.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
     if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32) throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
+    this.checkLayout(stripes, this.serverCount);
+    if (m.inReplyTo && !this.o.messages.get(m.inReplyTo)) throw new MailError('not_found', 'The message this replies to is no longer here.');
+    const thread = m.inReplyTo ? this.threadRefFor(m.inReplyTo) : undefined;
     const id = randomBytes(16).toString('hex');
     const job: OutboxJob = {
       to: m.to, cc: m.cc, subject: m.subject, body: m.body, attachments: m.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), level: m.level, stripes,
       ...(m.allowFallback ? { allowFallback: true } : {}),
       ...(fallback ? { fallback } : {}),
+      ...(m.inReplyTo ? { replyTo: m.inReplyTo } : {}),
+      ...(thread ? { thread } : {}),
     };
     const now = this.now();
     this.o.db
@@ -482,6 +700,32 @@ export class MailEngine {
     const r = this.o.db.prepare("DELETE FROM mail_outbox WHERE id = ? AND state IN ('failed', 'queued')").run(id);
     if (r.changes !== 1) throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
     this.announceOutbox();
+  }
+
+  /**
+   * Takes a waiting or failed message out of the outbox and gives it back to Drafts whole
+   * (recipients, text, attachments, level, layout, the message it answers); returns the draft's id.
+   */
+  returnToDrafts(id: string): string {
+    const r = this.o.db.prepare("SELECT * FROM mail_outbox WHERE id = ? AND state IN ('failed', 'queued')").get(id) as OutboxRow | undefined;
+    if (!r) throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
+    const job = JSON.parse(this.o.box().open(r.sealed, this.jobAad(id)).toString('utf8')) as OutboxJob;
+    let draftId = '';
+    this.o.db.transaction(() => {
+      draftId = this.saveDraft(undefined, {
+        to: job.to,
+        cc: job.cc,
+        subject: job.subject,
+        body: job.body,
+        level: job.fallback ? job.fallback.from : job.level,
+        stripes: job.stripes,
+        attachments: job.attachments,
+        ...(job.replyTo && this.o.messages.get(job.replyTo) ? { inReplyTo: job.replyTo } : {}),
+      });
+      this.o.db.prepare('DELETE FROM mail_outbox WHERE id = ?').run(id);
+    })();
+    this.announceOutbox();
+    return draftId;
   }
 
   kickOutbox(delayMs = 0): void {
@@ -527,6 +771,7 @@ export class MailEngine {
       body: job.body,
       timestamp,
       attachments: job.attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
+      ...(job.thread ? { thread: { inReplyTo: new Uint8Array(Buffer.from(job.thread.inReplyTo, 'hex')), root: new Uint8Array(Buffer.from(job.thread.root, 'hex')) } } : {}),
     });
     let lastAnnounce = 0;
     try {
@@ -569,10 +814,23 @@ export class MailEngine {
         this.now(),
         false,
         { from: me.address, fromName: me.name, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: sentLevel, toNames: res.names },
-        { attachments: job.attachments, stripes: job.stripes, guid: hex(res.guid), certificate },
+        {
+          attachments: job.attachments,
+          stripes: job.stripes,
+          guid: hex(res.guid),
+          certificate,
+          letterId: r.id,
+          ...(job.thread ? { inReplyTo: job.thread.inReplyTo, threadRoot: job.thread.root } : {}),
+          delivery: [...new Set([...job.to, ...job.cc].map((a) => this.normal(a)))].map((address) => ({
+            address,
+            ...(res.names[address] ? { name: res.names[address] } : {}),
+            state: res.delivered.includes(address) ? ('delivered' as const) : ('failed' as const),
+            ...(res.delivered.includes(address) ? { at: this.now() } : { reason: 'its beacon did not take the notice' }),
+          })),
+        },
       );
       // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
-      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}) };
+      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}), delivery: res.delivered.map((address) => ({ address, state: 'delivered' as const, at: this.now() })) };
       db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, sealed = ? WHERE id = ?").run(this.o.box().seal(Buffer.from(JSON.stringify(stub)), this.jobAad(r.id)), r.id);
       this.announceOutbox(r.id);
       this.o.emit('mail.changed', { folders: ['sent'] });
@@ -582,6 +840,10 @@ export class MailEngine {
       const retryable = e instanceof QkdUnavailableError ? false : e instanceof SendError ? e.retryable : !(e instanceof MailError) && !(e instanceof OnboardingError);
       const message = (e as Error).message;
       this.log('send attempt failed', { id: r.id, attempts, error: message });
+      if (e instanceof SendError && e.recipients?.length) {
+        const delivery: RecipientDelivery[] = e.recipients.map((x) => ({ address: x.address, state: x.delivered ? 'delivered' : 'failed', ...(x.delivered ? { at: this.now() } : { reason: x.reason ?? message }) }));
+        db.prepare('UPDATE mail_outbox SET sealed = ? WHERE id = ?').run(this.o.box().seal(Buffer.from(JSON.stringify({ ...job, delivery })), this.jobAad(r.id)), r.id);
+      }
       if (retryable && attempts < max) {
         const delay = Math.min(MAX_BACKOFF_MS, (this.o.retryBaseMs ?? 2000) * 2 ** (attempts - 1));
         db.prepare("UPDATE mail_outbox SET state = 'queued', next_at = ?, error = ? WHERE id = ?").run(this.now() + delay, `Will retry: ${message}`, r.id);
@@ -682,7 +944,15 @@ export class MailEngine {
         (l.timestamp ?? Math.floor(this.now() / 1000)) * 1000,
         true,
         { from: r.sender, fromName: r.senderName, to, subject: l.subject, body: l.body, level: LEVEL_NAME[r.level] ?? 'L3', toNames },
-        { attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), stripes: r.layout, repaired: r.repaired, guid: id, certificate },
+        {
+          attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })),
+          stripes: r.layout,
+          repaired: r.repaired,
+          guid: id,
+          certificate,
+          ...(l.id ? { letterId: hex(l.id) } : {}),
+          ...(l.id && l.thread ? { inReplyTo: hex(l.thread.inReplyTo), threadRoot: hex(l.thread.root) } : {}),
+        },
       );
       this.o.db.prepare('INSERT OR REPLACE INTO mail_seen (guid, message_id, at) VALUES (?, ?, ?)').run(id, id, this.now());
     })();
@@ -716,7 +986,9 @@ export class MailEngine {
         const { client, an } = this.beaconClient(me);
         const pendingIn = this.nextPendingDelay();
         if (pendingIn === 0) await this.retryPending();
+        console.log('DBG ping');
         const list = await client.ping({ mailbox: me.mailbox, an }, this.pollConn, this.o.pingWaitMs ?? 30_000);
+        console.log('DBG pong', list.tells.length);
         if (list.tells.length) await this.accept(list.tells);
         failures = 0;
       } catch (e) {
@@ -739,19 +1011,31 @@ export class MailEngine {
    * After unlock: index, peek, then long-poll; and send what the outbox holds.
    * `receive: false` sends only. A ping hands each Tell over once, so a short-lived
    * process (the CLI's send) must not poll: a Tell handed over while it exits is lost.
+   * Called again once an identity exists (made or restored after unlock), it starts the
+   * receive loop that had nothing to poll for before.
    */
   start(opts: { receive?: boolean } = {}): void {
-    if (this.running) return;
-    this.running = true;
     if (!this.o.unlocked()) return;
-    this.buildIndex();
-    this.kickOutbox();
-    if (this.identities.exists && opts.receive !== false) {
-      this.stopped = (async () => {
-        await this.refresh().catch((e: unknown) => this.log('peek failed', { error: (e as Error).message }));
-        await this.pollLoop();
-      })();
+    if (!this.running) {
+      this.running = true;
+      this.receiveWanted = opts.receive !== false;
+      this.buildIndex();
+      this.kickOutbox();
     }
+    this.startReceiving();
+  }
+
+  /** Starts the receive loop when the engine runs, receiving is wanted, an identity exists and no loop runs yet. */
+  private startReceiving(): void {
+    console.log('DBG startReceiving', this.running, this.receiveWanted, !!this.receiveLoop, this.o.unlocked(), this.identities.exists);
+    if (!this.running || !this.receiveWanted || this.receiveLoop || !this.o.unlocked() || !this.identities.exists) return;
+    const loop = (async () => {
+      await this.refresh().catch((e: unknown) => this.log('peek failed', { error: (e as Error).message }));
+      await this.pollLoop();
+    })().finally(() => {
+      if (this.receiveLoop === loop) this.receiveLoop = null;
+    });
+    this.receiveLoop = loop;
   }
 
   /** On lock or quit: stop polling, forget decrypted state. */
@@ -760,9 +1044,11 @@ export class MailEngine {
     if (this.outboxTimer) clearTimeout(this.outboxTimer);
     this.pollConn?.close();
     this.pollConn = null;
-    await this.stopped.catch(() => {});
+    await this.receiveLoop?.catch(() => {});
     await this.outboxBusy?.catch(() => {});
     this.index.clear();
+    this.threads.clear();
+    this.byLetter.clear();
     this.indexed = false;
     this.identities.forget();
     this.names.clear();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SearchIndex } from './search.js';
+import { matchRanges, queryTerms, SearchIndex, snippetAround } from './search.js';
 
 describe('SearchIndex', () => {
   it('matches every term, case- and accent-folded, newest first, within a folder', () => {
@@ -17,5 +17,23 @@ describe('SearchIndex', () => {
     expect(ix.query('cafe')).toEqual(['c']);
     ix.clear();
     expect(ix.size).toBe(0);
+  });
+
+  it('gives highlight ranges in the original text, across folding that changes lengths', () => {
+    const text = 'Café ﬁnance: the CAFE office';
+    const r = matchRanges(text, queryTerms('cafe fin'));
+    expect(r.map(([a, b]) => text.slice(a, b))).toEqual(['Café', 'ﬁn', 'CAFE']);
+    expect(matchRanges('aaa', ['aa'])).toEqual([[0, 3]]);
+    expect(matchRanges('', ['x'])).toEqual([]);
+  });
+
+  it('cuts an excerpt around the first match deep in a long text', () => {
+    const body = `${'word '.repeat(100)}the Needle is here\n\nand more ${'tail '.repeat(60)}`;
+    const s = snippetAround(body, queryTerms('needle'), 80)!;
+    expect(s.text.startsWith('…')).toBe(true);
+    expect(s.text.endsWith('…')).toBe(true);
+    expect(s.text.length).toBeLessThanOrEqual(82);
+    expect(s.ranges.map(([a, b]) => s.text.slice(a, b))).toEqual(['Needle']);
+    expect(snippetAround('nothing here', ['zzz'])).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 // Full-text search without plaintext on disk: an index held in memory only, built from
 // the sealed store after unlock and dropped on lock. Terms match as case-folded
 // substrings of sender, recipients, subject, body and attachment names; all must match.
+// matchRanges and snippetAround turn a hit into highlight ranges over the original text.
 import type { FolderId } from '../../../shared/ipc/index.js';
 
 interface Entry {
@@ -11,6 +12,72 @@ interface Entry {
 
 export function fold(s: string): string {
   return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** The query's terms, folded; empty terms dropped. */
+export function queryTerms(q: string): string[] {
+  return fold(q).split(/\s+/).filter(Boolean);
+}
+
+/** [start, end) offsets into a string, in UTF-16 code units. */
+export type Range = [number, number];
+
+/**
+ * Where any of the (folded) terms occurs in `text`, as ranges of the original string, sorted
+ * and merged. Folding can change lengths (ﬁ → fi, é → e), so each code point is folded on its
+ * own and the folded string remembers where each of its units came from.
+ */
+export function matchRanges(text: string, terms: readonly string[]): Range[] {
+  if (!terms.length || !text) return [];
+  let folded = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  let at = 0;
+  for (const ch of text) {
+    const f = fold(ch);
+    for (let i = 0; i < f.length; i++) {
+      from.push(at);
+      to.push(at + ch.length);
+    }
+    folded += f;
+    at += ch.length;
+  }
+  const found: Range[] = [];
+  for (const t of terms) {
+    for (let i = folded.indexOf(t); i >= 0; i = folded.indexOf(t, i + 1)) found.push([from[i]!, to[i + t.length - 1]!]);
+  }
+  found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: Range[] = [];
+  for (const r of found) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}
+
+/**
+ * A one-line excerpt of `text` around its first match (whitespace collapsed), at most about
+ * `width` characters, with the matches inside it. Undefined when nothing matches.
+ */
+export function snippetAround(text: string, terms: readonly string[], width = 140): { text: string; ranges: Range[] } | undefined {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const ranges = matchRanges(flat, terms);
+  if (!ranges.length) return undefined;
+  const first = ranges[0]![0];
+  let start = Math.max(0, first - Math.floor(width / 3));
+  if (start > 0) {
+    const space = flat.lastIndexOf(' ', first);
+    if (space >= start) start = space + 1;
+  }
+  const end = Math.min(flat.length, start + width);
+  const lead = start > 0 ? '…' : '';
+  const tail = end < flat.length ? '…' : '';
+  const shift = lead.length - start;
+  return {
+    text: `${lead}${flat.slice(start, end)}${tail}`,
+    ranges: ranges.filter(([a, b]) => a >= start && b <= end).map(([a, b]) => [a + shift, b + shift] as Range),
+  };
 }
 
 export class SearchIndex {
@@ -39,7 +106,7 @@ export class SearchIndex {
 
   /** Matching ids, newest first. */
   query(q: string, folder?: FolderId): string[] {
-    const terms = fold(q).split(/\s+/).filter(Boolean);
+    const terms = queryTerms(q);
     if (!terms.length) return [];
     const hits: [string, number][] = [];
     for (const [id, e] of this.entries) {

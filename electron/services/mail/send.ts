@@ -20,9 +20,16 @@ import type { QkdLink } from './qkd.js';
 
 export class SendError extends Error {
   override readonly name = 'SendError';
+  /** Per recipient when known: whose beacon took the notice, and why the others failed. */
+  recipients?: { address: string; delivered: boolean; reason?: string }[];
   constructor(message: string, readonly retryable: boolean) {
     super(message);
   }
+}
+
+function forRecipient(e: SendError, address: string): SendError {
+  e.recipients = [{ address, delivered: false, reason: e.message }];
+  return e;
 }
 
 export interface SendRequest {
@@ -119,10 +126,10 @@ async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Re
     if (seen.has(address)) continue;
     seen.add(address);
     const v = await ctx.directory.lookup(address);
-    if (!v) throw new SendError(`${address} is not in the directory; check the address.`, false);
-    if (!v.record.beacon) throw new SendError(`${address} has no beacon yet, so it cannot receive qmail.`, false);
+    if (!v) throw forRecipient(new SendError(`${address} is not in the directory; check the address.`, false), address);
+    if (!v.record.beacon) throw forRecipient(new SendError(`${address} has no beacon yet, so it cannot receive qmail.`, false), address);
     const beacon = servers.find((s) => s.nodeId === v.record.beacon);
-    if (!beacon) throw new SendError(`The beacon of ${address} is not in the directory right now.`, true);
+    if (!beacon) throw forRecipient(new SendError(`The beacon of ${address} is not in the directory right now.`, true), address);
     out.push({ address, mailbox, identity: v.identity, beacon, type, name: v.record.name });
   }
   return out;
@@ -196,6 +203,7 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
   for (const r of recipients) byBeacon.set(r.beacon.nodeId, [...(byBeacon.get(r.beacon.nodeId) ?? []), r]);
   const delivered: string[] = [];
   const failures: string[] = [];
+  const failed: { address: string; reason: string }[] = [];
   const timestamp = Math.floor(Date.now() / 1000);
   await Promise.all(
     [...byBeacon.values()].map(async (group) => {
@@ -216,12 +224,15 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
         delivered.push(...group.map((r) => r.address));
       } catch (e) {
         failures.push(`${group.map((r) => r.address).join(', ')}: ${(e as Error).message}`);
+        for (const r of group) failed.push({ address: r.address, reason: `its beacon did not take the notice (${(e as Error).message})` });
       }
     }),
   );
   if (failures.length) {
     const anyRetryable = failures.length > 0;
-    throw new SendError(`The stripes are stored but the notice did not reach ${failures.join('; ')}`, anyRetryable);
+    const err = new SendError(`The stripes are stored but the notice did not reach ${failures.join('; ')}`, anyRetryable);
+    err.recipients = [...delivered.map((address) => ({ address, delivered: true })), ...failed.map((f) => ({ address: f.address, delivered: false, reason: f.reason }))];
+    throw err;
   }
   return {
     guid,

@@ -14,6 +14,8 @@ export interface FakeRuntime extends Runtime {
   outbox: OutboxItem[];
   /** What qkd.levels answers for L1/L2 (L3/L4 are always available). */
   quantum: { available: boolean; reason?: string };
+  /** What mail.stripeLimit answers: the servers the identity can use. */
+  maxServers: number;
   emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
   /** Makes the next call to `channel` fail with this error. */
   failNext(channel: RequestName, error: ContractError): void;
@@ -62,6 +64,8 @@ export function fakeServer(i: number, extra: Partial<ServerInfo> = {}): ServerIn
 }
 
 export const FAKE_PHRASE = Array.from({ length: 24 }, (_, i) => `word${i}`).join(' ');
+/** The positions the fake asks for when confirming the phrase. */
+export const FAKE_CHALLENGE = [2, 11, 20];
 
 export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | 'vault' | 'identity' | 'servers'>> = {}): FakeRuntime {
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
@@ -76,6 +80,7 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
     servers: init.servers ?? [fakeServer(1), fakeServer(2), fakeServer(3)],
     outbox: [],
     quantum: { available: false, reason: 'no KME configured' },
+    maxServers: 5,
     emit(event, payload) {
       for (const l of listeners.get(event) ?? []) l(events[event].parse(payload));
     },
@@ -182,9 +187,26 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
       case 'identity.create':
       case 'identity.restore': {
         needUnlocked();
-        fake.identity = { state: 'ready', address: '0006.1.42', name: (input.name as string | undefined) ?? 'Restored', fingerprint: '12345 67890 12345 67890 12345 67890', storage: input.storage as string[] | undefined, beacon: input.beacon as string | undefined };
+        fake.identity = { state: 'ready', address: '0006.1.42', name: (input.name as string | undefined) ?? 'Restored', fingerprint: '12345 67890 12345 67890 12345 67890', storage: input.storage as string[] | undefined, beacon: input.beacon as string | undefined, phraseConfirmed: channel === 'identity.restore' };
         return channel === 'identity.create' ? { ...fake.identity, recoveryPhrase: FAKE_PHRASE } : fake.identity;
       }
+      case 'identity.phrase.challenge':
+        needUnlocked();
+        return { positions: fake.identity.phraseConfirmed === false ? FAKE_CHALLENGE : [] };
+      case 'identity.phrase.confirm': {
+        needUnlocked();
+        const words = FAKE_PHRASE.split(' ');
+        const wrong = FAKE_CHALLENGE.filter((p, i) => (input.words as string[])[i] !== words[p - 1]);
+        if (wrong.length) throw new ContractError('invalid_input', `Word ${wrong[0]} does not match your recovery phrase.`);
+        fake.identity = { ...fake.identity, phraseConfirmed: true };
+        return fake.identity;
+      }
+      case 'identity.phrase.reveal':
+        needUnlocked();
+        if (input.passphrase !== fake.vault.passphrase) throw new ContractError('wrong_passphrase', 'wrong passphrase');
+        return { phrase: FAKE_PHRASE };
+      case 'app.correspondent':
+        return { address: '0006.1.7', name: 'QMail Correspondent' };
       case 'servers.list':
         needUnlocked();
         return fake.servers;
@@ -210,9 +232,56 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         Object.assign(item, { state: 'queued', error: undefined, attempts: item.attempts + 1 });
         return item;
       }
-      case 'outbox.cancel':
+      case 'outbox.cancel': {
+        const item = fake.outbox.find((i) => i.id === input.id);
+        if (!item) throw new ContractError('not_found', 'not found');
         fake.outbox = fake.outbox.filter((i) => i.id !== input.id);
+        const draft = fakeMessage('drafts', 0, { to: item.to, subject: item.subject, body: '', preview: '', from: 'me', unread: false, level: 'local' });
+        fake.messages.push(draft);
+        return { ok: true, draftId: draft.id };
+      }
+      case 'mail.stripeLimit':
+        return { maxServers: fake.maxServers };
+      case 'mail.delete': {
+        const m = fake.messages.find((x) => x.id === input.id);
+        if (!m) throw new ContractError('not_found', 'not found');
+        if (m.folder === 'trash' || input.permanent) fake.messages = fake.messages.filter((x) => x !== m);
+        else Object.assign(m, { restoreTo: m.folder, folder: 'trash' });
         return { ok: true };
+      }
+      case 'mail.restore': {
+        const m = fake.messages.find((x) => x.id === input.id);
+        if (!m || m.folder !== 'trash') throw new ContractError('not_found', 'not found');
+        const folder = m.restoreTo ?? 'inbox';
+        Object.assign(m, { folder, restoreTo: undefined });
+        return { folder };
+      }
+      case 'mail.thread': {
+        const m = fake.messages.find((x) => x.id === input.id);
+        if (!m) throw new ContractError('not_found', 'not found');
+        return { items: [m].map(({ body: _b, ...rest }) => rest) };
+      }
+      case 'mail.search': {
+        // Case-insensitive substring over subject and text; the preview becomes the text when only it matched.
+        const q = String(input.query).toLowerCase();
+        const ranges = (t: string): [number, number][] => {
+          const i = t.toLowerCase().indexOf(q);
+          return i < 0 ? [] : [[i, i + q.length]];
+        };
+        const hits = fake.messages
+          .filter((m) => (!input.folder || m.folder === input.folder) && (m.subject.toLowerCase().includes(q) || m.body.toLowerCase().includes(q)))
+          .sort((a, b) => b.date - a.date)
+          .map(({ body, ...m }) => {
+            const preview = ranges(m.preview).length || !ranges(body).length ? m.preview : body;
+            return {
+              ...m,
+              preview,
+              highlights: { subject: ranges(m.subject), preview: ranges(preview), from: [], fromName: [], to: {} },
+              matchedIn: [...(ranges(m.subject).length ? (['subject'] as const) : []), ...(ranges(body).length ? (['body'] as const) : [])],
+            };
+          });
+        return { total: hits.length, items: hits.slice(0, input.limit as number) };
+      }
     }
   }
   return fake;
