@@ -124,13 +124,27 @@ export async function onboard(page: Page, name = 'Grace Hopper', shotPrefix?: st
   if (shotPrefix) await shot(page, `${shotPrefix}-servers`);
   await page.getByRole('button', { name: 'Create my address' }).click();
   await expect(page.getByRole('heading', { name: 'Write down your recovery phrase' })).toBeVisible({ timeout: 90_000 });
-  await expect(page.getByRole('list', { name: 'Recovery phrase' }).getByRole('listitem')).toHaveCount(24);
+  const words = page.getByRole('list', { name: 'Recovery phrase' }).getByRole('listitem');
+  await expect(words).toHaveCount(24);
   if (shotPrefix) await shot(page, `${shotPrefix}-phrase`);
-  const open = page.getByRole('button', { name: 'Open my inbox' });
-  await expect(open).toBeDisabled();
-  await page.getByLabel('I wrote it down').check();
-  await open.click();
+  const phrase = (await words.allInnerTexts()).map((w) => w.trim());
+  await page.getByRole('button', { name: 'I wrote them down' }).click();
+  await confirmPhrase(page, phrase, shotPrefix);
   await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible({ timeout: 60_000 });
+}
+
+/** The confirmation step: retype the words it asks for (by their numbers) and open the inbox. */
+export async function confirmPhrase(page: Page, phrase: string[], shotPrefix?: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Confirm your recovery phrase' })).toBeVisible({ timeout: 30_000 });
+  const form = page.getByRole('form', { name: 'Confirm your recovery phrase' });
+  const fields = form.getByRole('textbox', { name: /^Word \d+$/ });
+  await expect(fields).toHaveCount(3);
+  if (shotPrefix) await shot(page, `${shotPrefix}-confirm`);
+  for (let n = 1; n <= phrase.length; n++) {
+    const field = form.getByRole('textbox', { name: `Word ${n}`, exact: true });
+    if ((await field.count()) > 0) await field.fill(phrase[n - 1]!);
+  }
+  await form.getByRole('button', { name: 'Open my inbox' }).click();
 }
 
 export async function createVault(page: Page, passphrase: string): Promise<void> {

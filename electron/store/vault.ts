@@ -95,6 +95,18 @@ export class Vault {
   }
 
   async unlock(passphrase: string): Promise<void> {
+    const dataKey = await this.openDataKey(passphrase);
+    this.#box?.destroy();
+    this.#box = new SecretBox(dataKey);
+    dataKey.fill(0);
+  }
+
+  /** Checks the passphrase without changing the vault's state (before showing secrets again); throws wrong_passphrase. */
+  async checkPassphrase(passphrase: string): Promise<void> {
+    (await this.openDataKey(passphrase)).fill(0);
+  }
+
+  private async openDataKey(passphrase: string): Promise<Buffer> {
     const row = this.row();
     if (!row) throw new VaultError('vault_absent', 'There is no vault yet; create one first.');
     let params: KdfParams;
@@ -105,10 +117,7 @@ export class Vault {
     }
     const kek = new SecretBox(await deriveKey(passphrase, row.salt, params));
     try {
-      const dataKey = kek.open(row.wrapped_key, AAD);
-      this.#box?.destroy();
-      this.#box = new SecretBox(dataKey);
-      dataKey.fill(0);
+      return kek.open(row.wrapped_key, AAD);
     } catch (e) {
       if (e instanceof SealError) throw new VaultError('wrong_passphrase', 'That passphrase does not unlock this profile.');
       throw e;

@@ -9,7 +9,7 @@ import { encodePostUser } from '../../../shared/drd/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import { QMailServerClient } from '../mail/group6.js';
 import { StatusError, type ConnectionPool } from '../mail/transport.js';
-import type { HiredServer, IdentityStore, LoadedIdentity } from './store.js';
+import type { HiredServer, IdentityStore, LoadedIdentity, StoredIdentity } from './store.js';
 
 export class OnboardingError extends Error {
   override readonly name = 'OnboardingError';
@@ -83,7 +83,7 @@ export class Onboarding {
   async create(name: string, choice: ServerChoice = {}): Promise<OnboardResult> {
     if (this.store.exists) throw new OnboardingError('This profile already has an identity.');
     const identity = generateIdentity();
-    const loaded = await this.enrol(identity, name, choice);
+    const loaded = await this.enrol(identity, name, choice, true);
     return { loaded, recoveryPhrase: identityToPhrase(identity) };
   }
 
@@ -93,7 +93,7 @@ export class Onboarding {
     return this.enrol(identity, name, choice);
   }
 
-  private async enrol(identity: Identity, name: string | undefined, choice: ServerChoice): Promise<LoadedIdentity> {
+  private async enrol(identity: Identity, name: string | undefined, choice: ServerChoice, phrasePending = false): Promise<LoadedIdentity> {
     const dir = this.directory();
     const all = await dir.servers();
     // allocate is idempotent per signing key: a restored identity gets its old address back.
@@ -123,6 +123,7 @@ export class Onboarding {
       beacon: beacon.nodeId,
       servers: dedupe([...storage, beacon]),
       createdAt: this.now(),
+      ...(phrasePending ? { phrasePending } : {}),
     });
   }
 
@@ -187,6 +188,7 @@ export class Onboarding {
       fingerprint: fingerprint(l.identity),
       beacon: l.beacon,
       storage: l.servers.map((s) => s.nodeId),
+      phraseConfirmed: !l.phrasePending,
     };
   }
 }
@@ -196,7 +198,7 @@ function dedupe(list: HiredServer[]): HiredServer[] {
   return list.filter((h) => (seen.has(h.nodeId) ? false : (seen.add(h.nodeId), true)));
 }
 
-function stripLoaded(l: LoadedIdentity) {
+export function stripLoaded(l: LoadedIdentity): StoredIdentity {
   const { identity: _i, mailbox: _m, ...rest } = l;
   return rest;
 }

@@ -24,6 +24,8 @@ export interface StoredIdentity {
   /** Storage servers in the order we use them, and the beacon (also listed here, with its AN). */
   servers: HiredServer[];
   createdAt: number;
+  /** Set when a new identity is made; cleared once the user retyped words of its recovery phrase. */
+  phrasePending?: boolean;
 }
 
 export interface LoadedIdentity extends StoredIdentity {

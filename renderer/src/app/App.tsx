@@ -1,6 +1,7 @@
 // Chooses the screen: connecting, first run, unlock, or the mail window.
 import { useEffect, useState, type ReactNode } from 'react';
 import { Onboarding } from '../features/identity/Onboarding.js';
+import { onboarded } from '../features/identity/store.js';
 import { FirstRunScreen, UnlockScreen } from '../features/vault/VaultScreens.js';
 import type { ConnectionInfo, WebRuntime } from '../runtime/web.js';
 import { Logo } from '../ui/icons.js';
@@ -49,8 +50,7 @@ export function App({ webRuntime }: { webRuntime?: WebRuntime }) {
   const { vault } = useStores();
   const status = useVault((s) => s.status);
   const error = useVault((s) => s.error);
-  const identityStatus = useIdentity((s) => s.status);
-  const phrase = useIdentity((s) => s.phrase);
+  const ready = useIdentity(onboarded);
 
   useEffect(() => {
     void vault.getState().check();
@@ -77,7 +77,7 @@ export function App({ webRuntime }: { webRuntime?: WebRuntime }) {
       screen = <UnlockScreen />;
       break;
     case 'unlocked':
-      screen = identityStatus === 'ready' && !phrase ? <MailShell /> : <Onboarding />;
+      screen = ready ? <MailShell /> : <Onboarding />;
       break;
   }
   return (

@@ -1,8 +1,9 @@
 // The main window once the vault is open: toolbar, then folders | list | reader.
 // Single-key shortcuts work whenever focus is not in a text field.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ComposerDialog } from '../features/composer/ComposerDialog.js';
 import { FolderNav } from '../features/folders/FolderNav.js';
+import { IdentityDialog } from '../features/identity/IdentityDialog.js';
 import { MessageList } from '../features/messages/MessageList.js';
 import { rowAt } from '../features/messages/store.js';
 import { Reader } from '../features/reader/Reader.js';
@@ -23,6 +24,7 @@ export function MailShell() {
   const searchRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const me = useIdentity((s) => s.identity);
+  const [identityOpen, setIdentityOpen] = useState(false);
 
   useEffect(() => {
     const api = (globalThis as { Notification?: NotificationApi }).Notification;
@@ -141,9 +143,9 @@ export function MailShell() {
             <span>Compose</span>
           </button>
           {me?.address && (
-            <span className="me" title={me.fingerprint ? `Fingerprint ${me.fingerprint}` : undefined}>
-              {me.name} <span className="mono muted">{me.address}</span>
-            </span>
+            <button type="button" className="me ghost" onClick={() => setIdentityOpen(true)} title="Your identity and recovery phrase">
+              <span className="me-name">{me.name}</span> <span className="mono muted me-address">{me.address}</span>
+            </button>
           )}
           <button type="button" onClick={() => void stores.runtime.invoke('mail.refresh', {}).catch(() => undefined)} title="Check for new mail">
             Check mail
@@ -163,6 +165,7 @@ export function MailShell() {
       </div>
       <ComposerDialog />
       <KmeSettingsDialog />
+      <IdentityDialog open={identityOpen} onClose={() => setIdentityOpen(false)} />
     </div>
   );
 }

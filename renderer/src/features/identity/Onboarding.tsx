@@ -1,5 +1,5 @@
 // Onboarding once the vault exists: make (or restore) the identity, choose where the mail is
-// stored, then show the recovery phrase once.
+// stored, then show the recovery phrase and have the user retype some of its words.
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ServerInfo } from '../../../../shared/ipc/contract.js';
 import { useIdentity, useStores } from '../../app/context.js';
@@ -84,13 +84,27 @@ function ServerTable() {
   );
 }
 
+/** The 24 words, numbered, for writing down. */
+export function PhraseWords({ phrase }: { phrase: string }) {
+  return (
+    <ol className="phrase" aria-label="Recovery phrase">
+      {phrase
+        .trim()
+        .split(/\s+/)
+        .map((w, i) => (
+          <li key={i}>
+            <span className="mono">{w}</span>
+          </li>
+        ))}
+    </ol>
+  );
+}
+
 function PhraseScreen({ phrase }: { phrase: string }) {
   const { identity } = useStores();
   const address = useIdentity((s) => s.identity?.address);
   const fingerprint = useIdentity((s) => s.identity?.fingerprint);
-  const [confirmed, setConfirmed] = useState(false);
   const titleId = useId();
-  const words = phrase.trim().split(/\s+/);
   return (
     <main className="gate" aria-labelledby={titleId}>
       <div className="gate-card wide">
@@ -98,27 +112,115 @@ function PhraseScreen({ phrase }: { phrase: string }) {
         <h1 id={titleId}>Write down your recovery phrase</h1>
         <p className="gate-intro">
           Your QMail address is <strong className="mono">{address}</strong>. These 24 words are the only way to get it back on another
-          computer or after losing this one. They are shown once: write them on paper and keep it safe. Anyone with them can read your mail.
+          computer or after losing this one. Write them on paper, in order, and keep it safe: anyone with them can read your mail. Next, you
+          type three of them to show they are written down.
         </p>
-        <ol className="phrase" aria-label="Recovery phrase">
-          {words.map((w, i) => (
-            <li key={i}>
-              <span className="mono">{w}</span>
-            </li>
-          ))}
-        </ol>
+        <PhraseWords phrase={phrase} />
         {fingerprint && (
           <p className="hint">
             Your fingerprint (read it to correspondents to verify each other): <span className="mono">{fingerprint}</span>
           </p>
         )}
-        <label className="check">
-          <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />
-          <span>I wrote it down</span>
-        </label>
-        <button type="button" className="primary wide" disabled={!confirmed} onClick={() => identity.getState().acknowledgePhrase()}>
-          Open my inbox
+        <button type="button" className="primary wide" onClick={() => identity.getState().acknowledgePhrase()}>
+          I wrote them down
         </button>
+      </div>
+    </main>
+  );
+}
+
+function ConfirmPhraseScreen() {
+  const { identity } = useStores();
+  const challenge = useIdentity((s) => s.challenge);
+  const busy = useIdentity((s) => s.busy);
+  const error = useIdentity((s) => s.error);
+  const [words, setWords] = useState<string[]>([]);
+  const [showAgain, setShowAgain] = useState(false);
+  const [passphrase, setPassphrase] = useState('');
+  const titleId = useId();
+  const firstRef = useRef<HTMLInputElement>(null);
+  const passRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (!challenge) void identity.getState().loadChallenge();
+  }, [challenge, identity]);
+  useEffect(() => firstRef.current?.focus(), [challenge]);
+  useEffect(() => {
+    if (showAgain) passRef.current?.focus();
+  }, [showAgain]);
+
+  const positions = challenge ?? [];
+  const list = positions.join(', ').replace(/, (\d+)$/, ' and $1');
+  return (
+    <main className="gate" aria-labelledby={titleId}>
+      <div className="gate-card">
+        <Logo size={44} />
+        <h1 id={titleId}>Confirm your recovery phrase</h1>
+        <p className="gate-intro">
+          {positions.length ? `Type words ${list} of your recovery phrase, as you wrote them down.` : 'Loading the words to check…'} Your inbox opens once they match.
+        </p>
+        <form
+          className="gate-form"
+          aria-label="Confirm your recovery phrase"
+          noValidate
+          aria-busy={busy === 'confirm' ? true : undefined}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void identity.getState().confirmPhrase(positions.map((_, i) => words[i] ?? ''));
+          }}
+        >
+          <div className="confirm-words">
+            {positions.map((p, i) => (
+              <label key={p}>
+                <span>Word {p}</span>
+                <input
+                  ref={i === 0 ? firstRef : undefined}
+                  type="text"
+                  autoComplete="off"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  value={words[i] ?? ''}
+                  onChange={(e) => setWords((w) => Object.assign([...w], { [i]: e.target.value }))}
+                />
+              </label>
+            ))}
+          </div>
+          {error && !showAgain && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="primary wide" disabled={busy !== null || positions.length === 0}>
+            {busy === 'confirm' ? 'Checking…' : 'Open my inbox'}
+          </button>
+        </form>
+        {showAgain ? (
+          <form
+            className="gate-form reveal-form"
+            aria-label="Show the recovery phrase again"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void identity.getState().revealPhrase(passphrase).then((ok) => ok && setPassphrase(''));
+            }}
+          >
+            <label>
+              <span>Your passphrase</span>
+              <input ref={passRef} type="password" autoComplete="current-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+            </label>
+            {error && (
+              <p className="form-error" role="alert">
+                {error}
+              </p>
+            )}
+            <button type="submit" disabled={busy !== null || !passphrase}>
+              {busy === 'reveal' ? 'Checking…' : 'Show the phrase'}
+            </button>
+          </form>
+        ) : (
+          <button type="button" className="link" onClick={() => setShowAgain(true)}>
+            I did not write it down: show the phrase again
+          </button>
+        )}
       </div>
     </main>
   );
@@ -132,6 +234,7 @@ export function Onboarding() {
   const error = useIdentity((s) => s.error);
   const servers = useIdentity((s) => s.servers);
   const choice = useIdentity((s) => s.choice);
+  const confirming = useIdentity((s) => s.status === 'ready' && s.identity?.phraseConfirmed === false);
   const [mode, setMode] = useState<'create' | 'restore'>('create');
   const [name, setName] = useState('');
   const [words, setWords] = useState('');
@@ -145,6 +248,7 @@ export function Onboarding() {
   useEffect(() => nameRef.current?.focus(), [mode]);
 
   if (phrase) return <PhraseScreen phrase={phrase} />;
+  if (confirming) return <ConfirmPhraseScreen />;
 
   if (status === 'error')
     return (

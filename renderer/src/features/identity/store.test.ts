@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { createFakeRuntime, FAKE_PHRASE, fakeServer } from '../../test-support/fake-runtime.js';
-import { choiceProblem, createIdentityStore, defaultChoice } from './store.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createFakeRuntime, FAKE_CHALLENGE, FAKE_PHRASE, fakeServer } from '../../test-support/fake-runtime.js';
+import { choiceProblem, createIdentityStore, defaultChoice, onboarded } from './store.js';
 
 const unlocked = () => createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' } });
 
@@ -26,8 +26,43 @@ describe('identity store', () => {
     expect(await store.getState().create('Ada')).toBe(true);
     expect(rt.calls.find((c) => c.channel === 'identity.create')?.input).toMatchObject({ name: 'Ada', storage: store.getState().choice.storage, beacon: store.getState().choice.beacon });
     expect(store.getState()).toMatchObject({ status: 'ready', phrase: FAKE_PHRASE, identity: { address: '0006.1.42' } });
+    expect(onboarded(store.getState())).toBe(false);
     store.getState().acknowledgePhrase();
     expect(store.getState().phrase).toBeNull();
+  });
+
+  it('opens the mail window only after the asked-for words of the phrase are retyped, and shows the phrase again for the passphrase', async () => {
+    const rt = unlocked();
+    const store = createIdentityStore(rt);
+    await store.getState().loadServers();
+    await store.getState().create('Ada');
+    store.getState().acknowledgePhrase();
+    await vi.waitFor(() => expect(store.getState().challenge).toEqual(FAKE_CHALLENGE));
+    // The phrase is off screen, yet onboarding is not over.
+    expect(store.getState().phrase).toBeNull();
+    expect(onboarded(store.getState())).toBe(false);
+
+    // A reload: the service still says the phrase waits, so the confirmation step comes back.
+    const reloaded = createIdentityStore(rt);
+    await reloaded.getState().check();
+    expect(reloaded.getState()).toMatchObject({ status: 'ready', identity: { phraseConfirmed: false } });
+    expect(onboarded(reloaded.getState())).toBe(false);
+
+    expect(await reloaded.getState().revealPhrase('wrong')).toBe(false);
+    expect(reloaded.getState()).toMatchObject({ phrase: null, error: expect.stringMatching(/passphrase/) });
+    expect(await reloaded.getState().revealPhrase('x')).toBe(true);
+    expect(reloaded.getState().phrase).toBe(FAKE_PHRASE);
+    reloaded.getState().acknowledgePhrase();
+    await vi.waitFor(() => expect(reloaded.getState().challenge).toEqual(FAKE_CHALLENGE));
+
+    const words = FAKE_PHRASE.split(' ');
+    expect(await reloaded.getState().confirmPhrase(['', 'a', 'b'])).toBe(false);
+    expect(reloaded.getState().error).toBe('Type each of the words asked for.');
+    expect(await reloaded.getState().confirmPhrase(['nope', 'a', 'b'])).toBe(false);
+    expect(reloaded.getState().error).toMatch(/does not match/);
+    expect(onboarded(reloaded.getState())).toBe(false);
+    expect(await reloaded.getState().confirmPhrase(FAKE_CHALLENGE.map((p) => ` ${words[p - 1]} `))).toBe(true);
+    expect(onboarded(reloaded.getState())).toBe(true);
   });
 
   it('checks the phrase length before restoring', async () => {

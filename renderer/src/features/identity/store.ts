@@ -19,9 +19,11 @@ export interface IdentityStore {
   serversLoading: boolean;
   serversError: string | null;
   choice: ServerChoice;
-  /** The recovery phrase of a just-made identity, shown once until acknowledged. */
+  /** The recovery phrase while it is on screen (just made, or shown again after the passphrase); never kept beyond that. */
   phrase: string | null;
-  busy: 'create' | 'restore' | null;
+  /** The 1-based positions of the words to retype while the phrase waits to be confirmed. */
+  challenge: number[] | null;
+  busy: 'create' | 'restore' | 'confirm' | 'reveal' | null;
   error: string | null;
   check(): Promise<void>;
   loadServers(): Promise<void>;
@@ -29,7 +31,12 @@ export interface IdentityStore {
   setBeacon(nodeId: string): void;
   create(name: string): Promise<boolean>;
   restore(phrase: string, name?: string): Promise<boolean>;
+  /** "I wrote it down": the phrase leaves the screen and the confirmation step asks for some of its words. */
   acknowledgePhrase(): void;
+  loadChallenge(): Promise<void>;
+  confirmPhrase(words: string[]): Promise<boolean>;
+  /** Shows the phrase again during onboarding after the passphrase is checked by the service. */
+  revealPhrase(passphrase: string): Promise<boolean>;
   apply(state: IdentityState): void;
   reset(): void;
 }
@@ -55,7 +62,12 @@ export function choiceProblem(c: ServerChoice, servers: readonly ServerInfo[]): 
   return null;
 }
 
-const empty = { status: 'unknown' as IdentityStatus, identity: null, servers: [], serversLoading: false, serversError: null, choice: { storage: [], beacon: null }, phrase: null, busy: null, error: null };
+const empty = { status: 'unknown' as IdentityStatus, identity: null, servers: [], serversLoading: false, serversError: null, choice: { storage: [], beacon: null }, phrase: null, challenge: null, busy: null, error: null };
+
+/** Whether the mail window can open: an identity whose recovery phrase is confirmed (older profiles count as confirmed). */
+export function onboarded(s: Pick<IdentityStore, 'status' | 'identity' | 'phrase'>): boolean {
+  return s.status === 'ready' && !s.phrase && s.identity?.phraseConfirmed !== false;
+}
 
 export function createIdentityStore(runtime: Runtime): StoreApi<IdentityStore> {
   let generation = 0;
@@ -127,7 +139,42 @@ export function createIdentityStore(runtime: Runtime): StoreApi<IdentityStore> {
         }
       },
       acknowledgePhrase() {
-        set({ phrase: null });
+        set({ phrase: null, error: null });
+        void get().loadChallenge();
+      },
+      async loadChallenge() {
+        try {
+          const { positions } = await runtime.invoke('identity.phrase.challenge', {});
+          set({ challenge: positions });
+        } catch (e) {
+          set({ error: `The confirmation step could not start: ${errorMessage(e)}` });
+        }
+      },
+      async confirmPhrase(words) {
+        if (get().busy) return false;
+        if (words.some((w) => !w.trim())) return set({ error: 'Type each of the words asked for.' }), false;
+        set({ busy: 'confirm', error: null });
+        try {
+          const state = await runtime.invoke('identity.phrase.confirm', { words: words.map((w) => w.trim()) });
+          set({ busy: null, challenge: null });
+          get().apply(state);
+          return true;
+        } catch (e) {
+          set({ busy: null, error: errorMessage(e) });
+          return false;
+        }
+      },
+      async revealPhrase(passphrase) {
+        if (get().busy) return false;
+        set({ busy: 'reveal', error: null });
+        try {
+          const { phrase } = await runtime.invoke('identity.phrase.reveal', { passphrase });
+          set({ busy: null, phrase });
+          return true;
+        } catch (e) {
+          set({ busy: null, error: errorMessage(e) });
+          return false;
+        }
       },
       apply(state) {
         set({ identity: state, status: state.state === 'ready' ? 'ready' : 'none', error: null });
