@@ -6,12 +6,15 @@ import { defineConfig } from 'vite';
 import { builtinModules } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+type Deps = Record<string, string>;
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { dependencies?: Deps; devDependencies?: Deps; optionalDependencies?: Deps };
 const external = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
   ...Object.keys(pkg.dependencies ?? {}),
   ...Object.keys(pkg.devDependencies ?? {}),
+  // electron: only the shell imports it, and it may not be installed (an optional dependency).
+  ...Object.keys(pkg.optionalDependencies ?? {}),
 ].map((name) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(/.*)?$`));
 
 const entries: Record<string, string> = {
