@@ -1,25 +1,8 @@
 // The `qmail` command. Each concept registers its subcommands from cli/commands/<name>.ts
 // so the entry stays small and every command is testable in-process.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { commands } from './commands/index.js';
-
-export function packageVersion(): string {
-  // Works from source (cli/) and from the build (dist/node/), both two levels below the root or one.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'qmail-desktop' && pkg.version) return pkg.version;
-    } catch {
-      /* keep walking up */
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
-}
+import { packageVersion } from '../server/package-root.js';
 
 export function buildProgram(): Command {
   const program = new Command('qmail')

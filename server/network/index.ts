@@ -4,14 +4,11 @@
 // the KME pair) plug in through `services`, and appear in network.json under their name.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ServerConfigInput } from '../config.js';
 import type { SignedDescriptor } from '../directory/descriptor.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(ROOT, 'bin', 'qmail-server.js');
+import { projectFile } from '../package-root.js';
 
 export interface NetworkNode {
   index: number;
@@ -71,6 +68,14 @@ export interface LocalNetwork {
   close(): Promise<void>;
 }
 
+/**
+ * The environment for a child run with process.execPath. Inside Electron's main process
+ * that path is the Electron binary, which runs a script as plain Node only when told to.
+ */
+export function nodeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}), ...extra };
+}
+
 interface Child {
   proc: ChildProcess;
   exited: Promise<void>;
@@ -78,7 +83,7 @@ interface Child {
 
 function launch(args: string[], logFile: string, echo: boolean, timeoutMs: number): Promise<{ child: Child; ready: Record<string, unknown> }> {
   return new Promise((res, rej) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+    const proc = spawn(process.execPath, [projectFile('bin', 'qmail-server.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv() });
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     const child = { proc, exited };
     // Logs go straight to the file (a long-running network must not keep them in memory);

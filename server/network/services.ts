@@ -7,14 +7,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startKmePair, type KmeEndpoint, type KmePairOptions } from '../kme/index.js';
-import type { NetworkService } from './index.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const QMAIL_BIN = join(ROOT, 'bin', 'qmail.js');
+import { nodeEnv, type NetworkService } from './index.js';
+import { projectFile } from '../package-root.js';
 
 export interface CorrespondentInfo {
   address: string;
@@ -59,12 +56,12 @@ export function correspondentService(o: CorrespondentServiceOptions = {}): Netwo
         const passphrase = o.passphrase ?? passphraseFile(dir);
         const kme = o.kme === false ? undefined : (network.services.kme as KmeServiceInfo | undefined)?.config;
         const args = [
-          QMAIL_BIN, 'correspondent', '--profile', profile, '--network', join(dir, 'network.json'),
+          projectFile('bin', 'qmail.js'), 'correspondent', '--profile', profile, '--network', join(dir, 'network.json'),
           ...(o.name ? ['--name', o.name] : []),
           ...(o.replyDelayMs ? ['--reply-delay', String(o.replyDelayMs)] : []),
           ...(kme ? ['--kme', kme, '--kme-side', 'B'] : []),
         ];
-        const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QMAIL_PASSPHRASE: passphrase } });
+        const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv({ QMAIL_PASSPHRASE: passphrase }) });
         const exited = new Promise<void>((r) => proc.once('exit', () => r()));
         const log = createWriteStream(join(dir, 'correspondent.log'), { flags: 'a' });
         let tail = '';
