@@ -2,4 +2,4 @@
 export { startKmePair, type KmePair, type KmePairOptions, type KmeEndpoint, type KmePairFile } from './pair.js';
 export { setupPairCertificates, makeCa, issueCert, pairCertPaths, DEFAULT_IDS, type PairIdentities, type PairCertPaths } from './certs.js';
 export { QkdLink, type LinkOptions } from './link.js';
-export { KmeNode, startKmeServer, DEFAULT_LIMITS, type KmeQuirks, type KmeLimits } from './kme.js';
+export { KmeNode, startKmeServer, DEFAULT_LIMITS, NONCONFORMING_QUIRKS, type KmeQuirks, type KmeLimits, type KmeMessages } from './kme.js';

@@ -18,7 +18,40 @@ export interface KmeQuirks {
   exhaustionStatus?: 400 | 503;
   /** A new enc_keys request drops the keys the slave SAE has not yet retrieved. */
   dropUnretrieved?: boolean;
+  /** GET enc_keys ignores `number` and `size` and hands out one key of the default size (POST honours them). */
+  getIgnoresParameters?: boolean;
+  /** POST enc_keys is answered 405: only GET is implemented. */
+  noPostEncKeys?: boolean;
+  /** The KME's own wording of some 400 errors, as real KMEs phrase them. */
+  messages?: KmeMessages;
+  /** Limits the status announces when they differ from those enforced (a misconfigured KME). */
+  announcedLimits?: Partial<Pick<KmeLimits, 'minKeySizeBits' | 'maxKeySizeBits' | 'maxKeyPerRequest'>>;
 }
+
+export interface KmeMessages {
+  /** dec_keys: every key_ID asked for is unknown here (e.g. "Some of the requested keys do not exist"). */
+  keyNotFound?: string;
+  /** enc_keys: size above max_key_size (e.g. "requested key size is too large"). */
+  sizeTooLarge?: string;
+  /** enc_keys: size below min_key_size. */
+  sizeTooSmall?: string;
+  /** enc_keys: number above max_key_per_request. */
+  tooManyKeys?: string;
+}
+
+/** What `qmail-kme pair --nonconforming` switches on: the deviations met in real KMEs and public simulators. */
+export const NONCONFORMING_QUIRKS: KmeQuirks = {
+  htmlErrors: true,
+  exhaustionStatus: 400,
+  dropUnretrieved: true,
+  getIgnoresParameters: true,
+  messages: {
+    keyNotFound: 'Some of the requested keys do not exist',
+    sizeTooLarge: 'requested key size is too large',
+    sizeTooSmall: 'requested key size is too small',
+    tooManyKeys: 'requested number of keys is too large',
+  },
+};
 
 export interface KmeLimits {
   defaultKeySizeBits: number;
@@ -155,23 +188,25 @@ function status(node: KmeNode, caller: string, slave: string): Status {
     key_size: size,
     stored_key_count: Math.floor(node.link.availableBits() / size),
     max_key_count: Math.floor(node.link.capacityBits / size),
-    max_key_per_request: node.limits.maxKeyPerRequest,
-    max_key_size: node.limits.maxKeySizeBits,
-    min_key_size: node.limits.minKeySizeBits,
+    max_key_per_request: node.quirks.announcedLimits?.maxKeyPerRequest ?? node.limits.maxKeyPerRequest,
+    max_key_size: node.quirks.announcedLimits?.maxKeySizeBits ?? node.limits.maxKeySizeBits,
+    min_key_size: node.quirks.announcedLimits?.minKeySizeBits ?? node.limits.minKeySizeBits,
     max_SAE_ID_count: 0,
   };
 }
 
 function encKeys(node: KmeNode, caller: string, slave: string, req: { number?: number; size?: number; additional_slave_SAE_IDs?: string[]; extension_mandatory?: Record<string, unknown>[] }) {
   const l = node.limits;
+  const said = node.quirks.messages ?? {};
   const number = req.number ?? 1;
   const size = req.size ?? l.defaultKeySizeBits;
   if (!Number.isSafeInteger(number) || number < 1 || number > l.maxKeyPerRequest) {
-    throw new HttpError(400, `number of keys must be between 1 and ${l.maxKeyPerRequest}`, [{ parameter: 'number', value: number }]);
+    throw new HttpError(400, (number > l.maxKeyPerRequest ? said.tooManyKeys : undefined) ?? `number of keys must be between 1 and ${l.maxKeyPerRequest}`, [{ parameter: 'number', value: number }]);
   }
   if (!Number.isSafeInteger(size) || size % 8 !== 0) throw new HttpError(400, 'size shall be a multiple of 8', [{ parameter: 'size', value: size }]);
   if (size < l.minKeySizeBits || size > l.maxKeySizeBits) {
-    throw new HttpError(400, `size must be between ${l.minKeySizeBits} and ${l.maxKeySizeBits} bits`, [{ parameter: 'size', value: size }]);
+    const own = size > l.maxKeySizeBits ? said.sizeTooLarge : said.sizeTooSmall;
+    throw new HttpError(400, own ?? `size must be between ${l.minKeySizeBits} and ${l.maxKeySizeBits} bits`, [{ parameter: 'size', value: size }]);
   }
   if (req.additional_slave_SAE_IDs && req.additional_slave_SAE_IDs.length > 0) {
     throw new HttpError(400, 'additional_slave_SAE_IDs not supported (max_SAE_ID_count is 0)', [{ parameter: 'additional_slave_SAE_IDs' }]);
@@ -212,7 +247,8 @@ function decKeys(node: KmeNode, caller: string, master: string, ids: string[]) {
   if (bad.length) {
     const first = bad[0] as { reason: string };
     const allSame = bad.every((b) => (b as { reason: string }).reason === first.reason);
-    throw new HttpError(400, allSame ? first.reason : 'one or more key_IDs cannot be delivered', bad);
+    const own = allSame && first.reason === 'key_ID not found' ? node.quirks.messages?.keyNotFound : undefined;
+    throw new HttpError(400, own ?? (allSame ? first.reason : 'one or more key_IDs cannot be delivered'), bad);
   }
   for (const [id] of found) {
     node.pending.delete(id);
@@ -244,7 +280,7 @@ async function handle(node: KmeNode, req: IncomingMessage, res: ServerResponse):
   if (other !== peer.saeId) throw new HttpError(400, `SAE ${other.slice(0, 64)} is not reachable from ${node.kmeId}`, [{ sae_id: other.slice(0, 64) }]);
   const method = req.method ?? 'GET';
   const okMethods = op === 'status' ? ['GET'] : ['GET', 'POST'];
-  if (!okMethods.includes(method)) throw new HttpError(405, `${method} not allowed on ${op}`);
+  if (!okMethods.includes(method) || (op === 'enc_keys' && method === 'POST' && node.quirks.noPostEncKeys)) throw new HttpError(405, `${method} not allowed on ${op}`);
   const body = method === 'POST' ? await readBody(req, node.limits.maxBodyBytes) : '';
   const parse = <T>(schema: Parameters<typeof parseEtsiJson<T>>[0]): T => {
     try {
@@ -258,7 +294,9 @@ async function handle(node: KmeNode, req: IncomingMessage, res: ServerResponse):
   if (op === 'enc_keys') {
     const r = method === 'POST'
       ? parse(KeyRequestSchema)
-      : { number: intParam(url.searchParams.get('number'), 'number', 1), size: intParam(url.searchParams.get('size'), 'size', node.limits.defaultKeySizeBits) };
+      : node.quirks.getIgnoresParameters
+        ? { number: 1, size: node.limits.defaultKeySizeBits }
+        : { number: intParam(url.searchParams.get('number'), 'number', 1), size: intParam(url.searchParams.get('size'), 'size', node.limits.defaultKeySizeBits) };
     return send(res, 200, encKeys(node, caller, other, r));
   }
   const ids = method === 'POST' ? parse(KeyIdsSchema).key_IDs.map((k) => k.key_ID) : url.searchParams.getAll('key_ID');

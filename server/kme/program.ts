@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { DEFAULT_IDS, setupPairCertificates } from './certs.js';
+import { NONCONFORMING_QUIRKS } from './kme.js';
 import { startKmePair } from './pair.js';
 
 function int(name: string, min: number) {
@@ -53,7 +54,7 @@ export function buildKmeProgram(): Command {
     .option('--capacity <bits>', 'key pool capacity in bits', int('capacity', 8), 64 * 1024 * 1024)
     .option('--initial <bits>', 'bits in the pool at start (default: full)', int('initial', 0))
     .option('--sync-delay <ms>', 'delay before a key reaches the peer KME', int('sync-delay', 0), 0)
-    .option('--nonconforming', 'behave like deviant real KMEs: HTML errors, 400 on exhaustion, drop unretrieved keys')
+    .option('--nonconforming', 'behave like deviant real KMEs: HTML errors, 400 on exhaustion, drop unretrieved keys, GET enc_keys ignoring number and size, vendor error wording')
     .option('--strict-tls', 'refuse the TLS handshake for a missing or untrusted client certificate'))
     .action(async (o: PairOpts) => {
       const dir = resolve(o.dir);
@@ -68,7 +69,7 @@ export function buildKmeProgram(): Command {
         initialBits: o.initial,
         syncDelayMs: o.syncDelay,
         strictTls: o.strictTls,
-        quirks: o.nonconforming ? { htmlErrors: true, exhaustionStatus: 400, dropUnretrieved: true } : {},
+        quirks: o.nonconforming ? NONCONFORMING_QUIRKS : {},
       });
       process.stdout.write(JSON.stringify({ ready: true, config: pair.configPath, kmeA: pair.kmeA.url, kmeB: pair.kmeB.url }) + '\n');
       await new Promise<void>((done) => {

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKmePair, type KmeEndpoint, type KmePair } from '../../../server/kme/pair.js';
 import { issueCert, makeCa } from '../../../server/kme/certs.js';
+import { NONCONFORMING_QUIRKS } from '../../../server/kme/kme.js';
 import { KmeClient } from './client.js';
-import { KmeError } from './errors.js';
+import { KmeError, KmeLimitError } from './errors.js';
 
 let dir: string;
 let pair: KmePair;
@@ -47,7 +48,7 @@ describe('KmeClient against qmail-kme', () => {
     try {
       const st = await alice.status(pair.kmeA.peerSaeId);
       expect(st).toMatchObject({ source_KME_ID: 'KME_A', target_KME_ID: 'KME_B', master_SAE_ID: 'SAE_ALICE', slave_SAE_ID: 'SAE_BOB' });
-      const viaGet = await alice.encKeys('SAE_BOB', { number: 3, size: 256 });
+      const viaGet = await alice.encKeys('SAE_BOB', { number: 3, size: 256, method: 'GET' });
       const viaPost = await alice.encKeys('SAE_BOB', { number: 2, size: 512, method: 'POST', extensionOptional: [{ vendor_hint: 1 }] });
       expect(viaGet.map((k) => k.key.length)).toEqual([32, 32, 32]);
       expect(viaPost.map((k) => k.key.length)).toEqual([64, 64]);
@@ -210,6 +211,151 @@ describe('KmeClient against a non-conforming KME', () => {
     } finally {
       alice.close();
       bob.close();
+    }
+  });
+});
+
+// The deviations of `qmail-kme pair --nonconforming`, met in real KMEs and public simulators.
+describe('KmeClient against the simulator\'s non-conforming mode', () => {
+  it('asks by POST for several keys or a given size, which this KME ignores on GET', async () => {
+    const odd = await startKmePair({ dir, writeConfig: false, quirks: NONCONFORMING_QUIRKS, fillRateBitsPerSecond: 0 });
+    const alice = clientFor(odd.kmeA);
+    const bob = clientFor(odd.kmeB);
+    try {
+      const keys = await alice.encKeys('SAE_BOB', { number: 3, size: 512 });
+      expect(keys.map((k) => k.key.length)).toEqual([64, 64, 64]);
+      const got = await bob.decKeys('SAE_ALICE', keys.map((k) => k.keyId), { expectedSizeBits: 512 });
+      expect(got.map((k) => k.key)).toEqual(keys.map((k) => k.key));
+      // One key of the KME's default size still goes by GET, and works.
+      const [one] = await alice.encKeys('SAE_BOB');
+      expect(one!.key.length).toBe(32);
+      // Forced to GET, the short answer is refused, and the message says why.
+      const forced = await kmeError(alice.encKeys('SAE_BOB', { number: 2, size: 512, method: 'GET' }));
+      expect(forced.code).toBe('malformed_response');
+      expect(forced.message).toMatch(/asked for 2 keys and the KME returned 1 .*ignore number or size on GET/);
+    } finally {
+      alice.close();
+      bob.close();
+      await odd.close();
+    }
+  });
+
+  it('falls back to GET when a KME refuses POST enc_keys (405)', async () => {
+    const getOnly = await startKmePair({ dir, writeConfig: false, quirks: { noPostEncKeys: true }, fillRateBitsPerSecond: 0 });
+    const alice = clientFor(getOnly.kmeA);
+    try {
+      const keys = await alice.encKeys('SAE_BOB', { number: 2, size: 512 });
+      expect(keys.map((k) => k.key.length)).toEqual([64, 64]);
+      // Extensions need POST: the 405 stands.
+      const ext = await kmeError(alice.encKeys('SAE_BOB', { number: 1, extensionOptional: [{ vendor_hint: 1 }] }));
+      expect([ext.code, ext.status]).toEqual(['http_error', 405]);
+    } finally {
+      alice.close();
+      await getOnly.close();
+    }
+  });
+
+  it('checks number and size against the limits in the KME\'s status before sending', async () => {
+    const limited = await startKmePair({
+      dir, writeConfig: false, quirks: NONCONFORMING_QUIRKS, limits: { maxKeyPerRequest: 8, maxKeySizeBits: 4096, minKeySizeBits: 128 }, fillRateBitsPerSecond: 0,
+    });
+    const alice = clientFor(limited.kmeA);
+    try {
+      const before = limited.link.availableBits();
+      const cases: Array<[{ number: number; size: number }, string, number, number]> = [
+        [{ number: 9, size: 256 }, 'max_key_per_request', 8, 9],
+        [{ number: 1, size: 8192 }, 'max_key_size', 4096, 8192],
+        [{ number: 1, size: 64 }, 'min_key_size', 128, 64],
+      ];
+      for (const [req, limit, allowed, requested] of cases) {
+        const e = await kmeError(alice.encKeys('SAE_BOB', req));
+        expect(e).toBeInstanceOf(KmeLimitError);
+        expect(e).toMatchObject({ code: 'invalid_argument', limit, allowed, requested });
+        expect(e.status).toBeUndefined(); // refused here, not by the KME
+        expect(e.message).toContain(`(${limit} in its status)`);
+        expect(e.message).toContain('KME_A');
+      }
+      expect(limited.link.availableBits()).toBe(before);
+      // Within the limits the same client is served.
+      expect(await alice.encKeys('SAE_BOB', { number: 8, size: 4096 })).toHaveLength(8);
+      // dec_keys: the limit is checked once the status is known (bob asks for it here).
+      const bob = clientFor(limited.kmeB);
+      await bob.status('SAE_ALICE');
+      const ids = Array.from({ length: 9 }, (_, i) => `00000000-0000-4000-8000-00000000000${i}`);
+      const dec = await kmeError(bob.decKeys('SAE_ALICE', ids));
+      expect(dec).toMatchObject({ code: 'invalid_argument', limit: 'max_key_per_request', allowed: 8, requested: 9 });
+      bob.close();
+    } finally {
+      alice.close();
+      await limited.close();
+    }
+  });
+
+  it('keeps the KME\'s own message on a 400 about the request, instead of calling the pool empty', async () => {
+    // The status announces generous limits; the KME enforces tighter ones and says so.
+    const misannounced = await startKmePair({
+      dir, writeConfig: false, capacityBits: 4096, fillRateBitsPerSecond: 0,
+      quirks: { ...NONCONFORMING_QUIRKS, announcedLimits: { maxKeySizeBits: 65536, maxKeyPerRequest: 1024 } },
+      limits: { maxKeySizeBits: 2048, maxKeyPerRequest: 4 },
+    });
+    const alice = clientFor(misannounced.kmeA);
+    try {
+      // 8192 bits and 20 x 256 bits are both more than the 4096-bit pool holds.
+      const size = await kmeError(alice.encKeys('SAE_BOB', { number: 1, size: 8192 }));
+      expect([size.code, size.status]).toEqual(['bad_request', 400]);
+      expect(size.kmeMessage).toContain('requested key size is too large');
+      expect(size.message).toMatch(/refused the enc_keys request \(400\).*requested key size is too large/);
+      const many = await kmeError(alice.encKeys('SAE_BOB', { number: 20, size: 256 }));
+      expect([many.code, many.status]).toEqual(['bad_request', 400]);
+      expect(many.kmeMessage).toContain('requested number of keys is too large');
+      // A real shortage is still called one (the 400-for-503 deviation).
+      await alice.encKeys('SAE_BOB', { number: 4, size: 512 });
+      const empty = await kmeError(alice.encKeys('SAE_BOB', { number: 4, size: 1024 }));
+      expect([empty.code, empty.status]).toEqual(['exhausted', 400]);
+    } finally {
+      alice.close();
+      await misannounced.close();
+    }
+  });
+
+  it('takes the phrasings real KMEs use for an unknown key_ID as not found, and retries while the peer KME lags', async () => {
+    const lagging = await startKmePair({ dir, writeConfig: false, syncDelayMs: 120, quirks: { ...NONCONFORMING_QUIRKS, dropUnretrieved: false }, fillRateBitsPerSecond: 0 });
+    const alice = clientFor(lagging.kmeA);
+    const bob = clientFor(lagging.kmeB);
+    const patient = { attempts: 8, initialDelayMs: 30, maxDelayMs: 100 };
+    const phrasings = [
+      'Some of the requested keys do not exist',
+      'The requested key does not exist',
+      "key doesn't exist",
+      'Key not found',
+      'unknown key_ID',
+      'Key ID is unknown',
+      'No key with this key_ID',
+      'keys not yet available',
+    ];
+    try {
+      for (const said of phrasings) {
+        lagging.nodes.b.quirks.messages = { keyNotFound: said };
+        const [k] = await alice.encKeys('SAE_BOB');
+        // Asked at once, before the key reached KME B: retried until it is there.
+        const got = await bob.decKeys('SAE_ALICE', [k!.keyId], { retry: patient });
+        expect(got[0]!.key, said).toEqual(k!.key);
+        // With too short a budget: key_not_found after the bounded number of attempts, with the KME's words.
+        const [k2] = await alice.encKeys('SAE_BOB');
+        const e = await kmeError(bob.decKeys('SAE_ALICE', [k2!.keyId], { retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 5 } }));
+        expect(e.code, said).toBe('key_not_found');
+        expect(e.message).toMatch(/after 2 attempts/);
+        expect(e.kmeMessage).toContain(said);
+      }
+      // "Already retrieved" is not retried: it stays key_consumed.
+      const [k3] = await alice.encKeys('SAE_BOB');
+      await bob.decKeys('SAE_ALICE', [k3!.keyId], { retry: patient });
+      const again = await kmeError(bob.decKeys('SAE_ALICE', [k3!.keyId], { retry: patient }));
+      expect(again.code).toBe('key_consumed');
+    } finally {
+      alice.close();
+      bob.close();
+      await lagging.close();
     }
   });
 });

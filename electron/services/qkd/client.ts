@@ -12,7 +12,7 @@ import { base64Decode } from '../../../shared/qkd/base64.js';
 import {
   ErrorSchema, Etsi014FormatError, KeyContainerSchema, StatusSchema, UUID_RE, checkKeySizeBits, checkSaeId, parseEtsiJson, type Status,
 } from '../../../shared/qkd/etsi014.js';
-import { KmeError } from './errors.js';
+import { KmeError, KmeLimitError } from './errors.js';
 
 export interface QkdKey {
   keyId: string;
@@ -44,6 +44,14 @@ export interface KmeClientOptions {
   decRetry?: RetryPolicy;
   /** On a 400 from enc_keys whose text says nothing, ask /status whether the pool is short. */
   probeStatusOn400?: boolean;
+  /**
+   * Check enc_keys' number and size against the limits in the KME's status
+   * (max_key_per_request, max_key_size, min_key_size) before sending; the status is asked
+   * once per peer SAE and kept for `statusLimitsTtlMs`. Default true.
+   */
+  checkStatusLimits?: boolean;
+  /** How long a peer's status limits are used before they are asked again. Default 10 minutes. */
+  statusLimitsTtlMs?: number;
 }
 
 export interface KmeClientFiles extends Omit<KmeClientOptions, 'cert' | 'key' | 'ca'> {
@@ -80,7 +88,17 @@ const SERVER_TRUST_CODES = new Set([
 
 const RE_EXHAUSTED = /exhaust|insufficient|not enough|no (more )?keys?\b|out of keys|pool (is )?empty|empty pool|keys? (are |is )?not available|no key material/i;
 const RE_CONSUMED = /already (been )?(retrieved|consumed|used|delivered)|consumed/i;
-const RE_NOT_FOUND = /not found|unknown key|no such|does not exist|not (yet )?(available|received|synchroni[sz]ed)|invalid key.?id/i;
+// dec_keys answers meaning "this KME does not have that key (yet)", as real KMEs word them:
+// "key not found", "Some of the requested keys do not exist", "unknown key_ID", "key ID is
+// unknown", "no key with this ID", "keys not yet available"…
+const RE_NOT_FOUND = new RegExp([
+  'not (be )?found', "(does|do|did)( not|n't) exist", 'not exist', 'non-?existent', 'no such', 'unknown key', 'key.?(ids?|s)? (is |are )?unknown',
+  'no (matching )?keys? (found|with|for|matching)', 'not (yet )?(available|received|synchroni[sz]ed|known|present|ready)', 'invalid key.?id',
+].join('|'), 'i');
+// enc_keys refusals that say what was wrong with the request (its size or number), not that the pool is empty.
+const RE_LIMIT = /too (large|big|small|long|short|many)|exceed|above the (max|limit)|below the (min|limit)|max(imum)?[ _]key|min(imum)?[ _]key|out of (the )?range|must be between|not (a )?multiple of|(invalid|unsupported|bad) (key )?(size|number)/i;
+/** Failures of the status request that would fail the request it guards just the same. */
+const STATUS_FATAL = new Set(['invalid_argument', 'unauthorized', 'server_untrusted', 'network', 'timeout']);
 
 /** Text an operator can read from a non-JSON error body (HTML pages from proxies and some KMEs). */
 export function readableText(body: string, max = 200): string {
@@ -132,6 +150,12 @@ export class KmeClient {
   private readonly maxKeysPerRequest: number;
   private readonly decRetry: RetryPolicy;
   private readonly probeStatusOn400: boolean;
+  private readonly checkStatusLimits: boolean;
+  private readonly statusLimitsTtlMs: number;
+  /** The last status per peer SAE, for its limits. */
+  private readonly statuses = new Map<string, { st: Status; at: number }>();
+  /** The KME answered 405/501 to POST enc_keys: it gets GET from then on. */
+  private postRefused = false;
 
   constructor(readonly options: KmeClientOptions) {
     let u: URL;
@@ -150,6 +174,8 @@ export class KmeClient {
     this.maxKeysPerRequest = options.maxKeysPerRequest ?? 4096;
     this.decRetry = options.decRetry ?? DEFAULT_RETRY;
     this.probeStatusOn400 = options.probeStatusOn400 ?? true;
+    this.checkStatusLimits = options.checkStatusLimits ?? true;
+    this.statusLimitsTtlMs = options.statusLimitsTtlMs ?? 10 * 60_000;
     this.agent = new Agent({
       keepAlive: true,
       maxSockets: 4,
@@ -191,7 +217,9 @@ export class KmeClient {
   async status(slaveSaeId: string): Promise<Status> {
     const r = await this.call('GET', this.path(slaveSaeId, 'status'));
     if (r.status !== 200) throw this.httpError('status', r);
-    return this.parse(StatusSchema, r, 'status');
+    const st = this.parse(StatusSchema, r, 'status');
+    this.statuses.set(slaveSaeId, { st, at: performance.now() });
+    return st;
   }
 
   /** Get key: GET or POST /api/v1/keys/{slave_SAE_ID}/enc_keys */
@@ -203,31 +231,29 @@ export class KmeClient {
     const size = req.size;
     if (size !== undefined) this.checkSize(size);
     const extras = req.additionalSlaveSaeIds !== undefined || req.extensionMandatory !== undefined || req.extensionOptional !== undefined;
-    const method = req.method ?? (extras ? 'POST' : 'GET');
-    if (method === 'GET' && extras) throw new KmeError('invalid_argument', 'additional_slave_SAE_IDs and extensions need POST');
+    if (req.method === 'GET' && extras) throw new KmeError('invalid_argument', 'additional_slave_SAE_IDs and extensions need POST');
     for (const id of req.additionalSlaveSaeIds ?? []) this.checkSae(id);
     const path = this.path(slaveSaeId, 'enc_keys');
-    let r: RawResponse;
-    if (method === 'GET') {
-      const q = new URLSearchParams({ number: String(number) });
-      if (size !== undefined) q.set('size', String(size));
-      r = await this.call('GET', `${path}?${q}`);
-    } else {
-      const body: Record<string, unknown> = { number };
-      if (size !== undefined) body.size = size;
-      if (req.additionalSlaveSaeIds) body.additional_slave_SAE_IDs = req.additionalSlaveSaeIds;
-      if (req.extensionMandatory) body.extension_mandatory = req.extensionMandatory;
-      if (req.extensionOptional) body.extension_optional = req.extensionOptional;
-      r = await this.call('POST', path, JSON.stringify(body));
+    if (this.checkStatusLimits) this.checkLimits(await this.limitsFor(slaveSaeId), 'enc_keys', number, size);
+    // POST carries number and size in its body; some KMEs ignore them on GET and hand out one
+    // key of their default size. GET stays for one key of the default size, which every KME
+    // gets right, and for a KME that refuses POST.
+    let method = req.method ?? (extras || ((number > 1 || size !== undefined) && !this.postRefused) ? 'POST' : 'GET');
+    let r = await this.sendEnc(method, path, number, size, req);
+    if (req.method === undefined && method === 'POST' && !extras && (r.status === 405 || r.status === 501)) {
+      this.postRefused = true;
+      method = 'GET';
+      r = await this.sendEnc(method, path, number, size, req);
     }
     if (r.status !== 200) throw await this.encError(slaveSaeId, r, number, size);
     const keys = this.keysFrom(r, 'enc_keys');
-    if (keys.length !== number) throw new KmeError('malformed_response', `enc_keys asked for ${number} keys and the KME returned ${keys.length}`);
+    const hint = method === 'GET' ? ' (this KME seems to ignore number or size on GET; POST, the default for them, carries them in the body)' : '';
+    if (keys.length !== number) throw new KmeError('malformed_response', `enc_keys asked for ${number} keys and the KME returned ${keys.length}${hint}`);
     const expected = size ?? null;
     const first = keys[0]!.key.length;
     for (const k of keys) {
       if (expected !== null && k.key.length * 8 !== expected) {
-        throw new KmeError('malformed_response', `enc_keys asked for ${expected}-bit keys and key ${k.keyId} has ${k.key.length * 8} bits`);
+        throw new KmeError('malformed_response', `enc_keys asked for ${expected}-bit keys and key ${k.keyId} has ${k.key.length * 8} bits${hint}`);
       }
       if (expected === null && k.key.length !== first) throw new KmeError('malformed_response', 'enc_keys returned keys of different sizes');
     }
@@ -245,6 +271,9 @@ export class KmeClient {
       seen.add(id.toLowerCase());
     }
     if (req.expectedSizeBits !== undefined) this.checkSize(req.expectedSizeBits);
+    // The limit is checked when this client has the peer's status already; it asks for none.
+    const known = this.statuses.get(masterSaeId);
+    if (this.checkStatusLimits && known) this.checkLimits(known.st, 'dec_keys', keyIds.length, undefined);
     const method = req.method ?? (keyIds.length === 1 ? 'GET' : 'POST');
     if (method === 'GET' && keyIds.length !== 1) throw new KmeError('invalid_argument', 'GET dec_keys carries exactly one key_ID; use POST for several');
     const path = this.path(masterSaeId, 'dec_keys');
@@ -274,6 +303,49 @@ export class KmeClient {
   }
 
   // ---- internals -----------------------------------------------------------------
+
+  private sendEnc(method: 'GET' | 'POST', path: string, number: number, size: number | undefined, req: EncKeysRequest): Promise<RawResponse> {
+    if (method === 'GET') {
+      const q = new URLSearchParams({ number: String(number) });
+      if (size !== undefined) q.set('size', String(size));
+      return this.call('GET', `${path}?${q}`);
+    }
+    const body: Record<string, unknown> = { number };
+    if (size !== undefined) body.size = size;
+    if (req.additionalSlaveSaeIds) body.additional_slave_SAE_IDs = req.additionalSlaveSaeIds;
+    if (req.extensionMandatory) body.extension_mandatory = req.extensionMandatory;
+    if (req.extensionOptional) body.extension_optional = req.extensionOptional;
+    return this.call('POST', path, JSON.stringify(body));
+  }
+
+  /** The peer's status for its limits: remembered, or asked now. Undefined when the KME will not say. */
+  private async limitsFor(slaveSaeId: string): Promise<Status | undefined> {
+    const known = this.statuses.get(slaveSaeId);
+    if (known && performance.now() - known.at < this.statusLimitsTtlMs) return known.st;
+    try {
+      return await this.status(slaveSaeId);
+    } catch (e) {
+      if (e instanceof KmeError && STATUS_FATAL.has(e.code)) throw e;
+      return undefined; // a KME with a broken status still judges the request itself
+    }
+  }
+
+  /** Refuses what the KME's announced limits rule out; a limit of 0 is taken as not announced. */
+  private checkLimits(st: Status | undefined, op: string, number: number, size: number | undefined, info: { status?: number; kmeMessage?: string; details?: unknown[] } = {}, after = ''): void {
+    if (!st) return;
+    const kme = `KME ${st.source_KME_ID}`;
+    if (st.max_key_per_request > 0 && number > st.max_key_per_request) {
+      throw new KmeLimitError('max_key_per_request', st.max_key_per_request, number,
+        `${op}: ${number} keys asked in one request and ${kme} serves at most ${st.max_key_per_request} (max_key_per_request in its status); ask in several requests${after}`, info);
+    }
+    if (size === undefined) return;
+    if (st.max_key_size > 0 && size > st.max_key_size) {
+      throw new KmeLimitError('max_key_size', st.max_key_size, size, `${op}: keys of ${size} bits asked and ${kme} serves at most ${st.max_key_size} bits per key (max_key_size in its status)${after}`, info);
+    }
+    if (st.min_key_size > 0 && size < st.min_key_size) {
+      throw new KmeLimitError('min_key_size', st.min_key_size, size, `${op}: keys of ${size} bits asked and ${kme} serves no key under ${st.min_key_size} bits (min_key_size in its status)${after}`, info);
+    }
+  }
 
   private checkSize(size: number): void {
     try {
@@ -369,9 +441,16 @@ export class KmeClient {
     if (RE_EXHAUSTED.test(e.message)) {
       return new KmeError('exhausted', `KME has no key material (it answered 400 instead of the spec's 503): ${describe(r, e)}`, base);
     }
+    // The KME said what was wrong with the request: its words stand, not a guess at an empty pool.
+    if (RE_LIMIT.test(e.message)) return base;
     if (!this.probeStatusOn400) return base;
     try {
       const st = await this.status(slave);
+      try {
+        this.checkLimits(st, 'enc_keys', number, size, base, `; the KME answered ${r.status}: ${describe(r, e)}`);
+      } catch (limit) {
+        return limit as KmeLimitError;
+      }
       const bits = (size ?? st.key_size) * number;
       if (st.stored_key_count * st.key_size < bits) {
         return new KmeError('exhausted',

@@ -37,3 +37,22 @@ export class KmeError extends Error {
     this.details = info.details;
   }
 }
+
+/** A limit the KME announces in its status (ETSI GS QKD 014, clause 6.1). */
+export type KmeLimitName = 'max_key_size' | 'min_key_size' | 'max_key_per_request';
+
+/**
+ * A request the KME's own announced limits rule out, refused before it is sent (code
+ * `invalid_argument`, no `status`): which limit, what the KME allows, what was asked.
+ */
+export class KmeLimitError extends KmeError {
+  constructor(
+    readonly limit: KmeLimitName,
+    readonly allowed: number,
+    readonly requested: number,
+    message: string,
+    info: KmeErrorInfo = {},
+  ) {
+    super('invalid_argument', message, info);
+  }
+}
