@@ -83,6 +83,29 @@ describe('directory', () => {
     expect((await call('GET', '/v1/identities/0006.0.99999999')).status).toBe(404);
   });
 
+  it('finds identities by any word or part of a name and by address, case-insensitive, name starts first', async () => {
+    const publish = async (name: string) => {
+      const p = person(name);
+      const address = String((await call('POST', '/v1/addresses', { name, signingKey: p.signingKey, proof: p.proof })).json.address);
+      const rec: IdentityRecord = { v: 1, address, name, signingKey: p.signingKey, keys: {}, beacon: null, servers: [], updatedAt: 1 };
+      expect((await call('PUT', `/v1/identities/${address}`, { record: rec, signature: b64(ml_dsa65.sign(identityMessage(rec), p.keys.secretKey)) })).status).toBe(200);
+      return address;
+    };
+    const corr = await publish('QMail Correspondent');
+    await publish('Correspondence Desk');
+    await publish('Grace Hopper');
+    const names = async (q: string) =>
+      ((await call('GET', `/v1/identities?q=${encodeURIComponent(q)}&limit=10`)).json.identities as { record: IdentityRecord }[]).map((i) => i.record.name);
+    expect(await names('corr')).toEqual(['Correspondence Desk', 'QMail Correspondent']);
+    expect(await names('Correspondent')).toEqual(['QMail Correspondent']);
+    expect(await names('SPONDENT')).toEqual(['QMail Correspondent']);
+    expect(await names(corr)).toEqual(['QMail Correspondent']);
+    expect(await names(corr.slice(2))).toEqual(['QMail Correspondent']);
+    expect(await names('ace hop')).toEqual(['Grace Hopper']);
+    expect(await names('%')).toEqual([]);
+    expect(await names('  ')).toEqual([]);
+  });
+
   it('rejects hostile requests with typed HTTP errors and keeps serving', async () => {
     expect((await call('POST', '/v1/addresses', '{not json')).status).toBe(400);
     expect((await call('POST', '/v1/addresses', { name: 'x', signingKey: 'AAAA', proof: 'AAAA', extra: 1 })).status).toBe(400);

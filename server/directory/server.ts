@@ -1,7 +1,8 @@
 // The directory: HTTP/JSON on node:http (loopback by default). It stores operators'
 // signed server descriptors, allocates 7-byte address serials at identity registration,
 // keeps each identity's binding record (address ↔ public keys, signed by that identity),
-// and answers lookups by address and by name prefix (composer autocomplete).
+// and answers lookups by address, by name prefix, and by any part of a name or address
+// (composer autocomplete).
 // Routes and rules: docs/server.md "Directory".
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
@@ -105,6 +106,11 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
     putIdentity: db.prepare(`INSERT INTO identities (address, name_lc, updated_at, body) VALUES (?, ?, ?, ?)
       ON CONFLICT (address) DO UPDATE SET name_lc = excluded.name_lc, updated_at = excluded.updated_at, body = excluded.body`),
     search: db.prepare("SELECT body FROM identities WHERE name_lc LIKE ? ESCAPE '\\' ORDER BY name_lc, address LIMIT ?"),
+    // Any part of a name or an address; a name starting with it first, then a word of it, then the rest.
+    find: db.prepare(`SELECT body FROM identities
+      WHERE name_lc LIKE '%' || @q || '%' ESCAPE '\\' OR address LIKE '%' || @q || '%' ESCAPE '\\'
+      ORDER BY CASE WHEN name_lc LIKE @q || '%' ESCAPE '\\' THEN 0 WHEN name_lc LIKE '% ' || @q || '%' ESCAPE '\\' THEN 1 WHEN address LIKE @q || '%' ESCAPE '\\' THEN 2 ELSE 3 END,
+        name_lc, address LIMIT @limit`),
   };
 
   const allocate = db.transaction((name: string, key: string): { serial: number; denomination: number } => {
@@ -198,9 +204,16 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
         return [200, JSON.parse(row.body)];
       }
       if (!id && method === 'GET') {
-        const prefix = (url.searchParams.get('prefix') ?? '').toLowerCase().slice(0, 64);
         const limit = Math.min(50, Math.max(1, Number(url.searchParams.get('limit') ?? 10) || 10));
-        const rows = q.search.all(prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%', limit) as { body: string }[];
+        const escape = (t: string) => t.replace(/[\\%_]/g, (c) => '\\' + c);
+        const text = url.searchParams.get('q');
+        if (text !== null) {
+          const needle = text.trim().toLowerCase().slice(0, 64);
+          if (!needle) return [200, { identities: [] }];
+          return [200, { identities: (q.find.all({ q: escape(needle), limit }) as { body: string }[]).map((r) => JSON.parse(r.body)) }];
+        }
+        const prefix = (url.searchParams.get('prefix') ?? '').toLowerCase().slice(0, 64);
+        const rows = q.search.all(escape(prefix) + '%', limit) as { body: string }[];
         return [200, { identities: rows.map((r) => JSON.parse(r.body)) }];
       }
     }

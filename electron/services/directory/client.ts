@@ -1,6 +1,7 @@
 // The client side of the directory (HTTP/JSON): server descriptors, address allocation,
 // identity records (address ↔ public keys, signed by the identity), lookups by address
-// and by name prefix. Descriptors and identity records are verified here, not trusted.
+// and by any part of a name or address. Descriptors and identity records are verified
+// here, not trusted.
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
@@ -173,8 +174,9 @@ export class DirectoryClient {
     }
   }
 
-  async search(prefix: string, limit = 10): Promise<VerifiedIdentity[]> {
-    const r = await this.request<{ identities: unknown[] }>('GET', `/v1/identities?prefix=${encodeURIComponent(prefix)}&limit=${limit}`);
+  /** Identities whose name or address contains `text` anywhere, case-insensitive (names starting with it first). */
+  async search(text: string, limit = 10): Promise<VerifiedIdentity[]> {
+    const r = await this.request<{ identities: unknown[] }>('GET', `/v1/identities?q=${encodeURIComponent(text)}&limit=${limit}`);
     return r.identities.map(verifyIdentityEntry).filter((x): x is VerifiedIdentity => x !== undefined);
   }
 }
