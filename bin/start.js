@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// npm start: opens the desktop window with Electron. Where the Electron binary is not
-// installed (its download is blocked on some machines), says so and runs the same app in
-// the browser instead.
+// npm start: opens the desktop window with Electron. Electron is an optional dependency:
+// where its binary could not be downloaded npm leaves it out (or broken), and this says so
+// in one sentence and runs the same app in host mode, served to the browser, instead.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,6 @@ if (binary) {
   const child = spawn(binary, [join(root, 'dist', 'electron', 'main.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  process.stdout.write('The Electron binary is not installed on this machine, so QMail Desktop will open in your browser instead.\n');
+  process.stdout.write('Electron is not installed on this machine (it is optional), so QMail Desktop runs in host mode: open the address below in your browser.\n');
   await import(pathToFileURL(join(root, 'dist', 'node', 'host.js')).href);
 }
