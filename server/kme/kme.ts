@@ -39,19 +39,22 @@ export interface KmeMessages {
   tooManyKeys?: string;
 }
 
-/** What `qmail-kme pair --nonconforming` switches on: the deviations met in real KMEs and public simulators. */
-export const NONCONFORMING_QUIRKS: KmeQuirks = {
+/**
+ * What `qmail-kme pair --nonconforming` switches on: the deviations met in real KMEs and
+ * public simulators. Frozen, since nodes share their quirks object: copy it to change one.
+ */
+export const NONCONFORMING_QUIRKS: Readonly<KmeQuirks> = Object.freeze({
   htmlErrors: true,
   exhaustionStatus: 400,
   dropUnretrieved: true,
   getIgnoresParameters: true,
-  messages: {
+  messages: Object.freeze({
     keyNotFound: 'Some of the requested keys do not exist',
     sizeTooLarge: 'requested key size is too large',
     sizeTooSmall: 'requested key size is too small',
     tooManyKeys: 'requested number of keys is too large',
-  },
-};
+  }),
+});
 
 export interface KmeLimits {
   defaultKeySizeBits: number;

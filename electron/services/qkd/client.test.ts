@@ -257,7 +257,7 @@ describe('KmeClient against the simulator\'s non-conforming mode', () => {
 
   it('checks number and size against the limits in the KME\'s status before sending', async () => {
     const limited = await startKmePair({
-      dir, writeConfig: false, quirks: NONCONFORMING_QUIRKS, limits: { maxKeyPerRequest: 8, maxKeySizeBits: 4096, minKeySizeBits: 128 }, fillRateBitsPerSecond: 0,
+      dir, writeConfig: false, quirks: { ...NONCONFORMING_QUIRKS }, limits: { maxKeyPerRequest: 8, maxKeySizeBits: 4096, minKeySizeBits: 128 }, fillRateBitsPerSecond: 0,
     });
     const alice = clientFor(limited.kmeA);
     try {
@@ -285,6 +285,14 @@ describe('KmeClient against the simulator\'s non-conforming mode', () => {
       const dec = await kmeError(bob.decKeys('SAE_ALICE', ids));
       expect(dec).toMatchObject({ code: 'invalid_argument', limit: 'max_key_per_request', allowed: 8, requested: 9 });
       bob.close();
+      // Unchecked beforehand, and refused by a 400 that says nothing: the status explains it afterwards.
+      limited.nodes.a.quirks.messages = { sizeTooLarge: 'Bad Request' };
+      const blind = clientFor(limited.kmeA, { checkStatusLimits: false });
+      const late = await kmeError(blind.encKeys('SAE_BOB', { number: 1, size: 8192 }));
+      blind.close();
+      expect(late).toBeInstanceOf(KmeLimitError);
+      expect(late).toMatchObject({ limit: 'max_key_size', allowed: 4096, requested: 8192, status: 400 });
+      expect(late.message).toMatch(/max_key_size in its status.*answered 400/);
     } finally {
       alice.close();
       await limited.close();

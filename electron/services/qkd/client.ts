@@ -442,7 +442,8 @@ export class KmeClient {
       return new KmeError('exhausted', `KME has no key material (it answered 400 instead of the spec's 503): ${describe(r, e)}`, base);
     }
     // The KME said what was wrong with the request: its words stand, not a guess at an empty pool.
-    if (RE_LIMIT.test(e.message)) return base;
+    // ("exceeds the available keys" is about the pool, and goes on to the status probe.)
+    if (RE_LIMIT.test(e.message) && !/availab|stored|remain/i.test(e.message)) return base;
     if (!this.probeStatusOn400) return base;
     try {
       const st = await this.status(slave);

@@ -42,8 +42,9 @@ export class KmeError extends Error {
 export type KmeLimitName = 'max_key_size' | 'min_key_size' | 'max_key_per_request';
 
 /**
- * A request the KME's own announced limits rule out, refused before it is sent (code
- * `invalid_argument`, no `status`): which limit, what the KME allows, what was asked.
+ * A request the KME's own announced limits rule out (code `invalid_argument`): which limit,
+ * what the KME allows, what was asked. Refused before it is sent (no `status`), or, when
+ * the KME refused it without saying why, found in its status afterwards (with `status`).
  */
 export class KmeLimitError extends KmeError {
   constructor(
