@@ -66,7 +66,7 @@ test('a newcomer sends a qmail with an attachment and reads the reply', async ({
   // r replies: recipients and subject are filled in.
   await page.getByRole('listbox', { name: 'Messages in Inbox' }).focus();
   await page.keyboard.press('r');
-  const replyDialog = page.getByRole('dialog', { name: 'New message' });
+  const replyDialog = page.getByRole('dialog', { name: 'Re: Hello from the garage node' });
   await expect(replyDialog.getByLabel('Subject')).toHaveValue('Re: Hello from the garage node');
   await expect(replyDialog.getByRole('combobox', { name: 'To' })).toHaveValue(/\d+\.\d+/);
   await replyDialog.getByRole('button', { name: 'Discard' }).click();

@@ -42,7 +42,7 @@ try {
   process.stderr.write(`Cannot start the network: ${(e as Error).message}\n`);
   process.exit(1);
 }
-const services = createAppServices({ profileDir, host: 'web', version: packageVersion(), ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network) });
+const services = createAppServices({ profileDir, host: 'web', version: packageVersion(), ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), correspondent: network.correspondent });
 const host = await startHost({ services, rendererDir: dir, port, log: (l) => process.stderr.write(`[host] ${l}\n`) });
 process.stdout.write(`QMail Desktop is running at ${host.url}\n`);
 

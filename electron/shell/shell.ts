@@ -19,7 +19,7 @@ export interface ShellOptions {
   version: string;
   log?: (line: string) => void;
   /** How the app finds its QMail network; by default the embedded one (DESIGN.md §5). */
-  openNetwork?: (profileDir: string, status: (line: string) => void) => Promise<Pick<AppNetwork, 'directoryUrl' | 'close'>>;
+  openNetwork?: (profileDir: string, status: (line: string) => void) => Promise<Pick<AppNetwork, 'directoryUrl' | 'close'> & Partial<Pick<AppNetwork, 'correspondent'>>>;
 }
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
@@ -56,7 +56,7 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     if (response === 0) await shell.openExternal(url);
   };
 
-  let network: Pick<AppNetwork, 'directoryUrl' | 'close'> | null = null;
+  let network: (Pick<AppNetwork, 'directoryUrl' | 'close'> & Partial<Pick<AppNetwork, 'correspondent'>>) | null = null;
   const openNetwork = opts.openNetwork ?? ((profileDir, status) => openAppNetwork({ profileDir, status }));
 
   app.whenReady().then(async () => {
@@ -69,7 +69,7 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     const keychain = safeStorage.isEncryptionAvailable()
       ? { encrypt: (p: Uint8Array) => safeStorage.encryptString(Buffer.from(p).toString('base64')), decrypt: (w: Uint8Array) => Buffer.from(safeStorage.decryptString(Buffer.from(w)), 'base64') }
       : null;
-    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network) });
+    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), ...(network?.correspondent ? { correspondent: network.correspondent } : {}) });
     const dispatch = createDispatcher(services.handlers, (e) => log(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 
     for (const name of requestNames) {

@@ -211,7 +211,7 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         needUnlocked();
         return fake.servers;
       case 'directory.search':
-        return [{ address: '0006.1.7', name: 'QMail Correspondent' }].filter((c) => c.name.toLowerCase().startsWith(String(input.query).toLowerCase()));
+        return [{ address: '0006.1.7', name: 'QMail Correspondent' }].filter((c) => `${c.name} ${c.address}`.toLowerCase().includes(String(input.query).trim().toLowerCase()));
       case 'qkd.levels':
         return {
           levels: (['L1', 'L2', 'L3', 'L4'] as const).map((level) =>

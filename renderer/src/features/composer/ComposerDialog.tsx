@@ -40,8 +40,12 @@ export function ComposerDialog() {
   const sending = useComposer((s) => s.sending);
   const restoring = useComposer((s) => s.restoring);
   const ref = useRef<HTMLDialogElement>(null);
+  const replyTitle = useComposer((s) => s.replyTitle);
+  const recipientError = useComposer((s) => s.recipientError);
   const toRef = useRef<HTMLInputElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+  const subjectRef = useRef<HTMLInputElement>(null);
+  const bodyRef = useRef<HTMLTextAreaElement>(null);
   const [dragging, setDragging] = useState(false);
   const [readError, setReadError] = useState<string | null>(null);
   const [showCc, setShowCc] = useState(false);
@@ -55,11 +59,18 @@ export function ComposerDialog() {
     if (open && !d.open) {
       d.showModal();
       setShowCc(false);
-      toRef.current?.focus();
+      // A reply starts in the text, above the quote; an addressed message at its subject.
+      const st = composer.getState();
+      if (st.focus === 'body' && bodyRef.current) {
+        bodyRef.current.focus();
+        bodyRef.current.setSelectionRange(0, 0);
+        bodyRef.current.scrollTop = 0;
+      } else if (st.focus === 'subject' && subjectRef.current) subjectRef.current.focus();
+      else toRef.current?.focus();
     } else if (!open && d.open) {
       d.close();
     }
-  }, [open]);
+  }, [open, composer]);
 
   // Draft autosave: a pause in typing saves.
   useEffect(() => {
@@ -139,27 +150,27 @@ export function ComposerDialog() {
           onDrop={onDrop}
         >
           <header className="composer-header">
-            <h2 id={titleId}>{draftId ? 'Edit draft' : 'New message'}</h2>
+            <h2 id={titleId}>{replyTitle ?? (draftId ? 'Edit draft' : 'New message')}</h2>
             <button type="button" className="ghost" aria-label="Close the composer" onClick={() => void composer.getState().close()}>
               ✕
             </button>
           </header>
           <div className="recipients-row">
-            <RecipientField label="To" inputRef={toRef} value={to} onChange={(v) => c.setField('to', v)} placeholder="Name or address (0006.1.42)" />
+            <RecipientField label="To" inputRef={toRef} value={to} onChange={(v) => c.setField('to', v)} placeholder="Name or address (0006.1.42)" error={recipientError?.field === 'to' ? recipientError.message : null} />
             {!showCc && !cc && (
               <button type="button" className="ghost small" onClick={() => setShowCc(true)}>
                 Cc
               </button>
             )}
           </div>
-          {(showCc || cc) && <RecipientField label="Cc" value={cc} onChange={(v) => c.setField('cc', v)} />}
+          {(showCc || cc || recipientError?.field === 'cc') && <RecipientField label="Cc" value={cc} onChange={(v) => c.setField('cc', v)} error={recipientError?.field === 'cc' ? recipientError.message : null} />}
           <label className="field">
             <span>Subject</span>
-            <input type="text" value={subject} onChange={(e) => c.setField('subject', e.target.value)} />
+            <input ref={subjectRef} type="text" value={subject} onChange={(e) => c.setField('subject', e.target.value)} />
           </label>
           <label className="field field-body">
             <span className="visually-hidden">Message</span>
-            <textarea aria-label="Message" value={body} onChange={(e) => c.setField('body', e.target.value)} placeholder="Write your message… (drop files here to attach them)" />
+            <textarea ref={bodyRef} aria-label="Message" value={body} onChange={(e) => c.setField('body', e.target.value)} placeholder="Write your message… (drop files here to attach them)" />
           </label>
           <section className="attachments-bar" aria-label="Attachments">
             {attachments.length > 0 && (

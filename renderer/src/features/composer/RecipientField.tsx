@@ -1,5 +1,6 @@
 // A recipients input with directory autocomplete: the last name being typed is looked up
-// (directory.search) and a suggestion replaces it with "Name <address>".
+// (directory.search: any part of a name or address) and a suggestion replaces it with
+// "Name <address>".
 import { useEffect, useId, useRef, useState, type Ref } from 'react';
 import type { Contact } from '../../../../shared/ipc/contract.js';
 import { useStores } from '../../app/context.js';
@@ -9,7 +10,22 @@ function lastPiece(text: string): string {
   return (parts[parts.length - 1] ?? '').trim();
 }
 
-export function RecipientField({ label, value, onChange, inputRef, placeholder }: { label: string; value: string; onChange(v: string): void; inputRef?: Ref<HTMLInputElement>; placeholder?: string }) {
+export function RecipientField({
+  label,
+  value,
+  onChange,
+  inputRef,
+  placeholder,
+  error,
+}: {
+  label: string;
+  value: string;
+  onChange(v: string): void;
+  inputRef?: Ref<HTMLInputElement>;
+  placeholder?: string;
+  /** Why these recipients cannot be sent to, shown under the field. */
+  error?: string | null;
+}) {
   const { runtime } = useStores();
   const [suggestions, setSuggestions] = useState<Contact[]>([]);
   const [active, setActive] = useState(0);
@@ -30,7 +46,7 @@ export function RecipientField({ label, value, onChange, inputRef, placeholder }
         .invoke('directory.search', { query, limit: 8 })
         .then((r) => {
           if (g === gen.current) {
-            setSuggestions(r.filter((c) => c.address !== query));
+            setSuggestions(r);
             setActive(0);
           }
         })
@@ -59,6 +75,8 @@ export function RecipientField({ label, value, onChange, inputRef, placeholder }
         aria-controls={listId}
         aria-autocomplete="list"
         aria-activedescendant={open ? `${listId}-${active}` : undefined}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${listId}-error` : undefined}
         autoComplete="off"
         spellCheck={false}
         placeholder={placeholder}
@@ -67,6 +85,8 @@ export function RecipientField({ label, value, onChange, inputRef, placeholder }
         onBlur={() => setTimeout(() => setFocused(false), 120)}
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={(e) => {
+          // Enter in a recipients field never submits the form (that would only save a draft).
+          if (!open && e.key === 'Enter' && !e.ctrlKey && !e.metaKey) e.preventDefault();
           if (!open) return;
           if (e.key === 'ArrowDown') setActive((a) => (a + 1) % suggestions.length);
           else if (e.key === 'ArrowUp') setActive((a) => (a - 1 + suggestions.length) % suggestions.length);
@@ -80,6 +100,11 @@ export function RecipientField({ label, value, onChange, inputRef, placeholder }
           e.preventDefault();
         }}
       />
+      {error && (
+        <p id={`${listId}-error`} className="field-error" role="alert">
+          {error}
+        </p>
+      )}
       {open && (
         <ul id={listId} role="listbox" aria-label={`${label} suggestions`} className="suggestions">
           {suggestions.map((c, i) => (

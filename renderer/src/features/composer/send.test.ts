@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboxItem } from '../../../../shared/ipc/contract.js';
 import { createFakeRuntime, fakeMessage } from '../../test-support/fake-runtime.js';
-import { createComposerStore, levelState, qmailAddress, splitAddresses } from './store.js';
+import { createComposerStore, levelState, qmailAddress, quote, splitAddresses } from './store.js';
 
 const unlocked = () => createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' } });
 
@@ -46,10 +46,11 @@ describe('composer sending', () => {
     store.getState().openNew();
     store.getState().setField('body', 'Keep me');
     expect(await store.getState().send()).toBeNull();
-    expect(store.getState().error).toBe('Add at least one recipient in To.');
+    expect(store.getState().recipientError).toEqual({ field: 'to', message: 'Add at least one recipient in To.' });
     store.getState().setField('to', 'ada@example.org');
+    expect(store.getState().recipientError).toBeNull();
     await store.getState().send();
-    expect(store.getState().error).toBe('“ada@example.org” is not a QMail address (they look like 0006.1.42).');
+    expect(store.getState().recipientError).toEqual({ field: 'to', message: '“ada@example.org” is an email address; QMail sends to QMail addresses (they look like 0006.1.42).' });
     store.getState().setField('to', '0006.1.7');
     store.getState().setStripes({ k: 30, p: 5 });
     await store.getState().send();
@@ -73,6 +74,44 @@ describe('composer sending', () => {
     rt.quantum = { available: true };
     await store.getState().checkLevels();
     expect(await store.getState().send()).not.toBeNull();
+  });
+
+  it('sends to a name typed in full but not picked, and keeps the composer open, saying why, for one it cannot find', async () => {
+    const rt = unlocked();
+    const store = createComposerStore(rt);
+    store.getState().openNew();
+    store.getState().setField('subject', 'Hello');
+    store.getState().setField('to', 'qmail correspondent');
+    store.getState().setField('cc', 'Nobody Here');
+    expect(await store.getState().send()).toBeNull();
+    // To resolved to the directory's entry; Cc could not be, and says so at its field.
+    expect(store.getState()).toMatchObject({ open: true, to: 'QMail Correspondent <0006.1.7>', recipientError: { field: 'cc', message: expect.stringMatching(/^No one in the directory is called “Nobody Here”/) } });
+    store.getState().setField('cc', 'Correspondent');
+    expect(await store.getState().send()).toBeNull();
+    expect(store.getState().recipientError?.message).toBe('No one in the directory is called exactly “Correspondent”. Did you mean QMail Correspondent? Pick a name from the suggestions.');
+    // Nothing was saved or sent on the way.
+    expect(rt.calls.some((c) => c.channel === 'mail.send' || c.channel === 'drafts.save')).toBe(false);
+    store.getState().setField('cc', '');
+    expect(await store.getState().send()).not.toBeNull();
+    expect(rt.calls.find((c) => c.channel === 'mail.send')?.input).toMatchObject({ to: ['0006.1.7'], cc: [] });
+  });
+
+  it('opens addressed when asked to, with the subject to fill in next', () => {
+    const store = createComposerStore(unlocked());
+    store.getState().openNew('QMail Correspondent <0006.1.7>');
+    expect(store.getState()).toMatchObject({ open: true, to: 'QMail Correspondent <0006.1.7>', focus: 'subject', replyTitle: null, dirty: false });
+    store.getState().openNew();
+    expect(store.getState()).toMatchObject({ to: '', focus: 'to' });
+  });
+
+  it('a reply is titled by its subject, quotes the sender by name and starts in the text', () => {
+    const store = createComposerStore(unlocked());
+    const original = fakeMessage('inbox', 1, { from: '0006.1.7', fromName: 'QMail Correspondent', subject: 'Stripes', body: 'line', level: 'L2', date: Date.UTC(2026, 0, 2, 3, 4) });
+    store.getState().openReply(original);
+    expect(store.getState()).toMatchObject({ replyTitle: 'Re: Stripes', focus: 'body', to: 'QMail Correspondent <0006.1.7>' });
+    expect(store.getState().body).toBe(quote(original));
+    expect(quote(original, 'en-GB')).toMatch(/^\n\nQMail Correspondent wrote on 2 Jan 2026, \d\d:\d\d:\n> line$/);
+    expect(quote({ ...original, fromName: undefined }, 'en-GB')).toMatch(/^\n\n0006\.1\.7 wrote on /);
   });
 
   it('a reply is addressed to the sender (or, from Sent, to the recipients again)', () => {

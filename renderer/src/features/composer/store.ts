@@ -2,7 +2,7 @@
 // save returns the id later saves update); sending goes through mail.send and hands the
 // outbox item on. Attachments are read in the renderer and travel base64.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { Address, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel } from '../../../../shared/ipc/contract.js';
+import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { displayName } from '../../ui/format.js';
@@ -44,7 +44,14 @@ export interface ComposerStore extends DraftFields {
   sending: boolean;
   /** A reopened draft's attachments are being fetched. */
   restoring: boolean;
-  openNew(): void;
+  /** The field that takes focus when the composer opens (the text for a reply, Subject when To is given). */
+  focus: 'to' | 'subject' | 'body';
+  /** A reply: its title ("Re: …"), kept while the reply is written and saved. */
+  replyTitle: string | null;
+  /** A recipient that cannot be sent to (a name not picked and not found, an email address), shown at its field. */
+  recipientError: { field: 'to' | 'cc'; message: string } | null;
+  /** A new message, addressed already when `to` is given ("Name <address>"). */
+  openNew(to?: string): void;
   openDraft(message: MessageView): void;
   openReply(message: MessageView): void;
   setField(field: keyof DraftFields, value: string): void;
@@ -133,11 +140,45 @@ const blank = {
   levelsError: null,
   sending: false,
   restoring: false,
+  focus: 'to' as 'to' | 'subject' | 'body',
+  replyTitle: null,
+  recipientError: null,
 };
 
-function quote(m: MessageView): string {
-  const when = new Date(m.date).toLocaleString();
-  return `\n\nOn ${when}, ${displayName(m.from)} wrote:\n${m.body.split('\n').map((l) => `> ${l}`).join('\n')}`;
+/** The quoted original under a reply, headed by the sender as the directory knows them. */
+export function quote(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body'>, locale?: string): string {
+  const when = new Date(m.date).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const who = m.fromName?.trim() || displayName(m.from);
+  return `\n\n${who} wrote on ${when}:\n${m.body.split('\n').map((l) => `> ${l}`).join('\n')}`;
+}
+
+/**
+ * Names typed in a recipients field but not picked from the suggestions: each becomes
+ * "Name <address>" when exactly one directory entry has that name (or address); otherwise
+ * the first piece that cannot be sent to is reported, in words for the user.
+ */
+export async function resolveRecipients(runtime: Runtime, text: string): Promise<{ text: string } | { problem: string }> {
+  const pieces = parseRecipients(text);
+  const out: string[] = [];
+  for (const piece of pieces) {
+    if (qmailAddress(piece)) {
+      out.push(piece);
+      continue;
+    }
+    if (piece.includes('@')) return { problem: `“${piece}” is an email address; QMail sends to QMail addresses (they look like 0006.1.42).` };
+    let found: Contact[];
+    try {
+      found = await runtime.invoke('directory.search', { query: piece, limit: 10 });
+    } catch (e) {
+      return { problem: `“${piece}” could not be looked up in the directory: ${errorMessage(e)}` };
+    }
+    const exact = found.filter((c) => c.name.trim().toLowerCase() === piece.toLowerCase());
+    if (exact.length === 1) out.push(`${exact[0]!.name} <${exact[0]!.address}>`);
+    else if (exact.length > 1) return { problem: `${exact.length} people in the directory are called “${piece}”: pick one from the suggestions.` };
+    else if (found.length > 0) return { problem: `No one in the directory is called exactly “${piece}”. Did you mean ${found[0]!.name}? Pick a name from the suggestions.` };
+    else return { problem: `No one in the directory is called “${piece}”. Type part of a name and pick it from the suggestions, or a QMail address like 0006.1.42.` };
+  }
+  return { text: out.join(', ') };
 }
 
 /** Everything a draft keeps, to tell whether a save caught the latest edits. */
@@ -163,9 +204,10 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
   return createStore<ComposerStore>()((set, get) => ({
     open: false,
     ...blank,
-    openNew() {
+    openNew(to) {
       fresh();
-      set({ open: true, ...blank });
+      set({ open: true, ...blank, ...(to ? { to, focus: 'subject' as const } : {}) });
+      if (to) void get().checkLevels();
     },
     openDraft(message) {
       fresh();
@@ -214,13 +256,15 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       const subject = /^re:/i.test(message.subject) ? message.subject : `Re: ${message.subject || '(no subject)'}`;
       const level = message.level === 'L1' || message.level === 'L2' || message.level === 'L3' || message.level === 'L4' ? message.level : 'L3';
       // Replying to something we sent writes to its recipients again.
-      const to = message.folder === 'sent' ? message.to.join(', ') : message.from;
+      const named = (address: string, name: string | undefined) => (name && name !== address ? `${name} <${address}>` : address);
+      const to = message.folder === 'sent' ? message.to.map((a) => named(a, message.toNames?.[a])).join(', ') : named(message.from, message.fromName);
       fresh();
-      set({ open: true, ...blank, to, subject, body: quote(message), level, dirty: true });
+      set({ open: true, ...blank, to, subject, body: quote(message), level, dirty: true, focus: 'body', replyTitle: subject });
       void get().checkLevels();
     },
     setField(field, value) {
-      set({ [field]: value, dirty: true } as Partial<ComposerStore>);
+      const clears = get().recipientError?.field === field;
+      set({ [field]: value, dirty: true, ...(clears ? { recipientError: null } : {}) } as Partial<ComposerStore>);
     },
     addAttachment(a) {
       attachmentsRev++;
@@ -285,15 +329,29 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       }
     },
     async send() {
+      if (get().sending) return null;
+      // A name typed but not picked is looked up; the composer stays open, saying why, when that fails.
+      for (const field of ['to', 'cc'] as const) {
+        if (splitAddresses(get()[field]).bad.length === 0) continue;
+        set({ sending: true, error: null, recipientError: null });
+        const r = await resolveRecipients(runtime, get()[field]);
+        set({ sending: false });
+        if (!get().open) return null;
+        if ('problem' in r) {
+          set({ recipientError: { field, message: r.problem } });
+          return null;
+        }
+        set({ [field]: r.text } as Partial<ComposerStore>);
+      }
       const s = get();
-      if (s.sending) return null;
       const to = splitAddresses(s.to);
       const cc = splitAddresses(s.cc);
-      const bad = [...to.bad, ...cc.bad];
       let problem: string | null = null;
-      if (bad.length) problem = `${bad.map((b) => `“${b}”`).join(', ')} ${bad.length === 1 ? 'is not a QMail address' : 'are not QMail addresses'} (they look like 0006.1.42).`;
-      else if (to.ok.length === 0) problem = 'Add at least one recipient in To.';
-      else if (stripesProblem(s.stripes)) problem = stripesProblem(s.stripes);
+      if (to.ok.length === 0) {
+        set({ recipientError: { field: 'to', message: 'Add at least one recipient in To.' } });
+        return null;
+      }
+      if (stripesProblem(s.stripes)) problem = stripesProblem(s.stripes);
       else if (s.restoring) problem = 'The draft’s attachments are still loading; send again in a moment.';
       else if (restoreProblem) problem = restoreProblem;
       else if (s.attachments.reduce((n, a) => n + a.size, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';

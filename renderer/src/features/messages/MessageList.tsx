@@ -8,6 +8,7 @@ import { FOLDER_NAMES } from '../folders/store.js';
 import { displayName, formatListDate } from '../../ui/format.js';
 import { FolderIcon } from '../../ui/icons.js';
 import { rowAt, visibleCount } from './store.js';
+import { SayHello } from './SayHello.js';
 
 export const ROW_HEIGHT = 84;
 
@@ -173,10 +174,11 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
           <h3>{copy.title}</h3>
           <p>{copy.body}</p>
           {copy.compose && (
-            <button type="button" className="primary" onClick={() => composer.getState().openNew()}>
+            <button type="button" className={folder === 'inbox' ? undefined : 'primary'} onClick={() => composer.getState().openNew()}>
               Compose a message
             </button>
           )}
+          {folder === 'inbox' && <SayHello />}
         </div>
       )}
       {empty && filtered && (
