@@ -986,9 +986,7 @@ export class MailEngine {
         const { client, an } = this.beaconClient(me);
         const pendingIn = this.nextPendingDelay();
         if (pendingIn === 0) await this.retryPending();
-        console.log('DBG ping');
         const list = await client.ping({ mailbox: me.mailbox, an }, this.pollConn, this.o.pingWaitMs ?? 30_000);
-        console.log('DBG pong', list.tells.length);
         if (list.tells.length) await this.accept(list.tells);
         failures = 0;
       } catch (e) {
@@ -1027,7 +1025,6 @@ export class MailEngine {
 
   /** Starts the receive loop when the engine runs, receiving is wanted, an identity exists and no loop runs yet. */
   private startReceiving(): void {
-    console.log('DBG startReceiving', this.running, this.receiveWanted, !!this.receiveLoop, this.o.unlocked(), this.identities.exists);
     if (!this.running || !this.receiveWanted || this.receiveLoop || !this.o.unlocked() || !this.identities.exists) return;
     const loop = (async () => {
       await this.refresh().catch((e: unknown) => this.log('peek failed', { error: (e as Error).message }));
