@@ -2,7 +2,7 @@ import { ByteReader, ByteWriter } from '../bytes/index.js';
 import { Status } from '../raida/status.js';
 import { bodyReader, check, expectDone, expectZeros, fixed, qmailDecode } from './errors.js';
 import type { ManifestEntry, ServerEntry } from './tell.js';
-import { MAX_TELL_SERVERS, readMailboxBE, readManifest, readServerEntry, writeMailboxBE, writeManifest, writeServerEntry } from './tell.js';
+import { MAX_TELL_SERVERS, SERVER_LENGTH, readMailboxBE, readManifest, readServerEntry, writeMailboxBE, writeManifest, writeServerEntry } from './tell.js';
 import type { Mailbox } from '../cbdf/address.js';
 import { type Preamble, readPreamble, writePreamble } from './preamble.js';
 
@@ -10,17 +10,46 @@ const END = new Uint8Array([0x3e, 0x3e]);
 
 // ---------------------------------------------------------------- ping (72) / peek (73)
 
-/** ping: preamble + optional since-timestamp (4 BE); peek: preamble + since-timestamp. */
+/**
+ * ping: preamble + optional since-timestamp (4 BE); peek: preamble + since-timestamp.
+ * Either may add one capability byte after the timestamp (EXT-6, docs/protocol.md):
+ * bit 0 asks for the manifest (EXT-3) after each Tell of the answer.
+ */
 export interface PingRequest {
   preamble: Preamble;
   /** Only Tells newer than this Unix second; absent (ping only) = everything pending. */
   since?: number;
+  /** EXT-6 capability bits (`PingFlags`); absent = none (the answer carries no manifest). */
+  flags?: number;
+}
+
+export const PingFlags = {
+  /** Append the manifest (EXT-3) after each Tell's locker footer. */
+  MANIFEST: 0x01,
+} as const;
+const KNOWN_PING_FLAGS = PingFlags.MANIFEST;
+
+function writePingTail(w: ByteWriter, since: number | undefined, flags: number | undefined): void {
+  if (flags === undefined) {
+    if (since !== undefined) w.u32(since);
+    return;
+  }
+  check(Number.isInteger(flags) && (flags & ~KNOWN_PING_FLAGS & 0xff) === 0 && flags >= 0 && flags <= 0xff, 'bad_flags', Status.INVALID_PARAMETER, `unknown ping flags ${flags}`);
+  w.u32(since ?? 0).u8(flags);
+}
+function readPingTail(r: ByteReader, what: string): { since: number; flags?: number } {
+  const since = r.u32();
+  if (r.done) return { since };
+  const flags = r.u8();
+  check((flags & ~KNOWN_PING_FLAGS) === 0, 'bad_flags', Status.INVALID_PARAMETER, `${what}: unknown capability flags 0x${flags.toString(16)}`);
+  expectDone(r, what);
+  return { since, flags };
 }
 
 export function encodePing(p: PingRequest): Uint8Array {
-  const w = new ByteWriter(56);
+  const w = new ByteWriter(57);
   writePreamble(w, p.preamble);
-  if (p.since !== undefined) w.u32(p.since);
+  writePingTail(w, p.since, p.flags);
   return w.bytes(END).finish();
 }
 export function decodePing(body: Uint8Array): PingRequest {
@@ -28,22 +57,23 @@ export function decodePing(body: Uint8Array): PingRequest {
     const r = bodyReader(body, 'ping');
     const preamble = readPreamble(r);
     if (r.done) return { preamble };
-    const since = r.u32();
-    expectDone(r, 'ping');
-    return { preamble, since };
+    return { preamble, ...readPingTail(r, 'ping') };
   });
 }
-export function encodePeek(p: Required<PingRequest>): Uint8Array {
+export function encodePeek(p: PingRequest & { since: number }): Uint8Array {
   return encodePing(p);
 }
-export function decodePeek(body: Uint8Array): Required<PingRequest> {
+export function decodePeek(body: Uint8Array): PingRequest & { since: number } {
   return qmailDecode(() => {
     const r = bodyReader(body, 'peek');
     const preamble = readPreamble(r);
-    const since = r.u32();
-    expectDone(r, 'peek');
-    return { preamble, since };
+    return { preamble, ...readPingTail(r, 'peek') };
   });
+}
+
+/** Whether a ping/peek asked for the manifest after each Tell (EXT-6 bit 0). */
+export function wantsManifest(p: PingRequest): boolean {
+  return ((p.flags ?? 0) & PingFlags.MANIFEST) !== 0;
 }
 
 /**
@@ -53,6 +83,9 @@ export function decodePeek(body: Uint8Array): Required<PingRequest> {
  *   server count × server entry(32)
  *   locker footer: tag 0x50, length 0x10, locker key(16)
  *   manifest: MC(1) MC × 12                              (EXT-3; MC may be 0 here)
+ *
+ * The manifest is present only when the caller asked for it (EXT-6); the CloudCoin
+ * client's parser reads the next Tell right after the locker footer.
  */
 export interface TellNotice {
   clusterId: number;
@@ -74,8 +107,17 @@ export interface TellList {
 
 export const TELL_LIST_HEADER_LENGTH = 8;
 export const LOCKER_FOOTER_TAG = 0x50;
+/** A notice's fixed head: cluster id … server count. */
+export const TELL_NOTICE_HEAD_LENGTH = 40;
+export const LOCKER_FOOTER_LENGTH = 18;
 
-export function encodeTellList(l: TellList): Uint8Array {
+export interface TellListOptions {
+  /** Each Tell carries its manifest (EXT-3) after the locker footer. Default true. */
+  manifest?: boolean;
+}
+
+export function encodeTellList(l: TellList, opts: TellListOptions = {}): Uint8Array {
+  const withManifest = opts.manifest ?? true;
   check(l.tells.length <= 255, 'too_many', Status.INVALID_PARAMETER, 'at most 255 Tells per response');
   const w = new ByteWriter(8 + l.tells.length * 400);
   w.u8(l.tells.length).u16(l.remaining).zeros(5);
@@ -88,13 +130,31 @@ export function encodeTellList(l: TellList): Uint8Array {
     w.u32(t.timestamp).u8(t.tellType).bytes(t.fileGroupGuid).u32(t.totalSize).u32(t.servers.length);
     for (const s of t.servers) writeServerEntry(w, s);
     w.u8(LOCKER_FOOTER_TAG).u8(16).bytes(t.lockerKey);
+    if (!withManifest) continue;
     if (t.manifest.length === 0) w.u8(0);
     else writeManifest(w, t.manifest);
   }
   return w.finish();
 }
 
-export function decodeTellList(payload: Uint8Array): TellList {
+/**
+ * One stored notice (a list entry with its manifest) cut down to the entry without it:
+ * head, servers and locker footer. Throws QMailError when the entry is malformed.
+ */
+export function noticeWithoutManifest(entry: Uint8Array): Uint8Array {
+  return qmailDecode(() => {
+    const r = new ByteReader(entry);
+    r.skip(TELL_NOTICE_HEAD_LENGTH - 4);
+    const n = r.u32();
+    check(n <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, `server count ${n} exceeds ${MAX_TELL_SERVERS}`);
+    const end = TELL_NOTICE_HEAD_LENGTH + n * SERVER_LENGTH + LOCKER_FOOTER_LENGTH;
+    check(entry.length >= end && entry[end - LOCKER_FOOTER_LENGTH] === LOCKER_FOOTER_TAG && entry[end - LOCKER_FOOTER_LENGTH + 1] === 16, 'bad_footer', Status.INVALID_PARAMETER, 'missing locker footer (tag 0x50, length 16)');
+    return entry.subarray(0, end);
+  });
+}
+
+export function decodeTellList(payload: Uint8Array, opts: TellListOptions = {}): TellList {
+  const withManifest = opts.manifest ?? true;
   return qmailDecode(() => {
     const r = new ByteReader(payload);
     const count = r.u8();
@@ -115,7 +175,8 @@ export function decodeTellList(payload: Uint8Array): TellList {
       check(r.u8() === LOCKER_FOOTER_TAG && r.u8() === 16, 'bad_footer', Status.INVALID_PARAMETER, 'missing locker footer (tag 0x50, length 16)');
       const lockerKey = r.take(16);
       let manifest: ManifestEntry[] = [];
-      if (r.bytes[r.offset] === 0) r.skip(1);
+      if (!withManifest) manifest = [];
+      else if (r.bytes[r.offset] === 0) r.skip(1);
       else manifest = readManifest(r);
       tells.push({ clusterId, sender, timestamp, tellType, fileGroupGuid, totalSize, servers, lockerKey, manifest });
     }

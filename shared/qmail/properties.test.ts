@@ -4,7 +4,7 @@ import { describeCodecProperties, expectOnlyTyped, type CodecCase } from '../../
 import {
   QMailError, checkManifestOrder, decodeDownload, decodeDownloadResponse, decodePeek, decodePing, decodeRegister, decodeTell, decodeTellList,
   decodeUpload, decodeUploadPage, encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTell, encodeTellList,
-  encodeUpload, encodeUploadPage, pageCount, pageSlice, peekPreamble, type ManifestEntry, type Preamble,
+  encodeUpload, encodeUploadPage, noticeWithoutManifest, pageCount, pageSlice, peekPreamble, PingFlags, type ManifestEntry, type Preamble, type TellList,
 } from './index.js';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -22,6 +22,7 @@ const manifest: fc.Arbitrary<ManifestEntry[]> = fc.oneof(
 );
 const tell = fc.record({
   preamble, fileGroupGuid: bytes(16), timestamp: u32, tellType: u8, beaconPaymentLocker: bytes(8),
+  totalFileSize: fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined }),
   recipients: fc.array(fc.record({ addressType: u8, address: mailbox, lockerKey: bytes(16) }), { minLength: 1, maxLength: 5 }),
   servers: fc.array(server, { maxLength: 8 }), manifest,
 });
@@ -32,8 +33,12 @@ const nonZero16 = bytes(16).filter((b) => b.some((x) => x !== 0));
 const codecs: CodecCase[] = [
   ['tell', tell, encodeTell, decodeTell],
   ['ping', fc.record({ preamble, since: fc.option(u32, { nil: undefined }) }).map((p) => (p.since === undefined ? { preamble: p.preamble } : p)), encodePing, decodePing],
+  ['ping with capability flags', fc.record({ preamble, since: u32, flags: fc.constantFrom(0, PingFlags.MANIFEST) }), encodePing, decodePing],
   ['peek', fc.record({ preamble, since: u32 }), encodePeek, decodePeek],
+  ['peek with capability flags', fc.record({ preamble, since: u32, flags: fc.constantFrom(0, PingFlags.MANIFEST) }), encodePeek, decodePeek],
   ['tell list', fc.record({ remaining: u16, tells: fc.array(notice, { maxLength: 3 }) }), encodeTellList, decodeTellList],
+  ['tell list without manifests', fc.record({ remaining: u16, tells: fc.array(notice.map((n) => ({ ...n, manifest: [] })), { maxLength: 3 }) }),
+    (l: TellList) => encodeTellList(l, { manifest: false }), (b: Uint8Array) => decodeTellList(b, { manifest: false })],
   ['download', fc.record({ preamble, fileGroupGuid: bytes(16), fileType: u8, version: fc.constant(1), bytesPerPage: u8, page: u16 }), encodeDownload, decodeDownload],
   ['download response', fc.record({ fileType: u8, version: u8, bytesPerPage: u8, page: u16, data: fc.uint8Array({ maxLength: 1024 }) }), encodeDownloadResponse, decodeDownloadResponse],
   ['upload', fc.record({ preamble, fileGroupGuid: bytes(16), lockerCode: bytes(8), fileType: u8, storageDuration: u8, data: fc.uint8Array({ maxLength: 2048 }) }), encodeUpload, decodeUpload],
@@ -48,6 +53,38 @@ describeCodecProperties('Group 6 codecs: properties', QMailError, codecs);
 describe('Group 6 codecs: specific cases', () => {
   it('peekPreamble reads the first 48 bytes of any Group 6 body or raises QMailError', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (junk) => expectOnlyTyped(QMailError, () => peekPreamble(junk))));
+  });
+});
+
+describe('manifest on request (EXT-6)', () => {
+  it('a stored notice cut with noticeWithoutManifest is the entry encodeTellList writes without manifests', () => {
+    fc.assert(fc.property(notice, (n) => {
+      const full = encodeTellList({ remaining: 0, tells: [n] }).subarray(8);
+      const bare = encodeTellList({ remaining: 0, tells: [n] }, { manifest: false }).subarray(8);
+      expect(Buffer.from(noticeWithoutManifest(full)).equals(Buffer.from(bare))).toBe(true);
+    }));
+  });
+  it('noticeWithoutManifest raises only QMailError on junk', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => expectOnlyTyped(QMailError, () => noticeWithoutManifest(junk))));
+  });
+  it('unknown capability bits and a byte after them are refused', () => {
+    const body = encodePing({ preamble: { challenge: new Uint8Array(16), sessionId: new Uint8Array(8), coinGroup: 6, denomination: 0, serial: 1, reserved: 0, an: new Uint8Array(16) }, since: 0, flags: 1 });
+    const bad = body.slice();
+    bad[52] = 0x02;
+    expect(() => decodePing(bad)).toThrow(QMailError);
+    const long = new Uint8Array(body.length + 1);
+    long.set(body.subarray(0, 53));
+    long.set([0, 0x3e, 0x3e], 53);
+    expect(() => decodePeek(long)).toThrow(QMailError);
+    expect(() => encodePing({ preamble: decodePing(body).preamble, since: 0, flags: 4 })).toThrow(QMailError);
+  });
+  it('a legacy Tell may carry anything in routing bytes 20–23; ours must leave them zero', () => {
+    fc.assert(fc.property(tell, bytes(4).filter((b) => b.some((x) => x !== 0)), (t, junk) => {
+      const body = encodeTell(t);
+      body.set(junk, 48 + 20);
+      expect(() => decodeTell(body)).toThrow(QMailError);
+      expect(decodeTell(body, { legacy: true }).totalFileSize).toBe(t.totalFileSize);
+    }));
   });
 });
 

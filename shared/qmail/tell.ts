@@ -10,8 +10,8 @@ import { type Preamble, readPreamble, writePreamble } from './preamble.js';
  * The Tell (cmd 71), as docs/protocol.md §Tell pins it down:
  *
  *   preamble(48)
- *   routing header(40): file group GUID(16) reserved(8) timestamp(4 BE) tell_type(1)
- *                       AC(1) QC(1) beacon_payment_locker(8) reserved(1)
+ *   routing header(40): file group GUID(16) total_file_size(4 BE) reserved(4) timestamp(4 BE)
+ *                       tell_type(1) AC(1) QC(1) beacon_payment_locker(8) reserved(1)
  *   AC × recipient(32): address_type(1) coin group(2) DN(1) SN(4 BE) locker key(16) reserved(8)
  *   QC × server(32):    stripe_index(1) stripe_type(1) raida_id(1) reserved(19) IPv4(4) port(2 BE) reserved(4)
  *   [MC(1) MC × manifest entry(12): file_type(1) reserved(3) size(4 BE) CRC32(4 BE)]   (optional, EXT-3)
@@ -57,9 +57,22 @@ export interface TellRequest {
   tellType: number;
   /** The beacon's copy of the payment locker (first 8 bytes of the beacon recipient's key). */
   beaconPaymentLocker: Uint8Array;
+  /**
+   * Sum of the stored objects' sizes, as the CloudCoin client's Tell states it (routing
+   * header bytes 16–19). Absent = 0; a beacon prefers the manifest's sum when there is one.
+   */
+  totalFileSize?: number;
   recipients: TellRecipient[];
   servers: ServerEntry[];
   manifest: ManifestEntry[];
+}
+
+export interface TellDecodeOptions {
+  /**
+   * The legacy Tell (command 61): routing header bytes 20–23 are read and ignored instead
+   * of having to be zero (older CloudCoin clients put other data in that reserved run).
+   */
+  legacy?: boolean;
 }
 
 export function writeMailboxBE(w: ByteWriter, m: Mailbox): void {
@@ -113,9 +126,11 @@ export function encodeTell(t: TellRequest): Uint8Array {
   fixed(t.beaconPaymentLocker, 8, 'beacon payment locker');
   check(t.recipients.length >= 1 && t.recipients.length <= 255, 'bad_count', Status.INVALID_PARAMETER, 'a Tell names 1–255 recipients');
   check(t.servers.length <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, `a Tell lists at most ${MAX_TELL_SERVERS} servers`);
+  const total = t.totalFileSize ?? 0;
+  check(Number.isInteger(total) && total >= 0 && total <= 0xffffffff, 'bad_field', Status.INVALID_PARAMETER, 'total file size must fit 32 bits');
   const w = new ByteWriter(100 + 32 * (t.recipients.length + t.servers.length) + 12 * t.manifest.length);
   writePreamble(w, t.preamble);
-  w.bytes(t.fileGroupGuid).zeros(8).u32(t.timestamp).u8(t.tellType).u8(t.recipients.length).u8(t.servers.length).bytes(t.beaconPaymentLocker).u8(0);
+  w.bytes(t.fileGroupGuid).u32(total).zeros(4).u32(t.timestamp).u8(t.tellType).u8(t.recipients.length).u8(t.servers.length).bytes(t.beaconPaymentLocker).u8(0);
   for (const rc of t.recipients) {
     fixed(rc.lockerKey, 16, 'recipient locker key');
     w.u8(rc.addressType);
@@ -127,12 +142,14 @@ export function encodeTell(t: TellRequest): Uint8Array {
   return w.bytes(new Uint8Array([0x3e, 0x3e])).finish();
 }
 
-export function decodeTell(body: Uint8Array): TellRequest {
+export function decodeTell(body: Uint8Array, opts: TellDecodeOptions = {}): TellRequest {
   return qmailDecode(() => {
     const r = bodyReader(body, 'tell');
     const preamble = readPreamble(r);
     const fileGroupGuid = r.take(16);
-    expectZeros(r.bytes_(8), 'tell header');
+    const totalFileSize = r.u32();
+    const reserved = r.bytes_(4);
+    if (!opts.legacy) expectZeros(reserved, 'tell header');
     const timestamp = r.u32();
     const tellType = r.u8();
     const ac = r.u8();
@@ -154,6 +171,6 @@ export function decodeTell(body: Uint8Array): TellRequest {
     for (let i = 0; i < qc; i++) servers.push(readServerEntry(r));
     const manifest = r.done ? [] : readManifest(r);
     expectDone(r, 'tell');
-    return { preamble, fileGroupGuid, timestamp, tellType, beaconPaymentLocker, recipients, servers, manifest };
+    return { preamble, fileGroupGuid, timestamp, tellType, beaconPaymentLocker, ...(totalFileSize ? { totalFileSize } : {}), recipients, servers, manifest };
   });
 }

@@ -105,11 +105,20 @@ export function checkRequestLength(header: RequestHeader, opts: DecodeRequestOpt
   if (header.bodyLength > max) throw new RaidaError('too_large', Status.INVALID_PACKET_LENGTH, `body of ${header.bodyLength} bytes exceeds the ${max}-byte limit`);
 }
 
+export interface OpenRequestOptions {
+  /**
+   * Accept a clear (type 0) body whose challenge is not 12 bytes + CRC32: the CloudCoin
+   * client's download builder sends 16 random bytes. Never applies to encrypted bodies,
+   * where the CRC is what detects a wrong key.
+   */
+  uncheckedClearChallenge?: boolean;
+}
+
 /**
  * Second half of request decoding, for servers that read the header first and look
  * the key up asynchronously: `wireBody` is exactly `header.bodyLength` bytes.
  */
-export function openRequestBody(header: RequestHeader, wireBody: Uint8Array, key: Uint8Array | undefined): DecodedRequest {
+export function openRequestBody(header: RequestHeader, wireBody: Uint8Array, key: Uint8Array | undefined, opts: OpenRequestOptions = {}): DecodedRequest {
   return guardDecode((c, s, m) => new RaidaError(c, s, m), () => {
     if (wireBody.length !== header.bodyLength) throw new RaidaError('length_mismatch', Status.INVALID_PACKET_LENGTH, `header says ${header.bodyLength} body bytes, got ${wireBody.length}`);
     if (!hasTerminator(wireBody)) throw new RaidaError('missing_terminator', Status.INVALID_EOF, 'request body does not end with 3E 3E');
@@ -121,8 +130,10 @@ export function openRequestBody(header: RequestHeader, wireBody: Uint8Array, key
       plain = raidaCtr(key, header.nonce, sealed);
     }
     // A wrong key shows up here: the decrypted challenge fails its CRC.
+    const crcChecked = !(opts.uncheckedClearChallenge && header.encryption === Encryption.NONE);
     try {
-      checkChallenge(plain);
+      if (crcChecked) checkChallenge(plain);
+      else if (plain.length < CHALLENGE_LENGTH) throw new RaidaError('truncated', Status.INVALID_PACKET_LENGTH, 'body shorter than the 16-byte challenge');
     } catch (e) {
       if (e instanceof RaidaError && e.code === 'bad_crc' && header.encryption !== Encryption.NONE) {
         throw new RaidaError('bad_crc', Status.INVALID_ENCRYPTION, 'decrypted challenge CRC mismatch (wrong key?)');

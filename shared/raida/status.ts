@@ -13,6 +13,8 @@ export const Status = {
   COIN_NOT_FOUND: 8,
   INVALID_UDP_FRAME_COUNT: 15,
   INVALID_PACKET_LENGTH: 16,
+  /** `ERROR_UDP_FRAME_TIMEOUT`; the CloudCoin client reads it as "no mail" after a ping. */
+  UDP_FRAME_TIMEOUT: 17,
   WRONG_RAIDA: 18,
   ENCRYPTION_COIN_NOT_FOUND: 25,
   INVALID_ENCRYPTION_CODE: 27,
@@ -67,7 +69,7 @@ export function isSuccessStatus(code: number): boolean {
 
 /** Codes the RAIDA retry policy marks as transient: retry after a delay. */
 export function isRetryableStatus(code: number): boolean {
-  return code === 17 || code === 20 || code === 42 || code === 47 || code === 48 || code === 49 || code === 150 ||
+  return code === Status.UDP_FRAME_TIMEOUT || code === 20 || code === 42 || code === 47 || code === 48 || code === 49 || code === 150 ||
     code === Status.REQUEST_RATE || code === Status.PAYMENT_PROCESSING || (code >= 178 && code <= 189) ||
     code === Status.FILESYSTEM || code === 197 || code === 204 || code === 205 || code === 206 || code === 207 ||
     code === Status.INTERNAL || code === Status.NETWORK || code === Status.MEMORY_ALLOC;
