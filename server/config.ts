@@ -49,8 +49,11 @@ export const configSchema = z
         maxConnections: z.number().int().min(1).default(512),
         /** A connection that sends nothing for this long is closed. */
         idleTimeoutMs: z.number().int().min(100).default(60_000),
-        /** Longest a ping (72) may park before answering "nothing yet". */
-        pingMaxWaitMs: z.number().int().min(0).default(30_000),
+        /**
+         * Longest a ping (62/72) may park before answering "nothing yet". Kept below the
+         * CloudCoin client's 30 s read timeout, or that client gives up before the answer.
+         */
+        pingMaxWaitMs: z.number().int().min(0).max(10 * 60_000).default(25_000),
       })
       .strict()
       .prefault({}),
@@ -68,6 +71,33 @@ export const configSchema = z
       .object({
         /** Accept the AN registration extension (free hiring until Chips exist). */
         open: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    legacy: z
+      .object({
+        /**
+         * Answer Group 6 commands 60–64 (the CloudCoin qmail-client) as aliases of 70–74
+         * with that client's rules (docs/protocol.md, "Legacy-client compatibility").
+         */
+        commands: z.boolean().default(true),
+        /**
+         * Mailboxes whose AN is the coin's AN on this server, set by the operator for
+         * clients that cannot register (EXT-2). Written at start when the mailbox has no
+         * AN yet; an existing AN is kept (and the mismatch logged).
+         */
+        mailboxes: z
+          .array(
+            z
+              .object({
+                denomination: z.number().int().min(-8).max(6),
+                serial: z.number().int().min(0).max(0xffffffff),
+                an: hex(16).refine((h) => !/^0+$/.test(h), 'must not be all zeros'),
+              })
+              .strict(),
+          )
+          .max(100_000)
+          .default([]),
       })
       .strict()
       .prefault({}),

@@ -11,6 +11,7 @@ import {
   encodeDownload,
   encodePeek,
   encodePing,
+  PingFlags,
   encodeRegister,
   encodeTell,
   encodeUpload,
@@ -119,7 +120,7 @@ describe('qmail-server node', () => {
   it('delivers a Tell to a parked ping, and peek sees what is pending', async () => {
     const c2 = await RaidaConnection.open(node.port);
     const t0 = Date.now();
-    const parked = c2.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(bob) }), { key: bob });
+    const parked = c2.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(bob), since: 0, flags: PingFlags.MANIFEST }), { key: bob });
     await new Promise((r) => setTimeout(r, 150));
     expect(node.stats().parkedPings).toBe(1);
     const g = guid();
@@ -136,8 +137,9 @@ describe('qmail-server node', () => {
     const empty = await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }));
     expect(decodeTellList(empty.payload).tells).toEqual([]);
     await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(alice, [bob, carol], guid()));
-    const peek1 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }))).payload);
-    const peek2 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }))).payload);
+    // Without the manifest flag (EXT-6) the answer carries no manifest.
+    const peek1 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }))).payload, { manifest: false });
+    const peek2 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }))).payload, { manifest: false });
     expect(peek1.tells.length).toBe(1);
     expect(peek2.tells.length).toBe(1); // peek does not consume
     const wrongAn = await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor({ ...bob, an: alice.an }), since: 0 }));

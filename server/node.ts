@@ -4,6 +4,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   Encryption,
+  Group,
+  LegacyQMailCommand,
   RaidaError,
   Status,
   WireError,
@@ -20,6 +22,7 @@ import { FrameReader, type Frame } from './wire/frames.js';
 import { openRequest, respond } from './wire/envelope.js';
 import { ReplayGuard } from './wire/replay.js';
 import { registerHandlers } from './handlers/index.js';
+import { provisionMailboxes } from './handlers/auth.js';
 import { loadOperatorKey, makeDescriptor, type SignedDescriptor } from './directory/descriptor.js';
 import { publishDescriptor } from './directory/client.js';
 
@@ -72,6 +75,14 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     now,
     ...(config.storage.postgresUrl ? { postgresUrl: config.storage.postgresUrl } : {}),
   });
+  if (config.legacy.mailboxes.length) {
+    try {
+      log.info('provisioned mailboxes', await provisionMailboxes(storage, config.legacy.mailboxes, (msg, f) => log.warn(msg, f)));
+    } catch (e) {
+      await storage.close();
+      throw e;
+    }
+  }
   let signalClosing!: () => void;
   const closing = new Promise<void>((r) => (signalClosing = r));
   const ctx: NodeContext = { config, storage, log, tells: new TellBus(), lockers: opts.lockers ?? NO_LOCKERS, now, closing };
@@ -93,9 +104,11 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     if (header.encryption === Encryption.AN) {
       key = (await storage.getAn({ denomination: header.keyDenomination, serial: header.keySerial })) ?? undefined;
     }
+    // The CloudCoin client's download (64, unauthenticated, clear) carries a challenge without CRC.
+    const uncheckedClearChallenge = config.legacy.commands && header.group === Group.QMAIL && header.command === LegacyQMailCommand.DOWNLOAD;
     let req: DecodedRequest;
     try {
-      req = openRequest(header, wireBody, key);
+      req = openRequest(header, wireBody, key, { uncheckedClearChallenge });
     } catch (e) {
       errors++;
       const status = e instanceof WireError ? e.status : Status.INVALID_PACKET_LENGTH;

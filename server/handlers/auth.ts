@@ -19,3 +19,32 @@ export async function authenticate(storage: Storage, mb: Mailbox, an: Uint8Array
   if (!stored) throw new AuthError('unknown_mailbox', Status.COIN_NOT_FOUND, 'mailbox is not registered on this server');
   if (!constantTimeEqual(stored, an)) throw new AuthError('wrong_an', Status.INVALID_AN, 'AN does not match');
 }
+
+/**
+ * Operator-provisioned mailboxes (config `legacy.mailboxes`): the mailbox AN is the coin's
+ * AN on this server (QMail/1.0 §4.3, §4.7), so a client without register (EXT-2) can hold
+ * its mailbox. Writes only where no AN is stored: provisioning never takes a mailbox from
+ * whoever holds it, and a provisioned mailbox can no longer be claimed by register.
+ */
+export async function provisionMailboxes(
+  storage: Storage,
+  entries: readonly { denomination: number; serial: number; an: string }[],
+  warn: (msg: string, fields: Record<string, unknown>) => void,
+): Promise<{ written: number; kept: number }> {
+  let written = 0;
+  let kept = 0;
+  for (const e of entries) {
+    const mb = { denomination: e.denomination, serial: e.serial };
+    checkMailbox(mb);
+    const an = new Uint8Array(Buffer.from(e.an, 'hex'));
+    const stored = await storage.getAn(mb);
+    if (stored === null) {
+      await storage.setAn(mb, an);
+      written++;
+    } else if (!constantTimeEqual(stored, an)) {
+      kept++;
+      warn('provisioned mailbox already holds another AN; kept the stored one', { mailbox: `${mb.denomination}.${mb.serial}` });
+    }
+  }
+  return { written, kept };
+}

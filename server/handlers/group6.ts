@@ -1,8 +1,10 @@
 // RAIDA Group 6 (QMail/1.0): upload 70, tell 71, ping 72, peek 73, download 74,
-// upload_large_page 75, and our register extension 85 (docs/protocol.md EXT-2).
+// upload_large_page 75, and our register extension 85 (docs/protocol.md EXT-2); 60–64
+// are the CloudCoin client's codes for 70–74, answered with that client's rules
+// (docs/protocol.md, "Legacy-client compatibility").
 // Codecs come from shared/qmail; this module holds only the node's rules.
 import { ByteWriter, concatBytes } from '../../shared/bytes/index.js';
-import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
+import { Group, LegacyQMailCommand, QMailCommand, Status } from '../../shared/raida/index.js';
 import {
   QMAIL_COIN_GROUP,
   DOWNLOAD_PAGE_SIZE,
@@ -17,15 +19,17 @@ import {
   encodeTellList,
   gateDecision,
   isZeroAn,
+  noticeWithoutManifest,
   pageSize,
   tellStatus,
+  wantsManifest,
   type GateDecision,
   type Preamble,
   type TellNotice,
 } from '../../shared/qmail/index.js';
 import { ListType } from '../../shared/drd/index.js';
 import { FEE_UNITS_PER_CC } from '../../shared/drd/index.js';
-import type { Dispatcher, HandlerResult, NodeContext } from '../dispatch.js';
+import type { Dispatcher, Handler, HandlerResult, NodeContext } from '../dispatch.js';
 import { PAGE_SIZE, type Mailbox } from '../storage/index.js';
 import { AuthError, authenticate, checkMailbox } from './auth.js';
 
@@ -59,15 +63,23 @@ function tellListPayload(notices: Uint8Array[], remaining: number): Uint8Array {
   return concatBytes(head, ...notices);
 }
 
+/** A legacy alias: the same handler, or INVALID_COMMAND when the operator turned aliases off. */
+function legacyAlias(h: Handler): Handler {
+  return (req, ctx) => (ctx.config.legacy.commands ? h(req, ctx) : Promise.resolve({ status: Status.INVALID_COMMAND }));
+}
+
 export function registerGroup6(d: Dispatcher): void {
   const G = Group.QMAIL;
 
-  d.on(G, QMailCommand.UPLOAD, async (req, ctx) => {
+  // The client's upload (60) has the same layout; its reserved byte 72, our file_type, is 0.
+  const upload: Handler = async (req, ctx) => {
     const u = decodeUpload(req.body);
     const owner = await caller(ctx, u.preamble);
     await ctx.storage.writePages({ owner, key: { guid: u.fileGroupGuid, fileType: u.fileType }, firstPage: 0, pages: splitPages(u.data), truncate: true }, limitsOf(ctx));
     return OK;
-  });
+  };
+  d.on(G, QMailCommand.UPLOAD, upload);
+  d.on(G, LegacyQMailCommand.UPLOAD, legacyAlias(upload));
 
   d.on(G, QMailCommand.UPLOAD_LARGE_PAGE, async (req, ctx) => {
     const u = decodeUploadPage(req.body);
@@ -82,7 +94,7 @@ export function registerGroup6(d: Dispatcher): void {
     return OK;
   });
 
-  d.on(G, QMailCommand.DOWNLOAD, async (req, ctx) => {
+  const download: Handler = async (req, ctx) => {
     // Download is not AN-checked (QMail/1.0 §4.3 lists upload/tell/ping/peek): the
     // recipient has no AN on the sender's storage servers; the GUID is the capability.
     const q = decodeDownload(req.body);
@@ -96,12 +108,15 @@ export function registerGroup6(d: Dispatcher): void {
     if (!data) return { status: Status.FILE_NOT_EXIST };
     if (q.page === pages - 1) await ctx.storage.markDownloaded(key, ctx.now());
     return { status: Status.SUCCESS, payload: encodeDownloadResponse({ fileType: q.fileType, version: q.version, bytesPerPage: q.bytesPerPage, page: q.page, data }) };
-  });
+  };
+  d.on(G, QMailCommand.DOWNLOAD, download);
+  d.on(G, LegacyQMailCommand.DOWNLOAD, legacyAlias(download));
 
-  d.on(G, QMailCommand.TELL, async (req, ctx) => {
-    const t = decodeTell(req.body);
+  const tell = (legacy: boolean): Handler => async (req, ctx) => {
+    const t = decodeTell(req.body, { legacy });
     const sender = await caller(ctx, t.preamble);
-    const totalSize = t.manifest.reduce((a, m) => a + m.size, 0);
+    // The manifest's sum when there is one; otherwise what the Tell states (the client's total_file_size).
+    const totalSize = t.manifest.length ? t.manifest.reduce((a, m) => a + m.size, 0) : (t.totalFileSize ?? 0);
     const decisions: GateDecision[] = [];
     const defaultFee = BigInt(ctx.config.drd.defaultTellFee) * FEE_UNITS_PER_CC;
     for (const r of t.recipients) {
@@ -152,41 +167,54 @@ export function registerGroup6(d: Dispatcher): void {
       decisions.push(decision);
     }
     return { status: tellStatus(decisions) };
-  });
+  };
+  d.on(G, QMailCommand.TELL, tell(false));
+  d.on(G, LegacyQMailCommand.TELL, legacyAlias(tell(true)));
 
-  async function pending(ctx: NodeContext, mb: Mailbox, since: number | undefined, consume: boolean): Promise<HandlerResult> {
+  /** How a ping/peek answer is shaped: the manifest only on request (EXT-6); "no mail" as 17 for the legacy codes. */
+  interface AnswerForm {
+    manifest: boolean;
+    legacy: boolean;
+  }
+  async function pending(ctx: NodeContext, mb: Mailbox, since: number | undefined, consume: boolean, form: AnswerForm): Promise<HandlerResult & { count: number }> {
     const all = await ctx.storage.listTells(mb, ctx.config.limits.maxTellsPerInbox);
     const fresh = since === undefined ? all : all.filter((t) => Math.floor(t.createdAt / 1000) >= since);
     const batch = fresh.slice(0, MAX_TELLS_PER_ANSWER);
-    if (consume && batch.length) await ctx.storage.deleteTells(mb, batch.map((t) => t.id));
-    // The cluster id is the beacon's id for the Tell (low 32 bits), written over the stored zero.
+    // Shape every notice before consuming any: a malformed stored blob fails the answer, not the inbox.
     const notices = batch.map((t) => {
-      const n = t.blob.slice();
+      const n = (form.manifest ? t.blob : noticeWithoutManifest(t.blob)).slice();
+      // The cluster id is the beacon's id for the Tell (low 32 bits), written over the stored zero.
       new DataView(n.buffer, n.byteOffset).setUint32(0, t.id >>> 0);
       return n;
     });
-    return { status: Status.SUCCESS, payload: tellListPayload(notices, fresh.length - batch.length) };
+    if (consume && batch.length) await ctx.storage.deleteTells(mb, batch.map((t) => t.id));
+    if (batch.length === 0 && form.legacy) return { status: Status.UDP_FRAME_TIMEOUT, count: 0 };
+    return { status: Status.SUCCESS, payload: tellListPayload(notices, fresh.length - batch.length), count: batch.length };
   }
 
-  d.on(G, QMailCommand.PEEK, async (req, ctx) => {
+  const peek = (legacy: boolean): Handler => async (req, ctx) => {
     const q = decodePeek(req.body);
     const mb = await caller(ctx, q.preamble);
-    return pending(ctx, mb, q.since, false);
-  });
+    return pending(ctx, mb, q.since, false, { manifest: wantsManifest(q), legacy });
+  };
+  d.on(G, QMailCommand.PEEK, peek(false));
+  d.on(G, LegacyQMailCommand.PEEK, legacyAlias(peek(true)));
 
-  d.on(G, QMailCommand.PING, async (req, ctx) => {
+  const ping = (legacy: boolean): Handler => async (req, ctx) => {
     const q = decodePing(req.body);
     const mb = await caller(ctx, q.preamble);
+    const form = { manifest: wantsManifest(q), legacy };
     const deadline = ctx.now() + ctx.config.limits.pingMaxWaitMs;
     for (;;) {
-      const r = await pending(ctx, mb, q.since, true);
-      const count = r.payload?.[0] ?? 0;
+      const r = await pending(ctx, mb, q.since, true, form);
       const left = deadline - ctx.now();
-      if (count > 0 || left <= 0) return r;
+      if (r.count > 0 || left <= 0) return r;
       const woke = await ctx.tells.wait(mb.denomination, mb.serial, left, ctx.closing);
-      if (!woke) return pending(ctx, mb, q.since, true);
+      if (!woke) return pending(ctx, mb, q.since, true, form);
     }
-  });
+  };
+  d.on(G, QMailCommand.PING, ping(false));
+  d.on(G, LegacyQMailCommand.PING, legacyAlias(ping(true)));
 
   d.on(G, QMailCommand.REGISTER, async (req, ctx) => {
     const g = decodeRegister(req.body);

@@ -21,6 +21,7 @@ import {
   type DecodedRequest,
   type DecodedResponse,
   type EncodedRequest,
+  type OpenRequestOptions,
   type RequestHeader,
   type RequestOptions,
 } from '../../shared/raida/index.js';
@@ -36,9 +37,9 @@ export function nodeCtr(key: Uint8Array, nonce8: Uint8Array, data: Uint8Array): 
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
-export function openRequest(header: RequestHeader, wireBody: Uint8Array, key: Uint8Array | undefined): DecodedRequest {
+export function openRequest(header: RequestHeader, wireBody: Uint8Array, key: Uint8Array | undefined, opts: OpenRequestOptions = {}): DecodedRequest {
   if (header.encryption === Encryption.NONE || !key || key.length !== 16 || wireBody.length !== header.bodyLength || wireBody.length < 2) {
-    return openRequestBody(header, wireBody, key);
+    return openRequestBody(header, wireBody, key, opts);
   }
   const plain = new Uint8Array(wireBody.length);
   plain.set(nodeCtr(key, header.nonce, wireBody.subarray(0, wireBody.length - 2)), 0);
