@@ -19,6 +19,7 @@ import {
   encodeUpload,
   encodeUploadPage,
   makePreamble,
+  PingFlags,
   type Preamble,
   type TellList,
   type TellRequest,
@@ -83,16 +84,30 @@ export class QMailServerClient {
     await this.call(QMailCommand.TELL, encodeTell({ preamble: preamble(caller), ...t }), caller, 'tell');
   }
 
-  /** Pending Tells without waiting. */
-  async peek(caller: Caller, since = 0): Promise<TellList> {
-    const res = await this.call(QMailCommand.PEEK, encodePeek({ preamble: preamble(caller), since }), caller, 'peek');
+  /**
+   * Asks with the manifest flag (EXT-6); a node from before EXT-6 refuses the capability
+   * byte with INVALID_PACKET_LENGTH and always appended the manifest, so ask it without.
+   */
+  private async tellList(command: number, since: number, caller: Caller, what: string, conn?: Connection, timeoutMs?: number): Promise<TellList> {
+    const encode = command === QMailCommand.PEEK ? encodePeek : encodePing;
+    let res;
+    try {
+      res = await this.call(command, encode({ preamble: preamble(caller), since, flags: PingFlags.MANIFEST }), caller, what, conn, timeoutMs);
+    } catch (e) {
+      if (!(e instanceof StatusError) || e.status !== Status.INVALID_PACKET_LENGTH) throw e;
+      res = await this.call(command, encode({ preamble: preamble(caller), since }), caller, what, conn, timeoutMs);
+    }
     return res.payload.length ? decodeTellList(res.payload) : { remaining: 0, tells: [] };
+  }
+
+  /** Pending Tells without waiting, each with its manifest. */
+  async peek(caller: Caller, since = 0): Promise<TellList> {
+    return this.tellList(QMailCommand.PEEK, since, caller, 'peek');
   }
 
   /** Long poll: parks on the server until a Tell lands or its wait ends. Uses its own connection. */
   async ping(caller: Caller, conn: Connection, waitMs: number): Promise<TellList> {
-    const res = await this.call(QMailCommand.PING, encodePing({ preamble: preamble(caller) }), caller, 'ping', conn, waitMs + 15_000);
-    return res.payload.length ? decodeTellList(res.payload) : { remaining: 0, tells: [] };
+    return this.tellList(QMailCommand.PING, 0, caller, 'ping', conn, waitMs + 15_000);
   }
 
   /** Downloads every page of an object; undefined when the server does not have it. */
