@@ -2,10 +2,11 @@
 // drafts keep every composer field, and the embedded network's KME is offered.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatcher, type RequestName } from '../../../shared/ipc/index.js';
 import { tempDir, TEST_KDF } from '../../../tests/support/tmp.js';
+import { startKmePair } from '../../../server/kme/index.js';
 import { createAppServices, embeddedKmeFile, type AppServices, type AppServicesOptions } from './services.js';
 
 let dir: { path: string; remove: () => void };
@@ -97,9 +98,11 @@ describe('the local test KME', () => {
     expect(await call('qkd.settings.get', {})).toEqual({ configured: false });
   });
 
-  it('is not reported without the embedded network', async () => {
+  it('is not reported without the embedded network, and nothing is configured', async () => {
     const call = await open();
     expect(await call('qkd.settings.get', {})).toEqual({ configured: false });
+    const levels = (await call('qkd.levels', { to: ['0006.0.1000'], bodyBytes: 100 })).levels as { level: string; available: boolean; reason?: string }[];
+    expect(levels.find((l) => l.level === 'L1')).toMatchObject({ available: false, reason: 'no KME configured' });
   });
 
   it('is the kme.json the embedded launcher recorded', () => {
@@ -107,5 +110,41 @@ describe('the local test KME', () => {
     expect(embeddedKmeFile({ local } as unknown as Parameters<typeof embeddedKmeFile>[0])).toBe('/p/network/kme/kme.json');
     expect(embeddedKmeFile({ directoryUrl: 'http://127.0.0.1:1' })).toBeUndefined();
     expect(embeddedKmeFile(null)).toBeUndefined();
+  });
+});
+
+describe('the embedded KME pair as the default KME', () => {
+  it('is the configured KME from the first unlock, with L1 and L2 available; the user can still change or clear it', async () => {
+    const pair = await startKmePair({ dir: join(dir.path, 'kme') });
+    try {
+      const call = await open({ localKmeFile: pair.configPath });
+      const st = await call('qkd.settings.get', {});
+      expect(st).toMatchObject({ configured: true, settings: { url: pair.kmeA.url, saeId: 'SAE_ALICE', defaultPeerSaeId: 'SAE_BOB', caFile: pair.kmeA.ca }, localKme: { path: pair.configPath } });
+      const levels = (await call('qkd.levels', { to: ['0006.0.1000'], bodyBytes: 100 })).levels as { level: string; available: boolean }[];
+      expect(levels.filter((l) => l.available).map((l) => l.level)).toEqual(['L1', 'L2', 'L3', 'L4']);
+
+      // The pair moved (its port was taken): the next unlock follows it.
+      const moved = JSON.parse(readFileSync(pair.configPath, 'utf8')) as { kmeA: { url: string } };
+      moved.kmeA.url = 'https://127.0.0.1:1';
+      writeFileSync(pair.configPath, JSON.stringify(moved));
+      await call('vault.lock', {});
+      await call('vault.unlock', { passphrase: 'correct horse battery' });
+      expect(await call('qkd.settings.get', {})).toMatchObject({ configured: true, settings: { url: 'https://127.0.0.1:1' } });
+
+      // Cleared by the user: it stays cleared across unlocks.
+      expect(await call('qkd.settings.set', { clear: true })).toMatchObject({ configured: false, localKme: { path: pair.configPath } });
+      await call('vault.lock', {});
+      await call('vault.unlock', { passphrase: 'correct horse battery' });
+      expect(await call('qkd.settings.get', {})).toMatchObject({ configured: false });
+
+      // The user's own settings are kept, not replaced by the embedded pair.
+      const own = { url: 'https://kme.example:8443', saeId: 'SAE_OWN', defaultPeerSaeId: 'SAE_PEER', peers: {}, certFile: pair.kmeB.saeCert, keyFile: pair.kmeB.saeKey, caFile: pair.kmeB.ca };
+      await call('qkd.settings.set', { settings: own });
+      await call('vault.lock', {});
+      await call('vault.unlock', { passphrase: 'correct horse battery' });
+      expect(await call('qkd.settings.get', {})).toMatchObject({ configured: true, settings: { url: own.url, saeId: 'SAE_OWN' } });
+    } finally {
+      await pair.close();
+    }
   });
 });

@@ -109,6 +109,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   const phrase = new PhraseConfirmation(mail.identities);
   const autoStart = opts.autoStart ?? true;
   const startMail = () => {
+    // The embedded network's KME pair is the profile's KME from the first unlock on (DESIGN §5),
+    // unless the user chose otherwise; it is followed again on each unlock.
+    if (vault.unlocked && opts.localKmeFile) mail.qkd.adoptEmbedded(opts.localKmeFile);
     if (autoStart && vault.unlocked) mail.start();
   };
 

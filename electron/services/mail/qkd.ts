@@ -21,6 +21,12 @@ export class QkdConfigError extends Error {
   override readonly name = 'QkdConfigError';
 }
 
+/**
+ * Where the profile's KME settings come from: the embedded network's KME pair (followed on
+ * every unlock), the user's own choice, or none because the user cleared them.
+ */
+export type QkdOrigin = 'embedded' | 'user' | 'declined';
+
 /** Key bytes a capsule of `n` stripes takes: L1 pads the sealed secrets and keys a one-time MAC; L2 takes one 256-bit key. */
 export function qkdKeyBytes(level: 1 | 2, stripes: number): number {
   return level === 1 ? 8 + stripes + stripes * STRIPE_KEY_BYTES + 32 : 32;
@@ -45,7 +51,43 @@ export class QkdService {
   private built: { source: KmeKeySource; client: KmeClient; settings: QkdSettings } | null = null;
 
   constructor(private readonly o: QkdServiceOptions) {
-    o.db.exec('CREATE TABLE IF NOT EXISTS qkd_settings (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL)');
+    o.db.exec(`CREATE TABLE IF NOT EXISTS qkd_settings (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS qkd_origin (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL);`);
+  }
+
+  /** Where the settings came from; undefined for a profile that never recorded it. */
+  origin(): QkdOrigin | undefined {
+    const row = this.o.db.prepare('SELECT origin FROM qkd_origin WHERE id = 1').get() as { origin: QkdOrigin } | undefined;
+    return row?.origin;
+  }
+
+  private setOrigin(origin: QkdOrigin): void {
+    this.o.db.prepare('INSERT INTO qkd_origin (id, origin) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET origin = excluded.origin').run(origin);
+  }
+
+  /**
+   * The embedded network's KME pair as this profile's KME (side A of its kme.json), unless
+   * the user chose other settings or cleared them. Applied again on every unlock so a KME
+   * that moved (another port) is followed. Returns whether the embedded KME is in use.
+   */
+  adoptEmbedded(kmeFile: string): boolean {
+    const origin = this.origin();
+    if (origin === 'user' || origin === 'declined') return false;
+    // Settings saved before origins were recorded are the user's.
+    if (origin === undefined && this.settings()) {
+      this.setOrigin('user');
+      return false;
+    }
+    try {
+      const next = QkdSettings.parse(this.fromPairFile(kmeFile, 'A', {}));
+      if (JSON.stringify(this.settings()) !== JSON.stringify(next)) this.set(next, 'embedded');
+      else if (origin !== 'embedded') this.setOrigin('embedded');
+      return true;
+    } catch (e) {
+      // No usable kme.json (yet): L1/L2 stay unavailable and say why.
+      if (e instanceof QkdConfigError) return false;
+      throw e;
+    }
   }
 
   settings(): QkdSettings | undefined {
@@ -60,7 +102,7 @@ export class QkdService {
   }
 
   /** Saves settings after checking the three files can be read (the KME itself is asked by test()). */
-  set(input: QkdSettings): QkdSettingsState {
+  set(input: QkdSettings, origin: QkdOrigin = 'user'): QkdSettingsState {
     const s = QkdSettings.parse(input);
     for (const [f, what] of [[s.certFile, 'client certificate'], [s.keyFile, 'client key'], [s.caFile, 'CA certificate']] as const) {
       try {
@@ -72,15 +114,23 @@ export class QkdService {
     const peers: Record<string, string> = {};
     for (const [a, sae] of Object.entries(s.peers)) peers[formatMailbox(parseMailbox(a))] = sae;
     const clean: QkdSettings = { ...s, peers };
-    this.o.db
-      .prepare('INSERT INTO qkd_settings (id, sealed) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
-      .run(this.o.box().seal(Buffer.from(JSON.stringify(clean)), SETTINGS_AAD));
+    this.o.db.transaction(() => {
+      this.o.db
+        .prepare('INSERT INTO qkd_settings (id, sealed) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
+        .run(this.o.box().seal(Buffer.from(JSON.stringify(clean)), SETTINGS_AAD));
+      this.setOrigin(origin);
+    })();
     this.forget();
     return this.state();
   }
 
   /** Reads one side of a kme.json (as `qmail-kme pair` or startKmePair writes it). */
   import(path: string, side: 'A' | 'B', peers: Record<string, string> = {}): QkdSettingsState {
+    return this.set(this.fromPairFile(path, side, peers));
+  }
+
+  /** The settings one side of a kme.json describes. */
+  private fromPairFile(path: string, side: 'A' | 'B', peers: Record<string, string>): QkdSettings {
     let j: Record<string, unknown>;
     try {
       j = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -103,11 +153,15 @@ export class QkdService {
       caFile: file(e.ca, 'ca'),
     });
     if (!parsed.success) throw new QkdConfigError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return this.set(parsed.data);
+    return parsed.data;
   }
 
+  /** Removes the settings; the embedded KME is then not applied again (the user said no). */
   clear(): QkdSettingsState {
-    this.o.db.prepare('DELETE FROM qkd_settings').run();
+    this.o.db.transaction(() => {
+      this.o.db.prepare('DELETE FROM qkd_settings').run();
+      this.setOrigin('declined');
+    })();
     this.forget();
     return this.state();
   }
