@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { base64Encode } from '../../shared/qkd/base64.js';
 import { KeyIdsSchema, KeyRequestSchema, UUID_RE, parseEtsiJson, Etsi014FormatError, type Status } from '../../shared/qkd/etsi014.js';
 import type { QkdLink } from './link.js';
+import type { KmeKeyStore } from './store.js';
 
 /** Deviations seen in real KMEs, switched on for robustness tests. */
 export interface KmeQuirks {
@@ -87,6 +88,8 @@ export class KmeNode {
   readonly pending = new Map<string, Pending>();
   readonly retrieved = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Where the pending keys and delivered IDs are kept across restarts (none: memory only). */
+  private store: KmeKeyStore | null = null;
 
   constructor(
     readonly kmeId: string,
@@ -98,12 +101,31 @@ export class KmeNode {
     readonly syncDelayMs: number,
   ) {}
 
+  /** Keeps this KME's keys in `store` and takes back what it held when it last stopped. */
+  attachStore(store: KmeKeyStore): void {
+    this.store = store;
+    const s = store.load(this.kmeId);
+    for (const p of s.pending) this.pending.set(p.keyId, { key: p.key, master: p.master, slave: p.slave });
+    for (const id of s.delivered) this.retrieved.add(id);
+  }
+
+  /**
+   * Keys handed to the master SAE at the peer KME, for our slave SAE. Stored durably in one
+   * write before the master SAE gets them (so both KMEs agree on them after any restart),
+   * and served after the sync delay.
+   */
+  receiveAll(keys: readonly { keyId: string; key: Uint8Array }[], master: string, slave: string): void {
+    this.store?.addPending(this.kmeId, keys.map((k) => ({ keyId: k.keyId, key: k.key, master, slave })));
+    for (const k of keys) this.receive(k.keyId, { key: k.key, master, slave });
+  }
+
   receive(keyId: string, p: Pending): void {
     const put = () => {
       this.pending.set(keyId, p);
       while (this.pending.size > this.limits.maxPending) {
         const oldest = this.pending.keys().next().value as string;
         this.pending.delete(oldest);
+        this.store?.dropPending(this.kmeId, [oldest]);
       }
     };
     if (this.syncDelayMs <= 0) return put();
@@ -116,18 +138,32 @@ export class KmeNode {
   }
 
   dropFrom(master: string): number {
-    let n = 0;
+    const dropped: string[] = [];
     for (const [id, p] of this.pending) {
       if (p.master !== master) continue;
       this.pending.delete(id);
-      n++;
+      dropped.push(id);
     }
-    return n;
+    if (dropped.length) this.store?.dropPending(this.kmeId, dropped);
+    return dropped.length;
+  }
+
+  /** Keys given to the slave SAE: deleted here (durably, before the answer), their IDs remembered. */
+  deliver(ids: readonly string[]): void {
+    this.store?.markDelivered(this.kmeId, ids);
+    for (const id of ids) {
+      this.pending.delete(id);
+      this.markRetrieved(id);
+    }
   }
 
   markRetrieved(id: string): void {
     this.retrieved.add(id);
-    if (this.retrieved.size > 4 * this.limits.maxPending) this.retrieved.delete(this.retrieved.values().next().value as string);
+    if (this.retrieved.size > 4 * this.limits.maxPending) {
+      const oldest = this.retrieved.values().next().value as string;
+      this.retrieved.delete(oldest);
+      this.store?.forgetDelivered(this.kmeId, [oldest]);
+    }
   }
 
   stop(): void {
@@ -224,7 +260,7 @@ function encKeys(node: KmeNode, caller: string, slave: string, req: { number?: n
   }
   const peer = node.peer!;
   if (node.quirks.dropUnretrieved) peer.dropFrom(caller);
-  for (const k of keys) peer.receive(k.keyId, { key: k.key, master: caller, slave });
+  peer.receiveAll(keys, caller, slave);
   return { keys: keys.map((k) => ({ key_ID: k.keyId, key: base64Encode(k.key) })) };
 }
 
@@ -253,10 +289,7 @@ function decKeys(node: KmeNode, caller: string, master: string, ids: string[]) {
     const own = allSame && first.reason === 'key_ID not found' ? node.quirks.messages?.keyNotFound : undefined;
     throw new HttpError(400, own ?? (allSame ? first.reason : 'one or more key_IDs cannot be delivered'), bad);
   }
-  for (const [id] of found) {
-    node.pending.delete(id);
-    node.markRetrieved(id);
-  }
+  node.deliver(found.map(([id]) => id));
   return { keys: found.map(([id, p]) => ({ key_ID: id, key: base64Encode(p.key) })) };
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DEFAULT_IDS, setupPairCertificates, type PairIdentities } from './certs.js';
 import { DEFAULT_LIMITS, KmeNode, startKmeServer, type KmeLimits, type KmeQuirks } from './kme.js';
 import { QkdLink, type LinkOptions } from './link.js';
+import { KmeKeyStore } from './store.js';
 
 export interface KmePairOptions extends LinkOptions {
   dir: string;
@@ -20,6 +21,11 @@ export interface KmePairOptions extends LinkOptions {
   syncDelayMs?: number;
   /** Write dir/kme.json. Default true. */
   writeConfig?: boolean;
+  /**
+   * A SQLite file keeping both KMEs' undelivered keys and delivered key IDs, so a restarted
+   * pair still serves the keys it handed out before. Default: memory only.
+   */
+  keyStore?: string;
 }
 
 /** One KME as a client sees it: where it is and how its SAE authenticates. */
@@ -60,14 +66,26 @@ export async function startKmePair(opts: KmePairOptions): Promise<KmePair> {
   const b = new KmeNode(ids.kmeIdB, ids.saeIdB, link, limits, quirks, sync);
   a.peer = b;
   b.peer = a;
+  const store = opts.keyStore ? new KmeKeyStore(opts.keyStore) : null;
+  if (store) {
+    a.attachStore(store);
+    b.attachStore(store);
+  }
   const ca = readFileSync(paths.ca, 'utf8');
   const tls = (p: { cert: string; key: string }) => ({ cert: readFileSync(p.cert, 'utf8'), key: readFileSync(p.key, 'utf8'), ca });
-  const sa = await startKmeServer({ node: a, tls: tls(paths.kmeA), host: opts.host, port: opts.portA ?? 0, strictTls: opts.strictTls });
+  let sa;
+  try {
+    sa = await startKmeServer({ node: a, tls: tls(paths.kmeA), host: opts.host, port: opts.portA ?? 0, strictTls: opts.strictTls });
+  } catch (e) {
+    store?.close();
+    throw e;
+  }
   let sb;
   try {
     sb = await startKmeServer({ node: b, tls: tls(paths.kmeB), host: opts.host, port: opts.portB ?? 0, strictTls: opts.strictTls });
   } catch (e) {
     await sa.close();
+    store?.close();
     throw e;
   }
   const kmeA: KmeEndpoint = { url: sa.url, kmeId: ids.kmeIdA, saeId: ids.saeIdA, peerSaeId: ids.saeIdB, saeCert: paths.saeA.cert, saeKey: paths.saeA.key, ca: paths.ca };
@@ -86,6 +104,6 @@ export async function startKmePair(opts: KmePairOptions): Promise<KmePair> {
     link,
     nodes: { a, b },
     configPath,
-    close: () => (closed ??= Promise.all([sa.close(), sb.close()]).then(() => undefined)),
+    close: () => (closed ??= Promise.all([sa.close(), sb.close()]).then(() => store?.close())),
   };
 }

@@ -27,6 +27,7 @@ interface PairOpts {
   syncDelay: number;
   nonconforming?: boolean;
   strictTls?: boolean;
+  keyStore?: string;
   saeA: string;
   saeB: string;
   kmeA: string;
@@ -55,7 +56,8 @@ export function buildKmeProgram(): Command {
     .option('--initial <bits>', 'bits in the pool at start (default: full)', int('initial', 0))
     .option('--sync-delay <ms>', 'delay before a key reaches the peer KME', int('sync-delay', 0), 0)
     .option('--nonconforming', 'behave like deviant real KMEs: HTML errors, 400 on exhaustion, drop unretrieved keys, GET enc_keys ignoring number and size, vendor error wording')
-    .option('--strict-tls', 'refuse the TLS handshake for a missing or untrusted client certificate'))
+    .option('--strict-tls', 'refuse the TLS handshake for a missing or untrusted client certificate')
+    .option('--key-store <file>', 'keep undelivered keys and delivered key IDs in this SQLite file, so a restarted pair still serves them'))
     .action(async (o: PairOpts) => {
       const dir = resolve(o.dir);
       const pair = await startKmePair({
@@ -70,6 +72,7 @@ export function buildKmeProgram(): Command {
         syncDelayMs: o.syncDelay,
         strictTls: o.strictTls,
         quirks: o.nonconforming ? NONCONFORMING_QUIRKS : {},
+        ...(o.keyStore ? { keyStore: resolve(o.keyStore) } : {}),
       });
       process.stdout.write(JSON.stringify({ ready: true, config: pair.configPath, kmeA: pair.kmeA.url, kmeB: pair.kmeB.url }) + '\n');
       await new Promise<void>((done) => {

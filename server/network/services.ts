@@ -124,7 +124,9 @@ export function kmeService(o: Omit<KmePairOptions, 'dir'> = {}): NetworkService 
       mkdirSync(kdir, { recursive: true });
       // Same ports as last time when free, so a saved KME setting keeps working.
       const prev = previousKmePorts(join(kdir, 'kme.json'));
-      const pair = await startKmePair({ host: '127.0.0.1', ...prev, ...o, dir: kdir }).catch(() => startKmePair({ host: '127.0.0.1', ...o, dir: kdir }));
+      // Keys handed out survive a restart of the network (keys.db), as they would at a real KME.
+      const base = { host: '127.0.0.1', keyStore: join(kdir, 'keys.db') };
+      const pair = await startKmePair({ ...base, ...prev, ...o, dir: kdir }).catch(() => startKmePair({ ...base, ...o, dir: kdir }));
       const info: KmeServiceInfo = { config: pair.configPath, kmeA: pair.kmeA, kmeB: pair.kmeB };
       return { info, close: () => pair.close() };
     },
