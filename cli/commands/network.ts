@@ -5,6 +5,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startLocalNetwork, type NetworkService } from '../../server/network/index.js';
 import { correspondentService, kmeService } from '../../server/network/services.js';
+import { embeddedStatus, resolveNetwork, withNetwork, withProfile } from '../defaults.js';
 
 function nodeCount(v: string): number {
   if (!/^[0-9]{1,2}$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new InvalidArgumentError('nodes is 1..64');
@@ -31,7 +32,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export function register(program: Command): void {
-  const net = program.command('network').description('run a local QMail network on loopback (development, tests, the embedded default)');
+  const net = program.command('network').description("the app's embedded network (where) and local QMail networks on loopback (up)");
   net
     .command('up')
     .description('start nodes, directory, KME pair and correspondent; write DIR/network.json; run until SIGINT/SIGTERM')
@@ -58,5 +59,23 @@ export function register(program: Command): void {
       process.stderr.write(`qmail network: ${signal}, stopping\n`);
       await network.close();
       process.stderr.write('qmail network: stopped\n');
+    });
+  withNetwork(withProfile(net.command('where').description("print the profile and the network file the other commands use by default, and whether the app's embedded network is running")))
+    .option('--json', 'print JSON')
+    .action(async (o: { profile: string; network?: string; json?: boolean }) => {
+      const r = await resolveNetwork(o);
+      const embedded = r.source === 'embedded' ? r.status : await embeddedStatus(o.profile);
+      const file = r.source === 'none' ? null : r.file;
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ profile: o.profile, network: file, source: r.source, embedded }) + '\n');
+        return;
+      }
+      const from = { flag: '--network', env: 'QMAIL_NETWORK', embedded: "the app's embedded network", none: 'QMAIL_NETWORK=none' }[r.source];
+      const state = embedded.running
+        ? `running: directory ${embedded.directory}, ${embedded.nodes ?? 0} nodes${embedded.correspondent ? `, the correspondent at ${embedded.correspondent}` : ''}`
+        : embedded.created
+          ? `not running (start the app, or: qmail network up --dir ${embedded.dir})`
+          : 'not created yet (the app makes it on its first start)';
+      process.stdout.write(`profile: ${o.profile}\nnetwork: ${file ?? 'none'} (${from})\nembedded network: ${state}\n`);
     });
 }

@@ -3,17 +3,16 @@ import { writeFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
  
 import { closeProfile, openProfile } from '../../electron/services/mail/profile.js';
+import { optionalNetworkFor, withNetwork, withProfile } from '../defaults.js';
 
 export function register(program: Command): void {
-  program
-    .command('read <id>')
-    .description('print one message (and optionally save its attachments)')
-    .requiredOption('--profile <dir>', 'profile folder')
-    .option('--network <file>', 'network file naming the directory')
+  const cmd = program.command('read <id>').description('print one message (and optionally save its attachments)');
+  withNetwork(withProfile(cmd))
     .option('--save <dir>', 'write the attachments into this folder')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { profile: string; network?: string; save?: string; json?: boolean }) => {
-      const app = await openProfile({ profile: o.profile, ...(o.network ? { network: o.network } : {}) });
+      const network = await optionalNetworkFor(o);
+      const app = await openProfile({ profile: o.profile, ...(network ? { network } : {}) });
       try {
         const m = app.mail.view(id);
         if (!m) throw new Error(`no message ${id}`);

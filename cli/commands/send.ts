@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
  
 import { closeProfile, openProfile } from '../../electron/services/mail/profile.js';
+import { networkFor, withNetwork, withProfile } from '../defaults.js';
 
 function layout(v: string): { k: number; p: number } {
   const m = /^(\d{1,2})\+(\d{1,2})$/.exec(v);
@@ -11,11 +12,8 @@ function layout(v: string): { k: number; p: number } {
 }
 
 export function register(program: Command): void {
-  program
-    .command('send')
-    .description('send a qmail and wait until it is stored and announced (prints the message id)')
-    .requiredOption('--profile <dir>', 'profile folder')
-    .requiredOption('--network <file>', 'network file naming the directory')
+  const cmd = program.command('send').description('send a qmail and wait until it is stored and announced (prints the message id)');
+  withNetwork(withProfile(cmd))
     .requiredOption('--to <addr...>', 'recipient address(es), e.g. 0006.0.1000')
     .option('--cc <addr...>', 'copy recipients', [])
     .option('--subject <text>', 'subject', '')
@@ -24,10 +22,10 @@ export function register(program: Command): void {
     .option('--stripes <K+P>', 'data + parity stripes (2 ≤ K+P ≤ 32)', '4+1')
     .option('--level <L>', 'security level: L3 (post-quantum) or L4 (classical)', 'L3')
     .option('--json', 'print the outbox item as JSON')
-    .action(async (o: { profile: string; network: string; to: string[]; cc: string[]; subject: string; body: string; attach: string[]; stripes: string; level: string; json?: boolean }) => {
+    .action(async (o: { profile: string; network?: string; to: string[]; cc: string[]; subject: string; body: string; attach: string[]; stripes: string; level: string; json?: boolean }) => {
       if (!['L1', 'L2', 'L3', 'L4'].includes(o.level)) throw new Error('--level is one of L1, L2, L3, L4');
       const attachments = o.attach.map((f) => ({ name: basename(f), data: new Uint8Array(readFileSync(f)) }));
-      const app = await openProfile({ profile: o.profile, network: o.network, mail: { retryBaseMs: 500, maxAttempts: 4 } });
+      const app = await openProfile({ profile: o.profile, network: await networkFor(o), mail: { retryBaseMs: 500, maxAttempts: 4 } });
       try {
         app.mail.start({ receive: false });
         const item = app.mail.queue({ to: o.to, cc: o.cc, subject: o.subject, body: o.body, attachments, level: o.level as 'L3', stripes: layout(o.stripes) });

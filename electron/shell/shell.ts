@@ -17,6 +17,8 @@ export interface ShellOptions {
   rendererDir: string;
   preloadPath: string;
   version: string;
+  /** The profile folder (default: <userData>/profile); main.ts passes the one host mode and the CLI use. */
+  profileDir?: string;
   log?: (line: string) => void;
   /** How the app finds its QMail network; by default the embedded one (DESIGN.md §5). */
   openNetwork?: (profileDir: string, status: (line: string) => void) => Promise<Pick<AppNetwork, 'directoryUrl' | 'close'> & Partial<Pick<AppNetwork, 'correspondent'>>>;
@@ -60,7 +62,7 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
   const openNetwork = opts.openNetwork ?? ((profileDir, status) => openAppNetwork({ profileDir, status }));
 
   app.whenReady().then(async () => {
-    const profileDir = join(app.getPath('userData'), 'profile');
+    const profileDir = opts.profileDir ?? join(app.getPath('userData'), 'profile');
     try {
       network = await openNetwork(profileDir, log);
     } catch (e) {

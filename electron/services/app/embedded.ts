@@ -8,6 +8,15 @@ import { startLocalNetwork, type LocalNetwork } from '../../../server/network/in
 import { correspondentService, kmeService, type CorrespondentInfo } from '../../../server/network/services.js';
 import { directoryFromNetworkFile } from '../mail/profile.js';
 
+/** Where the embedded network of a profile lives, and the network file it writes there. */
+export function embeddedNetworkDir(profileDir: string): string {
+  return join(profileDir, 'network');
+}
+
+export function embeddedNetworkFile(profileDir: string): string {
+  return join(embeddedNetworkDir(profileDir), 'network.json');
+}
+
 export type NetworkChoice = { kind: 'embedded' } | { kind: 'file'; file: string } | { kind: 'none' };
 
 /** The flag wins over the environment; neither means the embedded network. */
@@ -52,7 +61,7 @@ export async function openAppNetwork(o: AppNetworkOptions): Promise<AppNetwork> 
     status(`network: ${choice.file} (directory ${directoryUrl})`);
     return { choice, file: choice.file, directoryUrl, correspondent: Promise.resolve(undefined), close: async () => undefined };
   }
-  const dir = join(o.profileDir, 'network');
+  const dir = embeddedNetworkDir(o.profileDir);
   const nodes = o.nodes ?? 5;
   const t0 = Date.now();
   const local = await startLocalNetwork({ dir, nodes, services: [kmeService()], nodeConfig: { log: { level: 'warn' } } });
