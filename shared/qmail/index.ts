@@ -7,3 +7,4 @@ export * from './tell.js';
 export * from './mailbox.js';
 export * from './gate.js';
 export * from './status.js';
+export * from './legacy.js';

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { describeCodecProperties, expectOnlyTyped, type CodecCase } from '../../tests/support/codec-suite.js';
+import { LegacyQMailCommand } from '../raida/commands.js';
 import {
   QMailError, checkManifestOrder, decodeDownload, decodeDownloadResponse, decodePeek, decodePing, decodeRegister, decodeTell, decodeTellList,
   decodeUpload, decodeUploadPage, encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTell, encodeTellList,
-  encodeUpload, encodeUploadPage, noticeWithoutManifest, pageCount, pageSlice, peekPreamble, PingFlags, type ManifestEntry, type Preamble, type TellList,
+  encodeUpload, encodeUploadPage, legacyBody, noticeWithoutManifest, pageCount, pageSlice, peekPreamble, PingFlags, type ManifestEntry, type Preamble, type TellList,
 } from './index.js';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -84,6 +85,39 @@ describe('manifest on request (EXT-6)', () => {
       body.set(junk, 48 + 20);
       expect(() => decodeTell(body)).toThrow(QMailError);
       expect(decodeTell(body, { legacy: true }).totalFileSize).toBe(t.totalFileSize);
+    }));
+  });
+});
+
+describe('legacy bodies (the CloudCoin client)', () => {
+  const doubled = (b: Uint8Array) => {
+    const out = new Uint8Array(b.length + 2);
+    out.set(b);
+    out.set([0x3e, 0x3e], b.length);
+    return out;
+  };
+  const p0 = { challenge: new Uint8Array(16), sessionId: new Uint8Array(8), coinGroup: 6, denomination: 0, serial: 1, reserved: 0, an: new Uint8Array(16) };
+  it('undoes the doubled terminator of each legacy command, and nothing else', () => {
+    fc.assert(fc.property(tell.map((t) => ({ ...t, manifest: [] })), fc.uint8Array({ maxLength: 300 }), u32, (t, data, since) => {
+      const forms: [number, Uint8Array][] = [
+        [LegacyQMailCommand.TELL, encodeTell(t)],
+        [LegacyQMailCommand.UPLOAD, encodeUpload({ preamble: p0, fileGroupGuid: new Uint8Array(16), lockerCode: new Uint8Array(8), fileType: 0, storageDuration: 1, data })],
+        [LegacyQMailCommand.PING, encodePing({ preamble: p0 })],
+        [LegacyQMailCommand.PING, encodePing({ preamble: p0, since })],
+        [LegacyQMailCommand.PEEK, encodePeek({ preamble: p0, since })],
+        [LegacyQMailCommand.DOWNLOAD, encodeDownload({ preamble: p0, fileGroupGuid: new Uint8Array(16), fileType: 1, version: 1, bytesPerPage: 0, page: 2 })],
+      ];
+      for (const [cmd, body] of forms) {
+        expect(Buffer.from(legacyBody(cmd, doubled(body))).equals(Buffer.from(body))).toBe(true);
+        expect(legacyBody(cmd, body)).toBe(body);
+        expect(legacyBody(cmd + 10, doubled(body)).length).toBe(body.length + 2); // 70–74 are never rewritten
+      }
+    }));
+  });
+  it('never throws and never drops more than the inner terminator', () => {
+    fc.assert(fc.property(fc.integer({ min: 55, max: 75 }), fc.uint8Array({ maxLength: 400 }), (cmd, junk) => {
+      const out = legacyBody(cmd, junk);
+      expect(out === junk || (out.length === junk.length - 2 && Buffer.from(junk.subarray(-4)).equals(Buffer.from([0x3e, 0x3e, 0x3e, 0x3e])))).toBe(true);
     }));
   });
 });

@@ -56,13 +56,21 @@ export function encodeRequestHeader(h: RequestHeader): Uint8Array {
   return w.finish();
 }
 
+export interface DecodeRequestHeaderOptions {
+  /**
+   * Commands for which header version 0 is read as version 1: the CloudCoin client's
+   * network layer writes 0 there for its Group 6 commands 60–64.
+   */
+  versionZero?: (group: number, command: number) => boolean;
+}
+
 /** Parses the first 32 bytes of a request. Does not look at the body. */
-export function decodeRequestHeader(bytes: Uint8Array): RequestHeader {
+export function decodeRequestHeader(bytes: Uint8Array, opts: DecodeRequestHeaderOptions = {}): RequestHeader {
   return guardDecode((c, s, m) => new RaidaError(c, s, m), () => {
     if (bytes.length < HEADER_LENGTH) throw new RaidaError('truncated', Status.INVALID_PACKET_LENGTH, `request header needs 32 bytes, got ${bytes.length}`);
     const r = new ByteReader(bytes.subarray(0, HEADER_LENGTH));
     const version = r.u8();
-    if (version !== 1) throw new RaidaError('bad_version', Status.INVALID_CLOUD_ID, `unsupported header version ${version}`);
+    if (version !== 1 && !(version === 0 && opts.versionZero?.(bytes[4]!, bytes[5]!))) throw new RaidaError('bad_version', Status.INVALID_CLOUD_ID, `unsupported header version ${version}`);
     const splitId = r.u8();
     const raidaId = r.u8();
     const shardId = r.u8();

@@ -180,3 +180,18 @@ describe('coins and status names', () => {
     expect(statusName(99)).toBe('STATUS_99');
   });
 });
+
+describe('header version 0 (the CloudCoin client network layer)', () => {
+  it('is refused unless the caller allows it for that group and command', () => {
+    const h = encodeRequestHeader({ version: 1, splitId: 0, raidaId: 0, shardId: 0, group: 6, command: 62, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, bodyLength: 50, encryption: Encryption.NONE, keyDenomination: 0, keySerial: 0, nonce: new Uint8Array(8) });
+    h[0] = 0;
+    expect(() => decodeRequestHeader(h)).toThrow(RaidaError);
+    const only62 = { versionZero: (g: number, c: number) => g === 6 && c === 62 };
+    expect(decodeRequestHeader(h, only62).command).toBe(62);
+    h[5] = 72;
+    expect(() => decodeRequestHeader(h, only62)).toThrow(RaidaError);
+    h[0] = 2;
+    h[5] = 62;
+    expect(() => decodeRequestHeader(h, only62)).toThrow(RaidaError);
+  });
+});
