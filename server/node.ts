@@ -23,6 +23,7 @@ import { openRequest, respond } from './wire/envelope.js';
 import { ReplayGuard } from './wire/replay.js';
 import { registerHandlers } from './handlers/index.js';
 import { provisionMailboxes } from './handlers/auth.js';
+import { isLegacyQMailCommand } from '../shared/qmail/index.js';
 import { loadOperatorKey, makeDescriptor, type SignedDescriptor } from './directory/descriptor.js';
 import { publishDescriptor } from './directory/client.js';
 
@@ -154,7 +155,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     sockets.add(sock);
     sock.setNoDelay(true);
     sock.setTimeout(config.limits.idleTimeoutMs);
-    const reader = new FrameReader(config.limits.maxPacketBytes - 32);
+    const reader = new FrameReader(config.limits.maxPacketBytes - 32, config.legacy.commands ? { versionZero: isLegacyQMailCommand } : {});
     const queue: Frame[] = [];
     let running = false;
     let ended = false;

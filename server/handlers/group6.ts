@@ -19,6 +19,7 @@ import {
   encodeTellList,
   gateDecision,
   isZeroAn,
+  legacyBody,
   noticeWithoutManifest,
   pageSize,
   tellStatus,
@@ -63,9 +64,12 @@ function tellListPayload(notices: Uint8Array[], remaining: number): Uint8Array {
   return concatBytes(head, ...notices);
 }
 
-/** A legacy alias: the same handler, or INVALID_COMMAND when the operator turned aliases off. */
-function legacyAlias(h: Handler): Handler {
-  return (req, ctx) => (ctx.config.legacy.commands ? h(req, ctx) : Promise.resolve({ status: Status.INVALID_COMMAND }));
+/**
+ * A legacy alias: the same handler on the body with the client's doubled terminator
+ * undone, or INVALID_COMMAND when the operator turned aliases off.
+ */
+function legacyAlias(command: number, h: Handler): Handler {
+  return (req, ctx) => (ctx.config.legacy.commands ? h({ ...req, body: legacyBody(command, req.body) }, ctx) : Promise.resolve({ status: Status.INVALID_COMMAND }));
 }
 
 export function registerGroup6(d: Dispatcher): void {
@@ -79,7 +83,7 @@ export function registerGroup6(d: Dispatcher): void {
     return OK;
   };
   d.on(G, QMailCommand.UPLOAD, upload);
-  d.on(G, LegacyQMailCommand.UPLOAD, legacyAlias(upload));
+  d.on(G, LegacyQMailCommand.UPLOAD, legacyAlias(LegacyQMailCommand.UPLOAD, upload));
 
   d.on(G, QMailCommand.UPLOAD_LARGE_PAGE, async (req, ctx) => {
     const u = decodeUploadPage(req.body);
@@ -110,7 +114,7 @@ export function registerGroup6(d: Dispatcher): void {
     return { status: Status.SUCCESS, payload: encodeDownloadResponse({ fileType: q.fileType, version: q.version, bytesPerPage: q.bytesPerPage, page: q.page, data }) };
   };
   d.on(G, QMailCommand.DOWNLOAD, download);
-  d.on(G, LegacyQMailCommand.DOWNLOAD, legacyAlias(download));
+  d.on(G, LegacyQMailCommand.DOWNLOAD, legacyAlias(LegacyQMailCommand.DOWNLOAD, download));
 
   const tell = (legacy: boolean): Handler => async (req, ctx) => {
     const t = decodeTell(req.body, { legacy });
@@ -169,7 +173,7 @@ export function registerGroup6(d: Dispatcher): void {
     return { status: tellStatus(decisions) };
   };
   d.on(G, QMailCommand.TELL, tell(false));
-  d.on(G, LegacyQMailCommand.TELL, legacyAlias(tell(true)));
+  d.on(G, LegacyQMailCommand.TELL, legacyAlias(LegacyQMailCommand.TELL, tell(true)));
 
   /** How a ping/peek answer is shaped: the manifest only on request (EXT-6); "no mail" as 17 for the legacy codes. */
   interface AnswerForm {
@@ -198,7 +202,7 @@ export function registerGroup6(d: Dispatcher): void {
     return pending(ctx, mb, q.since, false, { manifest: wantsManifest(q), legacy });
   };
   d.on(G, QMailCommand.PEEK, peek(false));
-  d.on(G, LegacyQMailCommand.PEEK, legacyAlias(peek(true)));
+  d.on(G, LegacyQMailCommand.PEEK, legacyAlias(LegacyQMailCommand.PEEK, peek(true)));
 
   const ping = (legacy: boolean): Handler => async (req, ctx) => {
     const q = decodePing(req.body);
@@ -214,7 +218,7 @@ export function registerGroup6(d: Dispatcher): void {
     }
   };
   d.on(G, QMailCommand.PING, ping(false));
-  d.on(G, LegacyQMailCommand.PING, legacyAlias(ping(true)));
+  d.on(G, LegacyQMailCommand.PING, legacyAlias(LegacyQMailCommand.PING, ping(true)));
 
   d.on(G, QMailCommand.REGISTER, async (req, ctx) => {
     const g = decodeRegister(req.body);

@@ -1,7 +1,7 @@
 // Incremental RAIDA request framing over a byte stream: collect the 32-byte header,
 // validate it, then collect exactly bodyLength bytes. Never copies more than once and
 // never buffers beyond the configured packet cap.
-import { HEADER_LENGTH, RaidaError, Status, checkRequestLength, decodeRequestHeader, type RequestHeader } from '../../shared/raida/index.js';
+import { HEADER_LENGTH, RaidaError, Status, checkRequestLength, decodeRequestHeader, type DecodeRequestHeaderOptions, type RequestHeader } from '../../shared/raida/index.js';
 
 export type Frame =
   | { kind: 'request'; header: RequestHeader; wireBody: Uint8Array }
@@ -14,7 +14,7 @@ export class FrameReader {
   private header: RequestHeader | null = null;
   private dead = false;
 
-  constructor(private readonly maxBody: number) {}
+  constructor(private readonly maxBody: number, private readonly headerOptions: DecodeRequestHeaderOptions = {}) {}
 
   get pendingBytes(): number {
     return this.buffered;
@@ -56,7 +56,7 @@ export class FrameReader {
         const group = raw[4]!;
         const echo = (raw[30]! << 8) | raw[31]!;
         try {
-          const h = decodeRequestHeader(new Uint8Array(raw.buffer, raw.byteOffset, raw.length));
+          const h = decodeRequestHeader(new Uint8Array(raw.buffer, raw.byteOffset, raw.length), this.headerOptions);
           checkRequestLength(h, { maxBodyLength: this.maxBody });
           this.header = h;
         } catch (e) {
