@@ -16,7 +16,7 @@
 // challenge (no CRC), GUID, file type, version 1, bytes-per-page 0, page BE = 71 bytes.
 // The client's read timeout is 30 s; "no mail" after a ping is status 17.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from '../../shared/bytes/crc32.js';
 import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
@@ -42,16 +42,17 @@ interface Coin {
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 
-function clientHeader(raidaId: number, command: number): Uint8Array {
+/** Bytes 0–8: the protocol.py builders write version 1 and one random bit at 8; the network layer version 0 and 0. */
+function clientHeader(raidaId: number, command: number, version: 0 | 1 = 1): Uint8Array {
   const h = new Uint8Array(32);
   const v = new DataView(h.buffer);
-  h[0] = 0x01;
+  h[0] = version;
   h[2] = raidaId;
   h[4] = 6;
   h[5] = command;
   v.setUint16(6, 0x0006);
-  h[8] = rnd(1)[0]! & 0x01;
-  h[16] = 0; // encryption type 0; DN/SN at 17–21 are still written by the ping/peek/tell builders
+  h[8] = version === 1 ? rnd(1)[0]! & 0x01 : 0;
+  // Encryption type 0 at 16; DN/SN at 17–21 are still written by the ping/peek/tell builders.
   return h;
 }
 function withIdentity(h: Uint8Array, coin: Coin, bodyLength: number): Uint8Array {
@@ -167,6 +168,43 @@ function downloadPacket(raidaId: number, coin: Coin, guid: Uint8Array, fileType:
   new DataView(body.buffer).setUint16(67, page);
   body.set([0x3e, 0x3e], 69);
   return { packet: packet(raidaId, 64, coin, body), challenge };
+}
+
+// The client's second path, src/network.py send_request (its beacon loop and send_stripe):
+// header byte 0 = 0, bytes 14–15 = 1, 1; type 1 keyed by the AN with the nonce
+// 00 00 00 11 11 SN(3) in header bytes 24–31 (AES-128-CTR, counter block nonce ‖ 0);
+// the body as given (the ping body keeps its own 3E 3E) is encrypted and a clear 3E 3E
+// is appended; body length = encrypted length + 2. The answer's echo (bytes 6–7) must be
+// nonce bytes 6–7, and the whole answer body is decrypted the same way.
+function netNonce(serial: number): Uint8Array {
+  return new Uint8Array([0, 0, 0, 0x11, 0x11, (serial >> 16) & 0xff, (serial >> 8) & 0xff, serial & 0xff]);
+}
+function ctr(key: Uint8Array, nonce: Uint8Array, data: Uint8Array): Uint8Array {
+  const iv = Buffer.alloc(16);
+  iv.set(nonce);
+  const c = createCipheriv('aes-128-ctr', key, iv);
+  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+}
+function netPacket(raidaId: number, command: number, coin: Coin, bodyData: Uint8Array): Uint8Array {
+  const nonce = netNonce(coin.serial);
+  const payload = ctr(coin.ans[raidaId]!, nonce, bodyData);
+  const h = withIdentity(clientHeader(raidaId, command, 0), coin, payload.length + 2);
+  h[14] = 1;
+  h[15] = 1;
+  h[16] = 1;
+  h.set(nonce, 24);
+  const out = new Uint8Array(32 + payload.length + 2);
+  out.set(h);
+  out.set(payload, 32);
+  out.set([0x3e, 0x3e], 32 + payload.length);
+  return out;
+}
+function readNetAnswer(res: Buffer, coin: Coin, raidaId: number): { status: number; echoOk: boolean; body: Uint8Array } {
+  const r = new Uint8Array(res);
+  const nonce = netNonce(coin.serial);
+  const bodySize = (r[9]! << 16) | (r[10]! << 8) | r[11]!;
+  const body = r.subarray(32, 32 + bodySize);
+  return { status: r[2]!, echoOk: r[6] === nonce[6] && r[7] === nonce[7], body: body.length ? ctr(coin.ans[raidaId]!, nonce, body) : body };
 }
 
 // ---------------------------------------------------------------- the client's parsing rules
@@ -370,6 +408,61 @@ describe('the CloudCoin client against qmail-server', () => {
     const parsed = parseTellResponse(a.body);
     expect(parsed.tells.map((t) => t.senderSn)).toEqual([alice.serial, alice.serial]);
     expect(hex(a.body.subarray(parsed.end))).toBe('3e3e');
+  });
+});
+
+describe("the client's network layer: its beacon loop and send_stripe", () => {
+  it('long-polls with an encrypted 62 (version 0 header, doubled terminator) and reads the answer', async () => {
+    const c0 = await open(0);
+    const guid = rnd(16);
+    const t = tellPacket(0, alice, { guid, timestamp: 77, tellType: 0, beaconLocker: lockerOf('BCN-0003'), recipients: [{ addressType: 0, coin: bob, lockerKey: lockerOf('RCP-2000') }], servers: [nodeAddr(1)] });
+    expect(readAnswer(await c0.raw(t.packet), t.challenge).status).toBe(250);
+    // The beacon's ping: the 50-byte ping body, 3E 3E and all, through send_request.
+    const pingBody = () => {
+      const body = new Uint8Array(50);
+      writePreamble(body, bob, 0, 7);
+      body.set([0x3e, 0x3e], 48);
+      return body;
+    };
+    const a = readNetAnswer(await c0.raw(netPacket(0, 62, bob, pingBody())), bob, 0);
+    expect(a).toMatchObject({ status: 250, echoOk: true });
+    const parsed = parseTellResponse(a.body);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.tells.map((x) => x.fileGuid)).toContain(hex(guid));
+    expect(parsed.tells.every((x) => x.senderSn === alice.serial)).toBe(true);
+    // Only the (decrypted) terminator is left after the last Tell.
+    expect(parsed.end).toBe(a.body.length - 2);
+    // The inbox is empty now: the next long poll ends with 17, which the loop reads as "no new mail".
+    const again = readNetAnswer(await c0.raw(netPacket(0, 62, bob, pingBody()), CLIENT_READ_TIMEOUT_MS), bob, 0);
+    expect(again).toMatchObject({ status: 17, echoOk: true });
+  });
+
+  it('uploads a stripe with send_stripe (version 0, encrypted, one terminator); the stripe downloads back', async () => {
+    const c1 = await open(1);
+    const guid = rnd(16);
+    const data = rnd(500);
+    const body = new Uint8Array(84 + data.length);
+    writePreamble(body, alice, 1, 0);
+    body.set(guid, 48);
+    body.set(Buffer.from('XYZ-9876'), 64);
+    body[75] = 1;
+    new DataView(body.buffer).setUint32(80, data.length);
+    body.set(data, 84);
+    const a = readNetAnswer(await c1.raw(netPacket(1, 60, alice, body)), alice, 1);
+    expect(a).toMatchObject({ status: 250, echoOk: true });
+    const d = downloadPacket(1, bob, guid, 0, 0);
+    const got = readAnswer(await c1.raw(d.packet), d.challenge);
+    expect(got.status).toBe(250);
+    expect(hex(got.body.subarray(9, 9 + data.length))).toBe(hex(data));
+  });
+
+  it('keeps version 0 to the legacy codes: a version-0 header for 72 is refused', async () => {
+    const c0 = await open(0);
+    const body = new Uint8Array(50);
+    writePreamble(body, bob, 0, 7);
+    body.set([0x3e, 0x3e], 48);
+    const res = new Uint8Array(await c0.raw(netPacket(0, 72, bob, body)));
+    expect(res[2]).toBe(Status.INVALID_CLOUD_ID);
   });
 });
 
