@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
-import { decodeDownloadResponse, decodeTellList, encodeDownload, encodePing, encodeRegister, encodeTell, encodeUpload, encodeUploadPage } from '../../shared/qmail/index.js';
+import { decodeDownloadResponse, decodeTellList, encodeDownload, encodePing, encodeRegister, encodeTell, encodeUpload, encodeUploadPage, PingFlags } from '../../shared/qmail/index.js';
 import { startLocalNetwork, type LocalNetwork, type NetworkFile } from './index.js';
 import { verifyDescriptor } from '../directory/descriptor.js';
 import { RaidaConnection, newIdentity, preambleFor, type Identity } from '../testing/client.js';
@@ -101,7 +101,7 @@ describe('local network of real qmail-server processes', () => {
     );
     const beacon = nodes[4]!;
     const bc = await RaidaConnection.open(beacon.port);
-    const parked = bc.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(bob) }), { key: bob, raidaId: beacon.raidaId });
+    const parked = bc.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(bob), flags: PingFlags.MANIFEST }), { key: bob, raidaId: beacon.raidaId });
     const tell = encodeTell({
       preamble: preambleFor(alice),
       fileGroupGuid: g,
