@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startNetwork, type LocalNetwork } from '../support/network.js';
-import { correspondentService, type CorrespondentInfo } from '../../server/network/services.js';
+import { correspondentService, kmeService, type CorrespondentInfo } from '../../server/network/services.js';
 import { tempDir } from '../support/tmp.js';
 
 const run = promisify(execFile);
@@ -24,6 +24,17 @@ async function cli(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** The correspondent's answer to `subject`, fetched by `qmail inbox` (a separate process has no event to wait on). */
+async function answerTo(profile: string, subject: string): Promise<{ id: string; subject: string; from: string } | undefined> {
+  for (let i = 0; i < 40; i++) {
+    const list = JSON.parse(await cli('inbox', '--profile', profile, '--network', net.networkFile, '--json')) as { id: string; subject: string; from: string }[];
+    const reply = list.find((m) => m.subject === `Re: ${subject}` && m.from === bot.address);
+    if (reply) return reply;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -36,7 +47,8 @@ const alive = (pid: number) => {
 // The correspondent answers at once: `qmail send` sends without polling the beacon, so an
 // answer that lands while it exits stays on the beacon for `qmail inbox` to fetch.
 beforeAll(async () => {
-  net = await startNetwork(join(tmp.path, 'net'), 5, { pingMaxWaitMs: 1000, services: [correspondentService({ passphrase: 'correspondent passphrase' })] });
+  // With the KME pair, as the embedded network runs it: the correspondent takes side B.
+  net = await startNetwork(join(tmp.path, 'net'), 5, { pingMaxWaitMs: 1000, services: [kmeService(), correspondentService({ passphrase: 'correspondent passphrase' })] });
   bot = net.launched.network.services.correspondent as CorrespondentInfo;
 }, 120_000);
 
@@ -60,12 +72,7 @@ describe('qmail CLI with the correspondent', () => {
     writeFileSync(file, 'x'.repeat(2048));
     const sent = await cli('send', '--profile', profile, '--network', net.networkFile, '--to', bot.address, '--subject', 'My first qmail', '--body', 'Hello there', '--attach', file, '--stripes', '2+1');
     expect(sent).toMatch(/^[0-9a-f]{32}$/);
-    let reply: { id: string; subject: string; from: string } | undefined;
-    for (let i = 0; i < 40 && !reply; i++) {
-      const list = JSON.parse(await cli('inbox', '--profile', profile, '--network', net.networkFile, '--json')) as { id: string; subject: string; from: string }[];
-      reply = list.find((m) => m.subject === 'Re: My first qmail' && m.from === bot.address);
-      if (!reply) await new Promise((r) => setTimeout(r, 500));
-    }
+    const reply = await answerTo(profile, 'My first qmail');
     expect(reply).toBeDefined();
     const m = JSON.parse(await cli('read', reply!.id, '--profile', profile, '--json')) as { body: string; from: string; subject: string };
     expect(m.from).toBe(bot.address);
@@ -74,5 +81,22 @@ describe('qmail CLI with the correspondent', () => {
     expect(m.body).toContain('notes.txt (2.0 KB)');
     // It answered and is still up, waiting for the next one (it used to exit after start).
     expect(alive(bot.pid)).toBe(true);
+  }, 150_000);
+
+  it('sends at L1 and L2 with the KME pair the network file names, and reads the answers at the same level', async () => {
+    const profile = join(tmp.path, 'quantum');
+    await cli('identity', 'create', '--profile', profile, '--network', net.networkFile, '--name', 'Qubit');
+    for (const level of ['L1', 'L2'] as const) {
+      const subject = `Sent at ${level} from the command line`;
+      const id = await cli('send', '--profile', profile, '--network', net.networkFile, '--to', bot.address, '--subject', subject, '--body', 'Quantum keys, please', '--stripes', '2+1', '--level', level);
+      const sent = JSON.parse(await cli('read', id, '--profile', profile, '--json')) as { certificate: { level: string; quantumSecured: boolean; qkd: { keys: { keyId: string }[] }[] } };
+      expect(sent.certificate).toMatchObject({ level, quantumSecured: true });
+      const keys = sent.certificate.qkd[0]!.keys.map((k) => k.keyId);
+      const reply = await answerTo(profile, subject);
+      expect(reply).toBeDefined();
+      const m = JSON.parse(await cli('read', reply!.id, '--profile', profile, '--json')) as { body: string; certificate: { level: string; quantumSecured: boolean; signatureVerified: boolean } };
+      expect(m.certificate).toMatchObject({ level, quantumSecured: true, signatureVerified: true });
+      expect(m.body).toContain(`Opened with QKD keys from KME_B: ${keys.join(', ')}`);
+    }
   }, 150_000);
 });

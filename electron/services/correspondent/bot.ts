@@ -18,6 +18,8 @@ export interface QkdKeyRef {
 }
 
 export interface ReplyInput {
+  /** The received message's id here: the answer is threaded to it. */
+  id?: string;
   from: string;
   subject: string;
   attachments?: { name: string; size: number }[];
@@ -120,7 +122,7 @@ export interface CorrespondentOptions {
 export async function runCorrespondent(o: CorrespondentOptions): Promise<Correspondent> {
   const name = o.name ?? 'QMail Correspondent';
   const stripes = o.stripes ?? { k: 2, p: 1 };
-  const app = await openProfile({ profile: o.profile, network: o.network, create: true, passphrase: o.passphrase, ...(o.kdf ? { kdf: o.kdf } : {}), mail: { pingWaitMs: 30_000 }, ...(o.log ? { log: o.log } : {}) });
+  const app = await openProfile({ profile: o.profile, network: o.network, create: true, passphrase: o.passphrase, networkKme: false, ...(o.kdf ? { kdf: o.kdf } : {}), mail: { pingWaitMs: 30_000 }, ...(o.log ? { log: o.log } : {}) });
   if (!app.mail.identities.exists) await app.mail.createIdentity(name);
   if (o.kme) {
     try {
@@ -155,7 +157,8 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
 
   const send = (to: string, input: ReplyInput, p: AnswerPlan) => {
     const r = replyFor(input, me.name, p);
-    const item = app.mail.queue({ to: [to], cc: [], subject: r.subject, body: r.body, attachments: [], level: r.fallback ? r.fallback.from : r.level, stripes }, r.fallback);
+    const replyTo = input.id && app.messages.get(input.id) ? { inReplyTo: input.id } : {};
+    const item = app.mail.queue({ to: [to], cc: [], subject: r.subject, body: r.body, attachments: [], level: r.fallback ? r.fallback.from : r.level, stripes, ...replyTo }, r.fallback);
     if (!r.fallback && (r.level === 'L1' || r.level === 'L2')) watched.set(item.id, { to, subject: r.subject, input, plan: p });
     return item;
   };
@@ -163,7 +166,7 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
   const answer = async (id: string) => {
     const m = app.mail.view(id);
     if (!m || m.from === me.address) return;
-    const input: ReplyInput = { from: m.from, subject: m.subject, attachments: m.attachments ?? [], ...(m.certificate ? { certificate: m.certificate } : {}) };
+    const input: ReplyInput = { id, from: m.from, subject: m.subject, attachments: m.attachments ?? [], ...(m.certificate ? { certificate: m.certificate } : {}) };
     try {
       const p = await plan(m.from, wantedLevel(m.certificate?.level ?? m.level));
       if (stopping) return;

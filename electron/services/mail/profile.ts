@@ -1,6 +1,6 @@
 // Opening a profile outside the window (the CLI, the correspondent, benchmarks): the same
 // services the app runs, unlocked with a passphrase, pointed at a network file's directory.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createAppServices, type AppServices, type AppServicesOptions } from '../app/services.js';
 import type { KdfParams } from '../../store/vault.js';
@@ -45,6 +45,23 @@ export interface OpenProfileOptions {
   autoStart?: boolean;
   mail?: AppServicesOptions['mail'];
   log?: AppServicesOptions['log'];
+  /**
+   * When the network file describes a local KME pair (the embedded network's `kme` entry),
+   * the profile takes its side A as KME settings unless it has its own, as the app does.
+   * Default true; the correspondent, which takes side B itself, turns it off.
+   */
+  networkKme?: boolean;
+}
+
+/** The kme.json of the local KME pair a network file describes (services.kme.config), if any. */
+export function kmeFileFromNetworkFile(file: string): string | undefined {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { services?: { kme?: { config?: unknown } } };
+    const config = j.services?.kme?.config;
+    return typeof config === 'string' && existsSync(config) ? config : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function openProfile(o: OpenProfileOptions): Promise<AppServices> {
@@ -65,6 +82,8 @@ export async function openProfile(o: OpenProfileOptions): Promise<AppServices> {
       if (pass.length < 8) throw new ProfileError('a passphrase has at least 8 characters');
       await app.vault.create(pass);
     } else if (!app.vault.unlocked) await app.vault.unlock(pass);
+    const kmeFile = o.network && o.networkKme !== false ? kmeFileFromNetworkFile(o.network) : undefined;
+    if (kmeFile) app.mail.qkd.adoptEmbedded(kmeFile);
     if (o.autoStart) app.mail.start();
     return app;
   } catch (e) {
