@@ -116,10 +116,10 @@ test('the main window in light and dark', async ({ app: page }) => {
   await page.keyboard.press('j');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('article')).toBeVisible();
-  const opened = await page.getByRole('article').getByRole('heading', { level: 1 }).textContent();
+  const opened = await page.getByRole('article').getByRole('heading', { level: 2 }).textContent();
   await expect(list.getByRole('option', { selected: true })).toContainText(opened ?? '');
   await page.keyboard.press('/');
-  await expect(page.getByRole('searchbox', { name: 'Filter messages in this folder' })).toBeFocused();
+  await expect(page.getByRole('searchbox', { name: 'Search messages in this folder' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(list).toBeFocused();
 

@@ -34,6 +34,8 @@ describe('SearchIndex', () => {
     expect(s.text.endsWith('…')).toBe(true);
     expect(s.text.length).toBeLessThanOrEqual(82);
     expect(s.ranges.map(([a, b]) => s.text.slice(a, b))).toEqual(['Needle']);
+    // Some words before the match too, starting at a word.
+    expect(s.text).toMatch(/^…word word .*word the Needle is here and more tail/);
     expect(snippetAround('nothing here', ['zzz'])).toBeUndefined();
   });
 });

@@ -67,8 +67,9 @@ export function snippetAround(text: string, terms: readonly string[], width = 14
   const first = ranges[0]![0];
   let start = Math.max(0, first - Math.floor(width / 3));
   if (start > 0) {
-    const space = flat.lastIndexOf(' ', first);
-    if (space >= start) start = space + 1;
+    // Begin at a word: the first space inside the window, when it comes before the match.
+    const space = flat.indexOf(' ', start);
+    if (space >= 0 && space < first) start = space + 1;
   }
   const end = Math.min(flat.length, start + width);
   const lead = start > 0 ? '…' : '';

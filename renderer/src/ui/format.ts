@@ -27,3 +27,8 @@ export function displayName(address: string): string {
   const m = /^\s*"?([^"<]+?)"?\s*<[^>]+>\s*$/.exec(address);
   return m?.[1] ?? address.trim();
 }
+
+/** "1 message", "2 messages", "0 matches": a count with its noun in the right number. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? singular : plural}`;
+}

@@ -2,12 +2,12 @@
 // only the pages near them are fetched, so a folder of 100,000 messages scrolls freely.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent, type Ref } from 'react';
-import type { FolderId, MessageSummary } from '../../../../shared/ipc/contract.js';
+import type { FolderId, TextRange } from '../../../../shared/ipc/contract.js';
 import { useFolders, useMessages, useReader, useStores } from '../../app/context.js';
 import { FOLDER_NAMES } from '../folders/store.js';
-import { displayName, formatListDate } from '../../ui/format.js';
+import { countOf, displayName, formatListDate } from '../../ui/format.js';
 import { FolderIcon } from '../../ui/icons.js';
-import { rowAt, visibleCount } from './store.js';
+import { rowAt, visibleCount, type ListRow } from './store.js';
 import { SayHello } from './SayHello.js';
 
 export const ROW_HEIGHT = 84;
@@ -28,7 +28,24 @@ export function rowDomId(id: string): string {
   return `message-${id}`;
 }
 
-function Row({ m, index, total, active, open, onPick }: { m: MessageSummary | undefined; index: number; total: number; active: boolean; open: boolean; onPick: (i: number) => void }) {
+/** Text with the search's matches marked (<mark> is announced as highlighted by screen readers). */
+export function Highlighted({ text, ranges }: { text: string; ranges: readonly TextRange[] | undefined }) {
+  if (!ranges?.length) return <>{text}</>;
+  const parts: (string | { mark: string })[] = [];
+  let at = 0;
+  for (const [a, b] of ranges) {
+    if (a < at || b > text.length || b <= a) continue;
+    if (a > at) parts.push(text.slice(at, a));
+    parts.push({ mark: text.slice(a, b) });
+    at = b;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return <>{parts.map((p, i) => (typeof p === 'string' ? p : <mark key={i}>{p.mark}</mark>))}</>;
+}
+
+const MATCHED_IN: Record<string, string> = { from: 'sender', to: 'recipients', subject: 'subject', body: 'text', attachment: 'attachment name' };
+
+function Row({ m, index, total, active, open, onPick }: { m: ListRow | undefined; index: number; total: number; active: boolean; open: boolean; onPick: (i: number) => void }) {
   if (!m) {
     return (
       <div className="row skeleton" role="option" aria-selected={false} aria-posinset={index + 1} aria-setsize={total} aria-busy="true" aria-label="Loading message">
@@ -40,12 +57,27 @@ function Row({ m, index, total, active, open, onPick }: { m: MessageSummary | un
   }
   // Names the engine verified against the directory win over bare addresses.
   const named = (address: string, name?: string) => name || displayName(address);
-  const who =
-    m.folder === 'drafts' || m.folder === 'sent'
-      ? m.to.length
-        ? `To: ${m.to.map((a) => named(a, m.toNames?.[a])).join(', ')}`
-        : 'No recipients yet'
-      : named(m.from, m.fromName);
+  const h = m.highlights;
+  const ours = m.folder === 'drafts' || m.folder === 'sent';
+  const who = ours ? (
+    m.to.length ? (
+      <>
+        To:{' '}
+        {m.to.map((a, i) => (
+          <span key={a}>
+            {i > 0 && ', '}
+            <Highlighted text={named(a, m.toNames?.[a])} ranges={h?.to[a]} />
+          </span>
+        ))}
+      </>
+    ) : (
+      'No recipients yet'
+    )
+  ) : m.fromName ? (
+    <Highlighted text={m.fromName} ranges={h?.fromName} />
+  ) : (
+    <Highlighted text={displayName(m.from)} ranges={displayName(m.from) === m.from ? h?.from : undefined} />
+  );
   return (
     <div
       id={rowDomId(m.id)}
@@ -64,8 +96,9 @@ function Row({ m, index, total, active, open, onPick }: { m: MessageSummary | un
           {formatListDate(m.date)}
         </time>
       </div>
-      <div className="row-subject">{m.subject || '(no subject)'}</div>
-      <div className="row-preview">{m.preview || '\u00a0'}</div>
+      <div className="row-subject">{m.subject ? <Highlighted text={m.subject} ranges={h?.subject} /> : '(no subject)'}</div>
+      <div className="row-preview">{m.preview ? <Highlighted text={m.preview} ranges={h?.preview} /> : '\u00a0'}</div>
+      {m.matchedIn && m.matchedIn.length > 0 && <span className="visually-hidden">Matched in {m.matchedIn.map((x) => MATCHED_IN[x] ?? x).join(', ')}.</span>}
     </div>
   );
 }
@@ -148,7 +181,8 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
     else if (listRef) (listRef as { current: HTMLDivElement | null }).current = el;
   };
 
-  const summary = folderSummary ? (folderSummary.unread > 0 ? `${folderSummary.total} messages, ${folderSummary.unread} unread` : folderSummary.total === 1 ? '1 message' : `${folderSummary.total} messages`) : '';
+  const searching = useMessages((s) => s.searching);
+  const summary = folderSummary ? (folderSummary.unread > 0 ? `${countOf(folderSummary.total, 'message')}, ${folderSummary.unread} unread` : countOf(folderSummary.total, 'message')) : '';
   const empty = !loading && !error && count === 0;
   const copy = EMPTY_COPY[folder];
 
@@ -156,7 +190,9 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
     <section className="pane list-pane" aria-label={`${name} messages`}>
       <header className="list-header">
         <h2>{name}</h2>
-        <span className="list-summary">{filtered ? `${filtered.length} match${filtered.length === 1 ? '' : 'es'}` : summary}</span>
+        <span className="list-summary" role="status" aria-live="polite">
+          {filtered ? (searching && filtered.length === 0 ? 'Searching…' : countOf(filtered.length, 'match', 'matches')) : summary}
+        </span>
       </header>
       {error && (
         <div className="pane-error" role="alert">
@@ -181,10 +217,10 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
           {folder === 'inbox' && <SayHello />}
         </div>
       )}
-      {empty && filtered && (
+      {empty && filtered && !searching && (
         <div className="empty">
           <h3>No matches</h3>
-          <p>Nothing in {name} matches “{query.trim()}”. Press Esc to clear the filter.</p>
+          <p>Nothing in {name} matches “{query.trim()}” (its text, names and attachment names were searched). Press Esc to clear the search.</p>
         </div>
       )}
       <div

@@ -54,18 +54,45 @@ describe('messages store', () => {
     expect(store.getState().cursor).toBe(0);
   });
 
-  it('filters the loaded rows by subject, sender and preview', async () => {
+  it('searches the folder through the engine: text beyond the loaded rows, with the ranges to highlight', async () => {
     const rt = unlockedWith(5);
     rt.messages[3]!.subject = 'Stripe report';
-    rt.messages[1]!.from = 'stripes@example.org';
+    rt.messages[1]!.body = 'The numbers for the stripes are in.';
+    rt.messages.push(fakeMessage('sent', 7, { subject: 'Stripes elsewhere' }));
     const store = createMessagesStore(rt);
     await store.getState().load('inbox');
     store.getState().setQuery('  STRIPE ');
+    expect(store.getState().searching).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
     const s = store.getState();
+    expect(s.searching).toBe(false);
+    expect(rt.calls.filter((c) => c.channel === 'mail.search').map((c) => c.input)).toEqual([{ query: 'STRIPE', folder: 'inbox', limit: 500 }]);
     expect(visibleCount(s)).toBe(2);
-    expect([rowAt(s, 0)?.from, rowAt(s, 1)?.subject]).toEqual(['stripes@example.org', 'Stripe report']);
+    // Only the body matched this one: the preview shows the text and where the word is.
+    const byBody = rowAt(s, 0)!;
+    expect(byBody.matchedIn).toEqual(['body']);
+    const [a, b] = byBody.highlights!.preview[0]!;
+    expect(byBody.preview.slice(a, b)).toBe('stripe');
+    expect(rowAt(s, 1)?.highlights?.subject).toEqual([[0, 6]]);
+    // Same words, other spacing: not asked again. Cleared: the whole folder again.
+    store.getState().setQuery('STRIPE');
+    expect(rt.calls.filter((c) => c.channel === 'mail.search')).toHaveLength(1);
     store.getState().setQuery('');
     expect(visibleCount(store.getState())).toBe(5);
+  });
+
+  it('keeps only the answer to the latest query', async () => {
+    const rt = unlockedWith(3);
+    rt.messages[0]!.subject = 'alpha';
+    rt.messages[1]!.subject = 'alphabet';
+    const store = createMessagesStore(rt);
+    await store.getState().load('inbox');
+    const held = rt.hold('mail.search');
+    store.getState().setQuery('alpha');
+    store.getState().setQuery('alphab');
+    held.release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().filtered?.map((m) => m.subject)).toEqual(['alphabet']);
   });
 
   it('shows a readable error and recovers on the next load', async () => {

@@ -1,7 +1,9 @@
 // The message list store. A folder may hold 100,000 messages, so rows are fetched in
-// pages as the virtualised list scrolls to them, and only the pages seen are kept.
+// pages as the virtualised list scrolls to them, and only the pages seen are kept. A query
+// searches the folder through the engine's index (text, names, attachment names), whose
+// hits carry the ranges to highlight.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { FolderId, MessageSummary } from '../../../../shared/ipc/contract.js';
+import type { FolderId, MessageSummary, SearchHit } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -18,8 +20,10 @@ export interface MessagesStore {
   /** Keyboard cursor: index into the visible rows. */
   cursor: number;
   query: string;
-  /** When a query is set: the loaded rows that match it, in order. */
-  filtered: MessageSummary[] | null;
+  /** When a query is set: the engine's hits in this folder, newest first (the last answer while a new one is coming). */
+  filtered: ListRow[] | null;
+  /** A search is on its way. */
+  searching: boolean;
   load(folder: FolderId): Promise<void>;
   refresh(): Promise<void>;
   ensureRange(start: number, end: number): Promise<void>;
@@ -30,29 +34,24 @@ export interface MessagesStore {
   reset(): void;
 }
 
+/** A row of the list: a summary, with highlights when it is a search hit. */
+export type ListRow = MessageSummary & Partial<Pick<SearchHit, 'highlights' | 'matchedIn'>>;
+
 export function visibleCount(s: Pick<MessagesStore, 'filtered' | 'total'>): number {
   return s.filtered ? s.filtered.length : s.total;
 }
 
-export function rowAt(s: Pick<MessagesStore, 'filtered' | 'pages'>, index: number): MessageSummary | undefined {
+export function rowAt(s: Pick<MessagesStore, 'filtered' | 'pages'>, index: number): ListRow | undefined {
   if (s.filtered) return s.filtered[index];
   return s.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
 }
 
-function matches(m: MessageSummary, q: string): boolean {
-  return [m.subject, m.from, m.preview, ...m.to].some((f) => f.toLowerCase().includes(q));
-}
-
-function filter(pages: ReadonlyMap<number, MessageSummary[]>, query: string): MessageSummary[] | null {
-  const q = query.trim().toLowerCase();
-  if (!q) return null;
-  const out: MessageSummary[] = [];
-  for (const key of [...pages.keys()].sort((a, b) => a - b)) for (const m of pages.get(key) ?? []) if (matches(m, q)) out.push(m);
-  return out;
-}
+/** The most hits one search shows (the contract's ceiling). */
+export const SEARCH_LIMIT = 500;
 
 export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
   let generation = 0;
+  let searchGeneration = 0;
   const inFlight = new Set<number>();
 
   return createStore<MessagesStore>()((set, get) => {
@@ -68,13 +67,31 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
         const total = res.total;
         const maxPage = Math.max(0, Math.ceil(total / PAGE_SIZE) - 1);
         for (const k of pages.keys()) if (k > maxPage) pages.delete(k);
-        const filtered = filter(pages, get().query);
+        const filtered = get().filtered;
         const count = filtered ? filtered.length : total;
-        set({ pages, total, loading: false, error: null, filtered, cursor: Math.min(get().cursor, Math.max(0, count - 1)) });
+        set({ pages, total, loading: false, error: null, cursor: Math.min(get().cursor, Math.max(0, count - 1)) });
       } catch (e) {
         if (gen === generation) set({ loading: false, error: errorMessage(e) });
       } finally {
         if (gen === generation) inFlight.delete(page);
+      }
+    }
+
+    async function search(): Promise<void> {
+      const { folder, query } = get();
+      const q = query.trim().slice(0, 256);
+      const gen = ++searchGeneration;
+      if (!folder || !q) {
+        set({ filtered: null, searching: false });
+        return;
+      }
+      set({ searching: true, filtered: get().filtered ?? [] });
+      try {
+        const res = await runtime.invoke('mail.search', { query: q, folder, limit: SEARCH_LIMIT });
+        if (gen !== searchGeneration) return;
+        set({ filtered: res.items, searching: false, error: null, cursor: Math.min(get().cursor, Math.max(0, res.items.length - 1)) });
+      } catch (e) {
+        if (gen === searchGeneration) set({ searching: false, error: errorMessage(e) });
       }
     }
 
@@ -87,11 +104,12 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
       cursor: 0,
       query: '',
       filtered: null,
+      searching: false,
       async load(folder) {
         const gen = ++generation;
         inFlight.clear();
-        set({ folder, total: 0, pages: new Map(), loading: true, error: null, cursor: 0, filtered: get().query ? [] : null });
-        await fetchPage(0, gen);
+        set({ folder, total: 0, pages: new Map(), loading: true, error: null, cursor: 0, filtered: get().query.trim() ? [] : null });
+        await Promise.all([fetchPage(0, gen), search()]);
       },
       async refresh() {
         const folder = get().folder;
@@ -100,7 +118,7 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
         const gen = ++generation;
         inFlight.clear();
         const keep = [...get().pages.keys()];
-        await Promise.all((keep.length ? keep : [0]).map((p) => fetchPage(p, gen)));
+        await Promise.all([...(keep.length ? keep : [0]).map((p) => fetchPage(p, gen)), ...(get().query.trim() ? [search()] : [])]);
       },
       async ensureRange(start, end) {
         const s = get();
@@ -120,7 +138,9 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
         get().setCursor(get().cursor + delta);
       },
       setQuery(query) {
-        set({ query, filtered: filter(get().pages, query), cursor: 0 });
+        const changed = query.trim() !== get().query.trim();
+        set({ query, cursor: changed ? 0 : get().cursor });
+        if (changed) void search();
       },
       patchRow(id, patch) {
         const pages = new Map(get().pages);
@@ -133,12 +153,14 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
           pages.set(k, copy);
           changed = true;
         }
-        if (changed) set({ pages, filtered: filter(pages, get().query) });
+        const filtered = get().filtered?.map((r) => (r.id === id ? { ...r, ...patch } : r)) ?? null;
+        if (changed || filtered?.some((r) => r.id === id)) set({ pages, filtered });
       },
       reset() {
         generation++;
+        searchGeneration++;
         inFlight.clear();
-        set({ folder: null, total: 0, pages: new Map(), loading: false, error: null, cursor: 0, query: '', filtered: null });
+        set({ folder: null, total: 0, pages: new Map(), loading: false, error: null, cursor: 0, query: '', filtered: null, searching: false });
       },
     };
   });
