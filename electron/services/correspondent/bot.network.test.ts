@@ -61,6 +61,8 @@ describe('the correspondent when its KME has no key for the answer', () => {
     expect(answer.certificate).toMatchObject({ level: 'L3', quantumSecured: false, signatureVerified: true });
     expect(answer.body).toContain(`Opened with QKD keys from KME_B: ${sentKeys[0]}`);
     expect(answer.body).toMatch(/I could not answer at L2: key pool exhausted[^\n]*\. This answer comes at L3 \(post-quantum\) instead\./);
+    // The answer is threaded to the qmail it answers.
+    expect(answer.thread).toEqual({ inReplyTo: sent.id, size: 2 });
     // The correspondent's copy records the fallback too.
     const copy = bot.app.messages.list('sent', 0, 10).items.find((m) => m.subject === 'Re: The last key')!;
     expect(bot.app.mail.view(copy.id)!.certificate!.fallback).toMatchObject({ from: 'L2' });

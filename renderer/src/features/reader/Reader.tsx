@@ -1,7 +1,9 @@
 // The reading pane. Bodies are shown as text, never as HTML.
 import { useId, useState } from 'react';
 import { useReader, useStores, useMessages } from '../../app/context.js';
-import { displayName, formatFullDate, LEVEL_LABELS } from '../../ui/format.js';
+import { countOf, displayName, formatFullDate, formatListDate, LEVEL_LABELS } from '../../ui/format.js';
+import { FOLDER_NAMES } from '../folders/store.js';
+import type { RecipientDelivery } from '../../../../shared/ipc/contract.js';
 import { ShieldIcon } from '../../ui/icons.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { formatBytes } from '../identity/Onboarding.js';
@@ -23,6 +25,31 @@ export function downloadBase64(name: string, data: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const DELIVERY_WORDS: Record<RecipientDelivery['state'], string> = {
+  queued: 'Queued',
+  sending: 'Sending',
+  delivered: 'Delivered to the recipient’s beacon',
+  failed: 'Not delivered',
+};
+
+/** Each recipient's delivery state (Sent mail and outbox items). */
+export function DeliveryList({ recipients }: { recipients: readonly RecipientDelivery[] }) {
+  return (
+    <ul className="delivery" aria-label="Delivery">
+      {recipients.map((r) => (
+        <li key={r.address} className={`delivery-${r.state}`}>
+          <span className="delivery-who">{r.name ? `${r.name} <${r.address}>` : r.address}</span>
+          <span className="delivery-state">
+            {DELIVERY_WORDS[r.state]}
+            {r.state === 'delivered' && r.at ? ` · ${formatListDate(r.at)}` : ''}
+            {r.reason ? `: ${r.reason}` : ''}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function Reader() {
   const { reader, composer, runtime } = useStores();
   const [certOpen, setCertOpen] = useState(false);
@@ -32,7 +59,10 @@ export function Reader() {
   const error = useReader((s) => s.error);
   const openId = useReader((s) => s.openId);
   const total = useMessages((s) => s.total);
+  const confirming = useReader((s) => s.confirmingDelete);
+  const thread = useReader((s) => s.thread);
   const titleId = useId();
+  const confirmId = useId();
 
   if (!openId) {
     return (
@@ -78,22 +108,34 @@ export function Reader() {
 
   const level = LEVEL_LABELS[message.level];
   const isDraft = message.folder === 'drafts';
+  const inTrash = message.folder === 'trash';
+  const canArchive = !isDraft && !inTrash;
   return (
     <section className="pane reader-pane" aria-label="Reading pane">
       <article className="message" aria-labelledby={titleId}>
         <header className="message-header">
           <div className="message-title">
-            <h1 id={titleId} className="message-subject">
+            <h2 id={titleId} className="message-subject">
               {message.subject || '(no subject)'}
-            </h1>
+            </h2>
             <div className="message-actions">
               {!isDraft && (
                 <button type="button" className="primary" onClick={() => composer.getState().openReply(message)} aria-keyshortcuts="r" title="Reply (R)">
                   Reply
                 </button>
               )}
-              <button type="button" onClick={() => void reader.getState().remove()} aria-keyshortcuts="Delete" title="Delete (Del)">
-                Delete
+              {canArchive && (
+                <button type="button" onClick={() => void reader.getState().archive()} aria-keyshortcuts="e" title={message.folder === 'archive' ? 'Move to Inbox (E)' : 'Archive (E)'}>
+                  {message.folder === 'archive' ? 'Move to Inbox' : 'Archive'}
+                </button>
+              )}
+              {inTrash && (
+                <button type="button" onClick={() => void reader.getState().restore()}>
+                  Restore to {FOLDER_NAMES[message.restoreTo ?? 'inbox']}
+                </button>
+              )}
+              <button type="button" onClick={() => void reader.getState().remove()} aria-keyshortcuts="Delete" title={inTrash ? 'Delete for good (Del)' : 'Delete (Del)'}>
+                {inTrash ? 'Delete for good' : 'Delete'}
               </button>
               {isDraft && (
                 <button type="button" className="primary" onClick={() => composer.getState().openDraft(message)}>
@@ -144,6 +186,18 @@ export function Reader() {
               </button>
             )}
           </div>
+          {confirming && (
+            <div className="confirm-bar" role="alertdialog" aria-labelledby={confirmId}>
+              <p id={confirmId}>Delete “{message.subject || '(no subject)'}” for good? It cannot be restored afterwards.</p>
+              <button type="button" className="danger" onClick={() => void reader.getState().confirmRemove()} autoFocus>
+                Delete for good
+              </button>
+              <button type="button" onClick={() => reader.getState().cancelRemove()}>
+                Keep it
+              </button>
+            </div>
+          )}
+          {message.delivery && message.delivery.length > 0 && <DeliveryList recipients={message.delivery} />}
           {message.repaired !== undefined && message.repaired > 0 && (
             <p className="note" role="note">
               {message.repaired} {message.repaired === 1 ? 'server' : 'servers'} lost or damaged a stripe of this message; it was rebuilt from parity
@@ -151,6 +205,27 @@ export function Reader() {
             </p>
           )}
         </header>
+        {thread && thread.length > 1 && (
+          <nav className="conversation" aria-label="Conversation">
+            <h2 className="conversation-title">Conversation · {countOf(thread.length, 'message')}</h2>
+            <ol>
+              {thread.map((t) => (
+                <li key={t.id}>
+                  {t.id === message.id ? (
+                    <span aria-current="true" className="conversation-here">
+                      {t.fromName || displayName(t.from)} · {formatListDate(t.date)} (this message)
+                    </span>
+                  ) : (
+                    <button type="button" className="link" onClick={() => void reader.getState().open(t.id)}>
+                      {t.fromName || displayName(t.from)} · {formatListDate(t.date)} · {FOLDER_NAMES[t.folder]}
+                      {t.id === message.thread?.inReplyTo ? ' (answered here)' : ''}
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ol>
+          </nav>
+        )}
         <div className="message-body" tabIndex={0} aria-label="Message text">
           {message.body || <span className="muted">This message has no text.</span>}
         </div>

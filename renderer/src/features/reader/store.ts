@@ -1,6 +1,6 @@
 // The reader store: the one message open in the reading pane.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { MessageView } from '../../../../shared/ipc/contract.js';
+import type { FolderId, MessageSummary, MessageView } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -13,25 +13,69 @@ export interface ReaderStore {
   /** Fetches the open message again (after it changed elsewhere). */
   reload(): Promise<void>;
   close(): void;
-  /** Deletes the open message (to Trash; from Trash for good). */
+  /** Deletes the open message: to Trash; in Trash it asks first (confirmingDelete) and erases only after confirmRemove. */
   remove(): Promise<boolean>;
+  /** A message in Trash waits for the user to confirm that it goes for good. */
+  confirmingDelete: boolean;
+  confirmRemove(): Promise<boolean>;
+  cancelRemove(): void;
+  /** Moves the open message to Archive (from Archive: back to Inbox). */
+  archive(): Promise<boolean>;
+  /** Puts the open message (in Trash) back where it was deleted from. */
+  restore(): Promise<boolean>;
+  /** The open message's conversation, oldest first, when it has one (null otherwise). */
+  thread: MessageSummary[] | null;
 }
 
 export interface ReaderHooks {
   /** Called once a message that was unread has been marked read. */
   onMarkedRead?(message: MessageView): void;
   onDeleted?(message: MessageView): void;
+  /** After Archive or Restore moved the open message. */
+  onMoved?(message: MessageView, to: FolderId): void;
 }
 
 export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): StoreApi<ReaderStore> {
   let generation = 0;
   return createStore<ReaderStore>()((set, get) => {
+    /** Moves the open message out of its folder (the call returns where it went) and closes it. */
+    async function moveOut(m: MessageView, verb: string, move: () => Promise<FolderId>): Promise<boolean> {
+      try {
+        const to = await move();
+        if (get().openId === m.id) get().close();
+        hooks.onMoved?.(m, to);
+        return true;
+      } catch (e) {
+        set({ error: `Could not ${verb}: ${errorMessage(e)}` });
+        return false;
+      }
+    }
+    async function erase(m: MessageView, permanent: boolean): Promise<boolean> {
+      try {
+        await runtime.invoke('mail.delete', { id: m.id, permanent });
+        if (get().openId === m.id) get().close();
+        hooks.onDeleted?.(m);
+        return true;
+      } catch (e) {
+        set({ error: `Could not delete: ${errorMessage(e)}` });
+        return false;
+      }
+    }
     async function fetch(id: string, markRead: boolean): Promise<void> {
       const gen = ++generation;
       try {
         const message = await runtime.invoke('mail.get', { id });
         if (gen !== generation) return;
-        set({ message: markRead ? { ...message, unread: false } : message, loading: false, error: null });
+        const sameThread = get().thread?.some((t) => t.id === id) ?? false;
+        set({ message: markRead ? { ...message, unread: false } : message, loading: false, error: null, ...(sameThread ? {} : { thread: null }) });
+        if (message.thread && message.thread.size > 1) {
+          void runtime
+            .invoke('mail.thread', { id })
+            .then(({ items }) => {
+              if (gen === generation) set({ thread: items });
+            })
+            .catch(() => undefined);
+        }
         if (markRead && message.unread) {
           await runtime.invoke('mail.markRead', { id, unread: false });
           hooks.onMarkedRead?.(message);
@@ -45,9 +89,11 @@ export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): St
       message: null,
       loading: false,
       error: null,
+      confirmingDelete: false,
+      thread: null,
       async open(id) {
         if (get().openId === id && get().message) return;
-        set({ openId: id, loading: true, error: null, message: get().message?.id === id ? get().message : null });
+        set({ openId: id, loading: true, error: null, confirmingDelete: false, message: get().message?.id === id ? get().message : null });
         await fetch(id, true);
       },
       async reload() {
@@ -56,20 +102,39 @@ export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): St
       },
       close() {
         generation++;
-        set({ openId: null, message: null, loading: false, error: null });
+        set({ openId: null, message: null, loading: false, error: null, confirmingDelete: false, thread: null });
       },
       async remove() {
         const m = get().message;
         if (!m) return false;
-        try {
-          await runtime.invoke('mail.delete', { id: m.id, permanent: m.folder === 'trash' });
-          if (get().openId === m.id) get().close();
-          hooks.onDeleted?.(m);
-          return true;
-        } catch (e) {
-          set({ error: `Could not delete: ${errorMessage(e)}` });
+        if (m.folder === 'trash') {
+          set({ confirmingDelete: true });
           return false;
         }
+        return erase(m, false);
+      },
+      async confirmRemove() {
+        const m = get().message;
+        if (!m || !get().confirmingDelete) return false;
+        set({ confirmingDelete: false });
+        return erase(m, true);
+      },
+      cancelRemove() {
+        set({ confirmingDelete: false });
+      },
+      async archive() {
+        const m = get().message;
+        if (!m || m.folder === 'drafts' || m.folder === 'trash') return false;
+        const to: FolderId = m.folder === 'archive' ? 'inbox' : 'archive';
+        return moveOut(m, 'archive', async () => {
+          await runtime.invoke('mail.move', { id: m.id, folder: to });
+          return to;
+        });
+      },
+      async restore() {
+        const m = get().message;
+        if (!m || m.folder !== 'trash') return false;
+        return moveOut(m, 'restore', async () => (await runtime.invoke('mail.restore', { id: m.id })).folder);
       },
     };
   });
