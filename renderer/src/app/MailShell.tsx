@@ -2,6 +2,8 @@
 // Single-key shortcuts work whenever focus is not in a text field.
 import { useEffect, useRef, useState } from 'react';
 import { ComposerDialog } from '../features/composer/ComposerDialog.js';
+import { ResumeDraft } from '../features/composer/ResumeDraft.js';
+import { SendStatus } from '../features/outbox/SendStatus.js';
 import { FolderNav } from '../features/folders/FolderNav.js';
 import { IdentityDialog } from '../features/identity/IdentityDialog.js';
 import { MessageList } from '../features/messages/MessageList.js';
@@ -9,8 +11,8 @@ import { rowAt } from '../features/messages/store.js';
 import { Reader } from '../features/reader/Reader.js';
 import { KmeSettingsDialog } from '../features/settings/KmeSettingsDialog.js';
 import { createNotifier, type NotificationApi } from './notifications.js';
-import { ComposeIcon, LockIcon, Logo, SearchIcon } from '../ui/icons.js';
-import { useIdentity, useMessages, useStores } from './context.js';
+import { ComposeIcon, KeyIcon, LockIcon, Logo, RefreshIcon, SearchIcon } from '../ui/icons.js';
+import { useIdentity, useMessages, useReader, useStores } from './context.js';
 
 function isTyping(el: Element | null): boolean {
   if (!el) return false;
@@ -25,6 +27,7 @@ export function MailShell() {
   const listRef = useRef<HTMLDivElement>(null);
   const me = useIdentity((s) => s.identity);
   const [identityOpen, setIdentityOpen] = useState(false);
+  const reading = useReader((s) => s.openId !== null);
 
   useEffect(() => {
     const api = (globalThis as { Notification?: NotificationApi }).Notification;
@@ -90,6 +93,18 @@ export function MailShell() {
           stores.composer.getState().openReply(open);
           break;
         }
+        case 'e': {
+          // Archive the open message, or the one under the list cursor.
+          const archive = () => void stores.reader.getState().archive();
+          if (stores.reader.getState().message) archive();
+          else {
+            const row = rowAt(m, m.cursor);
+            if (!row) return;
+            void stores.reader.getState().open(row.id).then(archive);
+          }
+          listRef.current?.focus();
+          break;
+        }
         case 'Delete': {
           if (!stores.reader.getState().message) {
             const row = rowAt(m, m.cursor);
@@ -120,17 +135,17 @@ export function MailShell() {
   return (
     <div className="shell">
       <header className="toolbar">
-        <div className="brand">
+        <h1 className="brand">
           <Logo size={26} />
-          <span>QMail</span>
-        </div>
+          <span className="brand-name">QMail</span>
+        </h1>
         <form role="search" className="search" onSubmit={(e) => e.preventDefault()}>
           <SearchIcon />
           <input
             ref={searchRef}
             type="search"
-            aria-label="Filter messages in this folder"
-            placeholder="Filter messages"
+            aria-label="Search messages in this folder"
+            placeholder="Search text, names, attachments"
             value={query}
             onChange={(e) => stores.messages.getState().setQuery(e.target.value)}
             aria-keyshortcuts="/"
@@ -140,29 +155,37 @@ export function MailShell() {
         <div className="toolbar-actions">
           <button type="button" className="primary" onClick={() => stores.composer.getState().openNew()} aria-keyshortcuts="c" title="Compose (C)">
             <ComposeIcon />
-            <span>Compose</span>
+            <span className="label">Compose</span>
           </button>
           {me?.address && (
-            <button type="button" className="me ghost" onClick={() => setIdentityOpen(true)} title="Your identity and recovery phrase">
+            <button type="button" className="me ghost" onClick={() => setIdentityOpen(true)} title={`${me.name} ${me.address}: your identity and recovery phrase`}>
               <span className="me-name">{me.name}</span> <span className="mono muted me-address">{me.address}</span>
             </button>
           )}
-          <button type="button" onClick={() => void stores.runtime.invoke('mail.refresh', {}).catch(() => undefined)} title="Check for new mail">
-            Check mail
+          {/* Narrow windows show these as icons; the label stays their accessible name. */}
+          <button type="button" className="tool" onClick={() => void stores.runtime.invoke('mail.refresh', {}).catch(() => undefined)} title="Check for new mail">
+            <RefreshIcon />
+            <span className="label">Check mail</span>
           </button>
-          <button type="button" onClick={() => stores.settings.getState().show()} title="Quantum key settings">
-            Quantum keys
+          <button type="button" className="tool" onClick={() => stores.settings.getState().show()} title="Quantum key settings">
+            <KeyIcon />
+            <span className="label">Quantum keys</span>
           </button>
           <button type="button" className="icon" onClick={() => void stores.vault.getState().lock()} aria-label="Lock QMail" title="Lock QMail">
             <LockIcon />
           </button>
         </div>
       </header>
-      <div className="panes">
+      <ResumeDraft />
+      {/* Narrow windows show the list or, while a message is open, the reader. */}
+      <div className={`panes${reading ? ' reading' : ''}`}>
         <FolderNav />
-        <MessageList listRef={listRef} />
-        <Reader />
+        <main className="mail-main">
+          <MessageList listRef={listRef} />
+          <Reader />
+        </main>
       </div>
+      <SendStatus />
       <ComposerDialog />
       <KmeSettingsDialog />
       <IdentityDialog open={identityOpen} onClose={() => setIdentityOpen(false)} />

@@ -1,9 +1,10 @@
 // Creates one store per feature against a Runtime and wires the few places where one
 // feature's change concerns another (events from the service, marking read, locking).
 import type { StoreApi } from 'zustand/vanilla';
-import type { FolderId } from '../../../shared/ipc/contract.js';
+import type { FolderId, MessageView } from '../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../shared/ipc/runtime.js';
 import { createComposerStore, type ComposerStore } from '../features/composer/store.js';
+import { createResumeStore, type DraftMemory, type ResumeStore } from '../features/composer/resume.js';
 import { createFoldersStore, type FoldersStore } from '../features/folders/store.js';
 import { createIdentityStore, type IdentityStore } from '../features/identity/store.js';
 import { createOutboxStore, type OutboxStore } from '../features/outbox/store.js';
@@ -22,6 +23,8 @@ export interface AppStores {
   identity: StoreApi<IdentityStore>;
   outbox: StoreApi<OutboxStore>;
   settings: StoreApi<SettingsStore>;
+  /** The draft left open when the window last closed, offered after unlock. */
+  resume: StoreApi<ResumeStore>;
   /** Stops listening to the runtime. */
   dispose(): void;
 }
@@ -29,6 +32,8 @@ export interface AppStores {
 export interface AppStoresOptions {
   /** Bursts of mail.changed events (an import, a sync) are handled once per this window. */
   coalesceMs?: number;
+  /** Where the open draft's id is remembered between runs (localStorage by default). */
+  draftMemory?: DraftMemory;
 }
 
 export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}): AppStores {
@@ -43,11 +48,18 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     },
   });
   const identity = createIdentityStore(runtime);
-  const outbox = createOutboxStore(runtime);
+  // Declared below; Edit in the outbox opens the draft in the composer.
+  let openDraft: (m: MessageView) => void = () => undefined;
+  const outbox = createOutboxStore(runtime, {
+    openDraft: (m) => openDraft(m),
+    onReturnedToDrafts() {
+      void folders.getState().load();
+    },
+  });
   const settings = createSettingsStore(runtime);
   const composer = createComposerStore(runtime, {
     onSent(item) {
-      outbox.getState().upsert(item);
+      outbox.getState().watch(item);
       void folders.getState().load();
     },
     onSaved(id) {
@@ -59,6 +71,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
 
   function clearMail(): void {
     composer.getState().discard();
+    resume.setState({ offer: null });
     identity.getState().reset();
     outbox.getState().reset();
     settings.getState().hide();
@@ -75,6 +88,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
       void outbox.getState().load();
       void folders.getState().load();
       void messages.getState().load(folders.getState().selected);
+      void resume.getState().check();
     } else if (prev.status === 'unlocked') {
       clearMail();
     }
@@ -89,8 +103,14 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   const offIdentity = runtime.on('identity.changed', (state) => {
     if (vault.getState().status === 'unlocked') identity.getState().apply(state);
   });
-  const offOutbox = runtime.on('outbox.changed', ({ items }) => {
-    if (vault.getState().status === 'unlocked') outbox.getState().apply(items);
+  openDraft = (m) => composer.getState().openDraft(m);
+  const resume = createResumeStore(runtime, composer, () => vault.getState().status === 'unlocked', options.draftMemory);
+  const offOutbox = runtime.on('outbox.changed', ({ items, settled }) => {
+    if (vault.getState().status === 'unlocked') outbox.getState().apply(items, settled);
+  });
+  // The composer offers only layouts that fit the servers available: asked each time it opens.
+  const unsubComposer = composer.subscribe((s, prev) => {
+    if (s.open && !prev.open && vault.getState().status === 'unlocked') void composer.getState().loadStripeLimit();
   });
   const changed = new Set<FolderId>();
   let changeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -120,9 +140,12 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     identity,
     outbox,
     settings,
+    resume,
     dispose() {
       offIdentity();
       offOutbox();
+      unsubComposer();
+      resume.getState().dispose();
       unsubVault();
       unsubFolder();
       offVault();

@@ -5,7 +5,7 @@ import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import type { SecurityLevel } from '../../../../shared/ipc/contract.js';
 import { useComposer, useStores } from '../../app/context.js';
 import { errorMessage } from '../../runtime/errors.js';
-import { LEVEL_LABELS } from '../../ui/format.js';
+import { countOf, LEVEL_LABELS } from '../../ui/format.js';
 import { formatBytes } from '../identity/Onboarding.js';
 import { RecipientField } from './RecipientField.js';
 import { LEVEL_ORDER, levelState, splitAddresses, stripesProblem } from './store.js';
@@ -35,17 +35,18 @@ export function ComposerDialog() {
   const attachments = useComposer((s) => s.attachments);
   const level = useComposer((s) => s.level);
   const stripes = useComposer((s) => s.stripes);
+  const maxServers = useComposer((s) => s.maxServers);
   const levels = useComposer((s) => s.levels);
   const levelsError = useComposer((s) => s.levelsError);
   const sending = useComposer((s) => s.sending);
   const restoring = useComposer((s) => s.restoring);
-  const ref = useRef<HTMLDialogElement>(null);
   const replyTitle = useComposer((s) => s.replyTitle);
   const recipientError = useComposer((s) => s.recipientError);
+  const ref = useRef<HTMLDialogElement>(null);
   const toRef = useRef<HTMLInputElement>(null);
-  const fileRef = useRef<HTMLInputElement>(null);
   const subjectRef = useRef<HTMLInputElement>(null);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const [readError, setReadError] = useState<string | null>(null);
   const [showCc, setShowCc] = useState(false);
@@ -109,7 +110,8 @@ export function ComposerDialog() {
   const status = error ? null : sending ? 'Sending…' : saving ? 'Saving…' : savedAt && !dirty ? `Draft saved at ${new Date(savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : dirty ? 'Unsaved changes' : '';
   const hasRecipients = splitAddresses(to).ok.length + splitAddresses(cc).ok.length > 0;
   const current = levelState(level, levels, levelsError, hasRecipients);
-  const stripeErr = stripesProblem(stripes);
+  const stripeErr = stripesProblem(stripes, maxServers);
+  const serverCap = Math.min(32, maxServers ?? 32);
   const total = attachments.reduce((n, a) => n + a.size, 0);
 
   return (
@@ -247,14 +249,16 @@ export function ComposerDialog() {
             <div className="stripes">
               <label>
                 <span>Data stripes</span>
-                <input type="number" min={1} max={31} value={stripes.k} onChange={(e) => c.setStripes({ ...stripes, k: Number(e.target.value) })} />
+                <input type="number" min={1} max={Math.max(1, serverCap - stripes.p)} value={stripes.k} onChange={(e) => c.setStripes({ ...stripes, k: Number(e.target.value) })} />
               </label>
               <span aria-hidden>+</span>
               <label>
                 <span>Parity</span>
-                <input type="number" min={0} max={31} value={stripes.p} onChange={(e) => c.setStripes({ ...stripes, p: Number(e.target.value) })} />
+                <input type="number" min={0} max={Math.max(0, serverCap - stripes.k)} value={stripes.p} onChange={(e) => c.setStripes({ ...stripes, p: Number(e.target.value) })} />
               </label>
-              <span className={stripeErr ? 'form-error small' : 'muted small'}>{stripeErr ?? `${stripes.k + stripes.p} servers; survives ${stripes.p} lost`}</span>
+              <span className={stripeErr ? 'form-error small' : 'muted small'} role={stripeErr ? 'alert' : undefined}>
+                {stripeErr ?? `${countOf(stripes.k + stripes.p, 'server')}${maxServers ? ` of ${maxServers} available` : ''}; survives ${stripes.p} lost`}
+              </span>
             </div>
           </fieldset>
           <footer className="composer-footer">

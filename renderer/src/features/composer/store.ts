@@ -44,6 +44,12 @@ export interface ComposerStore extends DraftFields {
   sending: boolean;
   /** A reopened draft's attachments are being fetched. */
   restoring: boolean;
+  /** A reply: the id of the message it answers (the engine threads it). */
+  inReplyTo: string | null;
+  /** The servers this identity can spread stripes over (k + p at most this); null until known. */
+  maxServers: number | null;
+  /** Asks the engine for maxServers. */
+  loadStripeLimit(): Promise<void>;
   /** The field that takes focus when the composer opens (the text for a reply, Subject when To is given). */
   focus: 'to' | 'subject' | 'body';
   /** A reply: its title ("Re: …"), kept while the reply is written and saved. */
@@ -106,10 +112,11 @@ export const LEVEL_ORDER: SecurityLevel[] = ['L1', 'L2', 'L3', 'L4'];
 export const DEFAULT_STRIPES: StripeChoice = { k: 4, p: 1 };
 export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
 
-export function stripesProblem(s: StripeChoice): string | null {
+export function stripesProblem(s: StripeChoice, maxServers?: number | null): string | null {
   if (!Number.isInteger(s.k) || s.k < 1) return 'At least 1 data stripe.';
   if (!Number.isInteger(s.p) || s.p < 0) return 'Parity stripes cannot be negative.';
   if (s.k + s.p < 2 || s.k + s.p > 32) return 'Data plus parity stripes is between 2 and 32.';
+  if (maxServers != null && s.k + s.p > maxServers) return `Only ${maxServers} servers can be used on this network: data plus parity stripes is at most ${maxServers}.`;
   return null;
 }
 
@@ -140,6 +147,7 @@ const blank = {
   levelsError: null,
   sending: false,
   restoring: false,
+  inReplyTo: null as string | null,
   focus: 'to' as 'to' | 'subject' | 'body',
   replyTitle: null,
   recipientError: null,
@@ -204,6 +212,21 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
   return createStore<ComposerStore>()((set, get) => ({
     open: false,
     ...blank,
+    maxServers: null,
+    async loadStripeLimit() {
+      try {
+        const { maxServers } = await runtime.invoke('mail.stripeLimit', {});
+        set({ maxServers });
+        // A layout chosen before the limit was known shrinks to fit, keeping the parity if it can.
+        const st = get().stripes;
+        if (maxServers >= 2 && st.k + st.p > maxServers) {
+          const p = Math.min(st.p, Math.max(0, maxServers - 2), 2);
+          set({ stripes: { k: maxServers - p, p } });
+        }
+      } catch {
+        /* unknown: the engine still refuses a layout that does not fit, with the limit in the error */
+      }
+    },
     openNew(to) {
       fresh();
       set({ open: true, ...blank, ...(to ? { to, focus: 'subject' as const } : {}) });
@@ -218,6 +241,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         open: true,
         ...blank,
         draftId: message.id,
+        inReplyTo: d?.inReplyTo ?? null,
         to: message.to.join(', '),
         cc: d?.cc.join(', ') ?? '',
         subject: message.subject,
@@ -260,6 +284,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       const to = message.folder === 'sent' ? message.to.map((a) => named(a, message.toNames?.[a])).join(', ') : named(message.from, message.fromName);
       fresh();
       set({ open: true, ...blank, to, subject, body: quote(message), level, dirty: true, focus: 'body', replyTitle: subject });
+      set({ inReplyTo: message.folder === 'drafts' ? null : message.id });
       void get().checkLevels();
     },
     setField(field, value) {
@@ -315,6 +340,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           // A layout the contract would refuse is left out (the draft keeps its last good one).
           ...(stripesProblem(s.stripes) ? {} : { stripes: { k: s.stripes.k, p: s.stripes.p } }),
           ...(withAttachments ? { attachments: s.attachments.map((a) => ({ name: a.name, data: a.data })) } : {}),
+          ...(s.inReplyTo ? { inReplyTo: s.inReplyTo } : {}),
         });
         if (withAttachments) savedAttachmentsRev = rev;
         const after = get();
@@ -351,7 +377,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         set({ recipientError: { field: 'to', message: 'Add at least one recipient in To.' } });
         return null;
       }
-      if (stripesProblem(s.stripes)) problem = stripesProblem(s.stripes);
+      if (stripesProblem(s.stripes, s.maxServers)) problem = stripesProblem(s.stripes, s.maxServers);
       else if (s.restoring) problem = 'The draft’s attachments are still loading; send again in a moment.';
       else if (restoreProblem) problem = restoreProblem;
       else if (s.attachments.reduce((n, a) => n + a.size, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';
@@ -374,6 +400,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           level: s.level,
           stripes: { k: s.stripes.k, p: s.stripes.p },
           ...(s.draftId ? { draftId: s.draftId } : {}),
+          ...(s.inReplyTo ? { inReplyTo: s.inReplyTo } : {}),
         });
         fresh();
         set({ open: false, ...blank });

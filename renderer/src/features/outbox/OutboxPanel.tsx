@@ -1,6 +1,9 @@
-// Messages on their way out, under the folders: progress while sending, retry when failed.
+// Messages on their way out, under the folders: progress while sending, each recipient's
+// state, retry when failed; a waiting or failed message can go back to Drafts (Cancel) or
+// be opened there in the composer (Edit).
 import { useOutbox, useStores } from '../../app/context.js';
 import { pending, progressText } from './store.js';
+import { DeliveryList } from '../reader/Reader.js';
 
 export function OutboxPanel() {
   const { outbox } = useStores();
@@ -10,7 +13,7 @@ export function OutboxPanel() {
   if (open.length === 0 && !error) return null;
   return (
     <section className="outbox" aria-label="Outbox">
-      <h3>Outbox</h3>
+      <h2>Outbox</h2>
       {error && (
         <p className="form-error small" role="alert">
           {error}
@@ -25,12 +28,18 @@ export function OutboxPanel() {
             </span>
             {i.state === 'sending' && i.total > 0 && <progress max={i.total} value={i.uploaded} aria-label={`Stripes stored for ${i.subject || 'this message'}`} />}
             {i.fallback && <span className="small warn">Sent at L3: {i.fallback.reason}</span>}
-            {i.state === 'failed' && (
+            {i.recipients && i.recipients.length > 1 && <DeliveryList recipients={i.recipients} />}
+            {(i.state === 'failed' || i.state === 'queued') && (
               <span className="outbox-actions">
-                <button type="button" className="small" onClick={() => void outbox.getState().retry(i.id)}>
-                  Retry
+                {i.state === 'failed' && (
+                  <button type="button" className="small" onClick={() => void outbox.getState().retry(i.id)}>
+                    Retry
+                  </button>
+                )}
+                <button type="button" className="small" aria-label={`Edit ${i.subject || '(no subject)'}`} onClick={() => void outbox.getState().edit(i.id)}>
+                  Edit
                 </button>
-                <button type="button" className="ghost small" onClick={() => void outbox.getState().cancel(i.id)}>
+                <button type="button" className="ghost small" aria-label={`Cancel sending ${i.subject || '(no subject)'} (it goes back to Drafts)`} onClick={() => void outbox.getState().cancel(i.id)}>
                   Cancel
                 </button>
               </span>
