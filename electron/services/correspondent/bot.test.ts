@@ -82,6 +82,12 @@ describe('replyFor', () => {
     expect(r.body).not.toContain('QKD');
   });
 
+  it('greets the sender by the name the directory vouched for, by address otherwise', () => {
+    const base = { from: '0006.0.3204415244', subject: 'Hi', certificate: { level: 'L3', signatureVerified: true } };
+    expect(replyFor({ ...base, fromName: 'Margaret Hamilton' }, 'Bot').body.split('\n')[0]).toBe('Hello Margaret Hamilton,');
+    expect(replyFor(base, 'Bot').body.split('\n')[0]).toBe('Hello 0006.0.3204415244,');
+  });
+
   it('does not claim a signature it did not see verified', () => {
     const r = replyFor({ ...l2, certificate: { ...l2.certificate!, signatureVerified: false } }, 'Bot', planAnswer('L2', { available: true }));
     expect(r.body).not.toContain('signature verified');

@@ -21,6 +21,8 @@ export interface ReplyInput {
   /** The received message's id here: the answer is threaded to it. */
   id?: string;
   from: string;
+  /** The sender's name as the directory vouched for it on receive, when known. */
+  fromName?: string;
   subject: string;
   attachments?: { name: string; size: number }[];
   /** The certificate of the qmail received (built from what verified). */
@@ -74,7 +76,7 @@ export function qkdFailureReason(error: string | undefined): string | undefined 
 export function replyFor(m: ReplyInput, myName: string, plan: AnswerPlan = { level: 'L3' }): { subject: string; body: string; level: Level; fallback?: AnswerPlan['fallback'] } {
   const subject = /^re:/i.test(m.subject) ? m.subject : `Re: ${m.subject || '(no subject)'}`;
   const verified = m.certificate ? m.certificate.signatureVerified : true;
-  const lines = [`Hello ${m.from},`, '', `${myName} here. Your qmail "${m.subject || '(no subject)'}" arrived intact: every stripe checked${verified ? ', the signature verified' : ''}.`];
+  const lines = [`Hello ${m.fromName ?? m.from},`, '', `${myName} here. Your qmail "${m.subject || '(no subject)'}" arrived intact: every stripe checked${verified ? ', the signature verified' : ''}.`];
   const att = m.attachments ?? [];
   if (att.length) {
     lines.push('', `It carried ${att.length} attachment${att.length === 1 ? '' : 's'}:`);
@@ -166,7 +168,7 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
   const answer = async (id: string) => {
     const m = app.mail.view(id);
     if (!m || m.from === me.address) return;
-    const input: ReplyInput = { id, from: m.from, subject: m.subject, attachments: m.attachments ?? [], ...(m.certificate ? { certificate: m.certificate } : {}) };
+    const input: ReplyInput = { id, from: m.from, ...(m.fromName ? { fromName: m.fromName } : {}), subject: m.subject, attachments: m.attachments ?? [], ...(m.certificate ? { certificate: m.certificate } : {}) };
     try {
       const p = await plan(m.from, wantedLevel(m.certificate?.level ?? m.level));
       if (stopping) return;
