@@ -5,7 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
-import { displayName } from '../../ui/format.js';
+import { countOf, displayName } from '../../ui/format.js';
 
 export interface DraftFields {
   to: string;
@@ -116,7 +116,7 @@ export function stripesProblem(s: StripeChoice, maxServers?: number | null): str
   if (!Number.isInteger(s.k) || s.k < 1) return 'At least 1 data stripe.';
   if (!Number.isInteger(s.p) || s.p < 0) return 'Parity stripes cannot be negative.';
   if (s.k + s.p < 2 || s.k + s.p > 32) return 'Data plus parity stripes is between 2 and 32.';
-  if (maxServers != null && s.k + s.p > maxServers) return `Only ${maxServers} servers can be used on this network: data plus parity stripes is at most ${maxServers}.`;
+  if (maxServers != null && s.k + s.p > maxServers) return `Only ${countOf(maxServers, 'server')} can be used on this network: data plus parity stripes is at most ${maxServers}.`;
   return null;
 }
 

@@ -149,6 +149,17 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
     if (m) void reader.getState().open(m.id);
   }
 
+  /** Archives the message at a row (from Archive: back to Inbox), through the reader like E does. */
+  function archiveAt(index: number) {
+    const m = rowAt(messages.getState(), index);
+    if (!m) return;
+    void reader
+      .getState()
+      .open(m.id)
+      .then(() => reader.getState().archive());
+    scrollRef.current?.focus();
+  }
+
   function pick(index: number) {
     messages.getState().setCursor(index);
     openAt(index);
@@ -193,6 +204,11 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
         <span className="list-summary" role="status" aria-live="polite">
           {filtered ? (searching && filtered.length === 0 ? 'Searching…' : countOf(filtered.length, 'match', 'matches')) : summary}
         </span>
+        {activeRow && folder !== 'drafts' && folder !== 'trash' && (
+          <button type="button" className="ghost small list-action" aria-keyshortcuts="e" title={`${folder === 'archive' ? 'Move to Inbox' : 'Archive'} the selected message (E)`} onClick={() => archiveAt(cursor)}>
+            {folder === 'archive' ? 'Move to Inbox' : 'Archive'}
+          </button>
+        )}
       </header>
       {error && (
         <div className="pane-error" role="alert">
