@@ -2,6 +2,7 @@
 // per-recipient delivery on Sent, layouts bounded by the network, a threaded answer,
 // search through the engine's index with highlighted words, archive and restore, drafts
 // that survive a reload, and outbox items that go back to the composer.
+import AxeBuilder from '@axe-core/playwright';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
 import type { Page } from '@playwright/test';
 import { awaitAnswer, pickCorrespondent } from './mail-steps.js';
@@ -12,10 +13,20 @@ const folder = (page: Page, name: string) => page.getByRole('navigation', { name
 const list = (page: Page, name: string) => page.getByRole('listbox', { name: `Messages in ${name}` });
 const search = (page: Page) => page.getByRole('searchbox', { name: 'Search messages in this folder' });
 
+/** Serious and critical axe findings on the page as it is now. */
+async function axeFindings(page: Page): Promise<string[]> {
+  await page.waitForTimeout(150);
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
+
+/** Screenshots at 1280 and 720 px wide, light and dark; axe finds nothing serious in either scheme. */
 async function shots(page: Page, name: string) {
   await shot(page, `${name}-light`);
+  expect(await axeFindings(page), `${name} (light)`).toEqual([]);
   await page.emulateMedia({ colorScheme: 'dark' });
   await shot(page, `${name}-dark`);
+  expect(await axeFindings(page), `${name} (dark)`).toEqual([]);
   await page.setViewportSize({ width: 720, height: 800 });
   await shot(page, `${name}-720-dark`);
   await page.emulateMedia({ colorScheme: 'light' });
