@@ -60,6 +60,26 @@ export function LockIcon() {
   );
 }
 
+export function RefreshIcon() {
+  return (
+    <svg {...base}>
+      <path d="M20 11a8 8 0 0 0-14.3-4.9L4 8" />
+      <path d="M4 3v5h5" />
+      <path d="M4 13a8 8 0 0 0 14.3 4.9L20 16" />
+      <path d="M20 21v-5h-5" />
+    </svg>
+  );
+}
+
+export function KeyIcon() {
+  return (
+    <svg {...base}>
+      <circle cx="8" cy="15" r="4" />
+      <path d="m10.8 12.2 8.2-8.2M16 7l2.5 2.5M13.5 9.5 15.5 11.5" />
+    </svg>
+  );
+}
+
 export function SearchIcon() {
   return (
     <svg {...base} width={16} height={16}>

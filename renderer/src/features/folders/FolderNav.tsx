@@ -41,7 +41,8 @@ export function FolderNav() {
                 onClick={() => store.getState().select(f.id)}
               >
                 <FolderIcon id={f.id} />
-                <span className="folder-name">{f.name}</span>
+                <span className="folder-name">{f.name}</span>{' '}
+                {/* The space keeps the visible text ("Inbox 1") inside the accessible name ("Inbox, 1 unread"). */}
                 {f.unread > 0 ? (
                   <span className="count unread" aria-hidden>
                     {f.unread}
