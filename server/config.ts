@@ -129,6 +129,12 @@ export const configSchema = z
         publicHost: z.string().optional(),
         /** Republish the descriptor (fresh uptime) this often. */
         publishIntervalMs: z.number().int().min(1000).default(5 * 60_000),
+        /**
+         * The directory's ML-DSA-65 key (base64) that signs address tickets (EXT-7). When
+         * absent it is fetched from `url` (GET /v1/key). With a directory, new addresses
+         * register only with a proof checked against this key.
+         */
+        publicKey: z.string().regex(/^[A-Za-z0-9+/]{2600,2604}={0,2}$/, 'must be a base64 ML-DSA-65 public key').optional(),
       })
       .strict()
       .prefault({}),

@@ -6,6 +6,7 @@ import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { Storage } from './storage/index.js';
 import type { TellBus } from './tellbus.js';
+import type { RegistrationAuthority } from './handlers/register.js';
 
 export interface HandlerResult {
   status: number;
@@ -39,6 +40,8 @@ export interface NodeContext {
   now: () => number;
   /** Resolves when the node starts shutting down (long polls end early). */
   closing: Promise<void>;
+  /** Who may register new addresses (EXT-7); set once the node knows its own id. */
+  registration?: RegistrationAuthority;
 }
 
 export type Handler = (req: DecodedRequest, ctx: NodeContext) => Promise<HandlerResult>;

@@ -24,7 +24,8 @@ import { ReplayGuard } from './wire/replay.js';
 import { registerHandlers } from './handlers/index.js';
 import { provisionMailboxes } from './handlers/auth.js';
 import { isLegacyQMailCommand } from '../shared/qmail/index.js';
-import { loadOperatorKey, makeDescriptor, type SignedDescriptor } from './directory/descriptor.js';
+import { loadOperatorKey, makeDescriptor, nodeIdOf, type SignedDescriptor } from './directory/descriptor.js';
+import { registrationAuthority } from './handlers/register.js';
 import { publishDescriptor } from './directory/client.js';
 
 export interface RunningServer {
@@ -246,6 +247,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
 
   // Descriptor
   const operatorKey = loadOperatorKey(config.dataDir);
+  ctx.registration = registrationAuthority(config, nodeIdOf(operatorKey.publicKey), log);
   const host = config.directory.publicHost ?? config.listen.host;
   const describe = () => makeDescriptor(config, operatorKey, { host, port, startedAt, now: now() });
   let descriptor = describe();

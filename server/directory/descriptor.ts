@@ -70,9 +70,9 @@ export interface OperatorKey {
   secretKey: Uint8Array;
 }
 
-/** Loads DATA/operator-key.json or creates it (mode 0600) with a fresh 32-byte seed. */
-export function loadOperatorKey(dataDir: string): OperatorKey {
-  const file = join(dataDir, 'operator-key.json');
+/** Loads DATA/operator-key.json (or another file name) or creates it (mode 0600) with a fresh 32-byte seed. */
+export function loadOperatorKey(dataDir: string, name = 'operator-key.json'): OperatorKey {
+  const file = join(dataDir, name);
   let seed: Uint8Array;
   if (existsSync(file)) {
     const j = JSON.parse(readFileSync(file, 'utf8')) as { seed?: string };

@@ -6,17 +6,22 @@
 // Routes and rules: docs/server.md "Directory".
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { z } from 'zod';
-import { canonicalJson, verifyDescriptor, DescriptorError } from './descriptor.js';
+import { canonicalJson, loadOperatorKey, verifyDescriptor, DescriptorError } from './descriptor.js';
+import { encodeAddressTicket, signAddressTicket } from '../../shared/qmail/index.js';
 
 export const ALLOCATE_DOMAIN = 'qmail-directory-allocate/1\n';
 export const IDENTITY_DOMAIN = 'qmail-identity-record/1\n';
 /** Denomination given to addresses the directory allocates (free registration). */
 export const DEFAULT_DENOMINATION = 0;
+/** Serials are drawn at random from [FIRST_SERIAL, 2^32): nobody can tell which address comes next. */
 const FIRST_SERIAL = 1000;
+const SERIAL_LIMIT = 2 ** 32;
+const ALLOCATE_TRIES = 64;
 const MAX_BODY = 64 * 1024;
 const FUTURE_SKEW_MS = 5 * 60_000;
 
@@ -84,6 +89,8 @@ export async function startDirectory(o: DirectoryOptions): Promise<RunningDirect
   const now = o.now ?? Date.now;
   mkdirSync(o.dataDir, { recursive: true });
   const db = new Database(join(o.dataDir, 'directory.db'));
+  // The key that signs address tickets (EXT-7); nodes trust it to check registrations.
+  const directoryKey = loadOperatorKey(o.dataDir, 'directory-key.json');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.exec(`
@@ -100,7 +107,6 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
     serverBody: db.prepare('SELECT body, last_seen, first_seen FROM servers WHERE node_id = ?'),
     byKey: db.prepare('SELECT serial, denomination FROM addresses WHERE signing_key = ?'),
     bySerial: db.prepare('SELECT signing_key, denomination FROM addresses WHERE serial = ?'),
-    maxSerial: db.prepare('SELECT MAX(serial) AS m FROM addresses'),
     allocate: db.prepare('INSERT INTO addresses (serial, denomination, signing_key, name, created_at) VALUES (?, ?, ?, ?, ?)'),
     identity: db.prepare('SELECT body, updated_at FROM identities WHERE address = ?'),
     putIdentity: db.prepare(`INSERT INTO identities (address, name_lc, updated_at, body) VALUES (?, ?, ?, ?)
@@ -116,10 +122,13 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
   const allocate = db.transaction((name: string, key: string): { serial: number; denomination: number } => {
     const had = q.byKey.get(key) as { serial: number; denomination: number } | undefined;
     if (had) return had;
-    const serial = Math.max(FIRST_SERIAL - 1, Number((q.maxSerial.get() as { m: number | null }).m ?? 0)) + 1;
-    if (serial > 0xffffffff) throw new HttpError(507, 'address space exhausted');
-    q.allocate.run(serial, DEFAULT_DENOMINATION, key, name, now());
-    return { serial, denomination: DEFAULT_DENOMINATION };
+    for (let i = 0; i < ALLOCATE_TRIES; i++) {
+      const serial = randomInt(FIRST_SERIAL, SERIAL_LIMIT);
+      if (q.bySerial.get(serial)) continue; // taken: draw again
+      q.allocate.run(serial, DEFAULT_DENOMINATION, key, name, now());
+      return { serial, denomination: DEFAULT_DENOMINATION };
+    }
+    throw new HttpError(507, 'address space exhausted');
   });
 
   async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -155,6 +164,7 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
     const [, coll, id] = parts;
     if (parts.length > 3) throw new HttpError(404, 'not found');
     if (coll === 'health' && method === 'GET') return [200, { ok: true }];
+    if (coll === 'key' && !id && method === 'GET') return [200, { alg: 'ML-DSA-65', publicKey: Buffer.from(directoryKey.publicKey).toString('base64') }];
     if (coll === 'servers') {
       if (!id && method === 'POST') {
         let signed;
@@ -182,7 +192,9 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
       const a = parse(allocateSchema, await readJson(req));
       if (!verifySig(a.proof, allocateMessage(a.name, a.signingKey), a.signingKey)) throw new HttpError(403, 'proof signature does not verify with signingKey');
       const { serial, denomination } = allocate(a.name, a.signingKey);
-      return [200, { address: `0006.${denomination}.${serial}`, coinGroup: 6, denomination, serial }];
+      // EXT-7: the ticket a node checks before it registers this address for this key.
+      const ticket = signAddressTicket({ denomination, serial }, unb64(a.signingKey), now(), directoryKey.secretKey);
+      return [200, { address: `0006.${denomination}.${serial}`, coinGroup: 6, denomination, serial, ticket: Buffer.from(encodeAddressTicket(ticket)).toString('base64') }];
     }
     if (coll === 'identities') {
       if (id && method === 'PUT') {
@@ -217,7 +229,7 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
         return [200, { identities: rows.map((r) => JSON.parse(r.body)) }];
       }
     }
-    throw new HttpError(coll && ['servers', 'addresses', 'identities', 'health'].includes(coll) ? 405 : 404, 'no such route');
+    throw new HttpError(coll && ['servers', 'addresses', 'identities', 'health', 'key'].includes(coll) ? 405 : 404, 'no such route');
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

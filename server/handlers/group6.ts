@@ -33,6 +33,7 @@ import { FEE_UNITS_PER_CC } from '../../shared/drd/index.js';
 import type { Dispatcher, Handler, HandlerResult, NodeContext } from '../dispatch.js';
 import { PAGE_SIZE, type Mailbox } from '../storage/index.js';
 import { AuthError, authenticate, checkMailbox } from './auth.js';
+import { checkRegisterProof } from './register.js';
 
 const OK: HandlerResult = { status: Status.SUCCESS };
 /** At most this many Tells go back in one ping/peek answer (the count is one byte). */
@@ -228,6 +229,15 @@ export function registerGroup6(d: Dispatcher): void {
     if (current === null) {
       if (!ctx.config.registration.open) return { status: Status.COIN_NOT_FOUND };
       if (!isZeroAn(g.preamble.an)) return { status: Status.COIN_NOT_FOUND };
+      // EXT-7: with a directory, only the key it bound to this address may register it.
+      const auth = ctx.registration;
+      if (auth?.required || (!auth && (ctx.config.directory.url || ctx.config.directory.publicKey))) {
+        const verdict = auth ? await checkRegisterProof(auth, { proof: g.proof, mailbox: mb, newAn: g.newAn, challenge: g.preamble.challenge, now: ctx.now() }) : 'no_directory_key';
+        if (verdict !== 'ok') {
+          ctx.log.warn('registration refused', { mailbox: `${mb.denomination}.${mb.serial}`, reason: verdict });
+          return { status: verdict === 'stale' ? Status.INVALID_PARAMETER : verdict === 'no_directory_key' ? Status.NETWORK : Status.INVALID_AN };
+        }
+      }
     } else {
       if (isZeroAn(g.preamble.an)) return { status: Status.FILE_EXISTS }; // already registered
       await authenticate(ctx.storage, mb, g.preamble.an); // rotation: prove the current AN

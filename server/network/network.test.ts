@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
-import { decodeDownloadResponse, decodeTellList, encodeDownload, encodePing, encodeRegister, encodeTell, encodeUpload, encodeUploadPage, PingFlags } from '../../shared/qmail/index.js';
+import { decodeDownloadResponse, decodeTellList, encodeDownload, encodePing, encodeTell, encodeUpload, encodeUploadPage, PingFlags } from '../../shared/qmail/index.js';
 import { startLocalNetwork, type LocalNetwork, type NetworkFile } from './index.js';
 import { verifyDescriptor } from '../directory/descriptor.js';
-import { RaidaConnection, newIdentity, preambleFor, type Identity } from '../testing/client.js';
+import { RaidaConnection, preambleFor, type Identity } from '../testing/client.js';
+import { directoryIdentity, provenRegisterBody } from '../testing/register.js';
 
 let net: LocalNetwork;
 let dir: string;
 const conns = new Map<number, RaidaConnection>();
-const alice = newIdentity(5001);
-const bob = newIdentity(5002);
+let alice: Identity;
+let bob: Identity;
 
 async function conn(port: number): Promise<RaidaConnection> {
   let c = conns.get(port);
@@ -35,10 +36,14 @@ beforeAll(async () => {
     // the hook the correspondent and the KME pair use
     services: [{ name: 'probe', start: async (n) => ({ info: { sawNodes: n.nodes.length, directory: n.directory.url }, close: async () => undefined }) }],
   });
+  // Nodes of a directory register an address only for the key the directory gave it to (EXT-7).
+  const [a, b] = await Promise.all([directoryIdentity(net.network.directory.url, 'alice'), directoryIdentity(net.network.directory.url, 'bob')]);
+  alice = a;
+  bob = b;
   for (const n of net.network.nodes) {
     const c = await conn(n.port);
-    for (const id of [alice, bob]) {
-      const r = await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(id, new Uint8Array(16)), newAn: id.an, flags: 0 }), { raidaId: n.raidaId });
+    for (const id of [a, b]) {
+      const r = await c.call(Group.QMAIL, QMailCommand.REGISTER, provenRegisterBody(id, n.nodeId), { raidaId: n.raidaId });
       expect(r.status).toBe(Status.SUCCESS);
     }
   }

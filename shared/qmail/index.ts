@@ -8,3 +8,4 @@ export * from './mailbox.js';
 export * from './gate.js';
 export * from './status.js';
 export * from './legacy.js';
+export * from './register-proof.js';

@@ -5,6 +5,7 @@ import type { ManifestEntry, ServerEntry } from './tell.js';
 import { MAX_TELL_SERVERS, SERVER_LENGTH, readMailboxBE, readManifest, readServerEntry, writeMailboxBE, writeManifest, writeServerEntry } from './tell.js';
 import type { Mailbox } from '../cbdf/address.js';
 import { type Preamble, readPreamble, writePreamble } from './preamble.js';
+import { REGISTER_PROOF_LENGTH } from './register-proof.js';
 
 const END = new Uint8Array([0x3e, 0x3e]);
 
@@ -361,15 +362,20 @@ export interface RegisterRequest {
   preamble: Preamble;
   newAn: Uint8Array;
   flags: number;
+  /** EXT-7: the encoded register proof (`encodeRegisterProof`), between the reserved bytes and `3E 3E`. */
+  proof?: Uint8Array;
 }
 export const REGISTER_BODY_LENGTH = 70;
 
 export function encodeRegister(g: RegisterRequest): Uint8Array {
   fixed(g.newAn, 16, 'new AN');
   check(!g.newAn.every((b) => b === 0), 'zero_an', Status.INVALID_PAN, 'the new AN must not be all zeros');
-  const w = new ByteWriter(REGISTER_BODY_LENGTH);
+  if (g.proof) fixed(g.proof, REGISTER_PROOF_LENGTH, 'register proof');
+  const w = new ByteWriter(REGISTER_BODY_LENGTH + (g.proof?.length ?? 0));
   writePreamble(w, g.preamble);
-  return w.bytes(g.newAn).u8(g.flags).zeros(3).bytes(END).finish();
+  w.bytes(g.newAn).u8(g.flags).zeros(3);
+  if (g.proof) w.bytes(g.proof);
+  return w.bytes(END).finish();
 }
 export function decodeRegister(body: Uint8Array): RegisterRequest {
   return qmailDecode(() => {
@@ -378,9 +384,10 @@ export function decodeRegister(body: Uint8Array): RegisterRequest {
     const newAn = r.take(16);
     const flags = r.u8();
     expectZeros(r.bytes_(3), 'register');
+    const proof = r.remaining === REGISTER_PROOF_LENGTH ? r.take(REGISTER_PROOF_LENGTH) : undefined;
     expectDone(r, 'register');
     check(!newAn.every((b) => b === 0), 'zero_an', Status.INVALID_PAN, 'the new AN must not be all zeros');
-    return { preamble, newAn, flags };
+    return { preamble, newAn, flags, ...(proof ? { proof } : {}) };
   });
 }
 

@@ -22,6 +22,7 @@ import { crc32 } from '../../shared/bytes/crc32.js';
 import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
 import { PingFlags, decodeTellList, encodePeek, encodeRegister, encodeTell, makePreamble } from '../../shared/qmail/index.js';
 import { startLocalNetwork, type LocalNetwork } from '../../server/network/index.js';
+import { directoryIdentity, provenRegisterBody } from '../../server/testing/register.js';
 import { startServer } from '../../server/index.js';
 import { RaidaConnection, freshChallenge } from '../../server/testing/client.js';
 import { ConnectionPool } from '../../electron/services/mail/transport.js';
@@ -470,8 +471,9 @@ describe('the manifest (EXT-3) only for callers that ask (EXT-6)', () => {
   it('72/73 without the flag: no manifest; with it: the manifest; our client asks and gets it', async () => {
     const c = await open(0);
     // Two of our Tells, with manifests, to a fresh mailbox registered with EXT-2.
-    const dave = { denomination: 0, serial: 90_001, an: rnd(16) };
-    const reg = await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: makePreamble({ challenge: freshChallenge(), denomination: dave.denomination, serial: dave.serial, an: new Uint8Array(16) }), newAn: dave.an, flags: 0 }));
+    // The node belongs to a directory, so the address is one the directory allocated (EXT-7).
+    const dave = await directoryIdentity(net.network.directory.url, 'dave');
+    const reg = await c.call(Group.QMAIL, QMailCommand.REGISTER, provenRegisterBody(dave, net.network.nodes[0]!.nodeId));
     expect(reg.status).toBe(Status.SUCCESS);
     const sender = { denomination: alice.denomination, serial: alice.serial, an: alice.ans[0]! };
     for (const size of [100, 200]) {

@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
 import type { Identity, PublicIdentity } from '../../../shared/identity/index.js';
 import { encodeMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
+import { decodeAddressTicket, type AddressTicket } from '../../../shared/qmail/index.js';
 
 export class DirectoryError extends Error {
   override readonly name = 'DirectoryError';
@@ -146,10 +147,24 @@ export class DirectoryClient {
 
   /** Allocates (or returns the already allocated) address for this signing key. */
   async allocate(name: string, id: Identity): Promise<string> {
+    return (await this.allocation(name, id)).address;
+  }
+
+  /**
+   * The address and the directory's ticket binding it to this key (EXT-7): nodes that
+   * belong to this directory register the address only with that ticket and our signature.
+   */
+  async allocation(name: string, id: Identity): Promise<{ address: string; ticket: AddressTicket | undefined }> {
     const signingKey = b64(id.signPublicKey);
     const proof = b64(ml_dsa65.sign(enc(ALLOCATE_DOMAIN + canonicalJson({ name, signingKey })), id.signSecretKey));
-    const r = await this.request<{ address: string }>('POST', '/v1/addresses', { name, signingKey, proof });
-    return r.address;
+    const r = await this.request<{ address: string; ticket?: string }>('POST', '/v1/addresses', { name, signingKey, proof });
+    let ticket: AddressTicket | undefined;
+    try {
+      ticket = r.ticket ? decodeAddressTicket(unb64(r.ticket)) : undefined;
+    } catch {
+      ticket = undefined; // a malformed ticket: nodes will refuse the registration and say so
+    }
+    return { address: r.address, ticket };
   }
 
   async publish(id: Identity, record: Omit<IdentityRecord, 'v' | 'signingKey' | 'keys'>): Promise<IdentityRecord> {

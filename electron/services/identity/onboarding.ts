@@ -6,6 +6,7 @@ import { generateIdentity, identityFromPhrase, identityToPhrase, fingerprint, ty
 import { encodeMailbox, parseMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
 import { Group, DrdCommand, isSuccessStatus, makeChallenge } from '../../../shared/raida/index.js';
 import { encodePostUser } from '../../../shared/drd/index.js';
+import { encodeRegisterProof, signRegisterProof, type AddressTicket } from '../../../shared/qmail/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import { QMailServerClient } from '../mail/group6.js';
 import { StatusError, type ConnectionPool } from '../mail/transport.js';
@@ -35,10 +36,21 @@ export function chooseDefault(all: ServerDescriptor[], count = DEFAULT_STORAGE_C
   return { storage, beacon: storage[0]! };
 }
 
-export async function hire(pool: ConnectionPool, mailbox: Mailbox, d: ServerDescriptor): Promise<HiredServer> {
+/** What proves to a node that we hold the identity key the directory bound to our address (EXT-7). */
+export interface RegistrationProof {
+  identity: Identity;
+  ticket: AddressTicket | undefined;
+}
+
+export async function hire(pool: ConnectionPool, mailbox: Mailbox, d: ServerDescriptor, proof?: RegistrationProof, now: () => number = Date.now): Promise<HiredServer> {
   const an = new Uint8Array(randomBytes(16));
   const client = new QMailServerClient(pool, endpointOf(d));
-  await client.register({ mailbox }, an);
+  const ticket = proof?.ticket;
+  const prove = proof && ticket
+    ? (challenge: Uint8Array) =>
+        encodeRegisterProof(signRegisterProof({ ticket, identity: proof.identity, mailbox, nodeId: new Uint8Array(Buffer.from(d.nodeId, 'hex')), newAn: an, challenge, now: now() }))
+    : undefined;
+  await client.register({ mailbox }, an, prove);
   return { nodeId: d.nodeId, host: d.host, port: d.port, raidaId: d.raidaId, an: Buffer.from(an).toString('hex') };
 }
 
@@ -97,12 +109,12 @@ export class Onboarding {
     const dir = this.directory();
     const all = await dir.servers();
     // allocate is idempotent per signing key: a restored identity gets its old address back.
-    const address = await dir.allocate(name ?? 'QMail user', identity);
+    const { address, ticket } = await dir.allocation(name ?? 'QMail user', identity);
     const previous = await dir.lookup(address);
     const displayName = name ?? previous?.record.name ?? 'QMail user';
     const mailbox = parseMailbox(address);
     const picked = this.pick(all, choice);
-    const hired = await this.hireAll(mailbox, picked.storage.concat(picked.beacon), all);
+    const hired = await this.hireAll(mailbox, picked.storage.concat(picked.beacon), all, [], { identity, ticket });
     const beacon = hired.find((h) => h.nodeId === picked.beacon);
     if (!beacon) throw new OnboardingError('The chosen beacon did not accept the registration; choose another one.');
     await openInbox(this.pool, mailbox, beacon, displayName);
@@ -136,10 +148,16 @@ export class Onboarding {
     return { storage, beacon };
   }
 
-  private async hireAll(mailbox: Mailbox, ids: string[], all: ServerDescriptor[], have: HiredServer[] = []): Promise<HiredServer[]> {
+  /** The directory's ticket for a saved identity (allocation is idempotent per key). */
+  private async proofFor(cur: LoadedIdentity): Promise<RegistrationProof> {
+    const { ticket } = await this.directory().allocation(cur.name, cur.identity);
+    return { identity: cur.identity, ticket };
+  }
+
+  private async hireAll(mailbox: Mailbox, ids: string[], all: ServerDescriptor[], have: HiredServer[] = [], proof?: RegistrationProof): Promise<HiredServer[]> {
     const out: HiredServer[] = [...have];
     const todo = [...new Set(ids)].filter((id) => !have.some((h) => h.nodeId === id));
-    const results = await Promise.allSettled(todo.map((id) => hire(this.pool, mailbox, all.find((d) => d.nodeId === id)!)));
+    const results = await Promise.allSettled(todo.map((id) => hire(this.pool, mailbox, all.find((d) => d.nodeId === id)!, proof)));
     for (const r of results) if (r.status === 'fulfilled') out.push(r.value);
     return out;
   }
@@ -150,7 +168,7 @@ export class Onboarding {
     if (!cur) throw new OnboardingError('Create an identity first.');
     const dir = this.directory();
     const all = await dir.servers();
-    const hired = await this.hireAll(cur.mailbox, [...storage, beacon], all, cur.servers);
+    const hired = await this.hireAll(cur.mailbox, [...storage, beacon], all, cur.servers, await this.proofFor(cur));
     const b = hired.find((h) => h.nodeId === beacon);
     if (!b) throw new OnboardingError('The chosen beacon did not accept the registration.');
     if (b.nodeId !== cur.beacon) await openInbox(this.pool, cur.mailbox, b, cur.name);
@@ -166,7 +184,7 @@ export class Onboarding {
     if (!cur) throw new OnboardingError('Create an identity first.');
     const all = await this.directory().servers();
     const extra = all.filter((d) => !cur.servers.some((s) => s.nodeId === d.nodeId)).slice(0, count).map((d) => d.nodeId);
-    const hired = await this.hireAll(cur.mailbox, extra, all, cur.servers);
+    const hired = await this.hireAll(cur.mailbox, extra, all, cur.servers, await this.proofFor(cur));
     return this.store.save({ ...stripLoaded(cur), servers: hired });
   }
 
@@ -175,7 +193,7 @@ export class Onboarding {
     const cur = this.store.load();
     if (!cur) throw new OnboardingError('Create an identity first.');
     if (cur.servers.some((s) => s.nodeId === d.nodeId)) return cur;
-    const h = await hire(this.pool, cur.mailbox, d);
+    const h = await hire(this.pool, cur.mailbox, d, await this.proofFor(cur));
     // Beacons hired only to reach recipients go last, so they are not picked as storage first.
     return this.store.save({ ...stripLoaded(cur), servers: [...cur.servers, h] });
   }

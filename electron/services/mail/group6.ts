@@ -59,9 +59,14 @@ export class QMailServerClient {
     return res;
   }
 
-  /** EXT-2: sets `newAn` for our mailbox; `caller.an` is the current AN or absent for a first registration. */
-  async register(caller: Caller, newAn: Uint8Array): Promise<void> {
-    const body = encodeRegister({ preamble: preamble(caller), newAn, flags: 0 });
+  /**
+   * EXT-2: sets `newAn` for our mailbox; `caller.an` is the current AN or absent for a first
+   * registration, which a node of a directory accepts only with `prove` (EXT-7): it gets the
+   * request's challenge and returns the encoded proof.
+   */
+  async register(caller: Caller, newAn: Uint8Array, prove?: (challenge: Uint8Array) => Uint8Array): Promise<void> {
+    const pre = preamble(caller);
+    const body = encodeRegister({ preamble: pre, newAn, flags: 0, ...(prove && !caller.an ? { proof: prove(pre.challenge) } : {}) });
     await this.call(QMailCommand.REGISTER, body, caller, 'register');
   }
 
