@@ -146,6 +146,8 @@ export interface MailEngineOptions {
 const LEVELS: Record<OutgoingMessage['level'], Level> = { L1: 1, L2: 2, L3: 3, L4: 4 };
 const LEVEL_NAME: Record<number, MessageSummary['level']> = { 1: 'L1', 2: 'L2', 3: 'L3', 4: 'L4' };
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** Receive attempts for a message whose QKD keys our KME does not have (1 s, 2 s apart…). */
+const MAX_KEY_NOT_FOUND_ATTEMPTS = 3;
 
 const CAPSULE_ALGORITHM: Record<OutgoingMessage['level'], string> = {
   L1: 'QKD one-time pad + one-time Poly1305 (ETSI GS QKD 014 keys)',
@@ -308,8 +310,9 @@ export class MailEngine {
     const x = this.extras(id);
     const ours = m.folder === 'sent' || m.folder === 'drafts';
     const fromName = m.fromName ?? (ours ? (this.identities.exists ? this.me().name : undefined) : this.nameOf(m.from));
-    this.ensureIndexed();
-    const t = this.threads.get(id);
+    // Conversations come from the in-memory map the running engine keeps; a one-shot reader
+    // (the CLI's read) does not decrypt every message just to count a thread.
+    const t = this.indexed ? this.threads.get(id) : undefined;
     const size = t ? this.conversation(t.root).length : 0;
     const answered = t?.inReplyTo ? this.byLetter.get(t.inReplyTo) : undefined;
     const restoreTo = m.folder === 'trash' ? this.restoreFolder(m, x) : undefined;
@@ -892,13 +895,16 @@ export class MailEngine {
     results.forEach((r, i) => {
       const row = rows[i]!;
       if (r.status === 'rejected') {
-        const retry = (r.reason instanceof ReceiveError ? r.reason.retryable : true) && row.attempts < 20;
+        // Keys our KME does not know are retried a few times only (the KME client already
+        // waited for a lagging peer KME on each attempt): a KME that lost them will not find them.
+        const most = r.reason instanceof ReceiveError && r.reason.code === 'key_not_found' ? MAX_KEY_NOT_FOUND_ATTEMPTS : 20;
+        const retry = (r.reason instanceof ReceiveError ? r.reason.retryable : true) && row.attempts < most;
         this.log('receive failed', { guid: row.guid, retry, error: (r.reason as Error).message });
         if (retry) db.prepare('UPDATE mail_pending SET attempts = attempts + 1, next_at = ? WHERE guid = ?').run(this.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts), row.guid);
         else {
           db.prepare('INSERT OR IGNORE INTO mail_seen (guid, message_id, at) VALUES (?, NULL, ?)').run(row.guid, this.now());
           db.prepare('DELETE FROM mail_pending WHERE guid = ?').run(row.guid);
-          this.o.emit('notify', { level: 'warning', title: 'A message could not be opened', body: (r.reason as Error).message });
+          this.o.emit('notify', { level: 'warning', title: `A qmail from ${formatMailbox(tells[i]!.sender)} could not be opened`, body: (r.reason as Error).message });
         }
         return;
       }
