@@ -6,8 +6,9 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { base64Encode } from '../../shared/qkd/base64.js';
-import { KeyIdsSchema, KeyRequestSchema, UUID_RE, parseEtsiJson, Etsi014FormatError, type Status } from '../../shared/qkd/etsi014.js';
+import { KEY_STORE_ID, KeyIdsSchema, KeyRequestSchema, UUID_RE, parseEtsiJson, Etsi014FormatError, type Status } from '../../shared/qkd/etsi014.js';
 import type { QkdLink } from './link.js';
 import type { KmeKeyStore } from './store.js';
 
@@ -90,6 +91,8 @@ export class KmeNode {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Where the pending keys and delivered IDs are kept across restarts (none: memory only). */
   private store: KmeKeyStore | null = null;
+  /** Names this memory of keys in the status: random per start, or the key store's own. */
+  keyStoreId: string = randomUUID();
 
   constructor(
     readonly kmeId: string,
@@ -104,6 +107,7 @@ export class KmeNode {
   /** Keeps this KME's keys in `store` and takes back what it held when it last stopped. */
   attachStore(store: KmeKeyStore): void {
     this.store = store;
+    this.keyStoreId = store.id;
     const s = store.load(this.kmeId);
     for (const p of s.pending) this.pending.set(p.keyId, { key: p.key, master: p.master, slave: p.slave });
     for (const id of s.delivered) this.retrieved.add(id);
@@ -231,6 +235,8 @@ function status(node: KmeNode, caller: string, slave: string): Status {
     max_key_size: node.quirks.announcedLimits?.maxKeySizeBits ?? node.limits.maxKeySizeBits,
     min_key_size: node.quirks.announcedLimits?.minKeySizeBits ?? node.limits.minKeySizeBits,
     max_SAE_ID_count: 0,
+    // Which memory of handed-out keys answers (a new one after a restart without a key store).
+    status_extension: { [KEY_STORE_ID]: node.keyStoreId },
   };
 }
 

@@ -7,6 +7,7 @@
 // out survives a crash or a kill of the process right after the answer.
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, openSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 
 export interface StoredPending {
   keyId: string;
@@ -16,6 +17,8 @@ export interface StoredPending {
 }
 
 export class KmeKeyStore {
+  /** Made with the file and kept for its life: the KMEs announce it in their status. */
+  readonly id: string;
   private readonly db: Database.Database;
   private readonly stmts: {
     add: Database.Statement;
@@ -35,7 +38,10 @@ export class KmeKeyStore {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS pending (kme TEXT NOT NULL, key_id TEXT NOT NULL, key BLOB NOT NULL, master TEXT NOT NULL, slave TEXT NOT NULL,
         PRIMARY KEY (kme, key_id));
-      CREATE TABLE IF NOT EXISTS delivered (kme TEXT NOT NULL, key_id TEXT NOT NULL, PRIMARY KEY (kme, key_id));`);
+      CREATE TABLE IF NOT EXISTS delivered (kme TEXT NOT NULL, key_id TEXT NOT NULL, PRIMARY KEY (kme, key_id));
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);`);
+    this.db.prepare("INSERT OR IGNORE INTO meta (k, v) VALUES ('id', ?)").run(randomUUID());
+    this.id = (this.db.prepare("SELECT v FROM meta WHERE k = 'id'").get() as { v: string }).v;
     this.stmts = {
       add: this.db.prepare('INSERT OR REPLACE INTO pending (kme, key_id, key, master, slave) VALUES (?, ?, ?, ?, ?)'),
       del: this.db.prepare('DELETE FROM pending WHERE kme = ? AND key_id = ?'),

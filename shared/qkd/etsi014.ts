@@ -64,6 +64,20 @@ export const StatusSchema = z.looseObject({
 });
 export type Status = z.infer<typeof StatusSchema>;
 
+/**
+ * Our extension of the status: `status_extension.key_store_id` names the KME's memory of the
+ * keys it handed out. A KME that announces it and later announces another one has forgotten
+ * every key it handed out before (the qmail-kme simulator without a key store, at each
+ * start), so keys fetched ahead from it before are useless. KMEs that do not announce it are
+ * trusted to keep their keys.
+ */
+export const KEY_STORE_ID = 'key_store_id';
+
+export function keyStoreIdOf(st: Status): string | undefined {
+  const v = st.status_extension?.[KEY_STORE_ID];
+  return typeof v === 'string' && v.length > 0 && v.length <= 128 ? v : undefined;
+}
+
 export const KeyRequestSchema = z.looseObject({
   number: z.number().int().positive().optional(),
   size: z.number().int().positive().optional(),

@@ -146,7 +146,7 @@ export interface MailEngineOptions {
 const LEVELS: Record<OutgoingMessage['level'], Level> = { L1: 1, L2: 2, L3: 3, L4: 4 };
 const LEVEL_NAME: Record<number, MessageSummary['level']> = { 1: 'L1', 2: 'L2', 3: 'L3', 4: 'L4' };
 const MAX_BACKOFF_MS = 5 * 60_000;
-/** Receive attempts for a message whose QKD keys our KME does not have (1 s, 2 s apart…). */
+/** Retries for a message whose QKD keys our KME does not have (1, 2 and 4 s after each failure). */
 const MAX_KEY_NOT_FOUND_ATTEMPTS = 3;
 
 const CAPSULE_ALGORITHM: Record<OutgoingMessage['level'], string> = {

@@ -18,7 +18,12 @@ import type { QkdLink } from './qkd.js';
 
 export class ReceiveError extends Error {
   override readonly name = 'ReceiveError';
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** The cause's code when it has one (KmeError: `key_not_found`, `key_consumed`…; capsule errors). */
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -119,7 +124,10 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
     const code = (e as { code?: string }).code;
     // A key our ledger or our KME has already handed out will never open this capsule.
     const retryable = !['key_reused', 'key_consumed', 'bad-signature', 'wrong-sender', 'wrong-recipient', 'malformed-capsule', 'decrypt-failed'].includes(code ?? '');
-    throw new ReceiveError(`the key capsule does not open: ${(e as Error).message}`, retryable);
+    // Our KME does not know the keys (it lost them, or never got them from the sender's KME):
+    // said as such, since the sender's copy claims a quantum-secured message.
+    const what = code === 'key_not_found' ? `our KME does not have the QKD keys of this L${unverified.level} qmail from ${sender}; ask the sender to send it again (` : '';
+    throw new ReceiveError(`the key capsule does not open: ${what}${(e as Error).message}${what ? ')' : ''}`, retryable, code);
   }
   const { k, p } = opened.secrets.layout;
   if (k + p !== n) throw new ReceiveError('the capsule layout changed between reads', false);

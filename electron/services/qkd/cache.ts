@@ -34,6 +34,8 @@ export interface CachedKey {
   peer: string;
   key: Uint8Array;
   fetchedAt: number;
+  /** The KME's key_store_id when it was fetched (our status extension), if the KME names one. */
+  storeId?: string;
 }
 
 export type CacheStore = { file: string } | { db: Database.Database; table?: string };
@@ -60,11 +62,11 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const FileSchema = z.object({
   v: z.literal(1),
-  keys: z.array(z.object({ id: z.string().regex(UUID_RE), kme: z.string().min(1).max(256), peer: z.string().min(1).max(256), key: z.string().max(1 << 20), at: z.number() })),
+  keys: z.array(z.object({ id: z.string().regex(UUID_RE), kme: z.string().min(1).max(256), peer: z.string().min(1).max(256), key: z.string().max(1 << 20), at: z.number(), store: z.string().max(128).optional() })),
   consumed: z.array(z.string().max(400)),
 });
 
-const RowSchema = z.object({ id: z.string().regex(UUID_RE), kme: z.string(), peer: z.string(), key: z.string() });
+const RowSchema = z.object({ id: z.string().regex(UUID_RE), kme: z.string(), peer: z.string(), key: z.string(), store: z.string().max(128).optional() });
 
 function corrupt(what: string, cause?: unknown): KmeError {
   return new KmeError('cache_corrupt', `QKD key cache ${what}`, { cause });
@@ -89,7 +91,7 @@ class FileBackend implements Backend {
       throw corrupt('cannot be opened (wrong key, tampered or not a cache file)', e);
     }
     return {
-      keys: parsed.keys.map((k) => ({ keyId: k.id, kmeId: k.kme, peer: k.peer, key: base64Decode(k.key), fetchedAt: k.at })),
+      keys: parsed.keys.map((k) => ({ keyId: k.id, kmeId: k.kme, peer: k.peer, key: base64Decode(k.key), fetchedAt: k.at, ...(k.store ? { storeId: k.store } : {}) })),
       consumed: parsed.consumed,
     };
   }
@@ -97,7 +99,7 @@ class FileBackend implements Backend {
   apply(_change: Change, state: { keys: Map<string, CachedKey>; consumed: Set<string> }): void {
     const doc = {
       v: 1,
-      keys: [...state.keys.values()].map((k) => ({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), at: k.fetchedAt })),
+      keys: [...state.keys.values()].map((k) => ({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), at: k.fetchedAt, ...(k.storeId ? { store: k.storeId } : {}) })),
       consumed: [...state.consumed],
     };
     const sealed = this.box.seal(utf8.encode(JSON.stringify(doc)));
@@ -151,7 +153,7 @@ class SqliteBackend implements Backend {
         throw corrupt(`row ${row.kme}/${row.id} cannot be opened`, e);
       }
       if (r.id !== row.id || r.kme !== row.kme) throw corrupt(`row ${row.kme}/${row.id} holds another key (swapped rows)`);
-      keys.push({ keyId: r.id, kmeId: r.kme, peer: r.peer, key: base64Decode(r.key), fetchedAt: row.at });
+      keys.push({ keyId: r.id, kmeId: r.kme, peer: r.peer, key: base64Decode(r.key), fetchedAt: row.at, ...(r.store ? { storeId: r.store } : {}) });
     }
     const consumed = (this.db.prepare(`SELECT entry FROM ${this.usedT}`).all() as Array<{ entry: string }>).map((r) => r.entry);
     return { keys, consumed };
@@ -169,7 +171,7 @@ class SqliteBackend implements Backend {
     const now = Date.now();
     this.db.transaction(() => {
       for (const k of change.add ?? []) {
-        const sealed = this.box.seal(utf8.encode(JSON.stringify({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key) })));
+        const sealed = this.box.seal(utf8.encode(JSON.stringify({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), ...(k.storeId ? { store: k.storeId } : {}) })));
         ins.run(k.kmeId, k.keyId, sealed, k.fetchedAt);
       }
       for (const e of [...(change.consume ?? []), ...(change.drop ?? [])]) {
@@ -324,6 +326,16 @@ export class QkdKeyCache {
     }
     if (keep.length > this.room()) throw new KmeError('invalid_argument', `the QKD key cache holds at most ${this.maxKeys} keys`);
     this.commit({ consume: [...use].map((k) => ledgerKey(k.kmeId, k.keyId)), add: keep });
+  }
+
+  /**
+   * Retires the cached keys of `peer` that did not come from the KME's key store `storeId`
+   * (the KME has forgotten them since): recorded as used, so they are never handed out.
+   */
+  retireStale(peer: string, storeId: string): number {
+    const stale = [...this.keys.entries()].filter(([, k]) => k.peer === peer && k.storeId !== storeId).map(([e]) => e);
+    if (stale.length) this.commit({ consume: stale });
+    return stale.length;
   }
 
   /** Forgets the cached keys of `peer` without using them (e.g. a KME that drops unretrieved keys). */

@@ -149,3 +149,45 @@ describe('KmeKeySource + QkdKeyCache', () => {
     }
   });
 });
+
+describe('keys fetched ahead from a KME that has forgotten them', () => {
+  it('are retired, never used, once the KME names another key store; a KME that kept them still serves them', async () => {
+    const kdir = join(dir, 'forgetful');
+    const box = gcmBox();
+    const file = join(dir, 'forgetful-cache.bin');
+    const ports = (p: KmePair) => ({ portA: Number(new URL(p.kmeA.url).port), portB: Number(new URL(p.kmeB.url).port) });
+    const run = async (p: KmePair, bits: number) => {
+      const cache = QkdKeyCache.open({ box, store: { file } });
+      try {
+        const alice = new KmeKeySource({ client: client(p.kmeA), peerSaeId: 'SAE_BOB', cache, prefetchKeys: 4 });
+        const bob = new KmeKeySource({ client: client(p.kmeB), peerSaeId: 'SAE_ALICE' });
+        const keys = await alice.getEncKeys(bits);
+        const opened = await bob.getDecKeys(keys.map((k) => ({ keyId: k.keyId, kmeId: k.kmeId })));
+        expect(opened.map((k) => Buffer.from(k.key).toString('hex'))).toEqual(keys.map((k) => Buffer.from(k.key).toString('hex')));
+        return { keys, cached: cache.available('SAE_BOB').count };
+      } finally {
+        cache.close();
+      }
+    };
+
+    // A pair with a key store: the keys cached before its restart still open at KME B.
+    let p = await startKmePair({ dir: kdir, keyStore: join(kdir, 'keys.db') });
+    expect((await run(p, 256)).cached).toBe(4);
+    await p.close();
+    p = await startKmePair({ dir: kdir, keyStore: join(kdir, 'keys.db'), ...ports(p) });
+    expect((await run(p, 256)).cached).toBe(3); // served from the cache
+    await p.close();
+
+    // Memory only: each start is a new key store, and KME B knows none of the keys cached
+    // before. They are retired (recorded as used, never sealed into a capsule) and fresh
+    // keys are fetched, which KME B does have.
+    for (let i = 0; i < 2; i++) {
+      p = await startKmePair({ dir: kdir, ...ports(p) });
+      try {
+        expect((await run(p, 256)).cached).toBe(4); // 3 or 4 stale ones retired, 1 + 4 fetched
+      } finally {
+        await p.close();
+      }
+    }
+  });
+});

@@ -5,7 +5,7 @@
 // is used twice. It never falls back on its own: failures are KmeErrors, and
 // decideQkdLevel (fallback.ts) turns them into an explicit "use L3" decision.
 import type { QkdKey, QkdKeyRef, QkdKeySource } from '../../../shared/capsule/qkd.js';
-import type { Status } from '../../../shared/qkd/etsi014.js';
+import { keyStoreIdOf, type Status } from '../../../shared/qkd/etsi014.js';
 import { ledgerKey, type CachedKey, type QkdKeyCache } from './cache.js';
 import type { KmeClient } from './client.js';
 import { KmeError } from './errors.js';
@@ -50,8 +50,10 @@ export class KmeKeySource implements QkdKeySource {
 
   /** Bits we could serve now for `peer`: cached keys plus what the KME says it holds. */
   async availableBits(peer = this.options.peerSaeId): Promise<{ cachedBits: number; kmeBits: number }> {
-    const cachedBits = this.options.cache?.available(peer).bits ?? 0;
     const st = await this.linkStatus(peer, true);
+    const storeId = keyStoreIdOf(st);
+    if (storeId && !(this.options.kmeDropsUnretrieved ?? false)) this.options.cache?.retireStale(peer, storeId);
+    const cachedBits = this.options.cache?.available(peer).bits ?? 0;
     return { cachedBits, kmeBits: st.stored_key_count * st.key_size };
   }
 
@@ -72,11 +74,16 @@ export class KmeKeySource implements QkdKeySource {
     if (!Number.isSafeInteger(bits) || bits < 1 || bits > maxBits) throw new KmeError('invalid_argument', `QKD key request must be 1..${maxBits} bits, got ${String(bits)}`);
     const cache = this.options.cache;
     const drops = this.options.kmeDropsUnretrieved ?? false;
-    if (cache && !drops) {
+    if (cache && !drops && cache.available(peer).count > 0) {
+      // Keys fetched ahead from a KME that has since forgotten them (it names another key
+      // store now) would seal a capsule nobody can open: retire them before taking any.
+      const storeId = keyStoreIdOf(await this.linkStatus(peer));
+      if (storeId) cache.retireStale(peer, storeId);
       const hit = cache.take(peer, bits);
       if (hit) return hit.map((k) => ({ keyId: k.keyId, kmeId: k.kmeId, key: k.key }));
     }
     const st = await this.linkStatus(peer);
+    const storeId = keyStoreIdOf(st);
     const size = this.options.keySizeBits ?? st.key_size;
     const perRequest = Math.max(1, st.max_key_per_request || 1);
     const need = Math.ceil(bits / size);
@@ -100,7 +107,7 @@ export class KmeKeySource implements QkdKeySource {
         if (fetched.length > 0) {
           const now = (this.options.now ?? Date.now)();
           const room = cache && !drops ? cache.room() : 0;
-          this.record(fetched.slice(room), fetched.slice(0, room).map((k) => ({ ...k, peer, fetchedAt: now })));
+          this.record(fetched.slice(room), fetched.slice(0, room).map((k) => ({ ...k, peer, fetchedAt: now, ...(storeId ? { storeId } : {}) })));
         }
         throw e;
       }
@@ -108,7 +115,7 @@ export class KmeKeySource implements QkdKeySource {
     }
     const use = fetched.slice(0, need);
     const now = (this.options.now ?? Date.now)();
-    const keep = fetched.slice(need).map((k) => ({ ...k, peer, fetchedAt: now }));
+    const keep = fetched.slice(need).map((k) => ({ ...k, peer, fetchedAt: now, ...(storeId ? { storeId } : {}) }));
     this.record(use, keep);
     return use;
   }
