@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createAppServices, type AppServices } from '../services/app/services.js';
@@ -27,12 +28,24 @@ afterEach(async () => {
   dir.remove();
 });
 
-function connect(protocols: string[], origin?: string): Promise<WebSocket> {
+function connect(protocols: string[], origin?: string, hostHeader?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, protocols, origin ? { origin } : {});
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, protocols, { ...(origin ? { origin } : {}), ...(hostHeader ? { headers: { host: hostHeader } } : {}) });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+/** GET / with a Host header of our choosing (fetch does not let a caller set one). */
+function getWithHost(hostHeader: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: host.port, path: '/', method: 'GET', setHost: false, headers: hostHeader === undefined ? {} : { host: hostHeader } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('error', reject);
+    req.end();
   });
 }
 
@@ -71,6 +84,22 @@ describe('host mode', () => {
     await expect(connect([])).rejects.toThrow(/401/);
     await expect(connect([`${TOKEN_PROTOCOL_PREFIX}${'A'.repeat(43)}`])).rejects.toThrow(/401/);
     await expect(connect([`${TOKEN_PROTOCOL_PREFIX}${host.token}`], 'http://evil.example')).rejects.toThrow(/401/);
+  });
+
+  it('finding 9 — refuses HTTP requests and WebSocket upgrades whose Host is not our loopback address and port (DNS rebinding)', async () => {
+    const p = host.port;
+    for (const ok of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`, `[::1]:${p}`]) expect(await getWithHost(ok)).toBe(200);
+    for (const bad of ['attacker.example', `attacker.example:${p}`, `127.0.0.1:${p + 1}`, '127.0.0.1', `localhost.attacker.example:${p}`, `127.0.0.2:${p}`]) {
+      expect(await getWithHost(bad)).toBe(421);
+    }
+    // No Host at all: node's HTTP parser already answers 400.
+    expect(await getWithHost(undefined)).toBe(400);
+    const proto = [`${TOKEN_PROTOCOL_PREFIX}${host.token}`];
+    // Even with the token and a matching origin, a rebound name does not get the socket.
+    await expect(connect(proto, `http://127.0.0.1:${p}`, `attacker.example:${p}`)).rejects.toThrow(/421/);
+    const ws = await connect(proto, `http://localhost:${p}`, `localhost:${p}`);
+    expect((await call(ws, 1, 'app.info', {})).value).toMatchObject({ host: 'web' });
+    ws.close();
   });
 
   it('drives the contract end to end: create, save a draft, list it', async () => {

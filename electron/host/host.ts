@@ -25,6 +25,17 @@ export interface Host {
   close(): Promise<void>;
 }
 
+/**
+ * The Host header a page served from our loopback port sends. Anything else is refused:
+ * a page on a name the attacker controls that later resolves to 127.0.0.1 (DNS rebinding)
+ * sends its own name, and so never reaches the UI or the socket.
+ */
+export function loopbackHost(host: string | undefined, port: number): boolean {
+  if (!host || port === 0) return false;
+  const h = host.toLowerCase();
+  return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`;
+}
+
 function tokenMatches(offered: string, token: string): boolean {
   const a = Buffer.from(offered);
   const b = Buffer.from(token);
@@ -37,7 +48,13 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const token = randomBytes(32).toString('base64url');
   const dispatch = createDispatcher(opts.services.handlers, (e) => log(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 
+  let port = 0;
   const http: Server = createServer((req, res) => {
+    if (!loopbackHost(req.headers.host, port)) {
+      log(`refused a request for host ${JSON.stringify(String(req.headers.host ?? '').slice(0, 80))}`);
+      res.writeHead(421, securityHeaders()).end('misdirected request');
+      return;
+    }
     if (req.url?.startsWith('/ws')) {
       res.writeHead(426, securityHeaders()).end('upgrade required');
       return;
@@ -56,6 +73,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       return false;
     },
     verifyClient: (info, done) => {
+      if (!loopbackHost(info.req.headers.host, port)) {
+        log(`refused a WebSocket for host ${JSON.stringify(String(info.req.headers.host ?? '').slice(0, 80))}`);
+        done(false, 421, 'Misdirected Request');
+        return;
+      }
       const offered = String(info.req.headers['sec-websocket-protocol'] ?? '')
         .split(',')
         .map((s) => s.trim());
@@ -100,7 +122,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     http.once('error', reject);
     http.listen(opts.port ?? 0, hostname, () => resolveListen());
   });
-  const port = (http.address() as AddressInfo).port;
+  port = (http.address() as AddressInfo).port;
   const hostPart = hostname === '::1' ? '[::1]' : hostname;
   origin = `http://${hostPart}:${port}`;
 
