@@ -2,6 +2,7 @@
 // any part of its name or by its address, reached by a name typed in full without picking
 // it, and answered with a proper reply (titled "Re: …", quoting it by name, typing in the text).
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
+import { awaitAnswer } from './mail-steps.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 
@@ -56,13 +57,7 @@ test('the empty inbox says hello to the correspondent; autocomplete, typed names
   await expect(folders.getByRole('button', { name: /^Drafts/ })).not.toHaveAccessibleName(/Drafts, \d/);
 
   // The answer, and a reply to it.
-  await folders.getByRole('button', { name: /^Inbox/ }).click();
-  const answer = page.getByRole('listbox', { name: 'Messages in Inbox' }).getByRole('option').filter({ hasText: 'Re: Hello by name' });
-  await expect(async () => {
-    if ((await answer.count()) === 0) await page.getByRole('button', { name: 'Check mail' }).click();
-    await expect(answer).toHaveCount(1, { timeout: 5_000 });
-  }).toPass({ timeout: 120_000 });
-  await answer.click();
+  await (await awaitAnswer(page, 'Hello by name')).click();
   await page.getByRole('article', { name: 'Re: Hello by name' }).getByRole('button', { name: 'Reply' }).click();
   const reply = page.getByRole('dialog', { name: 'Re: Hello by name' });
   await expect(reply).toBeVisible();
