@@ -84,7 +84,10 @@ export declare const session: {
         listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string | string[]> }) => void) => void,
       ): void;
     };
-    setPermissionRequestHandler(handler: ((webContents: WebContents, permission: string, callback: (granted: boolean) => void) => void) | null): void;
+    setPermissionRequestHandler(
+      handler: ((webContents: WebContents, permission: string, callback: (granted: boolean) => void, details: { requestingUrl?: string }) => void) | null,
+    ): void;
+    setPermissionCheckHandler(handler: ((webContents: WebContents | null, permission: string, requestingOrigin: string, details: { requestingUrl?: string }) => boolean) | null): void;
   };
 };
 

@@ -46,6 +46,7 @@ function standIn(userData: string, opts: { lock?: boolean } = {}) {
   }
   let headersHook: Handler | undefined;
   let permissionHook: Handler | undefined;
+  let permissionCheckHook: Handler | undefined;
   let protocolHandler: Handler | undefined;
   const electron = {
     app,
@@ -56,13 +57,14 @@ function standIn(userData: string, opts: { lock?: boolean } = {}) {
       defaultSession: {
         webRequest: { onHeadersReceived: (h: Handler) => (headersHook = h) },
         setPermissionRequestHandler: (h: Handler) => (permissionHook = h),
+        setPermissionCheckHandler: (h: Handler) => (permissionCheckHook = h),
       },
     },
     shell: { openExternal: vi.fn(async () => {}) },
     dialog: { showMessageBox: vi.fn(async () => ({ response: 0 })) },
     safeStorage: { isEncryptionAvailable: () => false, encryptString: vi.fn(), decryptString: vi.fn() },
   };
-  return { electron: electron as unknown as ElectronModule, raw: electron, handled, windows, hooks: () => ({ headersHook, permissionHook, protocolHandler }) };
+  return { electron: electron as unknown as ElectronModule, raw: electron, handled, windows, hooks: () => ({ headersHook, permissionHook, permissionCheckHook, protocolHandler }) };
 }
 
 const cleanups: Array<() => void> = [];
@@ -135,6 +137,31 @@ describe('electron shell wiring', () => {
     const granted = vi.fn();
     permissionHook!({}, 'media', granted);
     expect(granted).toHaveBeenCalledWith(false);
+  });
+
+  it('finding 9 — a permission check handler refuses everything but notifications for our own page, beside the request handler', async () => {
+    const s = await boot();
+    const { permissionHook, permissionCheckHook } = s.hooks();
+    expect(permissionCheckHook).toBeTypeOf('function');
+    const refused = ['media', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'hid', 'serial', 'usb', 'midi', 'fullscreen', 'openExternal', 'unknown'];
+    for (const p of refused) {
+      expect(permissionCheckHook!(null, p, 'app://qmail', {}), p).toBe(false);
+      const granted = vi.fn();
+      permissionHook!({}, p, granted, { requestingUrl: 'app://qmail/index.html' });
+      expect(granted, p).toHaveBeenCalledWith(false);
+    }
+    expect(permissionCheckHook!(null, 'notifications', 'app://qmail', { requestingUrl: 'app://qmail/index.html' })).toBe(true);
+    // Another page (a frame from elsewhere, a link that got loaded) gets nothing, not even notifications.
+    expect(permissionCheckHook!(null, 'notifications', 'https://evil.example', { requestingUrl: 'https://evil.example/' })).toBe(false);
+    const granted = vi.fn();
+    permissionHook!({}, 'notifications', granted, { requestingUrl: 'https://evil.example/' });
+    expect(granted).toHaveBeenCalledWith(false);
+  });
+
+  it('finding 9 — the window has the spellchecker off', async () => {
+    const s = await boot();
+    const prefs = (s.windows[0]!.options as { webPreferences: Record<string, unknown> }).webPreferences;
+    expect(prefs.spellcheck).toBe(false);
   });
 
   it('serves only files inside the renderer folder on the app scheme', async () => {

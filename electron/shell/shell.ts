@@ -9,7 +9,7 @@ import { createAppServices, embeddedKmeFile, type AppServices } from '../service
 import { openAppNetwork, type AppNetwork } from '../services/app/embedded.js';
 import { resolveInside } from '../host/static.js';
 import { EVENT_CHANNEL, REQUEST_CHANNEL_PREFIX } from '../preload-bridge.js';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, isAppUrl, isExternalLinkAllowed, mainWindowOptions } from './window.js';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME, isAppUrl, isExternalLinkAllowed, mainWindowOptions, permissionAllowed } from './window.js';
 
 export type ElectronModule = Pick<typeof ElectronNS, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'shell' | 'dialog' | 'safeStorage'>;
 
@@ -99,8 +99,11 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     ses.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
     });
-    // No camera, microphone, geolocation…; desktop notifications only.
-    ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'notifications'));
+    // No camera, microphone, geolocation…; desktop notifications for our page only. The
+    // check handler answers the synchronous queries (navigator.permissions, a page's
+    // Notification.permission) the same way the request handler answers prompts.
+    ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionAllowed(permission, details?.requestingUrl)));
+    ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin));
 
     win = new BrowserWindow(mainWindowOptions(opts.preloadPath));
     win.webContents.setWindowOpenHandler(({ url }) => {

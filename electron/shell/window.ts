@@ -25,10 +25,21 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
       allowRunningInsecureContent: false,
       webviewTag: false,
       navigateOnDragDrop: false,
-      spellcheck: true,
+      // The spellchecker can send words typed in a message to a dictionary service.
+      spellcheck: false,
       safeDialogs: true,
     },
   };
+}
+
+/**
+ * The one permission the app's page may hold: desktop notifications (new mail, service
+ * notices). Everything else — camera, microphone, geolocation, clipboard, HID, serial,
+ * USB… — is refused, and so is any permission for a page that is not ours.
+ */
+export function permissionAllowed(permission: string, requestingUrl: string | undefined): boolean {
+  // A check names the origin alone (app://qmail), a request the page's URL.
+  return permission === 'notifications' && requestingUrl !== undefined && (requestingUrl === APP_ORIGIN || isAppUrl(requestingUrl));
 }
 
 /** Links a person may open outside the app, after confirming. */
