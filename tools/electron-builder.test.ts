@@ -82,4 +82,19 @@ describe('electron-builder.yml', () => {
     expect(c.electronVersion).toBe(range!.replace(/^[\^~=]/, ''));
     expect(c.electronVersion).toBe(lock.packages['node_modules/electron']?.version);
   });
+
+  it('finding 9 — flips the Electron fuses: no run-as-node, no NODE_OPTIONS or --inspect, cookies encrypted, app only from a checked asar', async () => {
+    const c = await config();
+    expect(c.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // The names are electron-builder's own: its schema refuses a misspelt fuse.
+    const misspelt = { ...c, electronFuses: { ...c.electronFuses, runAsnode: false } };
+    await expect(validateConfiguration(misspelt as typeof c, new DebugLogger(false))).rejects.toThrow(/electronFuses/);
+  });
 });
