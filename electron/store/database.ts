@@ -1,8 +1,8 @@
 // The local store: one SQLite file per profile, WAL, one writer (this process). Schema
 // changes are numbered migrations applied in a transaction, recorded in user_version.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ownerOnlyDir, prepareOwnerOnlySqlite } from '../../server/owner-only.js';
 
 export type Db = Database.Database;
 
@@ -42,7 +42,9 @@ export class MigrationError extends Error {
 }
 
 export function openDatabase(file: string, list: Migration[] = migrations): Db {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // The profile folder and its database (and WAL/SHM) are the user's alone.
+  ownerOnlyDir(dirname(file));
+  prepareOwnerOnlySqlite(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -4,8 +4,9 @@
 // and signs the X.509 certificates (node:crypto cannot).
 import forge from 'node-forge';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownerOnlyDir } from '../owner-only.js';
 
 export interface Pem {
   cert: string;
@@ -119,11 +120,11 @@ function writeAtomic(path: string, text: string, mode: number): void {
  */
 export function setupPairCertificates(dir: string, ids: PairIdentities = DEFAULT_IDS, force = false): PairCertPaths {
   const paths = pairCertPaths(dir);
+  ownerOnlyDir(dir);
   const all = [paths.ca, paths.kmeA.cert, paths.kmeA.key, paths.kmeB.cert, paths.kmeB.key, paths.saeA.cert, paths.saeA.key, paths.saeB.cert, paths.saeB.key];
   if (!force && all.every((f) => existsSync(f)) && saeCn(readFileSync(paths.saeA.cert, 'utf8')) === ids.saeIdA && saeCn(readFileSync(paths.saeB.cert, 'utf8')) === ids.saeIdB) {
     return paths;
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = makeCa('QMail KME simulator CA');
   const server = (cn: string) => issueCert(ca, { cn, kind: 'server', ips: ['127.0.0.1'], dns: ['localhost'] });
   const client = (cn: string) => issueCert(ca, { cn, kind: 'client' });

@@ -6,12 +6,13 @@
 //   and kme.json in DIR/kme.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startKmePair, type KmeEndpoint, type KmePairOptions } from '../kme/index.js';
 import { nodeEnv, type NetworkService } from './index.js';
 import { projectFile } from '../package-root.js';
+import { ownerOnlyDir } from '../owner-only.js';
 
 export interface CorrespondentInfo {
   address: string;
@@ -52,7 +53,7 @@ export function correspondentService(o: CorrespondentServiceOptions = {}): Netwo
     start: (network, dir) =>
       new Promise((res, rej) => {
         const profile = resolve(o.profile ?? join(dir, 'correspondent'));
-        mkdirSync(profile, { recursive: true });
+        ownerOnlyDir(profile);
         const passphrase = o.passphrase ?? passphraseFile(dir);
         const kme = o.kme === false ? undefined : (network.services.kme as KmeServiceInfo | undefined)?.config;
         const args = [
@@ -121,7 +122,8 @@ export function kmeService(o: Omit<KmePairOptions, 'dir'> = {}): NetworkService 
     name: 'kme',
     async start(_network, dir) {
       const kdir = join(dir, 'kme');
-      mkdirSync(kdir, { recursive: true });
+      // Private keys of the KMEs and SAEs, and keys.db with the keys handed out.
+      ownerOnlyDir(kdir);
       // Same ports as last time when free, so a saved KME setting keeps working.
       const prev = previousKmePorts(join(kdir, 'kme.json'));
       // Keys handed out survive a restart of the network (keys.db), as they would at a real KME.

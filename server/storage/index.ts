@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobStore } from './blobs.js';
 import { postgresDriver } from './postgres.js';
 import { SqlStorage } from './sql.js';
 import { sqliteDriver } from './sqlite.js';
+import { ownerOnlyDir } from '../owner-only.js';
 import type { Storage } from './types.js';
 
 export * from './types.js';
@@ -17,9 +17,9 @@ export interface StorageOptions {
   now?: () => number;
 }
 
-/** Opens the configured backend; blobs always live under dataDir/blobs. */
+/** Opens the configured backend; blobs always live under dataDir/blobs. The folder is 0700. */
 export async function openStorage(o: StorageOptions): Promise<Storage> {
-  mkdirSync(o.dataDir, { recursive: true });
+  ownerOnlyDir(o.dataDir);
   const blobs = new BlobStore(join(o.dataDir, 'blobs'), o.durable ?? true);
   const driver = o.backend === 'postgres' ? await postgresDriver(o.postgresUrl ?? '') : sqliteDriver(join(o.dataDir, 'node.db'), o.durable ?? true);
   try {

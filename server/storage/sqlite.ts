@@ -1,8 +1,11 @@
 // SQLite driver (better-sqlite3): WAL, one connection, one writer. Statements are cached.
 import Database from 'better-sqlite3';
 import type { Queryer, Row, SqlDriver } from './sql.js';
+import { prepareOwnerOnlySqlite } from '../owner-only.js';
 
 export function sqliteDriver(file: string, durable = true): SqlDriver {
+  // node.db holds every mailbox's AN in clear: 0600, and so its WAL and SHM.
+  prepareOwnerOnlySqlite(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
