@@ -30,5 +30,5 @@ export function displayName(address: string): string {
 
 /** "1 message", "2 messages", "0 matches": a count with its noun in the right number. */
 export function countOf(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? singular : plural}`;
+  return `${n} ${n === 1 ? singular : plural}`;
 }
