@@ -73,6 +73,24 @@ export function qkdFailureReason(error: string | undefined): string | undefined 
   return m ? m[1] : undefined;
 }
 
+/** The answer to a qmail that could not be opened because our KME does not have its QKD keys. */
+export function unreadableReply(from: string, myName: string, reason: string): { subject: string; body: string } {
+  return {
+    subject: 'Your qmail could not be opened',
+    body: [
+      `Hello ${from},`,
+      '',
+      `${myName} here. A qmail from you reached me, but I could not open it: my KME does not have the QKD keys its capsule names, so nothing of it was read.`,
+      '',
+      `What happened: ${reason}`,
+      '',
+      'Please send it again; it will take fresh keys. This answer comes at L3 (post-quantum).',
+      '',
+      'This is an automatic answer from the QMail correspondent.',
+    ].join('\n'),
+  };
+}
+
 export function replyFor(m: ReplyInput, myName: string, plan: AnswerPlan = { level: 'L3' }): { subject: string; body: string; level: Level; fallback?: AnswerPlan['fallback'] } {
   const subject = /^re:/i.test(m.subject) ? m.subject : `Re: ${m.subject || '(no subject)'}`;
   const verified = m.certificate ? m.certificate.signatureVerified : true;
@@ -213,6 +231,19 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
     }, o.replyDelayMs);
     timers.add(t);
   });
+  // A qmail whose keys our KME does not have was quantum secured for its sender but never
+  // read here: say so (at L3, which needs no keys) rather than stay silent.
+  const offUnreadable = app.mail.onUnreadable((u) => {
+    if (stopping || u.code !== 'key_not_found' || u.sender === me.address) return;
+    try {
+      const r = unreadableReply(u.sender, me.name, u.reason);
+      app.mail.queue({ to: [u.sender], cc: [], subject: r.subject, body: r.body, attachments: [], level: 'L3', stripes });
+      replies++;
+      o.log?.('answered a qmail it could not open', { to: u.sender, reason: u.reason });
+    } catch (e) {
+      o.log?.('reply failed', { error: (e as Error).message });
+    }
+  });
   app.mail.start();
   return {
     address: me.address,
@@ -224,6 +255,7 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
       stopping = true;
       for (const t of timers) clearTimeout(t);
       off();
+      offUnreadable();
       await closeProfile(app);
     },
   };

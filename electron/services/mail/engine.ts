@@ -39,6 +39,14 @@ export class StripeLayoutError extends MailError {
   }
 }
 
+/** A received qmail given up for good: who sent it (from the beacon's Tell) and why. */
+export interface Unreadable {
+  sender: string;
+  reason: string;
+  /** The cause's code (`key_not_found`: our KME does not have its QKD keys). */
+  code?: string;
+}
+
 export interface OutgoingMessage {
   to: string[];
   cc: string[];
@@ -182,6 +190,7 @@ export class MailEngine {
   private receiving: Promise<number> | null = null;
   /** Display names the directory gave for addresses (on receive and send), kept while unlocked. */
   private readonly names = new Map<string, string>();
+  private readonly unreadableListeners = new Set<(u: Unreadable) => void>();
   /** Conversations, held in memory like the search index: message id → thread entry, letter id → message id. */
   private readonly threads = new Map<string, ThreadEntry>();
   private readonly byLetter = new Map<string, string>();
@@ -904,7 +913,10 @@ export class MailEngine {
         else {
           db.prepare('INSERT OR IGNORE INTO mail_seen (guid, message_id, at) VALUES (?, NULL, ?)').run(row.guid, this.now());
           db.prepare('DELETE FROM mail_pending WHERE guid = ?').run(row.guid);
-          this.o.emit('notify', { level: 'warning', title: `A qmail from ${formatMailbox(tells[i]!.sender)} could not be opened`, body: (r.reason as Error).message });
+          const sender = formatMailbox(tells[i]!.sender);
+          this.o.emit('notify', { level: 'warning', title: `A qmail from ${sender} could not be opened`, body: (r.reason as Error).message });
+          const gaveUp = { sender, reason: (r.reason as Error).message, ...(r.reason instanceof ReceiveError && r.reason.code ? { code: r.reason.code } : {}) };
+          for (const l of this.unreadableListeners) l(gaveUp);
         }
         return;
       }
@@ -915,6 +927,12 @@ export class MailEngine {
       db.prepare('DELETE FROM mail_pending WHERE guid = ?').run(row.guid);
     });
     return n;
+  }
+
+  /** Calls `listener` for each received qmail given up for good (the correspondent answers them). */
+  onUnreadable(listener: (u: Unreadable) => void): () => void {
+    this.unreadableListeners.add(listener);
+    return () => this.unreadableListeners.delete(listener);
   }
 
   private nextPendingDelay(): number | undefined {
