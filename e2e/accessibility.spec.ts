@@ -205,6 +205,14 @@ test('at 720×600 the mail window does not scroll sideways and every toolbar con
   const subject = outbox.locator('.outbox-subject').first();
   expect((await subject.boundingBox())!.width).toBeGreaterThan(120);
   await shot(page, 'narrow-outbox');
+  // The tray folds away to uncover the mail under it, and opens again.
+  const toggle = outbox.getByRole('button', { name: /^Outbox 1$/ });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await expect(outbox.getByRole('button', { name: 'Retry' })).toBeHidden();
+  expect((await outbox.boundingBox())!.height).toBeLessThan(60);
+  await toggle.click();
+  await expect(outbox.getByRole('button', { name: 'Retry' })).toBeVisible();
 
   await (await awaitAnswer(page, 'A narrow window')).click();
   const article = page.getByRole('article', { name: 'Re: A narrow window' });

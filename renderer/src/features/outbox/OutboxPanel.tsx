@@ -1,6 +1,7 @@
 // Messages on their way out, under the folders: progress while sending, each recipient's
 // state, retry when failed; a waiting or failed message can go back to Drafts (Cancel) or
 // be opened there in the composer (Edit).
+import { useState } from 'react';
 import { useOutbox, useStores } from '../../app/context.js';
 import { pending, progressText } from './store.js';
 import { DeliveryList } from '../reader/Reader.js';
@@ -10,16 +11,22 @@ export function OutboxPanel() {
   const items = useOutbox((s) => s.items);
   const error = useOutbox((s) => s.error);
   const open = pending(items);
+  // In a narrow window the outbox is a tray over the mail; folding it uncovers what is under it.
+  const [folded, setFolded] = useState(false);
   if (open.length === 0 && !error) return null;
   return (
-    <section className="outbox" aria-label="Outbox">
-      <h2>Outbox</h2>
+    <section className={`outbox${folded ? ' folded' : ''}`} aria-label="Outbox">
+      <h2>
+        <button type="button" className="outbox-toggle" aria-expanded={!folded} onClick={() => setFolded(!folded)}>
+          Outbox <span className="outbox-count">{open.length}</span>
+        </button>
+      </h2>
       {error && (
         <p className="form-error small" role="alert">
           {error}
         </p>
       )}
-      <ul>
+      <ul hidden={folded}>
         {open.map((i) => (
           <li key={i.id} className={`outbox-item state-${i.state}`} aria-label={`${i.subject || '(no subject)'}: ${progressText(i)}`}>
             <span className="outbox-subject">{i.subject || '(no subject)'}</span>
