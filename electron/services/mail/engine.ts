@@ -786,6 +786,10 @@ export class MailEngine {
       ...(job.thread ? { thread: { inReplyTo: new Uint8Array(Buffer.from(job.thread.inReplyTo, 'hex')), root: new Uint8Array(Buffer.from(job.thread.root, 'hex')) } } : {}),
     });
     let lastAnnounce = 0;
+    // Recipients an earlier attempt reached are not told again (the retry goes under a new GUID).
+    const everyone = [...new Set([...job.to, ...job.cc].map((a) => this.normal(a)))];
+    const reached = (job.delivery ?? []).filter((d) => d.state === 'delivered' && everyone.includes(d.address));
+    const skip = reached.length < everyone.length ? reached.map((d) => d.address) : [];
     try {
       const res = await sendMessage(
         {
@@ -803,7 +807,7 @@ export class MailEngine {
             }
           },
         },
-        { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVELS[job.fallback ? 'L3' : job.level], allowFallback: job.allowFallback ?? false },
+        { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVELS[job.fallback ? 'L3' : job.level], allowFallback: job.allowFallback ?? false, ...(skip.length ? { skip } : {}) },
       );
       const sentLevel = LEVEL_NAME[res.level] as OutgoingMessage['level'];
       for (const [address, name] of Object.entries(res.names)) this.names.set(address, name);
@@ -833,16 +837,16 @@ export class MailEngine {
           certificate,
           letterId: r.id,
           ...(job.thread ? { inReplyTo: job.thread.inReplyTo, threadRoot: job.thread.root } : {}),
-          delivery: [...new Set([...job.to, ...job.cc].map((a) => this.normal(a)))].map((address) => ({
-            address,
-            ...(res.names[address] ? { name: res.names[address] } : {}),
-            state: res.delivered.includes(address) ? ('delivered' as const) : ('failed' as const),
-            ...(res.delivered.includes(address) ? { at: this.now() } : { reason: 'its beacon did not take the notice' }),
-          })),
+          delivery: everyone.map((address): RecipientDelivery => {
+            const name = res.names[address] ?? this.names.get(address);
+            const before = reached.find((d) => d.address === address);
+            if (res.delivered.includes(address)) return { address, ...(name ? { name } : {}), state: 'delivered', at: this.now() };
+            return before ? { ...before, ...(name ? { name } : {}) } : { address, ...(name ? { name } : {}), state: 'failed', reason: 'its beacon did not take the notice' };
+          }),
         },
       );
       // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
-      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}), delivery: res.delivered.map((address) => ({ address, state: 'delivered' as const, at: this.now() })) };
+      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at: this.now() }))] };
       db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, sealed = ? WHERE id = ?").run(this.o.box().seal(Buffer.from(JSON.stringify(stub)), this.jobAad(r.id)), r.id);
       this.announceOutbox(r.id);
       this.o.emit('mail.changed', { folders: ['sent'] });
@@ -853,7 +857,8 @@ export class MailEngine {
       const message = (e as Error).message;
       this.log('send attempt failed', { id: r.id, attempts, error: message });
       if (e instanceof SendError && e.recipients?.length) {
-        const delivery: RecipientDelivery[] = e.recipients.map((x) => ({ address: x.address, state: x.delivered ? 'delivered' : 'failed', ...(x.delivered ? { at: this.now() } : { reason: x.reason ?? message }) }));
+        const now: RecipientDelivery[] = e.recipients.map((x) => ({ address: x.address, state: x.delivered ? 'delivered' : 'failed', ...(x.delivered ? { at: this.now() } : { reason: x.reason ?? message }) }));
+        const delivery = [...reached, ...now.filter((d) => !reached.some((r) => r.address === d.address))];
         db.prepare('UPDATE mail_outbox SET sealed = ? WHERE id = ?').run(this.o.box().seal(Buffer.from(JSON.stringify({ ...job, delivery })), this.jobAad(r.id)), r.id);
       }
       if (retryable && attempts < max) {

@@ -16,11 +16,11 @@ let net: LocalNetwork;
 const users: Record<string, AppServices> = {};
 const address: Record<string, string> = {};
 
-async function user(key: string, name: string): Promise<AppServices> {
+async function user(key: string, name: string, beacon = 0): Promise<AppServices> {
   const ids = net.nodes.map((n) => n.nodeId);
   const app = createAppServices({ profileDir: join(tmp.path, key), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false, mail: { retryBaseMs: 200, maxAttempts: 2 } });
   await app.vault.create('correct horse battery');
-  address[key] = (await app.mail.createIdentity(name, { storage: ids.slice(0, 3), beacon: ids[0]! })).address!;
+  address[key] = (await app.mail.createIdentity(name, { storage: ids.slice(0, 3), beacon: ids[beacon]! })).address!;
   return app;
 }
 
@@ -42,6 +42,8 @@ beforeAll(async () => {
   net = await startNetwork(join(tmp.path, 'net'), NODES, { pingMaxWaitMs: 1000 });
   users.alice = await user('alice', 'Alice Liddell');
   users.bob = await user('bob', 'Bob Dylan');
+  // Carol's beacon is the fifth node, which the last test stops.
+  users.carol = await user('carol', 'Carol King', 4);
   users.alice.mail.start({ receive: false });
   users.bob.mail.start({ receive: false });
 }, 120_000);
@@ -178,4 +180,25 @@ describe('mail features over real servers', () => {
     expect(draft).toMatchObject({ folder: 'drafts', to: ['0006.0.999999'], subject: 'Nobody', body: 'Keep me', draft: { level: 'L3', stripes: { k: 3, p: 1 } } });
     expect(draft.attachments).toEqual([{ index: 0, name: 'a.txt', size: 1 }]);
   }, 60_000);
+
+  it('a retry after a partial delivery tells only the recipients not reached yet', async () => {
+    const alice = users.alice!;
+    const bob = users.bob!;
+    // Alice registers with Carol's beacon on a first message, then that beacon goes down.
+    const first = await alice.mail.send({ to: [address.carol!], cc: [], subject: 'Hi Carol', body: 'c', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    expect((await alice.mail.waitFor(first.id)).state).toBe('sent');
+    await net.kill(4);
+    const item = await alice.mail.send({ to: [address.bob!], cc: [address.carol!], subject: 'Half way', body: 'h', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const done = await alice.mail.waitFor(item.id);
+    expect(done.state).toBe('failed');
+    expect(done.attempts).toBe(2);
+    expect(done.recipients).toEqual([
+      { address: address.bob, name: 'Bob Dylan', state: 'delivered', at: expect.any(Number) },
+      { address: address.carol, name: 'Carol King', state: 'failed', reason: expect.stringMatching(/beacon did not take the notice/) },
+    ]);
+    // Bob got it once: the second attempt told only Carol's beacon.
+    await arrived(bob, 'Half way');
+    await bob.mail.refresh();
+    expect(bob.messages.list('inbox', 0, 100).items.filter((m) => m.subject === 'Half way')).toHaveLength(1);
+  }, 90_000);
 });

@@ -41,6 +41,8 @@ export interface SendRequest {
   level: Level;
   /** L1/L2: seal at L3 instead when QKD keys cannot be had (the result says so). Default: fail. */
   allowFallback?: boolean;
+  /** Recipients an earlier attempt already reached (their beacon took the Tell): no capsule, no Tell for them. */
+  skip?: string[];
 }
 
 export interface SendProgress {
@@ -138,7 +140,9 @@ async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Re
 export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<SendResult> {
   const attempts = ctx.attempts ?? 4;
   const backoff = ctx.backoffMs ?? 250;
-  const recipients = await resolveRecipients(ctx, req);
+  const skip = new Set(req.skip ?? []);
+  const recipients = (await resolveRecipients(ctx, req)).filter((r) => !skip.has(r.address));
+  if (!recipients.length) throw new SendError('Every recipient has this message already.', false);
   const { k, p } = req.layout;
   const n = k + p;
   let me = ctx.me;
