@@ -46,9 +46,28 @@ export const configSchema = z
         mailboxQuotaBytes: z.number().int().min(1024).default(1024 * MiB),
         /** Pending Tells one inbox may hold. */
         maxTellsPerInbox: z.number().int().min(1).default(10_000),
+        /** Open connections in all; when full, the oldest idle (then slowest unfinished) connection gives up its slot. */
         maxConnections: z.number().int().min(1).default(512),
-        /** A connection that sends nothing for this long is closed. */
+        /**
+         * Open connections from one IPv4 address or one IPv6 /64. Everyone behind one NAT
+         * shares it: raise it for a node serving an office or a campus from one address.
+         */
+        maxConnectionsPerAddress: z.number().int().min(1).default(32),
+        /** A connection between requests that sends nothing for this long is closed. */
         idleTimeoutMs: z.number().int().min(100).default(60_000),
+        /**
+         * A request's header and body must arrive within this long of its first byte, and
+         * an answer must be taken by the peer within this long; otherwise the connection
+         * is closed. Covers the largest upload at the slowest link you want to serve.
+         */
+        requestTimeoutMs: z.number().int().min(100).default(30_000),
+        /**
+         * Body bytes buffered for a request before its sender is authenticated; also the
+         * largest body of any command without bulk data (all but 60, 70, 75, 78).
+         */
+        preAuthBytes: z.number().int().min(16 * 1024).max(16 * MiB).default(64 * 1024),
+        /** Bytes reserved for bulk bodies across all connections; beyond it, uploads wait for room. */
+        maxBufferedBytes: z.number().int().min(MiB).default(128 * MiB),
         /**
          * Longest a ping (62/72) may park before answering "nothing yet". Kept below the
          * CloudCoin client's 30 s read timeout, or that client gives up before the answer.
@@ -160,6 +179,9 @@ export function parseConfig(input: unknown, baseDir = process.cwd()): ServerConf
   const cfg = r.data;
   if (cfg.storage.backend === 'postgres' && !cfg.storage.postgresUrl) {
     throw new ConfigError('invalid configuration:\n  storage.postgresUrl: required when storage.backend is "postgres"');
+  }
+  if (cfg.limits.maxBufferedBytes < cfg.limits.maxPacketBytes) {
+    throw new ConfigError('invalid configuration:\n  limits.maxBufferedBytes: must be at least limits.maxPacketBytes');
   }
   if (!isAbsolute(cfg.dataDir)) cfg.dataDir = resolve(baseDir, cfg.dataDir);
   return cfg;

@@ -19,6 +19,8 @@ import { createLogger, type Logger } from './log.js';
 import { openStorage, StorageError, type Storage } from './storage/index.js';
 import { TellBus } from './tellbus.js';
 import { FrameReader, type Frame } from './wire/frames.js';
+import { ConnectionTable, MemoryBudget, addressKey, type Reservation, type Slot, type SlotState } from './wire/admission.js';
+import { preAuthorize } from './wire/gate.js';
 import { openRequest, respond } from './wire/envelope.js';
 import { ReplayGuard } from './wire/replay.js';
 import { registerHandlers } from './handlers/index.js';
@@ -36,7 +38,19 @@ export interface RunningServer {
   /** The node's current signed descriptor. */
   descriptor: SignedDescriptor;
   /** Live counters for tests, benchmarks and operators. */
-  stats(): { connections: number; requests: number; errors: number; parkedPings: number };
+  stats(): {
+    connections: number;
+    requests: number;
+    errors: number;
+    parkedPings: number;
+    /** Connections refused, or closed to make room, by the connection caps. */
+    refused: number;
+    evicted: number;
+    /** Connections closed because a request or an answer did not get through in requestTimeoutMs. */
+    timedOut: number;
+    /** Bytes reserved for bulk bodies now (limits.maxBufferedBytes). */
+    reservedBytes: number;
+  };
   close(): Promise<void>;
 }
 
@@ -147,54 +161,154 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     return respond(req, status, payload && payload.length ? payload : undefined, Math.min(micros, 0xffffffff));
   }
 
+  // Connection slots, per-address caps, the memory budget for bulk bodies (wire/admission.ts).
+  const table = new ConnectionTable(config.limits.maxConnections, config.limits.maxConnectionsPerAddress);
+  const memory = new MemoryBudget(config.limits.maxBufferedBytes);
+  const frameLimits = { maxBody: config.limits.maxPacketBytes - 32, preAuthBytes: config.limits.preAuthBytes, legacy: config.legacy.commands };
+  const headerOptions = config.legacy.commands ? { versionZero: isLegacyQMailCommand } : {};
+  const clock = () => performance.now();
+  let timedOut = 0;
+  let lastRefusalLog = -Infinity;
+
   function serve(sock: Socket): void {
-    if (sockets.size >= config.limits.maxConnections) {
-      log.warn('connection refused: limit reached', { limit: config.limits.maxConnections });
+    const reader = new FrameReader(frameLimits, headerOptions);
+    const queue: Frame[] = [];
+    let running = false;
+    let ended = false;
+    let reservation: Reservation | null = null;
+    let deadline: NodeJS.Timeout | undefined;
+    const setState = (s: SlotState) => {
+      slot.state = s;
+      slot.since = clock();
+    };
+    const clearDeadline = () => {
+      if (deadline) clearTimeout(deadline);
+      deadline = undefined;
+    };
+    const releaseAll = () => {
+      clearDeadline();
+      queue.length = 0;
+      reader.release();
+      reservation?.release();
+      reservation = null;
+    };
+    // Answer (optionally), stop reading, give the peer a moment to take the answer, then close.
+    const hangUp = (last?: Uint8Array) => {
+      if (slot.state === 'closing') return;
+      setState('closing');
+      releaseAll();
+      if (sock.destroyed) return;
+      sock.setTimeout(0);
+      if (last) sock.write(last);
+      sock.end();
+      setTimeout(() => sock.destroy(), 2000).unref();
+    };
+    const slot: Slot = { key: addressKey(sock.remoteAddress), state: 'new', since: clock(), evict: () => hangUp() };
+    if (!table.admit(slot)) {
+      if (clock() - lastRefusalLog > 10_000) {
+        lastRefusalLog = clock();
+        log.warn('connection refused: limits reached', { maxConnections: config.limits.maxConnections, perAddress: config.limits.maxConnectionsPerAddress, refused: table.refused });
+      }
       sock.destroy();
       return;
     }
     sockets.add(sock);
     sock.setNoDelay(true);
     sock.setTimeout(config.limits.idleTimeoutMs);
-    const reader = new FrameReader(config.limits.maxPacketBytes - 32, config.legacy.commands ? { versionZero: isLegacyQMailCommand } : {});
-    const queue: Frame[] = [];
-    let running = false;
-    let ended = false;
+    // A request's header and body must arrive within requestTimeoutMs of its first byte.
+    const armDeadline = () => {
+      clearDeadline();
+      deadline = setTimeout(() => {
+        if (slot.state !== 'receiving') return;
+        timedOut++;
+        errors++;
+        log.debug('request not received in time', { group: reader.partialGroup, ms: config.limits.requestTimeoutMs });
+        hangUp(encodeErrorResponse(config.raidaId, reader.partialGroup, Status.UDP_FRAME_TIMEOUT));
+      }, config.limits.requestTimeoutMs);
+    };
+    const settle = () => {
+      if (slot.state === 'closing' || sock.destroyed) return;
+      if (reader.midFrame) {
+        if (slot.state !== 'receiving') {
+          setState('receiving');
+          armDeadline();
+        }
+      } else if (slot.state !== 'idle') {
+        clearDeadline();
+        setState('idle');
+      }
+    };
+    // The peer must take each answer within requestTimeoutMs too (a reader that never reads holds nothing for long).
     const write = (b: Uint8Array) =>
       new Promise<void>((res) => {
         if (sock.destroyed) return res();
-        if (sock.write(b)) res();
-        else sock.once('drain', res).once('close', res);
+        if (sock.write(b)) return res();
+        const done = () => {
+          clearTimeout(t);
+          sock.off('drain', done).off('close', done);
+          res();
+        };
+        const t = setTimeout(() => {
+          timedOut++;
+          sock.destroy();
+        }, config.limits.requestTimeoutMs);
+        sock.on('drain', done).on('close', done);
       });
     const finish = async () => {
+      clearDeadline();
       if (reader.midFrame) {
         errors++;
         await write(encodeErrorResponse(config.raidaId, reader.partialGroup, Status.INVALID_PACKET_LENGTH));
       }
-      sock.end();
+      hangUp();
+    };
+    // A bulk body over the pre-auth budget: check its sender, reserve its memory, then read it.
+    const openGate = async (f: Extract<Frame, { kind: 'gate' }>): Promise<boolean> => {
+      const refuse = async (status: number, why: string) => {
+        requests++;
+        errors++;
+        log.debug('bulk body refused before it was read', { group: f.header.group, command: f.header.command, status, reason: why });
+        await write(encodeErrorResponse(config.raidaId, f.header.group, status, echoOf(f.header)));
+        hangUp();
+        return false;
+      };
+      const status = await preAuthorize(f.header, f.prefix, storage).catch(() => Status.INTERNAL);
+      if (status !== null) return refuse(status, 'sender not authenticated');
+      reservation = memory.reserve(f.header.bodyLength, config.limits.requestTimeoutMs);
+      if (!(await reservation.granted)) return slot.state === 'closing' ? false : refuse(Status.MEMORY_ALLOC, 'memory budget full');
+      if (slot.state === 'closing') return false;
+      queue.push(...reader.admit());
+      return true;
     };
     const pump = async () => {
       if (running) return;
       running = true;
       sock.pause();
       sock.setTimeout(0); // a parked ping is not idleness
+      clearDeadline();
+      setState('busy');
       inflight++;
       try {
         while (queue.length) {
           const f = queue.shift()!;
+          if (f.kind === 'gate') {
+            if (!(await openGate(f))) return;
+            continue;
+          }
           requests++;
           if (f.kind === 'fatal') {
             errors++;
             log.debug('stream rejected', { status: f.status, reason: f.message });
             await write(encodeErrorResponse(config.raidaId, f.group, f.status, f.echo));
-            queue.length = 0;
-            sock.end();
+            hangUp();
             return;
           }
           const out = await answer(f).catch((e: unknown) => {
             log.error('unexpected failure', { error: (e as Error).stack ?? String(e) });
             return encodeErrorResponse(config.raidaId, f.header.group, Status.INTERNAL, echoOf(f.header));
           });
+          reservation?.release(); // the admitted body, if this was it, is answered
+          reservation = null;
           await write(out);
         }
         if (ended) await finish();
@@ -202,15 +316,21 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
         running = false;
         inflight--;
         if (inflight === 0 && idle) idle();
-        if (!sock.destroyed) {
+        if (slot.state !== 'closing' && !sock.destroyed) {
+          // A request already under way gets a full deadline from now: it could not be read while we answered.
+          setState(reader.midFrame ? 'receiving' : 'idle');
+          if (reader.midFrame) armDeadline();
           sock.setTimeout(config.limits.idleTimeoutMs);
           sock.resume();
         }
       }
     };
     sock.on('data', (d: Buffer) => {
-      queue.push(...reader.push(d));
-      void pump();
+      const frames = reader.push(d);
+      if (frames.length) {
+        queue.push(...frames);
+        void pump();
+      } else if (!running) settle();
     });
     sock.on('end', () => {
       ended = true;
@@ -218,7 +338,12 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     });
     sock.on('timeout', () => sock.destroy());
     sock.on('error', (e) => log.debug('socket error', { error: e.message }));
-    sock.on('close', () => sockets.delete(sock));
+    sock.on('close', () => {
+      sockets.delete(sock);
+      table.remove(slot);
+      slot.state = 'closing';
+      releaseAll();
+    });
   }
 
   const server: Server = createServer({ allowHalfOpen: true }, serve);
@@ -279,7 +404,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     get descriptor() {
       return descriptor;
     },
-    stats: () => ({ connections: sockets.size, requests, errors, parkedPings: ctx.tells.parked }),
+    stats: () => ({ connections: sockets.size, requests, errors, parkedPings: ctx.tells.parked, refused: table.refused, evicted: table.evicted, timedOut, reservedBytes: memory.used }),
     close() {
       closed ??= (async () => {
         clearInterval(sweeper);
