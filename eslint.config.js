@@ -77,7 +77,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['cli/**/*.ts', 'bench/**/*.ts', 'tools/**/*.{ts,mjs,js}', 'tests/**/*.ts', 'e2e/**/*.ts', '*.ts', '*.js'],
+    files: ['cli/**/*.ts', 'bench/**/*.ts', 'fuzz/**/*.{ts,mjs}', 'tools/**/*.{ts,mjs,js}', 'tests/**/*.ts', 'e2e/**/*.ts', '*.ts', '*.js'],
     languageOptions: { globals: { ...globals.node } },
     rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'Only the renderer build includes renderer/.')] }] },
   },
