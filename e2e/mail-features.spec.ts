@@ -68,6 +68,7 @@ test('send feedback, delivery, a threaded answer, search with highlights, archiv
   await list(page, 'Sent').getByRole('option').filter({ hasText: 'Stripe notes' }).click();
   const sent = page.getByRole('article', { name: 'Stripe notes' });
   await expect(sent.getByRole('list', { name: 'Delivery' })).toContainText(/QMail Correspondent <[0-9a-f.]+>\s*Delivered to the recipient’s beacon/);
+  await shots(page, 'mail-features-sent-delivery');
 
   // The answer arrives by itself and belongs to the same conversation.
   const answer = await awaitAnswer(page, 'Stripe notes');
