@@ -670,14 +670,15 @@ export class MailEngine {
     const stripes = m.stripes ?? this.o.defaultLayout ?? { k: 4, p: 1 };
     if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32) throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
     this.checkLayout(stripes, this.serverCount);
-    if (m.inReplyTo && !this.o.messages.get(m.inReplyTo)) throw new MailError('not_found', 'The message this replies to is no longer here.');
-    const thread = m.inReplyTo ? this.threadRefFor(m.inReplyTo) : undefined;
+    // A reply whose original was erased meanwhile still goes, just without the thread reference.
+    const answered = m.inReplyTo && this.o.messages.get(m.inReplyTo) ? m.inReplyTo : undefined;
+    const thread = answered ? this.threadRefFor(answered) : undefined;
     const id = randomBytes(16).toString('hex');
     const job: OutboxJob = {
       to: m.to, cc: m.cc, subject: m.subject, body: m.body, attachments: m.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })), level: m.level, stripes,
       ...(m.allowFallback ? { allowFallback: true } : {}),
       ...(fallback ? { fallback } : {}),
-      ...(m.inReplyTo ? { replyTo: m.inReplyTo } : {}),
+      ...(answered ? { replyTo: answered } : {}),
       ...(thread ? { thread } : {}),
     };
     const now = this.now();

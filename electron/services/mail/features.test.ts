@@ -149,6 +149,10 @@ describe('mail features over real servers', () => {
     const again = await alice.mail.send({ to: [address.bob!], cc: [], subject: 'Re: Lunch?', body: 'See you.', attachments: [], level: 'L3', stripes: { k: 2, p: 1 }, inReplyTo: atAlice.id });
     await alice.mail.waitFor(again.id);
     expect(alice.mail.thread(first.id).map((m) => m.id)).toEqual([first.id, atAlice.id, again.id]);
+    // A reply whose original was erased meanwhile still goes, unthreaded.
+    const orphan = await alice.mail.send({ to: [address.bob!], cc: [], subject: 'Re: gone', body: 'x', attachments: [], level: 'L3', stripes: { k: 2, p: 1 }, inReplyTo: 'f'.repeat(32) });
+    expect((await alice.mail.waitFor(orphan.id)).state).toBe('sent');
+    expect(alice.mail.view(orphan.id)!.thread).toBeUndefined();
     // A message with no reply has no conversation to show.
     expect(alice.mail.view(alice.messages.list('sent', 0, 100).items.find((m) => m.subject === 'Quarterly figures')!.id)!.thread).toBeUndefined();
   }, 60_000);
