@@ -75,9 +75,10 @@ export class Coverage {
   /**
    * Reads and resets the counters; returns the feature hashes of the last execution.
    * With `record`, also notes which blocks ran (for the report; slower, so only for
-   * inputs that are kept).
+   * inputs that are kept). With `binary`, counts are only zero or not: summed over a
+   * batch, their buckets would look new far more often than the batch holds anything new.
    */
-  take(record = false): number[] {
+  take(record = false, binary = false): number[] {
     const res = this.post('Profiler.takePreciseCoverage') as { result: ScriptCoverage[] };
     const out = this.current;
     out.length = 0;
@@ -92,7 +93,8 @@ export class Coverage {
             if (r.count > 0) this.blocksRun.add(key);
           }
           const h = Math.imul(si + 1, 0x9e3779b1) ^ Math.imul(r.startOffset + 1, 0x85ebca6b) ^ Math.imul(r.endOffset + 1, 0xc2b2ae35);
-          out.push(((h ^ Math.imul(bucket(r.count) + 1, 0x27d4eb2f)) >>> 0) & (MAP_SIZE - 1));
+          const b = binary ? Math.min(r.count, 1) : bucket(r.count);
+          out.push(((h ^ Math.imul(b + 1, 0x27d4eb2f)) >>> 0) & (MAP_SIZE - 1));
         }
       }
     }

@@ -115,7 +115,7 @@ while (performance.now() < deadline) {
       run(input);
       batch.push(input);
     }
-    if (!coverage.batchHasNew(coverage.take())) continue;
+    if (!coverage.batchHasNew(coverage.take(false, true))) continue;
     for (const input of batch) {
       if (!coverage.hasNew(execute(input))) continue;
       coverage.merge(execute(input, true));
