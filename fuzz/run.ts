@@ -85,7 +85,8 @@ function runWorker(args: Args, target: string, seconds: number, skip: string[], 
     const current = (): Uint8Array => new Uint8Array(shared, 8, Atomics.load(counters, 1)).slice();
     const watchdog = setInterval(() => {
       const n = Atomics.load(counters, 0);
-      if (n !== last) {
+      // Starting the worker (loading and compiling the target) is not an execution.
+      if (n !== last || n === 0) {
         last = n;
         still = 0;
         return;
