@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median } from '../bench/types.js';
+import { percentile } from '../bench/types.js';
 import { newIdentity } from './testing/client.js';
 import { provisioned, startNodeProcess, type NodeProcess } from './testing/process.js';
 import { loadRound, type LoadFigures } from './testing/load.js';
@@ -29,14 +29,14 @@ describe('load', () => {
     const attacked: LoadFigures[] = [];
     const round = (attack: boolean) => loadRound({ ports: [node.port], users, requestsPerUser: 100, rss: node.rssMb, attack });
     await round(false); // warm-up
-    for (let r = 0; r < 3; r++) {
+    for (let r = 0; r < 4; r++) {
       quiet.push(await round(false));
       attacked.push(await round(true));
     }
-
     for (const f of [...quiet, ...attacked]) expect(f.failures).toBe(0);
-    const qP99 = median(quiet.map((f) => f.p99));
-    const aP99 = median(attacked.map((f) => f.p99));
+    // p99 over all rounds' samples (1 600 each way): a single scheduling hiccup of a shared machine weighs less
+    const qP99 = percentile(quiet.flatMap((f) => f.samples), 99);
+    const aP99 = percentile(attacked.flatMap((f) => f.samples), 99);
     expect(aP99).toBeLessThanOrEqual(2 * qP99);
   }, 30_000);
 });

@@ -201,6 +201,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       sock.setTimeout(0);
       if (last) sock.write(last);
       sock.end();
+      sock.resume(); // what the peer still sends is read and dropped, so it can take the answer and close cleanly
       setTimeout(() => sock.destroy(), 2000).unref();
     };
     const slot: Slot = { key: addressKey(sock.remoteAddress), state: 'new', since: clock(), evict: () => hangUp() };

@@ -3,11 +3,12 @@
 // slowloris (512 sockets on the single node, 256 per node on the network, one byte a
 // second, from 17 loopback addresses per node) and a
 // junk-request flood (100 per second per node) beside them. The quiet run is each row's
-// reference; rounds alternate quiet / attacked and each figure is the median over rounds.
+// reference; rounds alternate quiet / attacked; throughput and RSS are medians over rounds,
+// p50 and p99 are taken over all rounds' samples together.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, type BenchResult, type Suite } from '../types.js';
+import { median, percentile, type BenchResult, type Suite } from '../types.js';
 import { newIdentity } from '../../server/testing/client.js';
 import { provisioned, rssMbOf, startNodeProcess } from '../../server/testing/process.js';
 import { loadRound, type LoadFigures, type LoadOptions } from '../../server/testing/load.js';
@@ -24,9 +25,11 @@ async function measure(label: string, o: Omit<LoadOptions, 'attack'>, rounds: nu
     const a = attacked.at(-1)!;
     log(`${label} round ${r + 1}/${rounds}: quiet ${q.throughput.toFixed(0)}/s p50 ${q.p50.toFixed(2)} p99 ${q.p99.toFixed(2)} ms; attacked ${a.throughput.toFixed(0)}/s p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms, ${a.failures} failed`);
   }
-  const m = (list: LoadFigures[], k: keyof LoadFigures) => median(list.map((f) => f[k]));
+  // throughput and RSS: the median over rounds; p50 and p99: over every round's samples together
+  const m = (list: LoadFigures[], k: 'throughput' | 'rssMb' | 'p50' | 'p99') =>
+    k === 'p50' || k === 'p99' ? percentile(list.flatMap((f) => f.samples), k === 'p50' ? 50 : 99) : median(list.map((f) => f[k]));
   const failed = attacked.reduce((s, f) => s + f.failures, 0) + quiet.reduce((s, f) => s + f.failures, 0);
-  const row = (what: string, k: keyof LoadFigures, unit: string, extra = ''): BenchResult => {
+  const row = (what: string, k: 'throughput' | 'rssMb' | 'p50' | 'p99', unit: string, extra = ''): BenchResult => {
     const value = m(attacked, k);
     const reference_value = m(quiet, k);
     return { name: `load ${label}: ${what} with slowloris + junk flood`, value, unit, reference_name: `same, quiet`, reference_value, ratio: value / reference_value, notes: `${notes}; ${failed} failed${extra}` };

@@ -22,6 +22,8 @@ export interface LoadFigures {
   p99: number;
   /** Peak RSS of the node processes together, MiB. */
   rssMb: number;
+  /** Every valid request's latency, ms. */
+  samples: number[];
 }
 
 export interface LoadOptions {
@@ -54,7 +56,7 @@ async function startAttacker(plan: AttackPlan): Promise<() => Promise<void>> {
 
 export async function loadRound(o: LoadOptions): Promise<LoadFigures> {
   const stopAttack = o.attack ? await startAttacker({ ports: o.ports, slowlorisSockets: o.slowlorisSockets ?? 512, junkPerSecond: o.junkPerSecond ?? 100 }) : null;
-  if (stopAttack) await new Promise((r) => setTimeout(r, 1000)); // sockets in place before measuring
+  if (stopAttack) await new Promise((r) => setTimeout(r, 1500)); // sockets in place (and the attacker's start-up over) before measuring
   let peak = o.rss();
   const sampler = setInterval(() => (peak = Math.max(peak, o.rss())), 100);
   try {
@@ -71,7 +73,7 @@ export async function loadRound(o: LoadOptions): Promise<LoadFigures> {
     );
     const ms = runs.flatMap((r) => r.ms);
     const seconds = Math.max(...runs.map((r) => r.seconds));
-    return { requests: ms.length, failures: runs.reduce((a, r) => a + r.failures, 0), throughput: ms.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99), rssMb: Math.max(peak, o.rss()) };
+    return { requests: ms.length, failures: runs.reduce((a, r) => a + r.failures, 0), throughput: ms.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99), rssMb: Math.max(peak, o.rss()), samples: ms };
   } finally {
     clearInterval(sampler);
     await stopAttack?.();
