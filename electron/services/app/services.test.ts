@@ -137,6 +137,14 @@ describe('the embedded KME pair as the default KME', () => {
       await call('vault.unlock', { passphrase: 'correct horse battery' });
       expect(await call('qkd.settings.get', {})).toMatchObject({ configured: false });
 
+      // "Use the local test KME" brings it back, followed on unlock as before.
+      await call('qkd.settings.set', { import: { path: pair.configPath, side: 'A' } });
+      moved.kmeA.url = pair.kmeA.url;
+      writeFileSync(pair.configPath, JSON.stringify(moved));
+      await call('vault.lock', {});
+      await call('vault.unlock', { passphrase: 'correct horse battery' });
+      expect(await call('qkd.settings.get', {})).toMatchObject({ configured: true, settings: { url: pair.kmeA.url } });
+
       // The user's own settings are kept, not replaced by the embedded pair.
       const own = { url: 'https://kme.example:8443', saeId: 'SAE_OWN', defaultPeerSaeId: 'SAE_PEER', peers: {}, certFile: pair.kmeB.saeCert, keyFile: pair.kmeB.saeKey, caFile: pair.kmeB.ca };
       await call('qkd.settings.set', { settings: own });

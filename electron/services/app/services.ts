@@ -275,7 +275,11 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'qkd.settings.set': (i) =>
       guarded(() => {
         if (i.clear) return withLocalKme(mail.qkd.clear());
-        if (i.import) return withLocalKme(mail.qkd.import(i.import.path, i.import.side, i.import.peers ?? {}));
+        if (i.import) {
+          // "Use the local test KME" after a clear: the embedded pair again, followed as before.
+          const embedded = i.import.path === opts.localKmeFile && i.import.side === 'A' && Object.keys(i.import.peers ?? {}).length === 0;
+          return withLocalKme(mail.qkd.import(i.import.path, i.import.side, i.import.peers ?? {}, embedded ? 'embedded' : 'user'));
+        }
         return withLocalKme(mail.qkd.set(i.settings!));
       }),
     'qkd.test': ({ peer }) => guarded(() => mail.qkd.test(peer)),

@@ -125,8 +125,8 @@ export class QkdService {
   }
 
   /** Reads one side of a kme.json (as `qmail-kme pair` or startKmePair writes it). */
-  import(path: string, side: 'A' | 'B', peers: Record<string, string> = {}): QkdSettingsState {
-    return this.set(this.fromPairFile(path, side, peers));
+  import(path: string, side: 'A' | 'B', peers: Record<string, string> = {}, origin: QkdOrigin = 'user'): QkdSettingsState {
+    return this.set(this.fromPairFile(path, side, peers), origin);
   }
 
   /** The settings one side of a kme.json describes. */
