@@ -93,7 +93,7 @@ describe('node lifecycle', () => {
       const c = await RaidaConnection.open(node.port);
       const [from, to] = [newIdentity(31), newIdentity(32)];
       for (const id of [from, to]) await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(id, new Uint8Array(16)), newAn: id.an, flags: 0 }));
-      await c.call(Group.DRD, DrdCommand.POST_USER, encodePostUser({ challenge: freshChallenge(), owner: to, an: to.an, fee: 5n, symbol1: 0, symbol2: 0, classRejection: 0, firstName: 'T', lastName: 'O' }));
+      await c.call(Group.DRD, DrdCommand.POST_USER, encodePostUser({ challenge: freshChallenge(), owner: to, an: to.an, fee: 5n, symbol1: 0, symbol2: 0, classRejection: 0, firstName: 'T', lastName: 'O' }), { key: to });
       const tell = (lockerHex: string) =>
         encodeTell({
           preamble: preambleFor(from), fileGroupGuid: new Uint8Array(randomBytes(16)), timestamp: 1, tellType: 0, beaconPaymentLocker: new Uint8Array(8),

@@ -113,7 +113,7 @@ describe('qmail-server node', () => {
     }
     expect(Buffer.concat(got).equals(Buffer.from(big))).toBe(true);
     // someone else cannot overwrite it
-    const hijack = await conn.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor(bob), fileGroupGuid: g2, lockerCode: new Uint8Array(8), fileType: 10, storageDuration: 2, data: new Uint8Array(3) }));
+    const hijack = await conn.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor(bob), fileGroupGuid: g2, lockerCode: new Uint8Array(8), fileType: 10, storageDuration: 2, data: new Uint8Array(3) }), { key: bob });
     expect(hijack.status).toBe(Status.FILE_EXISTS);
   });
 
@@ -134,34 +134,34 @@ describe('qmail-server node', () => {
     expect(list.tells[0]!.manifest).toEqual([{ fileType: 0, size: 10, crc32: 1 }, { fileType: 1, size: 20, crc32: 2 }]);
     expect(list.tells[0]!.totalSize).toBe(30);
     // ping consumed it; an empty ping times out with an empty list
-    const empty = await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }));
+    const empty = await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }), { key: bob });
     expect(decodeTellList(empty.payload).tells).toEqual([]);
-    await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(alice, [bob, carol], guid()));
+    await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(alice, [bob, carol], guid()), { key: alice });
     // Without the manifest flag (EXT-6) the answer carries no manifest.
-    const peek1 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }))).payload, { manifest: false });
-    const peek2 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }))).payload, { manifest: false });
+    const peek1 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }), { key: bob })).payload, { manifest: false });
+    const peek2 = decodeTellList((await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(bob), since: 0 }), { key: bob })).payload, { manifest: false });
     expect(peek1.tells.length).toBe(1);
     expect(peek2.tells.length).toBe(1); // peek does not consume
-    const wrongAn = await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor({ ...bob, an: alice.an }), since: 0 }));
+    const wrongAn = await c2.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor({ ...bob, an: alice.an }), since: 0 }), { key: bob });
     expect(wrongAn.status).toBe(Status.INVALID_AN);
     c2.close();
   });
 
   it('runs the DRD gate: blacklist, class rejection, fee, whitelist, wrong beacon', async () => {
     const post = (id: Identity, fee: bigint, cr: number) =>
-      conn.call(Group.DRD, DrdCommand.POST_USER, encodePostUser({ challenge: freshChallenge(), owner: id, an: id.an, fee, symbol1: 0, symbol2: 0, classRejection: cr, firstName: 'Carol', lastName: 'Jones' }));
+      conn.call(Group.DRD, DrdCommand.POST_USER, encodePostUser({ challenge: freshChallenge(), owner: id, an: id.an, fee, symbol1: 0, symbol2: 0, classRejection: cr, firstName: 'Carol', lastName: 'Jones' }), { key: id });
     expect((await post(carol, 5n, 0)).status).toBe(Status.SUCCESS);
-    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(bob, [carol], guid()))).status).toBe(Status.PAYMENT_REQUIRED);
+    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(bob, [carol], guid()), { key: bob })).status).toBe(Status.PAYMENT_REQUIRED);
     expect((await post(carol, 0n, 2)).status).toBe(Status.SUCCESS);
-    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(bob, [carol], guid()))).status).toBe(Status.SENDER_CLASS_REJECTED);
-    const ls = await conn.call(Group.DRD, DrdCommand.LIST_SET, encodeListSet({ challenge: freshChallenge(), owner: carol, an: carol.an, entries: [{ listed: bob, type: ListType.WHITE }, { listed: alice, type: ListType.BLACK }] }));
+    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(bob, [carol], guid()), { key: bob })).status).toBe(Status.SENDER_CLASS_REJECTED);
+    const ls = await conn.call(Group.DRD, DrdCommand.LIST_SET, encodeListSet({ challenge: freshChallenge(), owner: carol, an: carol.an, entries: [{ listed: bob, type: ListType.WHITE }, { listed: alice, type: ListType.BLACK }] }), { key: carol });
     expect(ls.status).toBe(Status.SUCCESS);
-    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(bob, [carol], guid()))).status).toBe(Status.SUCCESS);
-    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(alice, [carol], guid()))).status).toBe(Status.SENDER_BLACKLISTED);
-    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(alice, [newIdentity(4242)], guid()))).status).toBe(Status.WRONG_RAIDA);
-    const lg = await conn.call(Group.DRD, DrdCommand.LIST_GET, encodeListGet({ challenge: freshChallenge(), owner: carol, an: carol.an }));
+    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(bob, [carol], guid()), { key: bob })).status).toBe(Status.SUCCESS);
+    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(alice, [carol], guid()), { key: alice })).status).toBe(Status.SENDER_BLACKLISTED);
+    expect((await conn.call(Group.QMAIL, QMailCommand.TELL, tellTo(alice, [newIdentity(4242)], guid()), { key: alice })).status).toBe(Status.WRONG_RAIDA);
+    const lg = await conn.call(Group.DRD, DrdCommand.LIST_GET, encodeListGet({ challenge: freshChallenge(), owner: carol, an: carol.an }), { key: carol });
     expect(decodeListGetResult(lg.payload).map((e) => e.listed.serial)).toEqual([alice.serial, bob.serial]);
-    const lgBad = await conn.call(Group.DRD, DrdCommand.LIST_GET, encodeListGet({ challenge: freshChallenge(), owner: carol, an: bob.an }));
+    const lgBad = await conn.call(Group.DRD, DrdCommand.LIST_GET, encodeListGet({ challenge: freshChallenge(), owner: carol, an: bob.an }), { key: carol });
     expect(lgBad.status).toBe(Status.INVALID_AN);
     const gu = await conn.call(Group.DRD, DrdCommand.GET_USER, encodeGetUser({ challenge: freshChallenge(), user: carol }));
     expect(decodeUserRecord(gu.payload)).toMatchObject({ firstName: 'Carol', classRejection: 2, fee: 0n });

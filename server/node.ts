@@ -106,7 +106,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   registerHandlers(dispatcher);
   opts.extend?.(dispatcher);
 
-  const replays = new ReplayGuard(15 * 60_000, 200_000, now);
+  const replays = new ReplayGuard(storage, now);
   const sockets = new Set<Socket>();
   let requests = 0;
   let errors = 0;
@@ -117,7 +117,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     const { header, wireBody } = frame;
     const t0 = process.hrtime.bigint();
     let key: Uint8Array | undefined;
-    if (header.encryption === Encryption.AN) {
+    if (header.encryption === Encryption.AN || header.encryption === Encryption.AEAD) {
       key = (await storage.getAn({ denomination: header.keyDenomination, serial: header.keySerial })) ?? undefined;
     }
     // The CloudCoin client's download (64, unauthenticated, clear) carries a challenge without CRC.
@@ -131,9 +131,10 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       log.debug('request rejected', { group: header.group, command: header.command, status, reason: (e as Error).message });
       return encodeErrorResponse(config.raidaId, header.group, status, echoOf(header));
     }
-    if (header.encryption !== Encryption.NONE && !replays.admit(header.nonce, req.challenge)) {
+    const fresh = await replays.check(req);
+    if (fresh !== 'ok') {
       errors++;
-      log.warn('replayed request refused', { group: header.group, command: header.command });
+      log.warn(fresh === 'stale' ? 'stale request refused' : 'replayed request refused', { group: header.group, command: header.command });
       return respond(req, Status.INVALID_PARAMETER);
     }
     const handler = dispatcher.find(header.group, header.command);

@@ -43,7 +43,7 @@ export function registerGroup16(d: Dispatcher): void {
 
   d.on(G, DrdCommand.POST_USER, async (req, ctx) => {
     const p = decodePostUser(req.body);
-    await authenticate(ctx.storage, p.owner, p.an);
+    await authenticate(ctx.storage, p.owner, p.an, req.header);
     const prev = await ctx.storage.getUser(p.owner);
     const t = Math.floor(ctx.now() / 1000);
     await ctx.storage.putUser({
@@ -76,13 +76,13 @@ export function registerGroup16(d: Dispatcher): void {
 
   d.on(G, DrdCommand.DELETE_USER, async (req, ctx) => {
     const a = decodeDeleteUser(req.body);
-    await authenticate(ctx.storage, a.owner, a.an);
+    await authenticate(ctx.storage, a.owner, a.an, req.header);
     return (await ctx.storage.deleteUser(a.owner)) ? OK : { status: Status.NO_ENTRY };
   });
 
   d.on(G, DrdCommand.LIST_SET, async (req, ctx) => {
     const s = decodeListSet(req.body);
-    await authenticate(ctx.storage, s.owner, s.an);
+    await authenticate(ctx.storage, s.owner, s.an, req.header);
     for (const e of s.entries) checkMailbox(e.listed);
     const have = await ctx.storage.listGet(s.owner);
     const known = new Set(have.map((h) => `${h.member.denomination}:${h.member.serial}`));
@@ -94,14 +94,14 @@ export function registerGroup16(d: Dispatcher): void {
 
   d.on(G, DrdCommand.LIST_REMOVE, async (req, ctx) => {
     const s = decodeListRemove(req.body);
-    await authenticate(ctx.storage, s.owner, s.an);
+    await authenticate(ctx.storage, s.owner, s.an, req.header);
     for (const e of s.entries) await ctx.storage.listRemove(s.owner, e);
     return OK;
   });
 
   d.on(G, DrdCommand.LIST_GET, async (req, ctx) => {
     const a = decodeListGet(req.body);
-    await authenticate(ctx.storage, a.owner, a.an);
+    await authenticate(ctx.storage, a.owner, a.an, req.header);
     const rows = await ctx.storage.listGet(a.owner);
     const entries = sortListEntries(rows.map((r) => ({ listed: r.member, type: r.kind === 'black' ? ListType.BLACK : ListType.WHITE })));
     return { status: Status.SUCCESS, payload: encodeListGetResult(entries) };

@@ -4,7 +4,7 @@
 // (docs/protocol.md, "Legacy-client compatibility").
 // Codecs come from shared/qmail; this module holds only the node's rules.
 import { ByteWriter, concatBytes } from '../../shared/bytes/index.js';
-import { Group, LegacyQMailCommand, QMailCommand, Status } from '../../shared/raida/index.js';
+import { Group, LegacyQMailCommand, QMailCommand, Status, type DecodedRequest } from '../../shared/raida/index.js';
 import {
   QMAIL_COIN_GROUP,
   DOWNLOAD_PAGE_SIZE,
@@ -43,9 +43,9 @@ function mailboxOf(p: Preamble): Mailbox {
   if (p.coinGroup !== QMAIL_COIN_GROUP) throw new AuthError('bad_coin_group', Status.INVALID_PARAMETER, `coin type ${p.coinGroup} is not QMail (6)`);
   return { denomination: p.denomination, serial: p.serial };
 }
-async function caller(ctx: NodeContext, p: Preamble): Promise<Mailbox> {
+async function caller(ctx: NodeContext, p: Preamble, req: DecodedRequest): Promise<Mailbox> {
   const mb = mailboxOf(p);
-  await authenticate(ctx.storage, mb, p.an);
+  await authenticate(ctx.storage, mb, p.an, req.header);
   return mb;
 }
 function splitPages(data: Uint8Array): Uint8Array[] {
@@ -79,7 +79,7 @@ export function registerGroup6(d: Dispatcher): void {
   // The client's upload (60) has the same layout; its reserved byte 72, our file_type, is 0.
   const upload: Handler = async (req, ctx) => {
     const u = decodeUpload(req.body);
-    const owner = await caller(ctx, u.preamble);
+    const owner = await caller(ctx, u.preamble, req);
     await ctx.storage.writePages({ owner, key: { guid: u.fileGroupGuid, fileType: u.fileType }, firstPage: 0, pages: splitPages(u.data), truncate: true }, limitsOf(ctx));
     return OK;
   };
@@ -88,7 +88,7 @@ export function registerGroup6(d: Dispatcher): void {
 
   d.on(G, QMailCommand.UPLOAD_LARGE_PAGE, async (req, ctx) => {
     const u = decodeUploadPage(req.body);
-    const owner = await caller(ctx, u.preamble);
+    const owner = await caller(ctx, u.preamble, req);
     if (u.page < u.totalPages - 1 && u.data.length !== DOWNLOAD_PAGE_SIZE) {
       return { status: Status.INVALID_PARAMETER }; // only the last page may be short
     }
@@ -119,7 +119,7 @@ export function registerGroup6(d: Dispatcher): void {
 
   const tell = (legacy: boolean): Handler => async (req, ctx) => {
     const t = decodeTell(req.body, { legacy });
-    const sender = await caller(ctx, t.preamble);
+    const sender = await caller(ctx, t.preamble, req);
     // The manifest's sum when there is one; otherwise what the Tell states (the client's total_file_size).
     const totalSize = t.manifest.length ? t.manifest.reduce((a, m) => a + m.size, 0) : (t.totalFileSize ?? 0);
     const decisions: GateDecision[] = [];
@@ -199,7 +199,7 @@ export function registerGroup6(d: Dispatcher): void {
 
   const peek = (legacy: boolean): Handler => async (req, ctx) => {
     const q = decodePeek(req.body);
-    const mb = await caller(ctx, q.preamble);
+    const mb = await caller(ctx, q.preamble, req);
     return pending(ctx, mb, q.since, false, { manifest: wantsManifest(q), legacy });
   };
   d.on(G, QMailCommand.PEEK, peek(false));
@@ -207,7 +207,7 @@ export function registerGroup6(d: Dispatcher): void {
 
   const ping = (legacy: boolean): Handler => async (req, ctx) => {
     const q = decodePing(req.body);
-    const mb = await caller(ctx, q.preamble);
+    const mb = await caller(ctx, q.preamble, req);
     const form = { manifest: wantsManifest(q), legacy };
     const deadline = ctx.now() + ctx.config.limits.pingMaxWaitMs;
     for (;;) {
@@ -240,7 +240,7 @@ export function registerGroup6(d: Dispatcher): void {
       }
     } else {
       if (isZeroAn(g.preamble.an)) return { status: Status.FILE_EXISTS }; // already registered
-      await authenticate(ctx.storage, mb, g.preamble.an); // rotation: prove the current AN
+      await authenticate(ctx.storage, mb, g.preamble.an, req.header); // rotation: prove the current AN
     }
     await ctx.storage.setAn(mb, g.newAn);
     ctx.log.info('mailbox registered', { mailbox: `${mb.denomination}.${mb.serial}`, rotated: current !== null });

@@ -188,7 +188,7 @@ export function registerTransfer(d: Dispatcher): void {
   d.on(G, TransferCommand.PUT_RANGE, async (req, ctx) => {
     const p = decodePutRange(req.body);
     const owner = mailboxOf(p.preamble);
-    await authenticate(ctx.storage, owner, p.preamble.an);
+    await authenticate(ctx.storage, owner, p.preamble.an, req.header);
     const { total, offset, data } = p;
     if (total > ctx.config.limits.maxObjectBytes) return { status: Status.INVALID_PACKET_LENGTH };
     if (offset % PAGE_SIZE !== 0 || offset + data.length > total || (data.length === 0 && total !== 0)) return { status: Status.INVALID_PARAMETER };
@@ -219,7 +219,7 @@ export function registerTransfer(d: Dispatcher): void {
   d.on(G, TransferCommand.RECEIVED, async (req, ctx) => {
     const q = decodeObjectRef(req.body);
     const owner = mailboxOf(q.preamble);
-    await authenticate(ctx.storage, owner, q.preamble.an);
+    await authenticate(ctx.storage, owner, q.preamble.an, req.header);
     const info = await ctx.storage.getObject({ guid: q.guid, fileType: q.fileType });
     if (info && (info.owner.denomination !== owner.denomination || info.owner.serial !== owner.serial)) return { status: Status.FILE_EXISTS };
     const pages = info ? await ctx.storage.pageNumbers({ guid: q.guid, fileType: q.fileType }) : [];
@@ -231,7 +231,7 @@ export function registerTransfer(d: Dispatcher): void {
   d.on(G, TransferCommand.DELETE, async (req, ctx) => {
     const q = decodeObjectRef(req.body);
     const owner = mailboxOf(q.preamble);
-    await authenticate(ctx.storage, owner, q.preamble.an);
+    await authenticate(ctx.storage, owner, q.preamble.an, req.header);
     const key = { guid: q.guid, fileType: q.fileType };
     const info = await ctx.storage.getObject(key);
     if (!info) return { status: Status.FILE_NOT_EXIST };

@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS drd_users (dn INTEGER NOT NULL, sn BIGINT NOT NULL, f
 CREATE INDEX IF NOT EXISTS drd_users_last ON drd_users (last_lc);
 CREATE INDEX IF NOT EXISTS drd_users_first ON drd_users (first_lc);
 CREATE TABLE IF NOT EXISTS drd_lists (o_dn INTEGER NOT NULL, o_sn BIGINT NOT NULL, m_dn INTEGER NOT NULL, m_sn BIGINT NOT NULL, kind INTEGER NOT NULL,
-  PRIMARY KEY (o_dn, o_sn, m_dn, m_sn));`;
+  PRIMARY KEY (o_dn, o_sn, m_dn, m_sn));
+CREATE TABLE IF NOT EXISTS replays (id ${BLOB} PRIMARY KEY, seen_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS replays_seen ON replays (seen_at);`;
 }
 
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -117,6 +119,18 @@ export class SqlStorage implements Storage {
         this.now(),
       ]),
     );
+  }
+
+  async admitRequest(id: Uint8Array, at: number, forgetBefore: number): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      if ((await q.run('INSERT INTO replays (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [buf(id), at])) === 1) return true;
+      // Seen before: admitted again only once that record is older than the window.
+      return (await q.run('UPDATE replays SET seen_at = ? WHERE id = ? AND seen_at < ?', [at, buf(id), forgetBefore])) === 1;
+    });
+  }
+
+  async forgetRequests(before: number): Promise<number> {
+    return this.db.tx((q) => q.run('DELETE FROM replays WHERE seen_at < ?', [before]));
   }
 
   async writePages(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo> {

@@ -76,6 +76,11 @@ export interface Storage {
   // AN registry
   getAn(mb: Mailbox): Promise<Uint8Array | null>;
   setAn(mb: Mailbox, an: Uint8Array): Promise<void>;
+  // replay memory (survives restarts)
+  /** Records a request id seen at `at`; false when it was recorded at or after `forgetBefore`. */
+  admitRequest(id: Uint8Array, at: number, forgetBefore: number): Promise<boolean>;
+  /** Drops request ids recorded before `before`. */
+  forgetRequests(before: number): Promise<number>;
   // objects
   writePages(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo>;
   /** Bytes [offset, offset+length) of an object (clipped at its end), or null if absent. */

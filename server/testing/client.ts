@@ -87,13 +87,14 @@ export class RaidaConnection {
   }
 
   /** Send a request body (challenge first, 3E 3E last) and decode the answer. */
-  async call(group: number, command: number, body: Uint8Array, opts: { key?: Identity; raidaId?: number; timeoutMs?: number } = {}): Promise<DecodedResponse> {
+  /** `key` encrypts under that AN: AES-CTR (type 1) by default, the authenticated envelope (EXT-8) with `aead`. */
+  async call(group: number, command: number, body: Uint8Array, opts: { key?: Identity; aead?: boolean; raidaId?: number; timeoutMs?: number } = {}): Promise<DecodedResponse> {
     const req = encodeRequestFast({
       raidaId: opts.raidaId ?? 0,
       group,
       command,
       body,
-      ...(opts.key ? { encryption: Encryption.AN, key: opts.key.an, keyDenomination: opts.key.denomination, keySerial: opts.key.serial } : {}),
+      ...(opts.key ? { encryption: opts.aead ? Encryption.AEAD : Encryption.AN, key: opts.key.an, keyDenomination: opts.key.denomination, keySerial: opts.key.serial } : {}),
     });
     const res = await this.raw(req.packet, opts.timeoutMs);
     return decodeResponseFast(req, new Uint8Array(res));

@@ -39,3 +39,30 @@ describe('node envelope fast path', () => {
     );
   });
 });
+
+describe('authenticated envelope (EXT-8)', () => {
+  it('node:crypto and the shared cipher give the same bytes; any altered byte is refused', () => {
+    fc.assert(
+      fc.property(bytes(16), bytes(12), bytes(8), fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ maxLength: 600 }), fc.nat(), (an, rnd, nonce, body, payload, pick) => {
+        const o = { raidaId: 2, group: 6, command: 70, body: new Uint8Array([...makeChallenge(rnd), ...body, 0x3e, 0x3e]), encryption: Encryption.AEAD, key: an, keyDenomination: 0, keySerial: 5, nonce, now: 1_700_000_000_000 };
+        const req = encodeRequestFast(o);
+        expect(req.packet).toEqual(encodeRequest(o).packet);
+        const wire = req.packet.subarray(HEADER_LENGTH);
+        const opened = openRequest(req.header, wire, an);
+        expect(opened.body).toEqual(o.body);
+        expect(opened.sentAt).toBe(o.now);
+        const answer = respond(opened, 250, payload.length ? payload : undefined);
+        expect(answer).toEqual(respondTo(opened, 250, payload.length ? payload : undefined));
+        expect(decodeResponseFast(req, answer).payload).toEqual(payload);
+        expect(decodeResponseTo(req, answer).authenticated).toBe(true);
+        const bad = wire.slice();
+        bad[pick % (bad.length - 2)]! ^= 1;
+        expect(() => openRequest(req.header, bad, an)).toThrow(WireError);
+        const badAnswer = answer.slice();
+        badAnswer[pick % (badAnswer.length - 2)]! ^= 1;
+        expect(() => decodeResponseFast(req, badAnswer)).toThrow();
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,7 +1,7 @@
 // Node fast path for the RAIDA envelope: the same bytes as shared/raida's openRequestBody
 // and respondTo, with AES-128-CTR done by node:crypto (OpenSSL, AES-NI) instead of the
 // pure-JS cipher the shared code must use. envelope.test.ts proves byte equality.
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import {
   Encryption,
   HEADER_LENGTH,
@@ -24,6 +24,11 @@ import {
   type OpenRequestOptions,
   type RequestHeader,
   type RequestOptions,
+  type AeadCipher,
+  openAeadRequest,
+  openAeadResponse,
+  sealAeadRequest,
+  sealAeadResponse,
 } from '../../shared/raida/index.js';
 import { constantTimeEqual } from '../../shared/bytes/index.js';
 
@@ -37,7 +42,41 @@ export function nodeCtr(key: Uint8Array, nonce8: Uint8Array, data: Uint8Array): 
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
+const AEAD_INFO = Buffer.from('qmail-raida-aead/1');
+const u8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
+/** The authenticated envelope (EXT-8) with node:crypto: same bytes as shared/raida's nobleAead. */
+export const nodeAead: AeadCipher = {
+  deriveKey: (an, nonce8) => new Uint8Array(hkdfSync('sha256', an, nonce8, AEAD_INFO, 32)),
+  seal(key, iv, aad, plain) {
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    c.setAAD(aad);
+    const out = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+    return u8(out);
+  },
+  open(key, iv, aad, sealed) {
+    if (sealed.length < 16) return null;
+    const d = createDecipheriv('aes-256-gcm', key, iv);
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - 16));
+    const body = d.update(sealed.subarray(0, sealed.length - 16));
+    try {
+      return u8(Buffer.concat([body, d.final()]));
+    } catch {
+      return null; // the tag does not verify (OpenSSL compares it in constant time)
+    }
+  },
+};
+
 export function openRequest(header: RequestHeader, wireBody: Uint8Array, key: Uint8Array | undefined, opts: OpenRequestOptions = {}): DecodedRequest {
+  if (header.encryption === Encryption.AEAD) {
+    try {
+      return openAeadRequest(header, wireBody, key, nodeAead);
+    } catch (e) {
+      if (e instanceof RaidaError) throw e;
+      throw new RaidaError('bad_body', Status.INVALID_PACKET_LENGTH, (e as Error).message);
+    }
+  }
   if (header.encryption === Encryption.NONE || !key || key.length !== 16 || wireBody.length !== header.bodyLength || wireBody.length < 2) {
     return openRequestBody(header, wireBody, key, opts);
   }
@@ -55,6 +94,7 @@ export function openRequest(header: RequestHeader, wireBody: Uint8Array, key: Ui
 }
 
 export function respond(req: DecodedRequest, status: number, payload?: Uint8Array, execMicros = 0): Uint8Array {
+  if (req.header.encryption === Encryption.AEAD) return sealAeadResponse(req, status, payload, execMicros, nodeAead);
   if (req.header.encryption === Encryption.NONE || !req.key || !payload || payload.length === 0) return respondTo(req, status, payload, execMicros);
   const header = encodeResponseHeader({
     raidaId: req.header.raidaId,
@@ -76,6 +116,7 @@ export function respond(req: DecodedRequest, status: number, payload?: Uint8Arra
 
 /** Client side: decodeResponseTo with node:crypto for the body. */
 export function decodeResponseFast(req: EncodedRequest, packet: Uint8Array): DecodedResponse {
+  if (req.header.encryption === Encryption.AEAD) return openAeadResponse(req, packet, nodeAead);
   const h = decodeResponseHeader(packet);
   if (req.header.encryption === Encryption.NONE || !req.key || h.bodySize === 0 || packet.length !== HEADER_LENGTH + h.bodySize) return decodeResponseTo(req, packet);
   if (!constantTimeEqual(h.signature, responseSignature(req.challenge, req.key))) throw new RaidaError('bad_signature', Status.INVALID_ENCRYPTION, 'response signature does not match our challenge');
@@ -86,6 +127,7 @@ export function decodeResponseFast(req: EncodedRequest, packet: Uint8Array): Dec
 
 /** Client side: encodeRequest with node:crypto for the body (same bytes for the same nonce). */
 export function encodeRequestFast(o: RequestOptions): EncodedRequest {
+  if (o.encryption === Encryption.AEAD) return sealAeadRequest(o, nodeAead);
   if (!o.encryption || !o.key || o.key.length !== 16) return encodeRequest(o);
   const nonce = o.nonce ?? (o.random ?? defaultRandom)(8).slice(0, 8);
   const plain = encodeRequest({ ...o, encryption: Encryption.NONE, nonce });

@@ -1,30 +1,58 @@
-// Anti-replay for encrypted requests (QMail/1.0 §5 asks deployments to define one): a
-// request whose (nonce, challenge) pair was already seen within the window is refused.
-// Clients make a fresh nonce per request, so a retry that re-encodes is never caught;
-// only a byte-identical replay of a captured packet is. Memory is bounded: the oldest
-// entries go first once `max` is reached.
+// Anti-replay (QMail/1.0 §5 asks deployments to define one), kept in the node's database so
+// a restart forgets nothing.
+//  - Authenticated envelope (EXT-8): the request carries its sender's clock under the tag;
+//    one further than AEAD_WINDOW_MS from ours is refused as stale, and each (key coin,
+//    nonce) is admitted once: the nonce keys the request, so no altered copy verifies.
+//  - AES-CTR (types 1, 2, the standard's envelope): no MAC, no clock. A (key coin, nonce,
+//    challenge) seen in the last CTR_WINDOW_MS is refused. This stops byte-identical
+//    copies only: CTR is malleable, so flipped challenge bits (CRC fixed up) pass
+//    (docs/security.md says what that still allows).
+//  - Clear (type 0) requests are not checked here; authenticated commands refuse them.
+import { createHash } from 'node:crypto';
+import { AEAD_WINDOW_MS, Encryption, type DecodedRequest } from '../../shared/raida/index.js';
+import type { Storage } from '../storage/index.js';
+
+export const CTR_WINDOW_MS = 15 * 60_000;
+const PRUNE_EVERY_MS = 60_000;
+
+export type ReplayVerdict = 'ok' | 'replay' | 'stale';
+
+function requestId(req: DecodedRequest): Uint8Array {
+  const h = req.header;
+  const coin = Buffer.alloc(6);
+  coin.writeUInt8(h.encryption, 0);
+  coin.writeInt8(h.keyDenomination, 1);
+  coin.writeUInt32BE(h.keySerial >>> 0, 2);
+  const d = createHash('sha256').update('qmail-replay/1').update(coin).update(h.nonce);
+  if (h.encryption !== Encryption.AEAD) d.update(req.challenge);
+  return new Uint8Array(d.digest().subarray(0, 16));
+}
+
 export class ReplayGuard {
-  private readonly seen = new Map<string, number>();
+  private lastPrune = -Infinity;
 
-  constructor(private readonly windowMs = 15 * 60_000, private readonly max = 200_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: Pick<Storage, 'admitRequest' | 'forgetRequests'>,
+    private readonly now: () => number = Date.now,
+    private readonly windows = { aeadMs: AEAD_WINDOW_MS, ctrMs: CTR_WINDOW_MS },
+  ) {}
 
-  /** Records the pair; false if it was already recorded within the window. */
-  admit(nonce: Uint8Array, challenge: Uint8Array): boolean {
+  async check(req: DecodedRequest): Promise<ReplayVerdict> {
+    const enc = req.header.encryption;
+    if (enc === Encryption.NONE) return 'ok';
     const t = this.now();
-    const k = Buffer.concat([nonce, challenge]).toString('base64');
-    const prev = this.seen.get(k);
-    if (prev !== undefined && t - prev < this.windowMs) return false;
-    if (prev !== undefined) this.seen.delete(k);
-    this.seen.set(k, t);
-    // Map keeps insertion order: drop expired or surplus entries from the front.
-    for (const [key, at] of this.seen) {
-      if (this.seen.size <= this.max && t - at < this.windowMs) break;
-      this.seen.delete(key);
+    await this.prune(t);
+    if (enc === Encryption.AEAD) {
+      if (req.sentAt === undefined || Math.abs(t - req.sentAt) > this.windows.aeadMs) return 'stale';
+      // Anything admitted now could be replayed until its sent_at leaves the window: ≤ 2 windows.
+      return (await this.store.admitRequest(requestId(req), t, t - 2 * this.windows.aeadMs)) ? 'ok' : 'replay';
     }
-    return true;
+    return (await this.store.admitRequest(requestId(req), t, t - this.windows.ctrMs)) ? 'ok' : 'replay';
   }
 
-  get size(): number {
-    return this.seen.size;
+  private async prune(t: number): Promise<void> {
+    if (t - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = t;
+    await this.store.forgetRequests(t - Math.max(2 * this.windows.aeadMs, this.windows.ctrMs));
   }
 }

@@ -10,7 +10,8 @@ export const EXTENDED_LENGTH_MARK = 0xffff;
 /** Coin ID we put in header bytes 6-7: the QMail coin type (the RAIDA docs say 0x0001). */
 export const QMAIL_COIN_ID = 0x0006;
 
-export const Encryption = { NONE: 0, AN: 1, LOCKER: 2 } as const;
+/** 0 clear, 1 AES-128-CTR under the AN, 2 under a locker key; 0x20 the authenticated envelope (EXT-8, aead.ts). */
+export const Encryption = { NONE: 0, AN: 1, LOCKER: 2, AEAD: 0x20 } as const;
 export type EncryptionType = (typeof Encryption)[keyof typeof Encryption];
 
 /** The 32-byte RAIDA request header (encryption types 0, 1, 2). */
@@ -84,7 +85,7 @@ export function decodeRequestHeader(bytes: Uint8Array, opts: DecodeRequestHeader
     const packetCount = r.u8();
     const encryption = r.u8();
     if (encryption === 3) throw new RaidaError('reserved_encryption', Status.INVALID_ENCRYPTION, 'encryption type 3 is reserved');
-    if (encryption > 2) throw new RaidaError('unknown_encryption', Status.INVALID_ENCRYPTION_CODE, `unknown encryption type ${encryption}`);
+    if (encryption > 2 && encryption !== Encryption.AEAD) throw new RaidaError('unknown_encryption', Status.INVALID_ENCRYPTION_CODE, `unknown encryption type ${encryption}`);
     const keyDenomination = r.i8();
     const keySerial = r.u32();
     const bl = r.u16();

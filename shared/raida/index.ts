@@ -6,6 +6,7 @@ export * from './challenge.js';
 export * from './cipher.js';
 export * from './header.js';
 export * from './packet.js';
+export * from './aead.js';
 export * from './coin.js';
 export * from './commands.js';
 export * from './kit.js';

@@ -8,6 +8,7 @@ import {
   type EncryptionType, type RequestHeader, type ResponseHeader,
 } from './header.js';
 import { Status, isSuccessStatus } from './status.js';
+import { openAeadRequest, openAeadResponse, sealAeadRequest, sealAeadResponse } from './aead.js';
 
 /** Default cap on a request body: a 256 KiB download page or upload page plus framing, with room. */
 export const DEFAULT_MAX_REQUEST_BODY = 4 * 1024 * 1024;
@@ -52,6 +53,7 @@ export interface EncodedRequest {
 
 export function encodeRequest(o: RequestOptions): EncodedRequest {
   const encryption = o.encryption ?? Encryption.NONE;
+  if (encryption === Encryption.AEAD) return sealAeadRequest(o);
   if (!hasTerminator(o.body)) throw new RaidaError('missing_terminator', Status.INVALID_EOF, 'request body must end with 3E 3E');
   checkChallenge(o.body);
   if (encryption !== Encryption.NONE && (!o.key || o.key.length !== 16)) throw new RaidaError('bad_key', Status.INVALID_ENCRYPTION, 'types 1 and 2 need a 16-byte key');
@@ -91,6 +93,8 @@ export interface DecodedRequest {
   body: Uint8Array;
   challenge: Uint8Array;
   key?: Uint8Array;
+  /** The sender's clock (ms) sealed into an authenticated request (EXT-8). */
+  sentAt?: number;
 }
 
 export interface DecodeRequestOptions {
@@ -120,6 +124,7 @@ export interface OpenRequestOptions {
  */
 export function openRequestBody(header: RequestHeader, wireBody: Uint8Array, key: Uint8Array | undefined, opts: OpenRequestOptions = {}): DecodedRequest {
   return guardDecode((c, s, m) => new RaidaError(c, s, m), () => {
+    if (header.encryption === Encryption.AEAD) return openAeadRequest(header, wireBody, key);
     if (wireBody.length !== header.bodyLength) throw new RaidaError('length_mismatch', Status.INVALID_PACKET_LENGTH, `header says ${header.bodyLength} body bytes, got ${wireBody.length}`);
     if (!hasTerminator(wireBody)) throw new RaidaError('missing_terminator', Status.INVALID_EOF, 'request body does not end with 3E 3E');
     const sealed = wireBody.subarray(0, wireBody.length - 2);
@@ -188,6 +193,7 @@ export function encodeResponse(o: ResponseOptions): Uint8Array {
 
 /** Server convenience: answer a decoded request with the same envelope it arrived in. */
 export function respondTo(req: DecodedRequest, status: number, payload?: Uint8Array, execMicros = 0): Uint8Array {
+  if (req.header.encryption === Encryption.AEAD) return sealAeadResponse(req, status, payload, execMicros);
   return encodeResponse({
     raidaId: req.header.raidaId, status, group: req.header.group, echo: echoOf(req.header), challenge: req.challenge,
     encryption: req.header.encryption, nonce: req.header.nonce, execMicros,
@@ -243,5 +249,6 @@ export function decodeResponse(packet: Uint8Array, ctx: ResponseContext): Decode
 
 /** Client convenience: decode the response to a request made with encodeRequest. */
 export function decodeResponseTo(req: EncodedRequest, packet: Uint8Array): DecodedResponse {
+  if (req.header.encryption === Encryption.AEAD) return guardDecode((c, s, m) => new RaidaError(c, s, m), () => openAeadResponse(req, packet));
   return decodeResponse(packet, { challenge: req.challenge, encryption: req.header.encryption, nonce: req.header.nonce, ...(req.key ? { key: req.key } : {}) });
 }

@@ -7,12 +7,11 @@ import {
   Encryption,
   HEADER_LENGTH,
   decodeResponseHeader,
-  decodeResponseTo,
-  encodeRequest,
   statusName,
   type DecodedResponse,
   type EncryptionType,
 } from '../../../shared/raida/index.js';
+import { decodeResponseFast, encodeRequestFast } from '../../../server/wire/envelope.js';
 
 export interface Endpoint {
   host: string;
@@ -41,7 +40,11 @@ export interface CallOptions {
   command: number;
   /** Plain body from a command codec: challenge first, 3E 3E last. */
   body: Uint8Array;
-  /** Encrypt with this AN (type 1), naming the key coin; otherwise the body goes in clear (type 0). */
+  /**
+   * Seal with this AN in the authenticated envelope (EXT-8: AES-256-GCM, sender clock under
+   * the tag), naming the key coin; otherwise the body goes in clear (type 0). Never the
+   * standard's unauthenticated CTR, and no fallback to it.
+   */
   an?: { key: Uint8Array; denomination: number; serial: number };
   timeoutMs?: number;
 }
@@ -145,8 +148,8 @@ export class Connection {
   async call(o: CallOptions): Promise<DecodedResponse> {
     await this.ready;
     if (this.dead) throw this.dead;
-    const encryption: EncryptionType = o.an ? Encryption.AN : Encryption.NONE;
-    const req = encodeRequest({
+    const encryption: EncryptionType = o.an ? Encryption.AEAD : Encryption.NONE;
+    const req = encodeRequestFast({
       raidaId: this.endpoint.raidaId,
       group: o.group,
       command: o.command,
@@ -163,7 +166,7 @@ export class Connection {
       this.pending.push(p);
       this.sock.write(req.packet);
     });
-    return decodeResponseTo(req, packet);
+    return decodeResponseFast(req, packet);
   }
 
   close(): void {
