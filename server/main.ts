@@ -70,8 +70,9 @@ Logs are JSON lines on stderr. Stop with Ctrl-C or SIGTERM: in-flight requests f
     .option('-d, --data <dir>', 'data directory for the directory database (default ./qmail-directory)')
     .option('-H, --host <addr>', 'address to listen on (default 127.0.0.1)')
     .option('-p, --port <n>', 'TCP port (default 0 = any free port)', int('port'))
-    .action(async (o: { data?: string; host?: string; port?: number }) => {
-      const dir = await startDirectory({ dataDir: o.data ?? './qmail-directory', host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+    .option('--probe-interval <ms>', 'probe every listed server this often, RAIDA echo (default 60000; 0 = never)', int('probe-interval'))
+    .action(async (o: { data?: string; host?: string; port?: number; probeInterval?: number }) => {
+      const dir = await startDirectory({ dataDir: o.data ?? './qmail-directory', host: o.host ?? '127.0.0.1', port: o.port ?? 0, ...(o.probeInterval !== undefined ? { probeIntervalMs: o.probeInterval } : {}) });
       process.stdout.write(JSON.stringify({ ready: true, url: dir.url }) + '\n');
       await untilSignal();
       await dir.close();

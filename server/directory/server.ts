@@ -13,6 +13,7 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { z } from 'zod';
 import { canonicalJson, loadOperatorKey, verifyDescriptor, DescriptorError } from './descriptor.js';
 import { encodeAddressTicket, signAddressTicket } from '../../shared/qmail/index.js';
+import { eachLimited, probeEcho } from './probe.js';
 
 export const ALLOCATE_DOMAIN = 'qmail-directory-allocate/1\n';
 export const IDENTITY_DOMAIN = 'qmail-identity-record/1\n';
@@ -78,6 +79,29 @@ export interface DirectoryOptions {
   host?: string;
   port?: number;
   now?: () => number;
+  /** How often every listed server is probed (RAIDA echo); 0 = never. Default 60 s. */
+  probeIntervalMs?: number;
+  /** Deadline of one probe. Default 3 s. */
+  probeTimeoutMs?: number;
+}
+
+/** Probes in flight at once, and servers probed per round at most. */
+const PROBE_CONCURRENCY = 8;
+const PROBE_MAX_SERVERS = 2000;
+/** Weight of the newest round-trip time in the latency average. */
+const LATENCY_WEIGHT = 0.3;
+
+/** What the directory itself observed of a server (never what the server says of itself). */
+export interface Measured {
+  /** Seconds from the first of the current run of successful probes to the last of them; 0 when the last probe failed or none ran. */
+  upSeconds: number;
+  probes: number;
+  successes: number;
+  /** successes / probes (0 before the first probe). */
+  successRatio: number;
+  /** Smoothed echo round trip, ms; null before the first success. */
+  latencyMs: number | null;
+  lastProbe: number | null;
 }
 export interface RunningDirectory {
   url: string;
@@ -97,14 +121,25 @@ export async function startDirectory(o: DirectoryOptions): Promise<RunningDirect
 CREATE TABLE IF NOT EXISTS servers (node_id TEXT PRIMARY KEY, issued_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, first_seen INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS addresses (serial INTEGER PRIMARY KEY, denomination INTEGER NOT NULL, signing_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS identities (address TEXT PRIMARY KEY, name_lc TEXT NOT NULL, updated_at INTEGER NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
+CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);
+CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGER NOT NULL, successes INTEGER NOT NULL, up_since INTEGER, last_ok INTEGER, last_probe INTEGER, latency_ms REAL);`);
 
   const q = {
     server: db.prepare('SELECT issued_at FROM servers WHERE node_id = ?'),
     putServer: db.prepare(`INSERT INTO servers (node_id, issued_at, last_seen, first_seen, body) VALUES (@id, @issued, @now, @now, @body)
       ON CONFLICT (node_id) DO UPDATE SET issued_at = excluded.issued_at, last_seen = excluded.last_seen, body = excluded.body`),
-    servers: db.prepare('SELECT body, last_seen, first_seen FROM servers ORDER BY node_id'),
-    serverBody: db.prepare('SELECT body, last_seen, first_seen FROM servers WHERE node_id = ?'),
+    servers: db.prepare(`SELECT s.body, s.last_seen, s.first_seen, m.probes, m.successes, m.up_since, m.last_ok, m.last_probe, m.latency_ms
+      FROM servers s LEFT JOIN measurements m ON m.node_id = s.node_id ORDER BY s.node_id`),
+    serverBody: db.prepare(`SELECT s.body, s.last_seen, s.first_seen, m.probes, m.successes, m.up_since, m.last_ok, m.last_probe, m.latency_ms
+      FROM servers s LEFT JOIN measurements m ON m.node_id = s.node_id WHERE s.node_id = ?`),
+    probeTargets: db.prepare('SELECT node_id, body FROM servers ORDER BY node_id LIMIT ?'),
+    measure: db.prepare(`INSERT INTO measurements (node_id, probes, successes, up_since, last_ok, last_probe, latency_ms)
+      VALUES (@id, 1, @ok, CASE WHEN @ok = 1 THEN @now END, CASE WHEN @ok = 1 THEN @now END, @now, @rtt)
+      ON CONFLICT (node_id) DO UPDATE SET probes = probes + 1, successes = successes + @ok,
+        up_since = CASE WHEN @ok = 1 THEN COALESCE(up_since, @now) END,
+        last_ok = CASE WHEN @ok = 1 THEN @now ELSE last_ok END,
+        last_probe = @now,
+        latency_ms = CASE WHEN @ok = 1 THEN COALESCE(latency_ms * (1 - ${LATENCY_WEIGHT}) + @rtt * ${LATENCY_WEIGHT}, @rtt) ELSE latency_ms END`),
     byKey: db.prepare('SELECT serial, denomination FROM addresses WHERE signing_key = ?'),
     bySerial: db.prepare('SELECT signing_key, denomination FROM addresses WHERE serial = ?'),
     allocate: db.prepare('INSERT INTO addresses (serial, denomination, signing_key, name, created_at) VALUES (?, ?, ?, ?, ?)'),
@@ -154,7 +189,36 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
     }
     return r.data;
   }
-  const serverView = (row: { body: string; last_seen: number; first_seen: number }) => ({ ...(JSON.parse(row.body) as object), lastSeen: row.last_seen, firstSeen: row.first_seen });
+  type ServerRow = { body: string; last_seen: number; first_seen: number; probes: number | null; successes: number | null; up_since: number | null; last_ok: number | null; last_probe: number | null; latency_ms: number | null };
+  const measuredOf = (r: ServerRow): Measured => ({
+    upSeconds: r.up_since !== null && r.last_ok !== null ? Math.max(0, Math.floor((r.last_ok - r.up_since) / 1000)) : 0,
+    probes: r.probes ?? 0,
+    successes: r.successes ?? 0,
+    successRatio: r.probes ? (r.successes ?? 0) / r.probes : 0,
+    latencyMs: r.latency_ms === null ? null : Math.round(r.latency_ms * 10) / 10,
+    lastProbe: r.last_probe,
+  });
+  const serverView = (row: ServerRow) => ({ ...(JSON.parse(row.body) as object), lastSeen: row.last_seen, firstSeen: row.first_seen, measured: measuredOf(row) });
+
+  // Probes: the uptime, availability and latency clients rank servers by.
+  const probeTimeoutMs = o.probeTimeoutMs ?? 3000;
+  const probeOne = async (nodeId: string, body: string) => {
+    const d = (JSON.parse(body) as { descriptor: { host: string; port: number; raidaId: number } }).descriptor;
+    const rtt = await probeEcho({ nodeId, host: d.host, port: d.port, raidaId: d.raidaId }, probeTimeoutMs);
+    if (closed) return;
+    q.measure.run({ id: nodeId, ok: rtt === undefined ? 0 : 1, now: now(), rtt: rtt ?? null });
+  };
+  let closed = false;
+  let round: Promise<void> | null = null;
+  const probeRound = () => {
+    round ??= eachLimited(q.probeTargets.all(PROBE_MAX_SERVERS) as { node_id: string; body: string }[], PROBE_CONCURRENCY, (r) => probeOne(r.node_id, r.body))
+      .catch(() => undefined)
+      .finally(() => (round = null));
+    return round;
+  };
+  const probeEvery = o.probeIntervalMs ?? 60_000;
+  const prober = probeEvery > 0 ? setInterval(() => void probeRound(), probeEvery) : undefined;
+  prober?.unref();
 
   async function route(req: IncomingMessage): Promise<[number, unknown]> {
     const url = new URL(req.url ?? '/', 'http://directory');
@@ -178,12 +242,15 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
         if (d.issuedAt > now() + FUTURE_SKEW_MS) throw new HttpError(400, 'descriptor issued in the future');
         const prev = q.server.get(d.nodeId) as { issued_at: number } | undefined;
         if (prev && prev.issued_at >= d.issuedAt) throw new HttpError(409, 'a newer descriptor is already published');
-        q.putServer.run({ id: d.nodeId, issued: d.issuedAt, now: now(), body: JSON.stringify({ descriptor: d, signature: signed.signature }) });
+        const body = JSON.stringify({ descriptor: d, signature: signed.signature });
+        q.putServer.run({ id: d.nodeId, issued: d.issuedAt, now: now(), body });
+        // A server new to us is probed at once: it starts from zero, whatever it claims.
+        if (!prev && probeEvery > 0) void probeOne(d.nodeId, body).catch(() => undefined);
         return [200, { nodeId: d.nodeId }];
       }
-      if (!id && method === 'GET') return [200, { servers: (q.servers.all() as { body: string; last_seen: number; first_seen: number }[]).map(serverView) }];
+      if (!id && method === 'GET') return [200, { servers: (q.servers.all() as ServerRow[]).map(serverView) }];
       if (id && method === 'GET') {
-        const row = q.serverBody.get(id) as { body: string; last_seen: number; first_seen: number } | undefined;
+        const row = q.serverBody.get(id) as ServerRow | undefined;
         if (!row) throw new HttpError(404, 'no such server');
         return [200, serverView(row)];
       }
@@ -252,6 +319,9 @@ CREATE INDEX IF NOT EXISTS identities_name ON identities (name_lc);`);
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     close: async () => {
+      closed = true;
+      if (prober) clearInterval(prober);
+      await round;
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();

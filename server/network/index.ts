@@ -43,6 +43,8 @@ export interface LocalNetworkOptions {
   nodeConfig?: ServerConfigInput;
   /** Per-node overrides, by index. */
   perNode?: (index: number) => ServerConfigInput;
+  /** How often the directory probes the servers it lists (ms; its default is 60 s). */
+  directoryProbeMs?: number;
   services?: NetworkService[];
   /** Child stderr (JSON logs) goes to DIR/<name>.log; set true to also echo to ours. */
   echoLogs?: boolean;
@@ -170,7 +172,7 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
   const prevDirPort = prev ? Number(new URL(prev.directory.url).port) || 0 : 0;
 
   try {
-    const d = await launchOnPort((port) => ['directory', '--data', join(dir, 'directory'), '--port', String(port)], prevDirPort, join(dir, 'directory.log'), !!o.echoLogs, timeout);
+    const d = await launchOnPort((port) => ['directory', '--data', join(dir, 'directory'), '--port', String(port), ...(o.directoryProbeMs !== undefined ? ['--probe-interval', String(o.directoryProbeMs)] : [])], prevDirPort, join(dir, 'directory.log'), !!o.echoLogs, timeout);
     directory = d.child;
     const url = String(d.ready.url);
     const configs: string[] = [];

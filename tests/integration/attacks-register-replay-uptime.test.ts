@@ -13,6 +13,10 @@ import { encodePeek, encodeRegister, encodeUpload, makePreamble } from '../../sh
 import { startLocalNetwork, type LocalNetwork, type NetworkNode } from '../../server/network/index.js';
 import { RaidaConnection, freshChallenge, preambleFor } from '../../server/testing/client.js';
 import { directoryIdentity, provenRegisterBody } from '../../server/testing/register.js';
+import { startServer, type RunningServer } from '../../server/node.js';
+import { loadOperatorKey, signDescriptor } from '../../server/directory/descriptor.js';
+import { publishDescriptor } from '../../server/directory/client.js';
+import { DirectoryClient } from '../../electron/services/directory/client.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';
 
 const NODES = 3;
@@ -27,6 +31,7 @@ const pool = new ConnectionPool();
 // A victim whose mailbox the operators provisioned (legacy.mailboxes): it needs no register.
 const victim = { denomination: 0, serial: 3_999_999_001, ans: Array.from({ length: NODES }, () => new Uint8Array(randomBytes(16))) };
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+let impostor: RunningServer | undefined;
 
 async function open(i: number): Promise<RaidaConnection> {
   const c = await RaidaConnection.open(nodes[i]!.port);
@@ -109,6 +114,7 @@ beforeAll(async () => {
     dir: join(tmp.path, 'net'),
     nodes: NODES,
     nodeConfig: { limits: { pingMaxWaitMs: 1000 }, log: { level: 'warn' } },
+    directoryProbeMs: 300,
     perNode: (i) => ({ legacy: { mailboxes: [{ denomination: victim.denomination, serial: victim.serial, an: hex(victim.ans[i]!) }] } }),
   });
   nodes = net.network.nodes;
@@ -119,6 +125,7 @@ afterAll(async () => {
   for (const c of conns) c.close();
   for (const a of apps) a.close();
   pool.closeAll();
+  await impostor?.close();
   for (const s of servers) s.close();
   await net?.close();
   tmp.remove();
@@ -213,5 +220,35 @@ describe('finding 3 — replay bypass', () => {
     expect(await direct.download({ mailbox }, clearGuid, 1)).toBeUndefined();
     // What made 1–4 fail: our client seals every authenticated request (EXT-8, type 0x20).
     expect(captured[16]).toBe(0x20);
+  });
+});
+
+describe('finding 8 — self-reported uptime', () => {
+  it('finding 8 — self-reported uptime: a server published seconds ago claiming 57 years does not become a newcomer\'s beacon', async () => {
+    // The attack: a real node, just started, whose signed descriptor claims 57 years of uptime.
+    const dataDir = join(tmp.path, 'impostor');
+    impostor = await startServer({ dataDir, storage: { durable: false }, log: { level: 'silent' } });
+    const years57 = 57 * 365 * 86_400;
+    const forged = signDescriptor(
+      { ...impostor.descriptor.descriptor, name: 'oldest node', startedAt: 0, uptimeSeconds: years57, issuedAt: Date.now() },
+      loadOperatorKey(dataDir),
+    );
+    await publishDescriptor(directoryUrl, forged);
+    await new Promise((r) => setTimeout(r, 1500)); // a few probe rounds
+
+    // A newcomer takes the default servers, exactly as the app does.
+    const app = await newUser('newcomer');
+    const id = await app.mail.createIdentity('Newcomer');
+    expect(id.beacon).not.toBe(forged.nodeId);
+    expect(nodes.map((n) => n.nodeId)).toContain(id.beacon);
+
+    // What a newcomer's client sees: the measured uptime, the claim only as a claim.
+    const listed = await new DirectoryClient(directoryUrl).servers();
+    const seen = listed.find((d) => d.nodeId === forged.nodeId)!;
+    expect(seen.claimedUptimeSeconds).toBe(years57);
+    expect(seen.uptimeSeconds).toBeLessThan(60);
+    expect(seen.measured!.probes).toBeGreaterThan(0);
+    const honest = listed.filter((d) => d.nodeId !== forged.nodeId);
+    expect(Math.max(...honest.map((d) => d.uptimeSeconds))).toBeGreaterThan(seen.uptimeSeconds);
   });
 });

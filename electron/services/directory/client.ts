@@ -57,7 +57,23 @@ export const descriptorSchema = z.object({
   issuedAt: z.number().int(),
   publicKey: z.string(),
 });
-export type ServerDescriptor = z.infer<typeof descriptorSchema>;
+/** What the directory measured of a server by probing it (never what the server claims). */
+export const measuredSchema = z.object({
+  upSeconds: z.number().min(0),
+  probes: z.number().int().min(0),
+  successes: z.number().int().min(0),
+  successRatio: z.number().min(0).max(1),
+  latencyMs: z.number().nullable(),
+  lastProbe: z.number().nullable(),
+});
+export type Measured = z.infer<typeof measuredSchema>;
+const UNMEASURED: Measured = { upSeconds: 0, probes: 0, successes: 0, successRatio: 0, latencyMs: null, lastProbe: null };
+
+/**
+ * A server as the client sees it: the signed descriptor, except that `uptimeSeconds` is the
+ * directory's measurement; the descriptor's own figure is kept only as `claimedUptimeSeconds`.
+ */
+export type ServerDescriptor = z.infer<typeof descriptorSchema> & { claimedUptimeSeconds?: number; measured?: Measured };
 
 export const identityRecordSchema = z.object({
   v: z.literal(1),
@@ -139,10 +155,21 @@ export class DirectoryClient {
     return json as T;
   }
 
-  /** Every server whose descriptor verifies; forged or malformed ones are dropped. */
+  /**
+   * Every server whose descriptor verifies (forged or malformed ones are dropped), with the
+   * directory's own measurements: `uptimeSeconds` is the measured uptime, never the claim.
+   */
   async servers(): Promise<ServerDescriptor[]> {
     const r = await this.request<{ servers: unknown[] }>('GET', '/v1/servers');
-    return r.servers.map(verifyDescriptor).filter((d): d is ServerDescriptor => d !== undefined);
+    const out: ServerDescriptor[] = [];
+    for (const entry of r.servers) {
+      const d = verifyDescriptor(entry);
+      if (!d) continue;
+      const m = measuredSchema.safeParse((entry as { measured?: unknown } | null)?.measured);
+      const measured = m.success ? m.data : UNMEASURED;
+      out.push({ ...d, uptimeSeconds: Math.floor(measured.upSeconds), claimedUptimeSeconds: d.uptimeSeconds, measured });
+    }
+    return out;
   }
 
   /** Allocates (or returns the already allocated) address for this signing key. */

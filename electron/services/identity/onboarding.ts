@@ -28,9 +28,16 @@ export function endpointOf(d: ServerDescriptor): { host: string; port: number; r
   return { host: d.host, port: d.port, raidaId: d.raidaId };
 }
 
-/** Default choice: servers longest up first (then by id), beacon the first of them. */
+/**
+ * Default choice, from what the directory measured (never what a server claims of itself):
+ * longest measured uptime first, then the larger share of successful probes, then the lower
+ * latency, then by id; the beacon is the first of them.
+ */
 export function chooseDefault(all: ServerDescriptor[], count = DEFAULT_STORAGE_COUNT): { storage: string[]; beacon: string } {
-  const sorted = [...all].sort((a, b) => b.uptimeSeconds - a.uptimeSeconds || a.nodeId.localeCompare(b.nodeId));
+  const up = (d: ServerDescriptor) => d.measured?.upSeconds ?? 0;
+  const ratio = (d: ServerDescriptor) => d.measured?.successRatio ?? 0;
+  const latency = (d: ServerDescriptor) => d.measured?.latencyMs ?? Infinity;
+  const sorted = [...all].sort((a, b) => up(b) - up(a) || ratio(b) - ratio(a) || latency(a) - latency(b) || a.nodeId.localeCompare(b.nodeId));
   const storage = sorted.slice(0, Math.min(count, sorted.length)).map((d) => d.nodeId);
   if (storage.length < 2) throw new OnboardingError(`the directory lists ${all.length} server(s); at least 2 are needed to store striped mail`);
   return { storage, beacon: storage[0]! };
