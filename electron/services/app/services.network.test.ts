@@ -1,6 +1,7 @@
 // The app services on a real local network, through the contract's dispatcher, the way the
 // window uses them: incoming mail arrives by itself from the first identity on, with no
-// "Check mail" (mail.refresh) anywhere, and again after lock and unlock.
+// "Check mail" (mail.refresh) anywhere, and again after lock and unlock, and for an identity
+// restored from its recovery phrase.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createDispatcher, type EventName, type RequestName } from '../../../shared/ipc/index.js';
@@ -11,11 +12,12 @@ import { createAppServices, type AppServices } from './services.js';
 const tmp = tempDir('qmail-app-services-');
 let net: LocalNetwork;
 let app: AppServices;
+let restored: AppServices | undefined;
 let sender: AppServices;
 const calls: RequestName[] = [];
 
 beforeAll(async () => {
-  net = await startNetwork(join(tmp.path, 'net'), 3, { pingMaxWaitMs: 1000 });
+  net = await startNetwork(join(tmp.path, 'net'), 4, { pingMaxWaitMs: 1000 });
   sender = createAppServices({ profileDir: join(tmp.path, 'sender'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false });
   await sender.vault.create('sender passphrase');
   await sender.mail.createIdentity('Grace');
@@ -24,6 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   app?.close();
+  restored?.close();
   if (sender) {
     await sender.mail.stop();
     sender.close();
@@ -31,6 +34,21 @@ afterAll(async () => {
   await net?.stop();
   tmp.remove();
 }, 30_000);
+
+/** The app services as the host runs them (autoStart on), with the contract's dispatcher. */
+function openApp(name: string) {
+  const services = createAppServices({ profileDir: join(tmp.path, name), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, mail: { pingWaitMs: 1000 } });
+  const dispatch = createDispatcher(services.handlers, (e) => {
+    throw e;
+  });
+  const call = async (ch: RequestName, input: unknown) => {
+    calls.push(ch);
+    const r = await dispatch(ch, input);
+    if (!r.ok) throw new Error(`${ch}: ${r.error.code} ${r.error.message}`);
+    return r.value as Record<string, unknown>;
+  };
+  return { services, call };
+}
 
 /** The next event of that name from the services, as the renderer would get it. */
 function next<T>(services: AppServices, name: EventName, match: (payload: T) => boolean = () => true): Promise<T> {
@@ -52,20 +70,14 @@ async function send(to: string, subject: string): Promise<void> {
 describe('the receive loop of the app services', () => {
   it('starts with the first identity and after unlock, and delivers mail without mail.refresh', async () => {
     // The app as the host runs it: autoStart on (the default), a fresh profile.
-    app = createAppServices({ profileDir: join(tmp.path, 'app'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, mail: { pingWaitMs: 1000 } });
-    const dispatch = createDispatcher(app.handlers, (e) => {
-      throw e;
-    });
-    const call = async (ch: RequestName, input: unknown) => {
-      calls.push(ch);
-      const r = await dispatch(ch, input);
-      if (!r.ok) throw new Error(`${ch}: ${r.error.code} ${r.error.message}`);
-      return r.value as Record<string, unknown>;
-    };
+    const opened = openApp('app');
+    app = opened.services;
+    const call = opened.call;
 
     // Onboarding: the vault first (no identity yet, nothing to poll), then the identity.
     await call('vault.create', { passphrase: 'correct horse battery' });
-    const me = await call('identity.create', { name: 'Ada' });
+    // On the first two servers, so that a restore (below) can hire the other two.
+    const me = await call('identity.create', { name: 'Ada', storage: [net.nodes[0]!.nodeId, net.nodes[1]!.nodeId], beacon: net.nodes[0]!.nodeId });
     const address = me.address as string;
 
     const first = next<{ id: string; subject: string }>(app, 'mail.received', (p) => p.subject === 'First by itself');
@@ -85,6 +97,31 @@ describe('the receive loop of the app services', () => {
     await second;
     const subjects = ((await call('mail.list', { folder: 'inbox', offset: 0, limit: 10 })).items as { subject: string }[]).map((m) => m.subject).sort();
     expect(subjects).toEqual(['After unlock', 'First by itself']);
+    expect(calls).not.toContain('mail.refresh');
+  }, 120_000);
+
+  it('starts right after an identity is restored from its recovery phrase', async () => {
+    // The identity first lives in another profile, on the first two servers.
+    const original = createAppServices({ profileDir: join(tmp.path, 'original'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false });
+    let phrase: string;
+    let address: string;
+    try {
+      await original.vault.create('original passphrase');
+      const made = await original.mail.createIdentity('Bea', { storage: [net.nodes[0]!.nodeId, net.nodes[1]!.nodeId], beacon: net.nodes[0]!.nodeId });
+      phrase = made.recoveryPhrase;
+      address = made.address!;
+    } finally {
+      original.close();
+    }
+
+    const opened = openApp('restored');
+    restored = opened.services;
+    await opened.call('vault.create', { passphrase: 'restored passphrase' });
+    const back = await opened.call('identity.restore', { phrase, storage: [net.nodes[2]!.nodeId, net.nodes[3]!.nodeId], beacon: net.nodes[2]!.nodeId });
+    expect(back.address).toBe(address);
+    const got = next<{ subject: string }>(restored, 'mail.received', (p) => p.subject === 'After the restore');
+    await send(address, 'After the restore');
+    await got;
     expect(calls).not.toContain('mail.refresh');
   }, 120_000);
 });
