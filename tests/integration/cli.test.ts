@@ -4,7 +4,7 @@
 // automatic answer listed by `qmail inbox --json` and shown by `qmail read --json`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -99,4 +99,21 @@ describe('qmail CLI with the correspondent', () => {
       expect(m.body).toContain(`Opened with QKD keys from KME_B: ${keys.join(', ')}`);
     }
   }, 150_000);
+
+  it('refuses L1 with the reason when the profile has no KME, and sends nothing', async () => {
+    // The same network described without its KME pair.
+    const file = join(tmp.path, 'network-without-kme.json');
+    const j = JSON.parse(readFileSync(net.networkFile, 'utf8')) as { services: Record<string, unknown> };
+    delete j.services.kme;
+    writeFileSync(file, JSON.stringify(j));
+    const profile = join(tmp.path, 'classical');
+    await cli('identity', 'create', '--profile', profile, '--network', file, '--name', 'Classic');
+    const refused = await cli('send', '--profile', profile, '--network', file, '--to', bot.address, '--subject', 'No keys', '--level', 'L1').then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused!.stderr).toContain('L1 is unavailable: no KME configured. Nothing was sent');
+    expect(JSON.parse(await cli('inbox', '--profile', profile, '--folder', 'sent', '--no-fetch', '--json'))).toEqual([]);
+  }, 60_000);
 });
