@@ -64,7 +64,8 @@ describe('README.md', () => {
   it('names files and documents that exist', () => {
     const files = new Set<string>();
     for (const line of code) for (const m of line.matchAll(/(?:^|[\s(])((?:tools|bin|docs|resources|\.ci)\/[\w./-]*\w)/g)) files.add(m[1]!);
-    for (const m of readme.matchAll(/\]\(([^)#]+\.md)\)/g)) files.add(m[1]!);
+    // Linked documents and pictures.
+    for (const m of readme.matchAll(/\]\(([^)#:]+\.(?:md|png|svg))\)/g)) files.add(m[1]!);
     expect(files.size).toBeGreaterThan(3);
     for (const f of files) expect(existsSync(join(root, f)), f).toBe(true);
   });
