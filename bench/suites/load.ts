@@ -2,7 +2,9 @@
 // peek (cmd 73) as fast as they can on kept-alive connections, first quiet, then with a
 // slowloris (512 sockets on the single node, 256 per node on the network, one byte a
 // second, from 17 loopback addresses per node) and a
-// junk-request flood (100 per second per node) beside them. The quiet run is each row's
+// junk-request flood (100 per second per node) beside them, from a process of their own at a
+// lower CPU priority (an attacker does not share the node's CPU; the log says what it did).
+// The quiet run is each row's
 // reference; rounds alternate quiet / attacked; throughput and RSS are medians over rounds,
 // p50 and p99 are taken over all rounds' samples together.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +25,9 @@ async function measure(label: string, o: Omit<LoadOptions, 'attack'>, rounds: nu
     attacked.push(await loadRound({ ...o, attack: true }));
     const q = quiet.at(-1)!;
     const a = attacked.at(-1)!;
-    log(`${label} round ${r + 1}/${rounds}: quiet ${q.throughput.toFixed(0)}/s p50 ${q.p50.toFixed(2)} p99 ${q.p99.toFixed(2)} ms; attacked ${a.throughput.toFixed(0)}/s p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms, ${a.failures} failed`);
+    const t = a.attack;
+    const what = t ? `; attack: ${t.liveAtStop} slowloris sockets open at the end, ${t.opened} opened, ${t.closedByNode} closed by the nodes, ${t.junkSent} junk requests in ${t.seconds.toFixed(1)} s (${t.junkAnswered} answered)` : '';
+    log(`${label} round ${r + 1}/${rounds}: quiet ${q.throughput.toFixed(0)}/s p50 ${q.p50.toFixed(2)} p99 ${q.p99.toFixed(2)} ms; attacked ${a.throughput.toFixed(0)}/s p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms, ${a.failures} failed${what}`);
   }
   // throughput and RSS: the median over rounds; p50 and p99: over every round's samples together
   const m = (list: LoadFigures[], k: 'throughput' | 'rssMb' | 'p50' | 'p99') =>

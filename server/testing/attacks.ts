@@ -25,6 +25,8 @@ export interface SlowlorisReport {
   opened: number;
   /** Connections the node closed (deadline, slot taken, refused). */
   closedByNode: number;
+  /** Connections open when the attack stopped. */
+  liveAtStop: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface SlowlorisReport {
  * (at most `maxOpens` in all).
  */
 export function slowloris(o: { port: number; sockets: number; addresses: string[]; trickleMs: number; maxOpens?: number }): { report: SlowlorisReport; live(): number; stop(): Promise<SlowlorisReport> } {
-  const report: SlowlorisReport = { opened: 0, closedByNode: 0 };
+  const report: SlowlorisReport = { opened: 0, closedByNode: 0, liveAtStop: 0 };
   const maxOpens = o.maxOpens ?? o.sockets * 20;
   const live = new Set<Socket>();
   const sent = new Map<Socket, number>();
@@ -72,6 +74,7 @@ export function slowloris(o: { port: number; sockets: number; addresses: string[
     async stop() {
       stopping = true;
       clearInterval(tick);
+      report.liveAtStop = live.size;
       for (const s of live) s.destroy();
       await sleep(20);
       return report;

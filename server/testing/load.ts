@@ -4,6 +4,7 @@
 // them (in a process of their own, attacker.ts). Rounds alternate quiet / attacked so both
 // see the same machine.
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
@@ -11,7 +12,7 @@ import { encodePeek } from '../../shared/qmail/index.js';
 import { percentile } from '../../bench/types.js';
 import { preambleFor, type Identity } from './client.js';
 import { measureLatencies } from './attacks.js';
-import type { AttackPlan } from './attacker.js';
+import type { AttackPlan, AttackTotals } from './attacker.js';
 
 export interface LoadFigures {
   requests: number;
@@ -24,6 +25,8 @@ export interface LoadFigures {
   rssMb: number;
   /** Every valid request's latency, ms. */
   samples: number[];
+  /** What the attackers did meanwhile (attacked rounds). */
+  attack?: AttackTotals;
 }
 
 export interface LoadOptions {
@@ -39,19 +42,32 @@ export interface LoadOptions {
 }
 
 /** Starts the attackers in their own process; resolves once their sockets are launched. */
-async function startAttacker(plan: AttackPlan): Promise<() => Promise<void>> {
+async function startAttacker(plan: AttackPlan): Promise<() => Promise<AttackTotals | undefined>> {
   const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./attacker.ts', import.meta.url)), JSON.stringify(plan)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  await new Promise<void>((res, rej) => {
-    createInterface({ input: proc.stdout! }).once('line', () => res());
-    proc.once('exit', (c) => rej(new Error(`attacker exited with ${c}`)));
+  // On a real network the attacker does not share the node's CPU; here it does, so it yields it first.
+  try {
+    setPriority(proc.pid!, 10);
+  } catch {
+    /* not permitted: run at the same priority */
+  }
+  const lines = createInterface({ input: proc.stdout! });
+  const next = () => new Promise<string | undefined>((res) => {
+    lines.once('line', res);
+    proc.once('exit', () => res(undefined));
   });
-  return async () => {
-    proc.stdin!.end();
-    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  };
+  if ((await next()) === undefined) throw new Error('attacker exited before it was ready');
+  let stopped: Promise<AttackTotals | undefined> | undefined;
+  return () =>
+    (stopped ??= (async () => {
+      const totals = next();
+      proc.stdin!.end();
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      const line = await totals;
+      await exited;
+      clearTimeout(t);
+      return line ? (JSON.parse(line) as AttackTotals) : undefined;
+    })());
 }
 
 export async function loadRound(o: LoadOptions): Promise<LoadFigures> {
@@ -73,9 +89,11 @@ export async function loadRound(o: LoadOptions): Promise<LoadFigures> {
     );
     const ms = runs.flatMap((r) => r.ms);
     const seconds = Math.max(...runs.map((r) => r.seconds));
-    return { requests: ms.length, failures: runs.reduce((a, r) => a + r.failures, 0), throughput: ms.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99), rssMb: Math.max(peak, o.rss()), samples: ms };
+    const figures: LoadFigures = { requests: ms.length, failures: runs.reduce((a, r) => a + r.failures, 0), throughput: ms.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99), rssMb: Math.max(peak, o.rss()), samples: ms };
+    const attack = await stopAttack?.();
+    return attack ? { ...figures, attack } : figures;
   } finally {
     clearInterval(sampler);
-    await stopAttack?.();
+    await stopAttack?.().catch(() => undefined);
   }
 }
