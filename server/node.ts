@@ -22,7 +22,7 @@ import { FrameReader, type Frame } from './wire/frames.js';
 import { ConnectionTable, MemoryBudget, addressKey, type Reservation, type Slot, type SlotState } from './wire/admission.js';
 import { preAuthorize } from './wire/gate.js';
 import { openRequest, respond } from './wire/envelope.js';
-import { ReplayGuard } from './wire/replay.js';
+import { ReplayGuard, openReplayStore } from './wire/replay.js';
 import { registerHandlers } from './handlers/index.js';
 import { provisionMailboxes } from './handlers/auth.js';
 import { isLegacyQMailCommand } from '../shared/qmail/index.js';
@@ -106,7 +106,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   registerHandlers(dispatcher);
   opts.extend?.(dispatcher);
 
-  const replays = new ReplayGuard(storage, now);
+  const replays = new ReplayGuard(openReplayStore(storage, config.dataDir), now);
   const sockets = new Set<Socket>();
   let requests = 0;
   let errors = 0;
@@ -417,6 +417,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
         if (inflight > 0) await Promise.race([new Promise<void>((r) => (idle = r)), new Promise((r) => setTimeout(r, 2000))]);
         for (const s of sockets) s.destroy();
         await stopped;
+        replays.close();
         await storage.close();
         log.info('qmail-server stopped', { port });
       })();

@@ -123,6 +123,8 @@ export class SqlStorage implements Storage {
 
   async admitRequest(id: Uint8Array, at: number, forgetBefore: number): Promise<boolean> {
     return this.db.tx(async (q) => {
+      // Replay memory need not wait for the disk flush (security.md): one request, one commit.
+      if (this.db.dialect === 'postgres') await q.run('SET LOCAL synchronous_commit TO OFF');
       if ((await q.run('INSERT INTO replays (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [buf(id), at])) === 1) return true;
       // Seen before: admitted again only once that record is older than the window.
       return (await q.run('UPDATE replays SET seen_at = ? WHERE id = ? AND seen_at < ?', [at, buf(id), forgetBefore])) === 1;

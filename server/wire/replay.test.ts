@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Encryption, type DecodedRequest } from '../../shared/raida/index.js';
 import { openStorage, type Storage } from '../storage/index.js';
-import { ReplayGuard } from './replay.js';
+import { ReplayGuard, openReplayStore } from './replay.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,20 +38,22 @@ describe('ReplayGuard', () => {
     await s.close();
   });
 
-  it('keys the authenticated envelope by nonce alone, refuses stale clocks, and remembers across a restart', async () => {
+  it('keys the authenticated envelope by nonce alone, refuses stale clocks, and remembers across a restart (replay.db)', async () => {
     let t = 5_000_000;
     const first = await store();
-    const g = new ReplayGuard(first.s, () => t, { aeadMs: 1000, ctrMs: 5000 });
+    const g = new ReplayGuard(openReplayStore(first.s, first.dir), () => t, { aeadMs: 1000, ctrMs: 5000 });
     expect(await g.check(req(Encryption.AEAD, 3, 1, t))).toBe('ok');
     expect(await g.check(req(Encryption.AEAD, 3, 9, t))).toBe('replay');
     expect(await g.check(req(Encryption.AEAD, 4, 1, t - 1500))).toBe('stale');
     expect(await g.check(req(Encryption.NONE, 0, 0))).toBe('ok');
+    g.close();
     await first.s.close();
     const again = await store(first.dir);
-    const g2 = new ReplayGuard(again.s, () => t, { aeadMs: 1000, ctrMs: 5000 });
+    const g2 = new ReplayGuard(openReplayStore(again.s, again.dir), () => t, { aeadMs: 1000, ctrMs: 5000 });
     expect(await g2.check(req(Encryption.AEAD, 3, 1, t))).toBe('replay');
     t += 2500;
     expect(await g2.check(req(Encryption.AEAD, 3, 1, t))).toBe('ok');
+    g2.close();
     await again.s.close();
   });
 });

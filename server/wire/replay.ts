@@ -9,13 +9,43 @@
 //    (docs/security.md says what that still allows).
 //  - Clear (type 0) requests are not checked here; authenticated commands refuse them.
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { AEAD_WINDOW_MS, Encryption, type DecodedRequest } from '../../shared/raida/index.js';
 import type { Storage } from '../storage/index.js';
+import { prepareOwnerOnlySqlite } from '../owner-only.js';
 
 export const CTR_WINDOW_MS = 15 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
 
 export type ReplayVerdict = 'ok' | 'replay' | 'stale';
+
+export type ReplayStore = Pick<Storage, 'admitRequest' | 'forgetRequests'> & { close?(): void };
+
+/**
+ * The replay memory of a SQLite node: its own file, `replay.db` beside `node.db`, in WAL
+ * with synchronous=NORMAL. Each admitted request is one commit that survives the process
+ * being killed (the WAL is in the kernel's hands before the answer), but is not fsynced:
+ * fsyncing the whole node database once per request cut small authenticated commands to a
+ * few hundred per second. A power cut can forget the last moments of it (see security.md).
+ * A PostgreSQL node keeps the table in its database (commits without waiting for the flush).
+ */
+export function openReplayStore(storage: Storage, dataDir: string): ReplayStore {
+  if (storage.backend !== 'sqlite') return storage;
+  const file = join(dataDir, 'replay.db');
+  prepareOwnerOnlySqlite(file);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS replays (id BLOB PRIMARY KEY, seen_at INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS replays_seen ON replays (seen_at);');
+  const insert = db.prepare('INSERT INTO replays (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at WHERE replays.seen_at < ?');
+  const forget = db.prepare('DELETE FROM replays WHERE seen_at < ?');
+  return {
+    admitRequest: async (id, at, forgetBefore) => insert.run(Buffer.from(id), at, forgetBefore).changes === 1,
+    forgetRequests: async (before) => forget.run(before).changes,
+    close: () => db.close(),
+  };
+}
 
 function requestId(req: DecodedRequest): Uint8Array {
   const h = req.header;
@@ -32,7 +62,7 @@ export class ReplayGuard {
   private lastPrune = -Infinity;
 
   constructor(
-    private readonly store: Pick<Storage, 'admitRequest' | 'forgetRequests'>,
+    private readonly store: ReplayStore,
     private readonly now: () => number = Date.now,
     private readonly windows = { aeadMs: AEAD_WINDOW_MS, ctrMs: CTR_WINDOW_MS },
   ) {}
@@ -48,6 +78,10 @@ export class ReplayGuard {
       return (await this.store.admitRequest(requestId(req), t, t - 2 * this.windows.aeadMs)) ? 'ok' : 'replay';
     }
     return (await this.store.admitRequest(requestId(req), t, t - this.windows.ctrMs)) ? 'ok' : 'replay';
+  }
+
+  close(): void {
+    this.store.close?.();
   }
 
   private async prune(t: number): Promise<void> {
