@@ -7,6 +7,9 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { allocateMessage, identityMessage, startDirectory, type IdentityRecord, type RunningDirectory } from './server.js';
 import { loadOperatorKey, makeDescriptor, signDescriptor, verifyDescriptor, DescriptorError } from './descriptor.js';
 import { parseConfig } from '../config.js';
+import { startServer } from '../node.js';
+import { chooseDefault } from '../../electron/services/identity/onboarding.js';
+import { DirectoryClient } from '../../electron/services/directory/client.js';
 
 let d: RunningDirectory;
 let dir: string;
@@ -115,5 +118,47 @@ describe('directory', () => {
     const res = await fetch(d.url + '/v1/addresses', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     expect(res.status).toBe(415);
     expect((await call('GET', '/v1/health')).json).toEqual({ ok: true });
+  });
+});
+
+describe('directory measurements', () => {
+  it('measures uptime, availability and latency by probing, and starts a new server from zero whatever it claims', async () => {
+    const pdir = mkdtempSync(join(tmpdir(), 'qmail-probe-'));
+    const probing = await startDirectory({ dataDir: join(pdir, 'dir'), probeIntervalMs: 150, probeTimeoutMs: 1000 });
+    const node = await startServer({ dataDir: join(pdir, 'node'), storage: { durable: false }, log: { level: 'silent' } });
+    try {
+      const honest = loadOperatorKey(join(pdir, 'node'));
+      const claim = (port: number, uptimeSeconds: number, key = honest) =>
+        signDescriptor({ ...node.descriptor.descriptor, port, uptimeSeconds, issuedAt: Date.now() }, key);
+      const post = (sd: ReturnType<typeof claim>) =>
+        fetch(probing.url + '/v1/servers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ descriptor: sd.descriptor, signature: sd.signature }) });
+      // A reachable node claiming little, and a dead port claiming 57 years.
+      expect((await post(claim(node.port, 1))).status).toBe(200);
+      const liar = loadOperatorKey(join(pdir, 'liar'));
+      const dead = claim(1, 57 * 365 * 86_400, liar);
+      expect((await post(dead)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1400));
+      const list = await new DirectoryClient(probing.url).servers();
+      const up = list.find((s) => s.nodeId !== dead.nodeId)!;
+      const down = list.find((s) => s.nodeId === dead.nodeId)!;
+      expect(up.measured!.successRatio).toBe(1);
+      expect(up.measured!.probes).toBeGreaterThanOrEqual(3);
+      expect(up.uptimeSeconds).toBeGreaterThanOrEqual(1);
+      expect(up.measured!.latencyMs).toBeGreaterThan(0);
+      expect(down.measured!.successes).toBe(0);
+      expect(down.uptimeSeconds).toBe(0);
+      expect(down.claimedUptimeSeconds).toBe(57 * 365 * 86_400);
+      expect(chooseDefault(list).beacon).toBe(up.nodeId);
+      // The node goes away: its measured uptime drops to zero at the next probe.
+      await node.close();
+      await new Promise((r) => setTimeout(r, 600));
+      const after = (await new DirectoryClient(probing.url).servers()).find((s) => s.nodeId === up.nodeId)!;
+      expect(after.uptimeSeconds).toBe(0);
+      expect(after.measured!.successRatio).toBeLessThan(1);
+    } finally {
+      await node.close();
+      await probing.close();
+      rmSync(pdir, { recursive: true, force: true });
+    }
   });
 });
