@@ -107,6 +107,10 @@ describe('header-first framing', () => {
     expect(await gateOf(opts(me.an))).toBeNull(); // clear, with the right AN in the preamble
     expect(await gateOf(opts(new Uint8Array(16).fill(7)))).toBe(Status.INVALID_AN);
     expect(await gateOf(opts(me.an, new Uint8Array(16).fill(9)))).toBe(Status.INVALID_ENCRYPTION);
+    // the authenticated envelope (EXT-8): checked from the GCM keystream before the tag arrives
+    expect(await gateOf({ ...opts(me.an, me.an), encryption: Encryption.AEAD })).toBeNull();
+    expect(await gateOf({ ...opts(me.an, new Uint8Array(16).fill(9)), encryption: Encryption.AEAD })).toBe(Status.INVALID_ENCRYPTION);
+    expect(await gateOf({ ...opts(new Uint8Array(16).fill(7), me.an), encryption: Encryption.AEAD })).toBe(Status.INVALID_AN);
     stored.clear();
     expect(await gateOf(opts(me.an, me.an))).toBe(Status.ENCRYPTION_COIN_NOT_FOUND);
   });

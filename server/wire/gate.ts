@@ -3,15 +3,18 @@
 // that it holds a mailbox AN on this node:
 //  - type 1 (AN): the key coin is known here and the challenge, decrypted with its AN,
 //    passes its CRC (what openRequest checks on the whole body later);
+//  - type 0x20 (EXT-8, authenticated): the same, decrypting sent_at(8) ‖ challenge ‖
+//    preamble from the GCM keystream (the tag covers the whole body and is checked later);
 //  - type 0 (clear): the challenge passes its CRC and the preamble's AN is the one this
 //    node stores for the preamble's mailbox (what the handler checks later);
 //  - any other type: its key coin is known here (the full check runs on the whole body).
 // Then, as the handler will: the preamble's AN is the one stored for its mailbox.
 // The answer is the status the whole request would have got, or null to admit the body.
+import { createDecipheriv } from 'node:crypto';
 import { constantTimeEqual } from '../../shared/bytes/index.js';
 import { CHALLENGE_LENGTH, Encryption, Status, isValidChallenge, isValidDenomination, type RequestHeader } from '../../shared/raida/index.js';
 import type { Storage } from '../storage/index.js';
-import { nodeCtr } from './envelope.js';
+import { nodeAead, nodeCtr } from './envelope.js';
 import { GATE_PREFIX } from './frames.js';
 
 export async function preAuthorize(header: RequestHeader, prefix: Uint8Array, storage: Pick<Storage, 'getAn'>): Promise<number | null> {
@@ -22,6 +25,7 @@ export async function preAuthorize(header: RequestHeader, prefix: Uint8Array, st
     const key = await storage.getAn({ denomination: header.keyDenomination, serial: header.keySerial });
     if (!key) return Status.ENCRYPTION_COIN_NOT_FOUND;
     if (header.encryption === Encryption.AN) plain = nodeCtr(key, header.nonce, prefix.subarray(0, 48));
+    else if (header.encryption === Encryption.AEAD) plain = gcmKeystreamOpen(nodeAead.deriveKey(key, header.nonce), prefix.subarray(0, 56)).subarray(8);
     else return null;
     if (!isValidChallenge(plain.subarray(0, CHALLENGE_LENGTH))) return Status.INVALID_ENCRYPTION;
   } else if (!isValidChallenge(plain.subarray(0, CHALLENGE_LENGTH))) return Status.INVALID_CRC;
@@ -35,3 +39,10 @@ export async function preAuthorize(header: RequestHeader, prefix: Uint8Array, st
   return null;
 }
 
+/** AES-256-GCM with the all-zero 96-bit IV encrypts from counter block 0…0 ‖ 00000002: the same keystream, without the tag. */
+function gcmKeystreamOpen(key: Uint8Array, sealed: Uint8Array): Uint8Array {
+  const iv = Buffer.alloc(16);
+  iv[15] = 2;
+  const d = createDecipheriv('aes-256-ctr', key, iv);
+  return new Uint8Array(Buffer.concat([d.update(sealed), d.final()]));
+}
