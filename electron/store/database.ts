@@ -12,6 +12,15 @@ export interface Migration {
   up: string;
 }
 
+/** The profile's QKD key cache tables: `<prefix>_keys` and `<prefix>_used`. */
+export const QKD_CACHE_TABLE = 'qkd_cache';
+
+/** The QKD key cache's two tables (the profile's from migration 2; a standalone cache database makes them itself). */
+export function qkdCacheSchema(prefix: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${prefix}_keys (kme TEXT NOT NULL, id TEXT NOT NULL, sealed BLOB NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kme, id));
+      CREATE TABLE IF NOT EXISTS ${prefix}_used (entry TEXT PRIMARY KEY, at INTEGER NOT NULL);`;
+}
+
 export const migrations: Migration[] = [
   {
     version: 1,
@@ -34,6 +43,31 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX messages_by_folder_date ON messages (folder, date DESC);
     `,
+  },
+  {
+    // Schema 1 profiles made these tables on first use (IF NOT EXISTS keeps those as they are).
+    version: 2,
+    name: 'identity, QKD settings and key cache, outbox, extras, received',
+    up: `
+      CREATE TABLE IF NOT EXISTS mail_identity (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS qkd_settings (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS qkd_origin (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL);
+      ${qkdCacheSchema(QKD_CACHE_TABLE)}
+      CREATE TABLE IF NOT EXISTS mail_outbox (
+        id TEXT PRIMARY KEY, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
+        error TEXT, sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS mail_extras (id TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS mail_seen (guid TEXT PRIMARY KEY, message_id TEXT, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS mail_pending (guid TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, sealed BLOB NOT NULL);
+    `,
+  },
+  {
+    // Outbox errors name recipients: sealed from now on. The clear text a schema 2 profile
+    // holds in \`error\` is sealed into \`error_sealed\` at the first unlock (OutboxTable.sealLegacyErrors).
+    version: 3,
+    name: 'sealed outbox errors',
+    up: `ALTER TABLE mail_outbox ADD COLUMN error_sealed BLOB;`,
   },
 ];
 

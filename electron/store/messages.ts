@@ -102,6 +102,15 @@ export class MessageStore {
     return this.db.prepare('UPDATE messages SET unread = ? WHERE id = ?').run(unread ? 1 : 0, id).changes === 1;
   }
 
+  /** Every message id (to build the in-memory index after unlock). */
+  ids(): string[] {
+    return (this.db.prepare('SELECT id FROM messages').all() as { id: string }[]).map((r) => r.id);
+  }
+
+  remove(id: string): boolean {
+    return this.db.prepare('DELETE FROM messages WHERE id = ?').run(id).changes === 1;
+  }
+
   move(id: string, folder: FolderId): FolderId | undefined {
     const row = this.db.prepare('SELECT folder FROM messages WHERE id = ?').get(id) as { folder: FolderId } | undefined;
     if (!row) return undefined;

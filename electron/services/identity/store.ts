@@ -3,6 +3,7 @@
 // by the vault's data key; only the presence of a row is readable without the passphrase.
 import type { Db } from '../../store/database.js';
 import type { SecretBox } from '../../store/secret-box.js';
+import { hasRow, readSealedRow, writeSealedRow } from '../../store/settings.js';
 import { identityFromSeed, type Identity } from '../../../shared/identity/index.js';
 import { encodeMailbox, parseMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
 
@@ -38,12 +39,10 @@ const AAD = 'qmail.identity.v1';
 export class IdentityStore {
   private cache: LoadedIdentity | null = null;
 
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {
-    db.exec('CREATE TABLE IF NOT EXISTS mail_identity (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL, updated_at INTEGER NOT NULL)');
-  }
+  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
 
   get exists(): boolean {
-    return this.db.prepare('SELECT 1 FROM mail_identity WHERE id = 1').get() !== undefined;
+    return hasRow(this.db, 'mail_identity');
   }
 
   /** Forget the decrypted copy (the vault was locked). */
@@ -53,19 +52,16 @@ export class IdentityStore {
 
   load(): LoadedIdentity | undefined {
     if (this.cache) return this.cache;
-    const row = this.db.prepare('SELECT sealed FROM mail_identity WHERE id = 1').get() as { sealed: Buffer } | undefined;
-    if (!row) return undefined;
-    const s = JSON.parse(this.box().open(row.sealed, AAD).toString('utf8')) as StoredIdentity;
+    const sealed = readSealedRow(this.db, 'mail_identity');
+    if (!sealed) return undefined;
+    const s = JSON.parse(this.box().open(sealed, AAD).toString('utf8')) as StoredIdentity;
     const mailbox = parseMailbox(s.address);
     this.cache = { ...s, mailbox, identity: identityFromSeed(new Uint8Array(Buffer.from(s.seed, 'hex')), encodeMailbox(mailbox)) };
     return this.cache;
   }
 
   save(s: StoredIdentity): LoadedIdentity {
-    const sealed = this.box().seal(Buffer.from(JSON.stringify(s), 'utf8'), AAD);
-    this.db
-      .prepare('INSERT INTO mail_identity (id, sealed, updated_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at')
-      .run(sealed, Date.now());
+    writeSealedRow(this.db, 'mail_identity', this.box().seal(Buffer.from(JSON.stringify(s), 'utf8'), AAD), Date.now());
     this.cache = null;
     return this.load()!;
   }

@@ -7,7 +7,8 @@ import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { QkdSettings, type LevelAvailability, type QkdSettingsState } from '../../../shared/ipc/index.js';
 import { STRIPE_KEY_BYTES } from '../../../shared/stripe/message.js';
 import type { QkdKeySource } from '../../../shared/capsule/index.js';
-import type { Db } from '../../store/database.js';
+import { QKD_CACHE_TABLE, type Db } from '../../store/database.js';
+import { clearRow, readQkdOrigin, readSealedRow, writeQkdOrigin, writeSealedRow } from '../../store/settings.js';
 import type { SecretBox } from '../../store/secret-box.js';
 import { QkdKeyCache, sealBoxFrom } from '../qkd/cache.js';
 import { KmeClient } from '../qkd/client.js';
@@ -50,19 +51,15 @@ export interface QkdServiceOptions {
 export class QkdService {
   private built: { source: KmeKeySource; client: KmeClient; settings: QkdSettings } | null = null;
 
-  constructor(private readonly o: QkdServiceOptions) {
-    o.db.exec(`CREATE TABLE IF NOT EXISTS qkd_settings (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS qkd_origin (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL);`);
-  }
+  constructor(private readonly o: QkdServiceOptions) {}
 
   /** Where the settings came from; undefined for a profile that never recorded it. */
   origin(): QkdOrigin | undefined {
-    const row = this.o.db.prepare('SELECT origin FROM qkd_origin WHERE id = 1').get() as { origin: QkdOrigin } | undefined;
-    return row?.origin;
+    return readQkdOrigin<QkdOrigin>(this.o.db);
   }
 
   private setOrigin(origin: QkdOrigin): void {
-    this.o.db.prepare('INSERT INTO qkd_origin (id, origin) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET origin = excluded.origin').run(origin);
+    writeQkdOrigin(this.o.db, origin);
   }
 
   /**
@@ -91,9 +88,9 @@ export class QkdService {
   }
 
   settings(): QkdSettings | undefined {
-    const row = this.o.db.prepare('SELECT sealed FROM qkd_settings WHERE id = 1').get() as { sealed: Buffer } | undefined;
-    if (!row) return undefined;
-    return QkdSettings.parse(JSON.parse(this.o.box().open(row.sealed, SETTINGS_AAD).toString('utf8')));
+    const sealed = readSealedRow(this.o.db, 'qkd_settings');
+    if (!sealed) return undefined;
+    return QkdSettings.parse(JSON.parse(this.o.box().open(sealed, SETTINGS_AAD).toString('utf8')));
   }
 
   state(): QkdSettingsState {
@@ -115,9 +112,7 @@ export class QkdService {
     for (const [a, sae] of Object.entries(s.peers)) peers[formatMailbox(parseMailbox(a))] = sae;
     const clean: QkdSettings = { ...s, peers };
     this.o.db.transaction(() => {
-      this.o.db
-        .prepare('INSERT INTO qkd_settings (id, sealed) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
-        .run(this.o.box().seal(Buffer.from(JSON.stringify(clean)), SETTINGS_AAD));
+      writeSealedRow(this.o.db, 'qkd_settings', this.o.box().seal(Buffer.from(JSON.stringify(clean)), SETTINGS_AAD), Date.now());
       this.setOrigin(origin);
     })();
     this.forget();
@@ -159,7 +154,7 @@ export class QkdService {
   /** Removes the settings; the embedded KME is then not applied again (the user said no). */
   clear(): QkdSettingsState {
     this.o.db.transaction(() => {
-      this.o.db.prepare('DELETE FROM qkd_settings').run();
+      clearRow(this.o.db, 'qkd_settings');
       this.setOrigin('declined');
     })();
     this.forget();
@@ -195,7 +190,7 @@ export class QkdService {
     // The ledger of used keys lives in the profile database for good (settings changes keep it).
     const cache = QkdKeyCache.open({
       box: sealBoxFrom(box, CACHE_AAD),
-      store: { db: this.o.db, table: 'qkd_cache' },
+      store: { db: this.o.db, table: QKD_CACHE_TABLE },
     });
     const source = new KmeKeySource({ client, cache, peerSaeId: settings.defaultPeerSaeId ?? '', prefetchKeys: this.o.prefetchKeys ?? 16 });
     this.built = { source, client, settings };

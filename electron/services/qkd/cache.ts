@@ -15,6 +15,7 @@ import { base64Decode, base64Encode } from '../../../shared/qkd/base64.js';
 import { UUID_RE } from '../../../shared/qkd/etsi014.js';
 import { KmeError } from './errors.js';
 import type { SecretBox } from '../../store/secret-box.js';
+import { QkdCacheTables } from '../../store/qkd-cache.js';
 
 export interface SealBox {
   seal(plain: Uint8Array): Uint8Array;
@@ -133,19 +134,15 @@ class FileBackend implements Backend {
 }
 
 class SqliteBackend implements Backend {
-  private readonly keysT: string;
-  private readonly usedT: string;
-  constructor(private readonly db: Database.Database, table: string, private readonly box: SealBox) {
+  private readonly tables: QkdCacheTables;
+  constructor(db: Database.Database, table: string, private readonly box: SealBox) {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table)) throw new KmeError('invalid_argument', `bad cache table name ${JSON.stringify(table)}`);
-    this.keysT = `${table}_keys`;
-    this.usedT = `${table}_used`;
-    db.exec(`CREATE TABLE IF NOT EXISTS ${this.keysT} (kme TEXT NOT NULL, id TEXT NOT NULL, sealed BLOB NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kme, id));
-             CREATE TABLE IF NOT EXISTS ${this.usedT} (entry TEXT PRIMARY KEY, at INTEGER NOT NULL);`);
+    this.tables = new QkdCacheTables(db, table);
   }
 
   load() {
     const keys: CachedKey[] = [];
-    for (const row of this.db.prepare(`SELECT kme, id, sealed, at FROM ${this.keysT} ORDER BY at, rowid`).all() as Array<{ kme: string; id: string; sealed: Uint8Array; at: number }>) {
+    for (const row of this.tables.keys()) {
       let r: z.infer<typeof RowSchema>;
       try {
         r = RowSchema.parse(JSON.parse(fromUtf8.decode(this.box.open(row.sealed))));
@@ -155,31 +152,25 @@ class SqliteBackend implements Backend {
       if (r.id !== row.id || r.kme !== row.kme) throw corrupt(`row ${row.kme}/${row.id} holds another key (swapped rows)`);
       keys.push({ keyId: r.id, kmeId: r.kme, peer: r.peer, key: base64Decode(r.key), fetchedAt: row.at, ...(r.store ? { storeId: r.store } : {}) });
     }
-    const consumed = (this.db.prepare(`SELECT entry FROM ${this.usedT}`).all() as Array<{ entry: string }>).map((r) => r.entry);
-    return { keys, consumed };
+    return { keys, consumed: this.tables.used() };
   }
 
-  private stmts?: { ins: Database.Statement; del: Database.Statement; use: Database.Statement };
-
   apply(change: Change): void {
-    this.stmts ??= {
-      ins: this.db.prepare(`INSERT INTO ${this.keysT} (kme, id, sealed, at) VALUES (?, ?, ?, ?)`),
-      del: this.db.prepare(`DELETE FROM ${this.keysT} WHERE kme = ? AND id = ?`),
-      use: this.db.prepare(`INSERT INTO ${this.usedT} (entry, at) VALUES (?, ?)`),
+    const split = (e: string): [string, string] => {
+      const slash = e.indexOf('/');
+      return [e.slice(0, slash), e.slice(slash + 1)];
     };
-    const { ins, del, use } = this.stmts;
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const k of change.add ?? []) {
-        const sealed = this.box.seal(utf8.encode(JSON.stringify({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), ...(k.storeId ? { store: k.storeId } : {}) })));
-        ins.run(k.kmeId, k.keyId, sealed, k.fetchedAt);
-      }
-      for (const e of [...(change.consume ?? []), ...(change.drop ?? [])]) {
-        const slash = e.indexOf('/');
-        del.run(e.slice(0, slash), e.slice(slash + 1));
-      }
-      for (const e of change.consume ?? []) use.run(e, now);
-    })();
+    this.tables.apply({
+      add: (change.add ?? []).map((k) => ({
+        kme: k.kmeId,
+        id: k.keyId,
+        sealed: this.box.seal(utf8.encode(JSON.stringify({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), ...(k.storeId ? { store: k.storeId } : {}) }))),
+        at: k.fetchedAt,
+      })),
+      remove: [...(change.consume ?? []), ...(change.drop ?? [])].map(split),
+      use: change.consume ?? [],
+      now: Date.now(),
+    });
   }
 
   close(): void {}

@@ -1,0 +1,26 @@
+// Facts about a stored message that the messages table does not keep (attachments, layout,
+// certificate, thread ids, delivery, draft settings, where a trashed message came from):
+// one sealed JSON value per message, bound to its id.
+import type { Db } from './database.js';
+import type { SecretBox } from './secret-box.js';
+
+const aad = (id: string) => `qmail.message-extras.v1:${id}`;
+
+export class ExtrasTable<X> {
+  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+
+  put(id: string, x: X): void {
+    this.db
+      .prepare('INSERT INTO mail_extras (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
+      .run(id, this.box().seal(Buffer.from(JSON.stringify(x)), aad(id)));
+  }
+
+  get(id: string): X | undefined {
+    const row = this.db.prepare('SELECT sealed FROM mail_extras WHERE id = ?').get(id) as { sealed: Buffer } | undefined;
+    return row ? (JSON.parse(this.box().open(row.sealed, aad(id)).toString('utf8')) as X) : undefined;
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM mail_extras WHERE id = ?').run(id);
+  }
+}
