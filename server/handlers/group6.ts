@@ -234,8 +234,14 @@ export function registerGroup6(d: Dispatcher): void {
       if (auth?.required || (!auth && (ctx.config.directory.url || ctx.config.directory.publicKey))) {
         const verdict = auth ? await checkRegisterProof(auth, { proof: g.proof, mailbox: mb, newAn: g.newAn, challenge: g.preamble.challenge, now: ctx.now() }) : 'no_directory_key';
         if (verdict !== 'ok') {
-          ctx.log.warn('registration refused', { mailbox: `${mb.denomination}.${mb.serial}`, reason: verdict });
-          return { status: verdict === 'stale' ? Status.INVALID_PARAMETER : verdict === 'no_directory_key' ? Status.NETWORK : Status.INVALID_AN };
+          const fields = { mailbox: `${mb.denomination}.${mb.serial}`, reason: verdict };
+          // A flood of bare or over-budget attempts must not flood the log as well.
+          if (verdict === 'busy' || verdict === 'missing') ctx.log.debug('registration refused', fields);
+          else ctx.log.warn('registration refused', fields);
+          if (verdict === 'stale') return { status: Status.INVALID_PARAMETER };
+          if (verdict === 'no_directory_key') return { status: Status.NETWORK };
+          if (verdict === 'busy') return { status: Status.REQUEST_RATE };
+          return { status: Status.INVALID_AN };
         }
       }
     } else {

@@ -9,6 +9,13 @@ import { decodeRegisterProof, verifyRegisterProof, type ProofVerdict } from '../
 import { directoryRequest } from '../directory/client.js';
 
 const KEY_RETRY_MS = 30_000;
+/**
+ * Proof checks a node makes per second at most (two ML-DSA-65 verifications each, a few ms of
+ * one core): a flood of bogus registrations costs it a bounded share of its CPU, and is
+ * answered REQUEST_RATE (160, retryable) beyond that, while mail traffic is unaffected.
+ */
+const PROOF_CHECKS_PER_SECOND = 20;
+const PROOF_CHECK_BURST = 40;
 
 export interface RegistrationAuthority {
   /** True when new addresses need a proof (the node knows a directory). */
@@ -17,6 +24,8 @@ export interface RegistrationAuthority {
   readonly nodeId: Uint8Array;
   /** The directory key that signs tickets, or undefined while it cannot be had. */
   directoryKey(): Promise<Uint8Array | undefined>;
+  /** Takes one proof check from the node's budget; false when it is spent for now. */
+  takeCheck(now: number): boolean;
 }
 
 export function registrationAuthority(config: ServerConfig, nodeIdHex: string, log: Logger): RegistrationAuthority {
@@ -25,7 +34,16 @@ export function registrationAuthority(config: ServerConfig, nodeIdHex: string, l
   let fetched: Uint8Array | undefined;
   let lastTry = -Infinity;
   let inflight: Promise<Uint8Array | undefined> | null = null;
+  let tokens = PROOF_CHECK_BURST;
+  let refilled = -Infinity;
   const authority: RegistrationAuthority = {
+    takeCheck(now) {
+      tokens = Math.min(PROOF_CHECK_BURST, tokens + (refilled === -Infinity ? 0 : ((now - refilled) / 1000) * PROOF_CHECKS_PER_SECOND));
+      refilled = now;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
     required: pinned !== undefined || url !== undefined,
     nodeId: new Uint8Array(Buffer.from(nodeIdHex, 'hex')),
     async directoryKey() {
@@ -59,9 +77,10 @@ export function registrationAuthority(config: ServerConfig, nodeIdHex: string, l
 export async function checkRegisterProof(
   auth: RegistrationAuthority,
   o: { proof: Uint8Array | undefined; mailbox: { denomination: number; serial: number }; newAn: Uint8Array; challenge: Uint8Array; now: number },
-): Promise<ProofVerdict | 'missing' | 'no_directory_key'> {
+): Promise<ProofVerdict | 'missing' | 'no_directory_key' | 'busy'> {
   if (!o.proof) return 'missing';
   const key = await auth.directoryKey();
   if (!key) return 'no_directory_key';
+  if (!auth.takeCheck(o.now)) return 'busy';
   return verifyRegisterProof({ proof: decodeRegisterProof(o.proof), mailbox: o.mailbox, nodeId: auth.nodeId, newAn: o.newAn, challenge: o.challenge, directoryKey: key, now: o.now });
 }
