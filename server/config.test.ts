@@ -13,6 +13,7 @@ describe('server config', () => {
     expect(c.storage.backend).toBe('sqlite');
     expect(c.limits.maxObjectBytes).toBe(64 * 1024 * 1024);
     expect(c.drd.defaultTellFee).toBe(10);
+    expect(c.limits).toMatchObject({ maxConnections: 512, maxConnectionsPerAddress: 32, requestTimeoutMs: 30_000, preAuthBytes: 64 * 1024, maxBufferedBytes: 128 * 1024 * 1024 });
   });
 
   it('rejects bad values, unknown keys and a postgres backend without URL, naming the field', () => {
@@ -21,6 +22,8 @@ describe('server config', () => {
     expect(() => parseConfig({ colour: 'blue' })).toThrow(/colour|Unrecognized/);
     expect(() => parseConfig({ storage: { backend: 'postgres' } })).toThrow(/postgresUrl/);
     expect(() => parseConfig({ operator: { inboxFeeCut: 2 } })).toThrow(/inboxFeeCut/);
+    expect(() => parseConfig({ limits: { maxBufferedBytes: 2 * 1024 * 1024 } })).toThrow(/maxBufferedBytes/);
+    expect(() => parseConfig({ limits: { preAuthBytes: 1024 } })).toThrow(/preAuthBytes/);
   });
 
   it('loads files and reports unreadable or non-JSON ones as ConfigError', () => {
