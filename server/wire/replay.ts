@@ -20,6 +20,13 @@ const PRUNE_EVERY_MS = 60_000;
 
 export type ReplayVerdict = 'ok' | 'replay' | 'stale';
 
+/** The payload of a 'stale' refusal (EXT-8): the node's clock, ms since 1970, 8 bytes big-endian. */
+export function clockPayload(nowMs: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(nowMs))));
+  return b;
+}
+
 export type ReplayStore = Pick<Storage, 'admitRequest' | 'forgetRequests'> & { close?(): void };
 
 /**

@@ -63,7 +63,7 @@ function u64(n: number): Uint8Array {
 }
 
 /** Client: seal a request under the AN (`o.key`), stamped with the sender's clock. */
-export function sealAeadRequest(o: RequestOptions & { now?: number }, cipher: AeadCipher = nobleAead): EncodedRequest {
+export function sealAeadRequest(o: RequestOptions, cipher: AeadCipher = nobleAead): EncodedRequest {
   if (!o.key || o.key.length !== 16) throw new RaidaError('bad_key', Status.INVALID_ENCRYPTION, 'the authenticated envelope needs the 16-byte AN');
   const body = o.body;
   if (body.length < 2 || body[body.length - 2] !== 0x3e || body[body.length - 1] !== 0x3e) throw new RaidaError('missing_terminator', Status.INVALID_EOF, 'request body must end with 3E 3E');

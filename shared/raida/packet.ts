@@ -41,6 +41,8 @@ export interface RequestOptions {
   echo?: number;
   coinId?: number;
   random?: (n: number) => Uint8Array;
+  /** The sender's clock (ms) sealed into an authenticated request (EXT-8); default Date.now(). */
+  now?: number;
 }
 
 export interface EncodedRequest {

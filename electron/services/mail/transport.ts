@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import {
   Encryption,
   HEADER_LENGTH,
+  Status,
   decodeResponseHeader,
   statusName,
   type DecodedResponse,
@@ -146,10 +147,26 @@ export class Connection {
   }
 
   async call(o: CallOptions): Promise<DecodedResponse> {
+    const res = await this.callOnce(o);
+    // EXT-8: a node whose clock differs from ours by more than its window refuses with 198 and
+    // tells its clock, sealed under our AN; correct for it (per connection) and ask once more.
+    if (o.an && res.authenticated && res.status === Status.INVALID_PARAMETER && res.payload.length === 8) {
+      const theirs = Number(new DataView(res.payload.buffer, res.payload.byteOffset, 8).getBigUint64(0));
+      this.clockOffsetMs = theirs - Date.now();
+      return this.callOnce(o);
+    }
+    return res;
+  }
+
+  /** Added to our clock in sealed requests: learned from a node that found it stale. */
+  private clockOffsetMs = 0;
+
+  private async callOnce(o: CallOptions): Promise<DecodedResponse> {
     await this.ready;
     if (this.dead) throw this.dead;
     const encryption: EncryptionType = o.an ? Encryption.AEAD : Encryption.NONE;
     const req = encodeRequestFast({
+      now: Date.now() + this.clockOffsetMs,
       raidaId: this.endpoint.raidaId,
       group: o.group,
       command: o.command,
