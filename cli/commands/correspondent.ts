@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
  
 import { runCorrespondent } from '../../electron/services/correspondent/bot.js';
  
-import { readPassphrase } from '../../electron/services/mail/profile.js';
+import { readPassphrase } from '../../electron/services/app/profile.js';
 import { untilSignal } from './network.js';
 
 export function register(program: Command): void {

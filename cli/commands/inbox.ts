@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
  
-import { closeProfile, openProfile } from '../../electron/services/mail/profile.js';
+import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
 import { networkFor, optionalNetworkFor, withNetwork, withProfile } from '../defaults.js';
 import type { FolderId } from '../../shared/ipc/index.js';
 

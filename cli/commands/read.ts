@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
  
-import { closeProfile, openProfile } from '../../electron/services/mail/profile.js';
+import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
 import { optionalNetworkFor, withNetwork, withProfile } from '../defaults.js';
 
 export function register(program: Command): void {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
  
-import { closeProfile, openProfile } from '../../electron/services/mail/profile.js';
+import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
 import { networkFor, withNetwork, withProfile } from '../defaults.js';
 
 function layout(v: string): { k: number; p: number } {

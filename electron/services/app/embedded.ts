@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { startLocalNetwork, type LocalNetwork } from '../../../server/network/index.js';
 import { correspondentService, kmeService, type CorrespondentInfo } from '../../../server/network/services.js';
-import { directoryFromNetworkFile } from '../mail/profile.js';
+import { directoryFromNetworkFile } from './profile.js';
 
 /** Where the embedded network of a profile lives, and the network file it writes there. */
 export function embeddedNetworkDir(profileDir: string): string {

@@ -7,7 +7,7 @@
 // says which QKD key IDs its KME delivered to open it. When its KME cannot give keys for
 // the answer, it answers at L3 and says why in the body.
 import type { AppServices } from '../app/services.js';
-import { closeProfile, openProfile } from '../mail/profile.js';
+import { closeProfile, openProfile } from '../app/profile.js';
 import type { KdfParams } from '../../store/vault.js';
 
 export type Level = 'L1' | 'L2' | 'L3' | 'L4';

@@ -2,7 +2,7 @@
 // services the app runs, unlocked with a passphrase, pointed at a network file's directory.
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { createAppServices, type AppServices, type AppServicesOptions } from '../app/services.js';
+import { createAppServices, type AppServices, type AppServicesOptions } from './services.js';
 import type { KdfParams } from '../../store/vault.js';
 
 export class ProfileError extends Error {
