@@ -4,6 +4,8 @@
 // base64-decoded and length-checked, key_IDs must look like UUIDs, and real KMEs'
 // deviations (HTML error pages, 400 for an empty pool, keys not yet at the peer) become
 // KmeErrors with clear messages.
+// Longer than 400 lines on purpose: it is one protocol's client, and most of its length is
+// the validation and the real KMEs' deviations, which belong next to the calls they guard.
 import { Agent, request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
