@@ -165,7 +165,7 @@ test('drafts survive a reload, and outbox items go back to the composer or to Dr
   await shots(page, 'mail-features-resume-draft');
   await offer.getByRole('button', { name: 'Continue writing' }).click();
   dialog = page.getByRole('dialog', { name: 'Edit draft' });
-  await expect(dialog.getByLabel('Message')).toHaveValue('First paragraph, and a second');
+  await expect(dialog.getByLabel('Message')).toHaveText('First paragraph, and a second');
 
   // Sent to an address no directory knows, it fails in the outbox, saying why for that recipient.
   await dialog.getByRole('button', { name: 'Send' }).click();
@@ -180,7 +180,7 @@ test('drafts survive a reload, and outbox items go back to the composer or to Dr
   await outbox.getByRole('button', { name: 'Edit Unfinished thoughts' }).click();
   dialog = page.getByRole('dialog', { name: 'Edit draft' });
   await expect(dialog.getByLabel('Subject')).toHaveValue('Unfinished thoughts');
-  await expect(dialog.getByLabel('Message')).toHaveValue('First paragraph, and a second');
+  await expect(dialog.getByLabel('Message')).toHaveText('First paragraph, and a second');
   await dialog.getByRole('button', { name: 'Close the composer' }).click();
   await expect(outbox).toBeHidden();
   await folder(page, 'Drafts').click();

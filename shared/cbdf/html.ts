@@ -27,6 +27,8 @@ export interface HtmlToCbdfOptions {
   compress?: boolean | 'auto';
   /** Resolves `cid:` and other non-data image sources to bytes (e.g. from MIME parts). */
   resolveImage?: (src: string) => { type: number; data: Uint8Array } | undefined;
+  /** Remote (http/https) images: kept as blocked references (default), or dropped for their alt text. */
+  remoteImages?: 'block' | 'drop';
 }
 
 const SKIP = new Set(['script', 'style', 'head', 'title', 'meta', 'link', 'template', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'canvas', 'audio', 'video', 'input', 'select', 'textarea', 'option', 'datalist', 'base']);
@@ -136,9 +138,16 @@ class Converter {
   private emitText(s: string, ctx: Ctx): void {
     if (!s) return;
     this.flushBreak();
-    if (this.pendingSpace && !this.atLineStart && !this.lastSpace) s = ' ' + s;
+    const lead = this.pendingSpace && !this.atLineStart && !this.lastSpace;
     this.pendingSpace = false;
     const want = this.styleFor(ctx.style);
+    if (lead && want !== this.current) {
+      // The space between two differently styled runs belongs to neither ("a <b>b</b>" keeps "a " plain).
+      this.closeStyle();
+      const prev = this.tokens[this.tokens.length - 1];
+      if (prev?.t === 'text') this.tokens[this.tokens.length - 1] = { t: 'text', s: prev.s + ' ' };
+      else this.tokens.push({ t: 'text', s: ' ' });
+    } else if (lead) s = ' ' + s;
     if (want !== this.current) {
       this.closeStyle();
       if (want >= 0) this.tokens.push({ t: 'styleText', index: want });
@@ -168,7 +177,7 @@ class Converter {
     const lead = collapsed.startsWith(' ');
     const trail = collapsed.endsWith(' ');
     if (lead) this.pendingSpace = true;
-    this.emitText(collapsed.trim(), ctx);
+    this.emitText(collapsed.replace(/^ | $/g, ''), ctx); // not trim(): that would also take a no-break space
     if (trail) this.pendingSpace = true;
   }
 
@@ -226,7 +235,7 @@ class Converter {
       const rid = this.sources.length;
       const embedded = this.embedded(src);
       if (embedded) this.resources.push({ id: rid, ...embedded });
-      else if (!/^https?:\/\//i.test(src)) {
+      else if (!/^https?:\/\//i.test(src) || this.opts.remoteImages === 'drop') {
         if (alt) this.emitText(`[${alt}]`, { style: defaultTextStyle(), pre: false, inLink: false });
         return;
       }
@@ -237,7 +246,10 @@ class Converter {
       this.features |= 1 << Feature.IMAGES;
     }
     this.flushBreak();
-    if (this.pendingSpace && !this.atLineStart) this.emitText(' ', { style: defaultTextStyle(), pre: true, inLink: false });
+    if (this.pendingSpace && !this.atLineStart) {
+      this.pendingSpace = false; // emitText would add a second space for it
+      this.emitText(' ', { style: defaultTextStyle(), pre: true, inLink: false });
+    }
     this.pendingSpace = false;
     this.closeStyle();
     this.tokens.push({ t: 'image', index: def });
@@ -372,7 +384,10 @@ class Converter {
       return;
     }
     this.flushBreak();
-    if (this.pendingSpace && !this.atLineStart) this.emitText(' ', { ...ctx, pre: true });
+    if (this.pendingSpace && !this.atLineStart) {
+      this.pendingSpace = false; // emitText would add a second space for it
+      this.emitText(' ', { ...ctx, pre: true });
+    }
     this.pendingSpace = false;
     this.closeStyle();
     this.tokens.push({ t: 'link', type: LinkType.URL, target });

@@ -13,3 +13,4 @@ export * from './images.js';
 export * from './html.js';
 export * from './plain.js';
 export * from './json.js';
+export * from './rich.js';

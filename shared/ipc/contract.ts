@@ -76,8 +76,20 @@ export const AttachmentInfo = z.object({
 });
 export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
 
+/**
+ * A formatted body: a CBDF/1.0 Phase II document (docs/protocol/cbdf.md), base64. At most
+ * 10 MiB of CBDF (inline images included); `body` always carries its plain text as well.
+ */
+export const RichBody = z
+  .string()
+  .max(Math.ceil((10 * 1024 * 1024) / 3) * 4, 'a formatted body is at most 10 MiB')
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'a formatted body is base64');
+
 export const MessageView = MessageSummary.extend({
+  /** The text: the whole message for plain mail, the formatted body's plain text (CBDF → text) otherwise. */
   body: z.string(),
+  /** The formatted body, when the message has one (the reader renders it; `body` stays for search and older mail). */
+  document: RichBody.optional(),
   attachments: z.array(AttachmentInfo).optional(),
   /** Stripe layout the message travelled with, when it came over QMail. */
   stripes: z.object({ k: z.number().int(), p: z.number().int() }).optional(),
@@ -289,6 +301,8 @@ export const requests = {
       attachments: z.array(OutgoingAttachment).max(64).optional(),
       /** A reply's draft: the message it answers (kept when left out). */
       inReplyTo: MessageId.optional(),
+      /** The formatted body; left out, the draft is plain text (`body`). */
+      document: RichBody.optional(),
     }).strict(),
     output: z.object({ id: MessageId }),
   },
@@ -340,6 +354,8 @@ export const requests = {
       draftId: MessageId.optional(),
       /** A reply: the message it answers; the sealed letter then carries the conversation's reference. */
       inReplyTo: MessageId.optional(),
+      /** The formatted body (the letter's text then comes from it, and `body` is replaced by its plain text). */
+      document: RichBody.optional(),
       /**
        * L1/L2 only. false (default): if QKD keys cannot be had the send is refused with an
        * 'unavailable' error saying why (before queueing), or the outbox item fails (keys ran out

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { cloudCoinMailbox } from '../../../shared/cbdf/address.js';
 import { encryptMessage, decryptMessage } from '../../../shared/stripe/index.js';
+import { composeDocument, decodeDocument, encodeDocument, metaView } from '../../../shared/cbdf/index.js';
 import { BundleError, decodeLetter, encodeLetter } from './bundle.js';
 import { nodeBackend } from './backend.js';
 
@@ -54,5 +55,27 @@ describe('message bundle', () => {
     expect(Buffer.from(out.thread!.root).equals(Buffer.from(root))).toBe(true);
     expect(out.subject).toBe(letter.subject);
     expect(decodeLetter(encodeLetter(letter)).thread).toBeUndefined();
+  });
+
+  it('carries a formatted body (styles, links, lists, quote, inline image) under the letter\'s own Meta, with its plain text', () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex').toString('base64');
+    const composed = composeDocument(`<b>Bold</b> and <i>slanted</i>, <a href="https://example.org/x">a link</a><ul><li>one</li><li>two</li></ul><blockquote>quoted</blockquote><img src="data:image/png;base64,${png}" alt="dot"><img src="https://tracker.example/p.png" alt="remote">`);
+    const inReplyTo = new Uint8Array(randomBytes(16));
+    const out = decodeLetter(encodeLetter({ ...letter, body: 'ignored', document: encodeDocument(composed), thread: { inReplyTo, root: inReplyTo } }));
+    expect(out.subject).toBe(letter.subject);
+    expect(out.thread).toBeDefined();
+    expect(out.body).toContain('Bold and slanted, a link <https://example.org/x>');
+    expect(out.body).toContain('- one\n- two');
+    expect(out.body).toContain('[image: dot]');
+    expect(out.body).not.toContain('tracker.example');
+    const doc = decodeDocument(out.document!);
+    if (doc.kind !== 'phase2') throw new Error('phase 2 expected');
+    expect(metaView(doc.meta).subject).toBe(letter.subject);
+    expect(doc.resources).toHaveLength(1);
+    expect(Buffer.from(doc.resources[0]!.data).toString('base64')).toBe(png);
+    expect(doc.text.some((t) => t.t === 'itemBlock')).toBe(true);
+    expect(doc.text.some((t) => t.t === 'styleContainer')).toBe(true);
+    // A plain letter carries no document: the reader shows its text as before.
+    expect(decodeLetter(encodeLetter(letter)).document).toBeUndefined();
   });
 });

@@ -7,6 +7,11 @@
 import {
   buildMeta,
   decodeDocument,
+  hasFormatting,
+  IMAGE_SOURCES_EXTENSION,
+  MAX_RICH_BODY_BYTES,
+  metaView as metaFields,
+  toPlainText,
   encodeDocument,
   formatMailbox,
   metaView,
@@ -15,6 +20,7 @@ import {
   truncateUtf8,
   FileType as CbdfFileType,
   type Mailbox,
+  type Phase2Document,
   type Token,
 } from '../../../shared/cbdf/index.js';
 
@@ -30,6 +36,8 @@ export interface Letter {
   cc: Mailbox[];
   subject: string;
   body: string;
+  /** A formatted body (CBDF Phase II, as the composer wrote it): its styles, text, resources and image sources travel instead of `body`; the letter writes its own Meta. */
+  document?: Uint8Array;
   /** Unix seconds. */
   timestamp: number;
   attachments: Attachment[];
@@ -79,9 +87,37 @@ function tokensToText(tokens: readonly Token[]): string {
   return out;
 }
 
+/** A composed body, checked: a CBDF Phase II document whose features and compression the letter's Meta repeats. */
+function composedBody(bytes: Uint8Array): { doc: Phase2Document; features: number; compression: number } {
+  const doc = decodeDocument(bytes);
+  if (doc.kind !== 'phase2') throw new BundleError('a formatted body is a CBDF Phase II document');
+  const f = metaFields(doc.meta);
+  return { doc, features: f.optionalFeatures ?? 0, compression: f.compression ?? 0 };
+}
+
+/**
+ * A formatted body handed over by the UI (base64 of a CBDF Phase II document of at most
+ * MAX_RICH_BODY_BYTES), checked; with the plain text that search, previews and notifications use.
+ */
+export function formattedBody(base64: string): { document: string; body: string } {
+  const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+  if (bytes.length > MAX_RICH_BODY_BYTES) throw new BundleError(`the formatted text is over ${MAX_RICH_BODY_BYTES / 1048576} MB`);
+  let doc;
+  try {
+    doc = decodeDocument(bytes);
+  } catch (e) {
+    throw new BundleError(`the formatted text is not a CBDF document: ${(e as Error).message}`);
+  }
+  if (doc.kind !== 'phase2') throw new BundleError('the formatted text is not a CBDF Phase II document');
+  return { document: base64, body: toPlainText(doc).trimEnd() };
+}
+
 export function encodeLetter(l: Letter): Uint8Array {
   if (l.attachments.length > MAX_ATTACHMENTS) throw new BundleError(`at most ${MAX_ATTACHMENTS} attachments`);
+  const rich = l.document ? composedBody(l.document) : undefined;
   const meta = buildMeta({
+    ...(rich?.features ? { optionalFeatures: rich.features } : {}),
+    ...(rich?.compression ? { compression: rich.compression } : {}),
     fileType: CbdfFileType.QMAIL,
     version: 1,
     qmailId: l.id,
@@ -93,8 +129,11 @@ export function encodeLetter(l: Letter): Uint8Array {
     attachmentNames: l.attachments.map((a) => truncateUtf8(a.name, 255)),
     attachmentCount: l.attachments.length,
   });
-  const parts = phase2(meta, plainToTokens(l.body));
-  const doc = encodeDocument(l.thread ? { ...parts, extensions: [{ id: THREAD_EXTENSION, payload: encodeThread(l.thread) }] } : parts);
+  // The composed body's own Meta stays behind; its image sources travel, the thread reference is the letter's.
+  const parts: Phase2Document = rich
+    ? { kind: 'phase2', meta, styles: rich.doc.styles, text: rich.doc.text, resources: rich.doc.resources, extensions: rich.doc.extensions.filter((e) => e.id === IMAGE_SOURCES_EXTENSION) }
+    : phase2(meta, plainToTokens(l.body));
+  const doc = encodeDocument(l.thread ? { ...parts, extensions: [...parts.extensions, { id: THREAD_EXTENSION, payload: encodeThread(l.thread) }] } : parts);
   const names = l.attachments.map((a) => new TextEncoder().encode(a.name));
   const size = 8 + doc.length + 1 + names.reduce((n, b, i) => n + 6 + b.length + l.attachments[i]!.data.length, 0);
   const out = new Uint8Array(size);
@@ -123,7 +162,10 @@ export interface OpenedLetter {
   to: Mailbox[];
   cc: Mailbox[];
   subject: string;
+  /** The text (for a formatted letter, its CBDF → text rendering). */
   body: string;
+  /** A formatted letter's CBDF document as it arrived (absent for plain text, and over MAX_RICH_BODY_BYTES: then `body` alone is shown). */
+  document?: Uint8Array;
   timestamp?: number;
   attachments: Attachment[];
   thread?: ThreadRef;
@@ -155,6 +197,7 @@ export function decodeLetter(bytes: Uint8Array): OpenedLetter {
   if (at !== bytes.length) throw new BundleError('trailing bytes after the attachments');
   const threadExt = doc.extensions.find((e) => e.id === THREAD_EXTENSION);
   const thread = threadExt ? decodeThread(threadExt.payload) : undefined;
+  const formatted = hasFormatting(doc);
   return {
     ...(thread ? { thread } : {}),
     ...(m.qmailId ? { id: m.qmailId } : {}),
@@ -162,7 +205,8 @@ export function decodeLetter(bytes: Uint8Array): OpenedLetter {
     to: m.to ?? [],
     cc: m.cc ?? [],
     subject: m.subject ?? '',
-    body: tokensToText(doc.text),
+    body: formatted ? toPlainText(doc).trimEnd() : tokensToText(doc.text),
+    ...(formatted && docLen <= MAX_RICH_BODY_BYTES ? { document: bytes.slice(8, 8 + docLen) } : {}),
     ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
     attachments,
   };

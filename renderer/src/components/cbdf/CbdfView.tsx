@@ -44,7 +44,15 @@ function renderPhase2(doc: Phase2Document, props: CbdfViewProps): ReactNode {
     else if (f.kind === 'link') {
       const target = f.target ?? '';
       el = (
-        <a key={key++} role="link" tabIndex={0} title={target} className="cbdf-link" onClick={(e) => { e.preventDefault(); props.onOpenLink?.(target); }}>
+        <a
+          key={key++}
+          role="link"
+          tabIndex={0}
+          title={target}
+          className="cbdf-link"
+          onClick={(e) => { e.preventDefault(); props.onOpenLink?.(target); }}
+          onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); props.onOpenLink?.(target); } }}
+        >
           {f.children}
           <span className="cbdf-link-target"> ⟨{target}⟩</span>
         </a>

@@ -3,11 +3,13 @@
 // Escape or Close saves unsaved words first, and a draft is saved on its own while typing.
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import type { SecurityLevel } from '../../../../shared/ipc/contract.js';
+import { plainToEditorHtml } from '../../../../shared/cbdf/index.js';
 import { useComposer, useStores } from '../../app/context.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { countOf, LEVEL_LABELS } from '../../ui/format.js';
 import { formatBytes } from '../identity/Onboarding.js';
 import { RecipientField } from './RecipientField.js';
+import { RichEditor } from './RichEditor.js';
 import { LEVEL_ORDER, levelState, splitAddresses, stripesProblem } from './store.js';
 
 const AUTOSAVE_MS = 2_000;
@@ -27,6 +29,8 @@ export function ComposerDialog() {
   const cc = useComposer((s) => s.cc);
   const subject = useComposer((s) => s.subject);
   const body = useComposer((s) => s.body);
+  const html = useComposer((s) => s.html);
+  const editorSeed = useComposer((s) => s.editorSeed);
   const saving = useComposer((s) => s.saving);
   const savedAt = useComposer((s) => s.savedAt);
   const dirty = useComposer((s) => s.dirty);
@@ -45,7 +49,7 @@ export function ComposerDialog() {
   const ref = useRef<HTMLDialogElement>(null);
   const toRef = useRef<HTMLInputElement>(null);
   const subjectRef = useRef<HTMLInputElement>(null);
-  const bodyRef = useRef<HTMLTextAreaElement>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const [readError, setReadError] = useState<string | null>(null);
@@ -64,7 +68,7 @@ export function ComposerDialog() {
       const st = composer.getState();
       if (st.focus === 'body' && bodyRef.current) {
         bodyRef.current.focus();
-        bodyRef.current.setSelectionRange(0, 0);
+        document.getSelection()?.collapse(bodyRef.current, 0);
         bodyRef.current.scrollTop = 0;
       } else if (st.focus === 'subject' && subjectRef.current) subjectRef.current.focus();
       else toRef.current?.focus();
@@ -170,10 +174,15 @@ export function ComposerDialog() {
             <span>Subject</span>
             <input ref={subjectRef} type="text" value={subject} onChange={(e) => c.setField('subject', e.target.value)} />
           </label>
-          <label className="field field-body">
-            <span className="visually-hidden">Message</span>
-            <textarea ref={bodyRef} aria-label="Message" value={body} onChange={(e) => c.setField('body', e.target.value)} placeholder="Write your message… (drop files here to attach them)" />
-          </label>
+          <div className="field field-body">
+            <RichEditor
+              editorRef={bodyRef}
+              html={html ?? plainToEditorHtml(body)}
+              seed={editorSeed}
+              onChange={(h, text) => c.setRich(h, text)}
+              placeholder="Write your message… (drop files here to attach them)"
+            />
+          </div>
           <section className="attachments-bar" aria-label="Attachments">
             {attachments.length > 0 && (
               <ul className="chips">

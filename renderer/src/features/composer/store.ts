@@ -2,6 +2,8 @@
 // save returns the id later saves update); sending goes through mail.send and hands the
 // outbox item on. Attachments are read in the renderer and travel base64.
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { composeDocument, decodeDocument, editorHtml, encodeDocument, escapeHtml, hasFormatting, MAX_RICH_BODY_BYTES, plainToEditorHtml, toPlainText } from '../../../../shared/cbdf/index.js';
+import { base64Decode, base64Encode } from '../../../../shared/qkd/base64.js';
 import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
@@ -30,6 +32,13 @@ export interface StripeChoice {
 
 export interface ComposerStore extends DraftFields {
   open: boolean;
+  /**
+   * The editor's content as HTML (null: plain text, `body` alone). It becomes CBDF only through
+   * shared/cbdf's HTML → CBDF path when saved or sent; `body` is its text as the editor shows it.
+   */
+  html: string | null;
+  /** Changes whenever the editor must load new content (a message opened, a draft reopened). */
+  editorSeed: number;
   draftId: string | null;
   dirty: boolean;
   saving: boolean;
@@ -61,6 +70,8 @@ export interface ComposerStore extends DraftFields {
   openDraft(message: MessageView): void;
   openReply(message: MessageView): void;
   setField(field: keyof DraftFields, value: string): void;
+  /** The editor changed: its HTML and its text. */
+  setRich(html: string, text: string): void;
   addAttachment(a: Omit<ComposerAttachment, 'key'>): void;
   removeAttachment(key: number): void;
   setLevel(level: SecurityLevel): void;
@@ -135,6 +146,7 @@ const blank = {
   cc: '',
   subject: '',
   body: '',
+  html: null as string | null,
   draftId: null,
   dirty: false,
   saving: false,
@@ -158,6 +170,37 @@ export function quote(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body'
   const when = new Date(m.date).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const who = m.fromName?.trim() || displayName(m.from);
   return `\n\n${who} wrote on ${when}:\n${m.body.split('\n').map((l) => `> ${l}`).join('\n')}`;
+}
+
+/** The original under a reply as editor HTML: the same header, then the original (formatted when it was) in a quote block. */
+export function quoteHtml(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body' | 'document'>, locale?: string): string {
+  const header = quote({ ...m, body: '' }, locale).trim().replace(/\n>\s*$/, '');
+  return `<br><br>${escapeHtml(header)}<blockquote>${originalHtml(m)}</blockquote>`;
+}
+
+/** A message's text as editor HTML: its formatted body when it has one that decodes, else its plain text. */
+export function originalHtml(m: Pick<MessageView, 'body' | 'document'>): string {
+  if (m.document) {
+    try {
+      return editorHtml(decodeDocument(base64Decode(m.document)));
+    } catch {
+      /* a body that does not decode is shown as its text */
+    }
+  }
+  return plainToEditorHtml(m.body);
+}
+
+/**
+ * What a save or send carries: the plain text alone when the editor holds no formatting, else
+ * the CBDF document made from the editor's HTML (the sanitizing path) and its plain text.
+ */
+export function bodyPayload(s: Pick<DraftFields, 'body'> & { html: string | null }): { body: string; document?: string } {
+  if (s.html === null) return { body: s.body };
+  const doc = composeDocument(s.html);
+  if (!hasFormatting(doc)) return { body: s.body };
+  const bytes = encodeDocument(doc);
+  if (bytes.length > MAX_RICH_BODY_BYTES) throw new Error(`The formatted text with its inline images is ${Math.ceil(bytes.length / 1048576)} MB; at most ${MAX_RICH_BODY_BYTES / 1048576} MB can be sent inline. Attach large pictures as files instead.`);
+  return { body: toPlainText(doc).trimEnd(), document: base64Encode(bytes) };
 }
 
 /**
@@ -190,8 +233,8 @@ export async function resolveRecipients(runtime: Runtime, text: string): Promise
 }
 
 /** Everything a draft keeps, to tell whether a save caught the latest edits. */
-function draftKey(s: DraftFields & { level: SecurityLevel; stripes: StripeChoice }): string {
-  return JSON.stringify([s.to, s.cc, s.subject, s.body, s.level, s.stripes.k, s.stripes.p]);
+function draftKey(s: DraftFields & { html: string | null; level: SecurityLevel; stripes: StripeChoice }): string {
+  return JSON.stringify([s.to, s.cc, s.subject, s.body, s.html, s.level, s.stripes.k, s.stripes.p]);
 }
 
 export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {}): StoreApi<ComposerStore> {
@@ -209,9 +252,11 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
     savedAttachmentsRev = -1;
     restoreProblem = null;
   };
+  let seed = 0;
   return createStore<ComposerStore>()((set, get) => ({
     open: false,
     ...blank,
+    editorSeed: seed,
     maxServers: null,
     async loadStripeLimit() {
       try {
@@ -229,7 +274,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
     },
     openNew(to) {
       fresh();
-      set({ open: true, ...blank, ...(to ? { to, focus: 'subject' as const } : {}) });
+      set({ open: true, ...blank, editorSeed: ++seed, ...(to ? { to, focus: 'subject' as const } : {}) });
       if (to) void get().checkLevels();
     },
     openDraft(message) {
@@ -246,6 +291,8 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         cc: d?.cc.join(', ') ?? '',
         subject: message.subject,
         body: message.body,
+        html: message.document ? originalHtml(message) : null,
+        editorSeed: ++seed,
         ...(d ? { level: d.level, stripes: { k: d.stripes.k, p: d.stripes.p } } : {}),
         restoring: toRestore.length > 0,
       });
@@ -283,13 +330,16 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       const named = (address: string, name: string | undefined) => (name && name !== address ? `${name} <${address}>` : address);
       const to = message.folder === 'sent' ? message.to.map((a) => named(a, message.toNames?.[a])).join(', ') : named(message.from, message.fromName);
       fresh();
-      set({ open: true, ...blank, to, subject, body: quote(message), level, dirty: true, focus: 'body', replyTitle: subject });
+      set({ open: true, ...blank, to, subject, body: quote(message), html: quoteHtml(message), editorSeed: ++seed, level, dirty: true, focus: 'body', replyTitle: subject });
       set({ inReplyTo: message.folder === 'drafts' ? null : message.id });
       void get().checkLevels();
     },
     setField(field, value) {
       const clears = get().recipientError?.field === field;
       set({ [field]: value, dirty: true, ...(clears ? { recipientError: null } : {}) } as Partial<ComposerStore>);
+    },
+    setRich(html, text) {
+      set({ html, body: text, dirty: true });
     },
     addAttachment(a) {
       attachmentsRev++;
@@ -314,7 +364,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         return;
       }
       try {
-        const bodyBytes = new TextEncoder().encode(s.body).length + s.attachments.reduce((n, a) => n + a.size, 0);
+        const bodyBytes = Math.max(new TextEncoder().encode(s.body).length, Math.ceil(((s.html ?? '').length * 3) / 4)) + s.attachments.reduce((n, a) => n + a.size, 0);
         const { levels } = await runtime.invoke('qkd.levels', { to, bodyBytes, stripes: s.stripes });
         if (gen === levelsGen) set({ levels, levelsError: null });
       } catch (e) {
@@ -335,7 +385,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           to: parseRecipients(s.to),
           cc: parseRecipients(s.cc),
           subject: s.subject,
-          body: s.body,
+          ...bodyPayload(s),
           level: s.level,
           // A layout the contract would refuse is left out (the draft keeps its last good one).
           ...(stripesProblem(s.stripes) ? {} : { stripes: { k: s.stripes.k, p: s.stripes.p } }),
@@ -395,7 +445,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           to: to.ok,
           cc: cc.ok,
           subject: s.subject,
-          body: s.body,
+          ...bodyPayload(s),
           attachments: s.attachments.map((a) => ({ name: a.name, data: a.data })),
           level: s.level,
           stripes: { k: s.stripes.k, p: s.stripes.p },

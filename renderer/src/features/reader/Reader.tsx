@@ -1,9 +1,12 @@
-// The reading pane. Bodies are shown as text, never as HTML.
-import { useId, useState } from 'react';
+// The reading pane. Bodies are shown as text, or a formatted body through CbdfView — never as HTML.
+import { useId, useMemo, useState } from 'react';
+import { decodeDocument, imageSourcesOf, type CbdfDocument } from '../../../../shared/cbdf/index.js';
+import { base64Decode } from '../../../../shared/qkd/base64.js';
+import { CbdfView } from '../../components/cbdf/CbdfView.js';
 import { useReader, useStores, useMessages } from '../../app/context.js';
 import { countOf, displayName, formatFullDate, formatListDate, LEVEL_LABELS } from '../../ui/format.js';
 import { FOLDER_NAMES } from '../folders/store.js';
-import type { RecipientDelivery } from '../../../../shared/ipc/contract.js';
+import type { MessageView, RecipientDelivery } from '../../../../shared/ipc/contract.js';
 import { ShieldIcon } from '../../ui/icons.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { formatBytes } from '../identity/Onboarding.js';
@@ -47,6 +50,45 @@ export function DeliveryList({ recipients }: { recipients: readonly RecipientDel
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A formatted body decoded for the view; null when the message has none or it does not decode (its text is shown then). */
+function formattedBody(document: string | undefined): CbdfDocument | null {
+  if (!document) return null;
+  try {
+    const doc = decodeDocument(base64Decode(document));
+    return doc.kind === 'phase2' ? doc : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remote images named by a document (never loaded: the page's CSP allows images from the app and the message itself only). */
+export function remoteImageCount(doc: CbdfDocument): number {
+  if (doc.kind !== 'phase2') return 0;
+  return [...imageSourcesOf(doc).values()].filter((s) => s.url && !doc.resources.some((r) => r.id === s.resourceId)).length;
+}
+
+/** Links leave the app only for the web or mail, in a new window the shell asks about first. */
+function openLink(target: string): void {
+  if (/^(https?:|mailto:)/i.test(target)) window.open(target, '_blank', 'noopener,noreferrer');
+}
+
+function MessageBody({ message }: { message: MessageView }) {
+  const doc = useMemo(() => formattedBody(message.document), [message.document]);
+  const remote = doc ? remoteImageCount(doc) : 0;
+  return (
+    <>
+      {remote > 0 && (
+        <p className="remote-images" role="note">
+          {remote === 1 ? 'A remote image in this message was not loaded' : `${remote} remote images in this message were not loaded`}: pictures from other servers can tell the sender when and where you read it.
+        </p>
+      )}
+      <div className={`message-body${doc ? ' formatted' : ''}`} tabIndex={0} aria-label="Message text">
+        {doc ? <CbdfView doc={doc} onOpenLink={openLink} /> : message.body || <span className="muted">This message has no text.</span>}
+      </div>
+    </>
   );
 }
 
@@ -226,9 +268,7 @@ export function Reader() {
             </ol>
           </nav>
         )}
-        <div className="message-body" tabIndex={0} aria-label="Message text">
-          {message.body || <span className="muted">This message has no text.</span>}
-        </div>
+        <MessageBody message={message} />
         {message.attachments && message.attachments.length > 0 && (
           <section className="reader-attachments" aria-label="Attachments">
             <h3>Attachments</h3>
