@@ -1,0 +1,318 @@
+// The outbox state machine. A message is queued (sealed), then attempted; an attempt that
+// fails for a reason that may pass is queued again after base × 2^(n-1) (capped), and after
+// maxAttempts, or at once for a reason that will not pass, the message has failed. A failed
+// or waiting message can be retried or given back to Drafts whole. Rows a crash or quit left
+// in `sending` are queued again when the outbox starts. A retry after a partial delivery
+// tells only the recipients not reached yet. The attempt itself (bundle, stripes, Tells,
+// filing in Sent) is injected, so the machine runs in tests without servers.
+import { randomBytes } from 'node:crypto';
+import type { OutboxItem, RecipientDelivery } from '../../../shared/ipc/index.js';
+import { parseMailbox } from '../../../shared/cbdf/address.js';
+import type { OutboxEntry } from '../../store/outbox.js';
+import { checkLayoutBounds, MailError, MAX_BACKOFF_MS, normalAddress, StripeLayoutError, type DraftInput, type Layout, type MailContext, type OutboxJob, type OutgoingMessage } from './context.js';
+
+/** One attempt as the outbox asks for it. */
+export interface AttemptRequest {
+  id: string;
+  job: OutboxJob;
+  /** Every recipient, in written form. */
+  everyone: string[];
+  /** Recipients an earlier attempt reached: not told again. */
+  reached: RecipientDelivery[];
+  onProgress(uploaded: number, total: number): void;
+}
+
+/** What a successful attempt reports (it has filed the message in Sent). */
+export interface AttemptOutcome {
+  delivered: string[];
+  fallback?: { from: 'L1' | 'L2'; reason: string };
+}
+
+/** A failure the outbox can read: whether it may pass, and what it learnt per recipient. */
+export interface AttemptFailure {
+  retryable: boolean;
+  recipients?: { address: string; delivered: boolean; reason?: string }[];
+}
+
+export interface OutboxOptions {
+  attempt(req: AttemptRequest): Promise<AttemptOutcome>;
+  /** How a thrown error reads to the outbox (send errors say whether they may pass). */
+  classify(e: unknown): AttemptFailure;
+  saveDraft(d: DraftInput): string;
+  /** The letter ids a reply to `id` carries, when `id` is part of a conversation. */
+  threadRef(id: string): { inReplyTo: string; root: string } | undefined;
+  /** The servers the directory listed last time, if asked yet (the widest layout). */
+  serverCount(): number | undefined;
+  /** Delay before attempt n+1 is retryBaseMs × 2^(n-1), capped at five minutes. */
+  retryBaseMs?: number;
+  maxAttempts?: number;
+  /** Runs `fn` after `ms`; returns a cancel. Default: an unref'd timer. */
+  schedule?(fn: () => void, ms: number): () => void;
+}
+
+const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
+  const t = setTimeout(fn, ms);
+  t.unref?.();
+  return () => clearTimeout(t);
+};
+
+export class Outbox {
+  private running = false;
+  private timer: (() => void) | null = null;
+  private busy: Promise<void> | null = null;
+  private readonly waiters = new Map<string, ((item: OutboxItem) => void)[]>();
+  private readonly schedule: NonNullable<OutboxOptions['schedule']>;
+
+  constructor(private readonly ctx: MailContext, private readonly o: OutboxOptions) {
+    this.schedule = o.schedule ?? defaultSchedule;
+    // A send interrupted by a crash or quit is picked up again (readable without the key).
+    ctx.tables.outbox.recoverSending();
+  }
+
+  private get table() {
+    return this.ctx.tables.outbox;
+  }
+
+  /** After unlock: seal errors an older profile kept in the clear, then send what is due. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.table.sealLegacyErrors();
+    this.kick();
+  }
+
+  /** Sends nothing more from now; stop() also waits for the attempts in flight. */
+  halt(): void {
+    this.running = false;
+    this.timer?.();
+    this.timer = null;
+  }
+
+  async stop(): Promise<void> {
+    this.halt();
+    await this.busy?.catch(() => {});
+  }
+
+  // ------------------------------------------------------------------ what the UI sees
+
+  private toItem(r: OutboxEntry<OutboxJob>): OutboxItem {
+    const job = r.job;
+    return {
+      id: r.id,
+      to: [...job.to, ...job.cc],
+      subject: job.subject,
+      state: r.state,
+      attempts: r.attempts,
+      uploaded: r.uploaded,
+      total: r.total,
+      createdAt: r.createdAt,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.state === 'queued' ? { nextAttemptAt: r.nextAt } : {}),
+      level: job.fallback ? 'L3' : job.level,
+      ...(job.fallback ? { fallback: job.fallback } : {}),
+      recipients: this.recipientStates(r),
+    };
+  }
+
+  /** Each recipient's state: what the last attempt learnt, else the row's own state. */
+  private recipientStates(r: OutboxEntry<OutboxJob>): RecipientDelivery[] {
+    const known = new Map((r.job.delivery ?? []).map((d) => [d.address, d]));
+    return [...new Set([...r.job.to, ...r.job.cc])].map((address) => {
+      const name = this.ctx.names.known(address);
+      const k = known.get(address);
+      const base = { address, ...(name ? { name } : {}) };
+      if (r.state === 'sent') return { ...base, state: 'delivered' as const, ...(k?.at ? { at: k.at } : {}) };
+      if (k?.state === 'delivered') return { ...base, state: 'delivered' as const, ...(k.at ? { at: k.at } : {}) };
+      if (r.state === 'failed') return { ...base, state: 'failed' as const, reason: k?.reason ?? r.error ?? 'the servers did not accept it' };
+      return { ...base, state: r.state === 'sending' ? ('sending' as const) : ('queued' as const), ...(k?.reason ? { reason: k.reason } : {}) };
+    });
+  }
+
+  list(): OutboxItem[] {
+    return this.table.unsent().map((r) => this.toItem(r));
+  }
+
+  item(id: string): OutboxItem | undefined {
+    const r = this.table.get(id);
+    return r ? this.toItem(r) : undefined;
+  }
+
+  private announce(id?: string): void {
+    const item = id ? this.item(id) : undefined;
+    const settled = item && (item.state === 'sent' || item.state === 'failed') ? item : undefined;
+    this.ctx.emit('outbox.changed', { items: this.list(), ...(settled ? { settled } : {}) });
+    if (!settled) return;
+    for (const w of this.waiters.get(settled.id) ?? []) w(settled);
+    this.waiters.delete(settled.id);
+  }
+
+  // ------------------------------------------------------------------ what the user does
+
+  /** Validates and queues a message; the worker sends it. `fallback`: already decided to go at L3. */
+  queue(m: OutgoingMessage, fallback?: { from: 'L1' | 'L2'; reason: string }): OutboxItem {
+    this.ctx.identity.me();
+    for (const a of [...m.to, ...m.cc]) {
+      try {
+        parseMailbox(a);
+      } catch {
+        throw new MailError('invalid_input', `${a} is not a QMail address (they look like 0006.0.1000).`);
+      }
+    }
+    const stripes: Layout = m.stripes ?? this.ctx.defaultLayout;
+    checkLayoutBounds(stripes);
+    const max = this.o.serverCount();
+    if (max !== undefined && stripes.k + stripes.p > max) throw new StripeLayoutError(stripes, max);
+    // A reply whose original was erased meanwhile still goes, just without the thread reference.
+    const answered = m.inReplyTo && this.ctx.tables.messages.get(m.inReplyTo) ? m.inReplyTo : undefined;
+    const thread = answered ? this.o.threadRef(answered) : undefined;
+    const id = randomBytes(16).toString('hex');
+    const job: OutboxJob = {
+      to: m.to,
+      cc: m.cc,
+      subject: m.subject,
+      body: m.body,
+      attachments: m.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })),
+      level: m.level,
+      stripes,
+      ...(m.allowFallback ? { allowFallback: true } : {}),
+      ...(fallback ? { fallback } : {}),
+      ...(answered ? { replyTo: answered } : {}),
+      ...(thread ? { thread } : {}),
+    };
+    this.table.insert(id, job, this.ctx.now());
+    this.announce();
+    this.kick();
+    return this.item(id)!;
+  }
+
+  /** Resolves when the item is sent or has failed for good. */
+  waitFor(id: string): Promise<OutboxItem> {
+    const cur = this.item(id);
+    if (!cur) return Promise.reject(new MailError('not_found', 'No such outbox item.'));
+    if (cur.state === 'sent' || cur.state === 'failed') return Promise.resolve(cur);
+    // The outbox timers are unref'd so an idle app can quit; someone waiting on a send
+    // keeps the process alive until it settles.
+    const keepAlive = setInterval(() => {}, 60_000);
+    return new Promise<OutboxItem>((res) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), res])).finally(() => clearInterval(keepAlive));
+  }
+
+  retry(id: string): OutboxItem {
+    if (!this.table.requeue(id, this.ctx.now(), undefined, true)) throw new MailError('not_found', 'That message is not waiting in the outbox.');
+    this.announce();
+    this.kick();
+    return this.item(id)!;
+  }
+
+  cancel(id: string): void {
+    if (!this.table.remove(id, true)) throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
+    this.announce();
+  }
+
+  /**
+   * Takes a waiting or failed message out of the outbox and gives it back to Drafts whole
+   * (recipients, text, attachments, level, layout, the message it answers); returns the draft's id.
+   */
+  returnToDrafts(id: string): string {
+    const r = this.table.waiting(id);
+    if (!r) throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
+    const job = r.job;
+    let draftId = '';
+    this.ctx.db.transaction(() => {
+      draftId = this.o.saveDraft({
+        to: job.to,
+        cc: job.cc,
+        subject: job.subject,
+        body: job.body,
+        level: job.fallback ? job.fallback.from : job.level,
+        stripes: job.stripes,
+        attachments: job.attachments,
+        ...(job.replyTo && this.ctx.tables.messages.get(job.replyTo) ? { inReplyTo: job.replyTo } : {}),
+      });
+      this.table.remove(id);
+    })();
+    this.announce();
+    return draftId;
+  }
+
+  // ------------------------------------------------------------------ the worker
+
+  /** Runs the worker after `delayMs` (now by default), or right after the drain in progress. */
+  kick(delayMs = 0): void {
+    if (!this.running) return;
+    this.timer?.();
+    this.timer = this.schedule(() => {
+      this.timer = null;
+      if (!this.busy) {
+        this.busy = this.drain().finally(() => {
+          this.busy = null;
+        });
+      } else void this.busy.then(() => this.kick());
+    }, delayMs);
+  }
+
+  /** Attempts everything due, eight at a time, until nothing is due; then schedules the next due row. */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (!this.running || !this.ctx.unlocked()) return;
+      const due = this.table.due(this.ctx.now(), 8);
+      if (!due.length) {
+        const next = this.table.nextDue();
+        if (next !== undefined) this.kick(Math.max(50, next - this.ctx.now()));
+        return;
+      }
+      await Promise.all(due.map((r) => this.attempt(r)));
+    }
+  }
+
+  private async attempt(r: OutboxEntry<OutboxJob>): Promise<void> {
+    const { job } = r;
+    this.table.startAttempt(r.id);
+    this.announce();
+    // Recipients an earlier attempt reached are not told again (the retry goes under a new GUID).
+    const everyone = [...new Set([...job.to, ...job.cc].map(normalAddress))];
+    const reached = (job.delivery ?? []).filter((d) => d.state === 'delivered' && everyone.includes(d.address));
+    let lastAnnounce = 0;
+    try {
+      const res = await this.o.attempt({
+        id: r.id,
+        job,
+        everyone,
+        reached,
+        onProgress: (uploaded, total) => {
+          this.table.progress(r.id, uploaded, total);
+          if (this.ctx.now() - lastAnnounce > 250 || uploaded === total) {
+            lastAnnounce = this.ctx.now();
+            this.announce();
+          }
+        },
+      });
+      const fallback = job.fallback ?? res.fallback;
+      // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
+      const at = this.ctx.now();
+      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at }))] };
+      this.table.sent(r.id, stub);
+      this.announce(r.id);
+      this.ctx.emit('mail.changed', { folders: ['sent'] });
+    } catch (e) {
+      const attempts = r.attempts + 1;
+      const max = this.o.maxAttempts ?? 6;
+      const { retryable, recipients } = this.o.classify(e);
+      const message = (e as Error).message;
+      this.ctx.log('send attempt failed', { id: r.id, attempts, error: message });
+      if (recipients?.length) {
+        const now: RecipientDelivery[] = recipients.map((x) => ({ address: x.address, state: x.delivered ? 'delivered' : 'failed', ...(x.delivered ? { at: this.ctx.now() } : { reason: x.reason ?? message }) }));
+        const delivery = [...reached, ...now.filter((d) => !reached.some((p) => p.address === d.address))];
+        this.table.setJob(r.id, { ...job, delivery });
+      }
+      if (retryable && attempts < max) {
+        const delay = Math.min(MAX_BACKOFF_MS, (this.o.retryBaseMs ?? 2000) * 2 ** (attempts - 1));
+        this.table.requeue(r.id, this.ctx.now() + delay, `Will retry: ${message}`);
+        this.announce(r.id);
+      } else {
+        this.table.failed(r.id, message);
+        this.announce(r.id);
+        this.ctx.emit('notify', { level: 'error', title: `Not sent: ${job.subject || '(no subject)'}`, body: message });
+      }
+    }
+  }
+}

@@ -1,0 +1,100 @@
+// What the reader and the list are given: a message with its extras (attachments, layout,
+// certificate, delivery, conversation, where Restore puts it back), an attachment's bytes,
+// and search hits with the ranges to highlight.
+import type { FolderId, MessageView, SearchHit } from '../../../shared/ipc/index.js';
+import { MailError, type MailContext } from './context.js';
+import type { Mailbox } from './mailbox.js';
+import { matchRanges, queryTerms, snippetAround } from './search.js';
+
+export class Views {
+  constructor(private readonly ctx: MailContext, private readonly mailbox: Mailbox) {}
+
+  view(id: string): MessageView | undefined {
+    const m = this.ctx.tables.messages.get(id);
+    if (!m) return undefined;
+    const x = this.mailbox.extras(id);
+    const ours = m.folder === 'sent' || m.folder === 'drafts';
+    const fromName = m.fromName ?? (ours ? (this.ctx.identity.exists() ? this.ctx.identity.me().name : undefined) : this.ctx.names.of(m.from));
+    // Conversations come from the in-memory map the running engine keeps; a one-shot reader
+    // (the CLI's read) does not decrypt every message just to count a thread.
+    const thread = this.mailbox.threadOf(id);
+    const restoreTo = m.folder === 'trash' ? this.mailbox.restoreFolder(m, x) : undefined;
+    return {
+      ...m,
+      ...(fromName ? { fromName } : {}),
+      ...(x?.draft ? { draft: x.draft } : {}),
+      ...(thread ? { thread } : {}),
+      ...(x?.delivery ? { delivery: x.delivery } : {}),
+      ...(restoreTo ? { restoreTo } : {}),
+      ...(x
+        ? {
+            attachments: x.attachments.map((a, index) => ({ index, name: a.name, size: Buffer.from(a.data, 'base64').length })),
+            ...(x.stripes ? { stripes: x.stripes } : {}),
+            ...(x.repaired !== undefined ? { repaired: x.repaired } : {}),
+            ...(x.certificate ? { certificate: x.certificate } : {}),
+          }
+        : {}),
+    };
+  }
+
+  attachment(id: string, index: number): { name: string; size: number; data: string } {
+    const a = this.mailbox.extras(id)?.attachments[index];
+    if (!a) throw new MailError('not_found', 'That attachment is not here.');
+    return { name: a.name, size: Buffer.from(a.data, 'base64').length, data: a.data };
+  }
+
+  /**
+   * Searches the in-memory index (sender and recipients with their names, subject, text,
+   * attachment names). Each hit says where it matched, with ranges to highlight in what a list
+   * row shows; when the words matched deeper in the text or in an attachment name, the preview
+   * becomes an excerpt around them.
+   */
+  search(query: string, folder: FolderId | undefined, limit: number): { total: number; items: SearchHit[] } {
+    this.mailbox.ensureBuilt();
+    const ids = this.mailbox.index.query(query, folder);
+    const terms = queryTerms(query);
+    const items: SearchHit[] = [];
+    for (const id of ids.slice(0, limit)) {
+      const m = this.ctx.tables.messages.get(id);
+      if (!m) continue;
+      const { body, ...summary } = m;
+      const names = { ...(m.toNames ?? {}) };
+      for (const a of m.to) {
+        if (names[a]) continue;
+        const n = this.ctx.names.of(a);
+        if (n) names[a] = n;
+      }
+      const fromName = m.fromName ?? (m.folder === 'sent' || m.folder === 'drafts' ? undefined : this.ctx.names.of(m.from));
+      const attachments = this.mailbox.extras(id)?.attachments.map((a) => a.name) ?? [];
+      const to = Object.fromEntries(m.to.map((a) => [a, [...matchRanges(names[a] ?? a, terms)]]).filter(([, r]) => (r as unknown[]).length));
+      const toAny = m.to.some((a) => matchRanges(a, terms).length || (names[a] && matchRanges(names[a], terms).length));
+      const inBody = matchRanges(body, terms).length > 0;
+      const attachment = attachments.find((n) => matchRanges(n, terms).length);
+      let preview = m.preview;
+      let previewRanges = matchRanges(preview, terms);
+      if (!previewRanges.length && inBody) {
+        const s = snippetAround(body, terms);
+        if (s) ({ text: preview, ranges: previewRanges } = s);
+      }
+      if (!previewRanges.length && attachment) {
+        preview = `Attachment: ${attachment}`;
+        previewRanges = matchRanges(preview, terms);
+      }
+      const matchedIn: SearchHit['matchedIn'] = [];
+      if (matchRanges(m.from, terms).length || (fromName && matchRanges(fromName, terms).length)) matchedIn.push('from');
+      if (toAny) matchedIn.push('to');
+      if (matchRanges(m.subject, terms).length) matchedIn.push('subject');
+      if (inBody) matchedIn.push('body');
+      if (attachment) matchedIn.push('attachment');
+      items.push({
+        ...summary,
+        ...(fromName ? { fromName } : {}),
+        ...(Object.keys(names).length ? { toNames: names } : {}),
+        preview,
+        highlights: { subject: matchRanges(m.subject, terms), preview: previewRanges, from: matchRanges(m.from, terms), fromName: fromName ? matchRanges(fromName, terms) : [], to },
+        matchedIn,
+      });
+    }
+    return { total: ids.length, items };
+  }
+}
