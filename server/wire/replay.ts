@@ -38,7 +38,7 @@ export type ReplayStore = Pick<Storage, 'admitRequest' | 'forgetRequests'> & { c
  * A PostgreSQL node keeps the table in its database (commits without waiting for the flush).
  */
 export function openReplayStore(storage: Storage, dataDir: string): ReplayStore {
-  if (storage.backend !== 'sqlite') return storage;
+  if (storage.backend !== 'sqlite') return { admitRequest: (...a) => storage.admitRequest(...a), forgetRequests: (b) => storage.forgetRequests(b) }; // closed with the storage
   const file = join(dataDir, 'replay.db');
   prepareOwnerOnlySqlite(file);
   const db = new Database(file);
