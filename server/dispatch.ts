@@ -40,6 +40,12 @@ export interface NodeContext {
   now: () => number;
   /** Resolves when the node starts shutting down (long polls end early). */
   closing: Promise<void>;
+  /**
+   * The caller's connection: aborted once it has closed (or closed its sending side), so a
+   * long poll stops waiting and nothing is handed to a connection that has gone. Absent
+   * when the handler is not called for a connection.
+   */
+  gone?: AbortSignal;
   /** Who may register new addresses (EXT-7); set once the node knows its own id. */
   registration?: RegistrationAuthority;
 }

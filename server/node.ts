@@ -113,7 +113,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   let inflight = 0;
   let idle: (() => void) | null = null;
 
-  async function answer(frame: Extract<Frame, { kind: 'request' }>): Promise<Uint8Array> {
+  async function answer(frame: Extract<Frame, { kind: 'request' }>, gone: AbortSignal): Promise<Uint8Array> {
     const { header, wireBody } = frame;
     const t0 = process.hrtime.bigint();
     let key: Uint8Array | undefined;
@@ -145,7 +145,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       status = dispatcher.knowsGroup(header.group) ? Status.INVALID_COMMAND : Status.INVALID_COMMAND_GROUP;
     } else {
       try {
-        const r = await handler(req, ctx);
+        const r = await handler(req, { ...ctx, gone });
         status = r.status;
         payload = r.payload;
       } catch (e) {
@@ -174,6 +174,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
 
   function serve(sock: Socket): void {
     const reader = new FrameReader(frameLimits, headerOptions);
+    // Aborted when the peer closes: a parked ping stops waiting and hands nothing over (NodeContext.gone).
+    const gone = new AbortController();
     const queue: Frame[] = [];
     let running = false;
     let ended = false;
@@ -306,7 +308,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
             hangUp();
             return;
           }
-          const out = await answer(f).catch((e: unknown) => {
+          const out = await answer(f, gone.signal).catch((e: unknown) => {
             log.error('unexpected failure', { error: (e as Error).stack ?? String(e) });
             return encodeErrorResponse(config.raidaId, f.header.group, Status.INTERNAL, echoOf(f.header));
           });
@@ -337,11 +339,13 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     });
     sock.on('end', () => {
       ended = true;
+      gone.abort();
       if (!running) void finish();
     });
     sock.on('timeout', () => sock.destroy());
     sock.on('error', (e) => log.debug('socket error', { error: e.message }));
     sock.on('close', () => {
+      gone.abort();
       sockets.delete(sock);
       table.remove(slot);
       slot.state = 'closing';

@@ -18,6 +18,7 @@ import {
   encodeDownloadResponse,
   encodeTellList,
   gateDecision,
+  isAcknowledged,
   isZeroAn,
   legacyBody,
   noticeWithoutManifest,
@@ -181,7 +182,20 @@ export function registerGroup6(d: Dispatcher): void {
     manifest: boolean;
     legacy: boolean;
   }
-  async function pending(ctx: NodeContext, mb: Mailbox, since: number | undefined, consume: boolean, form: AnswerForm): Promise<HandlerResult & { count: number }> {
+  /**
+   * EXT-6 bit 1: deletes the caller's Tells named in its ack list by their cluster id (the
+   * low 32 bits of the beacon's id, as `pending` writes it). Only the caller's own inbox is
+   * searched, so an id of another mailbox's Tell, or one already gone, matches nothing.
+   */
+  async function acknowledge(ctx: NodeContext, mb: Mailbox, ack: number[] | undefined): Promise<void> {
+    if (!ack?.length) return;
+    const named = new Set(ack);
+    const own = await ctx.storage.listTells(mb, ctx.config.limits.maxTellsPerInbox);
+    const ids = own.filter((t) => named.has(t.id >>> 0)).map((t) => t.id);
+    if (ids.length) await ctx.storage.deleteTells(mb, ids);
+  }
+  /** `consume` is asked right before deleting, so a connection that went meanwhile gets nothing consumed. */
+  async function pending(ctx: NodeContext, mb: Mailbox, since: number | undefined, consume: () => boolean, form: AnswerForm): Promise<HandlerResult & { count: number }> {
     const all = await ctx.storage.listTells(mb, ctx.config.limits.maxTellsPerInbox);
     const fresh = since === undefined ? all : all.filter((t) => Math.floor(t.createdAt / 1000) >= since);
     const batch = fresh.slice(0, MAX_TELLS_PER_ANSWER);
@@ -192,7 +206,7 @@ export function registerGroup6(d: Dispatcher): void {
       new DataView(n.buffer, n.byteOffset).setUint32(0, t.id >>> 0);
       return n;
     });
-    if (consume && batch.length) await ctx.storage.deleteTells(mb, batch.map((t) => t.id));
+    if (batch.length && consume()) await ctx.storage.deleteTells(mb, batch.map((t) => t.id));
     if (batch.length === 0 && form.legacy) return { status: Status.UDP_FRAME_TIMEOUT, count: 0 };
     return { status: Status.SUCCESS, payload: tellListPayload(notices, fresh.length - batch.length), count: batch.length };
   }
@@ -200,7 +214,8 @@ export function registerGroup6(d: Dispatcher): void {
   const peek = (legacy: boolean): Handler => async (req, ctx) => {
     const q = decodePeek(req.body);
     const mb = await caller(ctx, q.preamble, req);
-    return pending(ctx, mb, q.since, false, { manifest: wantsManifest(q), legacy });
+    await acknowledge(ctx, mb, q.ack);
+    return pending(ctx, mb, q.since, () => false, { manifest: wantsManifest(q), legacy });
   };
   d.on(G, QMailCommand.PEEK, peek(false));
   d.on(G, LegacyQMailCommand.PEEK, legacyAlias(LegacyQMailCommand.PEEK, peek(true)));
@@ -208,14 +223,19 @@ export function registerGroup6(d: Dispatcher): void {
   const ping = (legacy: boolean): Handler => async (req, ctx) => {
     const q = decodePing(req.body);
     const mb = await caller(ctx, q.preamble, req);
+    await acknowledge(ctx, mb, q.ack);
     const form = { manifest: wantsManifest(q), legacy };
+    // Acknowledged mode (EXT-6 bit 1) deletes only what a later ack names; otherwise the
+    // answer consumes what it carries, unless the connection has gone by then.
+    const acknowledged = isAcknowledged(q);
+    const consume = () => !acknowledged && !ctx.gone?.aborted;
     const deadline = ctx.now() + ctx.config.limits.pingMaxWaitMs;
     for (;;) {
-      const r = await pending(ctx, mb, q.since, true, form);
+      const r = await pending(ctx, mb, q.since, consume, form);
       const left = deadline - ctx.now();
-      if (r.count > 0 || left <= 0) return r;
-      const woke = await ctx.tells.wait(mb.denomination, mb.serial, left, ctx.closing);
-      if (!woke) return pending(ctx, mb, q.since, true, form);
+      if (r.count > 0 || left <= 0 || ctx.gone?.aborted) return r;
+      const woke = await ctx.tells.wait(mb.denomination, mb.serial, left, ctx.closing, ctx.gone);
+      if (!woke) return pending(ctx, mb, q.since, consume, form);
     }
   };
   d.on(G, QMailCommand.PING, ping(false));

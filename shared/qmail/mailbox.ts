@@ -14,7 +14,9 @@ const END = new Uint8Array([0x3e, 0x3e]);
 /**
  * ping: preamble + optional since-timestamp (4 BE); peek: preamble + since-timestamp.
  * Either may add one capability byte after the timestamp (EXT-6, docs/protocol.md):
- * bit 0 asks for the manifest (EXT-3) after each Tell of the answer.
+ * bit 0 asks for the manifest (EXT-3) after each Tell of the answer; bit 1 is the
+ * acknowledged mode: the answer deletes nothing, and an ack list follows the byte,
+ * `count(1)` then `count × cluster id(4)`, naming the Tells the caller has kept.
  */
 export interface PingRequest {
   preamble: Preamble;
@@ -22,35 +24,61 @@ export interface PingRequest {
   since?: number;
   /** EXT-6 capability bits (`PingFlags`); absent = none (the answer carries no manifest). */
   flags?: number;
+  /** With `PingFlags.ACKNOWLEDGED`: cluster ids of Tells the caller has kept, for the beacon to delete (at most `MAX_PING_ACKS`). */
+  ack?: number[];
 }
 
 export const PingFlags = {
   /** Append the manifest (EXT-3) after each Tell's locker footer. */
   MANIFEST: 0x01,
+  /** Acknowledged mode: the answer deletes nothing; the ack list after the byte names what to delete. */
+  ACKNOWLEDGED: 0x02,
 } as const;
-const KNOWN_PING_FLAGS = PingFlags.MANIFEST;
+const KNOWN_PING_FLAGS = PingFlags.MANIFEST | PingFlags.ACKNOWLEDGED;
+/** Most cluster ids one ping/peek acknowledges (the count is one byte, as is an answer's). */
+export const MAX_PING_ACKS = 255;
 
-function writePingTail(w: ByteWriter, since: number | undefined, flags: number | undefined): void {
+function writePingTail(w: ByteWriter, since: number | undefined, flags: number | undefined, ack: number[] | undefined): void {
   if (flags === undefined) {
+    check(!ack?.length, 'bad_ack', Status.INVALID_PARAMETER, 'an ack list needs the acknowledged flag');
     if (since !== undefined) w.u32(since);
     return;
   }
   check(Number.isInteger(flags) && (flags & ~KNOWN_PING_FLAGS & 0xff) === 0 && flags >= 0 && flags <= 0xff, 'bad_flags', Status.INVALID_PARAMETER, `unknown ping flags ${flags}`);
   w.u32(since ?? 0).u8(flags);
+  const ids = ack ?? [];
+  if ((flags & PingFlags.ACKNOWLEDGED) === 0) {
+    check(ids.length === 0, 'bad_ack', Status.INVALID_PARAMETER, 'an ack list needs the acknowledged flag');
+    return;
+  }
+  check(ids.length <= MAX_PING_ACKS, 'bad_ack', Status.INVALID_PARAMETER, `at most ${MAX_PING_ACKS} acks in one request`);
+  w.u8(ids.length);
+  for (const id of ids) {
+    check(Number.isInteger(id) && id >= 0 && id <= 0xffffffff, 'bad_ack', Status.INVALID_PARAMETER, `ack ${id} is not a cluster id`);
+    w.u32(id);
+  }
 }
-function readPingTail(r: ByteReader, what: string): { since: number; flags?: number } {
+function readPingTail(r: ByteReader, what: string): { since: number; flags?: number; ack?: number[] } {
   const since = r.u32();
   if (r.done) return { since };
   const flags = r.u8();
   check((flags & ~KNOWN_PING_FLAGS) === 0, 'bad_flags', Status.INVALID_PARAMETER, `${what}: unknown capability flags 0x${flags.toString(16)}`);
-  expectDone(r, what);
-  return { since, flags };
+  if ((flags & PingFlags.ACKNOWLEDGED) === 0) {
+    expectDone(r, what);
+    return { since, flags };
+  }
+  // The count is one byte, so the list is bounded by the layout itself (at most 1 020 bytes).
+  const count = r.u8();
+  check(r.remaining === count * 4, 'bad_ack', Status.INVALID_PACKET_LENGTH, `${what}: ack list of ${count} ids in ${r.remaining} bytes`);
+  const ack: number[] = [];
+  for (let i = 0; i < count; i++) ack.push(r.u32());
+  return { since, flags, ack };
 }
 
 export function encodePing(p: PingRequest): Uint8Array {
-  const w = new ByteWriter(57);
+  const w = new ByteWriter(57 + 4 * (p.ack?.length ?? 0));
   writePreamble(w, p.preamble);
-  writePingTail(w, p.since, p.flags);
+  writePingTail(w, p.since, p.flags, p.ack);
   return w.bytes(END).finish();
 }
 export function decodePing(body: Uint8Array): PingRequest {
@@ -75,6 +103,11 @@ export function decodePeek(body: Uint8Array): PingRequest & { since: number } {
 /** Whether a ping/peek asked for the manifest after each Tell (EXT-6 bit 0). */
 export function wantsManifest(p: PingRequest): boolean {
   return ((p.flags ?? 0) & PingFlags.MANIFEST) !== 0;
+}
+
+/** Whether a ping/peek is in the acknowledged mode (EXT-6 bit 1): its answer deletes nothing. */
+export function isAcknowledged(p: PingRequest): boolean {
+  return ((p.flags ?? 0) & PingFlags.ACKNOWLEDGED) !== 0;
 }
 
 /**

@@ -5,7 +5,7 @@ import { LegacyQMailCommand } from '../raida/commands.js';
 import {
   QMailError, checkManifestOrder, decodeDownload, decodeDownloadResponse, decodePeek, decodePing, decodeRegister, decodeTell, decodeTellList,
   decodeUpload, decodeUploadPage, encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTell, encodeTellList,
-  encodeUpload, encodeUploadPage, legacyBody, noticeWithoutManifest, pageCount, pageSlice, peekPreamble, PingFlags, type ManifestEntry, type Preamble, type TellList,
+  encodeUpload, encodeUploadPage, legacyBody, noticeWithoutManifest, pageCount, pageSlice, peekPreamble, PingFlags, MAX_PING_ACKS, type ManifestEntry, type Preamble, type TellList,
 } from './index.js';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -37,6 +37,7 @@ const codecs: CodecCase[] = [
   ['ping with capability flags', fc.record({ preamble, since: u32, flags: fc.constantFrom(0, PingFlags.MANIFEST) }), encodePing, decodePing],
   ['peek', fc.record({ preamble, since: u32 }), encodePeek, decodePeek],
   ['peek with capability flags', fc.record({ preamble, since: u32, flags: fc.constantFrom(0, PingFlags.MANIFEST) }), encodePeek, decodePeek],
+  ['ping and peek acknowledging Tells (EXT-6 bit 1)', fc.record({ preamble, since: u32, flags: fc.constantFrom(PingFlags.ACKNOWLEDGED, PingFlags.ACKNOWLEDGED | PingFlags.MANIFEST), ack: fc.array(u32, { maxLength: MAX_PING_ACKS }) }), encodePing, decodePeek],
   ['tell list', fc.record({ remaining: u16, tells: fc.array(notice, { maxLength: 3 }) }), encodeTellList, decodeTellList],
   ['tell list without manifests', fc.record({ remaining: u16, tells: fc.array(notice.map((n) => ({ ...n, manifest: [] })), { maxLength: 3 }) }),
     (l: TellList) => encodeTellList(l, { manifest: false }), (b: Uint8Array) => decodeTellList(b, { manifest: false })],
@@ -71,13 +72,26 @@ describe('manifest on request (EXT-6)', () => {
   it('unknown capability bits and a byte after them are refused', () => {
     const body = encodePing({ preamble: { challenge: new Uint8Array(16), sessionId: new Uint8Array(8), coinGroup: 6, denomination: 0, serial: 1, reserved: 0, an: new Uint8Array(16) }, since: 0, flags: 1 });
     const bad = body.slice();
-    bad[52] = 0x02;
+    bad[52] = 0x04;
     expect(() => decodePing(bad)).toThrow(QMailError);
     const long = new Uint8Array(body.length + 1);
     long.set(body.subarray(0, 53));
     long.set([0, 0x3e, 0x3e], 53);
     expect(() => decodePeek(long)).toThrow(QMailError);
     expect(() => encodePing({ preamble: decodePing(body).preamble, since: 0, flags: 4 })).toThrow(QMailError);
+  });
+  it('an ack list is read only after the acknowledged bit, exactly as long as its count says, and never over 255 ids', () => {
+    const pre = decodePing(encodePing({ preamble: { challenge: new Uint8Array(16), sessionId: new Uint8Array(8), coinGroup: 6, denomination: 0, serial: 1, reserved: 0, an: new Uint8Array(16) } })).preamble;
+    const acked = encodePing({ preamble: pre, since: 0, flags: PingFlags.ACKNOWLEDGED, ack: [7, 0xffffffff] });
+    expect(decodePing(acked).ack).toEqual([7, 0xffffffff]);
+    const short = acked.slice();
+    short[53] = 3; // claims three ids, carries two
+    expect(() => decodePing(short)).toThrow(QMailError);
+    const noCount = encodePing({ preamble: pre, since: 0, flags: PingFlags.MANIFEST });
+    noCount[52] = PingFlags.ACKNOWLEDGED; // the bit without a count byte
+    expect(() => decodePing(noCount)).toThrow(QMailError);
+    expect(() => encodePing({ preamble: pre, since: 0, flags: PingFlags.MANIFEST, ack: [1] })).toThrow(QMailError);
+    expect(() => encodePing({ preamble: pre, since: 0, flags: PingFlags.ACKNOWLEDGED, ack: new Array<number>(MAX_PING_ACKS + 1).fill(1) })).toThrow(QMailError);
   });
   it('a legacy Tell may carry anything in routing bytes 20–23; ours must leave them zero', () => {
     fc.assert(fc.property(tell, bytes(4).filter((b) => b.some((x) => x !== 0)), (t, junk) => {
