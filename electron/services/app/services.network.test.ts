@@ -4,10 +4,11 @@
 // restored from its recovery phrase.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { createDispatcher, type EventName, type RequestName } from '../../../shared/ipc/index.js';
+import type { RequestName } from '../../../shared/ipc/index.js';
 import { startNetwork, type LocalNetwork } from '../../../tests/support/network.js';
 import { TEST_KDF, tempDir } from '../../../tests/support/tmp.js';
 import { createAppServices, type AppServices } from './services.js';
+import { nextEvent as next, openApp as open, sendFrom, startSender } from './testing/network.js';
 
 const tmp = tempDir('qmail-app-services-');
 let net: LocalNetwork;
@@ -18,10 +19,7 @@ const calls: RequestName[] = [];
 
 beforeAll(async () => {
   net = await startNetwork(join(tmp.path, 'net'), 4, { pingMaxWaitMs: 1000 });
-  sender = createAppServices({ profileDir: join(tmp.path, 'sender'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false });
-  await sender.vault.create('sender passphrase');
-  await sender.mail.createIdentity('Grace');
-  sender.mail.start({ receive: false });
+  sender = await startSender(join(tmp.path, 'sender'), net.directoryUrl);
 }, 120_000);
 
 afterAll(async () => {
@@ -36,36 +34,8 @@ afterAll(async () => {
 }, 30_000);
 
 /** The app services as the host runs them (autoStart on), with the contract's dispatcher. */
-function openApp(name: string) {
-  const services = createAppServices({ profileDir: join(tmp.path, name), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, mail: { pingWaitMs: 1000 } });
-  const dispatch = createDispatcher(services.handlers, (e) => {
-    throw e;
-  });
-  const call = async (ch: RequestName, input: unknown) => {
-    calls.push(ch);
-    const r = await dispatch(ch, input);
-    if (!r.ok) throw new Error(`${ch}: ${r.error.code} ${r.error.message}`);
-    return r.value as Record<string, unknown>;
-  };
-  return { services, call };
-}
-
-/** The next event of that name from the services, as the renderer would get it. */
-function next<T>(services: AppServices, name: EventName, match: (payload: T) => boolean = () => true): Promise<T> {
-  return new Promise((res) => {
-    const off = services.subscribe((event, payload) => {
-      if (event === name && match(payload as T)) {
-        off();
-        res(payload as T);
-      }
-    });
-  });
-}
-
-async function send(to: string, subject: string): Promise<void> {
-  const item = sender.mail.queue({ to: [to], cc: [], subject, body: `${subject}, body`, attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
-  expect((await sender.mail.waitFor(item.id)).state).toBe('sent');
-}
+const openApp = (name: string) => open(tmp.path, name, net.directoryUrl, 1000, calls);
+const send = (to: string, subject: string) => sendFrom(sender, to, subject);
 
 describe('the receive loop of the app services', () => {
   it('starts with the first identity and after unlock, and delivers mail without mail.refresh', async () => {

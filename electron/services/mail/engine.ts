@@ -15,6 +15,7 @@ import { IdentityStore, type LoadedIdentity } from '../identity/store.js';
 import { Onboarding, OnboardingError, type ServerChoice } from '../identity/onboarding.js';
 import { encodeLetter } from './bundle.js';
 import { QMailServerClient } from './group6.js';
+import { TellAcks } from './acks.js';
 import { hex } from './objects.js';
 import { receiveTell, ReceiveError, type Received } from './receive.js';
 import { matchRanges, queryTerms, SearchIndex, snippetAround } from './search.js';
@@ -188,6 +189,8 @@ export class MailEngine {
   /** Whether start() asked for receiving (the CLI's one-shot send does not). */
   private receiveWanted = false;
   private receiving: Promise<number> | null = null;
+  /** Tells kept sealed and not yet acknowledged to the beacon (EXT-6 bit 1). */
+  private readonly acks = new TellAcks();
   /** Display names the directory gave for addresses (on receive and send), kept while unlocked. */
   private readonly names = new Map<string, string>();
   private readonly unreadableListeners = new Set<(u: Unreadable) => void>();
@@ -887,7 +890,7 @@ export class MailEngine {
    * Tell over once, so every Tell is first kept (sealed) in mail_pending and only dropped
    * once its message is stored or cannot ever be opened; the rest are retried.
    */
-  async accept(tells: TellNotice[]): Promise<number> {
+  async accept(tells: TellNotice[], beacon?: string): Promise<number> {
     const db = this.o.db;
     const keep = db.prepare('INSERT OR IGNORE INTO mail_pending (guid, attempts, next_at, sealed) VALUES (?, 0, ?, ?)');
     for (const t of tells) {
@@ -895,6 +898,8 @@ export class MailEngine {
       if (db.prepare('SELECT 1 FROM mail_seen WHERE guid = ?').get(g)) continue;
       keep.run(g, this.now(), this.o.box().seal(encodeTellList({ remaining: 0, tells: [t] }), `qmail.pending-tell.v1:${g}`));
     }
+    // Every one is kept (or was handled before): the next ping or peek lets the beacon delete them.
+    if (beacon) this.acks.kept(beacon, tells);
     return this.retryPending();
   }
 
@@ -997,8 +1002,8 @@ export class MailEngine {
     this.receiving = (async () => {
       const me = this.me();
       const { client, an } = this.beaconClient(me);
-      const list = await client.peek({ mailbox: me.mailbox, an }, 0);
-      return list.tells.length ? this.accept(list.tells) : this.retryPending();
+      const list = await this.acks.ask(me.beacon, (ack) => client.peek({ mailbox: me.mailbox, an }, 0, ack));
+      return list.tells.length ? this.accept(list.tells, me.beacon) : this.retryPending();
     })().finally(() => {
       this.receiving = null;
     });
@@ -1016,8 +1021,9 @@ export class MailEngine {
         const { client, an } = this.beaconClient(me);
         const pendingIn = this.nextPendingDelay();
         if (pendingIn === 0) await this.retryPending();
-        const list = await client.ping({ mailbox: me.mailbox, an }, this.pollConn, this.o.pingWaitMs ?? 30_000);
-        if (list.tells.length) await this.accept(list.tells);
+        const conn = this.pollConn;
+        const list = await this.acks.ask(me.beacon, (ack) => client.ping({ mailbox: me.mailbox, an }, conn, this.o.pingWaitMs ?? 30_000, ack));
+        if (list.tells.length) await this.accept(list.tells, me.beacon);
         failures = 0;
       } catch (e) {
         if (!this.running) return;

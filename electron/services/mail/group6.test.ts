@@ -61,10 +61,65 @@ describe('QMailServerClient and the manifest capability', () => {
       } finally {
         conn.close();
       }
-      // Each call: first with the capability byte (53 + 2), then without (52 + 2).
-      expect(seen).toEqual([55, 54, 55, 54]);
+      // The peek: first in the acknowledged mode (capability byte and an empty ack list, 54 + 2),
+      // then without the byte (52 + 2); the ping no longer tries that mode here: with the
+      // manifest flag only (53 + 2), then without.
+      expect(seen).toEqual([56, 54, 55, 54]);
     } finally {
       pool.closeAll();
+    }
+  });
+});
+
+describe('QMailServerClient and the acknowledged mode (EXT-6 bit 1)', () => {
+  const him = { mailbox: { coinGroup: 6, denomination: 0, serial: 4712 }, an: new Uint8Array(randomBytes(16)) };
+  const notice = (i: number) => encodeTellList({ remaining: 0, tells: [{ ...list.tells[0]!, fileGroupGuid: new Uint8Array(16).fill(i) }] }).subarray(8);
+  const provision = [{ denomination: 0, serial: 4712, an: Buffer.from(him.an).toString('hex') }];
+  const start = (name: string, bit0Only: boolean) =>
+    startServer(
+      { dataDir: join(tmp.path, name), storage: { durable: false }, log: { level: 'silent' }, limits: { pingMaxWaitMs: 500 }, legacy: { mailboxes: provision } },
+      {
+        // A node that knows EXT-6 bit 0 only: any other capability bit is refused (198), as its decoder did.
+        extend: bit0Only
+          ? (d) => {
+              for (const cmd of [QMailCommand.PEEK, QMailCommand.PING]) {
+                const current = d.find(Group.QMAIL, cmd)!;
+                d.on(Group.QMAIL, cmd, (req, ctx) => (req.body.length > 54 && (req.body[52]! & ~1) !== 0 ? Promise.resolve({ status: Status.INVALID_PARAMETER }) : current(req, ctx)));
+              }
+            }
+          : () => {},
+      },
+    );
+  const guids = (l: TellList) => l.tells.map((t) => t.fileGroupGuid[0]);
+
+  it('keeps the Tells on a node that has it until they are named, and falls back on a node that refuses the bit', async () => {
+    const [fresh, older] = [await start('acknowledging', false), await start('bit0-only', true)];
+    const pool = new ConnectionPool();
+    try {
+      for (const node of [fresh, older]) {
+        for (const i of [1, 2]) await node.storage.putTell({ denomination: 0, serial: 4712 }, { denomination: 1, serial: 9 }, notice(i), 100);
+      }
+      const client = new QMailServerClient(pool, { host: fresh.host, port: fresh.port, raidaId: 0 });
+      const conn = pool.dedicated({ host: fresh.host, port: fresh.port, raidaId: 0 });
+      const first = await client.ping(him, conn, 500);
+      expect(first.acknowledged).toBe(true);
+      expect(guids(first)).toEqual([1, 2]);
+      // Not named yet: handed over again; named: gone.
+      const again = await client.peek(him, 0, [first.tells[0]!.clusterId]);
+      expect(guids(again)).toEqual([2]);
+      expect((await client.ping(him, conn, 500, [again.tells[0]!.clusterId])).tells).toEqual([]);
+      conn.close();
+
+      const old = new QMailServerClient(pool, { host: older.host, port: older.port, raidaId: 0 });
+      const oldConn = pool.dedicated({ host: older.host, port: older.port, raidaId: 0 });
+      const consumed = await old.ping(him, oldConn, 500, [77]).finally(() => oldConn.close());
+      expect(consumed.acknowledged).toBe(false);
+      expect(guids(consumed)).toEqual([1, 2]);
+      expect((await old.peek(him)).tells).toEqual([]); // today's mode: the ping consumed them
+    } finally {
+      pool.closeAll();
+      await fresh.close();
+      await older.close();
     }
   });
 });

@@ -19,6 +19,7 @@ import {
   encodeUpload,
   encodeUploadPage,
   makePreamble,
+  MAX_PING_ACKS,
   PingFlags,
   type Preamble,
   type TellList,
@@ -47,6 +48,18 @@ function anKey(c: Caller) {
 }
 
 export const UPLOAD_ONE_SHOT_MAX = 1024 * 1024;
+
+/** A ping/peek answer and its mode. */
+export interface AcknowledgedTellList extends TellList {
+  /**
+   * True when the beacon keeps these Tells until a later ping or peek names their cluster
+   * ids (EXT-6 bit 1); false when answering consumed them (a node without that mode).
+   */
+  acknowledged: boolean;
+}
+
+/** Nodes (host:port) that refused the acknowledged mode, asked without it until restart. */
+const refusesAcknowledged = new Set<string>();
 
 /** Group 6 calls against one server, through a shared pool. */
 export class QMailServerClient {
@@ -90,29 +103,51 @@ export class QMailServerClient {
   }
 
   /**
-   * Asks with the manifest flag (EXT-6); a node from before EXT-6 refuses the capability
-   * byte with INVALID_PACKET_LENGTH and always appended the manifest, so ask it without.
+   * Asks in the acknowledged mode with the manifest (EXT-6 bits 1 and 0), naming the Tells
+   * in `ack` for the beacon to delete first. A node that does not know bit 1 refuses it
+   * with INVALID_PARAMETER: asked again with the manifest only, its answer consumes what it
+   * carries (and the node is not asked in that mode again). A node from before EXT-6
+   * refuses the capability byte with INVALID_PACKET_LENGTH and always appended the
+   * manifest, so it is asked without.
    */
-  private async tellList(command: number, since: number, caller: Caller, what: string, conn?: Connection, timeoutMs?: number): Promise<TellList> {
+  private async tellList(command: number, since: number, caller: Caller, what: string, ack: number[], conn?: Connection, timeoutMs?: number): Promise<AcknowledgedTellList> {
     const encode = command === QMailCommand.PEEK ? encodePeek : encodePing;
-    let res;
-    try {
-      res = await this.call(command, encode({ preamble: preamble(caller), since, flags: PingFlags.MANIFEST }), caller, what, conn, timeoutMs);
-    } catch (e) {
-      if (!(e instanceof StatusError) || e.status !== Status.INVALID_PACKET_LENGTH) throw e;
-      res = await this.call(command, encode({ preamble: preamble(caller), since }), caller, what, conn, timeoutMs);
+    const key = `${this.endpoint.host}:${this.endpoint.port}`;
+    const asks: { flags?: number; ack?: number[] }[] = [
+      ...(refusesAcknowledged.has(key) ? [] : [{ flags: PingFlags.MANIFEST | PingFlags.ACKNOWLEDGED, ack: ack.slice(0, MAX_PING_ACKS) }]),
+      { flags: PingFlags.MANIFEST },
+      {},
+    ];
+    for (let i = 0; ; i++) {
+      const form = asks[i]!;
+      try {
+        const res = await this.call(command, encode({ preamble: preamble(caller), since, ...form }), caller, what, conn, timeoutMs);
+        const acknowledged = form.ack !== undefined;
+        if (!acknowledged && asks[0]!.ack) refusesAcknowledged.add(key);
+        return { ...(res.payload.length ? decodeTellList(res.payload) : { remaining: 0, tells: [] }), acknowledged };
+      } catch (e) {
+        if (!(e instanceof StatusError) || i === asks.length - 1) throw e;
+        if (e.status === Status.INVALID_PACKET_LENGTH) i = asks.length - 2; // no capability byte at all: the bare form next
+        else if (!(form.ack && e.status === Status.INVALID_PARAMETER)) throw e;
+      }
     }
-    return res.payload.length ? decodeTellList(res.payload) : { remaining: 0, tells: [] };
   }
 
-  /** Pending Tells without waiting, each with its manifest. */
-  async peek(caller: Caller, since = 0): Promise<TellList> {
-    return this.tellList(QMailCommand.PEEK, since, caller, 'peek');
+  /**
+   * Pending Tells without waiting, each with its manifest; first deletes those named in
+   * `ack` (cluster ids of Tells already kept) when the node has the acknowledged mode.
+   */
+  async peek(caller: Caller, since = 0, ack: number[] = []): Promise<AcknowledgedTellList> {
+    return this.tellList(QMailCommand.PEEK, since, caller, 'peek', ack);
   }
 
-  /** Long poll: parks on the server until a Tell lands or its wait ends. Uses its own connection. */
-  async ping(caller: Caller, conn: Connection, waitMs: number): Promise<TellList> {
-    return this.tellList(QMailCommand.PING, 0, caller, 'ping', conn, waitMs + 15_000);
+  /**
+   * Long poll: parks on the server until a Tell lands or its wait ends. Uses its own
+   * connection. In the acknowledged mode the Tells stay on the beacon until a later ping
+   * or peek names them in `ack`.
+   */
+  async ping(caller: Caller, conn: Connection, waitMs: number, ack: number[] = []): Promise<AcknowledgedTellList> {
+    return this.tellList(QMailCommand.PING, 0, caller, 'ping', ack, conn, waitMs + 15_000);
   }
 
   /** Downloads every page of an object; undefined when the server does not have it. */
