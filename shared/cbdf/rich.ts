@@ -50,14 +50,26 @@ export function editorHtml(doc: CbdfDocument): string {
   const dec = new TextDecoder();
   const stack: Frame[] = [];
   let out = '';
+  // Blocks (lists, quotes, tables, rules) bring their own spacing: line breaks that only
+  // separate them from the text around would show as extra blank lines in the editor.
+  let afterBlock = false;
+  const openBlock = (html: string) => {
+    out = out.replace(/<br>$/, '') + html; // the line break that only ends the text before it
+  };
   const closeUntilBlock = () => {
     while (stack.length && !stack[stack.length - 1]!.block) out += stack.pop()!.close;
   };
   for (const tok of doc.text as Token[]) {
+    if (tok.t === 'image' || tok.t === 'link') afterBlock = false;
     switch (tok.t) {
-      case 'text': out += escapeHtml(tok.s).replace(/\n/g, '<br>'); break;
-      case 'para': out += '<br><br>'; break;
-      case 'hr': case 'page': out += '<hr>'; break;
+      case 'text': {
+        const s = afterBlock ? tok.s.replace(/^\n+/, '') : tok.s;
+        out += escapeHtml(s).replace(/\n/g, '<br>');
+        if (s) afterBlock = false;
+        break;
+      }
+      case 'para': if (!afterBlock) out += '<br><br>'; break;
+      case 'hr': case 'page': openBlock('<hr>'); afterBlock = true; break;
       case 'styleText': {
         const s = doc.styles.text.records[tok.index];
         const tags = s ? [s.bold && 'b', s.italic && 'i', s.underline && 'u', s.strike && 's', s.fontId & 0x4000 && 'code'].filter((t): t is string => typeof t === 'string') : [];
@@ -74,15 +86,15 @@ export function editorHtml(doc: CbdfDocument): string {
         break;
       }
       case 'linkEnd': closeUntilBlock(); break;
-      case 'styleContainer': closeUntilBlock(); out += '<blockquote>'; stack.push({ block: true, close: '</blockquote>', kind: 'quote' }); break;
+      case 'styleContainer': closeUntilBlock(); openBlock('<blockquote>'); stack.push({ block: true, close: '</blockquote>', kind: 'quote' }); break;
       case 'itemBlock': {
         closeUntilBlock();
         const tag = tok.type === 1 ? 'ol' : 'ul';
-        out += `<${tag}><li>`;
+        openBlock(`<${tag}><li>`);
         stack.push({ block: true, close: `</li></${tag}>`, kind: 'list' });
         break;
       }
-      case 'styleTable': closeUntilBlock(); out += '<table border="1"><tr><td>'; stack.push({ block: true, close: '</td></tr></table>', kind: 'table' }); break;
+      case 'styleTable': closeUntilBlock(); openBlock('<table border="1"><tr><td>'); stack.push({ block: true, close: '</td></tr></table>', kind: 'table' }); break;
       case 'cell': case 'row': {
         closeUntilBlock();
         const f = stack[stack.length - 1];
@@ -90,7 +102,7 @@ export function editorHtml(doc: CbdfDocument): string {
         else if (f?.kind === 'table') out += tok.t === 'row' ? '</td></tr><tr><td>' : '</td><td>';
         break;
       }
-      case 'blockEnd': closeUntilBlock(); if (stack.length) out += stack.pop()!.close; break;
+      case 'blockEnd': closeUntilBlock(); if (stack.length) out += stack.pop()!.close; afterBlock = true; break;
       case 'image': {
         const def = doc.styles.image[tok.index];
         if (!def) break;

@@ -10,6 +10,7 @@ import { DEFAULT_KDF, Vault, VaultError, type KdfParams, type Keychain } from '.
 import { MailEngine, MailError } from '../mail/engine.js';
 import { DirectoryError } from '../directory/client.js';
 import { QkdConfigError } from '../mail/qkd.js';
+import { formattedBody } from '../mail/bundle.js';
 import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import type { LocalNetwork } from '../../../server/network/index.js';
 
@@ -68,6 +69,16 @@ function toContractError(e: unknown): never {
   if (e instanceof QkdConfigError) throw new ContractError('invalid_input', e.message);
   if (e instanceof PhraseError) throw new ContractError('invalid_input', e.message);
   throw e;
+}
+
+/** A message's text: `body` alone, or a formatted body (checked) with its plain text in place of `body`. */
+function textOf(body: string, document: string | undefined): { body: string; document?: string } {
+  if (!document) return { body };
+  try {
+    return formattedBody(document);
+  } catch (e) {
+    throw new ContractError('invalid_input', `The formatted text cannot be sent: ${(e as Error).message}.`);
+  }
 }
 
 /** Runs a handler body, turning service errors into contract errors. */
@@ -192,12 +203,12 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       }),
     'mail.thread': ({ id }) => guarded(() => ({ items: mail.thread(id) })),
     'mail.stripeLimit': () => guarded(async () => ({ maxServers: await mail.stripeLimit() })),
-    'drafts.save': ({ id, to, subject, body, cc, level, stripes, attachments, inReplyTo }) =>
+    'drafts.save': ({ id, to, subject, body, cc, level, stripes, attachments, inReplyTo, document }) =>
       guarded(() => {
         const draftId = mail.saveDraft(id, {
           to,
           subject,
-          body,
+          ...textOf(body, document),
           ...(cc ? { cc } : {}),
           ...(level ? { level } : {}),
           ...(stripes ? { stripes } : {}),
@@ -235,13 +246,13 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'directory.search': ({ query, limit }) => guarded(() => mail.searchDirectory(query, limit)),
     'servers.list': () => guarded(() => mail.listServers()),
     'servers.choose': ({ storage, beacon }) => guarded(() => mail.chooseServers(storage, beacon)),
-    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId, allowFallback, inReplyTo }) =>
+    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId, allowFallback, inReplyTo, document }) =>
       guarded(async () => {
         const item = await mail.send({
           to,
           cc,
           subject,
-          body,
+          ...textOf(body, document),
           attachments: attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
           level,
           ...(stripes ? { stripes } : {}),

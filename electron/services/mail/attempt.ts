@@ -43,6 +43,7 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
       cc: job.cc.map(parseMailbox),
       subject: job.subject,
       body: job.body,
+      ...(job.document ? { document: new Uint8Array(Buffer.from(job.document, 'base64')) } : {}),
       timestamp: Math.floor(ctx.now() / 1000),
       attachments: job.attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
       ...(job.thread ? { thread: { inReplyTo: new Uint8Array(Buffer.from(job.thread.inReplyTo, 'hex')), root: new Uint8Array(Buffer.from(job.thread.root, 'hex')) } } : {}),
@@ -86,6 +87,7 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
         }),
         letterId: id,
         ...(job.thread ? { inReplyTo: job.thread.inReplyTo, threadRoot: job.thread.root } : {}),
+        ...(job.document ? { document: job.document } : {}),
         delivery: everyone.map((address): RecipientDelivery => {
           const name = nameOf(address);
           const before = reached.find((d) => d.address === address);

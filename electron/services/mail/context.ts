@@ -63,6 +63,8 @@ export interface OutgoingMessage {
   allowFallback?: boolean;
   /** A reply: the id (here) of the message it answers; the letter carries the thread reference. */
   inReplyTo?: string;
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 /** What the outbox keeps (sealed) about a message until it is sent. */
@@ -82,6 +84,8 @@ export interface OutboxJob {
   thread?: { inReplyTo: string; root: string };
   /** Per recipient, from the last attempt that reached some of them or failed for some. */
   delivery?: RecipientDelivery[];
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 /** Extra facts about a stored message that the base store does not keep (sealed too). */
@@ -101,6 +105,8 @@ export interface Extras {
   delivery?: RecipientDelivery[];
   /** In Trash: where the message was before. */
   trashedFrom?: FolderId;
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 /** What drafts.save hands over; the optional fields keep the draft's earlier values when left out. */
@@ -114,6 +120,8 @@ export interface DraftInput {
   attachments?: { name: string; data: string }[];
   /** A reply's draft: the id of the message it answers. */
   inReplyTo?: string;
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 /** The identity and directory as the jobs see them (identity/account.ts provides them). */

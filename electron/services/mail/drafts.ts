@@ -24,7 +24,7 @@ export class Drafts {
       this.ctx.now(),
       false,
       { from: 'me', to: d.to, subject: d.subject, body: d.body, level: 'local', ...(me ? { fromName: me.name } : {}) },
-      { attachments: d.attachments ?? before?.attachments ?? [], draft },
+      { attachments: d.attachments ?? before?.attachments ?? [], draft, ...(d.document ? { document: d.document } : {}) },
     );
     return draftId;
   }

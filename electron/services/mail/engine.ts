@@ -60,6 +60,8 @@ export interface OutgoingMessage {
   allowFallback?: boolean;
   /** A reply: the id (here) of the message it answers; the letter carries the thread reference. */
   inReplyTo?: string;
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 /** A letter's place in its conversation: CBDF ids (hex) of itself, the message it answers and the first message. */
@@ -85,6 +87,8 @@ interface OutboxJob {
   thread?: { inReplyTo: string; root: string };
   /** Per recipient, from the last attempt that reached some of them or failed for some. */
   delivery?: RecipientDelivery[];
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 interface OutboxRow {
@@ -116,6 +120,8 @@ interface Extras {
   delivery?: RecipientDelivery[];
   /** In Trash: where the message was before. */
   trashedFrom?: FolderId;
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 /** What drafts.save hands over; the optional fields keep the draft's earlier values when left out. */
@@ -129,6 +135,8 @@ export interface DraftInput {
   attachments?: { name: string; data: string }[];
   /** A reply's draft: the id of the message it answers. */
   inReplyTo?: string;
+  /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
+  document?: string;
 }
 
 export interface MailEngineOptions {
@@ -332,6 +340,7 @@ export class MailEngine {
       ...m,
       ...(fromName ? { fromName } : {}),
       ...(x?.draft ? { draft: x.draft } : {}),
+      ...(x?.document ? { document: x.document } : {}),
       ...(t && (size > 1 || answered) ? { thread: { ...(answered ? { inReplyTo: answered } : {}), size: Math.max(1, size) } } : {}),
       ...(x?.delivery ? { delivery: x.delivery } : {}),
       ...(restoreTo ? { restoreTo } : {}),
@@ -429,7 +438,7 @@ export class MailEngine {
       this.now(),
       false,
       { from: 'me', to: d.to, subject: d.subject, body: d.body, level: 'local', ...(me ? { fromName: me.name } : {}) },
-      { attachments: d.attachments ?? before?.attachments ?? [], draft },
+      { attachments: d.attachments ?? before?.attachments ?? [], draft, ...(d.document ? { document: d.document } : {}) },
     );
     return draftId;
   }
@@ -683,6 +692,7 @@ export class MailEngine {
       ...(fallback ? { fallback } : {}),
       ...(answered ? { replyTo: answered } : {}),
       ...(thread ? { thread } : {}),
+      ...(m.document ? { document: m.document } : {}),
     };
     const now = this.now();
     this.o.db
@@ -737,6 +747,7 @@ export class MailEngine {
         stripes: job.stripes,
         attachments: job.attachments,
         ...(job.replyTo && this.o.messages.get(job.replyTo) ? { inReplyTo: job.replyTo } : {}),
+        ...(job.document ? { document: job.document } : {}),
       });
       this.o.db.prepare('DELETE FROM mail_outbox WHERE id = ?').run(id);
     })();
@@ -785,6 +796,7 @@ export class MailEngine {
       cc: job.cc.map(parseMailbox),
       subject: job.subject,
       body: job.body,
+      ...(job.document ? { document: new Uint8Array(Buffer.from(job.document, 'base64')) } : {}),
       timestamp,
       attachments: job.attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
       ...(job.thread ? { thread: { inReplyTo: new Uint8Array(Buffer.from(job.thread.inReplyTo, 'hex')), root: new Uint8Array(Buffer.from(job.thread.root, 'hex')) } } : {}),
@@ -840,6 +852,7 @@ export class MailEngine {
           guid: hex(res.guid),
           certificate,
           letterId: r.id,
+          ...(job.document ? { document: job.document } : {}),
           ...(job.thread ? { inReplyTo: job.thread.inReplyTo, threadRoot: job.thread.root } : {}),
           delivery: everyone.map((address): RecipientDelivery => {
             const name = res.names[address] ?? this.names.get(address);
@@ -850,7 +863,7 @@ export class MailEngine {
         },
       );
       // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
-      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at: this.now() }))] };
+      const stub: OutboxJob = { ...job, body: '', attachments: [], document: undefined, ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at: this.now() }))] };
       db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, sealed = ? WHERE id = ?").run(this.o.box().seal(Buffer.from(JSON.stringify(stub)), this.jobAad(r.id)), r.id);
       this.announceOutbox(r.id);
       this.o.emit('mail.changed', { folders: ['sent'] });
@@ -986,6 +999,7 @@ export class MailEngine {
           guid: id,
           certificate,
           ...(l.id ? { letterId: hex(l.id) } : {}),
+          ...(l.document ? { document: Buffer.from(l.document).toString('base64') } : {}),
           ...(l.id && l.thread ? { inReplyTo: hex(l.thread.inReplyTo), threadRoot: hex(l.thread.root) } : {}),
         },
       );

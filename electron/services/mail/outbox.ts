@@ -178,6 +178,7 @@ export class Outbox {
       ...(fallback ? { fallback } : {}),
       ...(answered ? { replyTo: answered } : {}),
       ...(thread ? { thread } : {}),
+      ...(m.document ? { document: m.document } : {}),
     };
     this.table.insert(id, job, this.ctx.now());
     this.announce();
@@ -227,6 +228,7 @@ export class Outbox {
         stripes: job.stripes,
         attachments: job.attachments,
         ...(job.replyTo && this.ctx.tables.messages.get(job.replyTo) ? { inReplyTo: job.replyTo } : {}),
+        ...(job.document ? { document: job.document } : {}),
       });
       this.table.remove(id);
     })();
@@ -289,7 +291,7 @@ export class Outbox {
       const fallback = job.fallback ?? res.fallback;
       // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
       const at = this.ctx.now();
-      const stub: OutboxJob = { ...job, body: '', attachments: [], ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at }))] };
+      const stub: OutboxJob = { ...job, body: '', attachments: [], document: undefined, ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at }))] };
       this.table.sent(r.id, stub);
       this.announce(r.id);
       this.ctx.emit('mail.changed', { folders: ['sent'] });

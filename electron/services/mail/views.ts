@@ -23,6 +23,7 @@ export class Views {
       ...m,
       ...(fromName ? { fromName } : {}),
       ...(x?.draft ? { draft: x.draft } : {}),
+      ...(x?.document ? { document: x.document } : {}),
       ...(thread ? { thread } : {}),
       ...(x?.delivery ? { delivery: x.delivery } : {}),
       ...(restoreTo ? { restoreTo } : {}),

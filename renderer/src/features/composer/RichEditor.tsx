@@ -42,6 +42,28 @@ function exec(command: string, value?: string): void {
   document.execCommand(command, false, value);
 }
 
+/**
+ * Inserts editor HTML (from shared/cbdf, escaped) at the caret. Not execCommand('insertHTML'):
+ * Chromium adds style attributes to what it inserts, which the CSP refuses.
+ */
+function insertHtml(el: HTMLElement, html: string): void {
+  const sel = document.getSelection();
+  if (!sel || !sel.rangeCount) return;
+  const range = sel.getRangeAt(0);
+  if (!el.contains(range.commonAncestorContainer)) return;
+  range.deleteContents();
+  const t = document.createElement('template');
+  t.innerHTML = html;
+  const last = t.content.lastChild;
+  range.insertNode(t.content);
+  if (last) {
+    range.setStartAfter(last);
+    range.collapse(true);
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+}
+
 export function RichEditor({ html, seed, onChange, editorRef, placeholder }: RichEditorProps) {
   const [active, setActive] = useState({ bold: false, italic: false, ul: false, ol: false, quote: false });
   const [linking, setLinking] = useState<{ value: string; error: string | null } | null>(null);
@@ -59,6 +81,10 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
     loaded.current = seed;
     el.innerHTML = html;
   }, [seed, html, editorRef]);
+
+  const insert = (h: string) => {
+    if (editorRef.current) insertHtml(editorRef.current, h);
+  };
 
   const changed = () => {
     const el = editorRef.current;
@@ -133,7 +159,7 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
     restoreSelection();
     const sel = document.getSelection();
     if (sel && !sel.isCollapsed) exec('createLink', target);
-    else exec('insertHTML', `<a href="${escapeHtml(target)}">${escapeHtml(target)}</a>`);
+    else insert(`<a href="${escapeHtml(target)}">${escapeHtml(target)}</a>`);
     setLinking(null);
     changed();
   };
@@ -152,7 +178,7 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
       try {
         const data = await fileToBase64(f);
         restoreSelection();
-        exec('insertHTML', `<img src="data:${f.type};base64,${data}" alt="${escapeHtml(f.name)}">`);
+        insert(`<img src="data:${f.type};base64,${data}" alt="${escapeHtml(f.name)}">`);
         keepSelection();
         changed();
       } catch (e) {
@@ -194,8 +220,8 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
         {button('Bold', active.bold, () => run('bold'), <b>B</b>, 'Control+B')}
         {button('Italic', active.italic, () => run('italic'), <i>I</i>, 'Control+I')}
         {button('Link', undefined, openLink, 'Link', 'Control+K')}
-        {button('Bulleted list', active.ul, () => run('insertUnorderedList'), '• List')}
-        {button('Numbered list', active.ol, () => run('insertOrderedList'), '1. List')}
+        {button('Bulleted list', active.ul, () => run('insertUnorderedList'), <span className="glyph-bullets">Bulleted</span>)}
+        {button('Numbered list', active.ol, () => run('insertOrderedList'), <span className="glyph-numbers">Numbered</span>)}
         {button('Quote', active.quote, toggleQuote, '❝ Quote')}
         {button('Insert image', undefined, () => { keepSelection(); imageRef.current?.click(); }, 'Image')}
         <input
@@ -272,8 +298,8 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
           const pastedHtml = e.clipboardData.getData('text/html');
           e.preventDefault();
           if (images.length) void insertImages(images);
-          else if (pastedHtml) exec('insertHTML', sanitizePastedHtml(pastedHtml));
-          else exec('insertHTML', plainToEditorHtml(e.clipboardData.getData('text/plain')));
+          else if (pastedHtml) insert(sanitizePastedHtml(pastedHtml));
+          else insert(plainToEditorHtml(e.clipboardData.getData('text/plain')));
           changed();
         }}
         onDrop={(e) => {
@@ -281,7 +307,7 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
           if (e.dataTransfer.files.length) return;
           e.preventDefault();
           const droppedHtml = e.dataTransfer.getData('text/html');
-          exec('insertHTML', droppedHtml ? sanitizePastedHtml(droppedHtml) : plainToEditorHtml(e.dataTransfer.getData('text/plain')));
+          insert(droppedHtml ? sanitizePastedHtml(droppedHtml) : plainToEditorHtml(e.dataTransfer.getData('text/plain')));
           changed();
         }}
       />
