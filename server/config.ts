@@ -46,6 +46,12 @@ export const configSchema = z
         mailboxQuotaBytes: z.number().int().min(1024).default(1024 * MiB),
         /** Pending Tells one inbox may hold. */
         maxTellsPerInbox: z.number().int().min(1).default(10_000),
+        /** Pending Tells one inbox may hold from one sender; beyond it that sender's Tells are answered REQUEST_RATE. */
+        maxPendingTellsPerSender: z.number().int().min(1).default(20),
+        /** Tells one sender mailbox may send to this node per minute (a bucket of a minute's worth); beyond it REQUEST_RATE. */
+        tellsPerSenderPerMinute: z.number().int().min(1).default(60),
+        /** Tells one connecting address (IPv4, or IPv6 /64) may send per minute, whatever the sender; beyond it REQUEST_RATE. */
+        tellsPerAddressPerMinute: z.number().int().min(1).default(600),
         /** Open connections in all; when full, the oldest idle (then slowest unfinished) connection gives up its slot. */
         maxConnections: z.number().int().min(1).default(512),
         /**
@@ -146,6 +152,8 @@ export const configSchema = z
         url: z.string().url().optional(),
         /** Host name clients should use to reach this node, if not listen.host. */
         publicHost: z.string().optional(),
+        /** Port clients should use to reach this node, if not the one it listens on (a forwarder in front of it). */
+        publicPort: z.number().int().min(1).max(65535).optional(),
         /** Republish the descriptor (fresh uptime) this often. */
         publishIntervalMs: z.number().int().min(1000).default(5 * 60_000),
         /**

@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import type { Storage } from './storage/index.js';
 import type { TellBus } from './tellbus.js';
 import type { RegistrationAuthority } from './handlers/register.js';
+import type { TellRates } from './tellrate.js';
 
 export interface HandlerResult {
   status: number;
@@ -48,6 +49,10 @@ export interface NodeContext {
   gone?: AbortSignal;
   /** Who may register new addresses (EXT-7); set once the node knows its own id. */
   registration?: RegistrationAuthority;
+  /** The caller's address as the connection caps count it (IPv4, or IPv6 /64). */
+  peer?: string;
+  /** Tells per sender and per connecting address (finding 5); absent: unlimited. */
+  tellRates?: TellRates;
 }
 
 export type Handler = (req: DecodedRequest, ctx: NodeContext) => Promise<HandlerResult>;

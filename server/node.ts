@@ -20,6 +20,7 @@ import { openStorage, StorageError, type Storage } from './storage/index.js';
 import { TellBus } from './tellbus.js';
 import { FrameReader, type Frame } from './wire/frames.js';
 import { ConnectionTable, MemoryBudget, addressKey, type Reservation, type Slot, type SlotState } from './wire/admission.js';
+import { tellRates } from './tellrate.js';
 import { preAuthorize } from './wire/gate.js';
 import { openRequest, respond } from './wire/envelope.js';
 import { ReplayGuard, clockPayload, openReplayStore } from './wire/replay.js';
@@ -67,6 +68,8 @@ export function storageErrorStatus(e: StorageError): number {
   switch (e.code) {
     case 'quota':
       return Status.FILESYSTEM;
+    case 'sender_quota':
+      return Status.REQUEST_RATE;
     case 'too_large':
       return Status.INVALID_PACKET_LENGTH;
     case 'conflict':
@@ -101,7 +104,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   }
   let signalClosing!: () => void;
   const closing = new Promise<void>((r) => (signalClosing = r));
-  const ctx: NodeContext = { config, storage, log, tells: new TellBus(), lockers: opts.lockers ?? NO_LOCKERS, now, closing };
+  const ctx: NodeContext = { config, storage, log, tells: new TellBus(), lockers: opts.lockers ?? NO_LOCKERS, now, closing, tellRates: tellRates(config.limits) };
   const dispatcher = new Dispatcher();
   registerHandlers(dispatcher);
   opts.extend?.(dispatcher);
@@ -113,7 +116,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   let inflight = 0;
   let idle: (() => void) | null = null;
 
-  async function answer(frame: Extract<Frame, { kind: 'request' }>, gone: AbortSignal): Promise<Uint8Array> {
+  async function answer(frame: Extract<Frame, { kind: 'request' }>, gone: AbortSignal, peer: string): Promise<Uint8Array> {
     const { header, wireBody } = frame;
     const t0 = process.hrtime.bigint();
     let key: Uint8Array | undefined;
@@ -145,13 +148,17 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       status = dispatcher.knowsGroup(header.group) ? Status.INVALID_COMMAND : Status.INVALID_COMMAND_GROUP;
     } else {
       try {
-        const r = await handler(req, { ...ctx, gone });
+        const r = await handler(req, { ...ctx, gone, peer });
         status = r.status;
         payload = r.payload;
       } catch (e) {
         if (e instanceof WireError) status = e.status;
         else if (e instanceof StorageError) status = storageErrorStatus(e);
-        else {
+        else if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+          // A full disk is the file system's refusal, not a bug in the handler: said as such.
+          status = Status.FILESYSTEM;
+          log.warn('storage full', { group: header.group, command: header.command });
+        } else {
           status = Status.INTERNAL;
           log.error('handler failed', { group: header.group, command: header.command, error: (e as Error).stack ?? String(e) });
         }
@@ -308,7 +315,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
             hangUp();
             return;
           }
-          const out = await answer(f, gone.signal).catch((e: unknown) => {
+          const out = await answer(f, gone.signal, slot.key).catch((e: unknown) => {
             log.error('unexpected failure', { error: (e as Error).stack ?? String(e) });
             return encodeErrorResponse(config.raidaId, f.header.group, Status.INTERNAL, echoOf(f.header));
           });
@@ -381,7 +388,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   const operatorKey = loadOperatorKey(config.dataDir);
   ctx.registration = registrationAuthority(config, nodeIdOf(operatorKey.publicKey), log);
   const host = config.directory.publicHost ?? config.listen.host;
-  const describe = () => makeDescriptor(config, operatorKey, { host, port, startedAt, now: now() });
+  const describe = () => makeDescriptor(config, operatorKey, { host, port: config.directory.publicPort ?? port, startedAt, now: now() });
   let descriptor = describe();
   let publisher: NodeJS.Timeout | undefined;
   if (config.directory.url) {

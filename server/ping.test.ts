@@ -94,14 +94,14 @@ describe('the acknowledged ping (EXT-6 bit 1)', () => {
     const g1 = await sendTell(carol);
     const g2 = await sendTell(carol);
     const first = await ask(conn, QMailCommand.PING, carol, ACK);
-    expect(guids(first)).toEqual([hex(g1), hex(g2)]);
+    expect(guids(first)).toEqual([hex(g2), hex(g1)]); // newest first
     expect(first.tells[0]!.manifest).toEqual([{ fileType: 0, size: 10, crc32: 1 }, { fileType: 1, size: 20, crc32: 2 }]);
     // Read but not acknowledged (the answer might never have been stored): handed over again, at once.
     const again = await ask(conn, QMailCommand.PING, carol, ACK);
     expect(again.tells.map((t) => t.clusterId)).toEqual(first.tells.map((t) => t.clusterId));
-    // The first one acknowledged: only the second comes back; a peek acknowledges too.
+    // The newest acknowledged: only the older one comes back; a peek acknowledges too.
     const rest = await ask(conn, QMailCommand.PING, carol, ACK, [first.tells[0]!.clusterId]);
-    expect(guids(rest)).toEqual([hex(g2)]);
+    expect(guids(rest)).toEqual([hex(g1)]);
     expect(guids(await ask(conn, QMailCommand.PEEK, carol, ACK, [rest.tells[0]!.clusterId]))).toEqual([]);
     // Nothing is left: a ping without the bit parks and a new Tell wakes it.
     const other = await RaidaConnection.open(node.port);

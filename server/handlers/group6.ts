@@ -32,7 +32,7 @@ import {
 import { ListType } from '../../shared/drd/index.js';
 import { FEE_UNITS_PER_CC } from '../../shared/drd/index.js';
 import type { Dispatcher, Handler, HandlerResult, NodeContext } from '../dispatch.js';
-import { PAGE_SIZE, type Mailbox } from '../storage/index.js';
+import { PAGE_SIZE, StorageError, type Mailbox } from '../storage/index.js';
 import { AuthError, authenticate, checkMailbox } from './auth.js';
 import { checkRegisterProof } from './register.js';
 
@@ -121,6 +121,12 @@ export function registerGroup6(d: Dispatcher): void {
   const tell = (legacy: boolean): Handler => async (req, ctx) => {
     const t = decodeTell(req.body, { legacy });
     const sender = await caller(ctx, t.preamble, req);
+    // Finding 5: a sender, and a connecting address, get a bounded number of Tells a minute.
+    const rates = ctx.tellRates;
+    if (rates && ((ctx.peer !== undefined && !rates.address.take(ctx.peer, ctx.now())) || !rates.sender.take(`${sender.denomination}.${sender.serial}`, ctx.now()))) {
+      ctx.log.debug('tell over its rate', { sender: `${sender.denomination}.${sender.serial}` });
+      return { status: Status.REQUEST_RATE };
+    }
     // The manifest's sum when there is one; otherwise what the Tell states (the client's total_file_size).
     const totalSize = t.manifest.length ? t.manifest.reduce((a, m) => a + m.size, 0) : (t.totalFileSize ?? 0);
     const decisions: GateDecision[] = [];
@@ -163,11 +169,17 @@ export function registerGroup6(d: Dispatcher): void {
           manifest: t.manifest,
         });
         try {
-          await ctx.storage.putTell(rcpt, sender, notice, ctx.config.limits.maxTellsPerInbox);
+          await ctx.storage.putTell(rcpt, sender, notice, ctx.config.limits.maxTellsPerInbox, ctx.config.limits.maxPendingTellsPerSender);
           ctx.tells.notify(rcpt.denomination, rcpt.serial);
         } catch (e) {
-          ctx.log.warn('tell not stored', { recipient: `${rcpt.denomination}.${rcpt.serial}`, error: (e as Error).message });
-          decision = { deliver: false, status: Status.FILESYSTEM, retryable: true, reason: 'lookup_failed' };
+          if (e instanceof StorageError && e.code === 'sender_quota') {
+            // Finding 5: one sender cannot fill an inbox; its next Tell fits once the recipient handled some.
+            ctx.log.debug('tell refused: sender holds its share of the inbox', { recipient: `${rcpt.denomination}.${rcpt.serial}` });
+            decision = { deliver: false, status: Status.REQUEST_RATE, retryable: true, reason: 'rate_limited' };
+          } else {
+            ctx.log.warn('tell not stored', { recipient: `${rcpt.denomination}.${rcpt.serial}`, error: (e as Error).message });
+            decision = { deliver: false, status: Status.FILESYSTEM, retryable: true, reason: 'lookup_failed' };
+          }
         }
       }
       decisions.push(decision);

@@ -282,10 +282,15 @@ export class SqlStorage implements Storage {
     return num(r[0]?.u ?? 0);
   }
 
-  async putTell(recipient: Mailbox, sender: Mailbox, blob: Uint8Array, maxPerInbox: number): Promise<number> {
+  async putTell(recipient: Mailbox, sender: Mailbox, blob: Uint8Array, maxPerInbox: number, maxFromSender = Infinity): Promise<number> {
     return this.db.tx(async (q) => {
       const n = num((await q.all('SELECT COUNT(*) AS n FROM tells WHERE r_dn = ? AND r_sn = ?', [recipient.denomination, recipient.serial]))[0]?.n ?? 0);
       if (n >= maxPerInbox) throw new StorageError('quota', `inbox holds ${n} pending tells`);
+      if (maxFromSender !== Infinity) {
+        const from = [recipient.denomination, recipient.serial, sender.denomination, sender.serial];
+        const m = num((await q.all('SELECT COUNT(*) AS n FROM tells WHERE r_dn = ? AND r_sn = ? AND s_dn = ? AND s_sn = ?', from))[0]?.n ?? 0);
+        if (m >= maxFromSender) throw new StorageError('sender_quota', `inbox holds ${m} pending tells from this sender`);
+      }
       const rows = await q.all('INSERT INTO tells (r_dn, r_sn, s_dn, s_sn, blob, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id', [
         recipient.denomination,
         recipient.serial,
@@ -299,7 +304,7 @@ export class SqlStorage implements Storage {
   }
 
   async listTells(recipient: Mailbox, limit: number): Promise<TellRecord[]> {
-    const rows = await this.db.all('SELECT * FROM tells WHERE r_dn = ? AND r_sn = ? ORDER BY id LIMIT ?', [recipient.denomination, recipient.serial, limit]);
+    const rows = await this.db.all('SELECT * FROM tells WHERE r_dn = ? AND r_sn = ? ORDER BY id DESC LIMIT ?', [recipient.denomination, recipient.serial, limit]);
     return rows.map((r) => ({
       id: num(r.id),
       recipient: { denomination: num(r.r_dn), serial: num(r.r_sn) },

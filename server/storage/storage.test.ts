@@ -97,13 +97,15 @@ describe.each(backends)('storage on %s', (_name, open) => {
     expect(blobFiles.length).toBe(2); // only the two pages of `key` remain
   });
 
-  it('queues tells per inbox in order, caps them, deletes acknowledged ones', async () => {
+  it('queues tells per inbox, newest first, caps them per inbox and per sender, deletes acknowledged ones', async () => {
     const R = { denomination: 0, serial: 77 };
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await s.putTell(R, A, new Uint8Array([i, 1, 2]), 3));
     await expect(s.putTell(R, A, new Uint8Array([9]), 3)).rejects.toMatchObject({ code: 'quota' });
+    await expect(s.putTell(R, A, new Uint8Array([9]), 10, 3)).rejects.toMatchObject({ code: 'sender_quota' });
     const list = await s.listTells(R, 10);
-    expect(list.map((t) => t.blob[0])).toEqual([0, 1, 2]);
+    expect(list.map((t) => t.blob[0])).toEqual([2, 1, 0]);
+    expect((await s.listTells(R, 1)).map((t) => t.blob[0])).toEqual([2]);
     expect(list[0]!.sender).toEqual(A);
     expect(await s.deleteTells(R, [ids[0]!, ids[1]!])).toBe(2);
     expect((await s.listTells(R, 10)).map((t) => t.id)).toEqual([ids[2]]);

@@ -51,7 +51,7 @@ export type ListKind = 'white' | 'black';
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';
-  constructor(readonly code: 'quota' | 'too_large' | 'conflict' | 'not_found' | 'bad_page' | 'internal', message: string) {
+  constructor(readonly code: 'quota' | 'sender_quota' | 'too_large' | 'conflict' | 'not_found' | 'bad_page' | 'internal', message: string) {
     super(message);
   }
 }
@@ -93,7 +93,9 @@ export interface Storage {
   deleteObject(key: ObjectKey): Promise<boolean>;
   usage(owner: Mailbox): Promise<number>;
   // tells
-  putTell(recipient: Mailbox, sender: Mailbox, blob: Uint8Array, maxPerInbox: number): Promise<number>;
+  /** Refused with `quota` over `maxPerInbox` pending, with `sender_quota` over `maxFromSender` pending from this sender. */
+  putTell(recipient: Mailbox, sender: Mailbox, blob: Uint8Array, maxPerInbox: number, maxFromSender?: number): Promise<number>;
+  /** The recipient's pending Tells, newest first. */
   listTells(recipient: Mailbox, limit: number): Promise<TellRecord[]>;
   deleteTells(recipient: Mailbox, ids: number[]): Promise<number>;
   // DRD
