@@ -6,16 +6,10 @@ import type { Contact, IdentityState, ServerInfo } from '../../../shared/ipc/ind
 import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import { DirectoryClient } from '../directory/client.js';
+import { MailError } from '../errors.js';
 import type { ConnectionPool } from '../mail/transport.js';
 import { Onboarding, OnboardingError, type ServerChoice } from './onboarding.js';
 import type { IdentityStore, LoadedIdentity } from './store.js';
-
-export class IdentityError extends Error {
-  override readonly name = 'IdentityError';
-  constructor(readonly code: 'no_identity' | 'invalid_input' | 'unavailable', message: string) {
-    super(message);
-  }
-}
 
 export interface AccountOptions {
   store: IdentityStore;
@@ -28,7 +22,7 @@ export interface AccountOptions {
 }
 
 function rethrow(e: unknown): never {
-  if (e instanceof OnboardingError) throw new IdentityError('invalid_input', e.message);
+  if (e instanceof OnboardingError) throw new MailError('invalid_input', e.message);
   throw e;
 }
 
@@ -45,7 +39,7 @@ export class Account {
 
   me(): LoadedIdentity {
     const l = this.o.store.load();
-    if (!l) throw new IdentityError('no_identity', 'This profile has no QMail identity yet; create one first.');
+    if (!l) throw new MailError('no_identity', 'This profile has no QMail identity yet; create one first.');
     return l;
   }
 
@@ -56,7 +50,7 @@ export class Account {
 
   directory(): DirectoryClient {
     const url = this.current()?.directory ?? this.o.directoryUrl;
-    if (!url) throw new IdentityError('unavailable', 'No directory is configured (give a network file or a directory URL).');
+    if (!url) throw new MailError('unavailable', 'No directory is configured (give a network file or a directory URL).');
     return new DirectoryClient(url);
   }
 
@@ -121,4 +115,4 @@ export class Account {
 }
 
 /** Whether an error is the user's to fix (bad onboarding input): such errors are never retried. */
-export const isUserError = (e: unknown): boolean => e instanceof OnboardingError || e instanceof IdentityError;
+export const isUserError = (e: unknown): boolean => e instanceof OnboardingError || e instanceof MailError;

@@ -13,13 +13,9 @@ import type { ReceivedTable } from '../../store/received.js';
 import type { SecretBox } from '../../store/secret-box.js';
 import type { DirectoryClient } from '../directory/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
+import { MailError } from '../errors.js';
 
-export class MailError extends Error {
-  override readonly name = 'MailError';
-  constructor(readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable' | 'too_few_servers', message: string) {
-    super(message);
-  }
-}
+export { MailError };
 
 /** A stripe layout needs more servers than the identity can use: refused before anything is queued. */
 export class StripeLayoutError extends MailError {

@@ -1,0 +1,239 @@
+// The receive loop and the Tells it has not stored yet. While the profile is unlocked and has
+// an identity: peek once, then long-poll the beacon (ping). A ping hands each Tell over once,
+// so every Tell is first kept sealed (mail_pending) and dropped only once its message is stored
+// or cannot ever be opened; the rest are retried with a backoff. A qmail given up for good is
+// announced (notify, onUnreadable). The beacon and the opening of a Tell are injected, so the
+// loop runs in tests without servers.
+import type { TellNotice } from '../../../shared/qmail/index.js';
+import { decodeTellList, encodeTellList } from '../../../shared/qmail/index.js';
+import { formatMailbox } from '../../../shared/cbdf/address.js';
+import { hex } from './objects.js';
+import { certificate } from './certificate.js';
+import { LEVEL_NAME, MAX_BACKOFF_MS, type MailContext, type Unreadable } from './context.js';
+import type { Mailbox } from './mailbox.js';
+import type { BeaconLink } from './beacon.js';
+import { TellAcks } from './acks.js';
+import { ReceiveError, type Received } from './receive.js';
+
+/** Retries for a message whose QKD keys our KME does not have (1, 2 and 4 s after each failure). */
+export const MAX_KEY_NOT_FOUND_ATTEMPTS = 3;
+/** Retries for any other failure that may pass. */
+export const MAX_RECEIVE_ATTEMPTS = 20;
+/** Why a Tell is refused as junk rather than announced as unreadable. */
+const REFUSED = new Set(['unknown_sender', 'bad-signature', 'wrong-sender', 'wrong-recipient']);
+
+export interface InboxOptions {
+  beacon: BeaconLink;
+  /** Fetches and opens the qmail a Tell announces. */
+  open(tell: TellNotice): Promise<Received>;
+  mailbox: Mailbox;
+  /** Longest one ping parks on the beacon before we ask again (the server caps it too). */
+  pingWaitMs?: number;
+  sleep?(ms: number): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Inbox {
+  private running = false;
+  /** Whether start() asked for receiving (the CLI's one-shot send does not). */
+  private wanted = false;
+  private loop: Promise<void> | null = null;
+  private receiving: Promise<number> | null = null;
+  private readonly unreadable = new Set<(u: Unreadable) => void>();
+  /** Tells kept sealed and not yet acknowledged to the beacon (EXT-6 bit 1). */
+  readonly acks = new TellAcks();
+
+  constructor(private readonly ctx: MailContext, private readonly o: InboxOptions) {}
+
+  /** Whether the loop runs now. */
+  get polling(): boolean {
+    return this.loop !== null;
+  }
+
+  /** After unlock. `receive: false` (the CLI's one-shot send) never polls: a Tell handed over while it exits would be lost. */
+  start(receive = true): void {
+    if (!this.running) {
+      this.running = true;
+      this.wanted = receive;
+    }
+    this.resume();
+  }
+
+  /** Starts the loop when the inbox runs, receiving is wanted, the profile is unlocked, an identity exists and no loop runs yet. */
+  resume(): void {
+    if (!this.running || !this.wanted || this.loop || !this.ctx.unlocked() || !this.ctx.identity.exists()) return;
+    const loop = (async () => {
+      await this.refresh().catch((e: unknown) => this.ctx.log('peek failed', { error: (e as Error).message }));
+      await this.pollLoop();
+    })().finally(() => {
+      if (this.loop === loop) this.loop = null;
+    });
+    this.loop = loop;
+  }
+
+  /** Stops polling now (a ping in flight is cut); stop() also waits for the loop to end. */
+  halt(): void {
+    this.running = false;
+    this.o.beacon.reset();
+  }
+
+  /** On lock or quit. */
+  async stop(): Promise<void> {
+    this.halt();
+    await this.loop?.catch(() => {});
+  }
+
+  /** The servers changed: the next ping goes over a fresh connection. */
+  restartPolling(): void {
+    this.o.beacon.reset();
+  }
+
+  /** Calls `listener` for each received qmail given up for good (the correspondent answers them). */
+  onUnreadable(listener: (u: Unreadable) => void): () => void {
+    this.unreadable.add(listener);
+    return () => this.unreadable.delete(listener);
+  }
+
+  /** Asks the beacon once (peek) and fetches what it lists; returns how many new messages were stored. */
+  async refresh(): Promise<number> {
+    if (this.receiving) return this.receiving;
+    this.receiving = (async () => {
+      const me = this.ctx.identity.me();
+      const list = await this.acks.ask(me.beacon, (ack) => this.o.beacon.peek(me, ack));
+      return list.tells.length ? this.accept(list.tells, me.beacon) : this.retryPending();
+    })().finally(() => {
+      this.receiving = null;
+    });
+    return this.receiving;
+  }
+
+  /**
+   * Keeps each new Tell (sealed) and processes what is due; returns how many new messages were
+   * stored. `beacon`: the node that handed them over, told in the next ping or peek that they are kept.
+   */
+  async accept(tells: TellNotice[], beacon?: string): Promise<number> {
+    const received = this.ctx.tables.received;
+    for (const t of tells) {
+      const g = hex(t.fileGroupGuid);
+      if (received.seen(g)) continue;
+      received.keep(g, encodeTellList({ remaining: 0, tells: [t] }), this.ctx.now());
+    }
+    // Every one is kept (or was handled before): the next ping or peek lets the beacon delete them.
+    if (beacon) this.acks.kept(beacon, tells);
+    return this.retryPending();
+  }
+
+  /** Processes kept Tells that are due. */
+  async retryPending(): Promise<number> {
+    const received = this.ctx.tables.received;
+    this.ctx.identity.me();
+    const rows = received.due(this.ctx.now(), 64);
+    const tells = rows.map((r) => decodeTellList(r.tell).tells[0]!);
+    const results = await Promise.allSettled(tells.map((t) => this.o.open(t)));
+    let n = 0;
+    results.forEach((r, i) => {
+      const row = rows[i]!;
+      if (r.status === 'rejected') {
+        // Keys our KME does not know are retried a few times only (the KME client already
+        // waited for a lagging peer KME on each attempt): a KME that lost them will not find them.
+        const most = r.reason instanceof ReceiveError && r.reason.code === 'key_not_found' ? MAX_KEY_NOT_FOUND_ATTEMPTS : MAX_RECEIVE_ATTEMPTS;
+        const retry = (r.reason instanceof ReceiveError ? r.reason.retryable : true) && row.attempts < most;
+        this.ctx.log('receive failed', { guid: row.guid, retry, error: (r.reason as Error).message });
+        if (retry) received.postpone(row.guid, this.ctx.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts));
+        else this.giveUp(row.guid, tells[i]!, r.reason as Error);
+        return;
+      }
+      if (!received.seen(row.guid)) {
+        this.file(r.value);
+        n++;
+      }
+      received.drop(row.guid);
+    });
+    return n;
+  }
+
+  private giveUp(guid: string, tell: TellNotice, reason: Error): void {
+    const received = this.ctx.tables.received;
+    received.markSeen(guid, null, this.ctx.now());
+    received.drop(guid);
+    const sender = formatMailbox(tell.sender);
+    // A Tell we refuse (unknown sender, a capsule not signed by the sender it names) is junk:
+    // dropped and acknowledged quietly, never announced or answered (finding 5).
+    if (reason instanceof ReceiveError && reason.code && REFUSED.has(reason.code)) return;
+    this.ctx.emit('notify', { level: 'warning', title: `A qmail from ${sender} could not be opened`, body: reason.message });
+    const gaveUp: Unreadable = { sender, reason: reason.message, ...(reason instanceof ReceiveError && reason.code ? { code: reason.code } : {}) };
+    for (const l of this.unreadable) l(gaveUp);
+  }
+
+  /** Files a received qmail in the Inbox with its certificate and conversation ids; false when it was here already. */
+  private file(r: Received): void {
+    const id = hex(r.guid);
+    const l = r.letter;
+    const level = LEVEL_NAME[r.level] ?? 'L3';
+    this.ctx.names.learn(r.sender, r.senderName);
+    const to = [...l.to, ...l.cc].map(formatMailbox);
+    const toNames = Object.fromEntries(
+      to.flatMap((a) => {
+        const name = this.ctx.names.of(a);
+        return name ? [[a, name]] : [];
+      }),
+    );
+    this.ctx.db.transaction(() => {
+      this.o.mailbox.file(
+        id,
+        'inbox',
+        (l.timestamp ?? Math.floor(this.ctx.now() / 1000)) * 1000,
+        true,
+        { from: r.sender, fromName: r.senderName, to, subject: l.subject, body: l.body, level, toNames },
+        {
+          attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })),
+          stripes: r.layout,
+          repaired: r.repaired,
+          guid: id,
+          certificate: certificate({
+            direction: 'received',
+            level,
+            ...(r.verified.qkdKeys ? { qkd: [{ keys: r.verified.qkdKeys }] } : {}),
+            signatureVerified: r.verified.signature,
+            senderFingerprint: r.verified.senderFingerprint,
+            stripes: r.layout,
+            servers: r.verified.servers,
+          }),
+          ...(l.id ? { letterId: hex(l.id) } : {}),
+          ...(l.document ? { document: Buffer.from(l.document).toString('base64') } : {}),
+          ...(l.id && l.thread ? { inReplyTo: hex(l.thread.inReplyTo), threadRoot: hex(l.thread.root) } : {}),
+        },
+      );
+      this.ctx.tables.received.markSeen(id, id, this.ctx.now());
+    })();
+    this.ctx.emit('mail.received', { id, from: r.sender, subject: l.subject });
+    this.ctx.emit('mail.changed', { folders: ['inbox'] });
+    this.ctx.emit('notify', { level: 'info', title: `New qmail from ${r.sender}`, body: l.subject || '(no subject)' });
+  }
+
+  private nextPendingDelay(): number | undefined {
+    const t = this.ctx.tables.received.nextDue();
+    return t === undefined ? undefined : Math.max(0, t - this.ctx.now());
+  }
+
+  private async pollLoop(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      if (!this.ctx.unlocked() || !this.ctx.identity.exists()) return;
+      try {
+        const me = this.ctx.identity.me();
+        if (this.nextPendingDelay() === 0) await this.retryPending();
+        const list = await this.acks.ask(me.beacon, (ack) => this.o.beacon.ping(me, this.o.pingWaitMs ?? 30_000, ack));
+        if (list.tells.length) await this.accept(list.tells, me.beacon);
+        failures = 0;
+      } catch (e) {
+        if (!this.running) return;
+        this.o.beacon.reset();
+        failures++;
+        this.ctx.log('ping failed', { error: (e as Error).message, failures });
+        await (this.o.sleep ?? sleep)(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+}
