@@ -22,8 +22,8 @@ afterAll(async () => {
   tmp.remove();
 });
 
-function profile(name: 'alice' | 'bob'): string {
-  const dir = join(tmp.path, name);
+function profile(name: 'alice' | 'bob', folder: string = name): string {
+  const dir = join(tmp.path, folder);
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(FIXTURES, `${name}.db`), join(dir, 'qmail.db'));
   return dir;
@@ -38,7 +38,8 @@ async function open(name: 'alice' | 'bob'): Promise<AppServices> {
 
 describe('a schema 1 profile upgrades in place', () => {
   it('starts at schema 1 with tables no migration made', () => {
-    const db = new Database(join(FIXTURES, 'alice.db'), { readonly: true });
+    // A copy: opening a WAL database, even read-only, leaves -shm and -wal files beside it.
+    const db = new Database(join(profile('alice', 'alice-as-made'), 'qmail.db'), { readonly: true });
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(1);
       const failed = db.prepare("SELECT error FROM mail_outbox WHERE state = 'failed'").get() as { error: string };
