@@ -241,8 +241,12 @@ export interface OpenedCapsule {
   senderId: Uint8Array;
 }
 
-/** Checks, in order: structure, sender, ML-DSA-65 signature, recipient, level; only then unseals. */
-export async function openCapsule(bytes: Uint8Array, opts: OpenOptions): Promise<OpenedCapsule> {
+/**
+ * Checks, in order: structure, sender, ML-DSA-65 signature, recipient, level, without
+ * unsealing anything (no QKD key is spent). Returns the capsule, every header field now
+ * vouched for by the sender's signature.
+ */
+export function verifyCapsule(bytes: Uint8Array, opts: Pick<OpenOptions, 'sender' | 'expectLevel'> & { recipient: PublicIdentity }): DecodedCapsule {
   const d = decodeCapsule(bytes);
   const h = d.header;
   if (!bytesEqual(h.senderId, identityId(opts.sender))) throw new CryptoError('wrong-sender', 'capsule names a different sender');
@@ -255,6 +259,13 @@ export async function openCapsule(bytes: Uint8Array, opts: OpenOptions): Promise
   if (!ok) throw new CryptoError('bad-signature', 'sender signature does not verify');
   if (!bytesEqual(h.recipientId, identityId(opts.recipient))) throw new CryptoError('wrong-recipient', 'capsule was sealed for another recipient');
   if (opts.expectLevel !== undefined && h.level !== opts.expectLevel) throw new CryptoError('level-mismatch', `expected level ${opts.expectLevel}, capsule says ${h.level}`);
+  return d;
+}
+
+/** verifyCapsule, and only then unseals. */
+export async function openCapsule(bytes: Uint8Array, opts: OpenOptions): Promise<OpenedCapsule> {
+  const d = verifyCapsule(bytes, opts);
+  const h = d.header;
   let inner: Uint8Array;
   if (h.level === 1 || h.level === 2) {
     if (!opts.qkd) throw new CryptoError('qkd-keys-unavailable', `level ${h.level} needs a QKD key source`);

@@ -1,16 +1,31 @@
 // Where a message's pieces live on the servers (docs/architecture-mail.md):
 //   stripe for slot s          → object (G, file_type 1) on the slot's server
-//   capsule for recipient R    → object (capsuleGuid(G, R), file_type 0) on the first
-//                                min(n, p + 2) slot servers (replicated, so p failures leave a copy)
-import { createHash } from 'node:crypto';
-import { encodeMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
+//   capsule for recipient R    → object (capsuleGuid(G, key of sender and R), file_type 0) on the
+//                                first min(n, p + 2) slot servers (replicated, so p failures leave a copy)
+import { createHmac } from 'node:crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { concatBytes } from '../../../shared/bytes/index.js';
+import { hkdfSha256, label } from '../../../shared/crypto/primitives.js';
+import { identityId, type Identity, type PublicIdentity } from '../../../shared/identity/index.js';
 
 export const STRIPE_FILE_TYPE = 1;
 export const CAPSULE_FILE_TYPE = 0;
 
-export function capsuleGuid(guid: Uint8Array, recipient: Mailbox): Uint8Array {
-  const h = createHash('sha256').update('qmail/capsule-guid/v1').update(guid).update(encodeMailbox(recipient)).digest();
-  return new Uint8Array(h.subarray(0, 16));
+/**
+ * The key naming one recipient's capsules from one sender (EXT-9, docs/protocol.md): X25519
+ * between the two identity keys (the static key L4 uses), through HKDF bound to both identity
+ * ids, sender first. Either party derives it (`me` with its secret key, `role` saying which
+ * of the two it is); a server holding only public keys and addresses cannot.
+ */
+export function capsuleIdKey(me: Identity, peer: PublicIdentity, role: 'sender' | 'recipient'): Uint8Array {
+  const shared = x25519.getSharedSecret(me.x25519SecretKey, peer.x25519PublicKey);
+  const [sender, recipient] = role === 'sender' ? [me, peer] : [peer, me];
+  return hkdfSha256(shared, label('qmail/capsule-id/v2'), concatBytes(identityId(sender), identityId(recipient)), 32);
+}
+
+/** The capsule's object id for file group `guid`: HMAC-SHA-256(capsuleIdKey, G), first 16 bytes. */
+export function capsuleGuid(guid: Uint8Array, key: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', key).update(guid).digest().subarray(0, 16));
 }
 
 export function capsuleCopies(n: number, p: number): number {

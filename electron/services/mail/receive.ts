@@ -1,19 +1,21 @@
-// Receiving one Tell: look the sender up → fetch our capsule (any replica) → open it
-// (signature first) → download every stripe in parallel → verify each (CRC, HMAC) →
-// rebuild, repairing from parity → decode the bundle.
-import { decodeCapsule, openCapsule, type Level } from '../../../shared/capsule/index.js';
+// Receiving one Tell: look the sender up → check that every server it names is one the
+// directory lists (else refuse it, nothing contacted) → fetch our capsule (any replica) →
+// verify the sender's signature → download every stripe in parallel → open the capsule →
+// verify each stripe (CRC, HMAC) → rebuild, repairing from parity → decode the bundle.
+// Downloads name nobody: no mailbox, no AN, on connections that carry nothing else of ours.
+import { openCapsule, verifyCapsule, type DecodedCapsule, type Level } from '../../../shared/capsule/index.js';
 import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import { decryptMessage } from '../../../shared/stripe/index.js';
 import { formatMailbox } from '../../../shared/cbdf/address.js';
-import type { TellNotice } from '../../../shared/qmail/index.js';
-import type { DirectoryClient } from '../directory/client.js';
+import type { ServerEntry, TellNotice } from '../../../shared/qmail/index.js';
+import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
 import { nodeBackend } from './backend.js';
 import { decodeLetter, type OpenedLetter } from './bundle.js';
 import { QMailServerClient, type Caller } from './group6.js';
-import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, hostOf } from './objects.js';
-import type { ConnectionPool } from './transport.js';
+import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey, hostOf, ipv4Of } from './objects.js';
+import { ConnectionPool } from './transport.js';
 import type { QkdLink } from './qkd.js';
 
 export class ReceiveError extends Error {
@@ -51,47 +53,99 @@ export interface Received {
 export interface ReceiveContext {
   me: LoadedIdentity;
   directory: DirectoryClient;
-  pool: ConnectionPool;
+  /**
+   * Connections for this Tell's downloads, used for nothing else (an authenticated request on
+   * the same connection would name us). Default: connections of its own, closed at the end.
+   */
+  pool?: ConnectionPool;
   /** L1/L2: our end of the QKD link with this sender. */
   qkd?(sender: string): QkdLink | { missing: string };
 }
 
-function callerAt(me: LoadedIdentity, host: string, port: number): Caller {
-  const h = me.servers.find((s) => s.host === host && s.port === port);
-  return h ? { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) } : { mailbox: me.mailbox };
+/**
+ * Who a download says it is: nobody. Downloads are not AN-checked (QMail/1.0 §4.3), so they go
+ * in clear with a zero mailbox; the server learns the address and time of the connection only.
+ */
+const NOBODY: Caller = { mailbox: { coinGroup: 6, denomination: 0, serial: 0 } };
+
+/** Capsule errors that another replica of the capsule, or a later try, cannot mend. */
+const FINAL_CAPSULE_ERRORS = ['key_reused', 'key_consumed', 'bad-signature', 'wrong-sender', 'wrong-recipient', 'malformed-capsule', 'decrypt-failed'];
+
+/**
+ * The directory's server a Tell's entry names: same raida id, IPv4 address and port, and not
+ * one the directory has probed without ever reaching it.
+ */
+function listedServer(listed: readonly ServerDescriptor[], s: ServerEntry): ServerDescriptor | undefined {
+  const ip = Buffer.from(s.ipv4);
+  return listed.find((d) => {
+    if (d.raidaId !== s.raidaId || d.port !== s.port || (d.measured && d.measured.probes > 0 && d.measured.successes === 0)) return false;
+    try {
+      return ip.equals(ipv4Of(d.host));
+    } catch {
+      return false; // a host name, which a Tell cannot name
+    }
+  });
 }
 
 export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<Received> {
+  const pool = ctx.pool ?? new ConnectionPool(2);
+  try {
+    return await receiveFrom(ctx, t, pool);
+  } finally {
+    if (!ctx.pool) pool.closeAll();
+  }
+}
+
+async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionPool): Promise<Received> {
   const sender = formatMailbox(t.sender);
   const who = await ctx.directory.lookup(sender);
   if (!who) throw new ReceiveError(`the sender ${sender} is not in the directory`, true);
+  // Only servers the directory lists are ever contacted: a Tell naming any other address is
+  // refused as a whole before any connection, and never retried.
+  const listed = await ctx.directory.servers();
   const servers = [...t.servers].sort((a, b) => a.stripeIndex - b.stripeIndex);
+  const unlisted = servers.filter((s) => !listedServer(listed, s)).map((s) => `${hostOf(s.ipv4)}:${s.port} (raida ${s.raidaId})`);
+  if (unlisted.length) throw new ReceiveError(`the notice from ${sender} names servers the directory does not list (${unlisted.join(', ')}); none was contacted`, false, 'unlisted_server');
   const clients = servers.map((s) => {
-    const host = hostOf(s.ipv4);
-    return { entry: s, host, port: s.port, client: new QMailServerClient(ctx.pool, { host, port: s.port, raidaId: s.raidaId }, 10_000) };
+    const d = listedServer(listed, s)!;
+    return { entry: s, host: d.host, port: d.port, client: new QMailServerClient(pool, { host: d.host, port: d.port, raidaId: d.raidaId }, 10_000) };
   });
 
-  const cg = capsuleGuid(t.fileGroupGuid, ctx.me.mailbox);
-  let capsule: Uint8Array | undefined;
+  // Our capsule, from the first replica whose sender signature verifies: nothing else the
+  // Tell names is contacted before that.
+  let idKey: Uint8Array;
+  try {
+    idKey = capsuleIdKey(ctx.me.identity, who.identity, 'recipient');
+  } catch (e) {
+    throw new ReceiveError(`the sender's directory key cannot name a capsule: ${(e as Error).message}`, false);
+  }
+  const cg = capsuleGuid(t.fileGroupGuid, idKey);
+  let checked: { bytes: Uint8Array; capsule: DecodedCapsule } | undefined;
+  let refused: { message: string; code?: string } | undefined;
   const capsuleErrors: string[] = [];
   for (const c of clients) {
+    let got: Uint8Array | undefined;
     try {
-      capsule = await c.client.download(callerAt(ctx.me, c.host, c.port), cg, CAPSULE_FILE_TYPE);
-      if (capsule) break;
+      got = await c.client.download(NOBODY, cg, CAPSULE_FILE_TYPE);
     } catch (e) {
       capsuleErrors.push(`${c.host}:${c.port}: ${(e as Error).message}`);
     }
+    if (!got) continue;
+    try {
+      checked = { bytes: got, capsule: verifyCapsule(got, { sender: who.identity, recipient: ctx.me.identity }) };
+      break;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      refused = { message: (e as Error).message, ...(code ? { code } : {}) };
+    }
   }
-  if (!capsule) throw new ReceiveError(`no server had our key capsule${capsuleErrors.length ? ` (${capsuleErrors.join('; ')})` : ''}`, true);
-  // The layout is read before the signature is checked only to know which stripes to fetch;
-  // nothing else from it is used until openCapsule has verified it.
-  let unverified;
-  try {
-    unverified = decodeCapsule(capsule).header;
-  } catch (e) {
-    throw new ReceiveError(`the key capsule is malformed: ${(e as Error).message}`, false);
+  if (!checked) {
+    if (refused) throw new ReceiveError(`the key capsule does not open: ${refused.message}`, !FINAL_CAPSULE_ERRORS.includes(refused.code ?? ''), refused.code);
+    throw new ReceiveError(`no server had our key capsule${capsuleErrors.length ? ` (${capsuleErrors.join('; ')})` : ''}`, true);
   }
-  const n = unverified.k + unverified.p;
+  const capsule = checked.bytes;
+  const verified = checked.capsule.header; // signed by the sender, for us
+  const n = verified.k + verified.p;
   const slots: (Uint8Array | undefined)[] = new Array(n).fill(undefined);
   const fetchStripes = () =>
     Promise.all(
@@ -99,23 +153,23 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
         .filter((c) => c.entry.stripeIndex < n && !slots[c.entry.stripeIndex])
         .map(async (c) => {
           try {
-            slots[c.entry.stripeIndex] = await c.client.download(callerAt(ctx.me, c.host, c.port), t.fileGroupGuid, STRIPE_FILE_TYPE);
+            slots[c.entry.stripeIndex] = await c.client.download(NOBODY, t.fileGroupGuid, STRIPE_FILE_TYPE);
           } catch {
             slots[c.entry.stripeIndex] = undefined; // rebuilt from parity if we can
           }
         }),
     );
-  const qkdLevel = unverified.level === 1 || unverified.level === 2;
+  const qkdLevel = verified.level === 1 || verified.level === 2;
   let link: QkdLink | undefined;
   if (qkdLevel) {
     // QKD keys are delivered once: fetch the stripes first, so a message that cannot be
     // rebuilt yet is retried later without having spent its keys.
     const l = ctx.qkd?.(sender) ?? { missing: 'no KME configured' };
-    if ('missing' in l) throw new ReceiveError(`an L${unverified.level} message from ${sender} needs our QKD link: ${l.missing}`, true);
+    if ('missing' in l) throw new ReceiveError(`an L${verified.level} message from ${sender} needs our QKD link: ${l.missing}`, true);
     link = l;
     await fetchStripes();
     const have = slots.filter(Boolean).length;
-    if (have < unverified.k) throw new ReceiveError(`only ${have} of ${n} stripes could be fetched (need ${unverified.k}); the QKD keys were not spent, will retry`, true);
+    if (have < verified.k) throw new ReceiveError(`only ${have} of ${n} stripes could be fetched (need ${verified.k}); the QKD keys were not spent, will retry`, true);
   }
   let opened;
   try {
@@ -123,10 +177,10 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
   } catch (e) {
     const code = (e as { code?: string }).code;
     // A key our ledger or our KME has already handed out will never open this capsule.
-    const retryable = !['key_reused', 'key_consumed', 'bad-signature', 'wrong-sender', 'wrong-recipient', 'malformed-capsule', 'decrypt-failed'].includes(code ?? '');
+    const retryable = !FINAL_CAPSULE_ERRORS.includes(code ?? '');
     // Our KME does not know the keys (it lost them, or never got them from the sender's KME):
     // said as such, since the sender's copy claims a quantum-secured message.
-    const what = code === 'key_not_found' ? `our KME does not have the QKD keys of this L${unverified.level} qmail from ${sender}; ask the sender to send it again (` : '';
+    const what = code === 'key_not_found' ? `our KME does not have the QKD keys of this L${verified.level} qmail from ${sender}; ask the sender to send it again (` : '';
     throw new ReceiveError(`the key capsule does not open: ${what}${(e as Error).message}${what ? ')' : ''}`, retryable, code);
   }
   const { k, p } = opened.secrets.layout;
@@ -139,7 +193,7 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
     throw new ReceiveError(`the message cannot be rebuilt yet: ${(e as Error).message}`, true);
   }
   const bad = new Set(plain.problems.map((x) => x.slot));
-  const qkdKeys = qkdLevel ? decodeCapsule(capsule).header.keyRefs : undefined;
+  const qkdKeys = qkdLevel ? verified.keyRefs : undefined;
   return {
     letter: decodeLetter(plain.plaintext),
     sender,

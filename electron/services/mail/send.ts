@@ -14,7 +14,7 @@ import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { HiredServer, LoadedIdentity } from '../identity/store.js';
 import { nodeBackend } from './backend.js';
 import { QMailServerClient, type Caller } from './group6.js';
-import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, ipv4Of } from './objects.js';
+import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, capsuleIdKey, ipv4Of } from './objects.js';
 import { StatusError, type ConnectionPool } from './transport.js';
 import type { QkdLink } from './qkd.js';
 
@@ -189,7 +189,8 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
   // Capsules: replicated on the first `copies` slot servers; one good copy is enough, all are tried.
   await Promise.all(
     recipients.map(async (r, i) => {
-      const g = capsuleGuid(guid, r.mailbox);
+      // Named by a key only the two of us derive (EXT-9): a storage server cannot tell whose it is.
+      const g = capsuleGuid(guid, capsuleIdKey(me.identity, r.identity, 'sender'));
       const results = await Promise.allSettled(
         assignment.slice(0, copies).map(async (h) => {
           await withRetries(attempts, backoff, () => clientOf(h).upload(callerFor(me, h), g, CAPSULE_FILE_TYPE, capsules[i]!));
