@@ -73,7 +73,7 @@ Logs are JSON lines on stderr. Stop with Ctrl-C or SIGTERM: in-flight requests f
     .option('--probe-interval <ms>', 'probe every listed server this often, RAIDA echo (default 60000; 0 = never)', int('probe-interval'))
     .action(async (o: { data?: string; host?: string; port?: number; probeInterval?: number }) => {
       const dir = await startDirectory({ dataDir: o.data ?? './qmail-directory', host: o.host ?? '127.0.0.1', port: o.port ?? 0, ...(o.probeInterval !== undefined ? { probeIntervalMs: o.probeInterval } : {}) });
-      process.stdout.write(JSON.stringify({ ready: true, url: dir.url }) + '\n');
+      process.stdout.write(JSON.stringify({ ready: true, url: dir.url, publicKey: dir.publicKey }) + '\n');
       await untilSignal();
       await dir.close();
     });

@@ -106,6 +106,8 @@ export interface Measured {
 export interface RunningDirectory {
   url: string;
   port: number;
+  /** The ML-DSA-65 key that signs address tickets (EXT-7), base64: nodes of this network pin it. */
+  publicKey: string;
   close(): Promise<void>;
 }
 
@@ -318,6 +320,7 @@ CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGE
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    publicKey: Buffer.from(directoryKey.publicKey).toString('base64'),
     close: async () => {
       closed = true;
       if (prober) clearInterval(prober);

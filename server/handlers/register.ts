@@ -8,7 +8,9 @@ import type { Logger } from '../log.js';
 import { decodeRegisterProof, verifyRegisterProof, type ProofVerdict } from '../../shared/qmail/index.js';
 import { directoryRequest } from '../directory/client.js';
 
-const KEY_RETRY_MS = 30_000;
+// A node whose directory was not reachable at start asks again this soon: until it has the key
+// it refuses every new registration, so a long pause here is a long outage.
+const KEY_RETRY_MS = 2_000;
 /**
  * Proof checks a node makes per second at most (two ML-DSA-65 verifications each, a few ms of
  * one core): a flood of bogus registrations costs it a bounded share of its CPU, and is

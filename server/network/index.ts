@@ -175,6 +175,9 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
     const d = await launchOnPort((port) => ['directory', '--data', join(dir, 'directory'), '--port', String(port), ...(o.directoryProbeMs !== undefined ? ['--probe-interval', String(o.directoryProbeMs)] : [])], prevDirPort, join(dir, 'directory.log'), !!o.echoLogs, timeout);
     directory = d.child;
     const url = String(d.ready.url);
+    // Nodes pin the directory's ticket key instead of fetching it over HTTP at start: no window in
+    // which a node that could not fetch it yet refuses every registration, and nothing to spoof.
+    const directoryKey = typeof d.ready.publicKey === 'string' ? d.ready.publicKey : undefined;
     const configs: string[] = [];
     for (let i = 0; i < o.nodes; i++) {
       const dataDir = join(dir, `node-${i}`);
@@ -187,7 +190,7 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
         dataDir,
         raidaId: i,
         listen: { host: '127.0.0.1', port: prev?.nodes[i]?.port ?? 0, ...base.listen, ...per.listen },
-        directory: { ...base.directory, ...per.directory, url },
+        directory: { ...(directoryKey ? { publicKey: directoryKey } : {}), ...base.directory, ...per.directory, url },
         operator: { name: `local node ${i}`, location: 'loopback', jurisdiction: 'local', ...base.operator, ...per.operator },
       };
       const file = join(dataDir, 'config.json');

@@ -80,6 +80,15 @@ describe('local network of real qmail-server processes', () => {
     expect(res.servers.map((s) => s.descriptor.nodeId).sort()).toEqual(file.nodes.map((n) => n.nodeId).sort());
   });
 
+  it('every node pins the directory’s ticket key from the start, so registrations never wait on a key fetch', async () => {
+    const served = (await (await fetch(`${net.network.directory.url}/v1/key`)).json()) as { publicKey: string };
+    expect(served.publicKey.length).toBeGreaterThan(2600);
+    for (const n of net.network.nodes) {
+      const cfg = JSON.parse(readFileSync(join(n.dataDir, 'config.json'), 'utf8')) as { directory?: { publicKey?: string } };
+      expect(cfg.directory?.publicKey).toBe(served.publicKey);
+    }
+  });
+
   it('stripes go to four nodes, the Tell to a fifth, and come back byte-identical', async () => {
     const nodes = net.network.nodes;
     const message = new Uint8Array(randomBytes(3 * PAGE + 12_345));

@@ -123,7 +123,7 @@ export class Onboarding {
     const picked = this.pick(all, choice);
     const hired = await this.hireAll(mailbox, picked.storage.concat(picked.beacon), all, [], { identity, ticket });
     const beacon = hired.find((h) => h.nodeId === picked.beacon);
-    if (!beacon) throw new OnboardingError('The chosen beacon did not accept the registration; choose another one.');
+    if (!beacon) throw new OnboardingError(`The chosen beacon did not accept the registration${because(hired.refused, picked.beacon)}; choose another one.`);
     await openInbox(this.pool, mailbox, beacon, displayName);
     const storage = hired.filter((h) => picked.storage.includes(h.nodeId));
     if (storage.length < 2) throw new OnboardingError('Fewer than two storage servers accepted the registration; choose others.');
@@ -161,12 +161,17 @@ export class Onboarding {
     return { identity: cur.identity, ticket };
   }
 
-  private async hireAll(mailbox: Mailbox, ids: string[], all: ServerDescriptor[], have: HiredServer[] = [], proof?: RegistrationProof): Promise<HiredServer[]> {
+  /** The servers hired, and why each of the others refused (so an error can say it). */
+  private async hireAll(mailbox: Mailbox, ids: string[], all: ServerDescriptor[], have: HiredServer[] = [], proof?: RegistrationProof): Promise<HiredServer[] & { refused: Map<string, string> }> {
     const out: HiredServer[] = [...have];
+    const refused = new Map<string, string>();
     const todo = [...new Set(ids)].filter((id) => !have.some((h) => h.nodeId === id));
     const results = await Promise.allSettled(todo.map((id) => hire(this.pool, mailbox, all.find((d) => d.nodeId === id)!, proof)));
-    for (const r of results) if (r.status === 'fulfilled') out.push(r.value);
-    return out;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') out.push(r.value);
+      else refused.set(todo[i]!, r.reason instanceof Error ? r.reason.message : String(r.reason));
+    });
+    return Object.assign(out, { refused });
   }
 
   /** Hire a new set of servers (keeping ANs on ones already hired) and republish the record. */
@@ -177,7 +182,7 @@ export class Onboarding {
     const all = await dir.servers();
     const hired = await this.hireAll(cur.mailbox, [...storage, beacon], all, cur.servers, await this.proofFor(cur));
     const b = hired.find((h) => h.nodeId === beacon);
-    if (!b) throw new OnboardingError('The chosen beacon did not accept the registration.');
+    if (!b) throw new OnboardingError(`The chosen beacon did not accept the registration${because(hired.refused, beacon)}.`);
     if (b.nodeId !== cur.beacon) await openInbox(this.pool, cur.mailbox, b, cur.name);
     const st = storage.map((id) => hired.find((h) => h.nodeId === id)).filter((h): h is HiredServer => h !== undefined);
     if (st.length < 2) throw new OnboardingError('Fewer than two storage servers accepted the registration.');
@@ -226,4 +231,10 @@ function dedupe(list: HiredServer[]): HiredServer[] {
 export function stripLoaded(l: LoadedIdentity): StoredIdentity {
   const { identity: _i, mailbox: _m, ...rest } = l;
   return rest;
+}
+
+/** " (the server's reason)" for an error sentence, when one was heard. */
+function because(refused: Map<string, string>, nodeId: string): string {
+  const why = refused.get(nodeId);
+  return why ? ` (${why})` : '';
 }
