@@ -369,7 +369,9 @@ describe('the CloudCoin client against qmail-server', () => {
     expect(parsed.count).toBe(3);
     // Nothing left over but the terminator: no Tell was read at a shifted offset.
     expect(hex(a.body.subarray(parsed.end))).toBe('3e3e');
-    parsed.tells.forEach((t, i) => {
+    // Newest first (finding 5): the last Tell sent is read first.
+    parsed.tells.forEach((t, at) => {
+      const i = sent.length - 1 - at;
       expect(t).toMatchObject({ senderSn: alice.serial, timestamp: sent[i]!.timestamp, tellType: 0, fileGuid: hex(sent[i]!.guid), serverCount: 2, totalFileSize: sent[i]!.total });
       expect(t.lockerCode).toBe(hex(lockerOf('RCP-000' + i)));
       expect(t.servers.map((s) => [s[0], new DataView(s.buffer, s.byteOffset).getUint16(26)])).toEqual([
@@ -496,15 +498,15 @@ describe('the manifest (EXT-3) only for callers that ask (EXT-6)', () => {
     expect(plain.status).toBe(Status.SUCCESS);
     // The client's rules read both Tells at the right offsets, and so does ours told there is no manifest.
     const parsedPlain = parseTellResponse(plain.payload);
-    expect(parsedPlain.tells.map((t) => t.totalFileSize)).toEqual([201, 401]);
+    expect(parsedPlain.tells.map((t) => t.totalFileSize)).toEqual([401, 201]); // newest first
     expect(parsedPlain.end).toBe(plain.payload.length);
     expect(decodeTellList(plain.payload, { manifest: false }).tells.map((t) => t.manifest)).toEqual([[], []]);
 
     const rich = await peek(PingFlags.MANIFEST);
-    expect(decodeTellList(rich.payload).tells.map((t) => t.manifest.map((m) => m.size))).toEqual([[100, 101], [200, 201]]);
+    expect(decodeTellList(rich.payload).tells.map((t) => t.manifest.map((m) => m.size))).toEqual([[200, 201], [100, 101]]);
     // Why it is opt-in: the client's parser misreads every Tell after the first when manifests are sent.
     const misread = parseTellResponse(rich.payload);
-    expect(misread.tells[1]!.totalFileSize).not.toBe(401);
+    expect(misread.tells[1]!.totalFileSize).not.toBe(201);
 
     // Unknown capability bits are refused with a typed status (our encoder would not even write them).
     const odd = encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), denomination: dave.denomination, serial: dave.serial, an: dave.an }), since: 0, flags: PingFlags.MANIFEST });
