@@ -103,10 +103,10 @@ describe('QMailServerClient and the acknowledged mode (EXT-6 bit 1)', () => {
       const conn = pool.dedicated({ host: fresh.host, port: fresh.port, raidaId: 0 });
       const first = await client.ping(him, conn, 500);
       expect(first.acknowledged).toBe(true);
-      expect(guids(first)).toEqual([1, 2]);
+      expect(guids(first)).toEqual([2, 1]); // newest first
       // Not named yet: handed over again; named: gone.
       const again = await client.peek(him, 0, [first.tells[0]!.clusterId]);
-      expect(guids(again)).toEqual([2]);
+      expect(guids(again)).toEqual([1]);
       expect((await client.ping(him, conn, 500, [again.tells[0]!.clusterId])).tells).toEqual([]);
       conn.close();
 
@@ -114,7 +114,7 @@ describe('QMailServerClient and the acknowledged mode (EXT-6 bit 1)', () => {
       const oldConn = pool.dedicated({ host: older.host, port: older.port, raidaId: 0 });
       const consumed = await old.ping(him, oldConn, 500, [77]).finally(() => oldConn.close());
       expect(consumed.acknowledged).toBe(false);
-      expect(guids(consumed)).toEqual([1, 2]);
+      expect(guids(consumed)).toEqual([2, 1]);
       expect((await old.peek(him)).tells).toEqual([]); // today's mode: the ping consumed them
     } finally {
       pool.closeAll();
