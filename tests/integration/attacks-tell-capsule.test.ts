@@ -122,7 +122,7 @@ describe('finding 4 — Tell → connect anywhere', () => {
       tell([entry(0, 0, internal.port), entry(1, 1, internal.port)]),
       tell([listed(0, nodes[1]!), entry(1, nodes[2]!.raidaId, internal.port)]),
       tell([entry(0, nodes[1]!.raidaId, internal.port)]),
-      tell([entry(0, nodes[2]!.raidaId, internal.port, [127, 0, 0, 2])]),
+      tell([entry(0, nodes[2]!.raidaId, nodes[2]!.port, [127, 0, 0, 2])]),
     ];
     for (const f of forged) await f.send();
 
