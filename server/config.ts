@@ -152,6 +152,8 @@ export const configSchema = z
         url: z.string().url().optional(),
         /** Host name clients should use to reach this node, if not listen.host. */
         publicHost: z.string().optional(),
+        /** Port clients should use to reach this node, if not the one it listens on (a forwarder in front of it). */
+        publicPort: z.number().int().min(1).max(65535).optional(),
         /** Republish the descriptor (fresh uptime) this often. */
         publishIntervalMs: z.number().int().min(1000).default(5 * 60_000),
         /**

@@ -154,7 +154,11 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       } catch (e) {
         if (e instanceof WireError) status = e.status;
         else if (e instanceof StorageError) status = storageErrorStatus(e);
-        else {
+        else if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+          // A full disk is the file system's refusal, not a bug in the handler: said as such.
+          status = Status.FILESYSTEM;
+          log.warn('storage full', { group: header.group, command: header.command });
+        } else {
           status = Status.INTERNAL;
           log.error('handler failed', { group: header.group, command: header.command, error: (e as Error).stack ?? String(e) });
         }
@@ -384,7 +388,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   const operatorKey = loadOperatorKey(config.dataDir);
   ctx.registration = registrationAuthority(config, nodeIdOf(operatorKey.publicKey), log);
   const host = config.directory.publicHost ?? config.listen.host;
-  const describe = () => makeDescriptor(config, operatorKey, { host, port, startedAt, now: now() });
+  const describe = () => makeDescriptor(config, operatorKey, { host, port: config.directory.publicPort ?? port, startedAt, now: now() });
   let descriptor = describe();
   let publisher: NodeJS.Timeout | undefined;
   if (config.directory.url) {

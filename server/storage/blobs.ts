@@ -11,8 +11,16 @@ export class BlobError extends Error {
 
 const NAME = /^[0-9a-f]{32}\.blob$/;
 
+/**
+ * Test hook for the fault suite (tests/faults): with QMAIL_TEST_HOOKS naming `disk-full` when
+ * the node starts, a file DISK-FULL in the blob directory makes every write fail as a full disk
+ * does (ENOSPC), since mounting a tiny file system needs rights tests do not have. Off otherwise.
+ */
+const diskFullHook = () => (process.env.QMAIL_TEST_HOOKS ?? '').split(',').includes('disk-full');
+
 export class BlobStore {
   private readonly dirsMade = new Set<string>();
+  private readonly diskFull = diskFullHook();
   constructor(readonly root: string, private readonly durable = true) {}
 
   async init(): Promise<void> {
@@ -26,6 +34,9 @@ export class BlobStore {
 
   /** Writes bytes under a fresh id and returns it once the data and its name are durable. */
   async write(data: Uint8Array): Promise<string> {
+    if (this.diskFull && (await fs.stat(join(this.root, 'DISK-FULL')).then(() => true, () => false))) {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
     const id = randomBytes(16).toString('hex') + '.blob';
     const dir = join(this.root, id.slice(0, 2));
     if (!this.dirsMade.has(dir)) {

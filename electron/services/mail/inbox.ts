@@ -144,10 +144,7 @@ export class Inbox {
         else this.giveUp(row.guid, tells[i]!, r.reason as Error);
         return;
       }
-      if (!received.seen(row.guid)) {
-        this.file(r.value);
-        n++;
-      }
+      if (!received.seen(row.guid) && this.file(r.value)) n++;
       received.drop(row.guid);
     });
     return n;
@@ -167,9 +164,17 @@ export class Inbox {
   }
 
   /** Files a received qmail in the Inbox with its certificate and conversation ids; false when it was here already. */
-  private file(r: Received): void {
+  private file(r: Received): boolean {
     const id = hex(r.guid);
     const l = r.letter;
+    // The same letter under another GUID (the sender's retry after a Tell whose answer it
+    // never got): remembered as seen, filed once.
+    const before = l.id ? this.o.mailbox.letterFrom(hex(l.id), r.sender) : undefined;
+    if (before !== undefined) {
+      this.ctx.tables.received.markSeen(id, before, this.ctx.now());
+      this.ctx.log('letter received again under another guid', { guid: id });
+      return false;
+    }
     const level = LEVEL_NAME[r.level] ?? 'L3';
     this.ctx.names.learn(r.sender, r.senderName);
     const to = [...l.to, ...l.cc].map(formatMailbox);
@@ -210,6 +215,7 @@ export class Inbox {
     this.ctx.emit('mail.received', { id, from: r.sender, subject: l.subject });
     this.ctx.emit('mail.changed', { folders: ['inbox'] });
     this.ctx.emit('notify', { level: 'info', title: `New qmail from ${r.sender}`, body: l.subject || '(no subject)' });
+    return true;
   }
 
   private nextPendingDelay(): number | undefined {

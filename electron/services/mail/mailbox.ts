@@ -77,6 +77,16 @@ export class Mailbox {
     if (!this.indexed && this.ctx.unlocked()) this.build();
   }
 
+  /**
+   * The stored message that is this letter (CBDF id) from this sender, if any: a sender that
+   * never heard its beacon take a Tell sends the letter again under a new GUID.
+   */
+  letterFrom(letterId: string, from: string): string | undefined {
+    this.ensureBuilt();
+    const id = this.byLetter.get(letterId);
+    return id !== undefined && this.messages.get(id)?.from === from ? id : undefined;
+  }
+
   /** On lock: forget everything decrypted. */
   forget(): void {
     this.index.clear();

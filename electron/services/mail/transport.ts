@@ -23,7 +23,12 @@ export interface Endpoint {
 
 export class TransportError extends Error {
   override readonly name = 'TransportError';
-  constructor(readonly code: 'connect' | 'timeout' | 'closed' | 'protocol', message: string) {
+  constructor(
+    readonly code: 'connect' | 'timeout' | 'closed' | 'protocol',
+    message: string,
+    /** Closed after part of this request's answer had come. */
+    readonly midAnswer = false,
+  ) {
     super(message);
   }
 }
@@ -67,9 +72,11 @@ export class Connection {
   private need = HEADER_LENGTH;
   private header: Buffer | null = null;
   private dead: Error | null = null;
+  private closedHere = false;
   readonly ready: Promise<void>;
 
-  constructor(readonly endpoint: Endpoint, connectTimeoutMs = 5000) {
+  /** `replacement`: a fresh connection to the same node, for a request this one lost unread. */
+  constructor(readonly endpoint: Endpoint, connectTimeoutMs = 5000, private readonly replacement?: () => Connection) {
     this.sock = createConnection({ host: endpoint.host, port: endpoint.port });
     this.sock.setNoDelay(true);
     this.ready = new Promise((resolve, reject) => {
@@ -102,10 +109,11 @@ export class Connection {
 
   private fail(e: Error): void {
     if (!this.dead) this.dead = e;
-    for (const p of this.pending.splice(0)) {
+    const partial = this.buffered > 0 || this.header !== null;
+    this.pending.splice(0).forEach((p, i) => {
       if (p.timer) clearTimeout(p.timer);
-      p.reject(e);
-    }
+      p.reject(i === 0 && partial && e instanceof TransportError ? new TransportError(e.code, `${e.message} in the middle of an answer`, true) : e);
+    });
     this.sock.destroy();
   }
 
@@ -175,18 +183,39 @@ export class Connection {
       random,
       ...(o.an ? { key: o.an.key, keyDenomination: o.an.denomination, keySerial: o.an.serial } : {}),
     });
-    const packet = await new Promise<Uint8Array>((resolve, reject) => {
-      const p: Pending = { resolve, reject, timer: undefined };
-      if (o.timeoutMs) {
-        p.timer = setTimeout(() => this.fail(new TransportError('timeout', `${this.endpoint.host}:${this.endpoint.port} did not answer within ${o.timeoutMs} ms`)), o.timeoutMs);
-      }
-      this.pending.push(p);
-      this.sock.write(req.packet);
-    });
+    let packet: Uint8Array;
+    try {
+      packet = await this.exchange(req.packet, o.timeoutMs);
+    } catch (e) {
+      if (!(o.an && this.replacement && !this.closedHere && e instanceof TransportError && e.code === 'closed' && !e.midAnswer)) throw e;
+      // The node closed the connection before a byte of the answer came: most often an idle
+      // pooled connection it hung up (idle timeout, slot taken back) as the request went out.
+      // The very same sealed packet goes once more on a fresh connection. If the node never
+      // read it, it runs now; if it did, the node's replay guard refuses the copy (198, no
+      // payload), so nothing runs twice and the first error stands for the caller to judge.
+      const res = decodeResponseFast(req, await this.replacement().exchange(req.packet, o.timeoutMs));
+      if (res.status === Status.INVALID_PARAMETER && res.payload.length === 0) throw e;
+      return res;
+    }
     return decodeResponseFast(req, packet);
   }
 
+  /** Writes one encoded request and waits for its answer (by position). */
+  private async exchange(packet: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+    await this.ready;
+    if (this.dead) throw this.dead;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const p: Pending = { resolve, reject, timer: undefined };
+      if (timeoutMs) {
+        p.timer = setTimeout(() => this.fail(new TransportError('timeout', `${this.endpoint.host}:${this.endpoint.port} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      }
+      this.pending.push(p);
+      this.sock.write(packet);
+    });
+  }
+
   close(): void {
+    this.closedHere = true;
     this.fail(new TransportError('closed', 'connection closed by the client'));
   }
 }
@@ -210,12 +239,21 @@ export class ConnectionPool {
     this.pools.set(k, list);
     const idle = list.find((c) => c.busy === 0);
     if (idle) return idle;
-    if (list.length < this.perServer) {
-      const c = new Connection(e);
-      list.push(c);
-      return c;
-    }
+    if (list.length < this.perServer) return this.open(e, list);
     return list.reduce((a, b) => (b.busy < a.busy ? b : a));
+  }
+
+  /** A new pooled connection; a request it loses unread goes once more on another new one. */
+  private open(e: Endpoint, list: Connection[]): Connection {
+    const c = new Connection(e, 5000, () => {
+      if (this.closed) throw new TransportError('closed', 'the connection pool is closed');
+      const k = this.key(e);
+      const list = this.pools.get(k) ?? [];
+      this.pools.set(k, list);
+      return this.open(e, list);
+    });
+    list.push(c);
+    return c;
   }
 
   /** A connection nobody else uses, for long polls; the caller closes it. */
