@@ -69,6 +69,19 @@ export const migrations: Migration[] = [
     name: 'sealed outbox errors',
     up: `ALTER TABLE mail_outbox ADD COLUMN error_sealed BLOB;`,
   },
+  {
+    // What each send attempt uploaded, until it is either the sent message or deleted from its
+    // server (issue 12, finding 9). Object ids are random per send or keyed (EXT-9).
+    version: 4,
+    name: 'uploaded objects',
+    up: `
+      CREATE TABLE IF NOT EXISTS mail_uploads (
+        node_id TEXT NOT NULL, guid TEXT NOT NULL, file_type INTEGER NOT NULL,
+        outbox_id TEXT NOT NULL, state TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (node_id, guid, file_type));
+      CREATE INDEX IF NOT EXISTS mail_uploads_outbox ON mail_uploads (outbox_id, state);
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

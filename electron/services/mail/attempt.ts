@@ -16,6 +16,7 @@ import type { AttemptFailure, AttemptOutcome, AttemptRequest } from './outbox.js
 import type { QkdLink } from './qkd.js';
 import { QkdUnavailableError, SendError, sendMessage } from './send.js';
 import type { ConnectionPool } from './transport.js';
+import type { UploadsTable } from '../../store/uploads.js';
 
 /** What an attempt needs from the network side: connections, hiring, QKD links. */
 export interface SendLinks {
@@ -25,6 +26,8 @@ export interface SendLinks {
   qkd(address: string): QkdLink | { missing: string };
   /** Errors of this kind are the user's to fix (bad input to onboarding): never retried. */
   isUserError(e: unknown): boolean;
+  /** Where each object an attempt uploads is recorded before it goes (finding 9). */
+  uploads?: Pick<UploadsTable, 'begin'>;
 }
 
 export function classifyFailure(e: unknown, links: Pick<SendLinks, 'isUserError'>): AttemptFailure {
@@ -58,6 +61,7 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
         ensureHired: (d) => links.ensureHired(d),
         qkd: (address) => links.qkd(address),
         onProgress: ({ uploaded, total }) => onProgress(uploaded, total),
+        onUpload: (o) => links.uploads?.begin(id, { nodeId: o.nodeId, guid: hex(o.guid), fileType: o.fileType }),
       },
       { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVEL_NUMBER[job.fallback ? 'L3' : job.level], allowFallback: job.allowFallback ?? false, ...(skip.length ? { skip } : {}) },
     );

@@ -26,6 +26,7 @@ import {
   type TellRequest,
 } from '../../../shared/qmail/index.js';
 import { StatusError, type ConnectionPool, type Connection, type Endpoint } from './transport.js';
+import { TransferCommand, encodeObjectRef } from '../../../server/handlers/transfer.js';
 
 export interface Caller {
   mailbox: Mailbox;
@@ -148,6 +149,20 @@ export class QMailServerClient {
    */
   async ping(caller: Caller, conn: Connection, waitMs: number, ack: number[] = []): Promise<AcknowledgedTellList> {
     return this.tellList(QMailCommand.PING, 0, caller, 'ping', ack, conn, waitMs + 15_000);
+  }
+
+  /**
+   * Deletes one of our objects (EXT-OT 81, owner only). True when it is gone, false when the
+   * server did not have it (any more).
+   */
+  async deleteObject(caller: Caller, guid: Uint8Array, fileType: number): Promise<boolean> {
+    try {
+      await this.call(TransferCommand.DELETE, encodeObjectRef({ preamble: preamble(caller), guid, fileType }), caller, 'delete');
+      return true;
+    } catch (e) {
+      if (e instanceof StatusError && e.status === Status.FILE_NOT_EXIST) return false;
+      throw e;
+    }
   }
 
   /** Downloads every page of an object; undefined when the server does not have it. */

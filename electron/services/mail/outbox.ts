@@ -48,9 +48,15 @@ export interface OutboxOptions {
   maxAttempts?: number;
   /** Runs `fn` after `ms`; returns a cancel. Default: an unref'd timer. */
   schedule?(fn: () => void, ms: number): () => void;
+  /**
+   * What each attempt uploaded (finding 9): kept once it reached someone or is the sent
+   * message, deleted from the servers once the message is given up or back in Drafts.
+   */
+  uploads?: { attemptEnded(id: string, reachedSomeone: boolean): void; sent(id: string): void; discard(id: string): void };
 }
 
-const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
+/** Runs `fn` after `ms` on an unref'd timer (an idle app can quit); returns a cancel. */
+export const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
   const t = setTimeout(fn, ms);
   t.unref?.();
   return () => clearTimeout(t);
@@ -206,6 +212,7 @@ export class Outbox {
 
   cancel(id: string): void {
     if (!this.table.remove(id, true)) throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
+    this.o.uploads?.discard(id);
     this.announce();
   }
 
@@ -232,6 +239,7 @@ export class Outbox {
       });
       this.table.remove(id);
     })();
+    this.o.uploads?.discard(id);
     this.announce();
     return draftId;
   }
@@ -293,6 +301,7 @@ export class Outbox {
       const at = this.ctx.now();
       const stub: OutboxJob = { ...job, body: '', attachments: [], document: undefined, ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at }))] };
       this.table.sent(r.id, stub);
+      this.o.uploads?.sent(r.id);
       this.announce(r.id);
       this.ctx.emit('mail.changed', { folders: ['sent'] });
     } catch (e) {
@@ -301,6 +310,7 @@ export class Outbox {
       const { retryable, recipients } = this.o.classify(e);
       const message = (e as Error).message;
       this.ctx.log('send attempt failed', { id: r.id, attempts, error: message });
+      this.o.uploads?.attemptEnded(r.id, recipients?.some((x) => x.delivered) ?? false);
       if (recipients?.length) {
         const now: RecipientDelivery[] = recipients.map((x) => ({ address: x.address, state: x.delivered ? 'delivered' : 'failed', ...(x.delivered ? { at: this.ctx.now() } : { reason: x.reason ?? message }) }));
         const delivery = [...reached, ...now.filter((d) => !reached.some((p) => p.address === d.address))];
@@ -312,6 +322,7 @@ export class Outbox {
         this.announce(r.id);
       } else {
         this.table.failed(r.id, message);
+        this.o.uploads?.discard(r.id);
         this.announce(r.id);
         this.ctx.emit('notify', { level: 'error', title: `Not sent: ${job.subject || '(no subject)'}`, body: message });
       }

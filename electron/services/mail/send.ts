@@ -61,6 +61,8 @@ export interface SendContext {
   onProgress?(p: SendProgress): void;
   /** L1/L2: the QKD link to each recipient (the KME key source and the peer SAE), or why there is none. */
   qkd?(address: string): QkdLink | { missing: string };
+  /** Called before each object is uploaded (the outbox records it, to delete it if the send is given up). */
+  onUpload?(o: { nodeId: string; guid: Uint8Array; fileType: number }): void;
   /** Per-server attempts before a slot moves elsewhere (default 4). */
   attempts?: number;
   backoffMs?: number;
@@ -173,6 +175,7 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
   const uploadSlot = async (slot: number): Promise<void> => {
     for (;;) {
       const h = assignment[slot]!;
+      ctx.onUpload?.({ nodeId: h.nodeId, guid, fileType: STRIPE_FILE_TYPE });
       try {
         await withRetries(attempts, backoff, () => clientOf(h).upload(callerFor(me, h), guid, STRIPE_FILE_TYPE, enc.slots[slot]!));
         tick();
@@ -193,6 +196,7 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
       const g = capsuleGuid(guid, capsuleIdKey(me.identity, r.identity, 'sender'));
       const results = await Promise.allSettled(
         assignment.slice(0, copies).map(async (h) => {
+          ctx.onUpload?.({ nodeId: h.nodeId, guid: g, fileType: CAPSULE_FILE_TYPE });
           await withRetries(attempts, backoff, () => clientOf(h).upload(callerFor(me, h), g, CAPSULE_FILE_TYPE, capsules[i]!));
           tick();
         }),
