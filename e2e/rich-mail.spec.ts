@@ -1,7 +1,8 @@
 // Rich mail through the UI: the composer's toolbar and shortcuts write bold, italic, a link,
 // a bulleted list, a quote and an inline image; the message goes to our own address over the
 // embedded network, and the reader draws that formatting and the picture from the received
-// CBDF document. axe audits the composer and the reader with formatting, light and dark.
+// CBDF document; a reply and a forward quote it as a block. axe audits the composer and the
+// reader with formatting, light and dark.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
@@ -147,6 +148,16 @@ test('a formatted message with an inline image arrives with its formatting, and 
   await expect.poll(() => text.innerText()).toMatch(/^Thanks!\n\nAda Lovelace wrote on .+:/);
   await shot(page, 'rich-mail-reply');
   await reply.getByRole('button', { name: /^(Discard|Close without saving)$/ }).click();
+
+  // A forward quotes it the same way, under a header naming who sent it.
+  await article.getByRole('button', { name: 'Forward' }).click();
+  const forward = page.getByRole('dialog', { name: 'Fwd: Formatted notes' });
+  await expect(forward.getByRole('combobox', { name: 'To' })).toBeFocused();
+  const fwdText = forward.getByRole('textbox', { name: 'Message' });
+  await expect(fwdText).toContainText('Forwarded message');
+  await expect(fwdText).toContainText(/From: Ada Lovelace <0006\.\d+\.\d+>/);
+  await expect(fwdText.locator('blockquote li')).toHaveText(['first point', 'second point']);
+  await forward.getByRole('button', { name: /^(Discard|Close without saving)$/ }).click();
 
   expect(findings, findings.join('\n')).toEqual([]);
   expect(consoleErrors).toEqual([]);

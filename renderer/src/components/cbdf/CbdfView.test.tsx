@@ -50,6 +50,17 @@ describe('CbdfView', () => {
     expect(opened).toEqual(['https://example.com/a']);
   });
 
+  it('opens a link from the keyboard (Enter) as well', () => {
+    const opened: string[] = [];
+    const link = find(CbdfView({ doc, onOpenLink: (t) => opened.push(t) }), (e) => e.props.className === 'cbdf-link');
+    let prevented = false;
+    (link!.props.onKeyDown as (e: { key: string; preventDefault(): void }) => void)({ key: 'Tab', preventDefault() { prevented = true; } });
+    expect(opened).toEqual([]);
+    (link!.props.onKeyDown as (e: { key: string; preventDefault(): void }) => void)({ key: 'Enter', preventDefault() { prevented = true; } });
+    expect(opened).toEqual(['https://example.com/a']);
+    expect(prevented).toBe(true);
+  });
+
   it('uses no raw-HTML injection', () => {
     const src = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'CbdfView.tsx'), 'utf8');
     expect(src).not.toMatch(/dangerously/i);

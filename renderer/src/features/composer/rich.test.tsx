@@ -2,12 +2,15 @@
 // (as Chromium's contenteditable writes it for the toolbar's commands) → CBDF through the
 // sanitizing HTML → CBDF path → bytes → the reader's CbdfView.
 import { renderToStaticMarkup } from 'react-dom/server';
-import { describe, expect, it } from 'vitest';
-import { composeDocument, decodeDocument, editorHtml, encodeDocument, toPlainText, type Token } from '../../../../shared/cbdf/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { composeDocument, decodeDocument, editorHtml, encodeDocument, htmlToCbdf, toPlainText, type Token } from '../../../../shared/cbdf/index.js';
 import { base64Decode } from '../../../../shared/qkd/base64.js';
 import { CbdfView } from '../../components/cbdf/CbdfView.js';
+import { remoteImageCount } from '../reader/Reader.js';
 import { linkTarget, sanitizePastedHtml } from './RichEditor.js';
-import { bodyPayload, originalHtml, quoteHtml } from './store.js';
+import type { Runtime } from '../../../../shared/ipc/runtime.js';
+import type { MessageView } from '../../../../shared/ipc/contract.js';
+import { bodyPayload, createComposerStore, forwardHtml, originalHtml, quoteHtml } from './store.js';
 
 // A 1×1 PNG.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -116,5 +119,50 @@ describe('link addresses', () => {
     expect(linkTarget('javascript:alert(1)')).toBeNull();
     expect(linkTarget('data:text/html,hi')).toBeNull();
     expect(linkTarget('  ')).toBeNull();
+  });
+});
+
+describe('remote images in received mail', () => {
+  it('are counted for the reader\'s note and never drawn from their address', () => {
+    const received = decodeDocument(encodeDocument(htmlToCbdf(`<p>Hi</p><img src="https://cdn.example/a.png" alt="logo" width="80" height="20"><img src="https://cdn.example/b.png" alt="banner" width="80" height="20"><img src="data:image/png;base64,${PNG}" alt="inline">`)));
+    expect(remoteImageCount(received)).toBe(2);
+    const out = renderToStaticMarkup(<CbdfView doc={received} />);
+    expect(out).not.toContain('cdn.example');
+    expect(out).toContain('[logo]');
+    expect(out).toContain(`src="data:image/png;base64,${PNG}"`);
+    expect(remoteImageCount(composeDocument('<img src="https://cdn.example/a.png" alt="logo">'))).toBe(0);
+  });
+});
+
+describe('forwards', () => {
+  const message: MessageView = {
+    id: 'a'.repeat(32), folder: 'inbox', from: '0006.1.42', fromName: 'Ada', to: ['0006.1.7'], toNames: { '0006.1.7': 'Grace' }, subject: 'Plans', preview: 'Hello bold',
+    date: Date.UTC(2026, 0, 5, 9, 30), unread: false, level: 'L3', body: 'Hello bold', document: bodyPayload({ body: '', html: 'Hello <b>bold</b>' }).document!,
+    attachments: [{ index: 0, name: 'notes.txt', size: 5 }],
+  };
+
+  it('quote the original in a block under a header naming its sender, date, subject and recipients', () => {
+    const { doc, body } = sent(`FYI${forwardHtml(message, 'en-GB')}`);
+    expect(body).toMatch(/^FYI\n\nForwarded message\nFrom: Ada <0006\.1\.42>\nDate: .+\nSubject: Plans\nTo: Grace <0006\.1\.7>\n+Hello bold$/);
+    expect(renderToStaticMarkup(<CbdfView doc={doc} />)).toMatch(/<blockquote[^>]*>Hello <span style="font-weight:bold[^"]*">bold<\/span><\/blockquote>/);
+  });
+
+  it('open the composer as "Fwd: …" with no recipients, the quote, and the original\'s attachments attached again', async () => {
+    const asked: unknown[] = [];
+    const runtime = {
+      invoke: async (channel: string, input: unknown) => {
+        asked.push([channel, input]);
+        if (channel === 'mail.attachment') return { name: 'notes.txt', size: 5, data: Buffer.from('notes').toString('base64') };
+        throw new Error(`unexpected ${channel}`);
+      },
+      on: () => () => {},
+    } as unknown as Runtime;
+    const store = createComposerStore(runtime);
+    store.getState().openForward(message);
+    expect(store.getState()).toMatchObject({ open: true, to: '', subject: 'Fwd: Plans', replyTitle: 'Fwd: Plans', focus: 'to', restoring: true, inReplyTo: null });
+    expect(store.getState().html).toContain('<blockquote>Hello <b>bold</b></blockquote>');
+    await vi.waitFor(() => expect(store.getState().restoring).toBe(false));
+    expect(store.getState().attachments.map((a) => [a.name, a.size, a.data])).toEqual([['notes.txt', 5, Buffer.from('notes').toString('base64')]]);
+    expect(asked).toEqual([['mail.attachment', { id: message.id, index: 0 }]]);
   });
 });

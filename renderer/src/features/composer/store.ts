@@ -69,6 +69,8 @@ export interface ComposerStore extends DraftFields {
   openNew(to?: string): void;
   openDraft(message: MessageView): void;
   openReply(message: MessageView): void;
+  /** A forward: "Fwd: …", no recipients yet, the original quoted under a header naming its sender, date, subject and recipients, its attachments attached again. */
+  openForward(message: MessageView): void;
   setField(field: keyof DraftFields, value: string): void;
   /** The editor changed: its HTML and its text. */
   setRich(html: string, text: string): void;
@@ -176,6 +178,14 @@ export function quote(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body'
 export function quoteHtml(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body' | 'document'>, locale?: string): string {
   const header = quote({ ...m, body: '' }, locale).trim().replace(/\n>\s*$/, '');
   return `<br><br>${escapeHtml(header)}<blockquote>${originalHtml(m)}</blockquote>`;
+}
+
+/** The original under a forward as editor HTML: who sent it, when, its subject and recipients, then the original in a quote block. */
+export function forwardHtml(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'subject' | 'to' | 'toNames' | 'body' | 'document'>, locale?: string): string {
+  const when = new Date(m.date).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const named = (address: string, name: string | undefined) => (name && name !== address ? `${name} <${address}>` : address);
+  const lines = ['Forwarded message', `From: ${named(m.from, m.fromName)}`, `Date: ${when}`, `Subject: ${m.subject || '(no subject)'}`, `To: ${m.to.map((a) => named(a, m.toNames?.[a])).join(', ')}`];
+  return `<br><br>${lines.map(escapeHtml).join('<br>')}<blockquote>${originalHtml(m)}</blockquote>`;
 }
 
 /** A message's text as editor HTML: its formatted body when it has one that decodes, else its plain text. */
@@ -333,6 +343,30 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       set({ open: true, ...blank, to, subject, body: quote(message), html: quoteHtml(message), editorSeed: ++seed, level, dirty: true, focus: 'body', replyTitle: subject });
       set({ inReplyTo: message.folder === 'drafts' ? null : message.id });
       void get().checkLevels();
+    },
+    openForward(message) {
+      const subject = /^fwd?:/i.test(message.subject) ? message.subject : `Fwd: ${message.subject || '(no subject)'}`;
+      const html = forwardHtml(message);
+      const toLoad = message.attachments ?? [];
+      fresh();
+      const mine = ++seed;
+      set({ open: true, ...blank, subject, body: `\n\n${message.body}`, html, editorSeed: mine, dirty: true, focus: 'to', replyTitle: subject, restoring: toLoad.length > 0 });
+      if (toLoad.length === 0) return;
+      void (async () => {
+        const loaded: ComposerAttachment[] = [];
+        const failed: string[] = [];
+        for (const a of toLoad) {
+          try {
+            const f = await runtime.invoke('mail.attachment', { id: message.id, index: a.index });
+            loaded.push({ key: nextKey++, name: f.name, size: f.size, data: f.data });
+          } catch (e) {
+            failed.push(`${a.name} could not be read: ${errorMessage(e)}`);
+          }
+        }
+        if (!get().open || get().editorSeed !== mine) return;
+        attachmentsRev++;
+        set({ restoring: false, attachments: [...loaded, ...get().attachments], ...(failed.length ? { error: `${failed.join('; ')}. It is not attached.` } : {}) });
+      })();
     },
     setField(field, value) {
       const clears = get().recipientError?.field === field;

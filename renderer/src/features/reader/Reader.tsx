@@ -166,6 +166,11 @@ export function Reader() {
                   Reply
                 </button>
               )}
+              {!isDraft && (
+                <button type="button" onClick={() => composer.getState().openForward(message)}>
+                  Forward
+                </button>
+              )}
               {canArchive && (
                 <button type="button" onClick={() => void reader.getState().archive()} aria-keyshortcuts="e" title={message.folder === 'archive' ? 'Move to Inbox (E)' : 'Archive (E)'}>
                   {message.folder === 'archive' ? 'Move to Inbox' : 'Archive'}
