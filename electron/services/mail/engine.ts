@@ -108,7 +108,7 @@ export class MailEngine {
     });
     this.inbox = new Inbox(this.ctx, {
       beacon: beaconLink(this.pool),
-      open: (t) => receiveTell({ me: this.account.me(), directory: this.account.directory(), pool: this.pool, qkd: (sender) => this.qkd.linkFor(sender) }, t),
+      open: (t) => receiveTell({ me: this.account.me(), directory: this.account.directory(), qkd: (sender) => this.qkd.linkFor(sender) }, t),
       mailbox: this.mailbox,
       ...(o.pingWaitMs !== undefined ? { pingWaitMs: o.pingWaitMs } : {}),
     });
