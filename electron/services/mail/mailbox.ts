@@ -84,7 +84,8 @@ export class Mailbox {
   letterFrom(letterId: string, from: string): string | undefined {
     this.ensureBuilt();
     const id = this.byLetter.get(letterId);
-    return id !== undefined && this.messages.get(id)?.from === from ? id : undefined;
+    // Our own Sent copy of a letter to ourselves is not a received copy of it.
+    return id !== undefined && this.messages.get(id)?.from === from && this.extras(id)?.certificate?.direction !== 'sent' ? id : undefined;
   }
 
   /** On lock: forget everything decrypted. */

@@ -110,6 +110,17 @@ describe('formatted mail over real servers', () => {
     expect(atBob.body).toBe('Line one\n\nLine two');
   }, 60_000);
 
+  it('a formatted message to ourselves lands in the Inbox too, not only in Sent', async () => {
+    const got = nextEvent<{ id: string; subject: string }>(bobApp, 'mail.received', (p) => p.subject === 'Note to self');
+    await bob('mail.send', { to: [bobAddress], subject: 'Note to self', body: 'x', document: documentB64, stripes: { k: 2, p: 1 } });
+    const { id } = await got;
+    const inbox = (await bob('mail.get', { id })) as unknown as MessageView;
+    expect(inbox.folder).toBe('inbox');
+    expectFormatting(formatted(inbox));
+    const sent = (await bob('mail.list', { folder: 'sent' })) as { items: { subject: string }[] };
+    expect(sent.items.map((m) => m.subject)).toContain('Note to self');
+  }, 60_000);
+
   it('refuses a formatted body that is not a CBDF Phase II document, before anything is queued', async () => {
     const before = ((await alice('outbox.list', {})) as unknown as unknown[]).length;
     const junk = Buffer.from('not a document at all').toString('base64');
