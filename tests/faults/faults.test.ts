@@ -235,6 +235,15 @@ describe('faults between the mail client and the nodes', () => {
     expect(proxies[3]!.count(G6, TELL) - tells).toBe(2);
   }, 60_000);
 
+  it('answer lost with the connection after the node ran the request: the resend is refused as a replay', async () => {
+    // The transport cannot tell this from a request lost unread, so it resends the same sealed
+    // packet; the node's replay guard refuses it, the first error stands and the send retries
+    // with a fresh request. Three Tells on the wire, the letter filed once.
+    const tells = proxies[3]!.count(G6, TELL);
+    await deliveredDespite(proxies[3]!, { kind: 'lose', group: G6, command: TELL }, 'lost answer');
+    expect(proxies[3]!.count(G6, TELL) - tells).toBe(3);
+  }, 60_000);
+
   it('disk full on a storage node: the stripe moves to the spare', async () => {
     // A tiny tmpfs needs mount rights; the node's blob store has a test hook instead
     // (QMAIL_TEST_HOOKS=disk-full, a DISK-FULL file in its blob directory: writes fail ENOSPC).

@@ -9,6 +9,7 @@
 //   duplicate  the request goes to the node twice; the second answer is thrown away
 //   reorder    the request is held until the next request to this node (or `ms`), then sent after it
 //   mute       the node gets the request and answers; the answer is thrown away
+//   lose       the node gets the request and answers; the client's connection ends instead
 //   truncate   the node's answer is cut after `bytes` and the connection ends (FIN)
 //   reset      part of the request reaches the node, then both connections are reset (RST)
 //   close      the request never reaches the node; the client's connection ends (FIN), as
@@ -18,7 +19,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { HEADER_LENGTH, decodeRequestHeader, decodeResponseHeader } from '../../shared/raida/index.js';
 
-export type FaultKind = 'refuse' | 'blackhole' | 'delay' | 'duplicate' | 'reorder' | 'mute' | 'truncate' | 'reset' | 'close';
+export type FaultKind = 'refuse' | 'blackhole' | 'delay' | 'duplicate' | 'reorder' | 'mute' | 'lose' | 'truncate' | 'reset' | 'close';
 
 export interface Fault {
   kind: FaultKind;
@@ -79,7 +80,7 @@ const requestLength = (h: Buffer) => HEADER_LENGTH + decodeRequestHeader(new Uin
 const responseLength = (h: Buffer) => HEADER_LENGTH + decodeResponseHeader(new Uint8Array(h)).bodySize;
 
 /** What to do with each answer from the node, in order. */
-type AnswerPlan = { kind: 'pass' } | { kind: 'discard' } | { kind: 'truncate'; bytes?: number };
+type AnswerPlan = { kind: 'pass' } | { kind: 'discard' } | { kind: 'lose' } | { kind: 'truncate'; bytes?: number };
 
 export class FaultProxy {
   private server: Server | null = null;
@@ -229,6 +230,11 @@ export class FaultProxy {
             plans.push({ kind: 'discard' });
             queue = queue.then(() => void node.write(frame));
             break;
+          case 'lose':
+            swallowed = true;
+            plans.push({ kind: 'lose' });
+            queue = queue.then(() => void node.write(frame));
+            break;
           case 'truncate':
             plans.push({ kind: 'truncate', ...(f.bytes !== undefined ? { bytes: f.bytes } : {}) });
             queue = queue.then(() => void node.write(frame));
@@ -259,7 +265,10 @@ export class FaultProxy {
       for (const frame of frames) {
         const plan = plans.shift() ?? { kind: 'pass' };
         if (plan.kind === 'pass') client.write(frame);
-        else if (plan.kind === 'truncate') {
+        else if (plan.kind === 'lose') {
+          client.end();
+          return;
+        } else if (plan.kind === 'truncate') {
           client.write(frame.subarray(0, Math.min(frame.length - 1, plan.bytes ?? Math.floor(frame.length / 2))), () => client.end());
           return;
         }
