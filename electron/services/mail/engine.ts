@@ -26,6 +26,8 @@ import { Drafts } from './drafts.js';
 import { Inbox } from './inbox.js';
 import { Mailbox } from './mailbox.js';
 import { Outbox } from './outbox.js';
+import { UploadCleanup } from './cleanup.js';
+import { UploadsTable } from '../../store/uploads.js';
 import { QkdService } from './qkd.js';
 import { receiveTell } from './receive.js';
 import { ConnectionPool } from './transport.js';
@@ -65,6 +67,8 @@ export class MailEngine {
   readonly drafts: Drafts;
   readonly outboxJob: Outbox;
   readonly inbox: Inbox;
+  /** Deletes what failed sends uploaded (finding 9). */
+  readonly cleanup: UploadCleanup;
   private readonly ctx: MailContext;
   private running = false;
   /** How many servers the directory listed last time (the widest layout possible). */
@@ -90,7 +94,9 @@ export class MailEngine {
     this.mailbox = new Mailbox(this.ctx);
     this.views = new Views(this.ctx, this.mailbox);
     this.drafts = new Drafts(this.ctx, this.mailbox);
+    this.cleanup = new UploadCleanup(this.ctx, new UploadsTable(o.db), this.pool, o.retryBaseMs !== undefined ? { baseMs: o.retryBaseMs } : {});
     const links = {
+      uploads: this.cleanup.table,
       pool: this.pool,
       hireMore: (count: number) => this.account.onboarding.hireMore(count),
       ensureHired: (d: Parameters<Account['onboarding']['ensureHired']>[0]) => this.account.onboarding.ensureHired(d),
@@ -103,6 +109,7 @@ export class MailEngine {
       saveDraft: (d) => this.drafts.save(undefined, d),
       threadRef: (id) => this.mailbox.threadRef(id),
       serverCount: () => this.serverCount,
+      uploads: this.cleanup,
       ...(o.retryBaseMs !== undefined ? { retryBaseMs: o.retryBaseMs } : {}),
       ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
     });
@@ -295,6 +302,7 @@ export class MailEngine {
     if (!this.running) {
       this.running = true;
       this.mailbox.build();
+      this.cleanup.start();
       this.outboxJob.start();
       this.inbox.start(opts.receive !== false);
     } else this.inbox.resume();
@@ -305,6 +313,7 @@ export class MailEngine {
     this.running = false;
     await this.inbox.stop();
     await this.outboxJob.stop();
+    await this.cleanup.stop();
     this.mailbox.forget();
     this.account.forget();
     this.ctx.names.clear();
@@ -315,6 +324,7 @@ export class MailEngine {
     this.running = false;
     this.inbox.halt();
     this.outboxJob.halt();
+    this.cleanup.halt();
     this.pool.closeAll();
     this.qkd.forget();
   }

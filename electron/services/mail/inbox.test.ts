@@ -88,7 +88,8 @@ describe('inbox', () => {
     const { t, inbox } = setup(async (x) => received(x, 'Peeked'), beacon);
     inbox.start();
     await until(() => beacon.calls.ping === 1);
-    expect(beacon.calls.peek).toBe(1);
+    expect(beacon.calls.peek).toBe(2); // the second names what the first handed over, so the beacon deletes it
+    expect(beacon.acks[1]).toEqual([t1.clusterId]);
     expect(inbox.polling).toBe(true);
     expect(t.ctx.tables.messages.list('inbox', 0, 10).items.map((m) => m.subject)).toEqual(['Peeked']);
     await inbox.stop();

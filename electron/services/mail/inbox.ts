@@ -19,6 +19,8 @@ import { ReceiveError, type Received } from './receive.js';
 export const MAX_KEY_NOT_FOUND_ATTEMPTS = 3;
 /** Retries for any other failure that may pass. */
 export const MAX_RECEIVE_ATTEMPTS = 20;
+/** Pages one refresh reads from the beacon at most (255 Tells each). */
+const MAX_PEEK_PAGES = 40;
 /** Why a Tell is refused as junk rather than announced as unreadable. */
 const REFUSED = new Set(['unknown_sender', 'bad-signature', 'wrong-sender', 'wrong-recipient']);
 
@@ -100,8 +102,16 @@ export class Inbox {
     if (this.receiving) return this.receiving;
     this.receiving = (async () => {
       const me = this.ctx.identity.me();
-      const list = await this.acks.ask(me.beacon, (ack) => this.o.beacon.peek(me, ack));
-      return list.tells.length ? this.accept(list.tells, me.beacon) : this.retryPending();
+      // The beacon answers newest first, a page at a time; each peek names the page kept before,
+      // so the beacon deletes it and answers the next, and the last one settles what is owed
+      // (a one-shot process such as `qmail inbox` leaves nothing behind on the beacon).
+      let stored = 0;
+      for (let page = 0; page < MAX_PEEK_PAGES; page++) {
+        const list = await this.acks.ask(me.beacon, (ack) => this.o.beacon.peek(me, ack));
+        stored += list.tells.length ? await this.accept(list.tells, me.beacon) : await this.retryPending();
+        if (!list.acknowledged || (list.remaining === 0 && this.acks.pending === 0)) break;
+      }
+      return stored;
     })().finally(() => {
       this.receiving = null;
     });

@@ -99,7 +99,8 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
 async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionPool): Promise<Received> {
   const sender = formatMailbox(t.sender);
   const who = await ctx.directory.lookup(sender);
-  if (!who) throw new ReceiveError(`the sender ${sender} is not in the directory`, true);
+  // Refused for good (finding 5): the Tell is dropped and acknowledged, never retried.
+  if (!who) throw new ReceiveError(`the sender ${sender} is not in the directory`, false, 'unknown_sender');
   // Only servers the directory lists are ever contacted: a Tell naming any other address is
   // refused as a whole before any connection, and never retried.
   const listed = await ctx.directory.servers();
