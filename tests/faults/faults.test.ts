@@ -32,6 +32,7 @@ let to: string;
 const UPLOAD = QMailCommand.UPLOAD;
 const TELL = QMailCommand.TELL;
 const PEEK = QMailCommand.PEEK;
+const DOWNLOAD = QMailCommand.DOWNLOAD;
 const G6 = Group.QMAIL;
 
 async function freePort(): Promise<number> {
@@ -209,6 +210,18 @@ describe('faults between the mail client and the nodes', () => {
     // (four tries), the outbox tries again with fresh stripes — the same letter, once.
     const item = await deliveredDespite(proxies[3]!, { kind: 'truncate', group: G6, command: TELL, times: 4 }, 'truncated tell');
     expect(item.attempts).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
+  it('truncated answer to a download: the recipient still reads every byte', async () => {
+    // Parity or another replica fills in, or the kept Tell is tried again later.
+    await proxies[0]!.inject({ kind: 'truncate', group: G6, command: DOWNLOAD, times: 2 });
+    try {
+      const item = await sender.mail.waitFor(queue('truncated download').id);
+      await expectDelivered(item, 'truncated download');
+      expect(proxies[0]!.count(G6, DOWNLOAD, 'truncate')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await proxies[0]!.heal();
+    }
   }, 60_000);
 
   it('connection reset mid-transfer of an upload', async () => {
