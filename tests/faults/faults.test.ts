@@ -17,6 +17,8 @@ import type { OutboxItem } from '../../shared/ipc/index.js';
 import { Group, QMailCommand } from '../../shared/raida/index.js';
 import { startLocalNetwork, type LocalNetwork } from '../../server/network/index.js';
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
+import { QMailServerClient } from '../../electron/services/mail/group6.js';
+import { STRIPE_FILE_TYPE } from '../../electron/services/mail/objects.js';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';
 
@@ -246,6 +248,24 @@ describe('faults between the mail client and the nodes', () => {
     expect(proxies[3]!.count(G6, TELL, 'close')).toBe(1);
     await expectDelivered(item, 'closed pooled connection');
     expect(proxies[3]!.count(G6, TELL) - tells).toBe(2);
+  }, 60_000);
+
+  it('download on a pooled connection closed before the node read it: asked again at once', async () => {
+    // A page read is clear (it names nobody) and harmless to ask twice: the transport resends it.
+    const item = await sender.mail.waitFor(queue('closed download').id);
+    await expectDelivered(item, 'closed download');
+    const x = sender.mail.extras(item.id)!;
+    const slot = x.certificate!.servers.find((s) => proxies.some((p) => p.port === s.port))!;
+    const proxy = proxies.find((p) => p.port === slot.port)!;
+    const node = net.network.nodes[proxies.indexOf(proxy)]!;
+    const client = new QMailServerClient(recipient.mail.pool, { host: slot.host, port: slot.port, raidaId: node.raidaId });
+    const mailbox = recipient.mail.me().mailbox;
+    const clean = await client.download({ mailbox }, Buffer.from(x.guid!, 'hex'), STRIPE_FILE_TYPE);
+    expect(clean?.length).toBeGreaterThan(0);
+    await proxy.inject({ kind: 'close', group: G6, command: DOWNLOAD });
+    const again = await client.download({ mailbox }, Buffer.from(x.guid!, 'hex'), STRIPE_FILE_TYPE);
+    expect(proxy.count(G6, DOWNLOAD, 'close')).toBe(1);
+    expect(Buffer.from(again!).equals(Buffer.from(clean!))).toBe(true);
   }, 60_000);
 
   it('answer lost with the connection after the node ran the request: the resend is refused as a replay', async () => {

@@ -171,7 +171,9 @@ export class QMailServerClient {
     for (let page = 0; ; page++) {
       const body = encodeDownload({ preamble: preamble(caller), fileGroupGuid: guid, fileType, version: DOWNLOAD_VERSION, bytesPerPage: 0, page });
       const c = this.pool.get(this.endpoint);
-      const res = await c.call({ group: Group.QMAIL, command: QMailCommand.DOWNLOAD, body, timeoutMs: this.timeoutMs, ...anKey(caller) });
+      // A page read may be asked twice (the transport resends one lost unread). Only a node
+      // that deletes after download could then miss a last page: the stripe's HMAC catches that.
+      const res = await c.call({ group: Group.QMAIL, command: QMailCommand.DOWNLOAD, body, timeoutMs: this.timeoutMs, idempotent: true, ...anKey(caller) });
       if (res.status === Status.FILE_NOT_EXIST) {
         if (page === 0) return undefined;
         break;

@@ -53,6 +53,8 @@ export interface CallOptions {
    */
   an?: { key: Uint8Array; denomination: number; serial: number };
   timeoutMs?: number;
+  /** Asking twice does no harm (a page read): a clear request lost unread may be resent too. */
+  idempotent?: boolean;
 }
 
 interface Pending {
@@ -187,12 +189,13 @@ export class Connection {
     try {
       packet = await this.exchange(req.packet, o.timeoutMs);
     } catch (e) {
-      if (!(o.an && this.replacement && !this.closedHere && e instanceof TransportError && e.code === 'closed' && !e.midAnswer)) throw e;
+      if (!((o.an || o.idempotent) && this.replacement && !this.closedHere && e instanceof TransportError && e.code === 'closed' && !e.midAnswer)) throw e;
       // The node closed the connection before a byte of the answer came: most often an idle
       // pooled connection it hung up (idle timeout, slot taken back) as the request went out.
       // The very same sealed packet goes once more on a fresh connection. If the node never
       // read it, it runs now; if it did, the node's replay guard refuses the copy (198, no
       // payload), so nothing runs twice and the first error stands for the caller to judge.
+      // A clear request is resent only when asking twice does no harm.
       const res = decodeResponseFast(req, await this.replacement().exchange(req.packet, o.timeoutMs));
       if (res.status === Status.INVALID_PARAMETER && res.payload.length === 0) throw e;
       return res;
