@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openStorage } from './storage/index.js';
 import { setupPairCertificates } from './kme/index.js';
 import { KmeKeyStore } from './kme/store.js';
+import { startDirectory } from './directory/server.js';
 import { tempDir } from '../tests/support/tmp.js';
 
 const modeOf = (p: string): number => statSync(p).mode & 0o777;
@@ -65,6 +66,25 @@ describe.runIf(process.platform !== 'win32')('owner-only files', () => {
       }
     } finally {
       store.close();
+    }
+  });
+
+  it('finding 9 — the directory folder (its ticket-signing key) is 0700 and directory.db with its WAL and SHM 0600', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const dataDir = join(dir.path, 'directory');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    const running = await startDirectory({ dataDir, port: 0, probeIntervalMs: 0 });
+    try {
+      expect(modeOf(dataDir)).toBe(0o700);
+      expect(modeOf(join(dataDir, 'directory-key.json'))).toBe(0o600);
+      for (const f of ['directory.db', 'directory.db-wal', 'directory.db-shm']) {
+        expect(existsSync(join(dataDir, f)), f).toBe(true);
+        expect(modeOf(join(dataDir, f)), f).toBe(0o600);
+      }
+    } finally {
+      await running.close();
     }
   });
 });

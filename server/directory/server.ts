@@ -5,7 +5,6 @@
 // (composer autocomplete).
 // Routes and rules: docs/server.md "Directory".
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdirSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +13,7 @@ import { z } from 'zod';
 import { canonicalJson, loadOperatorKey, verifyDescriptor, DescriptorError } from './descriptor.js';
 import { encodeAddressTicket, signAddressTicket } from '../../shared/qmail/index.js';
 import { eachLimited, probeEcho } from './probe.js';
+import { ownerOnlyDir, prepareOwnerOnlySqlite } from '../owner-only.js';
 
 export const ALLOCATE_DOMAIN = 'qmail-directory-allocate/1\n';
 export const IDENTITY_DOMAIN = 'qmail-identity-record/1\n';
@@ -113,7 +113,9 @@ export interface RunningDirectory {
 
 export async function startDirectory(o: DirectoryOptions): Promise<RunningDirectory> {
   const now = o.now ?? Date.now;
-  mkdirSync(o.dataDir, { recursive: true });
+  // The folder holds the key that signs address tickets: the operator's alone, as a node's.
+  ownerOnlyDir(o.dataDir);
+  prepareOwnerOnlySqlite(join(o.dataDir, 'directory.db'));
   const db = new Database(join(o.dataDir, 'directory.db'));
   // The key that signs address tickets (EXT-7); nodes trust it to check registrations.
   const directoryKey = loadOperatorKey(o.dataDir, 'directory-key.json');
