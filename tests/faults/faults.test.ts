@@ -17,7 +17,7 @@ import type { OutboxItem } from '../../shared/ipc/index.js';
 import { Group, QMailCommand } from '../../shared/raida/index.js';
 import { startLocalNetwork, type LocalNetwork } from '../../server/network/index.js';
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
-import { QMailServerClient } from '../../electron/services/mail/group6.js';
+import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { STRIPE_FILE_TYPE } from '../../electron/services/mail/objects.js';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';

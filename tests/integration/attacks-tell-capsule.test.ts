@@ -10,10 +10,10 @@ import { startSender, sendFrom } from '../../electron/services/app/testing/netwo
 import { DirectoryClient } from '../../electron/services/directory/client.js';
 import type { LoadedIdentity } from '../../electron/services/identity/store.js';
 import { nodeBackend } from '../../electron/services/mail/backend.js';
-import { QMailServerClient } from '../../electron/services/mail/group6.js';
+import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey } from '../../electron/services/mail/objects.js';
 import { ReceiveError, receiveTell } from '../../electron/services/mail/receive.js';
-import { Connection, ConnectionPool, type Endpoint } from '../../electron/services/mail/transport.js';
+import { Connection, ConnectionPool, type Endpoint } from '../../electron/services/net/transport.js';
 import { MemoryQkdLink, sealCapsule } from '../../shared/capsule/index.js';
 import { encodeMailbox, formatMailbox, parseMailbox } from '../../shared/cbdf/address.js';
 import { publicIdentity } from '../../shared/identity/index.js';

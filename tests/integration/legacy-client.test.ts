@@ -25,8 +25,8 @@ import { startLocalNetwork, type LocalNetwork } from '../../server/network/index
 import { directoryIdentity, provenRegisterBody } from '../../server/testing/register.js';
 import { startServer } from '../../server/index.js';
 import { RaidaConnection, freshChallenge } from '../../server/testing/client.js';
-import { ConnectionPool } from '../../electron/services/mail/transport.js';
-import { QMailServerClient } from '../../electron/services/mail/group6.js';
+import { ConnectionPool } from '../../electron/services/net/transport.js';
+import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { tempDir } from '../support/tmp.js';
 
 const CLIENT_READ_TIMEOUT_MS = 30_000;

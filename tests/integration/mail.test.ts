@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
-import { QMailServerClient } from '../../electron/services/mail/group6.js';
+import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { startNetwork, type LocalNetwork } from '../support/network.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';
 

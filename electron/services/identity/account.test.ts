@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../store/database.js';
 import { SecretBox } from '../../store/secret-box.js';
 import { MailError } from '../errors.js';
-import { ConnectionPool } from '../mail/transport.js';
+import { ConnectionPool } from '../net/transport.js';
 import { Account } from './account.js';
 import { IdentityStore } from './store.js';
 import { tempDir } from '../../../tests/support/tmp.js';

@@ -7,7 +7,7 @@ import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import { DirectoryClient } from '../directory/client.js';
 import { MailError } from '../errors.js';
-import type { ConnectionPool } from '../mail/transport.js';
+import type { ConnectionPool } from '../net/transport.js';
 import { Onboarding, OnboardingError, type ServerChoice } from './onboarding.js';
 import type { IdentityStore, LoadedIdentity } from './store.js';
 

@@ -8,8 +8,8 @@ import { Group, DrdCommand, isSuccessStatus, makeChallenge } from '../../../shar
 import { encodePostUser } from '../../../shared/drd/index.js';
 import { encodeRegisterProof, signRegisterProof, type AddressTicket } from '../../../shared/qmail/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
-import { QMailServerClient } from '../mail/group6.js';
-import { StatusError, type ConnectionPool } from '../mail/transport.js';
+import { QMailServerClient } from '../net/group6.js';
+import { StatusError, type ConnectionPool } from '../net/transport.js';
 import type { HiredServer, IdentityStore, LoadedIdentity, StoredIdentity } from './store.js';
 
 export class OnboardingError extends Error {

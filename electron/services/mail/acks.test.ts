@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PING_ACKS, type TellNotice } from '../../../shared/qmail/index.js';
 import { TellAcks } from './acks.js';
-import type { AcknowledgedTellList } from './group6.js';
+import type { AcknowledgedTellList } from '../net/group6.js';
 
 const tell = (clusterId: number) => ({ clusterId }) as TellNotice;
 const answer = (acknowledged: boolean): AcknowledgedTellList => ({ remaining: 0, tells: [], acknowledged });

@@ -4,7 +4,7 @@
 // in the profile (or was handled before), so a Tell lost in flight, in a crash or while the
 // app locks is simply handed over again.
 import { MAX_PING_ACKS, type TellNotice } from '../../../shared/qmail/index.js';
-import type { AcknowledgedTellList } from './group6.js';
+import type { AcknowledgedTellList } from '../net/group6.js';
 
 /** Beyond this many unsent acks the oldest are forgotten: those Tells come back and are acknowledged again. */
 const MAX_OWED = 4096;

@@ -15,7 +15,7 @@ import { hex } from './objects.js';
 import type { AttemptFailure, AttemptOutcome, AttemptRequest } from './outbox.js';
 import type { QkdLink } from './qkd.js';
 import { QkdUnavailableError, SendError, sendMessage } from './send.js';
-import type { ConnectionPool } from './transport.js';
+import type { ConnectionPool } from '../net/transport.js';
 import type { UploadsTable } from '../../store/uploads.js';
 
 /** What an attempt needs from the network side: connections, hiring, QKD links. */

@@ -2,9 +2,9 @@
 // connection of its own that is dropped after a failure or when the servers change. Each
 // call names the Tells already kept (acks.ts) so the beacon can delete them.
 import type { LoadedIdentity } from '../identity/store.js';
-import { QMailServerClient, type AcknowledgedTellList } from './group6.js';
+import { QMailServerClient, type AcknowledgedTellList } from '../net/group6.js';
 import { MailError } from './context.js';
-import type { Connection, ConnectionPool } from './transport.js';
+import type { Connection, ConnectionPool } from '../net/transport.js';
 
 export interface BeaconLink {
   peek(me: LoadedIdentity, ack: number[]): Promise<AcknowledgedTellList>;

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UploadsTable } from '../../store/uploads.js';
 import { UploadCleanup, MAX_DELETE_TRIES } from './cleanup.js';
-import { ConnectionPool } from './transport.js';
+import { ConnectionPool } from '../net/transport.js';
 import { testContext, testIdentity } from './testing/context.js';
 
 const cleanups: (() => void)[] = [];

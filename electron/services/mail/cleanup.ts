@@ -5,9 +5,9 @@
 // a sent message, or of an attempt that reached some recipient, are never deleted.
 import type { UploadRow, UploadsTable } from '../../store/uploads.js';
 import { MAX_BACKOFF_MS, type MailContext } from './context.js';
-import { QMailServerClient } from './group6.js';
+import { QMailServerClient } from '../net/group6.js';
 import { defaultSchedule } from './outbox.js';
-import { StatusError, type ConnectionPool } from './transport.js';
+import { StatusError, type ConnectionPool } from '../net/transport.js';
 import { Status } from '../../../shared/raida/index.js';
 
 /** Tries per object before it is left to the server's retention. */

@@ -30,7 +30,7 @@ import { UploadCleanup } from './cleanup.js';
 import { UploadsTable } from '../../store/uploads.js';
 import { QkdService } from './qkd.js';
 import { receiveTell } from './receive.js';
-import { ConnectionPool } from './transport.js';
+import { ConnectionPool } from '../net/transport.js';
 import { Views } from './views.js';
 
 export { MailError, StripeLayoutError };

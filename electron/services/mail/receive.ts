@@ -13,9 +13,9 @@ import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
 import { nodeBackend } from './backend.js';
 import { decodeLetter, type OpenedLetter } from './bundle.js';
-import { QMailServerClient, type Caller } from './group6.js';
+import { QMailServerClient, type Caller } from '../net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey, hostOf, ipv4Of } from './objects.js';
-import { ConnectionPool } from './transport.js';
+import { ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
 
 export class ReceiveError extends Error {
