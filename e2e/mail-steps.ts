@@ -20,8 +20,8 @@ export async function pickCorrespondent(page: Page, typed = 'QMail Corr'): Promi
   return dialog;
 }
 
-/** Writes to the correspondent at a level and sends; resolves once the composer closed. */
-export async function sendToCorrespondent(page: Page, level: 'L1' | 'L2' | 'L3', subject: string, body: string): Promise<void> {
+/** Writes to the correspondent at a level and sends; resolves once the composer closed. `beforeSend` sees the filled composer. */
+export async function sendToCorrespondent(page: Page, level: 'L1' | 'L2' | 'L3', subject: string, body: string, beforeSend?: (dialog: Locator) => Promise<unknown>): Promise<void> {
   await page.keyboard.press('c');
   const dialog = await pickCorrespondent(page);
   await dialog.getByLabel('Subject').fill(subject);
@@ -29,6 +29,7 @@ export async function sendToCorrespondent(page: Page, level: 'L1' | 'L2' | 'L3',
   const radio = dialog.getByRole('radio', { name: new RegExp(level) });
   await expect(radio).toBeEnabled({ timeout: 30_000 });
   await radio.check();
+  await beforeSend?.(dialog);
   await dialog.getByRole('button', { name: 'Send' }).click();
   await expect(dialog).toBeHidden({ timeout: 30_000 });
 }

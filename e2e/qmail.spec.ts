@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
-import type { Page } from '@playwright/test';
-import { awaitAnswer, certificateKeys, pickCorrespondent, UUID } from './mail-steps.js';
+import { awaitAnswer, certificateKeys, pickCorrespondent, sendToCorrespondent, UUID } from './mail-steps.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 
@@ -70,19 +69,6 @@ test('a newcomer sends a qmail with an attachment and reads the reply', async ({
   expect(consoleErrors).toEqual([]);
 });
 
-async function sendAt(page: Page, level: 'L1' | 'L2', subject: string, body: string) {
-  await page.keyboard.press('c');
-  const dialog = await pickCorrespondent(page);
-  await dialog.getByLabel('Subject').fill(subject);
-  await dialog.getByLabel('Message').fill(body);
-  const radio = dialog.getByRole('radio', { name: new RegExp(level) });
-  await expect(radio).toBeEnabled({ timeout: 30_000 });
-  await radio.check();
-  await shot(page, `qkd-composer-${level}`);
-  await dialog.getByRole('button', { name: 'Send' }).click();
-  await expect(dialog).toBeHidden({ timeout: 30_000 });
-}
-
 test('L1 and L2 with the correspondent behind KME B: both ends name the same QKD key IDs', async ({ app: page, host, consoleErrors }) => {
   test.setTimeout(240_000);
   await createVault(page, PASSPHRASE);
@@ -117,7 +103,7 @@ test('L1 and L2 with the correspondent behind KME B: both ends name the same QKD
     { level: 'L1', subject: 'A one-time pad from KME A', body: 'Padded with QKD keys.' },
     { level: 'L2', subject: 'Keys from the quantum link', body: 'Sealed with QKD keys.' },
   ] as const;
-  for (const m of sent) await sendAt(page, m.level, m.subject, m.body);
+  for (const m of sent) await sendToCorrespondent(page, m.level, m.subject, m.body, () => shot(page, `qkd-composer-${m.level}`));
 
   const folders = page.getByRole('navigation', { name: 'Folders' });
   const cert = page.getByRole('dialog', { name: 'Security certificate' });
