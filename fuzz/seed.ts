@@ -8,7 +8,7 @@ import { fromHex } from '../shared/bytes/index.js';
 import { Encryption, encodeRequest, encodeResponse, makeChallenge } from '../shared/raida/index.js';
 import {
   encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTell, encodeTellList, encodeUpload,
-  encodeUploadPage, makePreamble,
+  encodeUploadPage, encodeAddressTicket, encodeRegisterProof, makePreamble, signAddressTicket, signRegisterProof,
 } from '../shared/qmail/index.js';
 import {
   encodeFee, encodeGetUser, encodeListGetResult, encodeListRemove, encodeListSet, encodeOwnerOnly, encodePostUser, encodeSearchResult,
@@ -18,6 +18,7 @@ import { encodeGetKeyShare, encodeKeyShareResponse, encodePreloadMasterKey, enco
 import { encodeDocument, htmlToCbdf } from '../shared/cbdf/index.js';
 import { FUZZ_DIR, corpusDir } from './engine/corpus.js';
 import { FUZZ_CHALLENGE, FUZZ_KEY, FUZZ_NONCE } from './targets/raida-envelope.js';
+import { FUZZ_PROOF } from './targets/register-proof.js';
 
 const CONFORMANCE = resolve(FUZZ_DIR, '../../shared/conformance/qmail-open-standard');
 const enc = new TextEncoder();
@@ -183,6 +184,34 @@ const tell = {
     ['key-ids', 5, JSON.stringify({ key_IDs: [{ key_ID: id }, { key_ID: id2 }] })],
   ];
   for (const [name, c, text] of docs) write('kme-json', name, withChoice(c, enc.encode(text)));
+}
+
+// EXT-7 register proof (selector 0) and address ticket (1), signed for the target's fixed world.
+{
+  const w = FUZZ_PROOF;
+  const ticket = signAddressTicket(w.mailbox, w.identity.publicKey, w.now - 86_400_000, w.directory.secretKey);
+  const sign = (now: number) => signRegisterProof({ ticket, identity: { signPublicKey: w.identity.publicKey, signSecretKey: w.identity.secretKey }, mailbox: w.mailbox, nodeId: w.nodeId, newAn: w.newAn, challenge: w.challenge, now });
+  write('register-proof', 'proof', withChoice(0, encodeRegisterProof(sign(w.now))));
+  write('register-proof', 'proof-stale', withChoice(0, encodeRegisterProof(sign(w.now - 3_600_000))));
+  write('register-proof', 'ticket', withChoice(1, encodeAddressTicket(ticket)));
+}
+
+// The node's framer: options byte (1 legacy, 2 version-0 alias, 4 admit after a gate),
+// chunk-size count and sizes, then the stream.
+{
+  const stream = (opts: number, sizes: number[], ...packets: Uint8Array[]): Uint8Array => Uint8Array.from([opts, sizes.length, ...sizes, ...packets.flatMap((p) => [...p])]);
+  const ping = encodeRequest({ raidaId: 3, group: 6, command: 72, body: encodePing({ preamble }) }).packet;
+  const upload = (command: number, n: number): Uint8Array => encodeRequest({ raidaId: 0, group: 6, command, body: encodeUpload({ preamble, fileGroupGuid: guid, lockerCode: bytes(8), fileType: 0, storageDuration: 2, data: bytes(n) }) }).packet;
+  const big = encodeRequest({ raidaId: 3, group: 6, command: 72, body: Uint8Array.from([...challenge, ...bytes(282), 0x3e, 0x3e]) }).packet;
+  write('frames', 'ping', stream(0, [], ping));
+  write('frames', 'ping-bytewise', stream(0, [0], ping));
+  write('frames', 'two-pings-chunked', stream(0, [6, 30, 2], ping, ping));
+  write('frames', 'upload-gated', stream(0, [40], upload(70, 300), ping));
+  write('frames', 'upload-admitted', stream(4, [17, 63], upload(70, 300), ping));
+  write('frames', 'legacy-upload-admitted', stream(7, [100], upload(60, 300), ping));
+  write('frames', 'upload-small', stream(4, [9], upload(70, 20)));
+  write('frames', 'over-bound', stream(0, [31], big, ping));
+  write('frames', 'header-partial', stream(0, [], ping.subarray(0, 20)));
 }
 
 console.log(`seed corpora written under ${join(FUZZ_DIR, 'corpus')}`);

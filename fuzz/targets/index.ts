@@ -9,6 +9,8 @@ const TARGETS: Record<string, () => Promise<{ target: FuzzTarget }>> = {
   rke: () => import('./rke.js'),
   cbdf: () => import('./cbdf.js'),
   'kme-json': () => import('./kme-json.js'),
+  'register-proof': () => import('./register-proof.js'),
+  frames: () => import('./frames.js'),
 };
 
 export const TARGET_NAMES: readonly string[] = Object.keys(TARGETS);

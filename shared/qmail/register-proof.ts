@@ -66,13 +66,20 @@ export function signAddressTicket(m: ProofMailbox, identityKey: Uint8Array, issu
   return { issuedAt, signature: ml_dsa65.sign(ticketMessage(m, identityKey, issuedAt), directorySecretKey) };
 }
 
+/** An 8-byte time as a number; past 2^53 − 1 it would round and no longer encode. */
+function readTime(r: ByteReader): number {
+  const t = r.u64();
+  if (t > BigInt(Number.MAX_SAFE_INTEGER)) throw new QMailError('bad_time', Status.INVALID_PARAMETER, `time out of range: ${t}`);
+  return Number(t);
+}
+
 export function encodeAddressTicket(t: AddressTicket): Uint8Array {
   return concatBytes(u64(t.issuedAt), t.signature);
 }
 export function decodeAddressTicket(b: Uint8Array): AddressTicket {
   if (b.length !== 8 + ML_DSA65_SIGNATURE_LENGTH) throw new QMailError('bad_ticket', Status.INVALID_PARAMETER, 'address ticket has the wrong length');
   const r = new ByteReader(b);
-  return { issuedAt: Number(r.u64()), signature: r.take(ML_DSA65_SIGNATURE_LENGTH) };
+  return { issuedAt: readTime(r), signature: r.take(ML_DSA65_SIGNATURE_LENGTH) };
 }
 
 /** Client side: the identity signs for one node, one new AN and one request challenge. */
@@ -100,7 +107,7 @@ export function decodeRegisterProof(b: Uint8Array): RegisterProof {
   const r = new ByteReader(b);
   const ticket = decodeAddressTicket(r.take(8 + ML_DSA65_SIGNATURE_LENGTH));
   const identityKey = r.take(ML_DSA65_PUBLIC_KEY_LENGTH);
-  const signedAt = Number(r.u64());
+  const signedAt = readTime(r);
   const signature = r.take(ML_DSA65_SIGNATURE_LENGTH);
   return { ticket, identityKey, signedAt, signature };
 }
