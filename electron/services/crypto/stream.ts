@@ -378,6 +378,9 @@ export async function encryptMessageStream(input: ByteSource, layout: Layout, si
         const r = await worker.request({ type: 'encrypt-range', input: data, striped, S, stride, at: chunkAt, g0, g1 });
         if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
       }));
+      // Awaited only once the previous chunk's MACs are posted: if those fail first (a worker
+      // closed after an error), this one's failure has nobody waiting and must not go unhandled.
+      ranges.catch(() => undefined);
       const macs = macsPosted.then(() => ranges).then(() => workers.map((worker, w) => worker.request({ type: 'mac-lanes', striped, S, stride }).then((r) => {
         if (r.type === 'done') balance.recordOwned(w, r.ms, S);
       })));
