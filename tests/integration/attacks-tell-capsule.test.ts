@@ -9,7 +9,7 @@ import { createAppServices, type AppServices } from '../../electron/services/app
 import { startSender, sendFrom } from '../../electron/services/app/testing/network.js';
 import { DirectoryClient } from '../../electron/services/directory/client.js';
 import type { LoadedIdentity } from '../../electron/services/identity/store.js';
-import { nodeBackend } from '../../electron/services/mail/backend.js';
+import { nodeBackend } from '../../electron/services/crypto/node-backend.js';
 import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey } from '../../electron/services/mail/objects.js';
 import { ReceiveError, receiveTell } from '../../electron/services/mail/receive.js';

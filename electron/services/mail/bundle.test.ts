@@ -4,7 +4,7 @@ import { cloudCoinMailbox } from '../../../shared/cbdf/address.js';
 import { encryptMessage, decryptMessage } from '../../../shared/stripe/index.js';
 import { composeDocument, decodeDocument, encodeDocument, metaView } from '../../../shared/cbdf/index.js';
 import { BundleError, decodeLetter, encodeLetter } from './bundle.js';
-import { nodeBackend } from './backend.js';
+import { nodeBackend } from '../crypto/node-backend.js';
 
 describe('message bundle', () => {
   const letter = {

@@ -11,7 +11,7 @@ import { formatMailbox } from '../../../shared/cbdf/address.js';
 import type { ServerEntry, TellNotice } from '../../../shared/qmail/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
-import { nodeBackend } from './backend.js';
+import { nodeBackend } from '../crypto/node-backend.js';
 import { decodeLetter, type OpenedLetter } from './bundle.js';
 import { QMailServerClient, type Caller } from '../net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey, hostOf, ipv4Of } from './objects.js';

@@ -12,7 +12,7 @@ import { Status } from '../../../shared/raida/index.js';
 import type { PublicIdentity } from '../../../shared/identity/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { HiredServer, LoadedIdentity } from '../identity/store.js';
-import { nodeBackend } from './backend.js';
+import { nodeBackend } from '../crypto/node-backend.js';
 import { QMailServerClient, type Caller } from '../net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, capsuleIdKey, ipv4Of } from './objects.js';
 import { StatusError, type ConnectionPool } from '../net/transport.js';
