@@ -10,7 +10,17 @@ import { builtinModules } from 'node:module';
 const builtinNames = builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
 const noNode = { regex: `^(node:.*|(${builtinNames.join('|')})(/.*)?)$`, message: 'Node built-ins are not available in this process.' };
 const noElectron = { regex: '^electron(/.*)?$', message: 'Only electron/shell and electron/preload.ts may import electron.' };
-const folder = (name, message) => ({ group: [`**/${name}/**`, `**/${name}`], message });
+// Relative imports only: a package path such as react-dom/server is not our server/.
+const folder = (name, message) => ({ regex: `^\\.{1,2}/(.*/)?${name}(/.*)?$`, message });
+
+// The node people host stands alone: not even its tests reach into the app (those are tests/integration).
+const serverBoundary = [folder('renderer', 'server/ never imports renderer/.'), folder('electron', 'server/ never imports electron/: the node stands alone.'),
+  folder('dev-network', 'server/ never imports dev-network/: the network is built from the node, not into it.')];
+
+const sharedBoundary = ['electron', 'server', 'renderer', 'dev-network'].map((f) => folder(f, `shared/ must not import ${f}/.`));
+// The renderer imports only shared/ and its own files.
+const rendererBoundary = [folder('electron', 'renderer/ talks to the main process only through shared/ipc.'),
+  ...['server', 'dev-network', 'cli', 'bench', 'fuzz', 'tools', 'e2e'].map((f) => folder(f, `renderer/ imports only shared/ and its own files, not ${f}/.`))];
 
 const domGlobals = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement', 'fetch', 'XMLHttpRequest', 'WebSocket']
   .map((name) => ({ name, message: 'shared/ is pure: DOM and host globals are injected, never used directly.' }));
@@ -32,9 +42,8 @@ export default tseslint.config(
   {
     files: ['shared/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noNode, noElectron,
-        folder('electron', 'shared/ must not import electron/.'), folder('renderer', 'shared/ must not import renderer/.'),
-        folder('server', 'shared/ must not import server/.'), { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'shared/ has no UI.' }] }],
+      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, ...sharedBoundary,
+        { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'shared/ has no UI.' }] }],
       'no-restricted-globals': ['error', ...domGlobals, { name: 'process', message: 'shared/ is pure: no process.' }, { name: 'Buffer', message: 'shared/ uses Uint8Array, not Buffer.' }],
       'no-restricted-properties': ['error', noMathRandom],
     },
@@ -45,9 +54,7 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: [noNode, noElectron,
-        folder('electron', 'renderer/ talks to the main process only through shared/ipc.'),
-        folder('server', 'renderer/ must not import server/.')] }],
+      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, ...rendererBoundary, folder('tests', 'renderer/ imports only shared/ and its own files.')] }],
       'no-restricted-globals': ['error', { name: 'process', message: 'No Node in the renderer.' }, { name: 'require', message: 'No Node in the renderer.' }],
     },
   },
@@ -72,7 +79,7 @@ export default tseslint.config(
     files: ['server/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'server/ never imports renderer/.')] }],
+      'no-restricted-imports': ['error', { patterns: [noElectron, ...serverBoundary] }],
       'no-restricted-properties': ['error', noMathRandom],
     },
   },
@@ -90,5 +97,18 @@ export default tseslint.config(
       'no-restricted-globals': 'off',
       'no-restricted-imports': ['error', { patterns: [noElectron] }],
     },
+  },
+  {
+    // The folder boundaries hold for tests too (they may still read tests/support).
+    files: ['server/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, ...serverBoundary] }] },
+  },
+  {
+    files: ['shared/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, ...sharedBoundary] }] },
+  },
+  {
+    files: ['renderer/**/*.test.{ts,tsx}'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, ...rendererBoundary] }] },
   },
 );

@@ -25,6 +25,14 @@ const cases: Array<[string, string, RegExp]> = [
   ['electron/services/x.ts', "import { app } from 'electron';\nexport const x = app;", /Only electron\/shell/],
   ['electron/shell/x.ts', "import { r } from '../../renderer/src/r.js';\nexport const x = r;", /never imports renderer/],
   ['server/x.ts', "export const x = () => Math.random();", /getRandomValues/],
+  ['server/x.ts', "import { s } from '../electron/services/app/services.js';\nexport const x = s;", /never imports electron/],
+  ['server/kme/x.ts', "import type { S } from '../../electron/services/app/services.js';\nexport type X = S;", /never imports electron/],
+  ['server/kme/x.test.ts', "import { c } from '../../electron/services/qkd/client.js';\nexport const x = c;", /never imports electron/],
+  ['server/x.ts', "import { n } from '../dev-network/launcher.js';\nexport const x = n;", /never imports dev-network/],
+  ['shared/cbdf/x.ts', "import { s } from '../../server/node.js';\nexport const x = s;", /must not import server/],
+  ['shared/cbdf/x.test.ts', "import { s } from '../../electron/services/app/services.js';\nexport const x = s;", /must not import electron/],
+  ['renderer/src/x.ts', "import { c } from '../../cli/program.js';\nexport const x = c;", /only shared\/ and its own/],
+  ['renderer/src/x.test.ts', "import { s } from '../../server/node.js';\nexport const x = s;", /only shared\/ and its own/],
 ];
 
 describe('process boundaries are enforced by lint', () => {
@@ -38,6 +46,9 @@ describe('process boundaries are enforced by lint', () => {
     ['renderer/src/x.ts', "import { requests } from '../../shared/ipc/index.js';\nexport const x = requests;"],
     ['electron/shell/x.ts', "import { app } from 'electron';\nexport const x = app;"],
     ['electron/services/x.ts', "import { join } from 'node:path';\nexport const x = join;"],
+    // A package's own server entry is not the server/ folder.
+    ['renderer/src/x.test.tsx', "import { renderToString } from 'react-dom/server';\nexport const x = renderToString;"],
+    ['server/x.test.ts', "import { tempDir } from '../tests/support/tmp.js';\nexport const x = tempDir;"],
   ])('%s: a permitted import passes', async (file, code) => {
     expect(await messages(file, code)).toEqual([]);
   });

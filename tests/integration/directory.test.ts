@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
-import { allocateMessage, identityMessage, startDirectory, type IdentityRecord, type RunningDirectory } from './server.js';
-import { loadOperatorKey, makeDescriptor, signDescriptor, verifyDescriptor, DescriptorError } from './descriptor.js';
-import { parseConfig } from '../config.js';
-import { startServer } from '../node.js';
+import { allocateMessage, identityMessage, startDirectory, type IdentityRecord, type RunningDirectory } from '../../server/directory/server.js';
+import { loadOperatorKey, makeDescriptor, signDescriptor, verifyDescriptor, DescriptorError } from '../../server/directory/descriptor.js';
+import { parseConfig } from '../../server/config.js';
+import { startServer } from '../../server/node.js';
 import { chooseDefault } from '../../electron/services/identity/onboarding.js';
 import { DirectoryClient } from '../../electron/services/directory/client.js';
 

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { KmeClient } from '../../electron/services/qkd/client.js';
 import { KmeError } from '../../electron/services/qkd/errors.js';
-import { tempDir } from '../../tests/support/tmp.js';
-import { startKmePair, type KmeEndpoint, type KmePairFile } from './index.js';
+import { tempDir } from '../support/tmp.js';
+import { startKmePair, type KmeEndpoint, type KmePairFile } from '../../server/kme/index.js';
 
 const tmp = tempDir('qmail-kme-store-');
 const children: ChildProcess[] = [];
