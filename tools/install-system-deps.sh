@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the app's tests and local network use, when absent:
-# Chromium (the e2e browser), PostgreSQL (the server's second storage backend) and OpenSSL.
+# Chromium (the e2e browser), PostgreSQL (the server's second storage backend), OpenSSL, and
+# Dovecot (IMAP, POP3, LMTP), Postfix and isync (mbsync) for the legacy-account tests and bench.
 # Safe to run again: it installs only what is missing, and needs no privileges when nothing
 # is. Run as root it installs directly (containers often have no sudo); run as another
 # user it asks sudo itself.
 set -euo pipefail
-packages=(chromium postgresql openssl)
+packages=(chromium postgresql openssl dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix isync)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
