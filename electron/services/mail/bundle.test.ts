@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { cloudCoinMailbox } from '../../../shared/cbdf/address.js';
 import { encryptMessage, decryptMessage } from '../../../shared/stripe/index.js';
 import { composeDocument, decodeDocument, encodeDocument, metaView } from '../../../shared/cbdf/index.js';
-import { BundleError, decodeLetter, encodeLetter } from './bundle.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BundleError, decodeLetter, encodeLetter, letterSink, letterStream, type AttachmentWriter } from './bundle.js';
 import { nodeBackend } from '../crypto/node-backend.js';
 
 describe('message bundle', () => {
@@ -77,5 +79,56 @@ describe('message bundle', () => {
     expect(doc.text.some((t) => t.t === 'styleContainer')).toBe(true);
     // A plain letter carries no document: the reader shows its text as before.
     expect(decodeLetter(encodeLetter(letter)).document).toBeUndefined();
+  });
+
+  /** Attachment writers that keep bytes in memory, and remember which were dropped. */
+  function memoryStore() {
+    const kept = new Map<string, Buffer>();
+    const aborted: string[] = [];
+    let n = 0;
+    const open = (): AttachmentWriter => {
+      const ref = `r${n++}`;
+      const parts: Buffer[] = [];
+      return {
+        write: async (b) => void parts.push(Buffer.from(b)),
+        finish: async () => (kept.set(ref, Buffer.concat(parts)), ref),
+        abort: async () => void aborted.push(ref),
+      };
+    };
+    return { kept, aborted, open };
+  }
+
+  it('streams the same bytes as encodeLetter, and reads them back in pieces of any size into attachment writers', async () => {
+    const streamed = letterStream({ ...letter, attachments: letter.attachments.map((a) => ({ name: a.name, size: a.data.length, open: () => Readable.from([a.data.subarray(0, 7), a.data.subarray(7)]) })) });
+    const parts: Buffer[] = [];
+    for await (const c of streamed.open()) parts.push(c as Buffer);
+    const whole = Buffer.concat(parts);
+    expect(whole.equals(Buffer.from(encodeLetter(letter)))).toBe(true);
+    expect(streamed.length).toBe(whole.length);
+    for (const piece of [1, 3, 4096, whole.length]) {
+      const mem = memoryStore();
+      const { sink, letter: read } = letterSink(mem.open);
+      const pieces = Array.from({ length: Math.ceil(whole.length / piece) }, (_, i) => whole.subarray(i * piece, (i + 1) * piece));
+      await pipeline(Readable.from(pieces), sink);
+      const out = await read();
+      expect(out.subject).toBe(letter.subject);
+      expect(out.body).toBe(letter.body);
+      expect(out.attachments.map((a) => [a.name, a.size])).toEqual([['report.pdf', 5000], ['empty.txt', 0]]);
+      expect(mem.kept.get(out.attachments[0]!.ref)!.equals(Buffer.from(letter.attachments[0]!.data))).toBe(true);
+    }
+  });
+
+  it('a streamed letter whose attachment changes size fails, and a cut or padded bundle drops what its sink wrote', async () => {
+    const grown = letterStream({ ...letter, attachments: [{ name: 'a', size: 3, open: () => Readable.from([Buffer.from('four')]) }] });
+    await expect(pipeline(grown.open(), new (await import('node:stream')).PassThrough().resume())).rejects.toThrow(/grew/);
+    const whole = Buffer.from(encodeLetter(letter));
+    for (const bad of [whole.subarray(0, whole.length - 10), Buffer.concat([whole, Buffer.from([0])]), Buffer.from('QMB1\xff\xff\xff\xff\x00', 'latin1')]) {
+      const mem = memoryStore();
+      const { sink, letter: read } = letterSink(mem.open);
+      const pieces = Array.from({ length: Math.ceil(bad.length / 1000) }, (_, i) => bad.subarray(i * 1000, (i + 1) * 1000));
+      await expect(pipeline(Readable.from(pieces), sink)).rejects.toBeInstanceOf(BundleError);
+      await expect(read()).rejects.toBeInstanceOf(BundleError);
+      if (bad.length > 5000) expect(mem.aborted.length).toBeGreaterThan(0);
+    }
   });
 });
