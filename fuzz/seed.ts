@@ -19,6 +19,7 @@ import { encodeDocument, htmlToCbdf } from '../shared/cbdf/index.js';
 import { FUZZ_DIR, corpusDir } from './engine/corpus.js';
 import { FUZZ_CHALLENGE, FUZZ_KEY, FUZZ_NONCE } from './targets/raida-envelope.js';
 import { FUZZ_PROOF } from './targets/register-proof.js';
+import { coinFileSeeds } from './targets/coin-files.js';
 
 const CONFORMANCE = resolve(FUZZ_DIR, '../../shared/conformance/qmail-open-standard');
 const enc = new TextEncoder();
@@ -213,5 +214,8 @@ const tell = {
   write('frames', 'over-bound', stream(0, [31], big, ping));
   write('frames', 'header-partial', stream(0, [], ping.subarray(0, 20)));
 }
+
+// Coin files, in the order of the target's selector.
+for (const [name, data] of coinFileSeeds()) write('coin-files', name, data);
 
 console.log(`seed corpora written under ${join(FUZZ_DIR, 'corpus')}`);

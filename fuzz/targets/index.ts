@@ -11,6 +11,7 @@ const TARGETS: Record<string, () => Promise<{ target: FuzzTarget }>> = {
   'kme-json': () => import('./kme-json.js'),
   'register-proof': () => import('./register-proof.js'),
   frames: () => import('./frames.js'),
+  'coin-files': () => import('./coin-files.js'),
 };
 
 export const TARGET_NAMES: readonly string[] = Object.keys(TARGETS);
