@@ -46,7 +46,7 @@ describe('sealed attachment store', () => {
     const chunk = 4 + ATTACHMENT_CHUNK_BYTES + 29;
     const cases: Buffer[] = [];
     const flipped = Buffer.from(good);
-    flipped[100] ^= 1;
+    flipped[100] = flipped[100]! ^ 1;
     cases.push(flipped, good.subarray(0, 4 + chunk), good.subarray(0, 4 + 2 * chunk), Buffer.concat([good, good.subarray(4, 4 + chunk)]));
     cases.push(Buffer.concat([good.subarray(0, 4), good.subarray(4 + chunk, 4 + 2 * chunk), good.subarray(4, 4 + chunk), good.subarray(4 + 2 * chunk)]));
     for (const bad of cases) {
