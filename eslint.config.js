@@ -22,6 +22,9 @@ const sharedBoundary = ['electron', 'server', 'renderer', 'dev-network'].map((f)
 const rendererBoundary = [folder('electron', 'renderer/ talks to the main process only through shared/ipc.'),
   ...['server', 'dev-network', 'cli', 'bench', 'fuzz', 'tools', 'e2e'].map((f) => folder(f, `renderer/ imports only shared/ and its own files, not ${f}/.`))];
 
+// The app's services run on any network; only the composition roots (shell, host) open the dev network.
+const servicesBoundary = folder('dev-network', 'electron/services runs on any network: only electron/shell and electron/host open dev-network/.');
+
 const domGlobals = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement', 'fetch', 'XMLHttpRequest', 'WebSocket']
   .map((name) => ({ name, message: 'shared/ is pure: DOM and host globals are injected, never used directly.' }));
 const noMathRandom = { object: 'Math', property: 'random', message: 'Use crypto.getRandomValues or node:crypto for randomness.' };
@@ -68,6 +71,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['electron/services/**/*.ts', 'electron/store/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'electron/ never imports renderer/.'), servicesBoundary] }] },
+  },
+  {
     files: ['electron/shell/**/*.ts', 'electron/preload.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
@@ -80,6 +87,15 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       'no-restricted-imports': ['error', { patterns: [noElectron, ...serverBoundary] }],
+      'no-restricted-properties': ['error', noMathRandom],
+    },
+  },
+  {
+    // The dev network starts nodes (server/) and the correspondent (an app profile: electron/services).
+    files: ['dev-network/**/*.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'dev-network/ never imports renderer/.')] }],
       'no-restricted-properties': ['error', noMathRandom],
     },
   },

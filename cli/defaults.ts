@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { defaultProfileDir } from '../electron/services/app/paths.js';
-import { chooseNetwork, embeddedNetworkDir, embeddedNetworkFile } from '../electron/services/app/embedded.js';
+import { chooseNetwork, embeddedNetworkDir, embeddedNetworkFile } from '../dev-network/embedded.js';
 
 export function withProfile(cmd: Command): Command {
   return cmd.option('--profile <dir>', "profile folder: the app's own unless given here or in QMAIL_PROFILE", defaultProfileDir());

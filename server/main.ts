@@ -58,7 +58,7 @@ Logs are JSON lines on stderr. Stop with Ctrl-C or SIGTERM: in-flight requests f
         return;
       }
       const node = await startServer(effective);
-      // One machine-readable line on stdout for launchers (server/network reads it).
+      // One machine-readable line on stdout for launchers (dev-network/launcher.ts reads it).
       process.stdout.write(JSON.stringify({ ready: true, host: node.host, port: node.port, nodeId: node.descriptor.nodeId, descriptor: node.descriptor }) + '\n');
       await untilSignal();
       await node.close();

@@ -33,6 +33,7 @@ const cases: Array<[string, string, RegExp]> = [
   ['shared/cbdf/x.test.ts', "import { s } from '../../electron/services/app/services.js';\nexport const x = s;", /must not import electron/],
   ['renderer/src/x.ts', "import { c } from '../../cli/program.js';\nexport const x = c;", /only shared\/ and its own/],
   ['renderer/src/x.test.ts', "import { s } from '../../server/node.js';\nexport const x = s;", /only shared\/ and its own/],
+  ['electron/services/mail/x.ts', "import { n } from '../../../dev-network/embedded.js';\nexport const x = n;", /only electron\/shell and electron\/host open dev-network/],
 ];
 
 describe('process boundaries are enforced by lint', () => {
@@ -49,6 +50,8 @@ describe('process boundaries are enforced by lint', () => {
     // A package's own server entry is not the server/ folder.
     ['renderer/src/x.test.tsx', "import { renderToString } from 'react-dom/server';\nexport const x = renderToString;"],
     ['server/x.test.ts', "import { tempDir } from '../tests/support/tmp.js';\nexport const x = tempDir;"],
+    ['electron/host/x.ts', "import { n } from '../../dev-network/embedded.js';\nexport const x = n;"],
+    ['dev-network/x.ts', "import { s } from '../electron/services/app/services.js';\nexport const x = s;"],
   ])('%s: a permitted import passes', async (file, code) => {
     expect(await messages(file, code)).toEqual([]);
   });

@@ -14,7 +14,7 @@ import { median, percentile, type BenchResult, type Suite } from '../types.js';
 import { newIdentity } from '../../server/testing/client.js';
 import { provisioned, rssMbOf, startNodeProcess } from '../../server/testing/process.js';
 import { loadRound, type LoadFigures, type LoadOptions } from '../../server/testing/load.js';
-import { startLocalNetwork } from '../../server/network/index.js';
+import { startLocalNetwork } from '../../dev-network/launcher.js';
 
 async function measure(label: string, o: Omit<LoadOptions, 'attack'>, rounds: number, log: (l: string) => void, notes: string): Promise<BenchResult[]> {
   const quiet: LoadFigures[] = [];

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
  
-import { runCorrespondent } from '../../electron/services/correspondent/bot.js';
+import { runCorrespondent } from '../../dev-network/correspondent/bot.js';
  
 import { readPassphrase } from '../../electron/services/app/profile.js';
 import { untilSignal } from './network.js';

@@ -3,8 +3,8 @@
 // DIR/network.json, until SIGINT/SIGTERM. Started again on the same DIR it reuses the data,
 // the ports and the correspondent's identity.
 import { InvalidArgumentError, type Command } from 'commander';
-import { startLocalNetwork, type NetworkService } from '../../server/network/index.js';
-import { correspondentService, kmeService } from '../../server/network/services.js';
+import { startLocalNetwork, type NetworkService } from '../../dev-network/launcher.js';
+import { correspondentService, kmeService } from '../../dev-network/services.js';
 import { embeddedStatus, resolveNetwork, withNetwork, withProfile } from '../defaults.js';
 
 function nodeCount(v: string): number {

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAppServices, embeddedKmeFile } from '../services/app/services.js';
-import { openAppNetwork, type AppNetwork } from '../services/app/embedded.js';
+import { createAppServices } from '../services/app/services.js';
+import { embeddedKmeFile, openAppNetwork, type AppNetwork } from '../../dev-network/embedded.js';
 import { defaultProfileDir, packageVersion, rendererDir } from '../services/app/paths.js';
 import { startHost } from './host.js';
 

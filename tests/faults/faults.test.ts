@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { OutboxItem } from '../../shared/ipc/index.js';
 import { Group, QMailCommand } from '../../shared/raida/index.js';
-import { startLocalNetwork, type LocalNetwork } from '../../server/network/index.js';
+import { startLocalNetwork, type LocalNetwork } from '../../dev-network/launcher.js';
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
 import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { STRIPE_FILE_TYPE } from '../../electron/services/mail/objects.js';

@@ -15,7 +15,7 @@ import { ConnectionPool, StatusError } from '../../electron/services/net/transpo
 import { parseMailbox } from '../../shared/cbdf/address.js';
 import { AddressType, StripeType, TellType } from '../../shared/qmail/index.js';
 import { Status } from '../../shared/raida/index.js';
-import { startLocalNetwork, type LocalNetwork, type NetworkNode } from '../../server/network/index.js';
+import { startLocalNetwork, type LocalNetwork, type NetworkNode } from '../../dev-network/launcher.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ import { ConnectionPool } from '../../electron/services/net/transport.js';
 import { crc32 } from '../../shared/bytes/index.js';
 import { Group, HEADER_LENGTH, QMailCommand, Status, decodeRequestHeader } from '../../shared/raida/index.js';
 import { encodePeek, encodeRegister, encodeUpload, makePreamble } from '../../shared/qmail/index.js';
-import { startLocalNetwork, type LocalNetwork, type NetworkNode } from '../../server/network/index.js';
+import { startLocalNetwork, type LocalNetwork, type NetworkNode } from '../../dev-network/launcher.js';
 import { RaidaConnection, freshChallenge, preambleFor } from '../../server/testing/client.js';
 import { directoryIdentity, provenRegisterBody } from '../../server/testing/register.js';
 import { startServer, type RunningServer } from '../../server/node.js';

@@ -20,7 +20,7 @@ import { publicIdentity } from '../../shared/identity/index.js';
 import { QMailCommand } from '../../shared/raida/index.js';
 import { StripeType, TellType, type ServerEntry, type TellNotice } from '../../shared/qmail/index.js';
 import { encryptMessage } from '../../shared/stripe/index.js';
-import { startLocalNetwork, type LocalNetwork, type NetworkNode } from '../../server/network/index.js';
+import { startLocalNetwork, type LocalNetwork, type NetworkNode } from '../../dev-network/launcher.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';
 
 const NODES = 3;

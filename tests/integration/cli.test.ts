@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startNetwork, type LocalNetwork } from '../support/network.js';
-import { correspondentService, kmeService, type CorrespondentInfo } from '../../server/network/services.js';
+import { correspondentService, kmeService, type CorrespondentInfo } from '../../dev-network/services.js';
 import { tempDir } from '../support/tmp.js';
 
 const run = promisify(execFile);

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { crc32 } from '../../shared/bytes/crc32.js';
 import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
 import { PingFlags, decodeTellList, encodePeek, encodeRegister, encodeTell, makePreamble } from '../../shared/qmail/index.js';
-import { startLocalNetwork, type LocalNetwork } from '../../server/network/index.js';
+import { startLocalNetwork, type LocalNetwork } from '../../dev-network/launcher.js';
 import { directoryIdentity, provenRegisterBody } from '../../server/testing/register.js';
 import { startServer } from '../../server/index.js';
 import { RaidaConnection, freshChallenge } from '../../server/testing/client.js';

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import type { NetworkFile } from '../../server/network/index.js';
+import type { NetworkFile } from '../../dev-network/launcher.js';
 import { tempDir } from '../support/tmp.js';
 
 const qmail = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'qmail.js');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
 import { startKmePair, type KmePair } from '../../server/kme/index.js';
-import { runCorrespondent } from '../../electron/services/correspondent/bot.js';
+import { runCorrespondent } from '../../dev-network/correspondent/bot.js';
 import { startNetwork, type LocalNetwork } from '../support/network.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';
 

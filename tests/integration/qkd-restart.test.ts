@@ -5,8 +5,8 @@
 // so after the restart the same IDs still open the capsules, and the correspondent answers.
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startLocalNetwork, type LocalNetwork } from '../../server/network/index.js';
-import { correspondentService, kmeService, type CorrespondentInfo, type KmeServiceInfo } from '../../server/network/services.js';
+import { startLocalNetwork, type LocalNetwork } from '../../dev-network/launcher.js';
+import { correspondentService, kmeService, type CorrespondentInfo, type KmeServiceInfo } from '../../dev-network/services.js';
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
 import { TEST_KDF, tempDir } from '../support/tmp.js';
 

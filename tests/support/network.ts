@@ -1,7 +1,7 @@
-// Integration tests and benchmarks use the one local-network launcher (server/network):
+// Integration tests and benchmarks use the one local-network launcher (dev-network/launcher.ts):
 // real qmail-server processes and a directory on loopback, killed and restarted by index.
 // This keeps the short call the tests were written against.
-import { startLocalNetwork, type LocalNetwork as Launched, type NetworkNode, type NetworkService } from '../../server/network/index.js';
+import { startLocalNetwork, type LocalNetwork as Launched, type NetworkNode, type NetworkService } from '../../dev-network/launcher.js';
 
 export interface LocalNetwork {
   directoryUrl: string;

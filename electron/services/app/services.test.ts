@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createDispatcher, type RequestName } from '../../../shared/ipc/index.js';
 import { tempDir, TEST_KDF } from '../../../tests/support/tmp.js';
 import { startKmePair } from '../../../server/kme/index.js';
-import { createAppServices, embeddedKmeFile, type AppServices, type AppServicesOptions } from './services.js';
+import { createAppServices, type AppServices, type AppServicesOptions } from './services.js';
 
 let dir: { path: string; remove: () => void };
 let services: AppServices | undefined;
@@ -105,12 +105,6 @@ describe('the local test KME', () => {
     expect(levels.find((l) => l.level === 'L1')).toMatchObject({ available: false, reason: 'no KME configured' });
   });
 
-  it('is the kme.json the embedded launcher recorded', () => {
-    const local = { network: { services: { kme: { config: '/p/network/kme/kme.json' } } } };
-    expect(embeddedKmeFile({ local } as unknown as Parameters<typeof embeddedKmeFile>[0])).toBe('/p/network/kme/kme.json');
-    expect(embeddedKmeFile({ directoryUrl: 'http://127.0.0.1:1' })).toBeUndefined();
-    expect(embeddedKmeFile(null)).toBeUndefined();
-  });
 });
 
 describe('the embedded KME pair as the default KME', () => {

@@ -12,7 +12,6 @@ import { DirectoryError } from '../directory/client.js';
 import { QkdConfigError } from '../mail/qkd.js';
 import { formattedBody } from '../mail/bundle.js';
 import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
-import type { LocalNetwork } from '../../../server/network/index.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -36,12 +35,6 @@ export interface AppServicesOptions {
   localKmeFile?: string | undefined;
   /** The embedded network's correspondent address, once it is up (AppNetwork.correspondent). */
   correspondent?: Promise<string | undefined>;
-}
-
-/** The embedded network's kme.json, when this process runs the embedded network (its `local` launcher started the KME pair). */
-export function embeddedKmeFile(network: { directoryUrl?: string | undefined; local?: LocalNetwork | undefined } | null | undefined): string | undefined {
-  const kme = network?.local?.network.services.kme as { config?: unknown } | undefined;
-  return typeof kme?.config === 'string' ? kme.config : undefined;
 }
 
 export type Emit = <K extends EventName>(event: K, payload: EventPayload<K>) => void;

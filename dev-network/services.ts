@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startKmePair, type KmeEndpoint, type KmePairOptions } from '../kme/index.js';
-import { nodeEnv, type NetworkService } from './index.js';
-import { projectFile } from '../package-root.js';
-import { ownerOnlyDir } from '../owner-only.js';
+import { startKmePair, type KmeEndpoint, type KmePairOptions } from '../server/kme/index.js';
+import { nodeEnv, type NetworkService } from './launcher.js';
+import { projectFile } from '../server/package-root.js';
+import { ownerOnlyDir } from '../server/owner-only.js';
 
 export interface CorrespondentInfo {
   address: string;

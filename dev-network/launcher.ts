@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ServerConfigInput } from '../config.js';
-import type { SignedDescriptor } from '../directory/descriptor.js';
-import { projectFile } from '../package-root.js';
+import type { ServerConfigInput } from '../server/config.js';
+import type { SignedDescriptor } from '../server/directory/descriptor.js';
+import { projectFile } from '../server/package-root.js';
 
 export interface NetworkNode {
   index: number;

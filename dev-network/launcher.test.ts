@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Group, QMailCommand, Status } from '../../shared/raida/index.js';
-import { decodeDownloadResponse, decodeTellList, encodeDownload, encodePing, encodeTell, encodeUpload, encodeUploadPage, PingFlags } from '../../shared/qmail/index.js';
-import { startLocalNetwork, type LocalNetwork, type NetworkFile } from './index.js';
-import { verifyDescriptor } from '../directory/descriptor.js';
-import { RaidaConnection, preambleFor, type Identity } from '../testing/client.js';
-import { directoryIdentity, provenRegisterBody } from '../testing/register.js';
+import { Group, QMailCommand, Status } from '../shared/raida/index.js';
+import { decodeDownloadResponse, decodeTellList, encodeDownload, encodePing, encodeTell, encodeUpload, encodeUploadPage, PingFlags } from '../shared/qmail/index.js';
+import { startLocalNetwork, type LocalNetwork, type NetworkFile } from './launcher.js';
+import { verifyDescriptor } from '../server/directory/descriptor.js';
+import { RaidaConnection, preambleFor, type Identity } from '../server/testing/client.js';
+import { directoryIdentity, provenRegisterBody } from '../server/testing/register.js';
 
 let net: LocalNetwork;
 let dir: string;

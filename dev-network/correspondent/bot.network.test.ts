@@ -3,10 +3,10 @@
 // from its own KME, finds no key left for an L2 answer, and answers at L3 saying why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { createAppServices, type AppServices } from '../app/services.js';
-import { startKmePair, type KmePair } from '../../../server/kme/index.js';
-import { startNetwork, type LocalNetwork } from '../../../tests/support/network.js';
-import { TEST_KDF, tempDir } from '../../../tests/support/tmp.js';
+import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
+import { startKmePair, type KmePair } from '../../server/kme/index.js';
+import { startNetwork, type LocalNetwork } from '../../tests/support/network.js';
+import { TEST_KDF, tempDir } from '../../tests/support/tmp.js';
 import { runCorrespondent, type Correspondent } from './bot.js';
 
 const tmp = tempDir('qmail-correspondent-');

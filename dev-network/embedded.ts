@@ -4,9 +4,9 @@
 // (same data, same ports, same correspondent identity). A real network is configuration:
 // `--network FILE` or QMAIL_NETWORK=FILE names its network file; `none` runs without one.
 import { join, resolve } from 'node:path';
-import { startLocalNetwork, type LocalNetwork } from '../../../server/network/index.js';
-import { correspondentService, kmeService, type CorrespondentInfo } from '../../../server/network/services.js';
-import { directoryFromNetworkFile } from './profile.js';
+import { startLocalNetwork, type LocalNetwork } from './launcher.js';
+import { correspondentService, kmeService, type CorrespondentInfo } from './services.js';
+import { directoryFromNetworkFile } from '../electron/services/app/profile.js';
 
 /** Where the embedded network of a profile lives, and the network file it writes there. */
 export function embeddedNetworkDir(profileDir: string): string {
@@ -92,4 +92,10 @@ export async function openAppNetwork(o: AppNetworkOptions): Promise<AppNetwork> 
         await local.close();
       })()),
   };
+}
+
+/** The embedded network's kme.json, when this process runs the embedded network (its `local` launcher started the KME pair). */
+export function embeddedKmeFile(network: { directoryUrl?: string | undefined; local?: LocalNetwork | undefined } | null | undefined): string | undefined {
+  const kme = network?.local?.network.services.kme as { config?: unknown } | undefined;
+  return typeof kme?.config === 'string' ? kme.config : undefined;
 }

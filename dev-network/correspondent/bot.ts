@@ -6,9 +6,9 @@
 // side A shares a QKD link with it) it answers an L1 or L2 qmail at the same level, and
 // says which QKD key IDs its KME delivered to open it. When its KME cannot give keys for
 // the answer, it answers at L3 and says why in the body.
-import type { AppServices } from '../app/services.js';
-import { closeProfile, openProfile } from '../app/profile.js';
-import type { KdfParams } from '../../store/vault.js';
+import type { AppServices } from '../../electron/services/app/services.js';
+import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
+import type { KdfParams } from '../../electron/store/vault.js';
 
 export type Level = 'L1' | 'L2' | 'L3' | 'L4';
 
