@@ -11,6 +11,7 @@ const TARGETS: Record<string, () => Promise<{ target: FuzzTarget }>> = {
   'kme-json': () => import('./kme-json.js'),
   'register-proof': () => import('./register-proof.js'),
   frames: () => import('./frames.js'),
+  'legacy-mime': () => import('./legacy-mime.js'),
   'coin-files': () => import('./coin-files.js'),
 };
 

@@ -43,7 +43,13 @@ export function legacyBody(msg: Pick<ParsedMessage, 'html' | 'text' | 'subject' 
   const byCid = new Map(msg.attachments.filter((a) => a.cid && a.data).map((a) => [a.cid!.toLowerCase(), a]));
   // CBDF timestamps are u32 seconds: a Date header outside 1970–2106 is left out.
   const seconds = msg.date !== undefined ? Math.floor(msg.date / 1000) : -1;
-  const doc = htmlToCbdf(msg.html, {
+  // Control characters are no text a reader shows (and CBDF text cannot hold them).
+  let html = '';
+  for (const ch of msg.html.replace(/\r\n?/g, '\n')) {
+    const c = ch.charCodeAt(0);
+    if (c >= 0x20 ? c !== 0x7f : c === 0x09 || c === 0x0a) html += ch;
+  }
+  const doc = htmlToCbdf(html, {
     remoteImages: 'block',
     meta: { fileType: FileType.QMAIL, subject: truncateUtf8(msg.subject, 255), ...(seconds >= 0 && seconds <= 0xffffffff ? { timestamp: seconds } : {}) },
     resolveImage: (src) => {
