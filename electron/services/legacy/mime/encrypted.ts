@@ -37,9 +37,7 @@ export const LEVEL_ALGORITHM: Record<LegacyLevel, string> = { 1: 'QKD-OTP', 2: '
 export const EXPLANATION = [
   'This message is encrypted with QMail Desktop.',
   '',
-  'Its subject, text and attachments are inside the attached encrypted part; only the',
-  'recipient named in it can open it, with QMail Desktop reading this mailbox. Nothing',
-  'in this explanation or in the message headers says what the message contains.',
+  'Its subject, text and attachments are inside the attached encrypted part; only the recipients named in it can open it, with QMail Desktop reading this mailbox. Nothing in this explanation or in the message headers says what the message contains.',
   '',
   'If you do not use QMail Desktop, ask the sender to write to you without encryption.',
 ].join('\r\n');
@@ -143,7 +141,7 @@ export async function buildEncryptedMime(payload: Uint8Array, qkd: QkdHeaders, h
   root.setHeader('X-QKD-Key-ID', qkd['x-qkd-key-id']);
   root.createChild('text/plain; charset=utf-8').setContent(EXPLANATION);
   const enc = root.createChild(`multipart/encrypted; protocol="${CONTROL_TYPE}"`);
-  enc.createChild(CONTROL_TYPE).setHeader('Content-Description', 'QMail encrypted message control').setContent(Buffer.from('Version: 1\r\n'));
+  enc.createChild(CONTROL_TYPE).setHeader('Content-Description', 'QMail encrypted message control').setHeader('Content-Transfer-Encoding', '7bit').setContent('Version: 1\r\n');
   enc.createChild('application/octet-stream', { filename: PAYLOAD_NAME }).setHeader('Content-Disposition', `inline; filename="${PAYLOAD_NAME}"`).setContent(Buffer.from(payload));
   return root.build();
 }
