@@ -82,6 +82,30 @@ export const migrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS mail_uploads_outbox ON mail_uploads (outbox_id, state);
     `,
   },
+  {
+    // Legacy (IMAP/POP3/SMTP) accounts: settings and secrets sealed; per-folder sync state
+    // (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, how far the initial sync got) and per-message
+    // UID, flags, size and date clear; envelopes, folder paths and cached bodies sealed.
+    version: 5,
+    name: 'legacy accounts',
+    up: `
+      CREATE TABLE IF NOT EXISTS legacy_accounts (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, sealed BLOB NOT NULL, secret BLOB);
+      CREATE TABLE IF NOT EXISTS legacy_folders (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES legacy_accounts (id) ON DELETE CASCADE,
+        role TEXT, uidvalidity INTEGER, uidnext INTEGER, highestmodseq TEXT, top_uid INTEGER, low_uid INTEGER,
+        synced_at INTEGER, sealed BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS legacy_folders_account ON legacy_folders (account_id, role);
+      CREATE TABLE IF NOT EXISTS legacy_messages (
+        id TEXT PRIMARY KEY, folder_id TEXT NOT NULL REFERENCES legacy_folders (id) ON DELETE CASCADE,
+        uid INTEGER NOT NULL, uidl TEXT, date INTEGER NOT NULL, flags INTEGER NOT NULL, size INTEGER NOT NULL,
+        body_chunks INTEGER, sealed BLOB NOT NULL, UNIQUE (folder_id, uid));
+      CREATE INDEX IF NOT EXISTS legacy_messages_by_date ON legacy_messages (folder_id, date DESC);
+      CREATE UNIQUE INDEX IF NOT EXISTS legacy_messages_uidl ON legacy_messages (folder_id, uidl) WHERE uidl IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS legacy_bodies (
+        message_id TEXT NOT NULL REFERENCES legacy_messages (id) ON DELETE CASCADE, seq INTEGER NOT NULL, sealed BLOB NOT NULL,
+        PRIMARY KEY (message_id, seq));
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -36,8 +36,28 @@ interface Row {
 const jobAad = (id: string) => `qmail.outbox.v1:${id}`;
 const errorAad = (id: string) => `qmail.outbox-error.v1:${id}`;
 
+/** Jobs sealed in fewer bytes than this are kept opened (a big attachment is opened each time). */
+const KEEP_OPENED_BELOW = 256 * 1024;
+
 export class OutboxTable<J> {
+  /**
+   * Jobs already opened, by row, valid while the row's sealed bytes and the vault's box are the
+   * same: the outbox lists every unsent row on each change it announces, so a long queue would
+   * otherwise be unsealed and parsed over and over. Callers never modify a job they read.
+   */
+  private readonly opened = new Map<string, { box: SecretBox; sealed: Buffer; job: J }>();
+
   constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+
+  private openJob(r: Row): J {
+    const box = this.box();
+    const hit = this.opened.get(r.id);
+    if (hit && hit.box === box && hit.sealed.equals(r.sealed)) return hit.job;
+    const job = JSON.parse(box.open(r.sealed, jobAad(r.id)).toString('utf8')) as J;
+    if (r.state !== 'sent' && r.sealed.length < KEEP_OPENED_BELOW) this.opened.set(r.id, { box, sealed: r.sealed, job });
+    else this.opened.delete(r.id);
+    return job;
+  }
 
   private open(r: Row): OutboxEntry<J> {
     const error = r.error_sealed ? this.box().open(r.error_sealed, errorAad(r.id)).toString('utf8') : (r.error ?? undefined);
@@ -50,7 +70,7 @@ export class OutboxTable<J> {
       uploaded: r.uploaded,
       total: r.total,
       ...(error ? { error } : {}),
-      job: JSON.parse(this.box().open(r.sealed, jobAad(r.id)).toString('utf8')) as J,
+      job: this.openJob(r),
     };
   }
 
@@ -110,6 +130,7 @@ export class OutboxTable<J> {
   }
 
   sent(id: string, job: J): void {
+    this.opened.delete(id);
     this.db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, error_sealed = NULL, sealed = ? WHERE id = ?").run(this.sealJob(id, job), id);
   }
 
@@ -124,6 +145,7 @@ export class OutboxTable<J> {
   }
 
   remove(id: string, onlyWaiting = false): boolean {
+    this.opened.delete(id);
     const sql = `DELETE FROM mail_outbox WHERE id = ?${onlyWaiting ? " AND state IN ('failed', 'queued')" : ''}`;
     return this.db.prepare(sql).run(id).changes === 1;
   }

@@ -116,8 +116,14 @@ export function decodePublicIdentity(bytes: Uint8Array): PublicIdentity {
 // pair is the two fingerprints in ascending order (60 digits), so both sides see the same.
 const FP_ITERATIONS = 1024;
 
+/** Fingerprints already computed, by identity id: each costs 1,024 hashes and every message shows one. */
+const fingerprints = new Map<string, string>();
+
 export function fingerprint(id: PublicIdentity): string {
   const iid = identityId(id);
+  const memo = String.fromCharCode(...iid);
+  const known = fingerprints.get(memo);
+  if (known !== undefined) return known;
   let h = sha512Of(label('qmail-fingerprint-v1'), iid);
   for (let i = 1; i < FP_ITERATIONS; i++) h = sha512Of(h, iid);
   const groups: string[] = [];
@@ -126,6 +132,8 @@ export function fingerprint(id: PublicIdentity): string {
     for (let b = 0; b < 5; b++) v = v * 256 + h[g * 5 + b]!;
     groups.push(String(v % 100000).padStart(5, '0'));
   }
+  if (fingerprints.size >= 256) fingerprints.delete(fingerprints.keys().next().value!);
+  fingerprints.set(memo, groups.join(' '));
   return groups.join(' ');
 }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Identity, PublicIdentity } from '../../../shared/identity/index.js';
 import { encodeMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { decodeAddressTicket, type AddressTicket } from '../../../shared/qmail/index.js';
+import { verifyMlDsa65 } from '../../../shared/crypto/signature.js';
 
 export class DirectoryError extends Error {
   override readonly name = 'DirectoryError';
@@ -93,12 +94,9 @@ export interface VerifiedIdentity {
   identity: PublicIdentity;
 }
 
+/** Every send and receive lists the servers again: a descriptor verified once is remembered. */
 function verify(sig: string, msg: Uint8Array, pk: Uint8Array): boolean {
-  try {
-    return pk.length === 1952 && ml_dsa65.verify(unb64(sig), msg, pk);
-  } catch {
-    return false;
-  }
+  return pk.length === 1952 && verifyMlDsa65(unb64(sig), msg, pk);
 }
 
 export function verifyDescriptor(input: unknown): ServerDescriptor | undefined {

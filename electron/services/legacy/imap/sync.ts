@@ -1,0 +1,220 @@
+// The IMAP folder sync (docs/legacy.md, "sync state machine"). Per folder the store keeps
+// UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and how far the initial sync got ([lowUid, topUid]).
+//
+//   UIDVALIDITY differs from the stored one -> drop the folder's messages, start again
+//   initial (lowUid > 1)  -> fetch UIDs [lowUid - CHUNK, lowUid - 1] (newest first), store them
+//                            and the new lowUid in one transaction; a kill resumes there
+//   delta                 -> new UIDs from UIDNEXT; flag changes by CHANGEDSINCE (CONDSTORE)
+//                            or by comparing every UID's flags; removals by UID SEARCH when the
+//                            server's count differs from ours
+//
+// Every FETCH is read whole (fetchAll) before the next command: no command is ever issued
+// inside a fetch iterator, so imapflow's lock cannot deadlock.
+import type { FetchMessageObject, ImapFlow, ListResponse, MessageStructureObject } from 'imapflow';
+import { Flag, type Envelope, type FolderRole, type FolderState, type LegacyStore, type NewMessage } from '../../../store/legacy.js';
+import { classify } from '../errors.js';
+
+export const DEFAULT_CHUNK = 2000;
+
+export type SyncMode = 'initial' | 'condstore' | 'uiddiff';
+
+export interface FolderReport {
+  path: string;
+  role: FolderRole | null;
+  total: number;
+  added: number;
+  changed: number;
+  removed: number;
+  seconds: number;
+  mode: SyncMode;
+}
+
+export interface SyncOptions {
+  chunk?: number;
+  /** Called after each stored chunk (progress; tests use it to cut a connection mid-sync). */
+  onChunk?: (folder: string, stored: number) => void;
+  /** Only these folder paths (IDLE asks for one). */
+  only?: string[];
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+const ROLE_BY_USE: Record<string, FolderRole> = {
+  '\\Inbox': 'inbox',
+  '\\Sent': 'sent',
+  '\\Drafts': 'drafts',
+  '\\Archive': 'archive',
+  '\\All': 'archive',
+  '\\Trash': 'trash',
+  '\\Junk': 'junk',
+};
+
+export function roleOf(m: Pick<ListResponse, 'path' | 'specialUse'>): FolderRole | null {
+  if (m.path.toUpperCase() === 'INBOX') return 'inbox';
+  return m.specialUse ? (ROLE_BY_USE[m.specialUse] ?? null) : null;
+}
+
+export function flagBits(flags: Set<string> | undefined): number {
+  let b = 0;
+  if (!flags) return b;
+  if (flags.has('\\Seen')) b |= Flag.seen;
+  if (flags.has('\\Flagged')) b |= Flag.flagged;
+  if (flags.has('\\Answered')) b |= Flag.answered;
+  if (flags.has('\\Draft')) b |= Flag.draft;
+  if (flags.has('\\Deleted')) b |= Flag.deleted;
+  return b;
+}
+
+function hasAttachment(s: MessageStructureObject | undefined): boolean {
+  if (!s) return false;
+  if (s.childNodes?.length) return s.childNodes.some(hasAttachment);
+  return s.disposition === 'attachment' || Boolean(s.dispositionParameters?.filename ?? s.parameters?.name);
+}
+
+const addr = (list: { name?: string; address?: string }[] | undefined) => (list ?? []).map((a) => a.address ?? '').filter(Boolean);
+
+export function toNew(m: FetchMessageObject): NewMessage {
+  const e = m.envelope;
+  const from = e?.from?.[0];
+  const envelope: Envelope = {
+    from: from?.address ?? '',
+    ...(from?.name ? { fromName: from.name } : {}),
+    to: addr(e?.to),
+    cc: addr(e?.cc),
+    subject: e?.subject ?? '',
+    ...(e?.messageId ? { messageId: e.messageId } : {}),
+    ...(e?.inReplyTo ? { inReplyTo: e.inReplyTo } : {}),
+    hasAttachments: hasAttachment(m.bodyStructure),
+  };
+  const d = e?.date ?? m.internalDate;
+  const date = d ? new Date(d).getTime() : 0;
+  return { uid: m.uid, date: Number.isFinite(date) && date > 0 ? date : 0, flags: flagBits(m.flags), size: m.size ?? 0, envelope };
+}
+
+const HEADERS_QUERY = { uid: true, flags: true, envelope: true, size: true, bodyStructure: true, internalDate: true } as const;
+
+/** Makes the store's folder list match the server's (new folders added, vanished ones dropped). */
+export async function syncFolderList(client: ImapFlow, store: LegacyStore, accountId: string): Promise<FolderState[]> {
+  const listed = (await client.list()).filter((m) => !m.flags.has('\\Noselect') && !m.flags.has('\\NonExistent'));
+  const have = new Map(store.folders(accountId).map((f) => [f.path, f]));
+  const out: FolderState[] = [];
+  for (const m of listed) {
+    const role = roleOf(m);
+    let f = have.get(m.path);
+    if (!f) f = store.addFolder(accountId, m.path, role);
+    else if (f.role !== role) store.setFolderRole(f.id, role);
+    have.delete(m.path);
+    out.push({ ...f, role });
+  }
+  for (const gone of have.values()) store.removeFolder(gone.id);
+  return out;
+}
+
+export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: FolderState, o: SyncOptions = {}): Promise<FolderReport> {
+  const started = performance.now();
+  const chunk = o.chunk ?? DEFAULT_CHUNK;
+  const report: FolderReport = { path: folder.path, role: folder.role, total: 0, added: 0, changed: 0, removed: 0, seconds: 0, mode: 'uiddiff' };
+  // A fresh SELECT: a mailbox left selected has a stale UIDNEXT/HIGHESTMODSEQ, and other
+  // sessions' expunges reach it only at the next command that allows them.
+  if (client.mailbox && client.mailbox.path === folder.path) await client.mailboxClose();
+  const lock = await client.getMailboxLock(folder.path);
+  try {
+    const mb = client.mailbox;
+    if (!mb) throw new Error('no mailbox selected');
+    const uidValidity = Number(mb.uidValidity);
+    let s = store.folder(folder.id)!;
+    if (s.uidvalidity !== null && s.uidvalidity !== uidValidity) {
+      store.resetFolder(folder.id, uidValidity);
+      s = store.folder(folder.id)!;
+    } else if (s.uidvalidity === null) {
+      store.saveState(folder.id, { uidvalidity: uidValidity });
+    }
+    const condstore = mb.highestModseq !== undefined && !mb.noModseq && (client.enabled.has('CONDSTORE') || client.enabled.has('QRESYNC'));
+
+    if (s.lowUid === null || s.topUid === null) {
+      // First contact (or after a UIDVALIDITY change): everything below UIDNEXT, newest first.
+      const top = Math.max(0, mb.uidNext - 1);
+      store.saveState(folder.id, { topUid: top, lowUid: top + 1, uidnext: null, highestmodseq: condstore && mb.highestModseq !== undefined ? mb.highestModseq.toString() : null });
+      s = store.folder(folder.id)!;
+    }
+    if ((s.lowUid ?? 1) > 1) {
+      report.mode = 'initial';
+      let low = s.lowUid!;
+      while (low > 1) {
+        o.signal?.throwIfAborted();
+        const from = Math.max(1, low - chunk);
+        const got = await client.fetchAll(`${from}:${low - 1}`, HEADERS_QUERY, { uid: true });
+        const list = got.filter((m) => m.uid >= from && m.uid < low).map(toNew);
+        const done = from === 1;
+        report.added += store.addMessages(folder.id, list, done ? { lowUid: 1, uidnext: s.topUid! + 1 } : { lowUid: from });
+        low = from;
+        o.onChunk?.(folder.path, report.added);
+      }
+      s = store.folder(folder.id)!;
+    } else {
+      report.mode = condstore && s.highestmodseq !== null ? 'condstore' : 'uiddiff';
+    }
+
+    // New messages since UIDNEXT.
+    const since = s.uidnext ?? 1;
+    if (mb.uidNext > since) {
+      const got = await client.fetchAll(`${since}:*`, HEADERS_QUERY, { uid: true });
+      report.added += store.addMessages(folder.id, got.filter((m) => m.uid >= since).map(toNew));
+    }
+
+    // Flag changes and removals (not needed right after a complete initial pass of this run).
+    if (report.mode !== 'initial') {
+      const local = store.uidFlags(folder.id);
+      if (report.mode === 'condstore') {
+        const stored = BigInt(s.highestmodseq!);
+        if (mb.highestModseq !== undefined && mb.highestModseq > stored) {
+          const changed = await client.fetchAll('1:*', { uid: true, flags: true }, { uid: true, changedSince: stored });
+                  report.changed += store.setFlags(folder.id, changed.filter((m) => local.has(m.uid)).map((m) => ({ uid: m.uid, flags: flagBits(m.flags) })));
+        }
+        if (client.mailbox && client.mailbox.exists !== store.count(folder.id)) {
+          const uids = new Set((await client.search({ all: true }, { uid: true })) || []);
+          report.removed += store.removeUids(folder.id, [...local.keys()].filter((u) => !uids.has(u)));
+        }
+      } else {
+        const all = await client.fetchAll('1:*', { uid: true, flags: true }, { uid: true });
+        const server = new Map(all.map((m) => [m.uid, flagBits(m.flags)]));
+        report.changed += store.setFlags(folder.id, [...server].filter(([u, f]) => local.has(u) && local.get(u) !== f).map(([uid, flags]) => ({ uid, flags })));
+        if ((client.mailbox && client.mailbox.exists === 0) || all.length) {
+          report.removed += store.removeUids(folder.id, [...local.keys()].filter((u) => !server.has(u)));
+        }
+      }
+    }
+    const cur = client.mailbox || mb;
+    store.saveState(folder.id, {
+      uidnext: Math.max(cur.uidNext, store.maxUid(folder.id) + 1),
+      // After an initial pass the MODSEQ of its start stays: changes made while it ran come next time.
+      ...(report.mode === 'initial' ? {} : { highestmodseq: condstore && cur.highestModseq !== undefined ? cur.highestModseq.toString() : null }),
+      syncedAt: (o.now ?? Date.now)(),
+    });
+  } catch (e) {
+    throw classify(e, `IMAP sync of a folder`);
+  } finally {
+    lock.release();
+  }
+  report.total = store.count(folder.id);
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}
+
+/** One pass over every folder of the account (INBOX first, so it is ready first). */
+export async function syncAccount(client: ImapFlow, store: LegacyStore, accountId: string, o: SyncOptions = {}): Promise<FolderReport[]> {
+  let folders: FolderState[];
+  try {
+    folders = await syncFolderList(client, store, accountId);
+  } catch (e) {
+    throw classify(e, 'IMAP folder list');
+  }
+  folders.sort((a, b) => Number(b.role === 'inbox') - Number(a.role === 'inbox'));
+  const out: FolderReport[] = [];
+  for (const f of folders) {
+    if (o.only && !o.only.includes(f.path)) continue;
+    o.signal?.throwIfAborted();
+    out.push(await syncFolder(client, store, f, o));
+  }
+  return out;
+}
