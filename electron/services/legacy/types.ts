@@ -1,5 +1,6 @@
 // Legacy account settings, what reaches the renderer, and the provider presets.
 import type { FolderId } from '../../../shared/ipc/index.js';
+import type { Envelope } from '../../store/legacy.js';
 import type { LegacyErrorCode } from './errors.js';
 import type { OAuthProviderConfig } from './oauth2.js';
 
@@ -59,7 +60,8 @@ export interface LegacyAccountView {
   lastError?: { code: LegacyErrorCode; message: string };
 }
 
-export interface LegacyMessageSummary {
+/** One row of the unified inbox: the sealed envelope, opened, plus where it lives and its flags. */
+export interface LegacyMessageSummary extends Envelope {
   id: string;
   accountId: string;
   folder: FolderId | null;
@@ -71,14 +73,6 @@ export interface LegacyMessageSummary {
   flagged: boolean;
   answered: boolean;
   draft: boolean;
-  from: string;
-  fromName?: string;
-  to: string[];
-  cc: string[];
-  subject: string;
-  messageId?: string;
-  inReplyTo?: string;
-  hasAttachments: boolean;
 }
 
 export interface Preset {
