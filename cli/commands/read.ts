@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
  
 import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
@@ -16,7 +15,7 @@ export function register(program: Command): void {
       try {
         const m = app.mail.view(id);
         if (!m) throw new Error(`no message ${id}`);
-        if (o.save) for (const a of m.attachments ?? []) writeFileSync(join(o.save, basename(a.name) || `attachment-${a.index}`), Buffer.from(app.mail.attachment(id, a.index).data, 'base64'));
+        if (o.save) for (const a of m.attachments ?? []) await app.mail.saveAttachment(id, a.index, join(o.save, basename(a.name) || `attachment-${a.index}`));
         if (o.json) process.stdout.write(JSON.stringify(m) + '\n');
         else process.stdout.write(`From: ${m.from}\nTo: ${m.to.join(', ')}\nSubject: ${m.subject}\nDate: ${new Date(m.date).toISOString()}\n${(m.attachments ?? []).map((a) => `Attachment: ${a.name} (${a.size} bytes)\n`).join('')}\n${m.body}\n`);
       } finally {

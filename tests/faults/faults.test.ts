@@ -91,7 +91,7 @@ async function expectDelivered(item: OutboxItem, subject: string): Promise<void>
   expect(ids).toHaveLength(1);
   const view = recipient.mail.view(ids[0]!);
   expect(view.body).toBe(`${subject}: body`);
-  const got = recipient.mail.attachment(ids[0]!, 0);
+  const got = await recipient.mail.attachment(ids[0]!, 0);
   expect(got.name).toBe('payload.bin');
   expect(Buffer.from(got.data, 'base64').equals(Buffer.from(letters.get(subject)!))).toBe(true);
 }

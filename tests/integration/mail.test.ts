@@ -79,7 +79,7 @@ describe('qmail over real servers', () => {
     expect(got.from).toBe(address.alice);
     expect(got.level).toBe('L3');
     expect(got.stripes).toEqual({ k: 4, p: 1 });
-    const a = users.bob!.mail.attachment(got.id, 0);
+    const a = await users.bob!.mail.attachment(got.id, 0);
     expect(a.name).toBe('data.bin');
     expect(Buffer.from(a.data, 'base64').equals(Buffer.from(att))).toBe(true);
     expect(users.alice!.messages.list('sent', 0, 10).items.some((m) => m.subject === 'hello bob 4+1')).toBe(true);
@@ -94,7 +94,7 @@ describe('qmail over real servers', () => {
       const got = await receive(users[name]!, 'group 16+2');
       expect(got.stripes).toEqual({ k: 16, p: 2 });
       expect(got.to).toEqual(to);
-      expect(Buffer.from(users[name]!.mail.attachment(got.id, 0).data, 'base64').equals(Buffer.from(att))).toBe(true);
+      expect(Buffer.from((await users[name]!.mail.attachment(got.id, 0)).data, 'base64').equals(Buffer.from(att))).toBe(true);
       const found = users[name]!.mail.search('ZEBRA quokka', 'inbox', 10);
       expect(found.items.map((m) => m.id)).toContain(got.id);
     }
@@ -105,7 +105,7 @@ describe('qmail over real servers', () => {
     expect((await sendAndWait(users.alice!, [address.bob!], 'one down', 'x', [{ name: 'a', data: one }], 4, 1)).state).toBe('sent');
     await net.kill(nodeOfSlot(0));
     const got1 = await receive(users.bob!, 'one down');
-    expect(Buffer.from(users.bob!.mail.attachment(got1.id, 0).data, 'base64').equals(Buffer.from(one))).toBe(true);
+    expect(Buffer.from((await users.bob!.mail.attachment(got1.id, 0)).data, 'base64').equals(Buffer.from(one))).toBe(true);
     expect(got1.repaired).toBe(1);
     await net.restart(nodeOfSlot(0));
 
@@ -115,7 +115,7 @@ describe('qmail over real servers', () => {
     await net.kill(nodeOfSlot(7));
     for (const name of ['carol', 'dave']) {
       const got = await receive(users[name]!, 'two down');
-      expect(Buffer.from(users[name]!.mail.attachment(got.id, 0).data, 'base64').equals(Buffer.from(two))).toBe(true);
+      expect(Buffer.from((await users[name]!.mail.attachment(got.id, 0)).data, 'base64').equals(Buffer.from(two))).toBe(true);
       expect(got.repaired).toBe(2);
     }
     await net.restart(nodeOfSlot(0));
@@ -156,7 +156,7 @@ describe('qmail over real servers', () => {
       return;
     }
     const got = await receive(users.bob!, 'killed mid-upload');
-    expect(Buffer.from(users.bob!.mail.attachment(got.id, 0).data, 'base64').equals(Buffer.from(big))).toBe(true);
+    expect(Buffer.from((await users.bob!.mail.attachment(got.id, 0)).data, 'base64').equals(Buffer.from(big))).toBe(true);
     expect(got.repaired).toBe(0);
   }, 150_000);
 });

@@ -58,7 +58,7 @@ describe('a schema 1 profile upgrades in place', () => {
     const hello = bob.mail.view(inbox[0]!.id)!;
     expect(hello).toMatchObject({ fromName: 'Alice Liddell', body: 'The tea party is at four.', level: 'L3', stripes: { k: 2, p: 1 } });
     expect(hello.certificate).toMatchObject({ direction: 'received', signatureVerified: true });
-    const att = bob.mail.attachment(hello.id, 0);
+    const att = await bob.mail.attachment(hello.id, 0);
     expect(att.name).toBe('notes.txt');
     expect(Buffer.from(att.data, 'base64').toString()).toBe('bring the dormouse');
     const sent = bob.messages.list('sent', 0, 10).items;

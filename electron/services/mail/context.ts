@@ -10,6 +10,7 @@ import type { ExtrasTable } from '../../store/extras.js';
 import type { MessageStore } from '../../store/messages.js';
 import type { OutboxTable } from '../../store/outbox.js';
 import type { ReceivedTable } from '../../store/received.js';
+import type { AttachmentStore } from '../../store/attachments.js';
 import type { SecretBox } from '../../store/secret-box.js';
 import type { DirectoryClient } from '../directory/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
@@ -84,9 +85,20 @@ export interface OutboxJob {
   document?: string;
 }
 
+/**
+ * An attachment of a stored message: in the sealed attachment store (`ref`, `size`), or, as
+ * mail stored before that store existed and what the contract hands over, its bytes in base64.
+ */
+export interface StoredAttachment {
+  name: string;
+  data?: string;
+  ref?: string;
+  size?: number;
+}
+
 /** Extra facts about a stored message that the base store does not keep (sealed too). */
 export interface Extras {
-  attachments: { name: string; data: string }[];
+  attachments: StoredAttachment[];
   stripes?: Layout;
   repaired?: number;
   guid?: string;
@@ -163,6 +175,8 @@ export class DisplayNames {
 
 export interface MailTables {
   messages: MessageStore;
+  /** Received attachments, sealed on disk (store/attachments.ts). */
+  attachments: AttachmentStore;
   extras: ExtrasTable<Extras>;
   outbox: OutboxTable<OutboxJob>;
   received: ReceivedTable;

@@ -9,6 +9,8 @@
 //   mail/inbox.ts        the receive loop and the Tells not stored yet
 // The methods below only hand over to those jobs.
 import type { Contact, FolderId, IdentityState, MessageSummary, OutboxItem, SearchHit, ServerInfo } from '../../../shared/ipc/index.js';
+import { dirname, join } from 'node:path';
+import { AttachmentStore } from '../../store/attachments.js';
 import type { Db } from '../../store/database.js';
 import { ExtrasTable } from '../../store/extras.js';
 import type { MessageStore } from '../../store/messages.js';
@@ -55,6 +57,8 @@ export interface MailEngineOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** QKD key source tuning (tests, benchmarks). */
   qkd?: { prefetchKeys?: number; timeoutMs?: number };
+  /** The sealed attachment store's folder; default `attachments` beside the database. */
+  attachmentsDir?: string;
 }
 
 export class MailEngine {
@@ -88,7 +92,7 @@ export class MailEngine {
       log: (msg, fields) => o.log?.(msg, fields),
       identity: this.account,
       names: new DisplayNames(this.account),
-      tables: { messages: o.messages, extras: new ExtrasTable<Extras>(o.db, o.box), outbox: new OutboxTable(o.db, o.box), received: new ReceivedTable(o.db, o.box) },
+      tables: { messages: o.messages, attachments: new AttachmentStore(o.attachmentsDir ?? join(dirname(o.db.name), 'attachments'), o.box), extras: new ExtrasTable<Extras>(o.db, o.box), outbox: new OutboxTable(o.db, o.box), received: new ReceivedTable(o.db, o.box) },
       defaultLayout: o.defaultLayout ?? DEFAULT_LAYOUT,
     };
     this.mailbox = new Mailbox(this.ctx);
@@ -115,7 +119,7 @@ export class MailEngine {
     });
     this.inbox = new Inbox(this.ctx, {
       beacon: beaconLink(this.pool),
-      open: (t) => receiveTell({ me: this.account.me(), directory: this.account.directory(), qkd: (sender) => this.qkd.linkFor(sender) }, t),
+      open: (t) => receiveTell({ me: this.account.me(), directory: this.account.directory(), qkd: (sender) => this.qkd.linkFor(sender), attachments: () => this.ctx.tables.attachments.create() }, t),
       mailbox: this.mailbox,
       ...(o.pingWaitMs !== undefined ? { pingWaitMs: o.pingWaitMs } : {}),
     });
@@ -181,8 +185,13 @@ export class MailEngine {
     return this.views.view(id);
   }
 
-  attachment(id: string, index: number): { name: string; size: number; data: string } {
+  attachment(id: string, index: number): Promise<{ name: string; size: number; data: string }> {
     return this.views.attachment(id, index);
+  }
+
+  /** Writes an attachment to a file, streamed from the sealed store. */
+  saveAttachment(id: string, index: number, path: string): Promise<{ name: string; size: number }> {
+    return this.views.saveAttachment(id, index, path);
   }
 
   search(query: string, folder: FolderId | undefined, limit: number): { total: number; items: SearchHit[] } {

@@ -154,7 +154,8 @@ export class Inbox {
         else this.giveUp(row.guid, tells[i]!, r.reason as Error);
         return;
       }
-      if (!received.seen(row.guid) && this.file(r.value)) n++;
+      if (received.seen(row.guid)) this.dropAttachments(r.value);
+      else if (this.file(r.value)) n++;
       received.drop(row.guid);
     });
     return n;
@@ -183,6 +184,7 @@ export class Inbox {
     if (before !== undefined) {
       this.ctx.tables.received.markSeen(id, before, this.ctx.now());
       this.ctx.log('letter received again under another guid', { guid: id });
+      this.dropAttachments(r);
       return false;
     }
     const level = LEVEL_NAME[r.level] ?? 'L3';
@@ -202,7 +204,7 @@ export class Inbox {
         true,
         { from: r.sender, fromName: r.senderName, to, subject: l.subject, body: l.body, level, toNames },
         {
-          attachments: l.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })),
+          attachments: l.attachments.map((a) => (a.ref ? { name: a.name, ref: a.ref, size: a.size } : { name: a.name, data: Buffer.from(a.data ?? []).toString('base64') })),
           stripes: r.layout,
           repaired: r.repaired,
           guid: id,
@@ -226,6 +228,11 @@ export class Inbox {
     this.ctx.emit('mail.changed', { folders: ['inbox'] });
     this.ctx.emit('notify', { level: 'info', title: `New qmail from ${r.sender}`, body: l.subject || '(no subject)' });
     return true;
+  }
+
+  /** A letter not filed: what it wrote to the attachment store goes. */
+  private dropAttachments(r: Received): void {
+    for (const a of r.letter.attachments) if (a.ref) void this.ctx.tables.attachments.remove(a.ref).catch(() => undefined);
   }
 
   private nextPendingDelay(): number | undefined {

@@ -1,6 +1,9 @@
 // Stored mail without servers: filing, Trash and restore, erasing, conversations, drafts,
 // the reader's view and search over the in-memory index.
 import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Drafts } from './drafts.js';
 import { Mailbox } from './mailbox.js';
 import { Views } from './views.js';
@@ -21,13 +24,13 @@ function setup() {
 const BOB = '0006.0.2002';
 
 describe('mailbox, views and drafts', () => {
-  it('files a received message, trashes it, restores it where it was, and erases it from Trash', () => {
+  it('files a received message, trashes it, restores it where it was, and erases it from Trash', async () => {
     const { mailbox, views, t } = setup();
     mailbox.file('m1', 'inbox', 1000, true, { from: BOB, fromName: 'Bob Dylan', to: [t.me.address], subject: 'Hello', body: 'First words', level: 'L3' }, { attachments: [{ name: 'n.txt', data: Buffer.from('abc').toString('base64') }] });
     mailbox.build();
     expect(views.view('m1')).toMatchObject({ subject: 'Hello', fromName: 'Bob Dylan', attachments: [{ index: 0, name: 'n.txt', size: 3 }] });
-    expect(views.attachment('m1', 0).data).toBe(Buffer.from('abc').toString('base64'));
-    expect(() => views.attachment('m1', 1)).toThrow(/not here/);
+    expect((await views.attachment('m1', 0)).data).toBe(Buffer.from('abc').toString('base64'));
+    await expect(views.attachment('m1', 1)).rejects.toThrow(/not here/);
     expect(mailbox.moveTo('m1', 'archive')).toBe('inbox');
     expect(mailbox.delete('m1', false)).toEqual(['archive', 'trash']);
     expect(views.view('m1')).toMatchObject({ folder: 'trash', restoreTo: 'archive' });
@@ -38,6 +41,23 @@ describe('mailbox, views and drafts', () => {
     expect(views.view('m1')).toBeUndefined();
     expect(t.ctx.tables.extras.get('m1')).toBeUndefined();
     expect(views.search('hello', undefined, 10).total).toBe(0);
+  });
+
+  it('reads an attachment kept in the sealed store streamed, saves it to a file, and erasing the message removes its file', async () => {
+    const { mailbox, views, t } = setup();
+    const bytes = randomBytes(3 * 1024 * 1024 + 5);
+    const ref = await t.ctx.tables.attachments.put(bytes);
+    mailbox.file('m2', 'inbox', 1000, true, { from: BOB, to: [t.me.address], subject: 'Big', body: 'see attached', level: 'L3' }, { attachments: [{ name: 'big.bin', ref, size: bytes.length }] });
+    expect(views.view('m2')!.attachments).toEqual([{ index: 0, name: 'big.bin', size: bytes.length }]);
+    expect(Buffer.from((await views.attachment('m2', 0)).data, 'base64').equals(bytes)).toBe(true);
+    const out = join(t.dir, 'saved.bin');
+    await views.saveAttachment('m2', 0, out);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    const file = join(t.ctx.tables.attachments.dir, ref);
+    expect(existsSync(file)).toBe(true);
+    mailbox.delete('m2', true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(file)).toBe(false);
   });
 
   it('links a reply to what it answers, in order even when the clocks disagree', () => {

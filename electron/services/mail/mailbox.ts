@@ -152,10 +152,13 @@ export class Mailbox {
       this.moveTo(id, 'trash');
       return [m.folder, 'trash'];
     }
+    const refs = this.extras(id)?.attachments.flatMap((a) => (a.ref ? [a.ref] : [])) ?? [];
     this.ctx.db.transaction(() => {
       this.messages.remove(id);
       this.ctx.tables.extras.remove(id);
     })();
+    // Its sealed attachment files go after the row that names them.
+    for (const ref of refs) void this.ctx.tables.attachments.remove(ref).catch(() => undefined);
     this.index.remove(id);
     return [m.folder];
   }

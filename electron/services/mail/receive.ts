@@ -6,17 +6,16 @@
 import { openCapsule, verifyCapsule, type DecodedCapsule, type Level } from '../../../shared/capsule/index.js';
 import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
 import { fingerprint } from '../../../shared/identity/index.js';
-import { decryptMessage } from '../../../shared/stripe/index.js';
 import { formatMailbox } from '../../../shared/cbdf/address.js';
 import type { ServerEntry, TellNotice } from '../../../shared/qmail/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
-import { nodeBackend } from '../crypto/node-backend.js';
-import { decodeLetter, type OpenedLetter } from './bundle.js';
+import { letterSink, type AttachmentWriter, type OpenedLetter } from './bundle.js';
 import { QMailServerClient, type Caller } from '../net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey, hostOf, ipv4Of } from './objects.js';
 import { ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
+import { ReceivedStripes } from './stripes.js';
 
 export class ReceiveError extends Error {
   override readonly name = 'ReceiveError';
@@ -30,8 +29,20 @@ export class ReceiveError extends Error {
   }
 }
 
+/** A received attachment: in the attachment store (`ref`) when the context gave one, else its bytes. */
+export interface ReceivedAttachment {
+  name: string;
+  size: number;
+  ref?: string;
+  data?: Uint8Array;
+}
+
+export interface ReceivedLetter extends Omit<OpenedLetter, 'attachments'> {
+  attachments: ReceivedAttachment[];
+}
+
 export interface Received {
-  letter: OpenedLetter;
+  letter: ReceivedLetter;
   sender: string;
   /** The sender's display name from its directory record (verified by the directory client). */
   senderName: string;
@@ -60,6 +71,26 @@ export interface ReceiveContext {
   pool?: ConnectionPool;
   /** L1/L2: our end of the QKD link with this sender. */
   qkd?(sender: string): QkdLink | { missing: string };
+  /** Where each attachment is written as it is decrypted (the sealed attachment store); default: kept in memory. */
+  attachments?: (name: string, size: number) => AttachmentWriter;
+  /** Where large stripes wait between download and decryption (ciphertext only); default the system's temp folder. */
+  scratchDir?: string;
+}
+
+/** Attachment writers that keep the bytes (the CLI, tests): refs name entries of `kept`. */
+function memoryAttachments() {
+  const kept = new Map<string, Uint8Array>();
+  let next = 0;
+  const open = (): AttachmentWriter => {
+    const parts: Buffer[] = [];
+    const ref = String(next++);
+    return {
+      write: async (b) => void parts.push(Buffer.from(b)),
+      finish: async () => (kept.set(ref, new Uint8Array(Buffer.concat(parts))), ref),
+      abort: async () => void kept.delete(ref),
+    };
+  };
+  return { kept, open };
 }
 
 /**
@@ -147,16 +178,41 @@ async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionP
   const capsule = checked.bytes;
   const verified = checked.capsule.header; // signed by the sender, for us
   const n = verified.k + verified.p;
-  const slots: (Uint8Array | undefined)[] = new Array(n).fill(undefined);
+  const stripes = new ReceivedStripes(n, ctx.scratchDir);
+  try {
+    return await rebuild(ctx, { sender, who, clients, capsule, verified, tell: t, stripes });
+  } finally {
+    await stripes.dispose();
+  }
+}
+
+interface Fetched {
+  sender: string;
+  who: NonNullable<Awaited<ReturnType<DirectoryClient['lookup']>>>;
+  clients: { entry: ServerEntry; host: string; port: number; client: QMailServerClient }[];
+  capsule: Uint8Array;
+  verified: DecodedCapsule['header'];
+  tell: TellNotice;
+  stripes: ReceivedStripes;
+}
+
+async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
+  const { sender, who, clients, capsule, verified, stripes } = f;
+  const t = f.tell;
+  const n = verified.k + verified.p;
+  // One download per slot (a Tell naming a slot twice gets the first entry only).
+  const bySlot = clients.filter((c, i) => c.entry.stripeIndex < n && clients.findIndex((d) => d.entry.stripeIndex === c.entry.stripeIndex) === i);
   const fetchStripes = () =>
     Promise.all(
-      clients
-        .filter((c) => c.entry.stripeIndex < n && !slots[c.entry.stripeIndex])
+      bySlot
+        .filter((c) => !stripes.has(c.entry.stripeIndex))
         .map(async (c) => {
+          const slot = c.entry.stripeIndex;
           try {
-            slots[c.entry.stripeIndex] = await c.client.download(NOBODY, t.fileGroupGuid, STRIPE_FILE_TYPE);
+            if (await c.client.downloadTo(NOBODY, t.fileGroupGuid, STRIPE_FILE_TYPE, (page) => stripes.page(slot, page))) stripes.delivered(slot);
+            else await stripes.reset(slot);
           } catch {
-            slots[c.entry.stripeIndex] = undefined; // rebuilt from parity if we can
+            await stripes.reset(slot); // rebuilt from parity if we can
           }
         }),
     );
@@ -169,7 +225,7 @@ async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionP
     if ('missing' in l) throw new ReceiveError(`an L${verified.level} message from ${sender} needs our QKD link: ${l.missing}`, true);
     link = l;
     await fetchStripes();
-    const have = slots.filter(Boolean).length;
+    const have = stripes.count;
     if (have < verified.k) throw new ReceiveError(`only ${have} of ${n} stripes could be fetched (need ${verified.k}); the QKD keys were not spent, will retry`, true);
   }
   let opened;
@@ -187,16 +243,20 @@ async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionP
   const { k, p } = opened.secrets.layout;
   if (k + p !== n) throw new ReceiveError('the capsule layout changed between reads', false);
   if (!qkdLevel) await fetchStripes();
+  const memory = ctx.attachments ? undefined : memoryAttachments();
+  const out = letterSink(ctx.attachments ?? memory!.open);
   let plain;
   try {
-    plain = decryptMessage(slots, opened.secrets, nodeBackend);
+    plain = await stripes.decrypt(opened.secrets, out.sink);
   } catch (e) {
     throw new ReceiveError(`the message cannot be rebuilt yet: ${(e as Error).message}`, true);
   }
+  const stored = await out.letter();
+  const letter: ReceivedLetter = { ...stored, attachments: stored.attachments.map((a) => (memory ? { name: a.name, size: a.size, data: memory.kept.get(a.ref)! } : a)) };
   const bad = new Set(plain.problems.map((x) => x.slot));
   const qkdKeys = qkdLevel ? verified.keyRefs : undefined;
   return {
-    letter: decodeLetter(plain.plaintext),
+    letter,
     sender,
     senderName: who.record.name,
     level: opened.level,

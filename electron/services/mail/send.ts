@@ -3,7 +3,7 @@
 // with retries (a slot whose server keeps failing moves to a spare hired server) →
 // a Tell to each recipient's beacon.
 import { randomBytes } from 'node:crypto';
-import { encryptMessage, type Layout } from '../../../shared/stripe/index.js';
+import type { Layout } from '../../../shared/stripe/index.js';
 import { decodeCapsule, sealCapsule, type Level } from '../../../shared/capsule/index.js';
 import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
 import { formatMailbox, parseMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
@@ -12,11 +12,11 @@ import { Status } from '../../../shared/raida/index.js';
 import type { PublicIdentity } from '../../../shared/identity/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { HiredServer, LoadedIdentity } from '../identity/store.js';
-import { nodeBackend } from '../crypto/node-backend.js';
 import { QMailServerClient, type Caller } from '../net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, capsuleIdKey, ipv4Of } from './objects.js';
 import { StatusError, type ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
+import { stripeBundle, type Bundle, type Striped } from './stripes.js';
 
 export class SendError extends Error {
   override readonly name = 'SendError';
@@ -33,8 +33,8 @@ function forRecipient(e: SendError, address: string): SendError {
 }
 
 export interface SendRequest {
-  /** The encoded message (bundle.ts). */
-  bundle: Uint8Array;
+  /** The encoded message (bundle.ts): whole, or streamed (letterStream) so attachments are read from disk as it is striped. */
+  bundle: Bundle;
   to: string[];
   cc: string[];
   layout: Layout;
@@ -66,6 +66,8 @@ export interface SendContext {
   /** Per-server attempts before a slot moves elsewhere (default 4). */
   attempts?: number;
   backoffMs?: number;
+  /** Where large letters' stripes wait for their upload (ciphertext only); default the system's temp folder. */
+  scratchDir?: string;
 }
 
 export interface SendResult {
@@ -140,8 +142,6 @@ async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Re
 }
 
 export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<SendResult> {
-  const attempts = ctx.attempts ?? 4;
-  const backoff = ctx.backoffMs ?? 250;
   const skip = new Set(req.skip ?? []);
   const recipients = (await resolveRecipients(ctx, req)).filter((r) => !skip.has(r.address));
   if (!recipients.length) throw new SendError('Every recipient has this message already.', false);
@@ -158,7 +158,19 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
   }
   if (me.servers.length < n) throw new SendError(`A ${k}+${p} layout needs ${n} servers; only ${me.servers.length} could be hired. Choose a smaller layout.`, false);
 
-  const enc = encryptMessage(req.bundle, { k, p }, { backend: nodeBackend });
+  const enc = await stripeBundle(req.bundle, { k, p }, ctx.scratchDir);
+  try {
+    return await deliver(ctx, req, me, recipients, enc);
+  } finally {
+    await enc.dispose();
+  }
+}
+
+async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, recipients: Recipient[], enc: Striped): Promise<SendResult> {
+  const attempts = ctx.attempts ?? 4;
+  const backoff = ctx.backoffMs ?? 250;
+  const { k, p } = req.layout;
+  const n = k + p;
   const guid = new Uint8Array(randomBytes(16));
   const sealed = await sealAll(ctx, req, me, recipients, enc.secrets);
   const capsules = sealed.capsules;

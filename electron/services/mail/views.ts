@@ -1,10 +1,19 @@
 // What the reader and the list are given: a message with its extras (attachments, layout,
 // certificate, delivery, conversation, where Restore puts it back), an attachment's bytes,
 // and search hits with the ranges to highlight.
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FolderId, MessageView, SearchHit } from '../../../shared/ipc/index.js';
-import { MailError, type MailContext } from './context.js';
+import { MailError, type MailContext, type StoredAttachment } from './context.js';
 import type { Mailbox } from './mailbox.js';
 import { matchRanges, queryTerms, snippetAround } from './search.js';
+
+/** Attachments handed over whole (base64) are at most this large. */
+export const MAX_WHOLE_ATTACHMENT = 64 * 1024 * 1024;
+
+const sizeOf = (a: StoredAttachment): number => a.size ?? Buffer.from(a.data ?? '', 'base64').length;
 
 export class Views {
   constructor(private readonly ctx: MailContext, private readonly mailbox: Mailbox) {}
@@ -29,7 +38,7 @@ export class Views {
       ...(restoreTo ? { restoreTo } : {}),
       ...(x
         ? {
-            attachments: x.attachments.map((a, index) => ({ index, name: a.name, size: Buffer.from(a.data, 'base64').length })),
+            attachments: x.attachments.map((a, index) => ({ index, name: a.name, size: sizeOf(a) })),
             ...(x.stripes ? { stripes: x.stripes } : {}),
             ...(x.repaired !== undefined ? { repaired: x.repaired } : {}),
             ...(x.certificate ? { certificate: x.certificate } : {}),
@@ -38,10 +47,36 @@ export class Views {
     };
   }
 
-  attachment(id: string, index: number): { name: string; size: number; data: string } {
+  /** An attachment's bytes, streamed from the sealed store (or from the extras of mail stored before it). */
+  attachmentStream(id: string, index: number): { name: string; size: number; stream: Readable } {
     const a = this.mailbox.extras(id)?.attachments[index];
     if (!a) throw new MailError('not_found', 'That attachment is not here.');
-    return { name: a.name, size: Buffer.from(a.data, 'base64').length, data: a.data };
+    const stream = a.ref ? this.ctx.tables.attachments.read(a.ref) : Readable.from([Buffer.from(a.data ?? '', 'base64')]);
+    return { name: a.name, size: sizeOf(a), stream };
+  }
+
+  /** An attachment whole, base64 (the contract's mail.attachment); bounded so a huge one is saved streamed instead. */
+  async attachment(id: string, index: number): Promise<{ name: string; size: number; data: string }> {
+    const { name, size, stream } = this.attachmentStream(id, index);
+    if (size > MAX_WHOLE_ATTACHMENT) {
+      stream.destroy();
+      throw new MailError('invalid_input', `${name} is over ${MAX_WHOLE_ATTACHMENT / 1048576} MB: save it to a file instead.`);
+    }
+    const parts: Buffer[] = [];
+    for await (const c of stream) parts.push(c as Buffer);
+    return { name, size, data: Buffer.concat(parts).toString('base64') };
+  }
+
+  /** Writes an attachment to `path`, chunk by chunk (never held whole); a failed save leaves no file. */
+  async saveAttachment(id: string, index: number, path: string): Promise<{ name: string; size: number }> {
+    const { name, size, stream } = this.attachmentStream(id, index);
+    try {
+      await pipeline(stream, createWriteStream(path, { mode: 0o600 }));
+    } catch (e) {
+      await rm(path, { force: true });
+      throw e;
+    }
+    return { name, size };
   }
 
   /**

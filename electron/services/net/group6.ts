@@ -50,6 +50,12 @@ function anKey(c: Caller) {
 
 export const UPLOAD_ONE_SHOT_MAX = 1024 * 1024;
 
+/** An object read piece by piece as it is uploaded (a stripe in a file), never held whole. */
+export interface ObjectSource {
+  length: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
 /** A ping/peek answer and its mode. */
 export interface AcknowledgedTellList extends TellList {
   /**
@@ -85,15 +91,17 @@ export class QMailServerClient {
   }
 
   /** Stores one object; large ones go page by page (upload_large_page). */
-  async upload(caller: Caller, guid: Uint8Array, fileType: number, data: Uint8Array): Promise<void> {
-    if (data.length <= UPLOAD_ONE_SHOT_MAX) {
+  async upload(caller: Caller, guid: Uint8Array, fileType: number, source: Uint8Array | ObjectSource): Promise<void> {
+    if (source.length <= UPLOAD_ONE_SHOT_MAX) {
+      const data = source instanceof Uint8Array ? source : await source.read(0, source.length);
       const body = encodeUpload({ preamble: preamble(caller), fileGroupGuid: guid, lockerCode: new Uint8Array(8), fileType, storageDuration: StorageDuration.ONE_MONTH, data });
       await this.call(QMailCommand.UPLOAD, body, caller, 'upload');
       return;
     }
-    const totalPages = Math.ceil(data.length / DOWNLOAD_PAGE_SIZE);
+    const totalPages = Math.ceil(source.length / DOWNLOAD_PAGE_SIZE);
     for (let page = 0; page < totalPages; page++) {
-      const slice = data.subarray(page * DOWNLOAD_PAGE_SIZE, Math.min(data.length, (page + 1) * DOWNLOAD_PAGE_SIZE));
+      const [from, to] = [page * DOWNLOAD_PAGE_SIZE, Math.min(source.length, (page + 1) * DOWNLOAD_PAGE_SIZE)];
+      const slice = source instanceof Uint8Array ? source.subarray(from, to) : await source.read(from, to - from);
       const body = encodeUploadPage({ preamble: preamble(caller), fileGroupGuid: guid, fileType, storageDuration: StorageDuration.ONE_MONTH, page, totalPages, data: slice });
       await this.call(QMailCommand.UPLOAD_LARGE_PAGE, body, caller, `upload page ${page + 1}/${totalPages}`);
     }
@@ -168,6 +176,11 @@ export class QMailServerClient {
   /** Downloads every page of an object; undefined when the server does not have it. */
   async download(caller: Caller, guid: Uint8Array, fileType: number): Promise<Uint8Array | undefined> {
     const parts: Uint8Array[] = [];
+    return (await this.downloadTo(caller, guid, fileType, async (page) => void parts.push(page))) ? concatBytes(...parts) : undefined;
+  }
+
+  /** Hands each page of an object to `onPage` as it arrives (a large one is never held whole); false when the server does not have it. */
+  async downloadTo(caller: Caller, guid: Uint8Array, fileType: number, onPage: (data: Uint8Array) => Promise<void>): Promise<boolean> {
     for (let page = 0; ; page++) {
       const body = encodeDownload({ preamble: preamble(caller), fileGroupGuid: guid, fileType, version: DOWNLOAD_VERSION, bytesPerPage: 0, page });
       const c = this.pool.get(this.endpoint);
@@ -175,14 +188,14 @@ export class QMailServerClient {
       // that deletes after download could then miss a last page: the stripe's HMAC catches that.
       const res = await c.call({ group: Group.QMAIL, command: QMailCommand.DOWNLOAD, body, timeoutMs: this.timeoutMs, idempotent: true, ...anKey(caller) });
       if (res.status === Status.FILE_NOT_EXIST) {
-        if (page === 0) return undefined;
+        if (page === 0) return false;
         break;
       }
       if (!isSuccessStatus(res.status)) throw new StatusError(res.status, `download at ${this.endpoint.host}:${this.endpoint.port}`);
       const d = decodeDownloadResponse(res.payload);
-      parts.push(d.data);
+      await onPage(d.data);
       if (d.data.length < DOWNLOAD_PAGE_SIZE) break;
     }
-    return concatBytes(...parts);
+    return true;
   }
 }

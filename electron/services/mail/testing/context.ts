@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { identityFromSeed } from '../../../../shared/identity/index.js';
 import { encodeMailbox, parseMailbox } from '../../../../shared/cbdf/address.js';
 import { openDatabase } from '../../../store/database.js';
+import { AttachmentStore } from '../../../store/attachments.js';
 import { ExtrasTable } from '../../../store/extras.js';
 import { MessageStore } from '../../../store/messages.js';
 import { OutboxTable } from '../../../store/outbox.js';
@@ -67,7 +68,7 @@ export function testContext(opts: { dir?: string; key?: Uint8Array; me?: LoadedI
     log: () => {},
     identity,
     names: new DisplayNames(identity),
-    tables: { messages: new MessageStore(db, box), extras: new ExtrasTable(db, box), outbox: new OutboxTable(db, box), received: new ReceivedTable(db, box) },
+    tables: { messages: new MessageStore(db, box), attachments: new AttachmentStore(join(dir, 'attachments'), box), extras: new ExtrasTable(db, box), outbox: new OutboxTable(db, box), received: new ReceivedTable(db, box) },
     defaultLayout: { k: 2, p: 1 },
   };
   return {
