@@ -126,6 +126,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    chips: z
+      .object({
+        /**
+         * The mint secret (16 bytes hex) that lets the operator create coins with command 98;
+         * absent: this node mints nothing. A test network's funding; never set on a real one.
+         */
+        mintKey: hex(16).optional(),
+        /** How long serials handed out for a break or join stay reserved for that session. */
+        reserveMs: z.number().int().min(1000).default(60_000),
+      })
+      .strict()
+      .prefault({}),
     drd: z
       .object({
         /** Inbox fee charged for recipients without a DRD record (QMail/1.0 §4.5), in whole CC. */

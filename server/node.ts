@@ -121,7 +121,9 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     const t0 = process.hrtime.bigint();
     let key: Uint8Array | undefined;
     if (header.encryption === Encryption.AN || header.encryption === Encryption.AEAD) {
-      key = (await storage.getAn({ denomination: header.keyDenomination, serial: header.keySerial })) ?? undefined;
+      const keyCoin = { denomination: header.keyDenomination, serial: header.keySerial };
+      // A mailbox's AN, else a coin's (a wallet may seal coin commands with a coin it holds here).
+      key = (await storage.getAn(keyCoin)) ?? (await storage.chips.anOf(keyCoin)) ?? undefined;
     }
     // The CloudCoin client's download (64, unauthenticated, clear) carries a challenge without CRC.
     const uncheckedClearChallenge = config.legacy.commands && header.group === Group.QMAIL && header.command === LegacyQMailCommand.DOWNLOAD;

@@ -1,5 +1,6 @@
 import { Group, Status } from '../../shared/raida/index.js';
 import type { Dispatcher } from '../dispatch.js';
+import { registerChips } from './chips.js';
 import { registerGroup6 } from './group6.js';
 import { registerGroup16 } from './group16.js';
 import { registerTransfer } from './transfer.js';
@@ -11,4 +12,5 @@ export function registerHandlers(d: Dispatcher): void {
   registerGroup6(d);
   registerTransfer(d);
   registerGroup16(d);
+  registerChips(d);
 }

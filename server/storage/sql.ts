@@ -1,6 +1,7 @@
 // One storage implementation over a minimal SQL driver, so SQLite and PostgreSQL share
 // every rule (quota, page layout, gate lookups) and the same tests prove both.
 import { BlobError, type BlobStore } from './blobs.js';
+import { ChipStore, chipsSchema } from './chips.js';
 import {
   PAGE_SIZE,
   StorageError,
@@ -90,7 +91,10 @@ function escapeLike(s: string): string {
 }
 
 export class SqlStorage implements Storage {
-  private constructor(private readonly db: SqlDriver, private readonly blobs: BlobStore, private readonly now: () => number) {}
+  readonly chips: ChipStore;
+  private constructor(private readonly db: SqlDriver, private readonly blobs: BlobStore, private readonly now: () => number) {
+    this.chips = new ChipStore(db, now);
+  }
 
   get backend(): 'sqlite' | 'postgres' {
     return this.db.dialect;
@@ -99,6 +103,7 @@ export class SqlStorage implements Storage {
   static async open(db: SqlDriver, blobs: BlobStore, now: () => number = Date.now): Promise<SqlStorage> {
     await blobs.init();
     await db.exec(schema(db.dialect));
+    await db.exec(chipsSchema(db.dialect));
     const s = new SqlStorage(db, blobs, now);
     const live = new Set((await db.all('SELECT blob FROM pages')).map((r) => String(r.blob)));
     await blobs.sweep((id) => live.has(id));

@@ -1,5 +1,6 @@
 // The storage interface every backend (SQLite, PostgreSQL) implements. Async so either
 // can sit behind it; all writes are serialized by the backend (one writer).
+import type { ChipStore } from './chips.js';
 
 /** A mailbox on this node: signed denomination (−8…+6) and 32-bit serial. */
 export interface Mailbox {
@@ -73,6 +74,8 @@ export interface PageWrite {
 
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
+  /** The node's coins, lockers and change reservations (Chips). */
+  readonly chips: ChipStore;
   // AN registry
   getAn(mb: Mailbox): Promise<Uint8Array | null>;
   setAn(mb: Mailbox, an: Uint8Array): Promise<void>;

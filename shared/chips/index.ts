@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './pown.js';
 export * from './coinfile.js';
+export * from './commands.js';

@@ -2,8 +2,10 @@
 export const Group = {
   STATUS: 0,
   AUTH: 1,
+  HEALING: 2,
   QMAIL: 6,
   LOCKER: 8,
+  CHANGE: 9,
   RKE: 15,
   DRD: 16,
 } as const;
@@ -35,3 +37,8 @@ export const DrdCommand = {
 export const RkeCommand = { PRELOAD_MASTER_KEY: 1, GET_KEY_SHARE: 2 } as const;
 
 export const LockerCommand = { PUT: 82, PEEK: 83, REMOVE: 84 } as const;
+
+/** Coin commands (Chips): Group 1 authentication, Group 2 healing, Group 9 change; MINT is our test-network extension. */
+export const AuthCommand = { DETECT: 10, POWN: 20 } as const;
+export const HealingCommand = { FIND: 60 } as const;
+export const ChangeCommand = { GET_AVAILABLE_SNS: 91, BREAK: 92, JOIN: 93, MINT: 98 } as const;

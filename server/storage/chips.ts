@@ -1,0 +1,204 @@
+// The node's coins (Chips): one AN per coin on this server, lockers, and the serials a change
+// session has reserved. Every command is one transaction, so a node killed mid-command keeps
+// each coin either as it was or as the command left it — never half of a batch.
+import { constantTimeEqual } from '../../shared/bytes/index.js';
+import type { CoinRef } from '../../shared/raida/index.js';
+import type { Queryer, SqlDriver } from './sql.js';
+
+export interface ChipAn extends CoinRef {
+  an: Uint8Array;
+}
+export type FindOutcome = 'an' | 'pan' | 'neither';
+export type ChangeOutcome = 'ok' | 'fail' | 'not_reserved';
+
+/** Most serials one change session gets back at a time (the C server's MAX_CHANGE_COINS). */
+export const MAX_CHANGE_SNS = 64;
+const MAX_SERIAL = 0xffffffff;
+
+export function chipsSchema(dialect: 'sqlite' | 'postgres'): string {
+  const BLOB = dialect === 'sqlite' ? 'BLOB' : 'BYTEA';
+  return `
+CREATE TABLE IF NOT EXISTS chips (dn INTEGER NOT NULL, sn BIGINT NOT NULL, an ${BLOB} NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (dn, sn));
+CREATE TABLE IF NOT EXISTS chip_lockers (dn INTEGER NOT NULL, sn BIGINT NOT NULL, locker ${BLOB} NOT NULL, PRIMARY KEY (dn, sn));
+CREATE INDEX IF NOT EXISTS chip_lockers_key ON chip_lockers (locker);
+CREATE TABLE IF NOT EXISTS chip_reservations (dn INTEGER NOT NULL, sn BIGINT NOT NULL, session BIGINT NOT NULL, until BIGINT NOT NULL, PRIMARY KEY (dn, sn));`;
+}
+
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const key = (c: CoinRef) => `${c.denomination}.${c.serial}`;
+
+export class ChipStore {
+  constructor(private readonly db: SqlDriver, private readonly now: () => number) {}
+
+  /** A coin's AN here, or null when it does not exist. */
+  anOf(c: CoinRef): Promise<Uint8Array | null>;
+  anOf(q: Queryer, c: CoinRef): Promise<Uint8Array | null>;
+  async anOf(a: Queryer | CoinRef, b?: CoinRef): Promise<Uint8Array | null> {
+    const [q, c] = b ? [a as Queryer, b] : [this.db as Queryer, a as CoinRef];
+    const rows = await q.all('SELECT an FROM chips WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
+    return rows[0] ? new Uint8Array(rows[0].an as Buffer) : null;
+  }
+  private async matches(q: Queryer, c: CoinRef, an: Uint8Array): Promise<boolean> {
+    const stored = await this.anOf(q, c);
+    return stored !== null && constantTimeEqual(stored, an);
+  }
+  /** A coin's AN changes: whatever locker held it no longer does. */
+  private async setAn(q: Queryer, c: CoinRef, an: Uint8Array): Promise<void> {
+    await q.run('UPDATE chips SET an = ?, updated_at = ? WHERE dn = ? AND sn = ?', [buf(an), this.now(), c.denomination, c.serial]);
+    await q.run('DELETE FROM chip_lockers WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
+  }
+  private async create(q: Queryer, c: CoinRef, an: Uint8Array): Promise<void> {
+    await q.run('INSERT INTO chips (dn, sn, an, updated_at) VALUES (?, ?, ?, ?)', [c.denomination, c.serial, buf(an), this.now()]);
+    await q.run('DELETE FROM chip_reservations WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
+  }
+  private async destroy(q: Queryer, c: CoinRef): Promise<void> {
+    await q.run('DELETE FROM chips WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
+    await q.run('DELETE FROM chip_lockers WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
+  }
+
+  /** Which coins carry the given AN here. */
+  detect(coins: readonly ChipAn[]): Promise<boolean[]> {
+    return this.db.tx(async (q) => Promise.all(coins.map((c) => this.matches(q, c, c.an))));
+  }
+
+  /** Each coin whose AN matches takes its PAN; the others stay as they were. */
+  pown(coins: readonly (ChipAn & { pan: Uint8Array })[]): Promise<boolean[]> {
+    return this.db.tx(async (q) => {
+      const out: boolean[] = [];
+      for (const c of coins) {
+        const ok = await this.matches(q, c, c.an);
+        if (ok) await this.setAn(q, c, c.pan);
+        out.push(ok);
+      }
+      return out;
+    });
+  }
+
+  /** Whether each coin's AN here is the one given, the proposed one, or neither (a pown lost in flight). */
+  find(coins: readonly (ChipAn & { pan: Uint8Array })[]): Promise<FindOutcome[]> {
+    return this.db.tx(async (q) => {
+      const out: FindOutcome[] = [];
+      for (const c of coins) {
+        const stored = await this.anOf(q, c);
+        out.push(stored && constantTimeEqual(stored, c.an) ? 'an' : stored && constantTimeEqual(stored, c.pan) ? 'pan' : 'neither');
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Put coins in a locker: the XOR of their ANs here must be `sum`; then each takes the
+   * locker key as its AN. All or nothing.
+   */
+  lockerPut(coins: readonly CoinRef[], sum: Uint8Array, locker: Uint8Array): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      const x = new Uint8Array(16);
+      for (const c of coins) {
+        const an = await this.anOf(q, c);
+        if (!an) return false;
+        for (let i = 0; i < 16; i++) x[i]! ^= an[i]!;
+      }
+      if (!constantTimeEqual(x, sum)) return false;
+      for (const c of coins) {
+        await this.setAn(q, c, locker);
+        await q.run('INSERT INTO chip_lockers (dn, sn, locker) VALUES (?, ?, ?)', [c.denomination, c.serial, buf(locker)]);
+      }
+      return true;
+    });
+  }
+
+  /** The coins in a locker: put there under this key and holding it as their AN still. */
+  async lockerPeek(locker: Uint8Array): Promise<CoinRef[]> {
+    const rows = await this.db.all(
+      'SELECT l.dn AS dn, l.sn AS sn, c.an AS an FROM chip_lockers l JOIN chips c ON c.dn = l.dn AND c.sn = l.sn WHERE l.locker = ? ORDER BY l.dn, l.sn',
+      [buf(locker)],
+    );
+    return rows.filter((r) => constantTimeEqual(new Uint8Array(r.an as Buffer), locker)).map((r) => ({ denomination: Number(r.dn), serial: Number(r.sn) }));
+  }
+
+  /** Take coins out of a locker, each to its new AN; a coin not in this locker stays where it is. */
+  lockerRemove(locker: Uint8Array, coins: readonly ChipAn[]): Promise<boolean[]> {
+    return this.db.tx(async (q) => {
+      const out: boolean[] = [];
+      for (const c of coins) {
+        const rows = await q.all('SELECT locker FROM chip_lockers WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
+        const ok = rows.length === 1 && constantTimeEqual(new Uint8Array(rows[0]!.locker as Buffer), locker) && (await this.matches(q, c, locker));
+        if (ok) await this.setAn(q, c, c.an);
+        out.push(ok);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Up to `max` free serials of a denomination (no coin, no other live reservation), lowest
+   * first so every server of the network tends to offer the same ones, reserved for the
+   * session until `ttlMs` from now.
+   */
+  reserve(session: number, denomination: number, max: number, ttlMs: number): Promise<number[]> {
+    return this.db.tx(async (q) => {
+      const now = this.now();
+      await q.run('DELETE FROM chip_reservations WHERE until < ?', [now]);
+      const used = new Set((await q.all('SELECT sn FROM chips WHERE dn = ?', [denomination])).map((r) => Number(r.sn)));
+      const taken = await q.all('SELECT sn, session FROM chip_reservations WHERE dn = ?', [denomination]);
+      for (const r of taken) if (Number(r.session) !== session) used.add(Number(r.sn));
+      const out: number[] = [];
+      for (let sn = 1; out.length < max && sn <= MAX_SERIAL; sn++) if (!used.has(sn)) out.push(sn);
+      for (const sn of out) {
+        await q.run('INSERT INTO chip_reservations (dn, sn, session, until) VALUES (?, ?, ?, ?) ON CONFLICT (dn, sn) DO UPDATE SET session = excluded.session, until = excluded.until', [
+          denomination, sn, session, now + ttlMs,
+        ]);
+      }
+      return out;
+    });
+  }
+
+  private async reservedFor(q: Queryer, c: CoinRef, session: number): Promise<boolean> {
+    if (await this.anOf(q, c)) return false;
+    const rows = await q.all('SELECT session, until FROM chip_reservations WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
+    return rows.length === 1 && Number(rows[0]!.session) === session && Number(rows[0]!.until) >= this.now();
+  }
+
+  /** Break `coin` (its AN must match) into `parts` (reserved for the session) with their new ANs. */
+  breakCoin(session: number, coin: ChipAn, parts: readonly ChipAn[]): Promise<ChangeOutcome> {
+    return this.db.tx(async (q) => {
+      if (!(await this.matches(q, coin, coin.an))) return 'fail';
+      for (const p of parts) if (!(await this.reservedFor(q, p, session))) return 'not_reserved';
+      for (const p of parts) await this.create(q, p, p.an);
+      await this.destroy(q, coin);
+      return 'ok';
+    });
+  }
+
+  /** Join `parts` (their ANs must match) into `coin` (reserved for the session) with its new AN. */
+  joinCoins(session: number, coin: ChipAn, parts: readonly ChipAn[]): Promise<ChangeOutcome> {
+    return this.db.tx(async (q) => {
+      if (!(await this.reservedFor(q, coin, session))) return 'not_reserved';
+      for (const p of parts) if (!(await this.matches(q, p, p.an))) return 'fail';
+      for (const p of parts) await this.destroy(q, p);
+      await this.create(q, coin, coin.an);
+      return 'ok';
+    });
+  }
+
+  /** Creates coins that do not exist yet; true for each one created. */
+  mint(coins: readonly ChipAn[]): Promise<boolean[]> {
+    return this.db.tx(async (q) => {
+      const out: boolean[] = [];
+      const seen = new Set<string>();
+      for (const c of coins) {
+        const ok = !seen.has(key(c)) && (await this.anOf(q, c)) === null;
+        seen.add(key(c));
+        if (ok) await this.create(q, c, c.an);
+        out.push(ok);
+      }
+      return out;
+    });
+  }
+
+  /** Every coin here with its AN (operator tools and tests: the node's whole supply). */
+  async all(): Promise<ChipAn[]> {
+    const rows = await this.db.all('SELECT dn, sn, an FROM chips ORDER BY dn, sn');
+    return rows.map((r) => ({ denomination: Number(r.dn), serial: Number(r.sn), an: new Uint8Array(r.an as Buffer) }));
+  }
+}
