@@ -50,12 +50,20 @@ function windowGroups(k: number, n: number): number {
   return Math.min(65536, Math.floor(IN_BYTES / k / 32) * 32, Math.floor(OUT_BYTES / n / 32) * 32);
 }
 
+/** The part of the WebAssembly global used here. */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, never>) => { exports: unknown };
+}
+
 function load(): { k: Kernels; mem: Uint8Array } | undefined {
   try {
-    if (typeof WebAssembly === 'undefined') return undefined;
+    // Looked up on globalThis: Node's types declare WebAssembly's types but not the global.
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (wasm === undefined) return undefined;
     const bytes = fromBase64(INTERLEAVE_WASM);
-    const module = new WebAssembly.Module(bytes);
-    const k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+    const module = new wasm.Module(bytes);
+    const k = new wasm.Instance(module, {}).exports as unknown as Kernels;
     const have = k.memory.buffer.byteLength / 65536;
     if (have < PAGES) k.memory.grow(PAGES - have);
     return { k, mem: new Uint8Array(k.memory.buffer) };
