@@ -11,3 +11,4 @@ import { register as registerRead } from './read.js'; commands.push(registerRead
 import { register as registerCorrespondent } from './correspondent.js'; commands.push(registerCorrespondent);
 import { register as registerNetwork } from './network.js'; commands.push(registerNetwork);
 import { register as registerStripes } from './stripes.js'; commands.push(registerStripes);
+import { register as registerAccounts } from './accounts.js'; commands.push(registerAccounts);
