@@ -1,3 +1,4 @@
+import { isLevelName, LEVELS } from '../../shared/qmail/levels.js';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -24,13 +25,13 @@ export function register(program: Command): void {
     .option('--allow-fallback', 'L1/L2: send at L3 when the KME cannot give the keys (default: refuse and send nothing)')
     .option('--json', 'print the outbox item as JSON')
     .action(async (o: { profile: string; network?: string; to: string[]; cc: string[]; subject: string; body: string; attach: string[]; stripes: string; level: string; allowFallback?: boolean; json?: boolean }) => {
-      if (!['L1', 'L2', 'L3', 'L4'].includes(o.level)) throw new Error('--level is one of L1, L2, L3, L4');
+      if (!isLevelName(o.level)) throw new Error(`--level is one of ${LEVELS.join(', ')}`);
       const attachments = o.attach.map((f) => ({ name: basename(f), data: new Uint8Array(readFileSync(f)) }));
       const app = await openProfile({ profile: o.profile, network: await networkFor(o), mail: { retryBaseMs: 500, maxAttempts: 4 } });
       try {
         app.mail.start({ receive: false });
         // As the app's mail.send: L1/L2 are checked against the KME before anything is queued.
-        const item = await app.mail.send({ to: o.to, cc: o.cc, subject: o.subject, body: o.body, attachments, level: o.level as 'L1' | 'L2' | 'L3' | 'L4', stripes: layout(o.stripes), ...(o.allowFallback ? { allowFallback: true } : {}) });
+        const item = await app.mail.send({ to: o.to, cc: o.cc, subject: o.subject, body: o.body, attachments, level: o.level, stripes: layout(o.stripes), ...(o.allowFallback ? { allowFallback: true } : {}) });
         const done = await app.mail.waitFor(item.id);
         if (o.json) process.stdout.write(JSON.stringify(done) + '\n');
         else if (done.state === 'sent') process.stdout.write(`${done.id}\n`);

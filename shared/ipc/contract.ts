@@ -2,6 +2,7 @@
 // and event is declared here once; the preload (Electron IPC) and the host (WebSocket)
 // both validate against these schemas, so the renderer runs unchanged on either.
 import { z } from 'zod';
+import { LEVELS } from '../qmail/levels.js';
 
 export const FolderId = z.enum(['inbox', 'sent', 'drafts', 'archive', 'trash']);
 export type FolderId = z.infer<typeof FolderId>;
@@ -26,7 +27,7 @@ export const MessageSummary = z.object({
   preview: z.string(),
   date: z.number().int().nonnegative(),
   unread: z.boolean(),
-  level: z.enum(['L1', 'L2', 'L3', 'L4', 'plain', 'local']),
+  level: z.enum([...LEVELS, 'plain', 'local']),
   /** The sender's display name: from the directory record that verified on receive, or our identity's name for our own mail. */
   fromName: z.string().optional(),
   /** Display names of recipients, by address, where known (our own name, names the directory gave when sending). */
@@ -101,7 +102,7 @@ export const MessageView = MessageSummary.extend({
   draft: z
     .object({
       cc: z.array(z.string()),
-      level: z.enum(['L1', 'L2', 'L3', 'L4']),
+      level: z.enum(LEVELS),
       stripes: z.object({ k: z.number().int(), p: z.number().int() }),
       /** A reply's draft: the message it answers. */
       inReplyTo: MessageId.optional(),
@@ -130,7 +131,7 @@ export type VaultState = z.infer<typeof VaultState>;
 export const Address = z.string().regex(/^[0-9a-fA-F]{4}\.-?\d{1,3}\.\d{1,10}$/, 'a QMail address looks like 0006.1.42');
 const NodeId = z.string().regex(/^[0-9a-f]{32}$/, 'a server id is 32 lowercase hex digits');
 const DisplayName = z.string().trim().min(1, 'a name is needed').max(64);
-export const SecurityLevel = z.enum(['L1', 'L2', 'L3', 'L4']);
+export const SecurityLevel = z.enum(LEVELS);
 export type SecurityLevel = z.infer<typeof SecurityLevel>;
 export const StripeLayout = z
   .object({ k: z.number().int().min(1), p: z.number().int().min(0) })

@@ -9,3 +9,4 @@ export * from './gate.js';
 export * from './status.js';
 export * from './legacy.js';
 export * from './register-proof.js';
+export * from './levels.js';

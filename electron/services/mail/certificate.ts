@@ -2,14 +2,8 @@
 // its algorithms, the QKD keys used, the signature check, the sender's fingerprint, the
 // layout and the servers that hold the stripes.
 import type { MessageCertificate } from '../../../shared/ipc/index.js';
-import { isQuantum, type Layout, type LevelName } from './context.js';
-
-const CAPSULE_ALGORITHM: Record<LevelName, string> = {
-  L1: 'QKD one-time pad + one-time Poly1305 (ETSI GS QKD 014 keys)',
-  L2: 'QKD key → HKDF-SHA-256 → AES-256-GCM (ETSI GS QKD 014 keys)',
-  L3: 'ML-KEM-768+X25519 (X-Wing) → HKDF-SHA-256 → AES-256-GCM',
-  L4: 'X25519 → HKDF-SHA-256 → AES-256-GCM',
-};
+import { isQuantum, LEVEL_ALGORITHM, type LevelName } from '../../../shared/qmail/levels.js';
+import type { Layout } from './context.js';
 
 export interface CertificateFacts {
   direction: MessageCertificate['direction'];
@@ -28,7 +22,7 @@ export function certificate(f: CertificateFacts): MessageCertificate {
     direction: f.direction,
     level: f.level,
     quantumSecured: isQuantum(f.level),
-    algorithms: { capsule: CAPSULE_ALGORITHM[f.level], stripes: 'AES-256-CTR + HMAC-SHA-256 per stripe', signature: 'ML-DSA-65' },
+    algorithms: { capsule: LEVEL_ALGORITHM[f.level], stripes: 'AES-256-CTR + HMAC-SHA-256 per stripe', signature: 'ML-DSA-65' },
     ...(f.qkd ? { qkd: f.qkd.map((q) => ({ ...q, kmeIds: [...new Set(q.keys.map((k) => k.kmeId))] })) as MessageCertificate['qkd'] } : {}),
     signatureVerified: f.signatureVerified,
     senderFingerprint: f.senderFingerprint,

@@ -4,7 +4,6 @@
 // mailbox, views): none of them calls back into the engine that composes them.
 import type { FolderId, MessageCertificate, MessageSummary, RecipientDelivery } from '../../../shared/ipc/index.js';
 import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
-import type { Level } from '../../../shared/capsule/index.js';
 import type { Db } from '../../store/database.js';
 import type { ExtrasTable } from '../../store/extras.js';
 import type { MessageStore } from '../../store/messages.js';
@@ -28,13 +27,11 @@ export class StripeLayoutError extends MailError {
   }
 }
 
-export type LevelName = 'L1' | 'L2' | 'L3' | 'L4';
 export type Layout = { k: number; p: number };
 
-/** Level names and numbers, in one place. */
-export const LEVEL_NUMBER: Record<LevelName, Level> = { L1: 1, L2: 2, L3: 3, L4: 4 };
-export const LEVEL_NAME: Record<number, LevelName> = { 1: 'L1', 2: 'L2', 3: 'L3', 4: 'L4' };
-export const isQuantum = (level: string): boolean => level === 'L1' || level === 'L2';
+// Level names and numbers live with the format, for the renderer and the CLI too.
+import type { LevelName } from '../../../shared/qmail/levels.js';
+export { LEVEL_NAME, LEVEL_NUMBER, isQuantum, type LevelName } from '../../../shared/qmail/levels.js';
 
 export const DEFAULT_LAYOUT: Layout = { k: 4, p: 1 };
 /** Longest wait between two tries of anything (outbox, pending Tells). */

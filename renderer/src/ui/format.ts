@@ -1,5 +1,6 @@
 // Dates and labels as a person reads them.
 import type { MessageSummary } from '../../../shared/ipc/contract.js';
+import { LEVEL_LABELS as SECURITY_LEVEL_LABELS } from '../../../shared/qmail/levels.js';
 
 export function formatListDate(ms: number, now = Date.now(), locale?: string): string {
   const d = new Date(ms);
@@ -14,10 +15,7 @@ export function formatFullDate(ms: number, locale?: string): string {
 }
 
 export const LEVEL_LABELS: Record<MessageSummary['level'], { short: string; long: string }> = {
-  L1: { short: 'Quantum OTP', long: 'Level 1: one-time pad from quantum keys' },
-  L2: { short: 'Quantum-keyed AES', long: 'Level 2: AES-256 keyed from quantum key distribution' },
-  L3: { short: 'Post-quantum', long: 'Level 3: post-quantum hybrid encryption (ML-KEM + X25519)' },
-  L4: { short: 'Classical', long: 'Level 4: classical encryption (X25519 + AES-256-GCM)' },
+  ...SECURITY_LEVEL_LABELS,
   plain: { short: 'Not encrypted', long: 'Sent without end-to-end encryption' },
   local: { short: 'On this computer', long: 'Stored only on this computer, encrypted in your vault' },
 };

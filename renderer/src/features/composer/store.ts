@@ -4,6 +4,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { composeDocument, decodeDocument, editorHtml, encodeDocument, escapeHtml, hasFormatting, MAX_RICH_BODY_BYTES, plainToEditorHtml, toPlainText } from '../../../../shared/cbdf/index.js';
 import { base64Decode, base64Encode } from '../../../../shared/qkd/base64.js';
+import { LEVELS } from '../../../../shared/qmail/levels.js';
 import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
@@ -121,7 +122,7 @@ export function splitAddresses(text: string): { ok: string[]; bad: string[] } {
   return { ok, bad };
 }
 
-export const LEVEL_ORDER: SecurityLevel[] = ['L1', 'L2', 'L3', 'L4'];
+export const LEVEL_ORDER: SecurityLevel[] = [...LEVELS];
 export const DEFAULT_STRIPES: StripeChoice = { k: 4, p: 1 };
 export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
 

@@ -11,6 +11,7 @@ import { ShieldIcon } from '../../ui/icons.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { formatBytes } from '../identity/Onboarding.js';
 import { CertificateDialog } from './Certificate.js';
+import { isLevelName, isQuantum } from '../../../../shared/qmail/levels.js';
 
 /** Saves base64 bytes as a file through a Blob URL (no data leaves the page). */
 export function downloadBase64(name: string, data: string): void {
@@ -223,10 +224,10 @@ export function Reader() {
           <div className="badges">
             <p className={`level level-${message.level}`} title={level.long}>
               <ShieldIcon />
-              <span>{message.level in { L1: 1, L2: 1, L3: 1, L4: 1 } ? `${message.level} · ` : ''}{level.short}</span>
+              <span>{isLevelName(message.level) ? `${message.level} · ` : ''}{level.short}</span>
               <span className="visually-hidden">: {level.long}</span>
             </p>
-            {(message.level === 'L1' || message.level === 'L2') && <p className="badge quantum">Quantum Secured</p>}
+            {isQuantum(message.level) && <p className="badge quantum">Quantum Secured</p>}
             {message.certificate && (
               <button type="button" className="small" onClick={() => setCertOpen(true)}>
                 Certificate
