@@ -106,6 +106,16 @@ export const migrations: Migration[] = [
         PRIMARY KEY (message_id, seq));
     `,
   },
+  {
+    // The wallet (Chips): each coin sealed in its own row (denomination, serial, one AN per
+    // server, last results, the proposed ANs of a pown in flight); history entries sealed.
+    version: 6,
+    name: 'wallet',
+    up: `
+      CREATE TABLE IF NOT EXISTS wallet_coins (id TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS wallet_history (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, sealed BLOB NOT NULL);
+    `,
+  },
 ];
 
 export class MigrationError extends Error {
