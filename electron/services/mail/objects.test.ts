@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { generateIdentity, publicIdentity } from '../../../shared/identity/index.js';
-import { capsuleGuid, capsuleIdKey } from './objects.js';
+import { capsuleGuid, capsuleIdKey, forgetCapsuleIdKeys } from './objects.js';
 
 describe('capsule object ids (EXT-9)', () => {
   const alice = generateIdentity();
@@ -29,5 +29,14 @@ describe('capsule object ids (EXT-9)', () => {
 
   it('a public key of low order names nothing: the key is refused', () => {
     expect(() => capsuleIdKey(alice, { ...publicIdentity(bob), x25519PublicKey: new Uint8Array(32) }, 'sender')).toThrow();
+  });
+
+  it('a remembered key is the one derived afresh, and is not served for another key under the same ids', () => {
+    const first = Buffer.from(capsuleIdKey(alice, publicIdentity(bob), 'sender'));
+    expect(Buffer.from(capsuleIdKey(alice, publicIdentity(bob), 'sender')).equals(first)).toBe(true);
+    forgetCapsuleIdKeys();
+    expect(Buffer.from(capsuleIdKey(alice, publicIdentity(bob), 'sender')).equals(first)).toBe(true);
+    const other = { ...publicIdentity(bob), x25519PublicKey: publicIdentity(carol).x25519PublicKey };
+    expect(Buffer.from(capsuleIdKey(alice, other, 'sender')).equals(first)).toBe(false);
   });
 });

@@ -18,9 +18,25 @@ export const CAPSULE_FILE_TYPE = 0;
  * of the two it is); a server holding only public keys and addresses cannot.
  */
 export function capsuleIdKey(me: Identity, peer: PublicIdentity, role: 'sender' | 'recipient'): Uint8Array {
-  const shared = x25519.getSharedSecret(me.x25519SecretKey, peer.x25519PublicKey);
   const [sender, recipient] = role === 'sender' ? [me, peer] : [peer, me];
-  return hkdfSha256(shared, label('qmail/capsule-id/v2'), concatBytes(identityId(sender), identityId(recipient)), 32);
+  const ids = concatBytes(identityId(sender), identityId(recipient));
+  // Every send and every receive derives it again for the same few pairs (an X25519 each).
+  const memo = `${role}:${Buffer.from(ids).toString('hex')}:${Buffer.from(peer.x25519PublicKey).toString('hex')}`;
+  const known = capsuleIdKeys.get(memo);
+  if (known) return known;
+  const shared = x25519.getSharedSecret(me.x25519SecretKey, peer.x25519PublicKey);
+  const key = hkdfSha256(shared, label('qmail/capsule-id/v2'), ids, 32);
+  if (capsuleIdKeys.size >= 256) capsuleIdKeys.delete(capsuleIdKeys.keys().next().value!);
+  capsuleIdKeys.set(memo, key);
+  return key;
+}
+
+/** Capsule id keys derived since the last lock, by pair. */
+const capsuleIdKeys = new Map<string, Uint8Array>();
+
+/** On lock: derived keys are forgotten with everything else decrypted. */
+export function forgetCapsuleIdKeys(): void {
+  capsuleIdKeys.clear();
 }
 
 /** The capsule's object id for file group `guid`: HMAC-SHA-256(capsuleIdKey, G), first 16 bytes. */
