@@ -116,6 +116,13 @@ export const migrations: Migration[] = [
       CREATE TABLE IF NOT EXISTS wallet_history (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, sealed BLOB NOT NULL);
     `,
   },
+  {
+    // Folder counts (total and unread) from an index alone: without it every count read
+    // each row, sealed body and all (half a second at 100,000 messages).
+    version: 7,
+    name: 'messages by folder and unread',
+    up: `CREATE INDEX IF NOT EXISTS messages_by_folder_unread ON messages (folder, unread);`,
+  },
 ];
 
 export class MigrationError extends Error {

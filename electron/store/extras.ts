@@ -20,6 +20,13 @@ export class ExtrasTable<X> {
     return row ? (JSON.parse(this.box().open(row.sealed, aad(id)).toString('utf8')) as X) : undefined;
   }
 
+  /** The extras of every message whose id is in (after, upTo], by id: one query for a slice of the index build. */
+  range(after: string, upTo: string): Map<string, X> {
+    const box = this.box();
+    const rows = this.db.prepare('SELECT id, sealed FROM mail_extras WHERE id > ? AND id <= ?').all(after, upTo) as { id: string; sealed: Buffer }[];
+    return new Map(rows.map((r) => [r.id, JSON.parse(box.open(r.sealed, aad(r.id)).toString('utf8')) as X]));
+  }
+
   remove(id: string): void {
     this.db.prepare('DELETE FROM mail_extras WHERE id = ?').run(id);
   }

@@ -102,6 +102,16 @@ export class MessageStore {
     return this.db.prepare('UPDATE messages SET unread = ? WHERE id = ?').run(unread ? 1 : 0, id).changes === 1;
   }
 
+  /**
+   * Stored messages in id order after `afterId` ('' for the first), at most `limit`: the
+   * in-memory index is built from these slices after unlock, one query each.
+   */
+  page(afterId: string, limit: number): { id: string; folder: FolderId; date: number; message: StoredMessage }[] {
+    const box = this.box();
+    const rows = this.db.prepare('SELECT id, folder, date, sealed FROM messages WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Omit<Row, 'unread'>[];
+    return rows.map((r) => ({ id: r.id, folder: r.folder, date: r.date, message: JSON.parse(box.open(r.sealed, aad(r.id)).toString('utf8')) as StoredMessage }));
+  }
+
   /** Every message id (to build the in-memory index after unlock). */
   ids(): string[] {
     return (this.db.prepare('SELECT id FROM messages').all() as { id: string }[]).map((r) => r.id);

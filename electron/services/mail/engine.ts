@@ -34,6 +34,7 @@ import { QkdService } from './qkd.js';
 import { receiveTell } from './receive.js';
 import { ConnectionPool } from '../net/transport.js';
 import { Views } from './views.js';
+import { forgetCapsuleIdKeys } from './objects.js';
 
 export { MailError, StripeLayoutError };
 export type { DraftInput, OutgoingMessage, Unreadable };
@@ -310,7 +311,7 @@ export class MailEngine {
     if (!this.ctx.unlocked()) return;
     if (!this.running) {
       this.running = true;
-      this.mailbox.build();
+      void this.mailbox.buildInBackground().catch((e: unknown) => this.ctx.log('index build failed', { error: (e as Error).message }));
       this.cleanup.start();
       this.outboxJob.start();
       this.inbox.start(opts.receive !== false);
@@ -324,6 +325,7 @@ export class MailEngine {
     await this.outboxJob.stop();
     await this.cleanup.stop();
     this.mailbox.forget();
+    forgetCapsuleIdKeys();
     this.account.forget();
     this.ctx.names.clear();
     this.qkd.forget();

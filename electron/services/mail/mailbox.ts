@@ -23,6 +23,10 @@ export class Mailbox {
   private readonly threads = new Map<string, ThreadEntry>();
   private readonly byLetter = new Map<string, string>();
   private indexed = false;
+  /** While the index is built in slices: the last message id indexed ('' before the first). */
+  private cursor: string | undefined;
+  /** Bumped by every (re)build and by forget(): a slice loop of an older one stops. */
+  private generation = 0;
 
   constructor(private readonly ctx: MailContext) {}
 
@@ -55,17 +59,55 @@ export class Mailbox {
 
   /** Indexes every stored message (after unlock). */
   build(): void {
+    this.restart();
+    this.finishBuild();
+  }
+
+  /**
+   * The same, in slices between other work (after unlock, so the first screen does not wait
+   * for 100,000 messages to be unsealed). Anything that needs the whole index meanwhile
+   * (search, a conversation) finishes it at once through ensureBuilt().
+   */
+  async buildInBackground(slice = 2000): Promise<void> {
+    const generation = this.restart();
+    for (;;) {
+      // Each slice after a turn of the event loop (the unlock's answer and first screen go first).
+      await new Promise<void>((r) => setImmediate(r));
+      if (generation !== this.generation || this.cursor === undefined) return;
+      this.buildSlice(slice);
+    }
+  }
+
+  private restart(): number {
     this.index.clear();
     this.threads.clear();
     this.byLetter.clear();
-    for (const id of this.messages.ids()) {
-      const m = this.messages.get(id);
-      if (!m) continue;
-      const x = this.extras(id);
-      this.index.put(id, m.folder, m.date, indexTexts(m, x));
-      this.noteThread(id, x);
+    this.indexed = false;
+    this.cursor = '';
+    return ++this.generation;
+  }
+
+  /** Indexes the next messages by id; a message filed, moved or erased meanwhile is already current here. */
+  private buildSlice(limit: number): void {
+    if (this.cursor === undefined) return;
+    const rows = this.messages.page(this.cursor, limit);
+    if (!rows.length) {
+      this.cursor = undefined;
+      this.indexed = true;
+      return;
     }
-    this.indexed = true;
+    const last = rows[rows.length - 1]!.id;
+    const extras = this.ctx.tables.extras.range(this.cursor, last);
+    for (const r of rows) {
+      const x = extras.get(r.id);
+      this.index.put(r.id, r.folder, r.date, indexTexts(r.message, x));
+      this.noteThread(r.id, x);
+    }
+    this.cursor = last;
+  }
+
+  private finishBuild(): void {
+    while (this.cursor !== undefined) this.buildSlice(5000);
   }
 
   /** Whether the in-memory maps are built (a one-shot reader such as the CLI's read does not build them). */
@@ -74,7 +116,9 @@ export class Mailbox {
   }
 
   ensureBuilt(): void {
-    if (!this.indexed && this.ctx.unlocked()) this.build();
+    if (this.indexed || !this.ctx.unlocked()) return;
+    if (this.cursor !== undefined) this.finishBuild();
+    else this.build();
   }
 
   /**
@@ -90,6 +134,8 @@ export class Mailbox {
 
   /** On lock: forget everything decrypted. */
   forget(): void {
+    this.generation++;
+    this.cursor = undefined;
     this.index.clear();
     this.threads.clear();
     this.byLetter.clear();

@@ -39,3 +39,13 @@ describe('SearchIndex', () => {
     expect(snippetAround('nothing here', ['zzz'])).toBeUndefined();
   });
 });
+
+describe('matchRanges on plain ASCII', () => {
+  it('gives the same ranges as the code point by code point path', () => {
+    const ascii = 'Hello WORLD, hello again: HELLO';
+    const r = matchRanges(ascii, queryTerms('hello world'));
+    expect(r).toEqual([[0, 5], [6, 11], [13, 18], [26, 31]]);
+    // One non-ASCII letter sends the text down the general path; the ASCII offsets stay where they were.
+    expect(matchRanges(`${ascii} é`, queryTerms('hello world'))).toEqual(r);
+  });
+});
