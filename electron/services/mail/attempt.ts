@@ -7,7 +7,8 @@ import { parseMailbox } from '../../../shared/cbdf/address.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import type { ServerDescriptor } from '../directory/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
-import { encodeLetter } from './bundle.js';
+import { letterStream } from './bundle.js';
+import { attachmentSource } from './attachments.js';
 import { certificate } from './certificate.js';
 import { LEVEL_NAME, LEVEL_NUMBER, MailError, type MailContext } from './context.js';
 import type { Mailbox } from './mailbox.js';
@@ -39,7 +40,7 @@ export function classifyFailure(e: unknown, links: Pick<SendLinks, 'isUserError'
 export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks): (req: AttemptRequest) => Promise<AttemptOutcome> {
   return async ({ id, job, everyone, reached, onProgress }) => {
     const me = ctx.identity.me();
-    const bundle = encodeLetter({
+    const bundle = letterStream({
       id: new Uint8Array(Buffer.from(id, 'hex')),
       from: me.mailbox,
       to: job.to.map(parseMailbox),
@@ -48,7 +49,7 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
       body: job.body,
       ...(job.document ? { document: new Uint8Array(Buffer.from(job.document, 'base64')) } : {}),
       timestamp: Math.floor(ctx.now() / 1000),
-      attachments: job.attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
+      attachments: job.attachments.map((a) => attachmentSource(ctx, a)),
       ...(job.thread ? { thread: { inReplyTo: new Uint8Array(Buffer.from(job.thread.inReplyTo, 'hex')), root: new Uint8Array(Buffer.from(job.thread.root, 'hex')) } } : {}),
     });
     const skip = reached.length < everyone.length ? reached.map((d) => d.address) : [];

@@ -50,7 +50,8 @@ export interface OutgoingMessage {
   cc: string[];
   subject: string;
   body: string;
-  attachments: { name: string; data: Uint8Array }[];
+  /** Bytes handed over whole, or a file read when the letter is striped (never held whole). */
+  attachments: ({ name: string; data: Uint8Array } | { name: string; path: string })[];
   level: LevelName;
   stripes?: Layout;
   /** L1/L2: send at L3 when QKD keys cannot be had (recorded on the outbox item); default refuse. */
@@ -67,7 +68,7 @@ export interface OutboxJob {
   cc: string[];
   subject: string;
   body: string;
-  attachments: { name: string; data: string }[];
+  attachments: StoredAttachment[];
   level: LevelName;
   stripes: Layout;
   allowFallback?: boolean;
@@ -91,6 +92,8 @@ export interface StoredAttachment {
   data?: string;
   ref?: string;
   size?: number;
+  /** A file of the user's, read when the message is sent (outbox, drafts and Sent keep the reference). */
+  path?: string;
 }
 
 /** Extra facts about a stored message that the base store does not keep (sealed too). */
@@ -122,7 +125,7 @@ export interface DraftInput {
   cc?: string[];
   level?: LevelName;
   stripes?: Layout;
-  attachments?: { name: string; data: string }[];
+  attachments?: StoredAttachment[];
   /** A reply's draft: the id of the message it answers. */
   inReplyTo?: string;
   /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */

@@ -1,6 +1,8 @@
 // The outbox state machine without servers: the attempt is a stand-in the test scripts,
 // the clock is the test's, timers are never armed (the test drains by hand).
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { OutboxItem } from '../../../shared/ipc/index.js';
 import { SendError } from './send.js';
 import { Outbox, type AttemptOutcome, type AttemptRequest, type OutboxOptions } from './outbox.js';
@@ -57,6 +59,21 @@ const delivered = (req: AttemptRequest): AttemptOutcome => ({ delivered: req.eve
 const settledOf = (t: TestContext) => t.events.filter((e) => e.event === 'outbox.changed').map((e) => (e.payload as { settled?: OutboxItem }).settled).filter(Boolean);
 
 describe('outbox', () => {
+  it('keeps a file attachment by reference (name, path, size), not its bytes, back to Drafts; a missing file is refused at once', async () => {
+    const { t, outbox, calls, drafts } = setup([() => { throw new SendError('down', true); }]);
+    const path = join(t.dir, 'report.bin');
+    writeFileSync(path, Buffer.alloc(5000, 7));
+    outbox.start();
+    const item = outbox.queue(message({ attachments: [{ name: 'report.bin', path }] }));
+    expect(t.ctx.tables.outbox.get(item.id)!.job.attachments).toEqual([{ name: 'report.bin', path, size: 5000 }]);
+    await outbox.drain();
+    expect(calls[0]!.job.attachments).toEqual([{ name: 'report.bin', path, size: 5000 }]);
+    outbox.returnToDrafts(item.id);
+    expect(drafts[0]!.attachments).toEqual([{ name: 'report.bin', path, size: 5000 }]);
+    expect(() => outbox.queue(message({ attachments: [{ name: 'gone.bin', path: join(t.dir, 'gone.bin') }] }))).toThrow(/cannot be read/);
+    expect(() => outbox.queue(message({ attachments: [{ name: 'dir', path: t.dir }] }))).toThrow(MailError);
+  });
+
   it('queues a message sealed, attempts it, and keeps only a stub once sent', async () => {
     const { t, outbox, calls } = setup([delivered]);
     outbox.start();

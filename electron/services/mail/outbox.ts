@@ -6,10 +6,12 @@
 // tells only the recipients not reached yet. The attempt itself (bundle, stripes, Tells,
 // filing in Sent) is injected, so the machine runs in tests without servers.
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type { OutboxItem, RecipientDelivery } from '../../../shared/ipc/index.js';
 import { parseMailbox } from '../../../shared/cbdf/address.js';
 import type { OutboxEntry } from '../../store/outbox.js';
-import { checkLayoutBounds, MailError, MAX_BACKOFF_MS, normalAddress, StripeLayoutError, type DraftInput, type Layout, type MailContext, type OutboxJob, type OutgoingMessage } from './context.js';
+import { checkLayoutBounds, MailError, MAX_BACKOFF_MS, normalAddress, StripeLayoutError, type DraftInput, type Layout, type MailContext, type OutboxJob, type OutgoingMessage, type StoredAttachment } from './context.js';
+import { MAX_ATTACHMENT_BYTES } from './bundle.js';
 
 /** One attempt as the outbox asks for it. */
 export interface AttemptRequest {
@@ -61,6 +63,20 @@ export const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
   t.unref?.();
   return () => clearTimeout(t);
 };
+
+/** A file to attach, by reference: read when the letter is striped, never held whole. */
+function fileAttachment(name: string, path: string): StoredAttachment {
+  let size;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error('not a file');
+    size = st.size;
+  } catch {
+    throw new MailError('invalid_input', `${name} cannot be read (is it still there?).`);
+  }
+  if (size > MAX_ATTACHMENT_BYTES) throw new MailError('invalid_input', `${name} is over 4 GiB.`);
+  return { name, path, size };
+}
 
 export class Outbox {
   private running = false;
@@ -177,7 +193,7 @@ export class Outbox {
       cc: m.cc,
       subject: m.subject,
       body: m.body,
-      attachments: m.attachments.map((a) => ({ name: a.name, data: Buffer.from(a.data).toString('base64') })),
+      attachments: m.attachments.map((a) => ('path' in a ? fileAttachment(a.name, a.path) : { name: a.name, data: Buffer.from(a.data).toString('base64') })),
       level: m.level,
       stripes,
       ...(m.allowFallback ? { allowFallback: true } : {}),

@@ -3,11 +3,12 @@
 // and search hits with the ranges to highlight.
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FolderId, MessageView, SearchHit } from '../../../shared/ipc/index.js';
 import { MailError, type MailContext, type StoredAttachment } from './context.js';
 import type { Mailbox } from './mailbox.js';
+import { attachmentSource } from './attachments.js';
 import { matchRanges, queryTerms, snippetAround } from './search.js';
 
 /** Attachments handed over whole (base64) are at most this large. */
@@ -51,8 +52,7 @@ export class Views {
   attachmentStream(id: string, index: number): { name: string; size: number; stream: Readable } {
     const a = this.mailbox.extras(id)?.attachments[index];
     if (!a) throw new MailError('not_found', 'That attachment is not here.');
-    const stream = a.ref ? this.ctx.tables.attachments.read(a.ref) : Readable.from([Buffer.from(a.data ?? '', 'base64')]);
-    return { name: a.name, size: sizeOf(a), stream };
+    return { name: a.name, size: sizeOf(a), stream: attachmentSource(this.ctx, a).open() };
   }
 
   /** An attachment whole, base64 (the contract's mail.attachment); bounded so a huge one is saved streamed instead. */
