@@ -15,6 +15,8 @@ import { Flag, type Envelope, type FolderRole, type FolderState, type LegacyStor
 import { classify } from '../errors.js';
 
 export const DEFAULT_CHUNK = 2000;
+/** The first chunk of a folder is small: the newest screenful shows before the rest arrives. */
+export const FIRST_CHUNK = 200;
 
 export type SyncMode = 'initial' | 'condstore' | 'uiddiff';
 
@@ -140,9 +142,11 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     if ((s.lowUid ?? 1) > 1) {
       report.mode = 'initial';
       let low = s.lowUid!;
+      let size = low > s.topUid! ? Math.min(chunk, FIRST_CHUNK) : chunk;
       while (low > 1) {
         o.signal?.throwIfAborted();
-        const from = Math.max(1, low - chunk);
+        const from = Math.max(1, low - size);
+        size = chunk;
         const got = await client.fetchAll(`${from}:${low - 1}`, HEADERS_QUERY, { uid: true });
         const list = got.filter((m) => m.uid >= from && m.uid < low).map(toNew);
         const done = from === 1;
