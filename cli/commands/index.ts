@@ -12,3 +12,4 @@ import { register as registerCorrespondent } from './correspondent.js'; commands
 import { register as registerNetwork } from './network.js'; commands.push(registerNetwork);
 import { register as registerStripes } from './stripes.js'; commands.push(registerStripes);
 import { register as registerAccounts } from './accounts.js'; commands.push(registerAccounts);
+import { register as registerWallet } from './wallet.js'; commands.push(registerWallet);
