@@ -49,3 +49,16 @@ describe('matchRanges on plain ASCII', () => {
     expect(matchRanges(`${ascii} é`, queryTerms('hello world'))).toEqual(r);
   });
 });
+
+describe('SearchIndex.top', () => {
+  it('counts every hit and gives the newest ones in the order query() gives them', () => {
+    const ix = new SearchIndex();
+    const dates = [5, 3, 9, 9, 1, 7, 3, 8, 2, 6];
+    dates.forEach((d, i) => ix.put(`m${i}`, i % 3 ? 'inbox' : 'sent', d, [i % 4 ? 'common word' : 'common rare']));
+    for (const [q, folder] of [['common', undefined], ['rare', undefined], ['common', 'inbox'], ['nothing', undefined]] as const) {
+      const all = ix.query(q, folder);
+      for (const limit of [1, 3, 20]) expect(ix.top(q, folder, limit)).toEqual({ total: all.length, ids: all.slice(0, limit) });
+    }
+    expect(ix.top('common', undefined, 4).ids).toEqual(['m2', 'm3', 'm7', 'm5']);
+  });
+});

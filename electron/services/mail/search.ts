@@ -121,6 +121,30 @@ export class SearchIndex {
     this.entries.clear();
   }
 
+  /**
+   * How many match, and the newest `limit` of them (newest first, as query() orders them):
+   * one pass, no sort of every hit (a common word matches most of 100,000 messages).
+   */
+  top(q: string, folder: FolderId | undefined, limit: number): { total: number; ids: string[] } {
+    const terms = queryTerms(q);
+    if (!terms.length || limit < 1) return { total: 0, ids: [] };
+    const best: [string, number][] = [];
+    const before = (a: [string, number], b: [string, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+    let total = 0;
+    for (const [id, e] of this.entries) {
+      if (folder && e.folder !== folder) continue;
+      if (!terms.every((t) => e.text.includes(t))) continue;
+      total++;
+      const hit: [string, number] = [id, e.date];
+      if (best.length === limit && !before(hit, best[limit - 1]!)) continue;
+      let at = best.length;
+      while (at > 0 && before(hit, best[at - 1]!)) at--;
+      best.splice(at, 0, hit);
+      if (best.length > limit) best.pop();
+    }
+    return { total, ids: best.map(([id]) => id) };
+  }
+
   /** Matching ids, newest first. */
   query(q: string, folder?: FolderId): string[] {
     const terms = queryTerms(q);

@@ -87,10 +87,10 @@ export class Views {
    */
   search(query: string, folder: FolderId | undefined, limit: number): { total: number; items: SearchHit[] } {
     this.mailbox.ensureBuilt();
-    const ids = this.mailbox.index.query(query, folder);
+    const { total, ids } = this.mailbox.index.top(query, folder, limit);
     const terms = queryTerms(query);
     const items: SearchHit[] = [];
-    for (const id of ids.slice(0, limit)) {
+    for (const id of ids) {
       const m = this.ctx.tables.messages.get(id);
       if (!m) continue;
       const { body, ...summary } = m;
@@ -131,6 +131,6 @@ export class Views {
         matchedIn,
       });
     }
-    return { total: ids.length, items };
+    return { total, items };
   }
 }
