@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import { startLocalNetwork, type LocalNetwork } from './launcher.js';
 import { correspondentService, kmeService, type CorrespondentInfo } from './services.js';
+import { embeddedMintKey } from './mint.js';
 import { directoryFromNetworkFile } from '../electron/services/app/profile.js';
 
 /** Where the embedded network of a profile lives, and the network file it writes there. */
@@ -64,7 +65,7 @@ export async function openAppNetwork(o: AppNetworkOptions): Promise<AppNetwork> 
   const dir = embeddedNetworkDir(o.profileDir);
   const nodes = o.nodes ?? 5;
   const t0 = Date.now();
-  const local = await startLocalNetwork({ dir, nodes, services: [kmeService()], nodeConfig: { log: { level: 'warn' } } });
+  const local = await startLocalNetwork({ dir, nodes, services: [kmeService()], nodeConfig: { log: { level: 'warn' }, chips: { mintKey: embeddedMintKey(dir) } } });
   const directoryUrl = local.network.directory.url;
   status(`network: embedded, ${nodes} nodes and a directory at ${directoryUrl} in ${Date.now() - t0} ms (${dir})`);
   // The correspondent needs a few seconds (its profile's key derivation); the app does not wait for it.

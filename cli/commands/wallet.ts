@@ -8,7 +8,8 @@ import { coinEndpoints } from '../../electron/services/wallet/network.js';
 import { WalletStore } from '../../electron/services/wallet/store.js';
 import { Wallet, denominationLabel, formatAmount, parseAmount, type ReceiveResult } from '../../electron/services/wallet/wallet.js';
 import { fromHex } from '../../shared/bytes/index.js';
-import { networkFor, withNetwork, withProfile } from '../defaults.js';
+import { networkFor, resolveNetwork, withNetwork, withProfile } from '../defaults.js';
+import { readMintKey } from '../../dev-network/mint.js';
 
 type Opts = { profile: string; network?: string; json?: boolean };
 
@@ -75,15 +76,18 @@ export function register(program: Command): void {
     });
 
   withNetwork(withProfile(wallet.command('fund').description('test networks only: 100 test CC from the network\'s mint (not real money)')))
-    .requiredOption('--mint-key <hex>', "the nodes' chips.mintKey")
+    .option('--mint-key <hex>', "the nodes' chips.mintKey (the embedded network's own when not given)")
     .option('--json', 'print JSON')
-    .action(async (o: Opts & { mintKey: string }) => {
-      if (!/^[0-9a-fA-F]{32}$/.test(o.mintKey)) throw new Error('--mint-key is 16 bytes of hex');
+    .action(async (o: Opts & { mintKey?: string }) => {
+      const r = await resolveNetwork(o);
+      const key = o.mintKey ?? (r.source === 'embedded' ? readMintKey(r.status.dir) : undefined);
+      if (!key) throw new Error('no mint: pass --mint-key (only test networks have one)');
+      if (!/^[0-9a-fA-F]{32}$/.test(key)) throw new Error('--mint-key is 16 bytes of hex');
       await withWallet(o, true, async (w) => {
         const pool = new ConnectionPool(1);
         try {
           const endpoints = coinEndpoints(await networkFor(o));
-          printReceived(await fundWithTestChips(new ChipClient(pool, endpoints), fromHex(o.mintKey), w), o.json);
+          printReceived(await fundWithTestChips(new ChipClient(pool, endpoints), fromHex(key), w), o.json);
         } finally {
           pool.closeAll();
         }
