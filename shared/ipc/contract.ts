@@ -3,12 +3,16 @@
 // both validate against these schemas, so the renderer runs unchanged on either.
 import { z } from 'zod';
 import { LEVELS } from '../qmail/levels.js';
+import { ADDRESS_PATTERN } from '../qmail/address.js';
+import { MAX_STRIPES } from '../stripe/layout.js';
 
 export const FolderId = z.enum(['inbox', 'sent', 'drafts', 'archive', 'trash']);
 export type FolderId = z.infer<typeof FolderId>;
 
 const Empty = z.object({}).strict();
 const MessageId = z.string().regex(/^[0-9a-f]{32}$/, 'message id is 32 lowercase hex digits');
+/** A stripe layout as reported (messages, certificates); what a caller asks for is checked by StripeLayout. */
+const StripeShape = z.object({ k: z.number().int(), p: z.number().int() });
 
 export const FolderSummary = z.object({
   id: FolderId,
@@ -93,7 +97,7 @@ export const MessageView = MessageSummary.extend({
   document: RichBody.optional(),
   attachments: z.array(AttachmentInfo).optional(),
   /** Stripe layout the message travelled with, when it came over QMail. */
-  stripes: z.object({ k: z.number().int(), p: z.number().int() }).optional(),
+  stripes: StripeShape.optional(),
   /** Servers whose stripes were missing or damaged and were rebuilt from parity. */
   repaired: z.number().int().nonnegative().optional(),
   /** How the message was protected, from verified data only (QMail messages; absent for drafts and legacy mail). */
@@ -103,7 +107,7 @@ export const MessageView = MessageSummary.extend({
     .object({
       cc: z.array(z.string()),
       level: z.enum(LEVELS),
-      stripes: z.object({ k: z.number().int(), p: z.number().int() }),
+      stripes: StripeShape,
       /** A reply's draft: the message it answers. */
       inReplyTo: MessageId.optional(),
     })
@@ -128,15 +132,16 @@ export type VaultState = z.infer<typeof VaultState>;
 // ---- identity, directory, servers, outbox ----------------------------------------------
 
 /** A QMail address as people write it: coin group hex . denomination . serial (0006.1.42). */
-export const Address = z.string().regex(/^[0-9a-fA-F]{4}\.-?\d{1,3}\.\d{1,10}$/, 'a QMail address looks like 0006.1.42');
+export const Address = z.string().regex(ADDRESS_PATTERN, 'a QMail address looks like 0006.1.42');
 const NodeId = z.string().regex(/^[0-9a-f]{32}$/, 'a server id is 32 lowercase hex digits');
 const DisplayName = z.string().trim().min(1, 'a name is needed').max(64);
 export const SecurityLevel = z.enum(LEVELS);
 export type SecurityLevel = z.infer<typeof SecurityLevel>;
-export const StripeLayout = z
-  .object({ k: z.number().int().min(1), p: z.number().int().min(0) })
+/** k data stripes + p parity stripes, the bounds of shared/stripe/layout.ts. */
+export const StripeLayout = StripeShape.extend({ k: z.number().int().min(1), p: z.number().int().min(0) })
   .strict()
-  .refine((l) => l.k + l.p >= 2 && l.k + l.p <= 32, 'k + p is between 2 and 32');
+  .refine((l) => l.k + l.p >= 2 && l.k + l.p <= MAX_STRIPES, `k + p is between 2 and ${MAX_STRIPES}`);
+export type StripeLayout = z.infer<typeof StripeLayout>;
 
 export const IdentityState = z.object({
   state: z.enum(['none', 'ready']),
@@ -240,7 +245,7 @@ export const MessageCertificate = z.object({
   /** True only when openCapsule verified the sender's ML-DSA-65 signature (received mail). */
   signatureVerified: z.boolean(),
   senderFingerprint: z.string(),
-  stripes: z.object({ k: z.number().int(), p: z.number().int() }),
+  stripes: StripeShape,
   /** The servers that held the stripes; `ok` false when that stripe was missing or damaged (rebuilt from parity). */
   servers: z.array(z.object({ stripe: z.number().int().nonnegative(), host: z.string(), port: z.number().int(), ok: z.boolean().optional() })),
   /** Set when the user asked for L1/L2, allowed fallback, and the message went at L3. */
@@ -269,6 +274,75 @@ export const OutboxItem = z.object({
   recipients: z.array(RecipientDelivery).optional(),
 });
 export type OutboxItem = z.infer<typeof OutboxItem>;
+
+// ---- legacy accounts (IMAP/POP3 + SMTP), their mail, the gateway ------------------------
+const TlsMode = z.enum(['implicit', 'starttls', 'none']);
+const LegacyServer = z.object({ host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address'), port: z.number().int().min(1).max(65535), tls: TlsMode }).strict();
+const EmailAddress = z.string().max(254).regex(/^[^\s@<>",;]+@[^\s@<>",;]+$/, 'an email address looks like name@example.org');
+/** What the user types to add or test an account; the password goes to the main process only, never back. */
+export const LegacyAccountInput = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    preset: z.enum(['gmail', 'outlook', 'yahoo', 'generic']),
+    email: EmailAddress,
+    displayName: z.string().max(128).optional(),
+    user: z.string().min(1).max(254),
+    incoming: LegacyServer.extend({ kind: z.enum(['imap', 'pop3']) }).strict(),
+    smtp: LegacyServer,
+    password: z.string().min(1).max(1024),
+    leaveOnServer: z.boolean().optional(),
+  })
+  .strict();
+export type LegacyAccountInput = z.infer<typeof LegacyAccountInput>;
+const PublicServer = z.object({ host: z.string(), port: z.number().int(), tls: TlsMode, hasCa: z.boolean() });
+export const LegacyAccount = z.object({
+  id: MessageId,
+  name: z.string(),
+  preset: z.enum(['gmail', 'outlook', 'yahoo', 'generic']),
+  email: z.string(),
+  displayName: z.string().optional(),
+  user: z.string(),
+  incoming: PublicServer.extend({ kind: z.enum(['imap', 'pop3']) }),
+  smtp: PublicServer,
+  authKind: z.enum(['password', 'oauth2']),
+  leaveOnServer: z.boolean(),
+  lastSyncAt: z.number().optional(),
+  lastError: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type LegacyAccount = z.infer<typeof LegacyAccount>;
+/** "Test connection": ok, or the stage that failed (dns, tcp, tls_certificate, tls, auth …) on which server. */
+export const LegacyTestResult = z.object({ ok: z.boolean(), stage: z.string().optional(), server: z.enum(['incoming', 'smtp']).optional(), message: z.string() });
+export type LegacyTestResult = z.infer<typeof LegacyTestResult>;
+/** One row of a legacy account's mail, with the account it came through. */
+export const LegacyMessageRow = z.object({
+  id: MessageId,
+  accountId: MessageId,
+  account: z.string(),
+  folder: FolderId.nullable(),
+  date: z.number(),
+  unread: z.boolean(),
+  from: z.string(),
+  fromName: z.string().optional(),
+  to: z.array(z.string()),
+  subject: z.string(),
+  hasAttachments: z.boolean(),
+});
+export type LegacyMessageRow = z.infer<typeof LegacyMessageRow>;
+export const LegacyMessageView = LegacyMessageRow.extend({
+  cc: z.array(z.string()),
+  body: z.string(),
+  document: RichBody.optional(),
+  /** Remote images the message names and does not show (the sender is not allowed yet). */
+  remoteImages: z.number().int().nonnegative(),
+  imagesAllowed: z.boolean(),
+  attachments: z.array(AttachmentInfo),
+  messageId: z.string().optional(),
+  /** Encrypted with QMail Desktop and opened: from verified data only. */
+  secure: z.object({ level: z.enum(['L1', 'L2', 'L3']), sender: z.string(), senderFingerprint: z.string(), keyIds: z.array(z.string()) }).optional(),
+  /** Encrypted but could not be opened: why (tampered, not_for_us, unknown_sender, keys_unavailable …); never shown as plain mail. */
+  problem: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type LegacyMessageView = z.infer<typeof LegacyMessageView>;
 
 export const requests = {
   'app.info': {
@@ -423,6 +497,41 @@ export const requests = {
   'mail.attachment': {
     input: z.object({ id: MessageId, index: z.number().int().min(0).max(245) }).strict(),
     output: z.object({ name: z.string(), size: z.number().int().nonnegative(), data: z.string() }),
+  },
+  // ---- legacy accounts (IMAP/POP3 + SMTP), their mail, the gateway -----------------------
+  'accounts.list': { input: Empty, output: z.array(LegacyAccount) },
+  'accounts.add': { input: z.object({ account: LegacyAccountInput }).strict(), output: LegacyAccount },
+  /** Changes the settings; the password only when one is given. */
+  'accounts.edit': { input: z.object({ id: MessageId, account: LegacyAccountInput.extend({ password: z.string().max(1024).optional() }) }).strict(), output: LegacyAccount },
+  'accounts.remove': { input: z.object({ id: MessageId }).strict(), output: z.object({ ok: z.literal(true) }) },
+  'accounts.test': { input: z.object({ account: LegacyAccountInput }).strict(), output: LegacyTestResult },
+  'accounts.sync': { input: z.object({ id: MessageId }).strict(), output: z.object({ added: z.number().int().nonnegative() }) },
+  'legacy.list': {
+    input: z.object({ folder: FolderId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(200) }).strict(),
+    output: z.object({ total: z.number().int().nonnegative(), items: z.array(LegacyMessageRow) }),
+  },
+  'legacy.get': { input: z.object({ id: MessageId }).strict(), output: LegacyMessageView },
+  /** Allows remote images from this message's sender from now on, and shows this message with them (fetched by the main process). */
+  'legacy.allowImages': { input: z.object({ id: MessageId }).strict(), output: LegacyMessageView },
+  /**
+   * Sends through a legacy account: a reply to legacy mail (inReplyTo), or a qmail to plain
+   * addresses through the gateway (the UI confirms first). encryptFor: the recipient runs
+   * QMail Desktop under that QMail address; the message then goes in the encrypted format.
+   */
+  'legacy.send': {
+    input: z
+      .object({
+        accountId: MessageId,
+        to: z.array(EmailAddress).min(1).max(100),
+        cc: z.array(EmailAddress).max(100).default([]),
+        subject: z.string().max(998),
+        body: z.string().max(10 * 1024 * 1024),
+        document: RichBody.optional(),
+        inReplyTo: MessageId.optional(),
+        encryptFor: z.object({ address: Address, level: z.enum(['L1', 'L2', 'L3']) }).strict().optional(),
+      })
+      .strict(),
+    output: z.object({ messageId: z.string() }),
   },
 } as const;
 

@@ -12,6 +12,8 @@ import { DirectoryError } from '../directory/client.js';
 import { QkdConfigError } from '../mail/qkd.js';
 import { formattedBody } from '../mail/bundle.js';
 import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
+import { LegacyService } from '../legacy/service.js';
+import { legacyHandlers } from './legacy.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -111,6 +113,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...(opts.log ? { log: opts.log } : {}),
   });
   const phrase = new PhraseConfirmation(mail.identities);
+  const legacy = new LegacyService(db, () => vault.box());
   const autoStart = opts.autoStart ?? true;
   const startMail = () => {
     // The embedded network's KME pair is the profile's KME from the first unlock on (DESIGN §5),
@@ -289,6 +292,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'qkd.test': ({ peer }) => guarded(() => mail.qkd.test(peer)),
     'qkd.levels': ({ to, stripes }) =>
       guarded(async () => ({ levels: await mail.qkd.levels(to, stripes ?? opts.mail?.defaultLayout ?? { k: 4, p: 1 }) })),
+    ...legacyHandlers({ legacy, mail, changed: (folders) => emit('mail.changed', { folders }) }),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
@@ -299,6 +303,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment',
     'mail.restore', 'mail.thread', 'mail.stripeLimit',
     'qkd.settings.get', 'qkd.settings.set', 'qkd.test', 'qkd.levels',
+    'accounts.list', 'accounts.add', 'accounts.edit', 'accounts.remove', 'accounts.test', 'accounts.sync', 'legacy.list', 'legacy.get', 'legacy.allowImages', 'legacy.send',
   ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;
     (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {
@@ -314,6 +319,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return () => listeners.delete(listener);
     },
     close() {
+      void legacy.close();
       mail.close();
       void mail.stop();
       vault.lock();

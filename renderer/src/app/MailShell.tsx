@@ -10,8 +10,10 @@ import { MessageList } from '../features/messages/MessageList.js';
 import { rowAt } from '../features/messages/store.js';
 import { Reader } from '../features/reader/Reader.js';
 import { KmeSettingsDialog } from '../features/settings/KmeSettingsDialog.js';
+import { AccountsDialog } from '../features/accounts/AccountsDialog.js';
+import { LegacyMailDialog } from '../features/accounts/LegacyMail.js';
 import { createNotifier, type NotificationApi } from './notifications.js';
-import { ComposeIcon, KeyIcon, LockIcon, Logo, RefreshIcon, SearchIcon } from '../ui/icons.js';
+import { ComposeIcon, FolderIcon, KeyIcon, LockIcon, Logo, RefreshIcon, SearchIcon } from '../ui/icons.js';
 import { useIdentity, useMessages, useReader, useStores } from './context.js';
 
 function isTyping(el: Element | null): boolean {
@@ -27,6 +29,7 @@ export function MailShell() {
   const listRef = useRef<HTMLDivElement>(null);
   const me = useIdentity((s) => s.identity);
   const [identityOpen, setIdentityOpen] = useState(false);
+  const [emailOpen, setEmailOpen] = useState(false);
   const reading = useReader((s) => s.openId !== null);
 
   useEffect(() => {
@@ -167,6 +170,10 @@ export function MailShell() {
             <RefreshIcon />
             <span className="label">Check mail</span>
           </button>
+          <button type="button" className="tool" onClick={() => setEmailOpen(true)} title="Email accounts (Gmail, Outlook, IMAP, POP3)">
+            <FolderIcon id="inbox" />
+            <span className="label">Email</span>
+          </button>
           <button type="button" className="tool" onClick={() => stores.settings.getState().show()} title="Quantum key settings">
             <KeyIcon />
             <span className="label">Quantum keys</span>
@@ -188,6 +195,8 @@ export function MailShell() {
       <SendStatus />
       <ComposerDialog />
       <KmeSettingsDialog />
+      <LegacyMailDialog open={emailOpen} onClose={() => setEmailOpen(false)} />
+      <AccountsDialog />
       <IdentityDialog open={identityOpen} onClose={() => setIdentityOpen(false)} />
     </div>
   );

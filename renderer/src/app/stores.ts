@@ -12,6 +12,7 @@ import { createSettingsStore, type SettingsStore } from '../features/settings/st
 import { createMessagesStore, type MessagesStore } from '../features/messages/store.js';
 import { createReaderStore, type ReaderStore } from '../features/reader/store.js';
 import { createVaultStore, type VaultStore } from '../features/vault/store.js';
+import { createAccountsStore, type AccountsStore } from '../features/accounts/store.js';
 
 export interface AppStores {
   runtime: Runtime;
@@ -23,6 +24,8 @@ export interface AppStores {
   identity: StoreApi<IdentityStore>;
   outbox: StoreApi<OutboxStore>;
   settings: StoreApi<SettingsStore>;
+  /** Legacy (IMAP/POP3 + SMTP) accounts and their mail. */
+  accounts: StoreApi<AccountsStore>;
   /** The draft left open when the window last closed, offered after unlock. */
   resume: StoreApi<ResumeStore>;
   /** Stops listening to the runtime. */
@@ -57,6 +60,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     },
   });
   const settings = createSettingsStore(runtime);
+  const accounts = createAccountsStore(runtime);
   const composer = createComposerStore(runtime, {
     onSent(item) {
       outbox.getState().watch(item);
@@ -75,6 +79,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     identity.getState().reset();
     outbox.getState().reset();
     settings.getState().hide();
+    accounts.setState({ dialogOpen: false, accounts: [], rows: [], open: null, confirm: null });
     reader.getState().close();
     messages.getState().reset();
     folders.getState().reset();
@@ -132,6 +137,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
 
   return {
     runtime,
+    accounts,
     vault,
     folders,
     messages,

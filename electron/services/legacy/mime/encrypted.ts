@@ -160,6 +160,8 @@ export interface OpenLegacyOptions {
   resolveSender: (address: Uint8Array) => Promise<PublicIdentity | undefined>;
   qkd?: QkdKeySource;
   qkdPeer?: string;
+  /** L1/L2: our end of the QKD link toward this sender (when `qkd` is not given). */
+  qkdFor?: (senderAddress: Uint8Array) => { qkd: QkdKeySource; qkdPeer?: string } | undefined;
 }
 
 export interface OpenedLegacy {
@@ -221,7 +223,8 @@ export async function openLegacy(m: ParsedMessage, opts: OpenLegacyOptions): Pro
   if (h['x-qkd-key-id'] !== undefined && h['x-qkd-key-id'].replace(/\s+/g, '') !== keyIdHeader(level, header.messageId, refs)) tampered('X-QKD-Key-ID does not match the signed capsule');
   let opened;
   try {
-    opened = await openCapsule(mine, { recipient: opts.me, sender: known, ...(opts.qkd ? { qkd: opts.qkd } : {}), ...(opts.qkdPeer ? { qkdPeer: opts.qkdPeer } : {}) });
+    const link = opts.qkd ? { qkd: opts.qkd, qkdPeer: opts.qkdPeer } : level < 3 ? opts.qkdFor?.(p.sender.address!) : undefined;
+    opened = await openCapsule(mine, { recipient: opts.me, sender: known, ...(link?.qkd ? { qkd: link.qkd } : {}), ...(link?.qkdPeer ? { qkdPeer: link.qkdPeer } : {}) });
   } catch (e) {
     if (e instanceof CryptoError && e.code === 'qkd-keys-unavailable') throw new MimeError('keys_unavailable', e.message);
     if (e instanceof CryptoError && e.code === 'malformed-capsule') tampered(e.message);

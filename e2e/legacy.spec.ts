@@ -1,0 +1,186 @@
+// Email accounts in the app, against real Dovecot (IMAP) and Postfix (SMTP) on loopback:
+// add an account through Settings (a wrong password named as such by Test connection), read
+// an HTML email whose remote image stays blocked until its sender is allowed (then the main
+// process fetches it: the page never does), answer it, and write a new email through the
+// account after the gateway confirmation; axe on each new screen, light and dark.
+import AxeBuilder from '@axe-core/playwright';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { createVault, expect, onboard, shot, test } from './fixtures.js';
+import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
+
+const PASSPHRASE = 'maple orbit lantern 42';
+const ADA = { user: 'ada@a.localhost', password: 'ada-pw' };
+const BOB = { user: 'bob@b.localhost', password: 'bob-pw' };
+// 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+let dovecot: Dovecot;
+let postfix: Postfix;
+let images: Server;
+let imageHits = 0;
+let imagePort = 0;
+
+test.beforeAll(async () => {
+  dovecot = await startDovecot({ users: [ADA, BOB] });
+  postfix = await startPostfix(dovecot, ['a.localhost', 'b.localhost']);
+  images = createServer((req, res) => {
+    imageHits++;
+    res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+  });
+  await new Promise<void>((r) => images.listen(0, '127.0.0.1', () => r()));
+  imagePort = (images.address() as { port: number }).port;
+});
+
+test.afterAll(async () => {
+  images?.close();
+  await postfix?.stop();
+  await dovecot?.stop();
+});
+
+/** Every message file in a user's Maildir (new and cur, all folders). */
+function mailOf(user: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\/(new|cur)\//.test(p)) out.push(readFileSync(p, 'latin1'));
+    }
+  };
+  walk(dovecot.maildir(user));
+  return out;
+}
+
+async function axe(page: Page, screen: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(150);
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${screen} (${scheme}) ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    await shot(page, `legacy-${screen}-${scheme}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
+
+test('an email account: add it, read HTML mail with images blocked then allowed, reply, and write through the gateway', async ({ app: page, consoleErrors }) => {
+  test.setTimeout(300_000);
+  const html = [
+    'From: Bob Builder <bob@b.localhost>',
+    'To: Ada <ada@a.localhost>',
+    'Subject: Site plans',
+    `Date: ${new Date().toUTCString()}`,
+    'Message-ID: <plans-1@b.localhost>',
+    'MIME-Version: 1.0',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    `<html><body><h2>Plans</h2><p>The <b>new wing</b> starts Monday.</p><img src="http://127.0.0.1:${imagePort}/logo.png" alt="Company logo" width="120" height="40"><script>document.title='x'</script></body></html>`,
+    '',
+  ].join('\r\n');
+  await dovecot.deliver(ADA.user, html);
+
+  await createVault(page, PASSPHRASE);
+  await onboard(page, 'Ada Lovelace');
+  const a11y: string[] = [];
+
+  await page.getByRole('button', { name: 'Email', exact: true }).click();
+  const mail = page.getByRole('dialog', { name: 'Email accounts' });
+  await expect(mail.getByText(/Add a Gmail, Outlook, Yahoo/)).toBeVisible();
+  await mail.getByRole('button', { name: 'Accounts…' }).click();
+  const settings = page.getByRole('dialog', { name: 'Mail accounts' });
+  const form = settings.getByRole('form', { name: 'Add an account' });
+  // A preset fills the servers in.
+  await form.getByLabel('Provider', { exact: true }).selectOption('gmail');
+  await expect(form.getByRole('group', { name: 'Incoming mail' }).getByLabel('Server', { exact: true })).toHaveValue('imap.gmail.com');
+  await form.getByLabel('Provider', { exact: true }).selectOption('generic');
+  await form.getByLabel('Account name', { exact: true }).fill('Lab');
+  await form.getByLabel('Email address', { exact: true }).fill(ADA.user);
+  await form.getByLabel('Your name (shown to recipients)', { exact: true }).fill('Ada Lovelace');
+  await form.getByLabel('Password or app password', { exact: true }).fill('wrong-password');
+  for (const [group, port] of [['Incoming mail', dovecot.ports.imap], ['Outgoing mail (SMTP)', postfix.port]] as const) {
+    const g = form.getByRole('group', { name: group });
+    await g.getByLabel('Server', { exact: true }).fill('127.0.0.1');
+    await g.getByLabel('Port', { exact: true }).fill(String(port));
+    await g.getByLabel('Security', { exact: true }).selectOption('none');
+  }
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  await expect(form.getByRole('status')).toContainText('refused the login', { timeout: 30_000 });
+  await shot(page, 'legacy-test-failed');
+  await form.getByLabel('Password or app password', { exact: true }).fill(ADA.password);
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  await expect(form.getByRole('status')).toContainText('✓', { timeout: 30_000 });
+  a11y.push(...(await axe(page, 'accounts')));
+  await form.getByRole('button', { name: 'Add account' }).click();
+  await expect(settings.getByText('Added Lab.')).toBeVisible({ timeout: 30_000 });
+  await expect(settings.getByRole('list').getByText('Lab')).toBeVisible();
+  // Nothing secret comes back to the page.
+  expect(await settings.getByLabel('Password or app password', { exact: true }).inputValue()).toBe('');
+  await settings.getByRole('button', { name: 'Close mail accounts' }).click();
+
+  const inbox = mail.getByRole('list', { name: 'Email inbox' });
+  const row = inbox.getByRole('button', { name: /Site plans/ });
+  await expect(row).toBeVisible({ timeout: 60_000 });
+  await expect(row).toContainText('via Lab');
+  a11y.push(...(await axe(page, 'inbox')));
+  await row.click();
+  const message = mail.getByRole('article', { name: 'Site plans' });
+  await expect(message.getByLabel('Message text', { exact: true })).toContainText('The new wing starts Monday.');
+  await expect(message.getByRole('note')).toContainText('A remote image was not loaded');
+  // A placeholder with the alt text stands in; no <img> loads anything.
+  await expect(message.getByRole('img', { name: 'Company logo' })).toHaveText('[Company logo]');
+  await expect(message.locator('img')).toHaveCount(0);
+  expect(imageHits).toBe(0);
+  a11y.push(...(await axe(page, 'blocked')));
+  await message.getByRole('button', { name: 'Show images from bob@b.localhost' }).click();
+  const logo = message.locator('img[alt="Company logo"]');
+  await expect(logo).toBeVisible({ timeout: 15_000 });
+  expect(await logo.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+  expect(imageHits).toBe(1);
+  await expect(message.getByRole('note')).toHaveCount(0);
+  await shot(page, 'legacy-images-allowed');
+
+  // Reply: the gateway confirmation first, then it goes through Postfix to Bob, threaded.
+  await message.getByRole('button', { name: 'Reply' }).click();
+  const reply = mail.getByRole('form', { name: 'Reply by email' });
+  await expect(reply.getByLabel('To (email addresses)', { exact: true })).toHaveValue('bob@b.localhost');
+  await expect(reply.getByLabel('Subject', { exact: true })).toHaveValue('Re: Site plans');
+  await reply.getByLabel('Message', { exact: true }).fill('Monday works. Ada');
+  await reply.getByRole('button', { name: 'Send…' }).click();
+  const confirm = mail.getByRole('alertdialog', { name: 'This message leaves QMail' });
+  await expect(confirm).toContainText('through Lab (ada@a.localhost) to bob@b.localhost');
+  await expect(confirm).toContainText('It is not encrypted');
+  a11y.push(...(await axe(page, 'gateway-confirm')));
+  await confirm.getByRole('button', { name: 'Send as email' }).click();
+  await expect(mail.getByText('Sent through Lab.')).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => mailOf(BOB.user).find((m) => m.includes('Subject: Re: Site plans')), { timeout: 30_000 }).toBeTruthy();
+  const delivered = mailOf(BOB.user).find((m) => m.includes('Subject: Re: Site plans'))!;
+  expect(delivered).toMatch(/^In-Reply-To: <plans-1@b\.localhost>/m);
+  expect(delivered).toMatch(/^References: <plans-1@b\.localhost>/m);
+  expect(delivered).toMatch(/^From: "?Ada Lovelace"? <ada@a\.localhost>/m);
+
+  // A new email to a plain address goes only after the same confirmation; Back sends nothing.
+  await mail.getByRole('button', { name: 'New email' }).click();
+  const compose = mail.getByRole('form', { name: 'New email' });
+  await compose.getByLabel('To (email addresses)', { exact: true }).fill('bob@b.localhost');
+  await compose.getByLabel('Subject', { exact: true }).fill('Gateway hello');
+  await compose.getByLabel('Message', { exact: true }).fill('Written in QMail, read in plain email.');
+  await compose.getByRole('button', { name: 'Send…' }).click();
+  await mail.getByRole('alertdialog', { name: 'This message leaves QMail' }).getByRole('button', { name: 'Back' }).click();
+  await page.waitForTimeout(1000);
+  expect(mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello'))).toBe(false);
+  await mail.getByRole('button', { name: 'New email' }).click();
+  await compose.getByLabel('To (email addresses)', { exact: true }).fill('bob@b.localhost');
+  await compose.getByLabel('Subject', { exact: true }).fill('Gateway hello');
+  await compose.getByLabel('Message', { exact: true }).fill('Written in QMail, read in plain email.');
+  await compose.getByRole('button', { name: 'Send…' }).click();
+  await mail.getByRole('alertdialog', { name: 'This message leaves QMail' }).getByRole('button', { name: 'Send as email' }).click();
+  await expect.poll(() => mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello') && m.includes('Written in QMail')), { timeout: 30_000 }).toBe(true);
+  await shot(page, 'legacy-gateway-sent');
+
+  expect(a11y).toEqual([]);
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,0 +1,201 @@
+// The contract's legacy-account requests over LegacyService (accounts, sync, mail) and
+// mime/ (reading, the encrypted format, the gateway). Passwords arrive here and go no
+// further than the service; what returns carries no secret.
+import { formatMailbox, decodeMailbox, encodeDocument, decodeDocument, parseMailbox, type Phase2Document } from '../../../shared/cbdf/index.js';
+import { ContractError, type FolderId, type Handlers, type LegacyAccountInput as ContractAccountInput, type LegacyMessageView, type RequestArgs } from '../../../shared/ipc/index.js';
+import { publicIdentity } from '../../../shared/identity/index.js';
+import type { LegacyService } from '../legacy/service.js';
+import { LegacyError } from '../legacy/errors.js';
+import type { LegacyAccountInput, LegacyMessageSummary } from '../legacy/types.js';
+import { ENCRYPTED_KEEP_TYPES, MimeError, buildGatewayMail, fetchRemoteImage, isEncrypted, legacyBody, openLegacy, parseMime, replyHeaders, withRemoteImages, type ParsedMessage } from '../legacy/mime/index.js';
+import type { MailEngine } from '../mail/engine.js';
+
+type LegacyRequest = 'accounts.list' | 'accounts.add' | 'accounts.edit' | 'accounts.remove' | 'accounts.test' | 'accounts.sync' | 'legacy.list' | 'legacy.get' | 'legacy.allowImages' | 'legacy.send';
+
+export interface LegacyHandlerDeps {
+  legacy: LegacyService;
+  mail: MailEngine;
+  /** Called after anything that changes the legacy mail lists. */
+  changed: (folders: FolderId[]) => void;
+  /** Fetches a remote image once the user allowed its sender (tests pass their own). */
+  fetchImage?: (url: string) => Promise<Uint8Array | undefined>;
+}
+
+function toContract(e: unknown): never {
+  if (e instanceof ContractError) throw e;
+  if (e instanceof LegacyError) throw new ContractError(e.code === 'not_found' ? 'not_found' : e.code === 'invalid_input' ? 'invalid_input' : 'unavailable', e.message);
+  if (e instanceof MimeError) throw new ContractError(e.code === 'malformed' || e.code === 'too_large' ? 'invalid_input' : 'unavailable', e.message);
+  throw e;
+}
+
+function serviceInput(a: ContractAccountInput, password?: string): LegacyAccountInput {
+  const { password: typed, ...rest } = a;
+  return { ...rest, auth: { kind: 'password', password: password ?? typed } };
+}
+
+const LEVEL = { 1: 'L1', 2: 'L2', 3: 'L3' } as const;
+
+export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyRequest> {
+  // Senders whose remote images the user allowed (lower-cased addresses); kept for this run of the app only.
+  const allowed = new Set<string>();
+  const fetchImage = d.fetchImage ?? ((url: string) => fetchRemoteImage(url));
+  const accountName = (id: string) => d.legacy.account(id)?.name ?? '';
+  const row = (m: LegacyMessageSummary) => ({
+    id: m.id,
+    accountId: m.accountId,
+    account: accountName(m.accountId),
+    folder: m.folder,
+    date: m.date,
+    unread: m.unread,
+    from: m.from,
+    ...(m.fromName ? { fromName: m.fromName } : {}),
+    to: m.to,
+    subject: m.subject,
+    hasAttachments: m.hasAttachments,
+  });
+
+  async function parsed(id: string): Promise<{ m: LegacyMessageSummary; p: ParsedMessage }> {
+    const m = d.legacy.message(id);
+    if (!m) throw new ContractError('not_found', 'No such message.');
+    const p = await parseMime(await d.legacy.rawMessage(id), { keepTypes: ENCRYPTED_KEEP_TYPES });
+    return { m, p };
+  }
+
+  async function view(id: string, fetchImages: boolean): Promise<LegacyMessageView> {
+    const { m, p } = await parsed(id);
+    if (m.unread) await d.legacy.setFlags(id, { seen: true }).catch(() => undefined);
+    const base = { ...row(m), unread: false, cc: m.cc, attachments: p.attachments.map((a) => ({ index: a.index, name: a.filename || 'attachment', size: a.size })), ...(p.messageId ? { messageId: p.messageId } : {}) };
+    if (isEncrypted(p)) {
+      const me = d.mail.me();
+      try {
+        const o = await openLegacy(p, {
+          me: me.identity,
+          resolveSender: async (a) => {
+            const found = await d.mail.directory().lookup(formatMailbox(decodeMailbox(a)));
+            return found ? publicIdentity(found.identity) : undefined;
+          },
+          qkdFor: (sender) => {
+            const link = d.mail.qkd.linkFor(formatMailbox(decodeMailbox(sender)));
+            return 'source' in link ? { qkd: link.source, qkdPeer: link.peer } : undefined;
+          },
+        });
+        const doc = o.letter.document ? Buffer.from(o.letter.document).toString('base64') : undefined;
+        return {
+          ...base,
+          subject: o.letter.subject,
+          body: o.letter.body,
+          ...(doc ? { document: doc } : {}),
+          remoteImages: 0,
+          imagesAllowed: false,
+          attachments: o.letter.attachments.map((a, index) => ({ index, name: a.name, size: a.data.length })),
+          secure: { level: LEVEL[o.level], sender: formatMailbox(decodeMailbox(o.sender.address!)), senderFingerprint: o.senderFingerprint, keyIds: (o.qkdKeys ?? []).map((k) => k.keyId) },
+        };
+      } catch (e) {
+        if (!(e instanceof MimeError)) throw e;
+        return { ...base, body: '', remoteImages: 0, imagesAllowed: false, problem: { code: e.code, message: e.message } };
+      }
+    }
+    const body = legacyBody(p);
+    const sender = (p.from?.address ?? m.from).toLowerCase();
+    const allow = fetchImages || allowed.has(sender);
+    let document = body.document;
+    let remote = body.remoteImages.length;
+    if (allow && document && remote > 0) {
+      const doc = await withRemoteImages(decodeDocument(document) as Phase2Document, fetchImage);
+      document = encodeDocument(doc);
+      remote = 0;
+    }
+    return { ...base, body: body.body, ...(document ? { document: Buffer.from(document).toString('base64') } : {}), remoteImages: remote, imagesAllowed: allow };
+  }
+
+  const guard = async <T>(fn: () => Promise<T> | T): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      return toContract(e);
+    }
+  };
+
+  return {
+    'accounts.list': () => guard(() => d.legacy.listAccounts()),
+    'accounts.add': ({ account }) =>
+      guard(async () => {
+        const v = await d.legacy.addAccount(serviceInput(account));
+        return v;
+      }),
+    'accounts.edit': ({ id, account }) =>
+      guard(async () => {
+        const { password, ...rest } = account;
+        const patch: Partial<LegacyAccountInput> = { ...rest, ...(password ? { auth: { kind: 'password', password } } : {}) };
+        return d.legacy.editAccount(id, patch);
+      }),
+    'accounts.remove': ({ id }) =>
+      guard(async () => {
+        await d.legacy.removeAccount(id);
+        d.changed(['inbox', 'sent', 'drafts', 'archive', 'trash']);
+        return { ok: true as const };
+      }),
+    'accounts.test': ({ account }) =>
+      guard(async () => {
+        const r = await d.legacy.testConnection(serviceInput(account));
+        return { ok: r.ok, ...(r.stage ? { stage: r.stage } : {}), ...(r.server ? { server: r.server } : {}), message: r.ok ? 'Both servers answered and accepted the login.' : (r.message ?? 'The connection failed.') };
+      }),
+    'accounts.sync': ({ id }) =>
+      guard(async () => {
+        const r = await d.legacy.sync(id);
+        const added = r.folders.reduce((n, f) => n + f.added, 0);
+        d.changed(['inbox', 'sent', 'drafts', 'archive', 'trash']);
+        return { added };
+      }),
+    'legacy.list': ({ folder, offset, limit }) => guard(() => {
+      const r = d.legacy.list({ folder, offset, limit });
+      return { total: r.total, items: r.items.map(row) };
+    }),
+    'legacy.get': ({ id }) => guard(() => view(id, false)),
+    'legacy.allowImages': ({ id }) =>
+      guard(async () => {
+        const m = d.legacy.message(id);
+        if (!m) throw new ContractError('not_found', 'No such message.');
+        allowed.add(m.from.toLowerCase());
+        return view(id, true);
+      }),
+    'legacy.send': (input: RequestArgs<'legacy.send'>) =>
+      guard(async () => {
+        const account = d.legacy.account(input.accountId);
+        if (!account) throw new ContractError('not_found', 'No such account.');
+        let thread: { inReplyTo?: string; references: string[] } = { references: [] };
+        if (input.inReplyTo) thread = replyHeaders((await parsed(input.inReplyTo)).p);
+        const mode = input.encryptFor
+          ? await (async () => {
+              const me = d.mail.me();
+              const to = await d.mail.directory().lookup(formatMailbox(parseMailbox(input.encryptFor!.address)));
+              if (!to) throw new ContractError('not_found', `No QMail identity at ${input.encryptFor!.address}.`);
+              const level = Number(input.encryptFor!.level.slice(1)) as 1 | 2 | 3;
+              if (level < 3) {
+                const link = d.mail.qkd.linkFor(input.encryptFor!.address);
+                if (!('source' in link)) throw new ContractError('unavailable', `${input.encryptFor!.level} needs quantum keys: ${link.missing}.`);
+                return { kind: 'encrypted' as const, level, sender: me.identity, recipients: [{ identity: to.identity, qkdPeer: link.peer }], qkd: link.source };
+              }
+              return { kind: 'encrypted' as const, level, sender: me.identity, recipients: [{ identity: to.identity }] };
+            })()
+          : { kind: 'plain' as const };
+        const built = await buildGatewayMail(
+          {
+            from: { address: account.email, ...(account.displayName ? { name: account.displayName } : {}) },
+            to: input.to,
+            cc: input.cc,
+            subject: input.subject,
+            body: input.body,
+            ...(input.document ? { document: new Uint8Array(Buffer.from(input.document, 'base64')) } : {}),
+            ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
+            ...(thread.references.length ? { references: thread.references } : {}),
+          },
+          mode,
+        );
+        await d.legacy.send(account.id, { to: input.to, cc: input.cc, subject: input.subject, raw: built.raw });
+        if (input.inReplyTo) await d.legacy.setFlags(input.inReplyTo, { answered: true }).catch(() => undefined);
+        d.changed(['sent']);
+        return { messageId: built.messageId };
+      }),
+  };
+}

@@ -1,0 +1,171 @@
+// Legacy (IMAP/POP3 + SMTP) accounts and their mail: Settings → Accounts (add with a preset,
+// edit, remove, test connection), the accounts' inbox rows with the account they came
+// through, a message open with its remote images blocked until the user allows its sender,
+// and sending through an account (replies, and qmail to plain addresses after the gateway
+// confirmation). Passwords go to the main process and never come back.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { LegacyAccount, LegacyAccountInput, LegacyMessageRow, LegacyMessageView, LegacyTestResult, RequestInput } from '../../../../shared/ipc/contract.js';
+import type { Runtime } from '../../../../shared/ipc/runtime.js';
+import { errorMessage } from '../../runtime/errors.js';
+
+export type PresetName = LegacyAccountInput['preset'];
+
+/** Server settings each preset fills in (the generic one starts empty). */
+export const PRESETS: Record<PresetName, { label: string; incoming: LegacyAccountInput['incoming']; smtp: LegacyAccountInput['smtp'] }> = {
+  gmail: { label: 'Gmail', incoming: { kind: 'imap', host: 'imap.gmail.com', port: 993, tls: 'implicit' }, smtp: { host: 'smtp.gmail.com', port: 465, tls: 'implicit' } },
+  outlook: { label: 'Outlook', incoming: { kind: 'imap', host: 'outlook.office365.com', port: 993, tls: 'implicit' }, smtp: { host: 'smtp.office365.com', port: 587, tls: 'starttls' } },
+  yahoo: { label: 'Yahoo', incoming: { kind: 'imap', host: 'imap.mail.yahoo.com', port: 993, tls: 'implicit' }, smtp: { host: 'smtp.mail.yahoo.com', port: 465, tls: 'implicit' } },
+  generic: { label: 'Other (IMAP or POP3 + SMTP)', incoming: { kind: 'imap', host: '', port: 993, tls: 'implicit' }, smtp: { host: '', port: 465, tls: 'implicit' } },
+};
+
+export type Outgoing = RequestInput<'legacy.send'>;
+
+export interface AccountsStore {
+  dialogOpen: boolean;
+  accounts: LegacyAccount[];
+  busy: 'saving' | 'testing' | 'syncing' | null;
+  error: string | null;
+  saved: string | null;
+  test: LegacyTestResult | null;
+  rows: LegacyMessageRow[];
+  open: LegacyMessageView | null;
+  opening: boolean;
+  /** The message waiting for the gateway confirmation (a plain address among the recipients). */
+  confirm: Outgoing | null;
+  sent: string | null;
+  show(): void;
+  hide(): void;
+  load(): Promise<void>;
+  add(a: LegacyAccountInput): Promise<boolean>;
+  edit(id: string, a: Omit<LegacyAccountInput, 'password'> & { password?: string }): Promise<boolean>;
+  remove(id: string): Promise<boolean>;
+  runTest(a: LegacyAccountInput): Promise<void>;
+  sync(id?: string): Promise<void>;
+  loadRows(): Promise<void>;
+  read(id: string): Promise<void>;
+  close(): void;
+  allowImages(): Promise<void>;
+  /** Asks for the gateway confirmation; nothing leaves before confirmSend. */
+  requestSend(m: Outgoing): void;
+  cancelSend(): void;
+  confirmSend(): Promise<boolean>;
+}
+
+export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
+  return createStore<AccountsStore>()((set, get) => {
+    async function attempt<T>(busy: AccountsStore['busy'], fn: () => Promise<T>): Promise<T | undefined> {
+      // A sync runs after an add: the "Added" line stays while it does.
+      set({ busy, error: null, ...(busy === 'syncing' ? {} : { saved: null }) });
+      try {
+        const r = await fn();
+        set({ busy: null });
+        return r;
+      } catch (e) {
+        set({ busy: null, error: errorMessage(e) });
+        return undefined;
+      }
+    }
+    return {
+      dialogOpen: false,
+      accounts: [],
+      busy: null,
+      error: null,
+      saved: null,
+      test: null,
+      rows: [],
+      open: null,
+      opening: false,
+      confirm: null,
+      sent: null,
+      show() {
+        set({ dialogOpen: true, error: null, saved: null, test: null });
+        void get().load();
+      },
+      hide() {
+        set({ dialogOpen: false });
+      },
+      async load() {
+        try {
+          set({ accounts: await runtime.invoke('accounts.list', {}) });
+        } catch (e) {
+          set({ error: errorMessage(e) });
+        }
+      },
+      async add(a) {
+        set({ test: null });
+        const v = await attempt('saving', () => runtime.invoke('accounts.add', { account: a }));
+        if (!v) return false;
+        set({ accounts: [...get().accounts, v], saved: `Added ${v.name}.` });
+        void get().sync(v.id);
+        return true;
+      },
+      async edit(id, a) {
+        const v = await attempt('saving', () => runtime.invoke('accounts.edit', { id, account: a }));
+        if (!v) return false;
+        set({ accounts: get().accounts.map((x) => (x.id === id ? v : x)), saved: `Saved ${v.name}.` });
+        return true;
+      },
+      async remove(id) {
+        const name = get().accounts.find((a) => a.id === id)?.name ?? 'the account';
+        const ok = await attempt('saving', () => runtime.invoke('accounts.remove', { id }));
+        if (!ok) return false;
+        set({ accounts: get().accounts.filter((a) => a.id !== id), saved: `Removed ${name}.`, rows: get().rows.filter((r) => r.accountId !== id) });
+        return true;
+      },
+      async runTest(a) {
+        set({ test: null });
+        const r = await attempt('testing', () => runtime.invoke('accounts.test', { account: a }));
+        if (r) set({ test: r });
+      },
+      async sync(id) {
+        const ids = id ? [id] : get().accounts.map((a) => a.id);
+        await attempt('syncing', async () => {
+          for (const x of ids) await runtime.invoke('accounts.sync', { id: x });
+        });
+        await get().loadRows();
+      },
+      async loadRows() {
+        try {
+          set({ rows: (await runtime.invoke('legacy.list', { folder: 'inbox' })).items });
+        } catch (e) {
+          set({ error: errorMessage(e) });
+        }
+      },
+      async read(id) {
+        set({ opening: true, error: null, sent: null });
+        try {
+          const v = await runtime.invoke('legacy.get', { id });
+          set({ open: v, opening: false, rows: get().rows.map((r) => (r.id === id ? { ...r, unread: false } : r)) });
+        } catch (e) {
+          set({ opening: false, error: errorMessage(e) });
+        }
+      },
+      close() {
+        set({ open: null });
+      },
+      async allowImages() {
+        const cur = get().open;
+        if (!cur) return;
+        try {
+          set({ open: await runtime.invoke('legacy.allowImages', { id: cur.id }) });
+        } catch (e) {
+          set({ error: errorMessage(e) });
+        }
+      },
+      requestSend(m) {
+        set({ confirm: m, sent: null, error: null });
+      },
+      cancelSend() {
+        set({ confirm: null });
+      },
+      async confirmSend() {
+        const m = get().confirm;
+        if (!m) return false;
+        const r = await attempt('saving', () => runtime.invoke('legacy.send', m));
+        if (!r) return false;
+        set({ confirm: null, sent: `Sent through ${get().accounts.find((a) => a.id === m.accountId)?.name ?? 'the account'}.` });
+        return true;
+      },
+    };
+  });
+}
