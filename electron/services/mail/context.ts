@@ -50,8 +50,8 @@ export interface OutgoingMessage {
   cc: string[];
   subject: string;
   body: string;
-  /** Bytes handed over whole, or a file read when the letter is striped (never held whole). */
-  attachments: ({ name: string; data: Uint8Array } | { name: string; path: string })[];
+  /** Bytes handed over whole, a file read when the letter is striped, or a staged upload in the attachment store (never held whole). */
+  attachments: ({ name: string; data: Uint8Array } | { name: string; path: string } | { name: string; ref: string; size: number })[];
   level: LevelName;
   stripes?: Layout;
   /** L1/L2: send at L3 when QKD keys cannot be had (recorded on the outbox item); default refuse. */

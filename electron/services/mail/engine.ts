@@ -34,6 +34,7 @@ import { QkdService } from './qkd.js';
 import { receiveTell } from './receive.js';
 import { ConnectionPool } from '../net/transport.js';
 import { Views } from './views.js';
+import { AttachmentStaging } from './staging.js';
 import { forgetCapsuleIdKeys } from './objects.js';
 
 export { MailError, StripeLayoutError };
@@ -74,6 +75,8 @@ export class MailEngine {
   readonly inbox: Inbox;
   /** Deletes what failed sends uploaded (finding 9). */
   readonly cleanup: UploadCleanup;
+  /** Files the composer streams in before a send (mail/staging.ts). */
+  readonly staging: AttachmentStaging;
   private readonly ctx: MailContext;
   private running = false;
   /** How many servers the directory listed last time (the widest layout possible). */
@@ -97,6 +100,7 @@ export class MailEngine {
       defaultLayout: o.defaultLayout ?? DEFAULT_LAYOUT,
     };
     this.mailbox = new Mailbox(this.ctx);
+    this.staging = new AttachmentStaging(() => this.ctx.tables.attachments);
     this.views = new Views(this.ctx, this.mailbox);
     this.drafts = new Drafts(this.ctx, this.mailbox);
     this.cleanup = new UploadCleanup(this.ctx, new UploadsTable(o.db), this.pool, o.retryBaseMs !== undefined ? { baseMs: o.retryBaseMs } : {});
@@ -324,6 +328,7 @@ export class MailEngine {
     await this.inbox.stop();
     await this.outboxJob.stop();
     await this.cleanup.stop();
+    await this.staging.discardAll();
     this.mailbox.forget();
     forgetCapsuleIdKeys();
     this.account.forget();

@@ -193,7 +193,7 @@ export class Outbox {
       cc: m.cc,
       subject: m.subject,
       body: m.body,
-      attachments: m.attachments.map((a) => ('path' in a ? fileAttachment(a.name, a.path) : { name: a.name, data: Buffer.from(a.data).toString('base64') })),
+      attachments: m.attachments.map((a) => ('path' in a ? fileAttachment(a.name, a.path) : 'ref' in a ? { name: a.name, ref: a.ref, size: a.size } : { name: a.name, data: Buffer.from(a.data).toString('base64') })),
       level: m.level,
       stripes,
       ...(m.allowFallback ? { allowFallback: true } : {}),
