@@ -68,7 +68,7 @@ export class Mailbox {
    * for 100,000 messages to be unsealed). Anything that needs the whole index meanwhile
    * (search, a conversation) finishes it at once through ensureBuilt().
    */
-  async buildInBackground(slice = 2000): Promise<void> {
+  async buildInBackground(slice = 500): Promise<void> {
     const generation = this.restart();
     for (;;) {
       // Each slice after a turn of the event loop (the unlock's answer and first screen go first).
