@@ -1,4 +1,5 @@
 import { isLevelName, LEVELS } from '../../shared/qmail/levels.js';
+import type { Layout } from '../../shared/stripe/layout.js';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -6,7 +7,7 @@ import { basename } from 'node:path';
 import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
 import { networkFor, withNetwork, withProfile } from '../defaults.js';
 
-function layout(v: string): { k: number; p: number } {
+function layout(v: string): Layout {
   const m = /^(\d{1,2})\+(\d{1,2})$/.exec(v);
   if (!m) throw new Error('--stripes is K+P, e.g. 4+1');
   return { k: Number(m[1]), p: Number(m[2]) };

@@ -1,20 +1,10 @@
-// The 7-byte QMail mailbox address (CBDF/1.0 §4.3.5), shared by CBDF Meta, the Tell
-// manifest, DRD and RKE: [coin group: 2 bytes][denomination: 1 signed][serial: 4 LE].
-// CloudCoin mailboxes carry the literal coin-group bytes 00 06.
+// The codecs of the QMail mailbox address (shared/qmail/address.ts): 7 bytes (CBDF/1.0
+// §4.3.5) and the text form, each refusing what is not an address with CBDF's typed error.
 import { CbdfError } from './errors.js';
+import { ADDRESS_PATTERN, MAILBOX_LENGTH, type Mailbox } from '../qmail/address.js';
 
-export const MAILBOX_LENGTH = 7;
-/** The coin-group bytes of a CloudCoin mailbox, as they appear on the wire. */
-export const CLOUDCOIN_COIN_GROUP = 0x0006;
-
-export interface Mailbox {
-  /** The two coin-group bytes read as a big-endian number: `00 06` is 6. */
-  coinGroup: number;
-  /** Signed denomination byte, −128…127 (CloudCoin uses powers of ten as exponents). */
-  denomination: number;
-  /** Serial number, 0…2^32−1, little-endian on the wire. */
-  serial: number;
-}
+// The type and the text form live with QMail; re-exported for the CBDF modules and their users.
+export { ADDRESS_PATTERN, CLOUDCOIN_COIN_GROUP, MAILBOX_LENGTH, cloudCoinMailbox, formatMailbox, isCloudCoinMailbox, type Mailbox } from '../qmail/address.js';
 
 export function encodeMailbox(m: Mailbox): Uint8Array {
   const { coinGroup, denomination, serial } = m;
@@ -43,21 +33,9 @@ export function decodeMailbox(b: Uint8Array): Mailbox {
   };
 }
 
-export function isCloudCoinMailbox(m: Mailbox): boolean {
-  return m.coinGroup === CLOUDCOIN_COIN_GROUP;
-}
-
-export function cloudCoinMailbox(denomination: number, serial: number): Mailbox {
-  return { coinGroup: CLOUDCOIN_COIN_GROUP, denomination, serial };
-}
-
-/** Human form used by the CLI and UI: `0006.1.42` (coin group hex . denomination . serial). */
-export function formatMailbox(m: Mailbox): string {
-  return `${m.coinGroup.toString(16).padStart(4, '0')}.${m.denomination}.${m.serial}`;
-}
-
+/** The text form, `0006.1.42`, range-checked. */
 export function parseMailbox(text: string): Mailbox {
-  const match = /^([0-9a-fA-F]{4})\.(-?\d{1,3})\.(\d{1,10})$/.exec(text.trim());
+  const match = ADDRESS_PATTERN.exec(text.trim());
   if (!match) throw new CbdfError('BAD_ADDRESS', `not a mailbox (want GGGG.D.S, e.g. 0006.1.42): ${text.slice(0, 40)}`);
   const m = { coinGroup: parseInt(match[1]!, 16), denomination: Number(match[2]), serial: Number(match[3]) };
   encodeMailbox(m); // range checks

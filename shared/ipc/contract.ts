@@ -3,12 +3,16 @@
 // both validate against these schemas, so the renderer runs unchanged on either.
 import { z } from 'zod';
 import { LEVELS } from '../qmail/levels.js';
+import { ADDRESS_PATTERN } from '../qmail/address.js';
+import { MAX_STRIPES } from '../stripe/layout.js';
 
 export const FolderId = z.enum(['inbox', 'sent', 'drafts', 'archive', 'trash']);
 export type FolderId = z.infer<typeof FolderId>;
 
 const Empty = z.object({}).strict();
 const MessageId = z.string().regex(/^[0-9a-f]{32}$/, 'message id is 32 lowercase hex digits');
+/** A stripe layout as reported (messages, certificates); what a caller asks for is checked by StripeLayout. */
+const StripeShape = z.object({ k: z.number().int(), p: z.number().int() });
 
 export const FolderSummary = z.object({
   id: FolderId,
@@ -93,7 +97,7 @@ export const MessageView = MessageSummary.extend({
   document: RichBody.optional(),
   attachments: z.array(AttachmentInfo).optional(),
   /** Stripe layout the message travelled with, when it came over QMail. */
-  stripes: z.object({ k: z.number().int(), p: z.number().int() }).optional(),
+  stripes: StripeShape.optional(),
   /** Servers whose stripes were missing or damaged and were rebuilt from parity. */
   repaired: z.number().int().nonnegative().optional(),
   /** How the message was protected, from verified data only (QMail messages; absent for drafts and legacy mail). */
@@ -103,7 +107,7 @@ export const MessageView = MessageSummary.extend({
     .object({
       cc: z.array(z.string()),
       level: z.enum(LEVELS),
-      stripes: z.object({ k: z.number().int(), p: z.number().int() }),
+      stripes: StripeShape,
       /** A reply's draft: the message it answers. */
       inReplyTo: MessageId.optional(),
     })
@@ -128,15 +132,16 @@ export type VaultState = z.infer<typeof VaultState>;
 // ---- identity, directory, servers, outbox ----------------------------------------------
 
 /** A QMail address as people write it: coin group hex . denomination . serial (0006.1.42). */
-export const Address = z.string().regex(/^[0-9a-fA-F]{4}\.-?\d{1,3}\.\d{1,10}$/, 'a QMail address looks like 0006.1.42');
+export const Address = z.string().regex(ADDRESS_PATTERN, 'a QMail address looks like 0006.1.42');
 const NodeId = z.string().regex(/^[0-9a-f]{32}$/, 'a server id is 32 lowercase hex digits');
 const DisplayName = z.string().trim().min(1, 'a name is needed').max(64);
 export const SecurityLevel = z.enum(LEVELS);
 export type SecurityLevel = z.infer<typeof SecurityLevel>;
-export const StripeLayout = z
-  .object({ k: z.number().int().min(1), p: z.number().int().min(0) })
+/** k data stripes + p parity stripes, the bounds of shared/stripe/layout.ts. */
+export const StripeLayout = StripeShape.extend({ k: z.number().int().min(1), p: z.number().int().min(0) })
   .strict()
-  .refine((l) => l.k + l.p >= 2 && l.k + l.p <= 32, 'k + p is between 2 and 32');
+  .refine((l) => l.k + l.p >= 2 && l.k + l.p <= MAX_STRIPES, `k + p is between 2 and ${MAX_STRIPES}`);
+export type StripeLayout = z.infer<typeof StripeLayout>;
 
 export const IdentityState = z.object({
   state: z.enum(['none', 'ready']),
@@ -240,7 +245,7 @@ export const MessageCertificate = z.object({
   /** True only when openCapsule verified the sender's ML-DSA-65 signature (received mail). */
   signatureVerified: z.boolean(),
   senderFingerprint: z.string(),
-  stripes: z.object({ k: z.number().int(), p: z.number().int() }),
+  stripes: StripeShape,
   /** The servers that held the stripes; `ok` false when that stripe was missing or damaged (rebuilt from parity). */
   servers: z.array(z.object({ stripe: z.number().int().nonnegative(), host: z.string(), port: z.number().int(), ok: z.boolean().optional() })),
   /** Set when the user asked for L1/L2, allowed fallback, and the message went at L3. */

@@ -10,3 +10,4 @@ export * from './status.js';
 export * from './legacy.js';
 export * from './register-proof.js';
 export * from './levels.js';
+export * from './address.js';

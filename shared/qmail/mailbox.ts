@@ -3,7 +3,7 @@ import { Status } from '../raida/status.js';
 import { bodyReader, check, expectDone, expectZeros, fixed, qmailDecode } from './errors.js';
 import type { ManifestEntry, ServerEntry } from './tell.js';
 import { MAX_TELL_SERVERS, SERVER_LENGTH, readMailboxBE, readManifest, readServerEntry, writeMailboxBE, writeManifest, writeServerEntry } from './tell.js';
-import type { Mailbox } from '../cbdf/address.js';
+import type { Mailbox } from './address.js';
 import { type Preamble, readPreamble, writePreamble } from './preamble.js';
 import { REGISTER_PROOF_LENGTH } from './register-proof.js';
 

@@ -1,6 +1,6 @@
 import type { ByteReader} from '../bytes/index.js';
 import { ByteWriter } from '../bytes/index.js';
-import type { Mailbox } from '../cbdf/address.js';
+import type { Mailbox } from './address.js';
 import { Status } from '../raida/status.js';
 import { bodyReader, check, expectDone, expectZeros, fixed, qmailDecode } from './errors.js';
 import { checkManifestOrder } from './filetype.js';

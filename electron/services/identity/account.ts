@@ -3,7 +3,7 @@
 // servers the directory lists and the directory search. The mail jobs see it through
 // their context; the app's composition root through the mail engine.
 import type { Contact, IdentityState, ServerInfo } from '../../../shared/ipc/index.js';
-import { formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
+import { ADDRESS_PATTERN, formatMailbox, parseMailbox } from '../../../shared/cbdf/address.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import { DirectoryClient } from '../directory/client.js';
 import { MailError } from '../errors.js';
@@ -100,7 +100,7 @@ export class Account {
   async searchDirectory(query: string, limit: number): Promise<Contact[]> {
     const dir = this.directory();
     const q = query.trim();
-    if (/^[0-9a-fA-F]{4}\.-?\d{1,3}\.\d{1,10}$/.test(q)) {
+    if (ADDRESS_PATTERN.test(q)) {
       const one = await dir.lookup(formatMailbox(parseMailbox(q)));
       return one ? [{ address: one.record.address, name: one.record.name, fingerprint: fingerprint(one.identity) }] : [];
     }

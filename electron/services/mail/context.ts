@@ -27,7 +27,9 @@ export class StripeLayoutError extends MailError {
   }
 }
 
-export type Layout = { k: number; p: number };
+// One layout type for the engine and the stripe pipeline.
+export type { Layout } from '../../../shared/stripe/layout.js';
+import type { Layout } from '../../../shared/stripe/layout.js';
 
 // Level names and numbers live with the format, for the renderer and the CLI too.
 import type { LevelName } from '../../../shared/qmail/levels.js';

@@ -5,7 +5,9 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { composeDocument, decodeDocument, editorHtml, encodeDocument, escapeHtml, hasFormatting, MAX_RICH_BODY_BYTES, plainToEditorHtml, toPlainText } from '../../../../shared/cbdf/index.js';
 import { base64Decode, base64Encode } from '../../../../shared/qkd/base64.js';
 import { LEVELS } from '../../../../shared/qmail/levels.js';
-import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel } from '../../../../shared/ipc/contract.js';
+import { ADDRESS_TEXT } from '../../../../shared/qmail/address.js';
+import { MAX_STRIPES } from '../../../../shared/stripe/layout.js';
+import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel, type StripeLayout } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { countOf, displayName } from '../../ui/format.js';
@@ -26,10 +28,7 @@ export interface ComposerAttachment {
   data: string;
 }
 
-export interface StripeChoice {
-  k: number;
-  p: number;
-}
+export type StripeChoice = Pick<StripeLayout, 'k' | 'p'>;
 
 export interface ComposerStore extends DraftFields {
   open: boolean;
@@ -98,14 +97,13 @@ export function parseRecipients(text: string): string[] {
   return text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean);
 }
 
-const ADDRESS_IN = /([0-9a-fA-F]{4}\.-?\d{1,3}\.\d{1,10})/;
 
 /** "Ada <0006.1.42>" or "0006.1.42" → "0006.1.42"; null when it holds no QMail address. */
 export function qmailAddress(recipient: string): string | null {
   const angle = /<([^>]+)>/.exec(recipient)?.[1]?.trim();
   const candidate = angle ?? recipient.trim();
   if (Address.safeParse(candidate).success) return candidate;
-  const m = ADDRESS_IN.exec(candidate);
+  const m = ADDRESS_TEXT.exec(candidate);
   return m && Address.safeParse(m[1]).success ? m[1]! : null;
 }
 
@@ -129,7 +127,7 @@ export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
 export function stripesProblem(s: StripeChoice, maxServers?: number | null): string | null {
   if (!Number.isInteger(s.k) || s.k < 1) return 'At least 1 data stripe.';
   if (!Number.isInteger(s.p) || s.p < 0) return 'Parity stripes cannot be negative.';
-  if (s.k + s.p < 2 || s.k + s.p > 32) return 'Data plus parity stripes is between 2 and 32.';
+  if (s.k + s.p < 2 || s.k + s.p > MAX_STRIPES) return `Data plus parity stripes is between 2 and ${MAX_STRIPES}.`;
   if (maxServers != null && s.k + s.p > maxServers) return `Only ${countOf(maxServers, 'server')} can be used on this network: data plus parity stripes is at most ${maxServers}.`;
   return null;
 }
