@@ -127,10 +127,10 @@ export function verifyIdentityEntry(input: unknown): VerifiedIdentity | undefine
   return { record, identity: { signPublicKey, kemPublicKey: unb64(kem), x25519PublicKey: unb64(x), address } };
 }
 
-export class DirectoryClient {
-  /** The last server list as the directory sent it, and what it verified to. */
-  private lastServers: { same: string; list: ServerDescriptor[] } | undefined;
+/** By directory URL: the last server list as it came, and what it verified to (clients are made per call). */
+const lastServers = new Map<string, { same: string; list: ServerDescriptor[] }>();
 
+export class DirectoryClient {
   constructor(readonly url: string, private readonly timeoutMs = 8000) {}
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -164,7 +164,8 @@ export class DirectoryClient {
     const r = await this.request<{ servers: unknown[] }>('GET', '/v1/servers');
     // Asked on every send and receive, mostly answered the same: the same answer is not checked again.
     const same = JSON.stringify(r.servers);
-    if (this.lastServers?.same === same) return this.lastServers.list.map((d) => ({ ...d }));
+    const last = lastServers.get(this.url);
+    if (last?.same === same) return last.list.map((d) => ({ ...d }));
     const out: ServerDescriptor[] = [];
     for (const entry of r.servers) {
       const d = verifyDescriptor(entry);
@@ -173,7 +174,7 @@ export class DirectoryClient {
       const measured = m.success ? m.data : UNMEASURED;
       out.push({ ...d, uptimeSeconds: Math.floor(measured.upSeconds), claimedUptimeSeconds: d.uptimeSeconds, measured });
     }
-    this.lastServers = { same, list: out };
+    lastServers.set(this.url, { same, list: out });
     return out.map((d) => ({ ...d }));
   }
 

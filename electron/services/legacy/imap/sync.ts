@@ -141,18 +141,26 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     }
     if ((s.lowUid ?? 1) > 1) {
       report.mode = 'initial';
-      let low = s.lowUid!;
-      let size = low > s.topUid! ? Math.min(chunk, FIRST_CHUNK) : chunk;
-      while (low > 1) {
+      // The next chunk is asked for before this one is stored, so the server prepares it
+      // while we seal and write (still no command inside an iterator: each answer is read whole).
+      const range = (low: number, size: number) => ({ from: Math.max(1, low - size), to: low - 1 });
+      const ask = (r: { from: number; to: number }) => {
+        const p = client.fetchAll(`${r.from}:${r.to}`, HEADERS_QUERY, { uid: true });
+        p.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
+        return p;
+      };
+      let cur = range(s.lowUid!, s.lowUid! > s.topUid! ? Math.min(chunk, FIRST_CHUNK) : chunk);
+      let pending = ask(cur);
+      for (;;) {
         o.signal?.throwIfAborted();
-        const from = Math.max(1, low - size);
-        size = chunk;
-        const got = await client.fetchAll(`${from}:${low - 1}`, HEADERS_QUERY, { uid: true });
-        const list = got.filter((m) => m.uid >= from && m.uid < low).map(toNew);
-        const done = from === 1;
-        report.added += store.addMessages(folder.id, list, done ? { lowUid: 1, uidnext: s.topUid! + 1 } : { lowUid: from });
-        low = from;
+        const got = await pending;
+        const next = cur.from > 1 ? range(cur.from, chunk) : null;
+        if (next) pending = ask(next);
+        const list = got.filter((m) => m.uid >= cur.from && m.uid <= cur.to).map(toNew);
+        report.added += store.addMessages(folder.id, list, next ? { lowUid: cur.from } : { lowUid: 1, uidnext: s.topUid! + 1 });
         o.onChunk?.(folder.path, report.added);
+        if (!next) break;
+        cur = next;
       }
       s = store.folder(folder.id)!;
     } else {
@@ -207,11 +215,15 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
 
 /** One pass over every folder of the account (INBOX first, so it is ready first). */
 export async function syncAccount(client: ImapFlow, store: LegacyStore, accountId: string, o: SyncOptions = {}): Promise<FolderReport[]> {
-  let folders: FolderState[];
-  try {
-    folders = await syncFolderList(client, store, accountId);
-  } catch (e) {
-    throw classify(e, 'IMAP folder list');
+  let folders: FolderState[] = store.folders(accountId);
+  // A sync of named folders we know (IDLE's INBOX, a move's destination) skips the LIST.
+  const known = o.only?.every((p) => folders.some((f) => f.path === p)) ?? false;
+  if (!known) {
+    try {
+      folders = await syncFolderList(client, store, accountId);
+    } catch (e) {
+      throw classify(e, 'IMAP folder list');
+    }
   }
   folders.sort((a, b) => Number(b.role === 'inbox') - Number(a.role === 'inbox'));
   const out: FolderReport[] = [];
