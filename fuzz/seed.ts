@@ -20,6 +20,7 @@ import { FUZZ_DIR, corpusDir } from './engine/corpus.js';
 import { FUZZ_CHALLENGE, FUZZ_KEY, FUZZ_NONCE } from './targets/raida-envelope.js';
 import { FUZZ_PROOF } from './targets/register-proof.js';
 import { coinFileSeeds } from './targets/coin-files.js';
+import { chipsCommandSeeds } from './targets/chips-commands.js';
 import { legacyMimeSeeds } from './targets/legacy-mime.js';
 
 const CONFORMANCE = resolve(FUZZ_DIR, '../../shared/conformance/qmail-open-standard');
@@ -218,6 +219,7 @@ const tell = {
 
 // Coin files, in the order of the target's selector.
 for (const [name, data] of coinFileSeeds()) write('coin-files', name, data);
+for (const [name, data] of chipsCommandSeeds()) write('chips-commands', name, data);
 
 // Legacy mail: HTML bodies (selector 0) and an encrypted payload (selector 1).
 for (const [name, data] of await legacyMimeSeeds()) write('legacy-mime', name, data);

@@ -13,6 +13,7 @@ const TARGETS: Record<string, () => Promise<{ target: FuzzTarget }>> = {
   frames: () => import('./frames.js'),
   'legacy-mime': () => import('./legacy-mime.js'),
   'coin-files': () => import('./coin-files.js'),
+  'chips-commands': () => import('./chips-commands.js'),
 };
 
 export const TARGET_NAMES: readonly string[] = Object.keys(TARGETS);
