@@ -254,4 +254,28 @@ describe('legacy IMAP against Dovecot', () => {
       await proxy.stop();
     }
   });
+  it('IDLE comes back after its connection is cut (fresh client after a backoff) and catches what arrived meanwhile', async () => {
+    const proxy = await startCutProxy(dovecot.ports.imap);
+    const s = service({ retry: { attempts: 20, baseMs: 50, maxMs: 400 } });
+    try {
+      await s.addAccount({ ...account('idle-cut', ALICE), incoming: { kind: 'imap', host: '127.0.0.1', port: proxy.port, tls: 'none' } });
+      await s.sync('idle-cut');
+      let changes = 0;
+      const stop = await s.watch('idle-cut', () => changes++);
+      try {
+        proxy.cutAll();
+        await dovecot.deliver(ALICE.user, testMessage({ subject: 'while cut' }));
+        const end = Date.now() + 10_000;
+        while (!s.list({ accountId: 'idle-cut', folder: 'inbox', offset: 0, limit: 50 }).items.some((m) => m.subject === 'while cut')) {
+          if (Date.now() > end) throw new Error('the watch did not come back');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(changes).toBeGreaterThan(0);
+      } finally {
+        await stop();
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
