@@ -177,6 +177,11 @@ export const ServerInfo = z.object({
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
 
+/** A staged upload's id (attachments.begin). */
+export const StageId = z.string().regex(/^[0-9a-f]{32}$/, 'an upload id is 32 lowercase hex digits');
+/** One chunk of a staged upload, base64: at most 1 MiB of bytes. */
+export const STAGE_CHUNK_BASE64 = Math.ceil((1 << 20) / 3) * 4;
+
 /** Attachment bytes travel base64 over the contract (the renderer reads them from a File). */
 export const OutgoingAttachment = z.object({
   name: z.string().min(1).max(255),
@@ -423,6 +428,8 @@ export const requests = {
       subject: z.string().max(998),
       body: z.string().max(10 * 1024 * 1024),
       attachments: z.array(OutgoingAttachment).max(64).default([]),
+      /** Files streamed in before (attachments.begin/chunk/finish), by upload id: sent without their bytes ever crossing whole. */
+      staged: z.array(StageId).max(64).default([]),
       level: SecurityLevel.default('L3'),
       stripes: StripeLayout.optional(),
       /** The draft this message was composed in; it is removed once the message is queued. */
@@ -494,6 +501,11 @@ export const requests = {
     input: z.object({ query: z.string().min(1).max(256), folder: FolderId.optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(SearchHit) }),
   },
+  /** A staged upload: a file of any size (up to 4 GiB) streamed to the main process in chunks of at most 1 MiB, in order, sealed on disk as they come. */
+  'attachments.begin': { input: z.object({ name: z.string().min(1).max(255), size: z.number().int().min(0).max(0xffffffff) }).strict(), output: z.object({ id: StageId }) },
+  'attachments.chunk': { input: z.object({ id: StageId, data: z.string().max(STAGE_CHUNK_BASE64) }).strict(), output: z.object({ received: z.number().int().nonnegative() }) },
+  'attachments.finish': { input: z.object({ id: StageId }).strict(), output: z.object({ size: z.number().int().nonnegative() }) },
+  'attachments.discard': { input: z.object({ id: StageId }).strict(), output: z.object({ ok: z.literal(true) }) },
   'mail.attachment': {
     input: z.object({ id: MessageId, index: z.number().int().min(0).max(245) }).strict(),
     output: z.object({ name: z.string(), size: z.number().int().nonnegative(), data: z.string() }),

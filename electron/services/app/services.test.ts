@@ -2,7 +2,7 @@
 // drafts keep every composer field, and the embedded network's KME is offered.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatcher, type RequestName } from '../../../shared/ipc/index.js';
 import { tempDir, TEST_KDF } from '../../../tests/support/tmp.js';
@@ -148,5 +148,35 @@ describe('the embedded KME pair as the default KME', () => {
     } finally {
       await pair.close();
     }
+  });
+});
+
+describe('staged attachment uploads through the contract', () => {
+  it('takes a file in chunks of at most 1 MiB into the sealed store, refuses bigger chunks and bad ids, and forgets what is discarded', async () => {
+    const call = await open();
+    const bytes = randomBytes((1 << 20) + 5000);
+    const { id } = (await call('attachments.begin', { name: 'video.mp4', size: bytes.length })) as { id: string };
+    await expect(call('attachments.chunk', { id, data: Buffer.alloc((1 << 20) + 3).toString('base64') })).rejects.toThrow(/invalid_input/);
+    await expect(call('attachments.chunk', { id: 'nope', data: '' })).rejects.toThrow(/invalid_input/);
+    expect(await call('attachments.chunk', { id, data: bytes.subarray(0, 1 << 20).toString('base64') })).toEqual({ received: 1 << 20 });
+    expect(await call('attachments.chunk', { id, data: bytes.subarray(1 << 20).toString('base64') })).toEqual({ received: bytes.length });
+    expect(await call('attachments.finish', { id })).toEqual({ size: bytes.length });
+    const store = join(dir.path, 'profile', 'attachments');
+    const files = readdirSync(store);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(store, files[0]!)).includes(bytes.subarray(0, 64))).toBe(false);
+    expect(await call('attachments.discard', { id })).toEqual({ ok: true });
+    expect(readdirSync(store)).toEqual([]);
+    await expect(call('attachments.finish', { id })).rejects.toThrow(/not_found/);
+
+    // A send that is refused (no identity here) leaves the upload staged, its file in place.
+    const again = (await call('attachments.begin', { name: 'notes.txt', size: 5 })) as { id: string };
+    await call('attachments.chunk', { id: again.id, data: Buffer.from('notes').toString('base64') });
+    await call('attachments.finish', { id: again.id });
+    await expect(call('mail.send', { to: ['0006.1.7'], subject: 'Staged', body: 'see attached', staged: [again.id] })).rejects.toThrow(/no QMail identity/);
+    expect(await call('attachments.finish', { id: again.id })).toEqual({ size: 5 });
+    expect(readdirSync(store)).toHaveLength(1);
+    await call('attachments.discard', { id: again.id });
+    expect(readdirSync(store)).toEqual([]);
   });
 });

@@ -242,19 +242,21 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'directory.search': ({ query, limit }) => guarded(() => mail.searchDirectory(query, limit)),
     'servers.list': () => guarded(() => mail.listServers()),
     'servers.choose': ({ storage, beacon }) => guarded(() => mail.chooseServers(storage, beacon)),
-    'mail.send': ({ to, cc, subject, body, attachments, level, stripes, draftId, allowFallback, inReplyTo, document }) =>
+    'mail.send': ({ to, cc, subject, body, attachments, staged, level, stripes, draftId, allowFallback, inReplyTo, document }) =>
       guarded(async () => {
         const item = await mail.send({
           to,
           cc,
           subject,
           ...textOf(body, document),
-          attachments: attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
+          // Staged files stay staged (and are dropped later) if the send is refused.
+          attachments: [...attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })), ...staged.map((id) => mail.staging.take(id))],
           level,
           ...(stripes ? { stripes } : {}),
           ...(allowFallback ? { allowFallback } : {}),
           ...(inReplyTo ? { inReplyTo } : {}),
         });
+        for (const id of staged) mail.staging.handOver(id);
         if (draftId && messages.get(draftId)?.folder === 'drafts') {
           mail.delete(draftId, true);
           emit('mail.changed', { folders: ['drafts'] });
@@ -277,6 +279,10 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
         return { ok: true as const };
       }),
     'mail.search': ({ query, folder, limit }) => guarded(() => mail.search(query, folder, limit)),
+    'attachments.begin': ({ name, size }) => guarded(() => ({ id: mail.staging.begin(name, size) })),
+    'attachments.chunk': ({ id, data }) => guarded(async () => ({ received: await mail.staging.chunk(id, new Uint8Array(Buffer.from(data, 'base64'))) })),
+    'attachments.finish': ({ id }) => guarded(() => mail.staging.finish(id)),
+    'attachments.discard': ({ id }) => guarded(async () => (await mail.staging.discard(id), { ok: true as const })),
     'mail.attachment': ({ id, index }) => guarded(() => mail.attachment(id, index)),
     'qkd.settings.get': () => guarded(() => withLocalKme(mail.qkd.state())),
     'qkd.settings.set': (i) =>
@@ -300,7 +306,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   for (const name of [
     'mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save',
     'identity.state', 'identity.create', 'identity.restore', 'identity.phrase.challenge', 'identity.phrase.confirm', 'identity.phrase.reveal', 'directory.search', 'servers.list', 'servers.choose',
-    'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment',
+    'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment', 'attachments.begin', 'attachments.chunk', 'attachments.finish', 'attachments.discard',
     'mail.restore', 'mail.thread', 'mail.stripeLimit',
     'qkd.settings.get', 'qkd.settings.set', 'qkd.test', 'qkd.levels',
     'accounts.list', 'accounts.add', 'accounts.edit', 'accounts.remove', 'accounts.test', 'accounts.sync', 'legacy.list', 'legacy.get', 'legacy.allowImages', 'legacy.send',

@@ -37,7 +37,11 @@ describe('staged attachment uploads', () => {
     const a = staging.take(id);
     expect(a).toMatchObject({ name: 'photo.jpg', size: bytes.length });
     expect((await readAll(t, a.ref)).equals(bytes)).toBe(true);
+    expect(staging.take(id)).toEqual(a);
+    staging.handOver(id);
     expect(() => staging.take(id)).toThrow(/no longer here/);
+    await staging.discardAll();
+    expect((await readAll(t, a.ref)).equals(bytes)).toBe(true);
     const outbox = new Outbox(t.ctx, { attempt: async () => ({ delivered: [] }), classify: () => ({ retryable: true }), saveDraft: () => 'd', threadRef: () => undefined, serverCount: () => 5, schedule: () => () => {} });
     const item = outbox.queue({ to: ['0006.0.2002'], cc: [], subject: 's', body: 'b', attachments: [a], level: 'L3' });
     expect(t.ctx.tables.outbox.get(item.id)!.job.attachments).toEqual([{ name: 'photo.jpg', ref: a.ref, size: bytes.length }]);

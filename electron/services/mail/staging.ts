@@ -72,13 +72,18 @@ export class AttachmentStaging {
     return { size: s.size };
   }
 
-  /** Hands a finished upload over to a message (which owns its file from then on). */
+  /** A finished upload as a message's attachment; it stays staged until handed over. */
   take(id: string): { name: string; ref: string; size: number } {
     const s = this.get(id);
     if (s.ref === undefined) throw new MailError('invalid_input', `${s.name} has not finished uploading.`);
-    clearTimeout(s.timer);
-    this.stages.delete(id);
     return { name: s.name, ref: s.ref, size: s.size };
+  }
+
+  /** The message that took it is queued: it owns the file from now on. */
+  handOver(id: string): void {
+    const s = this.stages.get(id);
+    if (s) clearTimeout(s.timer);
+    this.stages.delete(id);
   }
 
   async discard(id: string): Promise<void> {
