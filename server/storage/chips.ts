@@ -14,6 +14,8 @@ export type ChangeOutcome = 'ok' | 'fail' | 'not_reserved';
 /** Most serials one change session gets back at a time (the C server's MAX_CHANGE_COINS). */
 export const MAX_CHANGE_SNS = 64;
 const MAX_SERIAL = 0xffffffff;
+/** Coins per batched read (two parameters each, well under either backend's limit). */
+const BATCH = 400;
 
 export function chipsSchema(dialect: 'sqlite' | 'postgres'): string {
   const BLOB = dialect === 'sqlite' ? 'BLOB' : 'BYTEA';
@@ -38,6 +40,27 @@ export class ChipStore {
     const rows = await q.all('SELECT an FROM chips WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
     return rows[0] ? new Uint8Array(rows[0].an as Buffer) : null;
   }
+  /** The ANs of many coins in a few queries (a batch of hundreds would otherwise be hundreds of reads). */
+  private async ansOf(q: Queryer, coins: readonly CoinRef[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    for (let k = 0; k < coins.length; k += BATCH) {
+      const part = coins.slice(k, k + BATCH);
+      const rows = await q.all(`SELECT dn, sn, an FROM chips WHERE ${part.map(() => '(dn = ? AND sn = ?)').join(' OR ')}`, part.flatMap((c) => [c.denomination, c.serial]));
+      for (const r of rows) out.set(`${Number(r.dn)}.${Number(r.sn)}`, new Uint8Array(r.an as Buffer));
+    }
+    return out;
+  }
+  /** Which of these coins some locker lists. */
+  private async inLockers(q: Queryer, coins: readonly CoinRef[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let k = 0; k < coins.length; k += BATCH) {
+      const part = coins.slice(k, k + BATCH);
+      const rows = await q.all(`SELECT dn, sn FROM chip_lockers WHERE ${part.map(() => '(dn = ? AND sn = ?)').join(' OR ')}`, part.flatMap((c) => [c.denomination, c.serial]));
+      for (const r of rows) out.add(`${Number(r.dn)}.${Number(r.sn)}`);
+    }
+    return out;
+  }
+
   private async matches(q: Queryer, c: CoinRef, an: Uint8Array): Promise<boolean> {
     const stored = await this.anOf(q, c);
     return stored !== null && constantTimeEqual(stored, an);
@@ -58,17 +81,28 @@ export class ChipStore {
 
   /** Which coins carry the given AN here. */
   detect(coins: readonly ChipAn[]): Promise<boolean[]> {
-    return this.db.tx(async (q) => Promise.all(coins.map((c) => this.matches(q, c, c.an))));
+    return this.db.tx(async (q) => {
+      const have = await this.ansOf(q, coins);
+      return coins.map((c) => {
+        const stored = have.get(key(c));
+        return stored !== undefined && constantTimeEqual(stored, c.an);
+      });
+    });
   }
 
   /** Each coin whose AN matches takes its PAN; the others stay as they were. */
   pown(coins: readonly (ChipAn & { pan: Uint8Array })[]): Promise<boolean[]> {
     return this.db.tx(async (q) => {
-      const out: boolean[] = [];
-      for (const c of coins) {
-        const ok = await this.matches(q, c, c.an);
-        if (ok) await this.setAn(q, c, c.pan);
-        out.push(ok);
+      const have = await this.ansOf(q, coins);
+      const out = coins.map((c) => {
+        const stored = have.get(key(c));
+        return stored !== undefined && constantTimeEqual(stored, c.an);
+      });
+      const locked = await this.inLockers(q, coins.filter((_, i) => out[i]));
+      for (const [i, c] of coins.entries()) {
+        if (!out[i]) continue;
+        await q.run('UPDATE chips SET an = ?, updated_at = ? WHERE dn = ? AND sn = ?', [buf(c.pan), this.now(), c.denomination, c.serial]);
+        if (locked.has(key(c))) await q.run('DELETE FROM chip_lockers WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
       }
       return out;
     });
