@@ -4,7 +4,7 @@
 // process fetches it: the page never does), answer it, and write a new email through the
 // account after the gateway confirmation; axe on each new screen, light and dark.
 import AxeBuilder from '@axe-core/playwright';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -50,7 +50,7 @@ function mailOf(user: string): string[] {
       else if (/\/(new|cur)\//.test(p)) out.push(readFileSync(p, 'latin1'));
     }
   };
-  walk(dovecot.maildir(user));
+  if (existsSync(dovecot.maildir(user))) walk(dovecot.maildir(user));
   return out;
 }
 
