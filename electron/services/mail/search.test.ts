@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchRanges, queryTerms, SearchIndex, snippetAround } from './search.js';
+import { fold, matchRanges, queryTerms, SearchIndex, snippetAround } from './search.js';
 
 describe('SearchIndex', () => {
   it('matches every term, case- and accent-folded, newest first, within a folder', () => {
@@ -60,5 +60,25 @@ describe('SearchIndex.top', () => {
       for (const limit of [1, 3, 20]) expect(ix.top(q, folder, limit)).toEqual({ total: all.length, ids: all.slice(0, limit) });
     }
     expect(ix.top('common', undefined, 4).ids).toEqual(['m2', 'm3', 'm7', 'm5']);
+  });
+});
+
+describe('SearchIndex against a plain scan', () => {
+  it('finds exactly what includes() finds, for terms cut from the texts and random ones', () => {
+    let x = 12345;
+    const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0), x % n);
+    const alphabet = 'abcdeéfghijklmnopqrstuvwxyz0123456789.-@ ÿ中文ßΩ';
+    const texts = Array.from({ length: 300 }, () => Array.from({ length: 20 + rand(200) }, () => alphabet[rand(alphabet.length)]).join(''));
+    const ix = new SearchIndex();
+    texts.forEach((t, i) => ix.put(`m${i}`, 'inbox', i, [t]));
+    const folded = texts.map((t) => fold(t));
+    for (let q = 0; q < 300; q++) {
+      const src = folded[rand(folded.length)]!;
+      const at = rand(src.length);
+      const term = q % 3 ? src.slice(at, at + 1 + rand(6)).trim() : Array.from({ length: 1 + rand(4) }, () => alphabet[rand(alphabet.length)]).join('').trim();
+      if (!term || /\s/.test(term)) continue;
+      const expected = texts.map((_, i) => `m${i}`).filter((_, i) => folded[i]!.includes(fold(term))).reverse();
+      expect(ix.query(term), term).toEqual(expected);
+    }
   });
 });
