@@ -5,8 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { toHex } from '../../shared/bytes/index.js';
 import { decodeCoinFile, encodeCoinFile } from '../../shared/chips/index.js';
+import { denominationUnits } from '../../shared/raida/index.js';
 import { startLocalNetwork, type LocalNetwork } from '../../dev-network/launcher.js';
 import { openDatabase, type Db } from '../../electron/store/database.js';
 import { SecretBox } from '../../electron/store/secret-box.js';
@@ -126,5 +128,15 @@ describe('wallets on five servers', () => {
       expect(sum()).toBe(cc('300'));
     }
     for (const w of wallets) expect(w.balance().limbo).toBe(0);
+    // and on every server the coins add up to what the mint made: nothing created or lost there either
+    for (const node of net.network.nodes) {
+      const db = new Database(join(node.dataDir, 'node.db'), { readonly: true });
+      try {
+        const rows = db.prepare('SELECT dn FROM chips').all() as { dn: number }[];
+        expect(rows.reduce((t, r) => t + denominationUnits(r.dn), 0n)).toBe(cc('300'));
+      } finally {
+        db.close();
+      }
+    }
   }, 300_000);
 });
