@@ -1,41 +1,28 @@
 // A qmail sent while the app is locked is not lost: the ping the receive loop had parked on
 // the beacon goes with the lock, and the beacon keeps the Tell for the next unlock. The app
 // services on a real local network, through the contract's dispatcher, as the window uses them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startNetwork, type LocalNetwork } from '../../../tests/support/network.js';
-import { tempDir } from '../../../tests/support/tmp.js';
 import type { AppServices } from './services.js';
-import { nextEvent, openApp, sendFrom, startSender } from './testing/network.js';
+import { nextEvent, openApp, sendFrom, startSender, useTestNetwork } from './testing/network.js';
 
-const tmp = tempDir('qmail-app-lock-');
-let net: LocalNetwork;
+// Pings park for up to 20 s, so the one the loop has parked is still parked when the app locks.
+const world = useTestNetwork('qmail-app-lock-', 3, { pingMaxWaitMs: 20_000 });
 let app: AppServices | undefined;
 let sender: AppServices | undefined;
 
 beforeAll(async () => {
-  // Pings park for up to 20 s, so the one the loop has parked is still parked when the app locks.
-  net = await startNetwork(join(tmp.path, 'net'), 3, { pingMaxWaitMs: 20_000 });
-  sender = await startSender(join(tmp.path, 'sender'), net.directoryUrl);
+  sender = world.track(await startSender(join(world.dir, 'sender'), world.net.directoryUrl));
 }, 120_000);
 
-afterAll(async () => {
-  app?.close();
-  if (sender) {
-    await sender.mail.stop();
-    sender.close();
-  }
-  await net?.stop();
-  tmp.remove();
-}, 30_000);
 
 describe('locking the app while a ping is parked', () => {
   it('loses nothing: a qmail sent while locked arrives after unlock', async () => {
-    const opened = openApp(tmp.path, 'app', net.directoryUrl, 20_000);
-    app = opened.services;
+    const opened = openApp(world.dir, 'app', world.net.directoryUrl, 20_000);
+    app = world.track(opened.services);
     const { call } = opened;
     await call('vault.create', { passphrase: 'correct horse battery' });
-    const address = (await call('identity.create', { name: 'Ada', storage: [net.nodes[0]!.nodeId, net.nodes[1]!.nodeId], beacon: net.nodes[0]!.nodeId })).address as string;
+    const address = (await call('identity.create', { name: 'Ada', storage: [world.net.nodes[0]!.nodeId, world.net.nodes[1]!.nodeId], beacon: world.net.nodes[0]!.nodeId })).address as string;
 
     const first = nextEvent<{ subject: string }>(app, 'mail.received', (p) => p.subject === 'Before the lock');
     await sendFrom(sender!, address, 'Before the lock');

@@ -1,27 +1,23 @@
 // Mail features over real qmail-server processes (five nodes, as the embedded network has):
 // search with highlights, archive and restore, threaded replies, per-recipient delivery,
 // layouts bounded by the servers available, and the outbox giving messages back to Drafts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { requests, type EventName, type RequestName } from '../../../shared/ipc/contract.js';
 import { ContractError } from '../../../shared/ipc/errors.js';
-import { createAppServices, type AppServices } from '../app/services.js';
+import type { AppServices } from '../app/services.js';
+import { useTestNetwork } from '../app/testing/network.js';
 import { StripeLayoutError } from './engine.js';
-import { startNetwork, type LocalNetwork } from '../../../tests/support/network.js';
-import { TEST_KDF, tempDir } from '../../../tests/support/tmp.js';
 
 const NODES = 5;
-const tmp = tempDir('qmail-features-');
-let net: LocalNetwork;
+const world = useTestNetwork('qmail-features-', NODES, { pingMaxWaitMs: 1000 });
 const users: Record<string, AppServices> = {};
 const address: Record<string, string> = {};
 
 async function user(key: string, name: string, beacon = 0): Promise<AppServices> {
-  const ids = net.nodes.map((n) => n.nodeId);
-  const app = createAppServices({ profileDir: join(tmp.path, key), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false, mail: { retryBaseMs: 200, maxAttempts: 2 } });
-  await app.vault.create('correct horse battery');
-  address[key] = (await app.mail.createIdentity(name, { storage: ids.slice(0, 3), beacon: ids[beacon]! })).address!;
-  return app;
+  const made = await world.user(key, name, { storage: [0, 1, 2], beacon, mail: { retryBaseMs: 200, maxAttempts: 2 } });
+  address[key] = made.address;
+  return made.app;
 }
 
 async function arrived(app: AppServices, subject: string) {
@@ -39,7 +35,6 @@ const call = async <T>(app: AppServices, channel: RequestName, input: unknown): 
   (app.handlers as unknown as Record<string, (i: unknown) => Promise<T>>)[channel]!(requests[channel].input.parse(input));
 
 beforeAll(async () => {
-  net = await startNetwork(join(tmp.path, 'net'), NODES, { pingMaxWaitMs: 1000 });
   users.alice = await user('alice', 'Alice Liddell');
   users.bob = await user('bob', 'Bob Dylan');
   // Carol's beacon is the fifth node, which the last test stops.
@@ -48,14 +43,6 @@ beforeAll(async () => {
   users.bob.mail.start({ receive: false });
 }, 120_000);
 
-afterAll(async () => {
-  for (const u of Object.values(users)) {
-    await u.mail.stop();
-    u.close();
-  }
-  await net?.stop();
-  tmp.remove();
-}, 30_000);
 
 describe('mail features over real servers', () => {
   it('refuses a layout wider than the network at once, with the limit in the error and in the contract', async () => {
@@ -109,7 +96,7 @@ describe('mail features over real servers', () => {
     expect(sent.highlights.to[address.bob!]).toEqual([[4, 9]]);
 
     // Nothing plaintext reached the database file.
-    const dbFile = join(tmp.path, 'bob', 'qmail.db');
+    const dbFile = join(world.dir, 'bob', 'qmail.db');
     const { readFileSync, existsSync } = await import('node:fs');
     for (const f of [dbFile, `${dbFile}-wal`]) if (existsSync(f)) expect(readFileSync(f).includes(Buffer.from('Périwinkle'))).toBe(false);
   }, 60_000);
@@ -191,7 +178,7 @@ describe('mail features over real servers', () => {
     // Alice registers with Carol's beacon on a first message, then that beacon goes down.
     const first = await alice.mail.send({ to: [address.carol!], cc: [], subject: 'Hi Carol', body: 'c', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
     expect((await alice.mail.waitFor(first.id)).state).toBe('sent');
-    await net.kill(4);
+    await world.net.kill(4);
     const item = await alice.mail.send({ to: [address.bob!], cc: [address.carol!], subject: 'Half way', body: 'h', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
     const done = await alice.mail.waitFor(item.id);
     expect(done.state).toBe('failed');

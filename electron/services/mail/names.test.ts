@@ -1,38 +1,23 @@
 // Display names over real qmail-server processes: the receiver shows the sender's name from
 // the directory record it verified; the sender's copy carries its own and the recipient's.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { createAppServices, type AppServices } from '../app/services.js';
-import { startNetwork, type LocalNetwork } from '../../../tests/support/network.js';
-import { TEST_KDF, tempDir } from '../../../tests/support/tmp.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AppServices } from '../app/services.js';
+import { useTestNetwork } from '../app/testing/network.js';
 
-const tmp = tempDir('qmail-names-');
-let net: LocalNetwork;
+const world = useTestNetwork('qmail-names-', 3, { pingMaxWaitMs: 1000 });
 const users: Record<string, AppServices> = {};
 const address: Record<string, string> = {};
 
-async function user(key: string, name: string): Promise<AppServices> {
-  const ids = net.nodes.map((n) => n.nodeId);
-  const app = createAppServices({ profileDir: join(tmp.path, key), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false, mail: { retryBaseMs: 300 } });
-  await app.vault.create('correct horse battery');
-  address[key] = (await app.mail.createIdentity(name, { storage: ids, beacon: ids[0]! })).address!;
-  return app;
+async function user(key: string, name: string): Promise<void> {
+  const made = await world.user(key, name, { mail: { retryBaseMs: 300 } });
+  users[key] = made.app;
+  address[key] = made.address;
 }
 
 beforeAll(async () => {
-  net = await startNetwork(join(tmp.path, 'net'), 3, { pingMaxWaitMs: 1000 });
-  users.alice = await user('alice', 'Alice Liddell');
-  users.bob = await user('bob', 'Bob Dylan');
+  await user('alice', 'Alice Liddell');
+  await user('bob', 'Bob Dylan');
 }, 120_000);
-
-afterAll(async () => {
-  for (const u of Object.values(users)) {
-    await u.mail.stop();
-    u.close();
-  }
-  await net?.stop();
-  tmp.remove();
-}, 30_000);
 
 describe('display names', () => {
   it('come from the directory on receive and from the identity for our own mail', async () => {

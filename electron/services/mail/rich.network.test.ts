@@ -2,18 +2,13 @@
 // link, lists, a quote and an inline image arrives with that formatting (the reader's
 // MessageView carries its CBDF document), its plain text serves search; drafts keep the
 // formatting; plain mail stays plain; a broken document is refused at the contract.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { composeDocument, decodeDocument, encodeDocument, type Phase2Document } from '../../../shared/cbdf/index.js';
 import type { MessageView, RequestName } from '../../../shared/ipc/contract.js';
 import type { AppServices } from '../app/services.js';
-import { nextEvent, openApp } from '../app/testing/network.js';
-import { startNetwork, type LocalNetwork } from '../../../tests/support/network.js';
-import { tempDir } from '../../../tests/support/tmp.js';
+import { nextEvent, openApp, useTestNetwork } from '../app/testing/network.js';
 
-const tmp = tempDir('qmail-rich-');
-let net: LocalNetwork;
-const apps: AppServices[] = [];
+const world = useTestNetwork('qmail-rich-', 3, { pingMaxWaitMs: 1000 });
 type Call = (ch: RequestName, input: unknown) => Promise<Record<string, unknown>>;
 let alice: Call;
 let bob: Call;
@@ -27,10 +22,10 @@ const documentB64 = Buffer.from(encodeDocument(composeDocument(EDITOR))).toStrin
 
 /** A profile as the host runs it, with an identity on the first two nodes; its calls go through the contract's dispatcher. */
 async function profile(name: string): Promise<{ services: AppServices; call: Call; address: string }> {
-  const { services, call } = openApp(tmp.path, name, net.directoryUrl, 1000);
-  apps.push(services);
+  const { services, call } = openApp(world.dir, name, world.net.directoryUrl, 1000);
+  world.track(services);
   await call('vault.create', { passphrase: 'correct horse battery' });
-  const ids = net.nodes.map((n) => n.nodeId);
+  const ids = world.net.nodes.map((n) => n.nodeId);
   const { address } = await call('identity.create', { name, storage: ids.slice(0, 3), beacon: ids[0]! });
   return { services, call, address: address as string };
 }
@@ -59,22 +54,12 @@ function expectFormatting(doc: Phase2Document): void {
 }
 
 beforeAll(async () => {
-  net = await startNetwork(join(tmp.path, 'net'), 3, { pingMaxWaitMs: 1000 });
   alice = (await profile('Alice')).call;
   const b = await profile('Bob');
   bob = b.call;
   bobApp = b.services;
   bobAddress = b.address;
 }, 120_000);
-
-afterAll(async () => {
-  for (const a of apps) {
-    await a.mail.stop();
-    a.close();
-  }
-  await net?.stop();
-  tmp.remove();
-}, 30_000);
 
 describe('formatted mail over real servers', () => {
   it('arrives with its formatting and inline image, its plain text searchable; the sent copy keeps it too', async () => {

@@ -1,10 +1,65 @@
-// The app services against a local network in tests: a sender profile that only sends, an
-// app opened as the host runs it with the contract's dispatcher, and its events awaited.
+// The app services against a local network in tests: the network and the profiles of one
+// test file (made before, all stopped and removed after), a sender profile that only sends,
+// an app opened as the host runs it with the contract's dispatcher, and its events awaited.
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createDispatcher, type EventName, type RequestName } from '../../../../shared/ipc/index.js';
-import { TEST_KDF } from '../../../../tests/support/tmp.js';
-import { createAppServices, type AppServices } from '../services.js';
+import { startNetwork, type LocalNetwork } from '../../../../tests/support/network.js';
+import { TEST_KDF, tempDir } from '../../../../tests/support/tmp.js';
+import { createAppServices, type AppServices, type AppServicesOptions } from '../services.js';
+
+export interface TestNetwork {
+  /** The running network (set once the file's beforeAll ran). */
+  readonly net: LocalNetwork;
+  /** The file's temporary folder: profiles go in it, and the network in net/. */
+  readonly dir: string;
+  /** A profile with a vault and an identity, its storage on `storage` (node indexes; all by default) and its beacon on node `beacon`. */
+  user(key: string, name: string, opts?: { storage?: number[]; beacon?: number; mail?: AppServicesOptions['mail'] }): Promise<{ app: AppServices; address: string }>;
+  /** Stops and closes this profile with the network (made elsewhere, e.g. by openApp). */
+  track<T extends AppServices | undefined>(app: T): T;
+}
+
+/**
+ * A local network of `nodes` qmail-server processes for the tests of one file: started in
+ * beforeAll, and after all the profiles made or tracked on it are stopped and closed, the
+ * network stopped and the folder removed.
+ */
+export function useTestNetwork(prefix: string, nodes: number, nodeOptions: Parameters<typeof startNetwork>[2] = {}): TestNetwork {
+  const tmp = tempDir(prefix);
+  const apps: AppServices[] = [];
+  let net: LocalNetwork | undefined;
+  beforeAll(async () => {
+    net = await startNetwork(join(tmp.path, 'net'), nodes, nodeOptions);
+  }, 120_000);
+  afterAll(async () => {
+    for (const app of apps) {
+      await app.mail.stop();
+      app.close();
+    }
+    await net?.stop();
+    tmp.remove();
+  }, 30_000);
+  const world: TestNetwork = {
+    get net() {
+      if (!net) throw new Error('the test network is not up yet');
+      return net;
+    },
+    dir: tmp.path,
+    async user(key, name, opts = {}) {
+      const ids = world.net.nodes.map((n) => n.nodeId);
+      const app = world.track(createAppServices({ profileDir: join(tmp.path, key), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: world.net.directoryUrl, autoStart: false, ...(opts.mail ? { mail: opts.mail } : {}) }));
+      await app.vault.create('correct horse battery');
+      const storage = (opts.storage ?? ids.map((_, i) => i)).map((i) => ids[i]!);
+      const { address } = await app.mail.createIdentity(name, { storage, beacon: ids[opts.beacon ?? 0]! });
+      return { app, address: address! };
+    },
+    track(app) {
+      if (app) apps.push(app);
+      return app;
+    },
+  };
+  return world;
+}
 
 /** A profile with an identity that sends and never receives (its outbox runs). */
 export async function startSender(profileDir: string, directoryUrl: string): Promise<AppServices> {
