@@ -52,6 +52,19 @@ export function register(program: Command): void {
       });
     });
 
+  withProfile(wallet.command('history').description('what came in and went out, newest first'))
+    .option('--limit <n>', 'entries', '50')
+    .option('--json', 'print JSON')
+    .action(async (o: Opts & { limit: string }) => {
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('--limit must be a whole number from 1 to 10000');
+      await withWallet(o, false, async (w) => {
+        const rows = w.history(limit).map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, amount: ccNumber(BigInt(e.units)), coins: e.coins, ...(e.test ? { test: true } : {}), ...(e.note ? { note: e.note } : {}) }));
+        if (o.json) process.stdout.write(JSON.stringify(rows) + '\n');
+        else for (const r of rows) process.stdout.write(`${r.at}  ${r.kind.padEnd(9)}  ${String(r.amount).padStart(12)} CC  ${r.coins} coin(s)${r.test ? '  test money' : ''}${r.note ? `  ${r.note}` : ''}\n`);
+      });
+    });
+
   withNetwork(withProfile(wallet.command('import').description('take the coins of a coin file (format 9, .bin, .stack): they are powned to new ANs only this wallet knows')))
     .argument('<file>', 'the coin file')
     .option('--json', 'print JSON')

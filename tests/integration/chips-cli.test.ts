@@ -43,6 +43,10 @@ describe('qmail wallet', () => {
     expect(JSON.parse(await cli('wallet', 'import', '--profile', b, ...where, file, '--json'))).toEqual({ accepted: 7, rejected: 0, limbo: 0, amount: 2.5 });
     expect(JSON.parse(await cli('wallet', 'balance', '--profile', b, '--json'))).toMatchObject({ total: 2.5, byDenomination: { '1': 2, '0.1': 5 } });
     expect(JSON.parse(await cli('wallet', 'balance', '--profile', a, '--json'))).toMatchObject({ total: 97.5 });
+    expect((JSON.parse(await cli('wallet', 'history', '--profile', a, '--json')) as { kind: string; amount: number; test?: boolean }[]).map((e) => [e.kind, e.amount, e.test])).toEqual([
+      ['exported', 2.5, true],
+      ['minted', 100, true],
+    ]);
     // a bad amount is refused with a clear message and a failing exit
     await expect(cli('wallet', 'export', '--profile', a, ...where, '--amount', '1.123456789', '--to', file)).rejects.toThrow(/not an amount in CC/);
   }, 240_000);
