@@ -10,6 +10,8 @@ import { countOf, LEVEL_LABELS } from '../../ui/format.js';
 import { formatBytes } from '../identity/Onboarding.js';
 import { RecipientField } from './RecipientField.js';
 import { RichEditor } from './RichEditor.js';
+import { STAGE_ABOVE } from './upload.js';
+import './upload.css';
 import { LEVEL_ORDER, levelState, splitAddresses, stripesProblem } from './store.js';
 
 const AUTOSAVE_MS = 2_000;
@@ -97,7 +99,9 @@ export function ComposerDialog() {
     setReadError(null);
     for (const f of Array.from(files)) {
       try {
-        composer.getState().addAttachment({ name: f.name || 'attachment', size: f.size, data: await fileToBase64(f) });
+        // Large files stream to the main process in slices (with progress) instead of one base64 string.
+        if (f.size > STAGE_ABOVE) void composer.getState().attachFile(f, f.name || 'attachment');
+        else composer.getState().addAttachment({ name: f.name || 'attachment', size: f.size, data: await fileToBase64(f) });
       } catch (e) {
         setReadError(`${f.name} could not be read: ${errorMessage(e)}`);
       }
@@ -190,6 +194,9 @@ export function ComposerDialog() {
                   <li key={a.key} className="chip">
                     <span className="chip-name">{a.name}</span>
                     <span className="muted small">{formatBytes(a.size)}</span>
+                    {a.data === undefined && a.staged === undefined && (
+                      <progress className="upload-progress" max={a.size || 1} value={a.uploaded ?? 0} aria-label={`Uploading ${a.name}`} />
+                    )}
                     <button type="button" className="ghost small" aria-label={`Remove ${a.name}`} onClick={() => c.removeAttachment(a.key)}>
                       ✕
                     </button>

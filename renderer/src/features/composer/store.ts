@@ -10,6 +10,7 @@ import { MAX_STRIPES } from '../../../../shared/stripe/layout.js';
 import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel, type StripeLayout } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
+import { stageFile } from './upload.js';
 import { countOf, displayName } from '../../ui/format.js';
 
 export interface DraftFields {
@@ -24,8 +25,12 @@ export interface ComposerAttachment {
   key: number;
   name: string;
   size: number;
-  /** base64 of the bytes. */
-  data: string;
+  /** base64 of the bytes (small files, and attachments read back from a draft). */
+  data?: string;
+  /** A large file streamed to the main process (upload.ts): its upload id once complete. */
+  staged?: string;
+  /** While a large file streams: bytes the main process has. */
+  uploaded?: number;
 }
 
 export type StripeChoice = Pick<StripeLayout, 'k' | 'p'>;
@@ -75,6 +80,8 @@ export interface ComposerStore extends DraftFields {
   /** The editor changed: its HTML and its text. */
   setRich(html: string, text: string): void;
   addAttachment(a: Omit<ComposerAttachment, 'key'>): void;
+  /** A large file: streamed to the main process with progress (`uploaded`), sent by reference. */
+  attachFile(file: Blob, name: string): Promise<void>;
   removeAttachment(key: number): void;
   setLevel(level: SecurityLevel): void;
   setStripes(s: StripeChoice): void;
@@ -246,6 +253,11 @@ function draftKey(s: DraftFields & { html: string | null; level: SecurityLevel; 
   return JSON.stringify([s.to, s.cc, s.subject, s.body, s.html, s.level, s.stripes.k, s.stripes.p]);
 }
 
+/** The attachments that travel inline (base64) with the message or draft. */
+function inline(list: readonly ComposerAttachment[]): { name: string; data: string }[] {
+  return list.flatMap((a) => (a.data !== undefined ? [{ name: a.name, data: a.data }] : []));
+}
+
 export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {}): StoreApi<ComposerStore> {
   const now = hooks.now ?? (() => Date.now());
   let nextKey = 1;
@@ -378,8 +390,24 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       attachmentsRev++;
       set({ attachments: [...get().attachments, { ...a, key: nextKey++ }], error: null, dirty: true });
     },
+    async attachFile(file, name) {
+      const key = nextKey++;
+      const patch = (p: Partial<ComposerAttachment>) => set({ attachments: get().attachments.map((a) => (a.key === key ? { ...a, ...p } : a)) });
+      set({ attachments: [...get().attachments, { key, name, size: file.size, uploaded: 0 }], error: null, dirty: true });
+      const gone = () => !get().attachments.some((a) => a.key === key);
+      try {
+        const id = await stageFile(runtime, file, name, (uploaded) => patch({ uploaded }), gone);
+        if (gone()) await runtime.invoke('attachments.discard', { id }).catch(() => undefined);
+        else patch({ staged: id, uploaded: file.size });
+      } catch (e) {
+        if (gone()) return;
+        set({ attachments: get().attachments.filter((a) => a.key !== key), error: `${name} could not be attached: ${errorMessage(e)}` });
+      }
+    },
     removeAttachment(key) {
       attachmentsRev++;
+      const staged = get().attachments.find((a) => a.key === key)?.staged;
+      if (staged) void runtime.invoke('attachments.discard', { id: staged }).catch(() => undefined);
       set({ attachments: get().attachments.filter((a) => a.key !== key), dirty: true });
     },
     setLevel(level) {
@@ -422,7 +450,8 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           level: s.level,
           // A layout the contract would refuse is left out (the draft keeps its last good one).
           ...(stripesProblem(s.stripes) ? {} : { stripes: { k: s.stripes.k, p: s.stripes.p } }),
-          ...(withAttachments ? { attachments: s.attachments.map((a) => ({ name: a.name, data: a.data })) } : {}),
+          // A streamed file is not kept in the draft (drafts hold inline attachments only).
+          ...(withAttachments ? { attachments: inline(s.attachments) } : {}),
           ...(s.inReplyTo ? { inReplyTo: s.inReplyTo } : {}),
         });
         if (withAttachments) savedAttachmentsRev = rev;
@@ -463,7 +492,8 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       if (stripesProblem(s.stripes, s.maxServers)) problem = stripesProblem(s.stripes, s.maxServers);
       else if (s.restoring) problem = 'The draft’s attachments are still loading; send again in a moment.';
       else if (restoreProblem) problem = restoreProblem;
-      else if (s.attachments.reduce((n, a) => n + a.size, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';
+      else if (s.attachments.some((a) => a.data === undefined && a.staged === undefined)) problem = 'Attachments are still uploading; send again when they are done.';
+      else if (inline(s.attachments).reduce((n, a) => n + a.data.length * 0.75, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';
       else {
         const ls = levelState(s.level, s.levels, s.levelsError, true);
         if (!ls.available && (s.level === 'L1' || s.level === 'L2') && s.levels) problem = `Level ${s.level.slice(1)} cannot be used: ${ls.reason}. Choose another level.`;
@@ -479,7 +509,8 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           cc: cc.ok,
           subject: s.subject,
           ...bodyPayload(s),
-          attachments: s.attachments.map((a) => ({ name: a.name, data: a.data })),
+          attachments: inline(s.attachments),
+          staged: s.attachments.flatMap((a) => (a.staged ? [a.staged] : [])),
           level: s.level,
           stripes: { k: s.stripes.k, p: s.stripes.p },
           ...(s.draftId ? { draftId: s.draftId } : {}),
