@@ -5,6 +5,7 @@
 import type { FolderId } from '../../../shared/ipc/index.js';
 
 interface Entry {
+  id: string;
   folder: FolderId;
   date: number;
   text: string;
@@ -28,9 +29,18 @@ function pairsOf(s: string, into = new Uint32Array(PAIR_BITS / 32)): Uint32Array
   return into;
 }
 
-/** Whether every bit of `need` is set in `have`. */
-function covers(have: Uint32Array, need: Uint32Array): boolean {
-  for (let i = 0; i < need.length; i++) if (((have[i]! & need[i]!) >>> 0) !== need[i]) return false;
+/** The non-zero words of a query's pair set: their indexes and their bits. */
+interface Need {
+  at: Uint8Array;
+  bits: Uint32Array;
+}
+
+/** Whether every bit the query needs is set in `have`. */
+function covers(have: Uint32Array, need: Need): boolean {
+  for (let k = 0; k < need.at.length; k++) {
+    const bits = need.bits[k]!;
+    if (((have[need.at[k]!]! & bits) >>> 0) !== bits) return false;
+  }
   return true;
 }
 
@@ -121,15 +131,22 @@ export function snippetAround(text: string, terms: readonly string[], width = 14
   };
 }
 
-/** The pairs every text must hold to match all of `terms`. */
-function pairsOfTerms(terms: readonly string[]): Uint32Array {
-  const need = new Uint32Array(PAIR_BITS / 32);
-  for (const t of terms) pairsOf(t, need);
-  return need;
+/** The pairs every text must hold to match all of `terms`, as the non-zero words of their set. */
+function pairsOfTerms(terms: readonly string[]): Need {
+  const set = new Uint32Array(PAIR_BITS / 32);
+  for (const t of terms) pairsOf(t, set);
+  const at = Uint8Array.from([...set.keys()].filter((i) => set[i] !== 0));
+  return { at, bits: Uint32Array.from(at, (i) => set[i]!) };
 }
 
 export class SearchIndex {
   private readonly entries = new Map<string, Entry>();
+  /** The entries as an array, made again after a change: scanning an array beats iterating the map. */
+  private list: Entry[] | null = null;
+
+  private all(): Entry[] {
+    return (this.list ??= [...this.entries.values()]);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -137,7 +154,8 @@ export class SearchIndex {
 
   put(id: string, folder: FolderId, date: number, fields: string[]): void {
     const text = fold(fields.join('\n'));
-    this.entries.set(id, { folder, date, text, pairs: pairsOf(text) });
+    this.entries.set(id, { id, folder, date, text, pairs: pairsOf(text) });
+    this.list = null;
   }
 
   move(id: string, folder: FolderId): void {
@@ -147,10 +165,12 @@ export class SearchIndex {
 
   remove(id: string): void {
     this.entries.delete(id);
+    this.list = null;
   }
 
   clear(): void {
     this.entries.clear();
+    this.list = null;
   }
 
   /**
@@ -164,12 +184,15 @@ export class SearchIndex {
     const before = (a: [string, number], b: [string, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
     const need = pairsOfTerms(terms);
     let total = 0;
-    for (const [id, e] of this.entries) {
+    const all = this.all();
+    // Newest last, mostly (mail is filed as it comes): from the end, the best fill early and the rest are passed over.
+    for (let k = all.length - 1; k >= 0; k--) {
+      const e = all[k]!;
       if (folder && e.folder !== folder) continue;
       if (!covers(e.pairs, need) || !terms.every((t) => e.text.includes(t))) continue;
       total++;
-      const hit: [string, number] = [id, e.date];
-      if (best.length === limit && !before(hit, best[limit - 1]!)) continue;
+      if (best.length === limit && !(e.date > best[limit - 1]![1] || (e.date === best[limit - 1]![1] && e.id < best[limit - 1]![0]))) continue;
+      const hit: [string, number] = [e.id, e.date];
       let at = best.length;
       while (at > 0 && before(hit, best[at - 1]!)) at--;
       best.splice(at, 0, hit);
