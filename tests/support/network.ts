@@ -15,11 +15,12 @@ export interface LocalNetwork {
   stop(): Promise<void>;
 }
 
-export async function startNetwork(base: string, count: number, opts: { pingMaxWaitMs?: number; services?: NetworkService[] } = {}): Promise<LocalNetwork> {
+/** `limits`: node limits beside the ping wait (the 1 GiB mail test raises the object size and quota). */
+export async function startNetwork(base: string, count: number, opts: { pingMaxWaitMs?: number; services?: NetworkService[]; limits?: { maxObjectBytes?: number; mailboxQuotaBytes?: number } } = {}): Promise<LocalNetwork> {
   const net = await startLocalNetwork({
     dir: base,
     nodes: count,
-    nodeConfig: { limits: { pingMaxWaitMs: opts.pingMaxWaitMs ?? 2000 }, log: { level: 'warn' } },
+    nodeConfig: { limits: { pingMaxWaitMs: opts.pingMaxWaitMs ?? 2000, ...(opts.limits ?? {}) }, log: { level: 'warn' } },
     ...(opts.services ? { services: opts.services } : {}),
   });
   return {
