@@ -22,8 +22,9 @@ const sealedBy = (k: CoinAn) => ({ key: { denomination: k.denomination, serial: 
 /** A request sealed by a coin the test holds outside the coins under test. */
 let sealer: CoinAn;
 
+/** The mint seals under its key (the header names coin 0.0). */
 async function mint(coins: CoinAn[], key: Uint8Array = MINT_KEY) {
-  return c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: key, coins }), sealedBy(sealer));
+  return c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: key, coins }), sealedBy({ denomination: 0, serial: 0, an: key }));
 }
 async function detect(coins: CoinAn[]) {
   return c.call(Group.AUTH, AuthCommand.DETECT, encodeDetect({ challenge: freshChallenge(), coins }), sealedBy(sealer));
@@ -48,7 +49,10 @@ afterAll(async () => {
 describe('coin commands on a node', () => {
   it('mints only with the mint key, and only free serials', async () => {
     const coins = [{ denomination: 0, serial: 1, an: an() }];
-    expect((await mint(coins, an())).status).toBe(Status.ADMIN_AUTH);
+    // sealed under another key, the node cannot even open it; in clear it is refused
+    expect((await mint(coins, an())).status).toBe(Status.INVALID_ENCRYPTION);
+    expect((await c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: MINT_KEY, coins }))).status).toBe(Status.INVALID_ENCRYPTION);
+    expect((await detect(coins)).status).toBe(Status.ALL_FAIL);
     expect((await mint(coins)).status).toBe(Status.ALL_PASS);
     expect((await mint([{ ...coins[0]!, an: an() }])).status).toBe(Status.ALL_FAIL);
     expect((await detect(coins)).status).toBe(Status.ALL_PASS);
@@ -106,7 +110,7 @@ describe('coin commands on a node', () => {
     await mint([big]);
     const before = await supply();
     const session = 0x1234;
-    const sns = await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session, op: ChangeOp.BREAK, denomination: 1 }));
+    const sns = await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session, op: ChangeOp.BREAK, denomination: 1 }), sealedBy(sealer));
     expect(sns.status).toBe(Status.SUCCESS);
     const got = decodeAvailableSnsResult(sns.payload);
     expect(got.denomination).toBe(0);
@@ -123,7 +127,7 @@ describe('coin commands on a node', () => {
     expect((await detect(parts)).status).toBe(Status.ALL_PASS);
     expect((await detect([big])).status).toBe(Status.ALL_FAIL);
 
-    const j = decodeAvailableSnsResult((await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session: 7, op: ChangeOp.JOIN, denomination: 0 }))).payload);
+    const j = decodeAvailableSnsResult((await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session: 7, op: ChangeOp.JOIN, denomination: 0 }), sealedBy(sealer))).payload);
     expect(j.denomination).toBe(1);
     const joined = { denomination: 1, serial: j.serials[0]!, an: an() };
     const jr = await c.call(Group.CHANGE, ChangeCommand.JOIN, encodeChange({ challenge: freshChallenge(), session: 7, coin: joined, parts }), sealedBy(sealer));
@@ -131,7 +135,7 @@ describe('coin commands on a node', () => {
     expect(await supply()).toBe(before);
     expect((await detect([joined])).status).toBe(Status.ALL_PASS);
     // the parts are gone: joining them again is refused
-    const j2 = decodeAvailableSnsResult((await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session: 8, op: ChangeOp.JOIN, denomination: 0 }))).payload);
+    const j2 = decodeAvailableSnsResult((await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session: 8, op: ChangeOp.JOIN, denomination: 0 }), sealedBy(sealer))).payload);
     const again = await c.call(Group.CHANGE, ChangeCommand.JOIN, encodeChange({ challenge: freshChallenge(), session: 8, coin: { denomination: 1, serial: j2.serials[0]!, an: an() }, parts }), sealedBy(sealer));
     expect(again.status).toBe(Status.ALL_FAIL);
     expect(await supply()).toBe(before);

@@ -65,6 +65,8 @@ export function registerChips(d: Dispatcher): void {
   });
 
   d.on(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, async (req, ctx) => {
+    // Sealed like the rest: only a holder of a coin here may reserve serials.
+    sealed(req);
     const a = decodeAvailableSns(req.body);
     const target = a.op === ChangeOp.BREAK ? a.denomination - 1 : a.denomination + 1;
     if (a.denomination < MIN_DENOMINATION || a.denomination > MAX_DENOMINATION || target < MIN_DENOMINATION || target > MAX_DENOMINATION) {
@@ -73,6 +75,7 @@ export function registerChips(d: Dispatcher): void {
     // A break needs ten serials, a join one; at most the C server's 64 either way.
     const want = Math.min(MAX_CHANGE_SNS, a.op === ChangeOp.BREAK ? CHANGE_COUNT : 1);
     const serials = await ctx.storage.chips.reserve(a.session, target, want, ctx.config.chips.reserveMs);
+    if (serials === 'busy') return { status: Status.REQUEST_RATE };
     return { status: Status.SUCCESS, payload: encodeAvailableSnsResult(target, serials) };
   });
 

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { denominationUnits } from '../../shared/raida/index.js';
 import { tempDir } from '../../tests/support/tmp.js';
+import { MAX_RESERVED } from './chips.js';
 import { openStorage, type Storage } from './index.js';
 import { createDatabase, startPostgres, type PgCluster } from '../testing/postgres.js';
 
@@ -53,6 +54,7 @@ describe.each(['sqlite', 'postgres'] as const)('coin store on %s', (backend) => 
 
       // break a into ten, join them back
       const sns = await s.chips.reserve(1, 1, 10, 60_000);
+      if (sns === 'busy') throw new Error('reservations full');
       expect(sns).toHaveLength(10);
       expect(await s.chips.reserve(2, 1, 10, 60_000)).not.toContain(sns[0]);
       const parts = sns.map((serial) => ({ denomination: 1, serial, an: an() }));
@@ -60,11 +62,20 @@ describe.each(['sqlite', 'postgres'] as const)('coin store on %s', (backend) => 
       expect(await s.chips.breakCoin(1, { ...a, an: an() }, parts)).toBe('fail');
       expect(await s.chips.breakCoin(1, a, parts)).toBe('ok');
       expect(await total(s)).toBe(start);
-      const [big] = await s.chips.reserve(3, 2, 1, 60_000);
+      const reserved = await s.chips.reserve(3, 2, 1, 60_000);
+      if (reserved === 'busy') throw new Error('reservations full');
+      const [big] = reserved;
       expect(await s.chips.joinCoins(3, { denomination: 2, serial: big!, an: an() }, [...parts.slice(1), { ...parts[0]!, an: an() }])).toBe('fail');
       expect(await total(s)).toBe(start);
       expect(await s.chips.joinCoins(3, { denomination: 2, serial: big!, an: an() }, parts)).toBe('ok');
       expect(await total(s)).toBe(start);
+
+      // sessions are the caller's to pick: together they hold at most MAX_RESERVED serials
+      let session = 100;
+      let got: number[] | 'busy' = [];
+      while (got !== 'busy' && session < 100 + MAX_RESERVED) got = await s.chips.reserve(session++, -3, 64, 60_000);
+      expect(got).toBe('busy');
+      expect(session - 100).toBe(Math.ceil(MAX_RESERVED / 64) + 1);
     } finally {
       await s.close();
     }

@@ -14,6 +14,8 @@ export type ChangeOutcome = 'ok' | 'fail' | 'not_reserved';
 /** Most serials one change session gets back at a time (the C server's MAX_CHANGE_COINS). */
 export const MAX_CHANGE_SNS = 64;
 const MAX_SERIAL = 0xffffffff;
+/** Serials reserved for change across all sessions at once; beyond it, 91 answers REQUEST_RATE. */
+export const MAX_RESERVED = 4096;
 /** Coins per batched read (two parameters each, well under either backend's limit). */
 const BATCH = 400;
 
@@ -169,10 +171,13 @@ export class ChipStore {
    * first so every server of the network tends to offer the same ones, reserved for the
    * session until `ttlMs` from now.
    */
-  reserve(session: number, denomination: number, max: number, ttlMs: number): Promise<number[]> {
+  reserve(session: number, denomination: number, max: number, ttlMs: number): Promise<number[] | 'busy'> {
     return this.db.tx(async (q) => {
       const now = this.now();
       await q.run('DELETE FROM chip_reservations WHERE until < ?', [now]);
+      // Sessions are the caller's to pick: bound what all of them may hold at once.
+      const live = Number((await q.all('SELECT COUNT(*) AS n FROM chip_reservations WHERE session <> ?', [session]))[0]?.n ?? 0);
+      if (live >= MAX_RESERVED) return 'busy';
       const used = new Set((await q.all('SELECT sn FROM chips WHERE dn = ?', [denomination])).map((r) => Number(r.sn)));
       const taken = await q.all('SELECT sn, session FROM chip_reservations WHERE dn = ?', [denomination]);
       for (const r of taken) if (Number(r.session) !== session) used.add(Number(r.sn));

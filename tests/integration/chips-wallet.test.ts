@@ -29,7 +29,7 @@ function endpoints(): Endpoint[] {
 }
 
 /** A wallet on its own profile database; the same key reopens it (a restarted app). */
-function openWallet(name: string, key = new Uint8Array(randomBytes(32))): { wallet: Wallet; key: Uint8Array } {
+function openWallet(name: string, key = new Uint8Array(randomBytes(32))): { wallet: Wallet; key: Uint8Array<ArrayBuffer> } {
   const db = openDatabase(join(dir.path, name, 'profile.db'));
   const pool = new ConnectionPool(2);
   opened.push({ db, pool });
@@ -128,6 +128,8 @@ describe('wallets on five servers', () => {
       expect(sum()).toBe(cc('300'));
     }
     for (const w of wallets) expect(w.balance().limbo).toBe(0);
+    // amounts in cents needed change: coins were broken on the servers along the way
+    expect(wallets.some((w) => w.history(1000).some((e) => e.kind === 'change'))).toBe(true);
     // and on every server the coins add up to what the mint made: nothing created or lost there either
     for (const node of net.network.nodes) {
       const db = new Database(join(node.dataDir, 'node.db'), { readonly: true });

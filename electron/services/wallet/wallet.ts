@@ -304,7 +304,8 @@ export class Wallet {
     if (!held || held.coin.state !== 'bank') throw new WalletError('empty', 'no such coin in the wallet');
     const coin = held.coin;
     const session = randomInt(1, 0xffffffff);
-    const lists = await Promise.all(Array.from({ length: this.n }, (_, i) => this.client.availableOn(i, session, 'break', coin.denomination)));
+    const big = (i: number): CoinAn => ({ denomination: coin.denomination, serial: coin.serial, an: fromHex(coin.ans[i]!) });
+    const lists = await Promise.all(Array.from({ length: this.n }, (_, i) => this.client.availableOn(i, session, 'break', coin.denomination, big(i))));
     const answered = lists.filter((l): l is number[] => l !== null);
     const need = majority(this.n);
     if (answered.length < need) throw new WalletError('no_majority', 'too few servers answered for change');
@@ -314,7 +315,6 @@ export class Wallet {
     this.store.transaction(() => {
       for (const p of parts) this.store.put(p.id, { ...p.ref, ans: p.ans.map((a) => toHex(a)), pown: 'u'.repeat(this.n), test: coin.test, state: 'limbo' });
     });
-    const big = (i: number): CoinAn => ({ denomination: coin.denomination, serial: coin.serial, an: fromHex(coin.ans[i]!) });
     const v = await Promise.all(
       Array.from({ length: this.n }, (_, i) =>
         lists[i] ? this.client.changeOn(i, 'break', session, big(i), parts.map((p) => ({ ...p.ref, an: p.ans[i]! })), big(i)) : Promise.resolve<Verdict>('n'),
