@@ -29,7 +29,6 @@ export function MailShell() {
   const listRef = useRef<HTMLDivElement>(null);
   const me = useIdentity((s) => s.identity);
   const [identityOpen, setIdentityOpen] = useState(false);
-  const [emailOpen, setEmailOpen] = useState(false);
   const reading = useReader((s) => s.openId !== null);
 
   useEffect(() => {
@@ -170,7 +169,7 @@ export function MailShell() {
             <RefreshIcon />
             <span className="label">Check mail</span>
           </button>
-          <button type="button" className="tool" onClick={() => setEmailOpen(true)} title="Email accounts (Gmail, Outlook, IMAP, POP3)">
+          <button type="button" className="tool" onClick={() => stores.accounts.getState().openMail()} title="Email accounts (Gmail, Outlook, IMAP, POP3)">
             <FolderIcon id="inbox" />
             <span className="label">Email</span>
           </button>
@@ -195,7 +194,7 @@ export function MailShell() {
       <SendStatus />
       <ComposerDialog />
       <KmeSettingsDialog />
-      <LegacyMailDialog open={emailOpen} onClose={() => setEmailOpen(false)} />
+      <LegacyMailDialog />
       <AccountsDialog />
       <IdentityDialog open={identityOpen} onClose={() => setIdentityOpen(false)} />
     </div>

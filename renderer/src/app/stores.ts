@@ -79,7 +79,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     identity.getState().reset();
     outbox.getState().reset();
     settings.getState().hide();
-    accounts.setState({ dialogOpen: false, accounts: [], rows: [], open: null, confirm: null });
+    accounts.setState({ dialogOpen: false, mailOpen: false, prefill: null, accounts: [], rows: [], open: null, confirm: null });
     reader.getState().close();
     messages.getState().reset();
     folders.getState().reset();

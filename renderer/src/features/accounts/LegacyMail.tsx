@@ -10,7 +10,7 @@ import { useStores } from '../../app/context.js';
 import { CbdfView } from '../../components/cbdf/CbdfView.js';
 import { useModalDialog } from '../../ui/dialog.js';
 import { Outcome } from './AccountsDialog.js';
-import type { Outgoing } from './store.js';
+import type { GatewayDraft, Outgoing } from './store.js';
 import './accounts.css';
 
 function docOf(b64: string | undefined): CbdfDocument | null {
@@ -81,18 +81,21 @@ function Message({ m, onReply }: { m: LegacyMessageView; onReply: () => void }) 
   );
 }
 
-function Compose({ reply, onDone }: { reply: LegacyMessageView | null; onDone: () => void }) {
+function Compose({ reply, draft, onDone }: { reply: LegacyMessageView | null; draft: GatewayDraft | null; onDone: () => void }) {
   const { accounts } = useStores();
   const list = useStore(accounts, (s) => s.accounts);
   const [accountId, setAccountId] = useState(reply?.accountId ?? list[0]?.id ?? '');
-  const [to, setTo] = useState(reply ? reply.from : '');
-  const [subject, setSubject] = useState(reply ? (/^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`) : '');
-  const [body, setBody] = useState('');
+  const [to, setTo] = useState(reply ? reply.from : (draft?.to.join(', ') ?? ''));
+  const [subject, setSubject] = useState(reply ? (/^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`) : (draft?.subject ?? ''));
+  const [body, setBody] = useState(draft?.body ?? '');
+  // The composer's formatting travels as long as the text is left as it came.
+  const document = draft?.document !== undefined && body === draft.body ? draft.document : undefined;
   const [encrypt, setEncrypt] = useState(false);
   const [qmailAddress, setQmailAddress] = useState(reply?.secure?.sender ?? '');
   const [level, setLevel] = useState<'L1' | 'L2' | 'L3'>('L3');
   const viaId = useId();
   const levelId = useId();
+  const messageId = useId();
   function submit(e: FormEvent) {
     e.preventDefault();
     const m: Outgoing = {
@@ -100,6 +103,7 @@ function Compose({ reply, onDone }: { reply: LegacyMessageView | null; onDone: (
       to: to.split(/[,;\s]+/).filter(Boolean),
       subject,
       body,
+      ...(document ? { document } : {}),
       ...(reply ? { inReplyTo: reply.id } : {}),
       ...(encrypt ? { encryptFor: { address: qmailAddress.trim(), level } } : {}),
     };
@@ -128,8 +132,8 @@ function Compose({ reply, onDone }: { reply: LegacyMessageView | null; onDone: (
         <input type="text" value={subject} onChange={(e) => setSubject(e.target.value)} />
       </label>
       <label className="field">
-        <span>Message</span>
-        <textarea rows={6} value={body} onChange={(e) => setBody(e.target.value)} />
+        <span id={messageId}>Message</span>
+        <textarea aria-labelledby={messageId} rows={6} value={body} onChange={(e) => setBody(e.target.value)} />
       </label>
       <label className="check">
         <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> The recipient reads this mailbox with QMail Desktop: encrypt for them
@@ -192,8 +196,11 @@ function Confirm() {
   );
 }
 
-export function LegacyMailDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function LegacyMailDialog() {
   const { accounts } = useStores();
+  const open = useStore(accounts, (s) => s.mailOpen);
+  const prefill = useStore(accounts, (s) => s.prefill);
+  const onClose = () => accounts.getState().closeMail();
   const rows = useStore(accounts, (s) => s.rows);
   const message = useStore(accounts, (s) => s.open);
   const busy = useStore(accounts, (s) => s.busy);
@@ -208,6 +215,8 @@ export function LegacyMailDialog({ open, onClose }: { open: boolean; onClose: ()
     if (!open) return;
     void accounts.getState().load().then(() => accounts.getState().loadRows());
   }, [open, accounts]);
+  // A qmail handed over by the composer opens as a new email.
+  const mode = prefill ? 'new' : composing;
 
   return (
     <dialog
@@ -240,8 +249,16 @@ export function LegacyMailDialog({ open, onClose }: { open: boolean; onClose: ()
           </div>
           {confirm ? (
             <Confirm />
-          ) : composing ? (
-            <Compose reply={composing === 'reply' ? message : null} onDone={() => setComposing(null)} />
+          ) : mode ? (
+            <Compose
+              key={prefill ? 'gateway' : mode}
+              reply={mode === 'reply' ? message : null}
+              draft={mode === 'new' ? prefill : null}
+              onDone={() => {
+                setComposing(null);
+                accounts.setState({ prefill: null });
+              }}
+            />
           ) : message ? (
             <Message m={message} onReply={() => setComposing('reply')} />
           ) : count === 0 ? (

@@ -20,8 +20,19 @@ export const PRESETS: Record<PresetName, { label: string; incoming: LegacyAccoun
 
 export type Outgoing = RequestInput<'legacy.send'>;
 
+/** A qmail handed over by the composer because it is addressed to plain email addresses. */
+export interface GatewayDraft {
+  to: string[];
+  subject: string;
+  body: string;
+  document?: string;
+}
+
 export interface AccountsStore {
   dialogOpen: boolean;
+  /** The Email window (the accounts' mail). */
+  mailOpen: boolean;
+  prefill: GatewayDraft | null;
   accounts: LegacyAccount[];
   busy: 'saving' | 'testing' | 'syncing' | null;
   error: string | null;
@@ -35,6 +46,10 @@ export interface AccountsStore {
   sent: string | null;
   show(): void;
   hide(): void;
+  openMail(): void;
+  closeMail(): void;
+  /** Opens the Email window on a new email holding what the composer had. */
+  gateway(d: GatewayDraft): void;
   load(): Promise<void>;
   add(a: LegacyAccountInput): Promise<boolean>;
   edit(id: string, a: Omit<LegacyAccountInput, 'password'> & { password?: string }): Promise<boolean>;
@@ -67,6 +82,8 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
     }
     return {
       dialogOpen: false,
+      mailOpen: false,
+      prefill: null,
       accounts: [],
       busy: null,
       error: null,
@@ -83,6 +100,15 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
       },
       hide() {
         set({ dialogOpen: false });
+      },
+      openMail() {
+        set({ mailOpen: true });
+      },
+      closeMail() {
+        set({ mailOpen: false, prefill: null });
+      },
+      gateway(d) {
+        set({ mailOpen: true, prefill: d, open: null, confirm: null, sent: null, error: null });
       },
       async load() {
         try {

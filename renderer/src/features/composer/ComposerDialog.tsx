@@ -12,7 +12,7 @@ import { RecipientField } from './RecipientField.js';
 import { RichEditor } from './RichEditor.js';
 import { STAGE_ABOVE } from './upload.js';
 import './upload.css';
-import { LEVEL_ORDER, levelState, splitAddresses, stripesProblem } from './store.js';
+import { LEVEL_ORDER, bodyPayload, levelState, splitAddresses, stripesProblem } from './store.js';
 
 const AUTOSAVE_MS = 2_000;
 
@@ -25,7 +25,7 @@ export async function fileToBase64(file: Blob): Promise<string> {
 }
 
 export function ComposerDialog() {
-  const { composer } = useStores();
+  const { composer, accounts } = useStores();
   const open = useComposer((s) => s.open);
   const to = useComposer((s) => s.to);
   const cc = useComposer((s) => s.cc);
@@ -174,6 +174,21 @@ export function ComposerDialog() {
             )}
           </div>
           {(showCc || cc || recipientError?.field === 'cc') && <RecipientField label="Cc" value={cc} onChange={(v) => c.setField('cc', v)} error={recipientError?.field === 'cc' ? recipientError.message : null} />}
+          {recipientError?.message.includes('is an email address') && (
+            <p className="gateway-offer">
+              {/* The gateway: plain addresses are reached by email, through one of the user's accounts, after a confirmation there. */}
+              <button
+                type="button"
+                onClick={() => {
+                  const s = composer.getState();
+                  const to = `${s.to},${s.cc}`.split(/[,;]/).map((p) => /<([^>]+@[^>]+)>/.exec(p)?.[1] ?? p.trim()).filter((p) => p.includes('@'));
+                  accounts.getState().gateway({ to, subject: s.subject, ...bodyPayload(s) });
+                }}
+              >
+                Send it as email through one of your accounts…
+              </button>
+            </p>
+          )}
           <label className="field">
             <span>Subject</span>
             <input ref={subjectRef} type="text" value={subject} onChange={(e) => c.setField('subject', e.target.value)} />
