@@ -21,7 +21,7 @@ function tlsMode(v: string | undefined, what: string): TlsMode {
 }
 
 /** Opens the profile (the vault made on first use) and a LegacyService on it. */
-async function withLegacy<T>(profile: string, create: boolean, fn: (s: LegacyService, app: AppServices) => Promise<T>): Promise<T> {
+export async function withLegacy<T>(profile: string, create: boolean, fn: (s: LegacyService, app: AppServices) => Promise<T>): Promise<T> {
   const app = await openProfile({ profile, create });
   const s = new LegacyService(app.db, () => app.vault.box());
   try {

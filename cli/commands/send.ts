@@ -6,6 +6,7 @@ import { basename } from 'node:path';
  
 import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
 import { networkFor, withNetwork, withProfile } from '../defaults.js';
+import { withLegacy } from './accounts.js';
 
 function layout(v: string): Layout {
   const m = /^(\d{1,2})\+(\d{1,2})$/.exec(v);
@@ -24,8 +25,18 @@ export function register(program: Command): void {
     .option('--stripes <K+P>', 'data + parity stripes (2 ≤ K+P ≤ 32)', '4+1')
     .option('--level <L>', "security level: L1 (QKD one-time pad) or L2 (QKD key + AES), with the profile's KME; L3 (post-quantum); L4 (classical)", 'L3')
     .option('--allow-fallback', 'L1/L2: send at L3 when the KME cannot give the keys (default: refuse and send nothing)')
+    .option('--via <account>', 'send as plain email through this legacy account (qmail accounts) instead')
     .option('--json', 'print the outbox item as JSON')
-    .action(async (o: { profile: string; network?: string; to: string[]; cc: string[]; subject: string; body: string; attach: string[]; stripes: string; level: string; allowFallback?: boolean; json?: boolean }) => {
+    .action(async (o: { profile: string; network?: string; to: string[]; cc: string[]; subject: string; body: string; attach: string[]; stripes: string; level: string; allowFallback?: boolean; via?: string; json?: boolean }) => {
+      if (o.via) {
+        const via = o.via;
+        const r = await withLegacy(o.profile, false, (s) =>
+          s.send(via, { to: o.to, cc: o.cc, subject: o.subject, text: o.body, attachments: o.attach.map((f) => ({ filename: basename(f), content: readFileSync(f) })) }),
+        );
+        process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${r.messageId}\n`);
+        if (r.rejected.length) process.exitCode = 2;
+        return;
+      }
       if (!isLevelName(o.level)) throw new Error(`--level is one of ${LEVELS.join(', ')}`);
       const attachments = o.attach.map((f) => ({ name: basename(f), data: new Uint8Array(readFileSync(f)) }));
       const app = await openProfile({ profile: o.profile, network: await networkFor(o), mail: { retryBaseMs: 500, maxAttempts: 4 } });
