@@ -4,6 +4,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   Encryption,
+  ChangeCommand,
   Group,
   LegacyQMailCommand,
   RaidaError,
@@ -122,8 +123,9 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     let key: Uint8Array | undefined;
     if (header.encryption === Encryption.AN || header.encryption === Encryption.AEAD) {
       const keyCoin = { denomination: header.keyDenomination, serial: header.keySerial };
-      // A mailbox's AN, else a coin's (a wallet may seal coin commands with a coin it holds here).
-      key = (await storage.getAn(keyCoin)) ?? (await storage.chips.anOf(keyCoin)) ?? undefined;
+      const mint = header.group === Group.CHANGE && header.command === ChangeCommand.MINT && config.chips.mintKey;
+      // The mint seals under its key; others under a mailbox's AN, else a coin's (a wallet may seal with a coin it holds here).
+      key = mint ? new Uint8Array(Buffer.from(mint, 'hex')) : ((await storage.getAn(keyCoin)) ?? (await storage.chips.anOf(keyCoin)) ?? undefined);
     }
     // The CloudCoin client's download (64, unauthenticated, clear) carries a challenge without CRC.
     const uncheckedClearChallenge = config.legacy.commands && header.group === Group.QMAIL && header.command === LegacyQMailCommand.DOWNLOAD;

@@ -34,7 +34,7 @@ describe('coin commands survive a kill', () => {
     await s.close();
     node = await start();
     let c = await RaidaConnection.open(node.port);
-    for (const b of batches) expect((await c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: MINT_KEY, coins: b }), seal)).status).toBe(Status.ALL_PASS);
+    for (const b of batches) expect((await c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: MINT_KEY, coins: b }), { key: { denomination: 0, serial: 0, an: MINT_KEY }, aead: true })).status).toBe(Status.ALL_PASS);
 
     let unanswered = 0;
     const pans = batches.map((b) => b.map(() => an()));
