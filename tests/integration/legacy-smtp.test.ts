@@ -103,6 +103,18 @@ describe('legacy send and receive through Postfix and Dovecot', () => {
     expect(aliceSent.find((m) => m.messageId === sent.messageId)!.unread).toBe(false);
   });
 
+  it('the Gmail preset files no Sent copy itself (the provider does); others do', async () => {
+    await s.addAccount({ ...account('alice-gmail', ALICE), preset: 'gmail' });
+    await s.sync('alice-gmail');
+    const sentBefore = s.list({ accountId: 'alice-gmail', folder: 'sent', offset: 0, limit: 100 }).total;
+    const r = await s.send('alice-gmail', { to: [BOB.user], subject: 'no copy', text: 'x' });
+    await s.sync('alice-gmail');
+    const sent = s.list({ accountId: 'alice-gmail', folder: 'sent', offset: 0, limit: 100 }).items;
+    expect(sent).toHaveLength(sentBefore);
+    expect(sent.some((m) => m.messageId === r.messageId)).toBe(false);
+    await s.removeAccount('alice-gmail');
+  });
+
   it('IDLE: a message reaches bob’s list < 2 s after Postfix accepted it', async () => {
     await s.sync('bob');
     const seen: number[] = [];
