@@ -72,7 +72,7 @@ function packets(stream: Buffer): Buffer[] {
  */
 function flip(packet: Buffer, offset: number, delta: number): Buffer {
   const p = Buffer.from(packet);
-  p[HEADER_LENGTH + offset] ^= delta;
+  p[HEADER_LENGTH + offset] = p[HEADER_LENGTH + offset]! ^ delta;
   if (offset < 12) {
     const d = new Uint8Array(12);
     d[offset] = delta;

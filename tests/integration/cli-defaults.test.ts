@@ -18,7 +18,7 @@ const appProfile = {
   win32: join(config, 'QMail Desktop', 'profile'),
   darwin: join(tmp.path, 'Library', 'Application Support', 'QMail Desktop', 'profile'),
 }[process.platform as string] ?? join(config, 'qmail-desktop', 'profile');
-const baseEnv = { ...process.env, HOME: tmp.path, XDG_CONFIG_HOME: config, APPDATA: config, QMAIL_PASSPHRASE: 'integration passphrase' };
+const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOME: tmp.path, XDG_CONFIG_HOME: config, APPDATA: config, QMAIL_PASSPHRASE: 'integration passphrase' };
 delete baseEnv.QMAIL_PROFILE;
 delete baseEnv.QMAIL_NETWORK;
 let net: LocalNetwork | undefined;

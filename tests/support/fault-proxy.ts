@@ -241,11 +241,12 @@ export class FaultProxy {
             break;
           case 'reset':
             swallowed = true;
-            queue = queue.then(() =>
-              node.write(frame.subarray(0, Math.min(frame.length - 1, f.bytes ?? Math.floor(frame.length / 2))), () => {
-                client.resetAndDestroy();
-                node.resetAndDestroy();
-              }),
+            queue = queue.then(
+              () =>
+                void node.write(frame.subarray(0, Math.min(frame.length - 1, f.bytes ?? Math.floor(frame.length / 2))), () => {
+                  client.resetAndDestroy();
+                  node.resetAndDestroy();
+                }),
             );
             break;
           case 'close':
