@@ -62,6 +62,17 @@ describe('sealed attachment store', () => {
     await expect(readAll(s, ref)).rejects.toMatchObject({ code: 'malformed' });
   });
 
+  it('reads any chunk on its own, the last one marked, and refuses a chunk past the end', async () => {
+    const s = store();
+    const data = randomBytes(2 * ATTACHMENT_CHUNK_BYTES + 77);
+    const ref = await s.put(data);
+    const parts = await Promise.all([2, 0, 1].map((i) => s.readChunk(ref, i)));
+    expect(parts.map((p) => p.last)).toEqual([true, false, false]);
+    expect(Buffer.concat([parts[1]!.bytes, parts[2]!.bytes, parts[0]!.bytes]).equals(data)).toBe(true);
+    await expect(s.readChunk(ref, 3)).rejects.toMatchObject({ code: 'truncated' });
+    await expect(s.readChunk(ref, -1)).rejects.toMatchObject({ code: 'malformed' });
+  });
+
   it('takes only its own references, and abort and remove leave nothing behind', async () => {
     const s = store();
     expect(() => s.read('../qmail.db')).toThrow(AttachmentStoreError);

@@ -137,6 +137,32 @@ export class AttachmentStore {
     return Readable.from(chunks(), { objectMode: false });
   }
 
+  /**
+   * The plaintext chunk `index` (1 MiB each, the last one shorter) and whether it is the last:
+   * every chunk but the last has the same sealed size, so it is found without reading the rest.
+   */
+  async readChunk(ref: string, index: number): Promise<{ bytes: Buffer; last: boolean }> {
+    const path = this.path(ref);
+    if (!Number.isSafeInteger(index) || index < 0) throw new AttachmentStoreError('malformed', 'bad chunk index');
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const at = 4 + index * (4 + MAX_SEALED);
+      if (at + 4 > size) throw new AttachmentStoreError('truncated', 'no such chunk in the attachment');
+      const head = Buffer.alloc(4);
+      await fh.read(head, 0, 4, at);
+      const len = head.readUInt32BE(0);
+      if (len < 29 || len > MAX_SEALED || at + 4 + len > size) throw new AttachmentStoreError('malformed', 'bad chunk length in a sealed attachment');
+      const sealed = Buffer.alloc(len);
+      const { bytesRead } = await fh.read(sealed, 0, len, at + 4);
+      if (bytesRead !== len) throw new AttachmentStoreError('truncated', 'the attachment file is cut off');
+      const last = at + 4 + len === size;
+      return { bytes: this.box().open(sealed, aad(ref, index, last)), last };
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Drops an attachment; quiet when it is not there. */
   async remove(ref: string): Promise<void> {
     await rm(this.path(ref), { force: true });

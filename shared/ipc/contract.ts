@@ -506,6 +506,11 @@ export const requests = {
   'attachments.chunk': { input: z.object({ id: StageId, data: z.string().max(STAGE_CHUNK_BASE64) }).strict(), output: z.object({ received: z.number().int().nonnegative() }) },
   'attachments.finish': { input: z.object({ id: StageId }).strict(), output: z.object({ size: z.number().int().nonnegative() }) },
   'attachments.discard': { input: z.object({ id: StageId }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Part `part` (1 MiB, base64) of an attachment: large ones are saved part by part, no answer carrying more. */
+  'mail.attachmentPart': {
+    input: z.object({ id: MessageId, index: z.number().int().min(0).max(245), part: z.number().int().min(0).max(4096) }).strict(),
+    output: z.object({ name: z.string(), size: z.number().int().nonnegative(), data: z.string(), last: z.boolean() }),
+  },
   'mail.attachment': {
     input: z.object({ id: MessageId, index: z.number().int().min(0).max(245) }).strict(),
     output: z.object({ name: z.string(), size: z.number().int().nonnegative(), data: z.string() }),

@@ -283,6 +283,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'attachments.chunk': ({ id, data }) => guarded(async () => ({ received: await mail.staging.chunk(id, new Uint8Array(Buffer.from(data, 'base64'))) })),
     'attachments.finish': ({ id }) => guarded(() => mail.staging.finish(id)),
     'attachments.discard': ({ id }) => guarded(async () => (await mail.staging.discard(id), { ok: true as const })),
+    'mail.attachmentPart': ({ id, index, part }) => guarded(() => mail.attachmentPart(id, index, part)),
     'mail.attachment': ({ id, index }) => guarded(() => mail.attachment(id, index)),
     'qkd.settings.get': () => guarded(() => withLocalKme(mail.qkd.state())),
     'qkd.settings.set': (i) =>
@@ -306,7 +307,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   for (const name of [
     'mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save',
     'identity.state', 'identity.create', 'identity.restore', 'identity.phrase.challenge', 'identity.phrase.confirm', 'identity.phrase.reveal', 'directory.search', 'servers.list', 'servers.choose',
-    'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment', 'attachments.begin', 'attachments.chunk', 'attachments.finish', 'attachments.discard',
+    'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment', 'mail.attachmentPart', 'attachments.begin', 'attachments.chunk', 'attachments.finish', 'attachments.discard',
     'mail.restore', 'mail.thread', 'mail.stripeLimit',
     'qkd.settings.get', 'qkd.settings.set', 'qkd.test', 'qkd.levels',
     'accounts.list', 'accounts.add', 'accounts.edit', 'accounts.remove', 'accounts.test', 'accounts.sync', 'legacy.list', 'legacy.get', 'legacy.allowImages', 'legacy.send',

@@ -194,6 +194,11 @@ export class MailEngine {
     return this.views.attachment(id, index);
   }
 
+  /** One 1 MiB part of an attachment, base64 (the reader saves big ones part by part). */
+  attachmentPart(id: string, index: number, part: number): Promise<{ name: string; size: number; data: string; last: boolean }> {
+    return this.views.attachmentPart(id, index, part);
+  }
+
   /** Writes an attachment to a file, streamed from the sealed store. */
   saveAttachment(id: string, index: number, path: string): Promise<{ name: string; size: number }> {
     return this.views.saveAttachment(id, index, path);

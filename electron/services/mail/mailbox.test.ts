@@ -30,6 +30,7 @@ describe('mailbox, views and drafts', () => {
     mailbox.build();
     expect(views.view('m1')).toMatchObject({ subject: 'Hello', fromName: 'Bob Dylan', attachments: [{ index: 0, name: 'n.txt', size: 3 }] });
     expect((await views.attachment('m1', 0)).data).toBe(Buffer.from('abc').toString('base64'));
+    expect(await views.attachmentPart('m1', 0, 0)).toEqual({ name: 'n.txt', size: 3, data: Buffer.from('abc').toString('base64'), last: true });
     await expect(views.attachment('m1', 1)).rejects.toThrow(/not here/);
     expect(mailbox.moveTo('m1', 'archive')).toBe('inbox');
     expect(mailbox.delete('m1', false)).toEqual(['archive', 'trash']);
@@ -53,6 +54,11 @@ describe('mailbox, views and drafts', () => {
     const out = join(t.dir, 'saved.bin');
     await views.saveAttachment('m2', 0, out);
     expect(readFileSync(out).equals(bytes)).toBe(true);
+    // Part by part (1 MiB each, the last one marked): the same bytes; past the end is refused.
+    const parts = await Promise.all([0, 1, 2, 3].map((part) => views.attachmentPart('m2', 0, part)));
+    expect(parts.map((p) => p.last)).toEqual([false, false, false, true]);
+    expect(Buffer.concat(parts.map((p) => Buffer.from(p.data, 'base64'))).equals(bytes)).toBe(true);
+    await expect(views.attachmentPart('m2', 0, 4)).rejects.toThrow(/does not exist/);
     const file = join(t.ctx.tables.attachments.dir, ref);
     expect(existsSync(file)).toBe(true);
     mailbox.delete('m2', true);

@@ -2,7 +2,8 @@
 // certificate, delivery, conversation, where Restore puts it back), an attachment's bytes,
 // and search hits with the ranges to highlight.
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
+import { ATTACHMENT_CHUNK_BYTES } from '../../store/attachments.js';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FolderId, MessageView, SearchHit } from '../../../shared/ipc/index.js';
@@ -65,6 +66,30 @@ export class Views {
     const parts: Buffer[] = [];
     for await (const c of stream) parts.push(c as Buffer);
     return { name, size, data: Buffer.concat(parts).toString('base64') };
+  }
+
+  /**
+   * Part `part` (1 MiB) of an attachment, base64, for a reader that saves it piece by piece
+   * (no answer carries more than a part); `last` says it was the final one.
+   */
+  async attachmentPart(id: string, index: number, part: number): Promise<{ name: string; size: number; data: string; last: boolean }> {
+    const a = this.mailbox.extras(id)?.attachments[index];
+    if (!a) throw new MailError('not_found', 'That attachment is not here.');
+    const size = sizeOf(a);
+    const parts = Math.max(1, Math.ceil(size / ATTACHMENT_CHUNK_BYTES));
+    if (part >= parts) throw new MailError('invalid_input', 'That part of the attachment does not exist.');
+    let bytes: Buffer;
+    if (a.ref) bytes = (await this.ctx.tables.attachments.readChunk(a.ref, part)).bytes;
+    else if (a.path) {
+      const fh = await open(a.path, 'r');
+      try {
+        bytes = Buffer.alloc(Math.min(ATTACHMENT_CHUNK_BYTES, size - part * ATTACHMENT_CHUNK_BYTES));
+        await fh.read(bytes, 0, bytes.length, part * ATTACHMENT_CHUNK_BYTES);
+      } finally {
+        await fh.close();
+      }
+    } else bytes = Buffer.from(a.data ?? '', 'base64').subarray(part * ATTACHMENT_CHUNK_BYTES, (part + 1) * ATTACHMENT_CHUNK_BYTES);
+    return { name: a.name, size, data: bytes.toString('base64'), last: part === parts - 1 };
   }
 
   /** Writes an attachment to `path`, chunk by chunk (never held whole); a failed save leaves no file. */

@@ -11,23 +11,8 @@ import { ShieldIcon } from '../../ui/icons.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { formatBytes } from '../identity/Onboarding.js';
 import { CertificateDialog } from './Certificate.js';
+import { attachmentBlob, saveBlob } from './save.js';
 import { isLevelName, isQuantum } from '../../../../shared/qmail/levels.js';
-
-/** Saves base64 bytes as a file through a Blob URL (no data leaves the page). */
-export function downloadBase64(name: string, data: string): void {
-  const bin = atob(data);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 const DELIVERY_WORDS: Record<RecipientDelivery['state'], string> = {
   queued: 'Queued',
@@ -97,6 +82,7 @@ export function Reader() {
   const { reader, composer, runtime } = useStores();
   const [certOpen, setCertOpen] = useState(false);
   const [attError, setAttError] = useState<string | null>(null);
+  const [saving, setSaving] = useState<{ index: number; done: number } | null>(null);
   const message = useReader((s) => s.message);
   const loading = useReader((s) => s.loading);
   const error = useReader((s) => s.error);
@@ -282,16 +268,18 @@ export function Reader() {
               {message.attachments.map((a) => (
                 <li key={a.index}>
                   <span className="chip-name">{a.name}</span> <span className="muted small">{formatBytes(a.size)}</span>{' '}
+                  {saving?.index === a.index && <progress className="small" max={a.size || 1} value={saving.done} aria-label={`Saving ${a.name}`} />}{' '}
                   <button
                     type="button"
                     className="small"
                     aria-label={`Download ${a.name}`}
                     onClick={() => {
                       setAttError(null);
-                      runtime
-                        .invoke('mail.attachment', { id: message.id, index: a.index })
-                        .then((f) => downloadBase64(f.name, f.data))
-                        .catch((e: unknown) => setAttError(`${a.name} could not be saved: ${errorMessage(e)}`));
+                      setSaving({ index: a.index, done: 0 });
+                      attachmentBlob(runtime, message.id, a.index, (done) => setSaving({ index: a.index, done }))
+                        .then((f) => saveBlob(f.name, f.blob))
+                        .catch((e: unknown) => setAttError(`${a.name} could not be saved: ${errorMessage(e)}`))
+                        .finally(() => setSaving(null));
                     }}
                   >
                     Download
