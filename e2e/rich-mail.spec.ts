@@ -1,9 +1,13 @@
 // Rich mail through the UI: the composer's toolbar and shortcuts write bold, italic, a link,
 // a bulleted list, a quote and an inline image; the message goes to our own address over the
 // embedded network, and the reader draws that formatting and the picture from the received
-// CBDF document; a reply and a forward quote it as a block. axe audits the composer and the
+// CBDF document, and its 50 MB attachment (streamed in slices both ways) saves with the same
+// SHA-256; a reply and a forward quote it as a block. axe audits the composer and the
 // reader with formatting, light and dark.
 import AxeBuilder from '@axe-core/playwright';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
 
@@ -110,6 +114,19 @@ test('a formatted message with an inline image arrives with its formatting, and 
   await expect(editor).toContainText('Pasted strong text');
   expect(await editor.innerHTML()).not.toMatch(/onclick|<script|tracker\.example/);
 
+  // A 50 MB attachment streams to the main process in slices, a progress bar while it goes.
+  const big = join(test.info().outputDir, 'survey.bin');
+  const bigBytes = randomBytes(50 * 1024 * 1024);
+  mkdirSync(test.info().outputDir, { recursive: true });
+  writeFileSync(big, bigBytes);
+  const bigHash = createHash('sha256').update(bigBytes).digest('hex');
+  await dialog.getByLabel('Attach files').setInputFiles(big);
+  const chip = dialog.locator('.chip', { hasText: 'survey.bin' });
+  await expect(chip).toBeVisible();
+  await shot(page, 'rich-mail-attaching');
+  await expect(chip.getByRole('progressbar')).toBeHidden({ timeout: 120_000 });
+  await expect(chip).toContainText('50');
+
   findings.push(...(await audit(page, 'composer')));
   await dialog.getByRole('button', { name: 'Send' }).click();
   await expect(dialog).toBeHidden({ timeout: 30_000 });
@@ -117,7 +134,7 @@ test('a formatted message with an inline image arrives with its formatting, and 
   // It arrives in the Inbox on its own.
   await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Inbox/ }).click();
   const row = page.getByRole('listbox', { name: 'Messages in Inbox' }).getByRole('option').filter({ hasText: 'Formatted notes' });
-  await expect(row).toHaveCount(1, { timeout: 90_000 });
+  await expect(row).toHaveCount(1, { timeout: 180_000 });
   await expect(row).toContainText('Hello bold words and slanted ones');
   await row.click();
   const article = page.getByRole('article', { name: 'Formatted notes' });
@@ -135,6 +152,12 @@ test('a formatted message with an inline image arrives with its formatting, and 
   await expect(body).toContainText('Pasted strong text');
   expect(await body.innerHTML()).not.toMatch(/tracker\.example|onclick|<script/);
   findings.push(...(await audit(page, 'reader')));
+
+  // The 50 MB attachment, saved part by part through the main process: the same bytes.
+  const download = page.waitForEvent('download', { timeout: 180_000 });
+  await article.getByRole('button', { name: 'Download survey.bin' }).click();
+  const saved = await (await download).path();
+  expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(bigHash);
 
   // A reply quotes it as a block, formatting kept, under the header naming the sender.
   await article.getByRole('button', { name: 'Reply' }).click();
