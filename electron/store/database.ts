@@ -123,6 +123,12 @@ export const migrations: Migration[] = [
     name: 'messages by folder and unread',
     up: `CREATE INDEX IF NOT EXISTS messages_by_folder_unread ON messages (folder, unread);`,
   },
+  {
+    // Senders whose remote images the user allowed (legacy mail): one row, the list sealed.
+    version: 8,
+    name: 'legacy image senders',
+    up: `CREATE TABLE IF NOT EXISTS legacy_image_senders (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);`,
+  },
 ];
 
 export class MigrationError extends Error {

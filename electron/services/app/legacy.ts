@@ -9,6 +9,7 @@ import { LegacyError } from '../legacy/errors.js';
 import type { LegacyAccountInput, LegacyMessageSummary } from '../legacy/types.js';
 import { ENCRYPTED_KEEP_TYPES, MimeError, buildGatewayMail, fetchRemoteImage, isEncrypted, legacyBody, openLegacy, parseMime, replyHeaders, withRemoteImages, type ParsedMessage } from '../legacy/mime/index.js';
 import type { MailEngine } from '../mail/engine.js';
+import type { ImageSenders } from './image-senders.js';
 
 type LegacyRequest = 'accounts.list' | 'accounts.add' | 'accounts.edit' | 'accounts.remove' | 'accounts.test' | 'accounts.sync' | 'legacy.list' | 'legacy.get' | 'legacy.allowImages' | 'legacy.send';
 
@@ -17,6 +18,8 @@ export interface LegacyHandlerDeps {
   mail: MailEngine;
   /** Called after anything that changes the legacy mail lists. */
   changed: (folders: FolderId[]) => void;
+  /** Senders whose remote images the user allowed (sealed in the profile). */
+  imageSenders: ImageSenders;
   /** Fetches a remote image once the user allowed its sender (tests pass their own). */
   fetchImage?: (url: string) => Promise<Uint8Array | undefined>;
 }
@@ -36,8 +39,7 @@ function serviceInput(a: ContractAccountInput, password?: string): LegacyAccount
 const LEVEL = { 1: 'L1', 2: 'L2', 3: 'L3' } as const;
 
 export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyRequest> {
-  // Senders whose remote images the user allowed (lower-cased addresses); kept for this run of the app only.
-  const allowed = new Set<string>();
+  const allowed = d.imageSenders;
   const fetchImage = d.fetchImage ?? ((url: string) => fetchRemoteImage(url));
   const accountName = (id: string) => d.legacy.account(id)?.name ?? '';
   const row = (m: LegacyMessageSummary) => ({
@@ -156,7 +158,7 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
       guard(async () => {
         const m = d.legacy.message(id);
         if (!m) throw new ContractError('not_found', 'No such message.');
-        allowed.add(m.from.toLowerCase());
+        allowed.allow(m.from);
         return view(id, true);
       }),
     'legacy.send': (input: RequestArgs<'legacy.send'>) =>

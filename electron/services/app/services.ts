@@ -14,6 +14,7 @@ import { formattedBody } from '../mail/bundle.js';
 import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import { LegacyService } from '../legacy/service.js';
 import { legacyHandlers } from './legacy.js';
+import { ImageSenders } from './image-senders.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -299,7 +300,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'qkd.test': ({ peer }) => guarded(() => mail.qkd.test(peer)),
     'qkd.levels': ({ to, stripes }) =>
       guarded(async () => ({ levels: await mail.qkd.levels(to, stripes ?? opts.mail?.defaultLayout ?? { k: 4, p: 1 }) })),
-    ...legacyHandlers({ legacy, mail, changed: (folders) => emit('mail.changed', { folders }) }),
+    ...legacyHandlers({ legacy, mail, imageSenders: new ImageSenders(db, () => vault.box()), changed: (folders) => emit('mail.changed', { folders }) }),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
