@@ -266,11 +266,11 @@ describe('legacy IMAP against Dovecot', () => {
         proxy.cutAll();
         await dovecot.deliver(ALICE.user, testMessage({ subject: 'while cut' }));
         const end = Date.now() + 10_000;
-        while (!s.list({ accountId: 'idle-cut', folder: 'inbox', offset: 0, limit: 50 }).items.some((m) => m.subject === 'while cut')) {
+        // The watch's callback runs once its sync is done: wait for both.
+        while (!changes || !s.list({ accountId: 'idle-cut', folder: 'inbox', offset: 0, limit: 50 }).items.some((m) => m.subject === 'while cut')) {
           if (Date.now() > end) throw new Error('the watch did not come back');
           await new Promise((r) => setTimeout(r, 50));
         }
-        expect(changes).toBeGreaterThan(0);
       } finally {
         await stop();
       }

@@ -167,7 +167,6 @@ last_valid_uid = ${owner.uid}
 mail_max_userip_connections = 200
 lmtp_save_to_detail_mailbox = no
 pop3_uidl_format = %08Xu%08Xv
-imap_idle_notify_interval = 1 secs
 ${opts.noCondstore ? 'imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SPECIAL-USE' : ''}
 ${oauth}passdb {
   driver = passwd-file
@@ -180,46 +179,10 @@ userdb {
 namespace inbox {
   inbox = yes
   separator = /
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \\Trash
-    auto = subscribe
-  }
-  mailbox Archive {
-    special_use = \\Archive
-    auto = subscribe
-  }
-  mailbox Junk {
-    special_use = \\Junk
-    auto = subscribe
-  }
-}
-service imap-login {
-  inet_listener imap {
-    port = ${imap}
-  }
-  inet_listener imaps {
-    port = ${imaps}
-    ssl = yes
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    port = ${pop3}
-  }
-  inet_listener pop3s {
-    port = ${pop3s}
-    ssl = yes
-  }
-}
-service lmtp {
+${['Sent', 'Drafts', 'Trash', 'Archive', 'Junk'].map((m) => `  mailbox ${m} {\n    special_use = \\${m}\n    auto = subscribe\n  }\n`).join('')}}
+${(['imap', 'pop3'] as const)
+  .map((p) => `service ${p}-login {\n  inet_listener ${p} {\n    port = ${p === 'imap' ? imap : pop3}\n  }\n  inet_listener ${p}s {\n    port = ${p === 'imap' ? imaps : pop3s}\n    ssl = yes\n  }\n}\n`)
+  .join('')}service lmtp {
   inet_listener lmtp {
     address = 127.0.0.1
     port = ${lmtp}
