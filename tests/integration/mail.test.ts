@@ -3,6 +3,7 @@
 // during download and SIGKILLed mid-upload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
 import { QMailServerClient } from '../../electron/services/net/group6.js';
@@ -32,7 +33,7 @@ async function user(name: string, storage: string[], beacon: string): Promise<Ap
   return app;
 }
 
-async function sendAndWait(from: AppServices, to: string[], subject: string, body: string, attachments: { name: string; data: Uint8Array }[], k: number, p: number) {
+async function sendAndWait(from: AppServices, to: string[], subject: string, body: string, attachments: ({ name: string; data: Uint8Array } | { name: string; path: string })[], k: number, p: number) {
   from.mail.start();
   const item = from.mail.queue({ to, cc: [], subject, body, attachments, level: 'L3', stripes: { k, p } });
   const done = await from.mail.waitFor(item.id);
@@ -158,5 +159,23 @@ describe('qmail over real servers', () => {
     const got = await receive(users.bob!, 'killed mid-upload');
     expect(Buffer.from((await users.bob!.mail.attachment(got.id, 0)).data, 'base64').equals(Buffer.from(big))).toBe(true);
     expect(got.repaired).toBe(0);
+  }, 150_000);
+
+  it('a file attachment goes by reference and arrives in the sealed attachment store, saved back streamed byte identical', async () => {
+    const bytes = randomBytes(5 * 1024 * 1024 + 3);
+    const path = join(tmp.path, 'report.bin');
+    writeFileSync(path, bytes);
+    const done = await sendAndWait(users.alice!, [address.bob!], 'file by reference', 'see the report', [{ name: 'report.bin', path }], 4, 1);
+    expect(done.state, done.error).toBe('sent');
+    const got = await receive(users.bob!, 'file by reference');
+    expect(got.attachments).toEqual([{ index: 0, name: 'report.bin', size: bytes.length }]);
+    // Stored sealed under the profile, not in the extras, and nothing of it in the clear.
+    const store = join(tmp.path, 'profiles', 'bob', 'attachments');
+    const files = readdirSync(store);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(join(store, f)).includes(bytes.subarray(0, 64))).toBe(false);
+    const out = join(tmp.path, 'report-saved.bin');
+    await users.bob!.mail.saveAttachment(got.id, 0, out);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
   }, 150_000);
 });
