@@ -73,19 +73,27 @@ function hasAttachment(s: MessageStructureObject | undefined): boolean {
   return s.disposition === 'attachment' || Boolean(s.dispositionParameters?.filename ?? s.parameters?.name);
 }
 
-const addr = (list: { name?: string; address?: string }[] | undefined) => (list ?? []).map((a) => a.address ?? '').filter(Boolean);
+// A server's envelope is bounded before it is stored: a list row needs no more.
+const MAX_FIELD = 998;
+const MAX_ADDRESSES = 200;
+const cut = (v: string | undefined) => (v === undefined ? undefined : v.slice(0, MAX_FIELD));
+const addr = (list: { name?: string; address?: string }[] | undefined) =>
+  (list ?? [])
+    .slice(0, MAX_ADDRESSES)
+    .map((a) => cut(a.address) ?? '')
+    .filter(Boolean);
 
 export function toNew(m: FetchMessageObject): NewMessage {
   const e = m.envelope;
   const from = e?.from?.[0];
   const envelope: Envelope = {
-    from: from?.address ?? '',
-    ...(from?.name ? { fromName: from.name } : {}),
+    from: cut(from?.address) ?? '',
+    ...(from?.name ? { fromName: cut(from.name)! } : {}),
     to: addr(e?.to),
     cc: addr(e?.cc),
-    subject: e?.subject ?? '',
-    ...(e?.messageId ? { messageId: e.messageId } : {}),
-    ...(e?.inReplyTo ? { inReplyTo: e.inReplyTo } : {}),
+    subject: cut(e?.subject) ?? '',
+    ...(e?.messageId ? { messageId: cut(e.messageId)! } : {}),
+    ...(e?.inReplyTo ? { inReplyTo: cut(e.inReplyTo)! } : {}),
     hasAttachments: hasAttachment(m.bodyStructure),
   };
   const d = e?.date ?? m.internalDate;
