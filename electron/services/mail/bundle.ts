@@ -4,6 +4,8 @@
 //   count × (name length u16 ‖ UTF-8 name ‖ size u32 ‖ bytes)
 // The CBDF document carries the Meta (file type QMAIL, id, subject, from, to, cc,
 // timestamp, attachment names and count) and the body as Text. See docs/architecture-mail.md.
+// Longer than 400 lines on purpose: the writer (whole and streamed) and the one incremental
+// reader of this layout stay together, so a change to the format touches one file.
 import { Readable, Writable } from 'node:stream';
 import {
   buildMeta,
