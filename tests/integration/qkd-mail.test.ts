@@ -5,16 +5,14 @@
 // so; a key ID is never used twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
+import type { AppServices } from '../../electron/services/app/services.js';
+import { useTestNetwork } from '../../electron/services/app/testing/network.js';
 import { KmeClient } from '../../electron/services/qkd/client.js';
 import { createDispatcher, type MessageView, type RequestInput, type RequestName, type RequestOutput } from '../../shared/ipc/index.js';
 import { startKmePair, type KmePair } from '../../server/kme/index.js';
-import { startNetwork, type LocalNetwork } from '../support/network.js';
-import { TEST_KDF, tempDir } from '../support/tmp.js';
 
-let net: LocalNetwork;
+const world = useTestNetwork('qmail-qkd-int-', 5, { pingMaxWaitMs: 1000 });
 let kme: KmePair;
-const tmp = tempDir('qmail-qkd-int-');
 const users: Record<string, AppServices> = {};
 const address: Record<string, string> = {};
 
@@ -25,21 +23,11 @@ async function call<K extends RequestName>(app: AppServices, name: K, input: Req
   return r.value as RequestOutput<K>;
 }
 
-async function user(name: string, ids: string[]): Promise<AppServices> {
-  const app = createAppServices({
-    profileDir: join(tmp.path, 'profiles', name),
-    host: 'web',
-    version: 'test',
-    kdf: TEST_KDF,
-    directoryUrl: net.directoryUrl,
-    autoStart: false,
-    // No read-ahead, so the pool the KME reports is exactly what a message can take.
-    mail: { retryBaseMs: 300, maxAttempts: 4, qkd: { prefetchKeys: 0 } },
-  });
-  await app.vault.create('correct horse battery');
-  const id = await app.mail.createIdentity(name, { storage: ids, beacon: ids[0]! });
-  address[name] = id.address!;
-  return app;
+async function user(name: string): Promise<AppServices> {
+  // No read-ahead, so the pool the KME reports is exactly what a message can take.
+  const made = await world.user(name, name, { mail: { retryBaseMs: 300, maxAttempts: 4, qkd: { prefetchKeys: 0 } } });
+  address[name] = made.address;
+  return made.app;
 }
 
 async function receive(app: AppServices, subject: string): Promise<MessageView> {
@@ -66,24 +54,14 @@ function sentView(subject: string): MessageView {
 }
 
 beforeAll(async () => {
-  [net, kme] = await Promise.all([
-    startNetwork(join(tmp.path, 'net'), 5, { pingMaxWaitMs: 1000 }),
-    // Mutual TLS enforced in the handshake; a pool that never refills, so exhaustion is ours to make.
-    startKmePair({ dir: join(tmp.path, 'kme'), strictTls: true, capacityBits: 1 << 20, fillRateBitsPerSecond: 0 }),
-  ]);
-  const ids = net.nodes.map((n) => n.nodeId);
-  users.alice = await user('alice', ids);
-  users.bob = await user('bob', ids);
+  // Mutual TLS enforced in the handshake; a pool that never refills, so exhaustion is ours to make.
+  kme = await startKmePair({ dir: join(world.dir, 'kme'), strictTls: true, capacityBits: 1 << 20, fillRateBitsPerSecond: 0 });
+  users.alice = await user('alice');
+  users.bob = await user('bob');
 }, 120_000);
 
 afterAll(async () => {
-  for (const u of Object.values(users)) {
-    await u.mail.stop();
-    u.close();
-  }
   await kme?.close();
-  await net?.stop();
-  tmp.remove();
 }, 30_000);
 
 describe('qmail at L1 and L2 through a real KME pair', () => {
@@ -113,7 +91,7 @@ describe('qmail at L1 and L2 through a real KME pair', () => {
     const tb = await call(users.bob!, 'qkd.test', { peer: address.alice! });
     expect(tb.ok).toBe(true);
     // A wrong file is refused with the reason.
-    await expect(call(alice, 'qkd.settings.set', { settings: { ...a.settings!, caFile: join(tmp.path, 'nope.pem') } })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/CA certificate/) });
+    await expect(call(alice, 'qkd.settings.set', { settings: { ...a.settings!, caFile: join(world.dir, 'nope.pem') } })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/CA certificate/) });
 
     const now = await call(alice, 'qkd.levels', { to: [address.bob!], bodyBytes: 100 });
     expect(now.levels.filter((l) => l.available).map((l) => l.level)).toEqual(['L1', 'L2', 'L3', 'L4']);
