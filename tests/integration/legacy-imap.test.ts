@@ -278,4 +278,27 @@ describe('legacy IMAP against Dovecot', () => {
       await proxy.stop();
     }
   });
+  it('a server without IDLE is polled with NOOP: new mail still arrives', async () => {
+    const noIdle = await startDovecot({ users: [ALICE], noIdle: true });
+    const s = service();
+    try {
+      await s.addAccount({ ...account('no-idle', ALICE), incoming: { kind: 'imap', host: '127.0.0.1', port: noIdle.ports.imap, tls: 'none' } });
+      await s.sync('no-idle');
+      let got = false;
+      const stop = await s.watch('no-idle', () => (got = s.list({ accountId: 'no-idle', folder: 'inbox', offset: 0, limit: 5 }).items.some((m) => m.subject === 'polled')), { maxIdleMs: 300 });
+      try {
+        await noIdle.deliver(ALICE.user, testMessage({ subject: 'polled' }));
+        const end = Date.now() + 10_000;
+        while (!got) {
+          if (Date.now() > end) throw new Error('NOOP polling did not see the message');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await stop();
+      }
+      await s.removeAccount('no-idle');
+    } finally {
+      await noIdle.stop();
+    }
+  });
 });

@@ -28,6 +28,8 @@ export interface DovecotOptions {
   users: MailUser[];
   /** Advertise no CONDSTORE/QRESYNC (the UID-diff path). */
   noCondstore?: boolean;
+  /** Advertise no IDLE (the NOOP-polling path). */
+  noIdle?: boolean;
   /** Validate XOAUTH2/OAUTHBEARER bearer tokens at this RFC 7662 introspection URL. */
   oauth2IntrospectionUrl?: string;
 }
@@ -167,7 +169,7 @@ last_valid_uid = ${owner.uid}
 mail_max_userip_connections = 200
 lmtp_save_to_detail_mailbox = no
 pop3_uidl_format = %08Xu%08Xv
-${opts.noCondstore ? 'imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SPECIAL-USE' : ''}
+${opts.noCondstore || opts.noIdle ? `imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SPECIAL-USE${opts.noCondstore ? '' : ' CONDSTORE QRESYNC'}${opts.noIdle ? '' : ' IDLE'}` : ''}
 ${oauth}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${dir}/users
