@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
-import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
+import { startDovecot, startPostfix, testMessage, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 const ADA = { user: 'ada@a.localhost', password: 'ada-pw' };
@@ -125,6 +125,11 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   const row = inbox.getByRole('button', { name: /Site plans/ });
   await expect(row).toBeVisible({ timeout: 60_000 });
   await expect(row).toContainText('via Lab');
+  // New mail shows by itself while the window is open (IDLE on the account), no "Check email".
+  const t0 = Date.now();
+  await dovecot.deliver(ADA.user, testMessage({ from: 'Bob Builder <bob@b.localhost>', to: ADA.user, subject: 'Arrives by itself' }));
+  await expect(inbox.getByRole('button', { name: /Arrives by itself/ })).toBeVisible({ timeout: 10_000 });
+  console.log(`legacy e2e: IDLE new mail in the window after ${Date.now() - t0} ms`);
   a11y.push(...(await axe(page, 'inbox')));
   await row.click();
   const message = mail.getByRole('article', { name: 'Site plans' });

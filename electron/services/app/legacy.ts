@@ -20,6 +20,8 @@ export interface LegacyHandlerDeps {
   changed: (folders: FolderId[]) => void;
   /** Senders whose remote images the user allowed (sealed in the profile). */
   imageSenders: ImageSenders;
+  /** Watches a newly added account's inbox, stops watching a removed one. */
+  watcher?: LegacyWatcher;
   /** Fetches a remote image once the user allowed its sender (tests pass their own). */
   fetchImage?: (url: string) => Promise<Uint8Array | undefined>;
 }
@@ -123,6 +125,7 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
     'accounts.add': ({ account }) =>
       guard(async () => {
         const v = await d.legacy.addAccount(serviceInput(account));
+        d.watcher?.watch(v.id);
         return v;
       }),
     'accounts.edit': ({ id, account }) =>
@@ -133,6 +136,7 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
       }),
     'accounts.remove': ({ id }) =>
       guard(async () => {
+        await d.watcher?.unwatch(id);
         await d.legacy.removeAccount(id);
         d.changed(['inbox', 'sent', 'drafts', 'archive', 'trash']);
         return { ok: true as const };
@@ -200,4 +204,37 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
         return { messageId: built.messageId };
       }),
   };
+}
+
+/**
+ * IDLE on every IMAP account's inbox while the profile is unlocked (each on its own
+ * connection, reconnecting by itself): new mail syncs in and `onNew` tells the window.
+ */
+export class LegacyWatcher {
+  private readonly stops = new Map<string, Promise<(() => Promise<void>) | undefined>>();
+
+  constructor(
+    private readonly legacy: LegacyService,
+    private readonly onNew: () => void,
+  ) {}
+
+  start(): void {
+    for (const a of this.legacy.listAccounts()) this.watch(a.id);
+  }
+
+  watch(id: string): void {
+    const a = this.legacy.account(id);
+    if (!a || a.incoming.kind !== 'imap' || this.stops.has(id)) return;
+    this.stops.set(id, this.legacy.watch(id, () => this.onNew()).catch(() => undefined));
+  }
+
+  async unwatch(id: string): Promise<void> {
+    const stop = await this.stops.get(id);
+    this.stops.delete(id);
+    await stop?.().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.stops.keys()].map((id) => this.unwatch(id)));
+  }
 }

@@ -13,7 +13,7 @@ import { QkdConfigError } from '../mail/qkd.js';
 import { formattedBody } from '../mail/bundle.js';
 import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import { LegacyService } from '../legacy/service.js';
-import { legacyHandlers } from './legacy.js';
+import { LegacyWatcher, legacyHandlers } from './legacy.js';
 import { ImageSenders } from './image-senders.js';
 
 export interface AppServicesOptions {
@@ -115,12 +115,14 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   });
   const phrase = new PhraseConfirmation(mail.identities);
   const legacy = new LegacyService(db, () => vault.box());
+  const watcher = new LegacyWatcher(legacy, () => emit('mail.changed', { folders: ['inbox'] }));
   const autoStart = opts.autoStart ?? true;
   const startMail = () => {
     // The embedded network's KME pair is the profile's KME from the first unlock on (DESIGN §5),
     // unless the user chose otherwise; it is followed again on each unlock.
     if (vault.unlocked && opts.localKmeFile) mail.qkd.adoptEmbedded(opts.localKmeFile);
     if (autoStart && vault.unlocked) mail.start();
+    if (autoStart && vault.unlocked) watcher.start();
   };
 
   if (vault.exists && !vault.unlocked) vault.unlockWithKeychain();
@@ -158,6 +160,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return state();
     },
     'vault.lock': async () => {
+      await watcher.stop();
       await mail.stop();
       vault.lock();
       emit('vault.changed', state());
@@ -300,7 +303,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'qkd.test': ({ peer }) => guarded(() => mail.qkd.test(peer)),
     'qkd.levels': ({ to, stripes }) =>
       guarded(async () => ({ levels: await mail.qkd.levels(to, stripes ?? opts.mail?.defaultLayout ?? { k: 4, p: 1 }) })),
-    ...legacyHandlers({ legacy, mail, imageSenders: new ImageSenders(db, () => vault.box()), changed: (folders) => emit('mail.changed', { folders }) }),
+    ...legacyHandlers({ legacy, mail, imageSenders: new ImageSenders(db, () => vault.box()), ...(autoStart ? { watcher } : {}), changed: (folders) => emit('mail.changed', { folders }) }),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
@@ -327,7 +330,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return () => listeners.delete(listener);
     },
     close() {
-      void legacy.close();
+      void watcher.stop().then(() => legacy.close());
       mail.close();
       void mail.stop();
       vault.lock();

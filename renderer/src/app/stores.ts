@@ -130,6 +130,10 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     const open = reader.getState().message;
     if (open && folderSet.has(open.folder)) void reader.getState().reload();
   }
+  // New email (IDLE on the accounts) shows in the Email window while it is open.
+  const offEmail = runtime.on('mail.changed', ({ folders: list }) => {
+    if (list.includes('inbox') && accounts.getState().mailOpen && vault.getState().status === 'unlocked') void accounts.getState().loadRows();
+  });
   const offMail = runtime.on('mail.changed', ({ folders: list }) => {
     for (const f of list) changed.add(f);
     changeTimer ??= setTimeout(applyChanges, coalesceMs);
@@ -156,6 +160,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
       unsubFolder();
       offVault();
       offMail();
+      offEmail();
       if (changeTimer) clearTimeout(changeTimer);
     },
   };
