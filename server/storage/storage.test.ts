@@ -78,6 +78,16 @@ describe.each(backends)('storage on %s', (_name, open) => {
     await expect(s.writePages({ owner: A, key: k2, firstPage: 0, pages: [p1, p1] }, limits)).rejects.toMatchObject({ code: 'bad_page' });
     await expect(s.writePages({ owner: A, key: k2, firstPage: 2, pages: [p1], expectPages: 2 }, limits)).rejects.toMatchObject({ code: 'bad_page' });
     expect(await s.getObject(k2)).toBeNull();
+    // (in B's mailbox, so A's quota below is untouched) page by page with a short page in the middle: all pages in, yet not a whole object
+    const k4 = { guid: guid(), fileType: 12 };
+    await s.writePages({ owner: B, key: k4, firstPage: 0, pages: [p1], expectPages: 3 }, limits);
+    await s.writePages({ owner: B, key: k4, firstPage: 2, pages: [p1], expectPages: 3 }, limits);
+    await expect(s.writePages({ owner: B, key: k4, firstPage: 1, pages: [p0], expectPages: 3 }, limits)).rejects.toMatchObject({ code: 'bad_page' });
+    // and with every page full but the last, written out of order, it is whole at the last one
+    const k5 = { guid: guid(), fileType: 13 };
+    for (const [n, page] of [[2, p1], [0, p0]] as const) expect((await s.writePages({ owner: B, key: k5, firstPage: n, pages: [page], expectPages: 3 }, limits)).complete).toBe(false);
+    expect(await s.writePages({ owner: B, key: k5, firstPage: 1, pages: [p0], expectPages: 3 }, limits)).toMatchObject({ pages: 3, complete: true, size: 2 * PAGE_SIZE + 1234 });
+    for (const k of [k4, k5]) expect(await s.deleteObject(k)).toBe(true);
     // too large and over quota
     await expect(s.writePages({ owner: A, key: k2, firstPage: 3, pages: [p1], expectPages: 4 }, limits)).rejects.toMatchObject({ code: 'too_large' });
     await expect(s.writePages({ owner: A, key: k2, firstPage: 0, pages: [new Uint8Array(PAGE_SIZE + 1)] }, limits)).rejects.toBeInstanceOf(StorageError);
