@@ -1,5 +1,8 @@
 // LegacyService: legacy (IMAP/POP3 + SMTP) accounts for the app, the CLI and mime/. Secrets
 // stay in this process, sealed in the store; views carry no password, token or CA.
+// Longer than 400 lines on purpose: it is the one facade the app, the CLI and mime/ call,
+// each method a few lines over imap/, pop3/, smtp/, oauth2.ts and store/legacy.ts, where
+// the protocol work lives; splitting it would only spread one account's lifecycle thin.
 import { promises as dns } from 'node:dns';
 import { connect as tcpConnect } from 'node:net';
 import { Readable } from 'node:stream';
