@@ -3,11 +3,12 @@
 // and the built-in correspondent — and joins it. The folder is reused on the next start
 // (same data, same ports, same correspondent identity). A real network is configuration:
 // `--network FILE` or QMAIL_NETWORK=FILE names its network file; `none` runs without one.
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { startLocalNetwork, type LocalNetwork } from './launcher.js';
 import { correspondentService, kmeService, type CorrespondentInfo } from './services.js';
-import { embeddedMintKey } from './mint.js';
+import { embeddedMintKey, readMintKey } from './mint.js';
 import { directoryFromNetworkFile } from '../electron/services/app/profile.js';
+import type { WalletChips } from '../electron/services/app/wallet.js';
 
 /** Where the embedded network of a profile lives, and the network file it writes there. */
 export function embeddedNetworkDir(profileDir: string): string {
@@ -99,4 +100,10 @@ export async function openAppNetwork(o: AppNetworkOptions): Promise<AppNetwork> 
 export function embeddedKmeFile(network: { directoryUrl?: string | undefined; local?: LocalNetwork | undefined } | null | undefined): string | undefined {
   const kme = network?.local?.network.services.kme as { config?: unknown } | undefined;
   return typeof kme?.config === 'string' ? kme.config : undefined;
+}
+
+/** The wallet's coin servers (the network file's nodes) and, for the embedded network only, its mint key beside that file. */
+export function embeddedChips(network: { file?: string | undefined; local?: LocalNetwork | undefined } | null | undefined): WalletChips {
+  if (!network?.file) return {};
+  return { networkFile: network.file, ...(network.local ? { mintKey: readMintKey(dirname(network.file)) } : {}) };
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAppServices } from '../services/app/services.js';
-import { embeddedKmeFile, openAppNetwork, type AppNetwork } from '../../dev-network/embedded.js';
+import { embeddedChips, embeddedKmeFile, openAppNetwork, type AppNetwork } from '../../dev-network/embedded.js';
 import { defaultProfileDir, packageVersion, rendererDir } from '../services/app/paths.js';
 import { startHost } from './host.js';
 
@@ -42,7 +42,7 @@ try {
   process.stderr.write(`Cannot start the network: ${(e as Error).message}\n`);
   process.exit(1);
 }
-const services = createAppServices({ profileDir, host: 'web', version: packageVersion(), ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), correspondent: network.correspondent });
+const services = createAppServices({ profileDir, host: 'web', version: packageVersion(), ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), correspondent: network.correspondent, chips: embeddedChips(network) });
 const host = await startHost({ services, rendererDir: dir, port, log: (l) => process.stderr.write(`[host] ${l}\n`) });
 process.stdout.write(`QMail Desktop is running at ${host.url}\n`);
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, createDispatcher, requestNames } from '../../shared/ipc/index.js';
 import { createAppServices, type AppServices } from '../services/app/services.js';
-import { embeddedKmeFile, openAppNetwork, type AppNetwork } from '../../dev-network/embedded.js';
+import { embeddedChips, embeddedKmeFile, openAppNetwork, type AppNetwork } from '../../dev-network/embedded.js';
 import { resolveInside } from '../host/static.js';
 import { EVENT_CHANNEL, REQUEST_CHANNEL_PREFIX } from '../preload-bridge.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, isAppUrl, isExternalLinkAllowed, mainWindowOptions, permissionAllowed } from './window.js';
@@ -58,7 +58,7 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     if (response === 0) await shell.openExternal(url);
   };
 
-  let network: (Pick<AppNetwork, 'directoryUrl' | 'close'> & Partial<Pick<AppNetwork, 'correspondent'>>) | null = null;
+  let network: (Pick<AppNetwork, 'directoryUrl' | 'close'> & Partial<Pick<AppNetwork, 'correspondent' | 'file' | 'local'>>) | null = null;
   const openNetwork = opts.openNetwork ?? ((profileDir, status) => openAppNetwork({ profileDir, status }));
 
   app.whenReady().then(async () => {
@@ -71,7 +71,7 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     const keychain = safeStorage.isEncryptionAvailable()
       ? { encrypt: (p: Uint8Array) => safeStorage.encryptString(Buffer.from(p).toString('base64')), decrypt: (w: Uint8Array) => Buffer.from(safeStorage.decryptString(Buffer.from(w)), 'base64') }
       : null;
-    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), ...(network?.correspondent ? { correspondent: network.correspondent } : {}) });
+    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), ...(network?.correspondent ? { correspondent: network.correspondent } : {}), chips: embeddedChips(network) });
     const dispatch = createDispatcher(services.handlers, (e) => log(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 
     for (const name of requestNames) {

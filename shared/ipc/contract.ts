@@ -349,6 +349,38 @@ export const LegacyMessageView = LegacyMessageRow.extend({
 });
 export type LegacyMessageView = z.infer<typeof LegacyMessageView>;
 
+// ---- wallet (Chips) ------------------------------------------------------------------
+/** A CC amount as an exact decimal (up to 8 places): JSON numbers would round it. */
+const CcAmount = z.string().regex(/^\d{1,15}(?:\.\d{1,8})?$/, 'an amount in CC, up to 8 decimals');
+/** Coin files are small (439 bytes a coin): 1 MiB holds thousands. */
+export const WALLET_FILE_MAX = 1 << 20;
+const Denomination = z.number().int().min(-8).max(11);
+export const WalletBalance = z.object({
+  total: CcAmount,
+  /** Of the total, test money from a test network's mint (not real). */
+  test: CcAmount,
+  /** Coins whose pown is undecided (not in the total). */
+  limbo: z.number().int().nonnegative(),
+  byDenomination: z.array(z.object({ denomination: Denomination, value: CcAmount, coins: z.number().int().nonnegative() })),
+  /** The network has a mint: "Get test Chips" is offered. */
+  testNetwork: z.boolean(),
+});
+export type WalletBalance = z.infer<typeof WalletBalance>;
+/** A coin as the UI sees it: never its ANs. */
+export const WalletCoin = z.object({ denomination: Denomination, value: CcAmount, serial: z.number().int().nonnegative(), test: z.boolean(), state: z.enum(['bank', 'limbo', 'locker']) });
+export type WalletCoin = z.infer<typeof WalletCoin>;
+export const WalletHistoryRow = z.object({
+  at: z.number().int().nonnegative(),
+  kind: z.enum(['received', 'imported', 'minted', 'rejected', 'exported', 'change', 'recovered', 'locker']),
+  amount: CcAmount,
+  coins: z.number().int().nonnegative(),
+  test: z.boolean(),
+  note: z.string().optional(),
+});
+export type WalletHistoryRow = z.infer<typeof WalletHistoryRow>;
+export const WalletReceived = z.object({ accepted: z.number().int().nonnegative(), rejected: z.number().int().nonnegative(), limbo: z.number().int().nonnegative(), amount: CcAmount });
+export type WalletReceived = z.infer<typeof WalletReceived>;
+
 export const requests = {
   'app.info': {
     input: Empty,
@@ -550,6 +582,25 @@ export const requests = {
       .strict(),
     output: z.object({ messageId: z.string() }),
   },
+  // ---- wallet (Chips): amounts, denominations and serials only, never a coin's ANs -------
+  'wallet.balance': { input: Empty, output: WalletBalance },
+  'wallet.coins': { input: Empty, output: z.object({ total: z.number().int().nonnegative(), items: z.array(WalletCoin).max(5000) }) },
+  'wallet.history': { input: z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict(), output: z.array(WalletHistoryRow) },
+  /** A coin file: its bytes (base64, host mode reads a File) or a path the main process reads. */
+  'wallet.import': {
+    input: z
+      .object({ data: z.string().min(1).max(Math.ceil(WALLET_FILE_MAX / 3) * 4).optional(), path: FilePath.optional() })
+      .strict()
+      .refine((i) => (i.data === undefined) !== (i.path === undefined), 'give the file\'s bytes or its path, one of them'),
+    output: WalletReceived,
+  },
+  /** Coins worth exactly `amount` leave the wallet as one coin file: written by the main process to `to` (0600), else returned (base64) to be saved. */
+  'wallet.export': {
+    input: z.object({ amount: CcAmount, to: FilePath.optional() }).strict(),
+    output: z.object({ amount: CcAmount, coins: z.number().int().positive(), bytes: z.number().int().positive(), name: z.string(), path: z.string().optional(), data: z.string().optional() }),
+  },
+  /** Test networks only: test Chips from the network's mint, labelled test money. */
+  'wallet.fund': { input: Empty, output: WalletReceived },
 } as const;
 
 export const events = {

@@ -15,6 +15,7 @@ import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import { LegacyService } from '../legacy/service.js';
 import { LegacyWatcher, legacyHandlers } from './legacy.js';
 import { ImageSenders } from './image-senders.js';
+import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -38,6 +39,8 @@ export interface AppServicesOptions {
   localKmeFile?: string | undefined;
   /** The embedded network's correspondent address, once it is up (AppNetwork.correspondent). */
   correspondent?: Promise<string | undefined>;
+  /** The wallet's coin servers and, on a test network, its mint (embeddedChips). */
+  chips?: WalletChips;
 }
 
 export type Emit = <K extends EventName>(event: K, payload: EventPayload<K>) => void;
@@ -304,6 +307,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'qkd.levels': ({ to, stripes }) =>
       guarded(async () => ({ levels: await mail.qkd.levels(to, stripes ?? opts.mail?.defaultLayout ?? { k: 4, p: 1 }) })),
     ...legacyHandlers({ legacy, mail, imageSenders: new ImageSenders(db, () => vault.box()), ...(autoStart ? { watcher } : {}), changed: (folders) => emit('mail.changed', { folders }) }),
+    ...walletHandlers({ db, box: () => vault.box(), chips: opts.chips ?? {}, now }),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
@@ -315,6 +319,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'mail.restore', 'mail.thread', 'mail.stripeLimit',
     'qkd.settings.get', 'qkd.settings.set', 'qkd.test', 'qkd.levels',
     'accounts.list', 'accounts.add', 'accounts.edit', 'accounts.remove', 'accounts.test', 'accounts.sync', 'legacy.list', 'legacy.get', 'legacy.allowImages', 'legacy.send',
+    ...WALLET_REQUESTS,
   ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;
     (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {
