@@ -12,6 +12,7 @@ import { Reader } from '../features/reader/Reader.js';
 import { KmeSettingsDialog } from '../features/settings/KmeSettingsDialog.js';
 import { AccountsDialog } from '../features/accounts/AccountsDialog.js';
 import { LegacyMailDialog } from '../features/accounts/LegacyMail.js';
+import { WalletDialog, WalletIcon } from '../features/wallet/WalletDialog.js';
 import { createNotifier, type NotificationApi } from './notifications.js';
 import { ComposeIcon, FolderIcon, KeyIcon, LockIcon, Logo, RefreshIcon, SearchIcon } from '../ui/icons.js';
 import { useIdentity, useMessages, useReader, useStores } from './context.js';
@@ -173,6 +174,10 @@ export function MailShell() {
             <FolderIcon id="inbox" />
             <span className="label">Email</span>
           </button>
+          <button type="button" className="tool" onClick={() => stores.wallet.getState().show()} title="Wallet: your Chips">
+            <WalletIcon />
+            <span className="label">Wallet</span>
+          </button>
           <button type="button" className="tool" onClick={() => stores.settings.getState().show()} title="Quantum key settings">
             <KeyIcon />
             <span className="label">Quantum keys</span>
@@ -196,6 +201,7 @@ export function MailShell() {
       <KmeSettingsDialog />
       <LegacyMailDialog />
       <AccountsDialog />
+      <WalletDialog />
       <IdentityDialog open={identityOpen} onClose={() => setIdentityOpen(false)} />
     </div>
   );

@@ -13,6 +13,7 @@ import { createMessagesStore, type MessagesStore } from '../features/messages/st
 import { createReaderStore, type ReaderStore } from '../features/reader/store.js';
 import { createVaultStore, type VaultStore } from '../features/vault/store.js';
 import { createAccountsStore, type AccountsStore } from '../features/accounts/store.js';
+import { createWalletStore, type WalletStore } from '../features/wallet/store.js';
 
 export interface AppStores {
   runtime: Runtime;
@@ -26,6 +27,8 @@ export interface AppStores {
   settings: StoreApi<SettingsStore>;
   /** Legacy (IMAP/POP3 + SMTP) accounts and their mail. */
   accounts: StoreApi<AccountsStore>;
+  /** The Wallet screen (Chips). */
+  wallet: StoreApi<WalletStore>;
   /** The draft left open when the window last closed, offered after unlock. */
   resume: StoreApi<ResumeStore>;
   /** Stops listening to the runtime. */
@@ -61,6 +64,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   });
   const settings = createSettingsStore(runtime);
   const accounts = createAccountsStore(runtime);
+  const wallet = createWalletStore(runtime);
   const composer = createComposerStore(runtime, {
     onSent(item) {
       outbox.getState().watch(item);
@@ -79,6 +83,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     identity.getState().reset();
     outbox.getState().reset();
     settings.getState().hide();
+    wallet.setState({ open: false, balance: null, coins: [], coinCount: 0, history: [], exported: null, error: null, done: null });
     accounts.setState({ dialogOpen: false, mailOpen: false, prefill: null, accounts: [], rows: [], open: null, confirm: null });
     reader.getState().close();
     messages.getState().reset();
@@ -142,6 +147,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   return {
     runtime,
     accounts,
+    wallet,
     vault,
     folders,
     messages,
