@@ -6,7 +6,7 @@
 import type { UploadRow, UploadsTable } from '../../store/uploads.js';
 import { MAX_BACKOFF_MS, type MailContext } from './context.js';
 import { QMailServerClient } from '../net/group6.js';
-import { defaultSchedule } from './outbox.js';
+import { PassLoop, type Schedule } from './pass-loop.js';
 import { StatusError, type ConnectionPool } from '../net/transport.js';
 import { Status } from '../../../shared/raida/index.js';
 
@@ -18,36 +18,29 @@ const BATCH = 32;
 export interface CleanupOptions {
   /** Delay before try n+1 is baseMs × 2^n, capped. */
   baseMs?: number;
-  schedule?(fn: () => void, ms: number): () => void;
+  schedule?: Schedule;
 }
 
 export class UploadCleanup {
-  private running = false;
-  private timer: (() => void) | null = null;
-  private busy: Promise<void> | null = null;
-  private readonly schedule: NonNullable<CleanupOptions['schedule']>;
+  private readonly loop: PassLoop;
 
   constructor(private readonly ctx: MailContext, readonly table: UploadsTable, private readonly pool: ConnectionPool, private readonly o: CleanupOptions = {}) {
-    this.schedule = o.schedule ?? defaultSchedule;
+    this.loop = new PassLoop(() => this.run(), o.schedule);
   }
 
   /** After unlock, before the outbox sends: what a crash left behind is sorted, then deleted. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.loop.running) return;
     this.table.recover(this.ctx.now());
-    this.kick();
+    this.loop.start();
   }
 
   halt(): void {
-    this.running = false;
-    this.timer?.();
-    this.timer = null;
+    this.loop.halt();
   }
 
   async stop(): Promise<void> {
-    this.halt();
-    await this.busy?.catch(() => {});
+    await this.loop.stop();
   }
 
   // What the outbox tells (OutboxOptions.uploads).
@@ -65,27 +58,16 @@ export class UploadCleanup {
 
   /** Resolves once nothing is due now (tests, a quitting CLI). */
   async settle(): Promise<void> {
-    while (this.busy) await this.busy.catch(() => {});
+    await this.loop.settle();
   }
 
   private kick(delayMs = 0): void {
-    if (!this.running) return;
-    this.timer?.();
-    this.timer = this.schedule(() => {
-      this.timer = null;
-      if (this.busy) {
-        void this.busy.then(() => this.kick());
-        return;
-      }
-      this.busy = this.run().finally(() => {
-        this.busy = null;
-      });
-    }, delayMs);
+    this.loop.kick(delayMs);
   }
 
   private async run(): Promise<void> {
     for (let round = 0; round < 64; round++) {
-      const me = this.running && this.ctx.unlocked() ? this.ctx.identity.current() : undefined;
+      const me = this.loop.running && this.ctx.unlocked() ? this.ctx.identity.current() : undefined;
       if (!me) return;
       const rows = this.table.due(this.ctx.now(), BATCH);
       if (!rows.length) break;

@@ -11,6 +11,7 @@ import type { OutboxItem, RecipientDelivery } from '../../../shared/ipc/index.js
 import { parseMailbox } from '../../../shared/cbdf/address.js';
 import type { OutboxEntry } from '../../store/outbox.js';
 import { checkLayoutBounds, MailError, MAX_BACKOFF_MS, normalAddress, StripeLayoutError, type DraftInput, type Layout, type MailContext, type OutboxJob, type OutgoingMessage, type StoredAttachment } from './context.js';
+import { PassLoop, type Schedule } from './pass-loop.js';
 import { MAX_ATTACHMENT_BYTES } from './bundle.js';
 
 /** One attempt as the outbox asks for it. */
@@ -49,20 +50,13 @@ export interface OutboxOptions {
   retryBaseMs?: number;
   maxAttempts?: number;
   /** Runs `fn` after `ms`; returns a cancel. Default: an unref'd timer. */
-  schedule?(fn: () => void, ms: number): () => void;
+  schedule?: Schedule;
   /**
    * What each attempt uploaded (finding 9): kept once it reached someone or is the sent
    * message, deleted from the servers once the message is given up or back in Drafts.
    */
   uploads?: { attemptEnded(id: string, reachedSomeone: boolean): void; sent(id: string): void; discard(id: string): void };
 }
-
-/** Runs `fn` after `ms` on an unref'd timer (an idle app can quit); returns a cancel. */
-export const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
-  const t = setTimeout(fn, ms);
-  t.unref?.();
-  return () => clearTimeout(t);
-};
 
 /** A file to attach, by reference: read when the letter is striped, never held whole. */
 function fileAttachment(name: string, path: string): StoredAttachment {
@@ -79,14 +73,11 @@ function fileAttachment(name: string, path: string): StoredAttachment {
 }
 
 export class Outbox {
-  private running = false;
-  private timer: (() => void) | null = null;
-  private busy: Promise<void> | null = null;
+  private readonly loop: PassLoop;
   private readonly waiters = new Map<string, ((item: OutboxItem) => void)[]>();
-  private readonly schedule: NonNullable<OutboxOptions['schedule']>;
 
   constructor(private readonly ctx: MailContext, private readonly o: OutboxOptions) {
-    this.schedule = o.schedule ?? defaultSchedule;
+    this.loop = new PassLoop(() => this.drain(), o.schedule);
     // A send interrupted by a crash or quit is picked up again (readable without the key).
     ctx.tables.outbox.recoverSending();
   }
@@ -97,22 +88,18 @@ export class Outbox {
 
   /** After unlock: seal errors an older profile kept in the clear, then send what is due. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.loop.running) return;
     this.table.sealLegacyErrors();
-    this.kick();
+    this.loop.start();
   }
 
   /** Sends nothing more from now; stop() also waits for the attempts in flight. */
   halt(): void {
-    this.running = false;
-    this.timer?.();
-    this.timer = null;
+    this.loop.halt();
   }
 
   async stop(): Promise<void> {
-    this.halt();
-    await this.busy?.catch(() => {});
+    await this.loop.stop();
   }
 
   // ------------------------------------------------------------------ what the UI sees
@@ -264,22 +251,13 @@ export class Outbox {
 
   /** Runs the worker after `delayMs` (now by default), or right after the drain in progress. */
   kick(delayMs = 0): void {
-    if (!this.running) return;
-    this.timer?.();
-    this.timer = this.schedule(() => {
-      this.timer = null;
-      if (!this.busy) {
-        this.busy = this.drain().finally(() => {
-          this.busy = null;
-        });
-      } else void this.busy.then(() => this.kick());
-    }, delayMs);
+    this.loop.kick(delayMs);
   }
 
   /** Attempts everything due, eight at a time, until nothing is due; then schedules the next due row. */
   async drain(): Promise<void> {
     for (;;) {
-      if (!this.running || !this.ctx.unlocked()) return;
+      if (!this.loop.running || !this.ctx.unlocked()) return;
       const due = this.table.due(this.ctx.now(), 8);
       if (!due.length) {
         const next = this.table.nextDue();
