@@ -135,8 +135,8 @@ export function WalletDialog() {
             >
               <h3>Export</h3>
               <p className="hint small">Coins worth exactly this amount leave the wallet as a coin file (larger coins are broken into change).</p>
-              <label className="field" htmlFor={amountId}>
-                <span>Amount in CC</span>
+              <label className="wallet-label" htmlFor={amountId}>
+                Amount in CC
               </label>
               <div className="wallet-row">
                 <input id={amountId} type="text" inputMode="decimal" autoComplete="off" spellCheck={false} placeholder="12.5" value={amount} onChange={(e) => setAmount(e.target.value)} />
@@ -170,7 +170,7 @@ export function WalletDialog() {
           <section className="wallet-section" aria-labelledby={`${titleId}-den`}>
             <h3 id={`${titleId}-den`}>Coins by denomination</h3>
             {balance && balance.byDenomination.length > 0 ? (
-              <table className="wallet-table">
+              <table className="wallet-table compact">
                 <thead>
                   <tr>
                     <th scope="col">Denomination</th>
@@ -194,7 +194,7 @@ export function WalletDialog() {
                 <summary>
                   Serial numbers ({coinCount} coin{coinCount === 1 ? '' : 's'})
                 </summary>
-                <table className="wallet-table">
+                <table className="wallet-table compact">
                   <thead>
                     <tr>
                       <th scope="col">Value</th>
