@@ -1,22 +1,18 @@
 // Stored mail without servers: filing, Trash and restore, erasing, conversations, drafts,
 // the reader's view and search over the in-memory index.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drafts } from './drafts.js';
 import { Mailbox } from './mailbox.js';
 import { Views } from './views.js';
-import { testContext } from './testing/context.js';
+import { testContexts } from './testing/context.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const testContext = testContexts();
 
 function setup() {
   const t = testContext();
-  cleanups.push(t.close);
   const mailbox = new Mailbox(t.ctx);
   return { t, mailbox, views: new Views(t.ctx, mailbox), drafts: new Drafts(t.ctx, mailbox) };
 }

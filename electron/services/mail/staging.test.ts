@@ -1,21 +1,17 @@
 // Staged uploads without servers: chunks in order into the sealed store, bounds, hand-over
 // to the outbox as a reference, and nothing left behind when an upload is dropped.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { Outbox } from './outbox.js';
 import { AttachmentStaging, STAGE_CHUNK_BYTES } from './staging.js';
 import { MailError } from './context.js';
-import { testContext } from './testing/context.js';
+import { testContexts } from './testing/context.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const testContext = testContexts();
 
 function setup() {
   const t = testContext();
-  cleanups.push(t.close);
   return { t, staging: new AttachmentStaging(() => t.ctx.tables.attachments) };
 }
 

@@ -1,6 +1,7 @@
 // A mail context for unit tests: a migrated profile database in a temp folder, a random
 // data key, a fake identity and a clock the test moves. No server is started.
 import { randomBytes } from 'node:crypto';
+import { afterEach } from 'vitest';
 import { join } from 'node:path';
 import { identityFromSeed } from '../../../../shared/identity/index.js';
 import { encodeMailbox, parseMailbox } from '../../../../shared/cbdf/address.js';
@@ -80,5 +81,18 @@ export function testContext(opts: { dir?: string; key?: Uint8Array; me?: LoadedI
       db.close();
       tmp?.remove();
     },
+  };
+}
+
+/** testContext for a test file: each one made is closed after the test that made it. */
+export function testContexts(): (opts?: Parameters<typeof testContext>[0]) => ReturnType<typeof testContext> {
+  const open: (() => void)[] = [];
+  afterEach(() => {
+    for (const close of open.splice(0)) close();
+  });
+  return (opts) => {
+    const t = testContext(opts);
+    open.push(t.close);
+    return t;
   };
 }
