@@ -1,6 +1,7 @@
 // The Wallet screen as a new user meets it on the embedded (test) network: open it from the
 // toolbar, get test Chips (labelled test money), see the balance, export an amount as a coin
-// file (downloaded) and see the balance drop; an impossible export is an alert; axe finds no
+// file (downloaded) and see the balance drop; an impossible export is an alert; the file
+// imported back restores the balance; axe finds no
 // serious or critical violation in light and dark.
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
@@ -69,6 +70,14 @@ test('a new user gets test Chips, sees the balance, exports an amount and the ba
   await expect(wallet.getByRole('alert')).toHaveText(/holds 87\.5 CC, less than 1000/);
   await expect(total).toHaveText('87.5 CC');
   await shot(page, 'wallet-error');
+
+  // The exported file imported back: its 8 coins are powned to new ANs and the balance is whole again (test money still).
+  await wallet.getByLabel('Coin file to import').setInputFiles((await file.path())!);
+  await expect(wallet.getByRole('status').filter({ hasText: '8 coins worth 12.5 CC imported.' })).toBeVisible({ timeout: 60_000 });
+  await expect(total).toHaveText('100 CC');
+  await expect(wallet.getByText(/All of it is test Chips/)).toBeVisible();
+  await expect(wallet.getByRole('row', { name: /Imported.*test money.*\+12\.5 CC/ })).toBeVisible();
+  await shot(page, 'wallet-imported');
 
   await page.keyboard.press('Escape');
   await expect(wallet).toBeHidden();

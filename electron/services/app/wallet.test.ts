@@ -99,7 +99,7 @@ describe('wallet requests', () => {
     // Another wallet on the same servers takes the file; importing it twice yields nothing new.
     const other = wallet(TEST_NET, w.servers());
     expect(await other.call('wallet.import', { data: out.data })).toEqual({ accepted: 8, rejected: 0, limbo: 0, amount: '12.5' });
-    expect((await other.call('wallet.balance')).total).toBe('12.5');
+    expect(await other.call('wallet.balance')).toMatchObject({ total: '12.5', test: '12.5' });
     // The first owner's ANs no longer pass: the coins moved.
     expect(await w.call('wallet.import', { data: out.data })).toMatchObject({ accepted: 0, rejected: 8 });
   });
@@ -117,6 +117,10 @@ describe('wallet requests', () => {
     expect((await w.call('wallet.balance')).total).toBe('98.7');
     // And a path import reads the file back (the coins left this wallet, so on the servers they are still the file's).
     expect(await w.call('wallet.import', { path: to })).toMatchObject({ accepted: 4, amount: '1.3' });
+    const real = wallet({ networkFile }, w.servers());
+    await w.call('wallet.export', { amount: '2', to });
+    expect(await real.call('wallet.import', { path: to })).toMatchObject({ accepted: 2 });
+    expect(await real.call('wallet.balance')).toMatchObject({ total: '2', test: '0' });
   });
 
   it('answers hostile or impossible requests with a typed error', async () => {
