@@ -1,24 +1,14 @@
 // app.correspondent through the dispatcher: the embedded network's correspondent once it is
 // up (named when the directory answers), nothing on a network without one.
-import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../shared/ipc/index.js';
-import { tempDir, TEST_KDF } from '../../../tests/support/tmp.js';
-import { createAppServices, type AppServices, type AppServicesOptions } from './services.js';
+import type { AppServicesOptions } from './services.js';
+import { freshApps } from './testing/fresh.js';
 
-let dir: { path: string; remove: () => void } | undefined;
-let services: AppServices | undefined;
-
-afterEach(() => {
-  services?.close();
-  services = undefined;
-  dir?.remove();
-});
+const freshApp = freshApps();
 
 function open(extra: Partial<AppServicesOptions>) {
-  dir = tempDir();
-  services = createAppServices({ profileDir: join(dir.path, 'profile'), host: 'web', version: '1.0.0', kdf: TEST_KDF, autoStart: false, ...extra });
-  return createDispatcher(services.handlers, (e) => {
+  return createDispatcher(freshApp(extra).handlers, (e) => {
     throw e;
   });
 }
@@ -31,8 +21,6 @@ describe('app.correspondent', () => {
 
   it('is empty where no correspondent runs (another network, or it did not start)', async () => {
     expect(await open({})('app.correspondent', {})).toEqual({ ok: true, value: {} });
-    services?.close();
-    dir?.remove();
     expect(await open({ correspondent: Promise.resolve(undefined) })('app.correspondent', {})).toEqual({ ok: true, value: {} });
   });
 });

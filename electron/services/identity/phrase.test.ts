@@ -1,29 +1,19 @@
 // The recovery phrase after onboarding, through the contract's dispatcher: a new identity
 // waits for three retyped words (the same ones after a reload), and the phrase is shown
 // again only after the passphrase checks out, without locking or changing the vault.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { createDispatcher, type RequestName } from '../../../shared/ipc/index.js';
 import { identityToPhrase, identityFromSeed } from '../../../shared/identity/index.js';
-import { tempDir, TEST_KDF } from '../../../tests/support/tmp.js';
-import { createAppServices, type AppServices } from '../app/services.js';
+import { freshApps } from '../app/testing/fresh.js';
 import { pickPositions } from './phrase.js';
 
 const PASSPHRASE = 'correct horse battery';
-let dir: { path: string; remove: () => void } | undefined;
-let services: AppServices | undefined;
-
-afterEach(() => {
-  services?.close();
-  services = undefined;
-  dir?.remove();
-});
+const freshApp = freshApps();
 
 /** A profile whose identity was just made (as onboarding stores it), and a typed contract caller. */
 async function freshIdentity(pending: boolean) {
-  dir = tempDir();
-  services = createAppServices({ profileDir: join(dir.path, 'profile'), host: 'web', version: '1.0.0', kdf: TEST_KDF, autoStart: false });
+  const services = freshApp();
   const dispatch = createDispatcher(services.handlers, (e) => {
     throw e;
   });
