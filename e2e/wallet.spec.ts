@@ -81,5 +81,12 @@ test('a new user gets test Chips, sees the balance, exports an amount and the ba
 
   await page.keyboard.press('Escape');
   await expect(wallet).toBeHidden();
+  // A narrow window still fits the toolbar with the Wallet button in it.
+  await page.setViewportSize({ width: 720, height: 600 });
+  const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(width.scroll).toBeLessThanOrEqual(width.client);
+  await expect(page.getByRole('button', { name: 'Wallet', exact: true })).toBeInViewport({ ratio: 1 });
+  await expect(page.getByRole('button', { name: 'Lock QMail' })).toBeInViewport({ ratio: 1 });
+  await shot(page, 'wallet-narrow-toolbar');
   expect(consoleErrors).toEqual([]);
 });
