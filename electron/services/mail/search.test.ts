@@ -82,3 +82,65 @@ describe('SearchIndex against a plain scan', () => {
     }
   });
 });
+
+describe('SearchIndex word index against a plain scan', () => {
+  it('counts and orders what includes() finds, through puts, replacements, moves, removals and merges', () => {
+    let x = 777;
+    const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0), x % n);
+    const alphabet = 'abcdeéfghijklmn.-@ 中ß\n\t';
+    const make = () => Array.from({ length: 10 + rand(120) }, () => alphabet[rand(alphabet.length)]).join('');
+    // A small merge size, so the postings are merged many times along the way (and queried half merged).
+    const ix = new SearchIndex(64);
+    const live = new Map<string, { folder: 'inbox' | 'sent'; date: number; text: string }>();
+    for (let step = 0; step < 600; step++) {
+      const id = `m${rand(150)}`;
+      const op = rand(10);
+      if (op < 6) {
+        const v = { folder: rand(2) ? ('inbox' as const) : ('sent' as const), date: rand(50), text: make() };
+        live.set(id, v);
+        ix.put(id, v.folder, v.date, [v.text, make()].slice(0, 1));
+      } else if (op < 8) {
+        ix.remove(id);
+        live.delete(id);
+      } else if (live.has(id)) {
+        const folder = live.get(id)!.folder === 'inbox' ? ('sent' as const) : ('inbox' as const);
+        live.get(id)!.folder = folder;
+        ix.move(id, folder);
+      }
+      if (step % 5) continue;
+      const texts = [...live.values()].map((v) => fold(v.text));
+      const src = texts[rand(texts.length)] ?? 'abc';
+      const at = rand(src.length);
+      const one = src.slice(at, at + 3 + rand(4));
+      const q = rand(3) ? one : `${one} ${alphabet[rand(14)]}`;
+      const terms = queryTerms(q);
+      if (!terms.length) continue;
+      for (const folder of [undefined, 'inbox' as const]) {
+        const expected = [...live.entries()]
+          .filter(([, v]) => (!folder || v.folder === folder) && terms.every((t) => fold(v.text).includes(t)))
+          .sort(([a, va], [b, vb]) => vb.date - va.date || (a < b ? -1 : 1))
+          .map(([k]) => k);
+        expect(ix.query(q, folder), q).toEqual(expected);
+        expect(ix.top(q, folder, 7), q).toEqual({ total: expected.length, ids: expected.slice(0, 7) });
+      }
+    }
+    ix.clear();
+    expect(ix.query('abc')).toEqual([]);
+  });
+
+  it('finds a term inside a word, across lines, with a short term beside it', () => {
+    const ix = new SearchIndex();
+    ix.put('a', 'inbox', 1, ['Ada Lovelace', 'quarterly-report.pdf', 'numbers 4711.']);
+    ix.put('b', 'inbox', 2, ['Bob', 'report', 'see 47 11']);
+    expect(ix.query('port')).toEqual(['b', 'a']);
+    expect(ix.query('y-rep')).toEqual(['a']);
+    expect(ix.query('4711')).toEqual(['a']);
+    expect(ix.query('report 47')).toEqual(['b', 'a']);
+    expect(ix.query('lovelace\nquarterly')).toEqual(['a']);
+    expect(ix.query('e\nq')).toEqual(['a']);
+    expect(ix.query('ace q')).toEqual(['a']);
+    // More terms than one byte counts.
+    expect(ix.query(Array.from({ length: 300 }, (_, i) => (i % 2 ? 'report' : 'rep')).join(' '))).toEqual(['b', 'a']);
+    expect(ix.query(`${'rep '.repeat(299)}4711`)).toEqual(['a']);
+  });
+});

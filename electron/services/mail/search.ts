@@ -1,5 +1,6 @@
 // Full-text search without plaintext on disk: an index held in memory only, built from
-// the sealed store after unlock and dropped on lock. Terms match as case-folded
+// the sealed store after unlock and dropped on lock (the words of the texts and which
+// messages hold them; not the texts themselves). Terms match as case-folded
 // substrings of sender, recipients, subject, body and attachment names; all must match.
 // matchRanges and snippetAround turn a hit into highlight ranges over the original text.
 import type { FolderId } from '../../../shared/ipc/index.js';
@@ -8,40 +9,8 @@ interface Entry {
   id: string;
   folder: FolderId;
   date: number;
-  text: string;
-  /** Which pairs of adjacent units the text holds (hashed into PAIR_BITS bits): see pairsOf. */
-  pairs: Uint32Array;
-}
-
-const PAIR_BITS = 1024;
-
-/**
- * The pairs of adjacent UTF-16 units of `s`, hashed into a bit set. Every pair of a term that
- * occurs in a text is a pair of that text, so a text whose set lacks one of the term's bits
- * cannot hold the term and is skipped without being scanned: most texts, for a word that is
- * not in them (a scan of 100,000 messages costs tens of milliseconds; the sets, a few).
- */
-function pairsOf(s: string, into = new Uint32Array(PAIR_BITS / 32)): Uint32Array {
-  for (let i = 1; i < s.length; i++) {
-    const h = (s.charCodeAt(i - 1) * 31 + s.charCodeAt(i)) & (PAIR_BITS - 1);
-    into[h >>> 5]! |= 1 << (h & 31);
-  }
-  return into;
-}
-
-/** The non-zero words of a query's pair set: their indexes and their bits. */
-interface Need {
-  at: Uint8Array;
-  bits: Uint32Array;
-}
-
-/** Whether every bit the query needs is set in `have`. */
-function covers(have: Uint32Array, need: Need): boolean {
-  for (let k = 0; k < need.at.length; k++) {
-    const bits = need.bits[k]!;
-    if (((have[need.at[k]!]! & bits) >>> 0) !== bits) return false;
-  }
-  return true;
+  /** Its place in the index's slots (what the postings name); a slot is not reused until clear(). */
+  slot: number;
 }
 
 export function fold(s: string): string {
@@ -131,22 +100,33 @@ export function snippetAround(text: string, terms: readonly string[], width = 14
   };
 }
 
-/** The pairs every text must hold to match all of `terms`, as the non-zero words of their set. */
-function pairsOfTerms(terms: readonly string[]): Need {
-  const set = new Uint32Array(PAIR_BITS / 32);
-  for (const t of terms) pairsOf(t, set);
-  const at = Uint8Array.from([...set.keys()].filter((i) => set[i] !== 0));
-  return { at, bits: Uint32Array.from(at, (i) => set[i]!) };
-}
-
+/**
+ * The texts split at whitespace into words, each word once in a vocabulary and with a posting
+ * list of the slots whose text holds it. A term holds no whitespace (queryTerms splits there),
+ * so a text contains it exactly when one of the text's words does: the words of the vocabulary
+ * that contain the term give, through their postings, every text that matches it and no other,
+ * without reading a text. The postings are one sorted array (CSR: where each word's slots
+ * begin, then all the slots) plus a log of (word, slot) pairs since, merged into it in bulk.
+ */
 export class SearchIndex {
   private readonly entries = new Map<string, Entry>();
-  /** The entries as an array, made again after a change: scanning an array beats iterating the map. */
-  private list: Entry[] | null = null;
+  /** Every entry by its slot; undefined once removed or replaced. */
+  private slots: (Entry | undefined)[] = [];
+  private readonly wordIds = new Map<string, number>();
+  private words: string[] = [];
+  /** The last slot each word was logged for (a word said twice in one text is logged once). */
+  private lastSlot = new Int32Array(1024);
+  /** Where each word's slots begin in postings (words merged so far, plus one). */
+  private starts = new Uint32Array(1);
+  private postings = new Uint32Array(0);
+  /** (word, slot) pairs not merged yet. */
+  private log = new Uint32Array(2048);
+  private logged = 0;
+  /** The vocabulary as one string, words apart by a newline, and where each begins. */
+  private vocab: { text: string; at: Int32Array } | null = null;
 
-  private all(): Entry[] {
-    return (this.list ??= [...this.entries.values()]);
-  }
+  /** @param mergeAt how many log entries are merged into the postings at once. */
+  constructor(private readonly mergeAt = 1 << 20) {}
 
   get size(): number {
     return this.entries.size;
@@ -154,8 +134,30 @@ export class SearchIndex {
 
   put(id: string, folder: FolderId, date: number, fields: string[]): void {
     const text = fold(fields.join('\n'));
-    this.entries.set(id, { id, folder, date, text, pairs: pairsOf(text) });
-    this.list = null;
+    const old = this.entries.get(id);
+    if (old) this.slots[old.slot] = undefined;
+    const slot = this.slots.length;
+    const e: Entry = { id, folder, date, slot };
+    this.entries.set(id, e);
+    this.slots.push(e);
+    for (const word of text.split(/\s+/)) {
+      if (!word) continue;
+      let k = this.wordIds.get(word);
+      if (k === undefined) {
+        k = this.words.length;
+        this.wordIds.set(word, k);
+        this.words.push(word);
+        if (this.lastSlot.length <= k) this.lastSlot = grow(this.lastSlot, this.lastSlot.length * 2);
+        this.lastSlot[k] = -1;
+        this.vocab = null;
+      }
+      if (this.lastSlot[k] === slot) continue;
+      this.lastSlot[k] = slot;
+      if (this.log.length < this.logged + 2) this.log = grow(this.log, this.log.length * 2);
+      this.log[this.logged++] = k;
+      this.log[this.logged++] = slot;
+    }
+    if (this.logged >= this.mergeAt) this.merge();
   }
 
   move(id: string, folder: FolderId): void {
@@ -164,13 +166,127 @@ export class SearchIndex {
   }
 
   remove(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
     this.entries.delete(id);
-    this.list = null;
+    this.slots[e.slot] = undefined;
   }
 
   clear(): void {
     this.entries.clear();
-    this.list = null;
+    this.slots = [];
+    this.wordIds.clear();
+    this.words = [];
+    this.lastSlot = new Int32Array(1024);
+    this.starts = new Uint32Array(1);
+    this.postings = new Uint32Array(0);
+    this.log = new Uint32Array(2048);
+    this.logged = 0;
+    this.vocab = null;
+  }
+
+  /** The log merged into the postings; slots removed or replaced since are dropped from them. */
+  private merge(): void {
+    const n = this.words.length;
+    const { starts: oldStarts, postings: old, log, logged, slots } = this;
+    const merged = oldStarts.length - 1;
+    const alive = (s: number) => slots[s] !== undefined;
+    const counts = new Uint32Array(n + 1);
+    for (let k = 0; k < merged; k++) {
+      const end = oldStarts[k + 1]!;
+      let c = 0;
+      for (let p = oldStarts[k]!; p < end; p++) if (alive(old[p]!)) c++;
+      counts[k] = c;
+    }
+    for (let i = 0; i < logged; i += 2) if (alive(log[i + 1]!)) counts[log[i]!]!++;
+    const starts = new Uint32Array(n + 1);
+    for (let k = 0; k < n; k++) starts[k + 1] = starts[k]! + counts[k]!;
+    const postings = new Uint32Array(starts[n]!);
+    const fill = starts.slice(0, n);
+    for (let k = 0; k < merged; k++) {
+      const end = oldStarts[k + 1]!;
+      let at = fill[k]!;
+      for (let p = oldStarts[k]!; p < end; p++) {
+        const s = old[p]!;
+        if (alive(s)) postings[at++] = s;
+      }
+      fill[k] = at;
+    }
+    for (let i = 0; i < logged; i += 2) {
+      const s = log[i + 1]!;
+      if (alive(s)) postings[fill[log[i]!]!++] = s;
+    }
+    this.starts = starts;
+    this.postings = postings;
+    this.logged = 0;
+    if (log.length > 2048) this.log = new Uint32Array(2048);
+  }
+
+  /** The words of the vocabulary that contain `term` (which holds no whitespace). */
+  private wordsWith(term: string): number[] {
+    if (!this.vocab) {
+      const at = new Int32Array(this.words.length);
+      let pos = 0;
+      for (let k = 0; k < this.words.length; k++) {
+        at[k] = pos;
+        pos += this.words[k]!.length + 1;
+      }
+      this.vocab = { text: this.words.join('\n'), at };
+    }
+    const { text, at } = this.vocab;
+    const found: number[] = [];
+    for (let i = text.indexOf(term); i >= 0; ) {
+      // The word this match is in: the last that begins at or before it.
+      let lo = 0;
+      let hi = at.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (at[mid]! <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      found.push(lo);
+      i = lo + 1 < at.length ? text.indexOf(term, at[lo + 1]!) : -1;
+    }
+    return found;
+  }
+
+  /**
+   * Per slot, how many of `terms` its text contains, from the postings of the words that
+   * contain each: slots holding all of them come out at terms.length.
+   */
+  private counted(terms: readonly string[]): Uint8Array | Uint32Array {
+    if (this.logged > 1 << 16) this.merge();
+    const seen = terms.length < 256 ? new Uint8Array(this.slots.length) : new Uint32Array(this.slots.length);
+    const merged = this.starts.length - 1;
+    terms.forEach((term, j) => {
+      const ks = this.wordsWith(term);
+      for (const k of ks) {
+        if (k >= merged) continue;
+        for (let p = this.starts[k]!; p < this.starts[k + 1]!; p++) {
+          const s = this.postings[p]!;
+          if (seen[s] === j) seen[s] = j + 1;
+        }
+      }
+      if (!this.logged || !ks.length) return;
+      const want = new Uint8Array(this.words.length);
+      for (const k of ks) want[k] = 1;
+      for (let i = 0; i < this.logged; i += 2) {
+        const s = this.log[i + 1]!;
+        if (want[this.log[i]!] && seen[s] === j) seen[s] = j + 1;
+      }
+    });
+    return seen;
+  }
+
+  /** Every entry matching all of `terms` (in `folder`, if given), from the newest slot down; no text is read. */
+  private each(terms: readonly string[], folder: FolderId | undefined, hit: (e: Entry) => void): void {
+    const seen = this.counted(terms);
+    const all = terms.length;
+    for (let s = seen.length - 1; s >= 0; s--) {
+      if (seen[s] !== all) continue;
+      const e = this.slots[s];
+      if (e && (!folder || e.folder === folder)) hit(e);
+    }
   }
 
   /**
@@ -182,22 +298,17 @@ export class SearchIndex {
     if (!terms.length || limit < 1) return { total: 0, ids: [] };
     const best: [string, number][] = [];
     const before = (a: [string, number], b: [string, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
-    const need = pairsOfTerms(terms);
     let total = 0;
-    const all = this.all();
     // Newest last, mostly (mail is filed as it comes): from the end, the best fill early and the rest are passed over.
-    for (let k = all.length - 1; k >= 0; k--) {
-      const e = all[k]!;
-      if (folder && e.folder !== folder) continue;
-      if (!covers(e.pairs, need) || !terms.every((t) => e.text.includes(t))) continue;
+    this.each(terms, folder, (e) => {
       total++;
-      if (best.length === limit && !(e.date > best[limit - 1]![1] || (e.date === best[limit - 1]![1] && e.id < best[limit - 1]![0]))) continue;
+      if (best.length === limit && !(e.date > best[limit - 1]![1] || (e.date === best[limit - 1]![1] && e.id < best[limit - 1]![0]))) return;
       const hit: [string, number] = [e.id, e.date];
       let at = best.length;
       while (at > 0 && before(hit, best[at - 1]!)) at--;
       best.splice(at, 0, hit);
       if (best.length > limit) best.pop();
-    }
+    });
     return { total, ids: best.map(([id]) => id) };
   }
 
@@ -206,11 +317,14 @@ export class SearchIndex {
     const terms = queryTerms(q);
     if (!terms.length) return [];
     const hits: [string, number][] = [];
-    const need = pairsOfTerms(terms);
-    for (const [id, e] of this.entries) {
-      if (folder && e.folder !== folder) continue;
-      if (covers(e.pairs, need) && terms.every((t) => e.text.includes(t))) hits.push([id, e.date]);
-    }
+    this.each(terms, folder, (e) => hits.push([e.id, e.date]));
     return hits.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
   }
+}
+
+/** A copy of `a` with room for `size` elements. */
+function grow<T extends Uint32Array | Int32Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }
