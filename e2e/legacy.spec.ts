@@ -4,9 +4,7 @@
 // process fetches it: the page never does), answer it, and write a new email through the
 // account after the gateway confirmation; axe on each new screen, light and dark.
 import AxeBuilder from '@axe-core/playwright';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
 import { startDovecot, startPostfix, testMessage, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
@@ -39,20 +37,6 @@ test.afterAll(async () => {
   await postfix?.stop();
   await dovecot?.stop();
 });
-
-/** Every message file in a user's Maildir (new and cur, all folders). */
-function mailOf(user: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\/(new|cur)\//.test(p)) out.push(readFileSync(p, 'latin1'));
-    }
-  };
-  if (existsSync(dovecot.maildir(user))) walk(dovecot.maildir(user));
-  return out;
-}
 
 async function axe(page: Page, screen: string): Promise<string[]> {
   const found: string[] = [];
@@ -161,8 +145,8 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   a11y.push(...(await axe(page, 'gateway-confirm')));
   await confirm.getByRole('button', { name: 'Send as email' }).click();
   await expect(mail.getByText('Sent through Lab.')).toBeVisible({ timeout: 30_000 });
-  await expect.poll(() => mailOf(BOB.user).find((m) => m.includes('Subject: Re: Site plans')), { timeout: 30_000 }).toBeTruthy();
-  const delivered = mailOf(BOB.user).find((m) => m.includes('Subject: Re: Site plans'))!;
+  await expect.poll(() => dovecot.mailOf(BOB.user).find((m) => m.includes('Subject: Re: Site plans')), { timeout: 30_000 }).toBeTruthy();
+  const delivered = dovecot.mailOf(BOB.user).find((m) => m.includes('Subject: Re: Site plans'))!;
   expect(delivered).toMatch(/^In-Reply-To: <plans-1@b\.localhost>/m);
   expect(delivered).toMatch(/^References: <plans-1@b\.localhost>/m);
   expect(delivered).toMatch(/^From: "?Ada Lovelace"? <ada@a\.localhost>/m);
@@ -189,7 +173,7 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   await expect(gate.getByRole('button', { name: 'Back' })).toBeFocused();
   await gate.getByRole('button', { name: 'Back' }).click();
   await page.waitForTimeout(1000);
-  expect(mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello'))).toBe(false);
+  expect(dovecot.mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello'))).toBe(false);
   await mail.getByRole('button', { name: 'New email' }).click();
   const compose = mail.getByRole('form', { name: 'New email' });
   await compose.getByLabel('To (email addresses)', { exact: true }).fill('bob@b.localhost');
@@ -197,7 +181,7 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   await compose.getByLabel('Message', { exact: true }).fill('Written in QMail, read in plain email.');
   await compose.getByRole('button', { name: 'Send…' }).click();
   await gate.getByRole('button', { name: 'Send as email' }).click();
-  await expect.poll(() => mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello') && m.includes('Written in QMail')), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => dovecot.mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello') && m.includes('Written in QMail')), { timeout: 30_000 }).toBe(true);
   await shot(page, 'legacy-gateway-sent');
 
   expect(a11y).toEqual([]);

@@ -4,7 +4,6 @@
 // delivers names neither subject nor text; Bob's profile syncs, decrypts it with the
 // certificate facts (level, Ada's QMail address and fingerprint), and answers in the same
 // thread. A copy altered in transit is shown as tampered, never as mail.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../electron/services/app/testing/network.js';
@@ -36,19 +35,6 @@ async function profile(name: string, who: { user: string; password: string }): P
     },
   });
   return { call, address: me.address as string, fingerprint: me.fingerprint as string, accountId: account.id as string };
-}
-
-function mailOf(user: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\/(new|cur)\//.test(p)) out.push(readFileSync(p, 'latin1'));
-    }
-  };
-  if (existsSync(dovecot.maildir(user))) walk(dovecot.maildir(user));
-  return out;
 }
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
@@ -84,7 +70,7 @@ describe('encrypted mail between two QMail Desktop profiles over email accounts'
     const bob = await profile('Bob', BOB);
 
     const sent = await ada.call('legacy.send', { accountId: ada.accountId, to: [BOB.user], subject: 'Launch codes', body: 'The launch is at dawn.', encryptFor: { address: bob.address, level: 'L3' } });
-    const raw = await until('delivery to Bob', () => mailOf(BOB.user).find((m) => m.includes(sent.messageId as string)));
+    const raw = await until('delivery to Bob', () => dovecot.mailOf(BOB.user).find((m) => m.includes(sent.messageId as string)));
     expect(raw).not.toContain('Launch codes');
     expect(raw).not.toContain('dawn');
     expect(raw).toMatch(/^X-QKD-Security-Level: 3$/im);
@@ -101,7 +87,7 @@ describe('encrypted mail between two QMail Desktop profiles over email accounts'
 
     // Bob answers, encrypted back; Ada's copy names her message: the same thread.
     const answer = await bob.call('legacy.send', { accountId: bob.accountId, to: [ADA.user], subject: 'Re: Launch codes', body: 'Dawn it is.', inReplyTo: rows[0]!.id, encryptFor: { address: ada.address, level: 'L3' } });
-    const back = await until('delivery to Ada', () => mailOf(ADA.user).find((m) => m.includes(answer.messageId as string)));
+    const back = await until('delivery to Ada', () => dovecot.mailOf(ADA.user).find((m) => m.includes(answer.messageId as string)));
     expect(back).toContain(`In-Reply-To: ${sent.messageId as string}`);
     await ada.call('accounts.sync', { id: ada.accountId });
     const adaRows = (await ada.call('legacy.list', { folder: 'inbox' })).items as { id: string }[];

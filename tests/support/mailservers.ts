@@ -3,7 +3,7 @@
 // a temp folder, on loopback ports, and stopped (folder removed) by `stop()`.
 // Root runs them as CI does (mail owned by `nobody`); Postfix needs root.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,8 @@ export interface Dovecot {
   maildir(user: string): string;
   /** Writes messages straight into a user's Maildir (fast bulk fill); `folder` like 'Archive'. */
   fillMaildir(user: string, messages: (Buffer | string)[], folder?: string, seen?: boolean): void;
+  /** Every message file in a user's Maildir (new and cur, all folders), as latin1 text; none before the first delivery. */
+  mailOf(user: string): string[];
   /** Delivers one message through LMTP (as Postfix would). */
   deliver(to: string, message: Buffer | string): Promise<void>;
   doveadm(args: string[]): string;
@@ -243,6 +245,18 @@ service stats {
         else writeFileSync(join(box, 'new', name), m);
       }
       chownTree(root, owner.uid, owner.gid);
+    },
+    mailOf(user) {
+      const out: string[] = [];
+      const walk = (d: string) => {
+        for (const n of readdirSync(d)) {
+          const p = join(d, n);
+          if (statSync(p).isDirectory()) walk(p);
+          else if (/\/(new|cur)\//.test(p)) out.push(readFileSync(p, 'latin1'));
+        }
+      };
+      if (existsSync(maildir(user))) walk(maildir(user));
+      return out;
     },
     deliver: (to, message) => lmtpDeliver(lmtp, to, message),
     doveadm: (args) => execFileSync(DOVEADM, ['-c', confFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString(),
