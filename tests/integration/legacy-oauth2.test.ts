@@ -49,6 +49,11 @@ beforeAll(async () => {
   await oauth.issuer.keys.generate('RS256');
   await oauth.start(0, '127.0.0.1');
   const issuer = oauth.issuer.url!;
+  // Real providers never hand out the same token twice; the mock's JWTs differ only by their
+  // second-resolution times, so a refresh within the same second would repeat the old token.
+  oauth.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
+    token.payload.jti = randomBytes(12).toString('base64url');
+  });
   oauth.service.on('beforeResponse', (res: { body: Record<string, unknown>; statusCode: number }, req: { body: Record<string, string> }) => {
     grants.push(req.body.grant_type ?? '');
     if (req.body.grant_type === 'refresh_token' && revokedRefresh.has(req.body.refresh_token ?? '')) {
