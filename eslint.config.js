@@ -14,19 +14,39 @@ const noElectron = { regex: '^electron(/.*)?$', message: 'Only electron/shell an
 const folder = (name, message) => ({ regex: `^\\.{1,2}/(.*/)?${name}(/.*)?$`, message });
 
 // The node people host stands alone: not even its tests reach into the app (those are tests/integration).
-const serverBoundary = [folder('renderer', 'server/ never imports renderer/.'), folder('electron', 'server/ never imports electron/: the node stands alone.'),
-  folder('dev-network', 'server/ never imports dev-network/: the network is built from the node, not into it.')];
+const serverBoundary = [
+  folder('renderer', 'server/ never imports renderer/.'),
+  folder('electron', 'server/ never imports electron/: the node stands alone.'),
+  folder('dev-network', 'server/ never imports dev-network/: the network is built from the node, not into it.'),
+];
 
 const sharedBoundary = ['electron', 'server', 'renderer', 'dev-network'].map((f) => folder(f, `shared/ must not import ${f}/.`));
 // The renderer imports only shared/ and its own files.
-const rendererBoundary = [folder('electron', 'renderer/ talks to the main process only through shared/ipc.'),
-  ...['server', 'dev-network', 'cli', 'bench', 'fuzz', 'tools', 'e2e'].map((f) => folder(f, `renderer/ imports only shared/ and its own files, not ${f}/.`))];
+const rendererBoundary = [
+  folder('electron', 'renderer/ talks to the main process only through shared/ipc.'),
+  ...['server', 'dev-network', 'cli', 'bench', 'fuzz', 'tools', 'e2e'].map((f) =>
+    folder(f, `renderer/ imports only shared/ and its own files, not ${f}/.`),
+  ),
+];
 
 // The app's services run on any network; only the composition roots (shell, host) open the dev network.
-const servicesBoundary = folder('dev-network', 'electron/services runs on any network: only electron/shell and electron/host open dev-network/.');
+const servicesBoundary = folder(
+  'dev-network',
+  'electron/services runs on any network: only electron/shell and electron/host open dev-network/.',
+);
 
-const domGlobals = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement', 'fetch', 'XMLHttpRequest', 'WebSocket']
-  .map((name) => ({ name, message: 'shared/ is pure: DOM and host globals are injected, never used directly.' }));
+const domGlobals = [
+  'window',
+  'document',
+  'navigator',
+  'localStorage',
+  'sessionStorage',
+  'location',
+  'HTMLElement',
+  'fetch',
+  'XMLHttpRequest',
+  'WebSocket',
+].map((name) => ({ name, message: 'shared/ is pure: DOM and host globals are injected, never used directly.' }));
 const noMathRandom = { object: 'Math', property: 'random', message: 'Use crypto.getRandomValues or node:crypto for randomness.' };
 
 export default tseslint.config(
@@ -38,16 +58,35 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-syntax': ['error',
-        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name=/^(only|skip|todo)$/]", message: 'No focused, skipped or todo tests.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name=/^(only|skip|todo)$/]',
+          message: 'No focused, skipped or todo tests.',
+        },
+      ],
     },
   },
   {
     files: ['shared/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, ...sharedBoundary,
-        { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'shared/ has no UI.' }] }],
-      'no-restricted-globals': ['error', ...domGlobals, { name: 'process', message: 'shared/ is pure: no process.' }, { name: 'Buffer', message: 'shared/ uses Uint8Array, not Buffer.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noNode,
+            noElectron,
+            ...sharedBoundary,
+            { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'shared/ has no UI.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...domGlobals,
+        { name: 'process', message: 'shared/ is pure: no process.' },
+        { name: 'Buffer', message: 'shared/ uses Uint8Array, not Buffer.' },
+      ],
       'no-restricted-properties': ['error', noMathRandom],
     },
   },
@@ -57,8 +96,15 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, ...rendererBoundary, folder('tests', 'renderer/ imports only shared/ and its own files.')] }],
-      'no-restricted-globals': ['error', { name: 'process', message: 'No Node in the renderer.' }, { name: 'require', message: 'No Node in the renderer.' }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noNode, noElectron, ...rendererBoundary, folder('tests', 'renderer/ imports only shared/ and its own files.')] },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'No Node in the renderer.' },
+        { name: 'require', message: 'No Node in the renderer.' },
+      ],
     },
   },
   {
@@ -72,7 +118,12 @@ export default tseslint.config(
   },
   {
     files: ['electron/services/**/*.ts', 'electron/store/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'electron/ never imports renderer/.'), servicesBoundary] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noElectron, folder('renderer', 'electron/ never imports renderer/.'), servicesBoundary] },
+      ],
+    },
   },
   {
     files: ['electron/shell/**/*.ts', 'electron/preload.ts'],
@@ -102,7 +153,9 @@ export default tseslint.config(
   {
     files: ['cli/**/*.ts', 'bench/**/*.ts', 'fuzz/**/*.{ts,mjs}', 'tools/**/*.{ts,mjs,js}', 'tests/**/*.ts', 'e2e/**/*.ts', '*.ts', '*.js'],
     languageOptions: { globals: { ...globals.node } },
-    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'Only the renderer build includes renderer/.')] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron, folder('renderer', 'Only the renderer build includes renderer/.')] }],
+    },
   },
   {
     // Tests run in Node under vitest: they may read vectors from disk, wherever they live.

@@ -7,7 +7,11 @@ import { builtinModules } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 
 type Deps = Record<string, string>;
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { dependencies?: Deps; devDependencies?: Deps; optionalDependencies?: Deps };
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  dependencies?: Deps;
+  devDependencies?: Deps;
+  optionalDependencies?: Deps;
+};
 const external = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),

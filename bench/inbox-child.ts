@@ -14,8 +14,20 @@ import type { FolderId } from '../shared/ipc/index.js';
 import { median } from './types.js';
 
 export const PASSPHRASE = 'bench passphrase';
-const WORDS = 'meeting budget quarterly report invoice travel garden recipe project deadline review contract server stripe parity beacon capsule holiday family concert library museum river mountain harbour council permit schedule draft minutes'.split(' ');
-const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Emmy Noether', 'Claude Shannon', 'Hedy Lamarr', 'Katherine Johnson', 'John von Neumann'];
+const WORDS =
+  'meeting budget quarterly report invoice travel garden recipe project deadline review contract server stripe parity beacon capsule holiday family concert library museum river mountain harbour council permit schedule draft minutes'.split(
+    ' ',
+  );
+const NAMES = [
+  'Ada Lovelace',
+  'Grace Hopper',
+  'Alan Turing',
+  'Emmy Noether',
+  'Claude Shannon',
+  'Hedy Lamarr',
+  'Katherine Johnson',
+  'John von Neumann',
+];
 export const QUERIES = ['budget', 'harbour permit', 'noether', 'invoice 4711', 'zzzz-nothing'];
 
 /** A deterministic pseudo-random letter: about 1.5 KB of text, a sender among eight. */
@@ -33,7 +45,14 @@ export function letter(i: number): { folder: FolderId; date: number; from: strin
   const r = i % 20;
   const folder: FolderId = r < 14 ? 'inbox' : r < 17 ? 'sent' : r < 19 ? 'archive' : 'trash';
   const who = next() % NAMES.length;
-  return { folder, date: 1_700_000_000_000 + i * 60_000, from: `0006.0.${1000 + who}`, fromName: NAMES[who]!, subject: `${word()} ${word()} ${i}`, body: sentences.join(' ') };
+  return {
+    folder,
+    date: 1_700_000_000_000 + i * 60_000,
+    from: `0006.0.${1000 + who}`,
+    fromName: NAMES[who]!,
+    subject: `${word()} ${word()} ${i}`,
+    body: sentences.join(' '),
+  };
 }
 
 async function build(dir: string, n: number): Promise<void> {
@@ -44,8 +63,20 @@ async function build(dir: string, n: number): Promise<void> {
     for (let i = from; i < to; i++) {
       const l = letter(i);
       const id = randomBytes(16).toString('hex');
-      app.messages.put(id, l.folder, l.date, i % 3 === 0, { from: l.from, fromName: l.fromName, to: ['0006.0.999'], subject: l.subject, body: l.body, level: 'L3' });
-      extras.put(id, { attachments: [], stripes: { k: 4, p: 1 }, guid: randomBytes(16).toString('hex'), letterId: randomBytes(16).toString('hex') });
+      app.messages.put(id, l.folder, l.date, i % 3 === 0, {
+        from: l.from,
+        fromName: l.fromName,
+        to: ['0006.0.999'],
+        subject: l.subject,
+        body: l.body,
+        level: 'L3',
+      });
+      extras.put(id, {
+        attachments: [],
+        stripes: { k: 4, p: 1 },
+        guid: randomBytes(16).toString('hex'),
+        letterId: randomBytes(16).toString('hex'),
+      });
     }
   });
   for (let at = 0; at < n; at += 10_000) insert(at, Math.min(n, at + 10_000));
@@ -56,7 +87,15 @@ async function measure(dir: string): Promise<void> {
   const ms = (t: number) => performance.now() - t;
   // The reference: the key derivation alone, with the profile's costs.
   let t = performance.now();
-  await argon2id({ password: PASSPHRASE, salt: new Uint8Array(16), iterations: DEFAULT_KDF.iterations, parallelism: DEFAULT_KDF.parallelism, memorySize: DEFAULT_KDF.memoryKiB, hashLength: 32, outputType: 'binary' });
+  await argon2id({
+    password: PASSPHRASE,
+    salt: new Uint8Array(16),
+    iterations: DEFAULT_KDF.iterations,
+    parallelism: DEFAULT_KDF.parallelism,
+    memorySize: DEFAULT_KDF.memoryKiB,
+    hashLength: 32,
+    outputType: 'binary',
+  });
   const kdf = ms(t);
   const app = createAppServices({ profileDir: dir, host: 'web', version: 'bench', autoStart: true });
   const h = app.handlers;
@@ -71,7 +110,15 @@ async function measure(dir: string): Promise<void> {
   const firstScreen = ms(t);
   // The reference again (this shared machine's speed drifts): the mean of before and after.
   t = performance.now();
-  await argon2id({ password: PASSPHRASE, salt: new Uint8Array(16), iterations: DEFAULT_KDF.iterations, parallelism: DEFAULT_KDF.parallelism, memorySize: DEFAULT_KDF.memoryKiB, hashLength: 32, outputType: 'binary' });
+  await argon2id({
+    password: PASSPHRASE,
+    salt: new Uint8Array(16),
+    iterations: DEFAULT_KDF.iterations,
+    parallelism: DEFAULT_KDF.parallelism,
+    memorySize: DEFAULT_KDF.memoryKiB,
+    hashLength: 32,
+    outputType: 'binary',
+  });
   const kdfMean = (kdf + ms(t)) / 2;
   if (first.items.length !== 50) throw new Error('the first screen did not list 50 messages');
   // Folder switches, each a page of another folder.
@@ -106,7 +153,20 @@ async function measure(dir: string): Promise<void> {
   global.gc?.();
   const rss = process.memoryUsage.rss() / 2 ** 20;
   app.close();
-  process.stdout.write(JSON.stringify({ kdf: kdfMean, unlock, firstScreen, indexReady, switchMs: median(switches), rawPageMs: median(raw), searchMs: median(searches), searches, hits, rss }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      kdf: kdfMean,
+      unlock,
+      firstScreen,
+      indexReady,
+      switchMs: median(switches),
+      rawPageMs: median(raw),
+      searchMs: median(searches),
+      searches,
+      hits,
+      rss,
+    }) + '\n',
+  );
 }
 
 // Run as a script only (the suite imports the letters and queries from here).

@@ -28,7 +28,11 @@ export function renderTable(rows: BenchResult[]): string {
   const head = ['benchmark', 'value', 'unit', 'reference', 'ref value', 'ratio', 'notes'];
   const body = rows.map((r) => [r.name, fmt(r.value), r.unit, r.reference_name, fmt(r.reference_value), fmt(r.ratio), r.notes ?? '']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -37,7 +41,9 @@ async function main(): Promise<void> {
   const only = arg('--only');
   const jsonFile = arg('--json');
   const quick = process.argv.includes('--quick');
-  const files = readdirSync(join(here, 'suites')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const files = readdirSync(join(here, 'suites'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
   const machine = machineDescription();
   const rows: BenchResult[] = [];
   for (const f of files) {
@@ -49,7 +55,14 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`machine: ${machine}\n\n${renderTable(rows)}\n`);
   if (jsonFile) {
-    writeFileSync(jsonFile, JSON.stringify(rows.map(({ notes: _n, ...r }) => r), null, 2) + '\n');
+    writeFileSync(
+      jsonFile,
+      JSON.stringify(
+        rows.map(({ notes: _n, ...r }) => r),
+        null,
+        2,
+      ) + '\n',
+    );
     process.stdout.write(`\nwrote ${rows.length} rows to ${jsonFile}\n`);
   }
 }

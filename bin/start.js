@@ -25,6 +25,8 @@ if (binary) {
   const child = spawn(binary, [join(root, 'dist', 'electron', 'main.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  process.stdout.write('Electron is not installed on this machine (it is optional), so QMail Desktop runs in host mode: open the address below in your browser.\n');
+  process.stdout.write(
+    'Electron is not installed on this machine (it is optional), so QMail Desktop runs in host mode: open the address below in your browser.\n',
+  );
   await import(pathToFileURL(join(root, 'dist', 'node', 'host.js')).href);
 }

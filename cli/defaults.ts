@@ -12,7 +12,10 @@ export function withProfile(cmd: Command): Command {
 }
 
 export function withNetwork(cmd: Command): Command {
-  return cmd.option('--network <file>', "network file naming the directory: QMAIL_NETWORK, else the app's embedded network, <profile>/network/network.json (qmail network where)");
+  return cmd.option(
+    '--network <file>',
+    "network file naming the directory: QMAIL_NETWORK, else the app's embedded network, <profile>/network/network.json (qmail network where)",
+  );
 }
 
 export interface EmbeddedStatus {
@@ -60,10 +63,14 @@ export async function embeddedStatus(profile: string, timeoutMs = 1500): Promise
   };
 }
 
-export type NetworkResolution = { source: 'flag' | 'env'; file: string } | { source: 'embedded'; file: string; status: EmbeddedStatus } | { source: 'none' };
+export type NetworkResolution =
+  { source: 'flag' | 'env'; file: string } | { source: 'embedded'; file: string; status: EmbeddedStatus } | { source: 'none' };
 
 /** The network a command uses, by the app's rules (the flag, then QMAIL_NETWORK, then the embedded one). */
-export async function resolveNetwork(o: { profile: string; network?: string }, env: NodeJS.ProcessEnv = process.env): Promise<NetworkResolution> {
+export async function resolveNetwork(
+  o: { profile: string; network?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NetworkResolution> {
   const choice = chooseNetwork(o.network, env);
   if (choice.kind === 'none') return { source: 'none' };
   if (choice.kind === 'file') return { source: o.network ? 'flag' : 'env', file: choice.file };
@@ -82,11 +89,16 @@ export async function networkFor(o: { profile: string; network?: string }, env: 
   const s = r.status;
   if (s.running) return s.file;
   const how = `start the app (npm start or npm run web) with this profile, or run: qmail network up --dir ${s.dir}; or pass --network FILE`;
-  throw new Error(s.created ? `the app's embedded network (${s.file}) is not running: ${how}` : `${o.profile} has no embedded network yet: ${how}`);
+  throw new Error(
+    s.created ? `the app's embedded network (${s.file}) is not running: ${how}` : `${o.profile} has no embedded network yet: ${how}`,
+  );
 }
 
 /** For commands that can work offline: the network file when one is configured and there. */
-export async function optionalNetworkFor(o: { profile: string; network?: string }, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function optionalNetworkFor(
+  o: { profile: string; network?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   const r = await resolveNetwork(o, env);
   if (r.source === 'none') return undefined;
   if (r.source !== 'embedded') return r.file;

@@ -7,7 +7,7 @@ import { packageVersion } from '../server/package-root.js';
 export function buildProgram(): Command {
   const program = new Command('qmail')
     .description(
-      "QMail Desktop on the command line: formats, the local network, identities, sending and reading.\n" +
+      'QMail Desktop on the command line: formats, the local network, identities, sending and reading.\n' +
         "Without --profile and --network, commands use the app's own profile and its embedded network (qmail network where).",
     )
     .version(packageVersion(), '-V, --version', 'print the version')

@@ -66,7 +66,12 @@ export async function openAppNetwork(o: AppNetworkOptions): Promise<AppNetwork> 
   const dir = embeddedNetworkDir(o.profileDir);
   const nodes = o.nodes ?? 5;
   const t0 = Date.now();
-  const local = await startLocalNetwork({ dir, nodes, services: [kmeService()], nodeConfig: { log: { level: 'warn' }, chips: { mintKey: embeddedMintKey(dir) } } });
+  const local = await startLocalNetwork({
+    dir,
+    nodes,
+    services: [kmeService()],
+    nodeConfig: { log: { level: 'warn' }, chips: { mintKey: embeddedMintKey(dir) } },
+  });
   const directoryUrl = local.network.directory.url;
   status(`network: embedded, ${nodes} nodes and a directory at ${directoryUrl} in ${Date.now() - t0} ms (${dir})`);
   // The correspondent needs a few seconds (its profile's key derivation); the app does not wait for it.
@@ -97,7 +102,9 @@ export async function openAppNetwork(o: AppNetworkOptions): Promise<AppNetwork> 
 }
 
 /** The embedded network's kme.json, when this process runs the embedded network (its `local` launcher started the KME pair). */
-export function embeddedKmeFile(network: { directoryUrl?: string | undefined; local?: LocalNetwork | undefined } | null | undefined): string | undefined {
+export function embeddedKmeFile(
+  network: { directoryUrl?: string | undefined; local?: LocalNetwork | undefined } | null | undefined,
+): string | undefined {
   const kme = network?.local?.network.services.kme as { config?: unknown } | undefined;
   return typeof kme?.config === 'string' ? kme.config : undefined;
 }

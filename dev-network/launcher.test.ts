@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Group, QMailCommand, Status } from '../shared/raida/index.js';
-import { decodeDownloadResponse, decodeTellList, encodeDownload, encodePing, encodeTell, encodeUpload, encodeUploadPage, PingFlags } from '../shared/qmail/index.js';
+import {
+  decodeDownloadResponse,
+  decodeTellList,
+  encodeDownload,
+  encodePing,
+  encodeTell,
+  encodeUpload,
+  encodeUploadPage,
+  PingFlags,
+} from '../shared/qmail/index.js';
 import { startLocalNetwork, type LocalNetwork, type NetworkFile } from './launcher.js';
 import { verifyDescriptor } from '../server/directory/descriptor.js';
 import { RaidaConnection, preambleFor, type Identity } from '../server/testing/client.js';
@@ -34,10 +43,18 @@ beforeAll(async () => {
     nodes: 5,
     nodeConfig: { drd: { defaultTellFee: 0 }, log: { level: 'warn' } },
     // the hook the correspondent and the KME pair use
-    services: [{ name: 'probe', start: async (n) => ({ info: { sawNodes: n.nodes.length, directory: n.directory.url }, close: async () => undefined }) }],
+    services: [
+      {
+        name: 'probe',
+        start: async (n) => ({ info: { sawNodes: n.nodes.length, directory: n.directory.url }, close: async () => undefined }),
+      },
+    ],
   });
   // Nodes of a directory register an address only for the key the directory gave it to (EXT-7).
-  const [a, b] = await Promise.all([directoryIdentity(net.network.directory.url, 'alice'), directoryIdentity(net.network.directory.url, 'bob')]);
+  const [a, b] = await Promise.all([
+    directoryIdentity(net.network.directory.url, 'alice'),
+    directoryIdentity(net.network.directory.url, 'bob'),
+  ]);
   alice = a;
   bob = b;
   for (const n of net.network.nodes) {
@@ -59,7 +76,12 @@ async function download(port: number, g: Uint8Array, fileType: number, reader: I
   const c = await conn(port);
   const parts: Uint8Array[] = [];
   for (let page = 0; ; page++) {
-    const r = await c.call(Group.QMAIL, QMailCommand.DOWNLOAD, encodeDownload({ preamble: preambleFor(reader), fileGroupGuid: g, fileType, version: 1, bytesPerPage: 0, page }), { key: reader });
+    const r = await c.call(
+      Group.QMAIL,
+      QMailCommand.DOWNLOAD,
+      encodeDownload({ preamble: preambleFor(reader), fileGroupGuid: g, fileType, version: 1, bytesPerPage: 0, page }),
+      { key: reader },
+    );
     if (r.status === Status.FILE_NOT_EXIST && page > 0) break;
     expect(r.status).toBe(Status.SUCCESS);
     const d = decodeDownloadResponse(r.payload).data;
@@ -104,27 +126,66 @@ describe('local network of real qmail-server processes', () => {
           // the large-page path, pages sent last-first
           const pages = Math.ceil(s.length / PAGE);
           for (let p = pages - 1; p >= 0; p--) {
-            const r = await c.call(Group.QMAIL, QMailCommand.UPLOAD_LARGE_PAGE, encodeUploadPage({ preamble: preambleFor(alice), fileGroupGuid: g, fileType: 1, storageDuration: 2, page: p, totalPages: pages, data: s.subarray(p * PAGE, (p + 1) * PAGE) }), { key: alice, raidaId: n.raidaId });
+            const r = await c.call(
+              Group.QMAIL,
+              QMailCommand.UPLOAD_LARGE_PAGE,
+              encodeUploadPage({
+                preamble: preambleFor(alice),
+                fileGroupGuid: g,
+                fileType: 1,
+                storageDuration: 2,
+                page: p,
+                totalPages: pages,
+                data: s.subarray(p * PAGE, (p + 1) * PAGE),
+              }),
+              { key: alice, raidaId: n.raidaId },
+            );
             expect(r.status).toBe(Status.SUCCESS);
           }
         } else {
-          const r = await c.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor(alice), fileGroupGuid: g, lockerCode: new Uint8Array(8), fileType: 1, storageDuration: 2, data: s }), { key: alice, raidaId: n.raidaId });
+          const r = await c.call(
+            Group.QMAIL,
+            QMailCommand.UPLOAD,
+            encodeUpload({
+              preamble: preambleFor(alice),
+              fileGroupGuid: g,
+              lockerCode: new Uint8Array(8),
+              fileType: 1,
+              storageDuration: 2,
+              data: s,
+            }),
+            { key: alice, raidaId: n.raidaId },
+          );
           expect(r.status).toBe(Status.SUCCESS);
         }
       }),
     );
     const beacon = nodes[4]!;
     const bc = await RaidaConnection.open(beacon.port);
-    const parked = bc.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(bob), flags: PingFlags.MANIFEST }), { key: bob, raidaId: beacon.raidaId });
+    const parked = bc.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(bob), flags: PingFlags.MANIFEST }), {
+      key: bob,
+      raidaId: beacon.raidaId,
+    });
     const tell = encodeTell({
       preamble: preambleFor(alice),
       fileGroupGuid: g,
       timestamp: Math.floor(Date.now() / 1000),
       tellType: 0,
       beaconPaymentLocker: new Uint8Array(8),
-      recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: bob.denomination, serial: bob.serial }, lockerKey: new Uint8Array(16) }],
-      servers: stripes.map((_, i) => ({ stripeIndex: i, stripeType: 0, raidaId: nodes[i]!.raidaId, ipv4: new Uint8Array([127, 0, 0, 1]), port: nodes[i]!.port })),
-      manifest: [{ fileType: 0, size: 0, crc32: 0 }, { fileType: 1, size: message.length, crc32: 0 }],
+      recipients: [
+        { addressType: 0, address: { coinGroup: 6, denomination: bob.denomination, serial: bob.serial }, lockerKey: new Uint8Array(16) },
+      ],
+      servers: stripes.map((_, i) => ({
+        stripeIndex: i,
+        stripeType: 0,
+        raidaId: nodes[i]!.raidaId,
+        ipv4: new Uint8Array([127, 0, 0, 1]),
+        port: nodes[i]!.port,
+      })),
+      manifest: [
+        { fileType: 0, size: 0, crc32: 0 },
+        { fileType: 1, size: message.length, crc32: 0 },
+      ],
     });
     const tc = await conn(beacon.port);
     expect((await tc.call(Group.QMAIL, QMailCommand.TELL, tell, { key: alice, raidaId: beacon.raidaId })).status).toBe(Status.SUCCESS);
@@ -132,7 +193,9 @@ describe('local network of real qmail-server processes', () => {
     bc.close();
     expect(got.tells.length).toBe(1);
     const notice = got.tells[0]!;
-    const back = await Promise.all(notice.servers.sort((a, b) => a.stripeIndex - b.stripeIndex).map((s) => download(s.port, notice.fileGroupGuid, 1, bob)));
+    const back = await Promise.all(
+      notice.servers.sort((a, b) => a.stripeIndex - b.stripeIndex).map((s) => download(s.port, notice.fileGroupGuid, 1, bob)),
+    );
     expect(Buffer.concat(back).equals(Buffer.from(message))).toBe(true);
   }, 60_000);
 
@@ -146,7 +209,19 @@ describe('local network of real qmail-server processes', () => {
         const g = guid();
         const data = new Uint8Array(randomBytes(20_000 + (i % 7) * 50_000));
         try {
-          const r = await c.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor(alice), fileGroupGuid: g, lockerCode: new Uint8Array(8), fileType: 10, storageDuration: 2, data }), { key: alice, raidaId: n.raidaId, timeoutMs: 5000 });
+          const r = await c.call(
+            Group.QMAIL,
+            QMailCommand.UPLOAD,
+            encodeUpload({
+              preamble: preambleFor(alice),
+              fileGroupGuid: g,
+              lockerCode: new Uint8Array(8),
+              fileType: 10,
+              storageDuration: 2,
+              data,
+            }),
+            { key: alice, raidaId: n.raidaId, timeoutMs: 5000 },
+          );
           if (r.status === Status.SUCCESS) acked.push({ g, data });
         } catch {
           return; // the connection died with the node

@@ -83,9 +83,17 @@ interface Child {
   exited: Promise<void>;
 }
 
-function launch(args: string[], logFile: string, echo: boolean, timeoutMs: number): Promise<{ child: Child; ready: Record<string, unknown> }> {
+function launch(
+  args: string[],
+  logFile: string,
+  echo: boolean,
+  timeoutMs: number,
+): Promise<{ child: Child; ready: Record<string, unknown> }> {
   return new Promise((res, rej) => {
-    const proc = spawn(process.execPath, [projectFile('bin', 'qmail-server.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv() });
+    const proc = spawn(process.execPath, [projectFile('bin', 'qmail-server.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: nodeEnv(),
+    });
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     const child = { proc, exited };
     // Logs go straight to the file (a long-running network must not keep them in memory);
@@ -172,7 +180,20 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
   const prevDirPort = prev ? Number(new URL(prev.directory.url).port) || 0 : 0;
 
   try {
-    const d = await launchOnPort((port) => ['directory', '--data', join(dir, 'directory'), '--port', String(port), ...(o.directoryProbeMs !== undefined ? ['--probe-interval', String(o.directoryProbeMs)] : [])], prevDirPort, join(dir, 'directory.log'), !!o.echoLogs, timeout);
+    const d = await launchOnPort(
+      (port) => [
+        'directory',
+        '--data',
+        join(dir, 'directory'),
+        '--port',
+        String(port),
+        ...(o.directoryProbeMs !== undefined ? ['--probe-interval', String(o.directoryProbeMs)] : []),
+      ],
+      prevDirPort,
+      join(dir, 'directory.log'),
+      !!o.echoLogs,
+      timeout,
+    );
     directory = d.child;
     const url = String(d.ready.url);
     // Nodes pin the directory's ticket key instead of fetching it over HTTP at start: no window in
@@ -225,7 +246,13 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
     nodes.forEach((n, i) => {
       writeFileSync(configs[i]!, JSON.stringify({ ...readJson(configs[i]!), listen: { host: n.host, port: n.port } }, null, 2) + '\n');
     });
-    const network: NetworkFile = { version: 1, createdAt: new Date().toISOString(), directory: { url, pid: directory.proc.pid ?? -1 }, nodes, services: {} };
+    const network: NetworkFile = {
+      version: 1,
+      createdAt: new Date().toISOString(),
+      directory: { url, pid: directory.proc.pid ?? -1 },
+      nodes,
+      services: {},
+    };
     const file = join(dir, 'network.json');
     const write = () => {
       writeFileSync(file + '.tmp', JSON.stringify(network, null, 2) + '\n');

@@ -57,7 +57,12 @@ export function correspondentService(o: CorrespondentServiceOptions = {}): Netwo
         const passphrase = o.passphrase ?? passphraseFile(dir);
         const kme = o.kme === false ? undefined : (network.services.kme as KmeServiceInfo | undefined)?.config;
         const args = [
-          projectFile('bin', 'qmail.js'), 'correspondent', '--profile', profile, '--network', join(dir, 'network.json'),
+          projectFile('bin', 'qmail.js'),
+          'correspondent',
+          '--profile',
+          profile,
+          '--network',
+          join(dir, 'network.json'),
           ...(o.name ? ['--name', o.name] : []),
           ...(o.replyDelayMs ? ['--reply-delay', String(o.replyDelayMs)] : []),
           ...(kme ? ['--kme', kme, '--kme-side', 'B'] : []),
@@ -80,7 +85,10 @@ export function correspondentService(o: CorrespondentServiceOptions = {}): Netwo
           proc.kill('SIGKILL');
           rej(new Error(`${msg}: ${tail}`));
         };
-        const timer = setTimeout(() => fail(`the correspondent was not ready within ${o.startTimeoutMs ?? 60_000} ms`), o.startTimeoutMs ?? 60_000);
+        const timer = setTimeout(
+          () => fail(`the correspondent was not ready within ${o.startTimeoutMs ?? 60_000} ms`),
+          o.startTimeoutMs ?? 60_000,
+        );
         proc.once('exit', (code, signal) => fail(`the correspondent exited (${code ?? signal}) before it was ready`));
         createInterface({ input: proc.stdout! }).on('line', (line) => {
           let j: { ready?: boolean; address?: string };

@@ -29,7 +29,13 @@ async function audit(page: Page, screen: string, findings: Finding[]): Promise<v
     for (const v of violations) {
       // Serious and critical ones, and the page's landmarks and headings whatever axe rates them.
       if (v.impact !== 'serious' && v.impact !== 'critical' && !STRUCTURE.includes(v.id)) continue;
-      findings.push({ screen, scheme, rule: v.id, impact: v.impact ?? 'unrated', nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ').trim() ?? ''}`) });
+      findings.push({
+        screen,
+        scheme,
+        rule: v.id,
+        impact: v.impact ?? 'unrated',
+        nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ').trim() ?? ''}`),
+      });
     }
     await shot(page, `a11y-${screen}-${scheme}`);
   }
@@ -37,7 +43,12 @@ async function audit(page: Page, screen: string, findings: Finding[]): Promise<v
 }
 
 function report(findings: Finding[]): string {
-  return findings.map((f) => `${f.screen} (${f.scheme}) ${f.impact} ${f.rule}:\n  ${f.nodes.slice(0, 6).join('\n  ')}${f.nodes.length > 6 ? `\n  … ${f.nodes.length - 6} more` : ''}`).join('\n');
+  return findings
+    .map(
+      (f) =>
+        `${f.screen} (${f.scheme}) ${f.impact} ${f.rule}:\n  ${f.nodes.slice(0, 6).join('\n  ')}${f.nodes.length > 6 ? `\n  … ${f.nodes.length - 6} more` : ''}`,
+    )
+    .join('\n');
 }
 
 /** Sends to an address nobody has: the message fails for good and waits in the outbox (Retry, Edit, Cancel). */
@@ -55,7 +66,10 @@ async function sendToNobody(page: Page, subject: string): Promise<Locator> {
 
 /** The page never scrolls sideways and the lock button is fully on screen. */
 async function fitsWidth(page: Page): Promise<void> {
-  const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
   expect(scrollWidth, 'the page scrolls sideways').toBeLessThanOrEqual(clientWidth);
   const lock = page.getByRole('button', { name: 'Lock QMail' });
   await expect(lock).toBeInViewport({ ratio: 1 });
@@ -165,7 +179,10 @@ test('at 720×600 the mail window does not scroll sideways and every toolbar con
   await expect(page.getByRole('heading', { name: 'Make your QMail address' })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('checkbox', { name: /^Store mail on / }).first()).toBeVisible({ timeout: 60_000 });
   const noSideways = async () => {
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
     expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
   };
   await noSideways();
@@ -188,7 +205,8 @@ test('at 720×600 the mail window does not scroll sideways and every toolbar con
   }
   await page.emulateMedia({ colorScheme: 'light' });
   // Every toolbar control is on screen and can be used.
-  for (const name of ['Compose', 'Check mail', 'Quantum keys', 'Lock QMail']) await expect(page.getByRole('button', { name, exact: true })).toBeInViewport({ ratio: 1 });
+  for (const name of ['Compose', 'Check mail', 'Quantum keys', 'Lock QMail'])
+    await expect(page.getByRole('button', { name, exact: true })).toBeInViewport({ ratio: 1 });
   await expect(page.getByRole('searchbox')).toBeInViewport();
 
   // A message on its way out, and one in the Inbox open in the reader.

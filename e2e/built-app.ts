@@ -50,7 +50,10 @@ export async function npmRunWeb(home: string): Promise<RunningApp> {
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm run web printed no URL within ${START_BUDGET_MS / 1000} s:\n${out}`)), START_BUDGET_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`npm run web printed no URL within ${START_BUDGET_MS / 1000} s:\n${out}`)),
+      START_BUDGET_MS,
+    );
     const onData = (d: string) => {
       out += d;
       const m = URL_LINE.exec(out);

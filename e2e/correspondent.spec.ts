@@ -6,7 +6,10 @@ import { awaitAnswer } from './mail-steps.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 
-test('the empty inbox says hello to the correspondent; autocomplete, typed names and replies work as people expect', async ({ app: page, consoleErrors }) => {
+test('the empty inbox says hello to the correspondent; autocomplete, typed names and replies work as people expect', async ({
+  app: page,
+  consoleErrors,
+}) => {
   test.setTimeout(240_000);
   await createVault(page, PASSPHRASE);
   await onboard(page, 'Mary Jackson');

@@ -44,7 +44,8 @@ export async function stopProcessGroup(child: ChildProcess): Promise<void> {
 }
 
 export async function startHost(profileDir: string): Promise<{ child: ChildProcess; handle: HostHandle }> {
-  if (!existsSync(join(repoRoot, 'dist', 'renderer', 'index.html'))) throw new Error('The renderer is not built: run "npx vite build" (npm run test:e2e does it).');
+  if (!existsSync(join(repoRoot, 'dist', 'renderer', 'index.html')))
+    throw new Error('The renderer is not built: run "npx vite build" (npm run test:e2e does it).');
   const child = spawn('npx', ['tsx', 'electron/host/main.ts', '--profile', profileDir, '--port', '0'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -72,7 +72,9 @@ test('a newcomer creates a vault, saves a draft, and finds it again after unlock
   const unlock = page.getByLabel('Passphrase', { exact: true });
   await unlock.fill('not my passphrase');
   await page.getByRole('button', { name: 'Unlock' }).click();
-  await expect(page.getByRole('alert')).toHaveText('That passphrase does not open this vault. Check Caps Lock and try again.', { timeout: 60_000 });
+  await expect(page.getByRole('alert')).toHaveText('That passphrase does not open this vault. Check Caps Lock and try again.', {
+    timeout: 60_000,
+  });
   await expect(unlock).toHaveValue('not my passphrase');
   await expect(unlock).toHaveAttribute('aria-invalid', 'true');
   await shot(page, 'unlock-wrong-light');
@@ -92,7 +94,11 @@ test('the main window in light and dark', async ({ app: page }) => {
   await onboard(page);
 
   const drafts: [string, string, string][] = [
-    ['Lin Okafor <lin@example.org>', 'Server shortlist for the garage node', 'I compared the four operators we talked about; the one in Tallinn is cheapest per MB and has the best uptime.'],
+    [
+      'Lin Okafor <lin@example.org>',
+      'Server shortlist for the garage node',
+      'I compared the four operators we talked about; the one in Tallinn is cheapest per MB and has the best uptime.',
+    ],
     ['team@example.org', 'Notes from Thursday', 'Action items: rotate the KME certificates, write the beacon runbook, book the demo.'],
     ['grace@example.org', 'Re: quantum keys for the lab', 'Yes — the ETSI 014 link is up. Let us try a level 2 message tomorrow morning.'],
   ];
@@ -107,7 +113,10 @@ test('the main window in light and dark', async ({ app: page }) => {
     await page.keyboard.press('Escape');
     await expect(dialog).toBeHidden();
   }
-  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Drafts/ }).click();
+  await page
+    .getByRole('navigation', { name: 'Folders' })
+    .getByRole('button', { name: /^Drafts/ })
+    .click();
   const list = page.getByRole('listbox', { name: 'Messages in Drafts' });
   await expect(list.getByRole('option')).toHaveCount(3);
 
@@ -182,7 +191,14 @@ test('a long folder stays light: rows are virtualised and fetched page by page',
         ws.onopen = () => {
           for (let i = 0; i < (count as number); i++) {
             const n = String(i).padStart(4, '0');
-            ws.send(JSON.stringify({ t: 'req', id: i + 1, ch: 'drafts.save', input: { to: [`reader${n}@example.org`], subject: `Bulk draft ${n}`, body: `Body ${n}` } }));
+            ws.send(
+              JSON.stringify({
+                t: 'req',
+                id: i + 1,
+                ch: 'drafts.save',
+                input: { to: [`reader${n}@example.org`], subject: `Bulk draft ${n}`, body: `Body ${n}` },
+              }),
+            );
           }
         };
       }),
@@ -214,7 +230,10 @@ test('a long folder stays light: rows are virtualised and fetched page by page',
   await expect(page.getByRole('article')).toContainText('Body ');
 });
 
-test('a reopened draft keeps Cc, level, stripes and its attachment; the local test KME takes one click', async ({ app: page, consoleErrors }) => {
+test('a reopened draft keeps Cc, level, stripes and its attachment; the local test KME takes one click', async ({
+  app: page,
+  consoleErrors,
+}) => {
   await createVault(page, PASSPHRASE);
   await onboard(page, 'Grace Hopper');
   const folders = page.getByRole('navigation', { name: 'Folders' });
@@ -233,7 +252,9 @@ test('a reopened draft keeps Cc, level, stripes and its attachment; the local te
   // A layout other than the default that fits the embedded network's five servers.
   await dialog.getByLabel('Data stripes').fill('3');
   await dialog.getByLabel('Parity').fill('2');
-  await dialog.getByLabel('Attach files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('stripes and parity') });
+  await dialog
+    .getByLabel('Attach files')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('stripes and parity') });
   await expect(dialog.getByText('notes.txt')).toBeVisible();
   await dialog.getByRole('button', { name: 'Save draft' }).click();
   await expect(dialog.getByRole('status')).toContainText('Draft saved');

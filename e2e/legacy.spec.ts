@@ -44,14 +44,19 @@ async function axe(page: Page, screen: string): Promise<string[]> {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(150);
     const { violations } = await new AxeBuilder({ page }).analyze();
-    for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${screen} (${scheme}) ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    for (const v of violations)
+      if (v.impact === 'serious' || v.impact === 'critical')
+        found.push(`${screen} (${scheme}) ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     await shot(page, `legacy-${screen}-${scheme}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;
 }
 
-test('an email account: add it, read HTML mail with images blocked then allowed, reply, and write through the gateway', async ({ app: page, consoleErrors }) => {
+test('an email account: add it, read HTML mail with images blocked then allowed, reply, and write through the gateway', async ({
+  app: page,
+  consoleErrors,
+}) => {
   test.setTimeout(300_000);
   const html = [
     'From: Bob Builder <bob@b.localhost>',
@@ -85,7 +90,10 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   await form.getByLabel('Email address', { exact: true }).fill(ADA.user);
   await form.getByLabel('Your name (shown to recipients)', { exact: true }).fill('Ada Lovelace');
   await form.getByLabel('Password or app password', { exact: true }).fill('wrong-password');
-  for (const [group, port] of [['Incoming mail', dovecot.ports.imap], ['Outgoing mail (SMTP)', postfix.port]] as const) {
+  for (const [group, port] of [
+    ['Incoming mail', dovecot.ports.imap],
+    ['Outgoing mail (SMTP)', postfix.port],
+  ] as const) {
     const g = form.getByRole('group', { name: group });
     await g.getByLabel('Server', { exact: true }).fill('127.0.0.1');
     await g.getByLabel('Port', { exact: true }).fill(String(port));
@@ -181,7 +189,11 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   await compose.getByLabel('Message', { exact: true }).fill('Written in QMail, read in plain email.');
   await compose.getByRole('button', { name: 'Send…' }).click();
   await gate.getByRole('button', { name: 'Send as email' }).click();
-  await expect.poll(() => dovecot.mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello') && m.includes('Written in QMail')), { timeout: 30_000 }).toBe(true);
+  await expect
+    .poll(() => dovecot.mailOf(BOB.user).some((m) => m.includes('Subject: Gateway hello') && m.includes('Written in QMail')), {
+      timeout: 30_000,
+    })
+    .toBe(true);
   await shot(page, 'legacy-gateway-sent');
 
   expect(a11y).toEqual([]);

@@ -9,7 +9,8 @@ import { awaitAnswer, pickCorrespondent } from './mail-steps.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 
-const folder = (page: Page, name: string) => page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: new RegExp(`^${name}`) });
+const folder = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: new RegExp(`^${name}`) });
 const list = (page: Page, name: string) => page.getByRole('listbox', { name: `Messages in ${name}` });
 const search = (page: Page) => page.getByRole('searchbox', { name: 'Search messages in this folder' });
 
@@ -17,7 +18,9 @@ const search = (page: Page) => page.getByRole('searchbox', { name: 'Search messa
 async function axeFindings(page: Page): Promise<string[]> {
   await page.waitForTimeout(150);
   const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
 
 /** Screenshots at 1280 and 720 px wide, light and dark; axe finds nothing serious in either scheme. */
@@ -43,13 +46,17 @@ test('send feedback, delivery, a threaded answer, search with highlights, archiv
   const dialog = await pickCorrespondent(page);
   await dialog.getByLabel('Subject').fill('Stripe notes');
   await dialog.getByLabel('Message').fill(`${'The beacon hums along. '.repeat(12)}Remember the periwinkle lantern.`);
-  await dialog.getByLabel('Attach files').setInputFiles({ name: 'budget-forecast.txt', mimeType: 'text/plain', buffer: Buffer.from('numbers\n') });
+  await dialog
+    .getByLabel('Attach files')
+    .setInputFiles({ name: 'budget-forecast.txt', mimeType: 'text/plain', buffer: Buffer.from('numbers\n') });
 
   // Five servers on the embedded network: a 10+2 layout is refused in the composer, before sending.
   await expect(dialog.getByText(/of 5 available/)).toBeVisible();
   await dialog.getByLabel('Data stripes').fill('10');
   await dialog.getByLabel('Parity').fill('2');
-  await expect(dialog.getByText('Only 5 servers can be used on this network: data plus parity stripes is at most 5.').first()).toBeVisible();
+  await expect(
+    dialog.getByText('Only 5 servers can be used on this network: data plus parity stripes is at most 5.').first(),
+  ).toBeVisible();
   await dialog.getByRole('button', { name: 'Send' }).click();
   await expect(dialog).toBeVisible();
   await dialog.getByLabel('Data stripes').fill('3');
@@ -67,7 +74,9 @@ test('send feedback, delivery, a threaded answer, search with highlights, archiv
   await expect(page.locator('.list-header')).toContainText('1 message');
   await list(page, 'Sent').getByRole('option').filter({ hasText: 'Stripe notes' }).click();
   const sent = page.getByRole('article', { name: 'Stripe notes' });
-  await expect(sent.getByRole('list', { name: 'Delivery' })).toContainText(/QMail Correspondent <[0-9a-f.]+>\s*Delivered to the recipient’s beacon/);
+  await expect(sent.getByRole('list', { name: 'Delivery' })).toContainText(
+    /QMail Correspondent <[0-9a-f.]+>\s*Delivered to the recipient’s beacon/,
+  );
   await shots(page, 'mail-features-sent-delivery');
 
   // The answer arrives by itself and belongs to the same conversation.
@@ -94,7 +103,9 @@ test('send feedback, delivery, a threaded answer, search with highlights, archiv
   await search(page).fill('');
   await folder(page, 'Inbox').click();
   await search(page).fill('correspondent');
-  await expect(list(page, 'Inbox').getByRole('option').filter({ hasText: 'Re: Stripe notes' }).locator('.row-from mark')).toHaveText('Correspondent');
+  await expect(list(page, 'Inbox').getByRole('option').filter({ hasText: 'Re: Stripe notes' }).locator('.row-from mark')).toHaveText(
+    'Correspondent',
+  );
   await search(page).fill('');
 
   // Archive from the list with E, and from the reader with its button (from Archive it goes back to Inbox).
@@ -173,7 +184,9 @@ test('drafts survive a reload, and outbox items go back to the composer or to Dr
   await expect(page.getByTestId('send-status')).toContainText('Not sent to 0006.0.999999', { timeout: 60_000 });
   const outbox = page.getByRole('region', { name: 'Outbox' });
   await expect(outbox).toContainText('Not sent: 0006.0.999999 is not in the directory');
-  await expect(page.getByTestId('send-status')).toContainText('is not in the directory; check the address. It waits in the outbox (Retry, or Edit).');
+  await expect(page.getByTestId('send-status')).toContainText(
+    'is not in the directory; check the address. It waits in the outbox (Retry, or Edit).',
+  );
   await shots(page, 'mail-features-outbox-failed');
 
   // Edit opens it in the composer, whole; closing keeps it in Drafts, not in the outbox.

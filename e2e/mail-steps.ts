@@ -21,7 +21,13 @@ export async function pickCorrespondent(page: Page, typed = 'QMail Corr'): Promi
 }
 
 /** Writes to the correspondent at a level and sends; resolves once the composer closed. `beforeSend` sees the filled composer. */
-export async function sendToCorrespondent(page: Page, level: 'L1' | 'L2' | 'L3', subject: string, body: string, beforeSend?: (dialog: Locator) => Promise<unknown>): Promise<void> {
+export async function sendToCorrespondent(
+  page: Page,
+  level: 'L1' | 'L2' | 'L3',
+  subject: string,
+  body: string,
+  beforeSend?: (dialog: Locator) => Promise<unknown>,
+): Promise<void> {
   await page.keyboard.press('c');
   const dialog = await pickCorrespondent(page);
   await dialog.getByLabel('Subject').fill(subject);
@@ -36,8 +42,14 @@ export async function sendToCorrespondent(page: Page, level: 'L1' | 'L2' | 'L3',
 
 /** The Inbox row of an answer, waited for without any click: new mail must arrive by itself. */
 export async function awaitAnswer(page: Page, subject: string, timeout = 90_000): Promise<Locator> {
-  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Inbox/ }).click();
-  const row = page.getByRole('listbox', { name: 'Messages in Inbox' }).getByRole('option').filter({ hasText: `Re: ${subject}` });
+  await page
+    .getByRole('navigation', { name: 'Folders' })
+    .getByRole('button', { name: /^Inbox/ })
+    .click();
+  const row = page
+    .getByRole('listbox', { name: 'Messages in Inbox' })
+    .getByRole('option')
+    .filter({ hasText: `Re: ${subject}` });
   await expect(row).toHaveCount(1, { timeout });
   return row;
 }

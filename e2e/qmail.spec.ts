@@ -18,7 +18,9 @@ test('a newcomer sends a qmail with an attachment and reads the reply', async ({
   const dialog = await pickCorrespondent(page);
   await dialog.getByLabel('Subject').fill('Hello from the garage node');
   await dialog.getByLabel('Message').fill('Dear correspondent,\n\nThe stripes are flying. See the attached notes.\n\nAda');
-  await dialog.getByLabel('Attach files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Quantum notes: 42 stripes and a beacon.\n') });
+  await dialog
+    .getByLabel('Attach files')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Quantum notes: 42 stripes and a beacon.\n') });
   await expect(dialog.getByRole('region', { name: 'Attachments' })).toContainText('notes.txt');
   await expect(dialog.getByRole('region', { name: 'Attachments' })).toContainText('40 B');
   // Levels: 3 is the default; plain is for legacy mail only; 1 and 2 are ready from the first
@@ -34,7 +36,10 @@ test('a newcomer sends a qmail with an attachment and reads the reply', async ({
   // It leaves through the outbox and lands in Sent.
   const folders = page.getByRole('navigation', { name: 'Folders' });
   await folders.getByRole('button', { name: /^Sent/ }).click();
-  const sentRow = page.getByRole('listbox', { name: 'Messages in Sent' }).getByRole('option').filter({ hasText: 'Hello from the garage node' });
+  const sentRow = page
+    .getByRole('listbox', { name: 'Messages in Sent' })
+    .getByRole('option')
+    .filter({ hasText: 'Hello from the garage node' });
   await expect(sentRow).toHaveCount(1, { timeout: 60_000 });
   await shot(page, 'qmail-sent');
 
@@ -79,24 +84,35 @@ test('L1 and L2 with the correspondent behind KME B: both ends name the same QKD
   await page.getByRole('button', { name: 'Quantum keys' }).click();
   const settings = page.getByRole('dialog', { name: 'Quantum keys (KME)' });
   await expect(settings.getByText(/^Configured: https:\/\//)).toBeVisible({ timeout: 30_000 });
-  await settings.getByRole('form', { name: 'Import a kme.json' }).getByLabel('File').fill(join(host.profileDir, 'network', 'kme', 'kme.json'));
+  await settings
+    .getByRole('form', { name: 'Import a kme.json' })
+    .getByLabel('File')
+    .fill(join(host.profileDir, 'network', 'kme', 'kme.json'));
   await settings.getByRole('button', { name: 'Import' }).click();
   await expect(settings.getByText(/^Configured: https:\/\//)).toBeVisible({ timeout: 30_000 });
   await settings.getByRole('button', { name: 'Test connection' }).click();
-  await expect(settings.getByText(/✓ Connected to KME KME_A as SAE_ALICE; linked to KME KME_B for SAE_BOB/)).toBeVisible({ timeout: 30_000 });
+  await expect(settings.getByText(/✓ Connected to KME KME_A as SAE_ALICE; linked to KME KME_B for SAE_BOB/)).toBeVisible({
+    timeout: 30_000,
+  });
   await shot(page, 'kme-settings');
   await settings.getByRole('button', { name: 'Close the settings' }).click();
 
   // The correspondent is up (and registered) once the network file names it.
   const networkFile = join(host.profileDir, 'network', 'network.json');
   await expect
-    .poll(() => {
-      try {
-        return (JSON.parse(readFileSync(networkFile, 'utf8')) as { services?: { correspondent?: { address?: string } } }).services?.correspondent?.address ?? '';
-      } catch {
-        return '';
-      }
-    }, { timeout: 90_000 })
+    .poll(
+      () => {
+        try {
+          return (
+            (JSON.parse(readFileSync(networkFile, 'utf8')) as { services?: { correspondent?: { address?: string } } }).services
+              ?.correspondent?.address ?? ''
+          );
+        } catch {
+          return '';
+        }
+      },
+      { timeout: 90_000 },
+    )
     .toMatch(/^0006\./);
 
   const sent = [

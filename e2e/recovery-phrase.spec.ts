@@ -4,7 +4,10 @@ import { confirmPhrase, createVault, expect, shot, test } from './fixtures.js';
 
 const PASSPHRASE = 'maple orbit lantern 42';
 
-test('a reload returns to the phrase confirmation, and the phrase can be seen again only with the passphrase', async ({ app: page, consoleErrors }) => {
+test('a reload returns to the phrase confirmation, and the phrase can be seen again only with the passphrase', async ({
+  app: page,
+  consoleErrors,
+}) => {
   await createVault(page, PASSPHRASE);
   await expect(page.getByRole('heading', { name: 'Make your QMail address' })).toBeVisible({ timeout: 60_000 });
   await page.getByLabel('Your name').fill('Katherine Johnson');

@@ -46,7 +46,10 @@ async function picture(page: Page): Promise<Buffer> {
   return Buffer.from(b64, 'base64');
 }
 
-test('a formatted message with an inline image arrives with its formatting, and quotes as a block in the reply', async ({ app: page, consoleErrors }) => {
+test('a formatted message with an inline image arrives with its formatting, and quotes as a block in the reply', async ({
+  app: page,
+  consoleErrors,
+}) => {
   test.setTimeout(300_000);
   const findings: string[] = [];
   await expect(page.getByRole('button', { name: 'Create vault' })).toBeVisible({ timeout: 60_000 });
@@ -108,8 +111,13 @@ test('a formatted message with an inline image arrives with its formatting, and 
   // Pasted HTML goes through CBDF first: no handler, no script, no remote picture survives.
   await page.evaluate(() => {
     const data = new DataTransfer();
-    data.setData('text/html', '<p onclick="alert(1)">Pasted <b>strong</b> text</p><script>alert(2)</script><img src="https://tracker.example/p.gif" alt="pixel" width="40" height="40">');
-    document.querySelector('.rich-text')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    data.setData(
+      'text/html',
+      '<p onclick="alert(1)">Pasted <b>strong</b> text</p><script>alert(2)</script><img src="https://tracker.example/p.gif" alt="pixel" width="40" height="40">',
+    );
+    document
+      .querySelector('.rich-text')!
+      .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
   });
   await expect(editor).toContainText('Pasted strong text');
   expect(await editor.innerHTML()).not.toMatch(/onclick|<script|tracker\.example/);
@@ -132,7 +140,10 @@ test('a formatted message with an inline image arrives with its formatting, and 
   await expect(dialog).toBeHidden({ timeout: 30_000 });
 
   // It arrives in the Inbox on its own.
-  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Inbox/ }).click();
+  await page
+    .getByRole('navigation', { name: 'Folders' })
+    .getByRole('button', { name: /^Inbox/ })
+    .click();
   const row = page.getByRole('listbox', { name: 'Messages in Inbox' }).getByRole('option').filter({ hasText: 'Formatted notes' });
   await expect(row).toHaveCount(1, { timeout: 180_000 });
   await expect(row).toContainText('Hello bold words and slanted ones');

@@ -14,7 +14,9 @@ async function axe(page: Page, name: string): Promise<string[]> {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(150);
     const { violations } = await new AxeBuilder({ page }).analyze();
-    for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${scheme} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    for (const v of violations)
+      if (v.impact === 'serious' || v.impact === 'critical')
+        found.push(`${scheme} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     await shot(page, `${name}-${scheme}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -39,7 +41,9 @@ test('a new user gets test Chips, sees the balance, exports an amount and the ba
   const fund = wallet.getByRole('button', { name: 'Get test Chips (test money)' });
   await fund.focus();
   await page.keyboard.press('Enter');
-  await expect(wallet.getByRole('status').filter({ hasText: /Received 100 CC of test Chips \(test money, not real\)/ })).toBeVisible({ timeout: 60_000 });
+  await expect(wallet.getByRole('status').filter({ hasText: /Received 100 CC of test Chips \(test money, not real\)/ })).toBeVisible({
+    timeout: 60_000,
+  });
   await expect(total).toHaveText('100 CC');
   await expect(wallet.getByText(/All of it is test Chips from the local test network: not real money/)).toBeVisible();
   const denominations = wallet.getByRole('table').first();

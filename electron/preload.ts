@@ -16,8 +16,9 @@ contextBridge.exposeInMainWorld('qmail', {
   host: bridge.host,
   // Only an Error's message survives contextBridge, so the stable code travels inside it
   // as "[code] message"; the renderer's runtime reads it back.
-  invoke: (channel: string, input: unknown) => bridge.invoke(channel as never, input as never).catch((e: unknown) => {
-    throw new Error(encodeErrorForBridge(e));
-  }),
+  invoke: (channel: string, input: unknown) =>
+    bridge.invoke(channel as never, input as never).catch((e: unknown) => {
+      throw new Error(encodeErrorForBridge(e));
+    }),
   on: (event: string, listener: (payload: unknown) => void) => bridge.on(event as never, listener),
 });

@@ -30,7 +30,16 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seconds: 60, targets: [], seed: Date.now() >>> 0, timeout: 10, ci: false, list: false, heapMb: 1024, untilCrash: false };
+  const a: Args = {
+    seconds: 60,
+    targets: [],
+    seed: Date.now() >>> 0,
+    timeout: 10,
+    ci: false,
+    list: false,
+    heapMb: 1024,
+    untilCrash: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = (): string => {
@@ -73,11 +82,29 @@ export interface TargetReport {
 const ARTIFACTS = join(FUZZ_DIR, '..', 'artifacts', 'fuzz');
 let lastLine = 0;
 
-function runWorker(args: Args, target: string, seconds: number, skip: string[], report: TargetReport): Promise<{ stuck?: Uint8Array; reason?: string; broken?: string }> {
+function runWorker(
+  args: Args,
+  target: string,
+  seconds: number,
+  skip: string[],
+  report: TargetReport,
+): Promise<{ stuck?: Uint8Array; reason?: string; broken?: string }> {
   const shared = new SharedArrayBuffer(8 + (1 << 20));
   const counters = new Int32Array(shared, 0, 2);
-  const options: WorkerOptions = { target, seconds, seed: args.seed + skip.length, shared, save: !args.ci, crashOut: join(ARTIFACTS, 'crashers', target), skip, ...(args.module ? { targetModule: args.module } : {}) };
-  const worker = new Worker(new URL('./engine/boot.mjs', import.meta.url), { workerData: options, resourceLimits: { maxOldGenerationSizeMb: args.heapMb } });
+  const options: WorkerOptions = {
+    target,
+    seconds,
+    seed: args.seed + skip.length,
+    shared,
+    save: !args.ci,
+    crashOut: join(ARTIFACTS, 'crashers', target),
+    skip,
+    ...(args.module ? { targetModule: args.module } : {}),
+  };
+  const worker = new Worker(new URL('./engine/boot.mjs', import.meta.url), {
+    workerData: options,
+    resourceLimits: { maxOldGenerationSizeMb: args.heapMb },
+  });
   return new Promise((done) => {
     let last = -1;
     let still = 0;
@@ -109,7 +136,13 @@ function runWorker(args: Args, target: string, seconds: number, skip: string[], 
         Object.assign(report, { features: m.features, blocksRun: m.blocksRun, blocksKnown: m.blocksKnown, corpus: m.corpus });
       } else if (m.type === 'crash') {
         report.crashes.push({ signature: m.signature, file: m.file });
-        console.log(`\n  CRASH in ${target}: ${m.signature}\n    saved as ${m.file}\n${m.message.split('\n').slice(0, 8).map((l) => '    ' + l).join('\n')}`);
+        console.log(
+          `\n  CRASH in ${target}: ${m.signature}\n    saved as ${m.file}\n${m.message
+            .split('\n')
+            .slice(0, 8)
+            .map((l) => '    ' + l)
+            .join('\n')}`,
+        );
         if (args.untilCrash) {
           finished = true;
           void worker.terminate();
@@ -139,7 +172,19 @@ function runWorker(args: Args, target: string, seconds: number, skip: string[], 
 }
 
 async function fuzzTarget(args: Args, name: string): Promise<TargetReport> {
-  const report: TargetReport = { target: name, seconds: 0, execs: 0, execsPerSecond: 0, corpus: 0, kept: 0, features: 0, blocksRun: 0, blocksKnown: 0, crashes: [], hangs: [] };
+  const report: TargetReport = {
+    target: name,
+    seconds: 0,
+    execs: 0,
+    execsPerSecond: 0,
+    corpus: 0,
+    kept: 0,
+    features: 0,
+    blocksRun: 0,
+    blocksKnown: 0,
+    crashes: [],
+    hangs: [],
+  };
   const started = performance.now();
   const skip: string[] = [];
   for (;;) {
@@ -174,10 +219,15 @@ async function main(): Promise<void> {
   for (const t of args.targets) {
     const r = await fuzzTarget(args, t);
     reports.push(r);
-    console.log(`  ${t}: ${r.execs} execs in ${r.seconds.toFixed(0)} s (${r.execsPerSecond}/s), corpus ${r.corpus} → ${r.kept} kept, features ${r.features}, blocks ${r.blocksRun}/${r.blocksKnown}, crashes ${r.crashes.length}, hangs ${r.hangs.length}`);
+    console.log(
+      `  ${t}: ${r.execs} execs in ${r.seconds.toFixed(0)} s (${r.execsPerSecond}/s), corpus ${r.corpus} → ${r.kept} kept, features ${r.features}, blocks ${r.blocksRun}/${r.blocksKnown}, crashes ${r.crashes.length}, hangs ${r.hangs.length}`,
+    );
   }
   mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(ARTIFACTS, `report-${args.targets.length === 1 ? args.targets[0] : 'all'}.json`), JSON.stringify({ seed: args.seed, reports }, null, 2));
+  writeFileSync(
+    join(ARTIFACTS, `report-${args.targets.length === 1 ? args.targets[0] : 'all'}.json`),
+    JSON.stringify({ seed: args.seed, reports }, null, 2),
+  );
   if (reports.some((r) => r.crashes.length > 0 || r.hangs.length > 0)) process.exitCode = 1;
 }
 

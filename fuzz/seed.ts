@@ -7,12 +7,32 @@ import { join, resolve } from 'node:path';
 import { fromHex } from '../shared/bytes/index.js';
 import { Encryption, encodeRequest, encodeResponse, makeChallenge } from '../shared/raida/index.js';
 import {
-  encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTell, encodeTellList, encodeUpload,
-  encodeUploadPage, encodeAddressTicket, encodeRegisterProof, makePreamble, signAddressTicket, signRegisterProof,
+  encodeDownload,
+  encodeDownloadResponse,
+  encodePeek,
+  encodePing,
+  encodeRegister,
+  encodeTell,
+  encodeTellList,
+  encodeUpload,
+  encodeUploadPage,
+  encodeAddressTicket,
+  encodeRegisterProof,
+  makePreamble,
+  signAddressTicket,
+  signRegisterProof,
 } from '../shared/qmail/index.js';
 import {
-  encodeFee, encodeGetUser, encodeListGetResult, encodeListRemove, encodeListSet, encodeOwnerOnly, encodePostUser, encodeSearchResult,
-  encodeSearchUsers, encodeUserRecord,
+  encodeFee,
+  encodeGetUser,
+  encodeListGetResult,
+  encodeListRemove,
+  encodeListSet,
+  encodeOwnerOnly,
+  encodePostUser,
+  encodeSearchResult,
+  encodeSearchUsers,
+  encodeUserRecord,
 } from '../shared/drd/index.js';
 import { encodeGetKeyShare, encodeKeyShareResponse, encodePreloadMasterKey, encodePreloadRequestBody } from '../shared/rke/index.js';
 import { encodeDocument, htmlToCbdf } from '../shared/cbdf/index.js';
@@ -33,7 +53,9 @@ function vectorMessages(family: string): { name: string; data: Uint8Array }[] {
   const dir = join(CONFORMANCE, family, 'vectors');
   if (!existsSync(dir)) throw new Error(`conformance vectors not found at ${dir}`);
   const out: { name: string; data: Uint8Array }[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
     const found: [string, string][] = [];
     const collect = (v: unknown, path: string): void => {
@@ -47,7 +69,10 @@ function vectorMessages(family: string): { name: string; data: Uint8Array }[] {
     };
     collect(json, '');
     for (const [path, hex] of found) {
-      out.push({ name: `${family}-${file.replace(/\.json$/, '')}${path ? '-' + path : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_'), data: fromHex(hex.replace(/[\s:]/g, '')) });
+      out.push({
+        name: `${family}-${file.replace(/\.json$/, '')}${path ? '-' + path : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+        data: fromHex(hex.replace(/[\s:]/g, '')),
+      });
     }
   }
   return out;
@@ -67,39 +92,96 @@ const challenge = makeChallenge(bytes(12));
 const preamble = makePreamble({ challenge, denomination: 1, serial: 4242, an: bytes(16, 0xa0) });
 const guid = bytes(16, 0x40);
 const mailbox = { coinGroup: 6, denomination: 1, serial: 1001 };
-const server = (i: number) => ({ stripeIndex: i, stripeType: i === 4 ? 1 : 0, raidaId: i, ipv4: Uint8Array.from([127, 0, 0, 1]), port: 28000 + i });
-const manifest = [{ fileType: 0, size: 120, crc32: 0x12345678 }, { fileType: 1, size: 4096, crc32: 0x9abcdef0 }];
+const server = (i: number) => ({
+  stripeIndex: i,
+  stripeType: i === 4 ? 1 : 0,
+  raidaId: i,
+  ipv4: Uint8Array.from([127, 0, 0, 1]),
+  port: 28000 + i,
+});
+const manifest = [
+  { fileType: 0, size: 120, crc32: 0x12345678 },
+  { fileType: 1, size: 4096, crc32: 0x9abcdef0 },
+];
 const tell = {
-  preamble, fileGroupGuid: guid, timestamp: 1_760_000_000, tellType: 0, beaconPaymentLocker: bytes(8, 0x30), totalFileSize: 4216,
-  recipients: [{ addressType: 0, address: mailbox, lockerKey: bytes(16, 0x60) }, { addressType: 1, address: { ...mailbox, serial: 1002 }, lockerKey: bytes(16, 0x70) }],
-  servers: [0, 1, 2, 3, 4].map(server), manifest,
+  preamble,
+  fileGroupGuid: guid,
+  timestamp: 1_760_000_000,
+  tellType: 0,
+  beaconPaymentLocker: bytes(8, 0x30),
+  totalFileSize: 4216,
+  recipients: [
+    { addressType: 0, address: mailbox, lockerKey: bytes(16, 0x60) },
+    { addressType: 1, address: { ...mailbox, serial: 1002 }, lockerKey: bytes(16, 0x70) },
+  ],
+  servers: [0, 1, 2, 3, 4].map(server),
+  manifest,
 };
 
 // RAIDA envelope: clear and keyed requests around Group 6 bodies, and their responses.
 {
   const ping = encodePing({ preamble });
   const clear = encodeRequest({ raidaId: 3, group: 6, command: 72, body: ping });
-  const keyed = encodeRequest({ raidaId: 3, group: 6, command: 72, body: ping, encryption: Encryption.AN, key: FUZZ_KEY, keyDenomination: 1, keySerial: 4242, nonce: FUZZ_NONCE });
-  const upload = encodeRequest({ raidaId: 0, group: 6, command: 60, body: encodeUpload({ preamble, fileGroupGuid: guid, lockerCode: bytes(8), fileType: 0, storageDuration: 2, data: bytes(100) }), encryption: Encryption.AN, key: FUZZ_KEY, keySerial: 7, nonce: FUZZ_NONCE });
+  const keyed = encodeRequest({
+    raidaId: 3,
+    group: 6,
+    command: 72,
+    body: ping,
+    encryption: Encryption.AN,
+    key: FUZZ_KEY,
+    keyDenomination: 1,
+    keySerial: 4242,
+    nonce: FUZZ_NONCE,
+  });
+  const upload = encodeRequest({
+    raidaId: 0,
+    group: 6,
+    command: 60,
+    body: encodeUpload({ preamble, fileGroupGuid: guid, lockerCode: bytes(8), fileType: 0, storageDuration: 2, data: bytes(100) }),
+    encryption: Encryption.AN,
+    key: FUZZ_KEY,
+    keySerial: 7,
+    nonce: FUZZ_NONCE,
+  });
   write('raida-envelope', 'header-clear', withChoice(0, clear.packet.subarray(0, 32)));
   write('raida-envelope', 'header-keyed', withChoice(0, keyed.packet.subarray(0, 32)));
   write('raida-envelope', 'request-clear-ping', withChoice(1, clear.packet));
   write('raida-envelope', 'request-keyed-ping', withChoice(1, keyed.packet));
   write('raida-envelope', 'request-keyed-upload', withChoice(1, upload.packet));
-  const answer = (keyedAnswer: boolean, payload?: Uint8Array): Uint8Array => encodeResponse({
-    raidaId: 3, status: 250, group: 6, echo: 0x0708, challenge: FUZZ_CHALLENGE, ...(payload ? { payload } : {}),
-    ...(keyedAnswer ? { encryption: Encryption.AN, key: FUZZ_KEY, nonce: FUZZ_NONCE } : {}),
-  });
+  const answer = (keyedAnswer: boolean, payload?: Uint8Array): Uint8Array =>
+    encodeResponse({
+      raidaId: 3,
+      status: 250,
+      group: 6,
+      echo: 0x0708,
+      challenge: FUZZ_CHALLENGE,
+      ...(payload ? { payload } : {}),
+      ...(keyedAnswer ? { encryption: Encryption.AN, key: FUZZ_KEY, nonce: FUZZ_NONCE } : {}),
+    });
   write('raida-envelope', 'response-clear-empty', withChoice(2, answer(false)));
   write('raida-envelope', 'response-clear-body', withChoice(2, answer(false, bytes(40))));
   write('raida-envelope', 'response-keyed-empty', withChoice(3, answer(true)));
   write('raida-envelope', 'response-keyed-body', withChoice(3, answer(true, bytes(40))));
-  write('raida-envelope', 'response-error', withChoice(2, encodeResponse({ raidaId: 3, status: 200, group: 6, echo: 0, challenge: FUZZ_CHALLENGE })));
+  write(
+    'raida-envelope',
+    'response-error',
+    withChoice(2, encodeResponse({ raidaId: 3, status: 200, group: 6, echo: 0, challenge: FUZZ_CHALLENGE })),
+  );
 }
 
 // Group 6 bodies, in the order of the target's selector.
 {
-  const notice = { clusterId: 0, sender: mailbox, timestamp: 1_760_000_000, tellType: 0, fileGroupGuid: guid, totalSize: 4216, servers: [0, 1, 2, 3, 4].map(server), lockerKey: bytes(16, 0x60), manifest };
+  const notice = {
+    clusterId: 0,
+    sender: mailbox,
+    timestamp: 1_760_000_000,
+    tellType: 0,
+    fileGroupGuid: guid,
+    totalSize: 4216,
+    servers: [0, 1, 2, 3, 4].map(server),
+    lockerKey: bytes(16, 0x60),
+    manifest,
+  };
   const bodies: [string, number, Uint8Array][] = [
     ['ping', 0, encodePing({ preamble })],
     ['ping-since', 0, encodePing({ preamble, since: 1_760_000_000 })],
@@ -108,7 +190,11 @@ const tell = {
     ['download', 2, encodeDownload({ preamble, fileGroupGuid: guid, fileType: 10, version: 0, bytesPerPage: 0, page: 0 })],
     ['download-response', 3, encodeDownloadResponse({ fileType: 10, version: 0, bytesPerPage: 1, page: 2, data: bytes(64) })],
     ['upload', 4, encodeUpload({ preamble, fileGroupGuid: guid, lockerCode: bytes(8), fileType: 0, storageDuration: 2, data: bytes(100) })],
-    ['upload-page', 5, encodeUploadPage({ preamble, fileGroupGuid: guid, fileType: 10, storageDuration: 2, page: 1, totalPages: 3, data: bytes(200) })],
+    [
+      'upload-page',
+      5,
+      encodeUploadPage({ preamble, fileGroupGuid: guid, fileType: 10, storageDuration: 2, page: 1, totalPages: 3, data: bytes(200) }),
+    ],
     ['register', 6, encodeRegister({ preamble, newAn: bytes(16, 0xb0), flags: 0 })],
     ['tell-list', 7, encodeTellList({ remaining: 3, tells: [notice] })],
     ['tell-list-empty', 7, encodeTellList({ remaining: 0, tells: [] })],
@@ -124,7 +210,11 @@ const tell = {
 {
   write('tell', 'tell', withChoice(0, encodeTell(tell)));
   write('tell', 'tell-legacy', withChoice(1, encodeTell(tell)));
-  write('tell', 'tell-one-recipient-no-manifest', withChoice(0, encodeTell({ ...tell, recipients: tell.recipients.slice(0, 1), servers: [], manifest: [], totalFileSize: 0 })));
+  write(
+    'tell',
+    'tell-one-recipient-no-manifest',
+    withChoice(0, encodeTell({ ...tell, recipients: tell.recipients.slice(0, 1), servers: [], manifest: [], totalFileSize: 0 })),
+  );
   vectorsUnder('tell', 'qmail', 2);
 }
 
@@ -138,7 +228,17 @@ const tell = {
     ['get-user', 1, encodeGetUser({ challenge, user: { denomination: 1, serial: 4242 } })],
     ['search', 2, encodeSearchUsers({ challenge, limit: 10, firstName: 'Al', lastName: 'Li' })],
     ['owner-only', 3, encodeOwnerOnly(owner)],
-    ['list-set', 4, encodeListSet({ ...owner, entries: [{ listed: { denomination: 1, serial: 5 }, type: 0 }, { listed: { denomination: 2, serial: 6 }, type: 1 }] })],
+    [
+      'list-set',
+      4,
+      encodeListSet({
+        ...owner,
+        entries: [
+          { listed: { denomination: 1, serial: 5 }, type: 0 },
+          { listed: { denomination: 2, serial: 6 }, type: 1 },
+        ],
+      }),
+    ],
     ['list-remove', 5, encodeListRemove({ ...owner, entries: [{ denomination: 1, serial: 5 }] })],
     ['user-record', 6, encodeUserRecord(record)],
     ['search-result', 7, encodeSearchResult([record, { ...record, firstName: '', lastName: '' }])],
@@ -151,10 +251,29 @@ const tell = {
 
 // RKE bodies, in the order of the target's selector.
 {
-  const preload = { contentServerId: enc.encode('content-server-1'), records: [{ kid: 1, secret: bytes(32) }, { kid: 2, secret: bytes(32, 0x80) }] };
+  const preload = {
+    contentServerId: enc.encode('content-server-1'),
+    records: [
+      { kid: 1, secret: bytes(32) },
+      { kid: 2, secret: bytes(32, 0x80) },
+    ],
+  };
   write('rke', 'preload', withChoice(0, encodePreloadMasterKey(preload)));
   write('rke', 'preload-request', withChoice(1, encodePreloadRequestBody(challenge, preload)));
-  write('rke', 'get-key-share', withChoice(2, encodeGetKeyShare({ challenge, contentServerId: bytes(16, 0x20), kid: 1, client: { denomination: 1, serial: 4242 }, timestamp: 1_760_000_000 })));
+  write(
+    'rke',
+    'get-key-share',
+    withChoice(
+      2,
+      encodeGetKeyShare({
+        challenge,
+        contentServerId: bytes(16, 0x20),
+        kid: 1,
+        client: { denomination: 1, serial: 4242 },
+        timestamp: 1_760_000_000,
+      }),
+    ),
+  );
   write('rke', 'key-share', withChoice(3, encodeKeyShareResponse(0x5a)));
   vectorsUnder('rke', 'rke', 4);
 }
@@ -178,9 +297,43 @@ const tell = {
   const id2 = 'a1b2c3d4-e5f6-4789-8abc-def012345678';
   const key = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
   const docs: [string, number, string][] = [
-    ['status', 0, JSON.stringify({ source_KME_ID: 'KME_A', target_KME_ID: 'KME_B', master_SAE_ID: 'SAE_A', slave_SAE_ID: 'SAE_B', key_size: 256, stored_key_count: 25000, max_key_count: 100000, max_key_per_request: 128, max_key_size: 1024, min_key_size: 64, max_SAE_ID_count: 0 })],
-    ['enc-keys', 1, JSON.stringify({ keys: [{ key_ID: id, key }, { key_ID: id2, key }] })],
-    ['dec-keys', 2, JSON.stringify({ keys: [{ key_ID: id, key }, { key_ID: id2, key }] })],
+    [
+      'status',
+      0,
+      JSON.stringify({
+        source_KME_ID: 'KME_A',
+        target_KME_ID: 'KME_B',
+        master_SAE_ID: 'SAE_A',
+        slave_SAE_ID: 'SAE_B',
+        key_size: 256,
+        stored_key_count: 25000,
+        max_key_count: 100000,
+        max_key_per_request: 128,
+        max_key_size: 1024,
+        min_key_size: 64,
+        max_SAE_ID_count: 0,
+      }),
+    ],
+    [
+      'enc-keys',
+      1,
+      JSON.stringify({
+        keys: [
+          { key_ID: id, key },
+          { key_ID: id2, key },
+        ],
+      }),
+    ],
+    [
+      'dec-keys',
+      2,
+      JSON.stringify({
+        keys: [
+          { key_ID: id, key },
+          { key_ID: id2, key },
+        ],
+      }),
+    ],
     ['error-json', 3, JSON.stringify({ message: 'keys exhausted', details: [{ stored_key_count: 0 }] })],
     ['error-html', 3, '<html><head><title>502</title></head><body><h1>Bad Gateway</h1>&amp; more</body></html>'],
     ['key-request', 4, JSON.stringify({ number: 2, size: 256, additional_slave_SAE_IDs: ['SAE_C'], extension_mandatory: [{ a: 1 }] })],
@@ -193,7 +346,16 @@ const tell = {
 {
   const w = FUZZ_PROOF;
   const ticket = signAddressTicket(w.mailbox, w.identity.publicKey, w.now - 86_400_000, w.directory.secretKey);
-  const sign = (now: number) => signRegisterProof({ ticket, identity: { signPublicKey: w.identity.publicKey, signSecretKey: w.identity.secretKey }, mailbox: w.mailbox, nodeId: w.nodeId, newAn: w.newAn, challenge: w.challenge, now });
+  const sign = (now: number) =>
+    signRegisterProof({
+      ticket,
+      identity: { signPublicKey: w.identity.publicKey, signSecretKey: w.identity.secretKey },
+      mailbox: w.mailbox,
+      nodeId: w.nodeId,
+      newAn: w.newAn,
+      challenge: w.challenge,
+      now,
+    });
   write('register-proof', 'proof', withChoice(0, encodeRegisterProof(sign(w.now))));
   write('register-proof', 'proof-stale', withChoice(0, encodeRegisterProof(sign(w.now - 3_600_000))));
   write('register-proof', 'ticket', withChoice(1, encodeAddressTicket(ticket)));
@@ -202,9 +364,16 @@ const tell = {
 // The node's framer: options byte (1 legacy, 2 version-0 alias, 4 admit after a gate),
 // chunk-size count and sizes, then the stream.
 {
-  const stream = (opts: number, sizes: number[], ...packets: Uint8Array[]): Uint8Array => Uint8Array.from([opts, sizes.length, ...sizes, ...packets.flatMap((p) => [...p])]);
+  const stream = (opts: number, sizes: number[], ...packets: Uint8Array[]): Uint8Array =>
+    Uint8Array.from([opts, sizes.length, ...sizes, ...packets.flatMap((p) => [...p])]);
   const ping = encodeRequest({ raidaId: 3, group: 6, command: 72, body: encodePing({ preamble }) }).packet;
-  const upload = (command: number, n: number): Uint8Array => encodeRequest({ raidaId: 0, group: 6, command, body: encodeUpload({ preamble, fileGroupGuid: guid, lockerCode: bytes(8), fileType: 0, storageDuration: 2, data: bytes(n) }) }).packet;
+  const upload = (command: number, n: number): Uint8Array =>
+    encodeRequest({
+      raidaId: 0,
+      group: 6,
+      command,
+      body: encodeUpload({ preamble, fileGroupGuid: guid, lockerCode: bytes(8), fileType: 0, storageDuration: 2, data: bytes(n) }),
+    }).packet;
   const big = encodeRequest({ raidaId: 3, group: 6, command: 72, body: Uint8Array.from([...challenge, ...bytes(282), 0x3e, 0x3e]) }).packet;
   write('frames', 'ping', stream(0, [], ping));
   write('frames', 'ping-bytewise', stream(0, [0], ping));

@@ -13,7 +13,13 @@ describe('server config', () => {
     expect(c.storage.backend).toBe('sqlite');
     expect(c.limits.maxObjectBytes).toBe(64 * 1024 * 1024);
     expect(c.drd.defaultTellFee).toBe(10);
-    expect(c.limits).toMatchObject({ maxConnections: 512, maxConnectionsPerAddress: 32, requestTimeoutMs: 30_000, preAuthBytes: 64 * 1024, maxBufferedBytes: 128 * 1024 * 1024 });
+    expect(c.limits).toMatchObject({
+      maxConnections: 512,
+      maxConnectionsPerAddress: 32,
+      requestTimeoutMs: 30_000,
+      preAuthBytes: 64 * 1024,
+      maxBufferedBytes: 128 * 1024 * 1024,
+    });
   });
 
   it('rejects bad values, unknown keys and a postgres backend without URL, naming the field', () => {
@@ -44,7 +50,9 @@ describe('server config', () => {
     const help = execFileSync(process.execPath, [bin, '--help']).toString();
     expect(help).toMatch(/--config <file>/);
     expect(help).toMatch(/qmail-server directory/);
-    const eff = JSON.parse(execFileSync(process.execPath, [bin, '--data', '/tmp/x', '--port', '7100', '--print-config']).toString()) as { listen: { port: number } };
+    const eff = JSON.parse(execFileSync(process.execPath, [bin, '--data', '/tmp/x', '--port', '7100', '--print-config']).toString()) as {
+      listen: { port: number };
+    };
     expect(eff.listen.port).toBe(7100);
     const bad = spawnSync(process.execPath, [bin, '--port', '99999', '--print-config']);
     expect(bad.status).toBe(1);

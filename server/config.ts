@@ -39,11 +39,24 @@ export const configSchema = z
     limits: z
       .object({
         /** Largest request accepted on the wire (header + body + terminator). */
-        maxPacketBytes: z.number().int().min(1024).max(64 * MiB).default(4 * MiB + 32),
+        maxPacketBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * MiB)
+          .default(4 * MiB + 32),
         /** Largest single stored object (the "max attachment" advertised in the descriptor). */
-        maxObjectBytes: z.number().int().min(1024).default(64 * MiB),
+        maxObjectBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(64 * MiB),
         /** Bytes one mailbox may keep stored on this node. */
-        mailboxQuotaBytes: z.number().int().min(1024).default(1024 * MiB),
+        mailboxQuotaBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * MiB),
         /** Pending Tells one inbox may hold. */
         maxTellsPerInbox: z.number().int().min(1).default(10_000),
         /** Pending Tells one inbox may hold from one sender; beyond it that sender's Tells are answered REQUEST_RATE. */
@@ -71,14 +84,28 @@ export const configSchema = z
          * Body bytes buffered for a request before its sender is authenticated; also the
          * largest body of any command without bulk data (all but 60, 70, 75, 78).
          */
-        preAuthBytes: z.number().int().min(16 * 1024).max(16 * MiB).default(64 * 1024),
+        preAuthBytes: z
+          .number()
+          .int()
+          .min(16 * 1024)
+          .max(16 * MiB)
+          .default(64 * 1024),
         /** Bytes reserved for bulk bodies across all connections; beyond it, uploads wait for room. */
-        maxBufferedBytes: z.number().int().min(MiB).default(128 * MiB),
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(MiB)
+          .default(128 * MiB),
         /**
          * Longest a ping (62/72) may park before answering "nothing yet". Kept below the
          * CloudCoin client's 30 s read timeout, or that client gives up before the answer.
          */
-        pingMaxWaitMs: z.number().int().min(0).max(10 * 60_000).default(25_000),
+        pingMaxWaitMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(10 * 60_000)
+          .default(25_000),
       })
       .strict()
       .prefault({}),
@@ -88,7 +115,11 @@ export const configSchema = z
         days: z.number().positive().default(30),
         /** Delete an object once its owner's recipient downloaded its last page. */
         deleteAfterDownload: z.boolean().default(false),
-        sweepIntervalMs: z.number().int().min(1000).default(10 * 60_000),
+        sweepIntervalMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(10 * 60_000),
       })
       .strict()
       .prefault({}),
@@ -167,13 +198,20 @@ export const configSchema = z
         /** Port clients should use to reach this node, if not the one it listens on (a forwarder in front of it). */
         publicPort: z.number().int().min(1).max(65535).optional(),
         /** Republish the descriptor (fresh uptime) this often. */
-        publishIntervalMs: z.number().int().min(1000).default(5 * 60_000),
+        publishIntervalMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(5 * 60_000),
         /**
          * The directory's ML-DSA-65 key (base64) that signs address tickets (EXT-7). When
          * absent it is fetched from `url` (GET /v1/key). With a directory, new addresses
          * register only with a proof checked against this key.
          */
-        publicKey: z.string().regex(/^[A-Za-z0-9+/]{2600,2604}={0,2}$/, 'must be a base64 ML-DSA-65 public key').optional(),
+        publicKey: z
+          .string()
+          .regex(/^[A-Za-z0-9+/]{2600,2604}={0,2}$/, 'must be a base64 ML-DSA-65 public key')
+          .optional(),
       })
       .strict()
       .prefault({}),

@@ -24,10 +24,14 @@ afterEach(async () => {
   dir = null;
 });
 
-const peek = (me: Identity) => (c: RaidaConnection) => c.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(me), since: 0 }), { key: me, timeoutMs: 5000 }).then((r) => r.status);
+const peek = (me: Identity) => (c: RaidaConnection) =>
+  c
+    .call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(me), since: 0 }), { key: me, timeoutMs: 5000 })
+    .then((r) => r.status);
 
 /** Valid users: `count` peeks from 127.0.0.1, each on a fresh connection (the accept path is what a slowloris blocks). */
-const probe = (port: number, me: Identity, count: number) => measureLatencies({ port, clients: 2, count, fresh: true, request: peek(me), okStatus: Status.SUCCESS, timeoutMs: 3000 });
+const probe = (port: number, me: Identity, count: number) =>
+  measureLatencies({ port, clients: 2, count, fresh: true, request: peek(me), okStatus: Status.SUCCESS, timeoutMs: 3000 });
 
 describe('connection and memory limits against a real node', () => {
   it('finding 1 — slowloris: 512 trickling sockets (one address, then 32) neither block valid requests nor outlive the request deadline', async () => {

@@ -27,15 +27,37 @@ describe('node lifecycle', () => {
     try {
       const me = newIdentity(9);
       let c = await RaidaConnection.open(node.port);
-      await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(me, new Uint8Array(16)), newAn: me.an, flags: 0 }));
+      await c.call(
+        Group.QMAIL,
+        QMailCommand.REGISTER,
+        encodeRegister({ preamble: preambleFor(me, new Uint8Array(16)), newAn: me.an, flags: 0 }),
+      );
       // an empty ping answers after pingMaxWaitMs with an empty list
       const t0 = Date.now();
       const empty = await c.call(Group.QMAIL, QMailCommand.PING, encodePing({ preamble: preambleFor(me) }), { key: me });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(180);
       expect(decodeTellList(empty.payload).tells).toEqual([]);
       // download-then-delete and age-based retention
-      const up = (g: Uint8Array) => c.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor(me), fileGroupGuid: g, lockerCode: new Uint8Array(8), fileType: 1, storageDuration: 0, data: new Uint8Array(100) }), { key: me });
-      const down = (g: Uint8Array) => c.call(Group.QMAIL, QMailCommand.DOWNLOAD, encodeDownload({ preamble: preambleFor(me), fileGroupGuid: g, fileType: 1, version: 1, bytesPerPage: 0, page: 0 }));
+      const up = (g: Uint8Array) =>
+        c.call(
+          Group.QMAIL,
+          QMailCommand.UPLOAD,
+          encodeUpload({
+            preamble: preambleFor(me),
+            fileGroupGuid: g,
+            lockerCode: new Uint8Array(8),
+            fileType: 1,
+            storageDuration: 0,
+            data: new Uint8Array(100),
+          }),
+          { key: me },
+        );
+      const down = (g: Uint8Array) =>
+        c.call(
+          Group.QMAIL,
+          QMailCommand.DOWNLOAD,
+          encodeDownload({ preamble: preambleFor(me), fileGroupGuid: g, fileType: 1, version: 1, bytesPerPage: 0, page: 0 }),
+        );
       const read = new Uint8Array(randomBytes(16));
       const kept = new Uint8Array(randomBytes(16));
       expect((await up(read)).status).toBe(Status.SUCCESS);
@@ -78,7 +100,10 @@ describe('node lifecycle', () => {
 
   it('charges inbox fees through the locker hook, operator cut included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qmail-fee-'));
-    const lockers = new Map<string, bigint>([['11'.repeat(16), 3n], ['22'.repeat(16), 10n]]);
+    const lockers = new Map<string, bigint>([
+      ['11'.repeat(16), 3n],
+      ['22'.repeat(16), 10n],
+    ]);
     const collected: { fee: bigint; cut: number; serial: number }[] = [];
     const node = await startServer(
       { dataDir: dir, storage: { durable: false }, log: { level: 'silent' }, operator: { inboxFeeCut: 0.2 } },
@@ -92,13 +117,44 @@ describe('node lifecycle', () => {
     try {
       const c = await RaidaConnection.open(node.port);
       const [from, to] = [newIdentity(31), newIdentity(32)];
-      for (const id of [from, to]) await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(id, new Uint8Array(16)), newAn: id.an, flags: 0 }));
-      await c.call(Group.DRD, DrdCommand.POST_USER, encodePostUser({ challenge: freshChallenge(), owner: to, an: to.an, fee: 5n, symbol1: 0, symbol2: 0, classRejection: 0, firstName: 'T', lastName: 'O' }), { key: to });
+      for (const id of [from, to])
+        await c.call(
+          Group.QMAIL,
+          QMailCommand.REGISTER,
+          encodeRegister({ preamble: preambleFor(id, new Uint8Array(16)), newAn: id.an, flags: 0 }),
+        );
+      await c.call(
+        Group.DRD,
+        DrdCommand.POST_USER,
+        encodePostUser({
+          challenge: freshChallenge(),
+          owner: to,
+          an: to.an,
+          fee: 5n,
+          symbol1: 0,
+          symbol2: 0,
+          classRejection: 0,
+          firstName: 'T',
+          lastName: 'O',
+        }),
+        { key: to },
+      );
       const tell = (lockerHex: string) =>
         encodeTell({
-          preamble: preambleFor(from), fileGroupGuid: new Uint8Array(randomBytes(16)), timestamp: 1, tellType: 0, beaconPaymentLocker: new Uint8Array(8),
-          recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: to.denomination, serial: to.serial }, lockerKey: new Uint8Array(Buffer.from(lockerHex, 'hex')) }],
-          servers: [], manifest: [],
+          preamble: preambleFor(from),
+          fileGroupGuid: new Uint8Array(randomBytes(16)),
+          timestamp: 1,
+          tellType: 0,
+          beaconPaymentLocker: new Uint8Array(8),
+          recipients: [
+            {
+              addressType: 0,
+              address: { coinGroup: 6, denomination: to.denomination, serial: to.serial },
+              lockerKey: new Uint8Array(Buffer.from(lockerHex, 'hex')),
+            },
+          ],
+          servers: [],
+          manifest: [],
         });
       expect((await c.call(Group.QMAIL, QMailCommand.TELL, tell('00'.repeat(16)), { key: from })).status).toBe(Status.PAYMENT_REQUIRED);
       expect((await c.call(Group.QMAIL, QMailCommand.TELL, tell('11'.repeat(16)), { key: from })).status).toBe(Status.PAYMENT_INSUFFICIENT);

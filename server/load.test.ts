@@ -35,8 +35,14 @@ describe('load', () => {
     }
     for (const f of [...quiet, ...attacked]) expect(f.failures).toBe(0);
     // p99 over all rounds' samples (1 600 each way): a single scheduling hiccup of a shared machine weighs less
-    const qP99 = percentile(quiet.flatMap((f) => f.samples), 99);
-    const aP99 = percentile(attacked.flatMap((f) => f.samples), 99);
+    const qP99 = percentile(
+      quiet.flatMap((f) => f.samples),
+      99,
+    );
+    const aP99 = percentile(
+      attacked.flatMap((f) => f.samples),
+      99,
+    );
     expect(aP99).toBeLessThanOrEqual(2 * qP99);
   }, 90_000);
 });

@@ -11,11 +11,19 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: LogLevel = 'info', sink: (line: string) => void = (l) => process.stderr.write(l), base: Record<string, unknown> = {}): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  sink: (line: string) => void = (l) => process.stderr.write(l),
+  base: Record<string, unknown> = {},
+): Logger {
   const min = RANK[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
-    sink(JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+    sink(
+      JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, (_k, v: unknown) =>
+        typeof v === 'bigint' ? v.toString() : v,
+      ) + '\n',
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

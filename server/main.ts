@@ -49,7 +49,11 @@ Logs are JSON lines on stderr. Stop with Ctrl-C or SIGTERM: in-flight requests f
         listen: { ...cfg.listen, ...(o.host ? { host: String(o.host) } : {}), ...(o.port !== undefined ? { port: o.port as number } : {}) },
         ...(o.raidaId !== undefined ? { raidaId: o.raidaId as number } : {}),
         storage: { ...cfg.storage, ...(o.postgres ? { backend: 'postgres' as const, postgresUrl: String(o.postgres) } : {}) },
-        directory: { ...cfg.directory, ...(o.directory ? { url: String(o.directory) } : {}), ...(o.publicHost ? { publicHost: String(o.publicHost) } : {}) },
+        directory: {
+          ...cfg.directory,
+          ...(o.directory ? { url: String(o.directory) } : {}),
+          ...(o.publicHost ? { publicHost: String(o.publicHost) } : {}),
+        },
         log: { ...cfg.log, ...(o.logLevel ? { level: o.logLevel as 'info' } : {}) },
       };
       const effective = parseConfig(over);
@@ -59,7 +63,10 @@ Logs are JSON lines on stderr. Stop with Ctrl-C or SIGTERM: in-flight requests f
       }
       const node = await startServer(effective);
       // One machine-readable line on stdout for launchers (dev-network/launcher.ts reads it).
-      process.stdout.write(JSON.stringify({ ready: true, host: node.host, port: node.port, nodeId: node.descriptor.nodeId, descriptor: node.descriptor }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ ready: true, host: node.host, port: node.port, nodeId: node.descriptor.nodeId, descriptor: node.descriptor }) +
+          '\n',
+      );
       await untilSignal();
       await node.close();
     });
@@ -72,7 +79,12 @@ Logs are JSON lines on stderr. Stop with Ctrl-C or SIGTERM: in-flight requests f
     .option('-p, --port <n>', 'TCP port (default 0 = any free port)', int('port'))
     .option('--probe-interval <ms>', 'probe every listed server this often, RAIDA echo (default 60000; 0 = never)', int('probe-interval'))
     .action(async (o: { data?: string; host?: string; port?: number; probeInterval?: number }) => {
-      const dir = await startDirectory({ dataDir: o.data ?? './qmail-directory', host: o.host ?? '127.0.0.1', port: o.port ?? 0, ...(o.probeInterval !== undefined ? { probeIntervalMs: o.probeInterval } : {}) });
+      const dir = await startDirectory({
+        dataDir: o.data ?? './qmail-directory',
+        host: o.host ?? '127.0.0.1',
+        port: o.port ?? 0,
+        ...(o.probeInterval !== undefined ? { probeIntervalMs: o.probeInterval } : {}),
+      });
       process.stdout.write(JSON.stringify({ ready: true, url: dir.url, publicKey: dir.publicKey }) + '\n');
       await untilSignal();
       await dir.close();

@@ -105,7 +105,16 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   }
   let signalClosing!: () => void;
   const closing = new Promise<void>((r) => (signalClosing = r));
-  const ctx: NodeContext = { config, storage, log, tells: new TellBus(), lockers: opts.lockers ?? NO_LOCKERS, now, closing, tellRates: tellRates(config.limits) };
+  const ctx: NodeContext = {
+    config,
+    storage,
+    log,
+    tells: new TellBus(),
+    lockers: opts.lockers ?? NO_LOCKERS,
+    now,
+    closing,
+    tellRates: tellRates(config.limits),
+  };
   const dispatcher = new Dispatcher();
   registerHandlers(dispatcher);
   opts.extend?.(dispatcher);
@@ -125,10 +134,13 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
       const keyCoin = { denomination: header.keyDenomination, serial: header.keySerial };
       const mint = header.group === Group.CHANGE && header.command === ChangeCommand.MINT && config.chips.mintKey;
       // The mint seals under its key; others under a mailbox's AN, else a coin's (a wallet may seal with a coin it holds here).
-      key = mint ? new Uint8Array(Buffer.from(mint, 'hex')) : ((await storage.getAn(keyCoin)) ?? (await storage.chips.anOf(keyCoin)) ?? undefined);
+      key = mint
+        ? new Uint8Array(Buffer.from(mint, 'hex'))
+        : ((await storage.getAn(keyCoin)) ?? (await storage.chips.anOf(keyCoin)) ?? undefined);
     }
     // The CloudCoin client's download (64, unauthenticated, clear) carries a challenge without CRC.
-    const uncheckedClearChallenge = config.legacy.commands && header.group === Group.QMAIL && header.command === LegacyQMailCommand.DOWNLOAD;
+    const uncheckedClearChallenge =
+      config.legacy.commands && header.group === Group.QMAIL && header.command === LegacyQMailCommand.DOWNLOAD;
     let req: DecodedRequest;
     try {
       req = openRequest(header, wireBody, key, { uncheckedClearChallenge });
@@ -177,7 +189,11 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   // Connection slots, per-address caps, the memory budget for bulk bodies (wire/admission.ts).
   const table = new ConnectionTable(config.limits.maxConnections, config.limits.maxConnectionsPerAddress);
   const memory = new MemoryBudget(config.limits.maxBufferedBytes);
-  const frameLimits = { maxBody: config.limits.maxPacketBytes - 32, preAuthBytes: config.limits.preAuthBytes, legacy: config.legacy.commands };
+  const frameLimits = {
+    maxBody: config.limits.maxPacketBytes - 32,
+    preAuthBytes: config.limits.preAuthBytes,
+    legacy: config.legacy.commands,
+  };
   const headerOptions = config.legacy.commands ? { versionZero: isLegacyQMailCommand } : {};
   const clock = () => performance.now();
   let timedOut = 0;
@@ -223,7 +239,11 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     if (!table.admit(slot)) {
       if (clock() - lastRefusalLog > 10_000) {
         lastRefusalLog = clock();
-        log.warn('connection refused: limits reached', { maxConnections: config.limits.maxConnections, perAddress: config.limits.maxConnectionsPerAddress, refused: table.refused });
+        log.warn('connection refused: limits reached', {
+          maxConnections: config.limits.maxConnections,
+          perAddress: config.limits.maxConnectionsPerAddress,
+          refused: table.refused,
+        });
       }
       sock.destroy();
       return;
@@ -411,7 +431,14 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     publisher.unref();
   }
 
-  log.info('qmail-server listening', { host: config.listen.host, port, raidaId: config.raidaId, backend: storage.backend, dataDir: config.dataDir, nodeId: descriptor.nodeId });
+  log.info('qmail-server listening', {
+    host: config.listen.host,
+    port,
+    raidaId: config.raidaId,
+    backend: storage.backend,
+    dataDir: config.dataDir,
+    nodeId: descriptor.nodeId,
+  });
 
   let closed: Promise<void> | null = null;
   return {
@@ -422,7 +449,16 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     get descriptor() {
       return descriptor;
     },
-    stats: () => ({ connections: sockets.size, requests, errors, parkedPings: ctx.tells.parked, refused: table.refused, evicted: table.evicted, timedOut, reservedBytes: memory.used }),
+    stats: () => ({
+      connections: sockets.size,
+      requests,
+      errors,
+      parkedPings: ctx.tells.parked,
+      refused: table.refused,
+      evicted: table.evicted,
+      timedOut,
+      reservedBytes: memory.used,
+    }),
     close() {
       closed ??= (async () => {
         clearInterval(sweeper);

@@ -59,7 +59,9 @@ describe.runIf(process.platform !== 'win32')('owner-only files', () => {
     expect(modeOf(kdir)).toBe(0o700);
     const store = new KmeKeyStore(join(kdir, 'keys.db'));
     try {
-      store.addPending('KME_A', [{ keyId: '6f2c1d4e-8a3b-4c5d-9e0f-112233445566', key: new Uint8Array(32), master: 'SAE_A', slave: 'SAE_B' }]);
+      store.addPending('KME_A', [
+        { keyId: '6f2c1d4e-8a3b-4c5d-9e0f-112233445566', key: new Uint8Array(32), master: 'SAE_A', slave: 'SAE_B' },
+      ]);
       for (const f of ['keys.db', 'keys.db-wal', 'keys.db-shm']) {
         expect(existsSync(join(kdir, f)), f).toBe(true);
         expect(modeOf(join(kdir, f)), f).toBe(0o600);

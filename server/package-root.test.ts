@@ -19,7 +19,12 @@ describe('packageRoot', () => {
       writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'qmail-desktop', version: '9.8.7' }));
       // A package.json of some other package between the bundle and the root.
       writeFileSync(join(root, 'dist', 'package.json'), JSON.stringify({ type: 'module' }));
-      for (const from of [join(chunks, 'x-abc.js'), join(root, 'dist', 'node', 'host.js'), join(root, 'dist', 'electron', 'main.js'), join(root, 'server', 'network', 'index.ts')]) {
+      for (const from of [
+        join(chunks, 'x-abc.js'),
+        join(root, 'dist', 'node', 'host.js'),
+        join(root, 'dist', 'electron', 'main.js'),
+        join(root, 'server', 'network', 'index.ts'),
+      ]) {
         expect(packageRoot(from), from).toBe(root);
       }
       expect(() => packageRoot(join(tmp.path, 'elsewhere', 'x.js'))).toThrow(/cannot find the qmail-desktop package\.json/);

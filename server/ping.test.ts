@@ -29,7 +29,10 @@ function tell(from: Identity, to: Identity, guid: Uint8Array) {
     beaconPaymentLocker: new Uint8Array(8),
     recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: to.denomination, serial: to.serial }, lockerKey: zero16 }],
     servers: [{ stripeIndex: 0, stripeType: 0, raidaId: 0, ipv4: new Uint8Array([127, 0, 0, 1]), port: node.port }],
-    manifest: [{ fileType: 0, size: 10, crc32: 1 }, { fileType: 1, size: 20, crc32: 2 }],
+    manifest: [
+      { fileType: 0, size: 10, crc32: 1 },
+      { fileType: 1, size: 20, crc32: 2 },
+    ],
   });
 }
 async function sendTell(to: Identity): Promise<Uint8Array> {
@@ -42,7 +45,10 @@ const hex = (g: Uint8Array) => Buffer.from(g).toString('hex');
 
 async function ask(c: RaidaConnection, command: number, me: Identity, flags: number, ack: number[] = []): Promise<TellList> {
   const encode = command === QMailCommand.PEEK ? encodePeek : encodePing;
-  const r = await c.call(Group.QMAIL, command, encode({ preamble: preambleFor(me), since: 0, flags, ...(ack.length ? { ack } : {}) }), { key: me, aead: true });
+  const r = await c.call(Group.QMAIL, command, encode({ preamble: preambleFor(me), since: 0, flags, ...(ack.length ? { ack } : {}) }), {
+    key: me,
+    aead: true,
+  });
   expect(r.status).toBe(Status.SUCCESS);
   return decodeTellList(r.payload, { manifest: (flags & PingFlags.MANIFEST) !== 0 });
 }
@@ -50,10 +56,20 @@ async function ask(c: RaidaConnection, command: number, me: Identity, flags: num
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qmail-ping-'));
   // A hold much longer than the waits below: a parked ping ends only because its connection went.
-  node = await startServer({ dataDir: dir, storage: { durable: false }, log: { level: 'silent' }, limits: { pingMaxWaitMs: 20_000 }, drd: { defaultTellFee: 0 } });
+  node = await startServer({
+    dataDir: dir,
+    storage: { durable: false },
+    log: { level: 'silent' },
+    limits: { pingMaxWaitMs: 20_000 },
+    drd: { defaultTellFee: 0 },
+  });
   conn = await RaidaConnection.open(node.port);
   for (const id of [alice, bob, carol, dave]) {
-    const r = await conn.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(id, zero16), newAn: id.an, flags: 0 }));
+    const r = await conn.call(
+      Group.QMAIL,
+      QMailCommand.REGISTER,
+      encodeRegister({ preamble: preambleFor(id, zero16), newAn: id.an, flags: 0 }),
+    );
     expect(r.status).toBe(Status.SUCCESS);
   }
 });
@@ -66,10 +82,16 @@ afterAll(async () => {
 describe('a parked ping whose connection goes away', () => {
   it.each([
     ['ping (72)', QMailCommand.PING, encodePing],
-    ['the legacy ping (62)', LegacyQMailCommand.PING, (p: Parameters<typeof encodePing>[0]) => encodePing({ preamble: p.preamble, since: 0 })],
+    [
+      'the legacy ping (62)',
+      LegacyQMailCommand.PING,
+      (p: Parameters<typeof encodePing>[0]) => encodePing({ preamble: p.preamble, since: 0 }),
+    ],
   ])('%s stops waiting and hands nothing over: the next ping gets the Tell', async (_name, command, encode) => {
     const gone = await RaidaConnection.open(node.port);
-    const lost = gone.call(Group.QMAIL, command, encode({ preamble: preambleFor(bob), since: 0, flags: PingFlags.MANIFEST }), { key: bob }).catch((e: unknown) => e);
+    const lost = gone
+      .call(Group.QMAIL, command, encode({ preamble: preambleFor(bob), since: 0, flags: PingFlags.MANIFEST }), { key: bob })
+      .catch((e: unknown) => e);
     await vi.waitFor(() => expect(node.stats().parkedPings).toBe(1), { timeout: 5000, interval: 20 });
     gone.close();
     expect(await lost).toBeInstanceOf(Error);
@@ -95,7 +117,10 @@ describe('the acknowledged ping (EXT-6 bit 1)', () => {
     const g2 = await sendTell(carol);
     const first = await ask(conn, QMailCommand.PING, carol, ACK);
     expect(guids(first)).toEqual([hex(g2), hex(g1)]); // newest first
-    expect(first.tells[0]!.manifest).toEqual([{ fileType: 0, size: 10, crc32: 1 }, { fileType: 1, size: 20, crc32: 2 }]);
+    expect(first.tells[0]!.manifest).toEqual([
+      { fileType: 0, size: 10, crc32: 1 },
+      { fileType: 1, size: 20, crc32: 2 },
+    ]);
     // Read but not acknowledged (the answer might never have been stored): handed over again, at once.
     const again = await ask(conn, QMailCommand.PING, carol, ACK);
     expect(again.tells.map((t) => t.clusterId)).toEqual(first.tells.map((t) => t.clusterId));
@@ -136,6 +161,8 @@ describe('the acknowledged ping (EXT-6 bit 1)', () => {
     expect((await conn.call(Group.QMAIL, QMailCommand.PEEK, unknown, { key: dave, aead: true })).status).toBe(Status.INVALID_PARAMETER);
     const miscounted = body.slice();
     miscounted[53] = 3;
-    expect((await conn.call(Group.QMAIL, QMailCommand.PEEK, miscounted, { key: dave, aead: true })).status).toBe(Status.INVALID_PACKET_LENGTH);
+    expect((await conn.call(Group.QMAIL, QMailCommand.PEEK, miscounted, { key: dave, aead: true })).status).toBe(
+      Status.INVALID_PACKET_LENGTH,
+    );
   });
 });

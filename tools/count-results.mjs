@@ -17,12 +17,17 @@ function read(file) {
   }
 }
 
-for (const [name, file] of [['unit+integration', 'artifacts/vitest/results.json'], ['1 GiB round trips', 'artifacts/vitest/gib.json']]) {
+for (const [name, file] of [
+  ['unit+integration', 'artifacts/vitest/results.json'],
+  ['1 GiB round trips', 'artifacts/vitest/gib.json'],
+]) {
   const vitest = read(file);
   if (vitest) {
     passed += vitest.numPassedTests;
     failed += vitest.numFailedTests + (vitest.numFailedTestSuites ?? 0) + (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
-    lines.push(`${name}: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitest.numFailedTestSuites ?? 0} suites failed to run`);
+    lines.push(
+      `${name}: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitest.numFailedTestSuites ?? 0} suites failed to run`,
+    );
   } else {
     failed += 1;
     lines.push(`${name}: no report (the runner did not finish)`);

@@ -36,11 +36,18 @@ describe('folder-level import cycles', () => {
     const edges = folderEdges(root);
     const cycles = folderCycles(edges);
     expect(cycles).toEqual([['a', 'b', 'c']]);
-    expect(describeCycle(cycles[0]!, edges)).toBe('a → b (a/one.ts → ../b/two.js); b → c (b/two.ts → ../c/three.js); c → a (c/three.ts → ../a/one.js)');
+    expect(describeCycle(cycles[0]!, edges)).toBe(
+      'a → b (a/one.ts → ../b/two.js); b → c (b/two.ts → ../c/three.js); c → a (c/three.ts → ../a/one.js)',
+    );
   });
 
   it('a tree whose folders only import downwards has none', () => {
-    const root = tree({ 'top/x.ts': "import '../low/y.js';\nimport './z.js';\n", 'top/z.ts': '', 'low/y.ts': "import '../root.js';\n", 'root.ts': '' });
+    const root = tree({
+      'top/x.ts': "import '../low/y.js';\nimport './z.js';\n",
+      'top/z.ts': '',
+      'low/y.ts': "import '../root.js';\n",
+      'root.ts': '',
+    });
     expect(folderCycles(folderEdges(root))).toEqual([]);
   });
 });

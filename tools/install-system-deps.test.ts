@@ -27,14 +27,17 @@ function run(o: { uid: number; sudo: boolean; present: string[] }) {
   stub('dpkg-query', `for p in ${o.present.join(' ')}; do [ "$p" = "$3" ] && { echo "install ok installed"; exit 0; }; done; exit 1`);
   stub('apt-get', record);
   if (o.sudo) stub('sudo', `${record}\nexec "$@"`);
-  for (const tool of ['grep', 'env', 'basename']) symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), join(bin, tool));
+  for (const tool of ['grep', 'env', 'basename'])
+    symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), join(bin, tool));
   const r = spawnSync('/bin/bash', ['tools/install-system-deps.sh'], { encoding: 'utf8', env: { PATH: bin } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls: readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean) };
 }
 
 describe('tools/install-system-deps.sh', () => {
   it('lists what the e2e, the second storage backend and the legacy-mail tests need', () => {
-    expect(ALL).toEqual(expect.arrayContaining(['chromium', 'postgresql', 'openssl', 'dovecot-imapd', 'dovecot-pop3d', 'postfix', 'isync']));
+    expect(ALL).toEqual(
+      expect.arrayContaining(['chromium', 'postgresql', 'openssl', 'dovecot-imapd', 'dovecot-pop3d', 'postfix', 'isync']),
+    );
   });
 
   it('as root installs what is missing without sudo', () => {

@@ -9,7 +9,10 @@ import { buildProgram } from '../cli/program.js';
 
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  bin: Record<string, string>;
+};
 
 /** Inline code spans and fenced blocks, as lines of shell. */
 const code = [...readme.matchAll(/```[a-z]*\n([\s\S]*?)```|`([^`\n]+)`/g)].flatMap((m) => (m[1] ?? m[2]!).split('\n'));
@@ -50,10 +53,15 @@ describe('README.md', () => {
         // Alternatives (`cbdf from-html\|to-text`) are each a command.
         const next = words[path.length] ?? '';
         const alternatives = next.includes('|') ? next.split(/\\?\|/) : [];
-        for (const a of alternatives) expect(cmd.commands.map((c) => c.name()), `${path.join(' ')} ${a}`).toContain(a);
+        for (const a of alternatives)
+          expect(
+            cmd.commands.map((c) => c.name()),
+            `${path.join(' ')} ${a}`,
+          ).toContain(a);
         for (const c of alternatives.length ? alternatives.map((a) => cmd.commands.find((x) => x.name() === a)!) : [cmd]) {
           const options = new Set([...longOptions(c), ...longOptions(program), '--help', '--version']);
-          for (const o of rest!.matchAll(/(?:^|[\s[])(--[a-z][\w-]*)/g)) expect(options.has(o[1]!), `qmail ${path.join(' ')} ${c.name()} ${o[1]}`).toBe(true);
+          for (const o of rest!.matchAll(/(?:^|[\s[])(--[a-z][\w-]*)/g))
+            expect(options.has(o[1]!), `qmail ${path.join(' ')} ${c.name()} ${o[1]}`).toBe(true);
         }
         seen.push(path.join(' '));
       }

@@ -19,12 +19,17 @@ const { values } = parseArgs({ options: { chromium: { type: 'string', default: '
 
 const svg = readFileSync(join(root, 'resources', 'icon.svg'), 'utf8');
 const src = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const browser = await chromium.launch({
+  executablePath: values.chromium,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
 try {
   const page = await browser.newPage({ deviceScaleFactor: 1 });
   const render = async (size) => {
     await page.setViewportSize({ width: size, height: size });
-    await page.setContent(`<!doctype html><style>html,body{margin:0;background:transparent}img{display:block}</style><img width="${size}" height="${size}" src="${src}">`);
+    await page.setContent(
+      `<!doctype html><style>html,body{margin:0;background:transparent}img{display:block}</style><img width="${size}" height="${size}" src="${src}">`,
+    );
     await page.locator('img').evaluate((img) => img.decode());
     return page.screenshot({ omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } });
   };

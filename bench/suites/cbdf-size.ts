@@ -22,16 +22,29 @@ export interface SizeRow {
 }
 
 export function measureCorpus(): SizeRow[] {
-  const files = readdirSync(CORPUS).filter((f) => f.endsWith('.html')).sort();
+  const files = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.html'))
+    .sort();
   const date = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
   return files.map((file, i) => {
     const html = readFileSync(join(CORPUS, file), 'utf8');
-    const meta = { from: cloudCoinMailbox(1, 42), to: [cloudCoinMailbox(1, 100)], timestamp: Math.floor(date.getTime() / 1000), qmailId: new Uint8Array(16).fill(i) };
+    const meta = {
+      from: cloudCoinMailbox(1, 42),
+      to: [cloudCoinMailbox(1, 100)],
+      timestamp: Math.floor(date.getTime() / 1000),
+      qmailId: new Uint8Array(16).fill(i),
+    };
     const plainDoc = htmlToCbdf(html, { meta, compress: false });
     const zDoc = htmlToCbdf(html, { meta, compress: true });
     const subject = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]?.trim() ?? file;
     const mime = Buffer.from(buildMime({ subject, html, text: toPlainText(plainDoc), date, boundary: `b${i}x7f3a9c` }));
-    return { file, mime: mime.length, gzip: gzipSync(mime, { level: 9 }).length, cbdf: encodeDocument(plainDoc).length, cbdfZ: encodeDocument(zDoc).length };
+    return {
+      file,
+      mime: mime.length,
+      gzip: gzipSync(mime, { level: 9 }).length,
+      cbdf: encodeDocument(plainDoc).length,
+      cbdfZ: encodeDocument(zDoc).length,
+    };
   });
 }
 
@@ -42,7 +55,11 @@ const suite: Suite = {
     ctx.log(`${rows.length} templates`);
     const mimeMedian = median(rows.map((r) => r.mime));
     const out: BenchResult[] = [];
-    for (const [name, pick] of [['mime gzip -9', (r: SizeRow) => r.gzip], ['cbdf', (r: SizeRow) => r.cbdf], ['cbdf zlib', (r: SizeRow) => r.cbdfZ]] as const) {
+    for (const [name, pick] of [
+      ['mime gzip -9', (r: SizeRow) => r.gzip],
+      ['cbdf', (r: SizeRow) => r.cbdf],
+      ['cbdf zlib', (r: SizeRow) => r.cbdfZ],
+    ] as const) {
       const ratios = rows.map((r) => pick(r) / r.mime);
       out.push({
         name: `${name} bytes / MIME bytes (median over ${rows.length})`,

@@ -30,13 +30,31 @@ const suite: Suite = {
     let net: LocalNetwork | undefined;
     const pool = new ConnectionPool(1);
     try {
-      net = await startLocalNetwork({ dir: join(tmp.path, 'net'), nodes: NODES, nodeConfig: { log: { level: 'warn' }, chips: { mintKey: toHex(mintKey) } } });
-      const endpoints: Endpoint[] = [...net.network.nodes].sort((a, b) => a.raidaId - b.raidaId).map((n) => ({ host: n.host, port: n.port, raidaId: n.raidaId }));
+      net = await startLocalNetwork({
+        dir: join(tmp.path, 'net'),
+        nodes: NODES,
+        nodeConfig: { log: { level: 'warn' }, chips: { mintKey: toHex(mintKey) } },
+      });
+      const endpoints: Endpoint[] = [...net.network.nodes]
+        .sort((a, b) => a.raidaId - b.raidaId)
+        .map((n) => ({ host: n.host, port: n.port, raidaId: n.raidaId }));
       const client = new ChipClient(pool, endpoints);
       let serial = 1;
       const mint = async (count: number) => {
-        const coins = Array.from({ length: count }, () => ({ denomination: 0, serial: serial++, ans: Array.from({ length: NODES }, () => new Uint8Array(randomBytes(16))) }));
-        await Promise.all(endpoints.map((_, i) => client.mintOn(i, mintKey, coins.map((c) => ({ denomination: c.denomination, serial: c.serial, an: c.ans[i]! })))));
+        const coins = Array.from({ length: count }, () => ({
+          denomination: 0,
+          serial: serial++,
+          ans: Array.from({ length: NODES }, () => new Uint8Array(randomBytes(16))),
+        }));
+        await Promise.all(
+          endpoints.map((_, i) =>
+            client.mintOn(
+              i,
+              mintKey,
+              coins.map((c) => ({ denomination: c.denomination, serial: c.serial, an: c.ans[i]! })),
+            ),
+          ),
+        );
         return coins;
       };
       const walletAt = (name: string) => {
@@ -46,13 +64,23 @@ const suite: Suite = {
       };
       const echo = async (perServer: number) => {
         const t0 = performance.now();
-        await Promise.all(endpoints.map(async (e) => {
-          for (let k = 0; k < perServer; k++) await pool.get(e).call({ group: Group.STATUS, command: 0, body: Uint8Array.from([...makeChallenge(new Uint8Array(randomBytes(12))), 0x3e, 0x3e]) });
-        }));
+        await Promise.all(
+          endpoints.map(async (e) => {
+            for (let k = 0; k < perServer; k++)
+              await pool.get(e).call({
+                group: Group.STATUS,
+                command: 0,
+                body: Uint8Array.from([...makeChallenge(new Uint8Array(randomBytes(12))), 0x3e, 0x3e]),
+              });
+          }),
+        );
         return performance.now() - t0;
       };
       const out: BenchResult[] = [];
-      for (const [label, seeded, perServer] of [['a wallet holding a coin on each server', true, 1], ['a new wallet (each coin sealed by itself)', false, COINS]] as const) {
+      for (const [label, seeded, perServer] of [
+        ['a wallet holding a coin on each server', true, 1],
+        ['a new wallet (each coin sealed by itself)', false, COINS],
+      ] as const) {
         const times: number[] = [];
         const refs: number[] = [];
         for (let r = 0; r < rounds; r++) {

@@ -16,8 +16,14 @@ import { median, type BenchResult, type Suite } from '../types.js';
 
 /** MB/s (1e6 bytes) in the 16384-byte column of `openssl speed -evp aes-256-ctr` / `-hmac sha256`. */
 function opensslSpeed(args: string[], seconds = 2): number {
-  const out = execFileSync('openssl', ['speed', '-seconds', String(seconds), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const line = out.split('\n').reverse().find((l) => /^(aes-256-ctr|hmac\(sha256\)|AES-256-CTR)/i.test(l.trim()));
+  const out = execFileSync('openssl', ['speed', '-seconds', String(seconds), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const line = out
+    .split('\n')
+    .reverse()
+    .find((l) => /^(aes-256-ctr|hmac\(sha256\)|AES-256-CTR)/i.test(l.trim()));
   const cols = line?.trim().split(/\s+/) ?? [];
   const last = cols.at(-1) ?? '';
   const kb = parseFloat(last.replace(/k$/, ''));
@@ -28,7 +34,14 @@ function opensslSpeed(args: string[], seconds = 2): number {
 function zeroStream(length: number): Readable {
   let done = 0;
   const block = Buffer.alloc(1 << 20, 0x5a);
-  return new Readable({ read() { if (done >= length) return void this.push(null); const n = Math.min(block.length, length - done); done += n; this.push(block.subarray(0, n)); } });
+  return new Readable({
+    read() {
+      if (done >= length) return void this.push(null);
+      const n = Math.min(block.length, length - done);
+      done += n;
+      this.push(block.subarray(0, n));
+    },
+  });
 }
 
 const suite: Suite = {
@@ -47,15 +60,33 @@ const suite: Suite = {
     {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      await encryptMessageStream(zeroStream(0), { k: 4, p: 1 }, Array.from({ length: 5 }, () => createWriteStream('/dev/null')), { length: 0 });
+      await encryptMessageStream(
+        zeroStream(0),
+        { k: 4, p: 1 },
+        Array.from({ length: 5 }, () => createWriteStream('/dev/null')),
+        { length: 0 },
+      );
       const u = process.cpuUsage(cpu0);
       const wall = performance.now() - t0;
       const cpu1 = process.cpuUsage();
       const t1 = performance.now();
-      await encryptMessageStream(zeroStream(0), { k: 4, p: 1 }, Array.from({ length: 5 }, () => createWriteStream('/dev/null')), { length: 0 });
+      await encryptMessageStream(
+        zeroStream(0),
+        { k: 4, p: 1 },
+        Array.from({ length: 5 }, () => createWriteStream('/dev/null')),
+        { length: 0 },
+      );
       const warm = performance.now() - t1;
       const w = process.cpuUsage(cpu1);
-      rows.push({ name: 'empty message, cold workers (dev loader)', value: wall, unit: 'ms', reference_name: 'same, warm workers', reference_value: warm, ratio: wall / warm, notes: `CPU ${((u.user + u.system) / 1000).toFixed(0)} ms cold, ${((w.user + w.system) / 1000).toFixed(1)} ms warm` });
+      rows.push({
+        name: 'empty message, cold workers (dev loader)',
+        value: wall,
+        unit: 'ms',
+        reference_name: 'same, warm workers',
+        reference_value: warm,
+        ratio: wall / warm,
+        notes: `CPU ${((u.user + u.system) / 1000).toFixed(0)} ms cold, ${((w.user + w.system) / 1000).toFixed(1)} ms warm`,
+      });
     }
     // The pipelines first, while the process is small: one warm-up message, then the median of RUNS messages (the cold first
     // one is in the notes). Sinks are files on /dev/null: the stream path hands files views
@@ -67,7 +98,10 @@ const suite: Suite = {
     // This shared machine's speed drifts within a run, so each layout's pipelines are compared
     // with OpenSSL measured just before and just after them (the mean of the two).
     const referenceNow = () => Math.min(opensslSpeed(['-evp', 'aes-256-ctr'], 1), opensslSpeed(['-hmac', 'sha256'], 1));
-    for (const layout of [{ k: 4, p: 1 }, { k: 8, p: 2 }]) {
+    for (const layout of [
+      { k: 4, p: 1 },
+      { k: 8, p: 2 },
+    ]) {
       const refBefore = referenceNow();
       const secrets = newMessageSecrets(layout, size);
       const n = layout.k + layout.p;
@@ -94,24 +128,49 @@ const suite: Suite = {
         }
         return { cold: speeds[0]!, speed: median(speeds.slice(1)), all: speeds.slice(1), perCpu: median(perCpu.slice(1)) };
       };
-      const send = await measure(() => encryptMessageStream(zeroStream(size), layout, Array.from({ length: n }, devNull), { length: size, secrets, onProgress: sample }));
+      const send = await measure(() =>
+        encryptMessageStream(zeroStream(size), layout, Array.from({ length: n }, devNull), { length: size, secrets, onProgress: sample }),
+      );
       const sendPeak = peak;
       // The receive side re-reads stripe objects (verify pass, then decrypt pass), so they go
       // to a temp dir first; slot 0 is left out to exercise parity recovery.
       const dir = mkdtempSync(join(tmpdir(), 'qmail-bench-'));
       try {
         const paths = Array.from({ length: n }, (_, i) => join(dir, `s${i}`));
-        await encryptMessageStream(zeroStream(size), layout, paths.map((f) => createWriteStream(f)), { length: size, secrets });
+        await encryptMessageStream(
+          zeroStream(size),
+          layout,
+          paths.map((f) => createWriteStream(f)),
+          { length: size, secrets },
+        );
         // Stripe files named (read in place), as a client decrypting its downloaded stripes does.
-        const recv = await measure(() => decryptMessageStream((slot) => (slot === 0 ? undefined : { path: paths[slot]! }), secrets, devNull(), { onProgress: sample }));
+        const recv = await measure(() =>
+          decryptMessageStream((slot) => (slot === 0 ? undefined : { path: paths[slot]! }), secrets, devNull(), { onProgress: sample }),
+        );
         const refAfter = referenceNow();
         const pipeRef = (refBefore + refAfter) / 2;
         const refNote = `OpenSSL ${refBefore.toFixed(0)} before, ${refAfter.toFixed(0)} after`;
         const tag = `k=${layout.k} p=${layout.p} ${size / 2 ** 20} MiB`;
         const mib = (b: number) => (b / 2 ** 20).toFixed(0);
         const runs = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
-        rows.push({ name: `send pipeline ${tag}`, value: send.speed, unit: 'MB/s', reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB', reference_value: pipeRef, ratio: send.speed / pipeRef, notes: `median of ${runs(send.all)}; cold first run ${send.cold.toFixed(0)}; ${send.perCpu.toFixed(0)} MB per CPU-s; peak RSS ${mib(sendPeak)} MiB (+${mib(sendPeak - rss0)}); ${refNote}` });
-        rows.push({ name: `receive pipeline ${tag} (1 stripe missing)`, value: recv.speed, unit: 'MB/s', reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB', reference_value: pipeRef, ratio: recv.speed / pipeRef, notes: `median of ${runs(recv.all)}; cold first run ${recv.cold.toFixed(0)}; ${recv.perCpu.toFixed(0)} MB per CPU-s; peak RSS ${mib(peak)} MiB (+${mib(peak - rss0)}); verify pass + decrypt pass from files; ${refNote}` });
+        rows.push({
+          name: `send pipeline ${tag}`,
+          value: send.speed,
+          unit: 'MB/s',
+          reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB',
+          reference_value: pipeRef,
+          ratio: send.speed / pipeRef,
+          notes: `median of ${runs(send.all)}; cold first run ${send.cold.toFixed(0)}; ${send.perCpu.toFixed(0)} MB per CPU-s; peak RSS ${mib(sendPeak)} MiB (+${mib(sendPeak - rss0)}); ${refNote}`,
+        });
+        rows.push({
+          name: `receive pipeline ${tag} (1 stripe missing)`,
+          value: recv.speed,
+          unit: 'MB/s',
+          reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB',
+          reference_value: pipeRef,
+          ratio: recv.speed / pipeRef,
+          notes: `median of ${runs(recv.all)}; cold first run ${recv.cold.toFixed(0)}; ${recv.perCpu.toFixed(0)} MB per CPU-s; peak RSS ${mib(peak)} MiB (+${mib(peak - rss0)}); verify pass + decrypt pass from files; ${refNote}`,
+        });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -120,7 +179,14 @@ const suite: Suite = {
       // The bit interleave alone, median of 7 runs on 32 MiB: the default path (WebAssembly
       // SIMD for k = 4, 8, 16, 32) and the portable JS kernels it falls back to.
       const block = new Uint8Array(32 * 2 ** 20).map((_, i) => (i * 2654435761) >>> 24);
-      for (const [k, portable] of [[4, false], [8, false], [16, false], [5, false], [4, true], [8, true]] as const) {
+      for (const [k, portable] of [
+        [4, false],
+        [8, false],
+        [16, false],
+        [5, false],
+        [4, true],
+        [8, true],
+      ] as const) {
         const split = portable ? stripeIntoPortable : stripeInto;
         const join = portable ? unstripeIntoPortable : unstripeInto;
         const S = Math.ceil(block.length / k);
@@ -143,10 +209,21 @@ const suite: Suite = {
           invCpu.push(cpuMs(process.cpuUsage(c)));
           inv.push(performance.now() - t);
         }
-        for (const [dir, ms, cms] of [['split', median(fwd), median(fwdCpu)], ['join', median(inv), median(invCpu)]] as const) {
+        for (const [dir, ms, cms] of [
+          ['split', median(fwd), median(fwdCpu)],
+          ['join', median(inv), median(invCpu)],
+        ] as const) {
           const v = block.length / 1e6 / (ms / 1000);
           const notes = `${(block.length / 1e6 / (cms / 1000)).toFixed(0)} MB per CPU-s`;
-          rows.push({ name: `interleave ${dir} k=${k}${portable ? ' (JS kernels)' : ''}`, value: v, unit: 'MB/s', reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB', reference_value: ref, ratio: v / ref, notes });
+          rows.push({
+            name: `interleave ${dir} k=${k}${portable ? ' (JS kernels)' : ''}`,
+            value: v,
+            unit: 'MB/s',
+            reference_name: 'min(openssl aes-256-ctr, hmac-sha256) 16 KiB',
+            reference_value: ref,
+            ratio: v / ref,
+            notes,
+          });
         }
       }
     }
@@ -166,7 +243,14 @@ const suite: Suite = {
     }
     const sign = median(signs);
     const verify = median(verifies);
-    rows.push({ name: 'ML-DSA-65 sign', value: sign, unit: 'ms', reference_name: 'ML-DSA-65 verify', reference_value: verify, ratio: sign / verify });
+    rows.push({
+      name: 'ML-DSA-65 sign',
+      value: sign,
+      unit: 'ms',
+      reference_name: 'ML-DSA-65 verify',
+      reference_value: verify,
+      ratio: sign / verify,
+    });
     for (const level of [1, 2, 3, 4] as Level[]) {
       const seals: number[] = [];
       const opens: number[] = [];
@@ -180,8 +264,22 @@ const suite: Suite = {
         await openCapsule(capsule, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver });
         opens.push(performance.now() - t);
       }
-      rows.push({ name: `capsule seal L${level} (k=8 p=2)`, value: median(seals), unit: 'ms', reference_name: 'ML-DSA-65 sign', reference_value: sign, ratio: median(seals) / sign });
-      rows.push({ name: `capsule open L${level} (k=8 p=2)`, value: median(opens), unit: 'ms', reference_name: 'ML-DSA-65 verify', reference_value: verify, ratio: median(opens) / verify });
+      rows.push({
+        name: `capsule seal L${level} (k=8 p=2)`,
+        value: median(seals),
+        unit: 'ms',
+        reference_name: 'ML-DSA-65 sign',
+        reference_value: sign,
+        ratio: median(seals) / sign,
+      });
+      rows.push({
+        name: `capsule open L${level} (k=8 p=2)`,
+        value: median(opens),
+        unit: 'ms',
+        reference_name: 'ML-DSA-65 verify',
+        reference_value: verify,
+        ratio: median(opens) / verify,
+      });
     }
     return rows;
   },

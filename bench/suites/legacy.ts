@@ -21,7 +21,13 @@ import { median, type BenchResult, type Suite } from '../types.js';
 const BIG = { user: 'big@a.localhost', password: 'big-pw' };
 const RCPT = { user: 'idle@a.localhost', password: 'idle-pw' };
 
-function account(u: { user: string; password: string }, port: number, smtpPort: number, tls: 'none' | 'starttls', ca?: string): LegacyAccountInput {
+function account(
+  u: { user: string; password: string },
+  port: number,
+  smtpPort: number,
+  tls: 'none' | 'starttls',
+  ca?: string,
+): LegacyAccountInput {
   return {
     name: u.user,
     preset: 'generic',
@@ -43,7 +49,12 @@ const suite: Suite = {
     const rows: BenchResult[] = [];
     try {
       const body = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
-      dovecot.fillMaildir(BIG.user, Array.from({ length: n }, (_, i) => testMessage({ subject: `bench ${i}`, body: `${i} ${body}`, date: new Date(Date.UTC(2024, 0, 1) + i * 60_000) })));
+      dovecot.fillMaildir(
+        BIG.user,
+        Array.from({ length: n }, (_, i) =>
+          testMessage({ subject: `bench ${i}`, body: `${i} ${body}`, date: new Date(Date.UTC(2024, 0, 1) + i * 60_000) }),
+        ),
+      );
       // Dovecot indexes the folder once, before either client is timed.
       execFileSync('/usr/bin/doveadm', ['-c', join(dovecot.dir, 'dovecot.conf'), 'force-resync', '-u', BIG.user, 'INBOX']);
 
@@ -59,7 +70,8 @@ const suite: Suite = {
           await s.sync(BIG.user, {
             only: ['INBOX'],
             onChunk: () => {
-              if (!firstScreen && s.list({ folder: 'inbox', offset: 0, limit: 50 }).items.length === 50) firstScreen = performance.now() - t0;
+              if (!firstScreen && s.list({ folder: 'inbox', offset: 0, limit: 50 }).items.length === 50)
+                firstScreen = performance.now() - t0;
             },
           });
           const total = performance.now() - t0;
@@ -85,7 +97,10 @@ const suite: Suite = {
         const t0 = performance.now();
         execFileSync('mbsync', ['-q', '-c', rc, 'bench'], { stdio: 'pipe' });
         const ms = performance.now() - t0;
-        const got = ['new', 'cur'].map((x) => join(d, 'INBOX', x)).filter(existsSync).reduce((a, p) => a + readdirSync(p).length, 0);
+        const got = ['new', 'cur']
+          .map((x) => join(d, 'INBOX', x))
+          .filter(existsSync)
+          .reduce((a, p) => a + readdirSync(p).length, 0);
         if (got !== n) throw new Error(`mbsync mirrored ${got} of ${n}`);
         return ms;
       };
@@ -101,7 +116,9 @@ const suite: Suite = {
         oursMs.push(a.total);
         firstMs.push(a.firstScreen);
         mbMs.push(mbsync());
-        ctx.log(`round ${r + 1}: ours ${(a.total / 1000).toFixed(2)} s (first screen ${a.firstScreen.toFixed(0)} ms), mbsync ${(mbMs.at(-1)! / 1000).toFixed(2)} s`);
+        ctx.log(
+          `round ${r + 1}: ours ${(a.total / 1000).toFixed(2)} s (first screen ${a.firstScreen.toFixed(0)} ms), mbsync ${(mbMs.at(-1)! / 1000).toFixed(2)} s`,
+        );
       }
       const o = median(oursMs) / 1000;
       const m = median(mbMs) / 1000;
@@ -115,7 +132,14 @@ const suite: Suite = {
         notes: `median of ${rounds}; target ≤ 1.5`,
       });
       const f = median(firstMs);
-      rows.push({ name: 'legacy headers to first screen (newest 50 listable)', value: f, unit: 'ms', reference_name: 'our whole initial sync', reference_value: o * 1000, ratio: f / (o * 1000) });
+      rows.push({
+        name: 'legacy headers to first screen (newest 50 listable)',
+        value: f,
+        unit: 'ms',
+        reference_name: 'our whole initial sync',
+        reference_value: o * 1000,
+        ratio: f / (o * 1000),
+      });
 
       // IDLE latency through Postfix.
       const postfix = await startPostfix(dovecot, ['a.localhost']);
@@ -129,13 +153,24 @@ const suite: Suite = {
         let want = '';
         let arrived = 0;
         const stop = await s.watch(RCPT.user, () => {
-          if (want && !arrived && s.list({ folder: 'inbox', offset: 0, limit: 3 }).items.some((x) => x.subject === want)) arrived = performance.now();
+          if (want && !arrived && s.list({ folder: 'inbox', offset: 0, limit: 3 }).items.some((x) => x.subject === want))
+            arrived = performance.now();
         });
-        const t = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.port, requireTLS: true, tls: { ca: dovecot.tls.caPem }, auth: { user: RCPT.user, pass: RCPT.password } });
+        const t = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: postfix.port,
+          requireTLS: true,
+          tls: { ca: dovecot.tls.caPem },
+          auth: { user: RCPT.user, pass: RCPT.password },
+        });
         const idle: number[] = [];
         const delivery: number[] = [];
         const root = dovecot.maildir(RCPT.user);
-        const files = () => ['new', 'cur'].map((x) => join(root, x)).filter(existsSync).reduce((a, p) => a + readdirSync(p).length, 0);
+        const files = () =>
+          ['new', 'cur']
+            .map((x) => join(root, x))
+            .filter(existsSync)
+            .reduce((a, p) => a + readdirSync(p).length, 0);
         try {
           for (let i = 0; i < (ctx.quick ? 3 : 7); i++) {
             want = `idle ${i} ${randomBytes(3).toString('hex')}`;
@@ -159,7 +194,15 @@ const suite: Suite = {
         }
         const li = median(idle);
         const ld = median(delivery);
-        rows.push({ name: 'legacy IDLE latency (Postfix accepted → in our list)', value: li, unit: 'ms', reference_name: 'Postfix accepted → file in the Maildir', reference_value: ld, ratio: li / ld, notes: `median of ${idle.length}; max ${Math.max(...idle).toFixed(0)} ms` });
+        rows.push({
+          name: 'legacy IDLE latency (Postfix accepted → in our list)',
+          value: li,
+          unit: 'ms',
+          reference_name: 'Postfix accepted → file in the Maildir',
+          reference_value: ld,
+          ratio: li / ld,
+          notes: `median of ${idle.length}; max ${Math.max(...idle).toFixed(0)} ms`,
+        });
       } finally {
         await s.close();
         db.close();

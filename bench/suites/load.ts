@@ -16,7 +16,13 @@ import { provisioned, rssMbOf, startNodeProcess } from '../../server/testing/pro
 import { loadRound, type LoadFigures, type LoadOptions } from '../../server/testing/load.js';
 import { startLocalNetwork } from '../../dev-network/launcher.js';
 
-async function measure(label: string, o: Omit<LoadOptions, 'attack'>, rounds: number, log: (l: string) => void, notes: string): Promise<BenchResult[]> {
+async function measure(
+  label: string,
+  o: Omit<LoadOptions, 'attack'>,
+  rounds: number,
+  log: (l: string) => void,
+  notes: string,
+): Promise<BenchResult[]> {
   const quiet: LoadFigures[] = [];
   const attacked: LoadFigures[] = [];
   await loadRound({ ...o, attack: false }); // warm-up
@@ -26,17 +32,34 @@ async function measure(label: string, o: Omit<LoadOptions, 'attack'>, rounds: nu
     const q = quiet.at(-1)!;
     const a = attacked.at(-1)!;
     const t = a.attack;
-    const what = t ? `; attack: ${t.liveAtStop} slowloris sockets open at the end, ${t.opened} opened, ${t.closedByNode} closed by the nodes, ${t.junkSent} junk requests in ${t.seconds.toFixed(1)} s (${t.junkAnswered} answered)` : '';
-    log(`${label} round ${r + 1}/${rounds}: quiet ${q.throughput.toFixed(0)}/s p50 ${q.p50.toFixed(2)} p99 ${q.p99.toFixed(2)} ms; attacked ${a.throughput.toFixed(0)}/s p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms, ${a.failures} failed${what}`);
+    const what = t
+      ? `; attack: ${t.liveAtStop} slowloris sockets open at the end, ${t.opened} opened, ${t.closedByNode} closed by the nodes, ${t.junkSent} junk requests in ${t.seconds.toFixed(1)} s (${t.junkAnswered} answered)`
+      : '';
+    log(
+      `${label} round ${r + 1}/${rounds}: quiet ${q.throughput.toFixed(0)}/s p50 ${q.p50.toFixed(2)} p99 ${q.p99.toFixed(2)} ms; attacked ${a.throughput.toFixed(0)}/s p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms, ${a.failures} failed${what}`,
+    );
   }
   // throughput and RSS: the median over rounds; p50 and p99: over every round's samples together
   const m = (list: LoadFigures[], k: 'throughput' | 'rssMb' | 'p50' | 'p99') =>
-    k === 'p50' || k === 'p99' ? percentile(list.flatMap((f) => f.samples), k === 'p50' ? 50 : 99) : median(list.map((f) => f[k]));
+    k === 'p50' || k === 'p99'
+      ? percentile(
+          list.flatMap((f) => f.samples),
+          k === 'p50' ? 50 : 99,
+        )
+      : median(list.map((f) => f[k]));
   const failed = attacked.reduce((s, f) => s + f.failures, 0) + quiet.reduce((s, f) => s + f.failures, 0);
   const row = (what: string, k: 'throughput' | 'rssMb' | 'p50' | 'p99', unit: string, extra = ''): BenchResult => {
     const value = m(attacked, k);
     const reference_value = m(quiet, k);
-    return { name: `load ${label}: ${what} with slowloris + junk flood`, value, unit, reference_name: `same, quiet`, reference_value, ratio: value / reference_value, notes: `${notes}; ${failed} failed${extra}` };
+    return {
+      name: `load ${label}: ${what} with slowloris + junk flood`,
+      value,
+      unit,
+      reference_name: `same, quiet`,
+      reference_value,
+      ratio: value / reference_value,
+      notes: `${notes}; ${failed} failed${extra}`,
+    };
   };
   return [
     row('peek throughput', 'throughput', 'req/s'),
@@ -55,9 +78,20 @@ const suite: Suite = {
     const rows: BenchResult[] = [];
     try {
       const users = Array.from({ length: 4 }, (_, i) => newIdentity(7000 + i));
-      const node = await startNodeProcess(join(dir, 'node'), { limits: { requestTimeoutMs: 5000 }, legacy: { mailboxes: provisioned(users) } });
+      const node = await startNodeProcess(join(dir, 'node'), {
+        limits: { requestTimeoutMs: 5000 },
+        legacy: { mailboxes: provisioned(users) },
+      });
       try {
-        rows.push(...(await measure('one node', { ports: [node.port], users, requestsPerUser: perUser, rss: node.rssMb }, rounds, ctx.log, `4 users x ${perUser} peeks x ${rounds} rounds`)));
+        rows.push(
+          ...(await measure(
+            'one node',
+            { ports: [node.port], users, requestsPerUser: perUser, rss: node.rssMb },
+            rounds,
+            ctx.log,
+            `4 users x ${perUser} peeks x ${rounds} rounds`,
+          )),
+        );
       } finally {
         await node.stop();
       }
@@ -66,12 +100,25 @@ const suite: Suite = {
         dir: join(dir, 'net'),
         nodes: 5,
         reusePorts: false,
-        nodeConfig: { storage: { durable: false }, log: { level: 'warn' }, limits: { requestTimeoutMs: 5000 }, legacy: { mailboxes: provisioned(netUsers) } },
+        nodeConfig: {
+          storage: { durable: false },
+          log: { level: 'warn' },
+          limits: { requestTimeoutMs: 5000 },
+          legacy: { mailboxes: provisioned(netUsers) },
+        },
       });
       try {
         const ports = net.network.nodes.map((n) => n.port);
         const rss = () => net.network.nodes.reduce((s, n) => s + rssMbOf(n.pid), 0);
-        rows.push(...(await measure('5-node network', { ports, users: netUsers, requestsPerUser: perUser, rss, slowlorisSockets: 256 }, rounds, ctx.log, `10 users (2 per node) x ${perUser} peeks x ${rounds} rounds, 256 slowloris sockets per node, RSS of all 5 nodes`)));
+        rows.push(
+          ...(await measure(
+            '5-node network',
+            { ports, users: netUsers, requestsPerUser: perUser, rss, slowlorisSockets: 256 },
+            rounds,
+            ctx.log,
+            `10 users (2 per node) x ${perUser} peeks x ${rounds} rounds, 256 slowloris sockets per node, RSS of all 5 nodes`,
+          )),
+        );
       } finally {
         await net.close();
       }

@@ -47,8 +47,22 @@ function rssMb(pid: number): number {
   }
 }
 
-async function user(dir: string, net: LocalNetwork, name: string, storage: string[], beacon: string): Promise<{ app: AppServices; address: string }> {
-  const app = createAppServices({ profileDir: join(dir, name), host: 'web', version: 'bench', kdf: TEST_KDF, directoryUrl: net.network.directory.url, autoStart: false, mail: { retryBaseMs: 200, maxAttempts: 6, pingWaitMs: 5000 } });
+async function user(
+  dir: string,
+  net: LocalNetwork,
+  name: string,
+  storage: string[],
+  beacon: string,
+): Promise<{ app: AppServices; address: string }> {
+  const app = createAppServices({
+    profileDir: join(dir, name),
+    host: 'web',
+    version: 'bench',
+    kdf: TEST_KDF,
+    directoryUrl: net.network.directory.url,
+    autoStart: false,
+    mail: { retryBaseMs: 200, maxAttempts: 6, pingWaitMs: 5000 },
+  });
   await app.vault.create('bench passphrase');
   const id = await app.mail.createIdentity(name, { storage, beacon });
   return { app, address: id.address! };
@@ -62,7 +76,10 @@ async function rawTransfer(app: AppServices, size: number, runs: number): Promis
   const slots = encryptMessage(new Uint8Array(size), layout).slots;
   const capsule = new Uint8Array(randomBytes(4900));
   const pool = new ConnectionPool(3);
-  const servers = me.servers.slice(0, n).map((h) => ({ client: new QMailServerClient(pool, { host: h.host, port: h.port, raidaId: h.raidaId }), caller: { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) } }));
+  const servers = me.servers.slice(0, n).map((h) => ({
+    client: new QMailServerClient(pool, { host: h.host, port: h.port, raidaId: h.raidaId }),
+    caller: { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) },
+  }));
   const nobody = { mailbox: { coinGroup: 6, denomination: 0, serial: 0 } };
   const times: number[] = [];
   try {
@@ -123,7 +140,15 @@ const suite: Suite = {
       net = await startLocalNetwork({
         dir: join(tmp.path, 'net'),
         nodes: 8,
-        nodeConfig: { limits: { pingMaxWaitMs: 5000, tellsPerSenderPerMinute: budget, tellsPerAddressPerMinute: budget, maxPendingTellsPerSender: 10_000 }, log: { level: 'warn' } },
+        nodeConfig: {
+          limits: {
+            pingMaxWaitMs: 5000,
+            tellsPerSenderPerMinute: budget,
+            tellsPerAddressPerMinute: budget,
+            maxPendingTellsPerSender: 10_000,
+          },
+          log: { level: 'warn' },
+        },
       });
       const ids = net.network.nodes.map((n) => n.nodeId);
       const alice = await user(tmp.path, net, 'alice', ids, ids[0]!);
@@ -140,7 +165,15 @@ const suite: Suite = {
       });
       const arrival = (subject: string) => new Promise<void>((r) => waiting.set(subject, r));
       const send = (subject: string, data: Uint8Array, stripes: { k: number; p: number }) =>
-        alice.app.mail.queue({ to: [bob.address], cc: [], subject, body: 'bench', attachments: [{ name: 'a.bin', data }], level: 'L3', stripes });
+        alice.app.mail.queue({
+          to: [bob.address],
+          cc: [],
+          subject,
+          body: 'bench',
+          attachments: [{ name: 'a.bin', data }],
+          level: 'L3',
+          stripes,
+        });
 
       // 1. One 100 KB message at a time (two warm-ups).
       const runs = ctx.quick ? 12 : 40;
@@ -185,14 +218,54 @@ const suite: Suite = {
       // Where the time goes: CPU per message in this process (sender and recipient apps) and in the nodes.
       const cpuNote = `CPU per message: apps ${((c.user + c.system) / 1000 / count).toFixed(1)} ms, nodes + directory ${(((nodesCpu() - nodes0) * 1000) / count).toFixed(1)} ms`;
       const loaded = Math.max(peak, total());
-      ctx.log(`mail sustained: ${count} messages in ${secs.toFixed(1)} s (${rate.toFixed(1)} msg/s); ${cpuNote}; ML-DSA-65 ${signs.toFixed(0)} signs/s`);
+      ctx.log(
+        `mail sustained: ${count} messages in ${secs.toFixed(1)} s (${rate.toFixed(1)} msg/s); ${cpuNote}; ML-DSA-65 ${signs.toFixed(0)} signs/s`,
+      );
 
       return [
-        { name: 'mail 100 KB send→readable, median (8 servers, 6+2, L3)', value: m, unit: 'ms', reference_name: 'same bytes, raw transport, same servers (upload + download)', reference_value: rawM, ratio: m / rawM, notes: `p99 ${p99.toFixed(1)} ms over ${runs} runs; ${above}` },
-        { name: 'mail 100 KB send→readable, p99', value: p99, unit: 'ms', reference_name: 'raw transport p99', reference_value: percentile(raw, 99), ratio: p99 / percentile(raw, 99) },
-        { name: 'mail 100 KB send→readable vs. capsule floor', value: m, unit: 'ms', reference_name: 'capsule seal + open (ML-DSA-65 sign + verify, X-Wing), 6+2', reference_value: floorM, ratio: m / floorM, notes: above },
-        { name: `mail sustained, ${count} × 4 KB, 1 recipient, 4+1`, value: rate, unit: 'msg/s', reference_name: 'ML-DSA-65 signs/s, same thread', reference_value: signs, ratio: rate / signs, notes: `${secs.toFixed(1)} s total; ${cpuNote}` },
-        { name: 'server RSS under mail load (8 nodes, total)', value: loaded, unit: 'MB', reference_name: 'same servers idle', reference_value: idle, ratio: loaded / idle },
+        {
+          name: 'mail 100 KB send→readable, median (8 servers, 6+2, L3)',
+          value: m,
+          unit: 'ms',
+          reference_name: 'same bytes, raw transport, same servers (upload + download)',
+          reference_value: rawM,
+          ratio: m / rawM,
+          notes: `p99 ${p99.toFixed(1)} ms over ${runs} runs; ${above}`,
+        },
+        {
+          name: 'mail 100 KB send→readable, p99',
+          value: p99,
+          unit: 'ms',
+          reference_name: 'raw transport p99',
+          reference_value: percentile(raw, 99),
+          ratio: p99 / percentile(raw, 99),
+        },
+        {
+          name: 'mail 100 KB send→readable vs. capsule floor',
+          value: m,
+          unit: 'ms',
+          reference_name: 'capsule seal + open (ML-DSA-65 sign + verify, X-Wing), 6+2',
+          reference_value: floorM,
+          ratio: m / floorM,
+          notes: above,
+        },
+        {
+          name: `mail sustained, ${count} × 4 KB, 1 recipient, 4+1`,
+          value: rate,
+          unit: 'msg/s',
+          reference_name: 'ML-DSA-65 signs/s, same thread',
+          reference_value: signs,
+          ratio: rate / signs,
+          notes: `${secs.toFixed(1)} s total; ${cpuNote}`,
+        },
+        {
+          name: 'server RSS under mail load (8 nodes, total)',
+          value: loaded,
+          unit: 'MB',
+          reference_name: 'same servers idle',
+          reference_value: idle,
+          ratio: loaded / idle,
+        },
       ];
     } finally {
       for (const a of apps) {

@@ -21,13 +21,25 @@ const suite: Suite = {
   async run(ctx) {
     const rounds = ctx.quick ? 3 : 9;
     const dir = mkdtempSync(join(tmpdir(), 'qmail-bench-qkd-mail-'));
-    const [net, kme] = await Promise.all([startNetwork(join(dir, 'net'), 5, { pingMaxWaitMs: 1000 }), startKmePair({ dir: join(dir, 'kme'), strictTls: true })]);
+    const [net, kme] = await Promise.all([
+      startNetwork(join(dir, 'net'), 5, { pingMaxWaitMs: 1000 }),
+      startKmePair({ dir: join(dir, 'kme'), strictTls: true }),
+    ]);
     const apps: AppServices[] = [];
     const problems: string[] = [];
     try {
       const ids = net.nodes.map((n) => n.nodeId);
       const open = async (name: string, side: 'A' | 'B', prefetchKeys: number) => {
-        const app = createAppServices({ profileDir: join(dir, name), host: 'web', version: 'bench', kdf: KDF, directoryUrl: net.directoryUrl, autoStart: false, mail: { qkd: { prefetchKeys } }, log: (msg, f) => problems.push(`${name}: ${msg} ${JSON.stringify(f)}`) });
+        const app = createAppServices({
+          profileDir: join(dir, name),
+          host: 'web',
+          version: 'bench',
+          kdf: KDF,
+          directoryUrl: net.directoryUrl,
+          autoStart: false,
+          mail: { qkd: { prefetchKeys } },
+          log: (msg, f) => problems.push(`${name}: ${msg} ${JSON.stringify(f)}`),
+        });
         apps.push(app);
         await app.vault.create('correct horse battery');
         const id = await app.mail.createIdentity(name, { storage: ids, beacon: ids[0]! });
@@ -42,10 +54,18 @@ const suite: Suite = {
       const once = async (level: Level): Promise<number> => {
         const subject = `bench ${level} ${++seq}`;
         const t0 = performance.now();
-        const item = await alice.app.mail.send({ to: [bob.address], cc: [], subject, body, attachments: [], level, stripes: { k: 4, p: 1 } });
+        const item = await alice.app.mail.send({
+          to: [bob.address],
+          cc: [],
+          subject,
+          body,
+          attachments: [],
+          level,
+          stripes: { k: 4, p: 1 },
+        });
         const done = await alice.app.mail.waitFor(item.id);
         if (done.state !== 'sent' || done.fallback) throw new Error(`${level} send failed: ${done.error ?? 'fell back'}`);
-        for (const deadline = performance.now() + 20_000; ; ) {
+        for (const deadline = performance.now() + 20_000; ;) {
           if (performance.now() > deadline) throw new Error(`${subject} did not arrive in 20 s: ${problems.slice(-3).join(' | ')}`);
           await bob.app.mail.refresh();
           const got = bob.app.messages.list('inbox', 0, 500).items.find((m) => m.subject === subject);

@@ -49,9 +49,19 @@ const suite: Suite = {
       const enc = (n: number) => async () => (await alice.encKeys('SAE_BOB', { number: n, size: KEY_BITS })).length;
       const roundTrip = (n: number) => async () => {
         const ks = await alice.encKeys('SAE_BOB', { number: n, size: KEY_BITS });
-        return (await bob.decKeys('SAE_ALICE', ks.map((k) => k.keyId))).length;
+        return (
+          await bob.decKeys(
+            'SAE_ALICE',
+            ks.map((k) => k.keyId),
+          )
+        ).length;
       };
-      const cached = new KmeKeySource({ client: alice, peerSaeId: 'SAE_BOB', cache: QkdKeyCache.open({ box: gcmBox(), store: { db, table: 'bench' }, maxKeys: 4 * BATCH }), prefetchKeys: BATCH });
+      const cached = new KmeKeySource({
+        client: alice,
+        peerSaeId: 'SAE_BOB',
+        cache: QkdKeyCache.open({ box: gcmBox(), store: { db, table: 'bench' }, maxKeys: 4 * BATCH }),
+        prefetchKeys: BATCH,
+      });
       const uncached = new KmeKeySource({ client: alice, peerSaeId: 'SAE_BOB' });
       const source = (s: KmeKeySource) => async () => (await s.getEncKeys(KEY_BITS)).length;
       await enc(1)(); // warm the TLS session and the code paths
@@ -73,7 +83,15 @@ const suite: Suite = {
         const mv = median(v);
         const mr = median(r);
         ctx.log(`${name}: ${mv.toFixed(0)} keys/s vs ${mr.toFixed(0)} keys/s`);
-        out.push({ name: `qkd ${name}`, value: mv, unit: 'keys/s', reference_name: refName, reference_value: mr, ratio: mv / mr, notes: `median of ${rounds}, ${KEY_BITS}-bit keys, mutual TLS on loopback` });
+        out.push({
+          name: `qkd ${name}`,
+          value: mv,
+          unit: 'keys/s',
+          reference_name: refName,
+          reference_value: mr,
+          ratio: mv / mr,
+          notes: `median of ${rounds}, ${KEY_BITS}-bit keys, mutual TLS on loopback`,
+        });
       }
       return out;
     } finally {

@@ -26,7 +26,9 @@ function rssMb(pid: number): number {
 }
 
 async function startNode(dataDir: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'qmail-server.js'), '--data', dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'qmail-server.js'), '--data', dataDir, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((res, rej) => {
     createInterface({ input: proc.stdout! }).once('line', res);
     proc.once('exit', (c) => rej(new Error(`qmail-server exited ${c}`)));
@@ -107,7 +109,11 @@ const suite: Suite = {
     try {
       const idleRss = rssMb(node.pid);
       const me = newIdentity(77);
-      const reg = await conn.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(me, new Uint8Array(16)), newAn: me.an, flags: 0 }));
+      const reg = await conn.call(
+        Group.QMAIL,
+        QMailCommand.REGISTER,
+        encodeRegister({ preamble: preambleFor(me, new Uint8Array(16)), newAn: me.an, flags: 0 }),
+      );
       if (reg.status !== Status.SUCCESS) throw new Error(`register failed: ${reg.status}`);
       const data = new Uint8Array(randomBytes(objSize));
       const guids: Uint8Array[] = [];
@@ -122,7 +128,19 @@ const suite: Suite = {
         let t0 = performance.now();
         for (let i = 0; i < objects; i++) {
           const g = new Uint8Array(randomBytes(16));
-          const res = await conn.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor(me), fileGroupGuid: g, lockerCode: new Uint8Array(8), fileType: 10, storageDuration: 0, data }), { key: me });
+          const res = await conn.call(
+            Group.QMAIL,
+            QMailCommand.UPLOAD,
+            encodeUpload({
+              preamble: preambleFor(me),
+              fileGroupGuid: g,
+              lockerCode: new Uint8Array(8),
+              fileType: 10,
+              storageDuration: 0,
+              data,
+            }),
+            { key: me },
+          );
           if (res.status !== Status.SUCCESS) throw new Error(`upload failed: ${res.status}`);
           guids.push(g);
         }
@@ -133,7 +151,19 @@ const suite: Suite = {
         const pages = objects * 4;
         t0 = performance.now();
         for (let i = 0; i < pages; i++) {
-          const res = await conn.call(Group.QMAIL, QMailCommand.DOWNLOAD, encodeDownload({ preamble: preambleFor(me), fileGroupGuid: guids[guids.length - 1 - (i >> 2)]!, fileType: 10, version: 1, bytesPerPage: 0, page: i & 3 }), { key: me });
+          const res = await conn.call(
+            Group.QMAIL,
+            QMailCommand.DOWNLOAD,
+            encodeDownload({
+              preamble: preambleFor(me),
+              fileGroupGuid: guids[guids.length - 1 - (i >> 2)]!,
+              fileType: 10,
+              version: 1,
+              bytesPerPage: 0,
+              page: i & 3,
+            }),
+            { key: me },
+          );
           if (res.status !== Status.SUCCESS) throw new Error(`download failed: ${res.status}`);
         }
         down.push((pages * 256 * 1024) / MB / ((performance.now() - t0) / 1000));
@@ -147,7 +177,9 @@ const suite: Suite = {
         }
         small.push(smallN / ((performance.now() - t0) / 1000));
         smallRef.push((await echoRoundTrips(echo.port, smallN, 120)).perSec);
-        ctx.log(`run ${r + 1}/${runs}: upload ${up.at(-1)!.toFixed(1)} MB/s, download ${down.at(-1)!.toFixed(1)} MB/s, peek ${small.at(-1)!.toFixed(0)}/s`);
+        ctx.log(
+          `run ${r + 1}/${runs}: upload ${up.at(-1)!.toFixed(1)} MB/s, download ${down.at(-1)!.toFixed(1)} MB/s, peek ${small.at(-1)!.toFixed(0)}/s`,
+        );
       }
       const row = (name: string, v: number[], unit: string, refName: string, ref: number[], notes?: string): BenchResult => {
         const value = median(v);
@@ -155,10 +187,38 @@ const suite: Suite = {
         return { name, value, unit, reference_name: refName, reference_value, ratio: value / reference_value, ...(notes ? { notes } : {}) };
       };
       return [
-        row('server upload 1 MiB objects (cmd 70, AES-CTR, durable)', up, 'MB/s', 'raw 256 KiB write+fsync+rename', upRef, `${objects} objects x ${runs} runs`),
-        row('server download 256 KiB pages (cmd 74)', down, 'MB/s', 'raw TCP echo 256 KiB, loopback', downRef, `${objects * 4} pages x ${runs} runs`),
-        row('server peek requests (cmd 73, one connection)', small, 'req/s', 'raw TCP ping-pong 120 B, loopback', smallRef, `${smallN} x ${runs} runs`),
-        { name: 'server RSS under load', value: peakRss, unit: 'MB', reference_name: 'same server idle', reference_value: idleRss, ratio: peakRss / idleRss },
+        row(
+          'server upload 1 MiB objects (cmd 70, AES-CTR, durable)',
+          up,
+          'MB/s',
+          'raw 256 KiB write+fsync+rename',
+          upRef,
+          `${objects} objects x ${runs} runs`,
+        ),
+        row(
+          'server download 256 KiB pages (cmd 74)',
+          down,
+          'MB/s',
+          'raw TCP echo 256 KiB, loopback',
+          downRef,
+          `${objects * 4} pages x ${runs} runs`,
+        ),
+        row(
+          'server peek requests (cmd 73, one connection)',
+          small,
+          'req/s',
+          'raw TCP ping-pong 120 B, loopback',
+          smallRef,
+          `${smallN} x ${runs} runs`,
+        ),
+        {
+          name: 'server RSS under load',
+          value: peakRss,
+          unit: 'MB',
+          reference_name: 'same server idle',
+          reference_value: idleRss,
+          ratio: peakRss / idleRss,
+        },
       ];
     } finally {
       conn.close();

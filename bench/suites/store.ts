@@ -29,7 +29,14 @@ const suite: Suite = {
         const store = new MessageStore(db, () => box);
         let t = process.hrtime.bigint();
         db.transaction(() => {
-          for (let i = 0; i < n; i++) store.put(newMessageId(), 'inbox', i, true, { from: 'alice', to: ['bob'], subject: `Subject ${i}`, body: sampleBody(i), level: 'L3' });
+          for (let i = 0; i < n; i++)
+            store.put(newMessageId(), 'inbox', i, true, {
+              from: 'alice',
+              to: ['bob'],
+              subject: `Subject ${i}`,
+              body: sampleBody(i),
+              level: 'L3',
+            });
         })();
         sealedRates.push(n / (Number(process.hrtime.bigint() - t) / 1e9));
         db.close();
@@ -41,7 +48,14 @@ const suite: Suite = {
         const insert = plain.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?)');
         t = process.hrtime.bigint();
         plain.transaction(() => {
-          for (let i = 0; i < n; i++) insert.run(newMessageId(), 'inbox', i, 1, Buffer.from(JSON.stringify({ from: 'alice', to: ['bob'], subject: `Subject ${i}`, body: sampleBody(i), level: 'L3' })));
+          for (let i = 0; i < n; i++)
+            insert.run(
+              newMessageId(),
+              'inbox',
+              i,
+              1,
+              Buffer.from(JSON.stringify({ from: 'alice', to: ['bob'], subject: `Subject ${i}`, body: sampleBody(i), level: 'L3' })),
+            );
         })();
         plainRates.push(n / (Number(process.hrtime.bigint() - t) / 1e9));
         plain.close();

@@ -12,7 +12,9 @@ import { SEPARATOR_COUNT, decodeDocument, htmlToCbdf, isSeparatorByte, type Styl
 import { styleHeaders, stylesPayloadOf } from '../../shared/cbdf/strict-reader.test-helpers.js';
 
 const corpus = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus/email-blueprints');
-const templates = readdirSync(corpus).filter((f) => f.endsWith('.html')).sort();
+const templates = readdirSync(corpus)
+  .filter((f) => f.endsWith('.html'))
+  .sort();
 const dir = mkdtempSync(join(tmpdir(), 'qmail-cbdf-corpus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -25,7 +25,8 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('qmail cbdf', () => {
-  const html = '<html><head><title>Hi</title><script>alert(1)</script></head><body><h1>Hello</h1><p>Read <a href="https://example.com/x">the <b>docs</b></a>.</p><ul><li>one</li><li>two</li></ul><img src="https://t.example/p.gif" width="1" height="1"></body></html>';
+  const html =
+    '<html><head><title>Hi</title><script>alert(1)</script></head><body><h1>Hello</h1><p>Read <a href="https://example.com/x">the <b>docs</b></a>.</p><ul><li>one</li><li>two</li></ul><img src="https://t.example/p.gif" width="1" height="1"></body></html>';
 
   it('from-html, to-text, inspect, from-json round trip', async () => {
     writeFileSync(join(dir, 'a.html'), html);

@@ -2,7 +2,16 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  CbdfError, LeWriter, decodeDocument, encodeText, documentFromJson, documentToJson, encodeDocument, extractPlainText, htmlToCbdf, toPlainText,
+  CbdfError,
+  LeWriter,
+  decodeDocument,
+  encodeText,
+  documentFromJson,
+  documentToJson,
+  encodeDocument,
+  extractPlainText,
+  htmlToCbdf,
+  toPlainText,
 } from '../../shared/cbdf/index.js';
 
 function read(path: string): Buffer {
@@ -26,7 +35,8 @@ function run(fn: () => void): void {
 export function register(program: Command): void {
   const cbdf = program.command('cbdf').description('CBDF/1.0 documents: convert, inspect, extract text');
 
-  cbdf.command('from-html <in>')
+  cbdf
+    .command('from-html <in>')
     .description('convert an HTML mail body to CBDF')
     .requiredOption('-o, --output <file>', 'where to write the .cbdf')
     .option('--no-compress', 'never zlib-compress Styles+Text')
@@ -34,9 +44,11 @@ export function register(program: Command): void {
       run(() => {
         const doc = htmlToCbdf(read(input).toString('utf8'), { compress: opts.compress ? 'auto' : false });
         writeFileSync(opts.output, encodeDocument(doc));
-      }));
+      }),
+    );
 
-  cbdf.command('to-text <in>')
+  cbdf
+    .command('to-text <in>')
     .description('print the plain-text rendering of a CBDF document')
     .option('--strict', 'the §4.5.2 byte-level extraction (strict mode) instead of the readable rendering')
     .action((input: string, opts: { strict?: boolean }) =>
@@ -47,16 +59,20 @@ export function register(program: Command): void {
           encodeText(doc.text, w);
           process.stdout.write(extractPlainText(w.finish(), 'strict') + '\n');
         } else process.stdout.write(toPlainText(doc));
-      }));
+      }),
+    );
 
-  cbdf.command('inspect <in>')
+  cbdf
+    .command('inspect <in>')
     .description('print every section and field as JSON')
     .action((input: string) =>
       run(() => {
         process.stdout.write(JSON.stringify(documentToJson(decodeDocument(read(input))), null, 2) + '\n');
-      }));
+      }),
+    );
 
-  cbdf.command('from-json <in>')
+  cbdf
+    .command('from-json <in>')
     .description('encode the JSON printed by inspect back to CBDF')
     .requiredOption('-o, --output <file>', 'where to write the .cbdf')
     .action((input: string, opts: { output: string }) =>
@@ -68,5 +84,6 @@ export function register(program: Command): void {
           throw new CbdfError('BAD_JSON', `${input} is not JSON: ${(e as Error).message}`);
         }
         writeFileSync(opts.output, encodeDocument(documentFromJson(json)));
-      }));
+      }),
+    );
 }

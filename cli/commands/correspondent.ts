@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
- 
+
 import { runCorrespondent } from '../../dev-network/correspondent/bot.js';
- 
+
 import { readPassphrase } from '../../electron/services/app/profile.js';
 import { untilSignal } from './network.js';
 
@@ -14,11 +14,16 @@ export function register(program: Command): void {
     .option('--name <name>', 'display name', 'QMail Correspondent')
     .option('--reply-delay <ms>', 'pause before each answer', (v: string) => Math.max(0, Number(v) || 0), 0)
     .option('--kme <file>', 'take QKD keys from one side of this kme.json, to open and answer L1/L2 qmail')
-    .option('--kme-side <side>', 'which side of the kme.json is ours (A or B)', (v: string) => {
-      const side = v.toUpperCase();
-      if (side !== 'A' && side !== 'B') throw new InvalidArgumentError('A or B');
-      return side;
-    }, 'B')
+    .option(
+      '--kme-side <side>',
+      'which side of the kme.json is ours (A or B)',
+      (v: string) => {
+        const side = v.toUpperCase();
+        if (side !== 'A' && side !== 'B') throw new InvalidArgumentError('A or B');
+        return side;
+      },
+      'B',
+    )
     .action(async (o: { profile: string; network: string; name: string; replyDelay: number; kme?: string; kmeSide: 'A' | 'B' }) => {
       const bot = await runCorrespondent({
         profile: o.profile,

@@ -48,7 +48,7 @@ async function run(o: Common, fn: (c: KmeClient) => Promise<unknown>): Promise<v
     const out = await fn(client);
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } catch (e) {
-    const line = e instanceof KmeError ? `${e.code}: ${e.message}` : (e as Error).message ?? String(e);
+    const line = e instanceof KmeError ? `${e.code}: ${e.message}` : ((e as Error).message ?? String(e));
     process.stderr.write(`qmail kme: ${line.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = 1;
   } finally {
@@ -56,17 +56,22 @@ async function run(o: Common, fn: (c: KmeClient) => Promise<unknown>): Promise<v
   }
 }
 
-const keysJson = (keys: Array<{ keyId: string; key: Uint8Array }>) => ({ keys: keys.map((k) => ({ key_ID: k.keyId, key: base64Encode(k.key) })) });
+const keysJson = (keys: Array<{ keyId: string; key: Uint8Array }>) => ({
+  keys: keys.map((k) => ({ key_ID: k.keyId, key: base64Encode(k.key) })),
+});
 
 export function register(program: Command): void {
   const kme = program.command('kme').description('test a link to an ETSI GS QKD 014 key manager (KME)');
   common(kme.command('status').description('GET …/{peer}/status: what the KME can deliver to us for the peer SAE')).action((o: Common) =>
-    run(o, (c) => c.status(o.peerSae)));
+    run(o, (c) => c.status(o.peerSae)),
+  );
   common(kme.command('enc').description('Get key: fetch new keys shared with the peer SAE (we are the master SAE)'))
     .option('--number <n>', 'number of keys', positiveInt('number'), 1)
-    .option('--size <bits>', 'key size in bits, a multiple of 8 (default: the KME\'s)', positiveInt('size'))
+    .option('--size <bits>', "key size in bits, a multiple of 8 (default: the KME's)", positiveInt('size'))
     .option('--method <m>', 'GET or POST', method)
-    .action((o: Common & { number: number; size?: number }) => run(o, async (c) => keysJson(await c.encKeys(o.peerSae, { number: o.number, size: o.size, method: o.method }))));
+    .action((o: Common & { number: number; size?: number }) =>
+      run(o, async (c) => keysJson(await c.encKeys(o.peerSae, { number: o.number, size: o.size, method: o.method }))),
+    );
   common(kme.command('dec').description('Get key with key IDs: fetch the keys the master SAE named'))
     .option('--key-id <id>', 'a key_ID (repeat for several)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--method <m>', 'GET (one key) or POST', method)
@@ -74,5 +79,6 @@ export function register(program: Command): void {
       run(o, async (c) => {
         if (o.keyId.length === 0) throw new KmeError('invalid_argument', 'give at least one --key-id');
         return keysJson(await c.decKeys(o.peerSae, o.keyId, { method: o.method }));
-      }));
+      }),
+    );
 }

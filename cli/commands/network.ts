@@ -40,27 +40,47 @@ export function register(program: Command): void {
     .option('--nodes <n>', 'number of qmail-server nodes', nodeCount, 5)
     .option('--no-kme', 'without the KME pair')
     .option('--no-correspondent', 'without the built-in correspondent')
-    .option('--echo-logs', 'copy the children\'s logs to stderr')
+    .option('--echo-logs', "copy the children's logs to stderr")
     .action(async (o: { dir: string; nodes: number; kme: boolean; correspondent: boolean; echoLogs?: boolean }) => {
       const services: NetworkService[] = [];
       if (o.kme) services.push(kmeService());
       if (o.correspondent) services.push(correspondentService({ echoLogs: !!o.echoLogs }));
       const stopped = untilSignal();
-      const started = startLocalNetwork({ dir: o.dir, nodes: o.nodes, services, echoLogs: !!o.echoLogs, nodeConfig: { log: { level: 'warn' } } });
+      const started = startLocalNetwork({
+        dir: o.dir,
+        nodes: o.nodes,
+        services,
+        echoLogs: !!o.echoLogs,
+        nodeConfig: { log: { level: 'warn' } },
+      });
       // A signal during start-up: finish starting, then stop everything.
       const first = await Promise.race([started.then(() => null), stopped]);
       const network = await started;
       const n = network.network;
       const correspondent = n.services.correspondent as { address?: string } | undefined;
       process.stdout.write(
-        JSON.stringify({ ready: true, file: network.file, directory: n.directory.url, nodes: n.nodes.map((x) => `${x.host}:${x.port}`), ...(correspondent?.address ? { correspondent: correspondent.address } : {}) }) + '\n',
+        JSON.stringify({
+          ready: true,
+          file: network.file,
+          directory: n.directory.url,
+          nodes: n.nodes.map((x) => `${x.host}:${x.port}`),
+          ...(correspondent?.address ? { correspondent: correspondent.address } : {}),
+        }) + '\n',
       );
       const signal = first ?? (await stopped);
       process.stderr.write(`qmail network: ${signal}, stopping\n`);
       await network.close();
       process.stderr.write('qmail network: stopped\n');
     });
-  withNetwork(withProfile(net.command('where').description("print the profile and the network file the other commands use by default, and whether the app's embedded network is running")))
+  withNetwork(
+    withProfile(
+      net
+        .command('where')
+        .description(
+          "print the profile and the network file the other commands use by default, and whether the app's embedded network is running",
+        ),
+    ),
+  )
     .option('--json', 'print JSON')
     .action(async (o: { profile: string; network?: string; json?: boolean }) => {
       const r = await resolveNetwork(o);
@@ -70,7 +90,9 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify({ profile: o.profile, network: file, source: r.source, embedded }) + '\n');
         return;
       }
-      const from = { flag: '--network', env: 'QMAIL_NETWORK', embedded: "the app's embedded network", none: 'QMAIL_NETWORK=none' }[r.source];
+      const from = { flag: '--network', env: 'QMAIL_NETWORK', embedded: "the app's embedded network", none: 'QMAIL_NETWORK=none' }[
+        r.source
+      ];
       const state = embedded.running
         ? `running: directory ${embedded.directory}, ${embedded.nodes ?? 0} nodes${embedded.correspondent ? `, the correspondent at ${embedded.correspondent}` : ''}`
         : embedded.created

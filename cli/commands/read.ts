@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join, basename } from 'node:path';
- 
+
 import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
 import { optionalNetworkFor, withNetwork, withProfile } from '../defaults.js';
 import { LegacyService } from '../../electron/services/legacy/service.js';
@@ -22,17 +22,33 @@ export function register(program: Command): void {
           try {
             if (!legacy.message(id)) throw new Error(`no message ${id}`);
             const p = await parseMime(await legacy.rawMessage(id));
-            const out = { id, from: p.from?.address ?? '', to: p.to.map((a) => a.address), subject: p.subject, date: p.date ?? 0, text: p.text ?? '', attachments: p.attachments.map((a) => ({ name: a.filename ?? '', size: a.size })) };
+            const out = {
+              id,
+              from: p.from?.address ?? '',
+              to: p.to.map((a) => a.address),
+              subject: p.subject,
+              date: p.date ?? 0,
+              text: p.text ?? '',
+              attachments: p.attachments.map((a) => ({ name: a.filename ?? '', size: a.size })),
+            };
             if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
-            else process.stdout.write(`From: ${out.from}\nTo: ${out.to.join(', ')}\nSubject: ${out.subject}\nDate: ${new Date(out.date).toISOString()}\n${out.attachments.map((a) => `Attachment: ${a.name} (${a.size} bytes)\n`).join('')}\n${out.text}\n`);
+            else
+              process.stdout.write(
+                `From: ${out.from}\nTo: ${out.to.join(', ')}\nSubject: ${out.subject}\nDate: ${new Date(out.date).toISOString()}\n${out.attachments.map((a) => `Attachment: ${a.name} (${a.size} bytes)\n`).join('')}\n${out.text}\n`,
+              );
           } finally {
             await legacy.close();
           }
           return;
         }
-        if (o.save) for (const a of m.attachments ?? []) await app.mail.saveAttachment(id, a.index, join(o.save, basename(a.name) || `attachment-${a.index}`));
+        if (o.save)
+          for (const a of m.attachments ?? [])
+            await app.mail.saveAttachment(id, a.index, join(o.save, basename(a.name) || `attachment-${a.index}`));
         if (o.json) process.stdout.write(JSON.stringify(m) + '\n');
-        else process.stdout.write(`From: ${m.from}\nTo: ${m.to.join(', ')}\nSubject: ${m.subject}\nDate: ${new Date(m.date).toISOString()}\n${(m.attachments ?? []).map((a) => `Attachment: ${a.name} (${a.size} bytes)\n`).join('')}\n${m.body}\n`);
+        else
+          process.stdout.write(
+            `From: ${m.from}\nTo: ${m.to.join(', ')}\nSubject: ${m.subject}\nDate: ${new Date(m.date).toISOString()}\n${(m.attachments ?? []).map((a) => `Attachment: ${a.name} (${a.size} bytes)\n`).join('')}\n${m.body}\n`,
+          );
       } finally {
         await closeProfile(app);
       }

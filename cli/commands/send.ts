@@ -3,7 +3,7 @@ import type { Layout } from '../../shared/stripe/layout.js';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
- 
+
 import { closeProfile, openProfile } from '../../electron/services/app/profile.js';
 import { networkFor, withNetwork, withProfile } from '../defaults.js';
 import { withLegacy } from './accounts.js';
@@ -23,36 +23,70 @@ export function register(program: Command): void {
     .option('--body <text>', 'body text', '')
     .option('--attach <file...>', 'attach file(s)', [])
     .option('--stripes <K+P>', 'data + parity stripes (2 ≤ K+P ≤ 32)', '4+1')
-    .option('--level <L>', "security level: L1 (QKD one-time pad) or L2 (QKD key + AES), with the profile's KME; L3 (post-quantum); L4 (classical)", 'L3')
+    .option(
+      '--level <L>',
+      "security level: L1 (QKD one-time pad) or L2 (QKD key + AES), with the profile's KME; L3 (post-quantum); L4 (classical)",
+      'L3',
+    )
     .option('--allow-fallback', 'L1/L2: send at L3 when the KME cannot give the keys (default: refuse and send nothing)')
     .option('--via <account>', 'send as plain email through this legacy account (qmail accounts) instead')
     .option('--json', 'print the outbox item as JSON')
-    .action(async (o: { profile: string; network?: string; to: string[]; cc: string[]; subject: string; body: string; attach: string[]; stripes: string; level: string; allowFallback?: boolean; via?: string; json?: boolean }) => {
-      if (o.via) {
-        const via = o.via;
-        const r = await withLegacy(o.profile, false, (s) =>
-          s.send(via, { to: o.to, cc: o.cc, subject: o.subject, text: o.body, attachments: o.attach.map((f) => ({ filename: basename(f), content: readFileSync(f) })) }),
-        );
-        process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${r.messageId}\n`);
-        if (r.rejected.length) process.exitCode = 2;
-        return;
-      }
-      if (!isLevelName(o.level)) throw new Error(`--level is one of ${LEVELS.join(', ')}`);
-      const attachments = o.attach.map((f) => ({ name: basename(f), data: new Uint8Array(readFileSync(f)) }));
-      const app = await openProfile({ profile: o.profile, network: await networkFor(o), mail: { retryBaseMs: 500, maxAttempts: 4 } });
-      try {
-        app.mail.start({ receive: false });
-        // As the app's mail.send: L1/L2 are checked against the KME before anything is queued.
-        const item = await app.mail.send({ to: o.to, cc: o.cc, subject: o.subject, body: o.body, attachments, level: o.level, stripes: layout(o.stripes), ...(o.allowFallback ? { allowFallback: true } : {}) });
-        const done = await app.mail.waitFor(item.id);
-        if (o.json) process.stdout.write(JSON.stringify(done) + '\n');
-        else if (done.state === 'sent') process.stdout.write(`${done.id}\n`);
-        if (done.state !== 'sent') {
-          process.stderr.write(`qmail: not sent: ${done.error ?? 'unknown reason'}\n`);
-          process.exitCode = 2;
+    .action(
+      async (o: {
+        profile: string;
+        network?: string;
+        to: string[];
+        cc: string[];
+        subject: string;
+        body: string;
+        attach: string[];
+        stripes: string;
+        level: string;
+        allowFallback?: boolean;
+        via?: string;
+        json?: boolean;
+      }) => {
+        if (o.via) {
+          const via = o.via;
+          const r = await withLegacy(o.profile, false, (s) =>
+            s.send(via, {
+              to: o.to,
+              cc: o.cc,
+              subject: o.subject,
+              text: o.body,
+              attachments: o.attach.map((f) => ({ filename: basename(f), content: readFileSync(f) })),
+            }),
+          );
+          process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${r.messageId}\n`);
+          if (r.rejected.length) process.exitCode = 2;
+          return;
         }
-      } finally {
-        await closeProfile(app);
-      }
-    });
+        if (!isLevelName(o.level)) throw new Error(`--level is one of ${LEVELS.join(', ')}`);
+        const attachments = o.attach.map((f) => ({ name: basename(f), data: new Uint8Array(readFileSync(f)) }));
+        const app = await openProfile({ profile: o.profile, network: await networkFor(o), mail: { retryBaseMs: 500, maxAttempts: 4 } });
+        try {
+          app.mail.start({ receive: false });
+          // As the app's mail.send: L1/L2 are checked against the KME before anything is queued.
+          const item = await app.mail.send({
+            to: o.to,
+            cc: o.cc,
+            subject: o.subject,
+            body: o.body,
+            attachments,
+            level: o.level,
+            stripes: layout(o.stripes),
+            ...(o.allowFallback ? { allowFallback: true } : {}),
+          });
+          const done = await app.mail.waitFor(item.id);
+          if (o.json) process.stdout.write(JSON.stringify(done) + '\n');
+          else if (done.state === 'sent') process.stdout.write(`${done.id}\n`);
+          if (done.state !== 'sent') {
+            process.stderr.write(`qmail: not sent: ${done.error ?? 'unknown reason'}\n`);
+            process.exitCode = 2;
+          }
+        } finally {
+          await closeProfile(app);
+        }
+      },
+    );
 }

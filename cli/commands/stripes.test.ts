@@ -26,17 +26,27 @@ describe('qmail stripes selftest', () => {
     const out = join('artifacts', 'build-test');
     rmSync(out, { recursive: true, force: true });
     try {
-      const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'vite.node.config.ts', '--outDir', out, '--logLevel', 'error'], { encoding: 'utf8' });
+      const build = spawnSync(
+        process.execPath,
+        ['node_modules/vite/bin/vite.js', 'build', '--config', 'vite.node.config.ts', '--outDir', out, '--logLevel', 'error'],
+        { encoding: 'utf8' },
+      );
       expect(build.status, build.stderr).toBe(0);
       expect(existsSync(join(out, 'node', 'crypto-worker.js'))).toBe(true);
-      const run = spawnSync(process.execPath, [join(out, 'node', 'cli.js'), 'stripes', 'selftest', '--size', '2MiB', '--layout', '4+1'], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [join(out, 'node', 'cli.js'), 'stripes', 'selftest', '--size', '2MiB', '--layout', '4+1'], {
+        encoding: 'utf8',
+      });
       expect(run.status, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ layout: '4+1', bytes: 2 ** 21, ok: true });
       // Without its worker script the path fails with one clear line, not a stack.
       rmSync(join(out, 'node', 'crypto-worker.js'));
-      const broken = spawnSync(process.execPath, [join(out, 'node', 'cli.js'), 'stripes', 'selftest', '--size', '1MiB'], { encoding: 'utf8' });
+      const broken = spawnSync(process.execPath, [join(out, 'node', 'cli.js'), 'stripes', 'selftest', '--size', '1MiB'], {
+        encoding: 'utf8',
+      });
       expect(broken.status).not.toBe(0);
-      expect(broken.stderr).toMatch(/^qmail stripes: worker-failed: the crypto worker \(crypto-worker\.js\) is not next to .*npm run build/m);
+      expect(broken.stderr).toMatch(
+        /^qmail stripes: worker-failed: the crypto worker \(crypto-worker\.js\) is not next to .*npm run build/m,
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -52,7 +52,12 @@ export async function selftest(size: number, layout: Layout, dir = tmpdir()): Pr
     const paths = Array.from({ length: n }, (_, i) => join(work, `slot-${i}`));
     const base = randomBytes(1 << 20);
     let t = performance.now();
-    const secrets = await encryptMessageStream(patternStream(base, size), layout, paths.map((f) => createWriteStream(f)), { length: size });
+    const secrets = await encryptMessageStream(
+      patternStream(base, size),
+      layout,
+      paths.map((f) => createWriteStream(f)),
+      { length: size },
+    );
     const send = performance.now() - t;
     // The first p slots are "lost": they are rebuilt from parity.
     const missing = [...Array(layout.p).keys()];

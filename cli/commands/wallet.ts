@@ -30,8 +30,12 @@ async function withWallet<T>(o: Opts, online: boolean, fn: (w: Wallet) => Promis
 const ccNumber = (units: bigint): number => Number(formatAmount(units));
 
 function printReceived(r: ReceiveResult, json: boolean | undefined): void {
-  if (json) process.stdout.write(JSON.stringify({ accepted: r.accepted, rejected: r.rejected, limbo: r.limbo, amount: ccNumber(r.units) }) + '\n');
-  else process.stdout.write(`${r.accepted} coin(s), ${formatAmount(r.units)} CC, now yours; ${r.rejected} refused (counterfeit or already held); ${r.limbo} undecided\n`);
+  if (json)
+    process.stdout.write(JSON.stringify({ accepted: r.accepted, rejected: r.rejected, limbo: r.limbo, amount: ccNumber(r.units) }) + '\n');
+  else
+    process.stdout.write(
+      `${r.accepted} coin(s), ${formatAmount(r.units)} CC, now yours; ${r.rejected} refused (counterfeit or already held); ${r.limbo} undecided\n`,
+    );
 }
 
 export function register(program: Command): void {
@@ -43,9 +47,14 @@ export function register(program: Command): void {
       await withWallet(o, false, async (w) => {
         const b = w.balance();
         const by = Object.fromEntries([...b.byDenomination].sort((x, y) => y[0] - x[0]).map(([d, n]) => [denominationLabel(d), n]));
-        if (o.json) process.stdout.write(JSON.stringify({ total: ccNumber(b.total), byDenomination: by, test: ccNumber(b.test), limbo: b.limbo }) + '\n');
+        if (o.json)
+          process.stdout.write(
+            JSON.stringify({ total: ccNumber(b.total), byDenomination: by, test: ccNumber(b.test), limbo: b.limbo }) + '\n',
+          );
         else {
-          process.stdout.write(`${formatAmount(b.total)} CC${b.test > 0n ? ` (${formatAmount(b.test)} CC of it test money, not real)` : ''}\n`);
+          process.stdout.write(
+            `${formatAmount(b.total)} CC${b.test > 0n ? ` (${formatAmount(b.test)} CC of it test money, not real)` : ''}\n`,
+          );
           for (const [d, n] of Object.entries(by)) process.stdout.write(`  ${n} × ${d} CC\n`);
           if (b.limbo) process.stdout.write(`  ${b.limbo} coin(s) undecided\n`);
         }
@@ -59,13 +68,30 @@ export function register(program: Command): void {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('--limit must be a whole number from 1 to 10000');
       await withWallet(o, false, async (w) => {
-        const rows = w.history(limit).map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, amount: ccNumber(BigInt(e.units)), coins: e.coins, ...(e.test ? { test: true } : {}), ...(e.note ? { note: e.note } : {}) }));
+        const rows = w.history(limit).map((e) => ({
+          at: new Date(e.at).toISOString(),
+          kind: e.kind,
+          amount: ccNumber(BigInt(e.units)),
+          coins: e.coins,
+          ...(e.test ? { test: true } : {}),
+          ...(e.note ? { note: e.note } : {}),
+        }));
         if (o.json) process.stdout.write(JSON.stringify(rows) + '\n');
-        else for (const r of rows) process.stdout.write(`${r.at}  ${r.kind.padEnd(9)}  ${String(r.amount).padStart(12)} CC  ${r.coins} coin(s)${r.test ? '  test money' : ''}${r.note ? `  ${r.note}` : ''}\n`);
+        else
+          for (const r of rows)
+            process.stdout.write(
+              `${r.at}  ${r.kind.padEnd(9)}  ${String(r.amount).padStart(12)} CC  ${r.coins} coin(s)${r.test ? '  test money' : ''}${r.note ? `  ${r.note}` : ''}\n`,
+            );
       });
     });
 
-  withNetwork(withProfile(wallet.command('import').description('take the coins of a coin file (format 9, .bin, .stack): they are powned to new ANs only this wallet knows')))
+  withNetwork(
+    withProfile(
+      wallet
+        .command('import')
+        .description('take the coins of a coin file (format 9, .bin, .stack): they are powned to new ANs only this wallet knows'),
+    ),
+  )
     .argument('<file>', 'the coin file')
     .option('--json', 'print JSON')
     .action(async (file: string, o: Opts) => {
@@ -73,7 +99,9 @@ export function register(program: Command): void {
       await withWallet(o, true, async (w) => printReceived(await w.importFile(bytes), o.json));
     });
 
-  withNetwork(withProfile(wallet.command('export').description('write coins worth exactly an amount to a format 9 file; they leave the wallet')))
+  withNetwork(
+    withProfile(wallet.command('export').description('write coins worth exactly an amount to a format 9 file; they leave the wallet')),
+  )
     .requiredOption('--amount <cc>', 'amount in CC, up to 8 decimals')
     .requiredOption('--to <file>', 'where to write the coin file')
     .option('--json', 'print JSON')
@@ -88,7 +116,7 @@ export function register(program: Command): void {
       });
     });
 
-  withNetwork(withProfile(wallet.command('fund').description('test networks only: 100 test CC from the network\'s mint (not real money)')))
+  withNetwork(withProfile(wallet.command('fund').description("test networks only: 100 test CC from the network's mint (not real money)")))
     .option('--mint-key <hex>', "the nodes' chips.mintKey (the embedded network's own when not given)")
     .option('--json', 'print JSON')
     .action(async (o: Opts & { mintKey?: string }) => {

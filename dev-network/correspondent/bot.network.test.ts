@@ -21,8 +21,22 @@ beforeAll(async () => {
     // One 256-bit key in all, never refilled.
     startKmePair({ dir: join(tmp.path, 'kme'), capacityBits: 256, fillRateBitsPerSecond: 0 }),
   ]);
-  bot = await runCorrespondent({ profile: join(tmp.path, 'bot'), network: net.networkFile, passphrase: 'correspondent passphrase', kdf: TEST_KDF, kme: { path: kme.configPath } });
-  user = createAppServices({ profileDir: join(tmp.path, 'user'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false, mail: { qkd: { prefetchKeys: 0 } } });
+  bot = await runCorrespondent({
+    profile: join(tmp.path, 'bot'),
+    network: net.networkFile,
+    passphrase: 'correspondent passphrase',
+    kdf: TEST_KDF,
+    kme: { path: kme.configPath },
+  });
+  user = createAppServices({
+    profileDir: join(tmp.path, 'user'),
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl: net.directoryUrl,
+    autoStart: false,
+    mail: { qkd: { prefetchKeys: 0 } },
+  });
   await user.vault.create('correct horse battery');
   await user.mail.createIdentity('Ada');
   user.mail.qkd.import(kme.configPath, 'A');
@@ -43,7 +57,15 @@ describe('the correspondent when its KME has no key for the answer', () => {
   it('opens the L2 qmail with the key KME B delivered and answers at L3, saying why', async () => {
     expect(bot.app.mail.qkd.state().settings).toMatchObject({ saeId: 'SAE_BOB', defaultPeerSaeId: 'SAE_ALICE' });
     user.mail.start();
-    const item = await user.mail.send({ to: [bot.address], cc: [], subject: 'The last key', body: 'One key left.', attachments: [], level: 'L2', stripes: { k: 2, p: 1 } });
+    const item = await user.mail.send({
+      to: [bot.address],
+      cc: [],
+      subject: 'The last key',
+      body: 'One key left.',
+      attachments: [],
+      level: 'L2',
+      stripes: { k: 2, p: 1 },
+    });
     expect((await user.mail.waitFor(item.id)).state).toBe('sent');
     const sent = user.messages.list('sent', 0, 10).items.find((m) => m.subject === 'The last key')!;
     const sentKeys = user.mail.view(sent.id)!.certificate!.qkd![0]!.keys.map((k) => k.keyId);

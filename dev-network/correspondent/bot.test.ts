@@ -12,7 +12,18 @@ const l2: ReplyInput = {
 const l1: ReplyInput = {
   from: '0006.0.1001',
   subject: 'One-time pad',
-  certificate: { level: 'L1', signatureVerified: true, qkd: [{ keys: [{ keyId: K1, kmeId: 'KME_A' }, { keyId: K2, kmeId: 'KME_A' }] }] },
+  certificate: {
+    level: 'L1',
+    signatureVerified: true,
+    qkd: [
+      {
+        keys: [
+          { keyId: K1, kmeId: 'KME_A' },
+          { keyId: K2, kmeId: 'KME_A' },
+        ],
+      },
+    ],
+  },
 };
 
 describe('the level of the answer', () => {
@@ -35,8 +46,16 @@ describe('the level of the answer', () => {
   });
 
   it('recognises a queued answer that failed for want of QKD keys, and nothing else', () => {
-    expect(qkdFailureReason('L2 is unavailable: key pool exhausted (no keys). Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.')).toBe('key pool exhausted (no keys)');
-    expect(qkdFailureReason('L1 is unavailable: KME unreachable or refusing: connect ECONNREFUSED 127.0.0.1:1. Nothing was sent; send at L3 instead')).toBe('KME unreachable or refusing: connect ECONNREFUSED 127.0.0.1:1');
+    expect(
+      qkdFailureReason(
+        'L2 is unavailable: key pool exhausted (no keys). Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.',
+      ),
+    ).toBe('key pool exhausted (no keys)');
+    expect(
+      qkdFailureReason(
+        'L1 is unavailable: KME unreachable or refusing: connect ECONNREFUSED 127.0.0.1:1. Nothing was sent; send at L3 instead',
+      ),
+    ).toBe('KME unreachable or refusing: connect ECONNREFUSED 127.0.0.1:1');
     expect(qkdFailureReason('Only 2 of 3 stripes were stored')).toBeUndefined();
     expect(qkdFailureReason(undefined)).toBeUndefined();
   });
@@ -65,16 +84,30 @@ describe('replyFor', () => {
   });
 
   it('an answer that falls back says so, with the reason', () => {
-    const r = replyFor(l2, 'Bot', planAnswer('L2', { available: false, reason: 'key pool exhausted: the KME holds no key for SAE_ALICE' }, 'KME_B'));
+    const r = replyFor(
+      l2,
+      'Bot',
+      planAnswer('L2', { available: false, reason: 'key pool exhausted: the KME holds no key for SAE_ALICE' }, 'KME_B'),
+    );
     expect(r.level).toBe('L3');
     expect(r.fallback).toEqual({ from: 'L2', reason: 'key pool exhausted: the KME holds no key for SAE_ALICE' });
     expect(r.body).toContain(`Opened with QKD keys from KME_B: ${K1}`);
-    expect(r.body).toContain('I could not answer at L2: key pool exhausted: the KME holds no key for SAE_ALICE. This answer comes at L3 (post-quantum) instead.');
+    expect(r.body).toContain(
+      'I could not answer at L2: key pool exhausted: the KME holds no key for SAE_ALICE. This answer comes at L3 (post-quantum) instead.',
+    );
     expect(r.body).not.toContain('sealed at L2');
   });
 
   it('an L3 qmail gets a plain L3 answer without key IDs', () => {
-    const r = replyFor({ from: '0006.0.1001', subject: '', attachments: [{ name: 'notes.txt', size: 2048 }], certificate: { level: 'L3', signatureVerified: true } }, 'Bot');
+    const r = replyFor(
+      {
+        from: '0006.0.1001',
+        subject: '',
+        attachments: [{ name: 'notes.txt', size: 2048 }],
+        certificate: { level: 'L3', signatureVerified: true },
+      },
+      'Bot',
+    );
     expect(r.subject).toBe('Re: (no subject)');
     expect(r.level).toBe('L3');
     expect(r.body).toContain('notes.txt (2.0 KB)');
@@ -89,7 +122,11 @@ describe('replyFor', () => {
   });
 
   it('does not claim a signature it did not see verified', () => {
-    const r = replyFor({ ...l2, certificate: { ...l2.certificate!, signatureVerified: false } }, 'Bot', planAnswer('L2', { available: true }));
+    const r = replyFor(
+      { ...l2, certificate: { ...l2.certificate!, signatureVerified: false } },
+      'Bot',
+      planAnswer('L2', { available: true }),
+    );
     expect(r.body).not.toContain('signature verified');
     expect(r.body).toContain(`Opened with QKD keys from my KME: ${K1}`);
   });

@@ -91,10 +91,18 @@ export function unreadableReply(from: string, myName: string, reason: string): {
   };
 }
 
-export function replyFor(m: ReplyInput, myName: string, plan: AnswerPlan = { level: 'L3' }): { subject: string; body: string; level: Level; fallback?: AnswerPlan['fallback'] } {
+export function replyFor(
+  m: ReplyInput,
+  myName: string,
+  plan: AnswerPlan = { level: 'L3' },
+): { subject: string; body: string; level: Level; fallback?: AnswerPlan['fallback'] } {
   const subject = /^re:/i.test(m.subject) ? m.subject : `Re: ${m.subject || '(no subject)'}`;
   const verified = m.certificate ? m.certificate.signatureVerified : true;
-  const lines = [`Hello ${m.fromName ?? m.from},`, '', `${myName} here. Your qmail "${m.subject || '(no subject)'}" arrived intact: every stripe checked${verified ? ', the signature verified' : ''}.`];
+  const lines = [
+    `Hello ${m.fromName ?? m.from},`,
+    '',
+    `${myName} here. Your qmail "${m.subject || '(no subject)'}" arrived intact: every stripe checked${verified ? ', the signature verified' : ''}.`,
+  ];
   const att = m.attachments ?? [];
   if (att.length) {
     lines.push('', `It carried ${att.length} attachment${att.length === 1 ? '' : 's'}:`);
@@ -106,7 +114,11 @@ export function replyFor(m: ReplyInput, myName: string, plan: AnswerPlan = { lev
     const keys = openedWithKeys(m.certificate);
     if (keys.length) lines.push(`Opened with QKD keys from ${plan.kmeId ?? 'my KME'}: ${keys.join(', ')}`);
   }
-  if (plan.fallback) lines.push('', `I could not answer at ${plan.fallback.from}: ${plan.fallback.reason}. This answer comes at ${plan.level} (post-quantum) instead.`);
+  if (plan.fallback)
+    lines.push(
+      '',
+      `I could not answer at ${plan.fallback.from}: ${plan.fallback.reason}. This answer comes at ${plan.level} (post-quantum) instead.`,
+    );
   else if (isQkd(plan.level)) lines.push('', `This answer is sealed at ${plan.level} with fresh QKD keys from ${plan.kmeId ?? 'my KME'}.`);
   lines.push('', 'This is an automatic answer from the QMail correspondent.');
   return { subject, body: lines.join('\n'), level: plan.level, ...(plan.fallback ? { fallback: plan.fallback } : {}) };
@@ -142,7 +154,16 @@ export interface CorrespondentOptions {
 export async function runCorrespondent(o: CorrespondentOptions): Promise<Correspondent> {
   const name = o.name ?? 'QMail Correspondent';
   const stripes = o.stripes ?? { k: 2, p: 1 };
-  const app = await openProfile({ profile: o.profile, network: o.network, create: true, passphrase: o.passphrase, networkKme: false, ...(o.kdf ? { kdf: o.kdf } : {}), mail: { pingWaitMs: 30_000 }, ...(o.log ? { log: o.log } : {}) });
+  const app = await openProfile({
+    profile: o.profile,
+    network: o.network,
+    create: true,
+    passphrase: o.passphrase,
+    networkKme: false,
+    ...(o.kdf ? { kdf: o.kdf } : {}),
+    mail: { pingWaitMs: 30_000 },
+    ...(o.log ? { log: o.log } : {}),
+  });
   if (!app.mail.identities.exists) await app.mail.createIdentity(name);
   if (o.kme) {
     try {
@@ -172,13 +193,29 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
       /* levels() below says why */
     }
     const levels = await app.mail.qkd.levels([to], stripes);
-    return planAnswer(wanted, levels.find((l) => l.level === wanted), kmeId);
+    return planAnswer(
+      wanted,
+      levels.find((l) => l.level === wanted),
+      kmeId,
+    );
   };
 
   const send = (to: string, input: ReplyInput, p: AnswerPlan) => {
     const r = replyFor(input, me.name, p);
     const replyTo = input.id && app.messages.get(input.id) ? { inReplyTo: input.id } : {};
-    const item = app.mail.queue({ to: [to], cc: [], subject: r.subject, body: r.body, attachments: [], level: r.fallback ? r.fallback.from : r.level, stripes, ...replyTo }, r.fallback);
+    const item = app.mail.queue(
+      {
+        to: [to],
+        cc: [],
+        subject: r.subject,
+        body: r.body,
+        attachments: [],
+        level: r.fallback ? r.fallback.from : r.level,
+        stripes,
+        ...replyTo,
+      },
+      r.fallback,
+    );
     if (!r.fallback && (r.level === 'L1' || r.level === 'L2')) watched.set(item.id, { to, subject: r.subject, input, plan: p });
     return item;
   };
@@ -186,7 +223,14 @@ export async function runCorrespondent(o: CorrespondentOptions): Promise<Corresp
   const answer = async (id: string) => {
     const m = app.mail.view(id);
     if (!m || m.from === me.address) return;
-    const input: ReplyInput = { id, from: m.from, ...(m.fromName ? { fromName: m.fromName } : {}), subject: m.subject, attachments: m.attachments ?? [], ...(m.certificate ? { certificate: m.certificate } : {}) };
+    const input: ReplyInput = {
+      id,
+      from: m.from,
+      ...(m.fromName ? { fromName: m.fromName } : {}),
+      subject: m.subject,
+      attachments: m.attachments ?? [],
+      ...(m.certificate ? { certificate: m.certificate } : {}),
+    };
     try {
       const p = await plan(m.from, wantedLevel(m.certificate?.level ?? m.level));
       if (stopping) return;

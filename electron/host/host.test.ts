@@ -30,7 +30,10 @@ afterEach(async () => {
 
 function connect(protocols: string[], origin?: string, hostHeader?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, protocols, { ...(origin ? { origin } : {}), ...(hostHeader ? { headers: { host: hostHeader } } : {}) });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, protocols, {
+      ...(origin ? { origin } : {}),
+      ...(hostHeader ? { headers: { host: hostHeader } } : {}),
+    });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -40,10 +43,20 @@ function connect(protocols: string[], origin?: string, hostHeader?: string): Pro
 /** GET / with a Host header of our choosing (fetch does not let a caller set one). */
 function getWithHost(hostHeader: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path: '/', method: 'GET', setHost: false, headers: hostHeader === undefined ? {} : { host: hostHeader } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        path: '/',
+        method: 'GET',
+        setHost: false,
+        headers: hostHeader === undefined ? {} : { host: hostHeader },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.once('error', reject);
     req.end();
   });
@@ -89,7 +102,14 @@ describe('host mode', () => {
   it('finding 9 — refuses HTTP requests and WebSocket upgrades whose Host is not our loopback address and port (DNS rebinding)', async () => {
     const p = host.port;
     for (const ok of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`, `[::1]:${p}`]) expect(await getWithHost(ok)).toBe(200);
-    for (const bad of ['attacker.example', `attacker.example:${p}`, `127.0.0.1:${p + 1}`, '127.0.0.1', `localhost.attacker.example:${p}`, `127.0.0.2:${p}`]) {
+    for (const bad of [
+      'attacker.example',
+      `attacker.example:${p}`,
+      `127.0.0.1:${p + 1}`,
+      '127.0.0.1',
+      `localhost.attacker.example:${p}`,
+      `127.0.0.2:${p}`,
+    ]) {
       expect(await getWithHost(bad)).toBe(421);
     }
     // No Host at all: node's HTTP parser already answers 400.
@@ -112,7 +132,10 @@ describe('host mode', () => {
     expect((await call(ws, 1, 'vault.state', {})).value).toEqual({ state: 'absent', keychain: false });
     expect((await call(ws, 2, 'mail.folders', {})).error?.code).toBe('vault_absent');
     expect((await call(ws, 3, 'vault.create', { passphrase: 'short' })).error?.code).toBe('invalid_input');
-    expect((await call(ws, 4, 'vault.create', { passphrase: 'a long enough passphrase' })).value).toEqual({ state: 'unlocked', keychain: false });
+    expect((await call(ws, 4, 'vault.create', { passphrase: 'a long enough passphrase' })).value).toEqual({
+      state: 'unlocked',
+      keychain: false,
+    });
     const saved = await call(ws, 5, 'drafts.save', { to: ['bob'], subject: 'Hello', body: 'First draft' });
     const id = (saved.value as { id: string }).id;
     const list = await call(ws, 6, 'mail.list', { folder: 'drafts' });

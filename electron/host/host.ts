@@ -46,7 +46,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const hostname = opts.hostname ?? '127.0.0.1';
   const log = opts.log ?? (() => {});
   const token = randomBytes(32).toString('base64url');
-  const dispatch = createDispatcher(opts.services.handlers, (e) => log(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+  const dispatch = createDispatcher(opts.services.handlers, (e) =>
+    log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  );
 
   let port = 0;
   const http: Server = createServer((req, res) => {
@@ -69,7 +71,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     maxPayload: MAX_FRAME_BYTES,
     // Browsers cannot set headers on a WebSocket, but they can offer subprotocols.
     handleProtocols: (protocols) => {
-      for (const p of protocols) if (p.startsWith(TOKEN_PROTOCOL_PREFIX) && tokenMatches(p.slice(TOKEN_PROTOCOL_PREFIX.length), token)) return p;
+      for (const p of protocols)
+        if (p.startsWith(TOKEN_PROTOCOL_PREFIX) && tokenMatches(p.slice(TOKEN_PROTOCOL_PREFIX.length), token)) return p;
       return false;
     },
     verifyClient: (info, done) => {
@@ -113,7 +116,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         return;
       }
       const result = await dispatch(frame.ch, frame.input);
-      const reply: ServerFrame = result.ok ? { t: 'res', id: frame.id, ok: true, value: result.value } : { t: 'res', id: frame.id, ok: false, error: result.error };
+      const reply: ServerFrame = result.ok
+        ? { t: 'res', id: frame.id, ok: true, value: result.value }
+        : { t: 'res', id: frame.id, ok: false, error: result.error };
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
     });
   });

@@ -17,7 +17,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write('Usage: qmail-web [--profile DIR] [--port N] [--network FILE|none]\nRuns QMail Desktop in your browser, served on 127.0.0.1 only.\n');
+  process.stdout.write(
+    'Usage: qmail-web [--profile DIR] [--port N] [--network FILE|none]\nRuns QMail Desktop in your browser, served on 127.0.0.1 only.\n',
+  );
   process.exit(0);
 }
 
@@ -42,7 +44,15 @@ try {
   process.stderr.write(`Cannot start the network: ${(e as Error).message}\n`);
   process.exit(1);
 }
-const services = createAppServices({ profileDir, host: 'web', version: packageVersion(), ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), correspondent: network.correspondent, chips: embeddedChips(network) });
+const services = createAppServices({
+  profileDir,
+  host: 'web',
+  version: packageVersion(),
+  ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}),
+  localKmeFile: embeddedKmeFile(network),
+  correspondent: network.correspondent,
+  chips: embeddedChips(network),
+});
 const host = await startHost({ services, rendererDir: dir, port, log: (l) => process.stderr.write(`[host] ${l}\n`) });
 process.stdout.write(`QMail Desktop is running at ${host.url}\n`);
 

@@ -3,7 +3,10 @@
 // (identity, mail …) so each can raise it without importing another.
 export class MailError extends Error {
   override readonly name = 'MailError';
-  constructor(readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable' | 'too_few_servers', message: string) {
+  constructor(
+    readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable' | 'too_few_servers',
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -69,7 +69,9 @@ export declare const app: {
 };
 
 export declare const protocol: {
-  registerSchemesAsPrivileged(schemes: { scheme: string; privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean } }[]): void;
+  registerSchemesAsPrivileged(
+    schemes: { scheme: string; privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean } }[],
+  ): void;
   handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
 };
 
@@ -81,13 +83,27 @@ export declare const session: {
   defaultSession: {
     webRequest: {
       onHeadersReceived(
-        listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string | string[]> }) => void) => void,
+        listener: (
+          details: { responseHeaders?: Record<string, string[]> },
+          callback: (response: { responseHeaders?: Record<string, string | string[]> }) => void,
+        ) => void,
       ): void;
     };
     setPermissionRequestHandler(
-      handler: ((webContents: WebContents, permission: string, callback: (granted: boolean) => void, details: { requestingUrl?: string }) => void) | null,
+      handler:
+        | ((
+            webContents: WebContents,
+            permission: string,
+            callback: (granted: boolean) => void,
+            details: { requestingUrl?: string },
+          ) => void)
+        | null,
     ): void;
-    setPermissionCheckHandler(handler: ((webContents: WebContents | null, permission: string, requestingOrigin: string, details: { requestingUrl?: string }) => boolean) | null): void;
+    setPermissionCheckHandler(
+      handler:
+        | ((webContents: WebContents | null, permission: string, requestingOrigin: string, details: { requestingUrl?: string }) => boolean)
+        | null,
+    ): void;
   };
 };
 
@@ -96,7 +112,14 @@ export declare const shell: {
 };
 
 export declare const dialog: {
-  showMessageBox(options: { type?: string; buttons?: string[]; defaultId?: number; cancelId?: number; message: string; detail?: string }): Promise<{ response: number }>;
+  showMessageBox(options: {
+    type?: string;
+    buttons?: string[];
+    defaultId?: number;
+    cancelId?: number;
+    message: string;
+    detail?: string;
+  }): Promise<{ response: number }>;
 };
 
 export declare const safeStorage: {

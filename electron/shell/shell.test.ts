@@ -64,7 +64,13 @@ function standIn(userData: string, opts: { lock?: boolean } = {}) {
     dialog: { showMessageBox: vi.fn(async () => ({ response: 0 })) },
     safeStorage: { isEncryptionAvailable: () => false, encryptString: vi.fn(), decryptString: vi.fn() },
   };
-  return { electron: electron as unknown as ElectronModule, raw: electron, handled, windows, hooks: () => ({ headersHook, permissionHook, permissionCheckHook, protocolHandler }) };
+  return {
+    electron: electron as unknown as ElectronModule,
+    raw: electron,
+    handled,
+    windows,
+    hooks: () => ({ headersHook, permissionHook, permissionCheckHook, protocolHandler }),
+  };
 }
 
 const cleanups: Array<() => void> = [];
@@ -78,7 +84,13 @@ async function boot() {
   mkdirSync(renderer);
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>QMail</title>');
   const s = standIn(join(dir.path, 'userData'));
-  startShell(s.electron, { rendererDir: renderer, preloadPath: '/app/preload.cjs', version: '1.2.3', log: () => {}, openNetwork: async () => ({ close: async () => {} }) });
+  startShell(s.electron, {
+    rendererDir: renderer,
+    preloadPath: '/app/preload.cjs',
+    version: '1.2.3',
+    log: () => {},
+    openNetwork: async () => ({ close: async () => {} }),
+  });
   await new Promise((r) => setTimeout(r, 20));
   cleanups.push(() => {
     s.raw.app.emit('will-quit');
@@ -92,7 +104,14 @@ describe('electron shell wiring', () => {
     const s = await boot();
     expect(s.windows).toHaveLength(1);
     const prefs = (s.windows[0]!.options as { webPreferences: Record<string, unknown> }).webPreferences;
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, preload: '/app/preload.cjs' });
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      preload: '/app/preload.cjs',
+    });
     expect(s.windows[0]!.loaded).toBe('app://qmail/index.html');
   });
 
@@ -104,7 +123,10 @@ describe('electron shell wiring', () => {
   it('answers only our own frame', async () => {
     const s = await boot();
     const info = s.handled.get(REQUEST_CHANNEL_PREFIX + 'app.info')!;
-    expect(await info({ senderFrame: { url: 'app://qmail/index.html' } }, {})).toMatchObject({ ok: true, value: { version: '1.2.3', host: 'electron' } });
+    expect(await info({ senderFrame: { url: 'app://qmail/index.html' } }, {})).toMatchObject({
+      ok: true,
+      value: { version: '1.2.3', host: 'electron' },
+    });
     expect(await info({ senderFrame: { url: 'https://evil.example/' } }, {})).toMatchObject({ ok: false });
   });
 
@@ -143,7 +165,19 @@ describe('electron shell wiring', () => {
     const s = await boot();
     const { permissionHook, permissionCheckHook } = s.hooks();
     expect(permissionCheckHook).toBeTypeOf('function');
-    const refused = ['media', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'hid', 'serial', 'usb', 'midi', 'fullscreen', 'openExternal', 'unknown'];
+    const refused = [
+      'media',
+      'geolocation',
+      'clipboard-read',
+      'clipboard-sanitized-write',
+      'hid',
+      'serial',
+      'usb',
+      'midi',
+      'fullscreen',
+      'openExternal',
+      'unknown',
+    ];
     for (const p of refused) {
       expect(permissionCheckHook!(null, p, 'app://qmail', {}), p).toBe(false);
       const granted = vi.fn();

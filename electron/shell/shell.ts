@@ -11,7 +11,10 @@ import { resolveInside } from '../host/static.js';
 import { EVENT_CHANNEL, REQUEST_CHANNEL_PREFIX } from '../preload-bridge.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, isAppUrl, isExternalLinkAllowed, mainWindowOptions, permissionAllowed } from './window.js';
 
-export type ElectronModule = Pick<typeof ElectronNS, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'shell' | 'dialog' | 'safeStorage'>;
+export type ElectronModule = Pick<
+  typeof ElectronNS,
+  'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'shell' | 'dialog' | 'safeStorage'
+>;
 
 export interface ShellOptions {
   rendererDir: string;
@@ -21,10 +24,20 @@ export interface ShellOptions {
   profileDir?: string;
   log?: (line: string) => void;
   /** How the app finds its QMail network; by default the embedded one (DESIGN.md §5). */
-  openNetwork?: (profileDir: string, status: (line: string) => void) => Promise<Pick<AppNetwork, 'directoryUrl' | 'close'> & Partial<Pick<AppNetwork, 'correspondent'>>>;
+  openNetwork?: (
+    profileDir: string,
+    status: (line: string) => void,
+  ) => Promise<Pick<AppNetwork, 'directoryUrl' | 'close'> & Partial<Pick<AppNetwork, 'correspondent'>>>;
 }
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
 
 export function startShell(electron: ElectronModule, opts: ShellOptions): void {
   const { app, BrowserWindow, ipcMain, protocol, session, shell, dialog, safeStorage } = electron;
@@ -69,15 +82,30 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
       log(`Cannot start the network: ${(e as Error).message}`);
     }
     const keychain = safeStorage.isEncryptionAvailable()
-      ? { encrypt: (p: Uint8Array) => safeStorage.encryptString(Buffer.from(p).toString('base64')), decrypt: (w: Uint8Array) => Buffer.from(safeStorage.decryptString(Buffer.from(w)), 'base64') }
+      ? {
+          encrypt: (p: Uint8Array) => safeStorage.encryptString(Buffer.from(p).toString('base64')),
+          decrypt: (w: Uint8Array) => Buffer.from(safeStorage.decryptString(Buffer.from(w)), 'base64'),
+        }
       : null;
-    services = createAppServices({ profileDir, host: 'electron', version: opts.version, keychain, ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}), localKmeFile: embeddedKmeFile(network), ...(network?.correspondent ? { correspondent: network.correspondent } : {}), chips: embeddedChips(network) });
-    const dispatch = createDispatcher(services.handlers, (e) => log(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+    services = createAppServices({
+      profileDir,
+      host: 'electron',
+      version: opts.version,
+      keychain,
+      ...(network?.directoryUrl ? { directoryUrl: network.directoryUrl } : {}),
+      localKmeFile: embeddedKmeFile(network),
+      ...(network?.correspondent ? { correspondent: network.correspondent } : {}),
+      chips: embeddedChips(network),
+    });
+    const dispatch = createDispatcher(services.handlers, (e) =>
+      log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    );
 
     for (const name of requestNames) {
       ipcMain.handle(REQUEST_CHANNEL_PREFIX + name, (event, input: unknown) => {
         // Only our own page may call the services.
-        if (!event.senderFrame || !isAppUrl(event.senderFrame.url)) return { ok: false, error: { code: 'unknown_channel', message: 'not allowed from this frame' } };
+        if (!event.senderFrame || !isAppUrl(event.senderFrame.url))
+          return { ok: false, error: { code: 'unknown_channel', message: 'not allowed from this frame' } };
         return dispatch(name, input);
       });
     }
@@ -89,7 +117,12 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
       if (!file) return new Response('not found', { status: 404 });
       try {
         const body = await readFile(file);
-        return new Response(body, { headers: { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY } });
+        return new Response(body, {
+          headers: {
+            'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+            'content-security-policy': CONTENT_SECURITY_POLICY,
+          },
+        });
       } catch {
         return new Response('not found', { status: 404 });
       }
@@ -102,7 +135,9 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
     // No camera, microphone, geolocation…; desktop notifications for our page only. The
     // check handler answers the synchronous queries (navigator.permissions, a page's
     // Notification.permission) the same way the request handler answers prompts.
-    ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionAllowed(permission, details?.requestingUrl)));
+    ses.setPermissionRequestHandler((_wc, permission, callback, details) =>
+      callback(permissionAllowed(permission, details?.requestingUrl)),
+    );
     ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin));
 
     win = new BrowserWindow(mainWindowOptions(opts.preloadPath));

@@ -22,21 +22,24 @@ async function readAll(s: AttachmentStore, ref: string): Promise<Buffer> {
 }
 
 describe('sealed attachment store', () => {
-  it.each([0, 1, ATTACHMENT_CHUNK_BYTES, ATTACHMENT_CHUNK_BYTES + 1, 3.5 * ATTACHMENT_CHUNK_BYTES])('round-trips %i bytes written in uneven pieces', async (size) => {
-    const s = store();
-    const data = randomBytes(size);
-    const w = s.create();
-    for (let at = 0; at < size; ) {
-      const n = Math.min(size - at, 1 + Math.floor(Math.random() * 400_000));
-      await w.write(data.subarray(at, at + n));
-      at += n;
-    }
-    const ref = await w.finish();
-    const back = await readAll(s, ref);
-    expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
-    // Nothing of the plaintext is in the file.
-    if (size >= 64) expect(readFileSync(join(s.dir, ref)).includes(data.subarray(0, 64))).toBe(false);
-  });
+  it.each([0, 1, ATTACHMENT_CHUNK_BYTES, ATTACHMENT_CHUNK_BYTES + 1, 3.5 * ATTACHMENT_CHUNK_BYTES])(
+    'round-trips %i bytes written in uneven pieces',
+    async (size) => {
+      const s = store();
+      const data = randomBytes(size);
+      const w = s.create();
+      for (let at = 0; at < size;) {
+        const n = Math.min(size - at, 1 + Math.floor(Math.random() * 400_000));
+        await w.write(data.subarray(at, at + n));
+        at += n;
+      }
+      const ref = await w.finish();
+      const back = await readAll(s, ref);
+      expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+      // Nothing of the plaintext is in the file.
+      if (size >= 64) expect(readFileSync(join(s.dir, ref)).includes(data.subarray(0, 64))).toBe(false);
+    },
+  );
 
   it('refuses a flipped byte, a file cut at a chunk boundary, bytes appended, chunks swapped and another key', async () => {
     const s = store();
@@ -48,7 +51,14 @@ describe('sealed attachment store', () => {
     const flipped = Buffer.from(good);
     flipped[100] = flipped[100]! ^ 1;
     cases.push(flipped, good.subarray(0, 4 + chunk), good.subarray(0, 4 + 2 * chunk), Buffer.concat([good, good.subarray(4, 4 + chunk)]));
-    cases.push(Buffer.concat([good.subarray(0, 4), good.subarray(4 + chunk, 4 + 2 * chunk), good.subarray(4, 4 + chunk), good.subarray(4 + 2 * chunk)]));
+    cases.push(
+      Buffer.concat([
+        good.subarray(0, 4),
+        good.subarray(4 + chunk, 4 + 2 * chunk),
+        good.subarray(4, 4 + chunk),
+        good.subarray(4 + 2 * chunk),
+      ]),
+    );
     for (const bad of cases) {
       writeFileSync(path, bad);
       await expect(readAll(s, ref)).rejects.toSatisfy((e) => e instanceof SealError || e instanceof AttachmentStoreError);

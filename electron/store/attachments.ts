@@ -17,7 +17,10 @@ const REF = /^[0-9a-f]{32}$/;
 
 export class AttachmentStoreError extends Error {
   override readonly name = 'AttachmentStoreError';
-  constructor(readonly code: 'bad_ref' | 'malformed' | 'truncated', message: string) {
+  constructor(
+    readonly code: 'bad_ref' | 'malformed' | 'truncated',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -32,7 +35,10 @@ export interface AttachmentWriter {
 }
 
 export class AttachmentStore {
-  constructor(readonly dir: string, private readonly box: () => SecretBox) {}
+  constructor(
+    readonly dir: string,
+    private readonly box: () => SecretBox,
+  ) {}
 
   private path(ref: string): string {
     if (!REF.test(ref)) throw new AttachmentStoreError('bad_ref', 'not an attachment reference');
@@ -124,7 +130,8 @@ export class AttachmentStore {
         for (let index = 0; ; index++) {
           if (at === size) throw new AttachmentStoreError('truncated', 'the attachment file is cut off');
           const len = (await exact(Buffer.alloc(4))).readUInt32BE(0);
-          if (len < 29 || len > MAX_SEALED || at + len > size) throw new AttachmentStoreError('malformed', 'bad chunk length in a sealed attachment');
+          if (len < 29 || len > MAX_SEALED || at + len > size)
+            throw new AttachmentStoreError('malformed', 'bad chunk length in a sealed attachment');
           const sealed = await exact(Buffer.alloc(len));
           const last = at === size;
           yield box.open(sealed, aad(ref, index, last));
@@ -152,7 +159,8 @@ export class AttachmentStore {
       const head = Buffer.alloc(4);
       await fh.read(head, 0, 4, at);
       const len = head.readUInt32BE(0);
-      if (len < 29 || len > MAX_SEALED || at + 4 + len > size) throw new AttachmentStoreError('malformed', 'bad chunk length in a sealed attachment');
+      if (len < 29 || len > MAX_SEALED || at + 4 + len > size)
+        throw new AttachmentStoreError('malformed', 'bad chunk length in a sealed attachment');
       const sealed = Buffer.alloc(len);
       const { bytesRead } = await fh.read(sealed, 0, len, at + 4);
       if (bytesRead !== len) throw new AttachmentStoreError('truncated', 'the attachment file is cut off');

@@ -7,7 +7,10 @@ import type { SecretBox } from './secret-box.js';
 const aad = (id: string) => `qmail.message-extras.v1:${id}`;
 
 export class ExtrasTable<X> {
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   put(id: string, x: X): void {
     this.db
@@ -23,7 +26,10 @@ export class ExtrasTable<X> {
   /** The extras of every message whose id is in (after, upTo], by id: one query for a slice of the index build. */
   range(after: string, upTo: string): Map<string, X> {
     const box = this.box();
-    const rows = this.db.prepare('SELECT id, sealed FROM mail_extras WHERE id > ? AND id <= ?').all(after, upTo) as { id: string; sealed: Buffer }[];
+    const rows = this.db.prepare('SELECT id, sealed FROM mail_extras WHERE id > ? AND id <= ?').all(after, upTo) as {
+      id: string;
+      sealed: Buffer;
+    }[];
     return new Map(rows.map((r) => [r.id, JSON.parse(box.open(r.sealed, aad(r.id)).toString('utf8')) as X]));
   }
 

@@ -33,7 +33,16 @@ describe('legacy store', () => {
   it('a UID is stored once; the initial-sync state moves in the same transaction', () => {
     const { store, folder } = fresh();
     expect(store.addMessages(folder, [{ uid: 7, date: 1, flags: 0, size: 10, envelope: env('a') }], { lowUid: 7 })).toBe(1);
-    expect(store.addMessages(folder, [{ uid: 7, date: 1, flags: 0, size: 10, envelope: env('again') }, { uid: 6, date: 1, flags: 0, size: 10, envelope: env('b') }], { lowUid: 6 })).toBe(1);
+    expect(
+      store.addMessages(
+        folder,
+        [
+          { uid: 7, date: 1, flags: 0, size: 10, envelope: env('again') },
+          { uid: 6, date: 1, flags: 0, size: 10, envelope: env('b') },
+        ],
+        { lowUid: 6 },
+      ),
+    ).toBe(1);
     expect(store.count(folder)).toBe(2);
     expect(store.messageByUid(folder, 7)!.envelope.subject).toBe('a');
     expect(store.folder(folder)!.lowUid).toBe(6);
@@ -44,7 +53,10 @@ describe('legacy store', () => {
 
   it('a cached body reads back whole; cut short, reordered or copied rows do not open', () => {
     const { db, store, folder } = fresh();
-    store.addMessages(folder, [{ uid: 1, date: 1, flags: 0, size: 3, envelope: env('a') }, { uid: 2, date: 1, flags: 0, size: 3, envelope: env('b') }]);
+    store.addMessages(folder, [
+      { uid: 1, date: 1, flags: 0, size: 3, envelope: env('a') },
+      { uid: 2, date: 1, flags: 0, size: 3, envelope: env('b') },
+    ]);
     const id = store.messageByUid(folder, 1)!.id;
     const other = store.messageByUid(folder, 2)!.id;
     const w = store.bodyWriter(id);
@@ -56,7 +68,10 @@ describe('legacy store', () => {
     expect(() => [...store.body(id)]).toThrow(/does not open/);
     db.prepare('UPDATE legacy_messages SET body_chunks = 3 WHERE id = ?').run(id);
     // Reordered.
-    const rows = db.prepare('SELECT seq, sealed FROM legacy_bodies WHERE message_id = ? ORDER BY seq').all(id) as { seq: number; sealed: Buffer }[];
+    const rows = db.prepare('SELECT seq, sealed FROM legacy_bodies WHERE message_id = ? ORDER BY seq').all(id) as {
+      seq: number;
+      sealed: Buffer;
+    }[];
     db.prepare('UPDATE legacy_bodies SET sealed = ? WHERE message_id = ? AND seq = ?').run(rows[1]!.sealed, id, 0);
     expect(() => [...store.body(id)]).toThrow(/does not open/);
     // An envelope copied onto another row.
@@ -70,6 +85,7 @@ describe('legacy store', () => {
     store.addMessages(folder, [{ uid: 1, date: 1, flags: 0, size: 3, envelope: env('a') }]);
     store.bodyWriter(store.messageByUid(folder, 1)!.id).write(Buffer.from('x'), true);
     store.removeAccount('a1');
-    for (const t of ['legacy_accounts', 'legacy_folders', 'legacy_messages', 'legacy_bodies']) expect((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n, t).toBe(0);
+    for (const t of ['legacy_accounts', 'legacy_folders', 'legacy_messages', 'legacy_bodies'])
+      expect((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n, t).toBe(0);
   });
 });

@@ -92,7 +92,10 @@ interface MessageRowDb {
 }
 
 export class LegacyStore {
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   // Accounts: `settings` and `secret` are JSON the service defines; both sealed.
   putAccount(id: string, settings: unknown, secret: unknown | undefined, now: number): void {
@@ -107,12 +110,22 @@ export class LegacyStore {
   }
 
   setSecret(id: string, secret: unknown): void {
-    this.db.prepare('UPDATE legacy_accounts SET secret = ? WHERE id = ?').run(this.box().seal(Buffer.from(JSON.stringify(secret)), aad.secret(id)), id);
+    this.db
+      .prepare('UPDATE legacy_accounts SET secret = ? WHERE id = ?')
+      .run(this.box().seal(Buffer.from(JSON.stringify(secret)), aad.secret(id)), id);
   }
 
   accounts(): { id: string; createdAt: number; settings: unknown }[] {
-    const rows = this.db.prepare('SELECT id, created_at, sealed FROM legacy_accounts ORDER BY created_at, id').all() as { id: string; created_at: number; sealed: Buffer }[];
-    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, settings: JSON.parse(this.box().open(r.sealed, aad.account(r.id)).toString('utf8')) as unknown }));
+    const rows = this.db.prepare('SELECT id, created_at, sealed FROM legacy_accounts ORDER BY created_at, id').all() as {
+      id: string;
+      created_at: number;
+      sealed: Buffer;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: r.created_at,
+      settings: JSON.parse(this.box().open(r.sealed, aad.account(r.id)).toString('utf8')) as unknown,
+    }));
   }
 
   secret(id: string): unknown {
@@ -143,7 +156,9 @@ export class LegacyStore {
   }
 
   folders(accountId: string): FolderState[] {
-    return (this.db.prepare('SELECT * FROM legacy_folders WHERE account_id = ?').all(accountId) as FolderRowDb[]).map((r) => this.openFolder(r));
+    return (this.db.prepare('SELECT * FROM legacy_folders WHERE account_id = ?').all(accountId) as FolderRowDb[]).map((r) =>
+      this.openFolder(r),
+    );
   }
 
   folder(id: string): FolderState | undefined {
@@ -153,7 +168,9 @@ export class LegacyStore {
 
   addFolder(accountId: string, path: string, role: FolderRole | null): FolderState {
     const id = newLegacyId();
-    this.db.prepare('INSERT INTO legacy_folders (id, account_id, role, sealed) VALUES (?, ?, ?, ?)').run(id, accountId, role, this.box().seal(Buffer.from(JSON.stringify({ path })), aad.folder(id)));
+    this.db
+      .prepare('INSERT INTO legacy_folders (id, account_id, role, sealed) VALUES (?, ?, ?, ?)')
+      .run(id, accountId, role, this.box().seal(Buffer.from(JSON.stringify({ path })), aad.folder(id)));
     return this.folder(id)!;
   }
 
@@ -165,7 +182,10 @@ export class LegacyStore {
     this.db.prepare('DELETE FROM legacy_folders WHERE id = ?').run(id);
   }
 
-  saveState(id: string, s: Partial<Pick<FolderState, 'uidvalidity' | 'uidnext' | 'highestmodseq' | 'topUid' | 'lowUid' | 'syncedAt'>>): void {
+  saveState(
+    id: string,
+    s: Partial<Pick<FolderState, 'uidvalidity' | 'uidnext' | 'highestmodseq' | 'topUid' | 'lowUid' | 'syncedAt'>>,
+  ): void {
     const cols: [string, unknown][] = [];
     if ('uidvalidity' in s) cols.push(['uidvalidity', s.uidvalidity]);
     if ('uidnext' in s) cols.push(['uidnext', s.uidnext]);
@@ -174,26 +194,43 @@ export class LegacyStore {
     if ('lowUid' in s) cols.push(['low_uid', s.lowUid]);
     if ('syncedAt' in s) cols.push(['synced_at', s.syncedAt]);
     if (!cols.length) return;
-    this.db.prepare(`UPDATE legacy_folders SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map(([, v]) => v), id);
+    this.db
+      .prepare(`UPDATE legacy_folders SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`)
+      .run(...cols.map(([, v]) => v), id);
   }
 
   /** UIDVALIDITY changed: every message of the folder goes, its state starts again. */
   resetFolder(id: string, uidvalidity: number): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM legacy_messages WHERE folder_id = ?').run(id);
-      this.db.prepare('UPDATE legacy_folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL, top_uid = NULL, low_uid = NULL WHERE id = ?').run(uidvalidity, id);
+      this.db
+        .prepare(
+          'UPDATE legacy_folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL, top_uid = NULL, low_uid = NULL WHERE id = ?',
+        )
+        .run(uidvalidity, id);
     })();
   }
 
   // Messages
   /** Inserts what is not there yet (a UID already stored is left as it is: no duplicates) and saves `state` in the same transaction. */
   addMessages(folderId: string, list: NewMessage[], state?: Parameters<LegacyStore['saveState']>[1]): number {
-    const ins = this.db.prepare('INSERT OR IGNORE INTO legacy_messages (id, folder_id, uid, uidl, date, flags, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const ins = this.db.prepare(
+      'INSERT OR IGNORE INTO legacy_messages (id, folder_id, uid, uidl, date, flags, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     let added = 0;
     this.db.transaction(() => {
       for (const m of list) {
         const id = newLegacyId();
-        added += ins.run(id, folderId, m.uid, m.uidl ?? null, m.date, m.flags, m.size, this.box().seal(Buffer.from(JSON.stringify(m.envelope)), aad.message(id))).changes;
+        added += ins.run(
+          id,
+          folderId,
+          m.uid,
+          m.uidl ?? null,
+          m.date,
+          m.flags,
+          m.size,
+          this.box().seal(Buffer.from(JSON.stringify(m.envelope)), aad.message(id)),
+        ).changes;
       }
       if (state) this.saveState(folderId, state);
     })();
@@ -220,18 +257,24 @@ export class LegacyStore {
   }
 
   messageByUid(folderId: string, uid: number): MessageRow | undefined {
-    const r = this.db.prepare('SELECT * FROM legacy_messages WHERE folder_id = ? AND uid = ?').get(folderId, uid) as MessageRowDb | undefined;
+    const r = this.db.prepare('SELECT * FROM legacy_messages WHERE folder_id = ? AND uid = ?').get(folderId, uid) as
+      MessageRowDb | undefined;
     return r ? this.openMessage(r) : undefined;
   }
 
   /** UID → flags of a folder, without opening anything. */
   uidFlags(folderId: string): Map<number, number> {
-    const rows = this.db.prepare('SELECT uid, flags FROM legacy_messages WHERE folder_id = ?').all(folderId) as { uid: number; flags: number }[];
+    const rows = this.db.prepare('SELECT uid, flags FROM legacy_messages WHERE folder_id = ?').all(folderId) as {
+      uid: number;
+      flags: number;
+    }[];
     return new Map(rows.map((r) => [r.uid, r.flags]));
   }
 
   uidls(folderId: string): Set<string> {
-    const rows = this.db.prepare('SELECT uidl FROM legacy_messages WHERE folder_id = ? AND uidl IS NOT NULL').all(folderId) as { uidl: string }[];
+    const rows = this.db.prepare('SELECT uidl FROM legacy_messages WHERE folder_id = ? AND uidl IS NOT NULL').all(folderId) as {
+      uidl: string;
+    }[];
     return new Set(rows.map((r) => r.uidl));
   }
 
@@ -269,8 +312,12 @@ export class LegacyStore {
   list(folderIds: string[], offset: number, limit: number): { total: number; items: MessageRow[] } {
     if (!folderIds.length) return { total: 0, items: [] };
     const marks = folderIds.map(() => '?').join(',');
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM legacy_messages WHERE folder_id IN (${marks})`).get(...folderIds) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM legacy_messages WHERE folder_id IN (${marks}) ORDER BY date DESC, id LIMIT ? OFFSET ?`).all(...folderIds, limit, offset) as MessageRowDb[];
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM legacy_messages WHERE folder_id IN (${marks})`).get(...folderIds) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM legacy_messages WHERE folder_id IN (${marks}) ORDER BY date DESC, id LIMIT ? OFFSET ?`)
+      .all(...folderIds, limit, offset) as MessageRowDb[];
     return { total, items: rows.map((r) => this.openMessage(r)) };
   }
 
@@ -298,7 +345,8 @@ export class LegacyStore {
   }
 
   *body(messageId: string): Generator<Buffer> {
-    const r = this.db.prepare('SELECT body_chunks FROM legacy_messages WHERE id = ?').get(messageId) as { body_chunks: number | null } | undefined;
+    const r = this.db.prepare('SELECT body_chunks FROM legacy_messages WHERE id = ?').get(messageId) as
+      { body_chunks: number | null } | undefined;
     const total = r?.body_chunks;
     if (total == null) return;
     const get = this.db.prepare('SELECT sealed FROM legacy_bodies WHERE message_id = ? AND seq = ?');
@@ -310,7 +358,8 @@ export class LegacyStore {
   }
 
   hasBody(messageId: string): boolean {
-    const r = this.db.prepare('SELECT body_chunks FROM legacy_messages WHERE id = ?').get(messageId) as { body_chunks: number | null } | undefined;
+    const r = this.db.prepare('SELECT body_chunks FROM legacy_messages WHERE id = ?').get(messageId) as
+      { body_chunks: number | null } | undefined;
     return r?.body_chunks != null;
   }
 }

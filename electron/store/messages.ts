@@ -40,7 +40,10 @@ export function previewOf(body: string): string {
 }
 
 export class MessageStore {
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   put(id: string, folder: FolderId, date: number, unread: boolean, m: StoredMessage): void {
     const sealed = this.box().seal(Buffer.from(JSON.stringify(m), 'utf8'), aad(id));
@@ -108,8 +111,15 @@ export class MessageStore {
    */
   page(afterId: string, limit: number): { id: string; folder: FolderId; date: number; message: StoredMessage }[] {
     const box = this.box();
-    const rows = this.db.prepare('SELECT id, folder, date, sealed FROM messages WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Omit<Row, 'unread'>[];
-    return rows.map((r) => ({ id: r.id, folder: r.folder, date: r.date, message: JSON.parse(box.open(r.sealed, aad(r.id)).toString('utf8')) as StoredMessage }));
+    const rows = this.db
+      .prepare('SELECT id, folder, date, sealed FROM messages WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit) as Omit<Row, 'unread'>[];
+    return rows.map((r) => ({
+      id: r.id,
+      folder: r.folder,
+      date: r.date,
+      message: JSON.parse(box.open(r.sealed, aad(r.id)).toString('utf8')) as StoredMessage,
+    }));
   }
 
   /** Every message id (to build the in-memory index after unlock). */

@@ -47,7 +47,10 @@ export class OutboxTable<J> {
    */
   private readonly opened = new Map<string, { box: SecretBox; sealed: Buffer; job: J }>();
 
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   private openJob(r: Row): J {
     const box = this.box();
@@ -107,7 +110,9 @@ export class OutboxTable<J> {
 
   /** Queued rows whose time has come, soonest first. */
   due(now: number, limit: number): OutboxEntry<J>[] {
-    const rows = this.db.prepare("SELECT * FROM mail_outbox WHERE state = 'queued' AND next_at <= ? ORDER BY next_at LIMIT ?").all(now, limit) as Row[];
+    const rows = this.db
+      .prepare("SELECT * FROM mail_outbox WHERE state = 'queued' AND next_at <= ? ORDER BY next_at LIMIT ?")
+      .all(now, limit) as Row[];
     return rows.map((r) => this.open(r));
   }
 
@@ -131,7 +136,9 @@ export class OutboxTable<J> {
 
   sent(id: string, job: J): void {
     this.opened.delete(id);
-    this.db.prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, error_sealed = NULL, sealed = ? WHERE id = ?").run(this.sealJob(id, job), id);
+    this.db
+      .prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, error_sealed = NULL, sealed = ? WHERE id = ?")
+      .run(this.sealJob(id, job), id);
   }
 
   /** Back to queued for another attempt at `nextAt`; `error` is what went wrong (sealed), none for a retry asked by the user. */
@@ -141,7 +148,9 @@ export class OutboxTable<J> {
   }
 
   failed(id: string, error: string): void {
-    this.db.prepare("UPDATE mail_outbox SET state = 'failed', error = NULL, error_sealed = ? WHERE id = ?").run(this.sealError(id, error), id);
+    this.db
+      .prepare("UPDATE mail_outbox SET state = 'failed', error = NULL, error_sealed = ? WHERE id = ?")
+      .run(this.sealError(id, error), id);
   }
 
   remove(id: string, onlyWaiting = false): boolean {
@@ -166,7 +175,8 @@ export class OutboxTable<J> {
     this.db.pragma('secure_delete = ON');
     try {
       this.db.transaction(() => {
-        for (const r of rows) this.db.prepare('UPDATE mail_outbox SET error = NULL, error_sealed = ? WHERE id = ?').run(this.sealError(r.id, r.error), r.id);
+        for (const r of rows)
+          this.db.prepare('UPDATE mail_outbox SET error = NULL, error_sealed = ? WHERE id = ?').run(this.sealError(r.id, r.error), r.id);
       })();
     } finally {
       this.db.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);

@@ -27,7 +27,10 @@ export class QkdCacheTables {
   private stmts?: { ins: Statement; del: Statement; use: Statement };
 
   /** `prefix` must be a plain SQL name (the caller checks it). */
-  constructor(private readonly db: Db, prefix: string) {
+  constructor(
+    private readonly db: Db,
+    prefix: string,
+  ) {
     this.keysT = `${prefix}_keys`;
     this.usedT = `${prefix}_used`;
     db.exec(qkdCacheSchema(prefix));

@@ -14,7 +14,10 @@ export interface PendingTell {
 const aad = (guid: string) => `qmail.pending-tell.v1:${guid}`;
 
 export class ReceivedTable {
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   seen(guid: string): boolean {
     return this.db.prepare('SELECT 1 FROM mail_seen WHERE guid = ?').get(guid) !== undefined;
@@ -28,11 +31,15 @@ export class ReceivedTable {
 
   /** Keeps a Tell until its message is stored; a Tell already kept stays as it is. */
   keep(guid: string, tell: Uint8Array, now: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO mail_pending (guid, attempts, next_at, sealed) VALUES (?, 0, ?, ?)').run(guid, now, this.box().seal(tell, aad(guid)));
+    this.db
+      .prepare('INSERT OR IGNORE INTO mail_pending (guid, attempts, next_at, sealed) VALUES (?, 0, ?, ?)')
+      .run(guid, now, this.box().seal(tell, aad(guid)));
   }
 
   due(now: number, limit: number): PendingTell[] {
-    const rows = this.db.prepare('SELECT guid, attempts, sealed FROM mail_pending WHERE next_at <= ? ORDER BY next_at LIMIT ?').all(now, limit) as { guid: string; attempts: number; sealed: Buffer }[];
+    const rows = this.db
+      .prepare('SELECT guid, attempts, sealed FROM mail_pending WHERE next_at <= ? ORDER BY next_at LIMIT ?')
+      .all(now, limit) as { guid: string; attempts: number; sealed: Buffer }[];
     return rows.map((r) => ({ guid: r.guid, attempts: r.attempts, tell: new Uint8Array(this.box().open(r.sealed, aad(r.guid))) }));
   }
 

@@ -15,8 +15,11 @@ export function hasRow(db: Db, table: SingleRow): boolean {
 
 export function writeSealedRow(db: Db, table: SingleRow, sealed: Buffer, at: number): void {
   if (table === 'mail_identity') {
-    db.prepare('INSERT INTO mail_identity (id, sealed, updated_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at').run(sealed, at);
-  } else db.prepare('INSERT INTO qkd_settings (id, sealed) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed').run(sealed);
+    db.prepare(
+      'INSERT INTO mail_identity (id, sealed, updated_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at',
+    ).run(sealed, at);
+  } else
+    db.prepare('INSERT INTO qkd_settings (id, sealed) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed').run(sealed);
 }
 
 export function clearRow(db: Db, table: SingleRow): void {

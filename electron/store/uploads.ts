@@ -26,7 +26,9 @@ export class UploadsTable {
   /** Records an object about to be uploaded for outbox item `outboxId`. */
   begin(outboxId: string, o: UploadedObject): void {
     this.db
-      .prepare("INSERT INTO mail_uploads (node_id, guid, file_type, outbox_id, state) VALUES (?, ?, ?, ?, 'sending') ON CONFLICT DO NOTHING")
+      .prepare(
+        "INSERT INTO mail_uploads (node_id, guid, file_type, outbox_id, state) VALUES (?, ?, ?, ?, 'sending') ON CONFLICT DO NOTHING",
+      )
       .run(o.nodeId, o.guid, o.fileType, outboxId);
   }
 
@@ -43,7 +45,9 @@ export class UploadsTable {
 
   /** The message was given up or taken back: every object its attempts stored is to be deleted. */
   discard(outboxId: string, now: number): number {
-    return this.db.prepare("UPDATE mail_uploads SET state = 'discard', next_at = ? WHERE outbox_id = ? AND state != 'discard'").run(now, outboxId).changes;
+    return this.db
+      .prepare("UPDATE mail_uploads SET state = 'discard', next_at = ? WHERE outbox_id = ? AND state != 'discard'")
+      .run(now, outboxId).changes;
   }
 
   /**
@@ -61,7 +65,9 @@ export class UploadsTable {
 
   due(now: number, limit: number): UploadRow[] {
     const rows = this.db
-      .prepare("SELECT node_id, guid, file_type, outbox_id, tries FROM mail_uploads WHERE state = 'discard' AND next_at <= ? ORDER BY next_at LIMIT ?")
+      .prepare(
+        "SELECT node_id, guid, file_type, outbox_id, tries FROM mail_uploads WHERE state = 'discard' AND next_at <= ? ORDER BY next_at LIMIT ?",
+      )
       .all(now, limit) as { node_id: string; guid: string; file_type: number; outbox_id: string; tries: number }[];
     return rows.map((r) => ({ nodeId: r.node_id, guid: r.guid, fileType: r.file_type, outboxId: r.outbox_id, tries: r.tries }));
   }
@@ -73,7 +79,9 @@ export class UploadsTable {
   }
 
   postpone(o: UploadedObject, nextAt: number): void {
-    this.db.prepare('UPDATE mail_uploads SET tries = tries + 1, next_at = ? WHERE node_id = ? AND guid = ? AND file_type = ?').run(nextAt, o.nodeId, o.guid, o.fileType);
+    this.db
+      .prepare('UPDATE mail_uploads SET tries = tries + 1, next_at = ? WHERE node_id = ? AND guid = ? AND file_type = ?')
+      .run(nextAt, o.nodeId, o.guid, o.fileType);
   }
 
   /** Deleted from its server (or given up on): the row goes. */
@@ -82,7 +90,11 @@ export class UploadsTable {
   }
 
   count(outboxId?: string): number {
-    const r = (outboxId === undefined ? this.db.prepare('SELECT COUNT(*) AS n FROM mail_uploads').get() : this.db.prepare('SELECT COUNT(*) AS n FROM mail_uploads WHERE outbox_id = ?').get(outboxId)) as { n: number };
+    const r = (
+      outboxId === undefined
+        ? this.db.prepare('SELECT COUNT(*) AS n FROM mail_uploads').get()
+        : this.db.prepare('SELECT COUNT(*) AS n FROM mail_uploads WHERE outbox_id = ?').get(outboxId)
+    ) as { n: number };
     return r.n;
   }
 }

@@ -67,7 +67,7 @@ describe('vault', () => {
     await vault.create('a passphrase');
     const store = new MessageStore(db, () => vault.box());
     store.put('a'.repeat(32), 'inbox', 1, true, { from: 'x', to: [], subject: 's', body: 'b', level: 'local' });
-    db.prepare("UPDATE messages SET id = ? WHERE id = ?").run('b'.repeat(32), 'a'.repeat(32));
+    db.prepare('UPDATE messages SET id = ? WHERE id = ?').run('b'.repeat(32), 'a'.repeat(32));
     expect(() => store.get('b'.repeat(32))).toThrow(/does not open/);
     db.close();
   });

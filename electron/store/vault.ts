@@ -19,7 +19,11 @@ export const DEFAULT_KDF: KdfParams = { algorithm: 'argon2id', memoryKiB: 64 * 1
 
 const KdfSchema = z.object({
   algorithm: z.literal('argon2id'),
-  memoryKiB: z.number().int().min(8).max(4 * 1024 * 1024),
+  memoryKiB: z
+    .number()
+    .int()
+    .min(8)
+    .max(4 * 1024 * 1024),
   iterations: z.number().int().min(1).max(64),
   parallelism: z.number().int().min(1).max(16),
 });
@@ -34,7 +38,10 @@ export type VaultErrorCode = 'vault_absent' | 'vault_exists' | 'wrong_passphrase
 
 export class VaultError extends Error {
   override readonly name = 'VaultError';
-  constructor(readonly code: VaultErrorCode, message: string) {
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -63,7 +70,11 @@ interface VaultRow {
 export class Vault {
   #box: SecretBox | null = null;
 
-  constructor(private readonly db: Db, private readonly keychain: Keychain | null = null, private readonly kdf: KdfParams = DEFAULT_KDF) {}
+  constructor(
+    private readonly db: Db,
+    private readonly keychain: Keychain | null = null,
+    private readonly kdf: KdfParams = DEFAULT_KDF,
+  ) {}
 
   private row(): VaultRow | undefined {
     return this.db.prepare('SELECT kdf, salt, wrapped_key, keychain_key FROM vault WHERE id = 1').get() as VaultRow | undefined;

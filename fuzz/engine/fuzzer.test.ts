@@ -9,8 +9,22 @@ import { Mutator, Rng } from './mutate.js';
 
 describe('fuzzer', () => {
   it('finds a bug behind four nested byte checks by coverage feedback, saves the input and fails the run', () => {
-    const r = spawnSync(process.execPath, [join(FUZZ_DIR, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(FUZZ_DIR, 'run.ts'),
-      '--target-module', join(FUZZ_DIR, 'engine', 'planted-target.ts'), '--seconds', '60', '--ci', '--until-crash', '--seed', '7'], { encoding: 'utf8', timeout: 90_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(FUZZ_DIR, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(FUZZ_DIR, 'run.ts'),
+        '--target-module',
+        join(FUZZ_DIR, 'engine', 'planted-target.ts'),
+        '--seconds',
+        '60',
+        '--ci',
+        '--until-crash',
+        '--seed',
+        '7',
+      ],
+      { encoding: 'utf8', timeout: 90_000 },
+    );
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain('CRASH in planted: TypeError: the planted bug');
     const saved = /saved as (\S+)/.exec(r.stdout)![1]!;

@@ -17,7 +17,7 @@ export class Rng {
     this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
     this.b = (this.c + (this.c << 3)) | 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) + t | 0;
+    this.c = (((this.c << 21) | (this.c >>> 11)) + t) | 0;
     return t >>> 0;
   }
   /** Integer in [0, n). */
@@ -69,55 +69,65 @@ export class Mutator {
       case 2: // splice with another corpus entry
         if (other.length === 0) return b;
         return concat(b.subarray(0, r.below(len + 1)), other.subarray(r.below(other.length)));
-      case 3: { // flip a bit
+      case 3: {
+        // flip a bit
         const c = b.slice();
         c[r.below(len)]! ^= 1 << r.below(8);
         return c;
       }
-      case 4: { // random byte
+      case 4: {
+        // random byte
         const c = b.slice();
         c[r.below(len)] = r.below(256);
         return c;
       }
-      case 5: { // interesting byte
+      case 5: {
+        // interesting byte
         const c = b.slice();
         c[r.below(len)] = INTERESTING_8[r.below(INTERESTING_8.length)]!;
         return c;
       }
-      case 6: { // interesting 16-bit value
+      case 6: {
+        // interesting 16-bit value
         const c = b.slice();
         writeUint(c, r.below(len), 2, INTERESTING_16[r.below(INTERESTING_16.length)]!, r.chance(0.5));
         return c;
       }
-      case 7: { // interesting 32-bit value
+      case 7: {
+        // interesting 32-bit value
         const c = b.slice();
         writeUint(c, r.below(len), 4, INTERESTING_32[r.below(INTERESTING_32.length)]!, r.chance(0.5));
         return c;
       }
-      case 8: { // add or subtract a little, as to a length or count
+      case 8: {
+        // add or subtract a little, as to a length or count
         const c = b.slice();
         const at = r.below(len);
         c[at] = (c[at]! + (r.chance(0.5) ? 1 : -1) * (1 + r.below(16))) & 0xff;
         return c;
       }
-      case 9: { // delete a run
+      case 9: {
+        // delete a run
         const at = r.below(len);
         const n = 1 + r.below(Math.min(len - at, r.chance(0.8) ? 4 : 64));
         return concat(b.subarray(0, at), b.subarray(at + n));
       }
-      case 10: { // duplicate a run elsewhere
+      case 10: {
+        // duplicate a run elsewhere
         const at = r.below(len);
         const n = 1 + r.below(Math.min(len - at, 64));
         return insert(b, r.below(len + 1), b.subarray(at, at + n));
       }
       case 11: // truncate
         return b.subarray(0, r.below(len));
-      case 12: { // copy a run over another place
+      case 12: {
+        // copy a run over another place
         const from = r.below(len);
         const n = 1 + r.below(Math.min(len - from, 32));
         return overwrite(b, r.below(len), b.slice(from, from + n));
       }
-      default: { // keep or restore the 3E 3E terminator most bodies need
+      default: {
+        // keep or restore the 3E 3E terminator most bodies need
         return len >= 2 && b[len - 2] === 0x3e && b[len - 1] === 0x3e ? b.subarray(0, len - 2) : concat(b, Uint8Array.of(0x3e, 0x3e));
       }
     }

@@ -28,7 +28,16 @@ export interface WorkerOptions {
 export type WorkerMessage =
   | { type: 'progress'; execs: number; corpus: number; features: number; blocksRun: number; blocksKnown: number }
   | { type: 'crash'; signature: string; message: string; file: string }
-  | { type: 'done'; execs: number; corpus: number; kept: number; features: number; blocksRun: number; blocksKnown: number; seconds: number };
+  | {
+      type: 'done';
+      execs: number;
+      corpus: number;
+      kept: number;
+      features: number;
+      blocksRun: number;
+      blocksKnown: number;
+      seconds: number;
+    };
 
 const opts = workerData as WorkerOptions;
 const target = opts.targetModule ? ((await import(opts.targetModule)) as { target: FuzzTarget }).target : await loadTarget(opts.target);
@@ -36,7 +45,11 @@ const counters = new Int32Array(opts.shared, 0, 2);
 const slot = new Uint8Array(opts.shared, 8);
 const maxLength = Math.min(target.maxLength ?? 4096, slot.length);
 // Only the target's own sources count (dependencies only when a source names one).
-const coverage = new Coverage((url) => url.startsWith('file:') && target.sources.some((s) => url.includes(s) && (s.includes('/node_modules/') || !url.includes('/node_modules/'))));
+const coverage = new Coverage(
+  (url) =>
+    url.startsWith('file:') &&
+    target.sources.some((s) => url.includes(s) && (s.includes('/node_modules/') || !url.includes('/node_modules/'))),
+);
 const rng = new Rng(opts.seed);
 const mutator = new Mutator(rng, maxLength, target.dictionary ?? []);
 const send = (m: WorkerMessage): void => parentPort!.postMessage(m);
@@ -139,11 +152,24 @@ if (opts.save) {
   for (const e of order) {
     const features = execute(e.data);
     let adds = false;
-    for (const f of features) if (!seen.has(f)) { seen.add(f); adds = true; }
+    for (const f of features)
+      if (!seen.has(f)) {
+        seen.add(f);
+        adds = true;
+      }
     if (adds || isSeed(e.name)) keep.add(e.name);
   }
   for (const f of readFolder(corpusDir(target.name))) if (!keep.has(f.name) && !isSeed(f.name)) rmSync(f.path);
   kept = keep.size;
 }
 coverage.close();
-send({ type: 'done', execs, corpus: corpus.length, kept, features: final.features, blocksRun: final.blocksRun, blocksKnown: final.blocksKnown, seconds: (performance.now() - started) / 1000 });
+send({
+  type: 'done',
+  execs,
+  corpus: corpus.length,
+  kept,
+  features: final.features,
+  blocksRun: final.blocksRun,
+  blocksKnown: final.blocksKnown,
+  seconds: (performance.now() - started) / 1000,
+});

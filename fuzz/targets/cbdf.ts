@@ -5,7 +5,16 @@
 // 'malformed document: …'); the target counts that as a crash, so the safety net hides
 // nothing. What decodes must survive encode → decode unchanged.
 import { isDeepStrictEqual } from 'node:util';
-import { CbdfError, decodeDocument, decodeMailbox, documentFromJson, documentToJson, encodeDocument, encodeMailbox, toPlainText } from '../../shared/cbdf/index.js';
+import {
+  CbdfError,
+  decodeDocument,
+  decodeMailbox,
+  documentFromJson,
+  documentToJson,
+  encodeDocument,
+  encodeMailbox,
+  toPlainText,
+} from '../../shared/cbdf/index.js';
 import { type FuzzTarget, invariant, tokens } from '../engine/target.js';
 
 const LIMITS = { maxBytes: 1 << 20, maxDecompressed: 1 << 20, maxExtensions: 64 };
@@ -28,6 +37,19 @@ export const target: FuzzTarget = {
     documentFromJson(json);
   },
   expected: (e) => e instanceof CbdfError && !(e.code === 'BAD_INPUT' && e.message.startsWith('malformed document:')),
-  dictionary: tokens([0x1c, 0x1c], [0x1c, 0x1c, 0x02], [0x1e], [0x1f], [0x1d], [0x02], [0x03], [0x04], [0x78, 0x9c], [0x1e, 0x00], [0x21, 0x00], [0x00, 0x00, 0x00, 0x00]),
+  dictionary: tokens(
+    [0x1c, 0x1c],
+    [0x1c, 0x1c, 0x02],
+    [0x1e],
+    [0x1f],
+    [0x1d],
+    [0x02],
+    [0x03],
+    [0x04],
+    [0x78, 0x9c],
+    [0x1e, 0x00],
+    [0x21, 0x00],
+    [0x00, 0x00, 0x00, 0x00],
+  ),
   maxLength: 4096,
 };

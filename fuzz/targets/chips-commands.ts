@@ -2,9 +2,27 @@
 // available serials, break/join, mint) and the answers a wallet reads (coin lists, serials).
 // What decodes must survive encode → decode.
 import {
-  ChipsError, decodeAvailableSns, decodeAvailableSnsResult, decodeChange, decodeCoinList, decodeDetect, decodeLockerPeek, decodeLockerPut, decodeLockerRemove,
-  decodeMint, decodePown, encodeAvailableSns, encodeAvailableSnsResult, encodeChange, encodeCoinList, encodeDetect, encodeLockerPeek, encodeLockerPut,
-  encodeLockerRemove, encodeMint, encodePown,
+  ChipsError,
+  decodeAvailableSns,
+  decodeAvailableSnsResult,
+  decodeChange,
+  decodeCoinList,
+  decodeDetect,
+  decodeLockerPeek,
+  decodeLockerPut,
+  decodeLockerRemove,
+  decodeMint,
+  decodePown,
+  encodeAvailableSns,
+  encodeAvailableSnsResult,
+  encodeChange,
+  encodeCoinList,
+  encodeDetect,
+  encodeLockerPeek,
+  encodeLockerPut,
+  encodeLockerRemove,
+  encodeMint,
+  encodePown,
 } from '../../shared/chips/index.js';
 import { type FuzzTarget, byFirstByte, roundTrip, tokens } from '../engine/target.js';
 

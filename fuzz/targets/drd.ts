@@ -2,9 +2,27 @@
 // list_get, list_set, list_remove — and the answers a client reads: a user record, search
 // results, list entries, and the 8-byte fee. What decodes must survive encode → decode.
 import {
-  DrdError, decodeFee, decodeGetUser, decodeListGetResult, decodeListRemove, decodeListSet, decodeOwnerOnly, decodePostUser,
-  decodeSearchResult, decodeSearchUsers, decodeUserRecord, encodeFee, encodeGetUser, encodeListGetResult, encodeListRemove,
-  encodeListSet, encodeOwnerOnly, encodePostUser, encodeSearchResult, encodeSearchUsers, encodeUserRecord,
+  DrdError,
+  decodeFee,
+  decodeGetUser,
+  decodeListGetResult,
+  decodeListRemove,
+  decodeListSet,
+  decodeOwnerOnly,
+  decodePostUser,
+  decodeSearchResult,
+  decodeSearchUsers,
+  decodeUserRecord,
+  encodeFee,
+  encodeGetUser,
+  encodeListGetResult,
+  encodeListRemove,
+  encodeListSet,
+  encodeOwnerOnly,
+  encodePostUser,
+  encodeSearchResult,
+  encodeSearchUsers,
+  encodeUserRecord,
 } from '../../shared/drd/index.js';
 import { type FuzzTarget, byFirstByte, roundTrip, tokens } from '../engine/target.js';
 
@@ -27,6 +45,14 @@ export const target: FuzzTarget = {
   sources: ['/shared/drd/', '/shared/bytes/', '/shared/raida/'],
   fuzz: byFirstByte(CODECS),
   expected: (e) => e instanceof DrdError,
-  dictionary: tokens([0x3e, 0x3e], [0x00, 0x06], [0x00], [0x01], [0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [0xff], [0x41, 0x6c, 0x69, 0x63, 0x65]),
+  dictionary: tokens(
+    [0x3e, 0x3e],
+    [0x00, 0x06],
+    [0x00],
+    [0x01],
+    [0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+    [0xff],
+    [0x41, 0x6c, 0x69, 0x63, 0x65],
+  ),
   maxLength: 4096,
 };

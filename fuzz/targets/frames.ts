@@ -51,7 +51,10 @@ function check(run: Run, limits: FrameLimits, streamLength: number): void {
       used += HEADER_LENGTH + h.bodyLength;
     } else {
       invariant(f.prefix.length === GATE_PREFIX, `gate prefix of ${f.prefix.length} bytes`);
-      invariant(h.bodyLength > limits.preAuthBytes && bulkBodyLimit(h.group, h.command, limits) !== null, 'a gate frame for a body the reader may buffer');
+      invariant(
+        h.bodyLength > limits.preAuthBytes && bulkBodyLimit(h.group, h.command, limits) !== null,
+        'a gate frame for a body the reader may buffer',
+      );
       // Admitted, the same body comes again as a request frame; only a last gate holds bytes of its own.
       if (f === run.frames.at(-1)) used += HEADER_LENGTH + GATE_PREFIX;
     }
@@ -93,6 +96,17 @@ export const target: FuzzTarget = {
   },
   // The framer's refusal is a fatal frame, not an exception: anything thrown is a finding.
   expected: () => false,
-  dictionary: tokens([0x01], [0x00, 0x06], [0x06, 0x3c], [0x06, 0x46], [0x06, 0x4b], [0x06, 0x4e], [0x06, 0x55], [0xff, 0xff], [0x00, 0x00, 0x04, 0x00], [0x3e, 0x3e]),
+  dictionary: tokens(
+    [0x01],
+    [0x00, 0x06],
+    [0x06, 0x3c],
+    [0x06, 0x46],
+    [0x06, 0x4b],
+    [0x06, 0x4e],
+    [0x06, 0x55],
+    [0xff, 0xff],
+    [0x00, 0x00, 0x04, 0x00],
+    [0x3e, 0x3e],
+  ),
   maxLength: 4096,
 };

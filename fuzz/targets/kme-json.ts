@@ -49,7 +49,7 @@ export const target: FuzzTarget = {
         c.checkDec(r, KEY_IDS, 256);
         break;
       case 3: {
-        const e = c.httpError('enc_keys', { ...r, status: 400 + (rest[0] ?? 0) % 104 });
+        const e = c.httpError('enc_keys', { ...r, status: 400 + ((rest[0] ?? 0) % 104) });
         if (!(e instanceof KmeError)) throw new Error('httpError returned something other than a KmeError');
         break;
       }
@@ -63,9 +63,45 @@ export const target: FuzzTarget = {
     }
   },
   expected: (e) => e instanceof KmeError || e instanceof Etsi014FormatError,
-  dictionary: tokens('{', '}', '[', ']', '"', ':', ',', '"keys"', '"key_ID"', '"key"', '"key_IDs"', '"message"', '"details"', '"number"', '"size"',
-    '"source_KME_ID"', '"target_KME_ID"', '"master_SAE_ID"', '"slave_SAE_ID"', '"key_size"', '"stored_key_count"', '"max_key_count"',
-    '"max_key_per_request"', '"max_key_size"', '"min_key_size"', '"max_SAE_ID_count"', '"additional_slave_SAE_IDs"', '"extension_mandatory"',
-    `"${KEY_IDS[0]}"`, '"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="', 'null', 'true', '1e400', '-0', '256', '<html>', '&#65;', '\\u0000'),
+  dictionary: tokens(
+    '{',
+    '}',
+    '[',
+    ']',
+    '"',
+    ':',
+    ',',
+    '"keys"',
+    '"key_ID"',
+    '"key"',
+    '"key_IDs"',
+    '"message"',
+    '"details"',
+    '"number"',
+    '"size"',
+    '"source_KME_ID"',
+    '"target_KME_ID"',
+    '"master_SAE_ID"',
+    '"slave_SAE_ID"',
+    '"key_size"',
+    '"stored_key_count"',
+    '"max_key_count"',
+    '"max_key_per_request"',
+    '"max_key_size"',
+    '"min_key_size"',
+    '"max_SAE_ID_count"',
+    '"additional_slave_SAE_IDs"',
+    '"extension_mandatory"',
+    `"${KEY_IDS[0]}"`,
+    '"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="',
+    'null',
+    'true',
+    '1e400',
+    '-0',
+    '256',
+    '<html>',
+    '&#65;',
+    '\\u0000',
+  ),
   maxLength: 4096,
 };

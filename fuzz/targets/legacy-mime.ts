@@ -7,11 +7,22 @@
 import { isDeepStrictEqual } from 'node:util';
 import { decodeDocument, encodeDocument } from '../../shared/cbdf/index.js';
 import { identityFromSeed, publicIdentity } from '../../shared/identity/index.js';
-import { MimeError, decodePayload, legacyBody, remoteImageUrls, sealLegacy, type ParsedAttachment } from '../../electron/services/legacy/mime/index.js';
+import {
+  MimeError,
+  decodePayload,
+  legacyBody,
+  remoteImageUrls,
+  sealLegacy,
+  type ParsedAttachment,
+} from '../../electron/services/legacy/mime/index.js';
 import { type FuzzTarget, byFirstByte, invariant, tokens } from '../engine/target.js';
 
-const PNG = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
-const INLINE: ParsedAttachment[] = [{ index: 0, filename: 'a.png', contentType: 'image/png', inline: true, cid: 'a@x', size: PNG.length, data: PNG }];
+const PNG = Uint8Array.from(
+  Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'),
+);
+const INLINE: ParsedAttachment[] = [
+  { index: 0, filename: 'a.png', contentType: 'image/png', inline: true, cid: 'a@x', size: PNG.length, data: PNG },
+];
 
 function html(rest: Uint8Array): void {
   const view = legacyBody({ html: new TextDecoder().decode(rest), subject: 'fuzz', date: 0, attachments: INLINE });
@@ -33,7 +44,22 @@ export const target: FuzzTarget = {
   sources: ['/electron/services/legacy/mime/', '/shared/cbdf/html.ts', '/shared/cbdf/images.ts'],
   fuzz: byFirstByte([html, payload]),
   expected: (e) => e instanceof MimeError,
-  dictionary: tokens('<img src="cid:a@x">', '<img src="https://t.example/p.png" width="9" height="9">', '<table><tr><td>', '</td></tr></table>', '<a href="https://x">', '<b>', '</b>', '<ul><li>', '<blockquote>', '<pre>', '<script>', 'QLE1', 'QMPI', [0, 6]),
+  dictionary: tokens(
+    '<img src="cid:a@x">',
+    '<img src="https://t.example/p.png" width="9" height="9">',
+    '<table><tr><td>',
+    '</td></tr></table>',
+    '<a href="https://x">',
+    '<b>',
+    '</b>',
+    '<ul><li>',
+    '<blockquote>',
+    '<pre>',
+    '<script>',
+    'QLE1',
+    'QMPI',
+    [0, 6],
+  ),
   maxLength: 8192,
 };
 
@@ -48,7 +74,10 @@ export async function legacyMimeSeeds(): Promise<[string, Uint8Array][]> {
   const out: [string, Uint8Array][] = bodies.map((b, i) => [`html-${i}`, Uint8Array.from([0, ...enc.encode(b)])]);
   const alice = identityFromSeed(new Uint8Array(32).fill(1), Uint8Array.of(0, 6, 1, 1, 0, 0, 0));
   const bob = identityFromSeed(new Uint8Array(32).fill(2), Uint8Array.of(0, 6, 1, 2, 0, 0, 0));
-  const { payload: p } = await sealLegacy({ subject: 's', body: 'b', timestamp: 1, attachments: [] }, { level: 3, sender: alice, recipients: [{ identity: publicIdentity(bob) }] });
+  const { payload: p } = await sealLegacy(
+    { subject: 's', body: 'b', timestamp: 1, attachments: [] },
+    { level: 3, sender: alice, recipients: [{ identity: publicIdentity(bob) }] },
+  );
   out.push(['payload-l3', Uint8Array.from([1, ...p])]);
   out.push(['payload-head', Uint8Array.from([1, ...p.subarray(0, 2100)])]);
   return out;

@@ -3,9 +3,25 @@
 // and the responses a client reads: Tell lists (with and without manifests) and download
 // pages. Whatever decodes must survive encode → decode unchanged.
 import {
-  QMailError, decodeDownload, decodeDownloadResponse, decodePeek, decodePing, decodeRegister, decodeTellList, decodeUpload,
-  decodeUploadPage, encodeDownload, encodeDownloadResponse, encodePeek, encodePing, encodeRegister, encodeTellList, encodeUpload,
-  encodeUploadPage, legacyBody, peekPreamble,
+  QMailError,
+  decodeDownload,
+  decodeDownloadResponse,
+  decodePeek,
+  decodePing,
+  decodeRegister,
+  decodeTellList,
+  decodeUpload,
+  decodeUploadPage,
+  encodeDownload,
+  encodeDownloadResponse,
+  encodePeek,
+  encodePing,
+  encodeRegister,
+  encodeTellList,
+  encodeUpload,
+  encodeUploadPage,
+  legacyBody,
+  peekPreamble,
 } from '../../shared/qmail/index.js';
 import { type FuzzTarget, invariant, byFirstByte, roundTrip, tokens } from '../engine/target.js';
 
@@ -17,8 +33,20 @@ const CODECS: ((b: Uint8Array) => void)[] = [
   (b) => roundTrip('upload', decodeUpload, encodeUpload, b),
   (b) => roundTrip('upload page', decodeUploadPage, encodeUploadPage, b),
   (b) => roundTrip('register', decodeRegister, encodeRegister, b),
-  (b) => roundTrip('tell list', (x) => decodeTellList(x), (l) => encodeTellList(l), b),
-  (b) => roundTrip('tell list without manifests', (x) => decodeTellList(x, { manifest: false }), (l) => encodeTellList(l, { manifest: false }), b),
+  (b) =>
+    roundTrip(
+      'tell list',
+      (x) => decodeTellList(x),
+      (l) => encodeTellList(l),
+      b,
+    ),
+  (b) =>
+    roundTrip(
+      'tell list without manifests',
+      (x) => decodeTellList(x, { manifest: false }),
+      (l) => encodeTellList(l, { manifest: false }),
+      b,
+    ),
   (b) => void peekPreamble(b),
   (b) => {
     // The node undoes the legacy client's doubled terminator, then decodes as usual.

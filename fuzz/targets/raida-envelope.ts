@@ -4,8 +4,18 @@
 // AN-encrypted, through both client decoders (they must agree too).
 import { isDeepStrictEqual } from 'node:util';
 import {
-  Encryption, RaidaError, WireError, decodeRequest, decodeRequestHeader, decodeResponse, decodeResponseHeader,
-  encodeRequestHeader, encodeResponseHeader, openRequestBody, type EncodedRequest, type RequestHeader,
+  Encryption,
+  RaidaError,
+  WireError,
+  decodeRequest,
+  decodeRequestHeader,
+  decodeResponse,
+  decodeResponseHeader,
+  encodeRequestHeader,
+  encodeResponseHeader,
+  openRequestBody,
+  type EncodedRequest,
+  type RequestHeader,
 } from '../../shared/raida/index.js';
 import { decodeResponseFast, openRequest } from '../../server/wire/envelope.js';
 import { type FuzzTarget, invariant, select, tokens } from '../engine/target.js';
@@ -46,8 +56,11 @@ function requestPacket(rest: Uint8Array): void {
   const key = header.encryption === Encryption.NONE ? undefined : FUZZ_KEY;
   const shared = outcome(() => openRequestBody(header, wireBody, key));
   const fast = outcome(() => openRequest(header, wireBody, key));
-  invariant(shared.ok === fast.ok, `the node's fast path ${fast.ok ? 'accepts' : 'refuses'} what the shared decoder ${shared.ok ? 'accepts' : 'refuses'}`);
-  invariant(isDeepStrictEqual(shared, fast), 'the node\'s fast path and the shared decoder disagree');
+  invariant(
+    shared.ok === fast.ok,
+    `the node's fast path ${fast.ok ? 'accepts' : 'refuses'} what the shared decoder ${shared.ok ? 'accepts' : 'refuses'}`,
+  );
+  invariant(isDeepStrictEqual(shared, fast), "the node's fast path and the shared decoder disagree");
   outcome(() => openRequestBody(header, wireBody, key, { uncheckedClearChallenge: true }));
   if (!whole.ok) throw new RaidaError(whole.code, 0, 'request refused');
 }
@@ -60,9 +73,19 @@ function responsePacket(rest: Uint8Array, keyed: boolean): void {
   }
   const header = { encryption: keyed ? Encryption.AN : Encryption.NONE, nonce: FUZZ_NONCE } as RequestHeader;
   const req: EncodedRequest = { packet: new Uint8Array(0), header, challenge: FUZZ_CHALLENGE, ...(keyed ? { key: FUZZ_KEY } : {}) };
-  const slow = outcome(() => decodeResponse(rest, { challenge: FUZZ_CHALLENGE, encryption: header.encryption, nonce: FUZZ_NONCE, ...(keyed ? { key: FUZZ_KEY } : {}) }));
+  const slow = outcome(() =>
+    decodeResponse(rest, {
+      challenge: FUZZ_CHALLENGE,
+      encryption: header.encryption,
+      nonce: FUZZ_NONCE,
+      ...(keyed ? { key: FUZZ_KEY } : {}),
+    }),
+  );
   const fast = outcome(() => decodeResponseFast(req, rest));
-  invariant(slow.ok === fast.ok, `the node:crypto response decoder ${fast.ok ? 'accepts' : 'refuses'} what the shared one ${slow.ok ? 'accepts' : 'refuses'}`);
+  invariant(
+    slow.ok === fast.ok,
+    `the node:crypto response decoder ${fast.ok ? 'accepts' : 'refuses'} what the shared one ${slow.ok ? 'accepts' : 'refuses'}`,
+  );
   if (slow.ok && fast.ok) {
     const a = slow.value as { payload: Uint8Array; status: number };
     const b = fast.value as { payload: Uint8Array; status: number };

@@ -5,8 +5,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import {
-  QMailError, decodeAddressTicket, decodeRegisterProof, encodeAddressTicket, encodeRegisterProof, verifyRegisterProof,
-  type AddressTicket, type ProofMailbox, type RegisterProof,
+  QMailError,
+  decodeAddressTicket,
+  decodeRegisterProof,
+  encodeAddressTicket,
+  encodeRegisterProof,
+  verifyRegisterProof,
+  type AddressTicket,
+  type ProofMailbox,
+  type RegisterProof,
 } from '../../shared/qmail/index.js';
 import { type FuzzTarget, InvariantError, byFirstByte, invariant } from '../engine/target.js';
 
@@ -29,7 +36,13 @@ const VERDICTS = new Set(['ok', 'stale', 'bad_ticket', 'bad_signature']);
 function verify(proof: RegisterProof): void {
   const w = FUZZ_PROOF;
   const verdict = verifyRegisterProof({
-    proof, mailbox: w.mailbox, nodeId: w.nodeId, newAn: w.newAn, challenge: w.challenge, directoryKey: w.directory.publicKey, now: w.now,
+    proof,
+    mailbox: w.mailbox,
+    nodeId: w.nodeId,
+    newAn: w.newAn,
+    challenge: w.challenge,
+    directoryKey: w.directory.publicKey,
+    now: w.now,
   });
   invariant(VERDICTS.has(verdict), `verifyRegisterProof returned ${String(verdict)}`);
 }

@@ -2,8 +2,15 @@
 // challenge), get_key_share — and the one-byte share a client reads back. What decodes
 // must survive encode → decode unchanged.
 import {
-  RkeError, decodeGetKeyShare, decodeKeyShareResponse, decodePreloadMasterKey, decodePreloadRequestBody, encodeGetKeyShare,
-  encodeKeyShareResponse, encodePreloadMasterKey, encodePreloadRequestBody,
+  RkeError,
+  decodeGetKeyShare,
+  decodeKeyShareResponse,
+  decodePreloadMasterKey,
+  decodePreloadRequestBody,
+  encodeGetKeyShare,
+  encodeKeyShareResponse,
+  encodePreloadMasterKey,
+  encodePreloadRequestBody,
 } from '../../shared/rke/index.js';
 import { type FuzzTarget, byFirstByte, roundTrip, tokens } from '../engine/target.js';
 

@@ -3,7 +3,10 @@ import type { SignedDescriptor } from './descriptor.js';
 
 export class DirectoryClientError extends Error {
   override readonly name = 'DirectoryClientError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

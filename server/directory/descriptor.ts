@@ -118,7 +118,11 @@ export function verifyDescriptor(input: unknown): SignedDescriptor {
   return { descriptor, signature, nodeId: descriptor.nodeId };
 }
 
-export function makeDescriptor(config: ServerConfig, key: OperatorKey, at: { host: string; port: number; startedAt: number; now: number }): SignedDescriptor {
+export function makeDescriptor(
+  config: ServerConfig,
+  key: OperatorKey,
+  at: { host: string; port: number; startedAt: number; now: number },
+): SignedDescriptor {
   return signDescriptor(
     {
       v: 1,

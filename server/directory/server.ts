@@ -26,7 +26,10 @@ const ALLOCATE_TRIES = 64;
 const MAX_BODY = 64 * 1024;
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-const b64 = z.string().max(8192).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+const b64 = z
+  .string()
+  .max(8192)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const addressText = z.string().regex(/^0006\.-?\d{1,3}\.\d{1,10}$/, 'must be a mailbox like 0006.0.1000');
 
 export const allocateSchema = z.object({ name: z.string().min(1).max(64), signingKey: b64, proof: b64 }).strict();
@@ -40,7 +43,10 @@ export const identityRecordSchema = z
     /** Other public keys (e.g. ML-KEM-768, X25519), base64 by algorithm name. */
     keys: z.record(z.string().max(32), b64).refine((r) => Object.keys(r).length <= 8, 'at most 8 keys'),
     /** Node id of the identity's beacon, and of its storage servers. */
-    beacon: z.string().regex(/^[0-9a-f]{32}$/).nullable(),
+    beacon: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .nullable(),
     servers: z.array(z.string().regex(/^[0-9a-f]{32}$/)).max(32),
     updatedAt: z.number().int().min(0),
   })
@@ -69,7 +75,10 @@ export function identityMessage(r: IdentityRecord): Uint8Array {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -134,7 +143,8 @@ CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGE
       ON CONFLICT (node_id) DO UPDATE SET issued_at = excluded.issued_at, last_seen = excluded.last_seen, body = excluded.body`),
     servers: db.prepare(`SELECT s.body, s.last_seen, s.first_seen, m.probes, m.successes, m.up_since, m.last_ok, m.last_probe, m.latency_ms
       FROM servers s LEFT JOIN measurements m ON m.node_id = s.node_id ORDER BY s.node_id`),
-    serverBody: db.prepare(`SELECT s.body, s.last_seen, s.first_seen, m.probes, m.successes, m.up_since, m.last_ok, m.last_probe, m.latency_ms
+    serverBody:
+      db.prepare(`SELECT s.body, s.last_seen, s.first_seen, m.probes, m.successes, m.up_since, m.last_ok, m.last_probe, m.latency_ms
       FROM servers s LEFT JOIN measurements m ON m.node_id = s.node_id WHERE s.node_id = ?`),
     probeTargets: db.prepare('SELECT node_id, body FROM servers ORDER BY node_id LIMIT ?'),
     measure: db.prepare(`INSERT INTO measurements (node_id, probes, successes, up_since, last_ok, last_probe, latency_ms)
@@ -193,7 +203,17 @@ CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGE
     }
     return r.data;
   }
-  type ServerRow = { body: string; last_seen: number; first_seen: number; probes: number | null; successes: number | null; up_since: number | null; last_ok: number | null; last_probe: number | null; latency_ms: number | null };
+  type ServerRow = {
+    body: string;
+    last_seen: number;
+    first_seen: number;
+    probes: number | null;
+    successes: number | null;
+    up_since: number | null;
+    last_ok: number | null;
+    last_probe: number | null;
+    latency_ms: number | null;
+  };
   const measuredOf = (r: ServerRow): Measured => ({
     upSeconds: r.up_since !== null && r.last_ok !== null ? Math.max(0, Math.floor((r.last_ok - r.up_since) / 1000)) : 0,
     probes: r.probes ?? 0,
@@ -202,7 +222,12 @@ CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGE
     latencyMs: r.latency_ms === null ? null : Math.round(r.latency_ms * 10) / 10,
     lastProbe: r.last_probe,
   });
-  const serverView = (row: ServerRow) => ({ ...(JSON.parse(row.body) as object), lastSeen: row.last_seen, firstSeen: row.first_seen, measured: measuredOf(row) });
+  const serverView = (row: ServerRow) => ({
+    ...(JSON.parse(row.body) as object),
+    lastSeen: row.last_seen,
+    firstSeen: row.first_seen,
+    measured: measuredOf(row),
+  });
 
   // Probes: the uptime, availability and latency clients rank servers by.
   const probeTimeoutMs = o.probeTimeoutMs ?? 3000;
@@ -215,7 +240,9 @@ CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGE
   let closed = false;
   let round: Promise<void> | null = null;
   const probeRound = () => {
-    round ??= eachLimited(q.probeTargets.all(PROBE_MAX_SERVERS) as { node_id: string; body: string }[], PROBE_CONCURRENCY, (r) => probeOne(r.node_id, r.body))
+    round ??= eachLimited(q.probeTargets.all(PROBE_MAX_SERVERS) as { node_id: string; body: string }[], PROBE_CONCURRENCY, (r) =>
+      probeOne(r.node_id, r.body),
+    )
       .catch(() => undefined)
       .finally(() => (round = null));
     return round;
@@ -232,7 +259,8 @@ CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGE
     const [, coll, id] = parts;
     if (parts.length > 3) throw new HttpError(404, 'not found');
     if (coll === 'health' && method === 'GET') return [200, { ok: true }];
-    if (coll === 'key' && !id && method === 'GET') return [200, { alg: 'ML-DSA-65', publicKey: Buffer.from(directoryKey.publicKey).toString('base64') }];
+    if (coll === 'key' && !id && method === 'GET')
+      return [200, { alg: 'ML-DSA-65', publicKey: Buffer.from(directoryKey.publicKey).toString('base64') }];
     if (coll === 'servers') {
       if (!id && method === 'POST') {
         let signed;
@@ -261,11 +289,21 @@ CREATE TABLE IF NOT EXISTS measurements (node_id TEXT PRIMARY KEY, probes INTEGE
     }
     if (coll === 'addresses' && !id && method === 'POST') {
       const a = parse(allocateSchema, await readJson(req));
-      if (!verifySig(a.proof, allocateMessage(a.name, a.signingKey), a.signingKey)) throw new HttpError(403, 'proof signature does not verify with signingKey');
+      if (!verifySig(a.proof, allocateMessage(a.name, a.signingKey), a.signingKey))
+        throw new HttpError(403, 'proof signature does not verify with signingKey');
       const { serial, denomination } = allocate(a.name, a.signingKey);
       // EXT-7: the ticket a node checks before it registers this address for this key.
       const ticket = signAddressTicket({ denomination, serial }, unb64(a.signingKey), now(), directoryKey.secretKey);
-      return [200, { address: `0006.${denomination}.${serial}`, coinGroup: 6, denomination, serial, ticket: Buffer.from(encodeAddressTicket(ticket)).toString('base64') }];
+      return [
+        200,
+        {
+          address: `0006.${denomination}.${serial}`,
+          coinGroup: 6,
+          denomination,
+          serial,
+          ticket: Buffer.from(encodeAddressTicket(ticket)).toString('base64'),
+        },
+      ];
     }
     if (coll === 'identities') {
       if (id && method === 'PUT') {

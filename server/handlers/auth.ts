@@ -10,7 +10,8 @@ export class AuthError extends WireError {
 }
 
 export function checkMailbox(mb: Mailbox): void {
-  if (!isValidDenomination(mb.denomination)) throw new AuthError('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `denomination ${mb.denomination} out of range`);
+  if (!isValidDenomination(mb.denomination))
+    throw new AuthError('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `denomination ${mb.denomination} out of range`);
 }
 
 /**
@@ -19,7 +20,12 @@ export function checkMailbox(mb: Mailbox): void {
  * an authenticated command must arrive encrypted (EXT-8 or the standard's CTR), except the
  * CloudCoin client's 60–64 (docs/protocol.md, "Legacy-client compatibility").
  */
-export async function authenticate(storage: Storage, mb: Mailbox, an: Uint8Array, via: Pick<RequestHeader, 'encryption' | 'group' | 'command'>): Promise<void> {
+export async function authenticate(
+  storage: Storage,
+  mb: Mailbox,
+  an: Uint8Array,
+  via: Pick<RequestHeader, 'encryption' | 'group' | 'command'>,
+): Promise<void> {
   checkMailbox(mb);
   const stored = await storage.getAn(mb);
   if (!stored) throw new AuthError('unknown_mailbox', Status.COIN_NOT_FOUND, 'mailbox is not registered on this server');

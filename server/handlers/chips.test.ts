@@ -2,8 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../../shared/bytes/index.js';
 import {
-  ChangeOp, decodeAvailableSnsResult, decodeBits, decodeCoinList, encodeAvailableSns, encodeChange, encodeDetect, encodeFind, encodeLockerPeek, encodeLockerPut,
-  encodeLockerRemove, encodeMint, encodePown, type CoinAn,
+  ChangeOp,
+  decodeAvailableSnsResult,
+  decodeBits,
+  decodeCoinList,
+  encodeAvailableSns,
+  encodeChange,
+  encodeDetect,
+  encodeFind,
+  encodeLockerPeek,
+  encodeLockerPut,
+  encodeLockerRemove,
+  encodeMint,
+  encodePown,
+  type CoinAn,
 } from '../../shared/chips/index.js';
 import { AuthCommand, ChangeCommand, Group, HealingCommand, LockerCommand, Status, denominationUnits } from '../../shared/raida/index.js';
 import { tempDir } from '../../tests/support/tmp.js';
@@ -24,7 +36,12 @@ let sealer: CoinAn;
 
 /** The mint seals under its key (the header names coin 0.0). */
 async function mint(coins: CoinAn[], key: Uint8Array = MINT_KEY) {
-  return c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: key, coins }), sealedBy({ denomination: 0, serial: 0, an: key }));
+  return c.call(
+    Group.CHANGE,
+    ChangeCommand.MINT,
+    encodeMint({ challenge: freshChallenge(), mintKey: key, coins }),
+    sealedBy({ denomination: 0, serial: 0, an: key }),
+  );
 }
 async function detect(coins: CoinAn[]) {
   return c.call(Group.AUTH, AuthCommand.DETECT, encodeDetect({ challenge: freshChallenge(), coins }), sealedBy(sealer));
@@ -35,7 +52,12 @@ async function supply(): Promise<bigint> {
 
 beforeAll(async () => {
   dir = tempDir('qmail-chips-');
-  node = await startServer({ dataDir: dir.path, storage: { durable: false }, log: { level: 'silent' }, chips: { mintKey: toHex(MINT_KEY) } });
+  node = await startServer({
+    dataDir: dir.path,
+    storage: { durable: false },
+    log: { level: 'silent' },
+    chips: { mintKey: toHex(MINT_KEY) },
+  });
   c = await RaidaConnection.open(node.port);
   sealer = { denomination: -8, serial: 999_999, an: an() };
   expect(await node.storage.chips.mint([sealer])).toEqual([true]);
@@ -51,7 +73,9 @@ describe('coin commands on a node', () => {
     const coins = [{ denomination: 0, serial: 1, an: an() }];
     // sealed under another key, the node cannot even open it; in clear it is refused
     expect((await mint(coins, an())).status).toBe(Status.INVALID_ENCRYPTION);
-    expect((await c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: MINT_KEY, coins }))).status).toBe(Status.INVALID_ENCRYPTION);
+    expect(
+      (await c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: MINT_KEY, coins }))).status,
+    ).toBe(Status.INVALID_ENCRYPTION);
     expect((await detect(coins)).status).toBe(Status.ALL_FAIL);
     expect((await mint(coins)).status).toBe(Status.ALL_PASS);
     expect((await mint([{ ...coins[0]!, an: an() }])).status).toBe(Status.ALL_FAIL);
@@ -59,7 +83,11 @@ describe('coin commands on a node', () => {
   });
 
   it('refuses coin commands in clear', async () => {
-    const r = await c.call(Group.AUTH, AuthCommand.DETECT, encodeDetect({ challenge: freshChallenge(), coins: [{ denomination: 0, serial: 1, an: an() }] }));
+    const r = await c.call(
+      Group.AUTH,
+      AuthCommand.DETECT,
+      encodeDetect({ challenge: freshChallenge(), coins: [{ denomination: 0, serial: 1, an: an() }] }),
+    );
     expect(r.status).toBe(Status.INVALID_ENCRYPTION);
   });
 
@@ -71,13 +99,36 @@ describe('coin commands on a node', () => {
     expect(d.status).toBe(Status.MIXED);
     expect(decodeBits(d.payload, 3)).toEqual([true, false, true]);
     const pans = coins.map(() => an());
-    const p = await c.call(Group.AUTH, AuthCommand.POWN, encodePown({ challenge: freshChallenge(), coins: [{ ...coins[0]!, pan: pans[0]! }, { ...forged, pan: pans[1]! }] }), sealedBy(sealer));
+    const p = await c.call(
+      Group.AUTH,
+      AuthCommand.POWN,
+      encodePown({
+        challenge: freshChallenge(),
+        coins: [
+          { ...coins[0]!, pan: pans[0]! },
+          { ...forged, pan: pans[1]! },
+        ],
+      }),
+      sealedBy(sealer),
+    );
     expect(p.status).toBe(Status.MIXED);
     expect(decodeBits(p.payload, 2)).toEqual([true, false]);
     expect((await detect([{ ...coins[0]!, an: pans[0]! }, coins[1]!])).status).toBe(Status.ALL_PASS);
     expect((await detect([forged])).status).toBe(Status.ALL_FAIL);
     // find tells a pown that went through from one that did not
-    const f = await c.call(Group.HEALING, HealingCommand.FIND, encodeFind({ challenge: freshChallenge(), coins: [{ ...coins[0]!, pan: pans[0]! }, { ...coins[1]!, pan: pans[1]! }, { ...coins[2]!, an: an(), pan: an() }] }), sealedBy(sealer));
+    const f = await c.call(
+      Group.HEALING,
+      HealingCommand.FIND,
+      encodeFind({
+        challenge: freshChallenge(),
+        coins: [
+          { ...coins[0]!, pan: pans[0]! },
+          { ...coins[1]!, pan: pans[1]! },
+          { ...coins[2]!, an: an(), pan: an() },
+        ],
+      }),
+      sealedBy(sealer),
+    );
     expect(f.status).toBe(Status.FIND_MIXED);
     expect([...f.payload]).toEqual([2, 1, 0]);
   });
@@ -87,22 +138,44 @@ describe('coin commands on a node', () => {
     await mint(coins);
     const key = lockerKey();
     const sum = coins[0]!.an.map((b, i) => b ^ coins[1]!.an[i]!);
-    const bad = await c.call(Group.LOCKER, LockerCommand.PUT, encodeLockerPut({ challenge: freshChallenge(), coins, sum: an(), key }), sealedBy(sealer));
+    const bad = await c.call(
+      Group.LOCKER,
+      LockerCommand.PUT,
+      encodeLockerPut({ challenge: freshChallenge(), coins, sum: an(), key }),
+      sealedBy(sealer),
+    );
     expect(bad.status).toBe(Status.ALL_FAIL);
-    const put = await c.call(Group.LOCKER, LockerCommand.PUT, encodeLockerPut({ challenge: freshChallenge(), coins, sum, key }), sealedBy(sealer));
+    const put = await c.call(
+      Group.LOCKER,
+      LockerCommand.PUT,
+      encodeLockerPut({ challenge: freshChallenge(), coins, sum, key }),
+      sealedBy(sealer),
+    );
     expect(put.status).toBe(Status.ALL_PASS);
     const peek = await c.call(Group.LOCKER, LockerCommand.PEEK, encodeLockerPeek({ challenge: freshChallenge(), key }), sealedBy(sealer));
     expect(peek.status).toBe(Status.ALL_PASS);
     expect(decodeCoinList(peek.payload)).toEqual(coins.map(({ denomination, serial }) => ({ denomination, serial })));
     const mine = coins.map((x) => ({ ...x, an: an() }));
-    const rm = await c.call(Group.LOCKER, LockerCommand.REMOVE, encodeLockerRemove({ challenge: freshChallenge(), key, coins: mine }), sealedBy(sealer));
+    const rm = await c.call(
+      Group.LOCKER,
+      LockerCommand.REMOVE,
+      encodeLockerRemove({ challenge: freshChallenge(), key, coins: mine }),
+      sealedBy(sealer),
+    );
     expect(rm.status).toBe(Status.ALL_PASS);
     expect((await detect(mine)).status).toBe(Status.ALL_PASS);
     const thief = coins.map((x) => ({ ...x, an: an() }));
-    const again = await c.call(Group.LOCKER, LockerCommand.REMOVE, encodeLockerRemove({ challenge: freshChallenge(), key, coins: thief }), sealedBy(sealer));
+    const again = await c.call(
+      Group.LOCKER,
+      LockerCommand.REMOVE,
+      encodeLockerRemove({ challenge: freshChallenge(), key, coins: thief }),
+      sealedBy(sealer),
+    );
     expect(again.status).toBe(Status.ALL_FAIL);
     expect((await detect(mine)).status).toBe(Status.ALL_PASS);
-    expect((await c.call(Group.LOCKER, LockerCommand.PEEK, encodeLockerPeek({ challenge: freshChallenge(), key }), sealedBy(sealer))).status).toBe(Status.ALL_FAIL);
+    expect(
+      (await c.call(Group.LOCKER, LockerCommand.PEEK, encodeLockerPeek({ challenge: freshChallenge(), key }), sealedBy(sealer))).status,
+    ).toBe(Status.ALL_FAIL);
   });
 
   it('breaks and joins without creating or losing value', async () => {
@@ -110,33 +183,81 @@ describe('coin commands on a node', () => {
     await mint([big]);
     const before = await supply();
     const session = 0x1234;
-    const sns = await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session, op: ChangeOp.BREAK, denomination: 1 }), sealedBy(sealer));
+    const sns = await c.call(
+      Group.CHANGE,
+      ChangeCommand.GET_AVAILABLE_SNS,
+      encodeAvailableSns({ challenge: freshChallenge(), session, op: ChangeOp.BREAK, denomination: 1 }),
+      sealedBy(sealer),
+    );
     expect(sns.status).toBe(Status.SUCCESS);
     const got = decodeAvailableSnsResult(sns.payload);
     expect(got.denomination).toBe(0);
     expect(got.serials).toHaveLength(10);
     const parts = got.serials.map((serial) => ({ denomination: 0, serial, an: an() }));
     // another session cannot use them
-    const stolen = await c.call(Group.CHANGE, ChangeCommand.BREAK, encodeChange({ challenge: freshChallenge(), session: 99, coin: big, parts }), sealedBy(sealer));
+    const stolen = await c.call(
+      Group.CHANGE,
+      ChangeCommand.BREAK,
+      encodeChange({ challenge: freshChallenge(), session: 99, coin: big, parts }),
+      sealedBy(sealer),
+    );
     expect(stolen.status).toBe(Status.PAGE_IS_NOT_RESERVED);
-    const wrongAn = await c.call(Group.CHANGE, ChangeCommand.BREAK, encodeChange({ challenge: freshChallenge(), session, coin: { ...big, an: an() }, parts }), sealedBy(sealer));
+    const wrongAn = await c.call(
+      Group.CHANGE,
+      ChangeCommand.BREAK,
+      encodeChange({ challenge: freshChallenge(), session, coin: { ...big, an: an() }, parts }),
+      sealedBy(sealer),
+    );
     expect(wrongAn.status).toBe(Status.ALL_FAIL);
-    const br = await c.call(Group.CHANGE, ChangeCommand.BREAK, encodeChange({ challenge: freshChallenge(), session, coin: big, parts }), sealedBy(sealer));
+    const br = await c.call(
+      Group.CHANGE,
+      ChangeCommand.BREAK,
+      encodeChange({ challenge: freshChallenge(), session, coin: big, parts }),
+      sealedBy(sealer),
+    );
     expect(br.status).toBe(Status.SUCCESS);
     expect(await supply()).toBe(before);
     expect((await detect(parts)).status).toBe(Status.ALL_PASS);
     expect((await detect([big])).status).toBe(Status.ALL_FAIL);
 
-    const j = decodeAvailableSnsResult((await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session: 7, op: ChangeOp.JOIN, denomination: 0 }), sealedBy(sealer))).payload);
+    const j = decodeAvailableSnsResult(
+      (
+        await c.call(
+          Group.CHANGE,
+          ChangeCommand.GET_AVAILABLE_SNS,
+          encodeAvailableSns({ challenge: freshChallenge(), session: 7, op: ChangeOp.JOIN, denomination: 0 }),
+          sealedBy(sealer),
+        )
+      ).payload,
+    );
     expect(j.denomination).toBe(1);
     const joined = { denomination: 1, serial: j.serials[0]!, an: an() };
-    const jr = await c.call(Group.CHANGE, ChangeCommand.JOIN, encodeChange({ challenge: freshChallenge(), session: 7, coin: joined, parts }), sealedBy(sealer));
+    const jr = await c.call(
+      Group.CHANGE,
+      ChangeCommand.JOIN,
+      encodeChange({ challenge: freshChallenge(), session: 7, coin: joined, parts }),
+      sealedBy(sealer),
+    );
     expect(jr.status).toBe(Status.SUCCESS);
     expect(await supply()).toBe(before);
     expect((await detect([joined])).status).toBe(Status.ALL_PASS);
     // the parts are gone: joining them again is refused
-    const j2 = decodeAvailableSnsResult((await c.call(Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: freshChallenge(), session: 8, op: ChangeOp.JOIN, denomination: 0 }), sealedBy(sealer))).payload);
-    const again = await c.call(Group.CHANGE, ChangeCommand.JOIN, encodeChange({ challenge: freshChallenge(), session: 8, coin: { denomination: 1, serial: j2.serials[0]!, an: an() }, parts }), sealedBy(sealer));
+    const j2 = decodeAvailableSnsResult(
+      (
+        await c.call(
+          Group.CHANGE,
+          ChangeCommand.GET_AVAILABLE_SNS,
+          encodeAvailableSns({ challenge: freshChallenge(), session: 8, op: ChangeOp.JOIN, denomination: 0 }),
+          sealedBy(sealer),
+        )
+      ).payload,
+    );
+    const again = await c.call(
+      Group.CHANGE,
+      ChangeCommand.JOIN,
+      encodeChange({ challenge: freshChallenge(), session: 8, coin: { denomination: 1, serial: j2.serials[0]!, an: an() }, parts }),
+      sealedBy(sealer),
+    );
     expect(again.status).toBe(Status.ALL_FAIL);
     expect(await supply()).toBe(before);
   });

@@ -5,15 +5,41 @@
 // the path could take the coins (docs/protocol.md, "Chips").
 import { constantTimeEqual } from '../../shared/bytes/index.js';
 import {
-  CHANGE_COUNT, ChangeOp, ChipsError, FindResult, decodeAvailableSns, decodeChange, decodeDetect, decodeFind, decodeLockerPeek, decodeLockerPut, decodeLockerRemove,
-  decodeMint, decodePown, encodeAvailableSnsResult, encodeBits, encodeCoinList,
+  CHANGE_COUNT,
+  ChangeOp,
+  ChipsError,
+  FindResult,
+  decodeAvailableSns,
+  decodeChange,
+  decodeDetect,
+  decodeFind,
+  decodeLockerPeek,
+  decodeLockerPut,
+  decodeLockerRemove,
+  decodeMint,
+  decodePown,
+  encodeAvailableSnsResult,
+  encodeBits,
+  encodeCoinList,
 } from '../../shared/chips/index.js';
-import { AuthCommand, ChangeCommand, Encryption, Group, HealingCommand, LockerCommand, MAX_DENOMINATION, MIN_DENOMINATION, Status, type DecodedRequest } from '../../shared/raida/index.js';
+import {
+  AuthCommand,
+  ChangeCommand,
+  Encryption,
+  Group,
+  HealingCommand,
+  LockerCommand,
+  MAX_DENOMINATION,
+  MIN_DENOMINATION,
+  Status,
+  type DecodedRequest,
+} from '../../shared/raida/index.js';
 import type { Dispatcher, HandlerResult, NodeContext } from '../dispatch.js';
 import { MAX_CHANGE_SNS } from '../storage/index.js';
 
 function sealed(req: DecodedRequest): void {
-  if (req.header.encryption === Encryption.NONE) throw new ChipsError('clear_request', Status.INVALID_ENCRYPTION, 'coin commands carry secrets and must be encrypted');
+  if (req.header.encryption === Encryption.NONE)
+    throw new ChipsError('clear_request', Status.INVALID_ENCRYPTION, 'coin commands carry secrets and must be encrypted');
 }
 
 /** All pass, all fail, or mixed with one bit a coin — the C server's answer shape. */
@@ -79,12 +105,17 @@ export function registerChips(d: Dispatcher): void {
     return { status: Status.SUCCESS, payload: encodeAvailableSnsResult(target, serials) };
   });
 
-  const change = (kind: 'break' | 'join') => async (req: DecodedRequest, ctx: NodeContext): Promise<HandlerResult> => {
-    sealed(req);
-    const c = decodeChange(req.body);
-    const out = kind === 'break' ? await ctx.storage.chips.breakCoin(c.session, c.coin, c.parts) : await ctx.storage.chips.joinCoins(c.session, c.coin, c.parts);
-    return { status: out === 'ok' ? Status.SUCCESS : out === 'fail' ? Status.ALL_FAIL : Status.PAGE_IS_NOT_RESERVED };
-  };
+  const change =
+    (kind: 'break' | 'join') =>
+    async (req: DecodedRequest, ctx: NodeContext): Promise<HandlerResult> => {
+      sealed(req);
+      const c = decodeChange(req.body);
+      const out =
+        kind === 'break'
+          ? await ctx.storage.chips.breakCoin(c.session, c.coin, c.parts)
+          : await ctx.storage.chips.joinCoins(c.session, c.coin, c.parts);
+      return { status: out === 'ok' ? Status.SUCCESS : out === 'fail' ? Status.ALL_FAIL : Status.PAGE_IS_NOT_RESERVED };
+    };
   d.on(Group.CHANGE, ChangeCommand.BREAK, change('break'));
   d.on(Group.CHANGE, ChangeCommand.JOIN, change('join'));
 

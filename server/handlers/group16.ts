@@ -70,7 +70,10 @@ export function registerGroup16(d: Dispatcher): void {
 
   d.on(G, DrdCommand.SEARCH_USERS, async (req, ctx) => {
     const s = decodeSearchUsers(req.body);
-    const rows = await ctx.storage.searchUsers({ ...(s.firstName !== undefined ? { firstName: s.firstName } : {}), ...(s.lastName !== undefined ? { lastName: s.lastName } : {}) }, effectiveSearchLimit(s.limit));
+    const rows = await ctx.storage.searchUsers(
+      { ...(s.firstName !== undefined ? { firstName: s.firstName } : {}), ...(s.lastName !== undefined ? { lastName: s.lastName } : {}) },
+      effectiveSearchLimit(s.limit),
+    );
     return { status: Status.SUCCESS, payload: encodeSearchResult(rows.map(toWire)) };
   });
 

@@ -41,7 +41,8 @@ const OK: HandlerResult = { status: Status.SUCCESS };
 const MAX_TELLS_PER_ANSWER = 255;
 
 function mailboxOf(p: Preamble): Mailbox {
-  if (p.coinGroup !== QMAIL_COIN_GROUP) throw new AuthError('bad_coin_group', Status.INVALID_PARAMETER, `coin type ${p.coinGroup} is not QMail (6)`);
+  if (p.coinGroup !== QMAIL_COIN_GROUP)
+    throw new AuthError('bad_coin_group', Status.INVALID_PARAMETER, `coin type ${p.coinGroup} is not QMail (6)`);
   return { denomination: p.denomination, serial: p.serial };
 }
 async function caller(ctx: NodeContext, p: Preamble, req: DecodedRequest): Promise<Mailbox> {
@@ -55,7 +56,10 @@ function splitPages(data: Uint8Array): Uint8Array[] {
   for (let at = 0; at < data.length; at += PAGE_SIZE) out.push(data.subarray(at, Math.min(data.length, at + PAGE_SIZE)));
   return out;
 }
-const limitsOf = (ctx: NodeContext) => ({ maxObjectBytes: ctx.config.limits.maxObjectBytes, quotaBytes: ctx.config.limits.mailboxQuotaBytes });
+const limitsOf = (ctx: NodeContext) => ({
+  maxObjectBytes: ctx.config.limits.maxObjectBytes,
+  quotaBytes: ctx.config.limits.mailboxQuotaBytes,
+});
 
 /** A stored Tell as kept per recipient: one encoded TellNotice (list entry without the list header). */
 function encodeNotice(n: TellNotice): Uint8Array {
@@ -71,7 +75,10 @@ function tellListPayload(notices: Uint8Array[], remaining: number): Uint8Array {
  * undone, or INVALID_COMMAND when the operator turned aliases off.
  */
 function legacyAlias(command: number, h: Handler): Handler {
-  return (req, ctx) => (ctx.config.legacy.commands ? h({ ...req, body: legacyBody(command, req.body) }, ctx) : Promise.resolve({ status: Status.INVALID_COMMAND }));
+  return (req, ctx) =>
+    ctx.config.legacy.commands
+      ? h({ ...req, body: legacyBody(command, req.body) }, ctx)
+      : Promise.resolve({ status: Status.INVALID_COMMAND });
 }
 
 export function registerGroup6(d: Dispatcher): void {
@@ -81,7 +88,10 @@ export function registerGroup6(d: Dispatcher): void {
   const upload: Handler = async (req, ctx) => {
     const u = decodeUpload(req.body);
     const owner = await caller(ctx, u.preamble, req);
-    await ctx.storage.writePages({ owner, key: { guid: u.fileGroupGuid, fileType: u.fileType }, firstPage: 0, pages: splitPages(u.data), truncate: true }, limitsOf(ctx));
+    await ctx.storage.writePages(
+      { owner, key: { guid: u.fileGroupGuid, fileType: u.fileType }, firstPage: 0, pages: splitPages(u.data), truncate: true },
+      limitsOf(ctx),
+    );
     return OK;
   };
   d.on(G, QMailCommand.UPLOAD, upload);
@@ -113,79 +123,88 @@ export function registerGroup6(d: Dispatcher): void {
     const data = size === PAGE_SIZE ? await ctx.storage.readPage(key, q.page) : await ctx.storage.readRange(key, q.page * size, size);
     if (!data) return { status: Status.FILE_NOT_EXIST };
     if (q.page === pages - 1) await ctx.storage.markDownloaded(key, ctx.now());
-    return { status: Status.SUCCESS, payload: encodeDownloadResponse({ fileType: q.fileType, version: q.version, bytesPerPage: q.bytesPerPage, page: q.page, data }) };
+    return {
+      status: Status.SUCCESS,
+      payload: encodeDownloadResponse({ fileType: q.fileType, version: q.version, bytesPerPage: q.bytesPerPage, page: q.page, data }),
+    };
   };
   d.on(G, QMailCommand.DOWNLOAD, download);
   d.on(G, LegacyQMailCommand.DOWNLOAD, legacyAlias(LegacyQMailCommand.DOWNLOAD, download));
 
-  const tell = (legacy: boolean): Handler => async (req, ctx) => {
-    const t = decodeTell(req.body, { legacy });
-    const sender = await caller(ctx, t.preamble, req);
-    // Finding 5: a sender, and a connecting address, get a bounded number of Tells a minute.
-    const rates = ctx.tellRates;
-    if (rates && ((ctx.peer !== undefined && !rates.address.take(ctx.peer, ctx.now())) || !rates.sender.take(`${sender.denomination}.${sender.serial}`, ctx.now()))) {
-      ctx.log.debug('tell over its rate', { sender: `${sender.denomination}.${sender.serial}` });
-      return { status: Status.REQUEST_RATE };
-    }
-    // The manifest's sum when there is one; otherwise what the Tell states (the client's total_file_size).
-    const totalSize = t.manifest.length ? t.manifest.reduce((a, m) => a + m.size, 0) : (t.totalFileSize ?? 0);
-    const decisions: GateDecision[] = [];
-    const defaultFee = BigInt(ctx.config.drd.defaultTellFee) * FEE_UNITS_PER_CC;
-    for (const r of t.recipients) {
-      const rcpt = { denomination: r.address.denomination, serial: r.address.serial };
-      const hostedHere = r.address.coinGroup === QMAIL_COIN_GROUP && (await ctx.storage.getAn(rcpt)) !== null;
-      let decision: GateDecision;
-      if (!hostedHere) decision = gateDecision({ hostedHere, senderDenomination: sender.denomination, defaultFee });
-      else {
-        const entry = await ctx.storage.listLookup(rcpt, sender);
-        const user = await ctx.storage.getUser(rcpt);
-        decision = gateDecision({
-          hostedHere,
-          listEntry: entry === null ? undefined : entry === 'black' ? ListType.BLACK : ListType.WHITE,
-          record: user ? { fee: user.fee, classRejection: user.classReject } : undefined,
-          senderDenomination: sender.denomination,
-          defaultFee,
-          locker: isZeroAn(r.lockerKey) ? undefined : await ctx.lockers.value(r.lockerKey).catch(() => 'unavailable' as const),
-        });
+  const tell =
+    (legacy: boolean): Handler =>
+    async (req, ctx) => {
+      const t = decodeTell(req.body, { legacy });
+      const sender = await caller(ctx, t.preamble, req);
+      // Finding 5: a sender, and a connecting address, get a bounded number of Tells a minute.
+      const rates = ctx.tellRates;
+      if (
+        rates &&
+        ((ctx.peer !== undefined && !rates.address.take(ctx.peer, ctx.now())) ||
+          !rates.sender.take(`${sender.denomination}.${sender.serial}`, ctx.now()))
+      ) {
+        ctx.log.debug('tell over its rate', { sender: `${sender.denomination}.${sender.serial}` });
+        return { status: Status.REQUEST_RATE };
       }
-      if (decision.deliver && decision.fee > 0n) {
-        try {
-          await ctx.lockers.collect(r.lockerKey, decision.fee, rcpt, ctx.config.operator.inboxFeeCut);
-        } catch (e) {
-          ctx.log.warn('inbox fee not collected', { error: (e as Error).message });
-          decision = { deliver: false, status: Status.PAYMENT_PROCESSING, retryable: true, reason: 'lookup_failed' };
+      // The manifest's sum when there is one; otherwise what the Tell states (the client's total_file_size).
+      const totalSize = t.manifest.length ? t.manifest.reduce((a, m) => a + m.size, 0) : (t.totalFileSize ?? 0);
+      const decisions: GateDecision[] = [];
+      const defaultFee = BigInt(ctx.config.drd.defaultTellFee) * FEE_UNITS_PER_CC;
+      for (const r of t.recipients) {
+        const rcpt = { denomination: r.address.denomination, serial: r.address.serial };
+        const hostedHere = r.address.coinGroup === QMAIL_COIN_GROUP && (await ctx.storage.getAn(rcpt)) !== null;
+        let decision: GateDecision;
+        if (!hostedHere) decision = gateDecision({ hostedHere, senderDenomination: sender.denomination, defaultFee });
+        else {
+          const entry = await ctx.storage.listLookup(rcpt, sender);
+          const user = await ctx.storage.getUser(rcpt);
+          decision = gateDecision({
+            hostedHere,
+            listEntry: entry === null ? undefined : entry === 'black' ? ListType.BLACK : ListType.WHITE,
+            record: user ? { fee: user.fee, classRejection: user.classReject } : undefined,
+            senderDenomination: sender.denomination,
+            defaultFee,
+            locker: isZeroAn(r.lockerKey) ? undefined : await ctx.lockers.value(r.lockerKey).catch(() => 'unavailable' as const),
+          });
         }
-      }
-      if (decision.deliver) {
-        const notice = encodeNotice({
-          clusterId: 0,
-          sender: { coinGroup: QMAIL_COIN_GROUP, denomination: sender.denomination, serial: sender.serial },
-          timestamp: t.timestamp,
-          tellType: t.tellType,
-          fileGroupGuid: t.fileGroupGuid,
-          totalSize: Math.min(totalSize, 0xffffffff),
-          servers: t.servers,
-          lockerKey: r.lockerKey,
-          manifest: t.manifest,
-        });
-        try {
-          await ctx.storage.putTell(rcpt, sender, notice, ctx.config.limits.maxTellsPerInbox, ctx.config.limits.maxPendingTellsPerSender);
-          ctx.tells.notify(rcpt.denomination, rcpt.serial);
-        } catch (e) {
-          if (e instanceof StorageError && e.code === 'sender_quota') {
-            // Finding 5: one sender cannot fill an inbox; its next Tell fits once the recipient handled some.
-            ctx.log.debug('tell refused: sender holds its share of the inbox', { recipient: `${rcpt.denomination}.${rcpt.serial}` });
-            decision = { deliver: false, status: Status.REQUEST_RATE, retryable: true, reason: 'rate_limited' };
-          } else {
-            ctx.log.warn('tell not stored', { recipient: `${rcpt.denomination}.${rcpt.serial}`, error: (e as Error).message });
-            decision = { deliver: false, status: Status.FILESYSTEM, retryable: true, reason: 'lookup_failed' };
+        if (decision.deliver && decision.fee > 0n) {
+          try {
+            await ctx.lockers.collect(r.lockerKey, decision.fee, rcpt, ctx.config.operator.inboxFeeCut);
+          } catch (e) {
+            ctx.log.warn('inbox fee not collected', { error: (e as Error).message });
+            decision = { deliver: false, status: Status.PAYMENT_PROCESSING, retryable: true, reason: 'lookup_failed' };
           }
         }
+        if (decision.deliver) {
+          const notice = encodeNotice({
+            clusterId: 0,
+            sender: { coinGroup: QMAIL_COIN_GROUP, denomination: sender.denomination, serial: sender.serial },
+            timestamp: t.timestamp,
+            tellType: t.tellType,
+            fileGroupGuid: t.fileGroupGuid,
+            totalSize: Math.min(totalSize, 0xffffffff),
+            servers: t.servers,
+            lockerKey: r.lockerKey,
+            manifest: t.manifest,
+          });
+          try {
+            await ctx.storage.putTell(rcpt, sender, notice, ctx.config.limits.maxTellsPerInbox, ctx.config.limits.maxPendingTellsPerSender);
+            ctx.tells.notify(rcpt.denomination, rcpt.serial);
+          } catch (e) {
+            if (e instanceof StorageError && e.code === 'sender_quota') {
+              // Finding 5: one sender cannot fill an inbox; its next Tell fits once the recipient handled some.
+              ctx.log.debug('tell refused: sender holds its share of the inbox', { recipient: `${rcpt.denomination}.${rcpt.serial}` });
+              decision = { deliver: false, status: Status.REQUEST_RATE, retryable: true, reason: 'rate_limited' };
+            } else {
+              ctx.log.warn('tell not stored', { recipient: `${rcpt.denomination}.${rcpt.serial}`, error: (e as Error).message });
+              decision = { deliver: false, status: Status.FILESYSTEM, retryable: true, reason: 'lookup_failed' };
+            }
+          }
+        }
+        decisions.push(decision);
       }
-      decisions.push(decision);
-    }
-    return { status: tellStatus(decisions) };
-  };
+      return { status: tellStatus(decisions) };
+    };
   d.on(G, QMailCommand.TELL, tell(false));
   d.on(G, LegacyQMailCommand.TELL, legacyAlias(LegacyQMailCommand.TELL, tell(true)));
 
@@ -207,7 +226,13 @@ export function registerGroup6(d: Dispatcher): void {
     if (ids.length) await ctx.storage.deleteTells(mb, ids);
   }
   /** `consume` is asked right before deleting, so a connection that went meanwhile gets nothing consumed. */
-  async function pending(ctx: NodeContext, mb: Mailbox, since: number | undefined, consume: () => boolean, form: AnswerForm): Promise<HandlerResult & { count: number }> {
+  async function pending(
+    ctx: NodeContext,
+    mb: Mailbox,
+    since: number | undefined,
+    consume: () => boolean,
+    form: AnswerForm,
+  ): Promise<HandlerResult & { count: number }> {
     const all = await ctx.storage.listTells(mb, ctx.config.limits.maxTellsPerInbox);
     const fresh = since === undefined ? all : all.filter((t) => Math.floor(t.createdAt / 1000) >= since);
     const batch = fresh.slice(0, MAX_TELLS_PER_ANSWER);
@@ -218,38 +243,46 @@ export function registerGroup6(d: Dispatcher): void {
       new DataView(n.buffer, n.byteOffset).setUint32(0, t.id >>> 0);
       return n;
     });
-    if (batch.length && consume()) await ctx.storage.deleteTells(mb, batch.map((t) => t.id));
+    if (batch.length && consume())
+      await ctx.storage.deleteTells(
+        mb,
+        batch.map((t) => t.id),
+      );
     if (batch.length === 0 && form.legacy) return { status: Status.UDP_FRAME_TIMEOUT, count: 0 };
     return { status: Status.SUCCESS, payload: tellListPayload(notices, fresh.length - batch.length), count: batch.length };
   }
 
-  const peek = (legacy: boolean): Handler => async (req, ctx) => {
-    const q = decodePeek(req.body);
-    const mb = await caller(ctx, q.preamble, req);
-    await acknowledge(ctx, mb, q.ack);
-    return pending(ctx, mb, q.since, () => false, { manifest: wantsManifest(q), legacy });
-  };
+  const peek =
+    (legacy: boolean): Handler =>
+    async (req, ctx) => {
+      const q = decodePeek(req.body);
+      const mb = await caller(ctx, q.preamble, req);
+      await acknowledge(ctx, mb, q.ack);
+      return pending(ctx, mb, q.since, () => false, { manifest: wantsManifest(q), legacy });
+    };
   d.on(G, QMailCommand.PEEK, peek(false));
   d.on(G, LegacyQMailCommand.PEEK, legacyAlias(LegacyQMailCommand.PEEK, peek(true)));
 
-  const ping = (legacy: boolean): Handler => async (req, ctx) => {
-    const q = decodePing(req.body);
-    const mb = await caller(ctx, q.preamble, req);
-    await acknowledge(ctx, mb, q.ack);
-    const form = { manifest: wantsManifest(q), legacy };
-    // Acknowledged mode (EXT-6 bit 1) deletes only what a later ack names; otherwise the
-    // answer consumes what it carries, unless the connection has gone by then.
-    const acknowledged = isAcknowledged(q);
-    const consume = () => !acknowledged && !ctx.gone?.aborted;
-    const deadline = ctx.now() + ctx.config.limits.pingMaxWaitMs;
-    for (;;) {
-      const r = await pending(ctx, mb, q.since, consume, form);
-      const left = deadline - ctx.now();
-      if (r.count > 0 || left <= 0 || ctx.gone?.aborted) return r;
-      const woke = await ctx.tells.wait(mb.denomination, mb.serial, left, ctx.closing, ctx.gone);
-      if (!woke) return pending(ctx, mb, q.since, consume, form);
-    }
-  };
+  const ping =
+    (legacy: boolean): Handler =>
+    async (req, ctx) => {
+      const q = decodePing(req.body);
+      const mb = await caller(ctx, q.preamble, req);
+      await acknowledge(ctx, mb, q.ack);
+      const form = { manifest: wantsManifest(q), legacy };
+      // Acknowledged mode (EXT-6 bit 1) deletes only what a later ack names; otherwise the
+      // answer consumes what it carries, unless the connection has gone by then.
+      const acknowledged = isAcknowledged(q);
+      const consume = () => !acknowledged && !ctx.gone?.aborted;
+      const deadline = ctx.now() + ctx.config.limits.pingMaxWaitMs;
+      for (;;) {
+        const r = await pending(ctx, mb, q.since, consume, form);
+        const left = deadline - ctx.now();
+        if (r.count > 0 || left <= 0 || ctx.gone?.aborted) return r;
+        const woke = await ctx.tells.wait(mb.denomination, mb.serial, left, ctx.closing, ctx.gone);
+        if (!woke) return pending(ctx, mb, q.since, consume, form);
+      }
+    };
   d.on(G, QMailCommand.PING, ping(false));
   d.on(G, LegacyQMailCommand.PING, legacyAlias(LegacyQMailCommand.PING, ping(true)));
 
@@ -264,7 +297,9 @@ export function registerGroup6(d: Dispatcher): void {
       // EXT-7: with a directory, only the key it bound to this address may register it.
       const auth = ctx.registration;
       if (auth?.required || (!auth && (ctx.config.directory.url || ctx.config.directory.publicKey))) {
-        const verdict = auth ? await checkRegisterProof(auth, { proof: g.proof, mailbox: mb, newAn: g.newAn, challenge: g.preamble.challenge, now: ctx.now() }) : 'no_directory_key';
+        const verdict = auth
+          ? await checkRegisterProof(auth, { proof: g.proof, mailbox: mb, newAn: g.newAn, challenge: g.preamble.challenge, now: ctx.now() })
+          : 'no_directory_key';
         if (verdict !== 'ok') {
           const fields = { mailbox: `${mb.denomination}.${mb.serial}`, reason: verdict };
           // A flood of bare or over-budget attempts must not flood the log as well.

@@ -78,11 +78,25 @@ export function registrationAuthority(config: ServerConfig, nodeIdHex: string, l
 /** 'ok' when the proof lets this caller register `newAn` for the mailbox; else why not. */
 export async function checkRegisterProof(
   auth: RegistrationAuthority,
-  o: { proof: Uint8Array | undefined; mailbox: { denomination: number; serial: number }; newAn: Uint8Array; challenge: Uint8Array; now: number },
+  o: {
+    proof: Uint8Array | undefined;
+    mailbox: { denomination: number; serial: number };
+    newAn: Uint8Array;
+    challenge: Uint8Array;
+    now: number;
+  },
 ): Promise<ProofVerdict | 'missing' | 'no_directory_key' | 'busy'> {
   if (!o.proof) return 'missing';
   const key = await auth.directoryKey();
   if (!key) return 'no_directory_key';
   if (!auth.takeCheck(o.now)) return 'busy';
-  return verifyRegisterProof({ proof: decodeRegisterProof(o.proof), mailbox: o.mailbox, nodeId: auth.nodeId, newAn: o.newAn, challenge: o.challenge, directoryKey: key, now: o.now });
+  return verifyRegisterProof({
+    proof: decodeRegisterProof(o.proof),
+    mailbox: o.mailbox,
+    nodeId: auth.nodeId,
+    newAn: o.newAn,
+    challenge: o.challenge,
+    directoryKey: key,
+    now: o.now,
+  });
 }

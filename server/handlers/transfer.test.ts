@@ -30,7 +30,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qmail-ot-'));
   node = await startServer({ dataDir: dir, storage: { durable: false }, log: { level: 'silent' } });
   c = await RaidaConnection.open(node.port);
-  for (const id of [owner, other]) await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: preambleFor(id, new Uint8Array(16)), newAn: id.an, flags: 0 }));
+  for (const id of [owner, other])
+    await c.call(
+      Group.QMAIL,
+      QMailCommand.REGISTER,
+      encodeRegister({ preamble: preambleFor(id, new Uint8Array(16)), newAn: id.an, flags: 0 }),
+    );
 });
 afterAll(async () => {
   c?.close();
@@ -45,7 +50,13 @@ describe('object transfer (EXT-OT, commands 76-81)', () => {
     const guid = new Uint8Array(randomBytes(16));
     const ref = (id = owner) => ({ preamble: preambleFor(id), guid, fileType: 10 });
     const obj = new Uint8Array(randomBytes(5 * PAGE + 777));
-    const put = (offset: number, len: number, id = owner) => c.call(Group.QMAIL, T.PUT_RANGE, encodePutRange({ ...ref(id), total: obj.length, offset, data: obj.subarray(offset, offset + len) }), { key: id });
+    const put = (offset: number, len: number, id = owner) =>
+      c.call(
+        Group.QMAIL,
+        T.PUT_RANGE,
+        encodePutRange({ ...ref(id), total: obj.length, offset, data: obj.subarray(offset, offset + len) }),
+        { key: id },
+      );
     // first session sends pages 0-1 and 4, then "drops"
     expect((await put(0, 2 * PAGE)).status).toBe(Status.SUCCESS);
     expect((await put(4 * PAGE, PAGE)).status).toBe(Status.SUCCESS);
@@ -63,12 +74,18 @@ describe('object transfer (EXT-OT, commands 76-81)', () => {
     info = decodeObjectInfo((await c.call(Group.QMAIL, T.OBJECT_INFO, encodeObjectRef(ref(other)))).payload);
     expect(info).toMatchObject({ complete: true, pages: 6, size: obj.length });
     // byte ranges, unaligned, across pages
-    const r = decodeGetRangeAnswer((await c.call(Group.QMAIL, T.GET_RANGE, encodeGetRange({ ...ref(other), offset: PAGE - 5, length: 1000 }))).payload);
+    const r = decodeGetRangeAnswer(
+      (await c.call(Group.QMAIL, T.GET_RANGE, encodeGetRange({ ...ref(other), offset: PAGE - 5, length: 1000 }))).payload,
+    );
     expect(r.offset).toBe(PAGE - 5);
     expect(Buffer.from(r.data).equals(Buffer.from(obj.subarray(PAGE - 5, PAGE + 995)))).toBe(true);
-    const tail = decodeGetRangeAnswer((await c.call(Group.QMAIL, T.GET_RANGE, encodeGetRange({ ...ref(other), offset: obj.length - 10, length: MAX_RANGE }))).payload);
+    const tail = decodeGetRangeAnswer(
+      (await c.call(Group.QMAIL, T.GET_RANGE, encodeGetRange({ ...ref(other), offset: obj.length - 10, length: MAX_RANGE }))).payload,
+    );
     expect(tail.data.length).toBe(10);
-    expect((await c.call(Group.QMAIL, T.GET_RANGE, encodeGetRange({ ...ref(other), offset: obj.length + 1, length: 1 }))).status).toBe(Status.FILE_NOT_EXIST);
+    expect((await c.call(Group.QMAIL, T.GET_RANGE, encodeGetRange({ ...ref(other), offset: obj.length + 1, length: 1 }))).status).toBe(
+      Status.FILE_NOT_EXIST,
+    );
     // deletion is the owner's
     expect((await c.call(Group.QMAIL, T.DELETE, encodeObjectRef(ref(other)), { key: other })).status).toBe(Status.INVALID_AN);
     expect((await c.call(Group.QMAIL, T.DELETE, encodeObjectRef(ref()), { key: owner })).status).toBe(Status.SUCCESS);

@@ -14,7 +14,18 @@
 // to `total`), so a sender resumes by asking 80 which pages arrived and sending the rest.
 import { ByteReader, ByteWriter } from '../../shared/bytes/index.js';
 import { Group, Status } from '../../shared/raida/index.js';
-import { bodyReader, check, expectDone, expectZeros, fixed, qmailDecode, readPreamble, writePreamble, type Preamble, QMAIL_COIN_GROUP } from '../../shared/qmail/index.js';
+import {
+  bodyReader,
+  check,
+  expectDone,
+  expectZeros,
+  fixed,
+  qmailDecode,
+  readPreamble,
+  writePreamble,
+  type Preamble,
+  QMAIL_COIN_GROUP,
+} from '../../shared/qmail/index.js';
 import type { Dispatcher } from '../dispatch.js';
 import { PAGE_SIZE, type Mailbox } from '../storage/index.js';
 import { AuthError, authenticate } from './auth.js';
@@ -160,7 +171,8 @@ export function decodeGetRangeAnswer(p: Uint8Array): { offset: number; data: Uin
 }
 
 function mailboxOf(p: Preamble): Mailbox {
-  if (p.coinGroup !== QMAIL_COIN_GROUP) throw new AuthError('bad_coin_group', Status.INVALID_PARAMETER, `coin type ${p.coinGroup} is not QMail (6)`);
+  if (p.coinGroup !== QMAIL_COIN_GROUP)
+    throw new AuthError('bad_coin_group', Status.INVALID_PARAMETER, `coin type ${p.coinGroup} is not QMail (6)`);
   return { denomination: p.denomination, serial: p.serial };
 }
 
@@ -181,7 +193,12 @@ export function registerTransfer(d: Dispatcher): void {
     const q = decodeObjectRef(req.body);
     const info = await ctx.storage.getObject({ guid: q.guid, fileType: q.fileType });
     if (!info) return { status: Status.FILE_NOT_EXIST };
-    const w = new ByteWriter(24).u64(BigInt(info.size)).u32(info.pages).u8(info.complete ? 1 : 0).zeros(3).u64(BigInt(Math.floor(info.createdAt / 1000)));
+    const w = new ByteWriter(24)
+      .u64(BigInt(info.size))
+      .u32(info.pages)
+      .u8(info.complete ? 1 : 0)
+      .zeros(3)
+      .u64(BigInt(Math.floor(info.createdAt / 1000)));
     return { status: Status.SUCCESS, payload: w.finish() };
   });
 
@@ -191,7 +208,8 @@ export function registerTransfer(d: Dispatcher): void {
     await authenticate(ctx.storage, owner, p.preamble.an, req.header);
     const { total, offset, data } = p;
     if (total > ctx.config.limits.maxObjectBytes) return { status: Status.INVALID_PACKET_LENGTH };
-    if (offset % PAGE_SIZE !== 0 || offset + data.length > total || (data.length === 0 && total !== 0)) return { status: Status.INVALID_PARAMETER };
+    if (offset % PAGE_SIZE !== 0 || offset + data.length > total || (data.length === 0 && total !== 0))
+      return { status: Status.INVALID_PARAMETER };
     const firstPage = offset / PAGE_SIZE;
     const pages: Uint8Array[] = [];
     for (let at = 0; at < data.length || (total === 0 && pages.length === 0); at += PAGE_SIZE) {
@@ -201,7 +219,10 @@ export function registerTransfer(d: Dispatcher): void {
       pages.push(chunk);
     }
     const expectPages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    await ctx.storage.writePages({ owner, key: { guid: p.guid, fileType: p.fileType }, firstPage, pages, expectPages }, { maxObjectBytes: ctx.config.limits.maxObjectBytes, quotaBytes: ctx.config.limits.mailboxQuotaBytes });
+    await ctx.storage.writePages(
+      { owner, key: { guid: p.guid, fileType: p.fileType }, firstPage, pages, expectPages },
+      { maxObjectBytes: ctx.config.limits.maxObjectBytes, quotaBytes: ctx.config.limits.mailboxQuotaBytes },
+    );
     return { status: Status.SUCCESS };
   });
 
@@ -213,7 +234,10 @@ export function registerTransfer(d: Dispatcher): void {
     const data = await ctx.storage.readRange(key, g.offset, g.length);
     if (!data) return { status: Status.FILE_NOT_EXIST };
     if (g.offset + data.length === info.size) await ctx.storage.markDownloaded(key, ctx.now());
-    return { status: Status.SUCCESS, payload: new ByteWriter(12 + data.length).u64(BigInt(g.offset)).u32(data.length).bytes(data).finish() };
+    return {
+      status: Status.SUCCESS,
+      payload: new ByteWriter(12 + data.length).u64(BigInt(g.offset)).u32(data.length).bytes(data).finish(),
+    };
   });
 
   d.on(G, TransferCommand.RECEIVED, async (req, ctx) => {
@@ -221,7 +245,8 @@ export function registerTransfer(d: Dispatcher): void {
     const owner = mailboxOf(q.preamble);
     await authenticate(ctx.storage, owner, q.preamble.an, req.header);
     const info = await ctx.storage.getObject({ guid: q.guid, fileType: q.fileType });
-    if (info && (info.owner.denomination !== owner.denomination || info.owner.serial !== owner.serial)) return { status: Status.FILE_EXISTS };
+    if (info && (info.owner.denomination !== owner.denomination || info.owner.serial !== owner.serial))
+      return { status: Status.FILE_EXISTS };
     const pages = info ? await ctx.storage.pageNumbers({ guid: q.guid, fileType: q.fileType }) : [];
     const w = new ByteWriter(8 + 4 * pages.length).u32(PAGE_SIZE).u32(pages.length);
     for (const p of pages) w.u32(p);

@@ -18,7 +18,11 @@ export interface CertificateAuthority extends Pem {
 }
 
 function keyPair(): { forgePriv: forge.pki.rsa.PrivateKey; forgePub: forge.pki.rsa.PublicKey; pem: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const forgePriv = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   const forgePub = forge.pki.setRsaPublicKey(forgePriv.n, forgePriv.e);
   return { forgePriv, forgePub, pem: privateKey };
@@ -42,7 +46,10 @@ export function makeCa(cn: string, days = 3650): CertificateAuthority {
   cert.publicKey = kp.forgePub;
   cert.serialNumber = serial();
   validity(cert, days);
-  const name = [{ name: 'commonName', value: cn }, { name: 'organizationName', value: 'QMail KME simulator' }];
+  const name = [
+    { name: 'commonName', value: cn },
+    { name: 'organizationName', value: 'QMail KME simulator' },
+  ];
   cert.setSubject(name);
   cert.setIssuer(name);
   cert.setExtensions([
@@ -72,10 +79,7 @@ export function issueCert(ca: CertificateAuthority, opts: IssueOptions): Pem {
   validity(cert, opts.days ?? 825);
   cert.setSubject([{ name: 'commonName', value: opts.cn }]);
   cert.setIssuer(caCert.subject.attributes);
-  const altNames = [
-    ...(opts.dns ?? []).map((value) => ({ type: 2, value })),
-    ...(opts.ips ?? []).map((ip) => ({ type: 7, ip })),
-  ];
+  const altNames = [...(opts.dns ?? []).map((value) => ({ type: 2, value })), ...(opts.ips ?? []).map((ip) => ({ type: 7, ip }))];
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -121,8 +125,23 @@ function writeAtomic(path: string, text: string, mode: number): void {
 export function setupPairCertificates(dir: string, ids: PairIdentities = DEFAULT_IDS, force = false): PairCertPaths {
   const paths = pairCertPaths(dir);
   ownerOnlyDir(dir);
-  const all = [paths.ca, paths.kmeA.cert, paths.kmeA.key, paths.kmeB.cert, paths.kmeB.key, paths.saeA.cert, paths.saeA.key, paths.saeB.cert, paths.saeB.key];
-  if (!force && all.every((f) => existsSync(f)) && saeCn(readFileSync(paths.saeA.cert, 'utf8')) === ids.saeIdA && saeCn(readFileSync(paths.saeB.cert, 'utf8')) === ids.saeIdB) {
+  const all = [
+    paths.ca,
+    paths.kmeA.cert,
+    paths.kmeA.key,
+    paths.kmeB.cert,
+    paths.kmeB.key,
+    paths.saeA.cert,
+    paths.saeA.key,
+    paths.saeB.cert,
+    paths.saeB.key,
+  ];
+  if (
+    !force &&
+    all.every((f) => existsSync(f)) &&
+    saeCn(readFileSync(paths.saeA.cert, 'utf8')) === ids.saeIdA &&
+    saeCn(readFileSync(paths.saeB.cert, 'utf8')) === ids.saeIdB
+  ) {
     return paths;
   }
   const ca = makeCa('QMail KME simulator CA');

@@ -8,7 +8,15 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { base64Encode } from '../../shared/qkd/base64.js';
-import { KEY_STORE_ID, KeyIdsSchema, KeyRequestSchema, UUID_RE, parseEtsiJson, Etsi014FormatError, type Status } from '../../shared/qkd/etsi014.js';
+import {
+  KEY_STORE_ID,
+  KeyIdsSchema,
+  KeyRequestSchema,
+  UUID_RE,
+  parseEtsiJson,
+  Etsi014FormatError,
+  type Status,
+} from '../../shared/qkd/etsi014.js';
 import type { QkdLink } from './link.js';
 import type { KmeKeyStore } from './store.js';
 
@@ -119,7 +127,10 @@ export class KmeNode {
    * and served after the sync delay.
    */
   receiveAll(keys: readonly { keyId: string; key: Uint8Array }[], master: string, slave: string): void {
-    this.store?.addPending(this.kmeId, keys.map((k) => ({ keyId: k.keyId, key: k.key, master, slave })));
+    this.store?.addPending(
+      this.kmeId,
+      keys.map((k) => ({ keyId: k.keyId, key: k.key, master, slave })),
+    );
     for (const k of keys) this.receive(k.keyId, { key: k.key, master, slave });
   }
 
@@ -177,7 +188,11 @@ export class KmeNode {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly details: unknown[] = []) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: unknown[] = [],
+  ) {
     super(message);
   }
 }
@@ -240,24 +255,40 @@ function status(node: KmeNode, caller: string, slave: string): Status {
   };
 }
 
-function encKeys(node: KmeNode, caller: string, slave: string, req: { number?: number; size?: number; additional_slave_SAE_IDs?: string[]; extension_mandatory?: Record<string, unknown>[] }) {
+function encKeys(
+  node: KmeNode,
+  caller: string,
+  slave: string,
+  req: { number?: number; size?: number; additional_slave_SAE_IDs?: string[]; extension_mandatory?: Record<string, unknown>[] },
+) {
   const l = node.limits;
   const said = node.quirks.messages ?? {};
   const number = req.number ?? 1;
   const size = req.size ?? l.defaultKeySizeBits;
   if (!Number.isSafeInteger(number) || number < 1 || number > l.maxKeyPerRequest) {
-    throw new HttpError(400, (number > l.maxKeyPerRequest ? said.tooManyKeys : undefined) ?? `number of keys must be between 1 and ${l.maxKeyPerRequest}`, [{ parameter: 'number', value: number }]);
+    throw new HttpError(
+      400,
+      (number > l.maxKeyPerRequest ? said.tooManyKeys : undefined) ?? `number of keys must be between 1 and ${l.maxKeyPerRequest}`,
+      [{ parameter: 'number', value: number }],
+    );
   }
-  if (!Number.isSafeInteger(size) || size % 8 !== 0) throw new HttpError(400, 'size shall be a multiple of 8', [{ parameter: 'size', value: size }]);
+  if (!Number.isSafeInteger(size) || size % 8 !== 0)
+    throw new HttpError(400, 'size shall be a multiple of 8', [{ parameter: 'size', value: size }]);
   if (size < l.minKeySizeBits || size > l.maxKeySizeBits) {
     const own = size > l.maxKeySizeBits ? said.sizeTooLarge : said.sizeTooSmall;
-    throw new HttpError(400, own ?? `size must be between ${l.minKeySizeBits} and ${l.maxKeySizeBits} bits`, [{ parameter: 'size', value: size }]);
+    throw new HttpError(400, own ?? `size must be between ${l.minKeySizeBits} and ${l.maxKeySizeBits} bits`, [
+      { parameter: 'size', value: size },
+    ]);
   }
   if (req.additional_slave_SAE_IDs && req.additional_slave_SAE_IDs.length > 0) {
     throw new HttpError(400, 'additional_slave_SAE_IDs not supported (max_SAE_ID_count is 0)', [{ parameter: 'additional_slave_SAE_IDs' }]);
   }
   if (req.extension_mandatory && req.extension_mandatory.length > 0) {
-    throw new HttpError(400, 'not all extension_mandatory parameters are supported', req.extension_mandatory.map((e) => ({ extension_mandatory_unsupported: Object.keys(e) })));
+    throw new HttpError(
+      400,
+      'not all extension_mandatory parameters are supported',
+      req.extension_mandatory.map((e) => ({ extension_mandatory_unsupported: Object.keys(e) })),
+    );
   }
   const keys = node.link.take(number, size);
   if (!keys) {
@@ -303,11 +334,14 @@ async function handle(node: KmeNode, req: IncomingMessage, res: ServerResponse):
   const sock = req.socket as TLSSocket;
   if (!sock.authorized) {
     const presented = Object.keys(sock.getPeerCertificate() ?? {}).length > 0;
-    throw new HttpError(401, presented ? 'client certificate not trusted' : 'no client certificate presented', [{ tls_error: presented ? String(sock.authorizationError) : 'no certificate' }]);
+    throw new HttpError(401, presented ? 'client certificate not trusted' : 'no client certificate presented', [
+      { tls_error: presented ? String(sock.authorizationError) : 'no certificate' },
+    ]);
   }
   const cn = sock.getPeerCertificate()?.subject?.CN;
   const caller = Array.isArray(cn) ? cn[0] : cn;
-  if (caller !== node.saeId) throw new HttpError(401, `SAE ${String(caller)} is not registered at ${node.kmeId}`, [{ sae_id: caller ?? null }]);
+  if (caller !== node.saeId)
+    throw new HttpError(401, `SAE ${String(caller)} is not registered at ${node.kmeId}`, [{ sae_id: caller ?? null }]);
   const url = new URL(req.url ?? '/', 'https://kme');
   const m = /^\/api\/v1\/keys\/([^/]+)\/(status|enc_keys|dec_keys)$/.exec(url.pathname);
   if (!m) throw new HttpError(404, 'no such endpoint');
@@ -319,10 +353,12 @@ async function handle(node: KmeNode, req: IncomingMessage, res: ServerResponse):
   }
   const op = m[2]!;
   const peer = node.peer!;
-  if (other !== peer.saeId) throw new HttpError(400, `SAE ${other.slice(0, 64)} is not reachable from ${node.kmeId}`, [{ sae_id: other.slice(0, 64) }]);
+  if (other !== peer.saeId)
+    throw new HttpError(400, `SAE ${other.slice(0, 64)} is not reachable from ${node.kmeId}`, [{ sae_id: other.slice(0, 64) }]);
   const method = req.method ?? 'GET';
   const okMethods = op === 'status' ? ['GET'] : ['GET', 'POST'];
-  if (!okMethods.includes(method) || (op === 'enc_keys' && method === 'POST' && node.quirks.noPostEncKeys)) throw new HttpError(405, `${method} not allowed on ${op}`);
+  if (!okMethods.includes(method) || (op === 'enc_keys' && method === 'POST' && node.quirks.noPostEncKeys))
+    throw new HttpError(405, `${method} not allowed on ${op}`);
   const body = method === 'POST' ? await readBody(req, node.limits.maxBodyBytes) : '';
   const parse = <T>(schema: Parameters<typeof parseEtsiJson<T>>[0]): T => {
     try {
@@ -334,11 +370,15 @@ async function handle(node: KmeNode, req: IncomingMessage, res: ServerResponse):
   };
   if (op === 'status') return send(res, 200, status(node, caller, other));
   if (op === 'enc_keys') {
-    const r = method === 'POST'
-      ? parse(KeyRequestSchema)
-      : node.quirks.getIgnoresParameters
-        ? { number: 1, size: node.limits.defaultKeySizeBits }
-        : { number: intParam(url.searchParams.get('number'), 'number', 1), size: intParam(url.searchParams.get('size'), 'size', node.limits.defaultKeySizeBits) };
+    const r =
+      method === 'POST'
+        ? parse(KeyRequestSchema)
+        : node.quirks.getIgnoresParameters
+          ? { number: 1, size: node.limits.defaultKeySizeBits }
+          : {
+              number: intParam(url.searchParams.get('number'), 'number', 1),
+              size: intParam(url.searchParams.get('size'), 'size', node.limits.defaultKeySizeBits),
+            };
     return send(res, 200, encKeys(node, caller, other, r));
   }
   const ids = method === 'POST' ? parse(KeyIdsSchema).key_IDs.map((k) => k.key_ID) : url.searchParams.getAll('key_ID');
@@ -368,7 +408,14 @@ export interface KmeServer {
 export async function startKmeServer(opts: KmeServerOptions): Promise<KmeServer> {
   const node = opts.node;
   const server = createServer(
-    { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: opts.strictTls ?? false, minVersion: 'TLSv1.2' },
+    {
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      ca: opts.tls.ca,
+      requestCert: true,
+      rejectUnauthorized: opts.strictTls ?? false,
+      minVersion: 'TLSv1.2',
+    },
     (req, res) => {
       handle(node, req, res).catch((e: unknown) => {
         const he = e instanceof HttpError ? e : new HttpError(503, 'internal KME error');

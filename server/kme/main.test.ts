@@ -29,7 +29,9 @@ function get(url: string, cert: string, key: string, ca: string): Promise<{ stat
 
 describe('qmail-kme pair', () => {
   it('runs two linked KMEs until SIGTERM', async () => {
-    child = spawn(process.execPath, ['bin/qmail-kme.js', 'pair', '--dir', dir, '--initial', '2048', '--rate', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['bin/qmail-kme.js', 'pair', '--dir', dir, '--initial', '2048', '--rate', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const ready = await new Promise<string>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error('qmail-kme did not start in 20 s')), 20_000);

@@ -88,8 +88,24 @@ export async function startKmePair(opts: KmePairOptions): Promise<KmePair> {
     store?.close();
     throw e;
   }
-  const kmeA: KmeEndpoint = { url: sa.url, kmeId: ids.kmeIdA, saeId: ids.saeIdA, peerSaeId: ids.saeIdB, saeCert: paths.saeA.cert, saeKey: paths.saeA.key, ca: paths.ca };
-  const kmeB: KmeEndpoint = { url: sb.url, kmeId: ids.kmeIdB, saeId: ids.saeIdB, peerSaeId: ids.saeIdA, saeCert: paths.saeB.cert, saeKey: paths.saeB.key, ca: paths.ca };
+  const kmeA: KmeEndpoint = {
+    url: sa.url,
+    kmeId: ids.kmeIdA,
+    saeId: ids.saeIdA,
+    peerSaeId: ids.saeIdB,
+    saeCert: paths.saeA.cert,
+    saeKey: paths.saeA.key,
+    ca: paths.ca,
+  };
+  const kmeB: KmeEndpoint = {
+    url: sb.url,
+    kmeId: ids.kmeIdB,
+    saeId: ids.saeIdB,
+    peerSaeId: ids.saeIdA,
+    saeCert: paths.saeB.cert,
+    saeKey: paths.saeB.key,
+    ca: paths.ca,
+  };
   const configPath = join(opts.dir, 'kme.json');
   if (opts.writeConfig ?? true) {
     const file: KmePairFile = { version: 1, kmeA, kmeB };

@@ -52,13 +52,22 @@ export class KmeKeyStore {
 
   /** What KME `kmeId` held when it stopped: its pending keys (oldest first) and the IDs it delivered. */
   load(kmeId: string): { pending: StoredPending[]; delivered: string[] } {
-    const pending = (this.db.prepare('SELECT key_id, key, master, slave FROM pending WHERE kme = ? ORDER BY rowid').all(kmeId) as { key_id: string; key: Buffer; master: string; slave: string }[]).map((r) => ({
+    const pending = (
+      this.db.prepare('SELECT key_id, key, master, slave FROM pending WHERE kme = ? ORDER BY rowid').all(kmeId) as {
+        key_id: string;
+        key: Buffer;
+        master: string;
+        slave: string;
+      }[]
+    ).map((r) => ({
       keyId: r.key_id,
       key: new Uint8Array(r.key),
       master: r.master,
       slave: r.slave,
     }));
-    const delivered = (this.db.prepare('SELECT key_id FROM delivered WHERE kme = ? ORDER BY rowid').all(kmeId) as { key_id: string }[]).map((r) => r.key_id);
+    const delivered = (this.db.prepare('SELECT key_id FROM delivered WHERE kme = ? ORDER BY rowid').all(kmeId) as { key_id: string }[]).map(
+      (r) => r.key_id,
+    );
     return { pending, delivered };
   }
 

@@ -21,7 +21,10 @@ const diskFullHook = () => (process.env.QMAIL_TEST_HOOKS ?? '').split(',').inclu
 export class BlobStore {
   private readonly dirsMade = new Set<string>();
   private readonly diskFull = diskFullHook();
-  constructor(readonly root: string, private readonly durable = true) {}
+  constructor(
+    readonly root: string,
+    private readonly durable = true,
+  ) {}
 
   async init(): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
@@ -34,7 +37,13 @@ export class BlobStore {
 
   /** Writes bytes under a fresh id and returns it once the data and its name are durable. */
   async write(data: Uint8Array): Promise<string> {
-    if (this.diskFull && (await fs.stat(join(this.root, 'DISK-FULL')).then(() => true, () => false))) {
+    if (
+      this.diskFull &&
+      (await fs.stat(join(this.root, 'DISK-FULL')).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }
     const id = randomBytes(16).toString('hex') + '.blob';

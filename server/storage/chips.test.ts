@@ -21,7 +21,12 @@ async function open(backend: 'sqlite' | 'postgres'): Promise<Storage> {
   dirs.push(dir);
   if (backend === 'sqlite') return openStorage({ dataDir: dir.path, backend, durable: false });
   pgc ??= await startPostgres();
-  return openStorage({ dataDir: dir.path, backend, postgresUrl: await createDatabase(pgc, 'chips_' + randomBytes(4).toString('hex')), durable: false });
+  return openStorage({
+    dataDir: dir.path,
+    backend,
+    postgresUrl: await createDatabase(pgc, 'chips_' + randomBytes(4).toString('hex')),
+    durable: false,
+  });
 }
 
 const total = async (s: Storage): Promise<bigint> => (await s.chips.all()).reduce((t, c) => t + denominationUnits(c.denomination), 0n);
@@ -41,13 +46,24 @@ describe.each(['sqlite', 'postgres'] as const)('coin store on %s', (backend) => 
       const key = lockerKey();
       expect(await s.chips.lockerPut([a, b], an(), key)).toBe(false);
       expect(await s.chips.detect([a, b])).toEqual([true, true]);
-      expect(await s.chips.lockerPut([a, b], a.an.map((x, i) => x ^ b.an[i]!), key)).toBe(true);
+      expect(
+        await s.chips.lockerPut(
+          [a, b],
+          a.an.map((x, i) => x ^ b.an[i]!),
+          key,
+        ),
+      ).toBe(true);
       expect((await s.chips.lockerPeek(key)).map((c) => c.serial)).toEqual([7, 4_000_000_000]);
       // powning a locker coin with the key takes it out of the locker
       const pan = an();
       expect(await s.chips.pown([{ ...b, an: key, pan }])).toEqual([true]);
       expect((await s.chips.lockerPeek(key)).map((c) => c.serial)).toEqual([4_000_000_000]);
-      expect(await s.chips.lockerRemove(key, [{ ...b, an: an() }, { ...a, an: a.an }])).toEqual([false, true]);
+      expect(
+        await s.chips.lockerRemove(key, [
+          { ...b, an: an() },
+          { ...a, an: a.an },
+        ]),
+      ).toEqual([false, true]);
       expect(await s.chips.lockerRemove(key, [{ ...a, an: an() }])).toEqual([false]);
       expect(await s.chips.lockerPeek(key)).toEqual([]);
       expect(await s.chips.find([{ ...b, an: b.an, pan }])).toEqual(['pan']);
@@ -65,7 +81,9 @@ describe.each(['sqlite', 'postgres'] as const)('coin store on %s', (backend) => 
       const reserved = await s.chips.reserve(3, 2, 1, 60_000);
       if (reserved === 'busy') throw new Error('reservations full');
       const [big] = reserved;
-      expect(await s.chips.joinCoins(3, { denomination: 2, serial: big!, an: an() }, [...parts.slice(1), { ...parts[0]!, an: an() }])).toBe('fail');
+      expect(await s.chips.joinCoins(3, { denomination: 2, serial: big!, an: an() }, [...parts.slice(1), { ...parts[0]!, an: an() }])).toBe(
+        'fail',
+      );
       expect(await total(s)).toBe(start);
       expect(await s.chips.joinCoins(3, { denomination: 2, serial: big!, an: an() }, parts)).toBe('ok');
       expect(await total(s)).toBe(start);

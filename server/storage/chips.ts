@@ -32,7 +32,10 @@ const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 const key = (c: CoinRef) => `${c.denomination}.${c.serial}`;
 
 export class ChipStore {
-  constructor(private readonly db: SqlDriver, private readonly now: () => number) {}
+  constructor(
+    private readonly db: SqlDriver,
+    private readonly now: () => number,
+  ) {}
 
   /** A coin's AN here, or null when it does not exist. */
   anOf(c: CoinRef): Promise<Uint8Array | null>;
@@ -47,7 +50,10 @@ export class ChipStore {
     const out = new Map<string, Uint8Array>();
     for (let k = 0; k < coins.length; k += BATCH) {
       const part = coins.slice(k, k + BATCH);
-      const rows = await q.all(`SELECT dn, sn, an FROM chips WHERE ${part.map(() => '(dn = ? AND sn = ?)').join(' OR ')}`, part.flatMap((c) => [c.denomination, c.serial]));
+      const rows = await q.all(
+        `SELECT dn, sn, an FROM chips WHERE ${part.map(() => '(dn = ? AND sn = ?)').join(' OR ')}`,
+        part.flatMap((c) => [c.denomination, c.serial]),
+      );
       for (const r of rows) out.set(`${Number(r.dn)}.${Number(r.sn)}`, new Uint8Array(r.an as Buffer));
     }
     return out;
@@ -57,7 +63,10 @@ export class ChipStore {
     const out = new Set<string>();
     for (let k = 0; k < coins.length; k += BATCH) {
       const part = coins.slice(k, k + BATCH);
-      const rows = await q.all(`SELECT dn, sn FROM chip_lockers WHERE ${part.map(() => '(dn = ? AND sn = ?)').join(' OR ')}`, part.flatMap((c) => [c.denomination, c.serial]));
+      const rows = await q.all(
+        `SELECT dn, sn FROM chip_lockers WHERE ${part.map(() => '(dn = ? AND sn = ?)').join(' OR ')}`,
+        part.flatMap((c) => [c.denomination, c.serial]),
+      );
       for (const r of rows) out.add(`${Number(r.dn)}.${Number(r.sn)}`);
     }
     return out;
@@ -100,7 +109,10 @@ export class ChipStore {
         const stored = have.get(key(c));
         return stored !== undefined && constantTimeEqual(stored, c.an);
       });
-      const locked = await this.inLockers(q, coins.filter((_, i) => out[i]));
+      const locked = await this.inLockers(
+        q,
+        coins.filter((_, i) => out[i]),
+      );
       for (const [i, c] of coins.entries()) {
         if (!out[i]) continue;
         await q.run('UPDATE chips SET an = ?, updated_at = ? WHERE dn = ? AND sn = ?', [buf(c.pan), this.now(), c.denomination, c.serial]);
@@ -149,7 +161,9 @@ export class ChipStore {
       'SELECT l.dn AS dn, l.sn AS sn, c.an AS an FROM chip_lockers l JOIN chips c ON c.dn = l.dn AND c.sn = l.sn WHERE l.locker = ? ORDER BY l.dn, l.sn',
       [buf(locker)],
     );
-    return rows.filter((r) => constantTimeEqual(new Uint8Array(r.an as Buffer), locker)).map((r) => ({ denomination: Number(r.dn), serial: Number(r.sn) }));
+    return rows
+      .filter((r) => constantTimeEqual(new Uint8Array(r.an as Buffer), locker))
+      .map((r) => ({ denomination: Number(r.dn), serial: Number(r.sn) }));
   }
 
   /** Take coins out of a locker, each to its new AN; a coin not in this locker stays where it is. */
@@ -158,7 +172,8 @@ export class ChipStore {
       const out: boolean[] = [];
       for (const c of coins) {
         const rows = await q.all('SELECT locker FROM chip_lockers WHERE dn = ? AND sn = ?', [c.denomination, c.serial]);
-        const ok = rows.length === 1 && constantTimeEqual(new Uint8Array(rows[0]!.locker as Buffer), locker) && (await this.matches(q, c, locker));
+        const ok =
+          rows.length === 1 && constantTimeEqual(new Uint8Array(rows[0]!.locker as Buffer), locker) && (await this.matches(q, c, locker));
         if (ok) await this.setAn(q, c, c.an);
         out.push(ok);
       }
@@ -184,9 +199,10 @@ export class ChipStore {
       const out: number[] = [];
       for (let sn = 1; out.length < max && sn <= MAX_SERIAL; sn++) if (!used.has(sn)) out.push(sn);
       for (const sn of out) {
-        await q.run('INSERT INTO chip_reservations (dn, sn, session, until) VALUES (?, ?, ?, ?) ON CONFLICT (dn, sn) DO UPDATE SET session = excluded.session, until = excluded.until', [
-          denomination, sn, session, now + ttlMs,
-        ]);
+        await q.run(
+          'INSERT INTO chip_reservations (dn, sn, session, until) VALUES (?, ?, ?, ?) ON CONFLICT (dn, sn) DO UPDATE SET session = excluded.session, until = excluded.until',
+          [denomination, sn, session, now + ttlMs],
+        );
       }
       return out;
     });

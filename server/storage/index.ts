@@ -22,7 +22,8 @@ export interface StorageOptions {
 export async function openStorage(o: StorageOptions): Promise<Storage> {
   ownerOnlyDir(o.dataDir);
   const blobs = new BlobStore(join(o.dataDir, 'blobs'), o.durable ?? true);
-  const driver = o.backend === 'postgres' ? await postgresDriver(o.postgresUrl ?? '') : sqliteDriver(join(o.dataDir, 'node.db'), o.durable ?? true);
+  const driver =
+    o.backend === 'postgres' ? await postgresDriver(o.postgresUrl ?? '') : sqliteDriver(join(o.dataDir, 'node.db'), o.durable ?? true);
   try {
     return await SqlStorage.open(driver, blobs, o.now);
   } catch (e) {

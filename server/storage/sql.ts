@@ -92,7 +92,11 @@ function escapeLike(s: string): string {
 
 export class SqlStorage implements Storage {
   readonly chips: ChipStore;
-  private constructor(private readonly db: SqlDriver, private readonly blobs: BlobStore, private readonly now: () => number) {
+  private constructor(
+    private readonly db: SqlDriver,
+    private readonly blobs: BlobStore,
+    private readonly now: () => number,
+  ) {
     this.chips = new ChipStore(db, now);
   }
 
@@ -117,12 +121,10 @@ export class SqlStorage implements Storage {
 
   async setAn(mb: Mailbox, an: Uint8Array): Promise<void> {
     await this.db.tx((q) =>
-      q.run('INSERT INTO ans (dn, sn, an, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (dn, sn) DO UPDATE SET an = excluded.an, updated_at = excluded.updated_at', [
-        mb.denomination,
-        mb.serial,
-        buf(an),
-        this.now(),
-      ]),
+      q.run(
+        'INSERT INTO ans (dn, sn, an, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (dn, sn) DO UPDATE SET an = excluded.an, updated_at = excluded.updated_at',
+        [mb.denomination, mb.serial, buf(an), this.now()],
+      ),
     );
   }
 
@@ -142,7 +144,8 @@ export class SqlStorage implements Storage {
 
   async writePages(w: PageWrite, limits: { maxObjectBytes: number; quotaBytes: number }): Promise<ObjectInfo> {
     const { firstPage, pages } = w;
-    if (!Number.isInteger(firstPage) || firstPage < 0 || firstPage + pages.length > 0xffff + 1) throw new StorageError('bad_page', `bad page number ${firstPage}`);
+    if (!Number.isInteger(firstPage) || firstPage < 0 || firstPage + pages.length > 0xffff + 1)
+      throw new StorageError('bad_page', `bad page number ${firstPage}`);
     if (pages.length === 0) throw new StorageError('bad_page', 'no pages to write');
     for (const p of pages) if (p.length > PAGE_SIZE) throw new StorageError('bad_page', `page of ${p.length} bytes exceeds ${PAGE_SIZE}`);
     const end = (firstPage + pages.length - 1) * PAGE_SIZE + pages[pages.length - 1]!.length;
@@ -167,43 +170,79 @@ export class SqlStorage implements Storage {
         }
         let removed = 0;
         const dropped = w.truncate
-          ? await q.all('SELECT size, blob, page_no FROM pages WHERE guid = ? AND file_type = ? AND (page_no < ? OR page_no >= ?)', [g, w.key.fileType, firstPage, firstPage + pages.length])
+          ? await q.all('SELECT size, blob, page_no FROM pages WHERE guid = ? AND file_type = ? AND (page_no < ? OR page_no >= ?)', [
+              g,
+              w.key.fileType,
+              firstPage,
+              firstPage + pages.length,
+            ])
           : [];
         for (const r of dropped) {
           removed += num(r.size);
           replaced.push(String(r.blob));
         }
-        if (w.truncate) await q.run('DELETE FROM pages WHERE guid = ? AND file_type = ? AND (page_no < ? OR page_no >= ?)', [g, w.key.fileType, firstPage, firstPage + pages.length]);
+        if (w.truncate)
+          await q.run('DELETE FROM pages WHERE guid = ? AND file_type = ? AND (page_no < ? OR page_no >= ?)', [
+            g,
+            w.key.fileType,
+            firstPage,
+            firstPage + pages.length,
+          ]);
         let added = 0;
         for (let i = 0; i < pages.length; i++) {
           const pageNo = firstPage + i;
           const data = pages[i]!;
-          const old = (await q.all('SELECT size, blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [g, w.key.fileType, pageNo]))[0];
+          const old = (
+            await q.all('SELECT size, blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [g, w.key.fileType, pageNo])
+          )[0];
           if (old) {
             removed += num(old.size);
             replaced.push(String(old.blob));
-            await q.run('UPDATE pages SET size = ?, blob = ? WHERE guid = ? AND file_type = ? AND page_no = ?', [data.length, blobs[i], g, w.key.fileType, pageNo]);
+            await q.run('UPDATE pages SET size = ?, blob = ? WHERE guid = ? AND file_type = ? AND page_no = ?', [
+              data.length,
+              blobs[i],
+              g,
+              w.key.fileType,
+              pageNo,
+            ]);
           } else {
-            await q.run('INSERT INTO pages (guid, file_type, page_no, size, blob) VALUES (?, ?, ?, ?, ?)', [g, w.key.fileType, pageNo, data.length, blobs[i]]);
+            await q.run('INSERT INTO pages (guid, file_type, page_no, size, blob) VALUES (?, ?, ?, ?, ?)', [
+              g,
+              w.key.fileType,
+              pageNo,
+              data.length,
+              blobs[i],
+            ]);
           }
           added += data.length;
         }
         const size = (obj?.size ?? 0) - removed + added;
         if (size > limits.maxObjectBytes) throw new StorageError('too_large', `object would exceed ${limits.maxObjectBytes} bytes`);
-        const used = num((await q.all('SELECT COALESCE(SUM(size), 0) AS u FROM objects WHERE owner_dn = ? AND owner_sn = ?', [w.owner.denomination, w.owner.serial]))[0]?.u ?? 0);
-        if (used - (obj?.size ?? 0) + size > limits.quotaBytes) throw new StorageError('quota', `mailbox quota of ${limits.quotaBytes} bytes exceeded`);
+        const used = num(
+          (
+            await q.all('SELECT COALESCE(SUM(size), 0) AS u FROM objects WHERE owner_dn = ? AND owner_sn = ?', [
+              w.owner.denomination,
+              w.owner.serial,
+            ])
+          )[0]?.u ?? 0,
+        );
+        if (used - (obj?.size ?? 0) + size > limits.quotaBytes)
+          throw new StorageError('quota', `mailbox quota of ${limits.quotaBytes} bytes exceeded`);
         // Aggregates, not the page list: an object written page by page would otherwise cost
         // time in the square of its page count (a 1 GiB stripe is thousands of pages).
-        const agg = (await q.all(
-          `SELECT COUNT(*) AS n, MIN(page_no) AS lo, MAX(page_no) AS hi,
+        const agg = (
+          await q.all(
+            `SELECT COUNT(*) AS n, MIN(page_no) AS lo, MAX(page_no) AS hi,
              SUM(CASE WHEN size <> ? THEN 1 ELSE 0 END) AS short, MAX(CASE WHEN size <> ? THEN page_no ELSE -1 END) AS last_short
            FROM pages WHERE guid = ? AND file_type = ?`,
-          [PAGE_SIZE, PAGE_SIZE, g, w.key.fileType],
-        ))[0]!;
+            [PAGE_SIZE, PAGE_SIZE, g, w.key.fileType],
+          )
+        )[0]!;
         const count = num(agg.n);
         const hi = count === 0 ? -1 : num(agg.hi);
         const short = num(agg.short ?? 0);
-        const contiguous = count > 0 && num(agg.lo) === 0 && hi === count - 1 && (short === 0 || (short === 1 && num(agg.last_short) === hi));
+        const contiguous =
+          count > 0 && num(agg.lo) === 0 && hi === count - 1 && (short === 0 || (short === 1 && num(agg.last_short) === hi));
         let complete = false;
         if (w.expectPages === undefined) {
           // The whole object arrived in this call: it must be laid out as full pages + a last one.
@@ -216,13 +255,29 @@ export class SqlStorage implements Storage {
           complete = true;
         }
         if (obj) {
-          await q.run('UPDATE objects SET size = ?, pages = ?, complete = ? WHERE guid = ? AND file_type = ?', [size, count, complete ? 1 : 0, g, w.key.fileType]);
-        } else {
-          await q.run('INSERT INTO objects (guid, file_type, owner_dn, owner_sn, size, pages, complete, created_at, downloaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)', [
-            g, w.key.fileType, w.owner.denomination, w.owner.serial, size, count, complete ? 1 : 0, this.now(),
+          await q.run('UPDATE objects SET size = ?, pages = ?, complete = ? WHERE guid = ? AND file_type = ?', [
+            size,
+            count,
+            complete ? 1 : 0,
+            g,
+            w.key.fileType,
           ]);
+        } else {
+          await q.run(
+            'INSERT INTO objects (guid, file_type, owner_dn, owner_sn, size, pages, complete, created_at, downloaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+            [g, w.key.fileType, w.owner.denomination, w.owner.serial, size, count, complete ? 1 : 0, this.now()],
+          );
         }
-        return { owner: w.owner, guid: w.key.guid, fileType: w.key.fileType, size, pages: count, complete, createdAt: obj?.createdAt ?? this.now(), downloadedAt: obj?.downloadedAt ?? null };
+        return {
+          owner: w.owner,
+          guid: w.key.guid,
+          fileType: w.key.fileType,
+          size,
+          pages: count,
+          complete,
+          createdAt: obj?.createdAt ?? this.now(),
+          downloadedAt: obj?.downloadedAt ?? null,
+        };
       });
       for (const b of replaced) await this.blobs.remove(b);
       return info;
@@ -253,7 +308,9 @@ export class SqlStorage implements Storage {
   }
 
   async readPage(key: ObjectKey, pageNo: number): Promise<Uint8Array | null> {
-    const r = (await this.db.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [buf(key.guid), key.fileType, pageNo]))[0];
+    const r = (
+      await this.db.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [buf(key.guid), key.fileType, pageNo])
+    )[0];
     if (!r) return null;
     try {
       return await this.blobs.read(String(r.blob));
@@ -264,19 +321,29 @@ export class SqlStorage implements Storage {
   }
 
   async pageNumbers(key: ObjectKey): Promise<number[]> {
-    const rows = await this.db.all('SELECT page_no FROM pages WHERE guid = ? AND file_type = ? ORDER BY page_no', [buf(key.guid), key.fileType]);
+    const rows = await this.db.all('SELECT page_no FROM pages WHERE guid = ? AND file_type = ? ORDER BY page_no', [
+      buf(key.guid),
+      key.fileType,
+    ]);
     return rows.map((r) => num(r.page_no));
   }
 
   async markDownloaded(key: ObjectKey, at: number): Promise<void> {
-    await this.db.tx((q) => q.run('UPDATE objects SET downloaded_at = ? WHERE guid = ? AND file_type = ? AND downloaded_at IS NULL', [at, buf(key.guid), key.fileType]));
+    await this.db.tx((q) =>
+      q.run('UPDATE objects SET downloaded_at = ? WHERE guid = ? AND file_type = ? AND downloaded_at IS NULL', [
+        at,
+        buf(key.guid),
+        key.fileType,
+      ]),
+    );
   }
 
   private async deleteObjects(keys: { guid: Buffer; fileType: number }[]): Promise<number> {
     const doomed: string[] = [];
     await this.db.tx(async (q) => {
       for (const k of keys) {
-        for (const r of await q.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ?', [k.guid, k.fileType])) doomed.push(String(r.blob));
+        for (const r of await q.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]))
+          doomed.push(String(r.blob));
         await q.run('DELETE FROM pages WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]);
         await q.run('DELETE FROM objects WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]);
       }
@@ -293,17 +360,24 @@ export class SqlStorage implements Storage {
   }
 
   async usage(owner: Mailbox): Promise<number> {
-    const r = await this.db.all('SELECT COALESCE(SUM(size), 0) AS u FROM objects WHERE owner_dn = ? AND owner_sn = ?', [owner.denomination, owner.serial]);
+    const r = await this.db.all('SELECT COALESCE(SUM(size), 0) AS u FROM objects WHERE owner_dn = ? AND owner_sn = ?', [
+      owner.denomination,
+      owner.serial,
+    ]);
     return num(r[0]?.u ?? 0);
   }
 
   async putTell(recipient: Mailbox, sender: Mailbox, blob: Uint8Array, maxPerInbox: number, maxFromSender = Infinity): Promise<number> {
     return this.db.tx(async (q) => {
-      const n = num((await q.all('SELECT COUNT(*) AS n FROM tells WHERE r_dn = ? AND r_sn = ?', [recipient.denomination, recipient.serial]))[0]?.n ?? 0);
+      const n = num(
+        (await q.all('SELECT COUNT(*) AS n FROM tells WHERE r_dn = ? AND r_sn = ?', [recipient.denomination, recipient.serial]))[0]?.n ?? 0,
+      );
       if (n >= maxPerInbox) throw new StorageError('quota', `inbox holds ${n} pending tells`);
       if (maxFromSender !== Infinity) {
         const from = [recipient.denomination, recipient.serial, sender.denomination, sender.serial];
-        const m = num((await q.all('SELECT COUNT(*) AS n FROM tells WHERE r_dn = ? AND r_sn = ? AND s_dn = ? AND s_sn = ?', from))[0]?.n ?? 0);
+        const m = num(
+          (await q.all('SELECT COUNT(*) AS n FROM tells WHERE r_dn = ? AND r_sn = ? AND s_dn = ? AND s_sn = ?', from))[0]?.n ?? 0,
+        );
         if (m >= maxFromSender) throw new StorageError('sender_quota', `inbox holds ${m} pending tells from this sender`);
       }
       const rows = await q.all('INSERT INTO tells (r_dn, r_sn, s_dn, s_sn, blob, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id', [
@@ -319,7 +393,11 @@ export class SqlStorage implements Storage {
   }
 
   async listTells(recipient: Mailbox, limit: number): Promise<TellRecord[]> {
-    const rows = await this.db.all('SELECT * FROM tells WHERE r_dn = ? AND r_sn = ? ORDER BY id DESC LIMIT ?', [recipient.denomination, recipient.serial, limit]);
+    const rows = await this.db.all('SELECT * FROM tells WHERE r_dn = ? AND r_sn = ? ORDER BY id DESC LIMIT ?', [
+      recipient.denomination,
+      recipient.serial,
+      limit,
+    ]);
     return rows.map((r) => ({
       id: num(r.id),
       recipient: { denomination: num(r.r_dn), serial: num(r.r_sn) },
@@ -333,7 +411,8 @@ export class SqlStorage implements Storage {
     if (ids.length === 0) return 0;
     return this.db.tx(async (q) => {
       let n = 0;
-      for (const id of ids) n += await q.run('DELETE FROM tells WHERE r_dn = ? AND r_sn = ? AND id = ?', [recipient.denomination, recipient.serial, id]);
+      for (const id of ids)
+        n += await q.run('DELETE FROM tells WHERE r_dn = ? AND r_sn = ? AND id = ?', [recipient.denomination, recipient.serial, id]);
       return n;
     });
   }
@@ -346,8 +425,20 @@ export class SqlStorage implements Storage {
          ON CONFLICT (dn, sn) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name, first_lc = excluded.first_lc,
          last_lc = excluded.last_lc, fee = excluded.fee, symbol1 = excluded.symbol1, symbol2 = excluded.symbol2, class_reject = excluded.class_reject,
          updated_at = excluded.updated_at`,
-        [rec.mailbox.denomination, rec.mailbox.serial, rec.firstName, rec.lastName, rec.firstName.toLowerCase(), rec.lastName.toLowerCase(),
-          rec.fee.toString(), rec.symbol1, rec.symbol2, rec.classReject, rec.createdAt, rec.updatedAt],
+        [
+          rec.mailbox.denomination,
+          rec.mailbox.serial,
+          rec.firstName,
+          rec.lastName,
+          rec.firstName.toLowerCase(),
+          rec.lastName.toLowerCase(),
+          rec.fee.toString(),
+          rec.symbol1,
+          rec.symbol2,
+          rec.classReject,
+          rec.createdAt,
+          rec.updatedAt,
+        ],
       ),
     );
   }
@@ -369,7 +460,10 @@ export class SqlStorage implements Storage {
       params.push(escapeLike(query.lastName.toLowerCase()) + '%');
     }
     if (where.length === 0) return [];
-    const rows = await this.db.all(`SELECT * FROM drd_users WHERE ${where.join(' AND ')} ORDER BY last_lc, first_lc, dn, sn LIMIT ?`, [...params, limit]);
+    const rows = await this.db.all(`SELECT * FROM drd_users WHERE ${where.join(' AND ')} ORDER BY last_lc, first_lc, dn, sn LIMIT ?`, [
+      ...params,
+      limit,
+    ]);
     return rows.map(userRow);
   }
 
@@ -379,20 +473,22 @@ export class SqlStorage implements Storage {
 
   async listSet(owner: Mailbox, kind: ListKind, member: Mailbox): Promise<void> {
     await this.db.tx((q) =>
-      q.run('INSERT INTO drd_lists (o_dn, o_sn, m_dn, m_sn, kind) VALUES (?, ?, ?, ?, ?) ON CONFLICT (o_dn, o_sn, m_dn, m_sn) DO UPDATE SET kind = excluded.kind', [
-        owner.denomination,
-        owner.serial,
-        member.denomination,
-        member.serial,
-        LIST_KIND[kind],
-      ]),
+      q.run(
+        'INSERT INTO drd_lists (o_dn, o_sn, m_dn, m_sn, kind) VALUES (?, ?, ?, ?, ?) ON CONFLICT (o_dn, o_sn, m_dn, m_sn) DO UPDATE SET kind = excluded.kind',
+        [owner.denomination, owner.serial, member.denomination, member.serial, LIST_KIND[kind]],
+      ),
     );
   }
 
   async listRemove(owner: Mailbox, member: Mailbox): Promise<boolean> {
     return (
       (await this.db.tx((q) =>
-        q.run('DELETE FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND m_dn = ? AND m_sn = ?', [owner.denomination, owner.serial, member.denomination, member.serial]),
+        q.run('DELETE FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND m_dn = ? AND m_sn = ?', [
+          owner.denomination,
+          owner.serial,
+          member.denomination,
+          member.serial,
+        ]),
       )) > 0
     );
   }
@@ -400,19 +496,35 @@ export class SqlStorage implements Storage {
   async listGet(owner: Mailbox, kind?: ListKind): Promise<{ member: Mailbox; kind: ListKind }[]> {
     const rows =
       kind === undefined
-        ? await this.db.all('SELECT m_dn, m_sn, kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? ORDER BY m_dn, m_sn', [owner.denomination, owner.serial])
-        : await this.db.all('SELECT m_dn, m_sn, kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND kind = ? ORDER BY m_dn, m_sn', [owner.denomination, owner.serial, LIST_KIND[kind]]);
+        ? await this.db.all('SELECT m_dn, m_sn, kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? ORDER BY m_dn, m_sn', [
+            owner.denomination,
+            owner.serial,
+          ])
+        : await this.db.all('SELECT m_dn, m_sn, kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND kind = ? ORDER BY m_dn, m_sn', [
+            owner.denomination,
+            owner.serial,
+            LIST_KIND[kind],
+          ]);
     return rows.map((r) => ({ member: { denomination: num(r.m_dn), serial: num(r.m_sn) }, kind: kindOf(r.kind) }));
   }
 
   async listLookup(owner: Mailbox, member: Mailbox): Promise<ListKind | null> {
-    const r = (await this.db.all('SELECT kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND m_dn = ? AND m_sn = ?', [owner.denomination, owner.serial, member.denomination, member.serial]))[0];
+    const r = (
+      await this.db.all('SELECT kind FROM drd_lists WHERE o_dn = ? AND o_sn = ? AND m_dn = ? AND m_sn = ?', [
+        owner.denomination,
+        owner.serial,
+        member.denomination,
+        member.serial,
+      ])
+    )[0];
     return r ? kindOf(r.kind) : null;
   }
 
   async sweep(before: number, deleteDownloaded: boolean): Promise<{ objects: number; tells: number }> {
     const rows = await this.db.all(
-      deleteDownloaded ? 'SELECT guid, file_type FROM objects WHERE created_at < ? OR downloaded_at IS NOT NULL' : 'SELECT guid, file_type FROM objects WHERE created_at < ?',
+      deleteDownloaded
+        ? 'SELECT guid, file_type FROM objects WHERE created_at < ? OR downloaded_at IS NOT NULL'
+        : 'SELECT guid, file_type FROM objects WHERE created_at < ?',
       [before],
     );
     const objects = rows.length ? await this.deleteObjects(rows.map((r) => ({ guid: r.guid as Buffer, fileType: num(r.file_type) }))) : 0;

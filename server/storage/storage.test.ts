@@ -19,18 +19,24 @@ afterAll(async () => {
 });
 
 const backends: [string, () => Promise<{ s: Storage; dir: string }>][] = [
-  ['sqlite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qmail-st-'));
-    dirs.push(dir);
-    return { s: await openStorage({ dataDir: dir, backend: 'sqlite', durable: false }), dir };
-  }],
-  ['postgres', async () => {
-    pgc ??= await startPostgres();
-    const dir = mkdtempSync(join(tmpdir(), 'qmail-st-'));
-    dirs.push(dir);
-    const url = await createDatabase(pgc, 'st_' + randomBytes(4).toString('hex'));
-    return { s: await openStorage({ dataDir: dir, backend: 'postgres', postgresUrl: url, durable: false }), dir };
-  }],
+  [
+    'sqlite',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'qmail-st-'));
+      dirs.push(dir);
+      return { s: await openStorage({ dataDir: dir, backend: 'sqlite', durable: false }), dir };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      pgc ??= await startPostgres();
+      const dir = mkdtempSync(join(tmpdir(), 'qmail-st-'));
+      dirs.push(dir);
+      const url = await createDatabase(pgc, 'st_' + randomBytes(4).toString('hex'));
+      return { s: await openStorage({ dataDir: dir, backend: 'postgres', postgresUrl: url, durable: false }), dir };
+    },
+  ],
 ];
 
 describe.each(backends)('storage on %s', (_name, open) => {
@@ -76,25 +82,43 @@ describe.each(backends)('storage on %s', (_name, open) => {
     // a short middle page cannot make a whole object; a page beyond the announced count is refused
     const k2 = { guid: guid(), fileType: 1 };
     await expect(s.writePages({ owner: A, key: k2, firstPage: 0, pages: [p1, p1] }, limits)).rejects.toMatchObject({ code: 'bad_page' });
-    await expect(s.writePages({ owner: A, key: k2, firstPage: 2, pages: [p1], expectPages: 2 }, limits)).rejects.toMatchObject({ code: 'bad_page' });
+    await expect(s.writePages({ owner: A, key: k2, firstPage: 2, pages: [p1], expectPages: 2 }, limits)).rejects.toMatchObject({
+      code: 'bad_page',
+    });
     expect(await s.getObject(k2)).toBeNull();
     // (in B's mailbox, so A's quota below is untouched) page by page with a short page in the middle: all pages in, yet not a whole object
     const k4 = { guid: guid(), fileType: 12 };
     await s.writePages({ owner: B, key: k4, firstPage: 0, pages: [p1], expectPages: 3 }, limits);
     await s.writePages({ owner: B, key: k4, firstPage: 2, pages: [p1], expectPages: 3 }, limits);
-    await expect(s.writePages({ owner: B, key: k4, firstPage: 1, pages: [p0], expectPages: 3 }, limits)).rejects.toMatchObject({ code: 'bad_page' });
+    await expect(s.writePages({ owner: B, key: k4, firstPage: 1, pages: [p0], expectPages: 3 }, limits)).rejects.toMatchObject({
+      code: 'bad_page',
+    });
     // and with every page full but the last, written out of order, it is whole at the last one
     const k5 = { guid: guid(), fileType: 13 };
-    for (const [n, page] of [[2, p1], [0, p0]] as const) expect((await s.writePages({ owner: B, key: k5, firstPage: n, pages: [page], expectPages: 3 }, limits)).complete).toBe(false);
-    expect(await s.writePages({ owner: B, key: k5, firstPage: 1, pages: [p0], expectPages: 3 }, limits)).toMatchObject({ pages: 3, complete: true, size: 2 * PAGE_SIZE + 1234 });
+    for (const [n, page] of [
+      [2, p1],
+      [0, p0],
+    ] as const)
+      expect((await s.writePages({ owner: B, key: k5, firstPage: n, pages: [page], expectPages: 3 }, limits)).complete).toBe(false);
+    expect(await s.writePages({ owner: B, key: k5, firstPage: 1, pages: [p0], expectPages: 3 }, limits)).toMatchObject({
+      pages: 3,
+      complete: true,
+      size: 2 * PAGE_SIZE + 1234,
+    });
     for (const k of [k4, k5]) expect(await s.deleteObject(k)).toBe(true);
     // too large and over quota
-    await expect(s.writePages({ owner: A, key: k2, firstPage: 3, pages: [p1], expectPages: 4 }, limits)).rejects.toMatchObject({ code: 'too_large' });
-    await expect(s.writePages({ owner: A, key: k2, firstPage: 0, pages: [new Uint8Array(PAGE_SIZE + 1)] }, limits)).rejects.toBeInstanceOf(StorageError);
+    await expect(s.writePages({ owner: A, key: k2, firstPage: 3, pages: [p1], expectPages: 4 }, limits)).rejects.toMatchObject({
+      code: 'too_large',
+    });
+    await expect(s.writePages({ owner: A, key: k2, firstPage: 0, pages: [new Uint8Array(PAGE_SIZE + 1)] }, limits)).rejects.toBeInstanceOf(
+      StorageError,
+    );
     const k3 = { guid: guid(), fileType: 11 };
     await s.writePages({ owner: A, key: k3, firstPage: 0, pages: [p0], expectPages: 3 }, limits);
     await s.writePages({ owner: A, key: k3, firstPage: 1, pages: [p0], expectPages: 3 }, limits);
-    await expect(s.writePages({ owner: A, key: k3, firstPage: 2, pages: [p0], expectPages: 3 }, limits)).rejects.toMatchObject({ code: 'quota' });
+    await expect(s.writePages({ owner: A, key: k3, firstPage: 2, pages: [p0], expectPages: 3 }, limits)).rejects.toMatchObject({
+      code: 'quota',
+    });
     // a one-shot re-upload replaces the whole object
     info = await s.writePages({ owner: A, key: k3, firstPage: 0, pages: [p1], truncate: true }, limits);
     expect(info).toMatchObject({ size: 1234, pages: 1, complete: true });
@@ -124,7 +148,17 @@ describe.each(backends)('storage on %s', (_name, open) => {
 
   it('keeps DRD users and lists, searches names by prefix safely', async () => {
     const big = (1n << 62n) + 7n;
-    const rec = (mb: typeof A, firstName: string, lastName: string) => ({ mailbox: mb, firstName, lastName, fee: big, symbol1: 1, symbol2: 2, classReject: -2, createdAt: 1, updatedAt: 2 });
+    const rec = (mb: typeof A, firstName: string, lastName: string) => ({
+      mailbox: mb,
+      firstName,
+      lastName,
+      fee: big,
+      symbol1: 1,
+      symbol2: 2,
+      classReject: -2,
+      createdAt: 1,
+      updatedAt: 2,
+    });
     await s.putUser(rec(A, 'Alice', 'Liddell'));
     await s.putUser(rec(B, 'alfred_%', 'Zed'));
     await s.putUser(rec({ denomination: 2, serial: 3 }, 'Bob', 'Lid'));

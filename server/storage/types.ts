@@ -52,7 +52,10 @@ export type ListKind = 'white' | 'black';
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';
-  constructor(readonly code: 'quota' | 'sender_quota' | 'too_large' | 'conflict' | 'not_found' | 'bad_page' | 'internal', message: string) {
+  constructor(
+    readonly code: 'quota' | 'sender_quota' | 'too_large' | 'conflict' | 'not_found' | 'bad_page' | 'internal',
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -31,7 +31,14 @@ export interface AttackTotals {
 }
 
 const stop = async () => {
-  const totals: AttackTotals = { opened: 0, closedByNode: 0, liveAtStop: 0, junkSent: 0, junkAnswered: 0, seconds: (performance.now() - started) / 1000 };
+  const totals: AttackTotals = {
+    opened: 0,
+    closedByNode: 0,
+    liveAtStop: 0,
+    junkSent: 0,
+    junkAnswered: 0,
+    seconds: (performance.now() - started) / 1000,
+  };
   for (const a of attacks) {
     const r = await a.stop();
     if ('opened' in r) {

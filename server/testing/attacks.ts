@@ -34,13 +34,38 @@ export interface SlowlorisReport {
  * `trickleMs` and never finishing it; a connection the node closes is opened again
  * (at most `maxOpens` in all).
  */
-export function slowloris(o: { port: number; sockets: number; addresses: string[]; trickleMs: number; maxOpens?: number }): { report: SlowlorisReport; live(): number; stop(): Promise<SlowlorisReport> } {
+export function slowloris(o: { port: number; sockets: number; addresses: string[]; trickleMs: number; maxOpens?: number }): {
+  report: SlowlorisReport;
+  live(): number;
+  stop(): Promise<SlowlorisReport>;
+} {
   const report: SlowlorisReport = { opened: 0, closedByNode: 0, liveAtStop: 0 };
   const maxOpens = o.maxOpens ?? o.sockets * 20;
   const live = new Set<Socket>();
   const sent = new Map<Socket, number>();
   // A header declaring a 1000-byte peek, sent forever one byte at a time (the body never completes).
-  const bytes = Buffer.concat([Buffer.from(encodeRequestHeader({ version: 1, splitId: 0, raidaId: 0, shardId: 0, group: Group.QMAIL, command: QMailCommand.PEEK, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, encryption: 0, keyDenomination: 0, keySerial: 0, bodyLength: 1000, nonce: new Uint8Array(8) })), Buffer.alloc(1000, 0x41)]);
+  const bytes = Buffer.concat([
+    Buffer.from(
+      encodeRequestHeader({
+        version: 1,
+        splitId: 0,
+        raidaId: 0,
+        shardId: 0,
+        group: Group.QMAIL,
+        command: QMailCommand.PEEK,
+        coinId: 6,
+        bitfield: 1,
+        packetIndex: 0,
+        packetCount: 1,
+        encryption: 0,
+        keyDenomination: 0,
+        keySerial: 0,
+        bodyLength: 1000,
+        nonce: new Uint8Array(8),
+      }),
+    ),
+    Buffer.alloc(1000, 0x41),
+  ]);
   let stopping = false;
   const start = (i: number) => {
     if (stopping || report.opened >= maxOpens) return;
@@ -88,7 +113,10 @@ export interface FloodReport {
 }
 
 /** A flood of junk requests at about `perSecond`: random bytes, bad CRCs, unknown keys, junk Tells; one connection each. */
-export function junkFlood(o: { port: number; perSecond: number; addresses: string[]; maxInFlight?: number }): { report: FloodReport; stop(): Promise<FloodReport> } {
+export function junkFlood(o: { port: number; perSecond: number; addresses: string[]; maxInFlight?: number }): {
+  report: FloodReport;
+  stop(): Promise<FloodReport>;
+} {
   const report: FloodReport = { sent: 0, answered: 0 };
   const maxInFlight = o.maxInFlight ?? 64;
   let inFlight = 0;
@@ -97,13 +125,27 @@ export function junkFlood(o: { port: number; perSecond: number; addresses: strin
       case 0:
         return new Uint8Array(randomBytes(40 + (i % 200)));
       case 1: {
-        const p = encodeRequestFast({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.PEEK, body: new Uint8Array([...freshChallenge(), 0, 0, 0, 0, 0x3e, 0x3e]) }).packet;
+        const p = encodeRequestFast({
+          raidaId: 0,
+          group: Group.QMAIL,
+          command: QMailCommand.PEEK,
+          body: new Uint8Array([...freshChallenge(), 0, 0, 0, 0, 0x3e, 0x3e]),
+        }).packet;
         p[40] = p[40]! ^ 0xff; // challenge CRC broken
         return p;
       }
       case 2:
         // encrypted under a key coin the node does not know
-        return encodeRequestFast({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.PEEK, body: new Uint8Array([...freshChallenge(), 0, 0, 0, 0, 0x3e, 0x3e]), encryption: Encryption.AN, key: new Uint8Array(randomBytes(16)), keyDenomination: 0, keySerial: 4_000_000_000 + i }).packet;
+        return encodeRequestFast({
+          raidaId: 0,
+          group: Group.QMAIL,
+          command: QMailCommand.PEEK,
+          body: new Uint8Array([...freshChallenge(), 0, 0, 0, 0, 0x3e, 0x3e]),
+          encryption: Encryption.AN,
+          key: new Uint8Array(randomBytes(16)),
+          keyDenomination: 0,
+          keySerial: 4_000_000_000 + i,
+        }).packet;
       default: {
         // a Tell from a mailbox that is not registered here (junk Tell)
         const tell = new Uint8Array(48 + 40 + 32 + 2);
@@ -150,15 +192,39 @@ export function junkFlood(o: { port: number; perSecond: number; addresses: strin
  * valid encrypted preamble for that mailbox (an attacker with an account here); without,
  * they are an outsider's junk.
  */
-export function pinMemory(o: { port: number; connections: number; addresses: string[]; declared: number; as?: Identity }): { sockets: Socket[]; stop(): void } {
+export function pinMemory(o: { port: number; connections: number; addresses: string[]; declared: number; as?: Identity }): {
+  sockets: Socket[];
+  stop(): void;
+} {
   const junk = Buffer.alloc(1024 * 1024, 0x5a);
   const sockets: Socket[] = [];
   for (let i = 0; i < o.connections; i++) {
     const s = open(o.port, o.addresses[i % o.addresses.length]);
     sockets.push(s);
     const small = o.as
-      ? encodeRequestFast({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.UPLOAD, body: encodeUpload({ preamble: preambleFor(o.as), fileGroupGuid: new Uint8Array(randomBytes(16)), lockerCode: new Uint8Array(8), fileType: 1, storageDuration: 0, data: new Uint8Array(0) }), encryption: Encryption.AN, key: o.as.an, keyDenomination: o.as.denomination, keySerial: o.as.serial })
-      : encodeRequestFast({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.UPLOAD, body: new Uint8Array([...freshChallenge(), ...randomBytes(80), 0x3e, 0x3e]) });
+      ? encodeRequestFast({
+          raidaId: 0,
+          group: Group.QMAIL,
+          command: QMailCommand.UPLOAD,
+          body: encodeUpload({
+            preamble: preambleFor(o.as),
+            fileGroupGuid: new Uint8Array(randomBytes(16)),
+            lockerCode: new Uint8Array(8),
+            fileType: 1,
+            storageDuration: 0,
+            data: new Uint8Array(0),
+          }),
+          encryption: Encryption.AN,
+          key: o.as.an,
+          keyDenomination: o.as.denomination,
+          keySerial: o.as.serial,
+        })
+      : encodeRequestFast({
+          raidaId: 0,
+          group: Group.QMAIL,
+          command: QMailCommand.UPLOAD,
+          body: new Uint8Array([...freshChallenge(), ...randomBytes(80), 0x3e, 0x3e]),
+        });
     const head = Buffer.from(encodeRequestHeader({ ...small.header, bodyLength: o.declared }));
     const prefix = Buffer.from(small.packet.subarray(32, 32 + 64));
     s.once('connect', () => {
@@ -184,7 +250,15 @@ export function pinMemory(o: { port: number; connections: number; addresses: str
 }
 
 /** Latency of `count` requests made by `clients` concurrent users, each request on a fresh connection when `fresh`. */
-export async function measureLatencies(o: { port: number; clients: number; count: number; fresh?: boolean; request: (c: RaidaConnection, i: number) => Promise<number>; okStatus: number; timeoutMs?: number }): Promise<{ ms: number[]; failures: number; seconds: number }> {
+export async function measureLatencies(o: {
+  port: number;
+  clients: number;
+  count: number;
+  fresh?: boolean;
+  request: (c: RaidaConnection, i: number) => Promise<number>;
+  okStatus: number;
+  timeoutMs?: number;
+}): Promise<{ ms: number[]; failures: number; seconds: number }> {
   const ms: number[] = [];
   let failures = 0;
   let next = 0;

@@ -2,13 +2,7 @@
 // order. Builds requests with shared/raida and decodes responses the same way clients do.
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import {
-  Encryption,
-  HEADER_LENGTH,
-  decodeResponseHeader,
-  makeChallenge,
-  type DecodedResponse,
-} from '../../shared/raida/index.js';
+import { Encryption, HEADER_LENGTH, decodeResponseHeader, makeChallenge, type DecodedResponse } from '../../shared/raida/index.js';
 import { makePreamble, type Preamble } from '../../shared/qmail/index.js';
 import { decodeResponseFast, encodeRequestFast } from '../wire/envelope.js';
 
@@ -88,13 +82,25 @@ export class RaidaConnection {
 
   /** Send a request body (challenge first, 3E 3E last) and decode the answer. */
   /** `key` encrypts under that AN: AES-CTR (type 1) by default, the authenticated envelope (EXT-8) with `aead`. */
-  async call(group: number, command: number, body: Uint8Array, opts: { key?: Identity; aead?: boolean; raidaId?: number; timeoutMs?: number } = {}): Promise<DecodedResponse> {
+  async call(
+    group: number,
+    command: number,
+    body: Uint8Array,
+    opts: { key?: Identity; aead?: boolean; raidaId?: number; timeoutMs?: number } = {},
+  ): Promise<DecodedResponse> {
     const req = encodeRequestFast({
       raidaId: opts.raidaId ?? 0,
       group,
       command,
       body,
-      ...(opts.key ? { encryption: opts.aead ? Encryption.AEAD : Encryption.AN, key: opts.key.an, keyDenomination: opts.key.denomination, keySerial: opts.key.serial } : {}),
+      ...(opts.key
+        ? {
+            encryption: opts.aead ? Encryption.AEAD : Encryption.AN,
+            key: opts.key.an,
+            keyDenomination: opts.key.denomination,
+            keySerial: opts.key.serial,
+          }
+        : {}),
     });
     const res = await this.raw(req.packet, opts.timeoutMs);
     return decodeResponseFast(req, new Uint8Array(res));

@@ -43,7 +43,11 @@ export interface LoadOptions {
 
 /** Starts the attackers in their own process; resolves once their sockets are launched. */
 async function startAttacker(plan: AttackPlan): Promise<() => Promise<AttackTotals | undefined>> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./attacker.ts', import.meta.url)), JSON.stringify(plan)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./attacker.ts', import.meta.url)), JSON.stringify(plan)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   // On a real network the attacker does not share the node's CPU; here it does, so it yields it first.
   try {
@@ -52,10 +56,11 @@ async function startAttacker(plan: AttackPlan): Promise<() => Promise<AttackTota
     /* not permitted: run at the same priority */
   }
   const lines = createInterface({ input: proc.stdout! });
-  const next = () => new Promise<string | undefined>((res) => {
-    lines.once('line', res);
-    proc.once('exit', () => res(undefined));
-  });
+  const next = () =>
+    new Promise<string | undefined>((res) => {
+      lines.once('line', res);
+      proc.once('exit', () => res(undefined));
+    });
   if ((await next()) === undefined) throw new Error('attacker exited before it was ready');
   let stopped: Promise<AttackTotals | undefined> | undefined;
   return () =>
@@ -71,7 +76,9 @@ async function startAttacker(plan: AttackPlan): Promise<() => Promise<AttackTota
 }
 
 export async function loadRound(o: LoadOptions): Promise<LoadFigures> {
-  const stopAttack = o.attack ? await startAttacker({ ports: o.ports, slowlorisSockets: o.slowlorisSockets ?? 512, junkPerSecond: o.junkPerSecond ?? 100 }) : null;
+  const stopAttack = o.attack
+    ? await startAttacker({ ports: o.ports, slowlorisSockets: o.slowlorisSockets ?? 512, junkPerSecond: o.junkPerSecond ?? 100 })
+    : null;
   if (stopAttack) await new Promise((r) => setTimeout(r, 1500)); // sockets in place (and the attacker's start-up over) before measuring
   let peak = o.rss();
   const sampler = setInterval(() => (peak = Math.max(peak, o.rss())), 100);
@@ -83,13 +90,24 @@ export async function loadRound(o: LoadOptions): Promise<LoadFigures> {
           clients: 1,
           count: o.requestsPerUser,
           okStatus: Status.SUCCESS,
-          request: (c) => c.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(me), since: 0 }), { key: me, timeoutMs: 5000 }).then((r) => r.status),
+          request: (c) =>
+            c
+              .call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: preambleFor(me), since: 0 }), { key: me, timeoutMs: 5000 })
+              .then((r) => r.status),
         }),
       ),
     );
     const ms = runs.flatMap((r) => r.ms);
     const seconds = Math.max(...runs.map((r) => r.seconds));
-    const figures: LoadFigures = { requests: ms.length, failures: runs.reduce((a, r) => a + r.failures, 0), throughput: ms.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99), rssMb: Math.max(peak, o.rss()), samples: ms };
+    const figures: LoadFigures = {
+      requests: ms.length,
+      failures: runs.reduce((a, r) => a + r.failures, 0),
+      throughput: ms.length / seconds,
+      p50: percentile(ms, 50),
+      p99: percentile(ms, 99),
+      rssMb: Math.max(peak, o.rss()),
+      samples: ms,
+    };
     const attack = await stopAttack?.();
     return attack ? { ...figures, attack } : figures;
   } finally {

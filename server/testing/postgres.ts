@@ -47,11 +47,29 @@ export async function startPostgres(): Promise<PgCluster> {
   }
   const data = join(dir, 'data');
   const opts = who ? { uid: who.uid, gid: who.gid } : {};
-  execFileSync(join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...opts, stdio: 'pipe' });
+  execFileSync(join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'], {
+    ...opts,
+    stdio: 'pipe',
+  });
   const port = await freePort();
   const child: ChildProcess = spawn(
     join(BIN, 'postgres'),
-    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=40'],
+    [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'max_connections=40',
+    ],
     { ...opts, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

@@ -2,7 +2,13 @@
 // address the directory allocated, and register (85) bodies carrying its EXT-7 proof.
 import { randomBytes } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
-import { decodeAddressTicket, encodeRegister, encodeRegisterProof, signRegisterProof, type AddressTicket } from '../../shared/qmail/index.js';
+import {
+  decodeAddressTicket,
+  encodeRegister,
+  encodeRegisterProof,
+  signRegisterProof,
+  type AddressTicket,
+} from '../../shared/qmail/index.js';
 import { ALLOCATE_DOMAIN } from '../directory/server.js';
 import { canonicalJson } from '../directory/descriptor.js';
 import { directoryRequest } from '../directory/client.js';
@@ -21,7 +27,11 @@ export async function directoryIdentity(directoryUrl: string, name = 'test user'
   const { publicKey, secretKey } = ml_dsa65.keygen(new Uint8Array(randomBytes(32)));
   const signingKey = b64(publicKey);
   const proof = b64(ml_dsa65.sign(new TextEncoder().encode(ALLOCATE_DOMAIN + canonicalJson({ name, signingKey })), secretKey));
-  const r = await directoryRequest<{ denomination: number; serial: number; ticket: string }>(directoryUrl, 'POST', '/v1/addresses', { name, signingKey, proof });
+  const r = await directoryRequest<{ denomination: number; serial: number; ticket: string }>(directoryUrl, 'POST', '/v1/addresses', {
+    name,
+    signingKey,
+    proof,
+  });
   return {
     denomination: r.denomination,
     serial: r.serial,

@@ -8,7 +8,12 @@ import { preAuthorize } from './gate.js';
 import { encodeRequestFast } from './envelope.js';
 import { newIdentity, preambleFor } from '../testing/client.js';
 
-const slot = (key: string, state: SlotState, since: number, log: string[]): Slot => ({ key, state, since, evict: () => log.push(`${key}@${since}`) });
+const slot = (key: string, state: SlotState, since: number, log: string[]): Slot => ({
+  key,
+  state,
+  since,
+  evict: () => log.push(`${key}@${since}`),
+});
 
 describe('connection table', () => {
   it('counts IPv4 (also mapped) by address and IPv6 by /64', () => {
@@ -70,12 +75,44 @@ describe('header-first framing', () => {
     expect(bodyLimit(Group.QMAIL, QMailCommand.PEEK, limits)).toBe(64 * 1024);
     expect(bodyLimit(Group.QMAIL, QMailCommand.UPLOAD, limits)).toBe(4 * 1024 * 1024);
     expect(bodyLimit(Group.QMAIL, 60, { ...limits, legacy: false })).toBe(64 * 1024);
-    const peekHeader = encodeRequestHeader({ version: 1, splitId: 0, raidaId: 0, shardId: 0, group: Group.QMAIL, command: QMailCommand.PEEK, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, encryption: 0, keyDenomination: 0, keySerial: 0, bodyLength: 64 * 1024 + 1, nonce: new Uint8Array(8) });
+    const peekHeader = encodeRequestHeader({
+      version: 1,
+      splitId: 0,
+      raidaId: 0,
+      shardId: 0,
+      group: Group.QMAIL,
+      command: QMailCommand.PEEK,
+      coinId: 6,
+      bitfield: 1,
+      packetIndex: 0,
+      packetCount: 1,
+      encryption: 0,
+      keyDenomination: 0,
+      keySerial: 0,
+      bodyLength: 64 * 1024 + 1,
+      nonce: new Uint8Array(8),
+    });
     const fatal = new FrameReader(limits).push(Buffer.from(peekHeader));
     expect(fatal[0]).toMatchObject({ kind: 'fatal', status: Status.INVALID_PACKET_LENGTH });
 
     const data = new Uint8Array(randomBytes(300_000));
-    const req = encodeRequestFast({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.UPLOAD, body: encodeUpload({ preamble: preambleFor(me), fileGroupGuid: new Uint8Array(16), lockerCode: new Uint8Array(8), fileType: 1, storageDuration: 0, data }), encryption: Encryption.AN, key: me.an, keyDenomination: 0, keySerial: 42 });
+    const req = encodeRequestFast({
+      raidaId: 0,
+      group: Group.QMAIL,
+      command: QMailCommand.UPLOAD,
+      body: encodeUpload({
+        preamble: preambleFor(me),
+        fileGroupGuid: new Uint8Array(16),
+        lockerCode: new Uint8Array(8),
+        fileType: 1,
+        storageDuration: 0,
+        data,
+      }),
+      encryption: Encryption.AN,
+      key: me.an,
+      keyDenomination: 0,
+      keySerial: 42,
+    });
     const r = new FrameReader(limits);
     const first = r.push(Buffer.from(req.packet.subarray(0, 32 + GATE_PREFIX + 1000)));
     expect(first).toHaveLength(1);
@@ -90,7 +127,9 @@ describe('header-first framing', () => {
 
   it('admits a bulk body only for a sender holding a mailbox AN here', async () => {
     const stored = new Map([[`0.42`, me.an]]);
-    const storage = { getAn: async (mb: { denomination: number; serial: number }) => stored.get(`${mb.denomination}.${mb.serial}`) ?? null };
+    const storage = {
+      getAn: async (mb: { denomination: number; serial: number }) => stored.get(`${mb.denomination}.${mb.serial}`) ?? null,
+    };
     const headerOf = (p: Uint8Array) => {
       const r = new FrameReader({ ...limits, preAuthBytes: 16 * 1024 });
       const f = r.push(Buffer.from(p.subarray(0, 32 + GATE_PREFIX)));
@@ -101,8 +140,22 @@ describe('header-first framing', () => {
       const p = encodeRequestFast(o).packet;
       return preAuthorize(headerOf(p), p.subarray(32, 32 + GATE_PREFIX), storage);
     };
-    const body = (an: Uint8Array) => encodeUpload({ preamble: preambleFor(me, an), fileGroupGuid: new Uint8Array(16), lockerCode: new Uint8Array(8), fileType: 1, storageDuration: 0, data: new Uint8Array(20_000) });
-    const opts = (an: Uint8Array, key?: Uint8Array) => ({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.UPLOAD, body: body(an), ...(key ? { encryption: Encryption.AN, key, keyDenomination: 0, keySerial: 42 } : {}) });
+    const body = (an: Uint8Array) =>
+      encodeUpload({
+        preamble: preambleFor(me, an),
+        fileGroupGuid: new Uint8Array(16),
+        lockerCode: new Uint8Array(8),
+        fileType: 1,
+        storageDuration: 0,
+        data: new Uint8Array(20_000),
+      });
+    const opts = (an: Uint8Array, key?: Uint8Array) => ({
+      raidaId: 0,
+      group: Group.QMAIL,
+      command: QMailCommand.UPLOAD,
+      body: body(an),
+      ...(key ? { encryption: Encryption.AN, key, keyDenomination: 0, keySerial: 42 } : {}),
+    });
     expect(await gateOf(opts(me.an, me.an))).toBeNull();
     expect(await gateOf(opts(me.an))).toBeNull(); // clear, with the right AN in the preamble
     expect(await gateOf(opts(new Uint8Array(16).fill(7)))).toBe(Status.INVALID_AN);

@@ -68,7 +68,12 @@ export const nodeAead: AeadCipher = {
   },
 };
 
-export function openRequest(header: RequestHeader, wireBody: Uint8Array, key: Uint8Array | undefined, opts: OpenRequestOptions = {}): DecodedRequest {
+export function openRequest(
+  header: RequestHeader,
+  wireBody: Uint8Array,
+  key: Uint8Array | undefined,
+  opts: OpenRequestOptions = {},
+): DecodedRequest {
   if (header.encryption === Encryption.AEAD) {
     try {
       return openAeadRequest(header, wireBody, key, nodeAead);
@@ -87,7 +92,8 @@ export function openRequest(header: RequestHeader, wireBody: Uint8Array, key: Ui
   try {
     req = openRequestBody({ ...header, encryption: Encryption.NONE }, plain, undefined);
   } catch (e) {
-    if (e instanceof RaidaError && e.code === 'bad_crc') throw new RaidaError('bad_crc', Status.INVALID_ENCRYPTION, 'decrypted challenge CRC mismatch (wrong key?)');
+    if (e instanceof RaidaError && e.code === 'bad_crc')
+      throw new RaidaError('bad_crc', Status.INVALID_ENCRYPTION, 'decrypted challenge CRC mismatch (wrong key?)');
     throw e;
   }
   return { ...req, header, key };
@@ -95,7 +101,8 @@ export function openRequest(header: RequestHeader, wireBody: Uint8Array, key: Ui
 
 export function respond(req: DecodedRequest, status: number, payload?: Uint8Array, execMicros = 0): Uint8Array {
   if (req.header.encryption === Encryption.AEAD) return sealAeadResponse(req, status, payload, execMicros, nodeAead);
-  if (req.header.encryption === Encryption.NONE || !req.key || !payload || payload.length === 0) return respondTo(req, status, payload, execMicros);
+  if (req.header.encryption === Encryption.NONE || !req.key || !payload || payload.length === 0)
+    return respondTo(req, status, payload, execMicros);
   const header = encodeResponseHeader({
     raidaId: req.header.raidaId,
     shardId: 0,
@@ -118,9 +125,12 @@ export function respond(req: DecodedRequest, status: number, payload?: Uint8Arra
 export function decodeResponseFast(req: EncodedRequest, packet: Uint8Array): DecodedResponse {
   if (req.header.encryption === Encryption.AEAD) return openAeadResponse(req, packet, nodeAead);
   const h = decodeResponseHeader(packet);
-  if (req.header.encryption === Encryption.NONE || !req.key || h.bodySize === 0 || packet.length !== HEADER_LENGTH + h.bodySize) return decodeResponseTo(req, packet);
-  if (!constantTimeEqual(h.signature, responseSignature(req.challenge, req.key))) throw new RaidaError('bad_signature', Status.INVALID_ENCRYPTION, 'response signature does not match our challenge');
-  if (packet[packet.length - 2] !== 0x3e || packet[packet.length - 1] !== 0x3e) throw new RaidaError('missing_terminator', Status.INVALID_EOF, 'response body does not end with 3E 3E');
+  if (req.header.encryption === Encryption.NONE || !req.key || h.bodySize === 0 || packet.length !== HEADER_LENGTH + h.bodySize)
+    return decodeResponseTo(req, packet);
+  if (!constantTimeEqual(h.signature, responseSignature(req.challenge, req.key)))
+    throw new RaidaError('bad_signature', Status.INVALID_ENCRYPTION, 'response signature does not match our challenge');
+  if (packet[packet.length - 2] !== 0x3e || packet[packet.length - 1] !== 0x3e)
+    throw new RaidaError('missing_terminator', Status.INVALID_EOF, 'response body does not end with 3E 3E');
   const payload = nodeCtr(req.key, req.header.nonce, packet.subarray(HEADER_LENGTH, packet.length - 2));
   return { header: h, status: h.status, payload, authenticated: true };
 }
@@ -131,7 +141,13 @@ export function encodeRequestFast(o: RequestOptions): EncodedRequest {
   if (!o.encryption || !o.key || o.key.length !== 16) return encodeRequest(o);
   const nonce = o.nonce ?? (o.random ?? defaultRandom)(8).slice(0, 8);
   const plain = encodeRequest({ ...o, encryption: Encryption.NONE, nonce });
-  const header: RequestHeader = { ...plain.header, encryption: o.encryption, keyDenomination: o.keyDenomination ?? 0, keySerial: o.keySerial ?? 0, nonce };
+  const header: RequestHeader = {
+    ...plain.header,
+    encryption: o.encryption,
+    keyDenomination: o.keyDenomination ?? 0,
+    keySerial: o.keySerial ?? 0,
+    nonce,
+  };
   const packet = new Uint8Array(plain.packet.length);
   packet.set(encodeRequestHeader(header), 0);
   packet.set(nodeCtr(o.key, nonce, plain.packet.subarray(HEADER_LENGTH, plain.packet.length - 2)), HEADER_LENGTH);

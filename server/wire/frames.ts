@@ -129,7 +129,8 @@ export class FrameReader {
           out.push({ kind: 'fatal', status, group: raw[4]!, echo: (raw[30]! << 8) | raw[31]!, message: (e as Error).message });
           return out;
         }
-        this.gating = this.header.bodyLength > this.limits.preAuthBytes && bulkBodyLimit(this.header.group, this.header.command, this.limits) !== null;
+        this.gating =
+          this.header.bodyLength > this.limits.preAuthBytes && bulkBodyLimit(this.header.group, this.header.command, this.limits) !== null;
         this.body = Buffer.allocUnsafe(this.gating ? GATE_PREFIX : this.header.bodyLength);
         this.bodyLen = 0;
         continue;

@@ -12,7 +12,14 @@
 // The answer is the status the whole request would have got, or null to admit the body.
 import { createDecipheriv } from 'node:crypto';
 import { constantTimeEqual } from '../../shared/bytes/index.js';
-import { CHALLENGE_LENGTH, Encryption, Status, isValidChallenge, isValidDenomination, type RequestHeader } from '../../shared/raida/index.js';
+import {
+  CHALLENGE_LENGTH,
+  Encryption,
+  Status,
+  isValidChallenge,
+  isValidDenomination,
+  type RequestHeader,
+} from '../../shared/raida/index.js';
 import type { Storage } from '../storage/index.js';
 import { nodeAead, nodeCtr } from './envelope.js';
 import { GATE_PREFIX } from './frames.js';
@@ -25,7 +32,8 @@ export async function preAuthorize(header: RequestHeader, prefix: Uint8Array, st
     const key = await storage.getAn({ denomination: header.keyDenomination, serial: header.keySerial });
     if (!key) return Status.ENCRYPTION_COIN_NOT_FOUND;
     if (header.encryption === Encryption.AN) plain = nodeCtr(key, header.nonce, prefix.subarray(0, 48));
-    else if (header.encryption === Encryption.AEAD) plain = gcmKeystreamOpen(nodeAead.deriveKey(key, header.nonce), prefix.subarray(0, 56)).subarray(8);
+    else if (header.encryption === Encryption.AEAD)
+      plain = gcmKeystreamOpen(nodeAead.deriveKey(key, header.nonce), prefix.subarray(0, 56)).subarray(8);
     else return null;
     if (!isValidChallenge(plain.subarray(0, CHALLENGE_LENGTH))) return Status.INVALID_ENCRYPTION;
   } else if (!isValidChallenge(plain.subarray(0, CHALLENGE_LENGTH))) return Status.INVALID_CRC;

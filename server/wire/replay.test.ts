@@ -18,7 +18,23 @@ async function store(dir?: string): Promise<{ s: Storage; dir: string }> {
 function req(encryption: number, nonce: number, challenge: number, sentAt?: number): DecodedRequest {
   const n = new Uint8Array(8).fill(nonce);
   return {
-    header: { version: 1, splitId: 0, raidaId: 0, shardId: 0, group: 6, command: 70, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, encryption: encryption as 1, keyDenomination: 0, keySerial: 7, bodyLength: 0, nonce: n },
+    header: {
+      version: 1,
+      splitId: 0,
+      raidaId: 0,
+      shardId: 0,
+      group: 6,
+      command: 70,
+      coinId: 6,
+      bitfield: 1,
+      packetIndex: 0,
+      packetCount: 1,
+      encryption: encryption as 1,
+      keyDenomination: 0,
+      keySerial: 7,
+      bodyLength: 0,
+      nonce: n,
+    },
     body: new Uint8Array(0),
     challenge: new Uint8Array(16).fill(challenge),
     ...(sentAt === undefined ? {} : { sentAt }),

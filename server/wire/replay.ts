@@ -38,14 +38,19 @@ export type ReplayStore = Pick<Storage, 'admitRequest' | 'forgetRequests'> & { c
  * A PostgreSQL node keeps the table in its database (commits without waiting for the flush).
  */
 export function openReplayStore(storage: Storage, dataDir: string): ReplayStore {
-  if (storage.backend !== 'sqlite') return { admitRequest: (...a) => storage.admitRequest(...a), forgetRequests: (b) => storage.forgetRequests(b) }; // closed with the storage
+  if (storage.backend !== 'sqlite')
+    return { admitRequest: (...a) => storage.admitRequest(...a), forgetRequests: (b) => storage.forgetRequests(b) }; // closed with the storage
   const file = join(dataDir, 'replay.db');
   prepareOwnerOnlySqlite(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE IF NOT EXISTS replays (id BLOB PRIMARY KEY, seen_at INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS replays_seen ON replays (seen_at);');
-  const insert = db.prepare('INSERT INTO replays (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at WHERE replays.seen_at < ?');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS replays (id BLOB PRIMARY KEY, seen_at INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS replays_seen ON replays (seen_at);',
+  );
+  const insert = db.prepare(
+    'INSERT INTO replays (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at WHERE replays.seen_at < ?',
+  );
   const forget = db.prepare('DELETE FROM replays WHERE seen_at < ?');
   return {
     admitRequest: async (id, at, forgetBefore) => insert.run(Buffer.from(id), at, forgetBefore).changes === 1,

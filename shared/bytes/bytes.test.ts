@@ -14,12 +14,19 @@ describe('bytes', () => {
   });
   it('writer and reader agree for every integer width', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (a, b, c, d, e) => {
-        const bytes = new ByteWriter(1).u8(a).u16(b).u24(c).u32(d).u64(e).finish();
-        const r = new ByteReader(bytes);
-        expect([r.u8(), r.u16(), r.u24(), r.u32(), r.u64()]).toEqual([a, b, c, d, e]);
-        expect(r.done).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 0xffffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        (a, b, c, d, e) => {
+          const bytes = new ByteWriter(1).u8(a).u16(b).u24(c).u32(d).u64(e).finish();
+          const r = new ByteReader(bytes);
+          expect([r.u8(), r.u16(), r.u24(), r.u32(), r.u64()]).toEqual([a, b, c, d, e]);
+          expect(r.done).toBe(true);
+        },
+      ),
     );
   });
   it('reader refuses to run past the end', () => {

@@ -1,7 +1,11 @@
 /** Raised when a reader would run past its end. Codecs map it to their own typed error. */
 export class TruncatedError extends Error {
   override readonly name = 'TruncatedError';
-  constructor(readonly need: number, readonly have: number, readonly at: number) {
+  constructor(
+    readonly need: number,
+    readonly have: number,
+    readonly at: number,
+  ) {
     super(`truncated: need ${need} byte(s) at offset ${at}, ${have} left`);
   }
 }

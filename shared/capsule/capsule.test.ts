@@ -17,7 +17,13 @@ const LEVELS: Level[] = [1, 2, 3, 4];
 async function sealFor(level: Level, link = new MemoryQkdLink()) {
   const msg = new TextEncoder().encode(`hello at level ${level}`);
   const enc = encryptMessage(msg, { k: 3, p: 2 });
-  const capsule = await sealCapsule(enc.secrets, { level, sender: alice, recipient: publicIdentity(bob), qkd: link.sender, now: () => 1_700_000_000_000 });
+  const capsule = await sealCapsule(enc.secrets, {
+    level,
+    sender: alice,
+    recipient: publicIdentity(bob),
+    qkd: link.sender,
+    now: () => 1_700_000_000_000,
+  });
   return { msg, enc, capsule, link };
 }
 
@@ -33,7 +39,9 @@ describe('key capsule', () => {
     });
     it(`L${level}: replayed to another recipient is refused`, async () => {
       const { capsule, link } = await sealFor(level);
-      await expect(openCapsule(capsule, { recipient: carol, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toMatchObject({ code: 'wrong-recipient' });
+      await expect(openCapsule(capsule, { recipient: carol, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toMatchObject({
+        code: 'wrong-recipient',
+      });
     });
   }
   it('names the QKD keys it used, and L1 consumes enough pad for the whole capsule secret', async () => {
@@ -49,15 +57,21 @@ describe('key capsule', () => {
     const { capsule, link } = await sealFor(2);
     const changed = capsule.slice();
     changed[1] = 3;
-    await expect(openCapsule(changed, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toBeInstanceOf(CryptoError);
+    await expect(openCapsule(changed, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toBeInstanceOf(
+      CryptoError,
+    );
     // L2 relabelled as L1 (same header layout) and re-signed with the real sender key: the KDF/MAC binding still refuses it
     const d = decodeCapsule(capsule);
     const signed = d.signed.slice();
     signed[1] = 1;
     const resigned = concatBytes(signed, ml_dsa65.sign(signed, alice.signSecretKey, { context: label('qmail-capsule-v1') }));
-    await expect(openCapsule(resigned, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toBeInstanceOf(CryptoError);
+    await expect(openCapsule(resigned, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toBeInstanceOf(
+      CryptoError,
+    );
     const { capsule: l3 } = await sealFor(3);
-    await expect(openCapsule(l3, { recipient: bob, sender: publicIdentity(alice), expectLevel: 1 })).rejects.toMatchObject({ code: 'level-mismatch' });
+    await expect(openCapsule(l3, { recipient: bob, sender: publicIdentity(alice), expectLevel: 1 })).rejects.toMatchObject({
+      code: 'level-mismatch',
+    });
   });
   it('refuses a capsule from an unexpected sender', async () => {
     const { capsule } = await sealFor(4);
@@ -81,13 +95,17 @@ describe('key capsule', () => {
     expect(() => decodeCapsule(Uint8Array.of(...capsule, 0))).toThrow(expect.objectContaining({ code: 'malformed-capsule' }));
     expect(() => decodeCapsule(Uint8Array.of(2, ...capsule.subarray(1)))).toThrow(expect.objectContaining({ code: 'unsupported-version' }));
     expect(() => decodeCapsule(new Uint8Array(20000))).toThrow(expect.objectContaining({ code: 'malformed-capsule' }));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 6000 }), (junk) => {
-      expect(() => decodeCapsule(junk)).toThrow(CryptoError);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 6000 }), (junk) => {
+        expect(() => decodeCapsule(junk)).toThrow(CryptoError);
+      }),
+    );
   });
   it('QKD keys are used once: a second open of an L1 capsule has no key material', async () => {
     const { capsule, link } = await sealFor(1);
     await openCapsule(capsule, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver });
-    await expect(openCapsule(capsule, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toMatchObject({ code: 'qkd-keys-unavailable' });
+    await expect(openCapsule(capsule, { recipient: bob, sender: publicIdentity(alice), qkd: link.receiver })).rejects.toMatchObject({
+      code: 'qkd-keys-unavailable',
+    });
   });
 });

@@ -19,7 +19,14 @@ import { ByteReader, ByteWriter, TruncatedError, bytesEqual, concatBytes, consta
 import { CryptoError } from '../crypto/errors.js';
 import { gcmOpen, gcmSeal, hkdfSha256, label, systemRng, type Rng } from '../crypto/primitives.js';
 import { verifyMlDsa65 } from '../crypto/signature.js';
-import { KEM_CIPHERTEXT_BYTES, SIGNATURE_BYTES, X25519_BYTES, identityId, type Identity, type PublicIdentity } from '../identity/identity.js';
+import {
+  KEM_CIPHERTEXT_BYTES,
+  SIGNATURE_BYTES,
+  X25519_BYTES,
+  identityId,
+  type Identity,
+  type PublicIdentity,
+} from '../identity/identity.js';
 import { checkLayout } from '../stripe/layout.js';
 import { checkSecrets, MESSAGE_ID_BYTES, STRIPE_KEY_BYTES, type MessageSecrets } from '../stripe/message.js';
 import type { QkdKey, QkdKeyRef, QkdKeySource } from './qkd.js';
@@ -27,7 +34,12 @@ import type { QkdKey, QkdKeyRef, QkdKeySource } from './qkd.js';
 export const CAPSULE_VERSION = 1;
 export const MAX_CAPSULE_BYTES = 16384;
 export type Level = 1 | 2 | 3 | 4;
-export const LEVEL_NAMES: Record<Level, string> = { 1: 'L1 quantum one-time pad', 2: 'L2 QKD-aided AES-256-GCM', 3: 'L3 post-quantum X-Wing', 4: 'L4 classical X25519' };
+export const LEVEL_NAMES: Record<Level, string> = {
+  1: 'L1 quantum one-time pad',
+  2: 'L2 QKD-aided AES-256-GCM',
+  3: 'L3 post-quantum X-Wing',
+  4: 'L4 classical X25519',
+};
 const SIG_CONTEXT = label('qmail-capsule-v1');
 const ID_BYTES = 32;
 
@@ -60,13 +72,22 @@ function malformed(msg: string): never {
 }
 
 function encodeHeader(h: CapsuleHeader, sealedLength: number): Uint8Array {
-  const w = new ByteWriter(1400).u8(h.version).u8(h.level).bytes(h.messageId).u64(BigInt(h.timestamp)).bytes(h.senderId).bytes(h.recipientId).u8(h.k).u8(h.p);
+  const w = new ByteWriter(1400)
+    .u8(h.version)
+    .u8(h.level)
+    .bytes(h.messageId)
+    .u64(BigInt(h.timestamp))
+    .bytes(h.senderId)
+    .bytes(h.recipientId)
+    .u8(h.k)
+    .u8(h.p);
   if (h.level === 1 || h.level === 2) {
     w.u8(h.keyRefs.length);
     for (const r of h.keyRefs) {
       const kme = utf8.encode(r.kmeId);
       const kid = utf8.encode(r.keyId);
-      if (kme.length < 1 || kme.length > 64 || kid.length < 1 || kid.length > 64) throw new CryptoError('bad-input', 'QKD key and KME ids must be 1..64 bytes');
+      if (kme.length < 1 || kme.length > 64 || kid.length < 1 || kid.length > 64)
+        throw new CryptoError('bad-input', 'QKD key and KME ids must be 1..64 bytes');
       w.u8(kme.length).bytes(kme).u8(kid.length).bytes(kid);
     }
   } else if (h.level === 3) w.bytes(h.kemCiphertext!);
@@ -95,7 +116,17 @@ export function decodeCapsule(bytes: Uint8Array): DecodedCapsule {
     } catch {
       malformed(`bad layout k=${k} p=${p}`);
     }
-    const header: CapsuleHeader = { version, level: level as Level, messageId, timestamp: Number(ts), senderId, recipientId, k, p, keyRefs: [] };
+    const header: CapsuleHeader = {
+      version,
+      level: level as Level,
+      messageId,
+      timestamp: Number(ts),
+      senderId,
+      recipientId,
+      k,
+      p,
+      keyRefs: [],
+    };
     if (level === 1 || level === 2) {
       const count = r.u8();
       if (count < 1 || count > 64) malformed('QKD key count out of range');
@@ -160,7 +191,8 @@ function aeadKey(level: Level, ikm: Uint8Array, h: CapsuleHeader, extra: Uint8Ar
 }
 
 function concatKeys(keys: QkdKey[], refs: readonly QkdKeyRef[]): Uint8Array {
-  if (keys.length !== refs.length || keys.some((k, i) => k.keyId !== refs[i]!.keyId)) throw new CryptoError('qkd-keys-unavailable', 'key source returned different keys than named');
+  if (keys.length !== refs.length || keys.some((k, i) => k.keyId !== refs[i]!.keyId))
+    throw new CryptoError('qkd-keys-unavailable', 'key source returned different keys than named');
   return concatBytes(...keys.map((k) => k.key));
 }
 
@@ -182,8 +214,15 @@ export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): P
   if (![1, 2, 3, 4].includes(level)) throw new CryptoError('bad-input', `unknown level ${String(level)}`);
   const rng = opts.rng ?? systemRng;
   const h: CapsuleHeader = {
-    version: CAPSULE_VERSION, level, messageId: secrets.messageId, timestamp: Math.floor((opts.now ?? Date.now)()),
-    senderId: identityId(opts.sender), recipientId: identityId(opts.recipient), k: secrets.layout.k, p: secrets.layout.p, keyRefs: [],
+    version: CAPSULE_VERSION,
+    level,
+    messageId: secrets.messageId,
+    timestamp: Math.floor((opts.now ?? Date.now)()),
+    senderId: identityId(opts.sender),
+    recipientId: identityId(opts.recipient),
+    k: secrets.layout.k,
+    p: secrets.layout.p,
+    keyRefs: [],
   };
   const inner = encodeInner(secrets);
   const sealedLength = inner.length + 16;
@@ -247,15 +286,20 @@ export interface OpenedCapsule {
  * unsealing anything (no QKD key is spent). Returns the capsule, every header field now
  * vouched for by the sender's signature.
  */
-export function verifyCapsule(bytes: Uint8Array, opts: Pick<OpenOptions, 'sender' | 'expectLevel'> & { recipient: PublicIdentity }): DecodedCapsule {
+export function verifyCapsule(
+  bytes: Uint8Array,
+  opts: Pick<OpenOptions, 'sender' | 'expectLevel'> & { recipient: PublicIdentity },
+): DecodedCapsule {
   const d = decodeCapsule(bytes);
   const h = d.header;
   if (!bytesEqual(h.senderId, identityId(opts.sender))) throw new CryptoError('wrong-sender', 'capsule names a different sender');
   // Remembered once verified: openCapsule checks again the capsule verifyCapsule just passed.
   const ok = verifyMlDsa65(d.signature, d.signed, opts.sender.signPublicKey, SIG_CONTEXT);
   if (!ok) throw new CryptoError('bad-signature', 'sender signature does not verify');
-  if (!bytesEqual(h.recipientId, identityId(opts.recipient))) throw new CryptoError('wrong-recipient', 'capsule was sealed for another recipient');
-  if (opts.expectLevel !== undefined && h.level !== opts.expectLevel) throw new CryptoError('level-mismatch', `expected level ${opts.expectLevel}, capsule says ${h.level}`);
+  if (!bytesEqual(h.recipientId, identityId(opts.recipient)))
+    throw new CryptoError('wrong-recipient', 'capsule was sealed for another recipient');
+  if (opts.expectLevel !== undefined && h.level !== opts.expectLevel)
+    throw new CryptoError('level-mismatch', `expected level ${opts.expectLevel}, capsule says ${h.level}`);
   return d;
 }
 

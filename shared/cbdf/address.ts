@@ -4,12 +4,22 @@ import { CbdfError } from './errors.js';
 import { ADDRESS_PATTERN, MAILBOX_LENGTH, type Mailbox } from '../qmail/address.js';
 
 // The type and the text form live with QMail; re-exported for the CBDF modules and their users.
-export { ADDRESS_PATTERN, CLOUDCOIN_COIN_GROUP, MAILBOX_LENGTH, cloudCoinMailbox, formatMailbox, isCloudCoinMailbox, type Mailbox } from '../qmail/address.js';
+export {
+  ADDRESS_PATTERN,
+  CLOUDCOIN_COIN_GROUP,
+  MAILBOX_LENGTH,
+  cloudCoinMailbox,
+  formatMailbox,
+  isCloudCoinMailbox,
+  type Mailbox,
+} from '../qmail/address.js';
 
 export function encodeMailbox(m: Mailbox): Uint8Array {
   const { coinGroup, denomination, serial } = m;
-  if (!Number.isInteger(coinGroup) || coinGroup < 0 || coinGroup > 0xffff) throw new CbdfError('BAD_ADDRESS', `coin group out of range: ${coinGroup}`);
-  if (!Number.isInteger(denomination) || denomination < -128 || denomination > 127) throw new CbdfError('BAD_ADDRESS', `denomination out of range: ${denomination}`);
+  if (!Number.isInteger(coinGroup) || coinGroup < 0 || coinGroup > 0xffff)
+    throw new CbdfError('BAD_ADDRESS', `coin group out of range: ${coinGroup}`);
+  if (!Number.isInteger(denomination) || denomination < -128 || denomination > 127)
+    throw new CbdfError('BAD_ADDRESS', `denomination out of range: ${denomination}`);
   if (!Number.isInteger(serial) || serial < 0 || serial > 0xffffffff) throw new CbdfError('BAD_ADDRESS', `serial out of range: ${serial}`);
   return new Uint8Array([
     coinGroup >>> 8,

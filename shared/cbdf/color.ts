@@ -43,15 +43,34 @@ function clamp8(n: number): number {
 }
 
 const NAMED: Record<string, [number, number, number]> = {
-  black: [0, 0, 0], white: [255, 255, 255], red: [255, 0, 0], green: [0, 128, 0], blue: [0, 0, 255],
-  yellow: [255, 255, 0], cyan: [0, 255, 255], aqua: [0, 255, 255], magenta: [255, 0, 255], fuchsia: [255, 0, 255],
-  gray: [128, 128, 128], grey: [128, 128, 128], silver: [192, 192, 192], maroon: [128, 0, 0], olive: [128, 128, 0],
-  lime: [0, 255, 0], navy: [0, 0, 128], purple: [128, 0, 128], teal: [0, 128, 128], orange: [255, 165, 0],
+  black: [0, 0, 0],
+  white: [255, 255, 255],
+  red: [255, 0, 0],
+  green: [0, 128, 0],
+  blue: [0, 0, 255],
+  yellow: [255, 255, 0],
+  cyan: [0, 255, 255],
+  aqua: [0, 255, 255],
+  magenta: [255, 0, 255],
+  fuchsia: [255, 0, 255],
+  gray: [128, 128, 128],
+  grey: [128, 128, 128],
+  silver: [192, 192, 192],
+  maroon: [128, 0, 0],
+  olive: [128, 128, 0],
+  lime: [0, 255, 0],
+  navy: [0, 0, 128],
+  purple: [128, 0, 128],
+  teal: [0, 128, 128],
+  orange: [255, 165, 0],
 };
 
 /** Parses a CSS colour (#rgb, #rrggbb, rgb(), a few names). Returns undefined for anything else. */
 export function parseCssColor(text: string): number | undefined {
-  const t = text.trim().toLowerCase().replace(/\s*!important$/, '');
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(/\s*!important$/, '');
   if (t === 'transparent') return TRANSPARENT;
   let m = /^#([0-9a-f]{3})$/.exec(t);
   if (m) {

@@ -15,7 +15,7 @@ export function adler32(data: Uint8Array): number {
   let a = 1;
   let b = 0;
   const NMAX = 5552;
-  for (let i = 0; i < data.length; ) {
+  for (let i = 0; i < data.length;) {
     const end = Math.min(data.length, i + NMAX);
     for (; i < end; i++) {
       a += data[i]!;
@@ -29,7 +29,8 @@ export function adler32(data: Uint8Array): number {
 
 export function zlibDecompress(data: Uint8Array, declared: number, maxOut: number, at?: number): Uint8Array {
   if (declared > maxOut) fail('ZIP_BOMB', `declared decompressed size ${declared} exceeds the ${maxOut}-byte limit`, at);
-  if (declared > data.length * MAX_EXPANSION_RATIO + 64) fail('ZIP_BOMB', `declared expansion ${declared}/${data.length} is beyond what DEFLATE can produce`, at);
+  if (declared > data.length * MAX_EXPANSION_RATIO + 64)
+    fail('ZIP_BOMB', `declared expansion ${declared}/${data.length} is beyond what DEFLATE can produce`, at);
   if (data.length < 6) fail('DECOMPRESSION_FAILED', 'zlib stream too short', at);
   const cmf = data[0]!;
   const flg = data[1]!;

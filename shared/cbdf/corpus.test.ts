@@ -11,9 +11,17 @@ import { decodeDocument, encodeDocument, htmlToCbdf, toPlainText } from './index
 
 const here = dirname(fileURLToPath(import.meta.url));
 const corpus = join(here, '../../../shared/corpus/email-blueprints');
-const files = readdirSync(corpus).filter((f) => f.endsWith('.html')).sort();
+const files = readdirSync(corpus)
+  .filter((f) => f.endsWith('.html'))
+  .sort();
 
-interface N { type: string; name?: string; attribs?: Record<string, string>; children?: N[]; data?: string }
+interface N {
+  type: string;
+  name?: string;
+  attribs?: Record<string, string>;
+  children?: N[];
+  data?: string;
+}
 const INVISIBLE = new Set(['script', 'style', 'head', 'title', 'noscript', 'template', 'input', 'select', 'textarea', 'option']);
 
 function hidden(n: N): boolean {
@@ -33,7 +41,8 @@ function visible(html: string): { words: string[]; links: string[] } {
     }
     if (n.type === 'script' || n.type === 'style' || n.type === 'comment' || n.type === 'directive') return;
     if (n.name && (INVISIBLE.has(n.name) || hidden(n))) return;
-    if (n.name === 'a' && n.attribs?.href && !/^\s*(javascript|vbscript|data|file):/i.test(n.attribs.href)) links.push(n.attribs.href.trim());
+    if (n.name === 'a' && n.attribs?.href && !/^\s*(javascript|vbscript|data|file):/i.test(n.attribs.href))
+      links.push(n.attribs.href.trim());
     for (const c of n.children ?? []) walk(c);
   };
   walk(parseDocument(html, { decodeEntities: true }) as unknown as N);

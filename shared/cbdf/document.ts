@@ -56,7 +56,13 @@ const DEFAULTS = { maxBytes: 64 * 1024 * 1024, maxDecompressed: 16 * 1024 * 1024
 function styleCounts(meta: readonly MetaEntry[], st: Styles): StyleCounts | undefined {
   const set = metaGet(meta, MetaKey.DEFAULT_STYLE_SET)?.[0] ?? 0;
   if (set !== 0) return undefined; // a client-side style set: indices refer to tables we do not see
-  return { text: st.text.records.length, composite: st.composite.length, table: st.table.length, image: st.image.length, navBar: st.navBar.length };
+  return {
+    text: st.text.records.length,
+    composite: st.composite.length,
+    table: st.table.length,
+    image: st.image.length,
+    navBar: st.navBar.length,
+  };
 }
 
 function checkPhase2Meta(meta: readonly MetaEntry[]): number {
@@ -65,14 +71,25 @@ function checkPhase2Meta(meta: readonly MetaEntry[]): number {
   if (version[0] !== 1) fail('UNSUPPORTED_VERSION', `wire version ${version[0]} is not supported (this codec implements version 1)`);
   const comp = metaGet(meta, MetaKey.COMPRESSION)?.[0] ?? 0;
   if (comp !== Compression.NONE && comp !== Compression.ZLIB) {
-    fail('UNSUPPORTED_COMPRESSION', comp <= 5 ? `compression type ${comp} is optional and unsupported here (0 none and 1 zlib are supported)` : `compression type ${comp} is reserved`);
+    fail(
+      'UNSUPPORTED_COMPRESSION',
+      comp <= 5
+        ? `compression type ${comp} is optional and unsupported here (0 none and 1 zlib are supported)`
+        : `compression type ${comp} is reserved`,
+    );
   }
   return comp;
 }
 
 function hashInput(stylesPayload: Uint8Array, textPayload: Uint8Array, resourcesPayload: Uint8Array): Uint8Array {
   const w = new LeWriter(stylesPayload.length + textPayload.length + resourcesPayload.length + 16);
-  w.u32(stylesPayload.length).bytes(stylesPayload).u8(FS).u32(textPayload.length).bytes(textPayload).u32(resourcesPayload.length).bytes(resourcesPayload);
+  w.u32(stylesPayload.length)
+    .bytes(stylesPayload)
+    .u8(FS)
+    .u32(textPayload.length)
+    .bytes(textPayload)
+    .u32(resourcesPayload.length)
+    .bytes(resourcesPayload);
   return w.finish();
 }
 
@@ -94,7 +111,8 @@ function checkHash(meta: readonly MetaEntry[], s: Uint8Array, t: Uint8Array, r: 
 
 function checkSubjectStyle(meta: readonly MetaEntry[], counts: StyleCounts | undefined): void {
   const id = metaGet(meta, MetaKey.SUBJECT_STYLE_ID)?.[0];
-  if (id !== undefined && counts && id >= counts.text) fail('STYLE_INDEX', `subject style ${id} is out of range (${counts.text} text style(s))`);
+  if (id !== undefined && counts && id >= counts.text)
+    fail('STYLE_INDEX', `subject style ${id} is out of range (${counts.text} text style(s))`);
 }
 
 function sectionPayloads(doc: Phase2Document): { styles: Uint8Array; text: Uint8Array; resources: Uint8Array } {
@@ -123,7 +141,8 @@ export function encodeDocument(doc: CbdfDocument): Uint8Array {
   const w = new LeWriter(1024);
   if (doc.kind === 'phase1') {
     if (doc.meta) {
-      if (doc.meta.some((e) => e.key === MetaKey.VERSION || e.key === MetaKey.EOF_FLAG)) fail('BAD_META', 'a Phase I document has no Meta key 30 or 33');
+      if (doc.meta.some((e) => e.key === MetaKey.VERSION || e.key === MetaKey.EOF_FLAG))
+        fail('BAD_META', 'a Phase I document has no Meta key 30 or 33');
       if (doc.meta.length === 0x1c1c) fail('BAD_META', 'a pair count of 0x1C1C is ambiguous with a bare Phase I body');
       encodeMeta(doc.meta, w);
     }
@@ -144,7 +163,8 @@ export function encodeDocument(doc: CbdfDocument): Uint8Array {
   if (comp === Compression.NONE) {
     w.u32(p.styles.length).bytes(p.styles).u8(FS);
     const textOffset = metaGet(doc.meta, MetaKey.TEXT_OFFSET);
-    if (textOffset && !textOffset.every((b, i) => b === u32le(w.length)[i])) fail('BAD_META', `Meta key 40 must equal the Text section offset ${w.length}`);
+    if (textOffset && !textOffset.every((b, i) => b === u32le(w.length)[i]))
+      fail('BAD_META', `Meta key 40 must equal the Text section offset ${w.length}`);
     w.u32(p.text.length).bytes(p.text);
   } else {
     const inner = new LeWriter(p.styles.length + p.text.length + 16);
@@ -193,7 +213,8 @@ function decodeInner(bytes: Uint8Array, opts: typeof DEFAULTS): CbdfDocument {
   }
   if (!metaGet(meta, MetaKey.VERSION)) {
     const at = r.at;
-    if (r.remaining < 3 || r.u8() !== FS || r.u8() !== FS || r.u8() !== C.STX) fail('BAD_SEPARATOR', 'a document without Meta key 30 must continue with FS FS STX (Phase I)', at);
+    if (r.remaining < 3 || r.u8() !== FS || r.u8() !== FS || r.u8() !== C.STX)
+      fail('BAD_SEPARATOR', 'a document without Meta key 30 must continue with FS FS STX (Phase I)', at);
     return { kind: 'phase1', meta, body: utf8Decode(r.view(r.remaining, 'body'), 'Phase I body', r.at) };
   }
   const comp = checkPhase2Meta(meta);
@@ -206,7 +227,8 @@ function decodeInner(bytes: Uint8Array, opts: typeof DEFAULTS): CbdfDocument {
     const textLenAt = r.at + 1;
     ({ payload: textPayload, at: textAt } = readSection(r, 'Text'));
     const textOffset = metaGet(meta, MetaKey.TEXT_OFFSET);
-    if (textOffset && !textOffset.every((b, i) => b === u32le(textLenAt)[i])) fail('BAD_META', `Meta key 40 does not point at the Text section (offset ${textLenAt})`);
+    if (textOffset && !textOffset.every((b, i) => b === u32le(textLenAt)[i]))
+      fail('BAD_META', `Meta key 40 does not point at the Text section (offset ${textLenAt})`);
   } else {
     r.expect(FS, 'FS before the compressed Styles+Text blob');
     const at = r.at;

@@ -31,8 +31,63 @@ export interface HtmlToCbdfOptions {
   remoteImages?: 'block' | 'drop';
 }
 
-const SKIP = new Set(['script', 'style', 'head', 'title', 'meta', 'link', 'template', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'canvas', 'audio', 'video', 'input', 'select', 'textarea', 'option', 'datalist', 'base']);
-const BLOCK = new Set(['p', 'div', 'section', 'article', 'header', 'footer', 'main', 'nav', 'aside', 'address', 'center', 'figure', 'figcaption', 'form', 'fieldset', 'legend', 'dl', 'dt', 'dd', 'table', 'tbody', 'thead', 'tfoot', 'tr', 'caption', 'body', 'html', 'details', 'summary']);
+const SKIP = new Set([
+  'script',
+  'style',
+  'head',
+  'title',
+  'meta',
+  'link',
+  'template',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'svg',
+  'math',
+  'canvas',
+  'audio',
+  'video',
+  'input',
+  'select',
+  'textarea',
+  'option',
+  'datalist',
+  'base',
+]);
+const BLOCK = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'main',
+  'nav',
+  'aside',
+  'address',
+  'center',
+  'figure',
+  'figcaption',
+  'form',
+  'fieldset',
+  'legend',
+  'dl',
+  'dt',
+  'dd',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'tr',
+  'caption',
+  'body',
+  'html',
+  'details',
+  'summary',
+]);
 const PARA = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'table', 'ul', 'ol', 'dl', 'figure', 'address']);
 const HEADING_SIZE: Record<string, number> = { h1: 24, h2: 20, h3: 17, h4: 15, h5: 13, h6: 12 };
 const UNSAFE_SCHEME = /^\s*(javascript|vbscript|data|file):/i;
@@ -43,7 +98,14 @@ function styleMap(el: HNode): Map<string, string> {
   if (!s) return m;
   for (const decl of s.split(';')) {
     const i = decl.indexOf(':');
-    if (i > 0) m.set(decl.slice(0, i).trim().toLowerCase(), decl.slice(i + 1).trim().toLowerCase());
+    if (i > 0)
+      m.set(
+        decl.slice(0, i).trim().toLowerCase(),
+        decl
+          .slice(i + 1)
+          .trim()
+          .toLowerCase(),
+      );
   }
   return m;
 }
@@ -240,7 +302,14 @@ class Converter {
         return;
       }
       this.sources.push({ resourceId: rid, url: embedded ? '' : src, alt });
-      this.styles.image.push({ sourceType: 0, sourceId: rid, width: Math.min(w ?? 0, 0xffff), height: Math.min(h ?? 0, 0xffff), fit: 0, border: 255 });
+      this.styles.image.push({
+        sourceType: 0,
+        sourceId: rid,
+        width: Math.min(w ?? 0, 0xffff),
+        height: Math.min(h ?? 0, 0xffff),
+        fit: 0,
+        border: 255,
+      });
       def = this.styles.image.length - 1;
       this.imageByUrl.set(src, def);
       this.features |= 1 << Feature.IMAGES;
@@ -260,7 +329,13 @@ class Converter {
   private embedded(src: string): { type: number; data: Uint8Array } | undefined {
     const m = /^data:image\/(png|jpeg|jpg|webp|svg\+xml);base64,([A-Za-z0-9+/=\s]+)$/i.exec(src);
     if (m) {
-      const type = { png: ResourceType.PNG, jpeg: ResourceType.JPEG, jpg: ResourceType.JPEG, webp: ResourceType.WEBP, 'svg+xml': ResourceType.SVG }[m[1]!.toLowerCase()]!;
+      const type = {
+        png: ResourceType.PNG,
+        jpeg: ResourceType.JPEG,
+        jpg: ResourceType.JPEG,
+        webp: ResourceType.WEBP,
+        'svg+xml': ResourceType.SVG,
+      }[m[1]!.toLowerCase()]!;
       try {
         const bin = atob(m[2]!.replace(/\s+/g, ''));
         const data = new Uint8Array(bin.length);
@@ -302,7 +377,17 @@ class Converter {
 
   private dataTable(el: HNode, ctx: Ctx): void {
     if (this.styles.table.length === 0) {
-      this.styles.table.push({ headerStyle: 255, bodyStyle: 255, gridBorder: 255, altRowBackground: 255, cellSpacing: 255, firstRowHeader: false, rowStripes: false, columnRules: true, rowRules: true });
+      this.styles.table.push({
+        headerStyle: 255,
+        bodyStyle: 255,
+        gridBorder: 255,
+        altRowBackground: 255,
+        cellSpacing: 255,
+        firstRowHeader: false,
+        rowStripes: false,
+        columnRules: true,
+        rowRules: true,
+      });
       this.features |= 1 << Feature.TABLES;
     }
     this.requestBreak(2);
@@ -355,9 +440,36 @@ class Converter {
 
   private quote(el: HNode, ctx: Ctx): void {
     if (this.quoteComposite < 0) {
-      this.styles.border.push({ color: rgbTo565(204, 204, 204), top: 0, right: 0, bottom: 0, left: 3, outside: 0x000c, radiusTL: 0, radiusTR: 0, radiusBR: 0, radiusBL: 0 });
-      this.styles.spacing.push({ marginTop: 1, marginRight: 0, marginBottom: 1, marginLeft: 2, paddingTop: 0, paddingRight: 0, paddingBottom: 0, paddingLeft: 2 });
-      this.styles.composite.push({ background: 255, border: this.styles.border.length - 1, spacing: this.styles.spacing.length - 1, shadow: 255, overflow: 0, layer: 1 });
+      this.styles.border.push({
+        color: rgbTo565(204, 204, 204),
+        top: 0,
+        right: 0,
+        bottom: 0,
+        left: 3,
+        outside: 0x000c,
+        radiusTL: 0,
+        radiusTR: 0,
+        radiusBR: 0,
+        radiusBL: 0,
+      });
+      this.styles.spacing.push({
+        marginTop: 1,
+        marginRight: 0,
+        marginBottom: 1,
+        marginLeft: 2,
+        paddingTop: 0,
+        paddingRight: 0,
+        paddingBottom: 0,
+        paddingLeft: 2,
+      });
+      this.styles.composite.push({
+        background: 255,
+        border: this.styles.border.length - 1,
+        spacing: this.styles.spacing.length - 1,
+        shadow: 255,
+        overflow: 0,
+        layer: 1,
+      });
       this.quoteComposite = this.styles.composite.length - 1;
     }
     this.requestBreak(2);
@@ -476,7 +588,12 @@ export function htmlToCbdf(html: string, opts: HtmlToCbdfOptions = {}): Phase2Do
   encodeStyles(styles, sw);
   encodeText(tokens, sw);
   const compress = opts.compress === undefined || opts.compress === 'auto' ? sw.length >= 256 : opts.compress;
-  const plain = tokens.filter((t): t is { t: 'text'; s: string } => t.t === 'text').map((t) => t.s).join(' ').replace(/\s+/g, ' ').trim();
+  const plain = tokens
+    .filter((t): t is { t: 'text'; s: string } => t.t === 'text')
+    .map((t) => t.s)
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const fields: MetaFields = {
     fileType: FileType.QMAIL,
     ...opts.meta,

@@ -18,7 +18,10 @@ function readable(key: number, value: Uint8Array): unknown {
     if (Array.isArray(v)) return v[0];
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Uint8Array) return toHex(v);
-    if (v && typeof v === 'object' && 'digest' in v) { const h = v as unknown as { alg: number; digest: Uint8Array }; return { alg: h.alg, digest: toHex(h.digest) }; }
+    if (v && typeof v === 'object' && 'digest' in v) {
+      const h = v as unknown as { alg: number; digest: Uint8Array };
+      return { alg: h.alg, digest: toHex(h.digest) };
+    }
     return v;
   } catch {
     return undefined;
@@ -29,11 +32,17 @@ export function documentToJson(doc: CbdfDocument): unknown {
   const conv = (v: unknown): unknown => {
     if (v instanceof Uint8Array) return { $hex: toHex(v) };
     if (Array.isArray(v)) return v.map(conv);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, conv(x)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([, x]) => x !== undefined)
+          .map(([k, x]) => [k, conv(x)]),
+      );
     return v;
   };
   const out = conv(doc) as Record<string, unknown>;
-  if ('meta' in doc && doc.meta) out.meta = doc.meta.map((e) => ({ key: e.key, name: metaKeyName(e.key), hex: toHex(e.value), value: readable(e.key, e.value) }));
+  if ('meta' in doc && doc.meta)
+    out.meta = doc.meta.map((e) => ({ key: e.key, name: metaKeyName(e.key), hex: toHex(e.value), value: readable(e.key, e.value) }));
   if (doc.kind === 'phase2') {
     const src = doc.extensions.find((e) => e.id === IMAGE_SOURCES_EXTENSION);
     if (src) {
@@ -59,7 +68,8 @@ export function documentFromJson(json: unknown): CbdfDocument {
       return v;
     };
     const o = conv(json) as Record<string, unknown>;
-    if (!o || typeof o !== 'object' || !['phase1', 'metaOnly', 'phase2'].includes(o.kind as string)) fail('BAD_JSON', 'kind must be phase1, metaOnly or phase2');
+    if (!o || typeof o !== 'object' || !['phase1', 'metaOnly', 'phase2'].includes(o.kind as string))
+      fail('BAD_JSON', 'kind must be phase1, metaOnly or phase2');
     delete o.imageSources;
     if (o.meta !== undefined) {
       if (!Array.isArray(o.meta)) fail('BAD_JSON', 'meta must be an array');

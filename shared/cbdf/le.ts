@@ -59,7 +59,8 @@ export class LeReader {
     const at = this.at;
     if (this.done) fail('TRUNCATED', `expected ${what}`, at);
     const b = this.u8();
-    if (b !== byte) fail('BAD_SEPARATOR', `expected ${what} (0x${byte.toString(16).padStart(2, '0')}), found 0x${b.toString(16).padStart(2, '0')}`, at);
+    if (b !== byte)
+      fail('BAD_SEPARATOR', `expected ${what} (0x${byte.toString(16).padStart(2, '0')}), found 0x${b.toString(16).padStart(2, '0')}`, at);
   }
 }
 

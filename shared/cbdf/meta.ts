@@ -4,7 +4,7 @@
 // the recommended order (key 0, key 30 first).
 import { decodeMailbox, encodeMailbox, type Mailbox } from './address.js';
 import { CbdfError, fail } from './errors.js';
-import type { LeReader, LeWriter} from './le.js';
+import type { LeReader, LeWriter } from './le.js';
 import { isWellFormed, utf8Decode, utf8Encode } from './le.js';
 
 export interface MetaEntry {
@@ -46,8 +46,18 @@ export const FileType = { GENERIC: 0, QMAIL: 1, SMS: 2, QWEB: 3, PRESENTATION: 4
 export const Compression = { NONE: 0, ZLIB: 1, LZ4: 2, ZSTD: 3, BROTLI: 4, SEMANTIC: 5 } as const;
 
 export const Feature = {
-  EXPLICIT_STYLES: 0, IMAGES: 1, TABLES: 2, ITEM_BLOCKS: 3, CUSTOM_FONTS: 4, FONT_EFFECTS: 5,
-  FRAMES: 6, AI_PROMPTS: 7, SEMANTIC: 8, EXTENSIONS: 9, RARE_TIER: 10, CATALOG_LAYOUT: 11,
+  EXPLICIT_STYLES: 0,
+  IMAGES: 1,
+  TABLES: 2,
+  ITEM_BLOCKS: 3,
+  CUSTOM_FONTS: 4,
+  FONT_EFFECTS: 5,
+  FRAMES: 6,
+  AI_PROMPTS: 7,
+  SEMANTIC: 8,
+  EXTENSIONS: 9,
+  RARE_TIER: 10,
+  CATALOG_LAYOUT: 11,
 } as const;
 
 /** Hard limit on Meta pairs. 1024 pairs × 257 bytes bounds Meta near 256 KiB; a 0x1C1C count
@@ -125,10 +135,13 @@ export function validateMetaValue(key: number, value: Uint8Array, offset?: numbe
   if (value.length > 255) fail('BAD_META', `Meta value for key ${key} is ${value.length} bytes; the limit is 255`, offset);
   const spec = META_REGISTRY.get(key);
   if (!spec) return;
-  if (typeof spec.size === 'number' && value.length !== spec.size) fail('BAD_META', `Meta key ${key} (${spec.name}) must be ${spec.size} byte(s), got ${value.length}`, offset);
-  if (Array.isArray(spec.size) && (value.length < spec.size[0] || value.length > spec.size[1])) fail('BAD_META', `Meta key ${key} (${spec.name}) must be ${spec.size[0]}–${spec.size[1]} bytes, got ${value.length}`, offset);
+  if (typeof spec.size === 'number' && value.length !== spec.size)
+    fail('BAD_META', `Meta key ${key} (${spec.name}) must be ${spec.size} byte(s), got ${value.length}`, offset);
+  if (Array.isArray(spec.size) && (value.length < spec.size[0] || value.length > spec.size[1]))
+    fail('BAD_META', `Meta key ${key} (${spec.name}) must be ${spec.size[0]}–${spec.size[1]} bytes, got ${value.length}`, offset);
   if (spec.kind === 'utf8') utf8Decode(value, `Meta key ${key} (${spec.name})`, offset);
-  if (spec.kind === 'features' && value[value.length - 1] === 0) fail('BAD_META', `feature bitfield (key ${key}) must omit trailing zero bytes`, offset);
+  if (spec.kind === 'features' && value[value.length - 1] === 0)
+    fail('BAD_META', `feature bitfield (key ${key}) must omit trailing zero bytes`, offset);
   if (spec.kind === 'hash') {
     const alg = value[0];
     const want = alg === 1 ? 17 : alg === 2 ? 33 : -1;
@@ -141,18 +154,21 @@ export function validateMetaValue(key: number, value: Uint8Array, offset?: numbe
 export function validateMetaSet(entries: readonly MetaEntry[]): void {
   const seen = new Set<number>();
   for (const e of entries) {
-    if (seen.has(e.key) && !isRepeatableKey(e.key)) fail('DUPLICATE_KEY', `Meta key ${e.key} (${metaKeyName(e.key)}) appears more than once`);
+    if (seen.has(e.key) && !isRepeatableKey(e.key))
+      fail('DUPLICATE_KEY', `Meta key ${e.key} (${metaKeyName(e.key)}) appears more than once`);
     seen.add(e.key);
   }
   const one = (k: number) => entries.find((e) => e.key === k)?.value;
   const eof = one(MetaKey.EOF_FLAG);
   if (eof && eof[0] !== 1) fail('BAD_META', `Meta key 33 (EOF flag) must be 1 when present, got ${eof[0]}`);
   if (eof) {
-    for (const k of [31, 32, 37, 40, 42, 43]) if (seen.has(k)) fail('FORBIDDEN_KEY', `Meta key ${k} must be absent in a meta-only document`);
+    for (const k of [31, 32, 37, 40, 42, 43])
+      if (seen.has(k)) fail('FORBIDDEN_KEY', `Meta key ${k} must be absent in a meta-only document`);
   }
   const comp = one(MetaKey.COMPRESSION)?.[0] ?? 0;
   if (comp !== 0 && seen.has(MetaKey.TEXT_OFFSET)) fail('FORBIDDEN_KEY', 'Meta key 40 (Text Offset) must be absent when compression is on');
-  if (comp !== Compression.SEMANTIC && (seen.has(38) || seen.has(39))) fail('FORBIDDEN_KEY', 'Meta keys 38/39 are only valid with semantic compression (5)');
+  if (comp !== Compression.SEMANTIC && (seen.has(38) || seen.has(39)))
+    fail('FORBIDDEN_KEY', 'Meta keys 38/39 are only valid with semantic compression (5)');
   const ts32 = one(MetaKey.TIMESTAMP);
   const ts64 = one(MetaKey.TIMESTAMP64);
   if (ts32 && ts64 && !ts32.every((b, i) => b === ts64[i])) fail('BAD_META', 'Meta key 25 must equal the low 32 bits of key 41');
@@ -225,31 +241,80 @@ export function metaView(entries: readonly MetaEntry[]): MetaFields {
   const dec = (v: Uint8Array) => utf8Decode(v, 'Meta text');
   for (const { key, value: v } of entries) {
     switch (key) {
-      case 0: f.fileType = v[0]; break;
-      case 1: f.qmailId = v; break;
-      case 2: f.subject = dec(v); break;
-      case 3: (f.attachmentNames ??= []).push(dec(v)); break;
-      case 4: (f.attachmentTotalPages ??= []).push(readLe(v)); break;
-      case 5: (f.pageHashes ??= []).push(readLe(v)); break;
-      case 12: f.attachmentCount = v[0]; break;
-      case 13: (f.to ??= []).push(decodeMailbox(v)); break;
-      case 14: (f.cc ??= []).push(decodeMailbox(v)); break;
-      case 19: f.from = decodeMailbox(v); break;
-      case 25: f.timestamp = readLe(v); break;
-      case 30: f.version = v[0]; break;
-      case 31: f.compression = v[0]; break;
-      case 32: f.defaultStyleSet = v[0]; break;
-      case 33: f.metaOnly = v[0] === 1; break;
-      case 35: f.aiSummary = dec(v); break;
-      case 36: f.previewText = dec(v); break;
-      case 37: f.subjectStyleId = v[0]; break;
-      case 40: f.textOffset = readLe(v); break;
-      case 41: f.timestamp64 = BigInt(readLe(v.subarray(0, 4))) + (BigInt(readLe(v.subarray(4, 8))) << 32n); break;
-      case 42: f.requiredFeatures = readLe(v); break;
-      case 43: f.optionalFeatures = readLe(v); break;
-      case 44: f.contentLanguage = dec(v); break;
-      case 45: f.contentHash = { alg: v[0]!, digest: v.slice(1) }; break;
-      default: break;
+      case 0:
+        f.fileType = v[0];
+        break;
+      case 1:
+        f.qmailId = v;
+        break;
+      case 2:
+        f.subject = dec(v);
+        break;
+      case 3:
+        (f.attachmentNames ??= []).push(dec(v));
+        break;
+      case 4:
+        (f.attachmentTotalPages ??= []).push(readLe(v));
+        break;
+      case 5:
+        (f.pageHashes ??= []).push(readLe(v));
+        break;
+      case 12:
+        f.attachmentCount = v[0];
+        break;
+      case 13:
+        (f.to ??= []).push(decodeMailbox(v));
+        break;
+      case 14:
+        (f.cc ??= []).push(decodeMailbox(v));
+        break;
+      case 19:
+        f.from = decodeMailbox(v);
+        break;
+      case 25:
+        f.timestamp = readLe(v);
+        break;
+      case 30:
+        f.version = v[0];
+        break;
+      case 31:
+        f.compression = v[0];
+        break;
+      case 32:
+        f.defaultStyleSet = v[0];
+        break;
+      case 33:
+        f.metaOnly = v[0] === 1;
+        break;
+      case 35:
+        f.aiSummary = dec(v);
+        break;
+      case 36:
+        f.previewText = dec(v);
+        break;
+      case 37:
+        f.subjectStyleId = v[0];
+        break;
+      case 40:
+        f.textOffset = readLe(v);
+        break;
+      case 41:
+        f.timestamp64 = BigInt(readLe(v.subarray(0, 4))) + (BigInt(readLe(v.subarray(4, 8))) << 32n);
+        break;
+      case 42:
+        f.requiredFeatures = readLe(v);
+        break;
+      case 43:
+        f.optionalFeatures = readLe(v);
+        break;
+      case 44:
+        f.contentLanguage = dec(v);
+        break;
+      case 45:
+        f.contentHash = { alg: v[0]!, digest: v.slice(1) };
+        break;
+      default:
+        break;
     }
   }
   return f;

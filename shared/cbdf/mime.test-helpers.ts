@@ -41,6 +41,13 @@ export function buildMime(opts: { subject: string; html: string; text: string; d
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${opts.boundary}"`,
   ];
-  const part = (type: string, body: string) => [`--${opts.boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: quoted-printable', '', quotedPrintable(body)].join('\r\n');
+  const part = (type: string, body: string) =>
+    [
+      `--${opts.boundary}`,
+      `Content-Type: ${type}; charset=utf-8`,
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      quotedPrintable(body),
+    ].join('\r\n');
   return [...h, '', part('text/plain', opts.text), part('text/html', opts.html), `--${opts.boundary}--`, ''].join('\r\n');
 }

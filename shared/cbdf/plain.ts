@@ -42,11 +42,30 @@ export function toPlainText(doc: CbdfDocument): string {
   const innermost = () => [...stack].reverse().find((s) => s.kind !== 'text');
   for (const tok of doc.text as Token[]) {
     switch (tok.t) {
-      case 'text': out += tok.s; break;
-      case 'para': nl(); out += '\n'; break;
-      case 'page': nl(); out += '\n'; break;
-      case 'hr': nl(); out += '----\n'; break;
-      case 'link': link = { target: tok.type === 0 || tok.type === 1 ? dec.decode(tok.target) : `mailbox:${[...tok.target].map((b) => b.toString(16).padStart(2, '0')).join('')}`, start: out.length }; break;
+      case 'text':
+        out += tok.s;
+        break;
+      case 'para':
+        nl();
+        out += '\n';
+        break;
+      case 'page':
+        nl();
+        out += '\n';
+        break;
+      case 'hr':
+        nl();
+        out += '----\n';
+        break;
+      case 'link':
+        link = {
+          target:
+            tok.type === 0 || tok.type === 1
+              ? dec.decode(tok.target)
+              : `mailbox:${[...tok.target].map((b) => b.toString(16).padStart(2, '0')).join('')}`,
+          start: out.length,
+        };
+        break;
       case 'linkEnd':
         if (link) {
           const shown = out.slice(link.start).trim();
@@ -60,10 +79,20 @@ export function toPlainText(doc: CbdfDocument): string {
         out += alt ? `[image: ${alt}]` : '[image]';
         break;
       }
-      case 'styleText': stack.push({ kind: 'text' }); break;
-      case 'styleEnd': stack.pop(); break;
-      case 'styleContainer': nl(); stack.push({ kind: 'box' }); break;
-      case 'styleTable': nl(); stack.push({ kind: 'table' }); break;
+      case 'styleText':
+        stack.push({ kind: 'text' });
+        break;
+      case 'styleEnd':
+        stack.pop();
+        break;
+      case 'styleContainer':
+        nl();
+        stack.push({ kind: 'box' });
+        break;
+      case 'styleTable':
+        nl();
+        stack.push({ kind: 'table' });
+        break;
       case 'itemBlock': {
         nl();
         const f = { kind: 'list' as const, ordered: tok.type === ItemType.ORDERED, n: 0 };
@@ -71,7 +100,10 @@ export function toPlainText(doc: CbdfDocument): string {
         bullet(f);
         break;
       }
-      case 'blockEnd': stack.pop(); nl(); break;
+      case 'blockEnd':
+        stack.pop();
+        nl();
+        break;
       case 'cell': {
         const f = innermost();
         if (f?.kind === 'list') {
@@ -81,9 +113,22 @@ export function toPlainText(doc: CbdfDocument): string {
         else out += '\t';
         break;
       }
-      case 'row': nl(); break;
-      case 'aiPrompt': case 'data': case 'nop': case 'subject': case 'docEnd': case 'elementId': break;
+      case 'row':
+        nl();
+        break;
+      case 'aiPrompt':
+      case 'data':
+      case 'nop':
+      case 'subject':
+      case 'docEnd':
+      case 'elementId':
+        break;
     }
   }
-  return out.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  return (
+    out
+      .replace(/[ \t]+\n/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim() + '\n'
+  );
 }

@@ -5,9 +5,31 @@ import { describe, expect, it } from 'vitest';
 import { phase2Arb, metaArb, stylesArb } from './arbitraries.test-helpers.js';
 import { styleHeaders, stylesPayloadOf } from './strict-reader.test-helpers.js';
 import {
-  CbdfError, LeReader, LeWriter, SEPARATOR_COUNT, decodeDocument, decodeMailbox, decodeMeta, decodeResources, decodeStyles, decodeText,
-  defaultBackground, defaultTextStyle, emptyStyles, encodeDocument, encodeStyles, extractPlainText, isSeparatorByte, padSeparatorCounts,
-  validateStyles, withContentHash, zlibCompress, zlibDecompress, type CbdfDocument, type Phase2Document, type Styles,
+  CbdfError,
+  LeReader,
+  LeWriter,
+  SEPARATOR_COUNT,
+  decodeDocument,
+  decodeMailbox,
+  decodeMeta,
+  decodeResources,
+  decodeStyles,
+  decodeText,
+  defaultBackground,
+  defaultTextStyle,
+  emptyStyles,
+  encodeDocument,
+  encodeStyles,
+  extractPlainText,
+  isSeparatorByte,
+  padSeparatorCounts,
+  validateStyles,
+  withContentHash,
+  zlibCompress,
+  zlibDecompress,
+  type CbdfDocument,
+  type Phase2Document,
+  type Styles,
 } from './index.js';
 
 function onlyTyped(fn: () => unknown): void {
@@ -23,8 +45,17 @@ function onlyTyped(fn: () => unknown): void {
 const asWritten = (doc: Phase2Document): Phase2Document => ({ ...doc, styles: padSeparatorCounts(doc.styles) });
 
 const tableSizes = (st: Styles) => [
-  st.background.records.length, st.border.length, st.spacing.length, st.shadow.length, st.composite.length, st.text.records.length,
-  st.fontEffects.length, st.navBar.length, st.table.length, st.image.length, st.frame.length,
+  st.background.records.length,
+  st.border.length,
+  st.spacing.length,
+  st.shadow.length,
+  st.composite.length,
+  st.text.records.length,
+  st.fontEffects.length,
+  st.navBar.length,
+  st.table.length,
+  st.image.length,
+  st.frame.length,
 ];
 
 describe('round trips', () => {
@@ -61,15 +92,19 @@ describe('round trips', () => {
 
   it('meta-only and Phase I documents round-trip', () => {
     fc.assert(
-      fc.property(metaArb(0), fc.string({ maxLength: 50 }).filter((s) => !/[\ud800-\udfff]/.test(s)), (meta, body) => {
-        const m = meta.filter((e) => ![31, 32, 37, 40, 42, 43].includes(e.key));
-        const mo: CbdfDocument = { kind: 'metaOnly', meta: [...m, { key: 33, value: new Uint8Array([1]) }] };
-        expect(decodeDocument(encodeDocument(mo))).toEqual(mo);
-        const p1: CbdfDocument = { kind: 'phase1', body };
-        expect(decodeDocument(encodeDocument(p1))).toEqual(p1);
-        const p1m: CbdfDocument = { kind: 'phase1', meta: m.filter((e) => e.key !== 30), body };
-        expect(decodeDocument(encodeDocument(p1m))).toEqual(p1m);
-      }),
+      fc.property(
+        metaArb(0),
+        fc.string({ maxLength: 50 }).filter((s) => !/[\ud800-\udfff]/.test(s)),
+        (meta, body) => {
+          const m = meta.filter((e) => ![31, 32, 37, 40, 42, 43].includes(e.key));
+          const mo: CbdfDocument = { kind: 'metaOnly', meta: [...m, { key: 33, value: new Uint8Array([1]) }] };
+          expect(decodeDocument(encodeDocument(mo))).toEqual(mo);
+          const p1: CbdfDocument = { kind: 'phase1', body };
+          expect(decodeDocument(encodeDocument(p1))).toEqual(p1);
+          const p1m: CbdfDocument = { kind: 'phase1', meta: m.filter((e) => e.key !== 30), body };
+          expect(decodeDocument(encodeDocument(p1m))).toEqual(p1m);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -145,7 +180,11 @@ describe('sub-table headers are never separator bytes (0x1C–0x1F)', () => {
     encodeStyles(st, w);
     const bytes = w.finish();
     const headers = styleHeaders(bytes);
-    expect(headers.map((h) => [h.table, h.value])).toEqual([[1, (8 << 2) | 1], [6, 8 << 2], [7, 8 << 2]]);
+    expect(headers.map((h) => [h.table, h.value])).toEqual([
+      [1, (8 << 2) | 1],
+      [6, 8 << 2],
+      [7, 8 << 2],
+    ]);
     const back = decodeStyles(bytes, 0);
     expect(back.fontEffects[7]).toEqual({ effectId: 7, intensity: 0, paramA: 0, paramB: 0 });
   });
@@ -173,7 +212,12 @@ describe('hostile input only produces CbdfError', () => {
   });
 
   it('mutated valid documents (flips, truncations, insertions)', () => {
-    const mutation = fc.record({ doc: phase2Arb, at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('flip', 'cut', 'insert', 'delete') });
+    const mutation = fc.record({
+      doc: phase2Arb,
+      at: fc.nat(),
+      byte: fc.integer({ min: 0, max: 255 }),
+      kind: fc.constantFrom('flip', 'cut', 'insert', 'delete'),
+    });
     fc.assert(
       fc.property(mutation, ({ doc, at, byte, kind }) => {
         const b = encodeDocument(doc);
@@ -196,7 +240,15 @@ describe('hostile input only produces CbdfError', () => {
     const bomb = zlibCompress(new Uint8Array(8 * 1024 * 1024));
     const meta = new Uint8Array([2, 0, 30, 1, 1, 31, 1, 1]);
     const w = new LeWriter();
-    w.bytes(meta).u8(0x1c).u32(bomb.length).u32(8 * 1024 * 1024).bytes(bomb).u8(0x1c).u32(0).u8(0x1c).u32(0);
+    w.bytes(meta)
+      .u8(0x1c)
+      .u32(bomb.length)
+      .u32(8 * 1024 * 1024)
+      .bytes(bomb)
+      .u8(0x1c)
+      .u32(0)
+      .u8(0x1c)
+      .u32(0);
     const doc = w.finish();
     const t0 = Date.now();
     expect(() => decodeDocument(doc, { maxDecompressed: 1024 * 1024 })).toThrow(expect.objectContaining({ code: 'ZIP_BOMB' }));

@@ -5,7 +5,16 @@ import type { LeWriter } from './le.js';
 import { LeReader } from './le.js';
 
 export const ResourceType = { PNG: 0, JPEG: 1, WEBP: 2, SVG: 3, FONT: 4, AUDIO: 5, VIDEO: 6, CBDF: 7 } as const;
-export const RESOURCE_MIME = ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml', 'font/otf', 'audio/*', 'video/*', 'application/cbdf'];
+export const RESOURCE_MIME = [
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'image/svg+xml',
+  'font/otf',
+  'audio/*',
+  'video/*',
+  'application/cbdf',
+];
 
 export interface Resource {
   id: number;

@@ -68,16 +68,34 @@ export function editorHtml(doc: CbdfDocument): string {
         if (s) afterBlock = false;
         break;
       }
-      case 'para': if (!afterBlock) out += '<br><br>'; break;
-      case 'hr': case 'page': openBlock('<hr>'); afterBlock = true; break;
+      case 'para':
+        if (!afterBlock) out += '<br><br>';
+        break;
+      case 'hr':
+      case 'page':
+        openBlock('<hr>');
+        afterBlock = true;
+        break;
       case 'styleText': {
         const s = doc.styles.text.records[tok.index];
-        const tags = s ? [s.bold && 'b', s.italic && 'i', s.underline && 'u', s.strike && 's', s.fontId & 0x4000 && 'code'].filter((t): t is string => typeof t === 'string') : [];
+        const tags = s
+          ? [s.bold && 'b', s.italic && 'i', s.underline && 'u', s.strike && 's', s.fontId & 0x4000 && 'code'].filter(
+              (t): t is string => typeof t === 'string',
+            )
+          : [];
         out += tags.map((t) => `<${t}>`).join('');
-        stack.push({ block: false, close: tags.reverse().map((t) => `</${t}>`).join('') });
+        stack.push({
+          block: false,
+          close: tags
+            .reverse()
+            .map((t) => `</${t}>`)
+            .join(''),
+        });
         break;
       }
-      case 'styleEnd': if (stack.length && !stack[stack.length - 1]!.block) out += stack.pop()!.close; break;
+      case 'styleEnd':
+        if (stack.length && !stack[stack.length - 1]!.block) out += stack.pop()!.close;
+        break;
       case 'link': {
         const target = tok.type <= 1 ? dec.decode(tok.target) : '';
         const safe = SAFE_LINK.test(target);
@@ -85,8 +103,14 @@ export function editorHtml(doc: CbdfDocument): string {
         stack.push({ block: false, close: safe ? '</a>' : '' });
         break;
       }
-      case 'linkEnd': closeUntilBlock(); break;
-      case 'styleContainer': closeUntilBlock(); openBlock('<blockquote>'); stack.push({ block: true, close: '</blockquote>', kind: 'quote' }); break;
+      case 'linkEnd':
+        closeUntilBlock();
+        break;
+      case 'styleContainer':
+        closeUntilBlock();
+        openBlock('<blockquote>');
+        stack.push({ block: true, close: '</blockquote>', kind: 'quote' });
+        break;
       case 'itemBlock': {
         closeUntilBlock();
         const tag = tok.type === 1 ? 'ol' : 'ul';
@@ -94,15 +118,24 @@ export function editorHtml(doc: CbdfDocument): string {
         stack.push({ block: true, close: `</li></${tag}>`, kind: 'list' });
         break;
       }
-      case 'styleTable': closeUntilBlock(); openBlock('<table border="1"><tr><td>'); stack.push({ block: true, close: '</td></tr></table>', kind: 'table' }); break;
-      case 'cell': case 'row': {
+      case 'styleTable':
+        closeUntilBlock();
+        openBlock('<table border="1"><tr><td>');
+        stack.push({ block: true, close: '</td></tr></table>', kind: 'table' });
+        break;
+      case 'cell':
+      case 'row': {
         closeUntilBlock();
         const f = stack[stack.length - 1];
         if (f?.kind === 'list') out += '</li><li>';
         else if (f?.kind === 'table') out += tok.t === 'row' ? '</td></tr><tr><td>' : '</td><td>';
         break;
       }
-      case 'blockEnd': closeUntilBlock(); if (stack.length) out += stack.pop()!.close; afterBlock = true; break;
+      case 'blockEnd':
+        closeUntilBlock();
+        if (stack.length) out += stack.pop()!.close;
+        afterBlock = true;
+        break;
       case 'image': {
         const def = doc.styles.image[tok.index];
         if (!def) break;
@@ -114,7 +147,8 @@ export function editorHtml(doc: CbdfDocument): string {
         } else if (alt) out += escapeHtml(`[${alt}]`);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   while (stack.length) out += stack.pop()!.close;

@@ -11,31 +11,138 @@ export const MAX_RECORDS = 63;
 export type Tier = 0 | 1 | 2;
 
 export interface TextStyle {
-  fontId: number; fontSize: number;
-  bold: boolean; italic: boolean; underline: boolean; strike: boolean; subscript: boolean; superscript: boolean;
-  align: number; fg: number; bg: number;
+  fontId: number;
+  fontSize: number;
+  bold: boolean;
+  italic: boolean;
+  underline: boolean;
+  strike: boolean;
+  subscript: boolean;
+  superscript: boolean;
+  align: number;
+  fg: number;
+  bg: number;
   /** extended tier */
-  shadowX: number; shadowY: number; shadowBlur: number; letterSpacing: number; lineHeight: number;
+  shadowX: number;
+  shadowY: number;
+  shadowBlur: number;
+  letterSpacing: number;
+  lineHeight: number;
   /** rare tier */
-  effectId: number; effectIntensity: number; transform: number; direction: number; wordSpacing: number; effectColor: number;
+  effectId: number;
+  effectIntensity: number;
+  transform: number;
+  direction: number;
+  wordSpacing: number;
+  effectColor: number;
 }
 export interface Background {
-  color: number; imageId: number; opacity: number;
-  repeatX: boolean; repeatY: boolean; fixed: boolean; cover: boolean; contain: boolean;
-  gradColor2: number; gradType: number; gradAngle: number; color2Stop: number;
-  gradColor3: number; gradColor4: number; color3Stop: number; color4Stop: number;
+  color: number;
+  imageId: number;
+  opacity: number;
+  repeatX: boolean;
+  repeatY: boolean;
+  fixed: boolean;
+  cover: boolean;
+  contain: boolean;
+  gradColor2: number;
+  gradType: number;
+  gradAngle: number;
+  color2Stop: number;
+  gradColor3: number;
+  gradColor4: number;
+  color3Stop: number;
+  color4Stop: number;
 }
-export interface Border { color: number; top: number; right: number; bottom: number; left: number; outside: number; radiusTL: number; radiusTR: number; radiusBR: number; radiusBL: number }
-export interface Spacing { marginTop: number; marginRight: number; marginBottom: number; marginLeft: number; paddingTop: number; paddingRight: number; paddingBottom: number; paddingLeft: number }
-export interface Shadow { color: number; x: number; y: number; blur: number }
-export interface Composite { background: number; border: number; spacing: number; shadow: number; overflow: number; layer: number }
-export interface FontEffect { effectId: number; intensity: number; paramA: number; paramB: number }
-export interface NavBar { itemStyle: number; active: number; hover: number; barBackground: number; barBorder: number; barSpacing: number; collapse: number; vertical: boolean; itemMode: number; align: number }
-export interface TableStyle { headerStyle: number; bodyStyle: number; gridBorder: number; altRowBackground: number; cellSpacing: number; firstRowHeader: boolean; rowStripes: boolean; columnRules: boolean; rowRules: boolean }
-export interface ImageDef { sourceType: number; sourceId: number; width: number; height: number; fit: number; border: number }
-export interface FrameDef { sourceType: number; sourceId: number; width: number; height: number; scrolling: boolean; links: boolean; framedResources: boolean; nestedFrames: boolean; border: number }
+export interface Border {
+  color: number;
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+  outside: number;
+  radiusTL: number;
+  radiusTR: number;
+  radiusBR: number;
+  radiusBL: number;
+}
+export interface Spacing {
+  marginTop: number;
+  marginRight: number;
+  marginBottom: number;
+  marginLeft: number;
+  paddingTop: number;
+  paddingRight: number;
+  paddingBottom: number;
+  paddingLeft: number;
+}
+export interface Shadow {
+  color: number;
+  x: number;
+  y: number;
+  blur: number;
+}
+export interface Composite {
+  background: number;
+  border: number;
+  spacing: number;
+  shadow: number;
+  overflow: number;
+  layer: number;
+}
+export interface FontEffect {
+  effectId: number;
+  intensity: number;
+  paramA: number;
+  paramB: number;
+}
+export interface NavBar {
+  itemStyle: number;
+  active: number;
+  hover: number;
+  barBackground: number;
+  barBorder: number;
+  barSpacing: number;
+  collapse: number;
+  vertical: boolean;
+  itemMode: number;
+  align: number;
+}
+export interface TableStyle {
+  headerStyle: number;
+  bodyStyle: number;
+  gridBorder: number;
+  altRowBackground: number;
+  cellSpacing: number;
+  firstRowHeader: boolean;
+  rowStripes: boolean;
+  columnRules: boolean;
+  rowRules: boolean;
+}
+export interface ImageDef {
+  sourceType: number;
+  sourceId: number;
+  width: number;
+  height: number;
+  fit: number;
+  border: number;
+}
+export interface FrameDef {
+  sourceType: number;
+  sourceId: number;
+  width: number;
+  height: number;
+  scrolling: boolean;
+  links: boolean;
+  framedResources: boolean;
+  nestedFrames: boolean;
+  border: number;
+}
 
-export interface Tiered<T> { tier: Tier; records: T[] }
+export interface Tiered<T> {
+  tier: Tier;
+  records: T[];
+}
 
 export interface Styles {
   layoutId: number;
@@ -55,22 +162,65 @@ export interface Styles {
 
 export function emptyStyles(layoutId = 0): Styles {
   return {
-    layoutId, background: { tier: 0, records: [] }, border: [], spacing: [], shadow: [], composite: [],
-    text: { tier: 0, records: [] }, fontEffects: [], navBar: [], table: [], image: [], frame: [],
+    layoutId,
+    background: { tier: 0, records: [] },
+    border: [],
+    spacing: [],
+    shadow: [],
+    composite: [],
+    text: { tier: 0, records: [] },
+    fontEffects: [],
+    navBar: [],
+    table: [],
+    image: [],
+    frame: [],
   };
 }
 
 export function defaultTextStyle(): TextStyle {
   return {
-    fontId: 0, fontSize: 0, bold: false, italic: false, underline: false, strike: false, subscript: false, superscript: false,
-    align: 0, fg: 0, bg: 0x000c, shadowX: 0, shadowY: 0, shadowBlur: 0, letterSpacing: 0, lineHeight: 0,
-    effectId: 0, effectIntensity: 0, transform: 0, direction: 0, wordSpacing: 0, effectColor: 0,
+    fontId: 0,
+    fontSize: 0,
+    bold: false,
+    italic: false,
+    underline: false,
+    strike: false,
+    subscript: false,
+    superscript: false,
+    align: 0,
+    fg: 0,
+    bg: 0x000c,
+    shadowX: 0,
+    shadowY: 0,
+    shadowBlur: 0,
+    letterSpacing: 0,
+    lineHeight: 0,
+    effectId: 0,
+    effectIntensity: 0,
+    transform: 0,
+    direction: 0,
+    wordSpacing: 0,
+    effectColor: 0,
   };
 }
 export function defaultBackground(): Background {
   return {
-    color: 0xffff, imageId: 0, opacity: 255, repeatX: false, repeatY: false, fixed: false, cover: false, contain: false,
-    gradColor2: 0, gradType: 0, gradAngle: 0, color2Stop: 0, gradColor3: 0, gradColor4: 0, color3Stop: 0, color4Stop: 0,
+    color: 0xffff,
+    imageId: 0,
+    opacity: 255,
+    repeatX: false,
+    repeatY: false,
+    fixed: false,
+    cover: false,
+    contain: false,
+    gradColor2: 0,
+    gradType: 0,
+    gradAngle: 0,
+    color2Stop: 0,
+    gradColor3: 0,
+    gradColor4: 0,
+    color3Stop: 0,
+    color4Stop: 0,
   };
 }
 
@@ -91,47 +241,99 @@ function sx(v: number, bits: number): number {
 const bit = (b: boolean, n: number) => (b ? 1 << n : 0);
 const has = (v: number, n: number) => (v & (1 << n)) !== 0;
 const nib = (hi: number, lo: number, what: string) => (u(hi, 4, what) << 4) | u(lo, 4, what);
-const packShadow = (x: number, y: number, blur: number) => s(x, 6, 'shadow x') | (s(y, 6, 'shadow y') << 6) | (u(blur, 4, 'shadow blur') << 12);
+const packShadow = (x: number, y: number, blur: number) =>
+  s(x, 6, 'shadow x') | (s(y, 6, 'shadow y') << 6) | (u(blur, 4, 'shadow blur') << 12);
 
 // ---- record codecs: [size per tier], pack, unpack --------------------------------------
 
-interface Codec<T> { sizes: [number, number, number]; tiered: boolean; pack(w: LeWriter, r: T, tier: Tier): void; unpack(b: Uint8Array, tier: Tier): T }
+interface Codec<T> {
+  sizes: [number, number, number];
+  tiered: boolean;
+  pack(w: LeWriter, r: T, tier: Tier): void;
+  unpack(b: Uint8Array, tier: Tier): T;
+}
 
 const textCodec: Codec<TextStyle> = {
-  sizes: [8, 12, 16], tiered: true,
+  sizes: [8, 12, 16],
+  tiered: true,
   pack(w, r, tier) {
-    w.u16(r.fontId, 'font id').u8(r.fontSize, 'font size')
-      .u8(bit(r.bold, 0) | bit(r.italic, 1) | bit(r.underline, 2) | bit(r.strike, 3) | bit(r.subscript, 4) | bit(r.superscript, 5) | (u(r.align, 2, 'align') << 6))
-      .u16(r.fg, 'fg').u16(r.bg, 'bg');
-    if (tier >= 1) w.u16(packShadow(r.shadowX, r.shadowY, r.shadowBlur)).u8(s(r.letterSpacing, 8, 'letter spacing')).u8(r.lineHeight, 'line height');
-    else if (r.shadowX || r.shadowY || r.shadowBlur || r.letterSpacing || r.lineHeight) fail('BAD_RECORD', 'extended text-style fields need tier ≥ 1');
-    if (tier >= 2) w.u8(nib(r.effectIntensity, r.effectId, 'effect')).u8(u(r.transform, 2, 'transform') | (u(r.direction, 2, 'direction') << 2) | (u(r.wordSpacing, 4, 'word spacing') << 4)).u16(r.effectColor, 'effect colour');
-    else if (r.effectId || r.effectIntensity || r.transform || r.direction || r.wordSpacing || r.effectColor) fail('BAD_RECORD', 'rare text-style fields need tier 2');
+    w.u16(r.fontId, 'font id')
+      .u8(r.fontSize, 'font size')
+      .u8(
+        bit(r.bold, 0) |
+          bit(r.italic, 1) |
+          bit(r.underline, 2) |
+          bit(r.strike, 3) |
+          bit(r.subscript, 4) |
+          bit(r.superscript, 5) |
+          (u(r.align, 2, 'align') << 6),
+      )
+      .u16(r.fg, 'fg')
+      .u16(r.bg, 'bg');
+    if (tier >= 1)
+      w.u16(packShadow(r.shadowX, r.shadowY, r.shadowBlur))
+        .u8(s(r.letterSpacing, 8, 'letter spacing'))
+        .u8(r.lineHeight, 'line height');
+    else if (r.shadowX || r.shadowY || r.shadowBlur || r.letterSpacing || r.lineHeight)
+      fail('BAD_RECORD', 'extended text-style fields need tier ≥ 1');
+    if (tier >= 2)
+      w.u8(nib(r.effectIntensity, r.effectId, 'effect'))
+        .u8(u(r.transform, 2, 'transform') | (u(r.direction, 2, 'direction') << 2) | (u(r.wordSpacing, 4, 'word spacing') << 4))
+        .u16(r.effectColor, 'effect colour');
+    else if (r.effectId || r.effectIntensity || r.transform || r.direction || r.wordSpacing || r.effectColor)
+      fail('BAD_RECORD', 'rare text-style fields need tier 2');
   },
   unpack(b, tier) {
     const f = b[3]!;
     const sh = tier >= 1 ? b[8]! | (b[9]! << 8) : 0;
     return {
-      fontId: b[0]! | (b[1]! << 8), fontSize: b[2]!,
-      bold: has(f, 0), italic: has(f, 1), underline: has(f, 2), strike: has(f, 3), subscript: has(f, 4), superscript: has(f, 5), align: f >> 6,
-      fg: b[4]! | (b[5]! << 8), bg: b[6]! | (b[7]! << 8),
-      shadowX: sx(sh & 0x3f, 6), shadowY: sx((sh >> 6) & 0x3f, 6), shadowBlur: sh >> 12,
-      letterSpacing: tier >= 1 ? sx(b[10]!, 8) : 0, lineHeight: tier >= 1 ? b[11]! : 0,
-      effectId: tier >= 2 ? b[12]! & 15 : 0, effectIntensity: tier >= 2 ? b[12]! >> 4 : 0,
-      transform: tier >= 2 ? b[13]! & 3 : 0, direction: tier >= 2 ? (b[13]! >> 2) & 3 : 0, wordSpacing: tier >= 2 ? b[13]! >> 4 : 0,
+      fontId: b[0]! | (b[1]! << 8),
+      fontSize: b[2]!,
+      bold: has(f, 0),
+      italic: has(f, 1),
+      underline: has(f, 2),
+      strike: has(f, 3),
+      subscript: has(f, 4),
+      superscript: has(f, 5),
+      align: f >> 6,
+      fg: b[4]! | (b[5]! << 8),
+      bg: b[6]! | (b[7]! << 8),
+      shadowX: sx(sh & 0x3f, 6),
+      shadowY: sx((sh >> 6) & 0x3f, 6),
+      shadowBlur: sh >> 12,
+      letterSpacing: tier >= 1 ? sx(b[10]!, 8) : 0,
+      lineHeight: tier >= 1 ? b[11]! : 0,
+      effectId: tier >= 2 ? b[12]! & 15 : 0,
+      effectIntensity: tier >= 2 ? b[12]! >> 4 : 0,
+      transform: tier >= 2 ? b[13]! & 3 : 0,
+      direction: tier >= 2 ? (b[13]! >> 2) & 3 : 0,
+      wordSpacing: tier >= 2 ? b[13]! >> 4 : 0,
       effectColor: tier >= 2 ? b[14]! | (b[15]! << 8) : 0,
     };
   },
 };
 
 const backgroundCodec: Codec<Background> = {
-  sizes: [6, 12, 20], tiered: true,
+  sizes: [6, 12, 20],
+  tiered: true,
   pack(w, r, tier) {
-    w.u16(r.color, 'colour').u16(r.imageId, 'image id').u8(r.opacity, 'opacity')
+    w.u16(r.color, 'colour')
+      .u16(r.imageId, 'image id')
+      .u8(r.opacity, 'opacity')
       .u8(bit(r.repeatX, 0) | bit(r.repeatY, 1) | bit(r.fixed, 2) | bit(r.cover, 3) | bit(r.contain, 4));
-    if (tier >= 1) w.u16(r.gradColor2, 'gradient colour 2').u8(r.gradType, 'gradient type').u8(r.gradAngle, 'gradient angle').u8(r.color2Stop, 'stop').u8(0);
+    if (tier >= 1)
+      w.u16(r.gradColor2, 'gradient colour 2')
+        .u8(r.gradType, 'gradient type')
+        .u8(r.gradAngle, 'gradient angle')
+        .u8(r.color2Stop, 'stop')
+        .u8(0);
     else if (r.gradColor2 || r.gradType || r.gradAngle || r.color2Stop) fail('BAD_RECORD', 'gradient fields need tier ≥ 1');
-    if (tier >= 2) w.u16(r.gradColor3, 'gradient colour 3').u16(r.gradColor4, 'gradient colour 4').u8(r.color3Stop, 'stop').u8(r.color4Stop, 'stop').u16(0);
+    if (tier >= 2)
+      w.u16(r.gradColor3, 'gradient colour 3')
+        .u16(r.gradColor4, 'gradient colour 4')
+        .u8(r.color3Stop, 'stop')
+        .u8(r.color4Stop, 'stop')
+        .u16(0);
     else if (r.gradColor3 || r.gradColor4 || r.color3Stop || r.color4Stop) fail('BAD_RECORD', 'multi-gradient fields need tier 2');
   },
   unpack(b, tier) {
@@ -139,46 +341,86 @@ const backgroundCodec: Codec<Background> = {
     const g = (i: number) => (tier >= 1 ? b[i]! : 0);
     const g16 = (i: number, t: number) => (tier >= t ? b[i]! | (b[i + 1]! << 8) : 0);
     return {
-      color: b[0]! | (b[1]! << 8), imageId: b[2]! | (b[3]! << 8), opacity: b[4]!,
-      repeatX: has(f, 0), repeatY: has(f, 1), fixed: has(f, 2), cover: has(f, 3), contain: has(f, 4),
-      gradColor2: g16(6, 1), gradType: g(8), gradAngle: g(9), color2Stop: g(10),
-      gradColor3: g16(12, 2), gradColor4: g16(14, 2), color3Stop: tier >= 2 ? b[16]! : 0, color4Stop: tier >= 2 ? b[17]! : 0,
+      color: b[0]! | (b[1]! << 8),
+      imageId: b[2]! | (b[3]! << 8),
+      opacity: b[4]!,
+      repeatX: has(f, 0),
+      repeatY: has(f, 1),
+      fixed: has(f, 2),
+      cover: has(f, 3),
+      contain: has(f, 4),
+      gradColor2: g16(6, 1),
+      gradType: g(8),
+      gradAngle: g(9),
+      color2Stop: g(10),
+      gradColor3: g16(12, 2),
+      gradColor4: g16(14, 2),
+      color3Stop: tier >= 2 ? b[16]! : 0,
+      color4Stop: tier >= 2 ? b[17]! : 0,
     };
   },
 };
 
 const borderCodec: Codec<Border> = {
-  sizes: [9, 9, 9], tiered: false,
+  sizes: [9, 9, 9],
+  tiered: false,
   pack(w, r) {
-    const radii = u(r.radiusTL, 6, 'radius') | (u(r.radiusTR, 6, 'radius') << 6) | (u(r.radiusBR, 6, 'radius') << 12) | (u(r.radiusBL, 6, 'radius') << 18);
-    w.u16(r.color, 'colour').u8(nib(r.top, r.right, 'thickness')).u8(nib(r.bottom, r.left, 'thickness')).u16(r.outside, 'outside colour')
-      .u8(radii & 0xff).u8((radii >> 8) & 0xff).u8(radii >> 16);
+    const radii =
+      u(r.radiusTL, 6, 'radius') |
+      (u(r.radiusTR, 6, 'radius') << 6) |
+      (u(r.radiusBR, 6, 'radius') << 12) |
+      (u(r.radiusBL, 6, 'radius') << 18);
+    w.u16(r.color, 'colour')
+      .u8(nib(r.top, r.right, 'thickness'))
+      .u8(nib(r.bottom, r.left, 'thickness'))
+      .u16(r.outside, 'outside colour')
+      .u8(radii & 0xff)
+      .u8((radii >> 8) & 0xff)
+      .u8(radii >> 16);
   },
   unpack(b) {
     const radii = b[6]! | (b[7]! << 8) | (b[8]! << 16);
     return {
-      color: b[0]! | (b[1]! << 8), top: b[2]! >> 4, right: b[2]! & 15, bottom: b[3]! >> 4, left: b[3]! & 15, outside: b[4]! | (b[5]! << 8),
-      radiusTL: radii & 63, radiusTR: (radii >> 6) & 63, radiusBR: (radii >> 12) & 63, radiusBL: (radii >> 18) & 63,
+      color: b[0]! | (b[1]! << 8),
+      top: b[2]! >> 4,
+      right: b[2]! & 15,
+      bottom: b[3]! >> 4,
+      left: b[3]! & 15,
+      outside: b[4]! | (b[5]! << 8),
+      radiusTL: radii & 63,
+      radiusTR: (radii >> 6) & 63,
+      radiusBR: (radii >> 12) & 63,
+      radiusBL: (radii >> 18) & 63,
     };
   },
 };
 
 const spacingCodec: Codec<Spacing> = {
-  sizes: [4, 4, 4], tiered: false,
+  sizes: [4, 4, 4],
+  tiered: false,
   pack(w, r) {
-    w.u8(nib(r.marginTop, r.marginRight, 'margin')).u8(nib(r.marginBottom, r.marginLeft, 'margin'))
-      .u8(nib(r.paddingTop, r.paddingRight, 'padding')).u8(nib(r.paddingBottom, r.paddingLeft, 'padding'));
+    w.u8(nib(r.marginTop, r.marginRight, 'margin'))
+      .u8(nib(r.marginBottom, r.marginLeft, 'margin'))
+      .u8(nib(r.paddingTop, r.paddingRight, 'padding'))
+      .u8(nib(r.paddingBottom, r.paddingLeft, 'padding'));
   },
   unpack(b) {
     return {
-      marginTop: b[0]! >> 4, marginRight: b[0]! & 15, marginBottom: b[1]! >> 4, marginLeft: b[1]! & 15,
-      paddingTop: b[2]! >> 4, paddingRight: b[2]! & 15, paddingBottom: b[3]! >> 4, paddingLeft: b[3]! & 15,
+      marginTop: b[0]! >> 4,
+      marginRight: b[0]! & 15,
+      marginBottom: b[1]! >> 4,
+      marginLeft: b[1]! & 15,
+      paddingTop: b[2]! >> 4,
+      paddingRight: b[2]! & 15,
+      paddingBottom: b[3]! >> 4,
+      paddingLeft: b[3]! & 15,
     };
   },
 };
 
 const shadowCodec: Codec<Shadow> = {
-  sizes: [4, 4, 4], tiered: false,
+  sizes: [4, 4, 4],
+  tiered: false,
   pack(w, r) {
     w.u16(r.color, 'colour').u16(packShadow(r.x, r.y, r.blur));
   },
@@ -189,9 +431,13 @@ const shadowCodec: Codec<Shadow> = {
 };
 
 const compositeCodec: Codec<Composite> = {
-  sizes: [5, 5, 5], tiered: false,
+  sizes: [5, 5, 5],
+  tiered: false,
   pack(w, r) {
-    w.u8(r.background, 'background index').u8(r.border, 'border index').u8(r.spacing, 'spacing index').u8(r.shadow, 'shadow index')
+    w.u8(r.background, 'background index')
+      .u8(r.border, 'border index')
+      .u8(r.spacing, 'spacing index')
+      .u8(r.shadow, 'shadow index')
       .u8(u(r.overflow, 2, 'overflow') | (u(r.layer, 6, 'layer') << 2));
   },
   unpack(b) {
@@ -200,7 +446,8 @@ const compositeCodec: Codec<Composite> = {
 };
 
 const fontEffectCodec: Codec<FontEffect> = {
-  sizes: [4, 4, 4], tiered: false,
+  sizes: [4, 4, 4],
+  tiered: false,
   pack(w, r) {
     w.u8(r.effectId, 'effect id').u8(r.intensity, 'intensity').u8(r.paramA, 'param A').u8(r.paramB, 'param B');
   },
@@ -210,34 +457,73 @@ const fontEffectCodec: Codec<FontEffect> = {
 };
 
 const navCodec: Codec<NavBar> = {
-  sizes: [12, 12, 12], tiered: false,
+  sizes: [12, 12, 12],
+  tiered: false,
   pack(w, r) {
-    w.u8(r.itemStyle, 'item style').u8(r.active, 'active').u8(r.hover, 'hover').u8(r.barBackground, 'bar background').u8(r.barBorder, 'bar border')
-      .u8(r.barSpacing, 'bar spacing').u8(r.collapse, 'collapse').u8(bit(r.vertical, 0) | (u(r.itemMode, 2, 'item mode') << 1) | (u(r.align, 2, 'align') << 3))
+    w.u8(r.itemStyle, 'item style')
+      .u8(r.active, 'active')
+      .u8(r.hover, 'hover')
+      .u8(r.barBackground, 'bar background')
+      .u8(r.barBorder, 'bar border')
+      .u8(r.barSpacing, 'bar spacing')
+      .u8(r.collapse, 'collapse')
+      .u8(bit(r.vertical, 0) | (u(r.itemMode, 2, 'item mode') << 1) | (u(r.align, 2, 'align') << 3))
       .u32(0);
   },
   unpack(b) {
     const f = b[7]!;
-    return { itemStyle: b[0]!, active: b[1]!, hover: b[2]!, barBackground: b[3]!, barBorder: b[4]!, barSpacing: b[5]!, collapse: b[6]!, vertical: has(f, 0), itemMode: (f >> 1) & 3, align: (f >> 3) & 3 };
+    return {
+      itemStyle: b[0]!,
+      active: b[1]!,
+      hover: b[2]!,
+      barBackground: b[3]!,
+      barBorder: b[4]!,
+      barSpacing: b[5]!,
+      collapse: b[6]!,
+      vertical: has(f, 0),
+      itemMode: (f >> 1) & 3,
+      align: (f >> 3) & 3,
+    };
   },
 };
 
 const tableCodec: Codec<TableStyle> = {
-  sizes: [6, 6, 6], tiered: false,
+  sizes: [6, 6, 6],
+  tiered: false,
   pack(w, r) {
-    w.u8(r.headerStyle, 'header style').u8(r.bodyStyle, 'body style').u8(r.gridBorder, 'grid border').u8(r.altRowBackground, 'alt row').u8(r.cellSpacing, 'cell spacing')
+    w.u8(r.headerStyle, 'header style')
+      .u8(r.bodyStyle, 'body style')
+      .u8(r.gridBorder, 'grid border')
+      .u8(r.altRowBackground, 'alt row')
+      .u8(r.cellSpacing, 'cell spacing')
       .u8(bit(r.firstRowHeader, 0) | bit(r.rowStripes, 1) | bit(r.columnRules, 2) | bit(r.rowRules, 3));
   },
   unpack(b) {
     const f = b[5]!;
-    return { headerStyle: b[0]!, bodyStyle: b[1]!, gridBorder: b[2]!, altRowBackground: b[3]!, cellSpacing: b[4]!, firstRowHeader: has(f, 0), rowStripes: has(f, 1), columnRules: has(f, 2), rowRules: has(f, 3) };
+    return {
+      headerStyle: b[0]!,
+      bodyStyle: b[1]!,
+      gridBorder: b[2]!,
+      altRowBackground: b[3]!,
+      cellSpacing: b[4]!,
+      firstRowHeader: has(f, 0),
+      rowStripes: has(f, 1),
+      columnRules: has(f, 2),
+      rowRules: has(f, 3),
+    };
   },
 };
 
 const imageCodec: Codec<ImageDef> = {
-  sizes: [8, 8, 8], tiered: false,
+  sizes: [8, 8, 8],
+  tiered: false,
   pack(w, r) {
-    w.u8(r.sourceType, 'source type').u8(r.sourceId, 'source id').u16(r.width, 'width').u16(r.height, 'height').u8(r.fit, 'fit').u8(r.border, 'border');
+    w.u8(r.sourceType, 'source type')
+      .u8(r.sourceId, 'source id')
+      .u16(r.width, 'width')
+      .u16(r.height, 'height')
+      .u8(r.fit, 'fit')
+      .u8(r.border, 'border');
   },
   unpack(b) {
     return { sourceType: b[0]!, sourceId: b[1]!, width: b[2]! | (b[3]! << 8), height: b[4]! | (b[5]! << 8), fit: b[6]!, border: b[7]! };
@@ -245,18 +531,46 @@ const imageCodec: Codec<ImageDef> = {
 };
 
 const frameCodec: Codec<FrameDef> = {
-  sizes: [8, 8, 8], tiered: false,
+  sizes: [8, 8, 8],
+  tiered: false,
   pack(w, r) {
-    w.u8(r.sourceType, 'source type').u8(r.sourceId, 'source id').u16(r.width, 'width').u16(r.height, 'height')
-      .u8(bit(r.scrolling, 0) | bit(r.links, 1) | bit(r.framedResources, 2) | bit(r.nestedFrames, 3)).u8(r.border, 'border');
+    w.u8(r.sourceType, 'source type')
+      .u8(r.sourceId, 'source id')
+      .u16(r.width, 'width')
+      .u16(r.height, 'height')
+      .u8(bit(r.scrolling, 0) | bit(r.links, 1) | bit(r.framedResources, 2) | bit(r.nestedFrames, 3))
+      .u8(r.border, 'border');
   },
   unpack(b) {
     const f = b[6]!;
-    return { sourceType: b[0]!, sourceId: b[1]!, width: b[2]! | (b[3]! << 8), height: b[4]! | (b[5]! << 8), scrolling: has(f, 0), links: has(f, 1), framedResources: has(f, 2), nestedFrames: has(f, 3), border: b[7]! };
+    return {
+      sourceType: b[0]!,
+      sourceId: b[1]!,
+      width: b[2]! | (b[3]! << 8),
+      height: b[4]! | (b[5]! << 8),
+      scrolling: has(f, 0),
+      links: has(f, 1),
+      framedResources: has(f, 2),
+      nestedFrames: has(f, 3),
+      border: b[7]!,
+    };
   },
 };
 
-export const SUBTABLE_NAMES = ['background', 'border', 'spacing', 'shadow', 'composite', 'text', 'fontEffects', 'navBar', 'table', 'image', 'frame', 'forms'] as const;
+export const SUBTABLE_NAMES = [
+  'background',
+  'border',
+  'spacing',
+  'shadow',
+  'composite',
+  'text',
+  'fontEffects',
+  'navBar',
+  'table',
+  'image',
+  'frame',
+  'forms',
+] as const;
 
 // ---- separator-safe record counts ----------------------------------------------------
 
@@ -378,8 +692,12 @@ export function decodeStyles(payload: Uint8Array, base: number): Styles {
     const at = r.at;
     const header = r.u8();
     const tier = header & 3;
-    if (tier === 3 || header >> 2 !== 1) fail('BAD_STYLES', `page background header 0x${header.toString(16)} must announce exactly one record of tier 0–2`, at);
-    pageBackground = { tier: tier as Tier, records: [backgroundCodec.unpack(r.view(backgroundCodec.sizes[tier]!, 'page background'), tier as Tier)] };
+    if (tier === 3 || header >> 2 !== 1)
+      fail('BAD_STYLES', `page background header 0x${header.toString(16)} must announce exactly one record of tier 0–2`, at);
+    pageBackground = {
+      tier: tier as Tier,
+      records: [backgroundCodec.unpack(r.view(backgroundCodec.sizes[tier]!, 'page background'), tier as Tier)],
+    };
   }
   const next = <T>(codec: Codec<T>, name: string): Tiered<T> => {
     r.expect(GS, `GS before sub-table ${name}`);

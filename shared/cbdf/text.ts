@@ -2,14 +2,36 @@
 // (reserved controls, unbalanced styles, bad payloads and bad UTF-8 are refused); the
 // §4.5.2 plain-text extraction works on raw bytes and never needs a valid document.
 import { fail } from './errors.js';
-import type { LeWriter} from './le.js';
+import type { LeWriter } from './le.js';
 import { LeReader, isWellFormed, utf8Decode, utf8Encode } from './le.js';
 
 export const C = {
-  NOP: 0x00, SOH: 0x01, STX: 0x02, ETX: 0x03, DOC_END: 0x04, TAB: 0x09, LF: 0x0a, PARA: 0x0b, PAGE: 0x0c,
-  HR: 0x0d, LINK: 0x0e, LINK_END: 0x0f, DATA: 0x10, STYLE_TEXT: 0x11, STYLE_CONTAINER: 0x12, STYLE_TABLE: 0x13,
-  STYLE_END: 0x14, ELEMENT_ID: 0x15, IMAGE: 0x16, BLOCK_END: 0x17, ITEM_BLOCK: 0x19, AI_PROMPT: 0x1a,
-  FS: 0x1c, GS: 0x1d, RS: 0x1e, US: 0x1f,
+  NOP: 0x00,
+  SOH: 0x01,
+  STX: 0x02,
+  ETX: 0x03,
+  DOC_END: 0x04,
+  TAB: 0x09,
+  LF: 0x0a,
+  PARA: 0x0b,
+  PAGE: 0x0c,
+  HR: 0x0d,
+  LINK: 0x0e,
+  LINK_END: 0x0f,
+  DATA: 0x10,
+  STYLE_TEXT: 0x11,
+  STYLE_CONTAINER: 0x12,
+  STYLE_TABLE: 0x13,
+  STYLE_END: 0x14,
+  ELEMENT_ID: 0x15,
+  IMAGE: 0x16,
+  BLOCK_END: 0x17,
+  ITEM_BLOCK: 0x19,
+  AI_PROMPT: 0x1a,
+  FS: 0x1c,
+  GS: 0x1d,
+  RS: 0x1e,
+  US: 0x1f,
 } as const;
 
 export const LinkType = { URL: 0, QWEB: 1, MAILBOX: 2, ACTION: 3 } as const;
@@ -49,8 +71,16 @@ export interface StyleCounts {
 }
 
 const SIMPLE: Record<number, Token['t']> = {
-  [C.NOP]: 'nop', [C.SOH]: 'subject', [C.DOC_END]: 'docEnd', [C.PARA]: 'para', [C.PAGE]: 'page', [C.LINK_END]: 'linkEnd',
-  [C.STYLE_END]: 'styleEnd', [C.BLOCK_END]: 'blockEnd', [C.RS]: 'row', [C.US]: 'cell',
+  [C.NOP]: 'nop',
+  [C.SOH]: 'subject',
+  [C.DOC_END]: 'docEnd',
+  [C.PARA]: 'para',
+  [C.PAGE]: 'page',
+  [C.LINK_END]: 'linkEnd',
+  [C.STYLE_END]: 'styleEnd',
+  [C.BLOCK_END]: 'blockEnd',
+  [C.RS]: 'row',
+  [C.US]: 'cell',
 };
 const SIMPLE_CODE = Object.fromEntries(Object.entries(SIMPLE).map(([k, v]) => [v, Number(k)])) as Record<string, number>;
 
@@ -73,19 +103,40 @@ class Nesting {
   pop(f: Frame, at?: number): void {
     const top = this.stack[this.stack.length - 1];
     if (top === undefined) fail('STYLE_STACK', `${f === 'text' ? 'STYLE_END' : 'BLOCK_END'} with an empty style stack`, at);
-    if (top !== f) fail('STYLE_STACK', f === 'text' ? 'STYLE_END closes a block (use BLOCK_END)' : 'BLOCK_END closes a text style (use STYLE_END)', at);
+    if (top !== f)
+      fail('STYLE_STACK', f === 'text' ? 'STYLE_END closes a block (use BLOCK_END)' : 'BLOCK_END closes a text style (use STYLE_END)', at);
     this.stack.pop();
   }
   token(tok: Token, at?: number): void {
     switch (tok.t) {
-      case 'styleText': this.index(tok.index, 'text', 'text style', at); this.push('text', at); break;
-      case 'styleContainer': this.index(tok.index, 'composite', 'container style', at); this.push('block', at); break;
-      case 'styleTable': this.index(tok.index, 'table', 'table style', at); this.push('block', at); break;
-      case 'itemBlock': this.index(tok.style, tok.type === ItemType.NAV ? 'navBar' : 'text', 'item-block style', at, true); this.push('block', at); break;
-      case 'styleEnd': this.pop('text', at); break;
-      case 'blockEnd': this.pop('block', at); break;
-      case 'image': this.index(tok.index, 'image', 'image definition', at); break;
-      case 'hr': this.index(tok.style, 'composite', 'rule style', at, true); break;
+      case 'styleText':
+        this.index(tok.index, 'text', 'text style', at);
+        this.push('text', at);
+        break;
+      case 'styleContainer':
+        this.index(tok.index, 'composite', 'container style', at);
+        this.push('block', at);
+        break;
+      case 'styleTable':
+        this.index(tok.index, 'table', 'table style', at);
+        this.push('block', at);
+        break;
+      case 'itemBlock':
+        this.index(tok.style, tok.type === ItemType.NAV ? 'navBar' : 'text', 'item-block style', at, true);
+        this.push('block', at);
+        break;
+      case 'styleEnd':
+        this.pop('text', at);
+        break;
+      case 'blockEnd':
+        this.pop('block', at);
+        break;
+      case 'image':
+        this.index(tok.index, 'image', 'image definition', at);
+        break;
+      case 'hr':
+        this.index(tok.style, 'composite', 'rule style', at, true);
+        break;
       case 'link':
         if (this.inLink) fail('BAD_TEXT', 'links cannot nest', at);
         this.inLink = true;
@@ -94,7 +145,8 @@ class Nesting {
         if (!this.inLink) fail('BAD_TEXT', 'LINK_END without LINK_START', at);
         this.inLink = false;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   end(at?: number): void {
@@ -108,7 +160,8 @@ function checkText(s: string): void {
   if (!isWellFormed(s)) fail('BAD_TEXT', 'text is not well-formed Unicode');
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 && c !== 0x09 && c !== 0x0a) fail('BAD_TEXT', `control character 0x${c.toString(16)} inside a text token (use tokens; CR must be normalised to LF)`);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a)
+      fail('BAD_TEXT', `control character 0x${c.toString(16)} inside a text token (use tokens; CR must be normalised to LF)`);
   }
 }
 
@@ -139,7 +192,9 @@ export function encodeText(tokens: readonly Token[], w: LeWriter, counts?: Style
       continue;
     }
     switch (tok.t) {
-      case 'hr': w.u8(C.HR).u8(tok.style, 'rule style'); break;
+      case 'hr':
+        w.u8(C.HR).u8(tok.style, 'rule style');
+        break;
       case 'link':
         checkLink(tok.type, tok.target);
         if (tok.target.length > 255) fail('BAD_TEXT', 'link target longer than 255 bytes');
@@ -149,14 +204,22 @@ export function encodeText(tokens: readonly Token[], w: LeWriter, counts?: Style
         if (tok.data.length > 0xffff) fail('BAD_TEXT', 'DATA_ESCAPE payload longer than 65535 bytes');
         w.u8(C.DATA).u16(tok.data.length).bytes(tok.data);
         break;
-      case 'styleText': w.u8(C.STYLE_TEXT).u8(tok.index, 'style index'); break;
-      case 'styleContainer': w.u8(C.STYLE_CONTAINER).u8(tok.index, 'style index'); break;
-      case 'styleTable': w.u8(C.STYLE_TABLE).u8(tok.index, 'style index'); break;
+      case 'styleText':
+        w.u8(C.STYLE_TEXT).u8(tok.index, 'style index');
+        break;
+      case 'styleContainer':
+        w.u8(C.STYLE_CONTAINER).u8(tok.index, 'style index');
+        break;
+      case 'styleTable':
+        w.u8(C.STYLE_TABLE).u8(tok.index, 'style index');
+        break;
       case 'elementId':
         if (tok.id < 255) w.u8(C.ELEMENT_ID).u8(tok.id, 'element id');
         else w.u8(C.ELEMENT_ID).u8(0xff).u16(tok.id, 'element id');
         break;
-      case 'image': w.u8(C.IMAGE).u8(tok.index, 'image index'); break;
+      case 'image':
+        w.u8(C.IMAGE).u8(tok.index, 'image index');
+        break;
       case 'itemBlock':
         if (tok.type > 3) fail('BAD_TEXT', `item-block type ${tok.type} is reserved`);
         w.u8(C.ITEM_BLOCK).u8(tok.type).u8(tok.style, 'item style');
@@ -169,7 +232,8 @@ export function encodeText(tokens: readonly Token[], w: LeWriter, counts?: Style
         w.u8(C.AI_PROMPT).u8(tok.type).u16(b.length).bytes(b);
         break;
       }
-      default: fail('BAD_TEXT', `unknown token ${(tok as { t: string }).t}`);
+      default:
+        fail('BAD_TEXT', `unknown token ${(tok as { t: string }).t}`);
     }
   }
   nest.end();
@@ -181,7 +245,8 @@ const RESERVED = new Set([0x05, 0x06, 0x07, 0x08, 0x18, 0x1b]);
 /** Decodes a Text payload (STX … ETX) into tokens, enforcing every §4.5 rule. */
 export function decodeText(payload: Uint8Array, base: number, counts?: StyleCounts): Token[] {
   if (payload.length < 2 || payload[0] !== C.STX) fail('BAD_TEXT', 'the Text section must start with STX', base);
-  if (payload[payload.length - 1] !== C.ETX) fail('BAD_TEXT', 'the Text section must end with ETX where its length says', base + payload.length - 1);
+  if (payload[payload.length - 1] !== C.ETX)
+    fail('BAD_TEXT', 'the Text section must end with ETX where its length says', base + payload.length - 1);
   const r = new LeReader(payload.subarray(0, payload.length - 1), base);
   r.pos = 1;
   const nest = new Nesting(counts);
@@ -202,7 +267,9 @@ export function decodeText(payload: Uint8Array, base: number, counts?: StyleCoun
     if (simple) tok = { t: simple } as Token;
     else {
       switch (b) {
-        case C.HR: tok = { t: 'hr', style: r.u8('rule style') }; break;
+        case C.HR:
+          tok = { t: 'hr', style: r.u8('rule style') };
+          break;
         case C.LINK: {
           const type = r.u8('link type');
           const target = r.take(r.u8('link length'), 'link target');
@@ -210,10 +277,18 @@ export function decodeText(payload: Uint8Array, base: number, counts?: StyleCoun
           tok = { t: 'link', type, target };
           break;
         }
-        case C.DATA: tok = { t: 'data', data: r.take(r.u16('escape length'), 'escape data') }; break;
-        case C.STYLE_TEXT: tok = { t: 'styleText', index: r.u8('style index') }; break;
-        case C.STYLE_CONTAINER: tok = { t: 'styleContainer', index: r.u8('style index') }; break;
-        case C.STYLE_TABLE: tok = { t: 'styleTable', index: r.u8('style index') }; break;
+        case C.DATA:
+          tok = { t: 'data', data: r.take(r.u16('escape length'), 'escape data') };
+          break;
+        case C.STYLE_TEXT:
+          tok = { t: 'styleText', index: r.u8('style index') };
+          break;
+        case C.STYLE_CONTAINER:
+          tok = { t: 'styleContainer', index: r.u8('style index') };
+          break;
+        case C.STYLE_TABLE:
+          tok = { t: 'styleTable', index: r.u8('style index') };
+          break;
         case C.ELEMENT_ID: {
           let id = r.u8('element id');
           if (id === 0xff) {
@@ -223,7 +298,9 @@ export function decodeText(payload: Uint8Array, base: number, counts?: StyleCoun
           tok = { t: 'elementId', id };
           break;
         }
-        case C.IMAGE: tok = { t: 'image', index: r.u8('image index') }; break;
+        case C.IMAGE:
+          tok = { t: 'image', index: r.u8('image index') };
+          break;
         case C.ITEM_BLOCK: {
           const type = r.u8('item type');
           if (type > 3) fail('BAD_TEXT', `item-block type ${type} is reserved`, at);
@@ -237,10 +314,16 @@ export function decodeText(payload: Uint8Array, base: number, counts?: StyleCoun
           tok = { t: 'aiPrompt', type, prompt: utf8Decode(r.view(len, 'prompt'), 'AI prompt', at) };
           break;
         }
-        case C.STX: fail('BAD_TEXT', 'STX inside the body', at); break;
-        case C.ETX: fail('BAD_TEXT', 'ETX before the end of the Text section', at); break;
+        case C.STX:
+          fail('BAD_TEXT', 'STX inside the body', at);
+          break;
+        case C.ETX:
+          fail('BAD_TEXT', 'ETX before the end of the Text section', at);
+          break;
         case C.FS:
-        case C.GS: fail('BAD_TEXT', `separator 0x${b.toString(16)} inside Text`, at); break;
+        case C.GS:
+          fail('BAD_TEXT', `separator 0x${b.toString(16)} inside Text`, at);
+          break;
         default:
           if (RESERVED.has(b)) fail('RESERVED_CONTROL', `control 0x${b.toString(16)} is reserved for Phase III`, at);
           fail('BAD_TEXT', `unexpected control 0x${b.toString(16)}`, at);
@@ -257,13 +340,24 @@ export function decodeText(payload: Uint8Array, base: number, counts?: StyleCoun
 function skipPayload(body: Uint8Array, i: number): number {
   const b = body[i]!;
   switch (b) {
-    case C.HR: case C.STYLE_TEXT: case C.STYLE_CONTAINER: case C.STYLE_TABLE: case C.IMAGE: return 1;
-    case C.ITEM_BLOCK: return 2;
-    case C.LINK: return 2 + (body[i + 2] ?? 0);
-    case C.DATA: return 2 + ((body[i + 1] ?? 0) | ((body[i + 2] ?? 0) << 8));
-    case C.ELEMENT_ID: return body[i + 1] === 0xff ? 3 : 1;
-    case C.AI_PROMPT: return 3 + ((body[i + 2] ?? 0) | ((body[i + 3] ?? 0) << 8));
-    default: return 0;
+    case C.HR:
+    case C.STYLE_TEXT:
+    case C.STYLE_CONTAINER:
+    case C.STYLE_TABLE:
+    case C.IMAGE:
+      return 1;
+    case C.ITEM_BLOCK:
+      return 2;
+    case C.LINK:
+      return 2 + (body[i + 2] ?? 0);
+    case C.DATA:
+      return 2 + ((body[i + 1] ?? 0) | ((body[i + 2] ?? 0) << 8));
+    case C.ELEMENT_ID:
+      return body[i + 1] === 0xff ? 3 : 1;
+    case C.AI_PROMPT:
+      return 3 + ((body[i + 2] ?? 0) | ((body[i + 3] ?? 0) << 8));
+    default:
+      return 0;
   }
 }
 

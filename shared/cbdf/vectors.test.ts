@@ -5,13 +5,27 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes/index.js';
 import {
-  LeReader, LeWriter, alphaOf565, decodeDocument, decodeMailbox, decodeResources, encodeDocument, encodeResources,
-  extractPlainText, metaView, rgbFrom565, rgbTo565, decodeText, encodeText,
+  LeReader,
+  LeWriter,
+  alphaOf565,
+  decodeDocument,
+  decodeMailbox,
+  decodeResources,
+  encodeDocument,
+  encodeResources,
+  extractPlainText,
+  metaView,
+  rgbFrom565,
+  rgbTo565,
+  decodeText,
+  encodeText,
 } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, '../../../shared/conformance/qmail-open-standard/cbdf/vectors');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const handled = new Set<string>();
 
 function load(name: string): Record<string, unknown> {

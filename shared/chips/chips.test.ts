@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes/index.js';
 import {
-  ChipsError, SINGLE_COIN_FILE_LENGTH, decodeCoinFile, decodeOldBin, decodeStack, encodeCoinFile, encodeOldBin, encodeStack, filePown, grade,
-  importCoins, makeCoinFile, majority,
+  ChipsError,
+  SINGLE_COIN_FILE_LENGTH,
+  decodeCoinFile,
+  decodeOldBin,
+  decodeStack,
+  encodeCoinFile,
+  encodeOldBin,
+  encodeStack,
+  filePown,
+  grade,
+  importCoins,
+  makeCoinFile,
+  majority,
 } from './index.js';
 
 const an = (i: number): Uint8Array => new Uint8Array(16).fill(i + 1);
@@ -115,11 +126,19 @@ describe('older coin files', () => {
     expect(nine.coins[0]!.ans.map((a) => toHex(a)).join('')).toBe(ANS_HEX);
   });
 
-  const STACK = JSON.stringify({ cloudcoin: [{ nn: '1', sn: '16777', an: ANS.map((a) => toHex(a)), pown: 'p'.repeat(25), aoid: [], ed: '9-2016' }, { nn: 1, sn: 7000000, an: ANS.map((a) => toHex(a).toUpperCase()) }] });
+  const STACK = JSON.stringify({
+    cloudcoin: [
+      { nn: '1', sn: '16777', an: ANS.map((a) => toHex(a)), pown: 'p'.repeat(25), aoid: [], ed: '9-2016' },
+      { nn: 1, sn: 7000000, an: ANS.map((a) => toHex(a).toUpperCase()) },
+    ],
+  });
 
   it('reads a .stack: denomination from the legacy serial ranges, pown defaulting to untried', () => {
     const coins = decodeStack(STACK);
-    expect(coins.map((c) => [c.denomination, c.serial, c.pown])).toEqual([[0, 16777, 'p'.repeat(25)], [2, 7000000, 'u'.repeat(25)]]);
+    expect(coins.map((c) => [c.denomination, c.serial, c.pown])).toEqual([
+      [0, 16777, 'p'.repeat(25)],
+      [2, 7000000, 'u'.repeat(25)],
+    ]);
     expect(toHex(coins[1]!.ans[3]!)).toBe(toHex(ANS[3]!));
     expect(decodeStack(encodeStack(coins))).toEqual(coins);
     const imp = importCoins(new TextEncoder().encode('\n  ' + STACK));
@@ -137,7 +156,8 @@ describe('older coin files', () => {
       }
       return 'no error';
     };
-    const one = (c: Record<string, unknown>): string => JSON.stringify({ cloudcoin: [{ nn: 1, sn: 5, an: ANS.map((a) => toHex(a)), ...c }] });
+    const one = (c: Record<string, unknown>): string =>
+      JSON.stringify({ cloudcoin: [{ nn: 1, sn: 5, an: ANS.map((a) => toHex(a)), ...c }] });
     expect(code(() => decodeStack('{'))).toBe('bad_json');
     expect(code(() => decodeStack('[]'))).toBe('no_coins');
     expect(code(() => decodeStack('{"cloudcoin":[]}'))).toBe('no_coins');
@@ -147,7 +167,9 @@ describe('older coin files', () => {
     expect(code(() => decodeStack(one({ sn: 0 })))).toBe('bad_field');
     expect(code(() => decodeStack(one({ an: ['00'] })))).toBe('bad_field');
     expect(code(() => decodeStack(one({ pown: 'x'.repeat(25) })))).toBe('bad_field');
-    expect(code(() => decodeStack(JSON.stringify({ cloudcoin: [JSON.parse(one({}))['cloudcoin'][0], JSON.parse(one({}))['cloudcoin'][0]] })))).toBe('duplicate_coin');
+    expect(
+      code(() => decodeStack(JSON.stringify({ cloudcoin: [JSON.parse(one({}))['cloudcoin'][0], JSON.parse(one({}))['cloudcoin'][0]] }))),
+    ).toBe('duplicate_coin');
     expect(code(() => importCoins(new Uint8Array(0)))).toBe('unknown_format');
     expect(code(() => importCoins(Uint8Array.from([0x7b, 0xff, 0xfe])))).toBe('bad_json');
     expect(code(() => importCoins(Uint8Array.from([0x42, 1, 2])))).toBe('unknown_format');

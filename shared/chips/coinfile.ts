@@ -20,7 +20,9 @@ export const FORMAT_9 = 9;
 export const FORMAT_OLD_BIN = 1;
 export const CLOUDCOIN_COIN_ID = 6;
 /** Header bytes 16..31 of a many-coin file: the spec's bytes, "Live Free Or Die". */
-export const MANY_COIN_MOTTO = Uint8Array.from([0x4c, 0x69, 0x76, 0x65, 0x20, 0x46, 0x72, 0x65, 0x65, 0x20, 0x4f, 0x72, 0x20, 0x44, 0x69, 0x65]);
+export const MANY_COIN_MOTTO = Uint8Array.from([
+  0x4c, 0x69, 0x76, 0x65, 0x20, 0x46, 0x72, 0x65, 0x65, 0x20, 0x4f, 0x72, 0x20, 0x44, 0x69, 0x65,
+]);
 /** Marker in the low nibble after the 25 result nibbles of a one-coin header. */
 const POWN_PAD_NIBBLE = 0x9;
 const MAX_STACK_CHARS = 4 << 20;
@@ -59,7 +61,8 @@ function readAns(r: ByteReader): Uint8Array[] {
 }
 
 function checkDenomination(d: number, at: string): void {
-  if (!isValidDenomination(d)) fail('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `${at}: denomination ${d} is not a CloudCoin denomination`);
+  if (!isValidDenomination(d))
+    fail('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `${at}: denomination ${d} is not a CloudCoin denomination`);
 }
 
 function checkUnique(coins: readonly CoinRef[]): void {
@@ -76,13 +79,15 @@ function checkLength(total: number, count: number, pans: boolean): number {
   const end = FILE_HEADER_LENGTH + count * coinSize(pans);
   const pad = total - end;
   if (pad < 0) fail('truncated', Status.INVALID_PACKET_LENGTH, `file holds ${total} bytes, ${count} coin(s) need ${end}`);
-  if (pad > 0 && (pad >= 32 || total % 32 !== 0)) fail('trailing_bytes', Status.INVALID_PACKET_LENGTH, `${pad} byte(s) after the last coin are not padding to a multiple of 32`);
+  if (pad > 0 && (pad >= 32 || total % 32 !== 0))
+    fail('trailing_bytes', Status.INVALID_PACKET_LENGTH, `${pad} byte(s) after the last coin are not padding to a multiple of 32`);
   return end;
 }
 
 export function decodeCoinFile(bytes: Uint8Array): CoinFile {
   return kit.decode(() => {
-    if (bytes.length < FILE_HEADER_LENGTH) fail('truncated', Status.INVALID_PACKET_LENGTH, `a coin file has a ${FILE_HEADER_LENGTH}-byte header, got ${bytes.length} bytes`);
+    if (bytes.length < FILE_HEADER_LENGTH)
+      fail('truncated', Status.INVALID_PACKET_LENGTH, `a coin file has a ${FILE_HEADER_LENGTH}-byte header, got ${bytes.length} bytes`);
     const r = new ByteReader(bytes);
     const format = r.u8();
     if (format !== FORMAT_9) fail('bad_format', Status.INVALID_PARAMETER, `file format ${format}, expected ${FORMAT_9}`);
@@ -129,10 +134,19 @@ export function encodeCoinFile(f: CoinFile): Uint8Array {
   kit.fixed(f.tail, 16, 'header tail');
   checkUnique(f.coins);
   const w = new ByteWriter(FILE_HEADER_LENGTH + f.coins.length * coinSize(pans) + f.padding.length);
-  w.u8(FORMAT_9).u8(f.cloudId).u16(f.coinId).u8(f.experimental).u8(f.encryption).u16(f.coins.length).bytes(f.passwordHash).u8(f.state).bytes(f.tail);
+  w.u8(FORMAT_9)
+    .u8(f.cloudId)
+    .u16(f.coinId)
+    .u8(f.experimental)
+    .u8(f.encryption)
+    .u16(f.coins.length)
+    .bytes(f.passwordHash)
+    .u8(f.state)
+    .bytes(f.tail);
   f.coins.forEach((c, i) => {
     checkDenomination(c.denomination, `coin ${i}`);
-    if (pans !== (c.pans !== undefined)) fail('bad_field', Status.INVALID_PARAMETER, `coin ${i}: PANs must be present exactly when the state flag says so`);
+    if (pans !== (c.pans !== undefined))
+      fail('bad_field', Status.INVALID_PARAMETER, `coin ${i}: PANs must be present exactly when the state flag says so`);
     w.u8(c.split).u8(c.shard).i8(c.denomination).u32(c.serial);
     writeAns(w, c.ans, `coin ${i} ANs`);
     if (c.pans) writeAns(w, c.pans, `coin ${i} PANs`);
@@ -172,13 +186,23 @@ export function makeCoinFile(coins: readonly OutCoin[]): CoinFile {
   const tail = new Uint8Array(16);
   if (coins.length === 1) {
     const pown = (coins[0]!.pown ?? '').padEnd(RAIDA_SLOTS, 'u');
-    writeNibbles(tail, [...pown.slice(0, RAIDA_SLOTS)].map((ch) => POWN_NIBBLE[ch as PownLetter] ?? POWN_NIBBLE.u));
+    writeNibbles(
+      tail,
+      [...pown.slice(0, RAIDA_SLOTS)].map((ch) => POWN_NIBBLE[ch as PownLetter] ?? POWN_NIBBLE.u),
+    );
     tail[12] = (tail[12]! & 0xf0) | POWN_PAD_NIBBLE;
     tail.set([0x99, 0x99, 0x99], 13);
   } else tail.set(MANY_COIN_MOTTO);
   return {
-    format: FORMAT_9, cloudId: 1, coinId: CLOUDCOIN_COIN_ID, experimental: 0, encryption: 0, passwordHash: new Uint8Array(7),
-    state: withPans ? 1 : 0, tail, padding: new Uint8Array(0),
+    format: FORMAT_9,
+    cloudId: 1,
+    coinId: CLOUDCOIN_COIN_ID,
+    experimental: 0,
+    encryption: 0,
+    passwordHash: new Uint8Array(7),
+    state: withPans ? 1 : 0,
+    tail,
+    padding: new Uint8Array(0),
     coins: coins.map((c) => {
       const base = { split: 0, shard: 0, denomination: c.denomination, serial: c.serial, ans: toSlots(c.ans) };
       return c.pans ? { ...base, pans: toSlots(c.pans) } : base;
@@ -203,7 +227,8 @@ export interface OldBinFile {
 
 export function decodeOldBin(bytes: Uint8Array): OldBinFile {
   return kit.decode(() => {
-    if (bytes.length < FILE_HEADER_LENGTH) fail('truncated', Status.INVALID_PACKET_LENGTH, `a coin file has a ${FILE_HEADER_LENGTH}-byte header, got ${bytes.length} bytes`);
+    if (bytes.length < FILE_HEADER_LENGTH)
+      fail('truncated', Status.INVALID_PACKET_LENGTH, `a coin file has a ${FILE_HEADER_LENGTH}-byte header, got ${bytes.length} bytes`);
     const r = new ByteReader(bytes);
     const header = r.take(FILE_HEADER_LENGTH).slice();
     if (header[0] !== FORMAT_OLD_BIN) fail('bad_format', Status.INVALID_PARAMETER, `file format ${header[0]}, expected ${FORMAT_OLD_BIN}`);
@@ -211,7 +236,12 @@ export function decodeOldBin(bytes: Uint8Array): OldBinFile {
     const count = (header[8]! << 8) | header[9]!;
     if (count === 0) fail('no_coins', Status.INVALID_PARAMETER, 'the header counts no coin');
     const need = FILE_HEADER_LENGTH + count * coinSize(false);
-    if (bytes.length !== need) fail(bytes.length < need ? 'truncated' : 'trailing_bytes', Status.INVALID_PACKET_LENGTH, `file holds ${bytes.length} bytes, ${count} coin(s) need ${need}`);
+    if (bytes.length !== need)
+      fail(
+        bytes.length < need ? 'truncated' : 'trailing_bytes',
+        Status.INVALID_PACKET_LENGTH,
+        `file holds ${bytes.length} bytes, ${count} coin(s) need ${need}`,
+      );
     const coins: OldBinCoin[] = [];
     for (let i = 0; i < count; i++) {
       const split = r.u8();
@@ -228,8 +258,10 @@ export function decodeOldBin(bytes: Uint8Array): OldBinFile {
 
 export function encodeOldBin(f: OldBinFile): Uint8Array {
   kit.fixed(f.header, FILE_HEADER_LENGTH, 'header');
-  if (f.header[0] !== FORMAT_OLD_BIN || f.header[4] !== 0) fail('bad_format', Status.INVALID_PARAMETER, 'not an unencrypted format 1 header');
-  if (((f.header[8]! << 8) | f.header[9]!) !== f.coins.length || f.coins.length === 0) fail('bad_field', Status.INVALID_PARAMETER, 'header token count does not match the coins');
+  if (f.header[0] !== FORMAT_OLD_BIN || f.header[4] !== 0)
+    fail('bad_format', Status.INVALID_PARAMETER, 'not an unencrypted format 1 header');
+  if (((f.header[8]! << 8) | f.header[9]!) !== f.coins.length || f.coins.length === 0)
+    fail('bad_field', Status.INVALID_PARAMETER, 'header token count does not match the coins');
   checkUnique(f.coins);
   const w = new ByteWriter(FILE_HEADER_LENGTH + f.coins.length * coinSize(false)).bytes(f.header);
   f.coins.forEach((c, i) => {
@@ -250,7 +282,11 @@ export function legacyDenomination(serial: number): number {
   if (serial >= 1 && serial <= 2_097_152) return 0;
   if (serial >= 6_291_457 && serial <= 14_680_064) return 2;
   const old = serial <= 4_194_304 ? 5 : serial <= 6_291_456 ? 25 : 250;
-  return fail('legacy_denomination', Status.INVALID_SN_OR_DENOMINATION, `legacy serial ${serial} is a ${old}-note, which has no power-of-ten denomination`);
+  return fail(
+    'legacy_denomination',
+    Status.INVALID_SN_OR_DENOMINATION,
+    `legacy serial ${serial} is a ${old}-note, which has no power-of-ten denomination`,
+  );
 }
 
 export interface StackCoin extends CoinRef {
@@ -268,7 +304,8 @@ function stackInt(v: unknown, what: string, lo: number, hi: number): number {
 
 export function decodeStack(text: string): StackCoin[] {
   return kit.decode(() => {
-    if (text.length > MAX_STACK_CHARS) fail('too_large', Status.INVALID_PACKET_LENGTH, `a stack file of ${text.length} characters is over the limit`);
+    if (text.length > MAX_STACK_CHARS)
+      fail('too_large', Status.INVALID_PACKET_LENGTH, `a stack file of ${text.length} characters is over the limit`);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -276,19 +313,23 @@ export function decodeStack(text: string): StackCoin[] {
       return fail('bad_json', Status.INVALID_PARAMETER, 'a stack file is JSON');
     }
     const list = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>)['cloudcoin'] : undefined;
-    if (!Array.isArray(list) || list.length === 0) fail('no_coins', Status.INVALID_PARAMETER, 'a stack file holds a non-empty "cloudcoin" list');
+    if (!Array.isArray(list) || list.length === 0)
+      fail('no_coins', Status.INVALID_PARAMETER, 'a stack file holds a non-empty "cloudcoin" list');
     if (list.length > MAX_STACK_COINS) fail('too_large', Status.INVALID_PACKET_LENGTH, `${list.length} coins in one stack`);
     const coins = list.map((raw, i): StackCoin => {
-      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail('bad_field', Status.INVALID_PARAMETER, `coin ${i} is not an object`);
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+        return fail('bad_field', Status.INVALID_PARAMETER, `coin ${i} is not an object`);
       const c = raw as Record<string, unknown>;
-      if (stackInt(c['nn'], `coin ${i} nn`, 0, 255) !== 1) fail('bad_network', Status.INVALID_CLOUD_ID, `coin ${i}: only network 1 coins are read`);
+      if (stackInt(c['nn'], `coin ${i} nn`, 0, 255) !== 1)
+        fail('bad_network', Status.INVALID_CLOUD_ID, `coin ${i}: only network 1 coins are read`);
       const serial = stackInt(c['sn'], `coin ${i} sn`, 1, 16_777_216);
       const an = c['an'];
       if (!Array.isArray(an) || an.length !== RAIDA_SLOTS || !an.every((h) => typeof h === 'string' && /^[0-9a-fA-F]{32}$/.test(h))) {
         fail('bad_field', Status.INVALID_PARAMETER, `coin ${i}: "an" is ${RAIDA_SLOTS} hex strings of 32 digits`);
       }
       const pownRaw = c['pown'] ?? 'u'.repeat(RAIDA_SLOTS);
-      if (typeof pownRaw !== 'string' || !/^[upbndef]{25}$/.test(pownRaw)) fail('bad_field', Status.INVALID_PARAMETER, `coin ${i}: "pown" is 25 of u p b n d e f`);
+      if (typeof pownRaw !== 'string' || !/^[upbndef]{25}$/.test(pownRaw))
+        fail('bad_field', Status.INVALID_PARAMETER, `coin ${i}: "pown" is 25 of u p b n d e f`);
       return { denomination: legacyDenomination(serial), serial, ans: (an as string[]).map((h) => fromHex(h)), pown: pownRaw };
     });
     checkUnique(coins);
@@ -298,7 +339,13 @@ export function decodeStack(text: string): StackCoin[] {
 
 export function encodeStack(coins: readonly StackCoin[]): string {
   return JSON.stringify({
-    cloudcoin: coins.map((c) => ({ nn: '1', sn: String(c.serial), an: toSlots(c.ans).map((a) => toHex(a)), pown: c.pown.padEnd(RAIDA_SLOTS, 'u').slice(0, RAIDA_SLOTS), aoid: [] })),
+    cloudcoin: coins.map((c) => ({
+      nn: '1',
+      sn: String(c.serial),
+      an: toSlots(c.ans).map((a) => toHex(a)),
+      pown: c.pown.padEnd(RAIDA_SLOTS, 'u').slice(0, RAIDA_SLOTS),
+      aoid: [],
+    })),
   });
 }
 
@@ -331,7 +378,8 @@ export function importCoins(bytes: Uint8Array): { format: ImportFormat; coins: I
   }
   if (bytes[0] === FORMAT_OLD_BIN) {
     const f = decodeOldBin(bytes);
-    const pown = f.coins.length === 1 ? readNibbles(f.header.subarray(16, 29), RAIDA_SLOTS).map(oldPownLetter).join('') : 'u'.repeat(RAIDA_SLOTS);
+    const pown =
+      f.coins.length === 1 ? readNibbles(f.header.subarray(16, 29), RAIDA_SLOTS).map(oldPownLetter).join('') : 'u'.repeat(RAIDA_SLOTS);
     return { format: 'old-bin', coins: f.coins.map((c) => ({ denomination: c.denomination, serial: c.serial, ans: c.ans, pown })) };
   }
   return fail('unknown_format', Status.INVALID_PARAMETER, bytes.length === 0 ? 'empty file' : `no coin file starts with byte ${bytes[0]}`);

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../bytes/index.js';
 import {
-  ChipsError, decodeBits, decodeChange, decodeDetect, decodeLockerPeek, decodeLockerPut, decodeLockerRemove, decodePown, encodeBits, encodeChange, encodeDetect,
-  encodeLockerPut, encodeLockerRemove, encodePown,
+  ChipsError,
+  decodeBits,
+  decodeChange,
+  decodeDetect,
+  decodeLockerPeek,
+  decodeLockerPut,
+  decodeLockerRemove,
+  decodePown,
+  encodeBits,
+  encodeChange,
+  encodeDetect,
+  encodeLockerPut,
+  encodeLockerRemove,
+  encodePown,
 } from './index.js';
 
 const b = (n: number, s = 0) => Uint8Array.from({ length: n }, (_, i) => (s + i) & 0xff);
@@ -27,7 +39,17 @@ describe('coin command bodies', () => {
     // pown: 37 a coin
     expect(encodePown({ challenge, coins: [{ denomination: 0, serial: 1, an: b(16), pan: b(16, 9) }] }).length).toBe(16 + 37 + 2);
     // locker put: 16 CH + 5 a coin + 16 sum + 16 key + 2 (cmd_locker.c: body_size - 50 divisible by 5)
-    expect(encodeLockerPut({ challenge, coins: [{ denomination: 1, serial: 2 }, { denomination: 1, serial: 3 }], sum: b(16), key }).length).toBe(50 + 10);
+    expect(
+      encodeLockerPut({
+        challenge,
+        coins: [
+          { denomination: 1, serial: 2 },
+          { denomination: 1, serial: 3 },
+        ],
+        sum: b(16),
+        key,
+      }).length,
+    ).toBe(50 + 10);
     // locker remove: 16 CH + 16 key + 21 a coin + 2
     expect(encodeLockerRemove({ challenge, key, coins: [{ denomination: 1, serial: 2, an: b(16) }] }).length).toBe(34 + 21);
     // break / join: 253 bytes
@@ -54,7 +76,13 @@ describe('coin command bodies', () => {
     const bad = Uint8Array.from(detect);
     bad[16] = 0x07; // denomination 7
     expect(code(() => decodeDetect(bad))).toBe('bad_coin');
-    const twice = encodeDetect({ challenge, coins: [{ denomination: 0, serial: 1, an: b(16) }, { denomination: 0, serial: 2, an: b(16) }] });
+    const twice = encodeDetect({
+      challenge,
+      coins: [
+        { denomination: 0, serial: 1, an: b(16) },
+        { denomination: 0, serial: 2, an: b(16) },
+      ],
+    });
     twice[16 + 21 + 4] = 1; // second coin's serial → 1
     expect(code(() => decodeDetect(twice))).toBe('duplicate_coin');
     expect(code(() => decodePown(Uint8Array.from([...challenge, ...new Uint8Array(2001 * 37), 0x3e, 0x3e])))).toBe('too_many_coins');

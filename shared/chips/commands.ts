@@ -37,7 +37,8 @@ function checkCoin(c: CoinRef, i: number): void {
 /** Splits a whole body into challenge and payload, checking the terminator. */
 function open(body: Uint8Array, what: string): { challenge: Uint8Array; r: ByteReader; payload: number } {
   if (body.length < 18) fail('truncated', Status.INVALID_PACKET_LENGTH, `${what}: body of ${body.length} bytes`);
-  if (body[body.length - 2] !== 0x3e || body[body.length - 1] !== 0x3e) fail('missing_terminator', Status.INVALID_EOF, `${what}: body does not end with 3E 3E`);
+  if (body[body.length - 2] !== 0x3e || body[body.length - 1] !== 0x3e)
+    fail('missing_terminator', Status.INVALID_EOF, `${what}: body does not end with 3E 3E`);
   const r = new ByteReader(body.subarray(0, body.length - 2));
   const challenge = r.take(16).slice();
   return { challenge, r, payload: body.length - 18 };
@@ -73,7 +74,8 @@ function writer(challenge: Uint8Array, size: number): ByteWriter {
 }
 
 function writeCoins<T extends CoinRef>(w: ByteWriter, coins: readonly T[], fields: (keyof T)[], what: string): void {
-  if (coins.length === 0 || coins.length > MAX_COINS_PER_REQUEST) fail('bad_field', Status.INVALID_PARAMETER, `${what}: 1..${MAX_COINS_PER_REQUEST} coins`);
+  if (coins.length === 0 || coins.length > MAX_COINS_PER_REQUEST)
+    fail('bad_field', Status.INVALID_PARAMETER, `${what}: 1..${MAX_COINS_PER_REQUEST} coins`);
   unique(coins, what);
   coins.forEach((c, i) => {
     checkCoin(c, i);
@@ -142,7 +144,8 @@ export function encodeBits(pass: readonly boolean[], length = Math.ceil(pass.len
   return out;
 }
 export function decodeBits(bytes: Uint8Array, n: number): boolean[] {
-  if (bytes.length < Math.ceil(n / 8)) fail('truncated', Status.INVALID_PACKET_LENGTH, `${n} coins need ${Math.ceil(n / 8)} bytes of results, got ${bytes.length}`);
+  if (bytes.length < Math.ceil(n / 8))
+    fail('truncated', Status.INVALID_PACKET_LENGTH, `${n} coins need ${Math.ceil(n / 8)} bytes of results, got ${bytes.length}`);
   return Array.from({ length: n }, (_, i) => ((bytes[i >> 3]! >> (i & 7)) & 1) === 1);
 }
 
@@ -267,7 +270,8 @@ export function encodeAvailableSnsResult(denomination: number, serials: readonly
 }
 export function decodeAvailableSnsResult(bytes: Uint8Array): { denomination: number; serials: number[] } {
   return kit.decode(() => {
-    if (bytes.length < 1 || (bytes.length - 1) % 4 !== 0) fail('bad_length', Status.INVALID_PACKET_LENGTH, `${bytes.length} bytes are not a denomination and serials`);
+    if (bytes.length < 1 || (bytes.length - 1) % 4 !== 0)
+      fail('bad_length', Status.INVALID_PACKET_LENGTH, `${bytes.length} bytes are not a denomination and serials`);
     const r = new ByteReader(bytes);
     const denomination = r.i8();
     return { denomination, serials: Array.from({ length: (bytes.length - 1) / 4 }, () => r.u32()) };
@@ -296,12 +300,15 @@ export function encodeChange(c: ChangeRequest): Uint8Array {
 export function decodeChange(body: Uint8Array): ChangeRequest {
   return kit.decode(() => {
     const { challenge, r, payload } = open(body, 'change');
-    if (payload !== 25 + CHANGE_COUNT * 21) fail('bad_length', Status.INVALID_PACKET_LENGTH, `change: body of ${body.length} bytes, expected 253`);
+    if (payload !== 25 + CHANGE_COUNT * 21)
+      fail('bad_length', Status.INVALID_PACKET_LENGTH, `change: body of ${body.length} bytes, expected 253`);
     const session = r.u32();
     const coin = { ...readCoin(r, 0), an: r.take(AN).slice() };
     const parts = Array.from({ length: CHANGE_COUNT }, (_, i) => ({ ...readCoin(r, i + 1), an: r.take(AN).slice() }));
     unique([coin, ...parts], 'change');
-    for (const p of parts) if (p.denomination !== coin.denomination - 1) fail('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `change: parts are one denomination below ${coin.denomination}`);
+    for (const p of parts)
+      if (p.denomination !== coin.denomination - 1)
+        fail('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `change: parts are one denomination below ${coin.denomination}`);
     return { challenge, session, coin, parts };
   });
 }
@@ -327,7 +334,8 @@ export function decodeMint(body: Uint8Array): MintRequest {
     const mintKey = r.take(AN).slice();
     const coins = Array.from({ length: n }, (_, i) => ({ ...readCoin(r, i), an: r.take(AN).slice() }));
     unique(coins, 'mint');
-    for (const c of coins) if (c.denomination === 11) fail('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, 'key coins are not minted as money');
+    for (const c of coins)
+      if (c.denomination === 11) fail('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, 'key coins are not minted as money');
     return { challenge, mintKey, coins };
   });
 }

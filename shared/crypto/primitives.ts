@@ -43,7 +43,8 @@ export const pureBackend: SymmetricBackend = {
 };
 
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
-  if (!Number.isInteger(length) || length < 1 || length > 255 * 32) throw new CryptoError('bad-input', `HKDF length out of range: ${length}`);
+  if (!Number.isInteger(length) || length < 1 || length > 255 * 32)
+    throw new CryptoError('bad-input', `HKDF length out of range: ${length}`);
   return hkdf(sha256, ikm, salt, info, length);
 }
 

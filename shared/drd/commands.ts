@@ -179,7 +179,12 @@ export function decodeSearchUsers(body: Uint8Array): SearchUsers {
     const challenge = r.take(16);
     const flags = r.u8();
     const limit = r.u8();
-    check(flags !== 0 && (flags & ~3) === 0, 'empty_search', Status.INVALID_PARAMETER, `search flags ${flags}: bit 0 and/or bit 1, nothing else`);
+    check(
+      flags !== 0 && (flags & ~3) === 0,
+      'empty_search',
+      Status.INVALID_PARAMETER,
+      `search flags ${flags}: bit 0 and/or bit 1, nothing else`,
+    );
     const out: SearchUsers = { challenge, limit };
     if (flags & 1) out.firstName = readName(r, 'first name');
     if (flags & 2) out.lastName = readName(r, 'last name');
@@ -261,7 +266,12 @@ export function decodeListSet(body: Uint8Array): ListSet {
   return kit.decode(() => {
     const r = bodyReader(body, 'list_set');
     const auth = readAuth(r);
-    check(r.remaining % 6 === 0, 'not_divisible', Status.COINS_NOT_DIV, `list_set entry region of ${r.remaining} bytes is not a multiple of 6`);
+    check(
+      r.remaining % 6 === 0,
+      'not_divisible',
+      Status.COINS_NOT_DIV,
+      `list_set entry region of ${r.remaining} bytes is not a multiple of 6`,
+    );
     check(r.remaining / 6 <= MAX_LIST_ENTRIES, 'too_many', Status.INVALID_PARAMETER, 'at most 1000 entries');
     const entries: ListEntry[] = [];
     while (!r.done) {
@@ -285,7 +295,12 @@ export function decodeListRemove(body: Uint8Array): ListRemove {
   return kit.decode(() => {
     const r = bodyReader(body, 'list_remove');
     const auth = readAuth(r);
-    check(r.remaining % 5 === 0, 'not_divisible', Status.COINS_NOT_DIV, `list_remove entry region of ${r.remaining} bytes is not a multiple of 5`);
+    check(
+      r.remaining % 5 === 0,
+      'not_divisible',
+      Status.COINS_NOT_DIV,
+      `list_remove entry region of ${r.remaining} bytes is not a multiple of 5`,
+    );
     check(r.remaining / 5 <= MAX_LIST_ENTRIES, 'too_many', Status.INVALID_PARAMETER, 'at most 1000 entries');
     const entries: CoinRef[] = [];
     while (!r.done) entries.push(readPq(r));
@@ -299,7 +314,13 @@ export function encodeListGetResult(entries: readonly ListEntry[]): Uint8Array {
   const w = new ByteWriter(2 + 6 * entries.length).u16(entries.length);
   entries.forEach((e, i) => {
     checkType(e.type);
-    if (i > 0) check(compareCoinRef(entries[i - 1]!.listed, e.listed) < 0, 'unsorted', Status.INVALID_PARAMETER, 'list entries must be sorted by DN then SN without repeats');
+    if (i > 0)
+      check(
+        compareCoinRef(entries[i - 1]!.listed, e.listed) < 0,
+        'unsorted',
+        Status.INVALID_PARAMETER,
+        'list entries must be sorted by DN then SN without repeats',
+      );
     writePq(w, e.listed).u8(e.type);
   });
   return w.finish();
@@ -309,13 +330,24 @@ export function decodeListGetResult(payload: Uint8Array): ListEntry[] {
     const r = new ByteReader(payload);
     const n = r.u16();
     check(n <= MAX_LIST_ENTRIES, 'too_many', Status.INVALID_PARAMETER, `list count ${n} exceeds 1000`);
-    check(r.remaining === n * 6, 'length_mismatch', Status.INVALID_PACKET_LENGTH, `list of ${n} entries needs ${n * 6} bytes, got ${r.remaining}`);
+    check(
+      r.remaining === n * 6,
+      'length_mismatch',
+      Status.INVALID_PACKET_LENGTH,
+      `list of ${n} entries needs ${n * 6} bytes, got ${r.remaining}`,
+    );
     const out: ListEntry[] = [];
     for (let i = 0; i < n; i++) {
       const listed = readPq(r);
       const type = r.u8();
       checkType(type);
-      if (i > 0) check(compareCoinRef(out[i - 1]!.listed, listed) < 0, 'unsorted', Status.INVALID_PARAMETER, 'list entries must be sorted by DN then SN without repeats');
+      if (i > 0)
+        check(
+          compareCoinRef(out[i - 1]!.listed, listed) < 0,
+          'unsorted',
+          Status.INVALID_PARAMETER,
+          'list entries must be sorted by DN then SN without repeats',
+        );
       out.push({ listed, type });
     }
     return out;

@@ -10,7 +10,8 @@ export const MAX_FEE = (1n << 63n) - 1n;
 export const DEFAULT_TELL_FEE = 10n * FEE_UNITS_PER_CC;
 
 export function checkFee(units: bigint): void {
-  if (typeof units !== 'bigint' || units < 0n || units > MAX_FEE) throw new DrdError('bad_fee', Status.INVALID_PARAMETER, `inbox fee must be 0…2^63−1 units, got ${String(units)}`);
+  if (typeof units !== 'bigint' || units < 0n || units > MAX_FEE)
+    throw new DrdError('bad_fee', Status.INVALID_PARAMETER, `inbox fee must be 0…2^63−1 units, got ${String(units)}`);
 }
 
 export function encodeFee(units: bigint): Uint8Array {
@@ -51,7 +52,8 @@ export function formatCc(units: bigint): string {
 
 /** Class rejection: signed byte, 0 = accept all, else the minimum sender denomination (−8…+6). */
 export function checkClassRejection(cr: number): void {
-  if (!Number.isInteger(cr) || cr < -8 || cr > 6) throw new DrdError('bad_class_rejection', Status.INVALID_PARAMETER, `class rejection must be −8…+6, got ${cr}`);
+  if (!Number.isInteger(cr) || cr < -8 || cr > 6)
+    throw new DrdError('bad_class_rejection', Status.INVALID_PARAMETER, `class rejection must be −8…+6, got ${cr}`);
 }
 
 /** DRD §4.3 / QMail §4.5 step 3: does this recipient's class-rejection byte refuse the sender? */
@@ -64,7 +66,8 @@ export const MAX_NAME_BYTES = 63;
 
 export function writeName(w: ByteWriter, name: string, what: string): void {
   const b = utf8.encode(name);
-  if (b.length > MAX_NAME_BYTES || name.includes('\0')) throw new DrdError('bad_name', Status.INVALID_PARAMETER, `${what} must be at most 63 UTF-8 bytes without NUL`);
+  if (b.length > MAX_NAME_BYTES || name.includes('\0'))
+    throw new DrdError('bad_name', Status.INVALID_PARAMETER, `${what} must be at most 63 UTF-8 bytes without NUL`);
   w.u8(b.length).bytes(b);
 }
 

@@ -5,9 +5,25 @@ import { fileURLToPath } from 'node:url';
 import { fromHex, toHex, utf8 } from '../bytes/index.js';
 import { isValidChallenge, makeChallenge } from '../raida/index.js';
 import {
-  DrdError, ListType, classRejects, decodeFee, decodeGetUser, decodeListGetResult, decodeListRemove, decodeListSet, decodePostUser,
-  decodeUserRecord, encodeFee, encodeGetUser, encodeListGetResult, encodeListRemove, encodeListSet, encodePostUser, encodeUserRecord,
-  formatCc, parseCc,
+  DrdError,
+  ListType,
+  classRejects,
+  decodeFee,
+  decodeGetUser,
+  decodeListGetResult,
+  decodeListRemove,
+  decodeListSet,
+  decodePostUser,
+  decodeUserRecord,
+  encodeFee,
+  encodeGetUser,
+  encodeListGetResult,
+  encodeListRemove,
+  encodeListSet,
+  encodePostUser,
+  encodeUserRecord,
+  formatCc,
+  parseCc,
 } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,7 +68,17 @@ const handlers: Record<string, (v: Json) => void> = {
     expect(fromHex(req.bytes_hex).length).toBe(req.length_bytes);
     const res = v.response_user_record;
     annotatedAgree(res.annotated, res.bytes_hex);
-    const record = { user: owner, fee: 1_000_000_000n, symbol1: 5, symbol2: 17, classRejection: 0, createdAt: 1_700_000_000, updatedAt: 1_785_312_000, firstName: 'Alice', lastName: 'Smith' };
+    const record = {
+      user: owner,
+      fee: 1_000_000_000n,
+      symbol1: 5,
+      symbol2: 17,
+      classRejection: 0,
+      createdAt: 1_700_000_000,
+      updatedAt: 1_785_312_000,
+      firstName: 'Alice',
+      lastName: 'Smith',
+    };
     expect(toHex(encodeUserRecord(record))).toBe(res.bytes_hex);
     expect(decodeUserRecord(fromHex(res.bytes_hex))).toEqual(record);
     expect(fromHex(res.bytes_hex).length).toBe(res.length_bytes);
@@ -71,11 +97,24 @@ const handlers: Record<string, (v: Json) => void> = {
   },
   '05-list-set-remove.json': (v) => {
     const typeOf = (t: string) => (t.startsWith('0x00') ? ListType.WHITE : ListType.BLACK);
-    const set = { challenge, owner, an, entries: (v.list_set.entries as Json[]).map((e) => ({ listed: { denomination: e.listed_dn, serial: e.listed_sn }, type: typeOf(e.type) })) };
+    const set = {
+      challenge,
+      owner,
+      an,
+      entries: (v.list_set.entries as Json[]).map((e) => ({
+        listed: { denomination: e.listed_dn, serial: e.listed_sn },
+        type: typeOf(e.type),
+      })),
+    };
     expect(toHex(encodeListSet(set))).toBe(v.list_set.bytes_hex);
     expect(decodeListSet(fromHex(v.list_set.bytes_hex))).toEqual(set);
     expect(fromHex(v.list_set.bytes_hex).length).toBe(39 + 6 * set.entries.length);
-    const rem = { challenge, owner, an, entries: (v.list_remove.entries as Json[]).map((e) => ({ denomination: e.listed_dn, serial: e.listed_sn })) };
+    const rem = {
+      challenge,
+      owner,
+      an,
+      entries: (v.list_remove.entries as Json[]).map((e) => ({ denomination: e.listed_dn, serial: e.listed_sn })),
+    };
     expect(toHex(encodeListRemove(rem))).toBe(v.list_remove.bytes_hex);
     expect(decodeListRemove(fromHex(v.list_remove.bytes_hex))).toEqual(rem);
     expect(fromHex(v.list_remove.bytes_hex).length).toBe(39 + 5 * rem.entries.length);
@@ -87,7 +126,10 @@ const handlers: Record<string, (v: Json) => void> = {
   },
   '06-list-get.json': (v) => {
     annotatedAgree(v.response_two_entries.annotated, v.response_two_entries.bytes_hex);
-    const entries = [{ listed: { denomination: 0, serial: 100 }, type: ListType.WHITE }, { listed: { denomination: 1, serial: 200 }, type: ListType.BLACK }];
+    const entries = [
+      { listed: { denomination: 0, serial: 100 }, type: ListType.WHITE },
+      { listed: { denomination: 1, serial: 200 }, type: ListType.BLACK },
+    ];
     expect(toHex(encodeListGetResult(entries))).toBe(v.response_two_entries.bytes_hex);
     expect(decodeListGetResult(fromHex(v.response_two_entries.bytes_hex))).toEqual(entries);
     expect(toHex(encodeListGetResult([]))).toBe(v.response_empty.bytes_hex);

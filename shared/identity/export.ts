@@ -34,7 +34,15 @@ function checkParams(p: KdfParams): void {
 }
 
 async function deriveKey(passphrase: string, salt: Uint8Array, p: KdfParams): Promise<Uint8Array> {
-  return argon2id({ password: utf8.encode(passphrase.normalize('NFC')), salt, memorySize: p.memoryKiB, iterations: p.iterations, parallelism: p.parallelism, hashLength: 32, outputType: 'binary' });
+  return argon2id({
+    password: utf8.encode(passphrase.normalize('NFC')),
+    salt,
+    memorySize: p.memoryKiB,
+    iterations: p.iterations,
+    parallelism: p.parallelism,
+    hashLength: 32,
+    outputType: 'binary',
+  });
 }
 
 export async function exportIdentity(id: Identity, passphrase: string, opts: { kdf?: KdfParams; rng?: Rng } = {}): Promise<Uint8Array> {
@@ -43,11 +51,23 @@ export async function exportIdentity(id: Identity, passphrase: string, opts: { k
   const rng = opts.rng ?? systemRng;
   const salt = rng(16);
   const nonce = rng(12);
-  const header = new ByteWriter(HEADER_BYTES).bytes(MAGIC).u8(VERSION).u8(KDF_ARGON2ID).u32(kdf.memoryKiB).u32(kdf.iterations).u8(kdf.parallelism).bytes(salt).bytes(nonce).finish();
+  const header = new ByteWriter(HEADER_BYTES)
+    .bytes(MAGIC)
+    .u8(VERSION)
+    .u8(KDF_ARGON2ID)
+    .u32(kdf.memoryKiB)
+    .u32(kdf.iterations)
+    .u8(kdf.parallelism)
+    .bytes(salt)
+    .bytes(nonce)
+    .finish();
   const inner = new ByteWriter(40).bytes(id.seed).u8(id.address ? 1 : 0);
   if (id.address) inner.bytes(id.address);
   const key = await deriveKey(passphrase, salt, kdf);
-  return new ByteWriter(HEADER_BYTES + 56).bytes(header).bytes(gcmSeal(key, nonce, inner.finish(), header)).finish();
+  return new ByteWriter(HEADER_BYTES + 56)
+    .bytes(header)
+    .bytes(gcmSeal(key, nonce, inner.finish(), header))
+    .finish();
 }
 
 export async function importIdentity(file: Uint8Array, passphrase: string): Promise<Identity> {
@@ -68,7 +88,8 @@ export async function importIdentity(file: Uint8Array, passphrase: string): Prom
     throw e;
   }
   checkParams(kdf);
-  if (sealed.length !== SEED_BYTES + 1 + 16 && sealed.length !== SEED_BYTES + 1 + ADDRESS_BYTES + 16) throw new CryptoError('malformed-export', 'identity payload has the wrong size');
+  if (sealed.length !== SEED_BYTES + 1 + 16 && sealed.length !== SEED_BYTES + 1 + ADDRESS_BYTES + 16)
+    throw new CryptoError('malformed-export', 'identity payload has the wrong size');
   const key = await deriveKey(passphrase, salt, kdf);
   let inner: Uint8Array;
   try {
@@ -77,6 +98,7 @@ export async function importIdentity(file: Uint8Array, passphrase: string): Prom
     throw new CryptoError('wrong-passphrase', 'wrong passphrase, or the file was altered');
   }
   const flags = inner[SEED_BYTES]!;
-  if (flags > 1 || inner.length !== SEED_BYTES + 1 + (flags ? ADDRESS_BYTES : 0)) throw new CryptoError('malformed-export', 'identity payload flags');
+  if (flags > 1 || inner.length !== SEED_BYTES + 1 + (flags ? ADDRESS_BYTES : 0))
+    throw new CryptoError('malformed-export', 'identity payload flags');
   return identityFromSeed(inner.subarray(0, SEED_BYTES), flags ? checkAddress(inner.slice(SEED_BYTES + 1)) : undefined);
 }

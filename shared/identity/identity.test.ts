@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { CryptoError } from '../crypto/errors.js';
 import {
-  decodePublicIdentity, encodePublicIdentity, exportIdentity, fingerprint, generateIdentity, identityFromPhrase,
-  identityFromSeed, identityId, identityToPhrase, importIdentity, phraseToSeed, publicIdentity, safetyNumber, seedToPhrase,
+  decodePublicIdentity,
+  encodePublicIdentity,
+  exportIdentity,
+  fingerprint,
+  generateIdentity,
+  identityFromPhrase,
+  identityFromSeed,
+  identityId,
+  identityToPhrase,
+  importIdentity,
+  phraseToSeed,
+  publicIdentity,
+  safetyNumber,
+  seedToPhrase,
 } from './index.js';
 
 const FAST_KDF = { memoryKiB: 64, iterations: 1, parallelism: 1 };
@@ -40,7 +52,9 @@ describe('identity', () => {
       expect(() => decodePublicIdentity(bytes.subarray(0, bytes.length - 1))).toThrow(CryptoError);
       expect(() => decodePublicIdentity(Uint8Array.of(...bytes, 0))).toThrow(expect.objectContaining({ code: 'malformed-identity' }));
     }
-    expect(() => identityFromSeed(alice.seed, Uint8Array.of(0, 7, 1, 0, 0, 0, 1))).toThrow(expect.objectContaining({ code: 'bad-address' }));
+    expect(() => identityFromSeed(alice.seed, Uint8Array.of(0, 7, 1, 0, 0, 0, 1))).toThrow(
+      expect.objectContaining({ code: 'bad-address' }),
+    );
   });
   it('fingerprints are 30 digits in groups of five; safety numbers agree on both sides', () => {
     const bob = generateIdentity();

@@ -85,7 +85,10 @@ const PUB_VERSION = 1;
 
 /** "QMPI" ‖ version ‖ flags (bit 0: address present) ‖ ML-DSA pk ‖ X-Wing pk ‖ X25519 pk ‖ [address]. */
 export function encodePublicIdentity(id: PublicIdentity): Uint8Array {
-  const w = new ByteWriter(3300).bytes(PUB_MAGIC).u8(PUB_VERSION).u8(id.address ? 1 : 0);
+  const w = new ByteWriter(3300)
+    .bytes(PUB_MAGIC)
+    .u8(PUB_VERSION)
+    .u8(id.address ? 1 : 0);
   w.bytes(id.signPublicKey).bytes(id.kemPublicKey).bytes(id.x25519PublicKey);
   if (id.address) w.bytes(checkAddress(id.address));
   return w.finish();
@@ -99,7 +102,11 @@ export function decodePublicIdentity(bytes: Uint8Array): PublicIdentity {
     if (version !== PUB_VERSION) throw new CryptoError('unsupported-version', `public identity version ${version}`);
     const flags = r.u8();
     if (flags & ~1) throw new CryptoError('malformed-identity', 'unknown flags');
-    const id: PublicIdentity = { signPublicKey: r.take(SIGN_PUBLIC_BYTES), kemPublicKey: r.take(KEM_PUBLIC_BYTES), x25519PublicKey: r.take(X25519_BYTES) };
+    const id: PublicIdentity = {
+      signPublicKey: r.take(SIGN_PUBLIC_BYTES),
+      kemPublicKey: r.take(KEM_PUBLIC_BYTES),
+      x25519PublicKey: r.take(X25519_BYTES),
+    };
     if (flags & 1) id.address = checkAddress(r.take(ADDRESS_BYTES));
     if (!r.done) throw new CryptoError('malformed-identity', 'trailing bytes');
     return id;

@@ -183,10 +183,12 @@ export const StageId = z.string().regex(/^[0-9a-f]{32}$/, 'an upload id is 32 lo
 export const STAGE_CHUNK_BASE64 = Math.ceil((1 << 20) / 3) * 4;
 
 /** Attachment bytes travel base64 over the contract (the renderer reads them from a File). */
-export const OutgoingAttachment = z.object({
-  name: z.string().min(1).max(255),
-  data: z.string().max(34 * 1024 * 1024, 'attachments over 25 MB go through a file path, not the contract'),
-}).strict();
+export const OutgoingAttachment = z
+  .object({
+    name: z.string().min(1).max(255),
+    data: z.string().max(34 * 1024 * 1024, 'attachments over 25 MB go through a file path, not the contract'),
+  })
+  .strict();
 
 // ---- quantum keys (ETSI GS QKD 014 KME) ----------------------------------------------
 
@@ -198,7 +200,10 @@ const FilePath = z.string().trim().min(1, 'a file path is needed').max(4096);
 export const QkdSettings = z
   .object({
     /** https URL of our KME (a path prefix is kept). */
-    url: z.string().max(2048).regex(/^https:\/\/[^\s?#@]+$/, 'the KME URL is https://host[:port][/prefix]'),
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^https:\/\/[^\s?#@]+$/, 'the KME URL is https://host[:port][/prefix]'),
     /** Our own SAE ID (the CN of the client certificate). */
     saeId: SaeId,
     /** The peer SAE for correspondents not listed in `peers`. */
@@ -252,7 +257,9 @@ export const MessageCertificate = z.object({
   senderFingerprint: z.string(),
   stripes: StripeShape,
   /** The servers that held the stripes; `ok` false when that stripe was missing or damaged (rebuilt from parity). */
-  servers: z.array(z.object({ stripe: z.number().int().nonnegative(), host: z.string(), port: z.number().int(), ok: z.boolean().optional() })),
+  servers: z.array(
+    z.object({ stripe: z.number().int().nonnegative(), host: z.string(), port: z.number().int(), ok: z.boolean().optional() }),
+  ),
   /** Set when the user asked for L1/L2, allowed fallback, and the message went at L3. */
   fallback: z.object({ from: z.enum(['L1', 'L2']), reason: z.string() }).optional(),
 });
@@ -282,8 +289,21 @@ export type OutboxItem = z.infer<typeof OutboxItem>;
 
 // ---- legacy accounts (IMAP/POP3 + SMTP), their mail, the gateway ------------------------
 const TlsMode = z.enum(['implicit', 'starttls', 'none']);
-const LegacyServer = z.object({ host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address'), port: z.number().int().min(1).max(65535), tls: TlsMode }).strict();
-const EmailAddress = z.string().max(254).regex(/^[^\s@<>",;]+@[^\s@<>",;]+$/, 'an email address looks like name@example.org');
+const LegacyServer = z
+  .object({
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address'),
+    port: z.number().int().min(1).max(65535),
+    tls: TlsMode,
+  })
+  .strict();
+const EmailAddress = z
+  .string()
+  .max(254)
+  .regex(/^[^\s@<>",;]+@[^\s@<>",;]+$/, 'an email address looks like name@example.org');
 /** What the user types to add or test an account; the password goes to the main process only, never back. */
 export const LegacyAccountInput = z
   .object({
@@ -316,7 +336,12 @@ export const LegacyAccount = z.object({
 });
 export type LegacyAccount = z.infer<typeof LegacyAccount>;
 /** "Test connection": ok, or the stage that failed (dns, tcp, tls_certificate, tls, auth …) on which server. */
-export const LegacyTestResult = z.object({ ok: z.boolean(), stage: z.string().optional(), server: z.enum(['incoming', 'smtp']).optional(), message: z.string() });
+export const LegacyTestResult = z.object({
+  ok: z.boolean(),
+  stage: z.string().optional(),
+  server: z.enum(['incoming', 'smtp']).optional(),
+  message: z.string(),
+});
 export type LegacyTestResult = z.infer<typeof LegacyTestResult>;
 /** One row of a legacy account's mail, with the account it came through. */
 export const LegacyMessageRow = z.object({
@@ -343,7 +368,9 @@ export const LegacyMessageView = LegacyMessageRow.extend({
   attachments: z.array(AttachmentInfo),
   messageId: z.string().optional(),
   /** Encrypted with QMail Desktop and opened: from verified data only. */
-  secure: z.object({ level: z.enum(['L1', 'L2', 'L3']), sender: z.string(), senderFingerprint: z.string(), keyIds: z.array(z.string()) }).optional(),
+  secure: z
+    .object({ level: z.enum(['L1', 'L2', 'L3']), sender: z.string(), senderFingerprint: z.string(), keyIds: z.array(z.string()) })
+    .optional(),
   /** Encrypted but could not be opened: why (tampered, not_for_us, unknown_sender, keys_unavailable …); never shown as plain mail. */
   problem: z.object({ code: z.string(), message: z.string() }).optional(),
 });
@@ -367,7 +394,13 @@ export const WalletBalance = z.object({
 });
 export type WalletBalance = z.infer<typeof WalletBalance>;
 /** A coin as the UI sees it: never its ANs. */
-export const WalletCoin = z.object({ denomination: Denomination, value: CcAmount, serial: z.number().int().nonnegative(), test: z.boolean(), state: z.enum(['bank', 'limbo', 'locker']) });
+export const WalletCoin = z.object({
+  denomination: Denomination,
+  value: CcAmount,
+  serial: z.number().int().nonnegative(),
+  test: z.boolean(),
+  state: z.enum(['bank', 'limbo', 'locker']),
+});
 export type WalletCoin = z.infer<typeof WalletCoin>;
 export const WalletHistoryRow = z.object({
   at: z.number().int().nonnegative(),
@@ -378,7 +411,12 @@ export const WalletHistoryRow = z.object({
   note: z.string().optional(),
 });
 export type WalletHistoryRow = z.infer<typeof WalletHistoryRow>;
-export const WalletReceived = z.object({ accepted: z.number().int().nonnegative(), rejected: z.number().int().nonnegative(), limbo: z.number().int().nonnegative(), amount: CcAmount });
+export const WalletReceived = z.object({
+  accepted: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  limbo: z.number().int().nonnegative(),
+  amount: CcAmount,
+});
 export type WalletReceived = z.infer<typeof WalletReceived>;
 
 export const requests = {
@@ -394,28 +432,32 @@ export const requests = {
   'vault.lock': { input: Empty, output: VaultState },
   'mail.folders': { input: Empty, output: z.array(FolderSummary) },
   'mail.list': {
-    input: z.object({ folder: FolderId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(200) }).strict(),
+    input: z
+      .object({ folder: FolderId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(200) })
+      .strict(),
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(MessageSummary) }),
   },
   'mail.get': { input: z.object({ id: MessageId }).strict(), output: MessageView },
   'mail.markRead': { input: z.object({ id: MessageId, unread: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
   'mail.move': { input: z.object({ id: MessageId, folder: FolderId }).strict(), output: z.object({ ok: z.literal(true) }) },
   'drafts.save': {
-    input: z.object({
-      id: MessageId.optional(),
-      to: z.array(z.string().max(320)).max(500),
-      subject: z.string().max(998),
-      body: z.string().max(10 * 1024 * 1024),
-      /** The optional fields replace what the draft had when given, and keep it when left out. */
-      cc: z.array(z.string().max(320)).max(500).optional(),
-      level: SecurityLevel.optional(),
-      stripes: StripeLayout.optional(),
-      attachments: z.array(OutgoingAttachment).max(64).optional(),
-      /** A reply's draft: the message it answers (kept when left out). */
-      inReplyTo: MessageId.optional(),
-      /** The formatted body; left out, the draft is plain text (`body`). */
-      document: RichBody.optional(),
-    }).strict(),
+    input: z
+      .object({
+        id: MessageId.optional(),
+        to: z.array(z.string().max(320)).max(500),
+        subject: z.string().max(998),
+        body: z.string().max(10 * 1024 * 1024),
+        /** The optional fields replace what the draft had when given, and keep it when left out. */
+        cc: z.array(z.string().max(320)).max(500).optional(),
+        level: SecurityLevel.optional(),
+        stripes: StripeLayout.optional(),
+        attachments: z.array(OutgoingAttachment).max(64).optional(),
+        /** A reply's draft: the message it answers (kept when left out). */
+        inReplyTo: MessageId.optional(),
+        /** The formatted body; left out, the draft is plain text (`body`). */
+        document: RichBody.optional(),
+      })
+      .strict(),
     output: z.object({ id: MessageId }),
   },
   // ---- identity and onboarding ------------------------------------------------------
@@ -427,7 +469,14 @@ export const requests = {
   },
   /** Rebuilds the identity from its 24-word recovery phrase (keeps its address when the directory knows it). */
   'identity.restore': {
-    input: z.object({ phrase: z.string().min(1).max(1000), name: DisplayName.optional(), storage: z.array(NodeId).min(2).max(32).optional(), beacon: NodeId.optional() }).strict(),
+    input: z
+      .object({
+        phrase: z.string().min(1).max(1000),
+        name: DisplayName.optional(),
+        storage: z.array(NodeId).min(2).max(32).optional(),
+        beacon: NodeId.optional(),
+      })
+      .strict(),
     output: IdentityState,
   },
   /** The 1-based positions of the words the user retypes to confirm the recovery phrase (the same until confirmed). */
@@ -454,30 +503,32 @@ export const requests = {
   // ---- sending -------------------------------------------------------------------------
   /** Queues a message in the persistent outbox and starts sending it; progress comes as outbox.changed. */
   'mail.send': {
-    input: z.object({
-      to: z.array(Address).min(1).max(255),
-      cc: z.array(Address).max(255).default([]),
-      subject: z.string().max(998),
-      body: z.string().max(10 * 1024 * 1024),
-      attachments: z.array(OutgoingAttachment).max(64).default([]),
-      /** Files streamed in before (attachments.begin/chunk/finish), by upload id: sent without their bytes ever crossing whole. */
-      staged: z.array(StageId).max(64).default([]),
-      level: SecurityLevel.default('L3'),
-      stripes: StripeLayout.optional(),
-      /** The draft this message was composed in; it is removed once the message is queued. */
-      draftId: MessageId.optional(),
-      /** A reply: the message it answers; the sealed letter then carries the conversation's reference. */
-      inReplyTo: MessageId.optional(),
-      /** The formatted body (the letter's text then comes from it, and `body` is replaced by its plain text). */
-      document: RichBody.optional(),
-      /**
-       * L1/L2 only. false (default): if QKD keys cannot be had the send is refused with an
-       * 'unavailable' error saying why (before queueing), or the outbox item fails (keys ran out
-       * later); nothing is downgraded. true: the message goes at L3 instead and the outbox item's
-       * `fallback` says so.
-       */
-      allowFallback: z.boolean().default(false),
-    }).strict(),
+    input: z
+      .object({
+        to: z.array(Address).min(1).max(255),
+        cc: z.array(Address).max(255).default([]),
+        subject: z.string().max(998),
+        body: z.string().max(10 * 1024 * 1024),
+        attachments: z.array(OutgoingAttachment).max(64).default([]),
+        /** Files streamed in before (attachments.begin/chunk/finish), by upload id: sent without their bytes ever crossing whole. */
+        staged: z.array(StageId).max(64).default([]),
+        level: SecurityLevel.default('L3'),
+        stripes: StripeLayout.optional(),
+        /** The draft this message was composed in; it is removed once the message is queued. */
+        draftId: MessageId.optional(),
+        /** A reply: the message it answers; the sealed letter then carries the conversation's reference. */
+        inReplyTo: MessageId.optional(),
+        /** The formatted body (the letter's text then comes from it, and `body` is replaced by its plain text). */
+        document: RichBody.optional(),
+        /**
+         * L1/L2 only. false (default): if QKD keys cannot be had the send is refused with an
+         * 'unavailable' error saying why (before queueing), or the outbox item fails (keys ran out
+         * later); nothing is downgraded. true: the message goes at L3 instead and the outbox item's
+         * `fallback` says so.
+         */
+        allowFallback: z.boolean().default(false),
+      })
+      .strict(),
     output: z.object({ id: MessageId, outbox: OutboxItem }),
   },
   // ---- quantum keys ----------------------------------------------------------------------
@@ -487,11 +538,17 @@ export const requests = {
     input: z
       .object({
         settings: QkdSettings.optional(),
-        import: z.object({ path: FilePath, side: z.enum(['A', 'B']), peers: z.record(Address, SaeId).optional() }).strict().optional(),
+        import: z
+          .object({ path: FilePath, side: z.enum(['A', 'B']), peers: z.record(Address, SaeId).optional() })
+          .strict()
+          .optional(),
         clear: z.literal(true).optional(),
       })
       .strict()
-      .refine((o) => [o.settings, o.import, o.clear].filter((x) => x !== undefined).length === 1, 'give exactly one of settings, import, clear'),
+      .refine(
+        (o) => [o.settings, o.import, o.clear].filter((x) => x !== undefined).length === 1,
+        'give exactly one of settings, import, clear',
+      ),
     output: QkdSettingsState,
   },
   /** "Test connection": asks the KME for its status toward a peer (a correspondent's or the default peer SAE). */
@@ -504,13 +561,21 @@ export const requests = {
       /** The KmeError code when it failed (unauthorized, server_untrusted, network, exhausted …). */
       code: z.string().optional(),
       status: z
-        .object({ sourceKmeId: z.string(), targetKmeId: z.string(), keySize: z.number().int(), storedKeyCount: z.number().int(), maxKeyPerRequest: z.number().int() })
+        .object({
+          sourceKmeId: z.string(),
+          targetKmeId: z.string(),
+          keySize: z.number().int(),
+          storedKeyCount: z.number().int(),
+          maxKeyPerRequest: z.number().int(),
+        })
         .optional(),
     }),
   },
   /** Which levels can protect this message right now, each unavailable one with a reason. */
   'qkd.levels': {
-    input: z.object({ to: z.array(Address).min(1).max(255), bodyBytes: z.number().int().min(0).default(0), stripes: StripeLayout.optional() }).strict(),
+    input: z
+      .object({ to: z.array(Address).min(1).max(255), bodyBytes: z.number().int().min(0).default(0), stripes: StripeLayout.optional() })
+      .strict(),
     output: z.object({ levels: z.array(LevelAvailability) }),
   },
   'outbox.list': { input: Empty, output: z.array(OutboxItem) },
@@ -523,19 +588,30 @@ export const requests = {
   /** Asks every beacon now (the app also long-polls on its own while unlocked). */
   'mail.refresh': { input: Empty, output: z.object({ received: z.number().int().nonnegative() }) },
   /** Trash moves to Trash; from Trash (or with permanent) the message is erased. */
-  'mail.delete': { input: z.object({ id: MessageId, permanent: z.boolean().default(false) }).strict(), output: z.object({ ok: z.literal(true) }) },
+  'mail.delete': {
+    input: z.object({ id: MessageId, permanent: z.boolean().default(false) }).strict(),
+    output: z.object({ ok: z.literal(true) }),
+  },
   /** Moves a message out of Trash, back to the folder it was deleted from. */
   'mail.restore': { input: z.object({ id: MessageId }).strict(), output: z.object({ folder: FolderId }) },
   /** The conversation a message belongs to, oldest first (the message itself included). */
   'mail.thread': { input: z.object({ id: MessageId }).strict(), output: z.object({ items: z.array(MessageSummary) }) },
   /** Full-text search over decrypted mail, served from memory (nothing plaintext is written). */
   'mail.search': {
-    input: z.object({ query: z.string().min(1).max(256), folder: FolderId.optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    input: z
+      .object({ query: z.string().min(1).max(256), folder: FolderId.optional(), limit: z.number().int().min(1).max(500).default(50) })
+      .strict(),
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(SearchHit) }),
   },
   /** A staged upload: a file of any size (up to 4 GiB) streamed to the main process in chunks of at most 1 MiB, in order, sealed on disk as they come. */
-  'attachments.begin': { input: z.object({ name: z.string().min(1).max(255), size: z.number().int().min(0).max(0xffffffff) }).strict(), output: z.object({ id: StageId }) },
-  'attachments.chunk': { input: z.object({ id: StageId, data: z.string().max(STAGE_CHUNK_BASE64) }).strict(), output: z.object({ received: z.number().int().nonnegative() }) },
+  'attachments.begin': {
+    input: z.object({ name: z.string().min(1).max(255), size: z.number().int().min(0).max(0xffffffff) }).strict(),
+    output: z.object({ id: StageId }),
+  },
+  'attachments.chunk': {
+    input: z.object({ id: StageId, data: z.string().max(STAGE_CHUNK_BASE64) }).strict(),
+    output: z.object({ received: z.number().int().nonnegative() }),
+  },
   'attachments.finish': { input: z.object({ id: StageId }).strict(), output: z.object({ size: z.number().int().nonnegative() }) },
   'attachments.discard': { input: z.object({ id: StageId }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Part `part` (1 MiB, base64) of an attachment: large ones are saved part by part, no answer carrying more. */
@@ -551,12 +627,17 @@ export const requests = {
   'accounts.list': { input: Empty, output: z.array(LegacyAccount) },
   'accounts.add': { input: z.object({ account: LegacyAccountInput }).strict(), output: LegacyAccount },
   /** Changes the settings; the password only when one is given. */
-  'accounts.edit': { input: z.object({ id: MessageId, account: LegacyAccountInput.extend({ password: z.string().max(1024).optional() }) }).strict(), output: LegacyAccount },
+  'accounts.edit': {
+    input: z.object({ id: MessageId, account: LegacyAccountInput.extend({ password: z.string().max(1024).optional() }) }).strict(),
+    output: LegacyAccount,
+  },
   'accounts.remove': { input: z.object({ id: MessageId }).strict(), output: z.object({ ok: z.literal(true) }) },
   'accounts.test': { input: z.object({ account: LegacyAccountInput }).strict(), output: LegacyTestResult },
   'accounts.sync': { input: z.object({ id: MessageId }).strict(), output: z.object({ added: z.number().int().nonnegative() }) },
   'legacy.list': {
-    input: z.object({ folder: FolderId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(200) }).strict(),
+    input: z
+      .object({ folder: FolderId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(200) })
+      .strict(),
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(LegacyMessageRow) }),
   },
   'legacy.get': { input: z.object({ id: MessageId }).strict(), output: LegacyMessageView },
@@ -577,7 +658,10 @@ export const requests = {
         body: z.string().max(10 * 1024 * 1024),
         document: RichBody.optional(),
         inReplyTo: MessageId.optional(),
-        encryptFor: z.object({ address: Address, level: z.enum(['L1', 'L2', 'L3']) }).strict().optional(),
+        encryptFor: z
+          .object({ address: Address, level: z.enum(['L1', 'L2', 'L3']) })
+          .strict()
+          .optional(),
       })
       .strict(),
     output: z.object({ messageId: z.string() }),
@@ -585,19 +669,36 @@ export const requests = {
   // ---- wallet (Chips): amounts, denominations and serials only, never a coin's ANs -------
   'wallet.balance': { input: Empty, output: WalletBalance },
   'wallet.coins': { input: Empty, output: z.object({ total: z.number().int().nonnegative(), items: z.array(WalletCoin).max(5000) }) },
-  'wallet.history': { input: z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict(), output: z.array(WalletHistoryRow) },
+  'wallet.history': {
+    input: z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    output: z.array(WalletHistoryRow),
+  },
   /** A coin file: its bytes (base64, host mode reads a File) or a path the main process reads. */
   'wallet.import': {
     input: z
-      .object({ data: z.string().min(1).max(Math.ceil(WALLET_FILE_MAX / 3) * 4).optional(), path: FilePath.optional() })
+      .object({
+        data: z
+          .string()
+          .min(1)
+          .max(Math.ceil(WALLET_FILE_MAX / 3) * 4)
+          .optional(),
+        path: FilePath.optional(),
+      })
       .strict()
-      .refine((i) => (i.data === undefined) !== (i.path === undefined), 'give the file\'s bytes or its path, one of them'),
+      .refine((i) => (i.data === undefined) !== (i.path === undefined), "give the file's bytes or its path, one of them"),
     output: WalletReceived,
   },
   /** Coins worth exactly `amount` leave the wallet as one coin file: written by the main process to `to` (0600), else returned (base64) to be saved. */
   'wallet.export': {
     input: z.object({ amount: CcAmount, to: FilePath.optional() }).strict(),
-    output: z.object({ amount: CcAmount, coins: z.number().int().positive(), bytes: z.number().int().positive(), name: z.string(), path: z.string().optional(), data: z.string().optional() }),
+    output: z.object({
+      amount: CcAmount,
+      coins: z.number().int().positive(),
+      bytes: z.number().int().positive(),
+      name: z.string(),
+      path: z.string().optional(),
+      data: z.string().optional(),
+    }),
   },
   /** Test networks only: test Chips from the network's mint, labelled test money. */
   'wallet.fund': { input: Empty, output: WalletReceived },

@@ -14,7 +14,8 @@ function describeIssues(error: { issues: { path: PropertyKey[]; message: string 
  */
 export function createDispatcher(handlers: Handlers, onInternalError: (e: unknown) => void = () => {}): Dispatch {
   return async (channel, input) => {
-    if (!isRequestName(channel)) return { ok: false, error: { code: 'unknown_channel', message: `unknown channel: ${String(channel).slice(0, 64)}` } };
+    if (!isRequestName(channel))
+      return { ok: false, error: { code: 'unknown_channel', message: `unknown channel: ${String(channel).slice(0, 64)}` } };
     const spec = requests[channel];
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error) } };

@@ -1,8 +1,15 @@
 // Errors crossing the contract carry a stable code the UI can act on and a sentence a
 // person can read. Stack traces never cross.
 export const ErrorCodes = [
-  'invalid_input', 'unknown_channel', 'locked', 'vault_absent', 'vault_exists', 'wrong_passphrase',
-  'not_found', 'unavailable', 'internal',
+  'invalid_input',
+  'unknown_channel',
+  'locked',
+  'vault_absent',
+  'vault_exists',
+  'wrong_passphrase',
+  'not_found',
+  'unavailable',
+  'internal',
   /** A stripe layout wider than the servers the identity can use (k + p > servers). */
   'too_few_servers',
 ] as const;
@@ -10,7 +17,10 @@ export type ErrorCode = (typeof ErrorCodes)[number];
 
 export class ContractError extends Error {
   override readonly name = 'ContractError';
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -11,7 +11,12 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 // discriminated union refuses.
 export const ServerFrame = z.union([
   z.object({ t: z.literal('res'), id: z.number().int().nonnegative(), ok: z.literal(true), value: z.unknown() }),
-  z.object({ t: z.literal('res'), id: z.number().int().nonnegative(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({
+    t: z.literal('res'),
+    id: z.number().int().nonnegative(),
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
   z.object({ t: z.literal('evt'), ch: z.string(), payload: z.unknown() }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;

@@ -9,7 +9,10 @@ export type Etsi014ErrorCode = 'invalid_json' | 'invalid_shape' | 'too_large' | 
 
 export class Etsi014FormatError extends Error {
   override readonly name = 'Etsi014FormatError';
-  constructor(readonly code: Etsi014ErrorCode, message: string) {
+  constructor(
+    readonly code: Etsi014ErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -31,7 +34,10 @@ export function checkKeyId(s: unknown): string {
 
 export function checkSaeId(s: unknown, what = 'SAE ID'): string {
   if (typeof s !== 'string' || !SAE_ID_RE.test(s)) {
-    throw new Etsi014FormatError('invalid_sae_id', `${what} must be 1-128 characters of A-Z a-z 0-9 . _ ~ -: ${JSON.stringify(String(s).slice(0, 60))}`);
+    throw new Etsi014FormatError(
+      'invalid_sae_id',
+      `${what} must be 1-128 characters of A-Z a-z 0-9 . _ ~ -: ${JSON.stringify(String(s).slice(0, 60))}`,
+    );
   }
   return s;
 }
@@ -45,7 +51,11 @@ export function checkKeySizeBits(size: unknown): number {
   return size;
 }
 
-const count = z.number().int().nonnegative().max(2 ** 53 - 1);
+const count = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 53 - 1);
 const ext = z.record(z.string(), z.unknown());
 
 export const StatusSchema = z.looseObject({
@@ -101,7 +111,10 @@ export const KeyContainerSchema = z.looseObject({
 export type KeyContainer = z.infer<typeof KeyContainerSchema>;
 
 export const KeyIdsSchema = z.looseObject({
-  key_IDs: z.array(z.looseObject({ key_ID: z.string().max(128), key_ID_extension: ext.optional() })).min(1).max(100_000),
+  key_IDs: z
+    .array(z.looseObject({ key_ID: z.string().max(128), key_ID_extension: ext.optional() }))
+    .min(1)
+    .max(100_000),
   key_IDs_extension: ext.optional(),
 });
 export type KeyIds = z.infer<typeof KeyIdsSchema>;

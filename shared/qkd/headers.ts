@@ -11,7 +11,10 @@ export type QkdHeaderErrorCode = 'missing_header' | 'duplicate_header' | 'invali
 
 export class QkdHeaderError extends Error {
   override readonly name = 'QkdHeaderError';
-  constructor(readonly code: QkdHeaderErrorCode, message: string) {
+  constructor(
+    readonly code: QkdHeaderErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -88,7 +91,8 @@ function collect(input: HeaderInput): Map<string, string> {
     // Unfold (RFC 5322 folding is CRLF + WSP); any other control character is refused.
     const unfolded = value.replace(/\r\n(?=[ \t])/g, '');
     // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(unfolded)) throw new QkdHeaderError('invalid_value', `${canon} contains control characters`);
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(unfolded))
+      throw new QkdHeaderError('invalid_value', `${canon} contains control characters`);
     found.set(canon, unfolded.trim());
   };
   if (Array.isArray(input)) {
@@ -126,7 +130,8 @@ export function parseQkdHeaders(input: HeaderInput): QkdHeaderInfo | null {
   if (!Object.values(LEVEL_ALGORITHM).includes(algorithm as QkdAlgorithm)) {
     throw new QkdHeaderError('invalid_value', `${HEADER_ALGORITHM}: unknown algorithm ${JSON.stringify(algorithm.slice(0, 60))}`);
   }
-  if (LEVEL_ALGORITHM[lvl] !== algorithm) throw new QkdHeaderError('inconsistent', `${HEADER_ALGORITHM} ${algorithm} does not belong to level ${lvl}`);
+  if (LEVEL_ALGORITHM[lvl] !== algorithm)
+    throw new QkdHeaderError('inconsistent', `${HEADER_ALGORITHM} ${algorithm} does not belong to level ${lvl}`);
   const rawIds = h.get(HEADER_KEY_ID);
   if (usesKeys(lvl)) {
     if (rawIds === undefined || rawIds === '') throw new QkdHeaderError('missing_header', `${HEADER_KEY_ID} is required at level ${lvl}`);

@@ -26,7 +26,8 @@ export function expectDone(r: ByteReader, what: string): void {
 }
 
 export function expectZeros(b: Uint8Array, what: string): void {
-  for (const x of b) if (x !== 0) throw new QMailError('reserved_nonzero', Status.INVALID_PARAMETER, `${what}: reserved bytes must be zero`);
+  for (const x of b)
+    if (x !== 0) throw new QMailError('reserved_nonzero', Status.INVALID_PARAMETER, `${what}: reserved bytes must be zero`);
 }
 
 export function check(cond: boolean, code: string, status: number, message: string): asserts cond {
@@ -34,5 +35,6 @@ export function check(cond: boolean, code: string, status: number, message: stri
 }
 
 export function fixed(b: Uint8Array, n: number, what: string): void {
-  if (!(b instanceof Uint8Array) || b.length !== n) throw new QMailError('bad_field', Status.INVALID_PARAMETER, `${what} must be ${n} bytes`);
+  if (!(b instanceof Uint8Array) || b.length !== n)
+    throw new QMailError('bad_field', Status.INVALID_PARAMETER, `${what} must be ${n} bytes`);
 }

@@ -24,7 +24,8 @@ const FIXED: Record<number, { suffix: string; role: FileRole }> = {
 };
 
 function checkByte(ft: number): void {
-  if (!Number.isInteger(ft) || ft < 0 || ft > 255) throw new QMailError('bad_file_type', Status.INVALID_PARAMETER, `file_type out of range: ${ft}`);
+  if (!Number.isInteger(ft) || ft < 0 || ft > 255)
+    throw new QMailError('bad_file_type', Status.INVALID_PARAMETER, `file_type out of range: ${ft}`);
 }
 
 export function fileTypeRole(ft: number): FileRole {
@@ -46,7 +47,8 @@ export function isReservedFileType(ft: number): boolean {
 
 /** file_type of the n-th attachment (0-based); at most 246 attachments fit in a byte. */
 export function attachmentFileType(n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 245) throw new QMailError('bad_file_type', Status.INVALID_PARAMETER, `attachment index out of range: ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 245)
+    throw new QMailError('bad_file_type', Status.INVALID_PARAMETER, `attachment index out of range: ${n}`);
   return FileType.FIRST_ATTACHMENT + n;
 }
 

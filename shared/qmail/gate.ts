@@ -27,7 +27,13 @@ export interface GateFacts {
 
 export type GateDecision =
   | { deliver: true; status: typeof Status.SUCCESS; fee: bigint; reason: 'whitelisted' | 'free_inbox' | 'fee_paid' }
-  | { deliver: false; status: number; retryable: boolean; reason: 'wrong_raida' | 'blacklisted' | 'class_rejected' | 'payment_required' | 'payment_insufficient' | 'lookup_failed' | 'rate_limited' };
+  | {
+      deliver: false;
+      status: number;
+      retryable: boolean;
+      reason:
+        'wrong_raida' | 'blacklisted' | 'class_rejected' | 'payment_required' | 'payment_insufficient' | 'lookup_failed' | 'rate_limited';
+    };
 
 export function gateDecision(f: GateFacts): GateDecision {
   if (!f.hostedHere) return { deliver: false, status: Status.WRONG_RAIDA, retryable: false, reason: 'wrong_raida' };

@@ -23,7 +23,11 @@ function plainLength(command: number, body: Uint8Array): number | undefined {
       return body.length >= PREAMBLE_LENGTH + 36 ? PREAMBLE_LENGTH + 36 + v.getUint32(PREAMBLE_LENGTH + 32) + 2 : undefined;
     case LegacyQMailCommand.TELL:
       return body.length >= PREAMBLE_LENGTH + TELL_HEADER_LENGTH
-        ? PREAMBLE_LENGTH + TELL_HEADER_LENGTH + RECIPIENT_LENGTH * body[PREAMBLE_LENGTH + 29]! + SERVER_LENGTH * body[PREAMBLE_LENGTH + 30]! + 2
+        ? PREAMBLE_LENGTH +
+            TELL_HEADER_LENGTH +
+            RECIPIENT_LENGTH * body[PREAMBLE_LENGTH + 29]! +
+            SERVER_LENGTH * body[PREAMBLE_LENGTH + 30]! +
+            2
         : undefined;
     default:
       return undefined;

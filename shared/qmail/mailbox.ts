@@ -2,7 +2,16 @@ import { ByteReader, ByteWriter } from '../bytes/index.js';
 import { Status } from '../raida/status.js';
 import { bodyReader, check, expectDone, expectZeros, fixed, qmailDecode } from './errors.js';
 import type { ManifestEntry, ServerEntry } from './tell.js';
-import { MAX_TELL_SERVERS, SERVER_LENGTH, readMailboxBE, readManifest, readServerEntry, writeMailboxBE, writeManifest, writeServerEntry } from './tell.js';
+import {
+  MAX_TELL_SERVERS,
+  SERVER_LENGTH,
+  readMailboxBE,
+  readManifest,
+  readServerEntry,
+  writeMailboxBE,
+  writeManifest,
+  writeServerEntry,
+} from './tell.js';
 import type { Mailbox } from './address.js';
 import { type Preamble, readPreamble, writePreamble } from './preamble.js';
 import { REGISTER_PROOF_LENGTH } from './register-proof.js';
@@ -44,7 +53,12 @@ function writePingTail(w: ByteWriter, since: number | undefined, flags: number |
     if (since !== undefined) w.u32(since);
     return;
   }
-  check(Number.isInteger(flags) && (flags & ~KNOWN_PING_FLAGS & 0xff) === 0 && flags >= 0 && flags <= 0xff, 'bad_flags', Status.INVALID_PARAMETER, `unknown ping flags ${flags}`);
+  check(
+    Number.isInteger(flags) && (flags & ~KNOWN_PING_FLAGS & 0xff) === 0 && flags >= 0 && flags <= 0xff,
+    'bad_flags',
+    Status.INVALID_PARAMETER,
+    `unknown ping flags ${flags}`,
+  );
   w.u32(since ?? 0).u8(flags);
   const ids = ack ?? [];
   if ((flags & PingFlags.ACKNOWLEDGED) === 0) {
@@ -62,7 +76,12 @@ function readPingTail(r: ByteReader, what: string): { since: number; flags?: num
   const since = r.u32();
   if (r.done) return { since };
   const flags = r.u8();
-  check((flags & ~KNOWN_PING_FLAGS) === 0, 'bad_flags', Status.INVALID_PARAMETER, `${what}: unknown capability flags 0x${flags.toString(16)}`);
+  check(
+    (flags & ~KNOWN_PING_FLAGS) === 0,
+    'bad_flags',
+    Status.INVALID_PARAMETER,
+    `${what}: unknown capability flags 0x${flags.toString(16)}`,
+  );
   if ((flags & PingFlags.ACKNOWLEDGED) === 0) {
     expectDone(r, what);
     return { since, flags };
@@ -182,7 +201,12 @@ export function noticeWithoutManifest(entry: Uint8Array): Uint8Array {
     const n = r.u32();
     check(n <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, `server count ${n} exceeds ${MAX_TELL_SERVERS}`);
     const end = TELL_NOTICE_HEAD_LENGTH + n * SERVER_LENGTH + LOCKER_FOOTER_LENGTH;
-    check(entry.length >= end && entry[end - LOCKER_FOOTER_LENGTH] === LOCKER_FOOTER_TAG && entry[end - LOCKER_FOOTER_LENGTH + 1] === 16, 'bad_footer', Status.INVALID_PARAMETER, 'missing locker footer (tag 0x50, length 16)');
+    check(
+      entry.length >= end && entry[end - LOCKER_FOOTER_LENGTH] === LOCKER_FOOTER_TAG && entry[end - LOCKER_FOOTER_LENGTH + 1] === 16,
+      'bad_footer',
+      Status.INVALID_PARAMETER,
+      'missing locker footer (tag 0x50, length 16)',
+    );
     return entry.subarray(0, end);
   });
 }
@@ -206,7 +230,12 @@ export function decodeTellList(payload: Uint8Array, opts: TellListOptions = {}):
       check(n <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, `server count ${n} exceeds ${MAX_TELL_SERVERS}`);
       const servers: ServerEntry[] = [];
       for (let s = 0; s < n; s++) servers.push(readServerEntry(r));
-      check(r.u8() === LOCKER_FOOTER_TAG && r.u8() === 16, 'bad_footer', Status.INVALID_PARAMETER, 'missing locker footer (tag 0x50, length 16)');
+      check(
+        r.u8() === LOCKER_FOOTER_TAG && r.u8() === 16,
+        'bad_footer',
+        Status.INVALID_PARAMETER,
+        'missing locker footer (tag 0x50, length 16)',
+      );
       const lockerKey = r.take(16);
       let manifest: ManifestEntry[] = [];
       if (!withManifest) manifest = [];
@@ -267,7 +296,14 @@ export interface DownloadResponse {
 
 export function encodeDownloadResponse(d: DownloadResponse): Uint8Array {
   check(d.data.length <= pageSize(d.bytesPerPage), 'too_large', Status.INVALID_PACKET_LENGTH, 'page data larger than the page size');
-  return new ByteWriter(9 + d.data.length).u8(d.fileType).u8(d.version).u8(d.bytesPerPage).u16(d.page).u32(d.data.length).bytes(d.data).finish();
+  return new ByteWriter(9 + d.data.length)
+    .u8(d.fileType)
+    .u8(d.version)
+    .u8(d.bytesPerPage)
+    .u16(d.page)
+    .u32(d.data.length)
+    .bytes(d.data)
+    .finish();
 }
 export function decodeDownloadResponse(payload: Uint8Array): DownloadResponse {
   return qmailDecode(() => {
@@ -300,7 +336,15 @@ export function pageSlice(object: Uint8Array, page: number, size = DOWNLOAD_PAGE
 // ---------------------------------------------------------------- upload (70) / upload_large_page (75)
 
 /** Storage duration codes (qmail-client StorageDuration). */
-export const StorageDuration = { ONE_DAY: 0, ONE_WEEK: 1, ONE_MONTH: 2, THREE_MONTHS: 3, SIX_MONTHS: 4, ONE_YEAR: 5, PERMANENT: 255 } as const;
+export const StorageDuration = {
+  ONE_DAY: 0,
+  ONE_WEEK: 1,
+  ONE_MONTH: 2,
+  THREE_MONTHS: 3,
+  SIX_MONTHS: 4,
+  ONE_YEAR: 5,
+  PERMANENT: 255,
+} as const;
 
 /** Largest stripe a one-shot upload carries; bigger objects go through upload_large_page. */
 export const MAX_UPLOAD_DATA = 4 * 1024 * 1024 - 256;
@@ -324,7 +368,17 @@ export function encodeUpload(u: UploadRequest): Uint8Array {
   check(u.data.length <= MAX_UPLOAD_DATA, 'too_large', Status.INVALID_PACKET_LENGTH, 'upload data too large; use upload_large_page');
   const w = new ByteWriter(86 + u.data.length);
   writePreamble(w, u.preamble);
-  return w.bytes(u.fileGroupGuid).bytes(u.lockerCode).u8(u.fileType).zeros(2).u8(u.storageDuration).zeros(4).u32(u.data.length).bytes(u.data).bytes(END).finish();
+  return w
+    .bytes(u.fileGroupGuid)
+    .bytes(u.lockerCode)
+    .u8(u.fileType)
+    .zeros(2)
+    .u8(u.storageDuration)
+    .zeros(4)
+    .u32(u.data.length)
+    .bytes(u.data)
+    .bytes(END)
+    .finish();
 }
 export function decodeUpload(body: Uint8Array): UploadRequest {
   return qmailDecode(() => {
@@ -363,7 +417,17 @@ export function encodeUploadPage(u: UploadPageRequest): Uint8Array {
   check(u.totalPages >= 1 && u.page < u.totalPages, 'bad_page', Status.INVALID_PARAMETER, 'page must be below total pages');
   const w = new ByteWriter(80 + u.data.length);
   writePreamble(w, u.preamble);
-  return w.bytes(u.fileGroupGuid).u8(u.fileType).u8(u.storageDuration).u16(u.page).u16(u.totalPages).zeros(2).u32(u.data.length).bytes(u.data).bytes(END).finish();
+  return w
+    .bytes(u.fileGroupGuid)
+    .u8(u.fileType)
+    .u8(u.storageDuration)
+    .u16(u.page)
+    .u16(u.totalPages)
+    .zeros(2)
+    .u32(u.data.length)
+    .bytes(u.data)
+    .bytes(END)
+    .finish();
 }
 export function decodeUploadPage(body: Uint8Array): UploadPageRequest {
   return qmailDecode(() => {

@@ -23,20 +23,41 @@ export const PREAMBLE_LENGTH = 48;
 export const QMAIL_COIN_GROUP = 0x0006;
 export const ZERO_SESSION: Uint8Array = new Uint8Array(8);
 
-export function makePreamble(p: { challenge: Uint8Array; denomination: number; serial: number; an: Uint8Array; sessionId?: Uint8Array; coinGroup?: number }): Preamble {
-  return { challenge: p.challenge, sessionId: p.sessionId ?? new Uint8Array(8), coinGroup: p.coinGroup ?? QMAIL_COIN_GROUP, denomination: p.denomination, serial: p.serial, reserved: 0, an: p.an };
+export function makePreamble(p: {
+  challenge: Uint8Array;
+  denomination: number;
+  serial: number;
+  an: Uint8Array;
+  sessionId?: Uint8Array;
+  coinGroup?: number;
+}): Preamble {
+  return {
+    challenge: p.challenge,
+    sessionId: p.sessionId ?? new Uint8Array(8),
+    coinGroup: p.coinGroup ?? QMAIL_COIN_GROUP,
+    denomination: p.denomination,
+    serial: p.serial,
+    reserved: 0,
+    an: p.an,
+  };
 }
 
 export function writePreamble(w: ByteWriter, p: Preamble): void {
   fixed(p.challenge, 16, 'challenge');
   fixed(p.sessionId, 8, 'session id');
   fixed(p.an, 16, 'AN');
-  check(Number.isInteger(p.denomination) && p.denomination >= -128 && p.denomination <= 127, 'bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `denomination out of range: ${p.denomination}`);
+  check(
+    Number.isInteger(p.denomination) && p.denomination >= -128 && p.denomination <= 127,
+    'bad_denomination',
+    Status.INVALID_SN_OR_DENOMINATION,
+    `denomination out of range: ${p.denomination}`,
+  );
   w.bytes(p.challenge).bytes(p.sessionId).u16(p.coinGroup).i8(p.denomination).u32(p.serial).u8(p.reserved).bytes(p.an);
 }
 
 export function readPreamble(r: ByteReader): Preamble {
-  if (r.remaining < PREAMBLE_LENGTH) throw new QMailError('truncated', Status.INVALID_PACKET_LENGTH, `preamble needs 48 bytes, ${r.remaining} left`);
+  if (r.remaining < PREAMBLE_LENGTH)
+    throw new QMailError('truncated', Status.INVALID_PACKET_LENGTH, `preamble needs 48 bytes, ${r.remaining} left`);
   const challenge = r.take(16);
   const sessionId = r.take(8);
   const coinGroup = r.u16();

@@ -43,7 +43,11 @@ export interface RegisterProof {
 }
 
 function mailbox7(m: ProofMailbox): Uint8Array {
-  return new ByteWriter(7).u16(m.coinGroup ?? 6).i8(m.denomination).u32(m.serial).finish();
+  return new ByteWriter(7)
+    .u16(m.coinGroup ?? 6)
+    .i8(m.denomination)
+    .u32(m.serial)
+    .finish();
 }
 function u64(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0) throw new QMailError('bad_time', Status.INVALID_PARAMETER, `time out of range: ${n}`);
@@ -56,13 +60,24 @@ export function ticketMessage(m: ProofMailbox, identityKey: Uint8Array, issuedAt
   return concatBytes(TICKET_DOMAIN, mailbox7(m), sha256(identityKey), u64(issuedAt));
 }
 
-export function registerProofMessage(m: ProofMailbox, nodeId: Uint8Array, newAn: Uint8Array, challenge: Uint8Array, signedAt: number): Uint8Array {
+export function registerProofMessage(
+  m: ProofMailbox,
+  nodeId: Uint8Array,
+  newAn: Uint8Array,
+  challenge: Uint8Array,
+  signedAt: number,
+): Uint8Array {
   if (nodeId.length !== 16) throw new QMailError('bad_field', Status.INVALID_PARAMETER, 'node id must be 16 bytes');
   return concatBytes(PROOF_DOMAIN, mailbox7(m), nodeId, sha256(newAn), challenge, u64(signedAt));
 }
 
 /** Directory side: sign a ticket for an allocated address. */
-export function signAddressTicket(m: ProofMailbox, identityKey: Uint8Array, issuedAt: number, directorySecretKey: Uint8Array): AddressTicket {
+export function signAddressTicket(
+  m: ProofMailbox,
+  identityKey: Uint8Array,
+  issuedAt: number,
+  directorySecretKey: Uint8Array,
+): AddressTicket {
   return { issuedAt, signature: ml_dsa65.sign(ticketMessage(m, identityKey, issuedAt), directorySecretKey) };
 }
 
@@ -77,7 +92,8 @@ export function encodeAddressTicket(t: AddressTicket): Uint8Array {
   return concatBytes(u64(t.issuedAt), t.signature);
 }
 export function decodeAddressTicket(b: Uint8Array): AddressTicket {
-  if (b.length !== 8 + ML_DSA65_SIGNATURE_LENGTH) throw new QMailError('bad_ticket', Status.INVALID_PARAMETER, 'address ticket has the wrong length');
+  if (b.length !== 8 + ML_DSA65_SIGNATURE_LENGTH)
+    throw new QMailError('bad_ticket', Status.INVALID_PARAMETER, 'address ticket has the wrong length');
   const r = new ByteReader(b);
   return { issuedAt: readTime(r), signature: r.take(ML_DSA65_SIGNATURE_LENGTH) };
 }
@@ -97,13 +113,17 @@ export function signRegisterProof(o: {
 }
 
 export function encodeRegisterProof(p: RegisterProof): Uint8Array {
-  const ok = p.ticket.signature.length === ML_DSA65_SIGNATURE_LENGTH && p.identityKey.length === ML_DSA65_PUBLIC_KEY_LENGTH && p.signature.length === ML_DSA65_SIGNATURE_LENGTH;
+  const ok =
+    p.ticket.signature.length === ML_DSA65_SIGNATURE_LENGTH &&
+    p.identityKey.length === ML_DSA65_PUBLIC_KEY_LENGTH &&
+    p.signature.length === ML_DSA65_SIGNATURE_LENGTH;
   if (!ok) throw new QMailError('bad_proof', Status.INVALID_PARAMETER, 'register proof fields have the wrong lengths');
   return concatBytes(encodeAddressTicket(p.ticket), p.identityKey, u64(p.signedAt), p.signature);
 }
 
 export function decodeRegisterProof(b: Uint8Array): RegisterProof {
-  if (b.length !== REGISTER_PROOF_LENGTH) throw new QMailError('bad_proof', Status.INVALID_PACKET_LENGTH, `register proof must be ${REGISTER_PROOF_LENGTH} bytes`);
+  if (b.length !== REGISTER_PROOF_LENGTH)
+    throw new QMailError('bad_proof', Status.INVALID_PACKET_LENGTH, `register proof must be ${REGISTER_PROOF_LENGTH} bytes`);
   const r = new ByteReader(b);
   const ticket = decodeAddressTicket(r.take(8 + ML_DSA65_SIGNATURE_LENGTH));
   const identityKey = r.take(ML_DSA65_PUBLIC_KEY_LENGTH);
@@ -136,6 +156,7 @@ export function verifyRegisterProof(o: {
   const p = o.proof;
   if (Math.abs(o.now - p.signedAt) > (o.skewMs ?? REGISTER_PROOF_SKEW_MS)) return 'stale';
   if (!verifies(p.ticket.signature, ticketMessage(o.mailbox, p.identityKey, p.ticket.issuedAt), o.directoryKey)) return 'bad_ticket';
-  if (!verifies(p.signature, registerProofMessage(o.mailbox, o.nodeId, o.newAn, o.challenge, p.signedAt), p.identityKey)) return 'bad_signature';
+  if (!verifies(p.signature, registerProofMessage(o.mailbox, o.nodeId, o.newAn, o.challenge, p.signedAt), p.identityKey))
+    return 'bad_signature';
   return 'ok';
 }

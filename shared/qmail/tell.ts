@@ -1,4 +1,4 @@
-import type { ByteReader} from '../bytes/index.js';
+import type { ByteReader } from '../bytes/index.js';
 import { ByteWriter } from '../bytes/index.js';
 import type { Mailbox } from './address.js';
 import { Status } from '../raida/status.js';
@@ -76,7 +76,12 @@ export interface TellDecodeOptions {
 }
 
 export function writeMailboxBE(w: ByteWriter, m: Mailbox): void {
-  check(Number.isInteger(m.denomination) && m.denomination >= -128 && m.denomination <= 127, 'bad_denomination', Status.INVALID_SN_OR_DENOMINATION, 'denomination out of range');
+  check(
+    Number.isInteger(m.denomination) && m.denomination >= -128 && m.denomination <= 127,
+    'bad_denomination',
+    Status.INVALID_SN_OR_DENOMINATION,
+    'denomination out of range',
+  );
   w.u16(m.coinGroup).i8(m.denomination).u32(m.serial);
 }
 export function readMailboxBE(r: ByteReader): Mailbox {
@@ -127,10 +132,23 @@ export function encodeTell(t: TellRequest): Uint8Array {
   check(t.recipients.length >= 1 && t.recipients.length <= 255, 'bad_count', Status.INVALID_PARAMETER, 'a Tell names 1–255 recipients');
   check(t.servers.length <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, `a Tell lists at most ${MAX_TELL_SERVERS} servers`);
   const total = t.totalFileSize ?? 0;
-  check(Number.isInteger(total) && total >= 0 && total <= 0xffffffff, 'bad_field', Status.INVALID_PARAMETER, 'total file size must fit 32 bits');
+  check(
+    Number.isInteger(total) && total >= 0 && total <= 0xffffffff,
+    'bad_field',
+    Status.INVALID_PARAMETER,
+    'total file size must fit 32 bits',
+  );
   const w = new ByteWriter(100 + 32 * (t.recipients.length + t.servers.length) + 12 * t.manifest.length);
   writePreamble(w, t.preamble);
-  w.bytes(t.fileGroupGuid).u32(total).zeros(4).u32(t.timestamp).u8(t.tellType).u8(t.recipients.length).u8(t.servers.length).bytes(t.beaconPaymentLocker).u8(0);
+  w.bytes(t.fileGroupGuid)
+    .u32(total)
+    .zeros(4)
+    .u32(t.timestamp)
+    .u8(t.tellType)
+    .u8(t.recipients.length)
+    .u8(t.servers.length)
+    .bytes(t.beaconPaymentLocker)
+    .u8(0);
   for (const rc of t.recipients) {
     fixed(rc.lockerKey, 16, 'recipient locker key');
     w.u8(rc.addressType);
@@ -158,7 +176,12 @@ export function decodeTell(body: Uint8Array, opts: TellDecodeOptions = {}): Tell
     expectZeros(r.bytes_(1), 'tell header');
     check(ac >= 1, 'bad_count', Status.INVALID_PARAMETER, 'a Tell names at least one recipient');
     check(qc <= MAX_TELL_SERVERS, 'bad_count', Status.INVALID_PARAMETER, `a Tell lists at most ${MAX_TELL_SERVERS} servers`);
-    check(r.remaining >= (ac + qc) * 32, 'truncated', Status.INVALID_PACKET_LENGTH, 'tell: body shorter than its recipient and server lists');
+    check(
+      r.remaining >= (ac + qc) * 32,
+      'truncated',
+      Status.INVALID_PACKET_LENGTH,
+      'tell: body shorter than its recipient and server lists',
+    );
     const recipients: TellRecipient[] = [];
     for (let i = 0; i < ac; i++) {
       const addressType = r.u8();
@@ -171,6 +194,16 @@ export function decodeTell(body: Uint8Array, opts: TellDecodeOptions = {}): Tell
     for (let i = 0; i < qc; i++) servers.push(readServerEntry(r));
     const manifest = r.done ? [] : readManifest(r);
     expectDone(r, 'tell');
-    return { preamble, fileGroupGuid, timestamp, tellType, beaconPaymentLocker, ...(totalFileSize ? { totalFileSize } : {}), recipients, servers, manifest };
+    return {
+      preamble,
+      fileGroupGuid,
+      timestamp,
+      tellType,
+      beaconPaymentLocker,
+      ...(totalFileSize ? { totalFileSize } : {}),
+      recipients,
+      servers,
+      manifest,
+    };
   });
 }

@@ -7,8 +7,18 @@ import { ByteReader, ByteWriter, fromHex, toHex } from '../bytes/index.js';
 import { QMailCommand, Status, statusName } from '../raida/index.js';
 import { DEFAULT_TELL_FEE, ListType } from '../drd/index.js';
 import {
-  FileType, ZERO_DELIVERED_PRECEDENCE, checkManifestOrder, decodeTell, encodeTell, fileTypeRole, fileTypeSuffix,
-  gateDecision, readPreamble, tellStatus, writePreamble, type GateFacts,
+  FileType,
+  ZERO_DELIVERED_PRECEDENCE,
+  checkManifestOrder,
+  decodeTell,
+  encodeTell,
+  fileTypeRole,
+  fileTypeSuffix,
+  gateDecision,
+  readPreamble,
+  tellStatus,
+  writePreamble,
+  type GateFacts,
 } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,7 +44,15 @@ const handlers: Record<string, (v: Json) => void> = {
     }
     expect(at).toBe(48);
     const w = new ByteWriter();
-    writePreamble(w, { challenge: fromHex('000102030405060708090a0b9270c965'), sessionId: new Uint8Array(8), coinGroup: 6, denomination: 0, serial: 42, reserved: 0, an: fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf') });
+    writePreamble(w, {
+      challenge: fromHex('000102030405060708090a0b9270c965'),
+      sessionId: new Uint8Array(8),
+      coinGroup: 6,
+      denomination: 0,
+      serial: 42,
+      reserved: 0,
+      an: fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf'),
+    });
     expect(toHex(w.finish())).toBe(v.bytes_hex);
     const other = JSON.parse(readFileSync(resolve(dir, '..', v.cross_check.against), 'utf8')) as Json;
     expect(other.bytes_hex).toBe(v.bytes_hex);
@@ -46,8 +64,21 @@ const handlers: Record<string, (v: Json) => void> = {
         const suffix = m.suffix === '.(N-10).bin' ? `.${ft - 10}.bin` : m.suffix;
         expect(fileTypeSuffix(ft)).toBe(suffix);
         const role = fileTypeRole(ft);
-        const expected = /^Private CBDF Meta/.test(m.role) ? 'meta' : /^Body/.test(m.role) ? 'body' : /Styles/.test(m.role) ? 'style'
-          : /Text section/.test(m.role) ? 'text' : /Resources/.test(m.role) ? 'resource' : /Logic/.test(m.role) ? 'logic' : m.role === 'Reserved' ? 'reserved' : 'attachment';
+        const expected = /^Private CBDF Meta/.test(m.role)
+          ? 'meta'
+          : /^Body/.test(m.role)
+            ? 'body'
+            : /Styles/.test(m.role)
+              ? 'style'
+              : /Text section/.test(m.role)
+                ? 'text'
+                : /Resources/.test(m.role)
+                  ? 'resource'
+                  : /Logic/.test(m.role)
+                    ? 'logic'
+                    : m.role === 'Reserved'
+                      ? 'reserved'
+                      : 'attachment';
         expect(role).toBe(expected);
       }
       if (m.example_object) expect(existsSync(resolve(dir, '..', m.example_object))).toBe(true);
@@ -58,9 +89,14 @@ const handlers: Record<string, (v: Json) => void> = {
     expect(() => checkManifestOrder([1, 0, 10])).toThrow();
     // The order survives a Tell round trip byte for byte.
     const tell = {
-      preamble: readPreamble(new ByteReader(fromHex(load('01-preamble.json').bytes_hex))), fileGroupGuid: new Uint8Array(16).fill(7), timestamp: 1_700_000_000,
-      tellType: 0, beaconPaymentLocker: new Uint8Array(8), recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: 0, serial: 43 }, lockerKey: new Uint8Array(16) }],
-      servers: [], manifest: order.map((fileType, i) => ({ fileType, size: 100 + i, crc32: i })),
+      preamble: readPreamble(new ByteReader(fromHex(load('01-preamble.json').bytes_hex))),
+      fileGroupGuid: new Uint8Array(16).fill(7),
+      timestamp: 1_700_000_000,
+      tellType: 0,
+      beaconPaymentLocker: new Uint8Array(8),
+      recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: 0, serial: 43 }, lockerKey: new Uint8Array(16) }],
+      servers: [],
+      manifest: order.map((fileType, i) => ({ fileType, size: 100 + i, crc32: i })),
     };
     const bytes = encodeTell(tell);
     expect(decodeTell(bytes).manifest.map((m) => m.fileType)).toEqual(order);
@@ -68,11 +104,21 @@ const handlers: Record<string, (v: Json) => void> = {
   },
   '03-tell-drd-gate.json': (v) => {
     expect(v.evaluation_order).toEqual(['blacklist', 'whitelist', 'class_rejection', 'inbox_fee']);
-    const base: GateFacts = { hostedHere: true, senderDenomination: 0, defaultFee: DEFAULT_TELL_FEE, record: { fee: 10n * 100_000_000n, classRejection: 0 } };
+    const base: GateFacts = {
+      hostedHere: true,
+      senderDenomination: 0,
+      defaultFee: DEFAULT_TELL_FEE,
+      record: { fee: 10n * 100_000_000n, classRejection: 0 },
+    };
     const facts: Record<string, GateFacts> = {
       'whitelisted sender': { ...base, listEntry: ListType.WHITE, record: { fee: 10n ** 12n, classRejection: 6 } },
       'blacklisted sender': { ...base, listEntry: ListType.BLACK, locker: 10n ** 12n },
-      'class-rejected (sender denom below recipient CR)': { ...base, senderDenomination: -1, record: { fee: 0n, classRejection: 1 }, locker: 10n ** 12n },
+      'class-rejected (sender denom below recipient CR)': {
+        ...base,
+        senderDenomination: -1,
+        record: { fee: 0n, classRejection: 1 },
+        locker: 10n ** 12n,
+      },
       'fee owed, no locker supplied': { ...base },
       'fee owed, locker below fee': { ...base, locker: 999_999_999n },
       'fee owed, funded locker': { ...base, locker: 1_000_000_000n },
@@ -96,7 +142,9 @@ const handlers: Record<string, (v: Json) => void> = {
     const precedence = (v.zero_delivered_precedence as string[]).map((x) => Number(/^\d+/.exec(x)![0]));
     expect(ZERO_DELIVERED_PRECEDENCE.filter((c) => c !== Status.PAYMENT_PROCESSING)).toEqual(precedence);
     // Every pair: with zero deliveries the more specific failure wins; one delivery makes it 250.
-    const byStatus = new Map(precedence.map((c) => [c, { deliver: false as const, status: c, retryable: false, reason: 'blacklisted' as const }]));
+    const byStatus = new Map(
+      precedence.map((c) => [c, { deliver: false as const, status: c, retryable: false, reason: 'blacklisted' as const }]),
+    );
     for (let i = 0; i < precedence.length; i++) {
       for (let j = i; j < precedence.length; j++) {
         expect(tellStatus([byStatus.get(precedence[j]!)!, byStatus.get(precedence[i]!)!])).toBe(precedence[i]);
@@ -106,7 +154,14 @@ const handlers: Record<string, (v: Json) => void> = {
   },
   '04-status-flow.json': (v) => {
     const codes = (v.flow as Json[]).flatMap((s) => [...(s.command as string).matchAll(/\((\d+)\)/g)].map((m) => Number(m[1])));
-    expect(codes).toEqual([QMailCommand.UPLOAD, QMailCommand.UPLOAD_LARGE_PAGE, QMailCommand.TELL, QMailCommand.PING, QMailCommand.PEEK, QMailCommand.DOWNLOAD]);
+    expect(codes).toEqual([
+      QMailCommand.UPLOAD,
+      QMailCommand.UPLOAD_LARGE_PAGE,
+      QMailCommand.TELL,
+      QMailCommand.PING,
+      QMailCommand.PEEK,
+      QMailCommand.DOWNLOAD,
+    ]);
     for (const s of v.flow as Json[]) expect(s.expect).toMatch(/^250/);
     for (const [code, text] of Object.entries(v.common_errors as Record<string, string>)) {
       expect(text.startsWith(`ERROR_${statusName(Number(code))}`)).toBe(true);

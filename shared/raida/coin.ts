@@ -18,7 +18,8 @@ export function isValidDenomination(d: number): boolean {
 /** Value of one coin of denomination d, in 1e-8 CC units (0 for key coins). */
 export function denominationUnits(d: number): bigint {
   if (d === KEY_DENOMINATION) return 0n;
-  if (!Number.isInteger(d) || d < MIN_DENOMINATION || d > MAX_DENOMINATION) throw new RaidaError('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `denomination ${d} out of range`);
+  if (!Number.isInteger(d) || d < MIN_DENOMINATION || d > MAX_DENOMINATION)
+    throw new RaidaError('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, `denomination ${d} out of range`);
   return 10n ** BigInt(d + 8);
 }
 
@@ -42,10 +43,14 @@ export function encodePq(c: CoinRef): Uint8Array {
   return writePq(new ByteWriter(5), c).finish();
 }
 export function decodePq(bytes: Uint8Array): CoinRef {
-  return guardDecode((c, s, m) => new RaidaError(c, s, m), () => {
-    if (bytes.length !== PQ_LENGTH) throw new RaidaError('bad_length', Status.INVALID_PACKET_LENGTH, `PQ is 5 bytes, got ${bytes.length}`);
-    return readPq(new ByteReader(bytes));
-  });
+  return guardDecode(
+    (c, s, m) => new RaidaError(c, s, m),
+    () => {
+      if (bytes.length !== PQ_LENGTH)
+        throw new RaidaError('bad_length', Status.INVALID_PACKET_LENGTH, `PQ is 5 bytes, got ${bytes.length}`);
+      return readPq(new ByteReader(bytes));
+    },
+  );
 }
 
 /** Comparison order of list_get / DRD: denomination (signed) then serial. */

@@ -27,7 +27,8 @@ export function codecKit(make: (code: string, status: number, message: string) =
     },
     /** Reader over a body minus its `3E 3E` terminator. */
     bodyReader(body: Uint8Array, what: string): ByteReader {
-      if (body.length < 2 || body[body.length - 2] !== 0x3e || body[body.length - 1] !== 0x3e) fail('missing_terminator', Status.INVALID_EOF, `${what}: body does not end with 3E 3E`);
+      if (body.length < 2 || body[body.length - 2] !== 0x3e || body[body.length - 1] !== 0x3e)
+        fail('missing_terminator', Status.INVALID_EOF, `${what}: body does not end with 3E 3E`);
       return new ByteReader(body.subarray(0, body.length - 2));
     },
     expectDone(r: ByteReader, what: string): void {

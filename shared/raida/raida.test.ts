@@ -2,9 +2,30 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../bytes/index.js';
 import {
-  CHALLENGE_LENGTH, Encryption, HEADER_LENGTH, RaidaError, Status, WireError, decodePq, decodeRequest, decodeRequestHeader,
-  decodeResponse, decodeResponseHeader, decodeResponseTo, denominationUnits, encodeErrorResponse, encodePq, encodeRequest,
-  encodeRequestHeader, isValidChallenge, makeChallenge, newChallenge, raidaCtr, respondTo, responseSignature, statusName,
+  CHALLENGE_LENGTH,
+  Encryption,
+  HEADER_LENGTH,
+  RaidaError,
+  Status,
+  WireError,
+  decodePq,
+  decodeRequest,
+  decodeRequestHeader,
+  decodeResponse,
+  decodeResponseHeader,
+  decodeResponseTo,
+  denominationUnits,
+  encodeErrorResponse,
+  encodePq,
+  encodeRequest,
+  encodeRequestHeader,
+  isValidChallenge,
+  makeChallenge,
+  newChallenge,
+  raidaCtr,
+  respondTo,
+  responseSignature,
+  statusName,
   type EncryptionType,
 } from './index.js';
 
@@ -50,28 +71,83 @@ describe('AES-128-CTR', () => {
     expect(toHex(ks)).toBe('66e94bd4ef8a2c3b884cfa59ca342b2e');
   });
   it('is its own inverse', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ maxLength: 300 }), (k, n, d) => {
-      expect(raidaCtr(k, n, raidaCtr(k, n, d))).toEqual(d);
-    }));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (k, n, d) => {
+          expect(raidaCtr(k, n, raidaCtr(k, n, d))).toEqual(d);
+        },
+      ),
+    );
   });
 });
 
 describe('request header', () => {
   it('lays out the 32 bytes as the RAIDA spec says', () => {
-    const h = encodeRequestHeader({ version: 1, splitId: 0, raidaId: 7, shardId: 0, group: 6, command: 71, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, encryption: 1, keyDenomination: -1, keySerial: 42, bodyLength: 0x1234, nonce: fromHex('0102030405060708') });
+    const h = encodeRequestHeader({
+      version: 1,
+      splitId: 0,
+      raidaId: 7,
+      shardId: 0,
+      group: 6,
+      command: 71,
+      coinId: 6,
+      bitfield: 1,
+      packetIndex: 0,
+      packetCount: 1,
+      encryption: 1,
+      keyDenomination: -1,
+      keySerial: 42,
+      bodyLength: 0x1234,
+      nonce: fromHex('0102030405060708'),
+    });
     expect(toHex(h)).toBe('0100070006470006' + '0100000000000001' + '01ff0000002a1234' + '0102030405060708');
     const d = decodeRequestHeader(h);
     expect(d.keyDenomination).toBe(-1);
     expect(d.bodyLength).toBe(0x1234);
   });
   it('carries bodies of 64 KiB and more in the extended length (EXT-1)', () => {
-    const h = { version: 1, splitId: 0, raidaId: 0, shardId: 0, group: 6, command: 75, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, encryption: 0 as const, keyDenomination: 0, keySerial: 0, bodyLength: 300_000, nonce: new Uint8Array(8) };
+    const h = {
+      version: 1,
+      splitId: 0,
+      raidaId: 0,
+      shardId: 0,
+      group: 6,
+      command: 75,
+      coinId: 6,
+      bitfield: 1,
+      packetIndex: 0,
+      packetCount: 1,
+      encryption: 0 as const,
+      keyDenomination: 0,
+      keySerial: 0,
+      bodyLength: 300_000,
+      nonce: new Uint8Array(8),
+    };
     const bytes = encodeRequestHeader(h);
     expect(toHex(bytes.subarray(22, 24))).toBe('ffff');
     expect(decodeRequestHeader(bytes).bodyLength).toBe(300_000);
   });
   it('rejects reserved and unknown encryption types with the right status', () => {
-    const h = encodeRequestHeader({ version: 1, splitId: 0, raidaId: 0, shardId: 0, group: 6, command: 71, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, encryption: 0, keyDenomination: 0, keySerial: 0, bodyLength: 20, nonce: new Uint8Array(8) });
+    const h = encodeRequestHeader({
+      version: 1,
+      splitId: 0,
+      raidaId: 0,
+      shardId: 0,
+      group: 6,
+      command: 71,
+      coinId: 6,
+      bitfield: 1,
+      packetIndex: 0,
+      packetCount: 1,
+      encryption: 0,
+      keyDenomination: 0,
+      keySerial: 0,
+      bodyLength: 20,
+      nonce: new Uint8Array(8),
+    });
     h[16] = 3;
     expect(() => decodeRequestHeader(h)).toThrow(expect.objectContaining({ status: Status.INVALID_ENCRYPTION }));
     h[16] = 9;
@@ -85,7 +161,17 @@ describe('request/response round trip', () => {
   for (const encryption of [Encryption.NONE, Encryption.AN, Encryption.LOCKER] as EncryptionType[]) {
     it(`type ${encryption}: encodes, decodes, answers and verifies`, () => {
       const payload = fromHex('deadbeef');
-      const req = encodeRequest({ raidaId: 3, group: 6, command: 73, body: body(payload), encryption, key: AN, keyDenomination: 0, keySerial: 42, echo: 0xbeef });
+      const req = encodeRequest({
+        raidaId: 3,
+        group: 6,
+        command: 73,
+        body: body(payload),
+        encryption,
+        key: AN,
+        keyDenomination: 0,
+        keySerial: 42,
+        echo: 0xbeef,
+      });
       expect(req.packet.length).toBe(HEADER_LENGTH + CHALLENGE_LENGTH + 4 + 2);
       if (encryption !== Encryption.NONE) expect(toHex(req.packet.subarray(32, 48))).not.toBe(toHex(challenge));
       const got = decodeRequest(req.packet, lookup);
@@ -100,7 +186,15 @@ describe('request/response round trip', () => {
   }
 
   it('a wrong AN fails the challenge CRC as INVALID_ENCRYPTION; an unknown coin is ENCRYPTION_COIN_NOT_FOUND', () => {
-    const req = encodeRequest({ raidaId: 0, group: 6, command: 73, body: body(new Uint8Array(4)), encryption: 1, key: new Uint8Array(16).fill(9), keySerial: 42 });
+    const req = encodeRequest({
+      raidaId: 0,
+      group: 6,
+      command: 73,
+      body: body(new Uint8Array(4)),
+      encryption: 1,
+      key: new Uint8Array(16).fill(9),
+      keySerial: 42,
+    });
     expect(() => decodeRequest(req.packet, lookup)).toThrow(expect.objectContaining({ status: Status.INVALID_ENCRYPTION }));
     expect(() => decodeRequest(req.packet, () => undefined)).toThrow(expect.objectContaining({ status: Status.ENCRYPTION_COIN_NOT_FOUND }));
   });
@@ -114,7 +208,9 @@ describe('request/response round trip', () => {
   });
 
   it('refuses a body without the terminator or with a bad challenge', () => {
-    expect(() => encodeRequest({ raidaId: 0, group: 6, command: 73, body: challenge })).toThrow(expect.objectContaining({ status: Status.INVALID_EOF }));
+    expect(() => encodeRequest({ raidaId: 0, group: 6, command: 73, body: challenge })).toThrow(
+      expect.objectContaining({ status: Status.INVALID_EOF }),
+    );
     const req = encodeRequest({ raidaId: 0, group: 6, command: 73, body: body(new Uint8Array(2)) });
     const p = req.packet.slice();
     p[40] = p[40]! ^ 0xff;
@@ -131,35 +227,61 @@ describe('request/response round trip', () => {
   });
 
   it('property: any payload, any type, round-trips', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.constantFrom<EncryptionType>(0, 1, 2), fc.uint8Array({ maxLength: 600 }), (payload, rnd, encryption, out) => {
-      const ch = makeChallenge(rnd);
-      const req = encodeRequest({ raidaId: 1, group: 16, command: 141, body: body(payload, ch), encryption, key: AN, keySerial: 42 });
-      const got = decodeRequest(req.packet, lookup);
-      expect(got.body).toEqual(body(payload, ch));
-      const res = decodeResponseTo(req, respondTo(got, 250, out));
-      expect(res.payload).toEqual(out);
-    }));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.constantFrom<EncryptionType>(0, 1, 2),
+        fc.uint8Array({ maxLength: 600 }),
+        (payload, rnd, encryption, out) => {
+          const ch = makeChallenge(rnd);
+          const req = encodeRequest({ raidaId: 1, group: 16, command: 141, body: body(payload, ch), encryption, key: AN, keySerial: 42 });
+          const got = decodeRequest(req.packet, lookup);
+          expect(got.body).toEqual(body(payload, ch));
+          const res = decodeResponseTo(req, respondTo(got, 250, out));
+          expect(res.payload).toEqual(out);
+        },
+      ),
+    );
   });
 
   it('property: random and mutated packets only raise RaidaError', () => {
-    const good = encodeRequest({ raidaId: 1, group: 6, command: 72, body: body(fromHex('00112233')), encryption: 1, key: AN, keySerial: 42 }).packet;
+    const good = encodeRequest({
+      raidaId: 1,
+      group: 6,
+      command: 72,
+      body: body(fromHex('00112233')),
+      encryption: 1,
+      key: AN,
+      keySerial: 42,
+    }).packet;
     const goodRes = respondTo(decodeRequest(good, lookup), 250, fromHex('0102'));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => {
-      onlyTyped(() => decodeRequest(junk, lookup));
-      onlyTyped(() => decodeResponse(junk, { challenge }));
-      onlyTyped(() => decodeRequestHeader(junk));
-      onlyTyped(() => decodeResponseHeader(junk));
-    }));
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.nat(), (edits, cut) => {
-      const p = good.slice();
-      const r = goodRes.slice();
-      for (const [at, v] of edits) {
-        p[at % p.length] = v;
-        r[at % r.length] = v;
-      }
-      onlyTyped(() => decodeRequest(p.subarray(0, p.length - (cut % 3)), lookup));
-      onlyTyped(() => decodeResponse(r.subarray(0, r.length - (cut % 3)), { challenge, encryption: 1, key: AN, nonce: p.subarray(24, 32) }));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => {
+        onlyTyped(() => decodeRequest(junk, lookup));
+        onlyTyped(() => decodeResponse(junk, { challenge }));
+        onlyTyped(() => decodeRequestHeader(junk));
+        onlyTyped(() => decodeResponseHeader(junk));
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        (edits, cut) => {
+          const p = good.slice();
+          const r = goodRes.slice();
+          for (const [at, v] of edits) {
+            p[at % p.length] = v;
+            r[at % r.length] = v;
+          }
+          onlyTyped(() => decodeRequest(p.subarray(0, p.length - (cut % 3)), lookup));
+          onlyTyped(() =>
+            decodeResponse(r.subarray(0, r.length - (cut % 3)), { challenge, encryption: 1, key: AN, nonce: p.subarray(24, 32) }),
+          );
+        },
+      ),
+    );
   });
 });
 
@@ -183,7 +305,23 @@ describe('coins and status names', () => {
 
 describe('header version 0 (the CloudCoin client network layer)', () => {
   it('is refused unless the caller allows it for that group and command', () => {
-    const h = encodeRequestHeader({ version: 1, splitId: 0, raidaId: 0, shardId: 0, group: 6, command: 62, coinId: 6, bitfield: 1, packetIndex: 0, packetCount: 1, bodyLength: 50, encryption: Encryption.NONE, keyDenomination: 0, keySerial: 0, nonce: new Uint8Array(8) });
+    const h = encodeRequestHeader({
+      version: 1,
+      splitId: 0,
+      raidaId: 0,
+      shardId: 0,
+      group: 6,
+      command: 62,
+      coinId: 6,
+      bitfield: 1,
+      packetIndex: 0,
+      packetCount: 1,
+      bodyLength: 50,
+      encryption: Encryption.NONE,
+      keyDenomination: 0,
+      keySerial: 0,
+      nonce: new Uint8Array(8),
+    });
     h[0] = 0;
     expect(() => decodeRequestHeader(h)).toThrow(RaidaError);
     const only62 = { versionZero: (g: number, c: number) => g === 6 && c === 62 };

@@ -77,8 +77,25 @@ export function isSuccessStatus(code: number): boolean {
 
 /** Codes the RAIDA retry policy marks as transient: retry after a delay. */
 export function isRetryableStatus(code: number): boolean {
-  return code === Status.UDP_FRAME_TIMEOUT || code === 20 || code === 42 || code === 47 || code === 48 || code === 49 || code === 150 ||
-    code === Status.REQUEST_RATE || code === Status.PAYMENT_PROCESSING || (code >= 178 && code <= 189) ||
-    code === Status.FILESYSTEM || code === 197 || code === 204 || code === 205 || code === 206 || code === 207 ||
-    code === Status.INTERNAL || code === Status.NETWORK || code === Status.MEMORY_ALLOC;
+  return (
+    code === Status.UDP_FRAME_TIMEOUT ||
+    code === 20 ||
+    code === 42 ||
+    code === 47 ||
+    code === 48 ||
+    code === 49 ||
+    code === 150 ||
+    code === Status.REQUEST_RATE ||
+    code === Status.PAYMENT_PROCESSING ||
+    (code >= 178 && code <= 189) ||
+    code === Status.FILESYSTEM ||
+    code === 197 ||
+    code === 204 ||
+    code === 205 ||
+    code === 206 ||
+    code === 207 ||
+    code === Status.INTERNAL ||
+    code === Status.NETWORK ||
+    code === Status.MEMORY_ALLOC
+  );
 }

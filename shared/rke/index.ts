@@ -1,5 +1,5 @@
 // RKE/1.0 (RAIDA Group 15): preload_master_key (01) and get_key_share (02) bodies.
-import type { ByteReader} from '../bytes/index.js';
+import type { ByteReader } from '../bytes/index.js';
 import { ByteWriter } from '../bytes/index.js';
 import { WireError } from '../raida/errors.js';
 import { type CodecKit, codecKit } from '../raida/kit.js';
@@ -35,7 +35,12 @@ export interface PreloadMasterKey {
 }
 
 export function encodePreloadMasterKey(p: PreloadMasterKey): Uint8Array {
-  check(p.contentServerId.length >= 1 && p.contentServerId.length <= MAX_CSID_LENGTH, 'bad_csid', Status.INVALID_CS_ID, `content server id must be 1–${MAX_CSID_LENGTH} bytes`);
+  check(
+    p.contentServerId.length >= 1 && p.contentServerId.length <= MAX_CSID_LENGTH,
+    'bad_csid',
+    Status.INVALID_CS_ID,
+    `content server id must be 1–${MAX_CSID_LENGTH} bytes`,
+  );
   check(p.records.length >= 1 && p.records.length <= 255, 'bad_count', Status.INVALID_PARAMETER, 'preload carries 1–255 key records');
   const w = new ByteWriter(8 + p.contentServerId.length + 33 * p.records.length);
   w.u32(p.contentServerId.length).bytes(p.contentServerId).u8(p.records.length);
@@ -56,7 +61,12 @@ function readPreload(r: ByteReader): PreloadMasterKey {
   const contentServerId = r.take(n);
   const ns = r.u8();
   check(ns >= 1, 'bad_count', Status.INVALID_PARAMETER, 'preload carries at least one key record');
-  check(r.remaining === ns * 33, 'length_mismatch', Status.INVALID_PACKET_LENGTH, `NS=${ns} needs ${ns * 33} record bytes, body holds ${r.remaining}`);
+  check(
+    r.remaining === ns * 33,
+    'length_mismatch',
+    Status.INVALID_PACKET_LENGTH,
+    `NS=${ns} needs ${ns * 33} record bytes, body holds ${r.remaining}`,
+  );
   const records: KeyRecord[] = [];
   const seen = new Set<number>();
   for (let i = 0; i < ns; i++) {
@@ -109,7 +119,12 @@ export function encodeGetKeyShare(g: GetKeyShare): Uint8Array {
 
 export function decodeGetKeyShare(body: Uint8Array): GetKeyShare {
   return kit.decode(() => {
-    check(body.length === GET_KEY_SHARE_LENGTH, 'bad_length', Status.INVALID_PACKET_LENGTH, `get_key_share is exactly 48 bytes, got ${body.length}`);
+    check(
+      body.length === GET_KEY_SHARE_LENGTH,
+      'bad_length',
+      Status.INVALID_PACKET_LENGTH,
+      `get_key_share is exactly 48 bytes, got ${body.length}`,
+    );
     const r = kit.bodyReader(body, 'get_key_share');
     const challenge = r.take(16);
     const contentServerId = r.take(16);

@@ -4,7 +4,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ByteReader, ByteWriter, fromHex, toHex, utf8 } from '../bytes/index.js';
 import { readPreamble, writePreamble } from '../qmail/index.js';
-import { decodeGetKeyShare, decodeKeyShareResponse, decodePreloadMasterKey, encodeGetKeyShare, encodeKeyShareResponse, encodePreloadMasterKey } from './index.js';
+import {
+  decodeGetKeyShare,
+  decodeKeyShareResponse,
+  decodePreloadMasterKey,
+  encodeGetKeyShare,
+  encodeKeyShareResponse,
+  encodePreloadMasterKey,
+} from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = resolve(here, '../../../shared/conformance/qmail-open-standard/rke/vectors');
@@ -15,7 +22,15 @@ const challenge = fromHex('000102030405060708090a0b9270c965');
 const handlers: Record<string, (v: Json) => void> = {
   '01-preamble.json': (v) => {
     annotatedAgree(v.annotated, v.bytes_hex);
-    const p = { challenge, sessionId: new Uint8Array(8), coinGroup: 6, denomination: 0, serial: 42, reserved: 0, an: fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf') };
+    const p = {
+      challenge,
+      sessionId: new Uint8Array(8),
+      coinGroup: 6,
+      denomination: 0,
+      serial: 42,
+      reserved: 0,
+      an: fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf'),
+    };
     const w = new ByteWriter();
     writePreamble(w, p);
     expect(toHex(w.finish())).toBe(v.bytes_hex);
@@ -31,7 +46,13 @@ const handlers: Record<string, (v: Json) => void> = {
   },
   '03-get-key-share.json': (v) => {
     annotatedAgree(v.request.annotated, v.request.bytes_hex);
-    const g = { challenge, contentServerId: utf8.encode('CONTENT-SERVER01'), kid: 1, client: { denomination: 0, serial: 42 }, timestamp: 1_785_312_000 };
+    const g = {
+      challenge,
+      contentServerId: utf8.encode('CONTENT-SERVER01'),
+      kid: 1,
+      client: { denomination: 0, serial: 42 },
+      timestamp: 1_785_312_000,
+    };
     expect(toHex(encodeGetKeyShare(g))).toBe(v.request.bytes_hex);
     expect(decodeGetKeyShare(fromHex(v.request.bytes_hex))).toEqual(g);
     expect(fromHex(v.request.bytes_hex).length).toBe(v.request.length_bytes);

@@ -22,7 +22,15 @@ import { simdJoin, simdSplit } from './wasm/simd.js';
  * Stripe s, group g is written to out[outOff + s * stride + g]. If the input holds fewer
  * than groups × k bytes, the missing tail reads as zero bytes.
  */
-export function stripeInto(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
+export function stripeInto(
+  input: Uint8Array,
+  inOff: number,
+  groups: number,
+  k: number,
+  out: Uint8Array,
+  stride: number,
+  outOff: number,
+): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
   // WebAssembly SIMD for k = 4, 8, 16, 32 (whole blocks of input), the JS kernels for the rest.
@@ -36,19 +44,44 @@ export function stripeInto(input: Uint8Array, inOff: number, groups: number, k: 
  * to parity[parityOff + i·parityStride + g]; returns that number of leading groups (maybe
  * 0). The caller computes the parity of the rest.
  */
-export function stripeIntoParity(input: Uint8Array, inOff: number, groups: number, layout: Layout, out: Uint8Array, stride: number, outOff: number, parity: Uint8Array, parityOff: number, parityStride: number): number {
+export function stripeIntoParity(
+  input: Uint8Array,
+  inOff: number,
+  groups: number,
+  layout: Layout,
+  out: Uint8Array,
+  stride: number,
+  outOff: number,
+  parity: Uint8Array,
+  parityOff: number,
+  parityStride: number,
+): number {
   const { k, p } = checkLayout(layout);
   if (groups <= 0) return 0;
   const fit = Math.min(groups, Math.floor(Math.max(0, input.length - inOff) / k));
-  const done = p === 1
-    ? simdSplit(input, inOff, fit, k, out, stride, outOff, { buf: parity, off: parityOff })
-    : simdSplit(input, inOff, fit, k, out, stride, outOff, undefined, { rows: cachedMatrix(layout), buf: parity, off: parityOff, stride: parityStride });
+  const done =
+    p === 1
+      ? simdSplit(input, inOff, fit, k, out, stride, outOff, { buf: parity, off: parityOff })
+      : simdSplit(input, inOff, fit, k, out, stride, outOff, undefined, {
+          rows: cachedMatrix(layout),
+          buf: parity,
+          off: parityOff,
+          stride: parityStride,
+        });
   stripeIntoPortable(input, inOff + done * k, groups - done, k, out, stride, outOff + done);
   return done;
 }
 
 /** stripeInto with the JS kernels only (the fallback, and the reference the SIMD path is tested against). */
-export function stripeIntoPortable(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
+export function stripeIntoPortable(
+  input: Uint8Array,
+  inOff: number,
+  groups: number,
+  k: number,
+  out: Uint8Array,
+  stride: number,
+  outOff: number,
+): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
   const avail = Math.max(0, input.length - inOff);
@@ -86,7 +119,15 @@ export function stripeIntoPortable(input: Uint8Array, inOff: number, groups: num
  * groups × k bytes to out starting at outOff. `out` must have one spare byte after the
  * last group written (callers allocate k·groups + 1); its value is unspecified afterwards.
  */
-export function unstripeInto(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): void {
+export function unstripeInto(
+  src: Uint8Array,
+  srcOff: number,
+  stride: number,
+  groups: number,
+  k: number,
+  out: Uint8Array,
+  outOff: number,
+): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
   if (out.length < outOff + groups * k + 1) throw new RangeError('unstripeInto needs one spare output byte');
@@ -95,7 +136,15 @@ export function unstripeInto(src: Uint8Array, srcOff: number, stride: number, gr
 }
 
 /** unstripeInto with the JS kernels only. */
-export function unstripeIntoPortable(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): void {
+export function unstripeIntoPortable(
+  src: Uint8Array,
+  srcOff: number,
+  stride: number,
+  groups: number,
+  k: number,
+  out: Uint8Array,
+  outOff: number,
+): void {
   checkLayout({ k, p: k === 1 ? 1 : 0 });
   if (groups <= 0) return;
   if (out.length < outOff + groups * k + 1) throw new RangeError('unstripeInto needs one spare output byte');
@@ -140,10 +189,14 @@ function split2(input: Uint8Array, inOff: number, groups: number, out: Uint8Arra
     for (let g = 0; g < groups; g += 2) {
       let x = w[g >> 1]!;
       let t: number;
-      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
-      t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
-      t = (x ^ (x >>> 12)) & 0x000f000f; x ^= t ^ (t << 12);
-      t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
+      t = (x ^ (x >>> 1)) & 0x22222222;
+      x ^= t ^ (t << 1);
+      t = (x ^ (x >>> 2)) & 0x0c0c0c0c;
+      x ^= t ^ (t << 2);
+      t = (x ^ (x >>> 12)) & 0x000f000f;
+      x ^= t ^ (t << 12);
+      t = (x ^ (x >>> 8)) & 0x0000ff00;
+      x ^= t ^ (t << 8);
       out[outOff + g] = x;
       out[outOff + g + 1] = x >>> 8;
       out[o1 + g] = x >>> 16;
@@ -154,10 +207,14 @@ function split2(input: Uint8Array, inOff: number, groups: number, out: Uint8Arra
   for (let g = 0, i = inOff; g < groups; g += 2, i += 4) {
     let x = (input[i]! << 24) | (input[i + 1]! << 16) | (input[i + 2]! << 8) | input[i + 3]!;
     let t: number;
-    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
-    t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
-    t = (x ^ (x >>> 4)) & 0x00f000f0; x ^= t ^ (t << 4);
-    t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
+    t = (x ^ (x >>> 1)) & 0x22222222;
+    x ^= t ^ (t << 1);
+    t = (x ^ (x >>> 2)) & 0x0c0c0c0c;
+    x ^= t ^ (t << 2);
+    t = (x ^ (x >>> 4)) & 0x00f000f0;
+    x ^= t ^ (t << 4);
+    t = (x ^ (x >>> 8)) & 0x0000ff00;
+    x ^= t ^ (t << 8);
     out[outOff + g] = x >>> 24;
     out[outOff + g + 1] = x >>> 16;
     out[o1 + g] = x >>> 8;
@@ -172,10 +229,14 @@ function join2(src: Uint8Array, srcOff: number, stride: number, groups: number, 
     for (let g = 0; g < groups; g += 2) {
       let x = src[srcOff + g]! | (src[srcOff + g + 1]! << 8) | (src[s1 + g]! << 16) | (src[s1 + g + 1]! << 24);
       let t: number;
-      t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
-      t = (x ^ (x >>> 12)) & 0x000f000f; x ^= t ^ (t << 12);
-      t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
-      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+      t = (x ^ (x >>> 8)) & 0x0000ff00;
+      x ^= t ^ (t << 8);
+      t = (x ^ (x >>> 12)) & 0x000f000f;
+      x ^= t ^ (t << 12);
+      t = (x ^ (x >>> 2)) & 0x0c0c0c0c;
+      x ^= t ^ (t << 2);
+      t = (x ^ (x >>> 1)) & 0x22222222;
+      x ^= t ^ (t << 1);
       w[g >> 1] = x;
     }
     return;
@@ -183,10 +244,14 @@ function join2(src: Uint8Array, srcOff: number, stride: number, groups: number, 
   for (let g = 0, o = outOff; g < groups; g += 2, o += 4) {
     let x = (src[srcOff + g]! << 24) | (src[srcOff + g + 1]! << 16) | (src[s1 + g]! << 8) | src[s1 + g + 1]!;
     let t: number;
-    t = (x ^ (x >>> 8)) & 0x0000ff00; x ^= t ^ (t << 8);
-    t = (x ^ (x >>> 4)) & 0x00f000f0; x ^= t ^ (t << 4);
-    t = (x ^ (x >>> 2)) & 0x0c0c0c0c; x ^= t ^ (t << 2);
-    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+    t = (x ^ (x >>> 8)) & 0x0000ff00;
+    x ^= t ^ (t << 8);
+    t = (x ^ (x >>> 4)) & 0x00f000f0;
+    x ^= t ^ (t << 4);
+    t = (x ^ (x >>> 2)) & 0x0c0c0c0c;
+    x ^= t ^ (t << 2);
+    t = (x ^ (x >>> 1)) & 0x22222222;
+    x ^= t ^ (t << 1);
     out[o] = x >>> 24;
     out[o + 1] = x >>> 16;
     out[o + 2] = x >>> 8;
@@ -197,17 +262,23 @@ function join2(src: Uint8Array, srcOff: number, stride: number, groups: number, 
 // k = 4: one word = 1 group, an 8 × 4 bit matrix. Index j = (t2 t1 t0 s1 s0) →
 // (s1 s0 t2 t1 t0) in 4 index-bit swaps; stripe s ends in byte lane s.
 function split4(input: Uint8Array, inOff: number, groups: number, out: Uint8Array, stride: number, outOff: number): void {
-  const o1 = outOff + stride, o2 = o1 + stride, o3 = o2 + stride;
+  const o1 = outOff + stride,
+    o2 = o1 + stride,
+    o3 = o2 + stride;
   const w = words(input, inOff, groups);
   if (w) {
     // Little-endian word: index (t2 t1 ~t0 ~s1 ~s0) → byte lane s, bit 7 - t.
     for (let g = 0; g < groups; g++) {
       let x = w[g]!;
       let t: number;
-      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
-      t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
-      t = (x ^ (x >>> 10)) & 0x00330033; x ^= t ^ (t << 10);
-      t = (x ^ (x >>> 20)) & 0x00000f0f; x ^= t ^ (t << 20);
+      t = (x ^ (x >>> 1)) & 0x22222222;
+      x ^= t ^ (t << 1);
+      t = (x ^ (x >>> 3)) & 0x0a0a0a0a;
+      x ^= t ^ (t << 3);
+      t = (x ^ (x >>> 10)) & 0x00330033;
+      x ^= t ^ (t << 10);
+      t = (x ^ (x >>> 20)) & 0x00000f0f;
+      x ^= t ^ (t << 20);
       out[outOff + g] = x;
       out[o1 + g] = x >>> 8;
       out[o2 + g] = x >>> 16;
@@ -218,10 +289,14 @@ function split4(input: Uint8Array, inOff: number, groups: number, out: Uint8Arra
   for (let g = 0, i = inOff; g < groups; g++, i += 4) {
     let x = (input[i]! << 24) | (input[i + 1]! << 16) | (input[i + 2]! << 8) | input[i + 3]!;
     let t: number;
-    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
-    t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
-    t = (x ^ (x >>> 6)) & 0x00cc00cc; x ^= t ^ (t << 6);
-    t = (x ^ (x >>> 12)) & 0x0000f0f0; x ^= t ^ (t << 12);
+    t = (x ^ (x >>> 1)) & 0x22222222;
+    x ^= t ^ (t << 1);
+    t = (x ^ (x >>> 3)) & 0x0a0a0a0a;
+    x ^= t ^ (t << 3);
+    t = (x ^ (x >>> 6)) & 0x00cc00cc;
+    x ^= t ^ (t << 6);
+    t = (x ^ (x >>> 12)) & 0x0000f0f0;
+    x ^= t ^ (t << 12);
     out[outOff + g] = x >>> 24;
     out[o1 + g] = x >>> 16;
     out[o2 + g] = x >>> 8;
@@ -230,16 +305,22 @@ function split4(input: Uint8Array, inOff: number, groups: number, out: Uint8Arra
 }
 
 function join4(src: Uint8Array, srcOff: number, stride: number, groups: number, out: Uint8Array, outOff: number): void {
-  const s1 = srcOff + stride, s2 = s1 + stride, s3 = s2 + stride;
+  const s1 = srcOff + stride,
+    s2 = s1 + stride,
+    s3 = s2 + stride;
   const w = words(out, outOff, groups);
   if (w) {
     for (let g = 0; g < groups; g++) {
       let x = src[srcOff + g]! | (src[s1 + g]! << 8) | (src[s2 + g]! << 16) | (src[s3 + g]! << 24);
       let t: number;
-      t = (x ^ (x >>> 20)) & 0x00000f0f; x ^= t ^ (t << 20);
-      t = (x ^ (x >>> 10)) & 0x00330033; x ^= t ^ (t << 10);
-      t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
-      t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+      t = (x ^ (x >>> 20)) & 0x00000f0f;
+      x ^= t ^ (t << 20);
+      t = (x ^ (x >>> 10)) & 0x00330033;
+      x ^= t ^ (t << 10);
+      t = (x ^ (x >>> 3)) & 0x0a0a0a0a;
+      x ^= t ^ (t << 3);
+      t = (x ^ (x >>> 1)) & 0x22222222;
+      x ^= t ^ (t << 1);
       w[g] = x;
     }
     return;
@@ -247,10 +328,14 @@ function join4(src: Uint8Array, srcOff: number, stride: number, groups: number, 
   for (let g = 0, o = outOff; g < groups; g++, o += 4) {
     let x = (src[srcOff + g]! << 24) | (src[s1 + g]! << 16) | (src[s2 + g]! << 8) | src[s3 + g]!;
     let t: number;
-    t = (x ^ (x >>> 12)) & 0x0000f0f0; x ^= t ^ (t << 12);
-    t = (x ^ (x >>> 6)) & 0x00cc00cc; x ^= t ^ (t << 6);
-    t = (x ^ (x >>> 3)) & 0x0a0a0a0a; x ^= t ^ (t << 3);
-    t = (x ^ (x >>> 1)) & 0x22222222; x ^= t ^ (t << 1);
+    t = (x ^ (x >>> 12)) & 0x0000f0f0;
+    x ^= t ^ (t << 12);
+    t = (x ^ (x >>> 6)) & 0x00cc00cc;
+    x ^= t ^ (t << 6);
+    t = (x ^ (x >>> 3)) & 0x0a0a0a0a;
+    x ^= t ^ (t << 3);
+    t = (x ^ (x >>> 1)) & 0x22222222;
+    x ^= t ^ (t << 1);
     out[o] = x >>> 24;
     out[o + 1] = x >>> 16;
     out[o + 2] = x >>> 8;
@@ -265,19 +350,35 @@ function splitAligned(input: Uint8Array, inOff: number, groups: number, k: numbe
   const rb = k >> 3; // bytes per row
   for (let c = 0; c < rb; c++) {
     const o0 = outOff + 8 * c * stride;
-    const o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride, o4 = o3 + stride, o5 = o4 + stride, o6 = o5 + stride, o7 = o6 + stride;
+    const o1 = o0 + stride,
+      o2 = o1 + stride,
+      o3 = o2 + stride,
+      o4 = o3 + stride,
+      o5 = o4 + stride,
+      o6 = o5 + stride,
+      o7 = o6 + stride;
     for (let g = 0, i = inOff + c; g < groups; g++, i += k) {
       let x = (input[i]! << 24) | (input[i + rb]! << 16) | (input[i + 2 * rb]! << 8) | input[i + 3 * rb]!;
       let y = (input[i + 4 * rb]! << 24) | (input[i + 5 * rb]! << 16) | (input[i + 6 * rb]! << 8) | input[i + 7 * rb]!;
       let t: number;
-      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
-      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
-      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
-      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x ^ (x >>> 7)) & 0x00aa00aa;
+      x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa;
+      y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc;
+      x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc;
+      y ^= t ^ (t << 14);
       t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
       y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
-      out[o0 + g] = t >>> 24; out[o1 + g] = t >>> 16; out[o2 + g] = t >>> 8; out[o3 + g] = t;
-      out[o4 + g] = y >>> 24; out[o5 + g] = y >>> 16; out[o6 + g] = y >>> 8; out[o7 + g] = y;
+      out[o0 + g] = t >>> 24;
+      out[o1 + g] = t >>> 16;
+      out[o2 + g] = t >>> 8;
+      out[o3 + g] = t;
+      out[o4 + g] = y >>> 24;
+      out[o5 + g] = y >>> 16;
+      out[o6 + g] = y >>> 8;
+      out[o7 + g] = y;
     }
   }
 }
@@ -286,19 +387,35 @@ function joinAligned(src: Uint8Array, srcOff: number, stride: number, groups: nu
   const rb = k >> 3;
   for (let c = 0; c < rb; c++) {
     const s0 = srcOff + 8 * c * stride;
-    const s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride, s6 = s5 + stride, s7 = s6 + stride;
+    const s1 = s0 + stride,
+      s2 = s1 + stride,
+      s3 = s2 + stride,
+      s4 = s3 + stride,
+      s5 = s4 + stride,
+      s6 = s5 + stride,
+      s7 = s6 + stride;
     for (let g = 0, o = outOff + c; g < groups; g++, o += k) {
       let x = (src[s0 + g]! << 24) | (src[s1 + g]! << 16) | (src[s2 + g]! << 8) | src[s3 + g]!;
       let y = (src[s4 + g]! << 24) | (src[s5 + g]! << 16) | (src[s6 + g]! << 8) | src[s7 + g]!;
       let t: number;
-      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
-      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
-      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
-      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x ^ (x >>> 7)) & 0x00aa00aa;
+      x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa;
+      y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc;
+      x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc;
+      y ^= t ^ (t << 14);
       t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
       y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
-      out[o] = t >>> 24; out[o + rb] = t >>> 16; out[o + 2 * rb] = t >>> 8; out[o + 3 * rb] = t;
-      out[o + 4 * rb] = y >>> 24; out[o + 5 * rb] = y >>> 16; out[o + 6 * rb] = y >>> 8; out[o + 7 * rb] = y;
+      out[o] = t >>> 24;
+      out[o + rb] = t >>> 16;
+      out[o + 2 * rb] = t >>> 8;
+      out[o + 3 * rb] = t;
+      out[o + 4 * rb] = y >>> 24;
+      out[o + 5 * rb] = y >>> 16;
+      out[o + 6 * rb] = y >>> 8;
+      out[o + 7 * rb] = y;
     }
   }
 }
@@ -325,14 +442,37 @@ function planFor(k: number): Int32Array {
 }
 
 /** Any k: reads one byte past each group (the caller guarantees it exists). */
-function splitWindow(input: Uint8Array, inOff: number, g0: number, g1: number, k: number, out: Uint8Array, stride: number, outOff: number): void {
+function splitWindow(
+  input: Uint8Array,
+  inOff: number,
+  g0: number,
+  g1: number,
+  k: number,
+  out: Uint8Array,
+  stride: number,
+  outOff: number,
+): void {
   const plan = planFor(k);
   const blocks = Math.ceil(k / 8);
   for (let c = 0; c < blocks; c++) {
     const lanes = Math.min(8, k - 8 * c);
     const p = 16 * c;
-    const q0 = plan[p]!, r0 = plan[p + 1]!, q1 = plan[p + 2]!, r1 = plan[p + 3]!, q2 = plan[p + 4]!, r2 = plan[p + 5]!, q3 = plan[p + 6]!, r3 = plan[p + 7]!;
-    const q4 = plan[p + 8]!, r4 = plan[p + 9]!, q5 = plan[p + 10]!, r5 = plan[p + 11]!, q6 = plan[p + 12]!, r6 = plan[p + 13]!, q7 = plan[p + 14]!, r7 = plan[p + 15]!;
+    const q0 = plan[p]!,
+      r0 = plan[p + 1]!,
+      q1 = plan[p + 2]!,
+      r1 = plan[p + 3]!,
+      q2 = plan[p + 4]!,
+      r2 = plan[p + 5]!,
+      q3 = plan[p + 6]!,
+      r3 = plan[p + 7]!;
+    const q4 = plan[p + 8]!,
+      r4 = plan[p + 9]!,
+      q5 = plan[p + 10]!,
+      r5 = plan[p + 11]!,
+      q6 = plan[p + 12]!,
+      r6 = plan[p + 13]!,
+      q7 = plan[p + 14]!,
+      r7 = plan[p + 15]!;
     const o0 = outOff + 8 * c * stride;
     for (let g = g0, b = inOff + g0 * k; g < g1; g++, b += k) {
       let x = ((((input[b + q0]! << 8) | input[b + q0 + 1]!) << r0) & 0xff00) << 16;
@@ -344,10 +484,14 @@ function splitWindow(input: Uint8Array, inOff: number, g0: number, g1: number, k
       y |= (((input[b + q6]! << 8) | input[b + q6 + 1]!) << r6) & 0xff00;
       y |= ((((input[b + q7]! << 8) | input[b + q7 + 1]!) << r7) & 0xff00) >>> 8;
       let t: number;
-      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
-      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
-      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
-      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x ^ (x >>> 7)) & 0x00aa00aa;
+      x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa;
+      y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc;
+      x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc;
+      y ^= t ^ (t << 14);
       t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
       y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
       const o = o0 + g;
@@ -373,7 +517,8 @@ function joinWindow(src: Uint8Array, srcOff: number, stride: number, groups: num
     const s0 = srcOff + 8 * c * stride;
     for (let g = 0, b = outOff; g < groups; g++, b += k) {
       const i = s0 + g;
-      let x = src[i]! << 24, y = 0;
+      let x = src[i]! << 24,
+        y = 0;
       if (lanes > 1) x |= src[i + stride]! << 16;
       if (lanes > 2) x |= src[i + 2 * stride]! << 8;
       if (lanes > 3) x |= src[i + 3 * stride]!;
@@ -382,10 +527,14 @@ function joinWindow(src: Uint8Array, srcOff: number, stride: number, groups: num
       if (lanes > 6) y |= src[i + 6 * stride]! << 8;
       if (lanes > 7) y |= src[i + 7 * stride]!;
       let t: number;
-      t = (x ^ (x >>> 7)) & 0x00aa00aa; x ^= t ^ (t << 7);
-      t = (y ^ (y >>> 7)) & 0x00aa00aa; y ^= t ^ (t << 7);
-      t = (x ^ (x >>> 14)) & 0x0000cccc; x ^= t ^ (t << 14);
-      t = (y ^ (y >>> 14)) & 0x0000cccc; y ^= t ^ (t << 14);
+      t = (x ^ (x >>> 7)) & 0x00aa00aa;
+      x ^= t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa;
+      y ^= t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc;
+      x ^= t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc;
+      y ^= t ^ (t << 14);
       t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
       y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
       // Row r's 8 bits for this block; columns beyond k are zero, so spilling into the

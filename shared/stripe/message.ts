@@ -60,7 +60,8 @@ export function randomPermutation(n: number, rng: Rng = systemRng): Uint8Array {
 export function checkSecrets(s: MessageSecrets): MessageSecrets {
   const { k, p } = checkLayout(s.layout);
   const n = k + p;
-  if (!(s.messageId instanceof Uint8Array) || s.messageId.length !== MESSAGE_ID_BYTES) throw new CryptoError('bad-input', 'message id must be 16 bytes');
+  if (!(s.messageId instanceof Uint8Array) || s.messageId.length !== MESSAGE_ID_BYTES)
+    throw new CryptoError('bad-input', 'message id must be 16 bytes');
   if (!Number.isSafeInteger(s.length) || s.length < 0) throw new CryptoError('bad-input', 'message length out of range');
   if (s.stripeKeys.length !== n || s.stripeKeys.some((key) => !(key instanceof Uint8Array) || key.length !== STRIPE_KEY_BYTES)) {
     throw new CryptoError('bad-input', `need ${n} stripe keys of 32 bytes`);
@@ -98,7 +99,14 @@ export function stripeSubkeys(secrets: MessageSecrets, index: number): StripeSub
 
 /** Bytes authenticated ahead of each stripe's ciphertext. */
 export function macHeader(secrets: MessageSecrets, index: number): Uint8Array {
-  return new ByteWriter(40).bytes(label('QMS1')).bytes(secrets.messageId).u8(index).u8(secrets.layout.k).u8(secrets.layout.p).u64(BigInt(secrets.length)).finish();
+  return new ByteWriter(40)
+    .bytes(label('QMS1'))
+    .bytes(secrets.messageId)
+    .u8(index)
+    .u8(secrets.layout.k)
+    .u8(secrets.layout.p)
+    .u64(BigInt(secrets.length))
+    .finish();
 }
 
 export function stripeObjectLength(secrets: MessageSecrets): number {
@@ -130,14 +138,20 @@ export interface EncryptedMessage {
 export function encryptMessage(plaintext: Uint8Array, layout: Layout, opts: EncryptOptions = {}): EncryptedMessage {
   const { k, p } = checkLayout(layout);
   const secrets = checkSecrets(opts.secrets ?? newMessageSecrets({ k, p }, plaintext.length, opts.rng));
-  if (secrets.length !== plaintext.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
+  if (secrets.length !== plaintext.length || secrets.layout.k !== k || secrets.layout.p !== p)
+    throw new CryptoError('bad-input', 'secrets do not describe this message');
   const backend = opts.backend ?? pureBackend;
   const S = stripeLength(plaintext.length, k);
   const stride = (S + 3) & ~3; // word-aligned stripes for the parity kernels
   const plain = new Uint8Array((k + p) * stride);
   stripeInto(plaintext, 0, S, k, plain, stride, 0);
   const view = (i: number) => plain.subarray(i * stride, i * stride + S);
-  if (p > 0) computeParity({ k, p }, [...Array(k).keys()].map(view), [...Array(p).keys()].map((i) => view(k + i)));
+  if (p > 0)
+    computeParity(
+      { k, p },
+      [...Array(k).keys()].map(view),
+      [...Array(p).keys()].map((i) => view(k + i)),
+    );
   const logical = [...Array(k + p).keys()].map((i) => {
     const { encKey, macKey, iv } = stripeSubkeys(secrets, i);
     const obj = new Uint8Array(S + TRAILER_BYTES);
@@ -165,7 +179,11 @@ export interface DecryptedMessage {
  * decrypting anything; rebuilds from parity when up to p stripes are missing or damaged.
  * Throws CryptoError('too-many-missing') when fewer than k stripes survive.
  */
-export function decryptMessage(slots: readonly (Uint8Array | undefined | null)[], secrets: MessageSecrets, backend: SymmetricBackend = pureBackend): DecryptedMessage {
+export function decryptMessage(
+  slots: readonly (Uint8Array | undefined | null)[],
+  secrets: MessageSecrets,
+  backend: SymmetricBackend = pureBackend,
+): DecryptedMessage {
   checkSecrets(secrets);
   const { k, p } = secrets.layout;
   const n = k + p;
@@ -177,20 +195,35 @@ export function decryptMessage(slots: readonly (Uint8Array | undefined | null)[]
   for (let slot = 0; slot < n; slot++) {
     const obj = slots[slot];
     const idx = secrets.perm[slot]!;
-    if (!obj) { problems.push({ slot, reason: 'missing' }); continue; }
-    if (obj.length !== S + TRAILER_BYTES) { problems.push({ slot, reason: 'bad-length' }); continue; }
+    if (!obj) {
+      problems.push({ slot, reason: 'missing' });
+      continue;
+    }
+    if (obj.length !== S + TRAILER_BYTES) {
+      problems.push({ slot, reason: 'bad-length' });
+      continue;
+    }
     const c = crc32(obj.subarray(0, S + TAG_BYTES));
     const stored = ((obj[S + 32]! << 24) >>> 0) + ((obj[S + 33]! << 16) | (obj[S + 34]! << 8) | obj[S + 35]!);
-    if (c !== stored) { problems.push({ slot, reason: 'crc-mismatch' }); continue; }
+    if (c !== stored) {
+      problems.push({ slot, reason: 'crc-mismatch' });
+      continue;
+    }
     keys[idx] = stripeSubkeys(secrets, idx);
     const ct = obj.subarray(0, S);
     const tag = backend.hmacSha256(keys[idx].macKey, macHeader(secrets, idx), ct);
-    if (!constantTimeEqual(tag, obj.subarray(S, S + TAG_BYTES))) { problems.push({ slot, reason: 'mac-mismatch' }); continue; }
+    if (!constantTimeEqual(tag, obj.subarray(S, S + TAG_BYTES))) {
+      problems.push({ slot, reason: 'mac-mismatch' });
+      continue;
+    }
     good[idx] = ct;
   }
   const usable = good.filter(Boolean).length;
   if (usable < k) {
-    throw new CryptoError('too-many-missing', `cannot rebuild the message: need ${k} of ${n} stripes, ${usable} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`);
+    throw new CryptoError(
+      'too-many-missing',
+      `cannot rebuild the message: need ${k} of ${n} stripes, ${usable} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`,
+    );
   }
   // Decrypt only what recovery needs: present data stripes, plus parity when data is missing.
   const missingData = good.slice(0, k).filter((x) => !x).length;
@@ -199,7 +232,10 @@ export function decryptMessage(slots: readonly (Uint8Array | undefined | null)[]
   for (let i = 0; i < n; i++) {
     const ct = good[i];
     if (!ct) continue;
-    if (i >= k) { if (parityUsed >= missingData) continue; parityUsed++; }
+    if (i >= k) {
+      if (parityUsed >= missingData) continue;
+      parityUsed++;
+    }
     const sk = keys[i]!;
     plainStripes[i] = S > 0 ? backend.aes256Ctr(sk.encKey, sk.iv, ct) : new Uint8Array(0);
   }

@@ -91,7 +91,10 @@ export function recoverData(layout: Layout, stripes: readonly (Uint8Array | unde
   for (let j = 0; j < k; j++) if (!stripes[j]) missingData.push(j);
   if (missingData.length === 0) return stripes.slice(0, k) as Uint8Array[];
   if (present.length < k) {
-    throw new CryptoError('too-many-missing', `need ${k} of ${k + p} stripes, only ${present.length} usable (missing: ${[...Array(k + p).keys()].filter((i) => !stripes[i]).join(', ')})`);
+    throw new CryptoError(
+      'too-many-missing',
+      `need ${k} of ${k + p} stripes, only ${present.length} usable (missing: ${[...Array(k + p).keys()].filter((i) => !stripes[i]).join(', ')})`,
+    );
   }
   // Prefer data stripes, then the first parity stripes.
   const use = [...present.filter((i) => i < k), ...present.filter((i) => i >= k)].slice(0, k);
@@ -103,7 +106,11 @@ export function recoverData(layout: Layout, stripes: readonly (Uint8Array | unde
   const out = stripes.slice(0, k) as (Uint8Array | undefined)[];
   const dsts = missingData.map((_, n) => (scratch?.[n]?.length === len ? scratch[n]! : new Uint8Array(len)));
   // WebAssembly SIMD for the leading multiple of 16 bytes when available, JS for the rest.
-  const done = simdMatMul(missingData.map((j) => inv[j]!), use.map((i) => stripes[i]!), dsts);
+  const done = simdMatMul(
+    missingData.map((j) => inv[j]!),
+    use.map((i) => stripes[i]!),
+    dsts,
+  );
   missingData.forEach((j, n) => {
     const dst = dsts[n]!.subarray(done);
     mulInto(dst, stripes[use[0]!]!.subarray(done), inv[j]![0]!);
@@ -121,11 +128,14 @@ export function recoverData(layout: Layout, stripes: readonly (Uint8Array | unde
  */
 export function joinPlan(layout: Layout, use: readonly number[]): { sources: number[]; holes: number[]; repair?: 'xor' | number[][] } {
   const { k, p } = checkLayout(layout);
-  if (use.length !== k || new Set(use).size !== k || use.some((i) => !Number.isInteger(i) || i < 0 || i >= k + p)) throw new CryptoError('bad-input', `a join needs ${k} distinct stripes`);
+  if (use.length !== k || new Set(use).size !== k || use.some((i) => !Number.isInteger(i) || i < 0 || i >= k + p))
+    throw new CryptoError('bad-input', `a join needs ${k} distinct stripes`);
   const parity = use.filter((i) => i >= k);
   const sources = Array.from({ length: k }, (_, j) => j);
   const holes = sources.filter((j) => !use.includes(j));
-  holes.forEach((h, t) => { sources[h] = parity[t]!; });
+  holes.forEach((h, t) => {
+    sources[h] = parity[t]!;
+  });
   if (holes.length === 0) return { sources, holes };
   if (p === 1) return { sources, holes, repair: 'xor' };
   const m = cachedMatrix(layout);

@@ -12,7 +12,9 @@ function rand(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     out[i] = x & 255;
   }
   return out;
@@ -53,7 +55,13 @@ describe('layout', () => {
   it('accepts 2 ≤ k + p ≤ 32 only', () => {
     expect(checkLayout({ k: 1, p: 1 })).toEqual({ k: 1, p: 1 });
     expect(checkLayout({ k: 16, p: 16 })).toEqual({ k: 16, p: 16 });
-    for (const bad of [{ k: 1, p: 0 }, { k: 0, p: 2 }, { k: 17, p: 16 }, { k: 2.5, p: 1 }, { k: 2, p: -1 }]) {
+    for (const bad of [
+      { k: 1, p: 0 },
+      { k: 0, p: 2 },
+      { k: 17, p: 16 },
+      { k: 2.5, p: 1 },
+      { k: 2, p: -1 },
+    ]) {
       expect(() => checkLayout(bad)).toThrow(expect.objectContaining({ code: 'bad-layout' }));
     }
   });
@@ -84,7 +92,8 @@ describe('bit interleave', () => {
       for (const inOff of [0, 1, 3]) {
         const buf = new Uint8Array(inOff + len);
         buf.set(rand(len, k), inOff);
-        const stride = S + 5, outOff = 2 + inOff;
+        const stride = S + 5,
+          outOff = 2 + inOff;
         const out = new Uint8Array(outOff + k * stride);
         stripeInto(buf, inOff, S, k, out, stride, outOff);
         for (let s = 0; s < k; s++) expect(out.subarray(outOff + s * stride, outOff + s * stride + S)).toEqual(ref[s]);
@@ -100,7 +109,10 @@ describe('bit interleave', () => {
       // Windows of at most 65,536 groups: more than one window, a ragged block tail and a ragged group tail.
       const groups = 70_000 + 16 * 33 + 7;
       const len = groups * k - (k > 1 ? 1 : 0);
-      for (const [inOff, outOff, pad] of [[0, 0, 0], [3, 1, 5]] as const) {
+      for (const [inOff, outOff, pad] of [
+        [0, 0, 0],
+        [3, 1, 5],
+      ] as const) {
         const input = new Uint8Array(inOff + len);
         input.set(rand(len, 77 * k + inOff), inOff);
         const stride = groups + pad;
@@ -113,7 +125,10 @@ describe('bit interleave', () => {
         const backSlow = back.slice();
         unstripeInto(fast, outOff, stride, groups, k, back, inOff);
         unstripeIntoPortable(fast, outOff, stride, groups, k, backSlow, inOff);
-        expect(firstDiff(back.subarray(0, inOff + groups * k), backSlow.subarray(0, inOff + groups * k)), `join k=${k} offset ${inOff}`).toBe(-1);
+        expect(
+          firstDiff(back.subarray(0, inOff + groups * k), backSlow.subarray(0, inOff + groups * k)),
+          `join k=${k} offset ${inOff}`,
+        ).toBe(-1);
         expect(firstDiff(back.subarray(inOff, inOff + len), input.subarray(inOff)), `round trip k=${k}`).toBe(-1);
       }
     }
@@ -132,7 +147,8 @@ describe('bit interleave', () => {
       for (const p of [...new Set([1, 2, 32 - k])].filter((x) => x >= 1 && k + x <= 32)) {
         for (const groups of [5, 4096 + 16 * 9 + 3]) {
           const input = rand(groups * k, 31 * k + groups + p);
-          const stride = groups + 3, off = 1;
+          const stride = groups + 3,
+            off = 1;
           const out = new Uint8Array(off + (k + p) * stride).fill(0x3c);
           const slow = out.slice();
           const done = stripeIntoParity(input, 0, groups, { k, p }, out, stride, off, out, off + k * stride, stride);
@@ -180,9 +196,11 @@ describe('bit interleave', () => {
     expect(() => joinPlan({ k: 4, p: 1 }, [0, 1, 2, 5])).toThrow(CryptoError);
   });
   it('without SIMD the same calls give the same bytes (the fallback path)', () => {
-    const k = 8, groups = 200;
+    const k = 8,
+      groups = 200;
     const input = rand(groups * k, 5);
-    const a = new Uint8Array(k * groups), b = new Uint8Array(k * groups);
+    const a = new Uint8Array(k * groups),
+      b = new Uint8Array(k * groups);
     stripeInto(input, 0, groups, k, a, groups, 0);
     try {
       expect(useSimd(false)).toBe(false);
@@ -245,7 +263,13 @@ describe('GF(256) and Reed–Solomon', () => {
     }
   });
   it('recovers long stripes (SIMD window plus JS tail) for wide layouts with p stripes missing', () => {
-    for (const [k, p] of [[4, 1], [8, 2], [16, 16], [29, 3], [1, 31]] as const) {
+    for (const [k, p] of [
+      [4, 1],
+      [8, 2],
+      [16, 16],
+      [29, 3],
+      [1, 31],
+    ] as const) {
       const len = 9000 + k; // more than one SIMD window for wide k, and a ragged tail
       const data = Array.from({ length: k }, (_, j) => rand(len, 100 * k + j + 1));
       const parity = Array.from({ length: p }, () => new Uint8Array(len));
@@ -258,7 +282,11 @@ describe('GF(256) and Reed–Solomon', () => {
     }
   });
   it('Cauchy parity matrices are MDS up to 32 stripes (sampled submatrices invert)', () => {
-    for (const { k, p } of [{ k: 16, p: 16 }, { k: 30, p: 2 }, { k: 2, p: 30 }]) {
+    for (const { k, p } of [
+      { k: 16, p: 16 },
+      { k: 30, p: 2 },
+      { k: 2, p: 30 },
+    ]) {
       const m = parityMatrix({ k, p });
       const stream = rand(4096, k * 7 + p);
       let at = 0;
@@ -283,14 +311,19 @@ describe('message encrypt/decrypt (pure path)', () => {
           const got = decryptMessage(drop(enc.slots, layout.p, n + size), enc.secrets);
           expect(got.plaintext).toEqual(msg);
           expect(got.problems.filter((x) => x.reason === 'missing')).toHaveLength(layout.p);
-          expect(() => decryptMessage(drop(enc.slots, layout.p + 1, n), enc.secrets)).toThrow(expect.objectContaining({ code: 'too-many-missing' }));
+          expect(() => decryptMessage(drop(enc.slots, layout.p + 1, n), enc.secrets)).toThrow(
+            expect.objectContaining({ code: 'too-many-missing' }),
+          );
         }
       }
     }
   });
   it('round-trips 1 MiB with single and double parity', () => {
     const msg = rand(1 << 20, 99);
-    for (const layout of [{ k: 4, p: 1 }, { k: 5, p: 3 }]) {
+    for (const layout of [
+      { k: 4, p: 1 },
+      { k: 5, p: 3 },
+    ]) {
       const enc = encryptMessage(msg, layout);
       expect(decryptMessage(drop(enc.slots, layout.p, 3), enc.secrets).plaintext).toEqual(msg);
     }
@@ -305,24 +338,31 @@ describe('message encrypt/decrypt (pure path)', () => {
   });
   it('flipping any bit of any stripe is detected (reported, or refused when no parity is left)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 200 }), fc.nat(), fc.nat(), (k, p, size, slotSeed, bitSeed) => {
-        if (k + p < 2) return;
-        const msg = rand(size, size + 7);
-        const enc = encryptMessage(msg, { k, p });
-        const slot = slotSeed % (k + p);
-        const obj = enc.slots[slot]!.slice();
-        const bit = bitSeed % (obj.length * 8);
-        obj[bit >> 3]! ^= 1 << (bit & 7);
-        const slots = enc.slots.slice();
-        slots[slot] = obj;
-        if (p === 0) {
-          expect(() => decryptMessage(slots, enc.secrets)).toThrow(CryptoError);
-        } else {
-          const got = decryptMessage(slots, enc.secrets);
-          expect(got.problems.map((x) => x.slot)).toEqual([slot]);
-          expect(got.plaintext).toEqual(msg);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.nat(),
+        fc.nat(),
+        (k, p, size, slotSeed, bitSeed) => {
+          if (k + p < 2) return;
+          const msg = rand(size, size + 7);
+          const enc = encryptMessage(msg, { k, p });
+          const slot = slotSeed % (k + p);
+          const obj = enc.slots[slot]!.slice();
+          const bit = bitSeed % (obj.length * 8);
+          obj[bit >> 3]! ^= 1 << (bit & 7);
+          const slots = enc.slots.slice();
+          slots[slot] = obj;
+          if (p === 0) {
+            expect(() => decryptMessage(slots, enc.secrets)).toThrow(CryptoError);
+          } else {
+            const got = decryptMessage(slots, enc.secrets);
+            expect(got.problems.map((x) => x.slot)).toEqual([slot]);
+            expect(got.plaintext).toEqual(msg);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -337,6 +377,8 @@ describe('message encrypt/decrypt (pure path)', () => {
   it('refuses inconsistent secrets with typed errors', () => {
     const s = newMessageSecrets({ k: 2, p: 1 }, 10);
     expect(() => decryptMessage([], { ...s, perm: Uint8Array.of(0, 0, 1) })).toThrow(expect.objectContaining({ code: 'bad-input' }));
-    expect(() => encryptMessage(new Uint8Array(11), { k: 2, p: 1 }, { secrets: s })).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => encryptMessage(new Uint8Array(11), { k: 2, p: 1 }, { secrets: s })).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
   });
 });

@@ -74,7 +74,15 @@ const letters = new Map<string, Uint8Array>();
 function queue(subject: string): OutboxItem {
   const data = new Uint8Array(randomBytes(48 * 1024));
   letters.set(subject, data);
-  return sender.mail.queue({ to: [to], cc: [], subject, body: `${subject}: body`, attachments: [{ name: 'payload.bin', data }], level: 'L3', stripes: { k: 2, p: 1 } });
+  return sender.mail.queue({
+    to: [to],
+    cc: [],
+    subject,
+    body: `${subject}: body`,
+    attachments: [{ name: 'payload.bin', data }],
+    level: 'L3',
+    stripes: { k: 2, p: 1 },
+  });
 }
 
 /** The recipient's inbox copies of `subject`, after asking the beacon for everything it holds. */
@@ -133,7 +141,14 @@ beforeAll(async () => {
   delete process.env.QMAIL_TEST_HOOKS;
   const ids = net.network.nodes.map((n) => n.nodeId);
 
-  recipient = createAppServices({ profileDir: join(tmp.path, 'recipient'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.network.directory.url, mail: { pingWaitMs: 1000 } });
+  recipient = createAppServices({
+    profileDir: join(tmp.path, 'recipient'),
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl: net.network.directory.url,
+    mail: { pingWaitMs: 1000 },
+  });
   await recipient.vault.create('recipient passphrase');
   to = (await recipient.mail.createIdentity('Ada', { storage: [ids[0]!, ids[1]!], beacon: ids[3]! })).address!;
 
@@ -175,7 +190,10 @@ describe('faults between the mail client and the nodes', () => {
     }
     // Asked once the beacon answers again: nothing reached the recipient.
     await expectFailed(item, 'beacon refused', /cannot reach 127\.0\.0\.1:\d+/);
-    expect(item.recipients?.[0]).toMatchObject({ state: 'failed', reason: expect.stringMatching(/beacon did not take the notice \(.*cannot reach/) as unknown });
+    expect(item.recipients?.[0]).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/beacon did not take the notice \(.*cannot reach/) as unknown,
+    });
   }, 60_000);
 
   it('black-holed upload: the call times out and is asked again on a fresh connection', async () => {

@@ -38,8 +38,21 @@ async function cli(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-async function user(name: string, storage: number[], beacon: number, mail: { retryBaseMs?: number; maxAttempts?: number } = {}): Promise<AppServices & { address: string }> {
-  const app = createAppServices({ profileDir: join(tmp.path, 'profiles', name), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl, autoStart: false, mail });
+async function user(
+  name: string,
+  storage: number[],
+  beacon: number,
+  mail: { retryBaseMs?: number; maxAttempts?: number } = {},
+): Promise<AppServices & { address: string }> {
+  const app = createAppServices({
+    profileDir: join(tmp.path, 'profiles', name),
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl,
+    autoStart: false,
+    mail,
+  });
   apps.push(app);
   await app.vault.create('correct horse battery');
   const id = await app.mail.createIdentity(name, { storage: storage.map((i) => nodes[i]!.nodeId), beacon: nodes[beacon]!.nodeId });
@@ -56,10 +69,11 @@ function count(node: NetworkNode, sql: string, ...args: number[]): number {
   }
 }
 const pendingTells = (node: NetworkNode, serial: number) => count(node, 'SELECT COUNT(*) AS n FROM tells WHERE r_sn = ?', serial);
-const objectsOf = (serial: number, on: NetworkNode[]) => on.reduce((a, n) => a + count(n, 'SELECT COUNT(*) AS n FROM objects WHERE owner_sn = ?', serial), 0);
+const objectsOf = (serial: number, on: NetworkNode[]) =>
+  on.reduce((a, n) => a + count(n, 'SELECT COUNT(*) AS n FROM objects WHERE owner_sn = ?', serial), 0);
 
 async function until(what: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     if (what()) return true;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -81,7 +95,15 @@ async function flood(beacon: NetworkNode, victim: string): Promise<Map<number, n
           tellType: TellType.QMAIL,
           beaconPaymentLocker: new Uint8Array(8),
           recipients: [{ addressType: AddressType.TO, address: parseMailbox(victim), lockerKey: new Uint8Array(16) }],
-          servers: [{ stripeIndex: 0, stripeType: StripeType.DATA, raidaId: beacon.raidaId, ipv4: Uint8Array.from([127, 0, 0, 1]), port: beacon.port }],
+          servers: [
+            {
+              stripeIndex: 0,
+              stripeType: StripeType.DATA,
+              raidaId: beacon.raidaId,
+              ipv4: Uint8Array.from([127, 0, 0, 1]),
+              port: beacon.port,
+            },
+          ],
           manifest: [],
         },
       );
@@ -131,10 +153,22 @@ describe('finding 5 — junk Tells starve the inbox', () => {
 
     // Then a real qmail arrives.
     alice.mail.start({ receive: false });
-    const item = alice.mail.queue({ to: [bob, carol.address], cc: [], subject: 'The real one', body: 'Not junk.', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const item = alice.mail.queue({
+      to: [bob, carol.address],
+      cc: [],
+      subject: 'The real one',
+      body: 'Not junk.',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
     expect((await alice.mail.waitFor(item.id)).state).toBe('sent');
 
-    const listed = JSON.parse(await cli('inbox', '--profile', bobProfile, '--network', net.file, '--json')) as { id: string; subject: string; from: string }[];
+    const listed = JSON.parse(await cli('inbox', '--profile', bobProfile, '--network', net.file, '--json')) as {
+      id: string;
+      subject: string;
+      from: string;
+    }[];
     const real = listed.find((m) => m.subject === 'The real one');
     expect(real).toMatchObject({ from: alice.address });
     expect(listed).toHaveLength(1); // no junk is filed
@@ -171,15 +205,33 @@ describe('finding 9 — failed sends leave stripes', () => {
     await net.kill(3);
     erin.mail.start({ receive: false });
 
-    const given = erin.mail.queue({ to: [dave.address], cc: [], subject: 'Never told', body: 'x'.repeat(5000), attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const given = erin.mail.queue({
+      to: [dave.address],
+      cc: [],
+      subject: 'Never told',
+      body: 'x'.repeat(5000),
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
     const done = await erin.mail.waitFor(given.id);
     expect(done).toMatchObject({ state: 'failed', attempts: 2 });
     // Both attempts stored stripes and capsules; once given up, none is left.
     expect(await until(() => objectsOf(serial, storage) === 0, 20_000)).toBe(true);
 
     // Cancelled back to Drafts after a failed attempt: what it stored goes too.
-    const back = erin.mail.queue({ to: [dave.address], cc: [], subject: 'Back to Drafts', body: 'y'.repeat(5000), attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
-    expect(await until(() => erin.mail.outbox().some((o) => o.id === back.id && o.state === 'queued' && o.attempts === 1), 30_000)).toBe(true);
+    const back = erin.mail.queue({
+      to: [dave.address],
+      cc: [],
+      subject: 'Back to Drafts',
+      body: 'y'.repeat(5000),
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
+    expect(await until(() => erin.mail.outbox().some((o) => o.id === back.id && o.state === 'queued' && o.attempts === 1), 30_000)).toBe(
+      true,
+    );
     expect(objectsOf(serial, storage)).toBeGreaterThan(0);
     erin.mail.returnToDrafts(back.id);
     expect(await until(() => objectsOf(serial, storage) === 0, 20_000)).toBe(true);

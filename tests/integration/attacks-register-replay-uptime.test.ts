@@ -57,7 +57,7 @@ async function tap(i: number): Promise<{ port: number; sent: () => Buffer }> {
 /** Split a recorded client stream into request packets. */
 function packets(stream: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at + HEADER_LENGTH <= stream.length; ) {
+  for (let at = 0; at + HEADER_LENGTH <= stream.length;) {
     const h = decodeRequestHeader(new Uint8Array(stream.subarray(at, at + HEADER_LENGTH)));
     out.push(stream.subarray(at, at + HEADER_LENGTH + h.bodyLength));
     at += HEADER_LENGTH + h.bodyLength;
@@ -105,7 +105,11 @@ async function newUser(name: string): Promise<AppServices> {
 
 /** A first registration without any proof: what the outsider sent before EXT-7. */
 function bareRegister(denomination: number, serial: number, an: Uint8Array): Uint8Array {
-  return encodeRegister({ preamble: makePreamble({ challenge: freshChallenge(), denomination, serial, an: new Uint8Array(16) }), newAn: an, flags: 0 });
+  return encodeRegister({
+    preamble: makePreamble({ challenge: freshChallenge(), denomination, serial, an: new Uint8Array(16) }),
+    newAn: an,
+    flags: 0,
+  });
 }
 const outsiderAn = new Uint8Array(16).fill(0x5a);
 
@@ -132,7 +136,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('finding 2 — mailbox squatting', () => {
-  it('finding 2 — mailbox squatting: an outsider cannot pre-register addresses, guess the next one, or claim another key\'s address', async () => {
+  it("finding 2 — mailbox squatting: an outsider cannot pre-register addresses, guess the next one, or claim another key's address", async () => {
     // The attack: pre-register the next ten addresses on every node, with no proof.
     for (let i = 0; i < NODES; i++) {
       const c = await open(i);
@@ -156,16 +160,28 @@ describe('finding 2 — mailbox squatting', () => {
 
     // The outsider's own (valid) ticket and signature do not let it take the victim's address.
     const c0 = await open(0);
-    const stolen = await c0.call(Group.QMAIL, QMailCommand.REGISTER, provenRegisterBody(a, nodes[0]!.nodeId, { mailbox: victimBox, newAn: outsiderAn }));
+    const stolen = await c0.call(
+      Group.QMAIL,
+      QMailCommand.REGISTER,
+      provenRegisterBody(a, nodes[0]!.nodeId, { mailbox: victimBox, newAn: outsiderAn }),
+    );
     expect(stolen.status).toBe(Status.FILE_EXISTS);
     // Nor a fresh address of someone else's before its owner hires the node…
     const c1 = await open(1);
-    const early = await c1.call(Group.QMAIL, QMailCommand.REGISTER, provenRegisterBody(a, nodes[1]!.nodeId, { mailbox: b, newAn: outsiderAn }));
+    const early = await c1.call(
+      Group.QMAIL,
+      QMailCommand.REGISTER,
+      provenRegisterBody(a, nodes[1]!.nodeId, { mailbox: b, newAn: outsiderAn }),
+    );
     expect(early.status).toBe(Status.INVALID_AN);
     // …nor its own proof made for one node on another, nor a stale one.
     const wrongNode = await c1.call(Group.QMAIL, QMailCommand.REGISTER, provenRegisterBody(a, nodes[0]!.nodeId));
     expect(wrongNode.status).toBe(Status.INVALID_AN);
-    const stale = await c1.call(Group.QMAIL, QMailCommand.REGISTER, provenRegisterBody(a, nodes[1]!.nodeId, { now: Date.now() - 3_600_000 }));
+    const stale = await c1.call(
+      Group.QMAIL,
+      QMailCommand.REGISTER,
+      provenRegisterBody(a, nodes[1]!.nodeId, { now: Date.now() - 3_600_000 }),
+    );
     expect(stale.status).toBe(Status.INVALID_PARAMETER);
     // The rightful owner still registers its own address with its proof.
     expect((await c1.call(Group.QMAIL, QMailCommand.REGISTER, provenRegisterBody(b, nodes[1]!.nodeId))).status).toBe(Status.SUCCESS);
@@ -173,9 +189,14 @@ describe('finding 2 — mailbox squatting', () => {
     // The outsider's AN opens nothing of the victim's; the victim's mailbox answers the victim only.
     for (let i = 0; i < NODES; i++) {
       const c = i === 0 ? c0 : await open(i);
-      const peek = await c.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), ...victimBox, an: outsiderAn }), since: 0 }), {
-        key: { ...victimBox, an: outsiderAn },
-      });
+      const peek = await c.call(
+        Group.QMAIL,
+        QMailCommand.PEEK,
+        encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), ...victimBox, an: outsiderAn }), since: 0 }),
+        {
+          key: { ...victimBox, an: outsiderAn },
+        },
+      );
       expect(peek.status).not.toBe(Status.SUCCESS);
     }
   });
@@ -215,7 +236,18 @@ describe('finding 3 — replay bypass', () => {
     // nothing that stops a copy (only the CloudCoin client's 60–64 are still served in clear).
     const c = await open(0);
     const clearGuid = new Uint8Array(randomBytes(16));
-    const clear = await c.call(Group.QMAIL, QMailCommand.UPLOAD, encodeUpload({ preamble: preambleFor({ ...mailbox, an: victim.ans[0]! }), fileGroupGuid: clearGuid, lockerCode: new Uint8Array(8), fileType: 1, storageDuration: 2, data: new Uint8Array(10) }));
+    const clear = await c.call(
+      Group.QMAIL,
+      QMailCommand.UPLOAD,
+      encodeUpload({
+        preamble: preambleFor({ ...mailbox, an: victim.ans[0]! }),
+        fileGroupGuid: clearGuid,
+        lockerCode: new Uint8Array(8),
+        fileType: 1,
+        storageDuration: 2,
+        data: new Uint8Array(10),
+      }),
+    );
     expect(clear.status).toBe(Status.INVALID_ENCRYPTION);
     expect(await direct.download({ mailbox }, clearGuid, 1)).toBeUndefined();
     // What made 1–4 fail: our client seals every authenticated request (EXT-8, type 0x20).
@@ -224,7 +256,7 @@ describe('finding 3 — replay bypass', () => {
 });
 
 describe('finding 8 — self-reported uptime', () => {
-  it('finding 8 — self-reported uptime: a server published seconds ago claiming 57 years does not become a newcomer\'s beacon', async () => {
+  it("finding 8 — self-reported uptime: a server published seconds ago claiming 57 years does not become a newcomer's beacon", async () => {
     // The attack: a real node, just started, whose signed descriptor claims 57 years of uptime.
     const dataDir = join(tmp.path, 'impostor');
     impostor = await startServer({ dataDir, storage: { durable: false }, log: { level: 'silent' } });

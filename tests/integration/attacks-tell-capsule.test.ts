@@ -37,14 +37,29 @@ let victimAddress: string;
 let attacker: AppServices;
 
 async function newUser(name: string, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<AppServices> {
-  const app = createAppServices({ profileDir: join(tmp.path, 'profiles', name), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl, autoStart: false, ...(log ? { log } : {}) });
+  const app = createAppServices({
+    profileDir: join(tmp.path, 'profiles', name),
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl,
+    autoStart: false,
+    ...(log ? { log } : {}),
+  });
   apps.push(app);
   await app.vault.create('correct horse battery');
   return app;
 }
 
-const an = (me: LoadedIdentity, node: NetworkNode) => new Uint8Array(Buffer.from(me.servers.find((s) => s.nodeId === node.nodeId)!.an, 'hex'));
-const entry = (stripeIndex: number, raidaId: number, port: number, ip = [127, 0, 0, 1]): ServerEntry => ({ stripeIndex, stripeType: StripeType.DATA, raidaId, ipv4: Uint8Array.from(ip), port });
+const an = (me: LoadedIdentity, node: NetworkNode) =>
+  new Uint8Array(Buffer.from(me.servers.find((s) => s.nodeId === node.nodeId)!.an, 'hex'));
+const entry = (stripeIndex: number, raidaId: number, port: number, ip = [127, 0, 0, 1]): ServerEntry => ({
+  stripeIndex,
+  stripeType: StripeType.DATA,
+  raidaId,
+  ipv4: Uint8Array.from(ip),
+  port,
+});
 const listed = (stripeIndex: number, n: NetworkNode) => entry(stripeIndex, n.raidaId, n.port);
 const client = (n: NetworkNode) => new QMailServerClient(pool, { host: '127.0.0.1', port: n.port, raidaId: n.raidaId });
 
@@ -105,15 +120,18 @@ describe('finding 4 — Tell → connect anywhere', () => {
       return {
         guid: Buffer.from(guid).toString('hex'),
         send: () =>
-          client(beacon).tell({ mailbox: me.mailbox, an: an(me, beacon) }, {
-            fileGroupGuid: guid,
-            timestamp: Math.floor(Date.now() / 1000),
-            tellType: TellType.QMAIL,
-            beaconPaymentLocker: new Uint8Array(8),
-            recipients: [{ addressType: 0, address: parseMailbox(victimAddress), lockerKey: new Uint8Array(16) }],
-            servers,
-            manifest: [],
-          }),
+          client(beacon).tell(
+            { mailbox: me.mailbox, an: an(me, beacon) },
+            {
+              fileGroupGuid: guid,
+              timestamp: Math.floor(Date.now() / 1000),
+              tellType: TellType.QMAIL,
+              beaconPaymentLocker: new Uint8Array(8),
+              recipients: [{ addressType: 0, address: parseMailbox(victimAddress), lockerKey: new Uint8Array(16) }],
+              servers,
+              manifest: [],
+            },
+          ),
       };
     };
     // Only the internal port; a listed server with the internal port beside it; the internal
@@ -151,11 +169,22 @@ describe('finding 4 — Tell → connect anywhere', () => {
     // the QKD keys), then one bit of its ML-DSA-65 signature flipped.
     const enc = encryptMessage(new Uint8Array(randomBytes(500)), { k: 2, p: 1 }, { backend: nodeBackend });
     const qkd = new MemoryQkdLink();
-    const capsule = await sealCapsule(enc.secrets, { level: 1, sender: mallory.identity, recipient: publicIdentity(me.identity), qkd: qkd.sender });
+    const capsule = await sealCapsule(enc.secrets, {
+      level: 1,
+      sender: mallory.identity,
+      recipient: publicIdentity(me.identity),
+      qkd: qkd.sender,
+    });
     capsule[capsule.length - 10]! ^= 0x01;
     const holder = nodes[1]!;
-    await client(holder).upload({ mailbox: mallory.mailbox, an: an(mallory, holder) }, capsuleGuid(guid, capsuleIdKey(mallory.identity, me.identity, 'sender')), CAPSULE_FILE_TYPE, capsule);
-    for (const [slot, n] of [nodes[1]!, nodes[2]!, nodes[0]!].entries()) await client(n).upload({ mailbox: mallory.mailbox, an: an(mallory, n) }, guid, STRIPE_FILE_TYPE, enc.slots[slot]!);
+    await client(holder).upload(
+      { mailbox: mallory.mailbox, an: an(mallory, holder) },
+      capsuleGuid(guid, capsuleIdKey(mallory.identity, me.identity, 'sender')),
+      CAPSULE_FILE_TYPE,
+      capsule,
+    );
+    for (const [slot, n] of [nodes[1]!, nodes[2]!, nodes[0]!].entries())
+      await client(n).upload({ mailbox: mallory.mailbox, an: an(mallory, n) }, guid, STRIPE_FILE_TYPE, enc.slots[slot]!);
     const notice: TellNotice = {
       clusterId: 1,
       sender: mallory.mailbox,
@@ -170,11 +199,17 @@ describe('finding 4 — Tell → connect anywhere', () => {
     const recording = new RecordingPool();
     const call = vi.spyOn(Connection.prototype, 'call');
     try {
-      const err = await receiveTell({ me, directory: new DirectoryClient(directoryUrl), pool: recording, qkd: () => ({ source: qkd.receiver, peer: 'mallory' }) }, notice).catch((e: unknown) => e);
+      const err = await receiveTell(
+        { me, directory: new DirectoryClient(directoryUrl), pool: recording, qkd: () => ({ source: qkd.receiver, peer: 'mallory' }) },
+        notice,
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ReceiveError);
       expect(err).toMatchObject({ code: 'bad-signature', retryable: false });
       // Asked for the capsule only (other replicas may be asked for it too); no stripe was fetched.
-      const asked = call.mock.calls.map(([o]) => o).filter((o) => o.command === QMailCommand.DOWNLOAD).map((o) => ({ guid: Buffer.from(o.body.subarray(48, 64)), type: o.body[64] }));
+      const asked = call.mock.calls
+        .map(([o]) => o)
+        .filter((o) => o.command === QMailCommand.DOWNLOAD)
+        .map((o) => ({ guid: Buffer.from(o.body.subarray(48, 64)), type: o.body[64] }));
       expect(asked.length).toBeGreaterThan(0);
       const cg = Buffer.from(capsuleGuid(guid, capsuleIdKey(me.identity, mallory.identity, 'recipient')));
       for (const a of asked) expect({ capsule: a.guid.equals(cg), type: a.type }).toEqual({ capsule: true, type: CAPSULE_FILE_TYPE });
@@ -195,7 +230,8 @@ describe('finding 6 — recipients are linkable', () => {
     // What each storage node holds: object ids and types. The addresses of everyone on the
     // network are known to it (the directory is public; serials once were sequential).
     const everyone = [victimAddress, attacker.mail.me().address, grace.mail.me().address].map((a) => parseMailbox(a));
-    const oldName = (g: Buffer, r: ReturnType<typeof parseMailbox>) => createHash('sha256').update('qmail/capsule-guid/v1').update(g).update(encodeMailbox(r)).digest().subarray(0, 16);
+    const oldName = (g: Buffer, r: ReturnType<typeof parseMailbox>) =>
+      createHash('sha256').update('qmail/capsule-guid/v1').update(g).update(encodeMailbox(r)).digest().subarray(0, 16);
     let capsules = 0;
     const named: string[] = [];
     for (const n of nodes) {

@@ -20,7 +20,11 @@ beforeAll(() => {
   mkdirSync(pkg, { recursive: true });
   cpSync('package.json', join(pkg, 'package.json'));
   cpSync('bin', join(pkg, 'bin'), { recursive: true });
-  const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'vite.node.config.ts', '--outDir', join(pkg, 'dist'), '--logLevel', 'error'], { encoding: 'utf8' });
+  const build = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--config', 'vite.node.config.ts', '--outDir', join(pkg, 'dist'), '--logLevel', 'error'],
+    { encoding: 'utf8' },
+  );
   expect(build.status, build.stderr).toBe(0);
   // The renderer build is its own config; a page is enough for the host to serve.
   mkdirSync(join(pkg, 'dist', 'renderer'), { recursive: true });
@@ -61,11 +65,15 @@ describe('the built app', () => {
     const err: string[] = [];
     try {
       const started = Date.now();
-      const [, url] = await lineMatching(host, 'stdout', /^QMail Desktop is running at (http:\/\/127\.0\.0\.1:\d+\/\S*)$/, out).catch((e: Error) => {
-        throw new Error(`${e.message}\n${err.join('\n')}`);
-      });
+      const [, url] = await lineMatching(host, 'stdout', /^QMail Desktop is running at (http:\/\/127\.0\.0\.1:\d+\/\S*)$/, out).catch(
+        (e: Error) => {
+          throw new Error(`${e.message}\n${err.join('\n')}`);
+        },
+      );
       expect(Date.now() - started).toBeLessThan(60_000);
-      expect(out[0]).toBe('Electron is not installed on this machine (it is optional), so QMail Desktop runs in host mode: open the address below in your browser.');
+      expect(out[0]).toBe(
+        'Electron is not installed on this machine (it is optional), so QMail Desktop runs in host mode: open the address below in your browser.',
+      );
       const page = await fetch(url!);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('QMail Desktop');

@@ -26,7 +26,9 @@ const start = () => startNodeProcess(dir.path, { storage: { durable: true }, chi
 describe('coin commands survive a kill', () => {
   it('keeps every batch all-old or all-new across SIGKILLs mid-pown', async () => {
     const sealer: CoinAn = { denomination: 6, serial: 1, an: an() };
-    const batches: CoinAn[][] = Array.from({ length: BATCHES }, (_, b) => Array.from({ length: BATCH }, (_, i) => ({ denomination: -3, serial: b * BATCH + i + 1, an: an() })));
+    const batches: CoinAn[][] = Array.from({ length: BATCHES }, (_, b) =>
+      Array.from({ length: BATCH }, (_, i) => ({ denomination: -3, serial: b * BATCH + i + 1, an: an() })),
+    );
     const seal = { key: { denomination: sealer.denomination, serial: sealer.serial, an: sealer.an }, aead: true };
     // The coin that seals the requests is minted by the operator's own store before the node starts.
     const s = await openStorage({ dataDir: dir.path, backend: 'sqlite' });
@@ -34,13 +36,30 @@ describe('coin commands survive a kill', () => {
     await s.close();
     node = await start();
     let c = await RaidaConnection.open(node.port);
-    for (const b of batches) expect((await c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: MINT_KEY, coins: b }), { key: { denomination: 0, serial: 0, an: MINT_KEY }, aead: true })).status).toBe(Status.ALL_PASS);
+    for (const b of batches)
+      expect(
+        (
+          await c.call(Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: freshChallenge(), mintKey: MINT_KEY, coins: b }), {
+            key: { denomination: 0, serial: 0, an: MINT_KEY },
+            aead: true,
+          })
+        ).status,
+      ).toBe(Status.ALL_PASS);
 
     let unanswered = 0;
     const pans = batches.map((b) => b.map(() => an()));
     for (let round = 0; round < 3; round++) {
       // fire every batch's pown at once, kill the node a few ms in, then restart it
-      const sends = batches.map((b, k) => c.call(Group.AUTH, AuthCommand.POWN, encodePown({ challenge: freshChallenge(), coins: b.map((x, i) => ({ ...x, pan: pans[k]![i]! })) }), seal).catch(() => null));
+      const sends = batches.map((b, k) =>
+        c
+          .call(
+            Group.AUTH,
+            AuthCommand.POWN,
+            encodePown({ challenge: freshChallenge(), coins: b.map((x, i) => ({ ...x, pan: pans[k]![i]! })) }),
+            seal,
+          )
+          .catch(() => null),
+      );
       await new Promise((r) => setTimeout(r, randomInt(1, 15)));
       process.kill(node.pid, 'SIGKILL');
       unanswered += (await Promise.all(sends)).filter((r) => r === null).length;
@@ -50,7 +69,12 @@ describe('coin commands survive a kill', () => {
       c = await RaidaConnection.open(node.port);
       for (let k = 0; k < BATCHES; k++) {
         const old = await c.call(Group.AUTH, AuthCommand.DETECT, encodeDetect({ challenge: freshChallenge(), coins: batches[k]! }), seal);
-        const fresh = await c.call(Group.AUTH, AuthCommand.DETECT, encodeDetect({ challenge: freshChallenge(), coins: batches[k]!.map((x, i) => ({ ...x, an: pans[k]![i]! })) }), seal);
+        const fresh = await c.call(
+          Group.AUTH,
+          AuthCommand.DETECT,
+          encodeDetect({ challenge: freshChallenge(), coins: batches[k]!.map((x, i) => ({ ...x, an: pans[k]![i]! })) }),
+          seal,
+        );
         // exactly one of the two holds for the whole batch: no coin lost, no batch half-applied
         expect([old.status, fresh.status].sort()).toEqual([Status.ALL_PASS, Status.ALL_FAIL].sort());
         if (fresh.status === Status.ALL_PASS) {

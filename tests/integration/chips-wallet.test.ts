@@ -39,7 +39,11 @@ function openWallet(name: string, key = new Uint8Array(randomBytes(32))): { wall
 const cc = (s: string) => parseAmount(s);
 
 beforeAll(async () => {
-  net = await startLocalNetwork({ dir: join(dir.path, 'net'), nodes: 5, nodeConfig: { log: { level: 'warn' }, storage: { durable: false }, chips: { mintKey: toHex(MINT_KEY) } } });
+  net = await startLocalNetwork({
+    dir: join(dir.path, 'net'),
+    nodes: 5,
+    nodeConfig: { log: { level: 'warn' }, storage: { durable: false }, chips: { mintKey: toHex(MINT_KEY) } },
+  });
 }, 120_000);
 afterAll(async () => {
   for (const o of opened) {
@@ -88,7 +92,10 @@ describe('wallets on five servers', () => {
     const forged = decodeCoinFile(await c.exportAmount(cc('1')));
     const real = forged.coins[0]!;
     const copy = encodeCoinFile({ ...forged, coins: [{ ...real, ans: real.ans.map(() => new Uint8Array(randomBytes(16))) }] });
-    const fake = encodeCoinFile({ ...forged, coins: [{ ...real, serial: 12345, ans: real.ans.map(() => new Uint8Array(randomBytes(16))) }] });
+    const fake = encodeCoinFile({
+      ...forged,
+      coins: [{ ...real, serial: 12345, ans: real.ans.map(() => new Uint8Array(randomBytes(16))) }],
+    });
     expect(await b.importFile(copy)).toMatchObject({ accepted: 0, rejected: 1 });
     expect(await b.importFile(fake)).toMatchObject({ accepted: 0, rejected: 1 });
     // C takes its own coin back

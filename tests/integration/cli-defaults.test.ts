@@ -14,11 +14,18 @@ const qmail = join(import.meta.dirname, '..', '..', 'bin', 'qmail.js');
 const tmp = tempDir('qmail-cli-defaults-');
 // A home of its own, so the app's default profile folder is known (README: where the profile lives).
 const config = join(tmp.path, 'config');
-const appProfile = {
-  win32: join(config, 'QMail Desktop', 'profile'),
-  darwin: join(tmp.path, 'Library', 'Application Support', 'QMail Desktop', 'profile'),
-}[process.platform as string] ?? join(config, 'qmail-desktop', 'profile');
-const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOME: tmp.path, XDG_CONFIG_HOME: config, APPDATA: config, QMAIL_PASSPHRASE: 'integration passphrase' };
+const appProfile =
+  {
+    win32: join(config, 'QMail Desktop', 'profile'),
+    darwin: join(tmp.path, 'Library', 'Application Support', 'QMail Desktop', 'profile'),
+  }[process.platform as string] ?? join(config, 'qmail-desktop', 'profile');
+const baseEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  HOME: tmp.path,
+  XDG_CONFIG_HOME: config,
+  APPDATA: config,
+  QMAIL_PASSPHRASE: 'integration passphrase',
+};
 delete baseEnv.QMAIL_PROFILE;
 delete baseEnv.QMAIL_NETWORK;
 let net: LocalNetwork | undefined;
@@ -39,7 +46,8 @@ interface Where {
   source: string;
   embedded: { file: string; created: boolean; running: boolean; directory?: string; nodes?: number };
 }
-const where = async (args: string[] = [], env?: NodeJS.ProcessEnv) => JSON.parse((await cli(['network', 'where', '--json', ...args], env)).stdout) as Where;
+const where = async (args: string[] = [], env?: NodeJS.ProcessEnv) =>
+  JSON.parse((await cli(['network', 'where', '--json', ...args], env)).stdout) as Where;
 
 afterAll(async () => {
   await net?.stop();
@@ -49,11 +57,20 @@ afterAll(async () => {
 describe('qmail defaults to the app profile and its embedded network', () => {
   it('network where: the per-user profile, its embedded network file, not created yet', async () => {
     const w = await where();
-    expect(w).toMatchObject({ profile: appProfile, network: join(appProfile, 'network', 'network.json'), source: 'embedded', embedded: { created: false, running: false } });
+    expect(w).toMatchObject({
+      profile: appProfile,
+      network: join(appProfile, 'network', 'network.json'),
+      source: 'embedded',
+      embedded: { created: false, running: false },
+    });
     const text = await cli(['network', 'where']);
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(
-      [`profile: ${appProfile}`, `network: ${join(appProfile, 'network', 'network.json')} (the app's embedded network)`, 'embedded network: not created yet (the app makes it on its first start)'].join('\n'),
+      [
+        `profile: ${appProfile}`,
+        `network: ${join(appProfile, 'network', 'network.json')} (the app's embedded network)`,
+        'embedded network: not created yet (the app makes it on its first start)',
+      ].join('\n'),
     );
   });
 
@@ -61,15 +78,23 @@ describe('qmail defaults to the app profile and its embedded network', () => {
     const other = join(tmp.path, 'other');
     expect((await where([], { ...baseEnv, QMAIL_PROFILE: other })).profile).toBe(other);
     expect((await where(['--profile', join(tmp.path, 'flag')], { ...baseEnv, QMAIL_PROFILE: other })).profile).toBe(join(tmp.path, 'flag'));
-    expect(await where([], { ...baseEnv, QMAIL_NETWORK: join(tmp.path, 'real.json') })).toMatchObject({ network: join(tmp.path, 'real.json'), source: 'env' });
-    expect(await where(['--network', join(tmp.path, 'flag.json')], { ...baseEnv, QMAIL_NETWORK: 'none' })).toMatchObject({ network: join(tmp.path, 'flag.json'), source: 'flag' });
+    expect(await where([], { ...baseEnv, QMAIL_NETWORK: join(tmp.path, 'real.json') })).toMatchObject({
+      network: join(tmp.path, 'real.json'),
+      source: 'env',
+    });
+    expect(await where(['--network', join(tmp.path, 'flag.json')], { ...baseEnv, QMAIL_NETWORK: 'none' })).toMatchObject({
+      network: join(tmp.path, 'flag.json'),
+      source: 'flag',
+    });
     expect(await where([], { ...baseEnv, QMAIL_NETWORK: 'none' })).toMatchObject({ network: null, source: 'none' });
   });
 
   it('a command that needs the network says how to start it when it is not running', async () => {
     const r = await cli(['send', '--profile', join(tmp.path, 'nobody'), '--to', '0006.0.1000', '--body', 'hi']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`${join(tmp.path, 'nobody')} has no embedded network yet: start the app (npm start or npm run web) with this profile, or run: qmail network up --dir ${join(tmp.path, 'nobody', 'network')}`);
+    expect(r.stderr).toContain(
+      `${join(tmp.path, 'nobody')} has no embedded network yet: start the app (npm start or npm run web) with this profile, or run: qmail network up --dir ${join(tmp.path, 'nobody', 'network')}`,
+    );
   });
 
   it('with the embedded network up, identity, send and inbox need neither flag', async () => {

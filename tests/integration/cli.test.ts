@@ -27,7 +27,11 @@ async function cli(...args: string[]): Promise<string> {
 /** The correspondent's answer to `subject`, fetched by `qmail inbox` (a separate process has no event to wait on). */
 async function answerTo(profile: string, subject: string): Promise<{ id: string; subject: string; from: string } | undefined> {
   for (let i = 0; i < 40; i++) {
-    const list = JSON.parse(await cli('inbox', '--profile', profile, '--network', net.networkFile, '--json')) as { id: string; subject: string; from: string }[];
+    const list = JSON.parse(await cli('inbox', '--profile', profile, '--network', net.networkFile, '--json')) as {
+      id: string;
+      subject: string;
+      from: string;
+    }[];
     const reply = list.find((m) => m.subject === `Re: ${subject}` && m.from === bot.address);
     if (reply) return reply;
     await new Promise((r) => setTimeout(r, 500));
@@ -48,7 +52,10 @@ const alive = (pid: number) => {
 // answer that lands while it exits stays on the beacon for `qmail inbox` to fetch.
 beforeAll(async () => {
   // With the KME pair, as the embedded network runs it: the correspondent takes side B.
-  net = await startNetwork(join(tmp.path, 'net'), 5, { pingMaxWaitMs: 1000, services: [kmeService(), correspondentService({ passphrase: 'correspondent passphrase' })] });
+  net = await startNetwork(join(tmp.path, 'net'), 5, {
+    pingMaxWaitMs: 1000,
+    services: [kmeService(), correspondentService({ passphrase: 'correspondent passphrase' })],
+  });
   bot = net.launched.network.services.correspondent as CorrespondentInfo;
 }, 120_000);
 
@@ -70,7 +77,23 @@ describe('qmail CLI with the correspondent', () => {
     expect(address).not.toBe(bot.address);
     const file = join(tmp.path, 'notes.txt');
     writeFileSync(file, 'x'.repeat(2048));
-    const sent = await cli('send', '--profile', profile, '--network', net.networkFile, '--to', bot.address, '--subject', 'My first qmail', '--body', 'Hello there', '--attach', file, '--stripes', '2+1');
+    const sent = await cli(
+      'send',
+      '--profile',
+      profile,
+      '--network',
+      net.networkFile,
+      '--to',
+      bot.address,
+      '--subject',
+      'My first qmail',
+      '--body',
+      'Hello there',
+      '--attach',
+      file,
+      '--stripes',
+      '2+1',
+    );
     expect(sent).toMatch(/^[0-9a-f]{32}$/);
     const reply = await answerTo(profile, 'My first qmail');
     expect(reply).toBeDefined();
@@ -88,13 +111,34 @@ describe('qmail CLI with the correspondent', () => {
     await cli('identity', 'create', '--profile', profile, '--network', net.networkFile, '--name', 'Qubit');
     for (const level of ['L1', 'L2'] as const) {
       const subject = `Sent at ${level} from the command line`;
-      const id = await cli('send', '--profile', profile, '--network', net.networkFile, '--to', bot.address, '--subject', subject, '--body', 'Quantum keys, please', '--stripes', '2+1', '--level', level);
-      const sent = JSON.parse(await cli('read', id, '--profile', profile, '--json')) as { certificate: { level: string; quantumSecured: boolean; qkd: { keys: { keyId: string }[] }[] } };
+      const id = await cli(
+        'send',
+        '--profile',
+        profile,
+        '--network',
+        net.networkFile,
+        '--to',
+        bot.address,
+        '--subject',
+        subject,
+        '--body',
+        'Quantum keys, please',
+        '--stripes',
+        '2+1',
+        '--level',
+        level,
+      );
+      const sent = JSON.parse(await cli('read', id, '--profile', profile, '--json')) as {
+        certificate: { level: string; quantumSecured: boolean; qkd: { keys: { keyId: string }[] }[] };
+      };
       expect(sent.certificate).toMatchObject({ level, quantumSecured: true });
       const keys = sent.certificate.qkd[0]!.keys.map((k) => k.keyId);
       const reply = await answerTo(profile, subject);
       expect(reply).toBeDefined();
-      const m = JSON.parse(await cli('read', reply!.id, '--profile', profile, '--json')) as { body: string; certificate: { level: string; quantumSecured: boolean; signatureVerified: boolean } };
+      const m = JSON.parse(await cli('read', reply!.id, '--profile', profile, '--json')) as {
+        body: string;
+        certificate: { level: string; quantumSecured: boolean; signatureVerified: boolean };
+      };
       expect(m.certificate).toMatchObject({ level, quantumSecured: true, signatureVerified: true });
       expect(m.body).toContain(`Opened with QKD keys from KME_B: ${keys.join(', ')}`);
     }
@@ -108,7 +152,19 @@ describe('qmail CLI with the correspondent', () => {
     writeFileSync(file, JSON.stringify(j));
     const profile = join(tmp.path, 'classical');
     await cli('identity', 'create', '--profile', profile, '--network', file, '--name', 'Classic');
-    const refused = await cli('send', '--profile', profile, '--network', file, '--to', bot.address, '--subject', 'No keys', '--level', 'L1').then(
+    const refused = await cli(
+      'send',
+      '--profile',
+      profile,
+      '--network',
+      file,
+      '--to',
+      bot.address,
+      '--subject',
+      'No keys',
+      '--level',
+      'L1',
+    ).then(
       () => undefined,
       (e: { code?: number; stderr?: string }) => e,
     );

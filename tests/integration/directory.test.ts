@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
-import { allocateMessage, identityMessage, startDirectory, type IdentityRecord, type RunningDirectory } from '../../server/directory/server.js';
+import {
+  allocateMessage,
+  identityMessage,
+  startDirectory,
+  type IdentityRecord,
+  type RunningDirectory,
+} from '../../server/directory/server.js';
 import { loadOperatorKey, makeDescriptor, signDescriptor, verifyDescriptor, DescriptorError } from '../../server/directory/descriptor.js';
 import { parseConfig } from '../../server/config.js';
 import { startServer } from '../../server/node.js';
@@ -16,7 +22,12 @@ let dir: string;
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(d.url + path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const res = await fetch(d.url + path, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -69,12 +80,23 @@ describe('directory', () => {
     // a proof made by another key is refused
     expect((await call('POST', '/v1/addresses', { name: 'Mallory', signingKey: alice.signingKey, proof: bob.proof })).status).toBe(403);
 
-    const rec: IdentityRecord = { v: 1, address: String(a1.json.address), name: alice.name, signingKey: alice.signingKey, keys: { 'ML-KEM-768': b64(new Uint8Array(8)) }, beacon: null, servers: [], updatedAt: 1 };
+    const rec: IdentityRecord = {
+      v: 1,
+      address: String(a1.json.address),
+      name: alice.name,
+      signingKey: alice.signingKey,
+      keys: { 'ML-KEM-768': b64(new Uint8Array(8)) },
+      beacon: null,
+      servers: [],
+      updatedAt: 1,
+    };
     const sig = b64(ml_dsa65.sign(identityMessage(rec), alice.keys.secretKey));
     const path = `/v1/identities/${encodeURIComponent(rec.address)}`;
     // bob cannot bind alice's address, even signing with his own key
     const forged = { ...rec, signingKey: bob.signingKey };
-    expect((await call('PUT', path, { record: forged, signature: b64(ml_dsa65.sign(identityMessage(forged), bob.keys.secretKey)) })).status).toBe(403);
+    expect(
+      (await call('PUT', path, { record: forged, signature: b64(ml_dsa65.sign(identityMessage(forged), bob.keys.secretKey)) })).status,
+    ).toBe(403);
     expect((await call('PUT', path, { record: { ...rec, name: 'Eve' }, signature: sig })).status).toBe(403);
     expect((await call('PUT', path, { record: rec, signature: sig })).status).toBe(200);
     expect((await call('PUT', path, { record: rec, signature: sig })).status).toBe(409); // not newer
@@ -91,14 +113,23 @@ describe('directory', () => {
       const p = person(name);
       const address = String((await call('POST', '/v1/addresses', { name, signingKey: p.signingKey, proof: p.proof })).json.address);
       const rec: IdentityRecord = { v: 1, address, name, signingKey: p.signingKey, keys: {}, beacon: null, servers: [], updatedAt: 1 };
-      expect((await call('PUT', `/v1/identities/${address}`, { record: rec, signature: b64(ml_dsa65.sign(identityMessage(rec), p.keys.secretKey)) })).status).toBe(200);
+      expect(
+        (
+          await call('PUT', `/v1/identities/${address}`, {
+            record: rec,
+            signature: b64(ml_dsa65.sign(identityMessage(rec), p.keys.secretKey)),
+          })
+        ).status,
+      ).toBe(200);
       return address;
     };
     const corr = await publish('QMail Correspondent');
     await publish('Correspondence Desk');
     await publish('Grace Hopper');
     const names = async (q: string) =>
-      ((await call('GET', `/v1/identities?q=${encodeURIComponent(q)}&limit=10`)).json.identities as { record: IdentityRecord }[]).map((i) => i.record.name);
+      ((await call('GET', `/v1/identities?q=${encodeURIComponent(q)}&limit=10`)).json.identities as { record: IdentityRecord }[]).map(
+        (i) => i.record.name,
+      );
     expect(await names('corr')).toEqual(['Correspondence Desk', 'QMail Correspondent']);
     expect(await names('Correspondent')).toEqual(['QMail Correspondent']);
     expect(await names('SPONDENT')).toEqual(['QMail Correspondent']);
@@ -131,7 +162,11 @@ describe('directory measurements', () => {
       const claim = (port: number, uptimeSeconds: number, key = honest) =>
         signDescriptor({ ...node.descriptor.descriptor, port, uptimeSeconds, issuedAt: Date.now() }, key);
       const post = (sd: ReturnType<typeof claim>) =>
-        fetch(probing.url + '/v1/servers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ descriptor: sd.descriptor, signature: sd.signature }) });
+        fetch(probing.url + '/v1/servers', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ descriptor: sd.descriptor, signature: sd.signature }),
+        });
       // A reachable node claiming little, and a dead port claiming 57 years.
       expect((await post(claim(node.port, 1))).status).toBe(200);
       const liar = loadOperatorKey(join(pdir, 'liar'));

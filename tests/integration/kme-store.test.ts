@@ -18,7 +18,14 @@ afterAll(() => {
   tmp.remove();
 });
 
-const client = (e: KmeEndpoint) => KmeClient.fromFiles({ url: e.url, certFile: e.saeCert, keyFile: e.saeKey, caFile: e.ca, decRetry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 } });
+const client = (e: KmeEndpoint) =>
+  KmeClient.fromFiles({
+    url: e.url,
+    certFile: e.saeCert,
+    keyFile: e.saeKey,
+    caFile: e.ca,
+    decRetry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
+  });
 const hex = (keys: { key: Uint8Array }[]) => keys.map((k) => Buffer.from(k.key).toString('hex'));
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -50,7 +57,10 @@ describe('the key store of a KME pair', () => {
     alice = client(pair.kmeA);
     bob = client(pair.kmeB);
     try {
-      const rest = await bob.decKeys('SAE_ALICE', issued.slice(1).map((k) => k.keyId));
+      const rest = await bob.decKeys(
+        'SAE_ALICE',
+        issued.slice(1).map((k) => k.keyId),
+      );
       expect(hex(rest)).toEqual(hex(issued.slice(1)));
       expect(hex(await alice.decKeys('SAE_BOB', [fromBob[0]!.keyId]))).toEqual(hex(fromBob));
       expect(await codeOf(bob.decKeys('SAE_ALICE', [issued[0]!.keyId]))).toBe('key_consumed');
@@ -64,7 +74,9 @@ describe('the key store of a KME pair', () => {
     const db = new Database(keyStore, { readonly: true });
     try {
       expect(db.prepare('SELECT COUNT(*) AS n FROM pending').get()).toEqual({ n: 0 });
-      expect((db.prepare('SELECT key_id FROM delivered ORDER BY key_id').all() as { key_id: string }[]).map((r) => r.key_id)).toEqual([...issued, ...fromBob].map((k) => k.keyId).sort());
+      expect((db.prepare('SELECT key_id FROM delivered ORDER BY key_id').all() as { key_id: string }[]).map((r) => r.key_id)).toEqual(
+        [...issued, ...fromBob].map((k) => k.keyId).sort(),
+      );
     } finally {
       db.close();
     }
@@ -74,7 +86,9 @@ describe('the key store of a KME pair', () => {
     const dir = join(tmp.path, 'killed');
     const keyStore = join(dir, 'keys.db');
     const start = async (): Promise<{ child: ChildProcess; cfg: KmePairFile }> => {
-      const child = spawn(process.execPath, ['bin/qmail-kme.js', 'pair', '--dir', dir, '--key-store', keyStore], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['bin/qmail-kme.js', 'pair', '--dir', dir, '--key-store', keyStore], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(child);
       await new Promise<void>((resolve, reject) => {
         let out = '';
@@ -98,7 +112,14 @@ describe('the key store of a KME pair', () => {
     const second = await start();
     const bob = client(second.cfg.kmeB);
     try {
-      expect(hex(await bob.decKeys('SAE_ALICE', issued.map((k) => k.keyId)))).toEqual(hex(issued));
+      expect(
+        hex(
+          await bob.decKeys(
+            'SAE_ALICE',
+            issued.map((k) => k.keyId),
+          ),
+        ),
+      ).toEqual(hex(issued));
     } finally {
       bob.close();
       second.child.kill('SIGTERM');

@@ -22,7 +22,10 @@ let closedPort: number;
 
 async function cli(args: string[], extra: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const r = await run(process.execPath, [qmail, ...args], { env: { ...process.env, QMAIL_PASSPHRASE: 'legacy cli passphrase', ...extra }, timeout: 60_000 });
+    const r = await run(process.execPath, [qmail, ...args], {
+      env: { ...process.env, QMAIL_PASSPHRASE: 'legacy cli passphrase', ...extra },
+      timeout: 60_000,
+    });
     return { stdout: r.stdout.trim(), stderr: r.stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };
@@ -34,7 +37,10 @@ beforeAll(async () => {
   dovecot = await startDovecot({ users: [USER] });
   closedPort = await freePort();
   postfix = await startPostfix(dovecot, ['c.localhost']);
-  dovecot.fillMaildir(USER.user, Array.from({ length: 120 }, (_, i) => testMessage({ subject: `cli ${i}` })));
+  dovecot.fillMaildir(
+    USER.user,
+    Array.from({ length: 120 }, (_, i) => testMessage({ subject: `cli ${i}` })),
+  );
   dovecot.fillMaildir(USER.user, [testMessage({ subject: 'kept' })], 'Archive', true);
 });
 
@@ -47,13 +53,45 @@ afterAll(async () => {
 describe('qmail accounts', () => {
   it('add, list, sync and test through the CLI', async () => {
     const add = await cli(
-      ['accounts', 'add', '--profile', profile, '--name', 'work', '--imap', `127.0.0.1:${dovecot.ports.imap}`, '--smtp', `127.0.0.1:${closedPort}`, '--user', USER.user, '--tls', 'starttls', '--ca', dovecot.tls.caFile, '--no-test', '--json'],
+      [
+        'accounts',
+        'add',
+        '--profile',
+        profile,
+        '--name',
+        'work',
+        '--imap',
+        `127.0.0.1:${dovecot.ports.imap}`,
+        '--smtp',
+        `127.0.0.1:${closedPort}`,
+        '--user',
+        USER.user,
+        '--tls',
+        'starttls',
+        '--ca',
+        dovecot.tls.caFile,
+        '--no-test',
+        '--json',
+      ],
       { QMAIL_ACCOUNT_PASSWORD: USER.password },
     );
     expect(add.code, add.stderr).toBe(0);
     expect(JSON.parse(add.stdout)).toMatchObject({ name: 'work', incoming: { kind: 'imap', tls: 'starttls', hasCa: true } });
 
-    const noPassword = await cli(['accounts', 'add', '--profile', profile, '--name', 'x', '--imap', '127.0.0.1:1', '--smtp', '127.0.0.1:1', '--user', 'u']);
+    const noPassword = await cli([
+      'accounts',
+      'add',
+      '--profile',
+      profile,
+      '--name',
+      'x',
+      '--imap',
+      '127.0.0.1:1',
+      '--smtp',
+      '127.0.0.1:1',
+      '--user',
+      'u',
+    ]);
     expect(noPassword.code).not.toBe(0);
     expect(noPassword.stderr).toMatch(/QMAIL_ACCOUNT_PASSWORD/);
 
@@ -78,11 +116,40 @@ describe('qmail accounts', () => {
 
     // Plain email through a legacy account: send --via, inbox --via (synced first), read.
     const add2 = await cli(
-      ['accounts', 'add', '--profile', profile, '--name', 'mailer', '--imap', `127.0.0.1:${dovecot.ports.imaps}`, '--smtp', `127.0.0.1:${postfix.port}`, '--smtp-tls', 'starttls', '--user', USER.user, '--ca', dovecot.tls.caFile],
+      [
+        'accounts',
+        'add',
+        '--profile',
+        profile,
+        '--name',
+        'mailer',
+        '--imap',
+        `127.0.0.1:${dovecot.ports.imaps}`,
+        '--smtp',
+        `127.0.0.1:${postfix.port}`,
+        '--smtp-tls',
+        'starttls',
+        '--user',
+        USER.user,
+        '--ca',
+        dovecot.tls.caFile,
+      ],
       { QMAIL_ACCOUNT_PASSWORD: USER.password },
     );
     expect(add2.code, add2.stderr).toBe(0);
-    const sent = await cli(['send', '--profile', profile, '--via', 'mailer', '--to', USER.user, '--subject', 'via the cli', '--body', 'hello from a script']);
+    const sent = await cli([
+      'send',
+      '--profile',
+      profile,
+      '--via',
+      'mailer',
+      '--to',
+      USER.user,
+      '--subject',
+      'via the cli',
+      '--body',
+      'hello from a script',
+    ]);
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toMatch(/^<[^>]+@c\.localhost>$/);
     let listed: { id: string; subject: string; messageId?: string }[] = [];
@@ -95,7 +162,11 @@ describe('qmail accounts', () => {
     expect(mine.subject).toBe('via the cli');
     const read = await cli(['read', mine.id, '--profile', profile, '--json']);
     expect(read.code, read.stderr).toBe(0);
-    expect(JSON.parse(read.stdout)).toMatchObject({ from: USER.user, subject: 'via the cli', text: expect.stringContaining('hello from a script') });
+    expect(JSON.parse(read.stdout)).toMatchObject({
+      from: USER.user,
+      subject: 'via the cli',
+      text: expect.stringContaining('hello from a script'),
+    });
 
     // Nothing naming the account is readable in the profile's database.
     const db = readFileSync(join(profile, 'qmail.db'));

@@ -122,7 +122,19 @@ interface ClientServer {
   ip: string;
   port: number;
 }
-function tellPacket(raidaId: number, coin: Coin, t: { guid: Uint8Array; timestamp: number; tellType: number; recipients: ClientRecipient[]; servers: ClientServer[]; beaconLocker: Uint8Array; routingBytes16to23?: Uint8Array }) {
+function tellPacket(
+  raidaId: number,
+  coin: Coin,
+  t: {
+    guid: Uint8Array;
+    timestamp: number;
+    tellType: number;
+    recipients: ClientRecipient[];
+    servers: ClientServer[];
+    beaconLocker: Uint8Array;
+    routingBytes16to23?: Uint8Array;
+  },
+) {
   const ac = t.recipients.length;
   const qc = t.servers.length;
   const body = new Uint8Array(48 + 40 + ac * 32 + qc * 32 + 2);
@@ -300,7 +312,9 @@ beforeAll(async () => {
   const c = await open(1);
   const p = pingPacket(1, bob);
   const t0 = Date.now();
-  parkedOnDefault = c.raw(p.packet, CLIENT_READ_TIMEOUT_MS).then((res) => ({ status: readAnswer(res, p.challenge).status, ms: Date.now() - t0 }));
+  parkedOnDefault = c
+    .raw(p.packet, CLIENT_READ_TIMEOUT_MS)
+    .then((res) => ({ status: readAnswer(res, p.challenge).status, ms: Date.now() - t0 }));
 }, 90_000);
 
 afterAll(async () => {
@@ -309,7 +323,12 @@ afterAll(async () => {
   tmp.remove();
 });
 
-const nodeAddr = (i: number): ClientServer => ({ stripeIndex: i, stripeType: i === 0 ? 0 : 1, ip: '127.0.0.1', port: net.network.nodes[i]!.port });
+const nodeAddr = (i: number): ClientServer => ({
+  stripeIndex: i,
+  stripeType: i === 0 ? 0 : 1,
+  ip: '127.0.0.1',
+  port: net.network.nodes[i]!.port,
+});
 const lockerOf = (code: string) => {
   const k = new Uint8Array(16);
   k.set(Buffer.from(code, 'ascii'));
@@ -347,7 +366,10 @@ describe('the CloudCoin client against qmail-server', () => {
         extra.set([1, 2, 3, 4], 4); // the run after it is reserved; a legacy Tell may carry anything there
       }
       const t = tellPacket(0, alice, {
-        guid, timestamp: now + i, tellType: 0, beaconLocker: lockerOf('BCN-0001'),
+        guid,
+        timestamp: now + i,
+        tellType: 0,
+        beaconLocker: lockerOf('BCN-0001'),
         recipients: [{ addressType: 0, coin: bob, lockerKey: lockerOf('RCP-000' + i) }],
         servers: [nodeAddr(0), nodeAddr(1)],
         ...(total ? { routingBytes16to23: extra } : {}),
@@ -372,7 +394,14 @@ describe('the CloudCoin client against qmail-server', () => {
     // Newest first (finding 5): the last Tell sent is read first.
     parsed.tells.forEach((t, at) => {
       const i = sent.length - 1 - at;
-      expect(t).toMatchObject({ senderSn: alice.serial, timestamp: sent[i]!.timestamp, tellType: 0, fileGuid: hex(sent[i]!.guid), serverCount: 2, totalFileSize: sent[i]!.total });
+      expect(t).toMatchObject({
+        senderSn: alice.serial,
+        timestamp: sent[i]!.timestamp,
+        tellType: 0,
+        fileGuid: hex(sent[i]!.guid),
+        serverCount: 2,
+        totalFileSize: sent[i]!.total,
+      });
       expect(t.lockerCode).toBe(hex(lockerOf('RCP-000' + i)));
       expect(t.servers.map((s) => [s[0], new DataView(s.buffer, s.byteOffset).getUint16(26)])).toEqual([
         [0, net.network.nodes[0]!.port],
@@ -394,9 +423,17 @@ describe('the CloudCoin client against qmail-server', () => {
     expect(b).toMatchObject({ status: 17, challengeEcho: true });
     // Our own codes keep answering 250 with an empty list.
     // (encrypted: only 60–64 are served in clear to an authenticated caller)
-    const own = await c.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), denomination: bob.denomination, serial: bob.serial, an: bob.ans[0]! }), since: 0 }), {
-      key: { denomination: bob.denomination, serial: bob.serial, an: bob.ans[0]! },
-    });
+    const own = await c.call(
+      Group.QMAIL,
+      QMailCommand.PEEK,
+      encodePeek({
+        preamble: makePreamble({ challenge: freshChallenge(), denomination: bob.denomination, serial: bob.serial, an: bob.ans[0]! }),
+        since: 0,
+      }),
+      {
+        key: { denomination: bob.denomination, serial: bob.serial, an: bob.ans[0]! },
+      },
+    );
     expect(own.status).toBe(Status.SUCCESS);
     expect(decodeTellList(own.payload).tells).toEqual([]);
   });
@@ -405,7 +442,14 @@ describe('the CloudCoin client against qmail-server', () => {
     const c = await open(0);
     const now = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 2; i++) {
-      const t = tellPacket(0, alice, { guid: rnd(16), timestamp: now, tellType: 0, beaconLocker: lockerOf('BCN-0002'), recipients: [{ addressType: 1, coin: bob, lockerKey: lockerOf('RCP-1000') }], servers: [nodeAddr(0), nodeAddr(1)] });
+      const t = tellPacket(0, alice, {
+        guid: rnd(16),
+        timestamp: now,
+        tellType: 0,
+        beaconLocker: lockerOf('BCN-0002'),
+        recipients: [{ addressType: 1, coin: bob, lockerKey: lockerOf('RCP-1000') }],
+        servers: [nodeAddr(0), nodeAddr(1)],
+      });
       expect(readAnswer(await c.raw(t.packet), t.challenge).status).toBe(250);
     }
     const q = peekPacket(0, bob, now - 60);
@@ -421,7 +465,14 @@ describe("the client's network layer: its beacon loop and send_stripe", () => {
   it('long-polls with an encrypted 62 (version 0 header, doubled terminator) and reads the answer', async () => {
     const c0 = await open(0);
     const guid = rnd(16);
-    const t = tellPacket(0, alice, { guid, timestamp: 77, tellType: 0, beaconLocker: lockerOf('BCN-0003'), recipients: [{ addressType: 0, coin: bob, lockerKey: lockerOf('RCP-2000') }], servers: [nodeAddr(1)] });
+    const t = tellPacket(0, alice, {
+      guid,
+      timestamp: 77,
+      tellType: 0,
+      beaconLocker: lockerOf('BCN-0003'),
+      recipients: [{ addressType: 0, coin: bob, lockerKey: lockerOf('RCP-2000') }],
+      servers: [nodeAddr(1)],
+    });
     expect(readAnswer(await c0.raw(t.packet), t.challenge).status).toBe(250);
     // The beacon's ping: the 50-byte ping body, 3E 3E and all, through send_request.
     const pingBody = () => {
@@ -484,15 +535,36 @@ describe('the manifest (EXT-3) only for callers that ask (EXT-6)', () => {
     for (const size of [100, 200]) {
       const body = encodeTell({
         preamble: makePreamble({ challenge: freshChallenge(), denomination: sender.denomination, serial: sender.serial, an: sender.an }),
-        fileGroupGuid: rnd(16), timestamp: 1, tellType: 0, beaconPaymentLocker: new Uint8Array(8),
-        recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: dave.denomination, serial: dave.serial }, lockerKey: new Uint8Array(16) }],
+        fileGroupGuid: rnd(16),
+        timestamp: 1,
+        tellType: 0,
+        beaconPaymentLocker: new Uint8Array(8),
+        recipients: [
+          {
+            addressType: 0,
+            address: { coinGroup: 6, denomination: dave.denomination, serial: dave.serial },
+            lockerKey: new Uint8Array(16),
+          },
+        ],
         servers: [{ stripeIndex: 0, stripeType: 0, raidaId: 0, ipv4: new Uint8Array([127, 0, 0, 1]), port: 1 }],
-        manifest: [{ fileType: 0, size, crc32: 7 }, { fileType: 1, size: size + 1, crc32: 8 }],
+        manifest: [
+          { fileType: 0, size, crc32: 7 },
+          { fileType: 1, size: size + 1, crc32: 8 },
+        ],
       });
       expect((await c.call(Group.QMAIL, QMailCommand.TELL, body, { key: sender })).status).toBe(Status.SUCCESS);
     }
     const peek = (flags?: number) =>
-      c.call(Group.QMAIL, QMailCommand.PEEK, encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), denomination: dave.denomination, serial: dave.serial, an: dave.an }), since: 0, ...(flags === undefined ? {} : { flags }) }), { key: dave });
+      c.call(
+        Group.QMAIL,
+        QMailCommand.PEEK,
+        encodePeek({
+          preamble: makePreamble({ challenge: freshChallenge(), denomination: dave.denomination, serial: dave.serial, an: dave.an }),
+          since: 0,
+          ...(flags === undefined ? {} : { flags }),
+        }),
+        { key: dave },
+      );
 
     const plain = await peek();
     expect(plain.status).toBe(Status.SUCCESS);
@@ -503,13 +575,20 @@ describe('the manifest (EXT-3) only for callers that ask (EXT-6)', () => {
     expect(decodeTellList(plain.payload, { manifest: false }).tells.map((t) => t.manifest)).toEqual([[], []]);
 
     const rich = await peek(PingFlags.MANIFEST);
-    expect(decodeTellList(rich.payload).tells.map((t) => t.manifest.map((m) => m.size))).toEqual([[200, 201], [100, 101]]);
+    expect(decodeTellList(rich.payload).tells.map((t) => t.manifest.map((m) => m.size))).toEqual([
+      [200, 201],
+      [100, 101],
+    ]);
     // Why it is opt-in: the client's parser misreads every Tell after the first when manifests are sent.
     const misread = parseTellResponse(rich.payload);
     expect(misread.tells[1]!.totalFileSize).not.toBe(201);
 
     // Unknown capability bits are refused with a typed status (our encoder would not even write them).
-    const odd = encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), denomination: dave.denomination, serial: dave.serial, an: dave.an }), since: 0, flags: PingFlags.MANIFEST });
+    const odd = encodePeek({
+      preamble: makePreamble({ challenge: freshChallenge(), denomination: dave.denomination, serial: dave.serial, an: dave.an }),
+      since: 0,
+      flags: PingFlags.MANIFEST,
+    });
     odd[52] = 0x81;
     expect((await c.call(Group.QMAIL, QMailCommand.PEEK, odd, { key: dave })).status).toBe(Status.INVALID_PARAMETER);
 
@@ -523,7 +602,10 @@ describe('the manifest (EXT-3) only for callers that ask (EXT-6)', () => {
       const conn = pool.dedicated({ host: '127.0.0.1', port: net.network.nodes[0]!.port, raidaId: 0 });
       try {
         const viaPing = await client.ping(caller, conn, 1500);
-        expect(viaPing.tells.map((t) => t.manifest.map((m) => m.crc32))).toEqual([[7, 8], [7, 8]]);
+        expect(viaPing.tells.map((t) => t.manifest.map((m) => m.crc32))).toEqual([
+          [7, 8],
+          [7, 8],
+        ]);
       } finally {
         conn.close();
       }
@@ -547,16 +629,45 @@ describe('a mailbox without register (EXT-2): the coin AN the operator provision
       const unknown = peekPacket(i, carol, 0);
       expect(readAnswer(await c.raw(unknown.packet), unknown.challenge).status).toBe(Status.COIN_NOT_FOUND);
       // Encryption type 1 keyed by the coin AN finds the key through the same registry.
-      const enc = await c.call(Group.QMAIL, 63, encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), denomination: alice.denomination, serial: alice.serial, an: alice.ans[i]! }), since: 0 }), { key: { denomination: alice.denomination, serial: alice.serial, an: alice.ans[i]! }, raidaId: i });
+      const enc = await c.call(
+        Group.QMAIL,
+        63,
+        encodePeek({
+          preamble: makePreamble({
+            challenge: freshChallenge(),
+            denomination: alice.denomination,
+            serial: alice.serial,
+            an: alice.ans[i]!,
+          }),
+          since: 0,
+        }),
+        { key: { denomination: alice.denomination, serial: alice.serial, an: alice.ans[i]! }, raidaId: i },
+      );
       expect(enc.status).toBe(17);
     }
   });
 
   it('cannot be taken by register, and register cannot take an unprovisioned coin any more easily than before', async () => {
     const c = await open(0);
-    const squat = await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: makePreamble({ challenge: freshChallenge(), denomination: bob.denomination, serial: bob.serial, an: new Uint8Array(16) }), newAn: rnd(16), flags: 0 }));
+    const squat = await c.call(
+      Group.QMAIL,
+      QMailCommand.REGISTER,
+      encodeRegister({
+        preamble: makePreamble({ challenge: freshChallenge(), denomination: bob.denomination, serial: bob.serial, an: new Uint8Array(16) }),
+        newAn: rnd(16),
+        flags: 0,
+      }),
+    );
     expect(squat.status).toBe(Status.FILE_EXISTS);
-    const rotateWithoutAn = await c.call(Group.QMAIL, QMailCommand.REGISTER, encodeRegister({ preamble: makePreamble({ challenge: freshChallenge(), denomination: bob.denomination, serial: bob.serial, an: rnd(16) }), newAn: rnd(16), flags: 0 }));
+    const rotateWithoutAn = await c.call(
+      Group.QMAIL,
+      QMailCommand.REGISTER,
+      encodeRegister({
+        preamble: makePreamble({ challenge: freshChallenge(), denomination: bob.denomination, serial: bob.serial, an: rnd(16) }),
+        newAn: rnd(16),
+        flags: 0,
+      }),
+    );
     expect(rotateWithoutAn.status).toBe(Status.INVALID_AN);
     // The coin AN still works after both attempts.
     const p = peekPacket(0, bob, 0);
@@ -567,16 +678,30 @@ describe('a mailbox without register (EXT-2): the coin AN the operator provision
     const dir = join(tmp.path, 'provision');
     const mb = { denomination: 2, serial: 5 };
     const first = rnd(16);
-    const s1 = await startServer({ dataDir: dir, storage: { durable: false }, log: { level: 'silent' }, legacy: { mailboxes: [{ ...mb, an: hex(first) }] } });
+    const s1 = await startServer({
+      dataDir: dir,
+      storage: { durable: false },
+      log: { level: 'silent' },
+      legacy: { mailboxes: [{ ...mb, an: hex(first) }] },
+    });
     await s1.close();
-    const s2 = await startServer({ dataDir: dir, storage: { durable: false }, log: { level: 'silent' }, legacy: { mailboxes: [{ ...mb, an: hex(rnd(16)) }] } });
+    const s2 = await startServer({
+      dataDir: dir,
+      storage: { durable: false },
+      log: { level: 'silent' },
+      legacy: { mailboxes: [{ ...mb, an: hex(rnd(16)) }] },
+    });
     try {
       expect(hex((await s2.storage.getAn(mb))!)).toBe(hex(first));
     } finally {
       await s2.close();
     }
-    await expect(startServer({ dataDir: dir, log: { level: 'silent' }, legacy: { mailboxes: [{ ...mb, an: '00'.repeat(16) }] } })).rejects.toThrow(/must not be all zeros/);
-    await expect(startServer({ dataDir: dir, log: { level: 'silent' }, legacy: { mailboxes: [{ denomination: 9, serial: 1, an: hex(first) }] } })).rejects.toThrow(/denomination/);
+    await expect(
+      startServer({ dataDir: dir, log: { level: 'silent' }, legacy: { mailboxes: [{ ...mb, an: '00'.repeat(16) }] } }),
+    ).rejects.toThrow(/must not be all zeros/);
+    await expect(
+      startServer({ dataDir: dir, log: { level: 'silent' }, legacy: { mailboxes: [{ denomination: 9, serial: 1, an: hex(first) }] } }),
+    ).rejects.toThrow(/denomination/);
   });
 });
 
@@ -586,9 +711,19 @@ describe('total_file_size in the Tell routing header', () => {
     const sender = { denomination: bob.denomination, serial: bob.serial, an: bob.ans[1]! };
     const body = encodeTell({
       preamble: makePreamble({ challenge: freshChallenge(), denomination: sender.denomination, serial: sender.serial, an: sender.an }),
-      fileGroupGuid: rnd(16), timestamp: 9, tellType: 0, beaconPaymentLocker: new Uint8Array(8),
-      recipients: [{ addressType: 0, address: { coinGroup: 6, denomination: alice.denomination, serial: alice.serial }, lockerKey: new Uint8Array(16) }],
-      servers: [], manifest: [],
+      fileGroupGuid: rnd(16),
+      timestamp: 9,
+      tellType: 0,
+      beaconPaymentLocker: new Uint8Array(8),
+      recipients: [
+        {
+          addressType: 0,
+          address: { coinGroup: 6, denomination: alice.denomination, serial: alice.serial },
+          lockerKey: new Uint8Array(16),
+        },
+      ],
+      servers: [],
+      manifest: [],
     });
     new DataView(body.buffer, body.byteOffset).setUint32(48 + 16, 4242); // as the client states it
     expect((await c.call(Group.QMAIL, QMailCommand.TELL, body, { key: sender, raidaId: 1 })).status).toBe(Status.SUCCESS);
@@ -603,7 +738,7 @@ describe('total_file_size in the Tell routing header', () => {
 });
 
 describe('the long-poll hold', () => {
-  it('answers a parked 62 on a default-configured node before the client\'s 30 s read timeout', async () => {
+  it("answers a parked 62 on a default-configured node before the client's 30 s read timeout", async () => {
     const r = await parkedOnDefault;
     expect(r.status).toBe(17);
     expect(r.ms).toBeLessThan(CLIENT_READ_TIMEOUT_MS);
@@ -613,7 +748,12 @@ describe('the long-poll hold', () => {
 
 describe('legacy aliases can be turned off', () => {
   it('answers 60–64 with INVALID_COMMAND when legacy.commands is false', async () => {
-    const s = await startServer({ dataDir: join(tmp.path, 'off'), storage: { durable: false }, log: { level: 'silent' }, legacy: { commands: false, mailboxes: [{ denomination: bob.denomination, serial: bob.serial, an: hex(bob.ans[0]!) }] } });
+    const s = await startServer({
+      dataDir: join(tmp.path, 'off'),
+      storage: { durable: false },
+      log: { level: 'silent' },
+      legacy: { commands: false, mailboxes: [{ denomination: bob.denomination, serial: bob.serial, an: hex(bob.ans[0]!) }] },
+    });
     const c = await RaidaConnection.open(s.port);
     try {
       const p = peekPacket(0, bob, 0);

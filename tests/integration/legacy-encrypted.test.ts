@@ -22,14 +22,22 @@ const apps: AppServices[] = [];
 
 type Call = (ch: Parameters<ReturnType<typeof openApp>['call']>[0], input: unknown) => Promise<Record<string, unknown>>;
 
-async function profile(name: string, who: { user: string; password: string }): Promise<{ call: Call; address: string; fingerprint: string; accountId: string }> {
+async function profile(
+  name: string,
+  who: { user: string; password: string },
+): Promise<{ call: Call; address: string; fingerprint: string; accountId: string }> {
   const { services, call } = openApp(tmp.path, name, net.directoryUrl, 1000);
   apps.push(services);
   await call('vault.create', { passphrase: `${name} passphrase 42` });
   const me = await call('identity.create', { name, storage: [net.nodes[0]!.nodeId, net.nodes[1]!.nodeId], beacon: net.nodes[0]!.nodeId });
   const account = await call('accounts.add', {
     account: {
-      name: 'Mail', preset: 'generic', email: who.user, displayName: name, user: who.user, password: who.password,
+      name: 'Mail',
+      preset: 'generic',
+      email: who.user,
+      displayName: name,
+      user: who.user,
+      password: who.password,
       incoming: { kind: 'imap', host: '127.0.0.1', port: dovecot.ports.imap, tls: 'none' },
       smtp: { host: '127.0.0.1', port: postfix.port, tls: 'none' },
     },
@@ -69,7 +77,13 @@ describe('encrypted mail between two QMail Desktop profiles over email accounts'
     const ada = await profile('Ada', ADA);
     const bob = await profile('Bob', BOB);
 
-    const sent = await ada.call('legacy.send', { accountId: ada.accountId, to: [BOB.user], subject: 'Launch codes', body: 'The launch is at dawn.', encryptFor: { address: bob.address, level: 'L3' } });
+    const sent = await ada.call('legacy.send', {
+      accountId: ada.accountId,
+      to: [BOB.user],
+      subject: 'Launch codes',
+      body: 'The launch is at dawn.',
+      encryptFor: { address: bob.address, level: 'L3' },
+    });
     const raw = await until('delivery to Bob', () => dovecot.mailOf(BOB.user).find((m) => m.includes(sent.messageId as string)));
     expect(raw).not.toContain('Launch codes');
     expect(raw).not.toContain('dawn');
@@ -86,13 +100,24 @@ describe('encrypted mail between two QMail Desktop profiles over email accounts'
     expect(view.secure).toEqual({ level: 'L3', sender: ada.address, senderFingerprint: ada.fingerprint, keyIds: [] });
 
     // Bob answers, encrypted back; Ada's copy names her message: the same thread.
-    const answer = await bob.call('legacy.send', { accountId: bob.accountId, to: [ADA.user], subject: 'Re: Launch codes', body: 'Dawn it is.', inReplyTo: rows[0]!.id, encryptFor: { address: ada.address, level: 'L3' } });
+    const answer = await bob.call('legacy.send', {
+      accountId: bob.accountId,
+      to: [ADA.user],
+      subject: 'Re: Launch codes',
+      body: 'Dawn it is.',
+      inReplyTo: rows[0]!.id,
+      encryptFor: { address: ada.address, level: 'L3' },
+    });
     const back = await until('delivery to Ada', () => dovecot.mailOf(ADA.user).find((m) => m.includes(answer.messageId as string)));
     expect(back).toContain(`In-Reply-To: ${sent.messageId as string}`);
     await ada.call('accounts.sync', { id: ada.accountId });
     const adaRows = (await ada.call('legacy.list', { folder: 'inbox' })).items as { id: string }[];
     const opened = await ada.call('legacy.get', { id: adaRows[0]!.id });
-    expect([opened.subject, opened.body, (opened.secure as { sender: string }).sender]).toEqual(['Re: Launch codes', 'Dawn it is.', bob.address]);
+    expect([opened.subject, opened.body, (opened.secure as { sender: string }).sender]).toEqual([
+      'Re: Launch codes',
+      'Dawn it is.',
+      bob.address,
+    ]);
 
     // The same message altered on the way (one base64 character of the payload changed).
     const lines = raw.split(/\r?\n/);

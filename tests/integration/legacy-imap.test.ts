@@ -46,7 +46,14 @@ function account(name: string, u: { user: string; password: string }, over: Part
 }
 
 async function serverClient(u: { user: string; password: string }): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: '127.0.0.1', port: dovecot.ports.imap, secure: false, doSTARTTLS: false, auth: { user: u.user, pass: u.password }, logger: false });
+  const c = new ImapFlow({
+    host: '127.0.0.1',
+    port: dovecot.ports.imap,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: u.user, pass: u.password },
+    logger: false,
+  });
   c.on('error', () => {});
   await c.connect();
   return c;
@@ -60,9 +67,19 @@ beforeAll(async () => {
   box = new SecretBox(randomBytes(32));
   const base = Date.UTC(2024, 0, 1);
   // Dates rise with the file order, so "newest first" is checkable.
-  dovecot.fillMaildir(BIG.user, Array.from({ length: N }, (_, i) => testMessage({ subject: `bulk ${i}`, date: new Date(base + i * 60_000), body: `message ${i}` })));
-  dovecot.fillMaildir(CUT.user, Array.from({ length: 3000 }, (_, i) => testMessage({ subject: `cut ${i}`, date: new Date(base + i * 60_000) })));
-  for (let i = 0; i < 5; i++) await dovecot.deliver(ALICE.user, testMessage({ from: 'Carol Q <carol@c.localhost>', to: ALICE.user, subject: `hello ${i}`, date: new Date(base + i * 1000) }));
+  dovecot.fillMaildir(
+    BIG.user,
+    Array.from({ length: N }, (_, i) => testMessage({ subject: `bulk ${i}`, date: new Date(base + i * 60_000), body: `message ${i}` })),
+  );
+  dovecot.fillMaildir(
+    CUT.user,
+    Array.from({ length: 3000 }, (_, i) => testMessage({ subject: `cut ${i}`, date: new Date(base + i * 60_000) })),
+  );
+  for (let i = 0; i < 5; i++)
+    await dovecot.deliver(
+      ALICE.user,
+      testMessage({ from: 'Carol Q <carol@c.localhost>', to: ALICE.user, subject: `hello ${i}`, date: new Date(base + i * 1000) }),
+    );
 });
 
 afterAll(async () => {
@@ -80,11 +97,21 @@ describe('legacy IMAP against Dovecot', () => {
     const good = await ok.testConnection(account('t', ALICE));
     // No SMTP server listens here (legacy-smtp tests the whole path): the incoming side passes and SMTP is what fails.
     expect(good).toMatchObject({ ok: false, stage: 'tcp', server: 'smtp' });
-    expect(await s.testConnection(account('t', ALICE, { incoming: { kind: 'imap', host: 'mail.nowhere.localhost', port: 993, tls: 'implicit' } }))).toMatchObject({ ok: false, stage: 'dns', server: 'incoming' });
-    expect(await ok.testConnection(account('t', ALICE, { incoming: { kind: 'imap', host: '127.0.0.1', port: closed, tls: 'implicit' } }))).toMatchObject({ ok: false, stage: 'tcp' });
-    const noCa = await ok.testConnection(account('t', ALICE, { incoming: { kind: 'imap', host: '127.0.0.1', port: dovecot.ports.imaps, tls: 'implicit' } }));
+    expect(
+      await s.testConnection(
+        account('t', ALICE, { incoming: { kind: 'imap', host: 'mail.nowhere.localhost', port: 993, tls: 'implicit' } }),
+      ),
+    ).toMatchObject({ ok: false, stage: 'dns', server: 'incoming' });
+    expect(
+      await ok.testConnection(account('t', ALICE, { incoming: { kind: 'imap', host: '127.0.0.1', port: closed, tls: 'implicit' } })),
+    ).toMatchObject({ ok: false, stage: 'tcp' });
+    const noCa = await ok.testConnection(
+      account('t', ALICE, { incoming: { kind: 'imap', host: '127.0.0.1', port: dovecot.ports.imaps, tls: 'implicit' } }),
+    );
     expect(noCa).toMatchObject({ ok: false, stage: 'tls_certificate', server: 'incoming' });
-    const starttlsNoCa = await ok.testConnection(account('t', ALICE, { incoming: { kind: 'imap', host: '127.0.0.1', port: dovecot.ports.imap, tls: 'starttls' } }));
+    const starttlsNoCa = await ok.testConnection(
+      account('t', ALICE, { incoming: { kind: 'imap', host: '127.0.0.1', port: dovecot.ports.imap, tls: 'starttls' } }),
+    );
     expect(starttlsNoCa).toMatchObject({ ok: false, stage: 'tls_certificate', server: 'incoming' });
     const wrong = await ok.testConnection(account('t', { ...ALICE, password: 'nope' }));
     expect(wrong).toMatchObject({ ok: false, stage: 'auth', server: 'incoming' });
@@ -100,7 +127,9 @@ describe('legacy IMAP against Dovecot', () => {
     expect(JSON.stringify(v)).not.toContain('BEGIN CERTIFICATE');
     expect(v.incoming.hasCa).toBe(true);
     await expect(s.addAccount(account('acct-crud', ALICE))).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(s.addAccount({ ...account('x', ALICE), incoming: { kind: 'imap', host: 'a b\r\nc', port: 0, tls: 'implicit' } })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(
+      s.addAccount({ ...account('x', ALICE), incoming: { kind: 'imap', host: 'a b\r\nc', port: 0, tls: 'implicit' } }),
+    ).rejects.toMatchObject({ code: 'invalid_input' });
     const e = await s.editAccount(a.id, { displayName: 'Alice A' });
     expect(e.displayName).toBe('Alice A');
     // The sealed rows do not hold the password, the address or the host in the clear.
@@ -188,10 +217,21 @@ describe('legacy IMAP against Dovecot', () => {
     try {
       for (let i = 0; i < 3; i++) await plain.deliver(ALICE.user, testMessage({ subject: `p ${i}` }));
       const s = service();
-      await s.addAccount({ ...account('plain', ALICE), incoming: { kind: 'imap', host: '127.0.0.1', port: plain.ports.imap, tls: 'starttls', ca: plain.tls.caPem } });
+      await s.addAccount({
+        ...account('plain', ALICE),
+        incoming: { kind: 'imap', host: '127.0.0.1', port: plain.ports.imap, tls: 'starttls', ca: plain.tls.caPem },
+      });
       await s.sync('plain');
       const items = s.list({ accountId: 'plain', folder: 'inbox', offset: 0, limit: 10 }).items;
-      const c = new ImapFlow({ host: '127.0.0.1', port: plain.ports.imap, secure: false, doSTARTTLS: false, auth: { user: ALICE.user, pass: ALICE.password }, logger: false, disableAutoEnable: true });
+      const c = new ImapFlow({
+        host: '127.0.0.1',
+        port: plain.ports.imap,
+        secure: false,
+        doSTARTTLS: false,
+        auth: { user: ALICE.user, pass: ALICE.password },
+        logger: false,
+        disableAutoEnable: true,
+      });
       c.on('error', () => {});
       await c.connect();
       await c.mailboxOpen('INBOX');
@@ -267,7 +307,10 @@ describe('legacy IMAP against Dovecot', () => {
         await dovecot.deliver(ALICE.user, testMessage({ subject: 'while cut' }));
         const end = Date.now() + 10_000;
         // The watch's callback runs once its sync is done: wait for both.
-        while (!changes || !s.list({ accountId: 'idle-cut', folder: 'inbox', offset: 0, limit: 50 }).items.some((m) => m.subject === 'while cut')) {
+        while (
+          !changes ||
+          !s.list({ accountId: 'idle-cut', folder: 'inbox', offset: 0, limit: 50 }).items.some((m) => m.subject === 'while cut')
+        ) {
           if (Date.now() > end) throw new Error('the watch did not come back');
           await new Promise((r) => setTimeout(r, 50));
         }
@@ -282,10 +325,17 @@ describe('legacy IMAP against Dovecot', () => {
     const noIdle = await startDovecot({ users: [ALICE], noIdle: true });
     const s = service();
     try {
-      await s.addAccount({ ...account('no-idle', ALICE), incoming: { kind: 'imap', host: '127.0.0.1', port: noIdle.ports.imap, tls: 'none' } });
+      await s.addAccount({
+        ...account('no-idle', ALICE),
+        incoming: { kind: 'imap', host: '127.0.0.1', port: noIdle.ports.imap, tls: 'none' },
+      });
       await s.sync('no-idle');
       let got = false;
-      const stop = await s.watch('no-idle', () => (got = s.list({ accountId: 'no-idle', folder: 'inbox', offset: 0, limit: 5 }).items.some((m) => m.subject === 'polled')), { maxIdleMs: 300 });
+      const stop = await s.watch(
+        'no-idle',
+        () => (got = s.list({ accountId: 'no-idle', folder: 'inbox', offset: 0, limit: 5 }).items.some((m) => m.subject === 'polled')),
+        { maxIdleMs: 300 },
+      );
       try {
         await noIdle.deliver(ALICE.user, testMessage({ subject: 'polled' }));
         const end = Date.now() + 10_000;

@@ -54,16 +54,19 @@ beforeAll(async () => {
   oauth.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
     token.payload.jti = randomBytes(12).toString('base64url');
   });
-  oauth.service.on('beforeResponse', (res: { body: Record<string, unknown>; statusCode: number }, req: { body: Record<string, string> }) => {
-    grants.push(req.body.grant_type ?? '');
-    if (req.body.grant_type === 'refresh_token' && revokedRefresh.has(req.body.refresh_token ?? '')) {
-      res.statusCode = 400;
-      res.body = { error: 'invalid_grant', error_description: 'revoked' };
-      return;
-    }
-    res.body.expires_in = TTL_S;
-    active.add(String(res.body.access_token));
-  });
+  oauth.service.on(
+    'beforeResponse',
+    (res: { body: Record<string, unknown>; statusCode: number }, req: { body: Record<string, string> }) => {
+      grants.push(req.body.grant_type ?? '');
+      if (req.body.grant_type === 'refresh_token' && revokedRefresh.has(req.body.refresh_token ?? '')) {
+        res.statusCode = 400;
+        res.body = { error: 'invalid_grant', error_description: 'revoked' };
+        return;
+      }
+      res.body.expires_in = TTL_S;
+      active.add(String(res.body.access_token));
+    },
+  );
   oauth.service.on('beforeIntrospect', (res: { body: Record<string, unknown> }, req: { body: Record<string, string> }) => {
     const token = req.body.token ?? '';
     introspected.push(token);
@@ -75,7 +78,11 @@ beforeAll(async () => {
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       const token = new URLSearchParams(body).get('token') ?? '';
-      void fetch(`${issuer}/introspect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })
+      void fetch(`${issuer}/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      })
         .then((r) => r.text())
         .then((t) => res.writeHead(200, { 'content-type': 'application/json' }).end(t));
     });

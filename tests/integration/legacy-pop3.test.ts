@@ -20,19 +20,33 @@ let dir: { path: string; remove: () => void };
 let db: Db;
 let s: LegacyService;
 
-const account = (name: string, u: { user: string; password: string }, leaveOnServer: boolean, tls: 'starttls' | 'implicit'): LegacyAccountInput => ({
+const account = (
+  name: string,
+  u: { user: string; password: string },
+  leaveOnServer: boolean,
+  tls: 'starttls' | 'implicit',
+): LegacyAccountInput => ({
   name,
   preset: 'generic',
   email: u.user,
   user: u.user,
-  incoming: { kind: 'pop3', host: '127.0.0.1', port: tls === 'implicit' ? dovecot.ports.pop3s : dovecot.ports.pop3, tls, ca: dovecot.tls.caPem },
+  incoming: {
+    kind: 'pop3',
+    host: '127.0.0.1',
+    port: tls === 'implicit' ? dovecot.ports.pop3s : dovecot.ports.pop3,
+    tls,
+    ca: dovecot.tls.caPem,
+  },
   smtp: { host: '127.0.0.1', port: 1, tls: 'none' },
   auth: { kind: 'password', password: u.password },
   leaveOnServer,
 });
 
 async function onServer(u: { user: string; password: string }): Promise<number> {
-  const c = await Pop3Client.connect({ host: '127.0.0.1', port: dovecot.ports.pop3s, tls: 'implicit', ca: dovecot.tls.caPem }, { user: u.user, pass: u.password });
+  const c = await Pop3Client.connect(
+    { host: '127.0.0.1', port: dovecot.ports.pop3s, tls: 'implicit', ca: dovecot.tls.caPem },
+    { user: u.user, pass: u.password },
+  );
   const { count } = await c.stat();
   await c.quit();
   return count;
@@ -40,7 +54,12 @@ async function onServer(u: { user: string; password: string }): Promise<number> 
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users: [KEEP, TAKE] });
-  for (const u of [KEEP, TAKE]) for (let i = 0; i < 3; i++) await dovecot.deliver(u.user, testMessage({ from: 'Dana <dana@d.localhost>', to: u.user, subject: `pop ${i}`, body: `body ${i}\r\n.leading dot` }));
+  for (const u of [KEEP, TAKE])
+    for (let i = 0; i < 3; i++)
+      await dovecot.deliver(
+        u.user,
+        testMessage({ from: 'Dana <dana@d.localhost>', to: u.user, subject: `pop ${i}`, body: `body ${i}\r\n.leading dot` }),
+      );
   dir = tempDir();
   db = openDatabase(join(dir.path, 'qmail.db'));
   const box = new SecretBox(randomBytes(32));
@@ -81,7 +100,12 @@ describe('POP3 download mode', () => {
   });
 
   it('a wrong password is auth; a hostile server gets typed protocol errors, not hangs or crashes', async () => {
-    await expect(Pop3Client.connect({ host: '127.0.0.1', port: dovecot.ports.pop3s, tls: 'implicit', ca: dovecot.tls.caPem }, { user: KEEP.user, pass: 'wrong' })).rejects.toMatchObject({ code: 'auth' });
+    await expect(
+      Pop3Client.connect(
+        { host: '127.0.0.1', port: dovecot.ports.pop3s, tls: 'implicit', ca: dovecot.tls.caPem },
+        { user: KEEP.user, pass: 'wrong' },
+      ),
+    ).rejects.toMatchObject({ code: 'auth' });
     const scripts: Record<string, (line: string) => string | null> = {
       longLine: () => `+OK ${'x'.repeat(MAX_LINE + 10)}\r\n`,
       badUidl: (l) => (l === 'UIDL' ? '+OK\r\n1 has space\r\n.\r\n' : '+OK\r\n'),
@@ -90,7 +114,7 @@ describe('POP3 download mode', () => {
     for (const [name, answer] of Object.entries(scripts)) {
       const server: Server = createServer((sock) => {
         let buf = '';
-        sock.write(name === 'longLine' || name === 'notPop' ? answer('') ?? '' : '+OK ready\r\n');
+        sock.write(name === 'longLine' || name === 'notPop' ? (answer('') ?? '') : '+OK ready\r\n');
         sock.on('data', (d) => {
           buf += d.toString();
           let i: number;

@@ -89,7 +89,13 @@ describe('legacy send and receive through Postfix and Dovecot', () => {
     const parsed = await simpleParser(await bytesOf(await s.rawMessage(got.id)));
     expect(parsed.text?.trim()).toBe('Noon at the usual place.');
 
-    const reply = await s.send('bob', { to: [got.from], subject: `Re: ${got.subject}`, text: 'Yes.', inReplyTo: got.messageId!, references: [got.messageId!] });
+    const reply = await s.send('bob', {
+      to: [got.from],
+      subject: `Re: ${got.subject}`,
+      text: 'Yes.',
+      inReplyTo: got.messageId!,
+      references: [got.messageId!],
+    });
     const back = await until('alice receives the reply', async () => {
       await s.sync('alice');
       return s.list({ accountId: 'alice', folder: 'inbox', offset: 0, limit: 10 }).items.find((m) => m.messageId === reply.messageId);
@@ -121,11 +127,18 @@ describe('legacy send and receive through Postfix and Dovecot', () => {
     const subject = `idle ${randomBytes(4).toString('hex')}`;
     let arrived = 0;
     const stop = await s.watch('bob', () => {
-      if (!arrived && s.list({ accountId: 'bob', folder: 'inbox', offset: 0, limit: 5 }).items.some((m) => m.subject === subject)) arrived = performance.now();
+      if (!arrived && s.list({ accountId: 'bob', folder: 'inbox', offset: 0, limit: 5 }).items.some((m) => m.subject === subject))
+        arrived = performance.now();
     });
     try {
       // Sent with a plain SMTP client so "accepted" is the moment Postfix answered 250 to DATA.
-      const t = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.port, requireTLS: true, tls: { ca: dovecot.tls.caPem }, auth: { user: ALICE.user, pass: ALICE.password } });
+      const t = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: postfix.port,
+        requireTLS: true,
+        tls: { ca: dovecot.tls.caPem },
+        auth: { user: ALICE.user, pass: ALICE.password },
+      });
       await t.sendMail({ from: ALICE.user, to: BOB.user, subject, text: 'now' });
       const accepted = performance.now();
       t.close();
@@ -140,11 +153,20 @@ describe('legacy send and receive through Postfix and Dovecot', () => {
   it('a 25 MB attachment goes out and comes back intact', async () => {
     const blob = randomBytes(25 * 1024 * 1024);
     const digest = createHash('sha256').update(blob).digest('hex');
-    const sent = await s.send('alice', { to: [BOB.user], subject: 'big file', text: 'attached', attachments: [{ filename: 'big.bin', contentType: 'application/octet-stream', content: blob }] });
-    const got = await until('bob receives the big one', async () => {
-      await s.sync('bob', { only: ['INBOX'] });
-      return s.list({ accountId: 'bob', folder: 'inbox', offset: 0, limit: 10 }).items.find((m) => m.messageId === sent.messageId);
-    }, 60_000);
+    const sent = await s.send('alice', {
+      to: [BOB.user],
+      subject: 'big file',
+      text: 'attached',
+      attachments: [{ filename: 'big.bin', contentType: 'application/octet-stream', content: blob }],
+    });
+    const got = await until(
+      'bob receives the big one',
+      async () => {
+        await s.sync('bob', { only: ['INBOX'] });
+        return s.list({ accountId: 'bob', folder: 'inbox', offset: 0, limit: 10 }).items.find((m) => m.messageId === sent.messageId);
+      },
+      60_000,
+    );
     expect(got.hasAttachments).toBe(true);
     expect(got.size).toBeGreaterThan(25 * 1024 * 1024);
     const parsed = await simpleParser(await bytesOf(await s.rawMessage(got.id)));
@@ -152,11 +174,20 @@ describe('legacy send and receive through Postfix and Dovecot', () => {
     expect(createHash('sha256').update(att.content).digest('hex')).toBe(digest);
 
     // Forwarded back: bob's upload, alice's download.
-    const fwd = await s.send('bob', { to: [ALICE.user], subject: 'Fwd: big file', text: 'back to you', attachments: [{ filename: 'big.bin', content: att.content }] });
-    const back = await until('alice receives it back', async () => {
-      await s.sync('alice', { only: ['INBOX'] });
-      return s.list({ accountId: 'alice', folder: 'inbox', offset: 0, limit: 10 }).items.find((m) => m.messageId === fwd.messageId);
-    }, 60_000);
+    const fwd = await s.send('bob', {
+      to: [ALICE.user],
+      subject: 'Fwd: big file',
+      text: 'back to you',
+      attachments: [{ filename: 'big.bin', content: att.content }],
+    });
+    const back = await until(
+      'alice receives it back',
+      async () => {
+        await s.sync('alice', { only: ['INBOX'] });
+        return s.list({ accountId: 'alice', folder: 'inbox', offset: 0, limit: 10 }).items.find((m) => m.messageId === fwd.messageId);
+      },
+      60_000,
+    );
     const again = await simpleParser(await bytesOf(await s.rawMessage(back.id)));
     expect(createHash('sha256').update(again.attachments[0]!.content).digest('hex')).toBe(digest);
   }, 120_000);

@@ -16,13 +16,22 @@ const address: Record<string, string> = {};
 
 /** A profile storing on those nodes (by index), its beacon on node 0. */
 async function user(name: string, storage: number[]): Promise<AppServices> {
-  const log = (msg: string, f?: Record<string, unknown>) => void (process.env.QMAIL_TEST_LOG && console.error(name, msg, JSON.stringify(f)));
+  const log = (msg: string, f?: Record<string, unknown>) =>
+    void (process.env.QMAIL_TEST_LOG && console.error(name, msg, JSON.stringify(f)));
   const made = await world.user(name, name, { storage, beacon: 0, mail: { retryBaseMs: 300, maxAttempts: 6 }, log });
   address[name] = made.address;
   return made.app;
 }
 
-async function sendAndWait(from: AppServices, to: string[], subject: string, body: string, attachments: ({ name: string; data: Uint8Array } | { name: string; path: string })[], k: number, p: number) {
+async function sendAndWait(
+  from: AppServices,
+  to: string[],
+  subject: string,
+  body: string,
+  attachments: ({ name: string; data: Uint8Array } | { name: string; path: string })[],
+  k: number,
+  p: number,
+) {
   from.mail.start();
   const item = from.mail.queue({ to, cc: [], subject, body, attachments, level: 'L3', stripes: { k, p } });
   const done = await from.mail.waitFor(item.id);
@@ -50,7 +59,15 @@ const nodeOfSlot = (slot: number) => slot + 1;
 describe('qmail over real servers', () => {
   it('alice sends to bob at 4+1 and bob gets it byte identical', async () => {
     const att = new Uint8Array(randomBytes(40_000));
-    const done = await sendAndWait(users.alice!, [address.bob!], 'hello bob 4+1', 'First qmail.\nSecond line.', [{ name: 'data.bin', data: att }], 4, 1);
+    const done = await sendAndWait(
+      users.alice!,
+      [address.bob!],
+      'hello bob 4+1',
+      'First qmail.\nSecond line.',
+      [{ name: 'data.bin', data: att }],
+      4,
+      1,
+    );
     expect(done.state).toBe('sent');
     const got = await receive(users.bob!, 'hello bob 4+1');
     expect(got.body).toBe('First qmail.\nSecond line.');
@@ -66,7 +83,15 @@ describe('qmail over real servers', () => {
   it('a group of three at 16+2, all byte identical, found by search', async () => {
     const att = new Uint8Array(randomBytes(100_000));
     const to = [address.bob!, address.carol!, address.dave!];
-    const done = await sendAndWait(users.alice!, to, 'group 16+2', 'To all three of you: zebra-quokka.', [{ name: 'big.bin', data: att }], 16, 2);
+    const done = await sendAndWait(
+      users.alice!,
+      to,
+      'group 16+2',
+      'To all three of you: zebra-quokka.',
+      [{ name: 'big.bin', data: att }],
+      16,
+      2,
+    );
     expect(done.state).toBe('sent');
     for (const name of ['bob', 'carol', 'dave']) {
       const got = await receive(users[name]!, 'group 16+2');
@@ -88,7 +113,9 @@ describe('qmail over real servers', () => {
     await world.net.restart(nodeOfSlot(0));
 
     const two = new Uint8Array(randomBytes(50_000));
-    expect((await sendAndWait(users.alice!, [address.carol!, address.dave!], 'two down', 'y', [{ name: 'b', data: two }], 16, 2)).state).toBe('sent');
+    expect(
+      (await sendAndWait(users.alice!, [address.carol!, address.dave!], 'two down', 'y', [{ name: 'b', data: two }], 16, 2)).state,
+    ).toBe('sent');
     await world.net.kill(nodeOfSlot(0));
     await world.net.kill(nodeOfSlot(7));
     for (const name of ['carol', 'dave']) {
@@ -119,7 +146,15 @@ describe('qmail over real servers', () => {
         killed = new Promise((r) => setTimeout(r, 40)).then(() => world.net.kill(victim));
       }
     });
-    const item = alice.mail.queue({ to: [address.bob!], cc: [], subject: 'killed mid-upload', body: 'z', attachments: [{ name: 'big', data: big }], level: 'L3', stripes: { k: 4, p: 1 } });
+    const item = alice.mail.queue({
+      to: [address.bob!],
+      cc: [],
+      subject: 'killed mid-upload',
+      body: 'z',
+      attachments: [{ name: 'big', data: big }],
+      level: 'L3',
+      stripes: { k: 4, p: 1 },
+    });
     while (!killed) await new Promise((r) => setTimeout(r, 5));
     await killed;
     await world.net.restart(victim);
@@ -142,7 +177,15 @@ describe('qmail over real servers', () => {
     const bytes = randomBytes(5 * 1024 * 1024 + 3);
     const path = join(world.dir, 'report.bin');
     writeFileSync(path, bytes);
-    const done = await sendAndWait(users.alice!, [address.bob!], 'file by reference', 'see the report', [{ name: 'report.bin', path }], 4, 1);
+    const done = await sendAndWait(
+      users.alice!,
+      [address.bob!],
+      'file by reference',
+      'see the report',
+      [{ name: 'report.bin', path }],
+      4,
+      1,
+    );
     expect(done.state, done.error).toBe('sent');
     const got = await receive(users.bob!, 'file by reference');
     expect(got.attachments).toEqual([{ index: 0, name: 'report.bin', size: bytes.length }]);

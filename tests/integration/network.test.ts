@@ -59,7 +59,8 @@ afterAll(async () => {
   try {
     const n = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile;
     const svc = n.services.correspondent as { pid?: number } | undefined;
-    for (const pid of [n.directory.pid, ...n.nodes.map((x) => x.pid), svc?.pid ?? -1]) if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of [n.directory.pid, ...n.nodes.map((x) => x.pid), svc?.pid ?? -1])
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
   } catch {
     /* nothing started */
   }

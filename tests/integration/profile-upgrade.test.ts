@@ -81,7 +81,10 @@ describe('a schema 1 profile upgrades in place', () => {
     expect(outbox).toHaveLength(1);
     expect(outbox[0]).toMatchObject({ subject: 'To nobody', state: 'failed', to: ['0006.0.4242'] });
     expect(outbox[0]!.error).toContain('0006.0.4242');
-    const rows = alice.db.prepare('SELECT error, error_sealed FROM mail_outbox').all() as { error: string | null; error_sealed: Buffer | null }[];
+    const rows = alice.db.prepare('SELECT error, error_sealed FROM mail_outbox').all() as {
+      error: string | null;
+      error_sealed: Buffer | null;
+    }[];
     expect(rows.every((r) => r.error === null)).toBe(true);
     expect(rows.filter((r) => r.error_sealed).length).toBe(1);
     expect(rows.some((r) => r.error_sealed?.includes('0006.0.4242'))).toBe(false);
@@ -91,10 +94,25 @@ describe('a schema 1 profile upgrades in place', () => {
   });
 
   it('leaves no table to be made on first use: an upgraded profile has exactly a fresh profile’s tables', async () => {
-    const tablesOf = (app: AppServices) => (app.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name).sort();
+    const tablesOf = (app: AppServices) =>
+      (app.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name).sort();
     const fresh = createAppServices({ profileDir: join(tmp.path, 'fresh'), host: 'web', version: 'test', autoStart: false });
     opened.push(fresh);
-    expect(tablesOf(fresh)).toEqual(expect.arrayContaining(['mail_extras', 'mail_identity', 'mail_outbox', 'mail_pending', 'mail_seen', 'messages', 'qkd_cache_keys', 'qkd_cache_used', 'qkd_origin', 'qkd_settings', 'vault']));
+    expect(tablesOf(fresh)).toEqual(
+      expect.arrayContaining([
+        'mail_extras',
+        'mail_identity',
+        'mail_outbox',
+        'mail_pending',
+        'mail_seen',
+        'messages',
+        'qkd_cache_keys',
+        'qkd_cache_used',
+        'qkd_origin',
+        'qkd_settings',
+        'vault',
+      ]),
+    );
     const upgraded = await open('bob');
     expect(tablesOf(upgraded)).toEqual(tablesOf(fresh));
   });

@@ -27,7 +27,16 @@ let clock = Date.now();
 beforeAll(async () => {
   [net, kme] = await Promise.all([startNetwork(join(tmp.path, 'net'), 3, { pingMaxWaitMs: 1000 }), startKmePair({ dir: kmeDir })]);
   const open = (name: string, now?: () => number) =>
-    createAppServices({ profileDir: join(tmp.path, name), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false, mail: { qkd: { prefetchKeys: 0 } }, ...(now ? { now } : {}) });
+    createAppServices({
+      profileDir: join(tmp.path, name),
+      host: 'web',
+      version: 'test',
+      kdf: TEST_KDF,
+      directoryUrl: net.directoryUrl,
+      autoStart: false,
+      mail: { qkd: { prefetchKeys: 0 } },
+      ...(now ? { now } : {}),
+    });
   alice = open('alice');
   bob = open('bob', () => clock);
   await alice.vault.create('alice passphrase');
@@ -53,7 +62,15 @@ describe('an L2 qmail whose keys the recipient KME forgot', () => {
   it('is given up after a few attempts with a notice naming the sender, not retried for hours', async () => {
     const from = alice.mail.me().address;
     alice.mail.start({ receive: false });
-    const item = await alice.mail.send({ to: [bob.mail.me().address], cc: [], subject: 'Lost keys', body: 'You will not read this.', attachments: [], level: 'L2', stripes: { k: 2, p: 1 } });
+    const item = await alice.mail.send({
+      to: [bob.mail.me().address],
+      cc: [],
+      subject: 'Lost keys',
+      body: 'You will not read this.',
+      attachments: [],
+      level: 'L2',
+      stripes: { k: 2, p: 1 },
+    });
     expect((await alice.mail.waitFor(item.id)).state).toBe('sent');
 
     // The pair restarts with nothing kept: KME B no longer has the key alice's capsule names.
@@ -84,12 +101,26 @@ describe('an L2 qmail whose keys the recipient KME forgot', () => {
   }, 120_000);
 
   it('is answered by the correspondent at L3, saying it could not be opened and why', async () => {
-    const startBot = () => runCorrespondent({ profile: join(tmp.path, 'bot'), network: net.networkFile, passphrase: 'correspondent passphrase', kdf: TEST_KDF, kme: { path: kme.configPath } });
+    const startBot = () =>
+      runCorrespondent({
+        profile: join(tmp.path, 'bot'),
+        network: net.networkFile,
+        passphrase: 'correspondent passphrase',
+        kdf: TEST_KDF,
+        kme: { path: kme.configPath },
+      });
     // Its identity first; it is stopped while the qmail waits on its beacon, so it cannot
     // fetch the key before the KME pair restarts.
     let bot = await startBot();
     await bot.stop();
-    const carol = createAppServices({ profileDir: join(tmp.path, 'carol'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, mail: { pingWaitMs: 1000, qkd: { prefetchKeys: 0 } } });
+    const carol = createAppServices({
+      profileDir: join(tmp.path, 'carol'),
+      host: 'web',
+      version: 'test',
+      kdf: TEST_KDF,
+      directoryUrl: net.directoryUrl,
+      mail: { pingWaitMs: 1000, qkd: { prefetchKeys: 0 } },
+    });
     try {
       await carol.vault.create('carol passphrase');
       await carol.mail.createIdentity('Carol');
@@ -101,7 +132,15 @@ describe('an L2 qmail whose keys the recipient KME forgot', () => {
           if (event === 'mail.received' && p.subject === 'Your qmail could not be opened') res(p.id);
         });
       });
-      const item = await carol.mail.send({ to: [bot.address], cc: [], subject: 'Keys that will be lost', body: 'Hello', attachments: [], level: 'L2', stripes: { k: 2, p: 1 } });
+      const item = await carol.mail.send({
+        to: [bot.address],
+        cc: [],
+        subject: 'Keys that will be lost',
+        body: 'Hello',
+        attachments: [],
+        level: 'L2',
+        stripes: { k: 2, p: 1 },
+      });
       expect((await carol.mail.waitFor(item.id)).state).toBe('sent');
       const sent = carol.mail.view(carol.messages.list('sent', 0, 10).items[0]!.id)!;
       const keyId = sent.certificate!.qkd![0]!.keys[0]!.keyId;

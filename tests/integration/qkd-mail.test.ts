@@ -43,7 +43,14 @@ async function receive(app: AppServices, subject: string): Promise<MessageView> 
 async function sendAndWait(level: 'L1' | 'L2' | 'L3', subject: string, extra: { allowFallback?: boolean } = {}) {
   const alice = users.alice!;
   alice.mail.start();
-  const r = await call(alice, 'mail.send', { to: [address.bob!], subject, body: `${level} body: the pad is used once.`, level, stripes: { k: 4, p: 1 }, ...extra });
+  const r = await call(alice, 'mail.send', {
+    to: [address.bob!],
+    subject,
+    body: `${level} body: the pad is used once.`,
+    level,
+    stripes: { k: 4, p: 1 },
+    ...extra,
+  });
   return { queued: r.outbox, done: await alice.mail.waitFor(r.id) };
 }
 
@@ -70,14 +77,24 @@ describe('qmail at L1 and L2 through a real KME pair', () => {
     const before = await call(alice, 'qkd.levels', { to: [address.bob!], bodyBytes: 100 });
     expect(before.levels.find((l) => l.level === 'L1')).toMatchObject({ available: false, reason: 'no KME configured', quantum: true });
     expect(before.levels.find((l) => l.level === 'L3')).toMatchObject({ available: true, quantum: false });
-    await expect(call(alice, 'mail.send', { to: [address.bob!], subject: 'x', body: 'x', level: 'L2' })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/L2 is unavailable: no KME configured.*L3/) });
+    await expect(call(alice, 'mail.send', { to: [address.bob!], subject: 'x', body: 'x', level: 'L2' })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/L2 is unavailable: no KME configured.*L3/),
+    });
     expect((await call(alice, 'qkd.test', {})).ok).toBe(false);
 
     // Alice: side A with bob's SAE as the default peer. Bob: side B, alice named per correspondent.
     const a = await call(alice, 'qkd.settings.set', { import: { path: kme.configPath, side: 'A' } });
     expect(a.settings).toMatchObject({ saeId: 'SAE_ALICE', defaultPeerSaeId: 'SAE_BOB', url: kme.kmeA.url });
     const b = await call(users.bob!, 'qkd.settings.set', {
-      settings: { url: kme.kmeB.url, saeId: kme.kmeB.saeId, peers: { [address.alice!]: kme.kmeB.peerSaeId }, certFile: kme.kmeB.saeCert, keyFile: kme.kmeB.saeKey, caFile: kme.kmeB.ca },
+      settings: {
+        url: kme.kmeB.url,
+        saeId: kme.kmeB.saeId,
+        peers: { [address.alice!]: kme.kmeB.peerSaeId },
+        certFile: kme.kmeB.saeCert,
+        keyFile: kme.kmeB.saeKey,
+        caFile: kme.kmeB.ca,
+      },
     });
     expect(b.settings?.peers).toEqual({ [address.alice!]: 'SAE_ALICE' });
     expect((await call(users.bob!, 'qkd.settings.get', {})).configured).toBe(true);
@@ -91,7 +108,9 @@ describe('qmail at L1 and L2 through a real KME pair', () => {
     const tb = await call(users.bob!, 'qkd.test', { peer: address.alice! });
     expect(tb.ok).toBe(true);
     // A wrong file is refused with the reason.
-    await expect(call(alice, 'qkd.settings.set', { settings: { ...a.settings!, caFile: join(world.dir, 'nope.pem') } })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/CA certificate/) });
+    await expect(
+      call(alice, 'qkd.settings.set', { settings: { ...a.settings!, caFile: join(world.dir, 'nope.pem') } }),
+    ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/CA certificate/) });
 
     const now = await call(alice, 'qkd.levels', { to: [address.bob!], bodyBytes: 100 });
     expect(now.levels.filter((l) => l.available).map((l) => l.level)).toEqual(['L1', 'L2', 'L3', 'L4']);
@@ -166,7 +185,8 @@ describe('qmail at L1 and L2 through a real KME pair', () => {
   it('an exhausted pool: levels say why, mail.send refuses, and with fallback allowed it goes at L3 and says so', async () => {
     const alice = users.alice!;
     const lv = await call(alice, 'qkd.levels', { to: [address.bob!], bodyBytes: 2000 });
-    for (const l of lv.levels.filter((x) => x.quantum)) expect(l).toMatchObject({ available: false, reason: expect.stringMatching(/key pool exhausted/) });
+    for (const l of lv.levels.filter((x) => x.quantum))
+      expect(l).toMatchObject({ available: false, reason: expect.stringMatching(/key pool exhausted/) });
     await expect(call(alice, 'mail.send', { to: [address.bob!], subject: 'refused', body: 'x', level: 'L1' })).rejects.toMatchObject({
       code: 'unavailable',
       message: expect.stringMatching(/^L1 is unavailable: key pool exhausted.*send at L3 \(post-quantum\) instead, or allow fallback/),

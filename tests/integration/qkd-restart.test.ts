@@ -30,7 +30,15 @@ async function startAll(): Promise<{ bot: string }> {
     services: [kmeService(), correspondentService({ passphrase: 'correspondent passphrase' })],
   });
   const kme = net.network.services.kme as KmeServiceInfo;
-  app = createAppServices({ profileDir: profile, host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.network.directory.url, localKmeFile: kme.config, mail: { pingWaitMs: 1000 } });
+  app = createAppServices({
+    profileDir: profile,
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl: net.network.directory.url,
+    localKmeFile: kme.config,
+    mail: { pingWaitMs: 1000 },
+  });
   return { bot: (net.network.services.correspondent as CorrespondentInfo).address };
 }
 
@@ -56,7 +64,15 @@ async function roundTrip(bot: string, level: 'L1' | 'L2', subject: string) {
       }
     });
   });
-  const item = await a.mail.send({ to: [bot], cc: [], subject, body: `${level} after all`, attachments: [], level, stripes: { k: 2, p: 1 } });
+  const item = await a.mail.send({
+    to: [bot],
+    cc: [],
+    subject,
+    body: `${level} after all`,
+    attachments: [],
+    level,
+    stripes: { k: 2, p: 1 },
+  });
   const done = await a.mail.waitFor(item.id);
   expect(done).toMatchObject({ state: 'sent', level });
   const sent = a.mail.view(a.messages.list('sent', 0, 50).items.find((m) => m.subject === subject)!.id)!;

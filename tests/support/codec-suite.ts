@@ -21,7 +21,9 @@ export function loadVector(dir: string, name: string): Json {
 
 export function describeVectorFiles(title: string, dir: string, handlers: Record<string, (v: Json) => void>): void {
   describe(title, () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     it('reads every vector file and has a check for each', () => {
       expect(files.length).toBeGreaterThan(0);
       expect(files).toEqual(Object.keys(handlers).sort());

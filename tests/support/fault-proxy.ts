@@ -145,7 +145,9 @@ export class FaultProxy {
   }
 
   private take(group: number, command: number): Fault | undefined {
-    const f = this.faults.find((x) => x.left > 0 && (x.group === undefined || x.group === group) && (x.command === undefined || x.command === command));
+    const f = this.faults.find(
+      (x) => x.left > 0 && (x.group === undefined || x.group === group) && (x.command === undefined || x.command === command),
+    );
     if (f) f.left--;
     return f;
   }

@@ -87,10 +87,55 @@ const isRoot = () => process.getuid?.() === 0;
 export function makeTls(dir: string): TlsFiles {
   const f = (n: string) => join(dir, n);
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=Test Mail CA', '-keyout', f('ca.key'), '-out', f('ca.crt')]);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-keyout', f('server.key'), '-out', f('server.csr')]);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Test Mail CA',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+  ]);
   writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
-  run(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.crt')]);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    f('ext.cnf'),
+    '-out',
+    f('server.crt'),
+  ]);
   return { caPem: readFileSync(f('ca.crt'), 'utf8'), caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') };
 }
 
@@ -130,7 +175,14 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const tmp = tempDir('qmail-dovecot-');
   const dir = tmp.path;
   const owner = mailOwner();
-  const [imap, imaps, pop3, pop3s, lmtp, auth] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [imap, imaps, pop3, pop3s, lmtp, auth] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const tls = makeTls(dir);
   mkdirSync(join(dir, 'mail'));
   mkdirSync(join(dir, 'run'));
@@ -185,7 +237,10 @@ namespace inbox {
   separator = /
 ${['Sent', 'Drafts', 'Trash', 'Archive', 'Junk'].map((m) => `  mailbox ${m} {\n    special_use = \\${m}\n    auto = subscribe\n  }\n`).join('')}}
 ${(['imap', 'pop3'] as const)
-  .map((p) => `service ${p}-login {\n  inet_listener ${p} {\n    port = ${p === 'imap' ? imap : pop3}\n  }\n  inet_listener ${p}s {\n    port = ${p === 'imap' ? imaps : pop3s}\n    ssl = yes\n  }\n}\n`)
+  .map(
+    (p) =>
+      `service ${p}-login {\n  inet_listener ${p} {\n    port = ${p === 'imap' ? imap : pop3}\n  }\n  inet_listener ${p}s {\n    port = ${p === 'imap' ? imaps : pop3s}\n    ssl = yes\n  }\n}\n`,
+  )
   .join('')}service lmtp {
   inet_listener lmtp {
     address = 127.0.0.1
@@ -455,7 +510,9 @@ queue_run_delay = 1s
 }
 
 /** A test message with a unique Message-ID. */
-export function testMessage(o: { from?: string; to?: string; subject?: string; body?: string; date?: Date; messageId?: string } = {}): string {
+export function testMessage(
+  o: { from?: string; to?: string; subject?: string; body?: string; date?: Date; messageId?: string } = {},
+): string {
   const id = o.messageId ?? `<${randomBytes(8).toString('hex')}@test>`;
   return [
     `From: ${o.from ?? 'Sender <sender@a.localhost>'}`,

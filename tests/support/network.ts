@@ -16,7 +16,11 @@ export interface LocalNetwork {
 }
 
 /** `limits`: node limits beside the ping wait (the 1 GiB mail test raises the object size and quota). */
-export async function startNetwork(base: string, count: number, opts: { pingMaxWaitMs?: number; services?: NetworkService[]; limits?: { maxObjectBytes?: number; mailboxQuotaBytes?: number } } = {}): Promise<LocalNetwork> {
+export async function startNetwork(
+  base: string,
+  count: number,
+  opts: { pingMaxWaitMs?: number; services?: NetworkService[]; limits?: { maxObjectBytes?: number; mailboxQuotaBytes?: number } } = {},
+): Promise<LocalNetwork> {
   const net = await startLocalNetwork({
     dir: base,
     nodes: count,

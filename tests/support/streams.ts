@@ -7,7 +7,12 @@ import { expect } from 'vitest';
 /** A sink that keeps every chunk it is given; `bytes()` joins them. */
 export function memorySink(): { sink: Writable; bytes: () => Uint8Array } {
   const parts: Buffer[] = [];
-  const sink = new Writable({ write(c: Buffer, _e, cb) { parts.push(c); cb(); } });
+  const sink = new Writable({
+    write(c: Buffer, _e, cb) {
+      parts.push(c);
+      cb();
+    },
+  });
   return { sink, bytes: () => new Uint8Array(Buffer.concat(parts)) };
 }
 
@@ -20,7 +25,12 @@ export function patternStream(length: number, seed: number, hash?: Hash): Readab
       if (done >= length) return void this.push(null);
       const n = Math.min(1 << 20, length - done);
       const words = new Uint32Array((n + 3) >> 2);
-      for (let i = 0; i < words.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; words[i] = x; }
+      for (let i = 0; i < words.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        words[i] = x;
+      }
       const b = Buffer.from(words.buffer, 0, n);
       hash?.update(b);
       done += n;
@@ -43,6 +53,12 @@ export function expectSameBytes(actual: Uint8Array, expected: Uint8Array, what =
 export function pick(n: number, count: number, seed: number): number[] {
   const idx = [...Array(n).keys()];
   let x = seed >>> 0 || 1;
-  for (let i = n - 1; i > 0; i--) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; const j = (x >>> 0) % (i + 1); [idx[i], idx[j]] = [idx[j]!, idx[i]!]; }
+  for (let i = n - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
   return idx.slice(0, count);
 }

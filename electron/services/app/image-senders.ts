@@ -7,7 +7,10 @@ const AAD = 'qmail.legacy.image-senders.v1';
 const MAX = 10_000;
 
 export class ImageSenders {
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   private read(): string[] {
     const row = this.db.prepare('SELECT sealed FROM legacy_image_senders WHERE id = 1').get() as { sealed: Buffer } | undefined;
@@ -26,6 +29,8 @@ export class ImageSenders {
     if (list.includes(a)) return;
     const next = [...list, a].slice(-MAX);
     const sealed = this.box().seal(Buffer.from(JSON.stringify(next), 'utf8'), AAD);
-    this.db.prepare('INSERT INTO legacy_image_senders (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed').run(sealed);
+    this.db
+      .prepare('INSERT INTO legacy_image_senders (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed')
+      .run(sealed);
   }
 }

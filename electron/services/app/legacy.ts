@@ -1,17 +1,53 @@
 // The contract's legacy-account requests over LegacyService (accounts, sync, mail) and
 // mime/ (reading, the encrypted format, the gateway). Passwords arrive here and go no
 // further than the service; what returns carries no secret.
-import { formatMailbox, decodeMailbox, encodeDocument, decodeDocument, parseMailbox, type Phase2Document } from '../../../shared/cbdf/index.js';
-import { ContractError, type FolderId, type Handlers, type LegacyAccountInput as ContractAccountInput, type LegacyMessageView, type RequestArgs } from '../../../shared/ipc/index.js';
+import {
+  formatMailbox,
+  decodeMailbox,
+  encodeDocument,
+  decodeDocument,
+  parseMailbox,
+  type Phase2Document,
+} from '../../../shared/cbdf/index.js';
+import {
+  ContractError,
+  type FolderId,
+  type Handlers,
+  type LegacyAccountInput as ContractAccountInput,
+  type LegacyMessageView,
+  type RequestArgs,
+} from '../../../shared/ipc/index.js';
 import { publicIdentity } from '../../../shared/identity/index.js';
 import type { LegacyService } from '../legacy/service.js';
 import { LegacyError } from '../legacy/errors.js';
 import type { LegacyAccountInput, LegacyMessageSummary } from '../legacy/types.js';
-import { ENCRYPTED_KEEP_TYPES, MimeError, buildGatewayMail, fetchRemoteImage, isEncrypted, legacyBody, openLegacy, parseMime, replyHeaders, withRemoteImages, type ParsedMessage } from '../legacy/mime/index.js';
+import {
+  ENCRYPTED_KEEP_TYPES,
+  MimeError,
+  buildGatewayMail,
+  fetchRemoteImage,
+  isEncrypted,
+  legacyBody,
+  openLegacy,
+  parseMime,
+  replyHeaders,
+  withRemoteImages,
+  type ParsedMessage,
+} from '../legacy/mime/index.js';
 import type { MailEngine } from '../mail/engine.js';
 import type { ImageSenders } from './image-senders.js';
 
-type LegacyRequest = 'accounts.list' | 'accounts.add' | 'accounts.edit' | 'accounts.remove' | 'accounts.test' | 'accounts.sync' | 'legacy.list' | 'legacy.get' | 'legacy.allowImages' | 'legacy.send';
+type LegacyRequest =
+  | 'accounts.list'
+  | 'accounts.add'
+  | 'accounts.edit'
+  | 'accounts.remove'
+  | 'accounts.test'
+  | 'accounts.sync'
+  | 'legacy.list'
+  | 'legacy.get'
+  | 'legacy.allowImages'
+  | 'legacy.send';
 
 export interface LegacyHandlerDeps {
   legacy: LegacyService;
@@ -28,8 +64,10 @@ export interface LegacyHandlerDeps {
 
 function toContract(e: unknown): never {
   if (e instanceof ContractError) throw e;
-  if (e instanceof LegacyError) throw new ContractError(e.code === 'not_found' ? 'not_found' : e.code === 'invalid_input' ? 'invalid_input' : 'unavailable', e.message);
-  if (e instanceof MimeError) throw new ContractError(e.code === 'malformed' || e.code === 'too_large' ? 'invalid_input' : 'unavailable', e.message);
+  if (e instanceof LegacyError)
+    throw new ContractError(e.code === 'not_found' ? 'not_found' : e.code === 'invalid_input' ? 'invalid_input' : 'unavailable', e.message);
+  if (e instanceof MimeError)
+    throw new ContractError(e.code === 'malformed' || e.code === 'too_large' ? 'invalid_input' : 'unavailable', e.message);
   throw e;
 }
 
@@ -68,7 +106,13 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
   async function view(id: string, fetchImages: boolean): Promise<LegacyMessageView> {
     const { m, p } = await parsed(id);
     if (m.unread) await d.legacy.setFlags(id, { seen: true }).catch(() => undefined);
-    const base = { ...row(m), unread: false, cc: m.cc, attachments: p.attachments.map((a) => ({ index: a.index, name: a.filename || 'attachment', size: a.size })), ...(p.messageId ? { messageId: p.messageId } : {}) };
+    const base = {
+      ...row(m),
+      unread: false,
+      cc: m.cc,
+      attachments: p.attachments.map((a) => ({ index: a.index, name: a.filename || 'attachment', size: a.size })),
+      ...(p.messageId ? { messageId: p.messageId } : {}),
+    };
     if (isEncrypted(p)) {
       const me = d.mail.me();
       try {
@@ -92,7 +136,12 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
           remoteImages: 0,
           imagesAllowed: false,
           attachments: o.letter.attachments.map((a, index) => ({ index, name: a.name, size: a.data.length })),
-          secure: { level: LEVEL[o.level], sender: formatMailbox(decodeMailbox(o.sender.address!)), senderFingerprint: o.senderFingerprint, keyIds: (o.qkdKeys ?? []).map((k) => k.keyId) },
+          secure: {
+            level: LEVEL[o.level],
+            sender: formatMailbox(decodeMailbox(o.sender.address!)),
+            senderFingerprint: o.senderFingerprint,
+            keyIds: (o.qkdKeys ?? []).map((k) => k.keyId),
+          },
         };
       } catch (e) {
         if (!(e instanceof MimeError)) throw e;
@@ -109,7 +158,13 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
       document = encodeDocument(doc);
       remote = 0;
     }
-    return { ...base, body: body.body, ...(document ? { document: Buffer.from(document).toString('base64') } : {}), remoteImages: remote, imagesAllowed: allow };
+    return {
+      ...base,
+      body: body.body,
+      ...(document ? { document: Buffer.from(document).toString('base64') } : {}),
+      remoteImages: remote,
+      imagesAllowed: allow,
+    };
   }
 
   const guard = async <T>(fn: () => Promise<T> | T): Promise<T> => {
@@ -144,7 +199,12 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
     'accounts.test': ({ account }) =>
       guard(async () => {
         const r = await d.legacy.testConnection(serviceInput(account));
-        return { ok: r.ok, ...(r.stage ? { stage: r.stage } : {}), ...(r.server ? { server: r.server } : {}), message: r.ok ? 'Both servers answered and accepted the login.' : (r.message ?? 'The connection failed.') };
+        return {
+          ok: r.ok,
+          ...(r.stage ? { stage: r.stage } : {}),
+          ...(r.server ? { server: r.server } : {}),
+          message: r.ok ? 'Both servers answered and accepted the login.' : (r.message ?? 'The connection failed.'),
+        };
       }),
     'accounts.sync': ({ id }) =>
       guard(async () => {
@@ -153,10 +213,11 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
         d.changed(['inbox', 'sent', 'drafts', 'archive', 'trash']);
         return { added };
       }),
-    'legacy.list': ({ folder, offset, limit }) => guard(() => {
-      const r = d.legacy.list({ folder, offset, limit });
-      return { total: r.total, items: r.items.map(row) };
-    }),
+    'legacy.list': ({ folder, offset, limit }) =>
+      guard(() => {
+        const r = d.legacy.list({ folder, offset, limit });
+        return { total: r.total, items: r.items.map(row) };
+      }),
     'legacy.get': ({ id }) => guard(() => view(id, false)),
     'legacy.allowImages': ({ id }) =>
       guard(async () => {
@@ -179,8 +240,15 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
               const level = Number(input.encryptFor!.level.slice(1)) as 1 | 2 | 3;
               if (level < 3) {
                 const link = d.mail.qkd.linkFor(input.encryptFor!.address);
-                if (!('source' in link)) throw new ContractError('unavailable', `${input.encryptFor!.level} needs quantum keys: ${link.missing}.`);
-                return { kind: 'encrypted' as const, level, sender: me.identity, recipients: [{ identity: to.identity, qkdPeer: link.peer }], qkd: link.source };
+                if (!('source' in link))
+                  throw new ContractError('unavailable', `${input.encryptFor!.level} needs quantum keys: ${link.missing}.`);
+                return {
+                  kind: 'encrypted' as const,
+                  level,
+                  sender: me.identity,
+                  recipients: [{ identity: to.identity, qkdPeer: link.peer }],
+                  qkd: link.source,
+                };
               }
               return { kind: 'encrypted' as const, level, sender: me.identity, recipients: [{ identity: to.identity }] };
             })()
@@ -225,7 +293,10 @@ export class LegacyWatcher {
   watch(id: string): void {
     const a = this.legacy.account(id);
     if (!a || a.incoming.kind !== 'imap' || this.stops.has(id)) return;
-    this.stops.set(id, this.legacy.watch(id, () => this.onNew()).catch(() => undefined));
+    this.stops.set(
+      id,
+      this.legacy.watch(id, () => this.onNew()).catch(() => undefined),
+    );
   }
 
   async unwatch(id: string): Promise<void> {

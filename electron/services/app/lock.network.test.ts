@@ -15,14 +15,19 @@ beforeAll(async () => {
   sender = world.track(await startSender(join(world.dir, 'sender'), world.net.directoryUrl));
 }, 120_000);
 
-
 describe('locking the app while a ping is parked', () => {
   it('loses nothing: a qmail sent while locked arrives after unlock', async () => {
     const opened = openApp(world.dir, 'app', world.net.directoryUrl, 20_000);
     app = world.track(opened.services);
     const { call } = opened;
     await call('vault.create', { passphrase: 'correct horse battery' });
-    const address = (await call('identity.create', { name: 'Ada', storage: [world.net.nodes[0]!.nodeId, world.net.nodes[1]!.nodeId], beacon: world.net.nodes[0]!.nodeId })).address as string;
+    const address = (
+      await call('identity.create', {
+        name: 'Ada',
+        storage: [world.net.nodes[0]!.nodeId, world.net.nodes[1]!.nodeId],
+        beacon: world.net.nodes[0]!.nodeId,
+      })
+    ).address as string;
 
     const first = nextEvent<{ subject: string }>(app, 'mail.received', (p) => p.subject === 'Before the lock');
     await sendFrom(sender!, address, 'Before the lock');
@@ -37,7 +42,9 @@ describe('locking the app while a ping is parked', () => {
     const arrived = nextEvent<{ subject: string }>(app, 'mail.received', (p) => p.subject === 'While locked');
     await call('vault.unlock', { passphrase: 'correct horse battery' });
     await arrived;
-    const subjects = ((await call('mail.list', { folder: 'inbox', offset: 0, limit: 10 })).items as { subject: string }[]).map((m) => m.subject).sort();
+    const subjects = ((await call('mail.list', { folder: 'inbox', offset: 0, limit: 10 })).items as { subject: string }[])
+      .map((m) => m.subject)
+      .sort();
     expect(subjects).toEqual(['Before the lock', 'While locked']);
   }, 120_000);
 });

@@ -18,7 +18,12 @@ export function directoryFromNetworkFile(file: string): string {
     throw new ProfileError(`cannot read the network file ${file}: ${(e as Error).message}`);
   }
   const d = j.directory;
-  const url = typeof d === 'string' ? d : d && typeof d === 'object' && typeof (d as { url?: unknown }).url === 'string' ? (d as { url: string }).url : j.directoryUrl;
+  const url =
+    typeof d === 'string'
+      ? d
+      : d && typeof d === 'object' && typeof (d as { url?: unknown }).url === 'string'
+        ? (d as { url: string }).url
+        : j.directoryUrl;
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new ProfileError(`the network file ${file} names no directory URL`);
   return url;
 }

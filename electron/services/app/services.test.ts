@@ -22,7 +22,14 @@ afterEach(() => {
 });
 
 async function open(extra: Partial<AppServicesOptions> = {}) {
-  services = createAppServices({ profileDir: join(dir.path, 'profile'), host: 'web', version: '1.0.0', kdf: TEST_KDF, autoStart: false, ...extra });
+  services = createAppServices({
+    profileDir: join(dir.path, 'profile'),
+    host: 'web',
+    version: '1.0.0',
+    kdf: TEST_KDF,
+    autoStart: false,
+    ...extra,
+  });
   const dispatch = createDispatcher(services.handlers, (e) => {
     throw e;
   });
@@ -69,7 +76,11 @@ describe('drafts', () => {
 
     // An autosave that only sends the words keeps the rest; given fields replace it.
     await call('drafts.save', { id, to: ['0006.1.7'], subject: 'Plans', body: 'More text' });
-    expect(await call('mail.get', { id })).toMatchObject({ body: 'More text', draft: { cc: ['0006.1.8', '0006.1.9'], level: 'L4', stripes: { k: 6, p: 2 } }, attachments: [{ name: 'plan.bin' }] });
+    expect(await call('mail.get', { id })).toMatchObject({
+      body: 'More text',
+      draft: { cc: ['0006.1.8', '0006.1.9'], level: 'L4', stripes: { k: 6, p: 2 } },
+      attachments: [{ name: 'plan.bin' }],
+    });
     // Found by a Cc address and an attachment name.
     expect(((await call('mail.search', { query: '0006.1.9' })).items as { id: string }[]).map((m) => m.id)).toEqual([id]);
     expect(((await call('mail.search', { query: 'plan.bin' })).items as { id: string }[]).map((m) => m.id)).toEqual([id]);
@@ -101,10 +112,13 @@ describe('the local test KME', () => {
   it('is not reported without the embedded network, and nothing is configured', async () => {
     const call = await open();
     expect(await call('qkd.settings.get', {})).toEqual({ configured: false });
-    const levels = (await call('qkd.levels', { to: ['0006.0.1000'], bodyBytes: 100 })).levels as { level: string; available: boolean; reason?: string }[];
+    const levels = (await call('qkd.levels', { to: ['0006.0.1000'], bodyBytes: 100 })).levels as {
+      level: string;
+      available: boolean;
+      reason?: string;
+    }[];
     expect(levels.find((l) => l.level === 'L1')).toMatchObject({ available: false, reason: 'no KME configured' });
   });
-
 });
 
 describe('the embedded KME pair as the default KME', () => {
@@ -113,7 +127,11 @@ describe('the embedded KME pair as the default KME', () => {
     try {
       const call = await open({ localKmeFile: pair.configPath });
       const st = await call('qkd.settings.get', {});
-      expect(st).toMatchObject({ configured: true, settings: { url: pair.kmeA.url, saeId: 'SAE_ALICE', defaultPeerSaeId: 'SAE_BOB', caFile: pair.kmeA.ca }, localKme: { path: pair.configPath } });
+      expect(st).toMatchObject({
+        configured: true,
+        settings: { url: pair.kmeA.url, saeId: 'SAE_ALICE', defaultPeerSaeId: 'SAE_BOB', caFile: pair.kmeA.ca },
+        localKme: { path: pair.configPath },
+      });
       const levels = (await call('qkd.levels', { to: ['0006.0.1000'], bodyBytes: 100 })).levels as { level: string; available: boolean }[];
       expect(levels.filter((l) => l.available).map((l) => l.level)).toEqual(['L1', 'L2', 'L3', 'L4']);
 
@@ -140,7 +158,15 @@ describe('the embedded KME pair as the default KME', () => {
       expect(await call('qkd.settings.get', {})).toMatchObject({ configured: true, settings: { url: pair.kmeA.url } });
 
       // The user's own settings are kept, not replaced by the embedded pair.
-      const own = { url: 'https://kme.example:8443', saeId: 'SAE_OWN', defaultPeerSaeId: 'SAE_PEER', peers: {}, certFile: pair.kmeB.saeCert, keyFile: pair.kmeB.saeKey, caFile: pair.kmeB.ca };
+      const own = {
+        url: 'https://kme.example:8443',
+        saeId: 'SAE_OWN',
+        defaultPeerSaeId: 'SAE_PEER',
+        peers: {},
+        certFile: pair.kmeB.saeCert,
+        keyFile: pair.kmeB.saeKey,
+        caFile: pair.kmeB.ca,
+      };
       await call('qkd.settings.set', { settings: own });
       await call('vault.lock', {});
       await call('vault.unlock', { passphrase: 'correct horse battery' });
@@ -173,7 +199,9 @@ describe('staged attachment uploads through the contract', () => {
     const again = (await call('attachments.begin', { name: 'notes.txt', size: 5 })) as { id: string };
     await call('attachments.chunk', { id: again.id, data: Buffer.from('notes').toString('base64') });
     await call('attachments.finish', { id: again.id });
-    await expect(call('mail.send', { to: ['0006.1.7'], subject: 'Staged', body: 'see attached', staged: [again.id] })).rejects.toThrow(/no QMail identity/);
+    await expect(call('mail.send', { to: ['0006.1.7'], subject: 'Staged', body: 'see attached', staged: [again.id] })).rejects.toThrow(
+      /no QMail identity/,
+    );
     expect(await call('attachments.finish', { id: again.id })).toEqual({ size: 5 });
     expect(readdirSync(store)).toHaveLength(1);
     await call('attachments.discard', { id: again.id });

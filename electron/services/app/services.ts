@@ -1,9 +1,19 @@
 // The main-process services behind the contract. Plain Node: the Electron shell and the
 // host mode both run exactly this, so every test exercises what users run.
+//
+// Longer than 400 lines on purpose: it is the composition root, the one place that builds
+// every service and wires each contract handler to it in a line or two.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ContractError, type EventName, type EventPayload, type FolderId, type Handlers, type VaultState } from '../../../shared/ipc/index.js';
+import {
+  ContractError,
+  type EventName,
+  type EventPayload,
+  type FolderId,
+  type Handlers,
+  type VaultState,
+} from '../../../shared/ipc/index.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { MessageStore } from '../../store/messages.js';
 import { DEFAULT_KDF, Vault, VaultError, type KdfParams, type Keychain } from '../../store/vault.js';
@@ -30,7 +40,13 @@ export interface AppServicesOptions {
   /** Start sending and receiving as soon as the profile is unlocked (the app; off for one-shot CLI use). */
   autoStart?: boolean;
   /** Mail engine tuning (tests, benchmarks). */
-  mail?: { pingWaitMs?: number; retryBaseMs?: number; maxAttempts?: number; defaultLayout?: { k: number; p: number }; qkd?: { prefetchKeys?: number; timeoutMs?: number } };
+  mail?: {
+    pingWaitMs?: number;
+    retryBaseMs?: number;
+    maxAttempts?: number;
+    defaultLayout?: { k: number; p: number };
+    qkd?: { prefetchKeys?: number; timeoutMs?: number };
+  };
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /**
    * The kme.json of the local test network this process runs (the embedded network only):
@@ -146,7 +162,12 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       // It starts a few seconds after the network; a caller that asks early waits a little, then hears "not yet".
       const address = await Promise.race([opts.correspondent ?? Promise.resolve(undefined), sleep(15_000, undefined, { ref: false })]);
       if (!address) return {};
-      const name = vault.unlocked ? await mail.searchDirectory(address, 1).then((c) => c[0]?.name, () => undefined) : undefined;
+      const name = vault.unlocked
+        ? await mail.searchDirectory(address, 1).then(
+            (c) => c[0]?.name,
+            () => undefined,
+          )
+        : undefined;
       return { address, ...(name ? { name } : {}) };
     },
     'vault.state': () => state(),
@@ -257,7 +278,10 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
           subject,
           ...textOf(body, document),
           // Staged files stay staged (and are dropped later) if the send is refused.
-          attachments: [...attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })), ...staged.map((id) => mail.staging.take(id))],
+          attachments: [
+            ...attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
+            ...staged.map((id) => mail.staging.take(id)),
+          ],
           level,
           ...(stripes ? { stripes } : {}),
           ...(allowFallback ? { allowFallback } : {}),
@@ -287,7 +311,8 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       }),
     'mail.search': ({ query, folder, limit }) => guarded(() => mail.search(query, folder, limit)),
     'attachments.begin': ({ name, size }) => guarded(() => ({ id: mail.staging.begin(name, size) })),
-    'attachments.chunk': ({ id, data }) => guarded(async () => ({ received: await mail.staging.chunk(id, new Uint8Array(Buffer.from(data, 'base64'))) })),
+    'attachments.chunk': ({ id, data }) =>
+      guarded(async () => ({ received: await mail.staging.chunk(id, new Uint8Array(Buffer.from(data, 'base64'))) })),
     'attachments.finish': ({ id }) => guarded(() => mail.staging.finish(id)),
     'attachments.discard': ({ id }) => guarded(async () => (await mail.staging.discard(id), { ok: true as const })),
     'mail.attachmentPart': ({ id, index, part }) => guarded(() => mail.attachmentPart(id, index, part)),
@@ -306,24 +331,73 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'qkd.test': ({ peer }) => guarded(() => mail.qkd.test(peer)),
     'qkd.levels': ({ to, stripes }) =>
       guarded(async () => ({ levels: await mail.qkd.levels(to, stripes ?? opts.mail?.defaultLayout ?? { k: 4, p: 1 }) })),
-    ...legacyHandlers({ legacy, mail, imageSenders: new ImageSenders(db, () => vault.box()), ...(autoStart ? { watcher } : {}), changed: (folders) => emit('mail.changed', { folders }) }),
+    ...legacyHandlers({
+      legacy,
+      mail,
+      imageSenders: new ImageSenders(db, () => vault.box()),
+      ...(autoStart ? { watcher } : {}),
+      changed: (folders) => emit('mail.changed', { folders }),
+    }),
     ...walletHandlers({ db, box: () => vault.box(), chips: opts.chips ?? {}, now }),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
   // answers 'locked' rather than failing deep inside.
   for (const name of [
-    'mail.folders', 'mail.list', 'mail.get', 'mail.markRead', 'mail.move', 'drafts.save',
-    'identity.state', 'identity.create', 'identity.restore', 'identity.phrase.challenge', 'identity.phrase.confirm', 'identity.phrase.reveal', 'directory.search', 'servers.list', 'servers.choose',
-    'mail.send', 'outbox.list', 'outbox.retry', 'outbox.cancel', 'mail.refresh', 'mail.delete', 'mail.search', 'mail.attachment', 'mail.attachmentPart', 'attachments.begin', 'attachments.chunk', 'attachments.finish', 'attachments.discard',
-    'mail.restore', 'mail.thread', 'mail.stripeLimit',
-    'qkd.settings.get', 'qkd.settings.set', 'qkd.test', 'qkd.levels',
-    'accounts.list', 'accounts.add', 'accounts.edit', 'accounts.remove', 'accounts.test', 'accounts.sync', 'legacy.list', 'legacy.get', 'legacy.allowImages', 'legacy.send',
+    'mail.folders',
+    'mail.list',
+    'mail.get',
+    'mail.markRead',
+    'mail.move',
+    'drafts.save',
+    'identity.state',
+    'identity.create',
+    'identity.restore',
+    'identity.phrase.challenge',
+    'identity.phrase.confirm',
+    'identity.phrase.reveal',
+    'directory.search',
+    'servers.list',
+    'servers.choose',
+    'mail.send',
+    'outbox.list',
+    'outbox.retry',
+    'outbox.cancel',
+    'mail.refresh',
+    'mail.delete',
+    'mail.search',
+    'mail.attachment',
+    'mail.attachmentPart',
+    'attachments.begin',
+    'attachments.chunk',
+    'attachments.finish',
+    'attachments.discard',
+    'mail.restore',
+    'mail.thread',
+    'mail.stripeLimit',
+    'qkd.settings.get',
+    'qkd.settings.set',
+    'qkd.test',
+    'qkd.levels',
+    'accounts.list',
+    'accounts.add',
+    'accounts.edit',
+    'accounts.remove',
+    'accounts.test',
+    'accounts.sync',
+    'legacy.list',
+    'legacy.get',
+    'legacy.allowImages',
+    'legacy.send',
     ...WALLET_REQUESTS,
   ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;
     (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {
-      if (!vault.unlocked) throw new ContractError(vault.exists ? 'locked' : 'vault_absent', vault.exists ? 'The profile is locked; unlock it with your passphrase.' : 'Create a vault first.');
+      if (!vault.unlocked)
+        throw new ContractError(
+          vault.exists ? 'locked' : 'vault_absent',
+          vault.exists ? 'The profile is locked; unlock it with your passphrase.' : 'Create a vault first.',
+        );
       return inner(input);
     };
   }

@@ -47,7 +47,12 @@ function wallet(chips: WalletChips, servers?: FakeServers) {
   const db = openDatabase(join(tmp.path, `w${profiles++}.db`));
   const box = new SecretBox(randomBytes(32));
   let shared = servers;
-  const handlers = walletHandlers({ db, box: () => box, chips, client: (pool, endpoints) => (shared ??= new FakeServers(pool, endpoints)) });
+  const handlers = walletHandlers({
+    db,
+    box: () => box,
+    chips,
+    client: (pool, endpoints) => (shared ??= new FakeServers(pool, endpoints)),
+  });
   const dispatch = createDispatcher(handlers as Handlers);
   const call = async <K extends RequestName & `wallet.${string}`>(channel: K, input: unknown = {}): Promise<RequestOutput<K>> => {
     const r = await dispatch(channel, input);
@@ -60,7 +65,10 @@ function wallet(chips: WalletChips, servers?: FakeServers) {
 }
 
 const networkFile = join(tmp.path, 'network.json');
-writeFileSync(networkFile, JSON.stringify({ nodes: Array.from({ length: SERVERS }, (_, i) => ({ host: '127.0.0.1', port: 1 + i, raidaId: i })) }));
+writeFileSync(
+  networkFile,
+  JSON.stringify({ nodes: Array.from({ length: SERVERS }, (_, i) => ({ host: '127.0.0.1', port: 1 + i, raidaId: i })) }),
+);
 const TEST_NET: WalletChips = { networkFile, mintKey: MINT_KEY };
 
 describe('wallet requests', () => {
@@ -113,7 +121,9 @@ describe('wallet requests', () => {
     expect(out.data).toBeUndefined();
     expect(readFileSync(to).length).toBe(out.bytes);
     expect(statSync(to).mode & 0o777).toBe(0o600);
-    expect(await w.fails('wallet.export', { amount: '1', to: join(tmp.path, 'no', 'such', 'dir', 'x.bin') })).toMatchObject({ code: 'invalid_input' });
+    expect(await w.fails('wallet.export', { amount: '1', to: join(tmp.path, 'no', 'such', 'dir', 'x.bin') })).toMatchObject({
+      code: 'invalid_input',
+    });
     expect((await w.call('wallet.balance')).total).toBe('98.7');
     // And a path import reads the file back (the coins left this wallet, so on the servers they are still the file's).
     expect(await w.call('wallet.import', { path: to })).toMatchObject({ accepted: 4, amount: '1.3' });
@@ -125,13 +135,17 @@ describe('wallet requests', () => {
 
   it('answers hostile or impossible requests with a typed error', async () => {
     const w = wallet(TEST_NET);
-    for (const amount of ['1e3', '-1', '0.000000001', '', '1'.repeat(16), 5]) expect(await w.fails('wallet.export', { amount }), String(amount)).toMatchObject({ code: 'invalid_input' });
+    for (const amount of ['1e3', '-1', '0.000000001', '', '1'.repeat(16), 5])
+      expect(await w.fails('wallet.export', { amount }), String(amount)).toMatchObject({ code: 'invalid_input' });
     expect(await w.fails('wallet.export', { amount: '0' })).toMatchObject({ code: 'invalid_input', message: /more than 0/ });
     expect(await w.fails('wallet.export', { amount: '5' })).toMatchObject({ code: 'invalid_input', message: /holds 0 CC/ });
     expect(await w.fails('wallet.import', {})).toMatchObject({ code: 'invalid_input' });
     expect(await w.fails('wallet.import', { data: 'AAAA', path: '/x' })).toMatchObject({ code: 'invalid_input' });
     expect(await w.fails('wallet.import', { data: 'A'.repeat(1_500_000) })).toMatchObject({ code: 'invalid_input' });
-    expect(await w.fails('wallet.import', { data: Buffer.from('not a coin file at all').toString('base64') })).toMatchObject({ code: 'invalid_input', message: /not a coin file/ });
+    expect(await w.fails('wallet.import', { data: Buffer.from('not a coin file at all').toString('base64') })).toMatchObject({
+      code: 'invalid_input',
+      message: /not a coin file/,
+    });
     expect(await w.fails('wallet.import', { path: join(tmp.path, 'missing.bin') })).toMatchObject({ code: 'not_found' });
     expect(await w.fails('wallet.import', { path: tmp.path })).toMatchObject({ code: 'invalid_input' });
     expect(await w.fails('wallet.history', { limit: 100_000 })).toMatchObject({ code: 'invalid_input' });
@@ -147,7 +161,14 @@ describe('wallet requests', () => {
   });
 
   it('asks for the vault first', async () => {
-    const app = createAppServices({ profileDir: join(tmp.path, 'app'), host: 'web', version: 'test', kdf: TEST_KDF, autoStart: false, chips: TEST_NET });
+    const app = createAppServices({
+      profileDir: join(tmp.path, 'app'),
+      host: 'web',
+      version: 'test',
+      kdf: TEST_KDF,
+      autoStart: false,
+      chips: TEST_NET,
+    });
     try {
       const dispatch = createDispatcher(app.handlers);
       expect(await dispatch('wallet.balance', {})).toMatchObject({ ok: false, error: { code: 'vault_absent' } });
@@ -158,6 +179,10 @@ describe('wallet requests', () => {
     } finally {
       app.close();
     }
-    expect(Object.keys(requests).filter((k) => k.startsWith('wallet.')).sort()).toEqual(['wallet.balance', 'wallet.coins', 'wallet.export', 'wallet.fund', 'wallet.history', 'wallet.import']);
+    expect(
+      Object.keys(requests)
+        .filter((k) => k.startsWith('wallet.'))
+        .sort(),
+    ).toEqual(['wallet.balance', 'wallet.coins', 'wallet.export', 'wallet.fund', 'wallet.history', 'wallet.import']);
   });
 });

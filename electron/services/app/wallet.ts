@@ -16,7 +16,14 @@ import { WalletStore } from '../wallet/store.js';
 import { Wallet, WalletError, formatAmount, parseAmount, type ReceiveResult } from '../wallet/wallet.js';
 
 type WalletRequest = 'wallet.balance' | 'wallet.coins' | 'wallet.history' | 'wallet.import' | 'wallet.export' | 'wallet.fund';
-export const WALLET_REQUESTS: readonly WalletRequest[] = ['wallet.balance', 'wallet.coins', 'wallet.history', 'wallet.import', 'wallet.export', 'wallet.fund'];
+export const WALLET_REQUESTS: readonly WalletRequest[] = [
+  'wallet.balance',
+  'wallet.coins',
+  'wallet.history',
+  'wallet.import',
+  'wallet.export',
+  'wallet.fund',
+];
 
 export interface WalletChips {
   /** The network file whose nodes are the coin servers (absent: offline, no import/export). */
@@ -36,7 +43,13 @@ export interface WalletHandlerDeps {
 
 function toContract(e: unknown): never {
   if (e instanceof ContractError) throw e;
-  if (e instanceof WalletError) throw new ContractError(e.code === 'bad_amount' || e.code === 'insufficient' || e.code === 'no_change' || e.code === 'empty' ? 'invalid_input' : 'unavailable', sentence(e.message));
+  if (e instanceof WalletError)
+    throw new ContractError(
+      e.code === 'bad_amount' || e.code === 'insufficient' || e.code === 'no_change' || e.code === 'empty'
+        ? 'invalid_input'
+        : 'unavailable',
+      sentence(e.message),
+    );
   if (e instanceof ChipsError) throw new ContractError('invalid_input', `That is not a coin file QMail can read: ${e.message}.`);
   if (e instanceof NetworkFileError) throw new ContractError('unavailable', e.message);
   throw e;
@@ -44,7 +57,12 @@ function toContract(e: unknown): never {
 
 const sentence = (m: string) => (m.endsWith('.') ? m : `${m}.`).replace(/^./, (c) => c.toUpperCase());
 
-const received = (r: ReceiveResult): WalletReceived => ({ accepted: r.accepted, rejected: r.rejected, limbo: r.limbo, amount: formatAmount(r.units) });
+const received = (r: ReceiveResult): WalletReceived => ({
+  accepted: r.accepted,
+  rejected: r.rejected,
+  limbo: r.limbo,
+  amount: formatAmount(r.units),
+});
 
 export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletRequest> {
   const store = new WalletStore(d.db, d.box);
@@ -59,7 +77,8 @@ export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletReque
   /** The wallet on the network's coin servers, for as long as fn runs. */
   const online = <T>(fn: (w: Wallet, client: ChipClient) => Promise<T>): Promise<T> =>
     serial(async () => {
-      if (!d.chips.networkFile) throw new ContractError('unavailable', 'This app runs without a network, so coins cannot be checked with the coin servers.');
+      if (!d.chips.networkFile)
+        throw new ContractError('unavailable', 'This app runs without a network, so coins cannot be checked with the coin servers.');
       const pool = new ConnectionPool(2);
       try {
         const endpoints = coinEndpoints(d.chips.networkFile);
@@ -77,28 +96,48 @@ export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletReque
         total: formatAmount(b.total),
         test: formatAmount(b.test),
         limbo: b.limbo,
-        byDenomination: [...b.byDenomination].sort((x, y) => y[0] - x[0]).map(([denomination, coins]) => ({ denomination, value: formatAmount(denominationUnits(denomination)), coins })),
+        byDenomination: [...b.byDenomination]
+          .sort((x, y) => y[0] - x[0])
+          .map(([denomination, coins]) => ({ denomination, value: formatAmount(denominationUnits(denomination)), coins })),
         testNetwork: !!d.chips.mintKey,
       };
     },
     'wallet.coins': () => {
-      const all = offline.coins().map(({ coin }) => ({ denomination: coin.denomination, value: formatAmount(denominationUnits(coin.denomination)), serial: coin.serial, test: coin.test, state: coin.state }));
+      const all = offline.coins().map(({ coin }) => ({
+        denomination: coin.denomination,
+        value: formatAmount(denominationUnits(coin.denomination)),
+        serial: coin.serial,
+        test: coin.test,
+        state: coin.state,
+      }));
       all.sort((a, b) => b.denomination - a.denomination || a.serial - b.serial);
       return { total: all.length, items: all.slice(0, 5000) };
     },
     'wallet.history': ({ limit }) =>
-      offline.history(limit).map((e) => ({ at: e.at, kind: e.kind, amount: formatAmount(BigInt(e.units)), coins: e.coins, test: !!e.test, ...(e.note ? { note: e.note } : {}) })),
+      offline.history(limit).map((e) => ({
+        at: e.at,
+        kind: e.kind,
+        amount: formatAmount(BigInt(e.units)),
+        coins: e.coins,
+        test: !!e.test,
+        ...(e.note ? { note: e.note } : {}),
+      })),
     'wallet.import': ({ data, path }) =>
       online(async (w) => {
         let bytes: Uint8Array;
         if (path !== undefined) {
-          const size = await stat(path).then((s) => (s.isFile() ? s.size : -1), () => -2);
+          const size = await stat(path).then(
+            (s) => (s.isFile() ? s.size : -1),
+            () => -2,
+          );
           if (size === -2) throw new ContractError('not_found', `There is no file at ${path}.`);
-          if (size < 0 || size > WALLET_FILE_MAX) throw new ContractError('invalid_input', 'That is not a coin file: coin files are small (at most 1 MiB).');
+          if (size < 0 || size > WALLET_FILE_MAX)
+            throw new ContractError('invalid_input', 'That is not a coin file: coin files are small (at most 1 MiB).');
           bytes = new Uint8Array(await readFile(path));
         } else {
           bytes = new Uint8Array(Buffer.from(data!, 'base64'));
-          if (bytes.length === 0 || bytes.length > WALLET_FILE_MAX) throw new ContractError('invalid_input', 'That is not a coin file: coin files are small (at most 1 MiB).');
+          if (bytes.length === 0 || bytes.length > WALLET_FILE_MAX)
+            throw new ContractError('invalid_input', 'That is not a coin file: coin files are small (at most 1 MiB).');
         }
         // On a network with a mint every coin is test money, wherever the file came from.
         return received(await w.importFile(bytes, d.chips.mintKey ? { test: true } : {}));
@@ -107,13 +146,27 @@ export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletReque
       online(async (w) => {
         const units = parseAmount(amount);
         // Opened before the coins leave the wallet: a path we cannot write loses nothing.
-        const fh = to !== undefined ? await open(to, 'w', 0o600).catch((e: Error) => { throw new ContractError('invalid_input', `Cannot write ${to}: ${e.message}.`); }) : undefined;
+        const fh =
+          to !== undefined
+            ? await open(to, 'w', 0o600).catch((e: Error) => {
+                throw new ContractError('invalid_input', `Cannot write ${to}: ${e.message}.`);
+              })
+            : undefined;
         try {
           const file = await w.exportAmount(units).catch(async (e: unknown) => {
-            if (fh) await fh.close().then(() => unlink(to!)).catch(() => undefined);
+            if (fh)
+              await fh
+                .close()
+                .then(() => unlink(to!))
+                .catch(() => undefined);
             throw e;
           });
-          const out = { amount: formatAmount(units), coins: (file[6]! << 8) | file[7]!, bytes: file.length, name: `${formatAmount(units)}.CloudCoin.bin` };
+          const out = {
+            amount: formatAmount(units),
+            coins: (file[6]! << 8) | file[7]!,
+            bytes: file.length,
+            name: `${formatAmount(units)}.CloudCoin.bin`,
+          };
           if (!fh) return { ...out, data: Buffer.from(file).toString('base64') };
           await fh.writeFile(file);
           return { ...out, path: to! };
@@ -123,7 +176,8 @@ export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletReque
       }),
     'wallet.fund': () =>
       online(async (w, client) => {
-        if (!d.chips.mintKey) throw new ContractError('unavailable', 'Only a test network has a mint: there is no test money on this network.');
+        if (!d.chips.mintKey)
+          throw new ContractError('unavailable', 'Only a test network has a mint: there is no test money on this network.');
         return received(await fundWithTestChips(client, fromHex(d.chips.mintKey), w));
       }),
   };

@@ -49,8 +49,12 @@ export class Balancer {
     const l = this.ownedRate;
     // Worker w finishes at l[w]·G + x[w]·r[w]; equal finish T with Σ x = G gives
     // T = G·(1 + Σ l/r) / Σ 1/r and x[w] = (T − l[w]·G) / r[w].
-    let inv = 0, lr = 0;
-    for (let w = 0; w < n; w++) { inv += 1 / r[w]!; lr += l[w]! / r[w]!; }
+    let inv = 0,
+      lr = 0;
+    for (let w = 0; w < n; w++) {
+      inv += 1 / r[w]!;
+      lr += l[w]! / r[w]!;
+    }
     const T = (1 + lr) / inv;
     const share = r.map((rw, w) => Math.max(0, (T - l[w]!) / rw));
     const sum = share.reduce((a, b) => a + b, 0) || 1;

@@ -38,7 +38,10 @@ export function patternCheck(base: Uint8Array, length: number): { sink: Writable
         const i = Math.floor(pos / BLOCK);
         const off = pos % BLOCK;
         const n = Math.min(c.length - at, BLOCK - off, length - pos);
-        if (n <= 0) { good = false; break; }
+        if (n <= 0) {
+          good = false;
+          break;
+        }
         const want = patternBlock(base, i, Math.min(BLOCK, length - i * BLOCK)).subarray(off, off + n);
         if (!want.equals(c.subarray(at, at + n))) good = false;
         at += n;

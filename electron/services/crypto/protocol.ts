@@ -12,8 +12,21 @@ export interface WireSecrets {
   perm: Uint8Array;
 }
 
-export const toWire = (s: MessageSecrets): WireSecrets => ({ messageId: s.messageId, k: s.layout.k, p: s.layout.p, length: s.length, stripeKeys: s.stripeKeys, perm: s.perm });
-export const fromWire = (w: WireSecrets): MessageSecrets => ({ messageId: w.messageId, layout: { k: w.k, p: w.p }, length: w.length, stripeKeys: w.stripeKeys, perm: w.perm });
+export const toWire = (s: MessageSecrets): WireSecrets => ({
+  messageId: s.messageId,
+  k: s.layout.k,
+  p: s.layout.p,
+  length: s.length,
+  stripeKeys: s.stripeKeys,
+  perm: s.perm,
+});
+export const fromWire = (w: WireSecrets): MessageSecrets => ({
+  messageId: w.messageId,
+  layout: { k: w.k, p: w.p },
+  length: w.length,
+  stripeKeys: w.stripeKeys,
+  perm: w.perm,
+});
 
 // Each chunk is shared by the workers. On the way out, every worker first takes a range
 // of the chunk's groups (stream.ts's Balancer picks the ranges): it interleaves them,

@@ -71,7 +71,9 @@ function giveShared(buffers: SharedArrayBuffer[]): void {
   }
   // Let go of them when no message has come for as long as idle workers are kept.
   if (poolTimer) clearTimeout(poolTimer);
-  poolTimer = setTimeout(() => { sharedPool.length = 0; }, IDLE_MS);
+  poolTimer = setTimeout(() => {
+    sharedPool.length = 0;
+  }, IDLE_MS);
   poolTimer.unref?.();
 }
 
@@ -135,9 +137,15 @@ function takeWorkers(count: number): CryptoWorker[] {
   const out: CryptoWorker[] = [];
   while (out.length < count) {
     const entry = idle.pop();
-    if (!entry) { out.push(new CryptoWorker()); continue; }
+    if (!entry) {
+      out.push(new CryptoWorker());
+      continue;
+    }
     clearTimeout(entry.timer);
-    if (!entry.worker.reusable) { void entry.worker.close(); continue; }
+    if (!entry.worker.reusable) {
+      void entry.worker.close();
+      continue;
+    }
     entry.worker.setIdle(false);
     out.push(entry.worker);
   }
@@ -147,7 +155,10 @@ function takeWorkers(count: number): CryptoWorker[] {
 /** Back to the pool after a clean finish; closed after a failure (its state is unknown). */
 async function releaseWorkers(workers: CryptoWorker[], clean: boolean): Promise<void> {
   for (const worker of workers) {
-    if (!clean || !worker.reusable || idle.length >= 4) { await worker.close(); continue; }
+    if (!clean || !worker.reusable || idle.length >= 4) {
+      await worker.close();
+      continue;
+    }
     worker.setIdle(true);
     const timer = setTimeout(() => {
       const at = idle.findIndex((e) => e.worker === worker);
@@ -169,7 +180,10 @@ function releasesChunks(sink: Writable): boolean {
 }
 
 /** A chunk's output, and how to hand its buffers back once written. */
-interface Written { parts: Uint8Array[]; release: () => void }
+interface Written {
+  parts: Uint8Array[];
+  release: () => void;
+}
 
 /** Writes a view of a reused buffer; resolves once the sink has consumed it. */
 function writeBorrowed(sink: Writable, data: Uint8Array): Promise<void> {
@@ -181,7 +195,12 @@ function writeBorrowed(sink: Writable, data: Uint8Array): Promise<void> {
 function write(sink: Writable, data: Uint8Array): Promise<void> {
   if (sink.write(data)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const done = (e?: Error) => { sink.off('drain', done); sink.off('error', done); if (e) reject(e); else resolve(); };
+    const done = (e?: Error) => {
+      sink.off('drain', done);
+      sink.off('error', done);
+      if (e) reject(e);
+      else resolve();
+    };
     sink.on('drain', done);
     sink.on('error', done);
   });
@@ -230,8 +249,14 @@ class ExactReader extends SourceReader {
       if (this.queued >= QUEUE_LIMIT) stream.pause();
       this.notify();
     });
-    stream.once('end', () => { this.ended = true; this.notify(); });
-    stream.once('error', (e: Error) => { this.failure ??= e; this.notify(); });
+    stream.once('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.once('error', (e: Error) => {
+      this.failure ??= e;
+      this.notify();
+    });
     stream.once('close', () => {
       if (!this.ended) this.failure ??= new CryptoError('bad-input', 'the stream closed before its end');
       this.notify();
@@ -252,7 +277,9 @@ class ExactReader extends SourceReader {
       }
       if (this.failure) throw this.failure;
       if (this.ended) return undefined;
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
     }
   }
   /** Fills `out`; returns the number of bytes read, fewer only at end of stream. */
@@ -315,13 +342,18 @@ class FileReader extends SourceReader {
 export type ByteSource = Readable | { path: string };
 
 function readerFor(source: ByteSource): SourceReader {
-  return 'path' in source && typeof source.path === 'string' && !('pipe' in source) ? new FileReader(source.path) : new ExactReader(source as Readable);
+  return 'path' in source && typeof source.path === 'string' && !('pipe' in source)
+    ? new FileReader(source.path)
+    : new ExactReader(source as Readable);
 }
 
 /** A few reusable buffers of one size: chunks go to the worker and come back. */
 class BufferPool {
   private readonly free: ArrayBuffer[] = [];
-  constructor(private readonly size: number, private readonly keep = 4) {}
+  constructor(
+    private readonly size: number,
+    private readonly keep = 4,
+  ) {}
   take(): ArrayBuffer {
     return this.free.pop() ?? new ArrayBuffer(this.size);
   }
@@ -341,11 +373,17 @@ export interface EncryptStreamOptions extends StreamOptions {
  * and read in place), writes one stripe object per slot to `sinks[slot]` (ciphertext ‖
  * tag ‖ crc32) and ends them. Returns the secrets that go in the capsule.
  */
-export async function encryptMessageStream(input: ByteSource, layout: Layout, sinks: Writable[], opts: EncryptStreamOptions): Promise<MessageSecrets> {
+export async function encryptMessageStream(
+  input: ByteSource,
+  layout: Layout,
+  sinks: Writable[],
+  opts: EncryptStreamOptions,
+): Promise<MessageSecrets> {
   const { k, p } = checkLayout(layout);
   if (sinks.length !== k + p) throw new CryptoError('bad-input', `need ${k + p} sinks`);
   const secrets = checkSecrets(opts.secrets ?? newMessageSecrets({ k, p }, opts.length));
-  if (secrets.length !== opts.length || secrets.layout.k !== k || secrets.layout.p !== p) throw new CryptoError('bad-input', 'secrets do not describe this message');
+  if (secrets.length !== opts.length || secrets.layout.k !== k || secrets.layout.p !== p)
+    throw new CryptoError('bad-input', 'secrets do not describe this message');
   const chunk = chunkSize(opts, k) * k;
   const n = k + p;
   const workers = takeWorkers(WORKERS);
@@ -373,17 +411,25 @@ export async function encryptMessageStream(input: ByteSource, layout: Layout, si
       const bounds = balance.split(S, SPLIT_UNIT);
       const chunkAt = at;
       at += S;
-      const ranges = Promise.all(workers.map(async (worker, w) => {
-        const [g0, g1] = [bounds[w]!, bounds[w + 1]!];
-        const r = await worker.request({ type: 'encrypt-range', input: data, striped, S, stride, at: chunkAt, g0, g1 });
-        if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
-      }));
+      const ranges = Promise.all(
+        workers.map(async (worker, w) => {
+          const [g0, g1] = [bounds[w]!, bounds[w + 1]!];
+          const r = await worker.request({ type: 'encrypt-range', input: data, striped, S, stride, at: chunkAt, g0, g1 });
+          if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
+        }),
+      );
       // Awaited only once the previous chunk's MACs are posted: if those fail first (a worker
       // closed after an error), this one's failure has nobody waiting and must not go unhandled.
       ranges.catch(() => undefined);
-      const macs = macsPosted.then(() => ranges).then(() => workers.map((worker, w) => worker.request({ type: 'mac-lanes', striped, S, stride }).then((r) => {
-        if (r.type === 'done') balance.recordOwned(w, r.ms, S);
-      })));
+      const macs = macsPosted
+        .then(() => ranges)
+        .then(() =>
+          workers.map((worker, w) =>
+            worker.request({ type: 'mac-lanes', striped, S, stride }).then((r) => {
+              if (r.type === 'done') balance.recordOwned(w, r.ms, S);
+            }),
+          ),
+        );
       macsPosted = macs;
       macsPosted.catch(() => undefined);
       await Promise.all(await macs);
@@ -422,11 +468,18 @@ export async function encryptMessageStream(input: ByteSource, layout: Layout, si
     const ends = await Promise.all(workers.map((worker) => worker.request({ type: 'encrypt-end' })));
     ends.forEach((t, w) => {
       if (t.type !== 'trailers') throw new CryptoError('bad-input', 'unexpected worker reply');
-      own[w]!.forEach((idx, j) => { trailers[idx] = t.data.subarray(j * TRAILER_BYTES, (j + 1) * TRAILER_BYTES); });
+      own[w]!.forEach((idx, j) => {
+        trailers[idx] = t.data.subarray(j * TRAILER_BYTES, (j + 1) * TRAILER_BYTES);
+      });
     });
     clean = true;
     giveShared(free.flatMap((b) => [b.input, b.striped]));
-    await Promise.all(sinks.map(async (sink, slot) => { await write(sink, trailers[secrets.perm[slot]!]!); await end(sink); }));
+    await Promise.all(
+      sinks.map(async (sink, slot) => {
+        await write(sink, trailers[secrets.perm[slot]!]!);
+        await end(sink);
+      }),
+    );
     return secrets;
   } finally {
     await reader.close();
@@ -445,7 +498,12 @@ export interface DecryptStreamResult {
  * called twice per slot: every stripe's CRC and MAC are verified (constant time) over
  * the whole stripe before a single byte is decrypted.
  */
-export async function decryptMessageStream(openSlot: (slot: number) => ByteSource | undefined | Promise<ByteSource | undefined>, secrets: MessageSecrets, output: Writable, opts: StreamOptions = {}): Promise<DecryptStreamResult> {
+export async function decryptMessageStream(
+  openSlot: (slot: number) => ByteSource | undefined | Promise<ByteSource | undefined>,
+  secrets: MessageSecrets,
+  output: Writable,
+  opts: StreamOptions = {},
+): Promise<DecryptStreamResult> {
   checkSecrets(secrets);
   const { k, p } = secrets.layout;
   const n = k + p;
@@ -470,16 +528,25 @@ export async function decryptMessageStream(openSlot: (slot: number) => ByteSourc
         // At most two chunks queued at the worker: reading never runs ahead of hashing.
         const acks: Promise<FromWorker>[] = [];
         while (left > 0) {
-          if (acks.length >= 2) { const a = await acks.shift()!; if (a.type === 'ack') pool.give(a.data.buffer); }
+          if (acks.length >= 2) {
+            const a = await acks.shift()!;
+            if (a.type === 'ack') pool.give(a.data.buffer);
+          }
           const data = new Uint8Array(pool.take(), 0, Math.min(chunk, left));
           const got = await reader.readInto(data);
-          if (got === 0) { short = true; break; }
+          if (got === 0) {
+            short = true;
+            break;
+          }
           acks.push(worker.request({ type: 'verify-chunk', data: data.subarray(0, got) }, [data.buffer as ArrayBuffer]));
           left -= got;
           verified += got;
           opts.onProgress?.({ phase: 'verify', done: verified, total: n * S });
         }
-        for (const a of acks) { const m = await a; if (m.type === 'ack') pool.give(m.data.buffer); }
+        for (const a of acks) {
+          const m = await a;
+          if (m.type === 'ack') pool.give(m.data.buffer);
+        }
         const trailer = await reader.read(TRAILER_BYTES);
         const extra = await reader.read(1);
         const v = await worker.request({ type: 'verify-end', trailer });
@@ -493,16 +560,21 @@ export async function decryptMessageStream(openSlot: (slot: number) => ByteSourc
     const tooMany = () => {
       const problems = results.filter((r): r is StripeProblem => r !== undefined && r !== 'good');
       // Stopped early, the unverified stripes count as usable: still fewer than k.
-      return new CryptoError('too-many-missing', `cannot rebuild the message: need ${k} of ${n} stripes, at most ${n - problems.length} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`);
+      return new CryptoError(
+        'too-many-missing',
+        `cannot rebuild the message: need ${k} of ${n} stripes, at most ${n - problems.length} usable (${problems.map((x) => `slot ${x.slot} ${x.reason}`).join('; ')})`,
+      );
     };
     // More than p missing or bad: stop at once, without verifying the rest.
     const beyondRepair = () => results.filter((r) => r !== undefined && r !== 'good').length > p;
-    await Promise.all(workers.map(async (worker) => {
-      while (nextSlot < n && !beyondRepair()) {
-        const slot = nextSlot++;
-        results[slot] = await verifySlot(worker, slot);
-      }
-    }));
+    await Promise.all(
+      workers.map(async (worker) => {
+        while (nextSlot < n && !beyondRepair()) {
+          const slot = nextSlot++;
+          results[slot] = await verifySlot(worker, slot);
+        }
+      }),
+    );
     if (beyondRepair()) throw tooMany();
     const problems = results.filter((r): r is StripeProblem => r !== 'good');
     const good = [...results.keys()].filter((slot) => results[slot] === 'good');
@@ -533,11 +605,13 @@ export async function decryptMessageStream(openSlot: (slot: number) => ByteSourc
         const bounds = balance.split(want, SPLIT_UNIT);
         const chunkAt = at;
         at += want;
-        await Promise.all(workers.map(async (worker, w) => {
-          const [g0, g1] = [bounds[w]!, bounds[w + 1]!];
-          const r = await worker.request({ type: 'decrypt-range', parts, partStride: chunk, S: want, at: chunkAt, g0, g1, out });
-          if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
-        }));
+        await Promise.all(
+          workers.map(async (worker, w) => {
+            const [g0, g1] = [bounds[w]!, bounds[w + 1]!];
+            const r = await worker.request({ type: 'decrypt-range', parts, partStride: chunk, S: want, at: chunkAt, g0, g1, out });
+            if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
+          }),
+        );
         freeParts.push(partsBuf);
         const joined = out.subarray(0, k * want);
         if (borrow) return { out: joined, release: () => void freeOut.push(outBuf) };

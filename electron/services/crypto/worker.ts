@@ -29,7 +29,10 @@ function copyAndFree(ct: Buffer, dst: Uint8Array, at: number): void {
   if (ct.byteOffset === 0 && ct.byteLength === ct.buffer.byteLength) drain.postMessage(null, [ct.buffer as ArrayBuffer]);
 }
 
-interface MacLane { hmac: Hmac; crc: number }
+interface MacLane {
+  hmac: Hmac;
+  crc: number;
+}
 let secrets: MessageSecrets | undefined;
 /** Subkeys of every stripe this worker encrypts or decrypts ranges of, by logical index. */
 let keys = new Map<number, StripeSubkeys>();
@@ -87,11 +90,13 @@ function handle(msg: ToWorker): void {
       const { input, striped, stride, at, g0, g1 } = msg;
       const ciphers = Array.from({ length: k + p }, (_, i) => cipherAt(i, at + g0, false));
       const put = (i: number, src: Uint8Array, pos: number) => {
-        for (let a = 0; a < src.length; a += PIECE) copyAndFree(ciphers[i]!.update(src.subarray(a, a + PIECE)), striped, i * stride + pos + a);
+        for (let a = 0; a < src.length; a += PIECE)
+          copyAndFree(ciphers[i]!.update(src.subarray(a, a + PIECE)), striped, i * stride + pos + a);
       };
       const fit = Math.max(0, Math.min(g1 - g0, Math.floor((input.length - g0 * k) / k)));
       const parity = p === 0 ? undefined : p === 1 ? 'xor' : cachedMatrix(s.layout);
-      const done = k > 1 ? simdSplitEach(input, g0 * k, fit, k, parity, (g, _w, stripes) => stripes.forEach((v, i) => put(i, v, g0 + g))) : 0;
+      const done =
+        k > 1 ? simdSplitEach(input, g0 * k, fit, k, parity, (g, _w, stripes) => stripes.forEach((v, i) => put(i, v, g0 + g))) : 0;
       // The rest (k without a SIMD kernel, ragged tails): into the shared buffer, then
       // encrypted in place (each piece is read before its ciphertext lands on it).
       const from = g0 + done;
@@ -140,7 +145,8 @@ function handle(msg: ToWorker): void {
       const t = msg.trailer;
       if (t.length !== 36) return post({ type: 'verified', ok: false, reason: 'crc-mismatch' });
       const crc = crc32(t.subarray(0, TAG_BYTES), v.crc) >>> 0;
-      if (crc !== new DataView(t.buffer, t.byteOffset, 36).getUint32(32)) return post({ type: 'verified', ok: false, reason: 'crc-mismatch' });
+      if (crc !== new DataView(t.buffer, t.byteOffset, 36).getUint32(32))
+        return post({ type: 'verified', ok: false, reason: 'crc-mismatch' });
       const ok = timingSafeEqual(v.hmac.digest(), t.subarray(0, TAG_BYTES));
       return post(ok ? { type: 'verified', ok } : { type: 'verified', ok, reason: 'mac-mismatch' });
     }
@@ -164,7 +170,8 @@ function handle(msg: ToWorker): void {
       const ciphers = sources.map((idx) => cipherAt(idx, at + g0, true));
       const partAt = sources.map((idx) => use.indexOf(idx) * partStride + g0);
       const decryptInto = (j: number, from: number, len: number, dst: Uint8Array) => {
-        for (let a = 0; a < len; a += PIECE) copyAndFree(ciphers[j]!.update(parts.subarray(partAt[j]! + from + a, partAt[j]! + from + Math.min(len, a + PIECE))), dst, a);
+        for (let a = 0; a < len; a += PIECE)
+          copyAndFree(ciphers[j]!.update(parts.subarray(partAt[j]! + from + a, partAt[j]! + from + Math.min(len, a + PIECE))), dst, a);
       };
       const done = k > 1 ? simdJoinEach(G, k, plan!, (j, g, w, dst) => decryptInto(j, g, w, dst), out, g0 * k) : 0;
       // The rest (k without a SIMD kernel, ragged tails) through the portable kernels.

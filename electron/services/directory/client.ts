@@ -12,7 +12,10 @@ import { verifyMlDsa65 } from '../../../shared/crypto/signature.js';
 
 export class DirectoryError extends Error {
   override readonly name = 'DirectoryError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -131,7 +134,10 @@ export function verifyIdentityEntry(input: unknown): VerifiedIdentity | undefine
 const lastServers = new Map<string, { same: string; list: ServerDescriptor[] }>();
 
 export class DirectoryClient {
-  constructor(readonly url: string, private readonly timeoutMs = 8000) {}
+  constructor(
+    readonly url: string,
+    private readonly timeoutMs = 8000,
+  ) {}
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;

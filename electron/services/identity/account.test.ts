@@ -24,7 +24,14 @@ function setup(directoryUrl?: string) {
   const events: string[] = [];
   const store = new IdentityStore(db, () => box);
   const pool = new ConnectionPool(1);
-  const account = new Account({ store, pool, unlocked: () => unlocked, emit: (e) => events.push(e), now: () => 0, ...(directoryUrl ? { directoryUrl } : {}) });
+  const account = new Account({
+    store,
+    pool,
+    unlocked: () => unlocked,
+    emit: (e) => events.push(e),
+    now: () => 0,
+    ...(directoryUrl ? { directoryUrl } : {}),
+  });
   cleanups.push(() => {
     pool.closeAll();
     db.close();
@@ -51,7 +58,15 @@ describe('identity account', () => {
 
   it('with an identity: asks the directory the identity names while unlocked, the configured one while locked', () => {
     const { account, store, lock } = setup('http://127.0.0.1:9/');
-    store.save({ seed: randomBytes(32).toString('hex'), address: '0006.0.1001', name: 'Ada', directory: 'http://127.0.0.1:7/', beacon: 'b', servers: [], createdAt: 0 });
+    store.save({
+      seed: randomBytes(32).toString('hex'),
+      address: '0006.0.1001',
+      name: 'Ada',
+      directory: 'http://127.0.0.1:7/',
+      beacon: 'b',
+      servers: [],
+      createdAt: 0,
+    });
     expect(account.me()).toMatchObject({ address: '0006.0.1001', name: 'Ada' });
     expect(account.state()).toMatchObject({ state: 'ready', address: '0006.0.1001', name: 'Ada', phraseConfirmed: true });
     expect(account.directory().url).toBe('http://127.0.0.1:7/');
@@ -62,7 +77,15 @@ describe('identity account', () => {
 
   it('a second identity is refused as invalid input, before any network call', async () => {
     const { account, store } = setup('http://127.0.0.1:9/');
-    store.save({ seed: randomBytes(32).toString('hex'), address: '0006.0.1001', name: 'Ada', directory: 'http://127.0.0.1:7/', beacon: 'b', servers: [], createdAt: 0 });
+    store.save({
+      seed: randomBytes(32).toString('hex'),
+      address: '0006.0.1001',
+      name: 'Ada',
+      directory: 'http://127.0.0.1:7/',
+      beacon: 'b',
+      servers: [],
+      createdAt: 0,
+    });
     await expect(account.create('Bob')).rejects.toMatchObject({ code: 'invalid_input', message: 'This profile already has an identity.' });
   });
 });

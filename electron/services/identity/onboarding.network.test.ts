@@ -20,7 +20,14 @@ afterAll(async () => {
 
 it('a beacon that refuses the registration is named with its reason', async () => {
   await net.kill(0);
-  const app = createAppServices({ profileDir: join(tmp.path, 'p'), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net.directoryUrl, autoStart: false });
+  const app = createAppServices({
+    profileDir: join(tmp.path, 'p'),
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl: net.directoryUrl,
+    autoStart: false,
+  });
   try {
     await app.vault.create('correct horse battery');
     const ids = net.nodes.map((n) => n.nodeId);

@@ -37,9 +37,12 @@ export function chooseDefault(all: ServerDescriptor[], count = DEFAULT_STORAGE_C
   const up = (d: ServerDescriptor) => d.measured?.upSeconds ?? 0;
   const ratio = (d: ServerDescriptor) => d.measured?.successRatio ?? 0;
   const latency = (d: ServerDescriptor) => d.measured?.latencyMs ?? Infinity;
-  const sorted = [...all].sort((a, b) => up(b) - up(a) || ratio(b) - ratio(a) || latency(a) - latency(b) || a.nodeId.localeCompare(b.nodeId));
+  const sorted = [...all].sort(
+    (a, b) => up(b) - up(a) || ratio(b) - ratio(a) || latency(a) - latency(b) || a.nodeId.localeCompare(b.nodeId),
+  );
   const storage = sorted.slice(0, Math.min(count, sorted.length)).map((d) => d.nodeId);
-  if (storage.length < 2) throw new OnboardingError(`the directory lists ${all.length} server(s); at least 2 are needed to store striped mail`);
+  if (storage.length < 2)
+    throw new OnboardingError(`the directory lists ${all.length} server(s); at least 2 are needed to store striped mail`);
   return { storage, beacon: storage[0]! };
 }
 
@@ -49,14 +52,31 @@ export interface RegistrationProof {
   ticket: AddressTicket | undefined;
 }
 
-export async function hire(pool: ConnectionPool, mailbox: Mailbox, d: ServerDescriptor, proof?: RegistrationProof, now: () => number = Date.now): Promise<HiredServer> {
+export async function hire(
+  pool: ConnectionPool,
+  mailbox: Mailbox,
+  d: ServerDescriptor,
+  proof?: RegistrationProof,
+  now: () => number = Date.now,
+): Promise<HiredServer> {
   const an = new Uint8Array(randomBytes(16));
   const client = new QMailServerClient(pool, endpointOf(d));
   const ticket = proof?.ticket;
-  const prove = proof && ticket
-    ? (challenge: Uint8Array) =>
-        encodeRegisterProof(signRegisterProof({ ticket, identity: proof.identity, mailbox, nodeId: new Uint8Array(Buffer.from(d.nodeId, 'hex')), newAn: an, challenge, now: now() }))
-    : undefined;
+  const prove =
+    proof && ticket
+      ? (challenge: Uint8Array) =>
+          encodeRegisterProof(
+            signRegisterProof({
+              ticket,
+              identity: proof.identity,
+              mailbox,
+              nodeId: new Uint8Array(Buffer.from(d.nodeId, 'hex')),
+              newAn: an,
+              challenge,
+              now: now(),
+            }),
+          )
+      : undefined;
   await client.register({ mailbox }, an, prove);
   return { nodeId: d.nodeId, host: d.host, port: d.port, raidaId: d.raidaId, an: Buffer.from(an).toString('hex') };
 }
@@ -123,17 +143,23 @@ export class Onboarding {
     const picked = this.pick(all, choice);
     const hired = await this.hireAll(mailbox, picked.storage.concat(picked.beacon), all, [], { identity, ticket });
     const beacon = hired.find((h) => h.nodeId === picked.beacon);
-    if (!beacon) throw new OnboardingError(`The chosen beacon did not accept the registration${because(hired.refused, picked.beacon)}; choose another one.`);
+    if (!beacon)
+      throw new OnboardingError(
+        `The chosen beacon did not accept the registration${because(hired.refused, picked.beacon)}; choose another one.`,
+      );
     await openInbox(this.pool, mailbox, beacon, displayName);
     const storage = hired.filter((h) => picked.storage.includes(h.nodeId));
     if (storage.length < 2) throw new OnboardingError('Fewer than two storage servers accepted the registration; choose others.');
-    await dir.publish({ ...identity, address: encodeMailbox(mailbox) }, {
-      address,
-      name: displayName,
-      beacon: beacon.nodeId,
-      servers: storage.map((s) => s.nodeId),
-      updatedAt: this.now(),
-    });
+    await dir.publish(
+      { ...identity, address: encodeMailbox(mailbox) },
+      {
+        address,
+        name: displayName,
+        beacon: beacon.nodeId,
+        servers: storage.map((s) => s.nodeId),
+        updatedAt: this.now(),
+      },
+    );
     return this.store.save({
       seed: Buffer.from(identity.seed).toString('hex'),
       address,
@@ -162,11 +188,26 @@ export class Onboarding {
   }
 
   /** The servers hired, and why each of the others refused (so an error can say it). */
-  private async hireAll(mailbox: Mailbox, ids: string[], all: ServerDescriptor[], have: HiredServer[] = [], proof?: RegistrationProof): Promise<HiredServer[] & { refused: Map<string, string> }> {
+  private async hireAll(
+    mailbox: Mailbox,
+    ids: string[],
+    all: ServerDescriptor[],
+    have: HiredServer[] = [],
+    proof?: RegistrationProof,
+  ): Promise<HiredServer[] & { refused: Map<string, string> }> {
     const out: HiredServer[] = [...have];
     const refused = new Map<string, string>();
     const todo = [...new Set(ids)].filter((id) => !have.some((h) => h.nodeId === id));
-    const results = await Promise.allSettled(todo.map((id) => hire(this.pool, mailbox, all.find((d) => d.nodeId === id)!, proof)));
+    const results = await Promise.allSettled(
+      todo.map((id) =>
+        hire(
+          this.pool,
+          mailbox,
+          all.find((d) => d.nodeId === id)!,
+          proof,
+        ),
+      ),
+    );
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') out.push(r.value);
       else refused.set(todo[i]!, r.reason instanceof Error ? r.reason.message : String(r.reason));
@@ -186,7 +227,13 @@ export class Onboarding {
     if (b.nodeId !== cur.beacon) await openInbox(this.pool, cur.mailbox, b, cur.name);
     const st = storage.map((id) => hired.find((h) => h.nodeId === id)).filter((h): h is HiredServer => h !== undefined);
     if (st.length < 2) throw new OnboardingError('Fewer than two storage servers accepted the registration.');
-    await dir.publish(cur.identity, { address: cur.address, name: cur.name, beacon, servers: st.map((s) => s.nodeId), updatedAt: this.now() });
+    await dir.publish(cur.identity, {
+      address: cur.address,
+      name: cur.name,
+      beacon,
+      servers: st.map((s) => s.nodeId),
+      updatedAt: this.now(),
+    });
     return this.store.save({ ...stripLoaded(cur), beacon, servers: dedupe([...st, b, ...hired]) });
   }
 
@@ -195,7 +242,10 @@ export class Onboarding {
     const cur = this.store.load();
     if (!cur) throw new OnboardingError('Create an identity first.');
     const all = await this.directory().servers();
-    const extra = all.filter((d) => !cur.servers.some((s) => s.nodeId === d.nodeId)).slice(0, count).map((d) => d.nodeId);
+    const extra = all
+      .filter((d) => !cur.servers.some((s) => s.nodeId === d.nodeId))
+      .slice(0, count)
+      .map((d) => d.nodeId);
     const hired = await this.hireAll(cur.mailbox, extra, all, cur.servers, await this.proofFor(cur));
     return this.store.save({ ...stripLoaded(cur), servers: hired });
   }

@@ -47,11 +47,17 @@ describe('recovery phrase confirmation', () => {
     expect(await call('identity.phrase.challenge', {})).toEqual(first);
 
     const wrong = [words[positions[0]! - 1]!, 'nope', words[positions[2]! - 1]!];
-    expect(await call('identity.phrase.confirm', { words: wrong })).toEqual({ ok: false, error: { code: 'invalid_input', message: `Word ${positions[1]} does not match your recovery phrase.` } });
+    expect(await call('identity.phrase.confirm', { words: wrong })).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: `Word ${positions[1]} does not match your recovery phrase.` },
+    });
     expect(await call('identity.state', {})).toMatchObject({ value: { phraseConfirmed: false } });
 
     const right = positions.map((p) => ` ${words[p - 1]!.toUpperCase()} `);
-    expect(await call('identity.phrase.confirm', { words: right })).toMatchObject({ ok: true, value: { state: 'ready', phraseConfirmed: true } });
+    expect(await call('identity.phrase.confirm', { words: right })).toMatchObject({
+      ok: true,
+      value: { state: 'ready', phraseConfirmed: true },
+    });
     expect(await call('identity.state', {})).toMatchObject({ value: { phraseConfirmed: true } });
     expect(await call('identity.phrase.challenge', {})).toEqual({ ok: true, value: { positions: [] } });
   });
@@ -63,7 +69,10 @@ describe('recovery phrase confirmation', () => {
 
   it('shows the phrase again only for the right passphrase, and the vault stays open either way', async () => {
     const { call, words } = await freshIdentity(false);
-    expect(await call('identity.phrase.reveal', { passphrase: 'not it at all' })).toMatchObject({ ok: false, error: { code: 'wrong_passphrase' } });
+    expect(await call('identity.phrase.reveal', { passphrase: 'not it at all' })).toMatchObject({
+      ok: false,
+      error: { code: 'wrong_passphrase' },
+    });
     expect(await call('vault.state', {})).toMatchObject({ value: { state: 'unlocked' } });
     expect(await call('identity.phrase.reveal', { passphrase: PASSPHRASE })).toEqual({ ok: true, value: { phrase: words.join(' ') } });
     await call('vault.lock', {});

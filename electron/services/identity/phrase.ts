@@ -56,8 +56,13 @@ export class PhraseConfirmation {
     const phrase = identityToPhrase(l.identity).split(' ');
     const wrong = positions.filter((p, i) => normal(words[i] ?? '') !== phrase[p - 1]);
     if (wrong.length > 0) {
-      const list = wrong.map((p) => `word ${p}`).join(', ').replace(/, ([^,]*)$/, ' and $1');
-      throw new PhraseError(`${list[0]!.toUpperCase()}${list.slice(1)} ${wrong.length === 1 ? 'does' : 'do'} not match your recovery phrase.`);
+      const list = wrong
+        .map((p) => `word ${p}`)
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' and $1');
+      throw new PhraseError(
+        `${list[0]!.toUpperCase()}${list.slice(1)} ${wrong.length === 1 ? 'does' : 'do'} not match your recovery phrase.`,
+      );
     }
     this.positions = null;
     return this.store.save({ ...stripLoaded(l), phrasePending: false });

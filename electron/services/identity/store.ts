@@ -39,7 +39,10 @@ const AAD = 'qmail.identity.v1';
 export class IdentityStore {
   private cache: LoadedIdentity | null = null;
 
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   get exists(): boolean {
     return hasRow(this.db, 'mail_identity');

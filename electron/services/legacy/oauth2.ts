@@ -43,7 +43,12 @@ async function tokenRequest(p: OAuthProviderConfig, params: Record<string, strin
   const body = new URLSearchParams({ client_id: p.clientId, ...(p.clientSecret ? { client_secret: p.clientSecret } : {}), ...params });
   let res: Response;
   try {
-    res = await fetch(p.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal: AbortSignal.timeout(30_000) });
+    res = await fetch(p.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (e) {
     throw new LegacyError('tcp', `OAuth2 token endpoint: ${(e as Error).message}`);
   }
@@ -57,7 +62,8 @@ async function tokenRequest(p: OAuthProviderConfig, params: Record<string, strin
   }
   if (!res.ok || typeof json.access_token !== 'string') {
     const err = typeof json.error === 'string' ? json.error : `status ${res.status}`;
-    if (err === 'invalid_grant') throw new LegacyError('oauth_revoked', 'the provider refused the saved sign-in (revoked or expired): sign in again');
+    if (err === 'invalid_grant')
+      throw new LegacyError('oauth_revoked', 'the provider refused the saved sign-in (revoked or expired): sign in again');
     throw new LegacyError('auth', `OAuth2 token endpoint: ${err}`);
   }
   const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 3600;
@@ -72,7 +78,11 @@ async function tokenRequest(p: OAuthProviderConfig, params: Record<string, strin
  * Runs the browser sign-in: `openBrowser` gets the provider URL (the app hands it to the
  * system browser); resolves with tokens once the redirect came back with the right state.
  */
-export async function authorize(p: OAuthProviderConfig, openBrowser: (url: string) => Promise<void> | void, o: { timeoutMs?: number; now?: () => number } = {}): Promise<OAuthTokens> {
+export async function authorize(
+  p: OAuthProviderConfig,
+  openBrowser: (url: string) => Promise<void> | void,
+  o: { timeoutMs?: number; now?: () => number } = {},
+): Promise<OAuthTokens> {
   const { verifier, challenge } = pkcePair();
   const state = b64url(randomBytes(16));
   const server = createServer();
@@ -82,7 +92,10 @@ export async function authorize(p: OAuthProviderConfig, openBrowser: (url: strin
   const redirectUri = `http://127.0.0.1:${port}/callback`;
   try {
     const code = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new LegacyError('timeout', 'the browser sign-in did not come back in time')), o.timeoutMs ?? 5 * 60_000);
+      const timer = setTimeout(
+        () => reject(new LegacyError('timeout', 'the browser sign-in did not come back in time')),
+        o.timeoutMs ?? 5 * 60_000,
+      );
       server.on('request', (req, res) => {
         const url = new URL(req.url ?? '/', redirectUri);
         if (url.pathname !== '/callback') {
@@ -122,7 +135,11 @@ export async function authorize(p: OAuthProviderConfig, openBrowser: (url: strin
         reject(e instanceof Error ? e : new Error(String(e)));
       });
     });
-    return await tokenRequest(p, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, o.now ?? Date.now);
+    return await tokenRequest(
+      p,
+      { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier },
+      o.now ?? Date.now,
+    );
   } finally {
     server.closeAllConnections();
     server.close();
@@ -135,7 +152,11 @@ export async function refresh(p: OAuthProviderConfig, refreshToken: string, now:
 }
 
 /** The tokens to use now: the same ones, or refreshed when they expire within the margin. */
-export async function fresh(p: OAuthProviderConfig, t: OAuthTokens, now: () => number = Date.now): Promise<{ tokens: OAuthTokens; refreshed: boolean }> {
+export async function fresh(
+  p: OAuthProviderConfig,
+  t: OAuthTokens,
+  now: () => number = Date.now,
+): Promise<{ tokens: OAuthTokens; refreshed: boolean }> {
   if (t.expiresAt - now() > REFRESH_MARGIN_MS) return { tokens: t, refreshed: false };
   if (!t.refreshToken) throw new LegacyError('oauth_revoked', 'the sign-in expired and cannot be renewed: sign in again');
   return { tokens: await refresh(p, t.refreshToken, now), refreshed: true };

@@ -22,21 +22,58 @@ import { authorize, fresh, type OAuthProviderConfig } from './oauth2.js';
 import { Pop3Client } from './pop3/client.js';
 import { pop3Sync } from './pop3/sync.js';
 import { buildMessage, sendRaw, verifySmtp, type OutgoingMail } from './smtp/send.js';
-import { PRESETS, type AccountSecret, type AccountSettings, type LegacyAccountInput, type LegacyAccountView, type LegacyMessageSummary, type ServerConfig } from './types.js';
+import {
+  PRESETS,
+  type AccountSecret,
+  type AccountSettings,
+  type LegacyAccountInput,
+  type LegacyAccountView,
+  type LegacyMessageSummary,
+  type ServerConfig,
+} from './types.js';
 
-const Host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or address');
-const Server = z.object({ host: Host, port: z.number().int().min(1).max(65535), tls: z.enum(['implicit', 'starttls', 'none']), ca: z.string().max(256 * 1024).optional() }).strict();
-const OAuthProvider = z.object({ authorizationUrl: z.url(), tokenUrl: z.url(), clientId: z.string().min(1).max(512), clientSecret: z.string().max(512).optional(), scope: z.string().max(2048) }).strict();
+const Host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or address');
+const Server = z
+  .object({
+    host: Host,
+    port: z.number().int().min(1).max(65535),
+    tls: z.enum(['implicit', 'starttls', 'none']),
+    ca: z
+      .string()
+      .max(256 * 1024)
+      .optional(),
+  })
+  .strict();
+const OAuthProvider = z
+  .object({
+    authorizationUrl: z.url(),
+    tokenUrl: z.url(),
+    clientId: z.string().min(1).max(512),
+    clientSecret: z.string().max(512).optional(),
+    scope: z.string().max(2048),
+  })
+  .strict();
 const AccountInput = z
   .object({
     name: z.string().min(1).max(100),
     preset: z.enum(['gmail', 'outlook', 'yahoo', 'generic']),
-    email: z.string().min(3).max(320).regex(/^[^\s@]+@[^\s@]+$/, 'an email address'),
+    email: z
+      .string()
+      .min(3)
+      .max(320)
+      .regex(/^[^\s@]+@[^\s@]+$/, 'an email address'),
     displayName: z.string().max(200).optional(),
     user: z.string().min(1).max(320),
     incoming: Server.extend({ kind: z.enum(['imap', 'pop3']) }),
     smtp: Server,
-    auth: z.union([z.object({ kind: z.literal('password'), password: z.string().min(1).max(1024) }).strict(), z.object({ kind: z.literal('oauth2'), provider: OAuthProvider }).strict()]),
+    auth: z.union([
+      z.object({ kind: z.literal('password'), password: z.string().min(1).max(1024) }).strict(),
+      z.object({ kind: z.literal('oauth2'), provider: OAuthProvider }).strict(),
+    ]),
     leaveOnServer: z.boolean().optional(),
   })
   .strict();
@@ -74,7 +111,11 @@ export class LegacyService {
   private readonly now: () => number;
   private readonly commandClients = new Map<string, ImapFlow>();
 
-  constructor(db: Db, box: () => SecretBox, private readonly o: LegacyServiceOptions = {}) {
+  constructor(
+    db: Db,
+    box: () => SecretBox,
+    private readonly o: LegacyServiceOptions = {},
+  ) {
     this.store = new LegacyStore(db, box);
     this.now = o.now ?? Date.now;
   }
@@ -133,7 +174,8 @@ export class LegacyService {
     const parsed = AccountInput.safeParse(input);
     if (!parsed.success) throw invalid(parsed.error);
     const a = parsed.data as LegacyAccountInput;
-    if (this.listAccounts().some((x) => x.name === a.name)) throw new LegacyError('invalid_input', `an account named ${JSON.stringify(a.name)} exists`);
+    if (this.listAccounts().some((x) => x.name === a.name))
+      throw new LegacyError('invalid_input', `an account named ${JSON.stringify(a.name)} exists`);
     const secret = await this.secretFor(a);
     const id = newLegacyId();
     this.store.putAccount(id, this.toSettings(a), secret, this.now());
@@ -144,7 +186,12 @@ export class LegacyService {
     if (a.auth.kind === 'password') return { kind: 'password', password: a.auth.password };
     if (!this.o.openBrowser) throw new LegacyError('invalid_input', 'OAuth2 sign-in needs a browser');
     const t = await authorize(a.auth.provider, this.o.openBrowser, { now: this.now });
-    return { kind: 'oauth2', accessToken: t.accessToken, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}), expiresAt: t.expiresAt };
+    return {
+      kind: 'oauth2',
+      accessToken: t.accessToken,
+      ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}),
+      expiresAt: t.expiresAt,
+    };
   }
 
   /** Edits an account; a new password or provider replaces the secret, else it stays. */
@@ -163,7 +210,8 @@ export class LegacyService {
     const parsed = AccountInput.safeParse(merged);
     if (!parsed.success) throw invalid(parsed.error);
     const a = parsed.data as LegacyAccountInput;
-    if (a.name !== cur.name && this.listAccounts().some((x) => x.name === a.name)) throw new LegacyError('invalid_input', `an account named ${JSON.stringify(a.name)} exists`);
+    if (a.name !== cur.name && this.listAccounts().some((x) => x.name === a.name))
+      throw new LegacyError('invalid_input', `an account named ${JSON.stringify(a.name)} exists`);
     const secret = patch.auth ? await this.secretFor(a) : undefined;
     await this.dropClient(id);
     this.store.putAccount(id, this.toSettings(a, cur), secret, this.now());
@@ -182,8 +230,22 @@ export class LegacyService {
     if (!secret) throw new LegacyError('auth', 'no saved password or sign-in for this account');
     if (secret.kind === 'password') return { user: s.user, pass: secret.password };
     if (!s.oauth) throw new LegacyError('auth', 'OAuth2 account without a provider');
-    const { tokens, refreshed } = await fresh(s.oauth, { accessToken: secret.accessToken, ...(secret.refreshToken ? { refreshToken: secret.refreshToken } : {}), expiresAt: secret.expiresAt }, this.now);
-    if (refreshed) this.store.setSecret(id, { kind: 'oauth2', accessToken: tokens.accessToken, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}), expiresAt: tokens.expiresAt });
+    const { tokens, refreshed } = await fresh(
+      s.oauth,
+      {
+        accessToken: secret.accessToken,
+        ...(secret.refreshToken ? { refreshToken: secret.refreshToken } : {}),
+        expiresAt: secret.expiresAt,
+      },
+      this.now,
+    );
+    if (refreshed)
+      this.store.setSecret(id, {
+        kind: 'oauth2',
+        accessToken: tokens.accessToken,
+        ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+        expiresAt: tokens.expiresAt,
+      });
     return { user: s.user, accessToken: tokens.accessToken };
   }
 
@@ -194,13 +256,19 @@ export class LegacyService {
     if (typeof target === 'string') {
       const id = this.resolve(target);
       const s = this.settings(id);
-      servers = [{ which: 'incoming', s: s.incoming }, { which: 'smtp', s: s.smtp }];
+      servers = [
+        { which: 'incoming', s: s.incoming },
+        { which: 'smtp', s: s.smtp },
+      ];
       login = () => this.credentials(id);
     } else {
       const parsed = AccountInput.safeParse(target);
       if (!parsed.success) return { ok: false, stage: 'invalid_input', message: invalid(parsed.error).message };
       const a = parsed.data as LegacyAccountInput;
-      servers = [{ which: 'incoming', s: a.incoming }, { which: 'smtp', s: a.smtp }];
+      servers = [
+        { which: 'incoming', s: a.incoming },
+        { which: 'smtp', s: a.smtp },
+      ];
       if (a.auth.kind !== 'password') return { ok: false, stage: 'invalid_input', message: 'test an OAuth2 account after signing in' };
       const pass = a.auth.password;
       login = () => Promise.resolve({ user: a.user, pass });
@@ -276,7 +344,12 @@ export class LegacyService {
       try {
         let folders: SyncReport['folders'];
         if (s.incoming.kind === 'pop3') {
-          folders = [await pop3Sync(s.incoming, await this.credentials(id), this.store, id, { leaveOnServer: s.leaveOnServer ?? true, now: this.now })];
+          folders = [
+            await pop3Sync(s.incoming, await this.credentials(id), this.store, id, {
+              leaveOnServer: s.leaveOnServer ?? true,
+              now: this.now,
+            }),
+          ];
         } else {
           const c = await this.client(id);
           folders = await syncAccount(c, this.store, id, { chunk: this.o.chunk, ...opts, now: this.now });
@@ -300,7 +373,11 @@ export class LegacyService {
    * IDLE on INBOX on its own connection: each change syncs INBOX (on the command connection)
    * and then calls `onChange`. Returns the stop function.
    */
-  async watch(idOrName: string, onChange: (e: { folderPath: string; report: SyncReport }) => void, o: { maxIdleMs?: number } = {}): Promise<() => Promise<void>> {
+  async watch(
+    idOrName: string,
+    onChange: (e: { folderPath: string; report: SyncReport }) => void,
+    o: { maxIdleMs?: number } = {},
+  ): Promise<() => Promise<void>> {
     const id = this.resolve(idOrName);
     const s = this.settings(id);
     if (s.incoming.kind !== 'imap') throw new LegacyError('invalid_input', 'IDLE needs an IMAP account');
@@ -426,7 +503,11 @@ export class LegacyService {
       const add: string[] = [];
       const del: string[] = [];
       let bits = m.flags;
-      for (const [k, flag, bit] of [['seen', '\\Seen', Flag.seen], ['flagged', '\\Flagged', Flag.flagged], ['answered', '\\Answered', Flag.answered]] as const) {
+      for (const [k, flag, bit] of [
+        ['seen', '\\Seen', Flag.seen],
+        ['flagged', '\\Flagged', Flag.flagged],
+        ['answered', '\\Answered', Flag.answered],
+      ] as const) {
         if (f[k] === undefined) continue;
         (f[k] ? add : del).push(flag);
         bits = f[k] ? bits | bit : bits & ~bit;
@@ -530,7 +611,12 @@ export class LegacyService {
     const p: OAuthProviderConfig = s.oauth;
     if (!this.o.openBrowser) throw new LegacyError('invalid_input', 'OAuth2 sign-in needs a browser');
     const t = await authorize(p, this.o.openBrowser, { now: this.now });
-    this.store.setSecret(id, { kind: 'oauth2', accessToken: t.accessToken, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}), expiresAt: t.expiresAt });
+    this.store.setSecret(id, {
+      kind: 'oauth2',
+      accessToken: t.accessToken,
+      ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}),
+      expiresAt: t.expiresAt,
+    });
     await this.dropClient(id);
   }
 }
@@ -579,7 +665,13 @@ async function probe(s: ServerConfig, lookup: (host: string) => Promise<{ addres
   if (s.tls !== 'implicit') return;
   await new Promise<void>((resolve, reject) => {
     const t = tlsOptions(s);
-    const sock = tlsConnect({ host: address, port: s.port, ...t, servername: t.servername ?? (/^[\d.]+$|:/.test(s.host) ? undefined : s.host), timeout: 15_000 });
+    const sock = tlsConnect({
+      host: address,
+      port: s.port,
+      ...t,
+      servername: t.servername ?? (/^[\d.]+$|:/.test(s.host) ? undefined : s.host),
+      timeout: 15_000,
+    });
     sock.once('secureConnect', () => {
       sock.destroy();
       resolve();

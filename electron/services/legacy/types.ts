@@ -41,7 +41,8 @@ export interface AccountSettings extends Omit<LegacyAccountInput, 'auth'> {
 }
 
 /** The sealed secret: a password, or OAuth2 tokens. */
-export type AccountSecret = { kind: 'password'; password: string } | { kind: 'oauth2'; accessToken: string; refreshToken?: string; expiresAt: number };
+export type AccountSecret =
+  { kind: 'password'; password: string } | { kind: 'oauth2'; accessToken: string; refreshToken?: string; expiresAt: number };
 
 type PublicServer = Omit<ServerConfig, 'ca'> & { hasCa: boolean };
 
@@ -88,7 +89,11 @@ export const PRESETS: Record<Exclude<PresetName, 'generic'>, Preset> = {
     incoming: { kind: 'imap', host: 'imap.gmail.com', port: 993, tls: 'implicit' },
     smtp: { host: 'smtp.gmail.com', port: 465, tls: 'implicit' },
     savesSent: true,
-    oauth: { authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth', tokenUrl: 'https://oauth2.googleapis.com/token', scope: 'https://mail.google.com/' },
+    oauth: {
+      authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      scope: 'https://mail.google.com/',
+    },
   },
   outlook: {
     incoming: { kind: 'imap', host: 'outlook.office365.com', port: 993, tls: 'implicit' },

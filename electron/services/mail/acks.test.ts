@@ -35,7 +35,10 @@ describe('TellAcks', () => {
 
   it('sends at most MAX_PING_ACKS at a time and forgets the oldest beyond its bound; a new beacon starts afresh', async () => {
     const acks = new TellAcks();
-    acks.kept('a', Array.from({ length: 5000 }, (_, i) => tell(i + 1)));
+    acks.kept(
+      'a',
+      Array.from({ length: 5000 }, (_, i) => tell(i + 1)),
+    );
     expect(acks.pending).toBe(4096);
     let sent: number[] = [];
     await acks.ask('a', (ack) => {

@@ -50,7 +50,14 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
       ...(job.document ? { document: new Uint8Array(Buffer.from(job.document, 'base64')) } : {}),
       timestamp: Math.floor(ctx.now() / 1000),
       attachments: job.attachments.map((a) => attachmentSource(ctx, a)),
-      ...(job.thread ? { thread: { inReplyTo: new Uint8Array(Buffer.from(job.thread.inReplyTo, 'hex')), root: new Uint8Array(Buffer.from(job.thread.root, 'hex')) } } : {}),
+      ...(job.thread
+        ? {
+            thread: {
+              inReplyTo: new Uint8Array(Buffer.from(job.thread.inReplyTo, 'hex')),
+              root: new Uint8Array(Buffer.from(job.thread.root, 'hex')),
+            },
+          }
+        : {}),
     });
     const skip = reached.length < everyone.length ? reached.map((d) => d.address) : [];
     const res = await sendMessage(
@@ -64,18 +71,35 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
         onProgress: ({ uploaded, total }) => onProgress(uploaded, total),
         onUpload: (o) => links.uploads?.begin(id, { nodeId: o.nodeId, guid: hex(o.guid), fileType: o.fileType }),
       },
-      { bundle, to: job.to, cc: job.cc, layout: job.stripes, level: LEVEL_NUMBER[job.fallback ? 'L3' : job.level], allowFallback: job.allowFallback ?? false, ...(skip.length ? { skip } : {}) },
+      {
+        bundle,
+        to: job.to,
+        cc: job.cc,
+        layout: job.stripes,
+        level: LEVEL_NUMBER[job.fallback ? 'L3' : job.level],
+        allowFallback: job.allowFallback ?? false,
+        ...(skip.length ? { skip } : {}),
+      },
     );
     const sentLevel = LEVEL_NAME[res.level]!;
     ctx.names.learnAll(res.names);
-    const fallback = job.fallback ?? (res.fallback ? { from: LEVEL_NAME[res.fallback.from] as 'L1' | 'L2', reason: res.fallback.reason } : undefined);
+    const fallback =
+      job.fallback ?? (res.fallback ? { from: LEVEL_NAME[res.fallback.from] as 'L1' | 'L2', reason: res.fallback.reason } : undefined);
     const nameOf = (address: string) => res.names[address] ?? ctx.names.known(address);
     mailbox.file(
       id,
       'sent',
       ctx.now(),
       false,
-      { from: me.address, fromName: me.name, to: [...job.to, ...job.cc], subject: job.subject, body: job.body, level: sentLevel, toNames: res.names },
+      {
+        from: me.address,
+        fromName: me.name,
+        to: [...job.to, ...job.cc],
+        subject: job.subject,
+        body: job.body,
+        level: sentLevel,
+        toNames: res.names,
+      },
       {
         attachments: job.attachments,
         stripes: job.stripes,
@@ -97,7 +121,9 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
           const name = nameOf(address);
           const before = reached.find((d) => d.address === address);
           if (res.delivered.includes(address)) return { address, ...(name ? { name } : {}), state: 'delivered', at: ctx.now() };
-          return before ? { ...before, ...(name ? { name } : {}) } : { address, ...(name ? { name } : {}), state: 'failed', reason: 'its beacon did not take the notice' };
+          return before
+            ? { ...before, ...(name ? { name } : {}) }
+            : { address, ...(name ? { name } : {}), state: 'failed', reason: 'its beacon did not take the notice' };
         }),
       },
     );

@@ -17,7 +17,10 @@ export interface BeaconLink {
 function beaconOf(me: LoadedIdentity) {
   const b = me.servers.find((s) => s.nodeId === me.beacon);
   if (!b) throw new MailError('unavailable', 'The beacon is not among the hired servers.');
-  return { endpoint: { host: b.host, port: b.port, raidaId: b.raidaId }, caller: { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(b.an, 'hex')) } };
+  return {
+    endpoint: { host: b.host, port: b.port, raidaId: b.raidaId },
+    caller: { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(b.an, 'hex')) },
+  };
 }
 
 export function beaconLink(pool: ConnectionPool): BeaconLink {

@@ -49,7 +49,7 @@ describe('message bundle', () => {
     expect(() => decodeLetter(extra)).toThrow(/trailing/);
   });
 
-  it('carries a reply\'s thread reference in its own extension section, and letters without one have none', () => {
+  it("carries a reply's thread reference in its own extension section, and letters without one have none", () => {
     const inReplyTo = new Uint8Array(randomBytes(16));
     const root = new Uint8Array(randomBytes(16));
     const out = decodeLetter(encodeLetter({ ...letter, thread: { inReplyTo, root } }));
@@ -59,11 +59,18 @@ describe('message bundle', () => {
     expect(decodeLetter(encodeLetter(letter)).thread).toBeUndefined();
   });
 
-  it('carries a formatted body (styles, links, lists, quote, inline image) under the letter\'s own Meta, with its plain text', () => {
-    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex').toString('base64');
-    const composed = composeDocument(`<b>Bold</b> and <i>slanted</i>, <a href="https://example.org/x">a link</a><ul><li>one</li><li>two</li></ul><blockquote>quoted</blockquote><img src="data:image/png;base64,${png}" alt="dot"><img src="https://tracker.example/p.png" alt="remote">`);
+  it("carries a formatted body (styles, links, lists, quote, inline image) under the letter's own Meta, with its plain text", () => {
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
+      'hex',
+    ).toString('base64');
+    const composed = composeDocument(
+      `<b>Bold</b> and <i>slanted</i>, <a href="https://example.org/x">a link</a><ul><li>one</li><li>two</li></ul><blockquote>quoted</blockquote><img src="data:image/png;base64,${png}" alt="dot"><img src="https://tracker.example/p.png" alt="remote">`,
+    );
     const inReplyTo = new Uint8Array(randomBytes(16));
-    const out = decodeLetter(encodeLetter({ ...letter, body: 'ignored', document: encodeDocument(composed), thread: { inReplyTo, root: inReplyTo } }));
+    const out = decodeLetter(
+      encodeLetter({ ...letter, body: 'ignored', document: encodeDocument(composed), thread: { inReplyTo, root: inReplyTo } }),
+    );
     expect(out.subject).toBe(letter.subject);
     expect(out.thread).toBeDefined();
     expect(out.body).toContain('Bold and slanted, a link <https://example.org/x>');
@@ -99,7 +106,14 @@ describe('message bundle', () => {
   }
 
   it('streams the same bytes as encodeLetter, and reads them back in pieces of any size into attachment writers', async () => {
-    const streamed = letterStream({ ...letter, attachments: letter.attachments.map((a) => ({ name: a.name, size: a.data.length, open: () => Readable.from([a.data.subarray(0, 7), a.data.subarray(7)]) })) });
+    const streamed = letterStream({
+      ...letter,
+      attachments: letter.attachments.map((a) => ({
+        name: a.name,
+        size: a.data.length,
+        open: () => Readable.from([a.data.subarray(0, 7), a.data.subarray(7)]),
+      })),
+    });
     const parts: Buffer[] = [];
     for await (const c of streamed.open()) parts.push(c as Buffer);
     const whole = Buffer.concat(parts);
@@ -113,7 +127,10 @@ describe('message bundle', () => {
       const out = await read();
       expect(out.subject).toBe(letter.subject);
       expect(out.body).toBe(letter.body);
-      expect(out.attachments.map((a) => [a.name, a.size])).toEqual([['report.pdf', 5000], ['empty.txt', 0]]);
+      expect(out.attachments.map((a) => [a.name, a.size])).toEqual([
+        ['report.pdf', 5000],
+        ['empty.txt', 0],
+      ]);
       expect(mem.kept.get(out.attachments[0]!.ref)!.equals(Buffer.from(letter.attachments[0]!.data))).toBe(true);
     }
   });
@@ -122,7 +139,11 @@ describe('message bundle', () => {
     const grown = letterStream({ ...letter, attachments: [{ name: 'a', size: 3, open: () => Readable.from([Buffer.from('four')]) }] });
     await expect(pipeline(grown.open(), new (await import('node:stream')).PassThrough().resume())).rejects.toThrow(/grew/);
     const whole = Buffer.from(encodeLetter(letter));
-    for (const bad of [whole.subarray(0, whole.length - 10), Buffer.concat([whole, Buffer.from([0])]), Buffer.from('QMB1\xff\xff\xff\xff\x00', 'latin1')]) {
+    for (const bad of [
+      whole.subarray(0, whole.length - 10),
+      Buffer.concat([whole, Buffer.from([0])]),
+      Buffer.from('QMB1\xff\xff\xff\xff\x00', 'latin1'),
+    ]) {
       const mem = memoryStore();
       const { sink, letter: read } = letterSink(mem.open);
       const pieces = Array.from({ length: Math.ceil(bad.length / 1000) }, (_, i) => bad.subarray(i * 1000, (i + 1) * 1000));

@@ -147,9 +147,18 @@ function letterHead(l: Omit<Letter, 'attachments'> & { attachments: readonly { n
   });
   // The composed body's own Meta stays behind; its image sources travel, the thread reference is the letter's.
   const parts: Phase2Document = rich
-    ? { kind: 'phase2', meta, styles: rich.doc.styles, text: rich.doc.text, resources: rich.doc.resources, extensions: rich.doc.extensions.filter((e) => e.id === IMAGE_SOURCES_EXTENSION) }
+    ? {
+        kind: 'phase2',
+        meta,
+        styles: rich.doc.styles,
+        text: rich.doc.text,
+        resources: rich.doc.resources,
+        extensions: rich.doc.extensions.filter((e) => e.id === IMAGE_SOURCES_EXTENSION),
+      }
     : phase2(meta, plainToTokens(l.body));
-  const doc = encodeDocument(l.thread ? { ...parts, extensions: [...parts.extensions, { id: THREAD_EXTENSION, payload: encodeThread(l.thread) }] } : parts);
+  const doc = encodeDocument(
+    l.thread ? { ...parts, extensions: [...parts.extensions, { id: THREAD_EXTENSION, payload: encodeThread(l.thread) }] } : parts,
+  );
   const out = new Uint8Array(9 + doc.length);
   out.set(MAGIC, 0);
   new DataView(out.buffer).setUint32(4, doc.length);
@@ -180,7 +189,10 @@ export function encodeLetter(l: Letter): Uint8Array {
  * The same bytes as encodeLetter, as a stream: attachments are read from their sources while
  * the letter is striped, so none is ever held whole. `open()` may be called once per attempt.
  */
-export function letterStream(l: Omit<Letter, 'attachments'> & { attachments: readonly StreamedAttachment[] }): { length: number; open(): Readable } {
+export function letterStream(l: Omit<Letter, 'attachments'> & { attachments: readonly StreamedAttachment[] }): {
+  length: number;
+  open(): Readable;
+} {
   const head = letterHead(l);
   const heads = l.attachments.map((a) => attachmentHead(a.name, a.size));
   const length = head.length + heads.reduce((n, h, i) => n + h.length + l.attachments[i]!.size, 0);
@@ -216,7 +228,11 @@ export interface OpenedLetter {
 }
 
 /** What the incremental reader of a bundle finds, in order. */
-type LetterEvent = { t: 'document'; bytes: Uint8Array } | { t: 'attachment'; name: string; size: number } | { t: 'data'; bytes: Uint8Array } | { t: 'attachment-end' };
+type LetterEvent =
+  | { t: 'document'; bytes: Uint8Array }
+  | { t: 'attachment'; name: string; size: number }
+  | { t: 'data'; bytes: Uint8Array }
+  | { t: 'attachment-end' };
 
 /**
  * Reads a bundle in pieces of any size (a whole one, or what a stream decrypts chunk after

@@ -33,14 +33,23 @@ describe('uploaded objects (finding 9)', () => {
     expect(u.count('B')).toBe(0);
     expect(u.due(t.clock.t, 10)).toEqual([]); // nothing is deleted before the message is given up
     expect(u.discard('A', t.clock.t)).toBe(3);
-    expect(u.due(t.clock.t, 10).map((r) => `${r.nodeId}/${r.guid}/${r.fileType}`).sort()).toEqual(['n1/aa/1', 'n1/cc/1', 'n2/aa/0']);
+    expect(
+      u
+        .due(t.clock.t, 10)
+        .map((r) => `${r.nodeId}/${r.guid}/${r.fileType}`)
+        .sort(),
+    ).toEqual(['n1/aa/1', 'n1/cc/1', 'n2/aa/0']);
   });
 
   it('after a crash, what an attempt left is kept for a queued message and deleted for one that is gone or failed', () => {
     const t = testContext();
     cleanups.push(t.close);
     const u = new UploadsTable(t.ctx.db);
-    t.ctx.tables.outbox.insert('queued', { to: [], cc: [], subject: '', body: '', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } }, t.clock.t);
+    t.ctx.tables.outbox.insert(
+      'queued',
+      { to: [], cc: [], subject: '', body: '', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } },
+      t.clock.t,
+    );
     u.begin('queued', obj('n1', 'aa'));
     u.begin('gone', obj('n1', 'bb'));
     expect(u.recover(t.clock.t)).toBe(1);
@@ -58,7 +67,10 @@ describe('uploaded objects (finding 9)', () => {
     const pool = new ConnectionPool();
     cleanups.push(() => pool.closeAll());
     const timers: (() => void)[] = [];
-    const cleaner = new UploadCleanup(t.ctx, new UploadsTable(t.ctx.db), pool, { baseMs: 10, schedule: (fn) => (timers.push(fn), () => {}) });
+    const cleaner = new UploadCleanup(t.ctx, new UploadsTable(t.ctx.db), pool, {
+      baseMs: 10,
+      schedule: (fn) => (timers.push(fn), () => {}),
+    });
     cleaner.table.begin('A', obj('n1', 'aa'));
     cleaner.table.begin('A', obj('gone-node', 'aa'));
     cleaner.attemptEnded('A', false);

@@ -24,7 +24,12 @@ export interface CleanupOptions {
 export class UploadCleanup {
   private readonly loop: PassLoop;
 
-  constructor(private readonly ctx: MailContext, readonly table: UploadsTable, private readonly pool: ConnectionPool, private readonly o: CleanupOptions = {}) {
+  constructor(
+    private readonly ctx: MailContext,
+    readonly table: UploadsTable,
+    private readonly pool: ConnectionPool,
+    private readonly o: CleanupOptions = {},
+  ) {
     this.loop = new PassLoop(() => this.run(), o.schedule);
   }
 
@@ -88,7 +93,11 @@ export class UploadCleanup {
     }
     try {
       const client = new QMailServerClient(this.pool, { host: h.host, port: h.port, raidaId: h.raidaId }, 10_000);
-      await client.deleteObject({ mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) }, new Uint8Array(Buffer.from(r.guid, 'hex')), r.fileType);
+      await client.deleteObject(
+        { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) },
+        new Uint8Array(Buffer.from(r.guid, 'hex')),
+        r.fileType,
+      );
       this.table.done(r);
     } catch (e) {
       const refused = e instanceof StatusError && (e.status === Status.INVALID_AN || e.status === Status.COIN_NOT_FOUND);

@@ -19,7 +19,10 @@ export { MailError };
 
 /** A stripe layout needs more servers than the identity can use: refused before anything is queued. */
 export class StripeLayoutError extends MailError {
-  constructor(readonly layout: { k: number; p: number }, readonly maxServers: number) {
+  constructor(
+    readonly layout: { k: number; p: number },
+    readonly maxServers: number,
+  ) {
     super(
       'too_few_servers',
       `A ${layout.k}+${layout.p} layout needs ${layout.k + layout.p} servers, but only ${maxServers} can be used on this network. Choose a layout with k + p at most ${maxServers}.`,
@@ -208,7 +211,8 @@ export function normalAddress(a: string): string {
 }
 
 export function checkLayoutBounds(stripes: Layout): void {
-  if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32) throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
+  if (stripes.k < 1 || stripes.p < 0 || stripes.k + stripes.p < 2 || stripes.k + stripes.p > 32)
+    throw new MailError('invalid_input', 'k + p must be between 2 and 32.');
 }
 
 export type MessageLevel = MessageSummary['level'];

@@ -5,7 +5,10 @@ import { checkLayoutBounds, MailError, type DraftInput, type MailContext } from 
 import type { Mailbox } from './mailbox.js';
 
 export class Drafts {
-  constructor(private readonly ctx: MailContext, private readonly mailbox: Mailbox) {}
+  constructor(
+    private readonly ctx: MailContext,
+    private readonly mailbox: Mailbox,
+  ) {}
 
   /** Saves a draft (a new one when `id` is undefined); returns its id. */
   save(id: string | undefined, d: DraftInput): string {
@@ -16,7 +19,12 @@ export class Drafts {
     const stripes = d.stripes ?? before?.draft?.stripes ?? this.ctx.defaultLayout;
     checkLayoutBounds(stripes);
     const inReplyTo = d.inReplyTo ?? before?.draft?.inReplyTo;
-    const draft = { cc: d.cc ?? before?.draft?.cc ?? [], level: d.level ?? before?.draft?.level ?? 'L3', stripes: { k: stripes.k, p: stripes.p }, ...(inReplyTo ? { inReplyTo } : {}) };
+    const draft = {
+      cc: d.cc ?? before?.draft?.cc ?? [],
+      level: d.level ?? before?.draft?.level ?? 'L3',
+      stripes: { k: stripes.k, p: stripes.p },
+      ...(inReplyTo ? { inReplyTo } : {}),
+    };
     const me = this.ctx.identity.exists() ? this.ctx.identity.me() : undefined;
     this.mailbox.file(
       draftId,

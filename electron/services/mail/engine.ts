@@ -23,7 +23,18 @@ import type { ServerChoice } from '../identity/onboarding.js';
 import { IdentityStore, type LoadedIdentity } from '../identity/store.js';
 import { classifyFailure, sendAttempt } from './attempt.js';
 import { beaconLink } from './beacon.js';
-import { DEFAULT_LAYOUT, DisplayNames, MailError, normalAddress, StripeLayoutError, type DraftInput, type Extras, type MailContext, type OutgoingMessage, type Unreadable } from './context.js';
+import {
+  DEFAULT_LAYOUT,
+  DisplayNames,
+  MailError,
+  normalAddress,
+  StripeLayoutError,
+  type DraftInput,
+  type Extras,
+  type MailContext,
+  type OutgoingMessage,
+  type Unreadable,
+} from './context.js';
 import { Drafts } from './drafts.js';
 import { Inbox } from './inbox.js';
 import { Mailbox } from './mailbox.js';
@@ -86,7 +97,14 @@ export class MailEngine {
     const now = o.now ?? Date.now;
     this.identities = new IdentityStore(o.db, o.box);
     this.qkd = new QkdService({ db: o.db, box: o.box, ...(o.qkd ?? {}) });
-    this.account = new Account({ store: this.identities, pool: this.pool, unlocked: o.unlocked, emit: o.emit, now, ...(o.directoryUrl ? { directoryUrl: o.directoryUrl } : {}) });
+    this.account = new Account({
+      store: this.identities,
+      pool: this.pool,
+      unlocked: o.unlocked,
+      emit: o.emit,
+      now,
+      ...(o.directoryUrl ? { directoryUrl: o.directoryUrl } : {}),
+    });
     this.ctx = {
       db: o.db,
       box: o.box,
@@ -96,14 +114,25 @@ export class MailEngine {
       log: (msg, fields) => o.log?.(msg, fields),
       identity: this.account,
       names: new DisplayNames(this.account),
-      tables: { messages: o.messages, attachments: new AttachmentStore(o.attachmentsDir ?? join(dirname(o.db.name), 'attachments'), o.box), extras: new ExtrasTable<Extras>(o.db, o.box), outbox: new OutboxTable(o.db, o.box), received: new ReceivedTable(o.db, o.box) },
+      tables: {
+        messages: o.messages,
+        attachments: new AttachmentStore(o.attachmentsDir ?? join(dirname(o.db.name), 'attachments'), o.box),
+        extras: new ExtrasTable<Extras>(o.db, o.box),
+        outbox: new OutboxTable(o.db, o.box),
+        received: new ReceivedTable(o.db, o.box),
+      },
       defaultLayout: o.defaultLayout ?? DEFAULT_LAYOUT,
     };
     this.mailbox = new Mailbox(this.ctx);
     this.staging = new AttachmentStaging(() => this.ctx.tables.attachments);
     this.views = new Views(this.ctx, this.mailbox);
     this.drafts = new Drafts(this.ctx, this.mailbox);
-    this.cleanup = new UploadCleanup(this.ctx, new UploadsTable(o.db), this.pool, o.retryBaseMs !== undefined ? { baseMs: o.retryBaseMs } : {});
+    this.cleanup = new UploadCleanup(
+      this.ctx,
+      new UploadsTable(o.db),
+      this.pool,
+      o.retryBaseMs !== undefined ? { baseMs: o.retryBaseMs } : {},
+    );
     const links = {
       uploads: this.cleanup.table,
       pool: this.pool,
@@ -124,7 +153,16 @@ export class MailEngine {
     });
     this.inbox = new Inbox(this.ctx, {
       beacon: beaconLink(this.pool),
-      open: (t) => receiveTell({ me: this.account.me(), directory: this.account.directory(), qkd: (sender) => this.qkd.linkFor(sender), attachments: () => this.ctx.tables.attachments.create() }, t),
+      open: (t) =>
+        receiveTell(
+          {
+            me: this.account.me(),
+            directory: this.account.directory(),
+            qkd: (sender) => this.qkd.linkFor(sender),
+            attachments: () => this.ctx.tables.attachments.create(),
+          },
+          t,
+        ),
       mailbox: this.mailbox,
       ...(o.pingWaitMs !== undefined ? { pingWaitMs: o.pingWaitMs } : {}),
     });
@@ -257,7 +295,11 @@ export class MailEngine {
     const levels = await this.qkd.levels(to, stripes);
     const mine = levels.find((l) => l.level === m.level)!;
     if (mine.available) return this.queue(m);
-    if (!m.allowFallback) throw new MailError('unavailable', `${m.level} is unavailable: ${mine.reason}. Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.`);
+    if (!m.allowFallback)
+      throw new MailError(
+        'unavailable',
+        `${m.level} is unavailable: ${mine.reason}. Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.`,
+      );
     return this.queue(m, { from: m.level, reason: mine.reason ?? 'QKD keys cannot be had' });
   }
 

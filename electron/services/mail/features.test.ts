@@ -43,18 +43,30 @@ beforeAll(async () => {
   users.bob.mail.start({ receive: false });
 }, 120_000);
 
-
 describe('mail features over real servers', () => {
   it('refuses a layout wider than the network at once, with the limit in the error and in the contract', async () => {
     const alice = users.alice!;
     expect(await call(alice, 'mail.stripeLimit', {})).toEqual({ maxServers: NODES });
-    const wide = { to: [address.bob!], cc: [], subject: 'Too wide', body: 'x', attachments: [], level: 'L3' as const, stripes: { k: 10, p: 2 } };
+    const wide = {
+      to: [address.bob!],
+      cc: [],
+      subject: 'Too wide',
+      body: 'x',
+      attachments: [],
+      level: 'L3' as const,
+      stripes: { k: 10, p: 2 },
+    };
     const err = await alice.mail.send(wide).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StripeLayoutError);
     expect((err as StripeLayoutError).maxServers).toBe(NODES);
     expect((err as Error).message).toMatch(/10\+2 layout needs 12 servers.*only 5/);
     expect(alice.mail.outbox()).toEqual([]);
-    const viaContract = await call(alice, 'mail.send', { to: [address.bob!], subject: 'Too wide', body: 'x', stripes: { k: 10, p: 2 } }).catch((e: unknown) => e);
+    const viaContract = await call(alice, 'mail.send', {
+      to: [address.bob!],
+      subject: 'Too wide',
+      body: 'x',
+      stripes: { k: 10, p: 2 },
+    }).catch((e: unknown) => e);
     expect(viaContract).toBeInstanceOf(ContractError);
     expect((viaContract as ContractError).code).toBe('too_few_servers');
   });
@@ -64,8 +76,13 @@ describe('mail features over real servers', () => {
     const bob = users.bob!;
     const filler = 'Lorem ipsum dolor sit amet. '.repeat(12);
     const item = await alice.mail.send({
-      to: [address.bob!], cc: [], subject: 'Quarterly figures', body: `${filler}The password is Périwinkle today.`,
-      attachments: [{ name: 'budget-forecast.xlsx', data: new Uint8Array([1, 2, 3]) }], level: 'L3', stripes: { k: 2, p: 1 },
+      to: [address.bob!],
+      cc: [],
+      subject: 'Quarterly figures',
+      body: `${filler}The password is Périwinkle today.`,
+      attachments: [{ name: 'budget-forecast.xlsx', data: new Uint8Array([1, 2, 3]) }],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
     });
     expect((await alice.mail.waitFor(item.id)).state).toBe('sent');
     const got = await arrived(bob, 'Quarterly figures');
@@ -122,10 +139,27 @@ describe('mail features over real servers', () => {
   it('a reply carries the thread reference inside the sealed letter; both sides see one conversation', async () => {
     const alice = users.alice!;
     const bob = users.bob!;
-    const first = await alice.mail.send({ to: [address.bob!], cc: [], subject: 'Lunch?', body: 'Friday at noon?', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const first = await alice.mail.send({
+      to: [address.bob!],
+      cc: [],
+      subject: 'Lunch?',
+      body: 'Friday at noon?',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
     await alice.mail.waitFor(first.id);
     const atBob = await arrived(bob, 'Lunch?');
-    const reply = await bob.mail.send({ to: [address.alice!], cc: [], subject: 'Re: Lunch?', body: 'Yes!', attachments: [], level: 'L3', stripes: { k: 2, p: 1 }, inReplyTo: atBob.id });
+    const reply = await bob.mail.send({
+      to: [address.alice!],
+      cc: [],
+      subject: 'Re: Lunch?',
+      body: 'Yes!',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+      inReplyTo: atBob.id,
+    });
     expect((await bob.mail.waitFor(reply.id)).state).toBe('sent');
     expect(bob.mail.view(reply.id)!.thread).toEqual({ inReplyTo: atBob.id, size: 2 });
 
@@ -133,22 +167,50 @@ describe('mail features over real servers', () => {
     expect(alice.mail.view(atAlice.id)!.thread).toEqual({ inReplyTo: first.id, size: 2 });
     expect(alice.mail.thread(atAlice.id).map((m) => m.subject)).toEqual(['Lunch?', 'Re: Lunch?']);
     // A third message answering the reply stays in the same conversation.
-    const again = await alice.mail.send({ to: [address.bob!], cc: [], subject: 'Re: Lunch?', body: 'See you.', attachments: [], level: 'L3', stripes: { k: 2, p: 1 }, inReplyTo: atAlice.id });
+    const again = await alice.mail.send({
+      to: [address.bob!],
+      cc: [],
+      subject: 'Re: Lunch?',
+      body: 'See you.',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+      inReplyTo: atAlice.id,
+    });
     await alice.mail.waitFor(again.id);
     expect(alice.mail.thread(first.id).map((m) => m.id)).toEqual([first.id, atAlice.id, again.id]);
     // A reply whose original was erased meanwhile still goes, unthreaded.
-    const orphan = await alice.mail.send({ to: [address.bob!], cc: [], subject: 'Re: gone', body: 'x', attachments: [], level: 'L3', stripes: { k: 2, p: 1 }, inReplyTo: 'f'.repeat(32) });
+    const orphan = await alice.mail.send({
+      to: [address.bob!],
+      cc: [],
+      subject: 'Re: gone',
+      body: 'x',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+      inReplyTo: 'f'.repeat(32),
+    });
     expect((await alice.mail.waitFor(orphan.id)).state).toBe('sent');
     expect(alice.mail.view(orphan.id)!.thread).toBeUndefined();
     // A message with no reply has no conversation to show.
-    expect(alice.mail.view(alice.messages.list('sent', 0, 100).items.find((m) => m.subject === 'Quarterly figures')!.id)!.thread).toBeUndefined();
+    expect(
+      alice.mail.view(alice.messages.list('sent', 0, 100).items.find((m) => m.subject === 'Quarterly figures')!.id)!.thread,
+    ).toBeUndefined();
   }, 60_000);
 
   it('reports per-recipient delivery on the outbox and on Sent, and says which send just settled', async () => {
     const alice = users.alice!;
     const events: { event: EventName; payload: unknown }[] = [];
     const off = alice.subscribe((event, payload) => events.push({ event, payload }));
-    const item = await alice.mail.send({ to: [address.bob!], cc: [], subject: 'Delivery', body: 'd', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const item = await alice.mail.send({
+      to: [address.bob!],
+      cc: [],
+      subject: 'Delivery',
+      body: 'd',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
     expect(item.recipients).toEqual([{ address: address.bob, name: 'Bob Dylan', state: 'queued' }]);
     await alice.mail.waitFor(item.id);
     off();
@@ -161,14 +223,28 @@ describe('mail features over real servers', () => {
   it('Cancel gives a failed message back to Drafts whole instead of discarding it', async () => {
     const alice = users.alice!;
     // 0006.0.999999 is in no directory: the send fails for good, for that recipient.
-    const item = await alice.mail.send({ to: ['0006.0.999999'], cc: [], subject: 'Nobody', body: 'Keep me', attachments: [{ name: 'a.txt', data: new Uint8Array([65]) }], level: 'L3', stripes: { k: 3, p: 1 } });
+    const item = await alice.mail.send({
+      to: ['0006.0.999999'],
+      cc: [],
+      subject: 'Nobody',
+      body: 'Keep me',
+      attachments: [{ name: 'a.txt', data: new Uint8Array([65]) }],
+      level: 'L3',
+      stripes: { k: 3, p: 1 },
+    });
     const done = await alice.mail.waitFor(item.id);
     expect(done.state).toBe('failed');
     expect(done.recipients).toEqual([{ address: '0006.0.999999', state: 'failed', reason: expect.stringMatching(/not in the directory/) }]);
     const { draftId } = await call<{ draftId: string }>(alice, 'outbox.cancel', { id: item.id });
     expect(alice.mail.outbox().find((i) => i.id === item.id)).toBeUndefined();
     const draft = alice.mail.view(draftId)!;
-    expect(draft).toMatchObject({ folder: 'drafts', to: ['0006.0.999999'], subject: 'Nobody', body: 'Keep me', draft: { level: 'L3', stripes: { k: 3, p: 1 } } });
+    expect(draft).toMatchObject({
+      folder: 'drafts',
+      to: ['0006.0.999999'],
+      subject: 'Nobody',
+      body: 'Keep me',
+      draft: { level: 'L3', stripes: { k: 3, p: 1 } },
+    });
     expect(draft.attachments).toEqual([{ index: 0, name: 'a.txt', size: 1 }]);
   }, 60_000);
 
@@ -176,10 +252,26 @@ describe('mail features over real servers', () => {
     const alice = users.alice!;
     const bob = users.bob!;
     // Alice registers with Carol's beacon on a first message, then that beacon goes down.
-    const first = await alice.mail.send({ to: [address.carol!], cc: [], subject: 'Hi Carol', body: 'c', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const first = await alice.mail.send({
+      to: [address.carol!],
+      cc: [],
+      subject: 'Hi Carol',
+      body: 'c',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
     expect((await alice.mail.waitFor(first.id)).state).toBe('sent');
     await world.net.kill(4);
-    const item = await alice.mail.send({ to: [address.bob!], cc: [address.carol!], subject: 'Half way', body: 'h', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const item = await alice.mail.send({
+      to: [address.bob!],
+      cc: [address.carol!],
+      subject: 'Half way',
+      body: 'h',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
     const done = await alice.mail.waitFor(item.id);
     expect(done.state).toBe('failed');
     expect(done.attempts).toBe(2);

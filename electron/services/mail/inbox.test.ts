@@ -21,7 +21,17 @@ function tell(): TellNotice {
   const g = new Uint8Array(16);
   g[15] = ++guidSeq;
   g[0] = 0xa0;
-  return { clusterId: guidSeq, sender: parseMailbox(SENDER), timestamp: 1000, tellType: 0, fileGroupGuid: g, totalSize: 100, servers: [], lockerKey: new Uint8Array(16), manifest: [] };
+  return {
+    clusterId: guidSeq,
+    sender: parseMailbox(SENDER),
+    timestamp: 1000,
+    tellType: 0,
+    fileGroupGuid: g,
+    totalSize: 100,
+    servers: [],
+    lockerKey: new Uint8Array(16),
+    manifest: [],
+  };
 }
 
 function received(t: TellNotice, subject: string): Received {
@@ -158,7 +168,9 @@ describe('inbox', () => {
     expect(gaveUp).toEqual([{ sender: SENDER, reason: 'key not found on our KME', code: 'key_not_found' }]);
     expect(t.ctx.tables.received.pendingCount()).toBe(0);
     expect(t.ctx.tables.received.seen(Buffer.from(t1.fileGroupGuid).toString('hex'))).toBe(true);
-    expect(t.events.filter((e) => e.event === 'notify')).toEqual([{ event: 'notify', payload: expect.objectContaining({ level: 'warning', title: `A qmail from ${SENDER} could not be opened` }) }]);
+    expect(t.events.filter((e) => e.event === 'notify')).toEqual([
+      { event: 'notify', payload: expect.objectContaining({ level: 'warning', title: `A qmail from ${SENDER} could not be opened` }) },
+    ]);
     // A Tell given up is not taken again.
     await inbox.accept([t1]);
     expect(tries).toBe(4);

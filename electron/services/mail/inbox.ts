@@ -46,7 +46,10 @@ export class Inbox {
   /** Tells kept sealed and not yet acknowledged to the beacon (EXT-6 bit 1). */
   readonly acks = new TellAcks();
 
-  constructor(private readonly ctx: MailContext, private readonly o: InboxOptions) {}
+  constructor(
+    private readonly ctx: MailContext,
+    private readonly o: InboxOptions,
+  ) {}
 
   /** Whether the loop runs now. */
   get polling(): boolean {
@@ -147,7 +150,8 @@ export class Inbox {
       if (r.status === 'rejected') {
         // Keys our KME does not know are retried a few times only (the KME client already
         // waited for a lagging peer KME on each attempt): a KME that lost them will not find them.
-        const most = r.reason instanceof ReceiveError && r.reason.code === 'key_not_found' ? MAX_KEY_NOT_FOUND_ATTEMPTS : MAX_RECEIVE_ATTEMPTS;
+        const most =
+          r.reason instanceof ReceiveError && r.reason.code === 'key_not_found' ? MAX_KEY_NOT_FOUND_ATTEMPTS : MAX_RECEIVE_ATTEMPTS;
         const retry = (r.reason instanceof ReceiveError ? r.reason.retryable : true) && row.attempts < most;
         this.ctx.log('receive failed', { guid: row.guid, retry, error: (r.reason as Error).message });
         if (retry) received.postpone(row.guid, this.ctx.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts));
@@ -170,7 +174,11 @@ export class Inbox {
     // dropped and acknowledged quietly, never announced or answered (finding 5).
     if (reason instanceof ReceiveError && reason.code && REFUSED.has(reason.code)) return;
     this.ctx.emit('notify', { level: 'warning', title: `A qmail from ${sender} could not be opened`, body: reason.message });
-    const gaveUp: Unreadable = { sender, reason: reason.message, ...(reason instanceof ReceiveError && reason.code ? { code: reason.code } : {}) };
+    const gaveUp: Unreadable = {
+      sender,
+      reason: reason.message,
+      ...(reason instanceof ReceiveError && reason.code ? { code: reason.code } : {}),
+    };
     for (const l of this.unreadable) l(gaveUp);
   }
 
@@ -204,7 +212,9 @@ export class Inbox {
         true,
         { from: r.sender, fromName: r.senderName, to, subject: l.subject, body: l.body, level, toNames },
         {
-          attachments: l.attachments.map((a) => (a.ref ? { name: a.name, ref: a.ref, size: a.size } : { name: a.name, data: Buffer.from(a.data ?? []).toString('base64') })),
+          attachments: l.attachments.map((a) =>
+            a.ref ? { name: a.name, ref: a.ref, size: a.size } : { name: a.name, data: Buffer.from(a.data ?? []).toString('base64') },
+          ),
           stripes: r.layout,
           repaired: r.repaired,
           guid: id,

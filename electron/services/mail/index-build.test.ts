@@ -16,7 +16,15 @@ function setup(count: number) {
   const t = testContext();
   cleanups.push(t.close);
   const filer = new Mailbox(t.ctx);
-  for (let i = 0; i < count; i++) filer.file(id(i), 'inbox', i, true, { from: BOB, to: [t.me.address], subject: `note ${i}`, body: i % 2 ? 'odd words' : 'even words', level: 'L3' }, { attachments: [], letterId: id(1000 + i) });
+  for (let i = 0; i < count; i++)
+    filer.file(
+      id(i),
+      'inbox',
+      i,
+      true,
+      { from: BOB, to: [t.me.address], subject: `note ${i}`, body: i % 2 ? 'odd words' : 'even words', level: 'L3' },
+      { attachments: [], letterId: id(1000 + i) },
+    );
   return { t, mailbox: new Mailbox(t.ctx) };
 }
 

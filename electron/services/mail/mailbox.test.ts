@@ -22,11 +22,27 @@ const BOB = '0006.0.2002';
 describe('mailbox, views and drafts', () => {
   it('files a received message, trashes it, restores it where it was, and erases it from Trash', async () => {
     const { mailbox, views, t } = setup();
-    mailbox.file('m1', 'inbox', 1000, true, { from: BOB, fromName: 'Bob Dylan', to: [t.me.address], subject: 'Hello', body: 'First words', level: 'L3' }, { attachments: [{ name: 'n.txt', data: Buffer.from('abc').toString('base64') }] });
+    mailbox.file(
+      'm1',
+      'inbox',
+      1000,
+      true,
+      { from: BOB, fromName: 'Bob Dylan', to: [t.me.address], subject: 'Hello', body: 'First words', level: 'L3' },
+      { attachments: [{ name: 'n.txt', data: Buffer.from('abc').toString('base64') }] },
+    );
     mailbox.build();
-    expect(views.view('m1')).toMatchObject({ subject: 'Hello', fromName: 'Bob Dylan', attachments: [{ index: 0, name: 'n.txt', size: 3 }] });
+    expect(views.view('m1')).toMatchObject({
+      subject: 'Hello',
+      fromName: 'Bob Dylan',
+      attachments: [{ index: 0, name: 'n.txt', size: 3 }],
+    });
     expect((await views.attachment('m1', 0)).data).toBe(Buffer.from('abc').toString('base64'));
-    expect(await views.attachmentPart('m1', 0, 0)).toEqual({ name: 'n.txt', size: 3, data: Buffer.from('abc').toString('base64'), last: true });
+    expect(await views.attachmentPart('m1', 0, 0)).toEqual({
+      name: 'n.txt',
+      size: 3,
+      data: Buffer.from('abc').toString('base64'),
+      last: true,
+    });
     await expect(views.attachment('m1', 1)).rejects.toThrow(/not here/);
     expect(mailbox.moveTo('m1', 'archive')).toBe('inbox');
     expect(mailbox.delete('m1', false)).toEqual(['archive', 'trash']);
@@ -44,7 +60,14 @@ describe('mailbox, views and drafts', () => {
     const { mailbox, views, t } = setup();
     const bytes = randomBytes(3 * 1024 * 1024 + 5);
     const ref = await t.ctx.tables.attachments.put(bytes);
-    mailbox.file('m2', 'inbox', 1000, true, { from: BOB, to: [t.me.address], subject: 'Big', body: 'see attached', level: 'L3' }, { attachments: [{ name: 'big.bin', ref, size: bytes.length }] });
+    mailbox.file(
+      'm2',
+      'inbox',
+      1000,
+      true,
+      { from: BOB, to: [t.me.address], subject: 'Big', body: 'see attached', level: 'L3' },
+      { attachments: [{ name: 'big.bin', ref, size: bytes.length }] },
+    );
     expect(views.view('m2')!.attachments).toEqual([{ index: 0, name: 'big.bin', size: bytes.length }]);
     expect(Buffer.from((await views.attachment('m2', 0)).data, 'base64').equals(bytes)).toBe(true);
     const out = join(t.dir, 'saved.bin');
@@ -65,9 +88,23 @@ describe('mailbox, views and drafts', () => {
 
   it('links a reply to what it answers, in order even when the clocks disagree', () => {
     const { mailbox, views } = setup();
-    mailbox.file('a', 'sent', 5000, false, { from: 'me', to: [BOB], subject: 'Question', body: 'Why?', level: 'L3' }, { attachments: [], letterId: 'aa' });
+    mailbox.file(
+      'a',
+      'sent',
+      5000,
+      false,
+      { from: 'me', to: [BOB], subject: 'Question', body: 'Why?', level: 'L3' },
+      { attachments: [], letterId: 'aa' },
+    );
     // The answer's date (the sender's clock) is earlier than the question's.
-    mailbox.file('b', 'inbox', 4000, true, { from: BOB, to: ['me'], subject: 'Re: Question', body: 'Because.', level: 'L3' }, { attachments: [], letterId: 'bb', inReplyTo: 'aa', threadRoot: 'aa' });
+    mailbox.file(
+      'b',
+      'inbox',
+      4000,
+      true,
+      { from: BOB, to: ['me'], subject: 'Re: Question', body: 'Because.', level: 'L3' },
+      { attachments: [], letterId: 'bb', inReplyTo: 'aa', threadRoot: 'aa' },
+    );
     mailbox.build();
     expect(mailbox.thread('b').map((m) => m.id)).toEqual(['a', 'b']);
     expect(views.view('b')!.thread).toEqual({ inReplyTo: 'a', size: 2 });
@@ -77,9 +114,21 @@ describe('mailbox, views and drafts', () => {
 
   it('saves drafts, keeps earlier settings when left out, and refuses to edit what is not a draft', () => {
     const { drafts, views, mailbox } = setup();
-    const id = drafts.save(undefined, { to: [BOB], subject: 'Plan', body: 'v1', cc: ['0006.0.3003'], level: 'L2', stripes: { k: 3, p: 2 } });
+    const id = drafts.save(undefined, {
+      to: [BOB],
+      subject: 'Plan',
+      body: 'v1',
+      cc: ['0006.0.3003'],
+      level: 'L2',
+      stripes: { k: 3, p: 2 },
+    });
     expect(drafts.save(id, { to: [BOB], subject: 'Plan', body: 'v2' })).toBe(id);
-    expect(views.view(id)).toMatchObject({ folder: 'drafts', body: 'v2', fromName: 'Alice Liddell', draft: { cc: ['0006.0.3003'], level: 'L2', stripes: { k: 3, p: 2 } } });
+    expect(views.view(id)).toMatchObject({
+      folder: 'drafts',
+      body: 'v2',
+      fromName: 'Alice Liddell',
+      draft: { cc: ['0006.0.3003'], level: 'L2', stripes: { k: 3, p: 2 } },
+    });
     expect(() => drafts.save(undefined, { to: [], subject: '', body: '', stripes: { k: 40, p: 0 } })).toThrow(/between 2 and 32/);
     mailbox.file('r', 'inbox', 1, false, { from: BOB, to: [], subject: 's', body: 'b', level: 'L3' });
     expect(() => drafts.save('r', { to: [], subject: '', body: '' })).toThrow(/Only drafts/);
@@ -92,7 +141,21 @@ describe('mailbox, views and drafts', () => {
     const { mailbox, views, t } = setup();
     t.ctx.names.learn(BOB, 'Bob Dylan');
     const filler = 'Lorem ipsum dolor sit amet. '.repeat(12);
-    mailbox.file('m', 'inbox', 1, false, { from: BOB, fromName: 'Bob Dylan', to: [t.me.address], subject: 'Figures', body: `${filler}The password is Périwinkle.`, level: 'L3' }, { attachments: [{ name: 'budget.xlsx', data: '' }] });
+    mailbox.file(
+      'm',
+      'inbox',
+      1,
+      false,
+      {
+        from: BOB,
+        fromName: 'Bob Dylan',
+        to: [t.me.address],
+        subject: 'Figures',
+        body: `${filler}The password is Périwinkle.`,
+        level: 'L3',
+      },
+      { attachments: [{ name: 'budget.xlsx', data: '' }] },
+    );
     const hit = views.search('periwinkle', undefined, 10);
     expect(hit.total).toBe(1);
     expect(hit.items[0]!.matchedIn).toEqual(['body']);

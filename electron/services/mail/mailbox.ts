@@ -15,7 +15,16 @@ interface ThreadEntry {
 
 /** What search finds a message by: addresses, names, subject, text, attachment names. */
 function indexTexts(m: StoredMessage, x?: Extras): string[] {
-  return [m.from, m.fromName ?? '', m.to.join(' '), ...(x?.draft?.cc ?? []), ...Object.values(m.toNames ?? {}), m.subject, m.body, ...(x?.attachments.map((a) => a.name) ?? [])];
+  return [
+    m.from,
+    m.fromName ?? '',
+    m.to.join(' '),
+    ...(x?.draft?.cc ?? []),
+    ...Object.values(m.toNames ?? {}),
+    m.subject,
+    m.body,
+    ...(x?.attachments.map((a) => a.name) ?? []),
+  ];
 }
 
 export class Mailbox {

@@ -24,11 +24,24 @@ describe('display names', () => {
     const alice = users.alice!;
     const bob = users.bob!;
     alice.mail.start({ receive: false });
-    const item = alice.mail.queue({ to: [address.bob!], cc: [], subject: 'Names', body: 'Hi', attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+    const item = alice.mail.queue({
+      to: [address.bob!],
+      cc: [],
+      subject: 'Names',
+      body: 'Hi',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
     expect((await alice.mail.waitFor(item.id)).state).toBe('sent');
 
     const sent = alice.mail.view(item.id)!;
-    expect(sent).toMatchObject({ folder: 'sent', from: address.alice, fromName: 'Alice Liddell', toNames: { [address.bob!]: 'Bob Dylan' } });
+    expect(sent).toMatchObject({
+      folder: 'sent',
+      from: address.alice,
+      fromName: 'Alice Liddell',
+      toNames: { [address.bob!]: 'Bob Dylan' },
+    });
 
     let got;
     for (let i = 0; i < 20 && !got; i++) {

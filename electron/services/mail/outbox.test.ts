@@ -33,7 +33,10 @@ function setup(script: Script[], extra: Partial<OutboxOptions> & { t?: TestConte
       if (!next) throw new Error('no attempt scripted');
       return next(req);
     },
-    classify: (e) => (e instanceof SendError ? { retryable: e.retryable, ...(e.recipients ? { recipients: e.recipients } : {}) } : { retryable: !(e instanceof MailError) }),
+    classify: (e) =>
+      e instanceof SendError
+        ? { retryable: e.retryable, ...(e.recipients ? { recipients: e.recipients } : {}) }
+        : { retryable: !(e instanceof MailError) },
     saveDraft: (d) => {
       drafts.push(d);
       return `draft-${drafts.length}`;
@@ -52,15 +55,31 @@ function setup(script: Script[], extra: Partial<OutboxOptions> & { t?: TestConte
 }
 
 const message = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
-  to: [BOB], cc: [], subject: 'Tea at four', body: 'Bring the dormouse.', attachments: [{ name: 'a.txt', data: new TextEncoder().encode('hi') }], level: 'L3', ...over,
+  to: [BOB],
+  cc: [],
+  subject: 'Tea at four',
+  body: 'Bring the dormouse.',
+  attachments: [{ name: 'a.txt', data: new TextEncoder().encode('hi') }],
+  level: 'L3',
+  ...over,
 });
 
-const delivered = (req: AttemptRequest): AttemptOutcome => ({ delivered: req.everyone.filter((a) => !req.reached.some((r) => r.address === a)) });
-const settledOf = (t: TestContext) => t.events.filter((e) => e.event === 'outbox.changed').map((e) => (e.payload as { settled?: OutboxItem }).settled).filter(Boolean);
+const delivered = (req: AttemptRequest): AttemptOutcome => ({
+  delivered: req.everyone.filter((a) => !req.reached.some((r) => r.address === a)),
+});
+const settledOf = (t: TestContext) =>
+  t.events
+    .filter((e) => e.event === 'outbox.changed')
+    .map((e) => (e.payload as { settled?: OutboxItem }).settled)
+    .filter(Boolean);
 
 describe('outbox', () => {
   it('keeps a file attachment by reference (name, path, size), not its bytes, back to Drafts; a missing file is refused at once', async () => {
-    const { t, outbox, calls, drafts } = setup([() => { throw new SendError('down', true); }]);
+    const { t, outbox, calls, drafts } = setup([
+      () => {
+        throw new SendError('down', true);
+      },
+    ]);
     const path = join(t.dir, 'report.bin');
     writeFileSync(path, Buffer.alloc(5000, 7));
     outbox.start();
@@ -78,13 +97,25 @@ describe('outbox', () => {
     const { t, outbox, calls } = setup([delivered]);
     outbox.start();
     const item = outbox.queue(message());
-    expect(item).toMatchObject({ state: 'queued', to: [BOB], subject: 'Tea at four', attempts: 0, level: 'L3', recipients: [{ address: BOB, state: 'queued' }] });
+    expect(item).toMatchObject({
+      state: 'queued',
+      to: [BOB],
+      subject: 'Tea at four',
+      attempts: 0,
+      level: 'L3',
+      recipients: [{ address: BOB, state: 'queued' }],
+    });
     const raw = t.ctx.db.prepare('SELECT * FROM mail_outbox').get() as Record<string, unknown>;
     expect(JSON.stringify(raw)).not.toMatch(/Tea at four|2002|dormouse/);
     const done = outbox.waitFor(item.id);
     await outbox.drain();
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.job).toMatchObject({ to: [BOB], subject: 'Tea at four', stripes: { k: 2, p: 1 }, attachments: [{ name: 'a.txt', data: Buffer.from('hi').toString('base64') }] });
+    expect(calls[0]!.job).toMatchObject({
+      to: [BOB],
+      subject: 'Tea at four',
+      stripes: { k: 2, p: 1 },
+      attachments: [{ name: 'a.txt', data: Buffer.from('hi').toString('base64') }],
+    });
     const sent = await done;
     expect(sent).toMatchObject({ state: 'sent', attempts: 1, recipients: [{ address: BOB, state: 'delivered', at: t.clock.t }] });
     expect(outbox.list()).toEqual([]);
@@ -101,7 +132,12 @@ describe('outbox', () => {
     const item = outbox.queue(message());
     await outbox.drain();
     let now = outbox.item(item.id)!;
-    expect(now).toMatchObject({ state: 'queued', attempts: 1, nextAttemptAt: t.clock.t + BASE, error: `Will retry: the beacon of ${BOB} did not answer` });
+    expect(now).toMatchObject({
+      state: 'queued',
+      attempts: 1,
+      nextAttemptAt: t.clock.t + BASE,
+      error: `Will retry: the beacon of ${BOB} did not answer`,
+    });
     expect(scheduled.at(-1)).toBe(BASE);
     // Not due yet: nothing happens.
     await outbox.drain();
@@ -113,7 +149,12 @@ describe('outbox', () => {
     t.clock.t += 2 * BASE;
     await outbox.drain();
     now = outbox.item(item.id)!;
-    expect(now).toMatchObject({ state: 'failed', attempts: 3, error: `the beacon of ${BOB} did not answer`, recipients: [{ address: BOB, state: 'failed' }] });
+    expect(now).toMatchObject({
+      state: 'failed',
+      attempts: 3,
+      error: `the beacon of ${BOB} did not answer`,
+      recipients: [{ address: BOB, state: 'failed' }],
+    });
     expect(calls).toHaveLength(3);
     expect(settledOf(t).at(-1)).toMatchObject({ id: item.id, state: 'failed' });
     expect(t.events.find((e) => e.event === 'notify')?.payload).toMatchObject({ level: 'error', title: 'Not sent: Tea at four' });
@@ -142,7 +183,10 @@ describe('outbox', () => {
       },
     ]);
     outbox.start();
-    const item = outbox.queue(message({ cc: [CAROL], level: 'L2', stripes: { k: 3, p: 1 }, allowFallback: true }), { from: 'L2', reason: 'no KME' });
+    const item = outbox.queue(message({ cc: [CAROL], level: 'L2', stripes: { k: 3, p: 1 }, allowFallback: true }), {
+      from: 'L2',
+      reason: 'no KME',
+    });
     await outbox.drain();
     expect(outbox.item(item.id)!.state).toBe('failed');
     t.clock.t += 5;
@@ -151,7 +195,12 @@ describe('outbox', () => {
     const draftId = outbox.returnToDrafts(item.id);
     expect(draftId).toBe('draft-1');
     expect(drafts[0]).toEqual({
-      to: [BOB], cc: [CAROL], subject: 'Tea at four', body: 'Bring the dormouse.', level: 'L2', stripes: { k: 3, p: 1 },
+      to: [BOB],
+      cc: [CAROL],
+      subject: 'Tea at four',
+      body: 'Bring the dormouse.',
+      level: 'L2',
+      stripes: { k: 3, p: 1 },
       attachments: [{ name: 'a.txt', data: Buffer.from('hi').toString('base64') }],
     });
     expect(outbox.item(item.id)).toBeUndefined();
@@ -190,7 +239,10 @@ describe('outbox', () => {
     const { t, outbox, calls } = setup([
       () => {
         const e = new SendError(`the beacon of ${CAROL} refused the notice`, true);
-        e.recipients = [{ address: BOB, delivered: true }, { address: CAROL, delivered: false, reason: 'beacon refused' }];
+        e.recipients = [
+          { address: BOB, delivered: true },
+          { address: CAROL, delivered: false, reason: 'beacon refused' },
+        ];
         throw e;
       },
       delivered,
@@ -208,7 +260,10 @@ describe('outbox', () => {
     expect(calls[1]!.everyone).toEqual([BOB, CAROL]);
     const done = outbox.item(item.id)!;
     expect(done.state).toBe('sent');
-    expect(t.ctx.tables.outbox.get(item.id)!.job.delivery!.map((d) => [d.address, d.state])).toEqual([[BOB, 'delivered'], [CAROL, 'delivered']]);
+    expect(t.ctx.tables.outbox.get(item.id)!.job.delivery!.map((d) => [d.address, d.state])).toEqual([
+      [BOB, 'delivered'],
+      [CAROL, 'delivered'],
+    ]);
   });
 
   it('records upload progress on the row and announces it', async () => {
@@ -226,7 +281,9 @@ describe('outbox', () => {
     await outbox.drain();
     expect(seen).toMatchObject({ state: 'sending', uploaded: 1, total: 3, recipients: [{ address: BOB, state: 'sending' }] });
     expect(outbox.item(item.id)).toMatchObject({ uploaded: 3, total: 3, state: 'sent' });
-    const announced = t.events.filter((e) => e.event === 'outbox.changed').map((e) => (e.payload as { items: OutboxItem[] }).items[0]?.uploaded);
+    const announced = t.events
+      .filter((e) => e.event === 'outbox.changed')
+      .map((e) => (e.payload as { items: OutboxItem[] }).items[0]?.uploaded);
     expect(announced).toContain(1);
   });
 

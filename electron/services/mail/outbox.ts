@@ -10,7 +10,19 @@ import { statSync } from 'node:fs';
 import type { OutboxItem, RecipientDelivery } from '../../../shared/ipc/index.js';
 import { parseMailbox } from '../../../shared/cbdf/address.js';
 import type { OutboxEntry } from '../../store/outbox.js';
-import { checkLayoutBounds, MailError, MAX_BACKOFF_MS, normalAddress, StripeLayoutError, type DraftInput, type Layout, type MailContext, type OutboxJob, type OutgoingMessage, type StoredAttachment } from './context.js';
+import {
+  checkLayoutBounds,
+  MailError,
+  MAX_BACKOFF_MS,
+  normalAddress,
+  StripeLayoutError,
+  type DraftInput,
+  type Layout,
+  type MailContext,
+  type OutboxJob,
+  type OutgoingMessage,
+  type StoredAttachment,
+} from './context.js';
 import { PassLoop, type Schedule } from './pass-loop.js';
 import { MAX_ATTACHMENT_BYTES } from './bundle.js';
 
@@ -76,7 +88,10 @@ export class Outbox {
   private readonly loop: PassLoop;
   private readonly waiters = new Map<string, ((item: OutboxItem) => void)[]>();
 
-  constructor(private readonly ctx: MailContext, private readonly o: OutboxOptions) {
+  constructor(
+    private readonly ctx: MailContext,
+    private readonly o: OutboxOptions,
+  ) {
     this.loop = new PassLoop(() => this.drain(), o.schedule);
     // A send interrupted by a crash or quit is picked up again (readable without the key).
     ctx.tables.outbox.recoverSending();
@@ -132,8 +147,13 @@ export class Outbox {
       const base = { address, ...(name ? { name } : {}) };
       if (r.state === 'sent') return { ...base, state: 'delivered' as const, ...(k?.at ? { at: k.at } : {}) };
       if (k?.state === 'delivered') return { ...base, state: 'delivered' as const, ...(k.at ? { at: k.at } : {}) };
-      if (r.state === 'failed') return { ...base, state: 'failed' as const, reason: k?.reason ?? r.error ?? 'the servers did not accept it' };
-      return { ...base, state: r.state === 'sending' ? ('sending' as const) : ('queued' as const), ...(k?.reason ? { reason: k.reason } : {}) };
+      if (r.state === 'failed')
+        return { ...base, state: 'failed' as const, reason: k?.reason ?? r.error ?? 'the servers did not accept it' };
+      return {
+        ...base,
+        state: r.state === 'sending' ? ('sending' as const) : ('queued' as const),
+        ...(k?.reason ? { reason: k.reason } : {}),
+      };
     });
   }
 
@@ -180,7 +200,13 @@ export class Outbox {
       cc: m.cc,
       subject: m.subject,
       body: m.body,
-      attachments: m.attachments.map((a) => ('path' in a ? fileAttachment(a.name, a.path) : 'ref' in a ? { name: a.name, ref: a.ref, size: a.size } : { name: a.name, data: Buffer.from(a.data).toString('base64') })),
+      attachments: m.attachments.map((a) =>
+        'path' in a
+          ? fileAttachment(a.name, a.path)
+          : 'ref' in a
+            ? { name: a.name, ref: a.ref, size: a.size }
+            : { name: a.name, data: Buffer.from(a.data).toString('base64') },
+      ),
       level: m.level,
       stripes,
       ...(m.allowFallback ? { allowFallback: true } : {}),
@@ -203,18 +229,22 @@ export class Outbox {
     // The outbox timers are unref'd so an idle app can quit; someone waiting on a send
     // keeps the process alive until it settles.
     const keepAlive = setInterval(() => {}, 60_000);
-    return new Promise<OutboxItem>((res) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), res])).finally(() => clearInterval(keepAlive));
+    return new Promise<OutboxItem>((res) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), res])).finally(() =>
+      clearInterval(keepAlive),
+    );
   }
 
   retry(id: string): OutboxItem {
-    if (!this.table.requeue(id, this.ctx.now(), undefined, true)) throw new MailError('not_found', 'That message is not waiting in the outbox.');
+    if (!this.table.requeue(id, this.ctx.now(), undefined, true))
+      throw new MailError('not_found', 'That message is not waiting in the outbox.');
     this.announce();
     this.kick();
     return this.item(id)!;
   }
 
   cancel(id: string): void {
-    if (!this.table.remove(id, true)) throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
+    if (!this.table.remove(id, true))
+      throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
     this.o.uploads?.discard(id);
     this.announce();
   }
@@ -293,7 +323,14 @@ export class Outbox {
       const fallback = job.fallback ?? res.fallback;
       // Keep a stub (recipients, subject) so late waiters learn the outcome; the body now lives in Sent.
       const at = this.ctx.now();
-      const stub: OutboxJob = { ...job, body: '', attachments: [], document: undefined, ...(fallback ? { fallback } : {}), delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at }))] };
+      const stub: OutboxJob = {
+        ...job,
+        body: '',
+        attachments: [],
+        document: undefined,
+        ...(fallback ? { fallback } : {}),
+        delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at }))],
+      };
       this.table.sent(r.id, stub);
       this.o.uploads?.sent(r.id);
       this.announce(r.id);
@@ -306,7 +343,11 @@ export class Outbox {
       this.ctx.log('send attempt failed', { id: r.id, attempts, error: message });
       this.o.uploads?.attemptEnded(r.id, recipients?.some((x) => x.delivered) ?? false);
       if (recipients?.length) {
-        const now: RecipientDelivery[] = recipients.map((x) => ({ address: x.address, state: x.delivered ? 'delivered' : 'failed', ...(x.delivered ? { at: this.ctx.now() } : { reason: x.reason ?? message }) }));
+        const now: RecipientDelivery[] = recipients.map((x) => ({
+          address: x.address,
+          state: x.delivered ? 'delivered' : 'failed',
+          ...(x.delivered ? { at: this.ctx.now() } : { reason: x.reason ?? message }),
+        }));
         const delivery = [...reached, ...now.filter((d) => !reached.some((p) => p.address === d.address))];
         this.table.setJob(r.id, { ...job, delivery });
       }

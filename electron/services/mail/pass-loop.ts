@@ -17,7 +17,10 @@ export class PassLoop {
   private timer: (() => void) | null = null;
   private busy: Promise<void> | null = null;
 
-  constructor(private readonly pass: () => Promise<void>, private readonly schedule: Schedule = defaultSchedule) {}
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly schedule: Schedule = defaultSchedule,
+  ) {}
 
   /** Whether passes may run (between start and halt). */
   get running(): boolean {

@@ -101,7 +101,11 @@ export class QkdService {
   /** Saves settings after checking the three files can be read (the KME itself is asked by test()). */
   set(input: QkdSettings, origin: QkdOrigin = 'user'): QkdSettingsState {
     const s = QkdSettings.parse(input);
-    for (const [f, what] of [[s.certFile, 'client certificate'], [s.keyFile, 'client key'], [s.caFile, 'CA certificate']] as const) {
+    for (const [f, what] of [
+      [s.certFile, 'client certificate'],
+      [s.keyFile, 'client key'],
+      [s.caFile, 'CA certificate'],
+    ] as const) {
       try {
         if (!readFileSync(f, 'utf8').includes('-----BEGIN')) throw new Error('not a PEM file');
       } catch (e) {
@@ -133,7 +137,8 @@ export class QkdService {
       throw new QkdConfigError(`Cannot read the KME file ${path}: ${(e as Error).message}`);
     }
     const e = j[side === 'A' ? 'kmeA' : 'kmeB'] as Record<string, unknown> | undefined;
-    if (j.version !== 1 || !e || typeof e !== 'object') throw new QkdConfigError(`${path} is not a kme.json (version 1 with kmeA and kmeB)`);
+    if (j.version !== 1 || !e || typeof e !== 'object')
+      throw new QkdConfigError(`${path} is not a kme.json (version 1 with kmeA and kmeB)`);
     const file = (v: unknown, what: string) => {
       if (typeof v !== 'string' || !v) throw new QkdConfigError(`${path}: kme${side}.${what} is missing`);
       return isAbsolute(v) ? v : resolve(dirname(path), v);
@@ -147,7 +152,8 @@ export class QkdService {
       keyFile: file(e.saeKey, 'saeKey'),
       caFile: file(e.ca, 'ca'),
     });
-    if (!parsed.success) throw new QkdConfigError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new QkdConfigError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return parsed.data;
   }
 
@@ -213,15 +219,31 @@ export class QkdService {
   }
 
   /** The "test connection" button. */
-  async test(peer?: string): Promise<{ ok: boolean; message: string; code?: string; status?: { sourceKmeId: string; targetKmeId: string; keySize: number; storedKeyCount: number; maxKeyPerRequest: number } }> {
+  async test(peer?: string): Promise<{
+    ok: boolean;
+    message: string;
+    code?: string;
+    status?: { sourceKmeId: string; targetKmeId: string; keySize: number; storedKeyCount: number; maxKeyPerRequest: number };
+  }> {
     const s = this.settings();
     if (!s) return { ok: false, code: 'not_configured', message: 'No KME is configured for this profile.' };
-    const sae = peer ? this.peerFor(peer, s) ?? peer : s.defaultPeerSaeId;
-    if (!sae) return { ok: false, code: 'invalid_argument', message: 'Name a peer SAE (or a correspondent with one) to test the link toward; no default peer is set.' };
+    const sae = peer ? (this.peerFor(peer, s) ?? peer) : s.defaultPeerSaeId;
+    if (!sae)
+      return {
+        ok: false,
+        code: 'invalid_argument',
+        message: 'Name a peer SAE (or a correspondent with one) to test the link toward; no default peer is set.',
+      };
     try {
       const src = this.source()!;
       const st = await src.linkStatus(sae, true);
-      const status = { sourceKmeId: st.source_KME_ID, targetKmeId: st.target_KME_ID, keySize: st.key_size, storedKeyCount: st.stored_key_count, maxKeyPerRequest: st.max_key_per_request };
+      const status = {
+        sourceKmeId: st.source_KME_ID,
+        targetKmeId: st.target_KME_ID,
+        keySize: st.key_size,
+        storedKeyCount: st.stored_key_count,
+        maxKeyPerRequest: st.max_key_per_request,
+      };
       return {
         ok: true,
         status,
@@ -282,7 +304,10 @@ export class QkdService {
       for (const [peer, addrs] of byPeer) {
         const a = avail.get(peer)!;
         if (typeof a !== 'number') {
-          reason = a instanceof KmeError && a.code === 'exhausted' ? `key pool exhausted (${a.message})` : `KME unreachable or refusing: ${a.message}`;
+          reason =
+            a instanceof KmeError && a.code === 'exhausted'
+              ? `key pool exhausted (${a.message})`
+              : `KME unreachable or refusing: ${a.message}`;
           break;
         }
         // Each recipient on this link takes its own keys.

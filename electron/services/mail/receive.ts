@@ -100,7 +100,15 @@ function memoryAttachments() {
 const NOBODY: Caller = { mailbox: { coinGroup: 6, denomination: 0, serial: 0 } };
 
 /** Capsule errors that another replica of the capsule, or a later try, cannot mend. */
-const FINAL_CAPSULE_ERRORS = ['key_reused', 'key_consumed', 'bad-signature', 'wrong-sender', 'wrong-recipient', 'malformed-capsule', 'decrypt-failed'];
+const FINAL_CAPSULE_ERRORS = [
+  'key_reused',
+  'key_consumed',
+  'bad-signature',
+  'wrong-sender',
+  'wrong-recipient',
+  'malformed-capsule',
+  'decrypt-failed',
+];
 
 /**
  * The directory's server a Tell's entry names: same raida id, IPv4 address and port, and not
@@ -137,10 +145,20 @@ async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionP
   const listed = await ctx.directory.servers();
   const servers = [...t.servers].sort((a, b) => a.stripeIndex - b.stripeIndex);
   const unlisted = servers.filter((s) => !listedServer(listed, s)).map((s) => `${hostOf(s.ipv4)}:${s.port} (raida ${s.raidaId})`);
-  if (unlisted.length) throw new ReceiveError(`the notice from ${sender} names servers the directory does not list (${unlisted.join(', ')}); none was contacted`, false, 'unlisted_server');
+  if (unlisted.length)
+    throw new ReceiveError(
+      `the notice from ${sender} names servers the directory does not list (${unlisted.join(', ')}); none was contacted`,
+      false,
+      'unlisted_server',
+    );
   const clients = servers.map((s) => {
     const d = listedServer(listed, s)!;
-    return { entry: s, host: d.host, port: d.port, client: new QMailServerClient(pool, { host: d.host, port: d.port, raidaId: d.raidaId }, 10_000) };
+    return {
+      entry: s,
+      host: d.host,
+      port: d.port,
+      client: new QMailServerClient(pool, { host: d.host, port: d.port, raidaId: d.raidaId }, 10_000),
+    };
   });
 
   // Our capsule, from the first replica whose sender signature verifies: nothing else the
@@ -172,7 +190,12 @@ async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionP
     }
   }
   if (!checked) {
-    if (refused) throw new ReceiveError(`the key capsule does not open: ${refused.message}`, !FINAL_CAPSULE_ERRORS.includes(refused.code ?? ''), refused.code);
+    if (refused)
+      throw new ReceiveError(
+        `the key capsule does not open: ${refused.message}`,
+        !FINAL_CAPSULE_ERRORS.includes(refused.code ?? ''),
+        refused.code,
+      );
     throw new ReceiveError(`no server had our key capsule${capsuleErrors.length ? ` (${capsuleErrors.join('; ')})` : ''}`, true);
   }
   const capsule = checked.bytes;
@@ -201,7 +224,9 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
   const t = f.tell;
   const n = verified.k + verified.p;
   // One download per slot (a Tell naming a slot twice gets the first entry only).
-  const bySlot = clients.filter((c, i) => c.entry.stripeIndex < n && clients.findIndex((d) => d.entry.stripeIndex === c.entry.stripeIndex) === i);
+  const bySlot = clients.filter(
+    (c, i) => c.entry.stripeIndex < n && clients.findIndex((d) => d.entry.stripeIndex === c.entry.stripeIndex) === i,
+  );
   const fetchStripes = () =>
     Promise.all(
       bySlot
@@ -209,7 +234,8 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
         .map(async (c) => {
           const slot = c.entry.stripeIndex;
           try {
-            if (await c.client.downloadTo(NOBODY, t.fileGroupGuid, STRIPE_FILE_TYPE, (page) => stripes.page(slot, page))) stripes.delivered(slot);
+            if (await c.client.downloadTo(NOBODY, t.fileGroupGuid, STRIPE_FILE_TYPE, (page) => stripes.page(slot, page)))
+              stripes.delivered(slot);
             else await stripes.reset(slot);
           } catch {
             await stripes.reset(slot); // rebuilt from parity if we can
@@ -226,18 +252,29 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
     link = l;
     await fetchStripes();
     const have = stripes.count;
-    if (have < verified.k) throw new ReceiveError(`only ${have} of ${n} stripes could be fetched (need ${verified.k}); the QKD keys were not spent, will retry`, true);
+    if (have < verified.k)
+      throw new ReceiveError(
+        `only ${have} of ${n} stripes could be fetched (need ${verified.k}); the QKD keys were not spent, will retry`,
+        true,
+      );
   }
   let opened;
   try {
-    opened = await openCapsule(capsule, { recipient: ctx.me.identity, sender: who.identity, ...(link ? { qkd: link.source, qkdPeer: link.peer } : {}) });
+    opened = await openCapsule(capsule, {
+      recipient: ctx.me.identity,
+      sender: who.identity,
+      ...(link ? { qkd: link.source, qkdPeer: link.peer } : {}),
+    });
   } catch (e) {
     const code = (e as { code?: string }).code;
     // A key our ledger or our KME has already handed out will never open this capsule.
     const retryable = !FINAL_CAPSULE_ERRORS.includes(code ?? '');
     // Our KME does not know the keys (it lost them, or never got them from the sender's KME):
     // said as such, since the sender's copy claims a quantum-secured message.
-    const what = code === 'key_not_found' ? `our KME does not have the QKD keys of this L${verified.level} qmail from ${sender}; ask the sender to send it again (` : '';
+    const what =
+      code === 'key_not_found'
+        ? `our KME does not have the QKD keys of this L${verified.level} qmail from ${sender}; ask the sender to send it again (`
+        : '';
     throw new ReceiveError(`the key capsule does not open: ${what}${(e as Error).message}${what ? ')' : ''}`, retryable, code);
   }
   const { k, p } = opened.secrets.layout;
@@ -252,7 +289,10 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
     throw new ReceiveError(`the message cannot be rebuilt yet: ${(e as Error).message}`, true);
   }
   const stored = await out.letter();
-  const letter: ReceivedLetter = { ...stored, attachments: stored.attachments.map((a) => (memory ? { name: a.name, size: a.size, data: memory.kept.get(a.ref)! } : a)) };
+  const letter: ReceivedLetter = {
+    ...stored,
+    attachments: stored.attachments.map((a) => (memory ? { name: a.name, size: a.size, data: memory.kept.get(a.ref)! } : a)),
+  };
   const bad = new Set(plain.problems.map((x) => x.slot));
   const qkdKeys = qkdLevel ? verified.keyRefs : undefined;
   return {
@@ -267,7 +307,9 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
       signature: true,
       senderFingerprint: fingerprint(who.identity),
       ...(qkdKeys ? { qkdKeys } : {}),
-      servers: clients.filter((c) => c.entry.stripeIndex < n).map((c) => ({ stripe: c.entry.stripeIndex, host: c.host, port: c.port, ok: !bad.has(c.entry.stripeIndex) })),
+      servers: clients
+        .filter((c) => c.entry.stripeIndex < n)
+        .map((c) => ({ stripe: c.entry.stripeIndex, host: c.host, port: c.port, ok: !bad.has(c.entry.stripeIndex) })),
     },
   };
 }

@@ -78,8 +78,10 @@ describe('formatted mail over real servers', () => {
     expectFormatting(formatted(sent));
   }, 60_000);
 
-  it('keeps a draft\'s formatting, and a draft saved plain again loses it', async () => {
-    const { id } = (await alice('drafts.save', { to: [bobAddress], subject: 'Formatted draft', body: 'x', document: documentB64 })) as { id: string };
+  it("keeps a draft's formatting, and a draft saved plain again loses it", async () => {
+    const { id } = (await alice('drafts.save', { to: [bobAddress], subject: 'Formatted draft', body: 'x', document: documentB64 })) as {
+      id: string;
+    };
     const draft = (await alice('mail.get', { id })) as unknown as MessageView;
     expectFormatting(formatted(draft));
     expect(draft.body).toContain('- one');
@@ -109,9 +111,13 @@ describe('formatted mail over real servers', () => {
   it('refuses a formatted body that is not a CBDF Phase II document, before anything is queued', async () => {
     const before = ((await alice('outbox.list', {})) as unknown as unknown[]).length;
     const junk = Buffer.from('not a document at all').toString('base64');
-    await expect(alice('mail.send', { to: [bobAddress], subject: 'Junk', body: 'x', document: junk })).rejects.toThrow(/invalid_input The formatted text cannot be sent/);
+    await expect(alice('mail.send', { to: [bobAddress], subject: 'Junk', body: 'x', document: junk })).rejects.toThrow(
+      /invalid_input The formatted text cannot be sent/,
+    );
     const phase1 = Buffer.from(encodeDocument({ kind: 'phase1', body: 'plain body' })).toString('base64');
-    await expect(alice('drafts.save', { to: [], subject: 'Junk', body: 'x', document: phase1 })).rejects.toThrow(/invalid_input .*not a CBDF Phase II document/);
+    await expect(alice('drafts.save', { to: [], subject: 'Junk', body: 'x', document: phase1 })).rejects.toThrow(
+      /invalid_input .*not a CBDF Phase II document/,
+    );
     expect(((await alice('outbox.list', {})) as unknown as unknown[]).length).toBe(before);
   });
 });

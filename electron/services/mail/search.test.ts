@@ -44,7 +44,12 @@ describe('matchRanges on plain ASCII', () => {
   it('gives the same ranges as the code point by code point path', () => {
     const ascii = 'Hello WORLD, hello again: HELLO';
     const r = matchRanges(ascii, queryTerms('hello world'));
-    expect(r).toEqual([[0, 5], [6, 11], [13, 18], [26, 31]]);
+    expect(r).toEqual([
+      [0, 5],
+      [6, 11],
+      [13, 18],
+      [26, 31],
+    ]);
     // One non-ASCII letter sends the text down the general path; the ASCII offsets stay where they were.
     expect(matchRanges(`${ascii} é`, queryTerms('hello world'))).toEqual(r);
   });
@@ -55,7 +60,12 @@ describe('SearchIndex.top', () => {
     const ix = new SearchIndex();
     const dates = [5, 3, 9, 9, 1, 7, 3, 8, 2, 6];
     dates.forEach((d, i) => ix.put(`m${i}`, i % 3 ? 'inbox' : 'sent', d, [i % 4 ? 'common word' : 'common rare']));
-    for (const [q, folder] of [['common', undefined], ['rare', undefined], ['common', 'inbox'], ['nothing', undefined]] as const) {
+    for (const [q, folder] of [
+      ['common', undefined],
+      ['rare', undefined],
+      ['common', 'inbox'],
+      ['nothing', undefined],
+    ] as const) {
       const all = ix.query(q, folder);
       for (const limit of [1, 3, 20]) expect(ix.top(q, folder, limit)).toEqual({ total: all.length, ids: all.slice(0, limit) });
     }
@@ -75,9 +85,17 @@ describe('SearchIndex against a plain scan', () => {
     for (let q = 0; q < 300; q++) {
       const src = folded[rand(folded.length)]!;
       const at = rand(src.length);
-      const term = q % 3 ? src.slice(at, at + 1 + rand(6)).trim() : Array.from({ length: 1 + rand(4) }, () => alphabet[rand(alphabet.length)]).join('').trim();
+      const term =
+        q % 3
+          ? src.slice(at, at + 1 + rand(6)).trim()
+          : Array.from({ length: 1 + rand(4) }, () => alphabet[rand(alphabet.length)])
+              .join('')
+              .trim();
       if (!term || /\s/.test(term)) continue;
-      const expected = texts.map((_, i) => `m${i}`).filter((_, i) => folded[i]!.includes(fold(term))).reverse();
+      const expected = texts
+        .map((_, i) => `m${i}`)
+        .filter((_, i) => folded[i]!.includes(fold(term)))
+        .reverse();
       expect(ix.query(term), term).toEqual(expected);
     }
   });

@@ -235,7 +235,7 @@ export class SearchIndex {
     }
     const { text, at } = this.vocab;
     const found: number[] = [];
-    for (let i = text.indexOf(term); i >= 0; ) {
+    for (let i = text.indexOf(term); i >= 0;) {
       // The word this match is in: the last that begins at or before it.
       let lo = 0;
       let hi = at.length - 1;
@@ -302,7 +302,8 @@ export class SearchIndex {
     // Newest last, mostly (mail is filed as it comes): from the end, the best fill early and the rest are passed over.
     this.each(terms, folder, (e) => {
       total++;
-      if (best.length === limit && !(e.date > best[limit - 1]![1] || (e.date === best[limit - 1]![1] && e.id < best[limit - 1]![0]))) return;
+      if (best.length === limit && !(e.date > best[limit - 1]![1] || (e.date === best[limit - 1]![1] && e.id < best[limit - 1]![0])))
+        return;
       const hit: [string, number] = [e.id, e.date];
       let at = best.length;
       while (at > 0 && before(hit, best[at - 1]!)) at--;

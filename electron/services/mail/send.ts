@@ -22,7 +22,10 @@ export class SendError extends Error {
   override readonly name = 'SendError';
   /** Per recipient when known: whose beacon took the notice, and why the others failed. */
   recipients?: { address: string; delivered: boolean; reason?: string }[];
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -104,7 +107,12 @@ function callerFor(me: LoadedIdentity, server: { nodeId: string }): Caller {
 
 /** Statuses that will not get better by asking again. */
 function permanent(e: unknown): boolean {
-  return e instanceof StatusError && [Status.INVALID_AN, Status.INVALID_PAN, Status.FILE_EXISTS, Status.INVALID_PARAMETER, Status.INVALID_PACKET_LENGTH].includes(e.status as never);
+  return (
+    e instanceof StatusError &&
+    [Status.INVALID_AN, Status.INVALID_PAN, Status.FILE_EXISTS, Status.INVALID_PARAMETER, Status.INVALID_PACKET_LENGTH].includes(
+      e.status as never,
+    )
+  );
 }
 
 async function withRetries<T>(attempts: number, backoffMs: number, fn: () => Promise<T>): Promise<T> {
@@ -156,7 +164,8 @@ export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<S
       throw new SendError(`Cannot register with the beacon of ${r.address} (${(e as Error).message}).`, true);
     }
   }
-  if (me.servers.length < n) throw new SendError(`A ${k}+${p} layout needs ${n} servers; only ${me.servers.length} could be hired. Choose a smaller layout.`, false);
+  if (me.servers.length < n)
+    throw new SendError(`A ${k}+${p} layout needs ${n} servers; only ${me.servers.length} could be hired. Choose a smaller layout.`, false);
 
   const enc = await stripeBundle(req.bundle, { k, p }, ctx.scratchDir);
   try {
@@ -194,7 +203,11 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
         return;
       } catch (e) {
         const spare = spares.shift();
-        if (!spare) throw new SendError(`Server ${h.host}:${h.port} did not take stripe ${slot + 1} of ${n} (${(e as Error).message}) and no spare server is hired.`, true);
+        if (!spare)
+          throw new SendError(
+            `Server ${h.host}:${h.port} did not take stripe ${slot + 1} of ${n} (${(e as Error).message}) and no spare server is hired.`,
+            true,
+          );
         assignment[slot] = spare;
       }
     }
@@ -219,7 +232,13 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
     }),
   );
 
-  const entries: ServerEntry[] = assignment.map((h, slot) => ({ stripeIndex: slot, stripeType: StripeType.DATA, raidaId: h.raidaId, ipv4: ipv4Of(h.host), port: h.port }));
+  const entries: ServerEntry[] = assignment.map((h, slot) => ({
+    stripeIndex: slot,
+    stripeType: StripeType.DATA,
+    raidaId: h.raidaId,
+    ipv4: ipv4Of(h.host),
+    port: h.port,
+  }));
   const byBeacon = new Map<string, Recipient[]>();
   for (const r of recipients) byBeacon.set(r.beacon.nodeId, [...(byBeacon.get(r.beacon.nodeId) ?? []), r]);
   const delivered: string[] = [];
@@ -252,7 +271,10 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
   if (failures.length) {
     const anyRetryable = failures.length > 0;
     const err = new SendError(`The stripes are stored but the notice did not reach ${failures.join('; ')}`, anyRetryable);
-    err.recipients = [...delivered.map((address) => ({ address, delivered: true })), ...failed.map((f) => ({ address: f.address, delivered: false, reason: f.reason }))];
+    err.recipients = [
+      ...delivered.map((address) => ({ address, delivered: true })),
+      ...failed.map((f) => ({ address: f.address, delivered: false, reason: f.reason })),
+    ];
     throw err;
   }
   return {
@@ -269,7 +291,10 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
 
 /** Thrown when L1/L2 cannot be had and fallback was not allowed: not retried, the user decides. */
 export class QkdUnavailableError extends SendError {
-  constructor(readonly wanted: 1 | 2, readonly reason: string) {
+  constructor(
+    readonly wanted: 1 | 2,
+    readonly reason: string,
+  ) {
     super(`L${wanted} is unavailable: ${reason}. Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.`, false);
   }
 }
@@ -285,7 +310,12 @@ type Secrets = Parameters<typeof sealCapsule>[0];
 async function sealAll(ctx: SendContext, req: SendRequest, me: LoadedIdentity, recipients: Recipient[], secrets: Secrets) {
   const l3 = () => Promise.all(recipients.map((r) => sealCapsule(secrets, { level: 3, sender: me.identity, recipient: r.identity })));
   if (req.level !== 1 && req.level !== 2) {
-    return { level: req.level, capsules: await Promise.all(recipients.map((r) => sealCapsule(secrets, { level: req.level, sender: me.identity, recipient: r.identity }))) };
+    return {
+      level: req.level,
+      capsules: await Promise.all(
+        recipients.map((r) => sealCapsule(secrets, { level: req.level, sender: me.identity, recipient: r.identity })),
+      ),
+    };
   }
   const wanted = req.level;
   let reason: string | undefined;
@@ -298,12 +328,21 @@ async function sealAll(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
       break;
     }
     try {
-      const c = await sealCapsule(secrets, { level: wanted, sender: me.identity, recipient: r.identity, qkd: link.source, qkdPeer: link.peer });
+      const c = await sealCapsule(secrets, {
+        level: wanted,
+        sender: me.identity,
+        recipient: r.identity,
+        qkd: link.source,
+        qkdPeer: link.peer,
+      });
       capsules.push(c);
       qkdKeys.push({ recipient: r.address, keys: decodeCapsule(c).header.keyRefs });
     } catch (e) {
       const code = (e as { code?: string }).code;
-      reason = code === 'exhausted' ? `key pool exhausted for ${r.address} (${(e as Error).message})` : `no QKD key for ${r.address}: ${(e as Error).message}`;
+      reason =
+        code === 'exhausted'
+          ? `key pool exhausted for ${r.address} (${(e as Error).message})`
+          : `no QKD key for ${r.address}: ${(e as Error).message}`;
       break;
     }
   }

@@ -27,7 +27,9 @@ describe('staged attachment uploads', () => {
     const bytes = randomBytes(2 * STAGE_CHUNK_BYTES + 123);
     const id = staging.begin('photo.jpg', bytes.length);
     // Sent without waiting for each other: still written in order.
-    const acks = await Promise.all([0, 1, 2].map((i) => staging.chunk(id, bytes.subarray(i * STAGE_CHUNK_BYTES, (i + 1) * STAGE_CHUNK_BYTES))));
+    const acks = await Promise.all(
+      [0, 1, 2].map((i) => staging.chunk(id, bytes.subarray(i * STAGE_CHUNK_BYTES, (i + 1) * STAGE_CHUNK_BYTES))),
+    );
     expect(Math.max(...acks)).toBe(bytes.length);
     expect(await staging.finish(id)).toEqual({ size: bytes.length });
     const a = staging.take(id);
@@ -38,7 +40,14 @@ describe('staged attachment uploads', () => {
     expect(() => staging.take(id)).toThrow(/no longer here/);
     await staging.discardAll();
     expect((await readAll(t, a.ref)).equals(bytes)).toBe(true);
-    const outbox = new Outbox(t.ctx, { attempt: async () => ({ delivered: [] }), classify: () => ({ retryable: true }), saveDraft: () => 'd', threadRef: () => undefined, serverCount: () => 5, schedule: () => () => {} });
+    const outbox = new Outbox(t.ctx, {
+      attempt: async () => ({ delivered: [] }),
+      classify: () => ({ retryable: true }),
+      saveDraft: () => 'd',
+      threadRef: () => undefined,
+      serverCount: () => 5,
+      schedule: () => () => {},
+    });
     const item = outbox.queue({ to: ['0006.0.2002'], cc: [], subject: 's', body: 'b', attachments: [a], level: 'L3' });
     expect(t.ctx.tables.outbox.get(item.id)!.job.attachments).toEqual([{ name: 'photo.jpg', ref: a.ref, size: bytes.length }]);
   });

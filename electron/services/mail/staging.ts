@@ -44,7 +44,8 @@ export class AttachmentStaging {
   }
 
   begin(name: string, size: number): string {
-    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_ATTACHMENT_BYTES) throw new MailError('invalid_input', `${name} is over 4 GiB.`);
+    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_ATTACHMENT_BYTES)
+      throw new MailError('invalid_input', `${name} is over 4 GiB.`);
     if (this.stages.size >= MAX_OPEN) throw new MailError('invalid_input', 'Too many files are being attached at once.');
     const id = randomBytes(16).toString('hex');
     this.stages.set(id, { name, size, received: 0, writer: this.store().create(), timer: this.expiry(id), busy: Promise.resolve() });

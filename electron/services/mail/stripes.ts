@@ -91,7 +91,10 @@ export class ReceivedStripes {
   private readonly files: ({ path: string; fh: FileHandle } | undefined)[];
   private readonly sizes: number[];
 
-  constructor(private readonly n: number, private readonly scratchDir?: string) {
+  constructor(
+    private readonly n: number,
+    private readonly scratchDir?: string,
+  ) {
     this.held = Array.from({ length: n }, () => undefined);
     this.files = Array.from({ length: n }, () => undefined);
     this.sizes = new Array<number>(n).fill(0);

@@ -33,7 +33,15 @@ afterAll(async () => {
 }, 60_000);
 
 async function user(name: string, storage: string[], beacon: string): Promise<{ app: AppServices; address: string }> {
-  const app = createAppServices({ profileDir: join(tmp.path, name), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: net!.directoryUrl, autoStart: false, mail: { retryBaseMs: 1000, maxAttempts: 2 } });
+  const app = createAppServices({
+    profileDir: join(tmp.path, name),
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl: net!.directoryUrl,
+    autoStart: false,
+    mail: { retryBaseMs: 1000, maxAttempts: 2 },
+  });
   apps.push(app);
   await app.vault.create('correct horse battery');
   const id = await app.mail.createIdentity(name, { storage, beacon });
@@ -42,7 +50,8 @@ async function user(name: string, storage: string[], beacon: string): Promise<{ 
 
 /** This process's own p99 event-loop delay over an idle process's, at most (ms). */
 const OWN_DELAY_BOUND_MS = 100;
-const REFERENCE = "const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable(); process.stdin.resume(); process.stdin.on('end', () => { h.disable(); process.stdout.write(String(h.percentile(99) / 1e6)); process.exit(0); });";
+const REFERENCE =
+  "const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable(); process.stdin.resume(); process.stdin.on('end', () => { h.disable(); process.stdout.write(String(h.percentile(99) / 1e6)); process.exit(0); });";
 
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -63,7 +72,15 @@ describe('1 GiB attachment through the app', () => {
 
     // A small letter first: workers, connections and code paths warmed, so the figures are the transfer's own.
     alice.app.mail.start();
-    const warm = alice.app.mail.queue({ to: [bob.address], cc: [], subject: 'warm-up', body: 'x', attachments: [{ name: 'w', data: new Uint8Array(3 << 20) }], level: 'L3', stripes: { k: 8, p: 2 } });
+    const warm = alice.app.mail.queue({
+      to: [bob.address],
+      cc: [],
+      subject: 'warm-up',
+      body: 'x',
+      attachments: [{ name: 'w', data: new Uint8Array(3 << 20) }],
+      level: 'L3',
+      stripes: { k: 8, p: 2 },
+    });
     expect((await alice.app.mail.waitFor(warm.id)).state).toBe('sent');
     await bob.app.mail.refresh();
     global.gc?.();
@@ -77,7 +94,15 @@ describe('1 GiB attachment through the app', () => {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const t0 = Date.now();
-    const item = alice.app.mail.queue({ to: [bob.address], cc: [], subject: 'one gibibyte', body: 'see attached', attachments: [{ name: 'big.bin', path: source }], level: 'L3', stripes: { k: 8, p: 2 } });
+    const item = alice.app.mail.queue({
+      to: [bob.address],
+      cc: [],
+      subject: 'one gibibyte',
+      body: 'see attached',
+      attachments: [{ name: 'big.bin', path: source }],
+      level: 'L3',
+      stripes: { k: 8, p: 2 },
+    });
     const sent = await alice.app.mail.waitFor(item.id);
     const t1 = Date.now();
     expect(sent.state, sent.error).toBe('sent');
@@ -95,7 +120,9 @@ describe('1 GiB attachment through the app', () => {
     expect(got).toBeDefined();
     const growth = (peak - rss0) / 1048576;
     const p99 = delay.percentile(99) / 1e6;
-    console.log(`1 GiB mail: send ${((t1 - t0) / 1000).toFixed(1)} s, receive ${((t2 - t1) / 1000).toFixed(1)} s, RSS growth ${growth.toFixed(0)} MiB, event-loop delay p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; an idle process meanwhile: p99 ${floor.toFixed(1)} ms`);
+    console.log(
+      `1 GiB mail: send ${((t1 - t0) / 1000).toFixed(1)} s, receive ${((t2 - t1) / 1000).toFixed(1)} s, RSS growth ${growth.toFixed(0)} MiB, event-loop delay p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; an idle process meanwhile: p99 ${floor.toFixed(1)} ms`,
+    );
     expect(growth).toBeLessThan(256);
     // What a UI would feel is this process's delay over what the machine imposes on any
     // process (ten nodes and two workers share the cores: an idle process waits too). The

@@ -18,14 +18,18 @@ export const MAX_WHOLE_ATTACHMENT = 64 * 1024 * 1024;
 const sizeOf = (a: StoredAttachment): number => a.size ?? Buffer.from(a.data ?? '', 'base64').length;
 
 export class Views {
-  constructor(private readonly ctx: MailContext, private readonly mailbox: Mailbox) {}
+  constructor(
+    private readonly ctx: MailContext,
+    private readonly mailbox: Mailbox,
+  ) {}
 
   view(id: string): MessageView | undefined {
     const m = this.ctx.tables.messages.get(id);
     if (!m) return undefined;
     const x = this.mailbox.extras(id);
     const ours = m.folder === 'sent' || m.folder === 'drafts';
-    const fromName = m.fromName ?? (ours ? (this.ctx.identity.exists() ? this.ctx.identity.me().name : undefined) : this.ctx.names.of(m.from));
+    const fromName =
+      m.fromName ?? (ours ? (this.ctx.identity.exists() ? this.ctx.identity.me().name : undefined) : this.ctx.names.of(m.from));
     // Conversations come from the in-memory map the running engine keeps; a one-shot reader
     // (the CLI's read) does not decrypt every message just to count a thread.
     const thread = this.mailbox.threadOf(id);
@@ -127,7 +131,9 @@ export class Views {
       }
       const fromName = m.fromName ?? (m.folder === 'sent' || m.folder === 'drafts' ? undefined : this.ctx.names.of(m.from));
       const attachments = this.mailbox.extras(id)?.attachments.map((a) => a.name) ?? [];
-      const to = Object.fromEntries(m.to.map((a) => [a, [...matchRanges(names[a] ?? a, terms)]]).filter(([, r]) => (r as unknown[]).length));
+      const to = Object.fromEntries(
+        m.to.map((a) => [a, [...matchRanges(names[a] ?? a, terms)]]).filter(([, r]) => (r as unknown[]).length),
+      );
       const toAny = m.to.some((a) => matchRanges(a, terms).length || (names[a] && matchRanges(names[a], terms).length));
       const inBody = matchRanges(body, terms).length > 0;
       const attachment = attachments.find((n) => matchRanges(n, terms).length);
@@ -152,7 +158,13 @@ export class Views {
         ...(fromName ? { fromName } : {}),
         ...(Object.keys(names).length ? { toNames: names } : {}),
         preview,
-        highlights: { subject: matchRanges(m.subject, terms), preview: previewRanges, from: matchRanges(m.from, terms), fromName: fromName ? matchRanges(fromName, terms) : [], to },
+        highlights: {
+          subject: matchRanges(m.subject, terms),
+          preview: previewRanges,
+          from: matchRanges(m.from, terms),
+          fromName: fromName ? matchRanges(fromName, terms) : [],
+          to,
+        },
         matchedIn,
       });
     }

@@ -16,8 +16,18 @@ const me = { mailbox: { coinGroup: 6, denomination: 0, serial: 4711 }, an };
 const list: TellList = {
   remaining: 0,
   tells: [1, 2].map((i) => ({
-    clusterId: i, sender: { coinGroup: 6, denomination: 1, serial: 9 }, timestamp: i, tellType: 0, fileGroupGuid: new Uint8Array(16).fill(i), totalSize: 30,
-    servers: [], lockerKey: new Uint8Array(16), manifest: [{ fileType: 0, size: 10, crc32: i }, { fileType: 1, size: 20, crc32: i }],
+    clusterId: i,
+    sender: { coinGroup: 6, denomination: 1, serial: 9 },
+    timestamp: i,
+    tellType: 0,
+    fileGroupGuid: new Uint8Array(16).fill(i),
+    totalSize: 30,
+    servers: [],
+    lockerKey: new Uint8Array(16),
+    manifest: [
+      { fileType: 0, size: 10, crc32: i },
+      { fileType: 1, size: 20, crc32: i },
+    ],
   })),
 };
 let oldNode: RunningServer;
@@ -25,7 +35,12 @@ const seen: number[] = [];
 
 beforeAll(async () => {
   oldNode = await startServer(
-    { dataDir: join(tmp.path, 'old'), storage: { durable: false }, log: { level: 'silent' }, legacy: { mailboxes: [{ denomination: 0, serial: 4711, an: Buffer.from(an).toString('hex') }] } },
+    {
+      dataDir: join(tmp.path, 'old'),
+      storage: { durable: false },
+      log: { level: 'silent' },
+      legacy: { mailboxes: [{ denomination: 0, serial: 4711, an: Buffer.from(an).toString('hex') }] },
+    },
     {
       // Peek and ping as a node from before EXT-6 answered them: a body longer than
       // preamble + since is refused, and every Tell carries its manifest.
@@ -53,7 +68,10 @@ describe('QMailServerClient and the manifest capability', () => {
     try {
       const client = new QMailServerClient(pool, endpoint);
       const peeked = await client.peek(me);
-      expect(peeked.tells.map((t) => t.manifest.map((m) => m.crc32))).toEqual([[1, 1], [2, 2]]);
+      expect(peeked.tells.map((t) => t.manifest.map((m) => m.crc32))).toEqual([
+        [1, 1],
+        [2, 2],
+      ]);
       const conn = pool.dedicated(endpoint);
       try {
         const pinged = await client.ping(me, conn, 1000);
@@ -73,18 +91,29 @@ describe('QMailServerClient and the manifest capability', () => {
 
 describe('QMailServerClient and the acknowledged mode (EXT-6 bit 1)', () => {
   const him = { mailbox: { coinGroup: 6, denomination: 0, serial: 4712 }, an: new Uint8Array(randomBytes(16)) };
-  const notice = (i: number) => encodeTellList({ remaining: 0, tells: [{ ...list.tells[0]!, fileGroupGuid: new Uint8Array(16).fill(i) }] }).subarray(8);
+  const notice = (i: number) =>
+    encodeTellList({ remaining: 0, tells: [{ ...list.tells[0]!, fileGroupGuid: new Uint8Array(16).fill(i) }] }).subarray(8);
   const provision = [{ denomination: 0, serial: 4712, an: Buffer.from(him.an).toString('hex') }];
   const start = (name: string, bit0Only: boolean) =>
     startServer(
-      { dataDir: join(tmp.path, name), storage: { durable: false }, log: { level: 'silent' }, limits: { pingMaxWaitMs: 500 }, legacy: { mailboxes: provision } },
+      {
+        dataDir: join(tmp.path, name),
+        storage: { durable: false },
+        log: { level: 'silent' },
+        limits: { pingMaxWaitMs: 500 },
+        legacy: { mailboxes: provision },
+      },
       {
         // A node that knows EXT-6 bit 0 only: any other capability bit is refused (198), as its decoder did.
         extend: bit0Only
           ? (d) => {
               for (const cmd of [QMailCommand.PEEK, QMailCommand.PING]) {
                 const current = d.find(Group.QMAIL, cmd)!;
-                d.on(Group.QMAIL, cmd, (req, ctx) => (req.body.length > 54 && (req.body[52]! & ~1) !== 0 ? Promise.resolve({ status: Status.INVALID_PARAMETER }) : current(req, ctx)));
+                d.on(Group.QMAIL, cmd, (req, ctx) =>
+                  req.body.length > 54 && (req.body[52]! & ~1) !== 0
+                    ? Promise.resolve({ status: Status.INVALID_PARAMETER })
+                    : current(req, ctx),
+                );
               }
             }
           : () => {},
@@ -97,7 +126,8 @@ describe('QMailServerClient and the acknowledged mode (EXT-6 bit 1)', () => {
     const pool = new ConnectionPool();
     try {
       for (const node of [fresh, older]) {
-        for (const i of [1, 2]) await node.storage.putTell({ denomination: 0, serial: 4712 }, { denomination: 1, serial: 9 }, notice(i), 100);
+        for (const i of [1, 2])
+          await node.storage.putTell({ denomination: 0, serial: 4712 }, { denomination: 1, serial: 9 }, notice(i), 100);
       }
       const client = new QMailServerClient(pool, { host: fresh.host, port: fresh.port, raidaId: 0 });
       const conn = pool.dedicated({ host: fresh.host, port: fresh.port, raidaId: 0 });

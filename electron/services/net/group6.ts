@@ -70,7 +70,11 @@ const refusesAcknowledged = new Set<string>();
 
 /** Group 6 calls against one server, through a shared pool. */
 export class QMailServerClient {
-  constructor(private readonly pool: ConnectionPool, readonly endpoint: Endpoint, private readonly timeoutMs = 15_000) {}
+  constructor(
+    private readonly pool: ConnectionPool,
+    readonly endpoint: Endpoint,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   private async call(command: number, body: Uint8Array, caller: Caller, what: string, conn?: Connection, timeoutMs = this.timeoutMs) {
     const c = conn ?? this.pool.get(this.endpoint);
@@ -94,7 +98,14 @@ export class QMailServerClient {
   async upload(caller: Caller, guid: Uint8Array, fileType: number, source: Uint8Array | ObjectSource): Promise<void> {
     if (source.length <= UPLOAD_ONE_SHOT_MAX) {
       const data = source instanceof Uint8Array ? source : await source.read(0, source.length);
-      const body = encodeUpload({ preamble: preamble(caller), fileGroupGuid: guid, lockerCode: new Uint8Array(8), fileType, storageDuration: StorageDuration.ONE_MONTH, data });
+      const body = encodeUpload({
+        preamble: preamble(caller),
+        fileGroupGuid: guid,
+        lockerCode: new Uint8Array(8),
+        fileType,
+        storageDuration: StorageDuration.ONE_MONTH,
+        data,
+      });
       await this.call(QMailCommand.UPLOAD, body, caller, 'upload');
       return;
     }
@@ -102,7 +113,15 @@ export class QMailServerClient {
     for (let page = 0; page < totalPages; page++) {
       const [from, to] = [page * DOWNLOAD_PAGE_SIZE, Math.min(source.length, (page + 1) * DOWNLOAD_PAGE_SIZE)];
       const slice = source instanceof Uint8Array ? source.subarray(from, to) : await source.read(from, to - from);
-      const body = encodeUploadPage({ preamble: preamble(caller), fileGroupGuid: guid, fileType, storageDuration: StorageDuration.ONE_MONTH, page, totalPages, data: slice });
+      const body = encodeUploadPage({
+        preamble: preamble(caller),
+        fileGroupGuid: guid,
+        fileType,
+        storageDuration: StorageDuration.ONE_MONTH,
+        page,
+        totalPages,
+        data: slice,
+      });
       await this.call(QMailCommand.UPLOAD_LARGE_PAGE, body, caller, `upload page ${page + 1}/${totalPages}`);
     }
   }
@@ -119,7 +138,15 @@ export class QMailServerClient {
    * refuses the capability byte with INVALID_PACKET_LENGTH and always appended the
    * manifest, so it is asked without.
    */
-  private async tellList(command: number, since: number, caller: Caller, what: string, ack: number[], conn?: Connection, timeoutMs?: number): Promise<AcknowledgedTellList> {
+  private async tellList(
+    command: number,
+    since: number,
+    caller: Caller,
+    what: string,
+    ack: number[],
+    conn?: Connection,
+    timeoutMs?: number,
+  ): Promise<AcknowledgedTellList> {
     const encode = command === QMailCommand.PEEK ? encodePeek : encodePing;
     const key = `${this.endpoint.host}:${this.endpoint.port}`;
     const asks: { flags?: number; ack?: number[] }[] = [
@@ -136,7 +163,8 @@ export class QMailServerClient {
         return { ...(res.payload.length ? decodeTellList(res.payload) : { remaining: 0, tells: [] }), acknowledged };
       } catch (e) {
         if (!(e instanceof StatusError) || i === asks.length - 1) throw e;
-        if (e.status === Status.INVALID_PACKET_LENGTH) i = asks.length - 2; // no capability byte at all: the bare form next
+        if (e.status === Status.INVALID_PACKET_LENGTH)
+          i = asks.length - 2; // no capability byte at all: the bare form next
         else if (!(form.ack && e.status === Status.INVALID_PARAMETER)) throw e;
       }
     }
@@ -182,11 +210,25 @@ export class QMailServerClient {
   /** Hands each page of an object to `onPage` as it arrives (a large one is never held whole); false when the server does not have it. */
   async downloadTo(caller: Caller, guid: Uint8Array, fileType: number, onPage: (data: Uint8Array) => Promise<void>): Promise<boolean> {
     for (let page = 0; ; page++) {
-      const body = encodeDownload({ preamble: preamble(caller), fileGroupGuid: guid, fileType, version: DOWNLOAD_VERSION, bytesPerPage: 0, page });
+      const body = encodeDownload({
+        preamble: preamble(caller),
+        fileGroupGuid: guid,
+        fileType,
+        version: DOWNLOAD_VERSION,
+        bytesPerPage: 0,
+        page,
+      });
       const c = this.pool.get(this.endpoint);
       // A page read may be asked twice (the transport resends one lost unread). Only a node
       // that deletes after download could then miss a last page: the stripe's HMAC catches that.
-      const res = await c.call({ group: Group.QMAIL, command: QMailCommand.DOWNLOAD, body, timeoutMs: this.timeoutMs, idempotent: true, ...anKey(caller) });
+      const res = await c.call({
+        group: Group.QMAIL,
+        command: QMailCommand.DOWNLOAD,
+        body,
+        timeoutMs: this.timeoutMs,
+        idempotent: true,
+        ...anKey(caller),
+      });
       if (res.status === Status.FILE_NOT_EXIST) {
         if (page === 0) return false;
         break;

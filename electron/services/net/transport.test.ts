@@ -21,7 +21,12 @@ const pool = new ConnectionPool();
 
 beforeAll(async () => {
   node = await startServer(
-    { dataDir: join(tmp.path, 'n'), storage: { durable: false }, log: { level: 'silent' }, legacy: { mailboxes: [{ denomination: 0, serial: 4712, an: Buffer.from(an).toString('hex') }] } },
+    {
+      dataDir: join(tmp.path, 'n'),
+      storage: { durable: false },
+      log: { level: 'silent' },
+      legacy: { mailboxes: [{ denomination: 0, serial: 4712, an: Buffer.from(an).toString('hex') }] },
+    },
     { now: () => Date.now() + SKEW },
   );
 });
@@ -32,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('sealed envelope and clocks', () => {
-  it('a stale request is refused with the node\'s clock, sealed; the client corrects and succeeds', async () => {
+  it("a stale request is refused with the node's clock, sealed; the client corrects and succeeds", async () => {
     const c = await RaidaConnection.open(node.port);
     const body = encodePeek({ preamble: makePreamble({ challenge: freshChallenge(), denomination: 0, serial: 4712, an }), since: 0 });
     const stale = await c.call(Group.QMAIL, QMailCommand.PEEK, body, { key: { denomination: 0, serial: 4712, an }, aead: true });
@@ -41,7 +46,17 @@ describe('sealed envelope and clocks', () => {
     const theirs = Number(new DataView(stale.payload.buffer, stale.payload.byteOffset, 8).getBigUint64(0));
     expect(Math.abs(theirs - (Date.now() + SKEW))).toBeLessThan(5000);
     // Sealed with their clock, the same request goes through; its copy does not, and tells no clock.
-    const req = encodeRequestFast({ raidaId: 0, group: Group.QMAIL, command: QMailCommand.PEEK, body, encryption: Encryption.AEAD, key: an, keyDenomination: 0, keySerial: 4712, now: theirs });
+    const req = encodeRequestFast({
+      raidaId: 0,
+      group: Group.QMAIL,
+      command: QMailCommand.PEEK,
+      body,
+      encryption: Encryption.AEAD,
+      key: an,
+      keyDenomination: 0,
+      keySerial: 4712,
+      now: theirs,
+    });
     expect((await c.raw(req.packet))[2]).toBe(Status.SUCCESS);
     const again = await c.raw(req.packet);
     expect(again[2]).toBe(Status.INVALID_PARAMETER);

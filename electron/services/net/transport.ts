@@ -36,7 +36,10 @@ export class TransportError extends Error {
 /** A server answered with a status that is not success. */
 export class StatusError extends Error {
   override readonly name = 'StatusError';
-  constructor(readonly status: number, readonly what: string) {
+  constructor(
+    readonly status: number,
+    readonly what: string,
+  ) {
     super(`${what}: server answered ${statusName(status)} (${status})`);
   }
 }
@@ -78,7 +81,11 @@ export class Connection {
   readonly ready: Promise<void>;
 
   /** `replacement`: a fresh connection to the same node, for a request this one lost unread. */
-  constructor(readonly endpoint: Endpoint, connectTimeoutMs = 5000, private readonly replacement?: () => Connection) {
+  constructor(
+    readonly endpoint: Endpoint,
+    connectTimeoutMs = 5000,
+    private readonly replacement?: () => Connection,
+  ) {
     this.sock = createConnection({ host: endpoint.host, port: endpoint.port });
     this.sock.setNoDelay(true);
     this.ready = new Promise((resolve, reject) => {
@@ -98,7 +105,9 @@ export class Connection {
     });
     this.ready.catch(() => {});
     this.sock.on('data', (d: Buffer) => this.onData(d));
-    this.sock.on('error', (e) => this.fail(new TransportError('closed', `connection to ${endpoint.host}:${endpoint.port} failed: ${e.message}`)));
+    this.sock.on('error', (e) =>
+      this.fail(new TransportError('closed', `connection to ${endpoint.host}:${endpoint.port} failed: ${e.message}`)),
+    );
     this.sock.on('close', () => this.fail(new TransportError('closed', `connection to ${endpoint.host}:${endpoint.port} closed`)));
   }
 
@@ -114,7 +123,9 @@ export class Connection {
     const partial = this.buffered > 0 || this.header !== null;
     this.pending.splice(0).forEach((p, i) => {
       if (p.timer) clearTimeout(p.timer);
-      p.reject(i === 0 && partial && e instanceof TransportError ? new TransportError(e.code, `${e.message} in the middle of an answer`, true) : e);
+      p.reject(
+        i === 0 && partial && e instanceof TransportError ? new TransportError(e.code, `${e.message} in the middle of an answer`, true) : e,
+      );
     });
     this.sock.destroy();
   }
@@ -189,7 +200,15 @@ export class Connection {
     try {
       packet = await this.exchange(req.packet, o.timeoutMs);
     } catch (e) {
-      if (!((o.an || o.idempotent) && this.replacement && !this.closedHere && e instanceof TransportError && e.code === 'closed' && !e.midAnswer)) throw e;
+      if (!(
+        (o.an || o.idempotent) &&
+        this.replacement &&
+        !this.closedHere &&
+        e instanceof TransportError &&
+        e.code === 'closed' &&
+        !e.midAnswer
+      ))
+        throw e;
       // The node closed the connection before a byte of the answer came: most often an idle
       // pooled connection it hung up (idle timeout, slot taken back) as the request went out.
       // The very same sealed packet goes once more on a fresh connection. If the node never
@@ -210,7 +229,11 @@ export class Connection {
     return new Promise<Uint8Array>((resolve, reject) => {
       const p: Pending = { resolve, reject, timer: undefined };
       if (timeoutMs) {
-        p.timer = setTimeout(() => this.fail(new TransportError('timeout', `${this.endpoint.host}:${this.endpoint.port} did not answer within ${timeoutMs} ms`)), timeoutMs);
+        p.timer = setTimeout(
+          () =>
+            this.fail(new TransportError('timeout', `${this.endpoint.host}:${this.endpoint.port} did not answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }
       this.pending.push(p);
       this.sock.write(packet);

@@ -6,6 +6,9 @@
 // Storage is either one sealed file (rewritten atomically: temp file, fsync, rename) or
 // two tables in a better-sqlite3 database (one transaction per change, each key sealed
 // on its own). Sealing is the injected box's job (for example the vault's AEAD).
+//
+// Longer than 400 lines on purpose: the file and the SQLite storage keep one commit rule
+// (cache out, ledger in, in one durable write) and read best beside each other.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -63,18 +66,36 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const FileSchema = z.object({
   v: z.literal(1),
-  keys: z.array(z.object({ id: z.string().regex(UUID_RE), kme: z.string().min(1).max(256), peer: z.string().min(1).max(256), key: z.string().max(1 << 20), at: z.number(), store: z.string().max(128).optional() })),
+  keys: z.array(
+    z.object({
+      id: z.string().regex(UUID_RE),
+      kme: z.string().min(1).max(256),
+      peer: z.string().min(1).max(256),
+      key: z.string().max(1 << 20),
+      at: z.number(),
+      store: z.string().max(128).optional(),
+    }),
+  ),
   consumed: z.array(z.string().max(400)),
 });
 
-const RowSchema = z.object({ id: z.string().regex(UUID_RE), kme: z.string(), peer: z.string(), key: z.string(), store: z.string().max(128).optional() });
+const RowSchema = z.object({
+  id: z.string().regex(UUID_RE),
+  kme: z.string(),
+  peer: z.string(),
+  key: z.string(),
+  store: z.string().max(128).optional(),
+});
 
 function corrupt(what: string, cause?: unknown): KmeError {
   return new KmeError('cache_corrupt', `QKD key cache ${what}`, { cause });
 }
 
 class FileBackend implements Backend {
-  constructor(private readonly path: string, private readonly box: SealBox) {}
+  constructor(
+    private readonly path: string,
+    private readonly box: SealBox,
+  ) {}
 
   load() {
     let raw: Uint8Array;
@@ -92,7 +113,14 @@ class FileBackend implements Backend {
       throw corrupt('cannot be opened (wrong key, tampered or not a cache file)', e);
     }
     return {
-      keys: parsed.keys.map((k) => ({ keyId: k.id, kmeId: k.kme, peer: k.peer, key: base64Decode(k.key), fetchedAt: k.at, ...(k.store ? { storeId: k.store } : {}) })),
+      keys: parsed.keys.map((k) => ({
+        keyId: k.id,
+        kmeId: k.kme,
+        peer: k.peer,
+        key: base64Decode(k.key),
+        fetchedAt: k.at,
+        ...(k.store ? { storeId: k.store } : {}),
+      })),
       consumed: parsed.consumed,
     };
   }
@@ -100,7 +128,14 @@ class FileBackend implements Backend {
   apply(_change: Change, state: { keys: Map<string, CachedKey>; consumed: Set<string> }): void {
     const doc = {
       v: 1,
-      keys: [...state.keys.values()].map((k) => ({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), at: k.fetchedAt, ...(k.storeId ? { store: k.storeId } : {}) })),
+      keys: [...state.keys.values()].map((k) => ({
+        id: k.keyId,
+        kme: k.kmeId,
+        peer: k.peer,
+        key: base64Encode(k.key),
+        at: k.fetchedAt,
+        ...(k.storeId ? { store: k.storeId } : {}),
+      })),
       consumed: [...state.consumed],
     };
     const sealed = this.box.seal(utf8.encode(JSON.stringify(doc)));
@@ -135,8 +170,13 @@ class FileBackend implements Backend {
 
 class SqliteBackend implements Backend {
   private readonly tables: QkdCacheTables;
-  constructor(db: Database.Database, table: string, private readonly box: SealBox) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table)) throw new KmeError('invalid_argument', `bad cache table name ${JSON.stringify(table)}`);
+  constructor(
+    db: Database.Database,
+    table: string,
+    private readonly box: SealBox,
+  ) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table))
+      throw new KmeError('invalid_argument', `bad cache table name ${JSON.stringify(table)}`);
     this.tables = new QkdCacheTables(db, table);
   }
 
@@ -150,7 +190,14 @@ class SqliteBackend implements Backend {
         throw corrupt(`row ${row.kme}/${row.id} cannot be opened`, e);
       }
       if (r.id !== row.id || r.kme !== row.kme) throw corrupt(`row ${row.kme}/${row.id} holds another key (swapped rows)`);
-      keys.push({ keyId: r.id, kmeId: r.kme, peer: r.peer, key: base64Decode(r.key), fetchedAt: row.at, ...(r.store ? { storeId: r.store } : {}) });
+      keys.push({
+        keyId: r.id,
+        kmeId: r.kme,
+        peer: r.peer,
+        key: base64Decode(r.key),
+        fetchedAt: row.at,
+        ...(r.store ? { storeId: r.store } : {}),
+      });
     }
     return { keys, consumed: this.tables.used() };
   }
@@ -164,7 +211,17 @@ class SqliteBackend implements Backend {
       add: (change.add ?? []).map((k) => ({
         kme: k.kmeId,
         id: k.keyId,
-        sealed: this.box.seal(utf8.encode(JSON.stringify({ id: k.keyId, kme: k.kmeId, peer: k.peer, key: base64Encode(k.key), ...(k.storeId ? { store: k.storeId } : {}) }))),
+        sealed: this.box.seal(
+          utf8.encode(
+            JSON.stringify({
+              id: k.keyId,
+              kme: k.kmeId,
+              peer: k.peer,
+              key: base64Encode(k.key),
+              ...(k.storeId ? { store: k.storeId } : {}),
+            }),
+          ),
+        ),
         at: k.fetchedAt,
       })),
       remove: [...(change.consume ?? []), ...(change.drop ?? [])].map(split),
@@ -190,7 +247,10 @@ export class QkdKeyCache {
   private readonly queues = new Map<string, { list: CachedKey[]; head: number }>();
   readonly maxKeys: number;
 
-  private constructor(private readonly backend: Backend, maxKeys: number) {
+  private constructor(
+    private readonly backend: Backend,
+    maxKeys: number,
+  ) {
     this.maxKeys = maxKeys;
     const s = backend.load();
     for (const k of s.keys) {
@@ -211,7 +271,10 @@ export class QkdKeyCache {
   }
 
   static open(opts: KeyCacheOptions): QkdKeyCache {
-    const backend = 'file' in opts.store ? new FileBackend(opts.store.file, opts.box) : new SqliteBackend(opts.store.db, opts.store.table ?? 'qkd_cache', opts.box);
+    const backend =
+      'file' in opts.store
+        ? new FileBackend(opts.store.file, opts.box)
+        : new SqliteBackend(opts.store.db, opts.store.table ?? 'qkd_cache', opts.box);
     return new QkdKeyCache(backend, opts.maxKeys ?? 4096);
   }
 

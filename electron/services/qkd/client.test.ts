@@ -1,4 +1,5 @@
 // The client against real qmail-kme pairs over real mutual TLS on loopback.
+// Longer than 400 lines on purpose: one pair of KMEs is started once for every case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -33,7 +34,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qkd-client-'));
   pair = await startKmePair({ dir, capacityBits: 1 << 20, fillRateBitsPerSecond: 0 });
   strict = await startKmePair({ dir, strictTls: true, writeConfig: false });
-  deviant = await startKmePair({ dir, writeConfig: false, quirks: { htmlErrors: true, exhaustionStatus: 400, dropUnretrieved: true }, capacityBits: 4096, fillRateBitsPerSecond: 0 });
+  deviant = await startKmePair({
+    dir,
+    writeConfig: false,
+    quirks: { htmlErrors: true, exhaustionStatus: 400, dropUnretrieved: true },
+    capacityBits: 4096,
+    fillRateBitsPerSecond: 0,
+  });
 });
 
 afterAll(async () => {
@@ -78,11 +85,15 @@ describe('KmeClient against qmail-kme', () => {
       // Bypass the client: the KME itself answers 400 with the spec's error object.
       const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const u = new URL(`${pair.kmeA.url}/api/v1/keys/SAE_BOB/enc_keys?number=1&size=100`);
-        const req = request(u, { cert: readFileSync(pair.kmeA.saeCert), key: readFileSync(pair.kmeA.saeKey), ca: readFileSync(pair.kmeA.ca) }, (r) => {
-          let body = '';
-          r.on('data', (c: Buffer) => (body += c.toString()));
-          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-        });
+        const req = request(
+          u,
+          { cert: readFileSync(pair.kmeA.saeCert), key: readFileSync(pair.kmeA.saeKey), ca: readFileSync(pair.kmeA.ca) },
+          (r) => {
+            let body = '';
+            r.on('data', (c: Buffer) => (body += c.toString()));
+            r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -95,7 +106,7 @@ describe('KmeClient against qmail-kme', () => {
     }
   });
 
-  it('maps a certificate from another CA, and another SAE\'s certificate, to unauthorized (401)', async () => {
+  it("maps a certificate from another CA, and another SAE's certificate, to unauthorized (401)", async () => {
     const rogueCa = makeCa('rogue');
     const rogue = issueCert(rogueCa, { cn: 'SAE_ALICE', kind: 'client' });
     const c1 = new KmeClient({ url: pair.kmeA.url, cert: rogue.cert, key: rogue.key, ca: readFileSync(pair.kmeA.ca, 'utf8') });
@@ -139,7 +150,12 @@ describe('KmeClient against qmail-kme', () => {
 
   it('refuses a KME whose certificate does not chain to the pinned CA', async () => {
     const other = makeCa('someone else');
-    const c = new KmeClient({ url: pair.kmeA.url, ca: other.cert, cert: readFileSync(pair.kmeA.saeCert, 'utf8'), key: readFileSync(pair.kmeA.saeKey, 'utf8') });
+    const c = new KmeClient({
+      url: pair.kmeA.url,
+      ca: other.cert,
+      cert: readFileSync(pair.kmeA.saeCert, 'utf8'),
+      key: readFileSync(pair.kmeA.saeKey, 'utf8'),
+    });
     try {
       const e = await kmeError(c.status('SAE_BOB'));
       expect(e.code).toBe('server_untrusted');
@@ -148,7 +164,7 @@ describe('KmeClient against qmail-kme', () => {
     }
   });
 
-  it('reports exhaustion (503) as exhausted, with the KME\'s message', async () => {
+  it("reports exhaustion (503) as exhausted, with the KME's message", async () => {
     const empty = await startKmePair({ dir, writeConfig: false, initialBits: 512, fillRateBitsPerSecond: 0 });
     const alice = clientFor(empty.kmeA);
     try {
@@ -216,7 +232,7 @@ describe('KmeClient against a non-conforming KME', () => {
 });
 
 // The deviations of `qmail-kme pair --nonconforming`, met in real KMEs and public simulators.
-describe('KmeClient against the simulator\'s non-conforming mode', () => {
+describe("KmeClient against the simulator's non-conforming mode", () => {
   it('asks by POST for several keys or a given size, which this KME ignores on GET', async () => {
     const odd = await startKmePair({ dir, writeConfig: false, quirks: NONCONFORMING_QUIRKS, fillRateBitsPerSecond: 0 });
     const alice = clientFor(odd.kmeA);
@@ -224,7 +240,11 @@ describe('KmeClient against the simulator\'s non-conforming mode', () => {
     try {
       const keys = await alice.encKeys('SAE_BOB', { number: 3, size: 512 });
       expect(keys.map((k) => k.key.length)).toEqual([64, 64, 64]);
-      const got = await bob.decKeys('SAE_ALICE', keys.map((k) => k.keyId), { expectedSizeBits: 512 });
+      const got = await bob.decKeys(
+        'SAE_ALICE',
+        keys.map((k) => k.keyId),
+        { expectedSizeBits: 512 },
+      );
       expect(got.map((k) => k.key)).toEqual(keys.map((k) => k.key));
       // One key of the KME's default size still goes by GET, and works.
       const [one] = await alice.encKeys('SAE_BOB');
@@ -255,9 +275,13 @@ describe('KmeClient against the simulator\'s non-conforming mode', () => {
     }
   });
 
-  it('checks number and size against the limits in the KME\'s status before sending', async () => {
+  it("checks number and size against the limits in the KME's status before sending", async () => {
     const limited = await startKmePair({
-      dir, writeConfig: false, quirks: { ...NONCONFORMING_QUIRKS }, limits: { maxKeyPerRequest: 8, maxKeySizeBits: 4096, minKeySizeBits: 128 }, fillRateBitsPerSecond: 0,
+      dir,
+      writeConfig: false,
+      quirks: { ...NONCONFORMING_QUIRKS },
+      limits: { maxKeyPerRequest: 8, maxKeySizeBits: 4096, minKeySizeBits: 128 },
+      fillRateBitsPerSecond: 0,
     });
     const alice = clientFor(limited.kmeA);
     try {
@@ -299,10 +323,13 @@ describe('KmeClient against the simulator\'s non-conforming mode', () => {
     }
   });
 
-  it('keeps the KME\'s own message on a 400 about the request, instead of calling the pool empty', async () => {
+  it("keeps the KME's own message on a 400 about the request, instead of calling the pool empty", async () => {
     // The status announces generous limits; the KME enforces tighter ones and says so.
     const misannounced = await startKmePair({
-      dir, writeConfig: false, capacityBits: 4096, fillRateBitsPerSecond: 0,
+      dir,
+      writeConfig: false,
+      capacityBits: 4096,
+      fillRateBitsPerSecond: 0,
       quirks: { ...NONCONFORMING_QUIRKS, announcedLimits: { maxKeySizeBits: 65536, maxKeyPerRequest: 1024 } },
       limits: { maxKeySizeBits: 2048, maxKeyPerRequest: 4 },
     });
@@ -327,7 +354,13 @@ describe('KmeClient against the simulator\'s non-conforming mode', () => {
   });
 
   it('takes the phrasings real KMEs use for an unknown key_ID as not found, and retries while the peer KME lags', async () => {
-    const lagging = await startKmePair({ dir, writeConfig: false, syncDelayMs: 120, quirks: { ...NONCONFORMING_QUIRKS, dropUnretrieved: false }, fillRateBitsPerSecond: 0 });
+    const lagging = await startKmePair({
+      dir,
+      writeConfig: false,
+      syncDelayMs: 120,
+      quirks: { ...NONCONFORMING_QUIRKS, dropUnretrieved: false },
+      fillRateBitsPerSecond: 0,
+    });
     const alice = clientFor(lagging.kmeA);
     const bob = clientFor(lagging.kmeB);
     const patient = { attempts: 8, initialDelayMs: 30, maxDelayMs: 100 };

@@ -12,7 +12,15 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { base64Decode } from '../../../shared/qkd/base64.js';
 import {
-  ErrorSchema, Etsi014FormatError, KeyContainerSchema, StatusSchema, UUID_RE, checkKeySizeBits, checkSaeId, parseEtsiJson, type Status,
+  ErrorSchema,
+  Etsi014FormatError,
+  KeyContainerSchema,
+  StatusSchema,
+  UUID_RE,
+  checkKeySizeBits,
+  checkSaeId,
+  parseEtsiJson,
+  type Status,
 } from '../../../shared/qkd/etsi014.js';
 import { KmeError, KmeLimitError } from './errors.js';
 
@@ -83,22 +91,45 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 6, initialDelayMs: 100, maxDelayM
 const MAX_KEY_BITS_ACCEPTED = 1 << 20;
 
 const SERVER_TRUST_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA', 'HOSTNAME_MISMATCH',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
 ]);
 
-const RE_EXHAUSTED = /exhaust|insufficient|not enough|no (more )?keys?\b|out of keys|pool (is )?empty|empty pool|keys? (are |is )?not available|no key material/i;
+const RE_EXHAUSTED =
+  /exhaust|insufficient|not enough|no (more )?keys?\b|out of keys|pool (is )?empty|empty pool|keys? (are |is )?not available|no key material/i;
 const RE_CONSUMED = /already (been )?(retrieved|consumed|used|delivered)|consumed/i;
 // dec_keys answers meaning "this KME does not have that key (yet)", as real KMEs word them:
 // "key not found", "Some of the requested keys do not exist", "unknown key_ID", "key ID is
 // unknown", "no key with this ID", "keys not yet available"…
-const RE_NOT_FOUND = new RegExp([
-  'not (be )?found', "(does|do|did)( not|n't) exist", 'not exist', 'non-?existent', 'no such', 'unknown key', 'key.?(ids?|s)? (is |are )?unknown',
-  'no (matching )?keys? (found|with|for|matching)', 'not (yet )?(available|received|synchroni[sz]ed|known|present|ready)', 'invalid key.?id',
-].join('|'), 'i');
+const RE_NOT_FOUND = new RegExp(
+  [
+    'not (be )?found',
+    "(does|do|did)( not|n't) exist",
+    'not exist',
+    'non-?existent',
+    'no such',
+    'unknown key',
+    'key.?(ids?|s)? (is |are )?unknown',
+    'no (matching )?keys? (found|with|for|matching)',
+    'not (yet )?(available|received|synchroni[sz]ed|known|present|ready)',
+    'invalid key.?id',
+  ].join('|'),
+  'i',
+);
 // enc_keys refusals that say what was wrong with the request (its size or number), not that the pool is empty.
-const RE_LIMIT = /too (large|big|small|long|short|many)|exceed|above the (max|limit)|below the (min|limit)|max(imum)?[ _]key|min(imum)?[ _]key|out of (the )?range|must be between|not (a )?multiple of|(invalid|unsupported|bad) (key )?(size|number)/i;
+const RE_LIMIT =
+  /too (large|big|small|long|short|many)|exceed|above the (max|limit)|below the (min|limit)|max(imum)?[ _]key|min(imum)?[ _]key|out of (the )?range|must be between|not (a )?multiple of|(invalid|unsupported|bad) (key )?(size|number)/i;
 /** Failures of the status request that would fail the request it guards just the same. */
 const STATUS_FATAL = new Set(['invalid_argument', 'unauthorized', 'server_untrusted', 'network', 'timeout']);
 
@@ -167,8 +198,10 @@ export class KmeClient {
       throw new KmeError('invalid_argument', `not a URL: ${options.url}`);
     }
     if (u.protocol !== 'https:') throw new KmeError('invalid_argument', `ETSI GS QKD 014 runs over HTTPS only, got ${u.protocol}`);
-    if (u.search || u.hash || u.username || u.password) throw new KmeError('invalid_argument', 'KME URL must not carry a query, fragment or credentials');
-    if ((options.cert === undefined) !== (options.key === undefined)) throw new KmeError('invalid_argument', 'client certificate and key go together');
+    if (u.search || u.hash || u.username || u.password)
+      throw new KmeError('invalid_argument', 'KME URL must not carry a query, fragment or credentials');
+    if ((options.cert === undefined) !== (options.key === undefined))
+      throw new KmeError('invalid_argument', 'client certificate and key go together');
     this.base = u;
     this.prefix = u.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -228,7 +261,10 @@ export class KmeClient {
   async encKeys(slaveSaeId: string, req: EncKeysRequest = {}): Promise<QkdKey[]> {
     const number = req.number ?? 1;
     if (!Number.isSafeInteger(number) || number < 1 || number > this.maxKeysPerRequest) {
-      throw new KmeError('invalid_argument', `number of keys must be an integer between 1 and ${this.maxKeysPerRequest}, got ${String(number)}`);
+      throw new KmeError(
+        'invalid_argument',
+        `number of keys must be an integer between 1 and ${this.maxKeysPerRequest}, got ${String(number)}`,
+      );
     }
     const size = req.size;
     if (size !== undefined) this.checkSize(size);
@@ -249,15 +285,21 @@ export class KmeClient {
     }
     if (r.status !== 200) throw await this.encError(slaveSaeId, r, number, size);
     const keys = this.keysFrom(r, 'enc_keys');
-    const hint = method === 'GET' ? ' (this KME seems to ignore number or size on GET; POST, the default for them, carries them in the body)' : '';
-    if (keys.length !== number) throw new KmeError('malformed_response', `enc_keys asked for ${number} keys and the KME returned ${keys.length}${hint}`);
+    const hint =
+      method === 'GET' ? ' (this KME seems to ignore number or size on GET; POST, the default for them, carries them in the body)' : '';
+    if (keys.length !== number)
+      throw new KmeError('malformed_response', `enc_keys asked for ${number} keys and the KME returned ${keys.length}${hint}`);
     const expected = size ?? null;
     const first = keys[0]!.key.length;
     for (const k of keys) {
       if (expected !== null && k.key.length * 8 !== expected) {
-        throw new KmeError('malformed_response', `enc_keys asked for ${expected}-bit keys and key ${k.keyId} has ${k.key.length * 8} bits${hint}`);
+        throw new KmeError(
+          'malformed_response',
+          `enc_keys asked for ${expected}-bit keys and key ${k.keyId} has ${k.key.length * 8} bits${hint}`,
+        );
       }
-      if (expected === null && k.key.length !== first) throw new KmeError('malformed_response', 'enc_keys returned keys of different sizes');
+      if (expected === null && k.key.length !== first)
+        throw new KmeError('malformed_response', 'enc_keys returned keys of different sizes');
     }
     return keys;
   }
@@ -265,7 +307,8 @@ export class KmeClient {
   /** Get key with key IDs: GET (one key_ID) or POST /api/v1/keys/{master_SAE_ID}/dec_keys, with retry while the KME does not know them yet. */
   async decKeys(masterSaeId: string, keyIds: readonly string[], req: DecKeysRequest = {}): Promise<QkdKey[]> {
     if (keyIds.length === 0) throw new KmeError('invalid_argument', 'dec_keys needs at least one key_ID');
-    if (keyIds.length > this.maxKeysPerRequest) throw new KmeError('invalid_argument', `at most ${this.maxKeysPerRequest} key_IDs per request`);
+    if (keyIds.length > this.maxKeysPerRequest)
+      throw new KmeError('invalid_argument', `at most ${this.maxKeysPerRequest} key_IDs per request`);
     const seen = new Set<string>();
     for (const id of keyIds) {
       if (!UUID_RE.test(id)) throw new KmeError('invalid_argument', `key_ID is not UUID-shaped: ${JSON.stringify(id.slice(0, 60))}`);
@@ -277,25 +320,29 @@ export class KmeClient {
     const known = this.statuses.get(masterSaeId);
     if (this.checkStatusLimits && known) this.checkLimits(known.st, 'dec_keys', keyIds.length, undefined);
     const method = req.method ?? (keyIds.length === 1 ? 'GET' : 'POST');
-    if (method === 'GET' && keyIds.length !== 1) throw new KmeError('invalid_argument', 'GET dec_keys carries exactly one key_ID; use POST for several');
+    if (method === 'GET' && keyIds.length !== 1)
+      throw new KmeError('invalid_argument', 'GET dec_keys carries exactly one key_ID; use POST for several');
     const path = this.path(masterSaeId, 'dec_keys');
     const policy = req.retry ?? this.decRetry;
     const started = performance.now();
     let delay = policy.initialDelayMs;
     for (let attempt = 1; ; attempt++) {
-      const r = method === 'GET'
-        ? await this.call('GET', `${path}?${new URLSearchParams({ key_ID: keyIds[0]! })}`)
-        : await this.call('POST', path, JSON.stringify({ key_IDs: keyIds.map((key_ID) => ({ key_ID })) }));
+      const r =
+        method === 'GET'
+          ? await this.call('GET', `${path}?${new URLSearchParams({ key_ID: keyIds[0]! })}`)
+          : await this.call('POST', path, JSON.stringify({ key_IDs: keyIds.map((key_ID) => ({ key_ID })) }));
       if (r.status === 200) return this.checkDec(r, keyIds, req.expectedSizeBits);
       const err = this.decError(r);
       if (err.code !== 'key_not_found' || attempt >= policy.attempts) {
         if (err.code === 'key_not_found') {
           const ms = Math.round(performance.now() - started);
-          throw new KmeError('key_not_found',
+          throw new KmeError(
+            'key_not_found',
             `the KME does not have key_ID ${keyIds.length === 1 ? keyIds[0] : `(one of ${keyIds.length})`} after ${attempt} attempts over ${ms} ms ` +
-            `(it said ${describe(r, errorBody(r))}): the peer KME has not received it yet, or dropped it ` +
-            '(some KMEs drop keys not retrieved before the sender\'s next request). Ask the sender to send again with fresh keys.',
-            { status: r.status, kmeMessage: err.kmeMessage, details: err.details });
+              `(it said ${describe(r, errorBody(r))}): the peer KME has not received it yet, or dropped it ` +
+              "(some KMEs drop keys not retrieved before the sender's next request). Ask the sender to send again with fresh keys.",
+            { status: r.status, kmeMessage: err.kmeMessage, details: err.details },
+          );
         }
         throw err;
       }
@@ -306,7 +353,13 @@ export class KmeClient {
 
   // ---- internals -----------------------------------------------------------------
 
-  private sendEnc(method: 'GET' | 'POST', path: string, number: number, size: number | undefined, req: EncKeysRequest): Promise<RawResponse> {
+  private sendEnc(
+    method: 'GET' | 'POST',
+    path: string,
+    number: number,
+    size: number | undefined,
+    req: EncKeysRequest,
+  ): Promise<RawResponse> {
     if (method === 'GET') {
       const q = new URLSearchParams({ number: String(number) });
       if (size !== undefined) q.set('size', String(size));
@@ -333,19 +386,43 @@ export class KmeClient {
   }
 
   /** Refuses what the KME's announced limits rule out; a limit of 0 is taken as not announced. */
-  private checkLimits(st: Status | undefined, op: string, number: number, size: number | undefined, info: { status?: number; kmeMessage?: string; details?: unknown[] } = {}, after = ''): void {
+  private checkLimits(
+    st: Status | undefined,
+    op: string,
+    number: number,
+    size: number | undefined,
+    info: { status?: number; kmeMessage?: string; details?: unknown[] } = {},
+    after = '',
+  ): void {
     if (!st) return;
     const kme = `KME ${st.source_KME_ID}`;
     if (st.max_key_per_request > 0 && number > st.max_key_per_request) {
-      throw new KmeLimitError('max_key_per_request', st.max_key_per_request, number,
-        `${op}: ${number} keys asked in one request and ${kme} serves at most ${st.max_key_per_request} (max_key_per_request in its status); ask in several requests${after}`, info);
+      throw new KmeLimitError(
+        'max_key_per_request',
+        st.max_key_per_request,
+        number,
+        `${op}: ${number} keys asked in one request and ${kme} serves at most ${st.max_key_per_request} (max_key_per_request in its status); ask in several requests${after}`,
+        info,
+      );
     }
     if (size === undefined) return;
     if (st.max_key_size > 0 && size > st.max_key_size) {
-      throw new KmeLimitError('max_key_size', st.max_key_size, size, `${op}: keys of ${size} bits asked and ${kme} serves at most ${st.max_key_size} bits per key (max_key_size in its status)${after}`, info);
+      throw new KmeLimitError(
+        'max_key_size',
+        st.max_key_size,
+        size,
+        `${op}: keys of ${size} bits asked and ${kme} serves at most ${st.max_key_size} bits per key (max_key_size in its status)${after}`,
+        info,
+      );
     }
     if (st.min_key_size > 0 && size < st.min_key_size) {
-      throw new KmeLimitError('min_key_size', st.min_key_size, size, `${op}: keys of ${size} bits asked and ${kme} serves no key under ${st.min_key_size} bits (min_key_size in its status)${after}`, info);
+      throw new KmeLimitError(
+        'min_key_size',
+        st.min_key_size,
+        size,
+        `${op}: keys of ${size} bits asked and ${kme} serves no key under ${st.min_key_size} bits (min_key_size in its status)${after}`,
+        info,
+      );
     }
   }
 
@@ -355,7 +432,8 @@ export class KmeClient {
     } catch (e) {
       throw new KmeError('invalid_argument', (e as Error).message);
     }
-    if (size > MAX_KEY_BITS_ACCEPTED) throw new KmeError('invalid_argument', `key size ${size} bits is above this client's limit of ${MAX_KEY_BITS_ACCEPTED}`);
+    if (size > MAX_KEY_BITS_ACCEPTED)
+      throw new KmeError('invalid_argument', `key size ${size} bits is above this client's limit of ${MAX_KEY_BITS_ACCEPTED}`);
   }
 
   private checkSae(id: string): string {
@@ -385,7 +463,8 @@ export class KmeClient {
     const seen = new Set<string>();
     const out: QkdKey[] = [];
     for (const k of c.keys) {
-      if (!UUID_RE.test(k.key_ID)) throw new KmeError('malformed_response', `${what}: key_ID is not UUID-shaped: ${JSON.stringify(k.key_ID.slice(0, 60))}`);
+      if (!UUID_RE.test(k.key_ID))
+        throw new KmeError('malformed_response', `${what}: key_ID is not UUID-shaped: ${JSON.stringify(k.key_ID.slice(0, 60))}`);
       const id = k.key_ID.toLowerCase();
       if (seen.has(id)) throw new KmeError('malformed_response', `${what}: key_ID ${k.key_ID} appears twice`);
       seen.add(id);
@@ -395,7 +474,8 @@ export class KmeClient {
       } catch (e) {
         throw new KmeError('malformed_response', `${what}: key ${k.key_ID} is not valid base64: ${(e as Error).message}`);
       }
-      if (key.length === 0 || key.length * 8 > MAX_KEY_BITS_ACCEPTED) throw new KmeError('malformed_response', `${what}: key ${k.key_ID} has ${key.length * 8} bits`);
+      if (key.length === 0 || key.length * 8 > MAX_KEY_BITS_ACCEPTED)
+        throw new KmeError('malformed_response', `${what}: key ${k.key_ID} has ${key.length * 8} bits`);
       out.push({ keyId: k.key_ID, key });
     }
     if (out.length === 0) throw new KmeError('malformed_response', `${what}: the KME returned no keys`);
@@ -405,7 +485,8 @@ export class KmeClient {
   private checkDec(r: RawResponse, keyIds: readonly string[], expectedBits: number | undefined): QkdKey[] {
     const keys = this.keysFrom(r, 'dec_keys');
     const byId = new Map(keys.map((k) => [k.keyId.toLowerCase(), k]));
-    if (keys.length !== keyIds.length) throw new KmeError('malformed_response', `dec_keys asked for ${keyIds.length} keys and the KME returned ${keys.length}`);
+    if (keys.length !== keyIds.length)
+      throw new KmeError('malformed_response', `dec_keys asked for ${keyIds.length} keys and the KME returned ${keys.length}`);
     return keyIds.map((id) => {
       const k = byId.get(id.toLowerCase());
       if (!k) throw new KmeError('malformed_response', `dec_keys: the KME did not return key_ID ${id}`);
@@ -425,7 +506,11 @@ export class KmeClient {
         return new KmeError('bad_request', `KME refused the ${op} request (400): ${said}`, info);
       case 401:
       case 403:
-        return new KmeError('unauthorized', `KME refused our SAE (${r.status}): ${said}; check the client certificate, its CN (our SAE ID) and that the KME serves it`, info);
+        return new KmeError(
+          'unauthorized',
+          `KME refused our SAE (${r.status}): ${said}; check the client certificate, its CN (our SAE ID) and that the KME serves it`,
+          info,
+        );
       case 503:
         return RE_EXHAUSTED.test(e.message)
           ? new KmeError('exhausted', `KME has no key material (503): ${said}`, info)
@@ -456,8 +541,11 @@ export class KmeClient {
       }
       const bits = (size ?? st.key_size) * number;
       if (st.stored_key_count * st.key_size < bits) {
-        return new KmeError('exhausted',
-          `KME answered ${r.status} (${describe(r, e)}) and its status shows ${st.stored_key_count} keys of ${st.key_size} bits for ${number} x ${size ?? st.key_size} bits asked: treating it as an empty pool`, base);
+        return new KmeError(
+          'exhausted',
+          `KME answered ${r.status} (${describe(r, e)}) and its status shows ${st.stored_key_count} keys of ${st.key_size} bits for ${number} x ${size ?? st.key_size} bits asked: treating it as an empty pool`,
+          base,
+        );
       }
     } catch {
       /* the probe is a courtesy; the 400 stands */
@@ -469,8 +557,10 @@ export class KmeClient {
     const base = this.httpError('dec_keys', r);
     if (r.status !== 400 && r.status !== 404) return base;
     const e = errorBody(r);
-    if (RE_CONSUMED.test(e.message)) return new KmeError('key_consumed', `KME refused: key already retrieved, keys are delivered once (${describe(r, e)})`, base);
-    if (r.status === 404 || RE_NOT_FOUND.test(e.message)) return new KmeError('key_not_found', `KME does not know the key_ID: ${describe(r, e)}`, base);
+    if (RE_CONSUMED.test(e.message))
+      return new KmeError('key_consumed', `KME refused: key already retrieved, keys are delivered once (${describe(r, e)})`, base);
+    if (r.status === 404 || RE_NOT_FOUND.test(e.message))
+      return new KmeError('key_not_found', `KME does not know the key_ID: ${describe(r, e)}`, base);
     return base;
   }
 
@@ -504,7 +594,11 @@ export class KmeClient {
         answered = true;
         const declared = Number(res.headers['content-length'] ?? 0);
         if (declared > this.maxResponseBytes) {
-          fail(new KmeError('response_too_large', `KME response of ${declared} bytes is above the ${this.maxResponseBytes}-byte cap`, { status: res.statusCode }));
+          fail(
+            new KmeError('response_too_large', `KME response of ${declared} bytes is above the ${this.maxResponseBytes}-byte cap`, {
+              status: res.statusCode,
+            }),
+          );
           res.destroy();
           return;
         }
@@ -513,7 +607,9 @@ export class KmeClient {
         res.on('data', (c: Buffer) => {
           n += c.length;
           if (n > this.maxResponseBytes) {
-            fail(new KmeError('response_too_large', `KME response is above the ${this.maxResponseBytes}-byte cap`, { status: res.statusCode }));
+            fail(
+              new KmeError('response_too_large', `KME response is above the ${this.maxResponseBytes}-byte cap`, { status: res.statusCode }),
+            );
             res.destroy();
             return;
           }
@@ -542,19 +638,35 @@ export class KmeClient {
     const code = err.code ?? '';
     const msg = err.message;
     if (SERVER_TRUST_CODES.has(code)) {
-      return new KmeError('server_untrusted', `the KME's certificate is not trusted (${code}): it must chain to the pinned CA and name ${this.options.servername ?? this.base.hostname}`, { cause: err });
+      return new KmeError(
+        'server_untrusted',
+        `the KME's certificate is not trusted (${code}): it must chain to the pinned CA and name ${this.options.servername ?? this.base.hostname}`,
+        { cause: err },
+      );
     }
     if (/ALERT|CERTIFICATE_REQUIRED/i.test(code) || /alert|certificate required|peer did not return a certificate/i.test(msg)) {
-      return new KmeError('unauthorized', `the KME refused the TLS handshake (${code || msg}): our client certificate is missing or not trusted by the KME`, { cause: err });
+      return new KmeError(
+        'unauthorized',
+        `the KME refused the TLS handshake (${code || msg}): our client certificate is missing or not trusted by the KME`,
+        { cause: err },
+      );
     }
     if (code === 'ECONNRESET' || /socket hang up/i.test(msg)) {
       if (this.options.cert === undefined) {
-        return new KmeError('unauthorized', 'the KME closed the connection during the TLS handshake: no client certificate was configured, and ETSI 014 KMEs require one', { cause: err });
+        return new KmeError(
+          'unauthorized',
+          'the KME closed the connection during the TLS handshake: no client certificate was configured, and ETSI 014 KMEs require one',
+          { cause: err },
+        );
       }
       if (fresh) {
         // With TLS 1.3 the server checks our certificate after the client considers the
         // handshake done; a refusal then looks like a reset before any answer.
-        return new KmeError('unauthorized', `the KME closed a new TLS connection before answering (${msg}): it most likely refused our client certificate (not signed by a CA it trusts)`, { cause: err });
+        return new KmeError(
+          'unauthorized',
+          `the KME closed a new TLS connection before answering (${msg}): it most likely refused our client certificate (not signed by a CA it trusts)`,
+          { cause: err },
+        );
       }
       return new KmeError('network', `connection to the KME was reset (${msg})`, { cause: err });
     }
@@ -562,7 +674,11 @@ export class KmeClient {
       return new KmeError('network', `cannot reach the KME at ${this.base.host} (${code})`, { cause: err });
     }
     if (code.startsWith('ERR_SSL') || code === 'EPROTO') {
-      return new KmeError('unauthorized', `TLS with the KME failed (${code}: ${msg.slice(0, 120)}); check the client certificate and the CA`, { cause: err });
+      return new KmeError(
+        'unauthorized',
+        `TLS with the KME failed (${code}: ${msg.slice(0, 120)}); check the client certificate and the CA`,
+        { cause: err },
+      );
     }
     return new KmeError('network', `request to the KME failed: ${code ? code + ': ' : ''}${msg.slice(0, 200)}`, { cause: err });
   }

@@ -30,7 +30,11 @@ export class KmeError extends Error {
   readonly status?: number;
   readonly kmeMessage?: string;
   readonly details?: unknown[];
-  constructor(readonly code: KmeErrorCode, message: string, info: KmeErrorInfo = {}) {
+  constructor(
+    readonly code: KmeErrorCode,
+    message: string,
+    info: KmeErrorInfo = {},
+  ) {
     super(message, info.cause === undefined ? undefined : { cause: info.cause });
     this.status = info.status;
     this.kmeMessage = info.kmeMessage;

@@ -6,14 +6,7 @@ import { KmeError, type KmeErrorCode } from './errors.js';
 export type QkdLevel = 'L1' | 'L2';
 
 export type QkdUnavailableReason =
-  | 'not_configured'
-  | 'unauthorized'
-  | 'exhausted'
-  | 'unreachable'
-  | 'kme_misbehaving'
-  | 'key_not_delivered'
-  | 'key_reused'
-  | 'local_error';
+  'not_configured' | 'unauthorized' | 'exhausted' | 'unreachable' | 'kme_misbehaving' | 'key_not_delivered' | 'key_reused' | 'local_error';
 
 export type QkdDecision =
   | { usable: true; level: QkdLevel; availableBits: number }
@@ -55,7 +48,12 @@ export interface QkdAvailability {
  * Asks the key source (cache + KME status) whether `bits` of key can be had for `peer`.
  * `source` null/undefined means no KME is configured.
  */
-export async function decideQkdLevel(opts: { source?: QkdAvailability | null; wanted: QkdLevel; bits: number; peer?: string }): Promise<QkdDecision> {
+export async function decideQkdLevel(opts: {
+  source?: QkdAvailability | null;
+  wanted: QkdLevel;
+  bits: number;
+  peer?: string;
+}): Promise<QkdDecision> {
   if (!opts.source) return unavailable(opts.wanted, 'not_configured', 'no QKD key manager (KME) is configured');
   try {
     const a = await opts.source.availableBits(opts.peer);

@@ -20,7 +20,13 @@ let dir: string;
 let pair: KmePair;
 const clients: KmeClient[] = [];
 const client = (e: KmeEndpoint) => {
-  const c = KmeClient.fromFiles({ url: e.url, certFile: e.saeCert, keyFile: e.saeKey, caFile: e.ca, decRetry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 } });
+  const c = KmeClient.fromFiles({
+    url: e.url,
+    certFile: e.saeCert,
+    keyFile: e.saeKey,
+    caFile: e.ca,
+    decRetry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
+  });
   clients.push(c);
   return c;
 };
@@ -45,7 +51,11 @@ describe('KmeKeySource + QkdKeyCache', () => {
 
     const before = (await alice.availableBits()).kmeBits;
     const first = await alice.getEncKeys(600); // 3 keys of 256 bits, 8 more fetched ahead
-    expect(first.map((k) => [k.kmeId, k.key.length])).toEqual([['KME_A', 32], ['KME_A', 32], ['KME_A', 32]]);
+    expect(first.map((k) => [k.kmeId, k.key.length])).toEqual([
+      ['KME_A', 32],
+      ['KME_A', 32],
+      ['KME_A', 32],
+    ]);
     expect(cache.available('SAE_BOB')).toEqual({ count: 8, bits: 2048 });
     expect((await alice.availableBits()).kmeBits).toBe(before - 11 * 256);
     const second = await alice.getEncKeys(256); // from the cache, no KME call
@@ -69,7 +79,9 @@ describe('KmeKeySource + QkdKeyCache', () => {
     // Bob: same bytes, and a replayed key ID is refused locally before the KME is asked.
     const refs = [...first, ...second, ...third].map(({ keyId, kmeId }) => ({ keyId, kmeId }));
     const got = await bob.getDecKeys(refs);
-    expect(got.map((k) => Buffer.from(k.key).toString('hex'))).toEqual([...first, ...second, ...third].map((k) => Buffer.from(k.key).toString('hex')));
+    expect(got.map((k) => Buffer.from(k.key).toString('hex'))).toEqual(
+      [...first, ...second, ...third].map((k) => Buffer.from(k.key).toString('hex')),
+    );
     await expect(bob.getDecKeys(refs.slice(0, 1))).rejects.toMatchObject({ code: 'key_reused' });
     await expect(bob.getDecKeys([{ keyId: refs[0]!.keyId, kmeId: 'KME_Z' }])).rejects.toMatchObject({ code: 'invalid_argument' });
   });
@@ -100,7 +112,9 @@ describe('KmeKeySource + QkdKeyCache', () => {
     const rows = db.prepare('SELECT rowid, sealed FROM qkd_keys ORDER BY rowid LIMIT 2').all() as Array<{ rowid: number; sealed: Buffer }>;
     db.prepare('UPDATE qkd_keys SET sealed = ? WHERE rowid = ?').run(rows[1]!.sealed, rows[0]!.rowid);
     expect(() => QkdKeyCache.open({ box, store: { db, table: 'qkd' } })).toThrow(expect.objectContaining({ code: 'cache_corrupt' }));
-    expect(() => QkdKeyCache.open({ box, store: { db, table: 'x; DROP TABLE y' } })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => QkdKeyCache.open({ box, store: { db, table: 'x; DROP TABLE y' } })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
     db.close();
   });
 
@@ -130,7 +144,13 @@ describe('KmeKeySource + QkdKeyCache', () => {
   });
 
   it('with a KME that drops unretrieved keys: fetches nothing ahead and explains the fallback', async () => {
-    const deviant = await startKmePair({ dir, writeConfig: false, quirks: { htmlErrors: true, exhaustionStatus: 400, dropUnretrieved: true }, initialBits: 2048, fillRateBitsPerSecond: 0 });
+    const deviant = await startKmePair({
+      dir,
+      writeConfig: false,
+      quirks: { htmlErrors: true, exhaustionStatus: 400, dropUnretrieved: true },
+      initialBits: 2048,
+      fillRateBitsPerSecond: 0,
+    });
     try {
       const cache = QkdKeyCache.open({ box: gcmBox(), store: { db: new Database(':memory:') } });
       const src = new KmeKeySource({ client: client(deviant.kmeA), peerSaeId: 'SAE_BOB', cache, kmeDropsUnretrieved: true });

@@ -71,7 +71,8 @@ export class KmeKeySource implements QkdKeySource {
 
   async getEncKeys(bits: number, peer = this.options.peerSaeId): Promise<QkdKey[]> {
     const maxBits = this.options.maxBitsPerCall ?? 1 << 20;
-    if (!Number.isSafeInteger(bits) || bits < 1 || bits > maxBits) throw new KmeError('invalid_argument', `QKD key request must be 1..${maxBits} bits, got ${String(bits)}`);
+    if (!Number.isSafeInteger(bits) || bits < 1 || bits > maxBits)
+      throw new KmeError('invalid_argument', `QKD key request must be 1..${maxBits} bits, got ${String(bits)}`);
     const cache = this.options.cache;
     const drops = this.options.kmeDropsUnretrieved ?? false;
     if (cache && !drops && cache.available(peer).count > 0) {
@@ -89,13 +90,16 @@ export class KmeKeySource implements QkdKeySource {
     const need = Math.ceil(bits / size);
     const ahead = cache && !drops ? Math.min(this.options.prefetchKeys ?? 32, cache.room()) : 0;
     if (drops && need > perRequest) {
-      throw new KmeError('invalid_argument', `${bits} bits need ${need} keys of ${size} bits, more than one request of this KME (${perRequest}) can carry, and it drops keys between requests`);
+      throw new KmeError(
+        'invalid_argument',
+        `${bits} bits need ${need} keys of ${size} bits, more than one request of this KME (${perRequest}) can carry, and it drops keys between requests`,
+      );
     }
     if (drops && cache) cache.invalidate(peer);
     const fetched: QkdKey[] = [];
     // The keys needed now are asked for first, on their own, so that a pool holding enough
     // for this message but not for the read-ahead still serves it.
-    for (let left = need + ahead; left > 0; ) {
+    for (let left = need + ahead; left > 0;) {
       const n = Math.min(fetched.length < need ? need - fetched.length : left, perRequest);
       // A miss for the keys we need now is an error; a short pool while fetching ahead is not.
       try {
@@ -107,7 +111,10 @@ export class KmeKeySource implements QkdKeySource {
         if (fetched.length > 0) {
           const now = (this.options.now ?? Date.now)();
           const room = cache && !drops ? cache.room() : 0;
-          this.record(fetched.slice(room), fetched.slice(0, room).map((k) => ({ ...k, peer, fetchedAt: now, ...(storeId ? { storeId } : {}) })));
+          this.record(
+            fetched.slice(room),
+            fetched.slice(0, room).map((k) => ({ ...k, peer, fetchedAt: now, ...(storeId ? { storeId } : {}) })),
+          );
         }
         throw e;
       }
@@ -125,15 +132,22 @@ export class KmeKeySource implements QkdKeySource {
     const st = await this.linkStatus(peer);
     for (const r of refs) {
       if (r.kmeId !== st.target_KME_ID) {
-        throw new KmeError('invalid_argument', `key ${r.keyId} comes from KME ${r.kmeId}, but our KME ${st.source_KME_ID} is linked to ${st.target_KME_ID}`);
+        throw new KmeError(
+          'invalid_argument',
+          `key ${r.keyId} comes from KME ${r.kmeId}, but our KME ${st.source_KME_ID} is linked to ${st.target_KME_ID}`,
+        );
       }
-      if (this.isUsed(r.kmeId, r.keyId)) throw new KmeError('key_reused', `QKD key ${r.keyId} was already used here: refusing it (replayed message?)`);
+      if (this.isUsed(r.kmeId, r.keyId))
+        throw new KmeError('key_reused', `QKD key ${r.keyId} was already used here: refusing it (replayed message?)`);
     }
     const perRequest = Math.max(1, st.max_key_per_request || 1);
     const out: QkdKey[] = [];
     for (let i = 0; i < refs.length; i += perRequest) {
       const chunk = refs.slice(i, i + perRequest);
-      const got = await this.options.client.decKeys(peer, chunk.map((r) => r.keyId));
+      const got = await this.options.client.decKeys(
+        peer,
+        chunk.map((r) => r.keyId),
+      );
       for (let j = 0; j < got.length; j++) out.push({ keyId: chunk[j]!.keyId, kmeId: chunk[j]!.kmeId, key: got[j]!.key });
     }
     this.record(out, []);

@@ -2,10 +2,34 @@
 // as pass / fail / no answer for every coin. Requests are sealed (EXT-8) under an AN the
 // server knows — a coin of ours that passed there, or the coin itself when we hold none yet.
 import { randomBytes } from 'node:crypto';
-import { makeChallenge, AuthCommand, ChangeCommand, Group, HealingCommand, LockerCommand, Status, type CoinRef, type DecodedResponse } from '../../../shared/raida/index.js';
 import {
-  ChangeOp, FindResult, decodeAvailableSnsResult, decodeBits, decodeCoinList, encodeAvailableSns, encodeChange, encodeDetect, encodeFind, encodeLockerPeek,
-  encodeLockerPut, encodeLockerRemove, encodeMint, encodePown, type CoinAn, type CoinAnPan,
+  makeChallenge,
+  AuthCommand,
+  ChangeCommand,
+  Group,
+  HealingCommand,
+  LockerCommand,
+  Status,
+  type CoinRef,
+  type DecodedResponse,
+} from '../../../shared/raida/index.js';
+import {
+  ChangeOp,
+  FindResult,
+  decodeAvailableSnsResult,
+  decodeBits,
+  decodeCoinList,
+  encodeAvailableSns,
+  encodeChange,
+  encodeDetect,
+  encodeFind,
+  encodeLockerPeek,
+  encodeLockerPut,
+  encodeLockerRemove,
+  encodeMint,
+  encodePown,
+  type CoinAn,
+  type CoinAnPan,
 } from '../../../shared/chips/index.js';
 import type { ConnectionPool, Endpoint } from '../net/transport.js';
 
@@ -32,10 +56,22 @@ export class ChipClient {
     return this.endpoints.length;
   }
 
-  private async call(i: number, group: number, command: number, body: Uint8Array, seal: Sealer | undefined): Promise<DecodedResponse | null> {
+  private async call(
+    i: number,
+    group: number,
+    command: number,
+    body: Uint8Array,
+    seal: Sealer | undefined,
+  ): Promise<DecodedResponse | null> {
     try {
       const conn = this.pool.get(this.endpoints[i]!);
-      return await conn.call({ group, command, body, timeoutMs: this.timeoutMs, ...(seal ? { an: { key: seal.an, denomination: seal.denomination, serial: seal.serial } } : {}) });
+      return await conn.call({
+        group,
+        command,
+        body,
+        timeoutMs: this.timeoutMs,
+        ...(seal ? { an: { key: seal.an, denomination: seal.denomination, serial: seal.serial } } : {}),
+      });
     } catch {
       return null;
     }
@@ -61,19 +97,30 @@ export class ChipClient {
    * its own AN, so a coin whose AN is wrong there fails alone (the server cannot open it).
    */
   async pownOn(i: number, coins: readonly CoinAnPan[], seal?: Sealer): Promise<Verdict[]> {
-    if (seal) return ChipClient.bits(await this.call(i, Group.AUTH, AuthCommand.POWN, encodePown({ challenge: challenge(), coins: [...coins] }), seal), coins.length);
+    if (seal)
+      return ChipClient.bits(
+        await this.call(i, Group.AUTH, AuthCommand.POWN, encodePown({ challenge: challenge(), coins: [...coins] }), seal),
+        coins.length,
+      );
     return Promise.all(
       coins.map(async (c) => {
         const res = await this.call(i, Group.AUTH, AuthCommand.POWN, encodePown({ challenge: challenge(), coins: [c] }), c);
         // A request the server could not open under the coin's own AN: that AN is not the coin's there.
-        if (res && (res.status === Status.INVALID_ENCRYPTION || res.status === Status.ENCRYPTION_COIN_NOT_FOUND || res.status === Status.INVALID_AN)) return 'f';
+        if (
+          res &&
+          (res.status === Status.INVALID_ENCRYPTION || res.status === Status.ENCRYPTION_COIN_NOT_FOUND || res.status === Status.INVALID_AN)
+        )
+          return 'f';
         return ChipClient.bits(res, 1)[0]!;
       }),
     );
   }
 
   async detectOn(i: number, coins: readonly CoinAn[], seal: Sealer): Promise<Verdict[]> {
-    return ChipClient.bits(await this.call(i, Group.AUTH, AuthCommand.DETECT, encodeDetect({ challenge: challenge(), coins: [...coins] }), seal), coins.length);
+    return ChipClient.bits(
+      await this.call(i, Group.AUTH, AuthCommand.DETECT, encodeDetect({ challenge: challenge(), coins: [...coins] }), seal),
+      coins.length,
+    );
   }
 
   async findOn(i: number, coins: readonly CoinAnPan[], seal: Sealer): Promise<FindVerdict[]> {
@@ -92,7 +139,13 @@ export class ChipClient {
   async lockerPutOn(i: number, coins: readonly CoinAn[], key: Uint8Array, seal: Sealer): Promise<Verdict> {
     const sum = new Uint8Array(16);
     for (const c of coins) for (let k = 0; k < 16; k++) sum[k]! ^= c.an[k]!;
-    const res = await this.call(i, Group.LOCKER, LockerCommand.PUT, encodeLockerPut({ challenge: challenge(), coins: coins.map(({ denomination, serial }) => ({ denomination, serial })), sum, key }), seal);
+    const res = await this.call(
+      i,
+      Group.LOCKER,
+      LockerCommand.PUT,
+      encodeLockerPut({ challenge: challenge(), coins: coins.map(({ denomination, serial }) => ({ denomination, serial })), sum, key }),
+      seal,
+    );
     return !res ? 'n' : res.status === Status.ALL_PASS ? 'p' : res.status === Status.ALL_FAIL ? 'f' : 'n';
   }
 
@@ -110,12 +163,21 @@ export class ChipClient {
   }
 
   async lockerRemoveOn(i: number, key: Uint8Array, coins: readonly CoinAn[], seal: Sealer): Promise<Verdict[]> {
-    return ChipClient.bits(await this.call(i, Group.LOCKER, LockerCommand.REMOVE, encodeLockerRemove({ challenge: challenge(), key, coins: [...coins] }), seal), coins.length);
+    return ChipClient.bits(
+      await this.call(i, Group.LOCKER, LockerCommand.REMOVE, encodeLockerRemove({ challenge: challenge(), key, coins: [...coins] }), seal),
+      coins.length,
+    );
   }
 
   /** Serials reserved for `session` one denomination below (break) or above (join) `denomination`. */
   async availableOn(i: number, session: number, op: 'break' | 'join', denomination: number, seal: Sealer): Promise<number[] | null> {
-    const res = await this.call(i, Group.CHANGE, ChangeCommand.GET_AVAILABLE_SNS, encodeAvailableSns({ challenge: challenge(), session, op: op === 'break' ? ChangeOp.BREAK : ChangeOp.JOIN, denomination }), seal);
+    const res = await this.call(
+      i,
+      Group.CHANGE,
+      ChangeCommand.GET_AVAILABLE_SNS,
+      encodeAvailableSns({ challenge: challenge(), session, op: op === 'break' ? ChangeOp.BREAK : ChangeOp.JOIN, denomination }),
+      seal,
+    );
     if (!res || res.status !== Status.SUCCESS) return null;
     try {
       return decodeAvailableSnsResult(res.payload).serials;
@@ -125,12 +187,25 @@ export class ChipClient {
   }
 
   async changeOn(i: number, op: 'break' | 'join', session: number, coin: CoinAn, parts: readonly CoinAn[], seal: Sealer): Promise<Verdict> {
-    const res = await this.call(i, Group.CHANGE, op === 'break' ? ChangeCommand.BREAK : ChangeCommand.JOIN, encodeChange({ challenge: challenge(), session, coin, parts: [...parts] }), seal);
+    const res = await this.call(
+      i,
+      Group.CHANGE,
+      op === 'break' ? ChangeCommand.BREAK : ChangeCommand.JOIN,
+      encodeChange({ challenge: challenge(), session, coin, parts: [...parts] }),
+      seal,
+    );
     return !res ? 'n' : res.status === Status.SUCCESS ? 'p' : res.status === Status.ALL_FAIL ? 'f' : 'n';
   }
 
   /** Mint (test networks): sealed under the mint key itself, named by coin 0.0 in the header. */
   async mintOn(i: number, mintKey: Uint8Array, coins: readonly CoinAn[]): Promise<Verdict[]> {
-    return ChipClient.bits(await this.call(i, Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: challenge(), mintKey, coins: [...coins] }), { denomination: 0, serial: 0, an: mintKey }), coins.length);
+    return ChipClient.bits(
+      await this.call(i, Group.CHANGE, ChangeCommand.MINT, encodeMint({ challenge: challenge(), mintKey, coins: [...coins] }), {
+        denomination: 0,
+        serial: 0,
+        an: mintKey,
+      }),
+      coins.length,
+    );
   }
 }

@@ -12,12 +12,29 @@ export const TEST_FUNDING: readonly { denomination: number; count: number }[] = 
   { denomination: -1, count: 100 },
 ];
 
-export async function fundWithTestChips(client: ChipClient, mintKey: Uint8Array, wallet: Wallet, plan = TEST_FUNDING): Promise<ReceiveResult> {
+export async function fundWithTestChips(
+  client: ChipClient,
+  mintKey: Uint8Array,
+  wallet: Wallet,
+  plan = TEST_FUNDING,
+): Promise<ReceiveResult> {
   // Serials at random in the upper half: change hands out the lowest free ones.
   const coins = plan.flatMap(({ denomination, count }) =>
-    Array.from({ length: count }, () => ({ denomination, serial: randomInt(0x40000000, 0x7fffffff), ans: Array.from({ length: client.servers }, () => new Uint8Array(randomBytes(16))) })),
+    Array.from({ length: count }, () => ({
+      denomination,
+      serial: randomInt(0x40000000, 0x7fffffff),
+      ans: Array.from({ length: client.servers }, () => new Uint8Array(randomBytes(16))),
+    })),
   );
-  const minted = await Promise.all(Array.from({ length: client.servers }, (_, i) => client.mintOn(i, mintKey, coins.map((c): CoinAn => ({ denomination: c.denomination, serial: c.serial, an: c.ans[i]! })))));
+  const minted = await Promise.all(
+    Array.from({ length: client.servers }, (_, i) =>
+      client.mintOn(
+        i,
+        mintKey,
+        coins.map((c): CoinAn => ({ denomination: c.denomination, serial: c.serial, an: c.ans[i]! })),
+      ),
+    ),
+  );
   const made = coins.filter((_, k) => minted.filter((v) => v[k] === 'p').length >= majority(client.servers));
   return wallet.receive(made, { kind: 'minted', test: true, note: 'test Chips from the local mint: not real money' });
 }

@@ -5,7 +5,10 @@ import { z } from 'zod';
 import type { Endpoint } from '../net/transport.js';
 
 const fileSchema = z.object({
-  nodes: z.array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), raidaId: z.number().int().min(0).max(24) })).min(1).max(25),
+  nodes: z
+    .array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), raidaId: z.number().int().min(0).max(24) }))
+    .min(1)
+    .max(25),
 });
 
 export class NetworkFileError extends Error {
@@ -20,6 +23,7 @@ export function coinEndpoints(file: string): Endpoint[] {
     throw new NetworkFileError(`${file} does not list the network's nodes: ${(e as Error).message}`);
   }
   const nodes = [...parsed.nodes].sort((a, b) => a.raidaId - b.raidaId);
-  if (nodes.some((n, i) => n.raidaId !== i)) throw new NetworkFileError(`${file}: the nodes' RAIDA indexes must be 0..${nodes.length - 1}, each once`);
+  if (nodes.some((n, i) => n.raidaId !== i))
+    throw new NetworkFileError(`${file}: the nodes' RAIDA indexes must be 0..${nodes.length - 1}, each once`);
   return nodes.map((n) => ({ host: n.host, port: n.port, raidaId: n.raidaId }));
 }

@@ -35,7 +35,10 @@ const coinAad = (id: string) => `qmail.wallet-coin.v1:${id}`;
 const historyAad = (at: number, n: number) => `qmail.wallet-history.v1:${at}:${n}`;
 
 export class WalletStore {
-  constructor(private readonly db: Db, private readonly box: () => SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: () => SecretBox,
+  ) {}
 
   /** Runs fn in one transaction: a crash leaves the wallet as before or as after. */
   transaction<T>(fn: () => T): T {
@@ -52,7 +55,9 @@ export class WalletStore {
   }
 
   put(id: string, coin: StoredCoin): void {
-    this.db.prepare('INSERT INTO wallet_coins (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed').run(id, this.box().seal(Buffer.from(JSON.stringify(coin)), coinAad(id)));
+    this.db
+      .prepare('INSERT INTO wallet_coins (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
+      .run(id, this.box().seal(Buffer.from(JSON.stringify(coin)), coinAad(id)));
   }
 
   remove(id: string): void {
@@ -63,11 +68,16 @@ export class WalletStore {
     // The row id is not known before the insert: bind to the time and a random nonce kept beside it.
     const n = randomBytes(4).readUInt32BE(0);
     const sealed = this.box().seal(Buffer.from(JSON.stringify({ n, e })), historyAad(e.at, n));
-    this.db.prepare('INSERT INTO wallet_history (at, sealed) VALUES (?, ?)').run(e.at, Buffer.concat([Buffer.from(n.toString(16).padStart(8, '0'), 'hex'), sealed]));
+    this.db
+      .prepare('INSERT INTO wallet_history (at, sealed) VALUES (?, ?)')
+      .run(e.at, Buffer.concat([Buffer.from(n.toString(16).padStart(8, '0'), 'hex'), sealed]));
   }
 
   history(limit = 100): HistoryEntry[] {
-    const rows = this.db.prepare('SELECT at, sealed FROM wallet_history ORDER BY id DESC LIMIT ?').all(limit) as { at: number; sealed: Buffer }[];
+    const rows = this.db.prepare('SELECT at, sealed FROM wallet_history ORDER BY id DESC LIMIT ?').all(limit) as {
+      at: number;
+      sealed: Buffer;
+    }[];
     return rows.map((r) => {
       const n = r.sealed.readUInt32BE(0);
       return (JSON.parse(this.box().open(r.sealed.subarray(4), historyAad(r.at, n)).toString('utf8')) as { e: HistoryEntry }).e;

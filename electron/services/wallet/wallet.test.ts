@@ -14,7 +14,10 @@ describe('wallet amounts and locker keys', () => {
   });
 
   it('derives per-server locker keys as the running client does (MD5 of index and code hex, FF FF FF FF)', () => {
-    const keys = lockerKeys(Uint8Array.from({ length: 16 }, (_, i) => i), 2);
+    const keys = lockerKeys(
+      Uint8Array.from({ length: 16 }, (_, i) => i),
+      2,
+    );
     expect(keys.map((k) => toHex(k))).toEqual(['08487728cf55e0b24cebe2d9ffffffff', '91cab25e141f207dcc200797ffffffff']);
   });
 });

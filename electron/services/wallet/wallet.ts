@@ -3,6 +3,9 @@
 // Pown on receipt: a fresh random PAN per server (node:crypto), the coin stored with its PANs
 // before anything is sent (a crash leaves it recoverable), and the local ANs replaced only
 // for a coin a majority of the servers passed.
+//
+// Longer than 400 lines on purpose: pown, change, lockers and recovery all move the same
+// coins under the same store-before-send rule; split, each part would re-state it.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { fromHex, toHex } from '../../../shared/bytes/index.js';
 import { CHANGE_COUNT, encodeCoinFile, importCoins, majority, makeCoinFile, type CoinAn } from '../../../shared/chips/index.js';
@@ -12,7 +15,10 @@ import type { HistoryEntry, StoredCoin, WalletStore } from './store.js';
 
 export class WalletError extends Error {
   override readonly name = 'WalletError';
-  constructor(readonly code: 'insufficient' | 'no_change' | 'no_majority' | 'bad_amount' | 'empty', message: string) {
+  constructor(
+    readonly code: 'insufficient' | 'no_change' | 'no_majority' | 'bad_amount' | 'empty',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -44,7 +50,11 @@ const rand16 = (): Uint8Array => new Uint8Array(randomBytes(16));
  */
 export function lockerKeys(code: Uint8Array, servers: number): Uint8Array[] {
   return Array.from({ length: servers }, (_, i) => {
-    const k = new Uint8Array(createHash('md5').update(`${i}${toHex(code)}`).digest());
+    const k = new Uint8Array(
+      createHash('md5')
+        .update(`${i}${toHex(code)}`)
+        .digest(),
+    );
     k.set([0xff, 0xff, 0xff, 0xff], 12);
     return k;
   });
@@ -122,7 +132,12 @@ export class Wallet {
    */
   async receive(
     coins: readonly (CoinRef & { ans: Uint8Array[] })[],
-    o: { kind: HistoryEntry['kind']; test?: boolean; note?: string; via?: (i: number, batch: (CoinAn & { pan: Uint8Array })[], seal: Sealer | undefined) => Promise<Verdict[]> },
+    o: {
+      kind: HistoryEntry['kind'];
+      test?: boolean;
+      note?: string;
+      via?: (i: number, batch: (CoinAn & { pan: Uint8Array })[], seal: Sealer | undefined) => Promise<Verdict[]>;
+    },
   ): Promise<ReceiveResult> {
     const held = new Set(this.store.all().map(({ coin }) => refKey(coin)));
     const fresh = coins.filter((c) => !held.has(refKey(c)));
@@ -136,13 +151,24 @@ export class Wallet {
     }));
     this.store.transaction(() => {
       for (const b of batch) {
-        this.store.put(b.id, { ...b.ref, ans: b.ans.map((a) => toHex(a)), pans: b.pans.map((p) => toHex(p)), pown: 'u'.repeat(this.n), test: !!o.test, state: 'limbo' });
+        this.store.put(b.id, {
+          ...b.ref,
+          ans: b.ans.map((a) => toHex(a)),
+          pans: b.pans.map((p) => toHex(p)),
+          pown: 'u'.repeat(this.n),
+          test: !!o.test,
+          state: 'limbo',
+        });
       }
     });
     const exclude = new Set(batch.map((b) => refKey(b.ref)));
     const verdicts: Verdict[][] = await Promise.all(
       Array.from({ length: this.n }, (_, i) =>
-        (o.via ?? ((j, b, seal) => this.client.pownOn(j, b, seal)))(i, batch.map((b) => ({ ...b.ref, an: b.ans[i]!, pan: b.pans[i]! })), this.sealerFor(i, exclude)),
+        (o.via ?? ((j, b, seal) => this.client.pownOn(j, b, seal)))(
+          i,
+          batch.map((b) => ({ ...b.ref, an: b.ans[i]!, pan: b.pans[i]! })),
+          this.sealerFor(i, exclude),
+        ),
       ),
     );
     const need = majority(this.n);
@@ -165,13 +191,34 @@ export class Wallet {
           this.store.remove(b.id);
           result.rejected++;
         } else {
-          this.store.put(b.id, { ...b.ref, ans: b.ans.map((a) => toHex(a)), pans: b.pans.map((p) => toHex(p)), pown: v.join(''), test: !!o.test, state: 'limbo' });
+          this.store.put(b.id, {
+            ...b.ref,
+            ans: b.ans.map((a) => toHex(a)),
+            pans: b.pans.map((p) => toHex(p)),
+            pown: v.join(''),
+            test: !!o.test,
+            state: 'limbo',
+          });
           result.limbo++;
         }
       });
-      const e: HistoryEntry = { at: this.now(), kind: o.kind, units: result.units.toString(), coins: result.accepted, ...(o.test ? { test: true } : {}), ...(o.note ? { note: o.note } : {}) };
+      const e: HistoryEntry = {
+        at: this.now(),
+        kind: o.kind,
+        units: result.units.toString(),
+        coins: result.accepted,
+        ...(o.test ? { test: true } : {}),
+        ...(o.note ? { note: o.note } : {}),
+      };
       this.store.addHistory(e);
-      if (result.rejected) this.store.addHistory({ at: this.now(), kind: 'rejected', units: '0', coins: result.rejected, note: 'counterfeit or already held' });
+      if (result.rejected)
+        this.store.addHistory({
+          at: this.now(),
+          kind: 'rejected',
+          units: '0',
+          coins: result.rejected,
+          note: 'counterfeit or already held',
+        });
     });
     return result;
   }
@@ -188,10 +235,25 @@ export class Wallet {
    */
   async exportAmount(units: bigint): Promise<Uint8Array> {
     const pick = await this.pickExact(units);
-    const file = encodeCoinFile(makeCoinFile(pick.map(({ coin }) => ({ denomination: coin.denomination, serial: coin.serial, ans: coin.ans.map((a) => fromHex(a)), pown: coin.pown }))));
+    const file = encodeCoinFile(
+      makeCoinFile(
+        pick.map(({ coin }) => ({
+          denomination: coin.denomination,
+          serial: coin.serial,
+          ans: coin.ans.map((a) => fromHex(a)),
+          pown: coin.pown,
+        })),
+      ),
+    );
     this.store.transaction(() => {
       for (const { id } of pick) this.store.remove(id);
-      this.store.addHistory({ at: this.now(), kind: 'exported', units: units.toString(), coins: pick.length, ...(pick.some((p) => p.coin.test) ? { test: true } : {}) });
+      this.store.addHistory({
+        at: this.now(),
+        kind: 'exported',
+        units: units.toString(),
+        coins: pick.length,
+        ...(pick.some((p) => p.coin.test) ? { test: true } : {}),
+      });
     });
     return file;
   }
@@ -199,9 +261,13 @@ export class Wallet {
   /** Held coins worth exactly `units`, breaking larger ones as needed. */
   private async pickExact(units: bigint): Promise<{ id: string; coin: StoredCoin }[]> {
     if (units <= 0n) throw new WalletError('bad_amount', 'the amount must be more than 0');
-    if (this.balance().total < units) throw new WalletError('insufficient', `the wallet holds ${formatAmount(this.balance().total)} CC, less than ${formatAmount(units)}`);
+    if (this.balance().total < units)
+      throw new WalletError('insufficient', `the wallet holds ${formatAmount(this.balance().total)} CC, less than ${formatAmount(units)}`);
     for (let round = 0; round < 64; round++) {
-      const bank = this.store.all().filter(({ coin }) => coin.state === 'bank').sort((a, b) => b.coin.denomination - a.coin.denomination);
+      const bank = this.store
+        .all()
+        .filter(({ coin }) => coin.state === 'bank')
+        .sort((a, b) => b.coin.denomination - a.coin.denomination);
       const pick: typeof bank = [];
       let left = units;
       for (const x of bank) {
@@ -245,8 +311,21 @@ export class Wallet {
       throw new WalletError('no_majority', 'the locker was not filled on a majority of servers');
     }
     this.store.transaction(() => {
-      for (const { id, coin } of pick) this.store.put(id, { ...coin, state: 'locker', locker: toHex(code), ans: coin.ans.map((a, i) => (v[i] === 'p' ? toHex(keys[i]!) : a)), pown: v.join('') });
-      this.store.addHistory({ at: this.now(), kind: 'locker', units: units.toString(), coins: pick.length, ...(pick.some((p) => p.coin.test) ? { test: true } : {}) });
+      for (const { id, coin } of pick)
+        this.store.put(id, {
+          ...coin,
+          state: 'locker',
+          locker: toHex(code),
+          ans: coin.ans.map((a, i) => (v[i] === 'p' ? toHex(keys[i]!) : a)),
+          pown: v.join(''),
+        });
+      this.store.addHistory({
+        at: this.now(),
+        kind: 'locker',
+        units: units.toString(),
+        coins: pick.length,
+        ...(pick.some((p) => p.coin.test) ? { test: true } : {}),
+      });
     });
     return { code, coins: pick.length };
   }
@@ -286,7 +365,13 @@ export class Wallet {
     return this.receive(coins, {
       kind: o.kind ?? 'received',
       ...(test ? { test: true } : {}),
-      via: (i, batch, s) => this.client.lockerRemoveOn(i, keys[i]!, batch.map((b) => ({ denomination: b.denomination, serial: b.serial, an: b.pan })), s ?? { ...batch[0]!, an: keys[i]! }),
+      via: (i, batch, s) =>
+        this.client.lockerRemoveOn(
+          i,
+          keys[i]!,
+          batch.map((b) => ({ denomination: b.denomination, serial: b.serial, an: b.pan })),
+          s ?? { ...batch[0]!, an: keys[i]! },
+        ),
     });
   }
 
@@ -305,26 +390,50 @@ export class Wallet {
     const coin = held.coin;
     const session = randomInt(1, 0xffffffff);
     const big = (i: number): CoinAn => ({ denomination: coin.denomination, serial: coin.serial, an: fromHex(coin.ans[i]!) });
-    const lists = await Promise.all(Array.from({ length: this.n }, (_, i) => this.client.availableOn(i, session, 'break', coin.denomination, big(i))));
+    const lists = await Promise.all(
+      Array.from({ length: this.n }, (_, i) => this.client.availableOn(i, session, 'break', coin.denomination, big(i))),
+    );
     const answered = lists.filter((l): l is number[] => l !== null);
     const need = majority(this.n);
     if (answered.length < need) throw new WalletError('no_majority', 'too few servers answered for change');
     const common = answered[0]!.filter((sn) => answered.every((l) => l.includes(sn))).slice(0, CHANGE_COUNT);
     if (common.length < CHANGE_COUNT) throw new WalletError('no_change', 'the servers offer no common serials for change');
-    const parts = common.map((serial) => ({ id: this.store.newId(), ref: { denomination: coin.denomination - 1, serial }, ans: Array.from({ length: this.n }, rand16) }));
+    const parts = common.map((serial) => ({
+      id: this.store.newId(),
+      ref: { denomination: coin.denomination - 1, serial },
+      ans: Array.from({ length: this.n }, rand16),
+    }));
     this.store.transaction(() => {
-      for (const p of parts) this.store.put(p.id, { ...p.ref, ans: p.ans.map((a) => toHex(a)), pown: 'u'.repeat(this.n), test: coin.test, state: 'limbo' });
+      for (const p of parts)
+        this.store.put(p.id, { ...p.ref, ans: p.ans.map((a) => toHex(a)), pown: 'u'.repeat(this.n), test: coin.test, state: 'limbo' });
     });
     const v = await Promise.all(
       Array.from({ length: this.n }, (_, i) =>
-        lists[i] ? this.client.changeOn(i, 'break', session, big(i), parts.map((p) => ({ ...p.ref, an: p.ans[i]! })), big(i)) : Promise.resolve<Verdict>('n'),
+        lists[i]
+          ? this.client.changeOn(
+              i,
+              'break',
+              session,
+              big(i),
+              parts.map((p) => ({ ...p.ref, an: p.ans[i]! })),
+              big(i),
+            )
+          : Promise.resolve<Verdict>('n'),
       ),
     );
     this.store.transaction(() => {
       if (count(v, 'p') >= need) {
-        for (const p of parts) this.store.put(p.id, { ...p.ref, ans: p.ans.map((a) => toHex(a)), pown: v.join(''), test: coin.test, state: 'bank' });
+        for (const p of parts)
+          this.store.put(p.id, { ...p.ref, ans: p.ans.map((a) => toHex(a)), pown: v.join(''), test: coin.test, state: 'bank' });
         this.store.remove(id);
-        this.store.addHistory({ at: this.now(), kind: 'change', units: denominationUnits(coin.denomination).toString(), coins: CHANGE_COUNT, note: `broke one ${denominationLabel(coin.denomination)}`, ...(coin.test ? { test: true } : {}) });
+        this.store.addHistory({
+          at: this.now(),
+          kind: 'change',
+          units: denominationUnits(coin.denomination).toString(),
+          coins: CHANGE_COUNT,
+          note: `broke one ${denominationLabel(coin.denomination)}`,
+          ...(coin.test ? { test: true } : {}),
+        });
       } else {
         // Not broken on a majority: the coin stays (fracked where it was broken), the parts go.
         for (const p of parts) this.store.remove(p.id);
@@ -362,12 +471,25 @@ export class Wallet {
         }),
       );
       const ans = coin.ans.map((a, i) => (found[i] === 'pan' && coin.pans?.[i] ? coin.pans[i]! : a));
-      const pown = found.map((f, i) => (f === 'an' || f === 'pan' ? 'p' : f === 'neither' ? 'f' : coin.pown[i] ?? 'u')).join('');
+      const pown = found.map((f, i) => (f === 'an' || f === 'pan' ? 'p' : f === 'neither' ? 'f' : (coin.pown[i] ?? 'u'))).join('');
       const pass = count([...pown], 'p');
       this.store.transaction(() => {
         if (pass >= majority(this.n)) {
-          this.store.put(id, { ...coin, ans, pans: found.map((f, i) => (f === 'n' ? (coin.pans?.[i] ?? null) : null)), pown, state: 'bank' });
-          if (coin.state === 'limbo') this.store.addHistory({ at: this.now(), kind: 'recovered', units: denominationUnits(coin.denomination).toString(), coins: 1, ...(coin.test ? { test: true } : {}) });
+          this.store.put(id, {
+            ...coin,
+            ans,
+            pans: found.map((f, i) => (f === 'n' ? (coin.pans?.[i] ?? null) : null)),
+            pown,
+            state: 'bank',
+          });
+          if (coin.state === 'limbo')
+            this.store.addHistory({
+              at: this.now(),
+              kind: 'recovered',
+              units: denominationUnits(coin.denomination).toString(),
+              coins: 1,
+              ...(coin.test ? { test: true } : {}),
+            });
           settled++;
         } else if (count([...pown], 'f') >= majority(this.n)) {
           this.store.remove(id);

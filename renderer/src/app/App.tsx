@@ -95,9 +95,8 @@ export function NoTokenScreen() {
         <Logo size={44} />
         <h1>Open QMail from its link</h1>
         <p className="gate-intro">
-          This page talks to a QMail background service on this computer, and that service only answers pages opened from the
-          exact link it printed when it started (the one ending in <code>#token=…</code>). Open that link again, or restart the
-          service to get a new one.
+          This page talks to a QMail background service on this computer, and that service only answers pages opened from the exact link it
+          printed when it started (the one ending in <code>#token=…</code>). Open that link again, or restart the service to get a new one.
         </p>
       </div>
     </main>

@@ -112,7 +112,10 @@ export function MailShell() {
           if (!stores.reader.getState().message) {
             const row = rowAt(m, m.cursor);
             if (!row) return;
-            void stores.reader.getState().open(row.id).then(() => stores.reader.getState().remove());
+            void stores.reader
+              .getState()
+              .open(row.id)
+              .then(() => stores.reader.getState().remove());
           } else void stores.reader.getState().remove();
           listRef.current?.focus();
           break;
@@ -156,21 +159,42 @@ export function MailShell() {
           <kbd aria-hidden>/</kbd>
         </form>
         <div className="toolbar-actions">
-          <button type="button" className="primary" onClick={() => stores.composer.getState().openNew()} aria-keyshortcuts="c" title="Compose (C)">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => stores.composer.getState().openNew()}
+            aria-keyshortcuts="c"
+            title="Compose (C)"
+          >
             <ComposeIcon />
             <span className="label">Compose</span>
           </button>
           {me?.address && (
-            <button type="button" className="me ghost" onClick={() => setIdentityOpen(true)} title={`${me.name} ${me.address}: your identity and recovery phrase`}>
+            <button
+              type="button"
+              className="me ghost"
+              onClick={() => setIdentityOpen(true)}
+              title={`${me.name} ${me.address}: your identity and recovery phrase`}
+            >
               <span className="me-name">{me.name}</span> <span className="mono muted me-address">{me.address}</span>
             </button>
           )}
           {/* Narrow windows show these as icons; the label stays their accessible name. */}
-          <button type="button" className="tool" onClick={() => void stores.runtime.invoke('mail.refresh', {}).catch(() => undefined)} title="Check for new mail">
+          <button
+            type="button"
+            className="tool"
+            onClick={() => void stores.runtime.invoke('mail.refresh', {}).catch(() => undefined)}
+            title="Check for new mail"
+          >
             <RefreshIcon />
             <span className="label">Check mail</span>
           </button>
-          <button type="button" className="tool" onClick={() => stores.accounts.getState().openMail()} title="Email accounts (Gmail, Outlook, IMAP, POP3)">
+          <button
+            type="button"
+            className="tool"
+            onClick={() => stores.accounts.getState().openMail()}
+            title="Email accounts (Gmail, Outlook, IMAP, POP3)"
+          >
             <FolderIcon id="inbox" />
             <span className="label">Email</span>
           </button>
@@ -182,7 +206,13 @@ export function MailShell() {
             <KeyIcon />
             <span className="label">Quantum keys</span>
           </button>
-          <button type="button" className="icon" onClick={() => void stores.vault.getState().lock()} aria-label="Lock QMail" title="Lock QMail">
+          <button
+            type="button"
+            className="icon"
+            onClick={() => void stores.vault.getState().lock()}
+            aria-label="Lock QMail"
+            title="Lock QMail"
+          >
             <LockIcon />
           </button>
         </div>

@@ -25,13 +25,19 @@ describe('app stores', () => {
     const app = createAppStores(rt);
     await app.vault.getState().check();
     expect(await app.vault.getState().unlock('the wrong one')).toBe(false);
-    expect(app.vault.getState()).toMatchObject({ status: 'locked', error: { code: 'wrong_passphrase', message: 'That passphrase does not open this vault. Check Caps Lock and try again.' } });
+    expect(app.vault.getState()).toMatchObject({
+      status: 'locked',
+      error: { code: 'wrong_passphrase', message: 'That passphrase does not open this vault. Check Caps Lock and try again.' },
+    });
     expect(await app.vault.getState().unlock('the right one')).toBe(true);
     expect(app.vault.getState()).toMatchObject({ status: 'unlocked', error: null });
   });
 
   it('opening an unread message marks it read in the list and the folder count', async () => {
-    const rt = createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' }, messages: [fakeMessage('inbox', 0), fakeMessage('inbox', 1)] });
+    const rt = createFakeRuntime({
+      vault: { state: 'unlocked', passphrase: 'x' },
+      messages: [fakeMessage('inbox', 0), fakeMessage('inbox', 1)],
+    });
     const app = createAppStores(rt);
     await app.vault.getState().check();
     await settle();
@@ -45,7 +51,10 @@ describe('app stores', () => {
   });
 
   it('switching folders closes the reader and loads the new folder', async () => {
-    const rt = createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' }, messages: [fakeMessage('inbox', 0), fakeMessage('sent', 1)] });
+    const rt = createFakeRuntime({
+      vault: { state: 'unlocked', passphrase: 'x' },
+      messages: [fakeMessage('inbox', 0), fakeMessage('sent', 1)],
+    });
     const app = createAppStores(rt);
     await app.vault.getState().check();
     await settle();

@@ -137,7 +137,8 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   }
   // New email (IDLE on the accounts) shows in the Email window while it is open.
   const offEmail = runtime.on('mail.changed', ({ folders: list }) => {
-    if (list.includes('inbox') && accounts.getState().mailOpen && vault.getState().status === 'unlocked') void accounts.getState().loadRows();
+    if (list.includes('inbox') && accounts.getState().mailOpen && vault.getState().status === 'unlocked')
+      void accounts.getState().loadRows();
   });
   const offMail = runtime.on('mail.changed', ({ folders: list }) => {
     for (const f of list) changed.add(f);

@@ -11,10 +11,7 @@ declare global {
   }
 }
 
-export type RuntimeChoice =
-  | { kind: 'electron'; runtime: Runtime }
-  | { kind: 'web'; runtime: WebRuntime }
-  | { kind: 'no-token' };
+export type RuntimeChoice = { kind: 'electron'; runtime: Runtime } | { kind: 'web'; runtime: WebRuntime } | { kind: 'no-token' };
 
 export function selectRuntime(win: Window = window): RuntimeChoice {
   if (win.qmail && win.qmail.host === 'electron') return { kind: 'electron', runtime: createElectronRuntime(win.qmail) };

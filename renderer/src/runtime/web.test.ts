@@ -38,7 +38,13 @@ class FakeSocket implements SocketLike {
 
 const TOKEN = 'tok_0123456789abcdef';
 const make = (over: Partial<Parameters<typeof createWebRuntime>[0]> = {}) =>
-  createWebRuntime({ url: 'ws://127.0.0.1:9/ws', token: TOKEN, createSocket: (u, p) => new FakeSocket(u, p), requestTimeoutMs: 1000, ...over });
+  createWebRuntime({
+    url: 'ws://127.0.0.1:9/ws',
+    token: TOKEN,
+    createSocket: (u, p) => new FakeSocket(u, p),
+    requestTimeoutMs: 1000,
+    ...over,
+  });
 const last = () => FakeSocket.all[FakeSocket.all.length - 1]!;
 
 beforeEach(() => {

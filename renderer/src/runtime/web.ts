@@ -2,7 +2,15 @@
 // The per-run token travels as a subprotocol (browsers cannot set headers on a
 // WebSocket handshake). Requests made while the socket is down wait for it; every
 // request has a deadline; a dropped socket is reopened with exponential backoff.
-import { events, isEventName, isRequestName, requests, type EventName, type EventPayload, type RequestName } from '../../../shared/ipc/contract.js';
+import {
+  events,
+  isEventName,
+  isRequestName,
+  requests,
+  type EventName,
+  type EventPayload,
+  type RequestName,
+} from '../../../shared/ipc/contract.js';
 import { ContractError } from '../../../shared/ipc/errors.js';
 import type { Runtime } from '../../../shared/ipc/runtime.js';
 import { z } from 'zod';
@@ -135,7 +143,10 @@ export function createWebRuntime(options: WebRuntimeOptions): WebRuntime {
     }
     const out = requests[p.channel].output.safeParse(frame.value);
     if (out.success) p.resolve(out.data);
-    else p.reject(new ContractError('internal', `The background service sent an answer to ${p.channel} that this version does not understand.`));
+    else
+      p.reject(
+        new ContractError('internal', `The background service sent an answer to ${p.channel} that this version does not understand.`),
+      );
   }
 
   function connect(): void {
@@ -161,7 +172,12 @@ export function createWebRuntime(options: WebRuntimeOptions): WebRuntime {
       for (const [id, p] of [...pending]) {
         if (!p.sent) continue;
         settle(id);
-        p.reject(new ContractError('unavailable', `The connection to the background service dropped while waiting for ${p.channel}; please try again.`));
+        p.reject(
+          new ContractError(
+            'unavailable',
+            `The connection to the background service dropped while waiting for ${p.channel}; please try again.`,
+          ),
+        );
       }
       if (closedForGood) return;
       const failures = opened ? 1 : info.failures + 1;

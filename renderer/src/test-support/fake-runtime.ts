@@ -1,7 +1,18 @@
 // A fake Runtime for unit tests of stores: an in-memory mail service that follows the
 // contract's shapes (outputs are validated against the contract schemas), records calls,
 // and can emit events. Not used by the app.
-import { events, requests, type EventName, type EventPayload, type FolderId, type IdentityState, type MessageView, type OutboxItem, type RequestName, type ServerInfo } from '../../../shared/ipc/contract.js';
+import {
+  events,
+  requests,
+  type EventName,
+  type EventPayload,
+  type FolderId,
+  type IdentityState,
+  type MessageView,
+  type OutboxItem,
+  type RequestName,
+  type ServerInfo,
+} from '../../../shared/ipc/contract.js';
 import { ContractError } from '../../../shared/ipc/errors.js';
 import type { Runtime } from '../../../shared/ipc/runtime.js';
 
@@ -176,9 +187,23 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         needUnlocked();
         const id = (input.id as string | undefined) ?? fakeId();
         const existing = fake.messages.find((m) => m.id === id);
-        const fields = { to: input.to as string[], subject: input.subject as string, body: input.body as string, preview: String(input.body).slice(0, 80) };
+        const fields = {
+          to: input.to as string[],
+          subject: input.subject as string,
+          body: input.body as string,
+          preview: String(input.body).slice(0, 80),
+        };
         if (existing) Object.assign(existing, fields);
-        else fake.messages.push({ ...fakeMessage('drafts', 0), ...fields, id, from: 'me', unread: false, level: 'local', date: 1_700_000_000_000 });
+        else
+          fake.messages.push({
+            ...fakeMessage('drafts', 0),
+            ...fields,
+            id,
+            from: 'me',
+            unread: false,
+            level: 'local',
+            date: 1_700_000_000_000,
+          });
         return { id };
       }
       case 'identity.state':
@@ -187,7 +212,15 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
       case 'identity.create':
       case 'identity.restore': {
         needUnlocked();
-        fake.identity = { state: 'ready', address: '0006.1.42', name: (input.name as string | undefined) ?? 'Restored', fingerprint: '12345 67890 12345 67890 12345 67890', storage: input.storage as string[] | undefined, beacon: input.beacon as string | undefined, phraseConfirmed: channel === 'identity.restore' };
+        fake.identity = {
+          state: 'ready',
+          address: '0006.1.42',
+          name: (input.name as string | undefined) ?? 'Restored',
+          fingerprint: '12345 67890 12345 67890 12345 67890',
+          storage: input.storage as string[] | undefined,
+          beacon: input.beacon as string | undefined,
+          phraseConfirmed: channel === 'identity.restore',
+        };
         return channel === 'identity.create' ? { ...fake.identity, recoveryPhrase: FAKE_PHRASE } : fake.identity;
       }
       case 'identity.phrase.challenge':
@@ -211,7 +244,9 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         needUnlocked();
         return fake.servers;
       case 'directory.search':
-        return [{ address: '0006.1.7', name: 'QMail Correspondent' }].filter((c) => `${c.name} ${c.address}`.toLowerCase().includes(String(input.query).trim().toLowerCase()));
+        return [{ address: '0006.1.7', name: 'QMail Correspondent' }].filter((c) =>
+          `${c.name} ${c.address}`.toLowerCase().includes(String(input.query).trim().toLowerCase()),
+        );
       case 'qkd.levels':
         return {
           levels: (['L1', 'L2', 'L3', 'L4'] as const).map((level) =>
@@ -220,7 +255,17 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         };
       case 'mail.send': {
         needUnlocked();
-        const item: OutboxItem = { id: fakeId(), to: input.to as string[], subject: input.subject as string, state: 'queued', attempts: 0, uploaded: 0, total: 5, createdAt: 1_700_000_000_000, level: input.level as OutboxItem['level'] };
+        const item: OutboxItem = {
+          id: fakeId(),
+          to: input.to as string[],
+          subject: input.subject as string,
+          state: 'queued',
+          attempts: 0,
+          uploaded: 0,
+          total: 5,
+          createdAt: 1_700_000_000_000,
+          level: input.level as OutboxItem['level'],
+        };
         fake.outbox.push(item);
         return { id: item.id, outbox: item };
       }
@@ -236,7 +281,15 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         const item = fake.outbox.find((i) => i.id === input.id);
         if (!item) throw new ContractError('not_found', 'not found');
         fake.outbox = fake.outbox.filter((i) => i.id !== input.id);
-        const draft = fakeMessage('drafts', 0, { to: item.to, subject: item.subject, body: '', preview: '', from: 'me', unread: false, level: 'local' });
+        const draft = fakeMessage('drafts', 0, {
+          to: item.to,
+          subject: item.subject,
+          body: '',
+          preview: '',
+          from: 'me',
+          unread: false,
+          level: 'local',
+        });
         fake.messages.push(draft);
         return { ok: true, draftId: draft.id };
       }
@@ -269,7 +322,10 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
           return i < 0 ? [] : [[i, i + q.length]];
         };
         const hits = fake.messages
-          .filter((m) => (!input.folder || m.folder === input.folder) && (m.subject.toLowerCase().includes(q) || m.body.toLowerCase().includes(q)))
+          .filter(
+            (m) =>
+              (!input.folder || m.folder === input.folder) && (m.subject.toLowerCase().includes(q) || m.body.toLowerCase().includes(q)),
+          )
           .sort((a, b) => b.date - a.date)
           .map(({ body, ...m }) => {
             const preview = ranges(m.preview).length || !ranges(body).length ? m.preview : body;

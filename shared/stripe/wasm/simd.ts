@@ -23,11 +23,16 @@ function fromBase64(s: string): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < 64; i++) val[B64.charCodeAt(i)] = i;
   const clean = s.replace(/=+$/, '');
   const out = new Uint8Array((clean.length * 3) >> 2);
-  let acc = 0, bits = 0, o = 0;
+  let acc = 0,
+    bits = 0,
+    o = 0;
   for (let i = 0; i < clean.length; i++) {
     acc = (acc << 6) | val[clean.charCodeAt(i)]!;
     bits += 6;
-    if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255; }
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 255;
+    }
   }
   return out;
 }
@@ -98,13 +103,15 @@ export interface RsParity {
 let tablesFor: number[][] | undefined;
 function loadTables(mem: Uint8Array, rows: number[][], k: number): void {
   if (tablesFor === rows) return;
-  rows.forEach((row, i) => row.forEach((c, j) => {
-    const t = TABLES + 32 * (i * k + j);
-    for (let n = 0; n < 16; n++) {
-      mem[t + n] = gfMul(c, n);
-      mem[t + 16 + n] = gfMul(c, n << 4);
-    }
-  }));
+  rows.forEach((row, i) =>
+    row.forEach((c, j) => {
+      const t = TABLES + 32 * (i * k + j);
+      for (let n = 0; n < 16; n++) {
+        mem[t + n] = gfMul(c, n);
+        mem[t + 16 + n] = gfMul(c, n << 4);
+      }
+    }),
+  );
   tablesFor = rows;
 }
 
@@ -121,7 +128,14 @@ function unit(k: number): number {
  * `parity` is 'xor', the Reed–Solomon rows when it is a matrix); the views are valid only
  * until `visit` returns.
  */
-export function simdSplitEach(input: Uint8Array, inOff: number, groups: number, k: number, parity: 'xor' | number[][] | undefined, visit: (g: number, w: number, stripes: Uint8Array[]) => void): number {
+export function simdSplitEach(
+  input: Uint8Array,
+  inOff: number,
+  groups: number,
+  k: number,
+  parity: 'xor' | number[][] | undefined,
+  visit: (g: number, w: number, stripes: Uint8Array[]) => void,
+): number {
   const u = unit(k);
   if (u === 0 || groups < u) return 0;
   const s = kernels();
@@ -138,7 +152,11 @@ export function simdSplitEach(input: Uint8Array, inOff: number, groups: number, 
     else fn.split8(IN, w / u, k >> 3, OUT, w);
     if (parity === 'xor') fn.xorStripes(OUT, k, w, OUT + k * w);
     else if (parity) fn.rsStripes(OUT, k, w, OUT + k * w, p, TABLES);
-    visit(g, w, Array.from({ length: k + p }, (_, j) => mem.subarray(OUT + j * w, OUT + (j + 1) * w)));
+    visit(
+      g,
+      w,
+      Array.from({ length: k + p }, (_, j) => mem.subarray(OUT + j * w, OUT + (j + 1) * w)),
+    );
   }
   return total;
 }
@@ -148,7 +166,17 @@ export function simdSplitEach(input: Uint8Array, inOff: number, groups: number, 
  * also writes the XOR of the k stripes to xor.buf at xor.off; with `rs`, the Reed–Solomon
  * parity rows.
  */
-export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: number, out: Uint8Array, stride: number, outOff: number, xor?: { buf: Uint8Array; off: number }, rs?: RsParity): number {
+export function simdSplit(
+  input: Uint8Array,
+  inOff: number,
+  groups: number,
+  k: number,
+  out: Uint8Array,
+  stride: number,
+  outOff: number,
+  xor?: { buf: Uint8Array; off: number },
+  rs?: RsParity,
+): number {
   const parity = xor ? 'xor' : rs?.rows;
   return simdSplitEach(input, inOff, groups, k, parity, (g, w, stripes) => {
     for (let j = 0; j < k; j++) out.set(stripes[j]!, outOff + j * stride + g);
@@ -158,7 +186,15 @@ export function simdSplit(input: Uint8Array, inOff: number, groups: number, k: n
 }
 
 /** Inverse of simdSplit: joins whole blocks of the first `groups` groups; returns the number done. */
-export function simdJoin(src: Uint8Array, srcOff: number, stride: number, groups: number, k: number, out: Uint8Array, outOff: number): number {
+export function simdJoin(
+  src: Uint8Array,
+  srcOff: number,
+  stride: number,
+  groups: number,
+  k: number,
+  out: Uint8Array,
+  outOff: number,
+): number {
   const u = unit(k);
   if (u === 0 || groups < u) return 0;
   const s = kernels();
@@ -195,14 +231,22 @@ export interface JoinPlan {
  * repaired, and the window's k·w joined bytes go to out[outOff + g·k]. Returns the number
  * of groups done (0 if the kernels do not handle k).
  */
-export function simdJoinEach(groups: number, k: number, plan: JoinPlan, fill: (j: number, g: number, w: number, dst: Uint8Array) => void, out: Uint8Array, outOff: number): number {
+export function simdJoinEach(
+  groups: number,
+  k: number,
+  plan: JoinPlan,
+  fill: (j: number, g: number, w: number, dst: Uint8Array) => void,
+  out: Uint8Array,
+  outOff: number,
+): number {
   const u = unit(k);
   if (u === 0 || groups < u) return 0;
   const s = kernels();
   if (!s) return 0;
   const { k: fn, mem } = s;
   const { holes, repair } = plan;
-  if (holes.length > 0 && (!repair || (repair === 'xor' ? holes.length !== 1 : repair.length !== holes.length))) throw new RangeError('join plan: one repair row per hole');
+  if (holes.length > 0 && (!repair || (repair === 'xor' ? holes.length !== 1 : repair.length !== holes.length)))
+    throw new RangeError('join plan: one repair row per hole');
   if (Array.isArray(repair) && repair.length * k > 256) return 0;
   const total = groups - (groups % u);
   const W = windowGroups(k, k + holes.length);

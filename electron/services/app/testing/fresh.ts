@@ -15,7 +15,14 @@ export function freshApps(): (extra?: Partial<AppServicesOptions>) => AppService
   });
   return (extra = {}) => {
     const dir = tempDir();
-    const services = createAppServices({ profileDir: join(dir.path, 'profile'), host: 'web', version: '1.0.0', kdf: TEST_KDF, autoStart: false, ...extra });
+    const services = createAppServices({
+      profileDir: join(dir.path, 'profile'),
+      host: 'web',
+      version: '1.0.0',
+      kdf: TEST_KDF,
+      autoStart: false,
+      ...extra,
+    });
     open.push({ services, dir });
     return services;
   };

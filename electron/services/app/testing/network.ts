@@ -14,7 +14,11 @@ export interface TestNetwork {
   /** The file's temporary folder: profiles go in it, and the network in net/. */
   readonly dir: string;
   /** A profile with a vault and an identity, its storage on `storage` (node indexes; all by default) and its beacon on node `beacon`. */
-  user(key: string, name: string, opts?: { storage?: number[]; beacon?: number; mail?: AppServicesOptions['mail']; log?: AppServicesOptions['log'] }): Promise<{ app: AppServices; address: string }>;
+  user(
+    key: string,
+    name: string,
+    opts?: { storage?: number[]; beacon?: number; mail?: AppServicesOptions['mail']; log?: AppServicesOptions['log'] },
+  ): Promise<{ app: AppServices; address: string }>;
   /** Stops and closes this profile with the network (made elsewhere, e.g. by openApp). */
   track<T extends AppServices | undefined>(app: T): T;
 }
@@ -47,7 +51,18 @@ export function useTestNetwork(prefix: string, nodes: number, nodeOptions: Param
     dir: tmp.path,
     async user(key, name, opts = {}) {
       const ids = world.net.nodes.map((n) => n.nodeId);
-      const app = world.track(createAppServices({ profileDir: join(tmp.path, key), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl: world.net.directoryUrl, autoStart: false, ...(opts.mail ? { mail: opts.mail } : {}), ...(opts.log ? { log: opts.log } : {}) }));
+      const app = world.track(
+        createAppServices({
+          profileDir: join(tmp.path, key),
+          host: 'web',
+          version: 'test',
+          kdf: TEST_KDF,
+          directoryUrl: world.net.directoryUrl,
+          autoStart: false,
+          ...(opts.mail ? { mail: opts.mail } : {}),
+          ...(opts.log ? { log: opts.log } : {}),
+        }),
+      );
       await app.vault.create('correct horse battery');
       const storage = (opts.storage ?? ids.map((_, i) => i)).map((i) => ids[i]!);
       const { address } = await app.mail.createIdentity(name, { storage, beacon: ids[opts.beacon ?? 0]! });
@@ -72,13 +87,28 @@ export async function startSender(profileDir: string, directoryUrl: string): Pro
 
 /** Queues an L3 qmail from `sender` and waits until it is sent. */
 export async function sendFrom(sender: AppServices, to: string, subject: string): Promise<void> {
-  const item = sender.mail.queue({ to: [to], cc: [], subject, body: `${subject}, body`, attachments: [], level: 'L3', stripes: { k: 2, p: 1 } });
+  const item = sender.mail.queue({
+    to: [to],
+    cc: [],
+    subject,
+    body: `${subject}, body`,
+    attachments: [],
+    level: 'L3',
+    stripes: { k: 2, p: 1 },
+  });
   expect((await sender.mail.waitFor(item.id)).state).toBe('sent');
 }
 
 /** The app services as the host runs them (autoStart on), called through the contract's dispatcher; `calls` records each channel. */
 export function openApp(dir: string, name: string, directoryUrl: string, pingWaitMs: number, calls: RequestName[] = []) {
-  const services = createAppServices({ profileDir: join(dir, name), host: 'web', version: 'test', kdf: TEST_KDF, directoryUrl, mail: { pingWaitMs } });
+  const services = createAppServices({
+    profileDir: join(dir, name),
+    host: 'web',
+    version: 'test',
+    kdf: TEST_KDF,
+    directoryUrl,
+    mail: { pingWaitMs },
+  });
   const dispatch = createDispatcher(services.handlers, (e) => {
     throw e;
   });

@@ -9,7 +9,11 @@ export type Credentials = { user: string; pass: string } | { user: string; acces
 
 /** node:tls options for a server: the system roots plus the account's CA, when it has one. */
 export function tlsOptions(s: ServerConfig): { ca?: string[]; servername?: string; minVersion: 'TLSv1.2' } {
-  return { minVersion: 'TLSv1.2', ...(s.ca ? { ca: [...rootCertificates, s.ca] } : {}), ...(/^[\d.]+$|:/.test(s.host) ? {} : { servername: s.host }) };
+  return {
+    minVersion: 'TLSv1.2',
+    ...(s.ca ? { ca: [...rootCertificates, s.ca] } : {}),
+    ...(/^[\d.]+$|:/.test(s.host) ? {} : { servername: s.host }),
+  };
 }
 
 export function imapOptions(s: ServerConfig, creds: Credentials, extra: Partial<ImapFlowOptions> = {}): ImapFlowOptions {

@@ -123,7 +123,16 @@ export async function syncFolderList(client: ImapFlow, store: LegacyStore, accou
 export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: FolderState, o: SyncOptions = {}): Promise<FolderReport> {
   const started = performance.now();
   const chunk = o.chunk ?? DEFAULT_CHUNK;
-  const report: FolderReport = { path: folder.path, role: folder.role, total: 0, added: 0, changed: 0, removed: 0, seconds: 0, mode: 'uiddiff' };
+  const report: FolderReport = {
+    path: folder.path,
+    role: folder.role,
+    total: 0,
+    added: 0,
+    changed: 0,
+    removed: 0,
+    seconds: 0,
+    mode: 'uiddiff',
+  };
   // A fresh SELECT: a mailbox left selected has a stale UIDNEXT/HIGHESTMODSEQ, and other
   // sessions' expunges reach it only at the next command that allows them.
   if (client.mailbox && client.mailbox.path === folder.path) await client.mailboxClose();
@@ -144,7 +153,12 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     if (s.lowUid === null || s.topUid === null) {
       // First contact (or after a UIDVALIDITY change): everything below UIDNEXT, newest first.
       const top = Math.max(0, mb.uidNext - 1);
-      store.saveState(folder.id, { topUid: top, lowUid: top + 1, uidnext: null, highestmodseq: condstore && mb.highestModseq !== undefined ? mb.highestModseq.toString() : null });
+      store.saveState(folder.id, {
+        topUid: top,
+        lowUid: top + 1,
+        uidnext: null,
+        highestmodseq: condstore && mb.highestModseq !== undefined ? mb.highestModseq.toString() : null,
+      });
       s = store.folder(folder.id)!;
     }
     if ((s.lowUid ?? 1) > 1) {
@@ -189,18 +203,30 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
         const stored = BigInt(s.highestmodseq!);
         if (mb.highestModseq !== undefined && mb.highestModseq > stored) {
           const changed = await client.fetchAll('1:*', { uid: true, flags: true }, { uid: true, changedSince: stored });
-                  report.changed += store.setFlags(folder.id, changed.filter((m) => local.has(m.uid)).map((m) => ({ uid: m.uid, flags: flagBits(m.flags) })));
+          report.changed += store.setFlags(
+            folder.id,
+            changed.filter((m) => local.has(m.uid)).map((m) => ({ uid: m.uid, flags: flagBits(m.flags) })),
+          );
         }
         if (client.mailbox && client.mailbox.exists !== store.count(folder.id)) {
           const uids = new Set((await client.search({ all: true }, { uid: true })) || []);
-          report.removed += store.removeUids(folder.id, [...local.keys()].filter((u) => !uids.has(u)));
+          report.removed += store.removeUids(
+            folder.id,
+            [...local.keys()].filter((u) => !uids.has(u)),
+          );
         }
       } else {
         const all = await client.fetchAll('1:*', { uid: true, flags: true }, { uid: true });
         const server = new Map(all.map((m) => [m.uid, flagBits(m.flags)]));
-        report.changed += store.setFlags(folder.id, [...server].filter(([u, f]) => local.has(u) && local.get(u) !== f).map(([uid, flags]) => ({ uid, flags })));
+        report.changed += store.setFlags(
+          folder.id,
+          [...server].filter(([u, f]) => local.has(u) && local.get(u) !== f).map(([uid, flags]) => ({ uid, flags })),
+        );
         if ((client.mailbox && client.mailbox.exists === 0) || all.length) {
-          report.removed += store.removeUids(folder.id, [...local.keys()].filter((u) => !server.has(u)));
+          report.removed += store.removeUids(
+            folder.id,
+            [...local.keys()].filter((u) => !server.has(u)),
+          );
         }
       }
     }
@@ -208,7 +234,9 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     store.saveState(folder.id, {
       uidnext: Math.max(cur.uidNext, store.maxUid(folder.id) + 1),
       // After an initial pass the MODSEQ of its start stays: changes made while it ran come next time.
-      ...(report.mode === 'initial' ? {} : { highestmodseq: condstore && cur.highestModseq !== undefined ? cur.highestModseq.toString() : null }),
+      ...(report.mode === 'initial'
+        ? {}
+        : { highestmodseq: condstore && cur.highestModseq !== undefined ? cur.highestModseq.toString() : null }),
       syncedAt: (o.now ?? Date.now)(),
     });
   } catch (e) {

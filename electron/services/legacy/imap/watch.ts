@@ -54,12 +54,15 @@ export async function watchMailbox(
 
   const schedule = (attempt: number) => {
     if (stopped || attempt >= retry.attempts) return;
-    timer = setTimeout(() => {
-      timer = null;
-      open()
-        .then(() => onChange()) // what arrived while we were away
-        .catch(() => schedule(attempt + 1));
-    }, backoffMs(attempt, retry.baseMs, retry.maxMs));
+    timer = setTimeout(
+      () => {
+        timer = null;
+        open()
+          .then(() => onChange()) // what arrived while we were away
+          .catch(() => schedule(attempt + 1));
+      },
+      backoffMs(attempt, retry.baseMs, retry.maxMs),
+    );
   };
 
   await open();

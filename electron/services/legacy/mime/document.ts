@@ -18,13 +18,19 @@ import {
 import { MimeError } from './errors.js';
 import type { ParsedMessage } from './parse.js';
 
-const IMAGE_TYPES: Record<string, number> = { 'image/png': ResourceType.PNG, 'image/jpeg': ResourceType.JPEG, 'image/jpg': ResourceType.JPEG, 'image/webp': ResourceType.WEBP };
+const IMAGE_TYPES: Record<string, number> = {
+  'image/png': ResourceType.PNG,
+  'image/jpeg': ResourceType.JPEG,
+  'image/jpg': ResourceType.JPEG,
+  'image/webp': ResourceType.WEBP,
+};
 
 /** The resource type the bytes really are (PNG, JPEG, WebP), whatever a header claimed. */
 export function sniffImage(b: Uint8Array): number | undefined {
   if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return ResourceType.PNG;
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return ResourceType.JPEG;
-  if (b.length >= 12 && String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP') return ResourceType.WEBP;
+  if (b.length >= 12 && String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP')
+    return ResourceType.WEBP;
   return undefined;
 }
 
@@ -51,7 +57,11 @@ export function legacyBody(msg: Pick<ParsedMessage, 'html' | 'text' | 'subject' 
   }
   const doc = htmlToCbdf(html, {
     remoteImages: 'block',
-    meta: { fileType: FileType.QMAIL, subject: truncateUtf8(msg.subject, 255), ...(seconds >= 0 && seconds <= 0xffffffff ? { timestamp: seconds } : {}) },
+    meta: {
+      fileType: FileType.QMAIL,
+      subject: truncateUtf8(msg.subject, 255),
+      ...(seconds >= 0 && seconds <= 0xffffffff ? { timestamp: seconds } : {}),
+    },
     resolveImage: (src) => {
       const m = /^cid:(.+)$/i.exec(src.trim());
       const part = m ? byCid.get(decodeURIComponent(m[1]!).toLowerCase()) : undefined;
@@ -84,18 +94,24 @@ export interface RemoteImageLimits {
  * allowed the sender). Images that fail, are too big or are not PNG/JPEG/WebP by their
  * bytes stay blocked placeholders.
  */
-export async function withRemoteImages(doc: Phase2Document, fetchImage: ImageFetcher, limits: RemoteImageLimits = { perImageBytes: 5 * 1024 * 1024, totalBytes: MAX_RICH_BODY_BYTES }): Promise<Phase2Document> {
+export async function withRemoteImages(
+  doc: Phase2Document,
+  fetchImage: ImageFetcher,
+  limits: RemoteImageLimits = { perImageBytes: 5 * 1024 * 1024, totalBytes: MAX_RICH_BODY_BYTES },
+): Promise<Phase2Document> {
   const have = new Set(doc.resources.map((r) => r.id));
   const wanted = [...imageSourcesOf(doc).values()].filter((s) => s.url && /^https?:\/\//i.test(s.url) && !have.has(s.resourceId));
-  const got = await Promise.all(wanted.map(async (s) => {
-    try {
-      const data = await fetchImage(s.url);
-      const type = data && data.length <= limits.perImageBytes ? sniffImage(data) : undefined;
-      return type === undefined ? undefined : ({ id: s.resourceId, type, data: data! } satisfies Resource);
-    } catch {
-      return undefined;
-    }
-  }));
+  const got = await Promise.all(
+    wanted.map(async (s) => {
+      try {
+        const data = await fetchImage(s.url);
+        const type = data && data.length <= limits.perImageBytes ? sniffImage(data) : undefined;
+        return type === undefined ? undefined : ({ id: s.resourceId, type, data: data! } satisfies Resource);
+      } catch {
+        return undefined;
+      }
+    }),
+  );
   let size = encodeDocument(doc).length;
   const resources = [...doc.resources];
   for (const r of got) {
@@ -110,7 +126,12 @@ export async function withRemoteImages(doc: Phase2Document, fetchImage: ImageFet
 export async function fetchRemoteImage(url: string, opts: { maxBytes?: number; timeoutMs?: number } = {}): Promise<Uint8Array | undefined> {
   if (!/^https?:\/\//i.test(url)) throw new MimeError('malformed', 'only http(s) images are fetched');
   const max = opts.maxBytes ?? 5 * 1024 * 1024;
-  const res = await fetch(url, { redirect: 'follow', referrerPolicy: 'no-referrer', credentials: 'omit', signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+  const res = await fetch(url, {
+    redirect: 'follow',
+    referrerPolicy: 'no-referrer',
+    credentials: 'omit',
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+  });
   if (!res.ok || !res.body) return undefined;
   const chunks: Uint8Array[] = [];
   let n = 0;

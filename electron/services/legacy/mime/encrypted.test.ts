@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryQkdLink } from '../../../../shared/capsule/index.js';
 import { identityFromSeed, publicIdentity, type Identity, type PublicIdentity } from '../../../../shared/identity/index.js';
-import { ENCRYPTED_KEEP_TYPES, LEVEL_ALGORITHM, PLACEHOLDER_SUBJECT, buildEncryptedMime, decodePayload, isEncrypted, openLegacy, sealLegacy, type LegacyLevel } from './encrypted.js';
+import {
+  ENCRYPTED_KEEP_TYPES,
+  LEVEL_ALGORITHM,
+  PLACEHOLDER_SUBJECT,
+  buildEncryptedMime,
+  decodePayload,
+  isEncrypted,
+  openLegacy,
+  sealLegacy,
+  type LegacyLevel,
+} from './encrypted.js';
 import { MimeError } from './errors.js';
 import { buildGatewayMail } from './gateway.js';
 import { parseMime, type ParsedMessage } from './parse.js';
@@ -10,7 +20,9 @@ const seed = (b: number) => new Uint8Array(32).fill(b);
 const alice = identityFromSeed(seed(1), Uint8Array.of(0, 6, 1, 0x10, 0, 0, 0));
 const bob = identityFromSeed(seed(2), Uint8Array.of(0, 6, 1, 0x20, 0, 0, 0));
 const carol = identityFromSeed(seed(3), Uint8Array.of(0, 6, 1, 0x30, 0, 0, 0));
-const directory = new Map<string, PublicIdentity>([alice, bob, carol].map((i) => [Buffer.from(i.address!).toString('hex'), publicIdentity(i)]));
+const directory = new Map<string, PublicIdentity>(
+  [alice, bob, carol].map((i) => [Buffer.from(i.address!).toString('hex'), publicIdentity(i)]),
+);
 const resolveSender = async (a: Uint8Array) => directory.get(Buffer.from(a).toString('hex'));
 
 const SUBJECT = 'Quarterly numbers, do not share';
@@ -18,7 +30,15 @@ const BODY = 'The figures are attached. Meet Tuesday.';
 
 async function send(level: LegacyLevel, link?: MemoryQkdLink, to: Identity = bob) {
   return buildGatewayMail(
-    { from: { address: 'alice@example.org', name: 'Alice' }, to: ['bob@example.net'], subject: SUBJECT, body: BODY, attachments: [{ name: 'numbers.csv', data: new TextEncoder().encode('q1,12\nq2,14\n') }], inReplyTo: '<root-1@example.net>', references: ['<root-1@example.net>'] },
+    {
+      from: { address: 'alice@example.org', name: 'Alice' },
+      to: ['bob@example.net'],
+      subject: SUBJECT,
+      body: BODY,
+      attachments: [{ name: 'numbers.csv', data: new TextEncoder().encode('q1,12\nq2,14\n') }],
+      inReplyTo: '<root-1@example.net>',
+      references: ['<root-1@example.net>'],
+    },
     { kind: 'encrypted', level, sender: alice, recipients: [{ identity: publicIdentity(to) }], ...(link ? { qkd: link.sender } : {}) },
   );
 }
@@ -57,7 +77,10 @@ describe('encrypted mail over a legacy account', () => {
   }
 
   async function reopen(m: ParsedMessage, me: Identity = bob) {
-    return openLegacy(m, { me, resolveSender }).then(() => 'opened', (e: unknown) => (e instanceof MimeError ? e.code : `untyped: ${String(e)}`));
+    return openLegacy(m, { me, resolveSender }).then(
+      () => 'opened',
+      (e: unknown) => (e instanceof MimeError ? e.code : `untyped: ${String(e)}`),
+    );
   }
 
   it('a header changed in transit is tampering, reported, not shown', async () => {
@@ -75,7 +98,12 @@ describe('encrypted mail over a legacy account', () => {
     const payload = m.attachments[i]!.data!;
     const p = decodePayload(payload);
     const capsuleAt = payload.length - p.slots[0].length * 2 - p.capsules[0]!.length;
-    const where = { 'capsule header': capsuleAt + 40, 'capsule signature': capsuleAt + p.capsules[0]!.length - 5, 'first stripe': payload.length - p.slots[0].length * 2 + 3, 'last stripe MAC': payload.length - 10 };
+    const where = {
+      'capsule header': capsuleAt + 40,
+      'capsule signature': capsuleAt + p.capsules[0]!.length - 5,
+      'first stripe': payload.length - p.slots[0].length * 2 + 3,
+      'last stripe MAC': payload.length - 10,
+    };
     for (const [what, at] of Object.entries(where)) {
       const bad = payload.slice();
       bad[at]! ^= 0x01;
@@ -96,7 +124,9 @@ describe('encrypted mail over a legacy account', () => {
 
   it('a sender whose identity is not the directory’s, and a message for someone else, are refused by name', async () => {
     const m = await parse((await send(3)).raw);
-    await expect(openLegacy(m, { me: bob, resolveSender: async () => publicIdentity(carol) })).rejects.toMatchObject({ code: 'unknown_sender' });
+    await expect(openLegacy(m, { me: bob, resolveSender: async () => publicIdentity(carol) })).rejects.toMatchObject({
+      code: 'unknown_sender',
+    });
     await expect(openLegacy(m, { me: bob, resolveSender: async () => undefined })).rejects.toMatchObject({ code: 'unknown_sender' });
     expect(await reopen(m, carol)).toBe('not_for_us');
   });
@@ -104,7 +134,9 @@ describe('encrypted mail over a legacy account', () => {
   it('L1/L2 keys a recipient cannot get are named, not mistaken for tampering', async () => {
     const link = new MemoryQkdLink();
     const m = await parse((await send(2, link)).raw);
-    await expect(openLegacy(m, { me: bob, resolveSender, qkd: new MemoryQkdLink().receiver })).rejects.toMatchObject({ code: 'keys_unavailable' });
+    await expect(openLegacy(m, { me: bob, resolveSender, qkd: new MemoryQkdLink().receiver })).rejects.toMatchObject({
+      code: 'keys_unavailable',
+    });
   });
 
   it('plain mail is not taken for encrypted mail, and a message claiming X-QKD-Secure without its parts is tampering', async () => {
@@ -116,8 +148,13 @@ describe('encrypted mail over a legacy account', () => {
   });
 
   it('one message for several QMail Desktop recipients: each opens its own capsule', async () => {
-    const { payload, headers } = await sealLegacy({ subject: 's', body: 'b', timestamp: 1, attachments: [] }, { level: 3, sender: alice, recipients: [{ identity: publicIdentity(bob) }, { identity: publicIdentity(carol) }] });
-    const m = await parse(await buildEncryptedMime(payload, headers, { From: 'alice@example.org', To: 'bob@example.net, carol@example.com' }));
+    const { payload, headers } = await sealLegacy(
+      { subject: 's', body: 'b', timestamp: 1, attachments: [] },
+      { level: 3, sender: alice, recipients: [{ identity: publicIdentity(bob) }, { identity: publicIdentity(carol) }] },
+    );
+    const m = await parse(
+      await buildEncryptedMime(payload, headers, { From: 'alice@example.org', To: 'bob@example.net, carol@example.com' }),
+    );
     expect((await openLegacy(m, { me: bob, resolveSender })).letter.subject).toBe('s');
     expect((await openLegacy(m, { me: carol, resolveSender })).letter.subject).toBe('s');
   });

@@ -12,10 +12,27 @@
 // capsule) ‖ the two stripe objects (equal length: ceil(n / 2) + 36 each).
 import { randomBytes } from 'node:crypto';
 import MimeNode from 'nodemailer/lib/mime-node/index.js';
-import { openCapsule, verifyCapsule, decodeCapsule, MAX_CAPSULE_BYTES, sealCapsule, type QkdKeyRef, type QkdKeySource } from '../../../../shared/capsule/index.js';
+import {
+  openCapsule,
+  verifyCapsule,
+  decodeCapsule,
+  MAX_CAPSULE_BYTES,
+  sealCapsule,
+  type QkdKeyRef,
+  type QkdKeySource,
+} from '../../../../shared/capsule/index.js';
 import { ByteReader, ByteWriter, TruncatedError, bytesEqual, toHex } from '../../../../shared/bytes/index.js';
 import { CryptoError } from '../../../../shared/crypto/errors.js';
-import { decodePublicIdentity, encodePublicIdentity, fingerprint, identityId, publicIdentity, sameIdentity, type Identity, type PublicIdentity } from '../../../../shared/identity/index.js';
+import {
+  decodePublicIdentity,
+  encodePublicIdentity,
+  fingerprint,
+  identityId,
+  publicIdentity,
+  sameIdentity,
+  type Identity,
+  type PublicIdentity,
+} from '../../../../shared/identity/index.js';
 import { decryptMessage, encryptMessage, newMessageSecrets, stripeObjectLength } from '../../../../shared/stripe/index.js';
 import { decodeMailbox } from '../../../../shared/cbdf/index.js';
 import { decodeLetter, encodeLetter, type Letter, type OpenedLetter } from '../../mail/bundle.js';
@@ -69,13 +86,22 @@ function keyIdHeader(level: LegacyLevel, messageId: Uint8Array, refs: readonly Q
 }
 
 function headersFor(level: LegacyLevel, keyId: string): QkdHeaders {
-  return { 'x-qkd-secure': 'true', 'x-qkd-security-level': String(level), 'x-qkd-algorithm': LEVEL_ALGORITHM[level], 'x-qkd-key-id': keyId };
+  return {
+    'x-qkd-secure': 'true',
+    'x-qkd-security-level': String(level),
+    'x-qkd-algorithm': LEVEL_ALGORITHM[level],
+    'x-qkd-key-id': keyId,
+  };
 }
 
 /** The encrypted payload and the headers that name it. */
-export async function sealLegacy(letter: Omit<Letter, 'id' | 'from' | 'to' | 'cc'>, opts: SealLegacyOptions): Promise<{ payload: Uint8Array; headers: QkdHeaders; messageId: Uint8Array }> {
+export async function sealLegacy(
+  letter: Omit<Letter, 'id' | 'from' | 'to' | 'cc'>,
+  opts: SealLegacyOptions,
+): Promise<{ payload: Uint8Array; headers: QkdHeaders; messageId: Uint8Array }> {
   if (![1, 2, 3].includes(opts.level)) throw new MimeError('unsupported', `security level ${String(opts.level)} is not one of L1–L3`);
-  if (opts.recipients.length < 1 || opts.recipients.length > MAX_RECIPIENTS) throw new MimeError('malformed', `1 to ${MAX_RECIPIENTS} recipients`);
+  if (opts.recipients.length < 1 || opts.recipients.length > MAX_RECIPIENTS)
+    throw new MimeError('malformed', `1 to ${MAX_RECIPIENTS} recipients`);
   if (!opts.sender.address) throw new MimeError('malformed', 'the sender has no QMail address yet');
   const id = new Uint8Array(randomBytes(16));
   const bundle = encodeLetter({ ...letter, id, from: decodeMailbox(opts.sender.address), to: [], cc: [] });
@@ -85,7 +111,13 @@ export async function sealLegacy(letter: Omit<Letter, 'id' | 'from' | 'to' | 'cc
   const capsules: Uint8Array[] = [];
   const refs: QkdKeyRef[] = [];
   for (const r of opts.recipients) {
-    const capsule = await sealCapsule(secrets, { level: opts.level, sender: opts.sender, recipient: r.identity, ...(opts.qkd ? { qkd: opts.qkd } : {}), ...(r.qkdPeer ? { qkdPeer: r.qkdPeer } : {}) });
+    const capsule = await sealCapsule(secrets, {
+      level: opts.level,
+      sender: opts.sender,
+      recipient: r.identity,
+      ...(opts.qkd ? { qkd: opts.qkd } : {}),
+      ...(r.qkdPeer ? { qkdPeer: r.qkdPeer } : {}),
+    });
     refs.push(...decodeCapsule(capsule).header.keyRefs);
     capsules.push(capsule);
   }
@@ -131,7 +163,11 @@ export function decodePayload(bytes: Uint8Array): DecodedPayload {
 }
 
 /** The MIME message (see the file comment). `headers` are the envelope ones: From, To, Cc, Date, Message-ID, In-Reply-To, References. */
-export async function buildEncryptedMime(payload: Uint8Array, qkd: QkdHeaders, headers: Record<string, string | string[]>): Promise<Buffer> {
+export async function buildEncryptedMime(
+  payload: Uint8Array,
+  qkd: QkdHeaders,
+  headers: Record<string, string | string[]>,
+): Promise<Buffer> {
   const root = new MimeNode('multipart/mixed');
   for (const [k, v] of Object.entries(headers)) root.setHeader(k, v);
   root.setHeader('Subject', PLACEHOLDER_SUBJECT);
@@ -141,8 +177,15 @@ export async function buildEncryptedMime(payload: Uint8Array, qkd: QkdHeaders, h
   root.setHeader('X-QKD-Key-ID', qkd['x-qkd-key-id']);
   root.createChild('text/plain; charset=utf-8').setContent(EXPLANATION);
   const enc = root.createChild(`multipart/encrypted; protocol="${CONTROL_TYPE}"`);
-  enc.createChild(CONTROL_TYPE).setHeader('Content-Description', 'QMail encrypted message control').setHeader('Content-Transfer-Encoding', '7bit').setContent('Version: 1\r\n');
-  enc.createChild('application/octet-stream', { filename: PAYLOAD_NAME }).setHeader('Content-Disposition', `inline; filename="${PAYLOAD_NAME}"`).setContent(Buffer.from(payload));
+  enc
+    .createChild(CONTROL_TYPE)
+    .setHeader('Content-Description', 'QMail encrypted message control')
+    .setHeader('Content-Transfer-Encoding', '7bit')
+    .setContent('Version: 1\r\n');
+  enc
+    .createChild('application/octet-stream', { filename: PAYLOAD_NAME })
+    .setHeader('Content-Disposition', `inline; filename="${PAYLOAD_NAME}"`)
+    .setContent(Buffer.from(payload));
   return root.build();
 }
 
@@ -191,11 +234,13 @@ export async function openLegacy(m: ParsedMessage, opts: OpenLegacyOptions): Pro
   }
   const ctl = m.attachments[control]!;
   const data = m.attachments[control + 1];
-  if (!ctl.data || !/^Version:\s*1\s*$/i.test(Buffer.from(ctl.data).toString('latin1').trim())) throw new MimeError('unsupported', 'unknown encrypted-message control version');
+  if (!ctl.data || !/^Version:\s*1\s*$/i.test(Buffer.from(ctl.data).toString('latin1').trim()))
+    throw new MimeError('unsupported', 'unknown encrypted-message control version');
   if (!data?.data || data.contentType !== 'application/octet-stream') tampered('the encrypted part is missing');
   const p = decodePayload(data.data);
   const known = await opts.resolveSender(p.sender.address!);
-  if (!known || !sameIdentity(known, p.sender)) throw new MimeError('unknown_sender', 'the sender’s QMail identity is not the one the directory lists for its address');
+  if (!known || !sameIdentity(known, p.sender))
+    throw new MimeError('unknown_sender', 'the sender’s QMail identity is not the one the directory lists for its address');
   const myId = identityId(opts.me);
   const mine = p.capsules.find((c) => {
     try {
@@ -205,7 +250,17 @@ export async function openLegacy(m: ParsedMessage, opts: OpenLegacyOptions): Pro
     }
   });
   if (!mine) {
-    if (p.capsules.some((c) => { try { decodeCapsule(c); return false; } catch { return true; } })) tampered('a capsule does not decode');
+    if (
+      p.capsules.some((c) => {
+        try {
+          decodeCapsule(c);
+          return false;
+        } catch {
+          return true;
+        }
+      })
+    )
+      tampered('a capsule does not decode');
     throw new MimeError('not_for_us', 'the message is sealed for other recipients');
   }
   let header;
@@ -218,13 +273,21 @@ export async function openLegacy(m: ParsedMessage, opts: OpenLegacyOptions): Pro
   const level = header.level as LegacyLevel;
   const h = m.qkdHeaders;
   const refs = p.capsules.flatMap((c) => decodeCapsule(c).header.keyRefs);
-  if (h['x-qkd-security-level'] !== undefined && h['x-qkd-security-level'].trim() !== String(level)) tampered('X-QKD-Security-Level does not match the signed capsule');
-  if (h['x-qkd-algorithm'] !== undefined && h['x-qkd-algorithm'].trim() !== LEVEL_ALGORITHM[level]) tampered('X-QKD-Algorithm does not match the signed capsule');
-  if (h['x-qkd-key-id'] !== undefined && h['x-qkd-key-id'].replace(/\s+/g, '') !== keyIdHeader(level, header.messageId, refs)) tampered('X-QKD-Key-ID does not match the signed capsule');
+  if (h['x-qkd-security-level'] !== undefined && h['x-qkd-security-level'].trim() !== String(level))
+    tampered('X-QKD-Security-Level does not match the signed capsule');
+  if (h['x-qkd-algorithm'] !== undefined && h['x-qkd-algorithm'].trim() !== LEVEL_ALGORITHM[level])
+    tampered('X-QKD-Algorithm does not match the signed capsule');
+  if (h['x-qkd-key-id'] !== undefined && h['x-qkd-key-id'].replace(/\s+/g, '') !== keyIdHeader(level, header.messageId, refs))
+    tampered('X-QKD-Key-ID does not match the signed capsule');
   let opened;
   try {
     const link = opts.qkd ? { qkd: opts.qkd, qkdPeer: opts.qkdPeer } : level < 3 ? opts.qkdFor?.(p.sender.address!) : undefined;
-    opened = await openCapsule(mine, { recipient: opts.me, sender: known, ...(link?.qkd ? { qkd: link.qkd } : {}), ...(link?.qkdPeer ? { qkdPeer: link.qkdPeer } : {}) });
+    opened = await openCapsule(mine, {
+      recipient: opts.me,
+      sender: known,
+      ...(link?.qkd ? { qkd: link.qkd } : {}),
+      ...(link?.qkdPeer ? { qkdPeer: link.qkdPeer } : {}),
+    });
   } catch (e) {
     if (e instanceof CryptoError && e.code === 'qkd-keys-unavailable') throw new MimeError('keys_unavailable', e.message);
     if (e instanceof CryptoError && e.code === 'malformed-capsule') tampered(e.message);

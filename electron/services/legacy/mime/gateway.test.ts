@@ -33,7 +33,11 @@ describe('the gateway', () => {
   });
 
   it('a reply names what it answers, so the answer to it threads back', async () => {
-    const parent = await parseMime(Buffer.from('From: friend@example.net\r\nTo: me@example.org\r\nMessage-ID: <p2@example.net>\r\nReferences: <p0@example.net> <p1@example.net>\r\nSubject: x\r\n\r\nhi'));
+    const parent = await parseMime(
+      Buffer.from(
+        'From: friend@example.net\r\nTo: me@example.org\r\nMessage-ID: <p2@example.net>\r\nReferences: <p0@example.net> <p1@example.net>\r\nSubject: x\r\n\r\nhi',
+      ),
+    );
     const h = replyHeaders(parent);
     expect(h).toEqual({ inReplyTo: '<p2@example.net>', references: ['<p0@example.net>', '<p1@example.net>', '<p2@example.net>'] });
     const built = await buildGatewayMail({ ...mail, ...h }, { kind: 'plain' });
@@ -45,7 +49,11 @@ describe('the gateway', () => {
   });
 
   it('header injection and non-addresses are refused', async () => {
-    const code = (m: GatewayMail) => buildGatewayMail(m, { kind: 'plain' }).then(() => 'built', (e: unknown) => (e instanceof MimeError ? e.code : String(e)));
+    const code = (m: GatewayMail) =>
+      buildGatewayMail(m, { kind: 'plain' }).then(
+        () => 'built',
+        (e: unknown) => (e instanceof MimeError ? e.code : String(e)),
+      );
     expect(await code({ ...mail, subject: 'hi\r\nBcc: victim@example.com' })).toBe('malformed');
     expect(await code({ ...mail, to: ['not an address'] })).toBe('malformed');
     expect(await code({ ...mail, to: [], cc: [] })).toBe('malformed');

@@ -58,7 +58,8 @@ function check(m: GatewayMail): void {
   const bad = all.find((a) => !ADDRESS.test(a));
   if (bad !== undefined) throw new MimeError('malformed', `not an email address: ${JSON.stringify(bad.slice(0, 80))}`);
   if (m.to.length + (m.cc?.length ?? 0) === 0) throw new MimeError('malformed', 'no recipient');
-  for (const id of [m.inReplyTo, ...(m.references ?? [])]) if (id !== undefined && !MSGID.test(id)) throw new MimeError('malformed', 'a thread reference is not a Message-ID');
+  for (const id of [m.inReplyTo, ...(m.references ?? [])])
+    if (id !== undefined && !MSGID.test(id)) throw new MimeError('malformed', 'a thread reference is not a Message-ID');
   if (/[\r\n]/.test(m.subject) || /[\r\n]/.test(m.from.name ?? '')) throw new MimeError('malformed', 'line breaks in a header');
 }
 
@@ -67,7 +68,10 @@ export async function buildGatewayMail(m: GatewayMail, mode: GatewayMode): Promi
   check(m);
   const messageId = newMessageId(m.from.address);
   const date = m.date ?? new Date();
-  const thread = { ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}), ...(m.references?.length ? { references: m.references.join(' ') } : {}) };
+  const thread = {
+    ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+    ...(m.references?.length ? { references: m.references.join(' ') } : {}),
+  };
   const recipients = [...m.to, ...(m.cc ?? [])];
   if (mode.kind === 'plain') {
     let html: string | undefined;
@@ -91,7 +95,17 @@ export async function buildGatewayMail(m: GatewayMail, mode: GatewayMode): Promi
     });
     return { raw: await composer.compile().build(), messageId, recipients };
   }
-  const { payload, headers } = await sealLegacy({ subject: m.subject, body: m.body, ...(m.document ? { document: m.document } : {}), timestamp: Math.floor(date.getTime() / 1000), attachments: m.attachments ?? [], ...(m.thread ? { thread: m.thread } : {}) }, mode);
+  const { payload, headers } = await sealLegacy(
+    {
+      subject: m.subject,
+      body: m.body,
+      ...(m.document ? { document: m.document } : {}),
+      timestamp: Math.floor(date.getTime() / 1000),
+      attachments: m.attachments ?? [],
+      ...(m.thread ? { thread: m.thread } : {}),
+    },
+    mode,
+  );
   const outer: Record<string, string> = {
     From: m.from.name ? `"${m.from.name.replace(/["\\]/g, '')}" <${m.from.address}>` : m.from.address,
     To: m.to.join(', '),

@@ -10,36 +10,39 @@ import { parseMime } from './parse.js';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 function htmlMail(html: string, extra = ''): Buffer {
-  return Buffer.from([
-    'From: "News Desk" <news@example.com>',
-    'To: reader@example.net, "Second" <second@example.net>',
-    'Subject: =?UTF-8?B?V2Vla2x5IOKAlCBuZXdz?=',
-    'Date: Tue, 01 Dec 2026 10:00:00 +0000',
-    'Message-ID: <weekly-42@example.com>',
-    'In-Reply-To: <weekly-41@example.com>',
-    'References: <weekly-40@example.com> <weekly-41@example.com>',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/related; boundary="rel"',
-    '',
-    '--rel',
-    'Content-Type: text/html; charset=utf-8',
-    'Content-Transfer-Encoding: quoted-printable',
-    '',
-    html,
-    '--rel',
-    'Content-Type: image/png',
-    'Content-ID: <logo@example.com>',
-    'Content-Disposition: inline',
-    'Content-Transfer-Encoding: base64',
-    '',
-    PNG.toString('base64'),
-    extra,
-    '--rel--',
-    '',
-  ].join('\r\n'));
+  return Buffer.from(
+    [
+      'From: "News Desk" <news@example.com>',
+      'To: reader@example.net, "Second" <second@example.net>',
+      'Subject: =?UTF-8?B?V2Vla2x5IOKAlCBuZXdz?=',
+      'Date: Tue, 01 Dec 2026 10:00:00 +0000',
+      'Message-ID: <weekly-42@example.com>',
+      'In-Reply-To: <weekly-41@example.com>',
+      'References: <weekly-40@example.com> <weekly-41@example.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/related; boundary="rel"',
+      '',
+      '--rel',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      html,
+      '--rel',
+      'Content-Type: image/png',
+      'Content-ID: <logo@example.com>',
+      'Content-Disposition: inline',
+      'Content-Transfer-Encoding: base64',
+      '',
+      PNG.toString('base64'),
+      extra,
+      '--rel--',
+      '',
+    ].join('\r\n'),
+  );
 }
 
-const HTML = '<html><head><style>p{color:red}</style><script>alert(1)</script></head><body><p onclick=3D"x()">Hello <b>reader</b>.</p><img src=3D"cid:logo@example.com" alt=3D"Logo"><img src=3D"https://tracker.example/banner.png" alt=3D"Banner" width=3D"300" height=3D"80"><a href=3D"javascript:alert(1)">bad</a></body></html>';
+const HTML =
+  '<html><head><style>p{color:red}</style><script>alert(1)</script></head><body><p onclick=3D"x()">Hello <b>reader</b>.</p><img src=3D"cid:logo@example.com" alt=3D"Logo"><img src=3D"https://tracker.example/banner.png" alt=3D"Banner" width=3D"300" height=3D"80"><a href=3D"javascript:alert(1)">bad</a></body></html>';
 
 describe('reading legacy MIME', () => {
   it('envelope, threading ids, addresses and the decoded subject', async () => {
@@ -82,7 +85,11 @@ describe('reading legacy MIME', () => {
   });
 
   it('plain text stays as it is', async () => {
-    const m = await parseMime(Buffer.from('From: a@b.c\r\nTo: d@e.f\r\nSubject: plain\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nline one\r\n  <b>not bold</b>\r\n'));
+    const m = await parseMime(
+      Buffer.from(
+        'From: a@b.c\r\nTo: d@e.f\r\nSubject: plain\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nline one\r\n  <b>not bold</b>\r\n',
+      ),
+    );
     const view = legacyBody(m);
     expect(view.document).toBeUndefined();
     expect(view.body).toBe('line one\n  <b>not bold</b>\n');
@@ -91,7 +98,9 @@ describe('reading legacy MIME', () => {
   it('attachments stream to the sink, not into memory', async () => {
     const big = Buffer.alloc(6 * 1024 * 1024, 0x5a);
     const raw = Buffer.concat([
-      Buffer.from('From: a@b.c\r\nTo: d@e.f\r\nSubject: big\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/zip\r\nContent-Disposition: attachment; filename="big.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n'),
+      Buffer.from(
+        'From: a@b.c\r\nTo: d@e.f\r\nSubject: big\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/zip\r\nContent-Disposition: attachment; filename="big.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+      ),
       Buffer.from(big.toString('base64').replace(/.{76}/g, '$&\r\n')),
       Buffer.from('\r\n--b--\r\n'),
     ]);
@@ -114,18 +123,35 @@ describe('reading legacy MIME', () => {
     expect(bytes).toBe(big.length);
     expect(chunks).toBeGreaterThan(10);
     expect(largest).toBeLessThan(1024 * 1024);
-    expect(m.attachments).toEqual([{ index: 0, filename: 'big.zip', contentType: 'application/zip', inline: false, size: big.length, stored: 'stored-1' }]);
+    expect(m.attachments).toEqual([
+      { index: 0, filename: 'big.zip', contentType: 'application/zip', inline: false, size: big.length, stored: 'stored-1' },
+    ]);
     expect(m.text).toBe('see attached');
   });
 
-  const code = (p: Promise<unknown>) => p.then(() => 'parsed', (e: unknown) => (e instanceof MimeError ? e.code : `untyped: ${String(e)}`));
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'parsed',
+      (e: unknown) => (e instanceof MimeError ? e.code : `untyped: ${String(e)}`),
+    );
 
   it('bounds: message size, header block, part count and text length end in MimeError too_large', async () => {
     expect(await code(parseMime(htmlMail(HTML), { limits: { maxMessageBytes: 500 } }))).toBe('too_large');
-    expect(await code(parseMime(Buffer.from(`X-Long: ${'a'.repeat(5000)}\r\n\r\nbody`), { limits: { maxHeadBytes: 1024 } }))).toBe('too_large');
-    const parts = Array.from({ length: 40 }, (_, i) => `--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="${i}.txt"\r\n\r\nx\r\n`).join('');
-    expect(await code(parseMime(Buffer.from(`Content-Type: multipart/mixed; boundary="b"\r\n\r\n${parts}--b--\r\n`), { limits: { maxParts: 10 } }))).toBe('too_large');
-    expect(await code(parseMime(Buffer.from(`Subject: x\r\n\r\n${'word '.repeat(3000)}`), { limits: { maxTextChars: 1000 } }))).toBe('too_large');
+    expect(await code(parseMime(Buffer.from(`X-Long: ${'a'.repeat(5000)}\r\n\r\nbody`), { limits: { maxHeadBytes: 1024 } }))).toBe(
+      'too_large',
+    );
+    const parts = Array.from(
+      { length: 40 },
+      (_, i) => `--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="${i}.txt"\r\n\r\nx\r\n`,
+    ).join('');
+    expect(
+      await code(
+        parseMime(Buffer.from(`Content-Type: multipart/mixed; boundary="b"\r\n\r\n${parts}--b--\r\n`), { limits: { maxParts: 10 } }),
+      ),
+    ).toBe('too_large');
+    expect(await code(parseMime(Buffer.from(`Subject: x\r\n\r\n${'word '.repeat(3000)}`), { limits: { maxTextChars: 1000 } }))).toBe(
+      'too_large',
+    );
     const inline = htmlMail(HTML);
     expect(await code(parseMime(inline, { limits: { maxMemoryBytes: 10 } }))).toBe('too_large');
     expect(await code(parseMime(inline))).toBe('parsed');
@@ -134,21 +160,24 @@ describe('reading legacy MIME', () => {
   it('hostile input: random bytes and mutated messages end in a message or a MimeError, never anything else', async () => {
     const base = htmlMail(HTML);
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 30 }), async (noise, flips) => {
-        const mutated = Buffer.from(base);
-        for (const [at, v] of flips) mutated[at] = v;
-        for (const input of [Buffer.from(noise), mutated]) {
-          try {
-            const m = await parseMime(input, { limits: { maxParts: 50 } });
-            const doc = legacyBody(m).document;
-            if (doc) toPlainText(decodeDocument(doc));
-          } catch (e) {
-            if (!(e instanceof MimeError)) throw e;
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 30 }),
+        async (noise, flips) => {
+          const mutated = Buffer.from(base);
+          for (const [at, v] of flips) mutated[at] = v;
+          for (const input of [Buffer.from(noise), mutated]) {
+            try {
+              const m = await parseMime(input, { limits: { maxParts: 50 } });
+              const doc = legacyBody(m).document;
+              if (doc) toPlainText(decodeDocument(doc));
+            } catch (e) {
+              if (!(e instanceof MimeError)) throw e;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });
 });
-

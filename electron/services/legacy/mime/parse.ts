@@ -150,8 +150,24 @@ function asError(e: unknown): MimeError {
 export async function parseMime(source: Uint8Array | Readable, opts: ParseOptions = {}): Promise<ParsedMessage> {
   const limits = { ...DEFAULT_MIME_LIMITS, ...opts.limits };
   const keep = new Set((opts.keepTypes ?? []).map((t) => t.toLowerCase()));
-  const parser = new MailParser({ maxHeadSize: limits.maxHeadBytes, maxChildNodes: limits.maxParts, maxHtmlLengthToParse: limits.maxTextChars, skipTextToHtml: true, skipImageLinks: true, checksumAlgo: false });
-  const out: ParsedMessage = { references: [], subject: '', replyTo: [], to: [], cc: [], attachments: [], contentType: 'text/plain', qkdHeaders: {} };
+  const parser = new MailParser({
+    maxHeadSize: limits.maxHeadBytes,
+    maxChildNodes: limits.maxParts,
+    maxHtmlLengthToParse: limits.maxTextChars,
+    skipTextToHtml: true,
+    skipImageLinks: true,
+    checksumAlgo: false,
+  });
+  const out: ParsedMessage = {
+    references: [],
+    subject: '',
+    replyTo: [],
+    to: [],
+    cc: [],
+    attachments: [],
+    contentType: 'text/plain',
+    qkdHeaders: {},
+  };
   let memory = 0;
   const work: Promise<unknown>[] = [];
   let failed: MimeError | undefined;
@@ -178,9 +194,13 @@ export async function parseMime(source: Uint8Array | Readable, opts: ParseOption
 
   parser.on('data', (data: AttachmentStream | MessageText) => {
     if (data.type === 'text') {
-      for (const [k, v] of [['text', data.text], ['html', data.html]] as const) {
+      for (const [k, v] of [
+        ['text', data.text],
+        ['html', data.html],
+      ] as const) {
         if (v === undefined) continue;
-        if (v.length > limits.maxTextChars) return fail(new MimeError('too_large', `the ${k} body is over ${limits.maxTextChars} characters`));
+        if (v.length > limits.maxTextChars)
+          return fail(new MimeError('too_large', `the ${k} body is over ${limits.maxTextChars} characters`));
         out[k] = v;
       }
       return;
@@ -189,16 +209,28 @@ export async function parseMime(source: Uint8Array | Readable, opts: ParseOption
     const contentType = (data.contentType || 'application/octet-stream').toLowerCase();
     const inline = data.contentDisposition === 'inline' || data.related === true;
     const cid = data.cid ? data.cid.replace(/^<|>$/g, '').slice(0, 998) : undefined;
-    const info: AttachmentInfo = { index: out.attachments.length, filename: (data.filename ?? '').slice(0, 255), contentType, inline, ...(cid ? { cid } : {}) };
+    const info: AttachmentInfo = {
+      index: out.attachments.length,
+      filename: (data.filename ?? '').slice(0, 255),
+      contentType,
+      inline,
+      ...(cid ? { cid } : {}),
+    };
     const entry: ParsedAttachment = { ...info, size: 0 };
     out.attachments.push(entry);
     const content = data.content;
     let size = 0;
     content.on('data', (c: Buffer) => (size += c.length));
     const inMemory = keep.has(contentType) || (inline && cid !== undefined && contentType.startsWith('image/'));
-    const job = (inMemory
-      ? readStream(content, () => limits.maxMemoryBytes - memory, (n) => (memory += n)).then((b) => void (entry.data = b))
-      : (opts.sink ? opts.sink(info, content) : drain(content)).then((id) => void (id !== undefined && (entry.stored = id))))
+    const job = (
+      inMemory
+        ? readStream(
+            content,
+            () => limits.maxMemoryBytes - memory,
+            (n) => (memory += n),
+          ).then((b) => void (entry.data = b))
+        : (opts.sink ? opts.sink(info, content) : drain(content)).then((id) => void (id !== undefined && (entry.stored = id)))
+    )
       .then(() => void (entry.size = size))
       .catch(fail)
       .finally(() => data.release?.());

@@ -18,7 +18,10 @@ export class Pop3Client {
   private waiter: (() => void) | null = null;
   private ended: Error | null = null;
 
-  private constructor(private sock: Socket | TLSSocket, private readonly where: string) {
+  private constructor(
+    private sock: Socket | TLSSocket,
+    private readonly where: string,
+  ) {
     this.attach(sock);
   }
 
@@ -58,7 +61,8 @@ export class Pop3Client {
       try {
         await c.command(`PASS ${creds.pass}`);
       } catch (e) {
-        if (e instanceof LegacyError && e.code === 'protocol') throw new LegacyError('auth', `${where}: ${e.message.replace(/^.*?-ERR\s*/, '')}`);
+        if (e instanceof LegacyError && e.code === 'protocol')
+          throw new LegacyError('auth', `${where}: ${e.message.replace(/^.*?-ERR\s*/, '')}`);
         throw e;
       }
       return c;

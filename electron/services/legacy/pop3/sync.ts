@@ -13,7 +13,10 @@ const POP_FOLDER = 'INBOX';
 /** The few header fields a list needs, read without a MIME parser (unfolded, first 64 KiB). */
 export function headerEnvelope(raw: Buffer): { envelope: Envelope; date: number } {
   const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end < 0 ? Math.min(raw.length, 65536) : Math.min(end, 65536)).toString('latin1').replace(/\r\n[ \t]+/g, ' ');
+  const head = raw
+    .subarray(0, end < 0 ? Math.min(raw.length, 65536) : Math.min(end, 65536))
+    .toString('latin1')
+    .replace(/\r\n[ \t]+/g, ' ');
   const field = (n: string) => new RegExp(`^${n}:[ \\t]*(.*)$`, 'im').exec(head)?.[1]?.trim();
   const addrs = (v: string | undefined) => (v ? [...v.matchAll(/[^\s<>,;"]+@[^\s<>,;"]+/g)].map((m) => m[0]) : []);
   const fromRaw = field('From') ?? '';
@@ -80,5 +83,14 @@ export async function pop3Sync(
   } finally {
     await c.quit().catch(() => {});
   }
-  return { path: POP_FOLDER, role: 'inbox', total: store.count(folder.id), added, changed: 0, removed, seconds: (performance.now() - started) / 1000, mode: 'pop3' };
+  return {
+    path: POP_FOLDER,
+    role: 'inbox',
+    total: store.count(folder.id),
+    added,
+    changed: 0,
+    removed,
+    seconds: (performance.now() - started) / 1000,
+    mode: 'pop3',
+  };
 }

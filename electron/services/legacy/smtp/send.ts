@@ -58,7 +58,12 @@ export async function buildMessage(from: { address: string; name?: string }, m: 
   return new Promise((resolve, reject) => composer.compile().build((err, out) => (err ? reject(err) : resolve(out))));
 }
 
-export async function sendRaw(s: ServerConfig, auth: SmtpAuth, envelope: { from: string; to: string[] }, raw: Buffer): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
+export async function sendRaw(
+  s: ServerConfig,
+  auth: SmtpAuth,
+  envelope: { from: string; to: string[] },
+  raw: Buffer,
+): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
   const t = smtpTransport(s, auth);
   try {
     const info = await t.sendMail({ envelope, raw });

@@ -32,8 +32,15 @@ export function testIdentity(address = '0006.0.1001', name = 'Alice Liddell'): L
   const mailbox = parseMailbox(address);
   const seed = randomBytes(32);
   return {
-    seed: seed.toString('hex'), address, name, directory: 'http://127.0.0.1:1', beacon: 'b', servers: [], createdAt: 0,
-    mailbox, identity: identityFromSeed(new Uint8Array(seed), encodeMailbox(mailbox)),
+    seed: seed.toString('hex'),
+    address,
+    name,
+    directory: 'http://127.0.0.1:1',
+    beacon: 'b',
+    servers: [],
+    createdAt: 0,
+    mailbox,
+    identity: identityFromSeed(new Uint8Array(seed), encodeMailbox(mailbox)),
   };
 }
 
@@ -69,11 +76,22 @@ export function testContext(opts: { dir?: string; key?: Uint8Array; me?: LoadedI
     log: () => {},
     identity,
     names: new DisplayNames(identity),
-    tables: { messages: new MessageStore(db, box), attachments: new AttachmentStore(join(dir, 'attachments'), box), extras: new ExtrasTable(db, box), outbox: new OutboxTable(db, box), received: new ReceivedTable(db, box) },
+    tables: {
+      messages: new MessageStore(db, box),
+      attachments: new AttachmentStore(join(dir, 'attachments'), box),
+      extras: new ExtrasTable(db, box),
+      outbox: new OutboxTable(db, box),
+      received: new ReceivedTable(db, box),
+    },
     defaultLayout: { k: 2, p: 1 },
   };
   return {
-    ctx, events, clock, me: me!, key, dir,
+    ctx,
+    events,
+    clock,
+    me: me!,
+    key,
+    dir,
     lock: () => {
       unlocked = false;
     },

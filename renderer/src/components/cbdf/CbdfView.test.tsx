@@ -7,10 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { decodeDocument, encodeDocument, htmlToCbdf } from '../../../../shared/cbdf/index.js';
 import { CbdfView } from './CbdfView.js';
 
-const html = '<p>Hi <b>there</b>, see <a href="https://example.com/a">our site</a>.</p><img src="https://cdn.example/logo.png" alt="Logo" width="100" height="40"><ul><li>x</li><li>y</li></ul><table border="1"><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>';
+const html =
+  '<p>Hi <b>there</b>, see <a href="https://example.com/a">our site</a>.</p><img src="https://cdn.example/logo.png" alt="Logo" width="100" height="40"><ul><li>x</li><li>y</li></ul><table border="1"><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>';
 const doc = decodeDocument(encodeDocument(htmlToCbdf(html)));
 
-function find(node: ReactNode, pred: (e: ReactElement<Record<string, unknown>>) => boolean): ReactElement<Record<string, unknown>> | undefined {
+function find(
+  node: ReactNode,
+  pred: (e: ReactElement<Record<string, unknown>>) => boolean,
+): ReactElement<Record<string, unknown>> | undefined {
   if (Array.isArray(node)) {
     for (const n of node) {
       const hit = find(n, pred);
@@ -54,9 +58,19 @@ describe('CbdfView', () => {
     const opened: string[] = [];
     const link = find(CbdfView({ doc, onOpenLink: (t) => opened.push(t) }), (e) => e.props.className === 'cbdf-link');
     let prevented = false;
-    (link!.props.onKeyDown as (e: { key: string; preventDefault(): void }) => void)({ key: 'Tab', preventDefault() { prevented = true; } });
+    (link!.props.onKeyDown as (e: { key: string; preventDefault(): void }) => void)({
+      key: 'Tab',
+      preventDefault() {
+        prevented = true;
+      },
+    });
     expect(opened).toEqual([]);
-    (link!.props.onKeyDown as (e: { key: string; preventDefault(): void }) => void)({ key: 'Enter', preventDefault() { prevented = true; } });
+    (link!.props.onKeyDown as (e: { key: string; preventDefault(): void }) => void)({
+      key: 'Enter',
+      preventDefault() {
+        prevented = true;
+      },
+    });
     expect(opened).toEqual(['https://example.com/a']);
     expect(prevented).toBe(true);
   });

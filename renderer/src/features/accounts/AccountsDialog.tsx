@@ -21,15 +21,39 @@ const STAGE: Record<string, string> = {
   invalid_input: 'a setting is not valid',
 };
 
-type Form = { name: string; preset: PresetName; email: string; displayName: string; user: string; password: string; leaveOnServer: boolean } & { incoming: LegacyAccountInput['incoming']; smtp: LegacyAccountInput['smtp'] };
+type Form = {
+  name: string;
+  preset: PresetName;
+  email: string;
+  displayName: string;
+  user: string;
+  password: string;
+  leaveOnServer: boolean;
+} & { incoming: LegacyAccountInput['incoming']; smtp: LegacyAccountInput['smtp'] };
 
 function emptyForm(preset: PresetName = 'generic'): Form {
-  return { name: '', preset, email: '', displayName: '', user: '', password: '', leaveOnServer: true, incoming: { ...PRESETS[preset].incoming }, smtp: { ...PRESETS[preset].smtp } };
+  return {
+    name: '',
+    preset,
+    email: '',
+    displayName: '',
+    user: '',
+    password: '',
+    leaveOnServer: true,
+    incoming: { ...PRESETS[preset].incoming },
+    smtp: { ...PRESETS[preset].smtp },
+  };
 }
 
 function formOf(a: LegacyAccount): Form {
   return {
-    name: a.name, preset: a.preset, email: a.email, displayName: a.displayName ?? '', user: a.user, password: '', leaveOnServer: a.leaveOnServer,
+    name: a.name,
+    preset: a.preset,
+    email: a.email,
+    displayName: a.displayName ?? '',
+    user: a.user,
+    password: '',
+    leaveOnServer: a.leaveOnServer,
     incoming: { kind: a.incoming.kind, host: a.incoming.host, port: a.incoming.port, tls: a.incoming.tls },
     smtp: { host: a.smtp.host, port: a.smtp.port, tls: a.smtp.tls },
   };
@@ -37,13 +61,29 @@ function formOf(a: LegacyAccount): Form {
 
 function inputOf(f: Form): LegacyAccountInput {
   return {
-    name: f.name.trim(), preset: f.preset, email: f.email.trim(), ...(f.displayName.trim() ? { displayName: f.displayName.trim() } : {}), user: f.user.trim() || f.email.trim(), password: f.password,
-    incoming: { ...f.incoming, host: f.incoming.host.trim() }, smtp: { ...f.smtp, host: f.smtp.host.trim() },
+    name: f.name.trim(),
+    preset: f.preset,
+    email: f.email.trim(),
+    ...(f.displayName.trim() ? { displayName: f.displayName.trim() } : {}),
+    user: f.user.trim() || f.email.trim(),
+    password: f.password,
+    incoming: { ...f.incoming, host: f.incoming.host.trim() },
+    smtp: { ...f.smtp, host: f.smtp.host.trim() },
     ...(f.incoming.kind === 'pop3' ? { leaveOnServer: f.leaveOnServer } : {}),
   };
 }
 
-function ServerFields({ legend, value, onChange, kind }: { legend: string; value: Form['smtp']; onChange: (v: Form['smtp']) => void; kind?: { value: 'imap' | 'pop3'; set: (k: 'imap' | 'pop3') => void } }) {
+function ServerFields({
+  legend,
+  value,
+  onChange,
+  kind,
+}: {
+  legend: string;
+  value: Form['smtp'];
+  onChange: (v: Form['smtp']) => void;
+  kind?: { value: 'imap' | 'pop3'; set: (k: 'imap' | 'pop3') => void };
+}) {
   const securityId = useId();
   return (
     <fieldset className="account-server">
@@ -63,11 +103,22 @@ function ServerFields({ legend, value, onChange, kind }: { legend: string; value
       </label>
       <label className="field port">
         <span>Port</span>
-        <input type="number" min={1} max={65535} required value={value.port} onChange={(e) => onChange({ ...value, port: Number(e.target.value) })} />
+        <input
+          type="number"
+          min={1}
+          max={65535}
+          required
+          value={value.port}
+          onChange={(e) => onChange({ ...value, port: Number(e.target.value) })}
+        />
       </label>
       <label className="field">
         <span id={securityId}>Security</span>
-        <select aria-labelledby={securityId} value={value.tls} onChange={(e) => onChange({ ...value, tls: e.target.value as Form['smtp']['tls'] })}>
+        <select
+          aria-labelledby={securityId}
+          value={value.tls}
+          onChange={(e) => onChange({ ...value, tls: e.target.value as Form['smtp']['tls'] })}
+        >
           <option value="implicit">TLS</option>
           <option value="starttls">STARTTLS</option>
           <option value="none">None (local test servers only)</option>
@@ -143,7 +194,10 @@ export function AccountsDialog() {
               ✕
             </button>
           </header>
-          <p className="hint">Read and send ordinary email (Gmail, Outlook, Yahoo or any IMAP/POP3 + SMTP server) in this window. The password is sealed in your vault and never shown again.</p>
+          <p className="hint">
+            Read and send ordinary email (Gmail, Outlook, Yahoo or any IMAP/POP3 + SMTP server) in this window. The password is sealed in
+            your vault and never shown again.
+          </p>
           <section className="settings-section" aria-label="Your accounts">
             <h3>Your accounts</h3>
             {list.length === 0 ? (
@@ -155,15 +209,34 @@ export function AccountsDialog() {
                     <span className="account-name">{a.name}</span> <span className="muted">{a.email}</span>
                     {a.lastError && <span className="form-error small"> Last sync failed: {a.lastError.message}</span>}
                     <span className="row-buttons">
-                      <button type="button" onClick={() => { setEditing(a.id); setForm(formOf(a)); }} aria-label={`Edit ${a.name}`}>
+                      <button
+                        type="button"
+                        onClick={() => {
+                          setEditing(a.id);
+                          setForm(formOf(a));
+                        }}
+                        aria-label={`Edit ${a.name}`}
+                      >
                         Edit
                       </button>
                       {removing === a.id ? (
                         <>
-                          <button type="button" className="danger" onClick={() => void accounts.getState().remove(a.id).then(() => setRemoving(null))} aria-label={`Remove ${a.name} and its downloaded mail`}>
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() =>
+                              void accounts
+                                .getState()
+                                .remove(a.id)
+                                .then(() => setRemoving(null))
+                            }
+                            aria-label={`Remove ${a.name} and its downloaded mail`}
+                          >
                             Remove for good
                           </button>
-                          <button type="button" onClick={() => setRemoving(null)}>Keep</button>
+                          <button type="button" onClick={() => setRemoving(null)}>
+                            Keep
+                          </button>
                         </>
                       ) : (
                         <button type="button" onClick={() => setRemoving(a.id)} aria-label={`Remove ${a.name}`}>
@@ -190,11 +263,23 @@ export function AccountsDialog() {
             </label>
             <label className="field">
               <span>Account name</span>
-              <input type="text" required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="Work" />
+              <input
+                type="text"
+                required
+                value={form.name}
+                onChange={(e) => setForm({ ...form, name: e.target.value })}
+                placeholder="Work"
+              />
             </label>
             <label className="field">
               <span>Email address</span>
-              <input type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} placeholder="you@example.org" />
+              <input
+                type="email"
+                required
+                value={form.email}
+                onChange={(e) => setForm({ ...form, email: e.target.value })}
+                placeholder="you@example.org"
+              />
             </label>
             <label className="field">
               <span>Your name (shown to recipients)</span>
@@ -206,12 +291,31 @@ export function AccountsDialog() {
             </label>
             <label className="field">
               <span>{editing ? 'Password (leave empty to keep it)' : 'Password or app password'}</span>
-              <input type="password" autoComplete="off" required={!editing} value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+              <input
+                type="password"
+                autoComplete="off"
+                required={!editing}
+                value={form.password}
+                onChange={(e) => setForm({ ...form, password: e.target.value })}
+              />
             </label>
-            <ServerFields legend="Incoming mail" value={form.incoming} onChange={(v) => setForm({ ...form, incoming: { ...form.incoming, ...v } })} kind={{ value: form.incoming.kind, set: (k) => setForm({ ...form, incoming: { ...form.incoming, kind: k, port: k === 'pop3' ? 995 : 993 } }) }} />
+            <ServerFields
+              legend="Incoming mail"
+              value={form.incoming}
+              onChange={(v) => setForm({ ...form, incoming: { ...form.incoming, ...v } })}
+              kind={{
+                value: form.incoming.kind,
+                set: (k) => setForm({ ...form, incoming: { ...form.incoming, kind: k, port: k === 'pop3' ? 995 : 993 } }),
+              }}
+            />
             {form.incoming.kind === 'pop3' && (
               <label className="check">
-                <input type="checkbox" checked={form.leaveOnServer} onChange={(e) => setForm({ ...form, leaveOnServer: e.target.checked })} /> Leave messages on the server
+                <input
+                  type="checkbox"
+                  checked={form.leaveOnServer}
+                  onChange={(e) => setForm({ ...form, leaveOnServer: e.target.checked })}
+                />{' '}
+                Leave messages on the server
               </label>
             )}
             <ServerFields legend="Outgoing mail (SMTP)" value={form.smtp} onChange={(v) => setForm({ ...form, smtp: v })} />
@@ -219,18 +323,30 @@ export function AccountsDialog() {
               <button type="submit" className="primary" disabled={busy !== null}>
                 {editing ? 'Save' : 'Add account'}
               </button>
-              <button type="button" disabled={busy !== null || !form.password} onClick={() => void accounts.getState().runTest(inputOf(form))}>
+              <button
+                type="button"
+                disabled={busy !== null || !form.password}
+                onClick={() => void accounts.getState().runTest(inputOf(form))}
+              >
                 {busy === 'testing' ? 'Testing…' : 'Test connection'}
               </button>
               {editing && (
-                <button type="button" onClick={() => { setEditing(null); setForm(emptyForm()); }}>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setEditing(null);
+                    setForm(emptyForm());
+                  }}
+                >
                   Cancel
                 </button>
               )}
             </div>
             {test && (
               <p className={test.ok ? 'test-ok' : 'form-error'} role="status">
-                {test.ok ? `✓ ${test.message}` : `✗ ${test.server === 'smtp' ? 'Outgoing server' : 'Incoming server'}: ${STAGE[test.stage ?? ''] ?? 'the connection failed'}. ${test.message}`}
+                {test.ok
+                  ? `✓ ${test.message}`
+                  : `✗ ${test.server === 'smtp' ? 'Outgoing server' : 'Incoming server'}: ${STAGE[test.stage ?? ''] ?? 'the connection failed'}. ${test.message}`}
               </p>
             )}
           </form>

@@ -57,7 +57,8 @@ function Message({ m, onReply }: { m: LegacyMessageView; onReply: () => void }) 
         <>
           {m.remoteImages > 0 && (
             <p className="remote-images" role="note">
-              {m.remoteImages === 1 ? 'A remote image was not loaded' : `${m.remoteImages} remote images were not loaded`}: pictures from other servers can tell the sender when and where you read it.{' '}
+              {m.remoteImages === 1 ? 'A remote image was not loaded' : `${m.remoteImages} remote images were not loaded`}: pictures from
+              other servers can tell the sender when and where you read it.{' '}
               <button type="button" onClick={() => void accounts.getState().allowImages()}>
                 Show images from {m.from}
               </button>
@@ -86,7 +87,9 @@ function Compose({ reply, draft, onDone }: { reply: LegacyMessageView | null; dr
   const list = useStore(accounts, (s) => s.accounts);
   const [accountId, setAccountId] = useState(reply?.accountId ?? list[0]?.id ?? '');
   const [to, setTo] = useState(reply ? reply.from : (draft?.to.join(', ') ?? ''));
-  const [subject, setSubject] = useState(reply ? (/^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`) : (draft?.subject ?? ''));
+  const [subject, setSubject] = useState(
+    reply ? (/^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`) : (draft?.subject ?? ''),
+  );
   const [body, setBody] = useState(draft?.body ?? '');
   // The composer's formatting travels as long as the text is left as it came.
   const document = draft?.document !== undefined && body === draft.body ? draft.document : undefined;
@@ -136,13 +139,21 @@ function Compose({ reply, draft, onDone }: { reply: LegacyMessageView | null; dr
         <textarea aria-labelledby={messageId} rows={6} value={body} onChange={(e) => setBody(e.target.value)} />
       </label>
       <label className="check">
-        <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> The recipient reads this mailbox with QMail Desktop: encrypt for them
+        <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> The recipient reads this mailbox with
+        QMail Desktop: encrypt for them
       </label>
       {encrypt && (
         <div className="legacy-encrypt">
           <label className="field">
             <span>Their QMail address</span>
-            <input type="text" required spellCheck={false} value={qmailAddress} onChange={(e) => setQmailAddress(e.target.value)} placeholder="0006.1.12345" />
+            <input
+              type="text"
+              required
+              spellCheck={false}
+              value={qmailAddress}
+              onChange={(e) => setQmailAddress(e.target.value)}
+              placeholder="0006.1.12345"
+            />
           </label>
           <label className="field">
             <span id={levelId}>Security level</span>
@@ -213,7 +224,10 @@ export function LegacyMailDialog() {
   const titleId = useId();
   useEffect(() => {
     if (!open) return;
-    void accounts.getState().load().then(() => accounts.getState().loadRows());
+    void accounts
+      .getState()
+      .load()
+      .then(() => accounts.getState().loadRows());
   }, [open, accounts]);
   // A qmail handed over by the composer opens as a new email.
   const mode = prefill ? 'new' : composing;

@@ -4,7 +4,14 @@
 // and sending through an account (replies, and qmail to plain addresses after the gateway
 // confirmation). Passwords go to the main process and never come back.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { LegacyAccount, LegacyAccountInput, LegacyMessageRow, LegacyMessageView, LegacyTestResult, RequestInput } from '../../../../shared/ipc/contract.js';
+import type {
+  LegacyAccount,
+  LegacyAccountInput,
+  LegacyMessageRow,
+  LegacyMessageView,
+  LegacyTestResult,
+  RequestInput,
+} from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -12,10 +19,26 @@ export type PresetName = LegacyAccountInput['preset'];
 
 /** Server settings each preset fills in (the generic one starts empty). */
 export const PRESETS: Record<PresetName, { label: string; incoming: LegacyAccountInput['incoming']; smtp: LegacyAccountInput['smtp'] }> = {
-  gmail: { label: 'Gmail', incoming: { kind: 'imap', host: 'imap.gmail.com', port: 993, tls: 'implicit' }, smtp: { host: 'smtp.gmail.com', port: 465, tls: 'implicit' } },
-  outlook: { label: 'Outlook', incoming: { kind: 'imap', host: 'outlook.office365.com', port: 993, tls: 'implicit' }, smtp: { host: 'smtp.office365.com', port: 587, tls: 'starttls' } },
-  yahoo: { label: 'Yahoo', incoming: { kind: 'imap', host: 'imap.mail.yahoo.com', port: 993, tls: 'implicit' }, smtp: { host: 'smtp.mail.yahoo.com', port: 465, tls: 'implicit' } },
-  generic: { label: 'Other (IMAP or POP3 + SMTP)', incoming: { kind: 'imap', host: '', port: 993, tls: 'implicit' }, smtp: { host: '', port: 465, tls: 'implicit' } },
+  gmail: {
+    label: 'Gmail',
+    incoming: { kind: 'imap', host: 'imap.gmail.com', port: 993, tls: 'implicit' },
+    smtp: { host: 'smtp.gmail.com', port: 465, tls: 'implicit' },
+  },
+  outlook: {
+    label: 'Outlook',
+    incoming: { kind: 'imap', host: 'outlook.office365.com', port: 993, tls: 'implicit' },
+    smtp: { host: 'smtp.office365.com', port: 587, tls: 'starttls' },
+  },
+  yahoo: {
+    label: 'Yahoo',
+    incoming: { kind: 'imap', host: 'imap.mail.yahoo.com', port: 993, tls: 'implicit' },
+    smtp: { host: 'smtp.mail.yahoo.com', port: 465, tls: 'implicit' },
+  },
+  generic: {
+    label: 'Other (IMAP or POP3 + SMTP)',
+    incoming: { kind: 'imap', host: '', port: 993, tls: 'implicit' },
+    smtp: { host: '', port: 465, tls: 'implicit' },
+  },
 };
 
 export type Outgoing = RequestInput<'legacy.send'>;
@@ -135,7 +158,11 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         const name = get().accounts.find((a) => a.id === id)?.name ?? 'the account';
         const ok = await attempt('saving', () => runtime.invoke('accounts.remove', { id }));
         if (!ok) return false;
-        set({ accounts: get().accounts.filter((a) => a.id !== id), saved: `Removed ${name}.`, rows: get().rows.filter((r) => r.accountId !== id) });
+        set({
+          accounts: get().accounts.filter((a) => a.id !== id),
+          saved: `Removed ${name}.`,
+          rows: get().rows.filter((r) => r.accountId !== id),
+        });
         return true;
       },
       async runTest(a) {

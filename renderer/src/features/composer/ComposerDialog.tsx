@@ -115,7 +115,17 @@ export function ComposerDialog() {
   }
 
   const c = composer.getState();
-  const status = error ? null : sending ? 'Sending…' : saving ? 'Saving…' : savedAt && !dirty ? `Draft saved at ${new Date(savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : dirty ? 'Unsaved changes' : '';
+  const status = error
+    ? null
+    : sending
+      ? 'Sending…'
+      : saving
+        ? 'Saving…'
+        : savedAt && !dirty
+          ? `Draft saved at ${new Date(savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
+          : dirty
+            ? 'Unsaved changes'
+            : '';
   const hasRecipients = splitAddresses(to).ok.length + splitAddresses(cc).ok.length > 0;
   const current = levelState(level, levels, levelsError, hasRecipients);
   const stripeErr = stripesProblem(stripes, maxServers);
@@ -166,14 +176,28 @@ export function ComposerDialog() {
             </button>
           </header>
           <div className="recipients-row">
-            <RecipientField label="To" inputRef={toRef} value={to} onChange={(v) => c.setField('to', v)} placeholder="Name or address (0006.1.42)" error={recipientError?.field === 'to' ? recipientError.message : null} />
+            <RecipientField
+              label="To"
+              inputRef={toRef}
+              value={to}
+              onChange={(v) => c.setField('to', v)}
+              placeholder="Name or address (0006.1.42)"
+              error={recipientError?.field === 'to' ? recipientError.message : null}
+            />
             {!showCc && !cc && (
               <button type="button" className="ghost small" onClick={() => setShowCc(true)}>
                 Cc
               </button>
             )}
           </div>
-          {(showCc || cc || recipientError?.field === 'cc') && <RecipientField label="Cc" value={cc} onChange={(v) => c.setField('cc', v)} error={recipientError?.field === 'cc' ? recipientError.message : null} />}
+          {(showCc || cc || recipientError?.field === 'cc') && (
+            <RecipientField
+              label="Cc"
+              value={cc}
+              onChange={(v) => c.setField('cc', v)}
+              error={recipientError?.field === 'cc' ? recipientError.message : null}
+            />
+          )}
           {recipientError?.message.includes('is an email address') && (
             <p className="gateway-offer">
               {/* The gateway: plain addresses are reached by email, through one of the user's accounts, after a confirmation there. */}
@@ -181,7 +205,10 @@ export function ComposerDialog() {
                 type="button"
                 onClick={() => {
                   const s = composer.getState();
-                  const to = `${s.to},${s.cc}`.split(/[,;]/).map((p) => /<([^>]+@[^>]+)>/.exec(p)?.[1] ?? p.trim()).filter((p) => p.includes('@'));
+                  const to = `${s.to},${s.cc}`
+                    .split(/[,;]/)
+                    .map((p) => /<([^>]+@[^>]+)>/.exec(p)?.[1] ?? p.trim())
+                    .filter((p) => p.includes('@'));
                   accounts.getState().gateway({ to, subject: s.subject, ...bodyPayload(s) });
                 }}
               >
@@ -234,11 +261,7 @@ export function ComposerDialog() {
               }}
             />
             {attachments.length > 0 && <span className="muted small">{formatBytes(total)} in total</span>}
-            {restoring && (
-              <span className="muted small">
-                Restoring the draft’s attachments…
-              </span>
-            )}
+            {restoring && <span className="muted small">Restoring the draft’s attachments…</span>}
             {readError && (
               <span className="form-error" role="alert">
                 {readError}
@@ -252,7 +275,14 @@ export function ComposerDialog() {
                 const st = levelState(l, levels, levelsError, hasRecipients);
                 return (
                   <label key={l} className={`level-option${st.available ? '' : ' unavailable'}`} title={st.reason ?? LEVEL_LABELS[l].long}>
-                    <input type="radio" name="level" value={l} checked={level === l} disabled={!st.available} onChange={() => c.setLevel(l)} />
+                    <input
+                      type="radio"
+                      name="level"
+                      value={l}
+                      checked={level === l}
+                      disabled={!st.available}
+                      onChange={() => c.setLevel(l)}
+                    />
                     <span>
                       <strong>{l}</strong> {LEVEL_LABELS[l].short}
                     </span>
@@ -280,15 +310,28 @@ export function ComposerDialog() {
             <div className="stripes">
               <label>
                 <span>Data stripes</span>
-                <input type="number" min={1} max={Math.max(1, serverCap - stripes.p)} value={stripes.k} onChange={(e) => c.setStripes({ ...stripes, k: Number(e.target.value) })} />
+                <input
+                  type="number"
+                  min={1}
+                  max={Math.max(1, serverCap - stripes.p)}
+                  value={stripes.k}
+                  onChange={(e) => c.setStripes({ ...stripes, k: Number(e.target.value) })}
+                />
               </label>
               <span aria-hidden>+</span>
               <label>
                 <span>Parity</span>
-                <input type="number" min={0} max={Math.max(0, serverCap - stripes.k)} value={stripes.p} onChange={(e) => c.setStripes({ ...stripes, p: Number(e.target.value) })} />
+                <input
+                  type="number"
+                  min={0}
+                  max={Math.max(0, serverCap - stripes.k)}
+                  value={stripes.p}
+                  onChange={(e) => c.setStripes({ ...stripes, p: Number(e.target.value) })}
+                />
               </label>
               <span className={stripeErr ? 'form-error small' : 'muted small'} role={stripeErr ? 'alert' : undefined}>
-                {stripeErr ?? `${countOf(stripes.k + stripes.p, 'server')}${maxServers ? ` of ${maxServers} available` : ''}; survives ${stripes.p} lost`}
+                {stripeErr ??
+                  `${countOf(stripes.k + stripes.p, 'server')}${maxServers ? ` of ${maxServers} available` : ''}; survives ${stripes.p} lost`}
               </span>
             </div>
           </fieldset>
@@ -308,7 +351,14 @@ export function ComposerDialog() {
             <button type="submit" disabled={saving || sending} aria-describedby={statusId}>
               Save draft
             </button>
-            <button type="button" className="primary" disabled={sending} aria-keyshortcuts="Control+Enter" title="Send (Ctrl+Enter)" onClick={() => void composer.getState().send()}>
+            <button
+              type="button"
+              className="primary"
+              disabled={sending}
+              aria-keyshortcuts="Control+Enter"
+              title="Send (Ctrl+Enter)"
+              onClick={() => void composer.getState().send()}
+            >
               {sending ? 'Sending…' : 'Send'}
             </button>
           </footer>

@@ -97,7 +97,13 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
     if (!el || !sel || !sel.anchorNode || !el.contains(sel.anchorNode)) return;
     let quote = false;
     for (let n: Node | null = sel.anchorNode; n && n !== el; n = n.parentNode) if (n.nodeName === 'BLOCKQUOTE') quote = true;
-    setActive({ bold: document.queryCommandState('bold'), italic: document.queryCommandState('italic'), ul: document.queryCommandState('insertUnorderedList'), ol: document.queryCommandState('insertOrderedList'), quote });
+    setActive({
+      bold: document.queryCommandState('bold'),
+      italic: document.queryCommandState('italic'),
+      ul: document.queryCommandState('insertUnorderedList'),
+      ol: document.queryCommandState('insertOrderedList'),
+      quote,
+    });
   };
 
   useEffect(() => {
@@ -108,7 +114,8 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
   const keepSelection = () => {
     const sel = document.getSelection();
     const el = editorRef.current;
-    saved.current = sel && sel.rangeCount && el?.contains(sel.getRangeAt(0).commonAncestorContainer) ? sel.getRangeAt(0).cloneRange() : null;
+    saved.current =
+      sel && sel.rangeCount && el?.contains(sel.getRangeAt(0).commonAncestorContainer) ? sel.getRangeAt(0).cloneRange() : null;
   };
   /** Puts the caret back where it was in the editor (at its end when it never was there). */
   const restoreSelection = () => {
@@ -223,7 +230,15 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
         {button('Bulleted list', active.ul, () => run('insertUnorderedList'), <span className="glyph-bullets">Bulleted</span>)}
         {button('Numbered list', active.ol, () => run('insertOrderedList'), <span className="glyph-numbers">Numbered</span>)}
         {button('Quote', active.quote, toggleQuote, '❝ Quote')}
-        {button('Insert image', undefined, () => { keepSelection(); imageRef.current?.click(); }, 'Image')}
+        {button(
+          'Insert image',
+          undefined,
+          () => {
+            keepSelection();
+            imageRef.current?.click();
+          },
+          'Image',
+        )}
         <input
           ref={imageRef}
           type="file"
@@ -263,7 +278,14 @@ export function RichEditor({ html, seed, onChange, editorRef, placeholder }: Ric
           <button type="button" className="small" onClick={applyLink}>
             Add link
           </button>
-          <button type="button" className="ghost small" onClick={() => { setLinking(null); restoreSelection(); }}>
+          <button
+            type="button"
+            className="ghost small"
+            onClick={() => {
+              setLinking(null);
+              restoreSelection();
+            }}
+          >
             Cancel
           </button>
           {linking.error && (

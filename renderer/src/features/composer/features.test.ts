@@ -5,7 +5,8 @@ import type { DraftMemory } from './resume.js';
 import { createComposerStore, stripesProblem } from './store.js';
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
-const unlocked = () => createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' }, identity: { state: 'ready', address: '0006.1.42' } });
+const unlocked = () =>
+  createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' }, identity: { state: 'ready', address: '0006.1.42' } });
 
 describe('composer: replies are threaded', () => {
   it('a reply names the message it answers when saved, reopened and sent', async () => {
@@ -22,7 +23,10 @@ describe('composer: replies are threaded', () => {
     const draftId = c.getState().draftId!;
     c.getState().discard();
     expect(c.getState().inReplyTo).toBeNull();
-    c.getState().openDraft({ ...rt.messages.find((m) => m.id === draftId)!, draft: { cc: [], level: 'L3', stripes: { k: 4, p: 1 }, inReplyTo: original.id } });
+    c.getState().openDraft({
+      ...rt.messages.find((m) => m.id === draftId)!,
+      draft: { cc: [], level: 'L3', stripes: { k: 4, p: 1 }, inReplyTo: original.id },
+    });
     expect(c.getState().inReplyTo).toBe(original.id);
     await c.getState().send();
     expect(rt.calls.find((x) => x.channel === 'mail.send')!.input).toMatchObject({ inReplyTo: original.id, draftId });
@@ -76,7 +80,13 @@ describe('drafts survive closing the window', () => {
     await app.vault.getState().check();
     await settle();
     const listeners = new Map<string, (e: Event) => void>();
-    const detach = app.resume.getState().attach({ addEventListener: (t: string, f: (e: Event) => void) => listeners.set(t, f), removeEventListener: (t: string) => listeners.delete(t) } as never, { askBeforeLeaving: true });
+    const detach = app.resume.getState().attach(
+      {
+        addEventListener: (t: string, f: (e: Event) => void) => listeners.set(t, f),
+        removeEventListener: (t: string) => listeners.delete(t),
+      } as never,
+      { askBeforeLeaving: true },
+    );
     app.composer.getState().openNew();
     app.composer.getState().setField('to', '0006.1.7');
     app.composer.getState().setField('subject', 'Half written');

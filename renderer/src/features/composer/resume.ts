@@ -61,11 +61,19 @@ export interface ResumeStore {
    * Saves unsaved words when the page is hidden or closed; with `askBeforeLeaving`, unsaved
    * words also make the browser ask before the page goes. Returns the detach function.
    */
-  attach(target: Pick<Window, 'addEventListener' | 'removeEventListener'> & { document?: { visibilityState?: string } }, opts?: { askBeforeLeaving?: boolean }): () => void;
+  attach(
+    target: Pick<Window, 'addEventListener' | 'removeEventListener'> & { document?: { visibilityState?: string } },
+    opts?: { askBeforeLeaving?: boolean },
+  ): () => void;
   dispose(): void;
 }
 
-export function createResumeStore(runtime: Runtime, composer: StoreApi<ComposerStore>, unlocked: () => boolean, memory: DraftMemory = browserDraftMemory()): StoreApi<ResumeStore> {
+export function createResumeStore(
+  runtime: Runtime,
+  composer: StoreApi<ComposerStore>,
+  unlocked: () => boolean,
+  memory: DraftMemory = browserDraftMemory(),
+): StoreApi<ResumeStore> {
   // Remember the open draft; forget it when the user closes, sends or discards it (not when locking).
   const unsub = composer.subscribe((s, prev) => {
     if (s.open && s.draftId && (s.draftId !== prev.draftId || !prev.open)) memory.set(s.draftId);

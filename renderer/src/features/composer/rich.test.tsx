@@ -3,7 +3,15 @@
 // sanitizing HTML → CBDF path → bytes → the reader's CbdfView.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
-import { composeDocument, decodeDocument, editorHtml, encodeDocument, htmlToCbdf, toPlainText, type Token } from '../../../../shared/cbdf/index.js';
+import {
+  composeDocument,
+  decodeDocument,
+  editorHtml,
+  encodeDocument,
+  htmlToCbdf,
+  toPlainText,
+  type Token,
+} from '../../../../shared/cbdf/index.js';
 import { base64Decode } from '../../../../shared/qkd/base64.js';
 import { CbdfView } from '../../components/cbdf/CbdfView.js';
 import { remoteImageCount } from '../reader/Reader.js';
@@ -43,7 +51,9 @@ describe('composer formatted text → CBDF → reader', () => {
     const out = renderToStaticMarkup(<CbdfView doc={doc} />);
     expect(out).toMatch(/Hello <span style="font-weight:bold[^"]*">bold words<\/span>/);
     expect(out).toMatch(/<\/span>\u00a0and <span style="font-style:italic[^"]*">slanted ones<\/span>/);
-    expect(out).toMatch(/<a [^>]*class="cbdf-link"[^>]*>the plan<span class="cbdf-link-target"> ⟨https:\/\/example.org\/plan⟩<\/span><\/a>/);
+    expect(out).toMatch(
+      /<a [^>]*class="cbdf-link"[^>]*>the plan<span class="cbdf-link-target"> ⟨https:\/\/example.org\/plan⟩<\/span><\/a>/,
+    );
     expect(out).toContain('<ul><li>first point</li><li>second point</li></ul>');
     expect(out).toContain('<ol><li>step one</li><li>step two</li></ol>');
     expect(out).toMatch(/<blockquote[^>]*>a wise remark<\/blockquote>/);
@@ -65,13 +75,17 @@ describe('composer formatted text → CBDF → reader', () => {
   });
 
   it('sends plain text alone when nothing is formatted', () => {
-    expect(bodyPayload({ body: 'Just words.\n\nTwo lines.', html: 'Just words.<div><br></div><div>Two lines.</div>' })).toEqual({ body: 'Just words.\n\nTwo lines.' });
+    expect(bodyPayload({ body: 'Just words.\n\nTwo lines.', html: 'Just words.<div><br></div><div>Two lines.</div>' })).toEqual({
+      body: 'Just words.\n\nTwo lines.',
+    });
     expect(bodyPayload({ body: 'no editor yet', html: null })).toEqual({ body: 'no editor yet' });
   });
 
   it('refuses inline images over the size bound, saying what to do', () => {
     const big = 'A'.repeat(Math.ceil((11 * 1024 * 1024) / 3) * 4);
-    expect(() => bodyPayload({ body: '', html: `<img src="data:image/png;base64,${big}" alt="big">` })).toThrow(/Attach large pictures as files/);
+    expect(() => bodyPayload({ body: '', html: `<img src="data:image/png;base64,${big}" alt="big">` })).toThrow(
+      /Attach large pictures as files/,
+    );
   });
 });
 
@@ -88,12 +102,20 @@ describe('pasted HTML', () => {
   });
 
   it('escapes text that looks like markup', () => {
-    expect(sanitizePastedHtml('<p>&lt;img src=x onerror=alert(1)&gt; &amp; "quotes"</p>')).toBe('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;');
+    expect(sanitizePastedHtml('<p>&lt;img src=x onerror=alert(1)&gt; &amp; "quotes"</p>')).toBe(
+      '&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;',
+    );
   });
 });
 
 describe('replies', () => {
-  const original = { from: '0006.1.42', fromName: 'Ada', date: Date.UTC(2026, 0, 5, 9, 30), body: 'Hello bold', document: bodyPayload({ body: '', html: 'Hello <b>bold</b>' }).document! };
+  const original = {
+    from: '0006.1.42',
+    fromName: 'Ada',
+    date: Date.UTC(2026, 0, 5, 9, 30),
+    body: 'Hello bold',
+    document: bodyPayload({ body: '', html: 'Hello <b>bold</b>' }).document!,
+  };
 
   it('quote the original as a CBDF quote block under the header naming the sender, keeping its formatting', () => {
     const html = quoteHtml(original, 'en-GB');
@@ -101,7 +123,9 @@ describe('replies', () => {
     if (doc.kind !== 'phase2') throw new Error('phase 2 expected');
     expect(body).toMatch(/^Thanks!\n\nAda wrote on .+:\n+Hello bold$/);
     const out = renderToStaticMarkup(<CbdfView doc={doc} />);
-    expect(out).toMatch(/Ada wrote on [^<]+:(<span class="cbdf-para"[^>]*><\/span>)?<blockquote[^>]*>Hello <span style="font-weight:bold[^"]*">bold<\/span><\/blockquote>/);
+    expect(out).toMatch(
+      /Ada wrote on [^<]+:(<span class="cbdf-para"[^>]*><\/span>)?<blockquote[^>]*>Hello <span style="font-weight:bold[^"]*">bold<\/span><\/blockquote>/,
+    );
   });
 
   it('quote plain mail as its escaped text, line breaks kept', () => {
@@ -123,8 +147,14 @@ describe('link addresses', () => {
 });
 
 describe('remote images in received mail', () => {
-  it('are counted for the reader\'s note and never drawn from their address', () => {
-    const received = decodeDocument(encodeDocument(htmlToCbdf(`<p>Hi</p><img src="https://cdn.example/a.png" alt="logo" width="80" height="20"><img src="https://cdn.example/b.png" alt="banner" width="80" height="20"><img src="data:image/png;base64,${PNG}" alt="inline">`)));
+  it("are counted for the reader's note and never drawn from their address", () => {
+    const received = decodeDocument(
+      encodeDocument(
+        htmlToCbdf(
+          `<p>Hi</p><img src="https://cdn.example/a.png" alt="logo" width="80" height="20"><img src="https://cdn.example/b.png" alt="banner" width="80" height="20"><img src="data:image/png;base64,${PNG}" alt="inline">`,
+        ),
+      ),
+    );
     expect(remoteImageCount(received)).toBe(2);
     const out = renderToStaticMarkup(<CbdfView doc={received} />);
     expect(out).not.toContain('cdn.example');
@@ -136,15 +166,30 @@ describe('remote images in received mail', () => {
 
 describe('forwards', () => {
   const message: MessageView = {
-    id: 'a'.repeat(32), folder: 'inbox', from: '0006.1.42', fromName: 'Ada', to: ['0006.1.7'], toNames: { '0006.1.7': 'Grace' }, subject: 'Plans', preview: 'Hello bold',
-    date: Date.UTC(2026, 0, 5, 9, 30), unread: false, level: 'L3', body: 'Hello bold', document: bodyPayload({ body: '', html: 'Hello <b>bold</b>' }).document!,
+    id: 'a'.repeat(32),
+    folder: 'inbox',
+    from: '0006.1.42',
+    fromName: 'Ada',
+    to: ['0006.1.7'],
+    toNames: { '0006.1.7': 'Grace' },
+    subject: 'Plans',
+    preview: 'Hello bold',
+    date: Date.UTC(2026, 0, 5, 9, 30),
+    unread: false,
+    level: 'L3',
+    body: 'Hello bold',
+    document: bodyPayload({ body: '', html: 'Hello <b>bold</b>' }).document!,
     attachments: [{ index: 0, name: 'notes.txt', size: 5 }],
   };
 
   it('quote the original in a block under a header naming its sender, date, subject and recipients', () => {
     const { doc, body } = sent(`FYI${forwardHtml(message, 'en-GB')}`);
-    expect(body).toMatch(/^FYI\n\nForwarded message\nFrom: Ada <0006\.1\.42>\nDate: .+\nSubject: Plans\nTo: Grace <0006\.1\.7>\n+Hello bold$/);
-    expect(renderToStaticMarkup(<CbdfView doc={doc} />)).toMatch(/<blockquote[^>]*>Hello <span style="font-weight:bold[^"]*">bold<\/span><\/blockquote>/);
+    expect(body).toMatch(
+      /^FYI\n\nForwarded message\nFrom: Ada <0006\.1\.42>\nDate: .+\nSubject: Plans\nTo: Grace <0006\.1\.7>\n+Hello bold$/,
+    );
+    expect(renderToStaticMarkup(<CbdfView doc={doc} />)).toMatch(
+      /<blockquote[^>]*>Hello <span style="font-weight:bold[^"]*">bold<\/span><\/blockquote>/,
+    );
   });
 
   it('open the composer as "Fwd: …" with no recipients, the quote, and the original\'s attachments attached again', async () => {
@@ -159,10 +204,20 @@ describe('forwards', () => {
     } as unknown as Runtime;
     const store = createComposerStore(runtime);
     store.getState().openForward(message);
-    expect(store.getState()).toMatchObject({ open: true, to: '', subject: 'Fwd: Plans', replyTitle: 'Fwd: Plans', focus: 'to', restoring: true, inReplyTo: null });
+    expect(store.getState()).toMatchObject({
+      open: true,
+      to: '',
+      subject: 'Fwd: Plans',
+      replyTitle: 'Fwd: Plans',
+      focus: 'to',
+      restoring: true,
+      inReplyTo: null,
+    });
     expect(store.getState().html).toContain('<blockquote>Hello <b>bold</b></blockquote>');
     await vi.waitFor(() => expect(store.getState().restoring).toBe(false));
-    expect(store.getState().attachments.map((a) => [a.name, a.size, a.data])).toEqual([['notes.txt', 5, Buffer.from('notes').toString('base64')]]);
+    expect(store.getState().attachments.map((a) => [a.name, a.size, a.data])).toEqual([
+      ['notes.txt', 5, Buffer.from('notes').toString('base64')],
+    ]);
     expect(asked).toEqual([['mail.attachment', { id: message.id, index: 0 }]]);
   });
 });

@@ -50,7 +50,10 @@ describe('composer sending', () => {
     store.getState().setField('to', 'ada@example.org');
     expect(store.getState().recipientError).toBeNull();
     await store.getState().send();
-    expect(store.getState().recipientError).toEqual({ field: 'to', message: '“ada@example.org” is an email address; QMail sends to QMail addresses (they look like 0006.1.42).' });
+    expect(store.getState().recipientError).toEqual({
+      field: 'to',
+      message: '“ada@example.org” is an email address; QMail sends to QMail addresses (they look like 0006.1.42).',
+    });
     store.getState().setField('to', '0006.1.7');
     store.getState().setStripes({ k: 30, p: 5 });
     await store.getState().send();
@@ -85,10 +88,16 @@ describe('composer sending', () => {
     store.getState().setField('cc', 'Nobody Here');
     expect(await store.getState().send()).toBeNull();
     // To resolved to the directory's entry; Cc could not be, and says so at its field.
-    expect(store.getState()).toMatchObject({ open: true, to: 'QMail Correspondent <0006.1.7>', recipientError: { field: 'cc', message: expect.stringMatching(/^No one in the directory is called “Nobody Here”/) } });
+    expect(store.getState()).toMatchObject({
+      open: true,
+      to: 'QMail Correspondent <0006.1.7>',
+      recipientError: { field: 'cc', message: expect.stringMatching(/^No one in the directory is called “Nobody Here”/) },
+    });
     store.getState().setField('cc', 'Correspondent');
     expect(await store.getState().send()).toBeNull();
-    expect(store.getState().recipientError?.message).toBe('No one in the directory is called exactly “Correspondent”. Did you mean QMail Correspondent? Pick a name from the suggestions.');
+    expect(store.getState().recipientError?.message).toBe(
+      'No one in the directory is called exactly “Correspondent”. Did you mean QMail Correspondent? Pick a name from the suggestions.',
+    );
     // Nothing was saved or sent on the way.
     expect(rt.calls.some((c) => c.channel === 'mail.send' || c.channel === 'drafts.save')).toBe(false);
     store.getState().setField('cc', '');
@@ -99,14 +108,27 @@ describe('composer sending', () => {
   it('opens addressed when asked to, with the subject to fill in next', () => {
     const store = createComposerStore(unlocked());
     store.getState().openNew('QMail Correspondent <0006.1.7>');
-    expect(store.getState()).toMatchObject({ open: true, to: 'QMail Correspondent <0006.1.7>', focus: 'subject', replyTitle: null, dirty: false });
+    expect(store.getState()).toMatchObject({
+      open: true,
+      to: 'QMail Correspondent <0006.1.7>',
+      focus: 'subject',
+      replyTitle: null,
+      dirty: false,
+    });
     store.getState().openNew();
     expect(store.getState()).toMatchObject({ to: '', focus: 'to' });
   });
 
   it('a reply is titled by its subject, quotes the sender by name and starts in the text', () => {
     const store = createComposerStore(unlocked());
-    const original = fakeMessage('inbox', 1, { from: '0006.1.7', fromName: 'QMail Correspondent', subject: 'Stripes', body: 'line', level: 'L2', date: Date.UTC(2026, 0, 2, 3, 4) });
+    const original = fakeMessage('inbox', 1, {
+      from: '0006.1.7',
+      fromName: 'QMail Correspondent',
+      subject: 'Stripes',
+      body: 'line',
+      level: 'L2',
+      date: Date.UTC(2026, 0, 2, 3, 4),
+    });
     store.getState().openReply(original);
     expect(store.getState()).toMatchObject({ replyTitle: 'Re: Stripes', focus: 'body', to: 'QMail Correspondent <0006.1.7>' });
     expect(store.getState().body).toBe(quote(original));

@@ -23,7 +23,12 @@ describe('composer store', () => {
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(store.getState()).toMatchObject({ dirty: false, savedAt: 42, error: null });
     expect(rt.messages).toHaveLength(1);
-    expect(rt.messages[0]).toMatchObject({ folder: 'drafts', to: ['ada@example.org', 'grace@example.org'], subject: 'Hello', body: 'First words' });
+    expect(rt.messages[0]).toMatchObject({
+      folder: 'drafts',
+      to: ['ada@example.org', 'grace@example.org'],
+      subject: 'Hello',
+      body: 'First words',
+    });
 
     store.getState().setField('body', 'Second words');
     await store.getState().save();
@@ -79,7 +84,11 @@ function withDraftExtras(rt: ReturnType<typeof unlocked>) {
       const { id } = out as { id: string };
       const m = rt.messages.find((x) => x.id === id)!;
       const before = m.draft ?? { cc: [], level: 'L3' as const, stripes: { k: 4, p: 1 } };
-      m.draft = { cc: (input.cc as string[]) ?? before.cc, level: (input.level as 'L4') ?? before.level, stripes: (input.stripes as { k: number; p: number }) ?? before.stripes };
+      m.draft = {
+        cc: (input.cc as string[]) ?? before.cc,
+        level: (input.level as 'L4') ?? before.level,
+        stripes: (input.stripes as { k: number; p: number }) ?? before.stripes,
+      };
       if (input.attachments) files.set(id, input.attachments as { name: string; data: string }[]);
       m.attachments = (files.get(id) ?? []).map((a, index) => ({ index, name: a.name, size: atob(a.data).length }));
     }
@@ -102,13 +111,27 @@ describe('composer drafts keep everything', () => {
     store.getState().addAttachment({ name: 'plan.txt', size: 5, data: btoa('hello') });
     expect(await store.getState().close()).toBe(true);
     const first = rt.calls.find((c) => c.channel === 'drafts.save')!.input;
-    expect(first).toMatchObject({ cc: ['0006.1.8', '0006.1.9'], level: 'L4', stripes: { k: 6, p: 2 }, attachments: [{ name: 'plan.txt', data: btoa('hello') }] });
+    expect(first).toMatchObject({
+      cc: ['0006.1.8', '0006.1.9'],
+      level: 'L4',
+      stripes: { k: 6, p: 2 },
+      attachments: [{ name: 'plan.txt', data: btoa('hello') }],
+    });
 
     const view = await rt.invoke('mail.get', { id: rt.messages[0]!.id });
     store.getState().openDraft(view);
     await vi.waitFor(() => expect(store.getState().restoring).toBe(false));
     const s = store.getState();
-    expect({ to: s.to, cc: s.cc, subject: s.subject, body: s.body, level: s.level, stripes: s.stripes, dirty: s.dirty, error: s.error }).toEqual({
+    expect({
+      to: s.to,
+      cc: s.cc,
+      subject: s.subject,
+      body: s.body,
+      level: s.level,
+      stripes: s.stripes,
+      dirty: s.dirty,
+      error: s.error,
+    }).toEqual({
       to: '0006.1.7',
       cc: '0006.1.8, 0006.1.9',
       subject: 'Plans',
@@ -118,13 +141,21 @@ describe('composer drafts keep everything', () => {
       dirty: false,
       error: null,
     });
-    expect(s.attachments.map(({ name, size, data }) => ({ name, size, data }))).toEqual([{ name: 'plan.txt', size: 5, data: btoa('hello') }]);
+    expect(s.attachments.map(({ name, size, data }) => ({ name, size, data }))).toEqual([
+      { name: 'plan.txt', size: 5, data: btoa('hello') },
+    ]);
 
     // Autosave of more words does not send the attachments again, and the draft keeps them.
     store.getState().setField('body', 'Draft text, longer');
     expect(await store.getState().save()).toBe(true);
     const second = rt.calls.filter((c) => c.channel === 'drafts.save').at(-1)!.input as Record<string, unknown>;
-    expect(second).toMatchObject({ id: view.id, body: 'Draft text, longer', cc: ['0006.1.8', '0006.1.9'], level: 'L4', stripes: { k: 6, p: 2 } });
+    expect(second).toMatchObject({
+      id: view.id,
+      body: 'Draft text, longer',
+      cc: ['0006.1.8', '0006.1.9'],
+      level: 'L4',
+      stripes: { k: 6, p: 2 },
+    });
     expect(second.attachments).toBeUndefined();
     expect(rt.messages[0]!.attachments).toEqual([{ index: 0, name: 'plan.txt', size: 5 }]);
 

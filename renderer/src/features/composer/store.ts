@@ -2,12 +2,30 @@
 // save returns the id later saves update); sending goes through mail.send and hands the
 // outbox item on. Attachments are read in the renderer and travel base64.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { composeDocument, decodeDocument, editorHtml, encodeDocument, escapeHtml, hasFormatting, MAX_RICH_BODY_BYTES, plainToEditorHtml, toPlainText } from '../../../../shared/cbdf/index.js';
+import {
+  composeDocument,
+  decodeDocument,
+  editorHtml,
+  encodeDocument,
+  escapeHtml,
+  hasFormatting,
+  MAX_RICH_BODY_BYTES,
+  plainToEditorHtml,
+  toPlainText,
+} from '../../../../shared/cbdf/index.js';
 import { base64Decode, base64Encode } from '../../../../shared/qkd/base64.js';
 import { LEVELS } from '../../../../shared/qmail/levels.js';
 import { ADDRESS_TEXT } from '../../../../shared/qmail/address.js';
 import { MAX_STRIPES } from '../../../../shared/stripe/layout.js';
-import { Address, type Contact, type LevelAvailability, type MessageView, type OutboxItem, type SecurityLevel, type StripeLayout } from '../../../../shared/ipc/contract.js';
+import {
+  Address,
+  type Contact,
+  type LevelAvailability,
+  type MessageView,
+  type OutboxItem,
+  type SecurityLevel,
+  type StripeLayout,
+} from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { stageFile } from './upload.js';
@@ -101,9 +119,11 @@ export interface ComposerHooks {
 
 /** Splits "a@x, b@y; c@z" into addresses; empty pieces are dropped. */
 export function parseRecipients(text: string): string[] {
-  return text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean);
+  return text
+    .split(/[,;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
-
 
 /** "Ada <0006.1.42>" or "0006.1.42" → "0006.1.42"; null when it holds no QMail address. */
 export function qmailAddress(recipient: string): string | null {
@@ -135,12 +155,18 @@ export function stripesProblem(s: StripeChoice, maxServers?: number | null): str
   if (!Number.isInteger(s.k) || s.k < 1) return 'At least 1 data stripe.';
   if (!Number.isInteger(s.p) || s.p < 0) return 'Parity stripes cannot be negative.';
   if (s.k + s.p < 2 || s.k + s.p > MAX_STRIPES) return `Data plus parity stripes is between 2 and ${MAX_STRIPES}.`;
-  if (maxServers != null && s.k + s.p > maxServers) return `Only ${countOf(maxServers, 'server')} can be used on this network: data plus parity stripes is at most ${maxServers}.`;
+  if (maxServers != null && s.k + s.p > maxServers)
+    return `Only ${countOf(maxServers, 'server')} can be used on this network: data plus parity stripes is at most ${maxServers}.`;
   return null;
 }
 
 /** Whether a level can be chosen now, and if not why (L3/L4 need nothing beyond the recipients' keys). */
-export function levelState(level: SecurityLevel, levels: LevelAvailability[] | null, levelsError: string | null, hasRecipients: boolean): { available: boolean; reason?: string } {
+export function levelState(
+  level: SecurityLevel,
+  levels: LevelAvailability[] | null,
+  levelsError: string | null,
+  hasRecipients: boolean,
+): { available: boolean; reason?: string } {
   const known = levels?.find((l) => l.level === level);
   if (known) return known.available ? { available: true } : { available: false, reason: known.reason ?? 'not available now' };
   if (level === 'L3' || level === 'L4') return { available: true };
@@ -177,20 +203,34 @@ const blank = {
 export function quote(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body'>, locale?: string): string {
   const when = new Date(m.date).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const who = m.fromName?.trim() || displayName(m.from);
-  return `\n\n${who} wrote on ${when}:\n${m.body.split('\n').map((l) => `> ${l}`).join('\n')}`;
+  return `\n\n${who} wrote on ${when}:\n${m.body
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n')}`;
 }
 
 /** The original under a reply as editor HTML: the same header, then the original (formatted when it was) in a quote block. */
 export function quoteHtml(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body' | 'document'>, locale?: string): string {
-  const header = quote({ ...m, body: '' }, locale).trim().replace(/\n>\s*$/, '');
+  const header = quote({ ...m, body: '' }, locale)
+    .trim()
+    .replace(/\n>\s*$/, '');
   return `<br><br>${escapeHtml(header)}<blockquote>${originalHtml(m)}</blockquote>`;
 }
 
 /** The original under a forward as editor HTML: who sent it, when, its subject and recipients, then the original in a quote block. */
-export function forwardHtml(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'subject' | 'to' | 'toNames' | 'body' | 'document'>, locale?: string): string {
+export function forwardHtml(
+  m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'subject' | 'to' | 'toNames' | 'body' | 'document'>,
+  locale?: string,
+): string {
   const when = new Date(m.date).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const named = (address: string, name: string | undefined) => (name && name !== address ? `${name} <${address}>` : address);
-  const lines = ['Forwarded message', `From: ${named(m.from, m.fromName)}`, `Date: ${when}`, `Subject: ${m.subject || '(no subject)'}`, `To: ${m.to.map((a) => named(a, m.toNames?.[a])).join(', ')}`];
+  const lines = [
+    'Forwarded message',
+    `From: ${named(m.from, m.fromName)}`,
+    `Date: ${when}`,
+    `Subject: ${m.subject || '(no subject)'}`,
+    `To: ${m.to.map((a) => named(a, m.toNames?.[a])).join(', ')}`,
+  ];
   return `<br><br>${lines.map(escapeHtml).join('<br>')}<blockquote>${originalHtml(m)}</blockquote>`;
 }
 
@@ -215,7 +255,10 @@ export function bodyPayload(s: Pick<DraftFields, 'body'> & { html: string | null
   const doc = composeDocument(s.html);
   if (!hasFormatting(doc)) return { body: s.body };
   const bytes = encodeDocument(doc);
-  if (bytes.length > MAX_RICH_BODY_BYTES) throw new Error(`The formatted text with its inline images is ${Math.ceil(bytes.length / 1048576)} MB; at most ${MAX_RICH_BODY_BYTES / 1048576} MB can be sent inline. Attach large pictures as files instead.`);
+  if (bytes.length > MAX_RICH_BODY_BYTES)
+    throw new Error(
+      `The formatted text with its inline images is ${Math.ceil(bytes.length / 1048576)} MB; at most ${MAX_RICH_BODY_BYTES / 1048576} MB can be sent inline. Attach large pictures as files instead.`,
+    );
   return { body: toPlainText(doc).trimEnd(), document: base64Encode(bytes) };
 }
 
@@ -232,7 +275,8 @@ export async function resolveRecipients(runtime: Runtime, text: string): Promise
       out.push(piece);
       continue;
     }
-    if (piece.includes('@')) return { problem: `“${piece}” is an email address; QMail sends to QMail addresses (they look like 0006.1.42).` };
+    if (piece.includes('@'))
+      return { problem: `“${piece}” is an email address; QMail sends to QMail addresses (they look like 0006.1.42).` };
     let found: Contact[];
     try {
       found = await runtime.invoke('directory.search', { query: piece, limit: 10 });
@@ -241,9 +285,16 @@ export async function resolveRecipients(runtime: Runtime, text: string): Promise
     }
     const exact = found.filter((c) => c.name.trim().toLowerCase() === piece.toLowerCase());
     if (exact.length === 1) out.push(`${exact[0]!.name} <${exact[0]!.address}>`);
-    else if (exact.length > 1) return { problem: `${exact.length} people in the directory are called “${piece}”: pick one from the suggestions.` };
-    else if (found.length > 0) return { problem: `No one in the directory is called exactly “${piece}”. Did you mean ${found[0]!.name}? Pick a name from the suggestions.` };
-    else return { problem: `No one in the directory is called “${piece}”. Type part of a name and pick it from the suggestions, or a QMail address like 0006.1.42.` };
+    else if (exact.length > 1)
+      return { problem: `${exact.length} people in the directory are called “${piece}”: pick one from the suggestions.` };
+    else if (found.length > 0)
+      return {
+        problem: `No one in the directory is called exactly “${piece}”. Did you mean ${found[0]!.name}? Pick a name from the suggestions.`,
+      };
+    else
+      return {
+        problem: `No one in the directory is called “${piece}”. Type part of a name and pick it from the suggestions, or a QMail address like 0006.1.42.`,
+      };
   }
   return { text: out.join(', ') };
 }
@@ -346,12 +397,28 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
     },
     openReply(message) {
       const subject = /^re:/i.test(message.subject) ? message.subject : `Re: ${message.subject || '(no subject)'}`;
-      const level = message.level === 'L1' || message.level === 'L2' || message.level === 'L3' || message.level === 'L4' ? message.level : 'L3';
+      const level =
+        message.level === 'L1' || message.level === 'L2' || message.level === 'L3' || message.level === 'L4' ? message.level : 'L3';
       // Replying to something we sent writes to its recipients again.
       const named = (address: string, name: string | undefined) => (name && name !== address ? `${name} <${address}>` : address);
-      const to = message.folder === 'sent' ? message.to.map((a) => named(a, message.toNames?.[a])).join(', ') : named(message.from, message.fromName);
+      const to =
+        message.folder === 'sent'
+          ? message.to.map((a) => named(a, message.toNames?.[a])).join(', ')
+          : named(message.from, message.fromName);
       fresh();
-      set({ open: true, ...blank, to, subject, body: quote(message), html: quoteHtml(message), editorSeed: ++seed, level, dirty: true, focus: 'body', replyTitle: subject });
+      set({
+        open: true,
+        ...blank,
+        to,
+        subject,
+        body: quote(message),
+        html: quoteHtml(message),
+        editorSeed: ++seed,
+        level,
+        dirty: true,
+        focus: 'body',
+        replyTitle: subject,
+      });
       set({ inReplyTo: message.folder === 'drafts' ? null : message.id });
       void get().checkLevels();
     },
@@ -361,7 +428,18 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       const toLoad = message.attachments ?? [];
       fresh();
       const mine = ++seed;
-      set({ open: true, ...blank, subject, body: `\n\n${message.body}`, html, editorSeed: mine, dirty: true, focus: 'to', replyTitle: subject, restoring: toLoad.length > 0 });
+      set({
+        open: true,
+        ...blank,
+        subject,
+        body: `\n\n${message.body}`,
+        html,
+        editorSeed: mine,
+        dirty: true,
+        focus: 'to',
+        replyTitle: subject,
+        restoring: toLoad.length > 0,
+      });
       if (toLoad.length === 0) return;
       void (async () => {
         const loaded: ComposerAttachment[] = [];
@@ -376,7 +454,11 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         }
         if (!get().open || get().editorSeed !== mine) return;
         attachmentsRev++;
-        set({ restoring: false, attachments: [...loaded, ...get().attachments], ...(failed.length ? { error: `${failed.join('; ')}. It is not attached.` } : {}) });
+        set({
+          restoring: false,
+          attachments: [...loaded, ...get().attachments],
+          ...(failed.length ? { error: `${failed.join('; ')}. It is not attached.` } : {}),
+        });
       })();
     },
     setField(field, value) {
@@ -392,7 +474,8 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
     },
     async attachFile(file, name) {
       const key = nextKey++;
-      const patch = (p: Partial<ComposerAttachment>) => set({ attachments: get().attachments.map((a) => (a.key === key ? { ...a, ...p } : a)) });
+      const patch = (p: Partial<ComposerAttachment>) =>
+        set({ attachments: get().attachments.map((a) => (a.key === key ? { ...a, ...p } : a)) });
       set({ attachments: [...get().attachments, { key, name, size: file.size, uploaded: 0 }], error: null, dirty: true });
       const gone = () => !get().attachments.some((a) => a.key === key);
       try {
@@ -425,7 +508,9 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         return;
       }
       try {
-        const bodyBytes = Math.max(new TextEncoder().encode(s.body).length, Math.ceil(((s.html ?? '').length * 3) / 4)) + s.attachments.reduce((n, a) => n + a.size, 0);
+        const bodyBytes =
+          Math.max(new TextEncoder().encode(s.body).length, Math.ceil(((s.html ?? '').length * 3) / 4)) +
+          s.attachments.reduce((n, a) => n + a.size, 0);
         const { levels } = await runtime.invoke('qkd.levels', { to, bodyBytes, stripes: s.stripes });
         if (gen === levelsGen) set({ levels, levelsError: null });
       } catch (e) {
@@ -492,11 +577,14 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       if (stripesProblem(s.stripes, s.maxServers)) problem = stripesProblem(s.stripes, s.maxServers);
       else if (s.restoring) problem = 'The draft’s attachments are still loading; send again in a moment.';
       else if (restoreProblem) problem = restoreProblem;
-      else if (s.attachments.some((a) => a.data === undefined && a.staged === undefined)) problem = 'Attachments are still uploading; send again when they are done.';
-      else if (inline(s.attachments).reduce((n, a) => n + a.data.length * 0.75, 0) > MAX_ATTACHMENTS_BYTES) problem = 'Attachments over 25 MB in total cannot be sent from here.';
+      else if (s.attachments.some((a) => a.data === undefined && a.staged === undefined))
+        problem = 'Attachments are still uploading; send again when they are done.';
+      else if (inline(s.attachments).reduce((n, a) => n + a.data.length * 0.75, 0) > MAX_ATTACHMENTS_BYTES)
+        problem = 'Attachments over 25 MB in total cannot be sent from here.';
       else {
         const ls = levelState(s.level, s.levels, s.levelsError, true);
-        if (!ls.available && (s.level === 'L1' || s.level === 'L2') && s.levels) problem = `Level ${s.level.slice(1)} cannot be used: ${ls.reason}. Choose another level.`;
+        if (!ls.available && (s.level === 'L1' || s.level === 'L2') && s.levels)
+          problem = `Level ${s.level.slice(1)} cannot be used: ${ls.reason}. Choose another level.`;
       }
       if (problem) {
         set({ error: problem });

@@ -26,7 +26,7 @@ function withStaging() {
       u.got += atob(input.data as string).length;
       return { received: u.got };
     }
-    if (channel === 'attachments.finish') return (u.done = true), { size: u.got };
+    if (channel === 'attachments.finish') return ((u.done = true), { size: u.got });
     discarded.push(input.id as string);
     return { ok: true };
   }) as typeof rt.invoke;

@@ -15,7 +15,13 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** Streams `file` to the main process; resolves to the upload's id. `cancelled()` stops it (the upload is discarded). */
-export async function stageFile(runtime: Runtime, file: Blob, name: string, onProgress: (sent: number) => void, cancelled: () => boolean = () => false): Promise<string> {
+export async function stageFile(
+  runtime: Runtime,
+  file: Blob,
+  name: string,
+  onProgress: (sent: number) => void,
+  cancelled: () => boolean = () => false,
+): Promise<string> {
   const { id } = await runtime.invoke('attachments.begin', { name, size: file.size });
   try {
     for (let at = 0; at < file.size; at += STAGE_CHUNK) {

@@ -30,7 +30,8 @@ export function FolderNav() {
       <ul className="folder-list" onKeyDown={onKeyDown}>
         {folders.map((f) => {
           const current = f.id === selected;
-          const label = f.unread > 0 ? `${f.name}, ${f.unread} unread` : f.id === 'drafts' && f.total > 0 ? `${f.name}, ${f.total}` : f.name;
+          const label =
+            f.unread > 0 ? `${f.name}, ${f.unread} unread` : f.id === 'drafts' && f.total > 0 ? `${f.name}, ${f.total}` : f.name;
           return (
             <li key={f.id}>
               <button

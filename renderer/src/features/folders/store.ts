@@ -5,7 +5,13 @@ import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 
 export const FOLDER_ORDER: FolderId[] = ['inbox', 'drafts', 'sent', 'archive', 'trash'];
-export const FOLDER_NAMES: Record<FolderId, string> = { inbox: 'Inbox', drafts: 'Drafts', sent: 'Sent', archive: 'Archive', trash: 'Trash' };
+export const FOLDER_NAMES: Record<FolderId, string> = {
+  inbox: 'Inbox',
+  drafts: 'Drafts',
+  sent: 'Sent',
+  archive: 'Archive',
+  trash: 'Trash',
+};
 
 export interface FoldersStore {
   folders: FolderSummary[];

@@ -28,7 +28,12 @@ function ServerTable() {
   const error = useIdentity((s) => s.serversError);
   const choice = useIdentity((s) => s.choice);
   const captionId = useId();
-  if (loading) return <p className="loading" aria-busy="true">Asking the directory for servers…</p>;
+  if (loading)
+    return (
+      <p className="loading" aria-busy="true">
+        Asking the directory for servers…
+      </p>
+    );
   if (error)
     return (
       <div className="form-error" role="alert">
@@ -43,7 +48,8 @@ function ServerTable() {
     <div className="server-table-wrap">
       <table className="server-table" aria-describedby={captionId}>
         <caption id={captionId}>
-          Your mail is striped over the storage servers you hire ({MIN_STORAGE}–{MAX_STORAGE}); the beacon announces new mail to you. {choice.storage.length} chosen.
+          Your mail is striped over the storage servers you hire ({MIN_STORAGE}–{MAX_STORAGE}); the beacon announces new mail to you.{' '}
+          {choice.storage.length} chosen.
         </caption>
         <thead>
           <tr>
@@ -59,10 +65,21 @@ function ServerTable() {
           {servers.map((s: ServerInfo) => (
             <tr key={s.nodeId}>
               <td>
-                <input type="checkbox" aria-label={`Store mail on ${s.name}`} checked={choice.storage.includes(s.nodeId)} onChange={() => identity.getState().toggleStorage(s.nodeId)} />
+                <input
+                  type="checkbox"
+                  aria-label={`Store mail on ${s.name}`}
+                  checked={choice.storage.includes(s.nodeId)}
+                  onChange={() => identity.getState().toggleStorage(s.nodeId)}
+                />
               </td>
               <td>
-                <input type="radio" name="beacon" aria-label={`Use ${s.name} as beacon`} checked={choice.beacon === s.nodeId} onChange={() => identity.getState().setBeacon(s.nodeId)} />
+                <input
+                  type="radio"
+                  name="beacon"
+                  aria-label={`Use ${s.name} as beacon`}
+                  checked={choice.beacon === s.nodeId}
+                  onChange={() => identity.getState().setBeacon(s.nodeId)}
+                />
               </td>
               <td>
                 <strong>{s.name}</strong>
@@ -157,7 +174,8 @@ function ConfirmPhraseScreen() {
         <Logo size={44} />
         <h1 id={titleId}>Confirm your recovery phrase</h1>
         <p className="gate-intro">
-          {positions.length ? `Type words ${list} of your recovery phrase, as you wrote them down.` : 'Loading the words to check…'} Your inbox opens once they match.
+          {positions.length ? `Type words ${list} of your recovery phrase, as you wrote them down.` : 'Loading the words to check…'} Your
+          inbox opens once they match.
         </p>
         <form
           className="gate-form"
@@ -200,12 +218,21 @@ function ConfirmPhraseScreen() {
             aria-label="Show the recovery phrase again"
             onSubmit={(e) => {
               e.preventDefault();
-              void identity.getState().revealPhrase(passphrase).then((ok) => ok && setPassphrase(''));
+              void identity
+                .getState()
+                .revealPhrase(passphrase)
+                .then((ok) => ok && setPassphrase(''));
             }}
           >
             <label>
               <span>Your passphrase</span>
-              <input ref={passRef} type="password" autoComplete="current-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+              <input
+                ref={passRef}
+                type="password"
+                autoComplete="current-password"
+                value={passphrase}
+                onChange={(e) => setPassphrase(e.target.value)}
+              />
             </label>
             {error && (
               <p className="form-error" role="alert">
@@ -279,15 +306,20 @@ export function Onboarding() {
   }
 
   const problem = choiceProblem(choice, servers);
-  const progress = busy === 'create' ? 'Making your keys and registering your address with the directory… this takes a few seconds.' : busy === 'restore' ? 'Rebuilding your keys from the phrase…' : null;
+  const progress =
+    busy === 'create'
+      ? 'Making your keys and registering your address with the directory… this takes a few seconds.'
+      : busy === 'restore'
+        ? 'Rebuilding your keys from the phrase…'
+        : null;
   return (
     <main className="gate" aria-labelledby={titleId}>
       <div className="gate-card wide">
         <Logo size={44} />
         <h1 id={titleId}>{mode === 'create' ? 'Make your QMail address' : 'Restore your QMail address'}</h1>
         <p className="gate-intro">
-          Your vault is ready. Now QMail makes your quantum-safe keys and an address people can write to, and hires the servers that will store
-          your mail.
+          Your vault is ready. Now QMail makes your quantum-safe keys and an address people can write to, and hires the servers that will
+          store your mail.
         </p>
         <div className="segmented" role="group" aria-label="New or existing address">
           <button type="button" aria-pressed={mode === 'create'} onClick={() => setMode('create')}>
@@ -297,15 +329,36 @@ export function Onboarding() {
             I have a recovery phrase
           </button>
         </div>
-        <form className="gate-form" onSubmit={submit} noValidate aria-label={mode === 'create' ? 'Create your identity' : 'Restore your identity'} aria-busy={busy ? true : undefined}>
+        <form
+          className="gate-form"
+          onSubmit={submit}
+          noValidate
+          aria-label={mode === 'create' ? 'Create your identity' : 'Restore your identity'}
+          aria-busy={busy ? true : undefined}
+        >
           <label>
             <span>{mode === 'create' ? 'Your name' : 'Your name (optional)'}</span>
-            <input ref={nameRef} type="text" autoComplete="name" maxLength={64} value={name} onChange={(e) => setName(e.target.value)} placeholder="Ada Lovelace" />
+            <input
+              ref={nameRef}
+              type="text"
+              autoComplete="name"
+              maxLength={64}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="Ada Lovelace"
+            />
           </label>
           {mode === 'restore' && (
             <label>
               <span>Recovery phrase</span>
-              <textarea rows={3} spellCheck={false} autoComplete="off" value={words} onChange={(e) => setWords(e.target.value)} placeholder="24 words, separated by spaces" />
+              <textarea
+                rows={3}
+                spellCheck={false}
+                autoComplete="off"
+                value={words}
+                onChange={(e) => setWords(e.target.value)}
+                placeholder="24 words, separated by spaces"
+              />
             </label>
           )}
           <fieldset className="servers">

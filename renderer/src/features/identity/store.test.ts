@@ -24,7 +24,11 @@ describe('identity store', () => {
     expect(await store.getState().create('  ')).toBe(false);
     expect(store.getState().error).toMatch(/name/);
     expect(await store.getState().create('Ada')).toBe(true);
-    expect(rt.calls.find((c) => c.channel === 'identity.create')?.input).toMatchObject({ name: 'Ada', storage: store.getState().choice.storage, beacon: store.getState().choice.beacon });
+    expect(rt.calls.find((c) => c.channel === 'identity.create')?.input).toMatchObject({
+      name: 'Ada',
+      storage: store.getState().choice.storage,
+      beacon: store.getState().choice.beacon,
+    });
     expect(store.getState()).toMatchObject({ status: 'ready', phrase: FAKE_PHRASE, identity: { address: '0006.1.42' } });
     expect(onboarded(store.getState())).toBe(false);
     store.getState().acknowledgePhrase();

@@ -47,7 +47,9 @@ const DEFAULT_STORAGE = 4;
 
 /** Sensible defaults: the most reliable servers (longest uptime, then cheapest) for storage, the most reliable as beacon. */
 export function defaultChoice(servers: readonly ServerInfo[]): ServerChoice {
-  const ranked = [...servers].sort((a, b) => b.uptimeSeconds - a.uptimeSeconds || a.pricePerMbMonth - b.pricePerMbMonth || a.name.localeCompare(b.name));
+  const ranked = [...servers].sort(
+    (a, b) => b.uptimeSeconds - a.uptimeSeconds || a.pricePerMbMonth - b.pricePerMbMonth || a.name.localeCompare(b.name),
+  );
   const hired = servers.filter((s) => s.hired).map((s) => s.nodeId);
   const storage = hired.length >= MIN_STORAGE ? hired : ranked.slice(0, Math.min(DEFAULT_STORAGE, ranked.length)).map((s) => s.nodeId);
   const beacon = servers.find((s) => s.beacon)?.nodeId ?? ranked[0]?.nodeId ?? null;
@@ -62,7 +64,18 @@ export function choiceProblem(c: ServerChoice, servers: readonly ServerInfo[]): 
   return null;
 }
 
-const empty = { status: 'unknown' as IdentityStatus, identity: null, servers: [], serversLoading: false, serversError: null, choice: { storage: [], beacon: null }, phrase: null, challenge: null, busy: null, error: null };
+const empty = {
+  status: 'unknown' as IdentityStatus,
+  identity: null,
+  servers: [],
+  serversLoading: false,
+  serversError: null,
+  choice: { storage: [], beacon: null },
+  phrase: null,
+  challenge: null,
+  busy: null,
+  error: null,
+};
 
 /** Whether the mail window can open: an identity whose recovery phrase is confirmed (older profiles count as confirmed). */
 export function onboarded(s: Pick<IdentityStore, 'status' | 'identity' | 'phrase'>): boolean {
@@ -108,8 +121,8 @@ export function createIdentityStore(runtime: Runtime): StoreApi<IdentityStore> {
       async create(name) {
         if (get().busy) return false;
         const problem = choiceProblem(get().choice, get().servers);
-        if (!name.trim()) return set({ error: 'Type the name people will see on your mail.' }), false;
-        if (problem) return set({ error: problem }), false;
+        if (!name.trim()) return (set({ error: 'Type the name people will see on your mail.' }), false);
+        if (problem) return (set({ error: problem }), false);
         set({ busy: 'create', error: null });
         try {
           const r = await runtime.invoke('identity.create', { name: name.trim(), ...serverArgs() });
@@ -124,12 +137,16 @@ export function createIdentityStore(runtime: Runtime): StoreApi<IdentityStore> {
       async restore(phrase, name) {
         if (get().busy) return false;
         const words = phrase.trim().split(/\s+/).filter(Boolean);
-        if (words.length !== 24) return set({ error: `A recovery phrase has 24 words; this one has ${words.length}.` }), false;
+        if (words.length !== 24) return (set({ error: `A recovery phrase has 24 words; this one has ${words.length}.` }), false);
         const problem = choiceProblem(get().choice, get().servers);
-        if (problem) return set({ error: problem }), false;
+        if (problem) return (set({ error: problem }), false);
         set({ busy: 'restore', error: null });
         try {
-          const state = await runtime.invoke('identity.restore', { phrase: words.join(' '), ...(name?.trim() ? { name: name.trim() } : {}), ...serverArgs() });
+          const state = await runtime.invoke('identity.restore', {
+            phrase: words.join(' '),
+            ...(name?.trim() ? { name: name.trim() } : {}),
+            ...serverArgs(),
+          });
           set({ busy: null, phrase: null });
           get().apply(state);
           return true;
@@ -152,7 +169,7 @@ export function createIdentityStore(runtime: Runtime): StoreApi<IdentityStore> {
       },
       async confirmPhrase(words) {
         if (get().busy) return false;
-        if (words.some((w) => !w.trim())) return set({ error: 'Type each of the words asked for.' }), false;
+        if (words.some((w) => !w.trim())) return (set({ error: 'Type each of the words asked for.' }), false);
         set({ busy: 'confirm', error: null });
         try {
           const state = await runtime.invoke('identity.phrase.confirm', { words: words.map((w) => w.trim()) });

@@ -43,12 +43,40 @@ export function Highlighted({ text, ranges }: { text: string; ranges: readonly T
   return <>{parts.map((p, i) => (typeof p === 'string' ? p : <mark key={i}>{p.mark}</mark>))}</>;
 }
 
-const MATCHED_IN: Record<string, string> = { from: 'sender', to: 'recipients', subject: 'subject', body: 'text', attachment: 'attachment name' };
+const MATCHED_IN: Record<string, string> = {
+  from: 'sender',
+  to: 'recipients',
+  subject: 'subject',
+  body: 'text',
+  attachment: 'attachment name',
+};
 
-function Row({ m, index, total, active, open, onPick }: { m: ListRow | undefined; index: number; total: number; active: boolean; open: boolean; onPick: (i: number) => void }) {
+function Row({
+  m,
+  index,
+  total,
+  active,
+  open,
+  onPick,
+}: {
+  m: ListRow | undefined;
+  index: number;
+  total: number;
+  active: boolean;
+  open: boolean;
+  onPick: (i: number) => void;
+}) {
   if (!m) {
     return (
-      <div className="row skeleton" role="option" aria-selected={false} aria-posinset={index + 1} aria-setsize={total} aria-busy="true" aria-label="Loading message">
+      <div
+        className="row skeleton"
+        role="option"
+        aria-selected={false}
+        aria-posinset={index + 1}
+        aria-setsize={total}
+        aria-busy="true"
+        aria-label="Loading message"
+      >
         <span className="sk sk-a" />
         <span className="sk sk-b" />
         <span className="sk sk-c" />
@@ -98,7 +126,9 @@ function Row({ m, index, total, active, open, onPick }: { m: ListRow | undefined
       </div>
       <div className="row-subject">{m.subject ? <Highlighted text={m.subject} ranges={h?.subject} /> : '(no subject)'}</div>
       <div className="row-preview">{m.preview ? <Highlighted text={m.preview} ranges={h?.preview} /> : '\u00a0'}</div>
-      {m.matchedIn && m.matchedIn.length > 0 && <span className="visually-hidden">Matched in {m.matchedIn.map((x) => MATCHED_IN[x] ?? x).join(', ')}.</span>}
+      {m.matchedIn && m.matchedIn.length > 0 && (
+        <span className="visually-hidden">Matched in {m.matchedIn.map((x) => MATCHED_IN[x] ?? x).join(', ')}.</span>
+      )}
     </div>
   );
 }
@@ -193,7 +223,11 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
   };
 
   const searching = useMessages((s) => s.searching);
-  const summary = folderSummary ? (folderSummary.unread > 0 ? `${countOf(folderSummary.total, 'message')}, ${folderSummary.unread} unread` : countOf(folderSummary.total, 'message')) : '';
+  const summary = folderSummary
+    ? folderSummary.unread > 0
+      ? `${countOf(folderSummary.total, 'message')}, ${folderSummary.unread} unread`
+      : countOf(folderSummary.total, 'message')
+    : '';
   const empty = !loading && !error && count === 0;
   const copy = EMPTY_COPY[folder];
 
@@ -205,7 +239,13 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
           {filtered ? (searching && filtered.length === 0 ? 'Searching…' : countOf(filtered.length, 'match', 'matches')) : summary}
         </span>
         {activeRow && folder !== 'drafts' && folder !== 'trash' && (
-          <button type="button" className="ghost small list-action" aria-keyshortcuts="e" title={`${folder === 'archive' ? 'Move to Inbox' : 'Archive'} the selected message (E)`} onClick={() => archiveAt(cursor)}>
+          <button
+            type="button"
+            className="ghost small list-action"
+            aria-keyshortcuts="e"
+            title={`${folder === 'archive' ? 'Move to Inbox' : 'Archive'} the selected message (E)`}
+            onClick={() => archiveAt(cursor)}
+          >
             {folder === 'archive' ? 'Move to Inbox' : 'Archive'}
           </button>
         )}
@@ -236,7 +276,9 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
       {empty && filtered && !searching && (
         <div className="empty">
           <h3>No matches</h3>
-          <p>Nothing in {name} matches “{query.trim()}” (its text, names and attachment names were searched). Press Esc to clear the search.</p>
+          <p>
+            Nothing in {name} matches “{query.trim()}” (its text, names and attachment names were searched). Press Esc to clear the search.
+          </p>
         </div>
       )}
       <div
@@ -252,8 +294,20 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
       >
         <div role="presentation" style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
           {items.map((vi) => (
-            <div role="presentation" key={vi.key} className="row-slot" style={{ transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}>
-              <Row m={rowAt({ filtered, pages }, vi.index)} index={vi.index} total={count} active={vi.index === cursor} open={rowAt({ filtered, pages }, vi.index)?.id === openId} onPick={pick} />
+            <div
+              role="presentation"
+              key={vi.key}
+              className="row-slot"
+              style={{ transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}
+            >
+              <Row
+                m={rowAt({ filtered, pages }, vi.index)}
+                index={vi.index}
+                total={count}
+                active={vi.index === cursor}
+                open={rowAt({ filtered, pages }, vi.index)?.id === openId}
+                onPick={pick}
+              />
             </div>
           ))}
         </div>

@@ -3,7 +3,10 @@ import { createFakeRuntime, fakeMessage } from '../../test-support/fake-runtime.
 import { createMessagesStore, PAGE_SIZE, rowAt, visibleCount } from './store.js';
 
 function unlockedWith(n: number) {
-  return createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' }, messages: Array.from({ length: n }, (_, i) => fakeMessage('inbox', i)) });
+  return createFakeRuntime({
+    vault: { state: 'unlocked', passphrase: 'x' },
+    messages: Array.from({ length: n }, (_, i) => fakeMessage('inbox', i)),
+  });
 }
 
 describe('messages store', () => {
@@ -66,7 +69,9 @@ describe('messages store', () => {
     await new Promise((r) => setTimeout(r, 0));
     const s = store.getState();
     expect(s.searching).toBe(false);
-    expect(rt.calls.filter((c) => c.channel === 'mail.search').map((c) => c.input)).toEqual([{ query: 'STRIPE', folder: 'inbox', limit: 500 }]);
+    expect(rt.calls.filter((c) => c.channel === 'mail.search').map((c) => c.input)).toEqual([
+      { query: 'STRIPE', folder: 'inbox', limit: 500 },
+    ]);
     expect(visibleCount(s)).toBe(2);
     // Only the body matched this one: the preview shows the text and where the word is.
     const byBody = rowAt(s, 0)!;

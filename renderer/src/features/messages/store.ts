@@ -160,7 +160,17 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
         generation++;
         searchGeneration++;
         inFlight.clear();
-        set({ folder: null, total: 0, pages: new Map(), loading: false, error: null, cursor: 0, query: '', filtered: null, searching: false });
+        set({
+          folder: null,
+          total: 0,
+          pages: new Map(),
+          loading: false,
+          error: null,
+          cursor: 0,
+          query: '',
+          filtered: null,
+          searching: false,
+        });
       },
     };
   });

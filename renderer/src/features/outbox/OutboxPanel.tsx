@@ -33,7 +33,9 @@ export function OutboxPanel() {
             <span className="muted small" role="status">
               {progressText(i)}
             </span>
-            {i.state === 'sending' && i.total > 0 && <progress max={i.total} value={i.uploaded} aria-label={`Stripes stored for ${i.subject || 'this message'}`} />}
+            {i.state === 'sending' && i.total > 0 && (
+              <progress max={i.total} value={i.uploaded} aria-label={`Stripes stored for ${i.subject || 'this message'}`} />
+            )}
             {i.fallback && <span className="small warn">Sent at L3: {i.fallback.reason}</span>}
             {i.recipients && i.recipients.length > 1 && <DeliveryList recipients={i.recipients} />}
             {(i.state === 'failed' || i.state === 'queued') && (
@@ -43,10 +45,20 @@ export function OutboxPanel() {
                     Retry
                   </button>
                 )}
-                <button type="button" className="small" aria-label={`Edit ${i.subject || '(no subject)'}`} onClick={() => void outbox.getState().edit(i.id)}>
+                <button
+                  type="button"
+                  className="small"
+                  aria-label={`Edit ${i.subject || '(no subject)'}`}
+                  onClick={() => void outbox.getState().edit(i.id)}
+                >
                   Edit
                 </button>
-                <button type="button" className="ghost small" aria-label={`Cancel sending ${i.subject || '(no subject)'} (it goes back to Drafts)`} onClick={() => void outbox.getState().cancel(i.id)}>
+                <button
+                  type="button"
+                  className="ghost small"
+                  aria-label={`Cancel sending ${i.subject || '(no subject)'} (it goes back to Drafts)`}
+                  onClick={() => void outbox.getState().cancel(i.id)}
+                >
                   Cancel
                 </button>
               </span>

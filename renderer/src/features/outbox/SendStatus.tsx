@@ -19,11 +19,21 @@ export function SendStatus() {
 
   return (
     <div className="toast-region">
-      <div className={notice ? `toast toast-${notice.kind}` : 'toast-empty'} role={notice?.kind === 'failed' ? 'alert' : 'status'} aria-live={notice?.kind === 'failed' ? 'assertive' : 'polite'} data-testid="send-status">
+      <div
+        className={notice ? `toast toast-${notice.kind}` : 'toast-empty'}
+        role={notice?.kind === 'failed' ? 'alert' : 'status'}
+        aria-live={notice?.kind === 'failed' ? 'assertive' : 'polite'}
+        data-testid="send-status"
+      >
         {notice && (
           <>
             <span className="toast-text">{notice.text}</span>
-            <button type="button" className="ghost small" aria-label="Dismiss this notice" onClick={() => outbox.getState().dismissNotice()}>
+            <button
+              type="button"
+              className="ghost small"
+              aria-label="Dismiss this notice"
+              onClick={() => outbox.getState().dismissNotice()}
+            >
               ✕
             </button>
           </>

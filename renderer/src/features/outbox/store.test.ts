@@ -4,7 +4,17 @@ import { createAppStores } from '../../app/stores.js';
 import { createFakeRuntime, fakeId } from '../../test-support/fake-runtime.js';
 import { noticeFor, pending, progressText } from './store.js';
 
-const item = (extra: Partial<OutboxItem>): OutboxItem => ({ id: fakeId(), to: ['0006.1.7'], subject: 's', state: 'queued', attempts: 0, uploaded: 0, total: 5, createdAt: 1, ...extra });
+const item = (extra: Partial<OutboxItem>): OutboxItem => ({
+  id: fakeId(),
+  to: ['0006.1.7'],
+  subject: 's',
+  state: 'queued',
+  attempts: 0,
+  uploaded: 0,
+  total: 5,
+  createdAt: 1,
+  ...extra,
+});
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe('outbox', () => {
@@ -43,15 +53,29 @@ describe('outbox', () => {
     app.composer.getState().setField('subject', 'Hello');
     const queued = await app.composer.getState().send();
     expect(app.outbox.getState().notice).toEqual({ id: queued!.id, kind: 'sending', text: 'Sending “Hello” to 0006.1.7…' });
-    const sent = { ...queued!, state: 'sent' as const, recipients: [{ address: '0006.1.7', name: 'QMail Correspondent', state: 'delivered' as const }] };
+    const sent = {
+      ...queued!,
+      state: 'sent' as const,
+      recipients: [{ address: '0006.1.7', name: 'QMail Correspondent', state: 'delivered' as const }],
+    };
     // Other items settling say nothing.
     rt.emit('outbox.changed', { items: [], settled: item({ state: 'sent', subject: 'not mine' }) });
     expect(app.outbox.getState().notice?.kind).toBe('sending');
     rt.emit('outbox.changed', { items: [], settled: sent });
     expect(app.outbox.getState().notice).toEqual({ id: queued!.id, kind: 'sent', text: 'Sent to QMail Correspondent: “Hello”' });
-    expect(noticeFor(item({ state: 'failed', subject: 'x', error: 'e', recipients: [{ address: '0006.1.7', state: 'delivered' }, { address: '0006.1.9', state: 'failed', reason: 'no beacon' }] })).text).toBe(
-      'Not sent to 0006.1.9: no beacon. It waits in the outbox (Retry, or Edit).',
-    );
+    expect(
+      noticeFor(
+        item({
+          state: 'failed',
+          subject: 'x',
+          error: 'e',
+          recipients: [
+            { address: '0006.1.7', state: 'delivered' },
+            { address: '0006.1.9', state: 'failed', reason: 'no beacon' },
+          ],
+        }),
+      ).text,
+    ).toBe('Not sent to 0006.1.9: no beacon. It waits in the outbox (Retry, or Edit).');
   });
 
   it('Cancel puts the message back in Drafts; Edit opens it in the composer', async () => {

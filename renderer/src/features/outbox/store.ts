@@ -59,7 +59,11 @@ export function noticeFor(i: OutboxItem): SendNotice {
     case 'failed': {
       const failed = i.recipients?.filter((r) => r.state === 'failed') ?? [];
       const reason = (failed[0]?.reason ?? i.error ?? 'the servers did not accept it').replace(/[.\s]+$/, '');
-      return { id: i.id, kind: 'failed', text: `Not sent to ${failed.length ? recipientsText(i, 'failed') : recipientsText(i)}: ${reason}. It waits in the outbox (Retry, or Edit).` };
+      return {
+        id: i.id,
+        kind: 'failed',
+        text: `Not sent to ${failed.length ? recipientsText(i, 'failed') : recipientsText(i)}: ${reason}. It waits in the outbox (Retry, or Edit).`,
+      };
     }
     default:
       return { id: i.id, kind: 'sending', text: `Sending ${subjectOf(i)} to ${recipientsText(i)}…` };
@@ -129,7 +133,11 @@ export function createOutboxStore(runtime: Runtime, hooks: OutboxHooks = {}): St
       try {
         const { draftId } = await runtime.invoke('outbox.cancel', { id });
         watched.delete(id);
-        set({ items: get().items.filter((i) => i.id !== id), error: null, notice: { id, kind: 'info', text: `${item ? subjectOf(item) : 'The message'} is back in Drafts, not sent.` } });
+        set({
+          items: get().items.filter((i) => i.id !== id),
+          error: null,
+          notice: { id, kind: 'info', text: `${item ? subjectOf(item) : 'The message'} is back in Drafts, not sent.` },
+        });
         hooks.onReturnedToDrafts?.(draftId);
         return draftId;
       } catch (e) {

@@ -80,7 +80,14 @@ export function CertificateDialog({ certificate, open, onClose }: { certificate:
                       </li>
                     ))}
                   </ul>
-                  <span className="small">KME IDs: {q.kmeIds.map((id) => <span key={id} className="mono">{id} </span>)}</span>
+                  <span className="small">
+                    KME IDs:{' '}
+                    {q.kmeIds.map((id) => (
+                      <span key={id} className="mono">
+                        {id}{' '}
+                      </span>
+                    ))}
+                  </span>
                 </dd>
               </div>
             ))}

@@ -68,7 +68,8 @@ function MessageBody({ message }: { message: MessageView }) {
     <>
       {remote > 0 && (
         <p className="remote-images" role="note">
-          {remote === 1 ? 'A remote image in this message was not loaded' : `${remote} remote images in this message were not loaded`}: pictures from other servers can tell the sender when and where you read it.
+          {remote === 1 ? 'A remote image in this message was not loaded' : `${remote} remote images in this message were not loaded`}:
+          pictures from other servers can tell the sender when and where you read it.
         </p>
       )}
       <div className={`message-body${doc ? ' formatted' : ''}`} tabIndex={0} aria-label="Message text">
@@ -149,7 +150,13 @@ export function Reader() {
             </h2>
             <div className="message-actions">
               {!isDraft && (
-                <button type="button" className="primary" onClick={() => composer.getState().openReply(message)} aria-keyshortcuts="r" title="Reply (R)">
+                <button
+                  type="button"
+                  className="primary"
+                  onClick={() => composer.getState().openReply(message)}
+                  aria-keyshortcuts="r"
+                  title="Reply (R)"
+                >
                   Reply
                 </button>
               )}
@@ -159,7 +166,12 @@ export function Reader() {
                 </button>
               )}
               {canArchive && (
-                <button type="button" onClick={() => void reader.getState().archive()} aria-keyshortcuts="e" title={message.folder === 'archive' ? 'Move to Inbox (E)' : 'Archive (E)'}>
+                <button
+                  type="button"
+                  onClick={() => void reader.getState().archive()}
+                  aria-keyshortcuts="e"
+                  title={message.folder === 'archive' ? 'Move to Inbox (E)' : 'Archive (E)'}
+                >
                   {message.folder === 'archive' ? 'Move to Inbox' : 'Archive'}
                 </button>
               )}
@@ -168,7 +180,12 @@ export function Reader() {
                   Restore to {FOLDER_NAMES[message.restoreTo ?? 'inbox']}
                 </button>
               )}
-              <button type="button" onClick={() => void reader.getState().remove()} aria-keyshortcuts="Delete" title={inTrash ? 'Delete for good (Del)' : 'Delete (Del)'}>
+              <button
+                type="button"
+                onClick={() => void reader.getState().remove()}
+                aria-keyshortcuts="Delete"
+                title={inTrash ? 'Delete for good (Del)' : 'Delete (Del)'}
+              >
                 {inTrash ? 'Delete for good' : 'Delete'}
               </button>
               {isDraft && (
@@ -187,7 +204,9 @@ export function Reader() {
                 <dt>From</dt>
                 <dd>
                   {message.fromName && <span className="sender-name">{message.fromName} </span>}
-                  <span className={message.fromName ? 'sender-address muted' : 'sender-address'}>{message.fromName ? `<${message.from}>` : message.from}</span>
+                  <span className={message.fromName ? 'sender-address muted' : 'sender-address'}>
+                    {message.fromName ? `<${message.from}>` : message.from}
+                  </span>
                   {message.certificate && message.certificate.direction === 'received' && (
                     <span className="fingerprint mono" title="Sender fingerprint: compare it with what your correspondent reads to you">
                       {message.certificate.senderFingerprint}
@@ -198,7 +217,13 @@ export function Reader() {
             )}
             <div>
               <dt>To</dt>
-              <dd>{message.to.length ? message.to.map((a) => (message.toNames?.[a] ? `${message.toNames[a]} <${a}>` : displayName(a))).join(', ') : <span className="muted">No recipients yet</span>}</dd>
+              <dd>
+                {message.to.length ? (
+                  message.to.map((a) => (message.toNames?.[a] ? `${message.toNames[a]} <${a}>` : displayName(a))).join(', ')
+                ) : (
+                  <span className="muted">No recipients yet</span>
+                )}
+              </dd>
             </div>
             <div>
               <dt>{isDraft ? 'Saved' : 'Date'}</dt>
@@ -210,7 +235,10 @@ export function Reader() {
           <div className="badges">
             <p className={`level level-${message.level}`} title={level.long}>
               <ShieldIcon />
-              <span>{isLevelName(message.level) ? `${message.level} · ` : ''}{level.short}</span>
+              <span>
+                {isLevelName(message.level) ? `${message.level} · ` : ''}
+                {level.short}
+              </span>
               <span className="visually-hidden">: {level.long}</span>
             </p>
             {isQuantum(message.level) && <p className="badge quantum">Quantum Secured</p>}
@@ -234,7 +262,8 @@ export function Reader() {
           {message.delivery && message.delivery.length > 0 && <DeliveryList recipients={message.delivery} />}
           {message.repaired !== undefined && message.repaired > 0 && (
             <p className="note" role="note">
-              {message.repaired} {message.repaired === 1 ? 'server' : 'servers'} lost or damaged a stripe of this message; it was rebuilt from parity
+              {message.repaired} {message.repaired === 1 ? 'server' : 'servers'} lost or damaged a stripe of this message; it was rebuilt
+              from parity
               {message.stripes ? ` (${message.stripes.k} data + ${message.stripes.p} parity stripes)` : ''}.
             </p>
           )}
@@ -268,7 +297,9 @@ export function Reader() {
               {message.attachments.map((a) => (
                 <li key={a.index}>
                   <span className="chip-name">{a.name}</span> <span className="muted small">{formatBytes(a.size)}</span>{' '}
-                  {saving?.index === a.index && <progress className="small" max={a.size || 1} value={saving.done} aria-label={`Saving ${a.name}`} />}{' '}
+                  {saving?.index === a.index && (
+                    <progress className="small" max={a.size || 1} value={saving.done} aria-label={`Saving ${a.name}`} />
+                  )}{' '}
                   <button
                     type="button"
                     className="small"

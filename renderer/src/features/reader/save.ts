@@ -11,7 +11,12 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 }
 
 /** Fetches every part of attachment `index` of message `id`; `onProgress` gets the bytes so far. */
-export async function attachmentBlob(runtime: Runtime, id: string, index: number, onProgress: (done: number, size: number) => void = () => {}): Promise<{ name: string; blob: Blob }> {
+export async function attachmentBlob(
+  runtime: Runtime,
+  id: string,
+  index: number,
+  onProgress: (done: number, size: number) => void = () => {},
+): Promise<{ name: string; blob: Blob }> {
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let done = 0;
   for (let part = 0; ; part++) {

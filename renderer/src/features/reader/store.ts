@@ -67,7 +67,12 @@ export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): St
         const message = await runtime.invoke('mail.get', { id });
         if (gen !== generation) return;
         const sameThread = get().thread?.some((t) => t.id === id) ?? false;
-        set({ message: markRead ? { ...message, unread: false } : message, loading: false, error: null, ...(sameThread ? {} : { thread: null }) });
+        set({
+          message: markRead ? { ...message, unread: false } : message,
+          loading: false,
+          error: null,
+          ...(sameThread ? {} : { thread: null }),
+        });
         if (message.thread && message.thread.size > 1) {
           void runtime
             .invoke('mail.thread', { id })

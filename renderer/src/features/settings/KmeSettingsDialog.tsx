@@ -34,30 +34,36 @@ function ManualForm() {
   const field = (key: keyof typeof form, label: string, placeholder?: string) => (
     <label className="field">
       <span>{label}</span>
-      <input type="text" spellCheck={false} value={form[key]} placeholder={placeholder} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+      <input
+        type="text"
+        spellCheck={false}
+        value={form[key]}
+        placeholder={placeholder}
+        onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+      />
     </label>
   );
 
   return (
-          <form className="settings-section" aria-label="KME settings" onSubmit={saveManual}>
-            <h3>Or set them by hand</h3>
-            {field('url', 'KME URL', 'https://kme.example.org:8443')}
-            {field('saeId', 'Our SAE ID')}
-            {field('defaultPeerSaeId', 'Default peer SAE ID')}
-            {field('certFile', 'Client certificate (PEM file)')}
-            {field('keyFile', 'Client key (PEM file)')}
-            {field('caFile', 'CA certificate (PEM file)')}
-            <div className="row-buttons">
-              <button type="submit" className="primary" disabled={saving}>
-                Save
-              </button>
-              {state?.configured && (
-                <button type="button" onClick={() => void settings.getState().clear()} disabled={saving}>
-                  Remove KME
-                </button>
-              )}
-            </div>
-          </form>
+    <form className="settings-section" aria-label="KME settings" onSubmit={saveManual}>
+      <h3>Or set them by hand</h3>
+      {field('url', 'KME URL', 'https://kme.example.org:8443')}
+      {field('saeId', 'Our SAE ID')}
+      {field('defaultPeerSaeId', 'Default peer SAE ID')}
+      {field('certFile', 'Client certificate (PEM file)')}
+      {field('keyFile', 'Client key (PEM file)')}
+      {field('caFile', 'CA certificate (PEM file)')}
+      <div className="row-buttons">
+        <button type="submit" className="primary" disabled={saving}>
+          Save
+        </button>
+        {state?.configured && (
+          <button type="button" onClick={() => void settings.getState().clear()} disabled={saving}>
+            Remove KME
+          </button>
+        )}
+      </div>
+    </form>
   );
 }
 
@@ -76,7 +82,6 @@ export function KmeSettingsDialog() {
   const [path, setPath] = useState('');
   const [side, setSide] = useState<'A' | 'B'>('A');
   const [peer, setPeer] = useState('');
-
 
   return (
     <dialog
@@ -101,11 +106,17 @@ export function KmeSettingsDialog() {
             mail with post-quantum keys (level 3).
           </p>
           <p className="kme-state" role="status">
-            {loading ? 'Reading the settings…' : state?.configured ? `Configured: ${state.settings?.url} as ${state.settings?.saeId}${state.settings?.defaultPeerSaeId ? `, default peer ${state.settings.defaultPeerSaeId}` : ''}` : 'No KME configured.'}
+            {loading
+              ? 'Reading the settings…'
+              : state?.configured
+                ? `Configured: ${state.settings?.url} as ${state.settings?.saeId}${state.settings?.defaultPeerSaeId ? `, default peer ${state.settings.defaultPeerSaeId}` : ''}`
+                : 'No KME configured.'}
           </p>
           {state?.localKme && (
             <section className="settings-section" aria-label="Local test KME">
-              <p className="hint small">This app runs a local test network with a linked KME pair; side A is for you, side B for the built-in correspondent.</p>
+              <p className="hint small">
+                This app runs a local test network with a linked KME pair; side A is for you, side B for the built-in correspondent.
+              </p>
               <button type="button" className="primary" disabled={saving} onClick={() => void settings.getState().useLocalKme()}>
                 Use the local test KME (side A)
               </button>
@@ -122,7 +133,13 @@ export function KmeSettingsDialog() {
             <h3>Import a kme.json</h3>
             <label className="field">
               <span>File</span>
-              <input type="text" spellCheck={false} value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/kme.json" />
+              <input
+                type="text"
+                spellCheck={false}
+                value={path}
+                onChange={(e) => setPath(e.target.value)}
+                placeholder="/path/to/kme.json"
+              />
             </label>
             <div className="segmented" role="radiogroup" aria-label="Side">
               {(['A', 'B'] as const).map((s) => (

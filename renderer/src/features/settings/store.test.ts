@@ -19,7 +19,19 @@ function kmeRuntime(localKme?: string) {
       if (channel === 'qkd.settings.get') out = withLocal(state);
       else if (channel === 'qkd.settings.set') {
         const imp = input.import as { path: string; side: 'A' | 'B' } | undefined;
-        if (imp) state = { configured: true, settings: { url: 'https://127.0.0.1:8443', saeId: `SAE_${imp.side}`, defaultPeerSaeId: 'SAE_B', peers: {}, certFile: 'a.pem', keyFile: 'a.key', caFile: 'ca.pem' } };
+        if (imp)
+          state = {
+            configured: true,
+            settings: {
+              url: 'https://127.0.0.1:8443',
+              saeId: `SAE_${imp.side}`,
+              defaultPeerSaeId: 'SAE_B',
+              peers: {},
+              certFile: 'a.pem',
+              keyFile: 'a.key',
+              caFile: 'ca.pem',
+            },
+          };
         out = withLocal(state);
       } else throw new Error(`unexpected ${channel}`);
       return requests[channel].output.parse(out) as never;
@@ -37,7 +49,11 @@ describe('KME settings store', () => {
     expect(store.getState().state?.localKme).toEqual({ path: LOCAL });
     expect(await store.getState().useLocalKme()).toBe(true);
     expect(calls.at(-1)).toEqual({ channel: 'qkd.settings.set', input: { import: { path: LOCAL, side: 'A' } } });
-    expect(store.getState()).toMatchObject({ saved: 'Using the local test KME (side A).', error: null, state: { configured: true, settings: { saeId: 'SAE_A' } } });
+    expect(store.getState()).toMatchObject({
+      saved: 'Using the local test KME (side A).',
+      error: null,
+      state: { configured: true, settings: { saeId: 'SAE_A' } },
+    });
   });
 
   it('says so when there is no local test KME, and asks nothing', async () => {

@@ -60,7 +60,13 @@ export function FirstRunScreen() {
         </label>
         <label>
           <span>Repeat passphrase</span>
-          <input type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} aria-invalid={Boolean(localError) || undefined} />
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={again}
+            onChange={(e) => setAgain(e.target.value)}
+            aria-invalid={Boolean(localError) || undefined}
+          />
         </label>
         <p id={hintId} className="hint">
           At least {MIN_PASSPHRASE} characters. A few unrelated words are strong and easy to remember.

@@ -26,7 +26,18 @@ const SHOWN_COINS = 200;
 
 export function WalletIcon() {
   return (
-    <svg width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.8} strokeLinecap="round" strokeLinejoin="round" aria-hidden focusable={false}>
+    <svg
+      width={18}
+      height={18}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.8}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden
+      focusable={false}
+    >
       <rect x="3" y="6" width="18" height="14" rx="2" />
       <path d="M3 10h18M16 15h2M6 6l9-3 2 3" />
     </svg>
@@ -85,10 +96,14 @@ export function WalletDialog() {
             </p>
             {testMoney && (
               <p className="wallet-test-note">
-                <span className="badge test">test money</span> {balance.test === balance.total ? 'All of it is' : `${balance.test} CC of it is`} test Chips from the local test network: not real money.
+                <span className="badge test">test money</span>{' '}
+                {balance.test === balance.total ? 'All of it is' : `${balance.test} CC of it is`} test Chips from the local test network:
+                not real money.
               </p>
             )}
-            {balance && balance.limbo > 0 && <p className="hint small">{balance.limbo} coin(s) not yet confirmed by the coin servers (not counted).</p>}
+            {balance && balance.limbo > 0 && (
+              <p className="hint small">{balance.limbo} coin(s) not yet confirmed by the coin servers (not counted).</p>
+            )}
           </section>
 
           {error && (
@@ -134,12 +149,23 @@ export function WalletDialog() {
               }}
             >
               <h3>Export</h3>
-              <p className="hint small">Coins worth exactly this amount leave the wallet as a coin file (larger coins are broken into change).</p>
+              <p className="hint small">
+                Coins worth exactly this amount leave the wallet as a coin file (larger coins are broken into change).
+              </p>
               <label className="wallet-label" htmlFor={amountId}>
                 Amount in CC
               </label>
               <div className="wallet-row">
-                <input id={amountId} type="text" inputMode="decimal" autoComplete="off" spellCheck={false} placeholder="12.5" value={amount} onChange={(e) => setAmount(e.target.value)} />
+                <input
+                  id={amountId}
+                  type="text"
+                  inputMode="decimal"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="12.5"
+                  value={amount}
+                  onChange={(e) => setAmount(e.target.value)}
+                />
                 <button type="submit" disabled={busy !== null}>
                   {busy === 'export' ? 'Exporting…' : 'Export'}
                 </button>

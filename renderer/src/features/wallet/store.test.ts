@@ -14,7 +14,14 @@ function walletRuntime(o: { testNetwork?: boolean } = {}) {
       const input = requests[channel].input.parse(raw) as Record<string, unknown>;
       calls.push({ channel, input });
       let out: unknown;
-      if (channel === 'wallet.balance') out = { total: String(total), test: String(total), limbo: 0, byDenomination: total ? [{ denomination: 0, value: '1', coins: total }] : [], testNetwork: !!o.testNetwork };
+      if (channel === 'wallet.balance')
+        out = {
+          total: String(total),
+          test: String(total),
+          limbo: 0,
+          byDenomination: total ? [{ denomination: 0, value: '1', coins: total }] : [],
+          testNetwork: !!o.testNetwork,
+        };
       else if (channel === 'wallet.coins') out = { total: 0, items: [] };
       else if (channel === 'wallet.history') out = [];
       else if (channel === 'wallet.fund') {
@@ -25,7 +32,13 @@ function walletRuntime(o: { testNetwork?: boolean } = {}) {
         const amount = Number(input.amount);
         if (amount > total) throw new ContractError('invalid_input', `The wallet holds ${total} CC, less than ${amount}.`);
         total -= amount;
-        out = { amount: input.amount, coins: amount, bytes: 32 + 407 * amount, name: `${amount}.CloudCoin.bin`, data: Buffer.from([9, 1, 0, 6]).toString('base64') };
+        out = {
+          amount: input.amount,
+          coins: amount,
+          bytes: 32 + 407 * amount,
+          name: `${amount}.CloudCoin.bin`,
+          data: Buffer.from([9, 1, 0, 6]).toString('base64'),
+        };
       } else if (channel === 'wallet.import') out = { accepted: 0, rejected: 2, limbo: 0, amount: '0' };
       else throw new Error(`unexpected ${channel}`);
       return requests[channel].output.parse(out) as never;
@@ -69,14 +82,18 @@ describe('wallet store', () => {
       expect(await store.getState().exportAmount(bad), bad).toBeNull();
       expect(store.getState().error).toMatch(/amount in CC greater than 0/);
     }
-    expect(await store.getState().importFile({ name: 'big.bin', size: (1 << 20) + 1, arrayBuffer: () => Promise.reject(new Error('not read')) })).toBe(false);
+    expect(
+      await store.getState().importFile({ name: 'big.bin', size: (1 << 20) + 1, arrayBuffer: () => Promise.reject(new Error('not read')) }),
+    ).toBe(false);
     expect(store.getState().error).toMatch(/big\.bin is not a coin file/);
     expect(await store.getState().importFile(file([]))).toBe(false);
     expect(calls.length).toBe(asked);
 
     // A file whose coins are all refused says so.
     expect(await store.getState().importFile(file([9, 1, 0, 6]))).toBe(false);
-    expect(calls.filter((c) => c.channel === 'wallet.import')).toEqual([{ channel: 'wallet.import', input: { data: Buffer.from([9, 1, 0, 6]).toString('base64') } }]);
+    expect(calls.filter((c) => c.channel === 'wallet.import')).toEqual([
+      { channel: 'wallet.import', input: { data: Buffer.from([9, 1, 0, 6]).toString('base64') } },
+    ]);
     expect(store.getState()).toMatchObject({ error: 'Nothing in coins.bin could be taken.', done: expect.stringMatching(/2 refused/) });
   });
 });

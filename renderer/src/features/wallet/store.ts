@@ -80,7 +80,11 @@ export function createWalletStore(runtime: Runtime): StoreApi<WalletStore> {
       async load() {
         set({ loading: true });
         try {
-          const [balance, coins, history] = await Promise.all([runtime.invoke('wallet.balance', {}), runtime.invoke('wallet.coins', {}), runtime.invoke('wallet.history', { limit: 100 })]);
+          const [balance, coins, history] = await Promise.all([
+            runtime.invoke('wallet.balance', {}),
+            runtime.invoke('wallet.coins', {}),
+            runtime.invoke('wallet.history', { limit: 100 }),
+          ]);
           set({ balance, coins: coins.items, coinCount: coins.total, history, loading: false });
         } catch (e) {
           set({ loading: false, error: errorMessage(e) });
@@ -96,7 +100,9 @@ export function createWalletStore(runtime: Runtime): StoreApi<WalletStore> {
           set({ error: `${file.name} is not a coin file: coin files are small (at most 1 MiB).`, done: null });
           return false;
         }
-        const r = await run('import', async () => runtime.invoke('wallet.import', { data: toBase64(new Uint8Array(await file.arrayBuffer())) }));
+        const r = await run('import', async () =>
+          runtime.invoke('wallet.import', { data: toBase64(new Uint8Array(await file.arrayBuffer())) }),
+        );
         if (!r) return false;
         const parts = [`${r.accepted} coin${r.accepted === 1 ? '' : 's'} worth ${r.amount} CC imported`];
         if (r.rejected) parts.push(`${r.rejected} refused (counterfeit or already held)`);
@@ -112,8 +118,16 @@ export function createWalletStore(runtime: Runtime): StoreApi<WalletStore> {
         }
         const r = await run('export', () => runtime.invoke('wallet.export', { amount: a }));
         if (!r) return null;
-        const file: ExportedFile = { name: r.name, amount: r.amount, ...(r.data ? { blob: new Blob([fromBase64(r.data) as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) } : {}), ...(r.path ? { path: r.path } : {}) };
-        set({ exported: file, done: `${r.amount} CC left the wallet as ${r.coins} coin${r.coins === 1 ? '' : 's'} in ${r.name}. Keep the file safe: whoever has it has the coins.` });
+        const file: ExportedFile = {
+          name: r.name,
+          amount: r.amount,
+          ...(r.data ? { blob: new Blob([fromBase64(r.data) as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) } : {}),
+          ...(r.path ? { path: r.path } : {}),
+        };
+        set({
+          exported: file,
+          done: `${r.amount} CC left the wallet as ${r.coins} coin${r.coins === 1 ? '' : 's'} in ${r.name}. Keep the file safe: whoever has it has the coins.`,
+        });
         return file;
       },
     };
