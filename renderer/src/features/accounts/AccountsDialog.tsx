@@ -5,7 +5,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import type { LegacyAccount, LegacyAccountInput } from '../../../../shared/ipc/contract.js';
 import { useStores } from '../../app/context.js';
-import { useModalDialog } from '../../ui/dialog.js';
+import { ModalDialog } from '../../ui/ModalDialog.js';
 import { PRESETS, type PresetName } from './store.js';
 import './accounts.css';
 
@@ -154,8 +154,6 @@ export function AccountsDialog() {
   const error = useStore(accounts, (s) => s.error);
   const saved = useStore(accounts, (s) => s.saved);
   const test = useStore(accounts, (s) => s.test);
-  const ref = useModalDialog(open);
-  const titleId = useId();
   const [form, setForm] = useState<Form>(emptyForm());
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
@@ -177,183 +175,157 @@ export function AccountsDialog() {
   }
 
   return (
-    <dialog
-      ref={ref}
+    <ModalDialog
+      open={open}
+      onClose={() => accounts.getState().hide()}
+      title="Mail accounts"
+      closeLabel="Close mail accounts"
       className="settings accounts"
-      aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        accounts.getState().hide();
-      }}
     >
-      {open && (
-        <div className="settings-body">
-          <header className="composer-header">
-            <h2 id={titleId}>Mail accounts</h2>
-            <button type="button" className="ghost" aria-label="Close mail accounts" onClick={() => accounts.getState().hide()}>
-              ✕
-            </button>
-          </header>
-          <p className="hint">
-            Read and send ordinary email (Gmail, Outlook, Yahoo or any IMAP/POP3 + SMTP server) in this window. The password is sealed in
-            your vault and never shown again.
-          </p>
-          <section className="settings-section" aria-label="Your accounts">
-            <h3>Your accounts</h3>
-            {list.length === 0 ? (
-              <p className="muted">No accounts yet.</p>
-            ) : (
-              <ul className="account-list">
-                {list.map((a) => (
-                  <li key={a.id}>
-                    <span className="account-name">{a.name}</span> <span className="muted">{a.email}</span>
-                    {a.lastError && <span className="form-error small"> Last sync failed: {a.lastError.message}</span>}
-                    <span className="row-buttons">
+      <p className="hint">
+        Read and send ordinary email (Gmail, Outlook, Yahoo or any IMAP/POP3 + SMTP server) in this window. The password is sealed in your
+        vault and never shown again.
+      </p>
+      <section className="settings-section" aria-label="Your accounts">
+        <h3>Your accounts</h3>
+        {list.length === 0 ? (
+          <p className="muted">No accounts yet.</p>
+        ) : (
+          <ul className="account-list">
+            {list.map((a) => (
+              <li key={a.id}>
+                <span className="account-name">{a.name}</span> <span className="muted">{a.email}</span>
+                {a.lastError && <span className="form-error small"> Last sync failed: {a.lastError.message}</span>}
+                <span className="row-buttons">
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setEditing(a.id);
+                      setForm(formOf(a));
+                    }}
+                    aria-label={`Edit ${a.name}`}
+                  >
+                    Edit
+                  </button>
+                  {removing === a.id ? (
+                    <>
                       <button
                         type="button"
-                        onClick={() => {
-                          setEditing(a.id);
-                          setForm(formOf(a));
-                        }}
-                        aria-label={`Edit ${a.name}`}
+                        className="danger"
+                        onClick={() =>
+                          void accounts
+                            .getState()
+                            .remove(a.id)
+                            .then(() => setRemoving(null))
+                        }
+                        aria-label={`Remove ${a.name} and its downloaded mail`}
                       >
-                        Edit
+                        Remove for good
                       </button>
-                      {removing === a.id ? (
-                        <>
-                          <button
-                            type="button"
-                            className="danger"
-                            onClick={() =>
-                              void accounts
-                                .getState()
-                                .remove(a.id)
-                                .then(() => setRemoving(null))
-                            }
-                            aria-label={`Remove ${a.name} and its downloaded mail`}
-                          >
-                            Remove for good
-                          </button>
-                          <button type="button" onClick={() => setRemoving(null)}>
-                            Keep
-                          </button>
-                        </>
-                      ) : (
-                        <button type="button" onClick={() => setRemoving(a.id)} aria-label={`Remove ${a.name}`}>
-                          Remove
-                        </button>
-                      )}
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
-          <form className="settings-section" aria-label={editing ? 'Edit the account' : 'Add an account'} onSubmit={(e) => void submit(e)}>
-            <h3>{editing ? `Edit ${list.find((a) => a.id === editing)?.name ?? ''}` : 'Add an account'}</h3>
-            <label className="field">
-              <span id={providerId}>Provider</span>
-              <select aria-labelledby={providerId} value={form.preset} onChange={(e) => choosePreset(e.target.value as PresetName)}>
-                {(Object.keys(PRESETS) as PresetName[]).map((p) => (
-                  <option key={p} value={p}>
-                    {PRESETS[p].label}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="field">
-              <span>Account name</span>
-              <input
-                type="text"
-                required
-                value={form.name}
-                onChange={(e) => setForm({ ...form, name: e.target.value })}
-                placeholder="Work"
-              />
-            </label>
-            <label className="field">
-              <span>Email address</span>
-              <input
-                type="email"
-                required
-                value={form.email}
-                onChange={(e) => setForm({ ...form, email: e.target.value })}
-                placeholder="you@example.org"
-              />
-            </label>
-            <label className="field">
-              <span>Your name (shown to recipients)</span>
-              <input type="text" value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
-            </label>
-            <label className="field">
-              <span>Login (if not the email address)</span>
-              <input type="text" spellCheck={false} value={form.user} onChange={(e) => setForm({ ...form, user: e.target.value })} />
-            </label>
-            <label className="field">
-              <span>{editing ? 'Password (leave empty to keep it)' : 'Password or app password'}</span>
-              <input
-                type="password"
-                autoComplete="off"
-                required={!editing}
-                value={form.password}
-                onChange={(e) => setForm({ ...form, password: e.target.value })}
-              />
-            </label>
-            <ServerFields
-              legend="Incoming mail"
-              value={form.incoming}
-              onChange={(v) => setForm({ ...form, incoming: { ...form.incoming, ...v } })}
-              kind={{
-                value: form.incoming.kind,
-                set: (k) => setForm({ ...form, incoming: { ...form.incoming, kind: k, port: k === 'pop3' ? 995 : 993 } }),
+                      <button type="button" onClick={() => setRemoving(null)}>
+                        Keep
+                      </button>
+                    </>
+                  ) : (
+                    <button type="button" onClick={() => setRemoving(a.id)} aria-label={`Remove ${a.name}`}>
+                      Remove
+                    </button>
+                  )}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <form className="settings-section" aria-label={editing ? 'Edit the account' : 'Add an account'} onSubmit={(e) => void submit(e)}>
+        <h3>{editing ? `Edit ${list.find((a) => a.id === editing)?.name ?? ''}` : 'Add an account'}</h3>
+        <label className="field">
+          <span id={providerId}>Provider</span>
+          <select aria-labelledby={providerId} value={form.preset} onChange={(e) => choosePreset(e.target.value as PresetName)}>
+            {(Object.keys(PRESETS) as PresetName[]).map((p) => (
+              <option key={p} value={p}>
+                {PRESETS[p].label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Account name</span>
+          <input type="text" required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="Work" />
+        </label>
+        <label className="field">
+          <span>Email address</span>
+          <input
+            type="email"
+            required
+            value={form.email}
+            onChange={(e) => setForm({ ...form, email: e.target.value })}
+            placeholder="you@example.org"
+          />
+        </label>
+        <label className="field">
+          <span>Your name (shown to recipients)</span>
+          <input type="text" value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
+        </label>
+        <label className="field">
+          <span>Login (if not the email address)</span>
+          <input type="text" spellCheck={false} value={form.user} onChange={(e) => setForm({ ...form, user: e.target.value })} />
+        </label>
+        <label className="field">
+          <span>{editing ? 'Password (leave empty to keep it)' : 'Password or app password'}</span>
+          <input
+            type="password"
+            autoComplete="off"
+            required={!editing}
+            value={form.password}
+            onChange={(e) => setForm({ ...form, password: e.target.value })}
+          />
+        </label>
+        <ServerFields
+          legend="Incoming mail"
+          value={form.incoming}
+          onChange={(v) => setForm({ ...form, incoming: { ...form.incoming, ...v } })}
+          kind={{
+            value: form.incoming.kind,
+            set: (k) => setForm({ ...form, incoming: { ...form.incoming, kind: k, port: k === 'pop3' ? 995 : 993 } }),
+          }}
+        />
+        {form.incoming.kind === 'pop3' && (
+          <label className="check">
+            <input type="checkbox" checked={form.leaveOnServer} onChange={(e) => setForm({ ...form, leaveOnServer: e.target.checked })} />{' '}
+            Leave messages on the server
+          </label>
+        )}
+        <ServerFields legend="Outgoing mail (SMTP)" value={form.smtp} onChange={(v) => setForm({ ...form, smtp: v })} />
+        <div className="row-buttons">
+          <button type="submit" className="primary" disabled={busy !== null}>
+            {editing ? 'Save' : 'Add account'}
+          </button>
+          <button type="button" disabled={busy !== null || !form.password} onClick={() => void accounts.getState().runTest(inputOf(form))}>
+            {busy === 'testing' ? 'Testing…' : 'Test connection'}
+          </button>
+          {editing && (
+            <button
+              type="button"
+              onClick={() => {
+                setEditing(null);
+                setForm(emptyForm());
               }}
-            />
-            {form.incoming.kind === 'pop3' && (
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={form.leaveOnServer}
-                  onChange={(e) => setForm({ ...form, leaveOnServer: e.target.checked })}
-                />{' '}
-                Leave messages on the server
-              </label>
-            )}
-            <ServerFields legend="Outgoing mail (SMTP)" value={form.smtp} onChange={(v) => setForm({ ...form, smtp: v })} />
-            <div className="row-buttons">
-              <button type="submit" className="primary" disabled={busy !== null}>
-                {editing ? 'Save' : 'Add account'}
-              </button>
-              <button
-                type="button"
-                disabled={busy !== null || !form.password}
-                onClick={() => void accounts.getState().runTest(inputOf(form))}
-              >
-                {busy === 'testing' ? 'Testing…' : 'Test connection'}
-              </button>
-              {editing && (
-                <button
-                  type="button"
-                  onClick={() => {
-                    setEditing(null);
-                    setForm(emptyForm());
-                  }}
-                >
-                  Cancel
-                </button>
-              )}
-            </div>
-            {test && (
-              <p className={test.ok ? 'test-ok' : 'form-error'} role="status">
-                {test.ok
-                  ? `✓ ${test.message}`
-                  : `✗ ${test.server === 'smtp' ? 'Outgoing server' : 'Incoming server'}: ${STAGE[test.stage ?? ''] ?? 'the connection failed'}. ${test.message}`}
-              </p>
-            )}
-          </form>
-          {busy === 'syncing' && <p role="status">Downloading mail…</p>}
-          <Outcome done={saved} error={error} />
+            >
+              Cancel
+            </button>
+          )}
         </div>
-      )}
-    </dialog>
+        {test && (
+          <p className={test.ok ? 'test-ok' : 'form-error'} role="status">
+            {test.ok
+              ? `✓ ${test.message}`
+              : `✗ ${test.server === 'smtp' ? 'Outgoing server' : 'Incoming server'}: ${STAGE[test.stage ?? ''] ?? 'the connection failed'}. ${test.message}`}
+          </p>
+        )}
+      </form>
+      {busy === 'syncing' && <p role="status">Downloading mail…</p>}
+      <Outcome done={saved} error={error} />
+    </ModalDialog>
   );
 }

@@ -8,7 +8,7 @@ import { decodeDocument, type CbdfDocument } from '../../../../shared/cbdf/index
 import type { LegacyMessageView } from '../../../../shared/ipc/contract.js';
 import { useStores } from '../../app/context.js';
 import { CbdfView } from '../../components/cbdf/CbdfView.js';
-import { useModalDialog } from '../../ui/dialog.js';
+import { ModalDialog } from '../../ui/ModalDialog.js';
 import { Outcome } from './AccountsDialog.js';
 import type { GatewayDraft, Outgoing } from './store.js';
 import './accounts.css';
@@ -220,8 +220,6 @@ export function LegacyMailDialog() {
   const confirm = useStore(accounts, (s) => s.confirm);
   const count = useStore(accounts, (s) => s.accounts.length);
   const [composing, setComposing] = useState<'new' | 'reply' | null>(null);
-  const ref = useModalDialog(open);
-  const titleId = useId();
   useEffect(() => {
     if (!open) return;
     void accounts
@@ -233,68 +231,50 @@ export function LegacyMailDialog() {
   const mode = prefill ? 'new' : composing;
 
   return (
-    <dialog
-      ref={ref}
-      className="settings legacy-mail"
-      aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-    >
-      {open && (
-        <div className="settings-body">
-          <header className="composer-header">
-            <h2 id={titleId}>Email accounts</h2>
-            <button type="button" className="ghost" aria-label="Close email accounts" onClick={onClose}>
-              ✕
-            </button>
-          </header>
-          <div className="row-buttons">
-            <button type="button" disabled={busy !== null || count === 0} onClick={() => void accounts.getState().sync()}>
-              {busy === 'syncing' ? 'Checking…' : 'Check email'}
-            </button>
-            <button type="button" disabled={count === 0} onClick={() => setComposing('new')}>
-              New email
-            </button>
-            <button type="button" onClick={() => accounts.getState().show()}>
-              Accounts…
-            </button>
-          </div>
-          {confirm ? (
-            <Confirm />
-          ) : mode ? (
-            <Compose
-              key={prefill ? 'gateway' : mode}
-              reply={mode === 'reply' ? message : null}
-              draft={mode === 'new' ? prefill : null}
-              onDone={() => {
-                setComposing(null);
-                accounts.setState({ prefill: null });
-              }}
-            />
-          ) : message ? (
-            <Message m={message} onReply={() => setComposing('reply')} />
-          ) : count === 0 ? (
-            <p className="muted">Add a Gmail, Outlook, Yahoo or other email account under Accounts… to read its mail here.</p>
-          ) : (
-            <ul className="legacy-list" aria-label="Email inbox">
-              {rows.length === 0 && <li className="muted">No email yet.</li>}
-              {rows.map((r) => (
-                <li key={r.id}>
-                  <button type="button" className={r.unread ? 'unread' : ''} onClick={() => void accounts.getState().read(r.id)}>
-                    <span className="legacy-from">{r.fromName ?? r.from}</span>
-                    <span className="legacy-subject">{r.subject || '(no subject)'}</span>
-                    <span className="origin-badge">via {r.account}</span>
-                    <time dateTime={new Date(r.date).toISOString()}>{new Date(r.date).toLocaleString()}</time>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-          <Outcome done={sent} error={error} />
-        </div>
+    <ModalDialog open={open} onClose={onClose} title="Email accounts" closeLabel="Close email accounts" className="settings legacy-mail">
+      <div className="row-buttons">
+        <button type="button" disabled={busy !== null || count === 0} onClick={() => void accounts.getState().sync()}>
+          {busy === 'syncing' ? 'Checking…' : 'Check email'}
+        </button>
+        <button type="button" disabled={count === 0} onClick={() => setComposing('new')}>
+          New email
+        </button>
+        <button type="button" onClick={() => accounts.getState().show()}>
+          Accounts…
+        </button>
+      </div>
+      {confirm ? (
+        <Confirm />
+      ) : mode ? (
+        <Compose
+          key={prefill ? 'gateway' : mode}
+          reply={mode === 'reply' ? message : null}
+          draft={mode === 'new' ? prefill : null}
+          onDone={() => {
+            setComposing(null);
+            accounts.setState({ prefill: null });
+          }}
+        />
+      ) : message ? (
+        <Message m={message} onReply={() => setComposing('reply')} />
+      ) : count === 0 ? (
+        <p className="muted">Add a Gmail, Outlook, Yahoo or other email account under Accounts… to read its mail here.</p>
+      ) : (
+        <ul className="legacy-list" aria-label="Email inbox">
+          {rows.length === 0 && <li className="muted">No email yet.</li>}
+          {rows.map((r) => (
+            <li key={r.id}>
+              <button type="button" className={r.unread ? 'unread' : ''} onClick={() => void accounts.getState().read(r.id)}>
+                <span className="legacy-from">{r.fromName ?? r.from}</span>
+                <span className="legacy-subject">{r.subject || '(no subject)'}</span>
+                <span className="origin-badge">via {r.account}</span>
+                <time dateTime={new Date(r.date).toISOString()}>{new Date(r.date).toLocaleString()}</time>
+              </button>
+            </li>
+          ))}
+        </ul>
       )}
-    </dialog>
+      <Outcome done={sent} error={error} />
+    </ModalDialog>
   );
 }

@@ -1,8 +1,8 @@
 // The KME settings (ETSI GS QKD 014): import one side of a kme.json or type the settings,
 // then "Test connection". Levels 1 and 2 need this.
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useSettings, useStores } from '../../app/context.js';
-import { useModalDialog } from '../../ui/dialog.js';
+import { ModalDialog } from '../../ui/ModalDialog.js';
 
 function ManualForm() {
   const { settings } = useStores();
@@ -77,109 +77,83 @@ export function KmeSettingsDialog() {
   const error = useSettings((s) => s.error);
   const saved = useSettings((s) => s.saved);
   const test = useSettings((s) => s.test);
-  const ref = useModalDialog(open);
-  const titleId = useId();
   const [path, setPath] = useState('');
   const [side, setSide] = useState<'A' | 'B'>('A');
   const [peer, setPeer] = useState('');
 
   return (
-    <dialog
-      ref={ref}
-      className="settings"
-      aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        settings.getState().hide();
-      }}
-    >
-      {open && (
-        <div className="settings-body">
-          <header className="composer-header">
-            <h2 id={titleId}>Quantum keys (KME)</h2>
-            <button type="button" className="ghost" aria-label="Close the settings" onClick={() => settings.getState().hide()}>
-              ✕
-            </button>
-          </header>
-          <p className="hint">
-            Levels 1 and 2 take their keys from a Key Management Entity over ETSI GS QKD 014, with mutual TLS. Without one, QMail protects
-            mail with post-quantum keys (level 3).
+    <ModalDialog open={open} onClose={() => settings.getState().hide()} title="Quantum keys (KME)" closeLabel="Close the settings">
+      <p className="hint">
+        Levels 1 and 2 take their keys from a Key Management Entity over ETSI GS QKD 014, with mutual TLS. Without one, QMail protects mail
+        with post-quantum keys (level 3).
+      </p>
+      <p className="kme-state" role="status">
+        {loading
+          ? 'Reading the settings…'
+          : state?.configured
+            ? `Configured: ${state.settings?.url} as ${state.settings?.saeId}${state.settings?.defaultPeerSaeId ? `, default peer ${state.settings.defaultPeerSaeId}` : ''}`
+            : 'No KME configured.'}
+      </p>
+      {state?.localKme && (
+        <section className="settings-section" aria-label="Local test KME">
+          <p className="hint small">
+            This app runs a local test network with a linked KME pair; side A is for you, side B for the built-in correspondent.
           </p>
-          <p className="kme-state" role="status">
-            {loading
-              ? 'Reading the settings…'
-              : state?.configured
-                ? `Configured: ${state.settings?.url} as ${state.settings?.saeId}${state.settings?.defaultPeerSaeId ? `, default peer ${state.settings.defaultPeerSaeId}` : ''}`
-                : 'No KME configured.'}
-          </p>
-          {state?.localKme && (
-            <section className="settings-section" aria-label="Local test KME">
-              <p className="hint small">
-                This app runs a local test network with a linked KME pair; side A is for you, side B for the built-in correspondent.
-              </p>
-              <button type="button" className="primary" disabled={saving} onClick={() => void settings.getState().useLocalKme()}>
-                Use the local test KME (side A)
-              </button>
-            </section>
-          )}
-          <form
-            className="settings-section"
-            aria-label="Import a kme.json"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void settings.getState().importFile(path, side);
-            }}
-          >
-            <h3>Import a kme.json</h3>
-            <label className="field">
-              <span>File</span>
-              <input
-                type="text"
-                spellCheck={false}
-                value={path}
-                onChange={(e) => setPath(e.target.value)}
-                placeholder="/path/to/kme.json"
-              />
-            </label>
-            <div className="segmented" role="radiogroup" aria-label="Side">
-              {(['A', 'B'] as const).map((s) => (
-                <label key={s}>
-                  <input type="radio" name="kme-side" checked={side === s} onChange={() => setSide(s)} /> Side {s}
-                </label>
-              ))}
-            </div>
-            <button type="submit" disabled={saving}>
-              Import
-            </button>
-          </form>
-          <ManualForm key={JSON.stringify(state?.settings ?? null)} />
-          <section className="settings-section" aria-label="Test connection">
-            <label className="field">
-              <span>Peer (address or SAE ID, optional)</span>
-              <input type="text" spellCheck={false} value={peer} onChange={(e) => setPeer(e.target.value)} />
-            </label>
-            <button type="button" onClick={() => void settings.getState().runTest(peer)} disabled={testing || !state?.configured}>
-              {testing ? 'Testing…' : 'Test connection'}
-            </button>
-            {test && (
-              <p className={test.ok ? 'test-ok' : 'form-error'} role="status">
-                {test.ok ? '✓ ' : '✗ '}
-                {test.message}
-              </p>
-            )}
-          </section>
-          {saved && (
-            <p className="test-ok" role="status">
-              {saved}
-            </p>
-          )}
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-        </div>
+          <button type="button" className="primary" disabled={saving} onClick={() => void settings.getState().useLocalKme()}>
+            Use the local test KME (side A)
+          </button>
+        </section>
       )}
-    </dialog>
+      <form
+        className="settings-section"
+        aria-label="Import a kme.json"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void settings.getState().importFile(path, side);
+        }}
+      >
+        <h3>Import a kme.json</h3>
+        <label className="field">
+          <span>File</span>
+          <input type="text" spellCheck={false} value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/kme.json" />
+        </label>
+        <div className="segmented" role="radiogroup" aria-label="Side">
+          {(['A', 'B'] as const).map((s) => (
+            <label key={s}>
+              <input type="radio" name="kme-side" checked={side === s} onChange={() => setSide(s)} /> Side {s}
+            </label>
+          ))}
+        </div>
+        <button type="submit" disabled={saving}>
+          Import
+        </button>
+      </form>
+      <ManualForm key={JSON.stringify(state?.settings ?? null)} />
+      <section className="settings-section" aria-label="Test connection">
+        <label className="field">
+          <span>Peer (address or SAE ID, optional)</span>
+          <input type="text" spellCheck={false} value={peer} onChange={(e) => setPeer(e.target.value)} />
+        </label>
+        <button type="button" onClick={() => void settings.getState().runTest(peer)} disabled={testing || !state?.configured}>
+          {testing ? 'Testing…' : 'Test connection'}
+        </button>
+        {test && (
+          <p className={test.ok ? 'test-ok' : 'form-error'} role="status">
+            {test.ok ? '✓ ' : '✗ '}
+            {test.message}
+          </p>
+        )}
+      </section>
+      {saved && (
+        <p className="test-ok" role="status">
+          {saved}
+        </p>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </ModalDialog>
   );
 }

@@ -3,7 +3,7 @@
 import { useId, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { useStores } from '../../app/context.js';
-import { useModalDialog } from '../../ui/dialog.js';
+import { ModalDialog } from '../../ui/ModalDialog.js';
 import { saveBlob } from '../reader/save.js';
 import type { WalletStore } from './store.js';
 
@@ -56,7 +56,6 @@ export function WalletDialog() {
   const error = useWallet((s) => s.error);
   const done = useWallet((s) => s.done);
   const exported = useWallet((s) => s.exported);
-  const ref = useModalDialog(open);
   const titleId = useId();
   const amountId = useId();
   const fileRef = useRef<HTMLInputElement>(null);
@@ -64,224 +63,211 @@ export function WalletDialog() {
   const testMoney = balance && balance.test !== '0';
 
   return (
-    <dialog
-      ref={ref}
+    <ModalDialog
+      open={open}
+      onClose={() => wallet.getState().hide()}
+      title="Wallet"
+      closeLabel="Close the wallet"
       className="settings wallet"
-      aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        wallet.getState().hide();
-      }}
+      bodyClassName="wallet-body"
     >
-      {open && (
-        <div className="wallet-body">
-          <header className="composer-header">
-            <h2 id={titleId}>Wallet</h2>
-            <button type="button" className="ghost" aria-label="Close the wallet" onClick={() => wallet.getState().hide()}>
-              ✕
-            </button>
-          </header>
-
-          <section className="wallet-balance" aria-label="Balance">
-            <p className="wallet-total" role="status" aria-live="polite">
-              {balance ? (
-                <>
-                  <span className="wallet-amount">{balance.total}</span> <span className="wallet-unit">CC</span>
-                </>
-              ) : loading ? (
-                'Reading the wallet…'
-              ) : (
-                '—'
-              )}
-            </p>
-            {testMoney && (
-              <p className="wallet-test-note">
-                <span className="badge test">test money</span>{' '}
-                {balance.test === balance.total ? 'All of it is' : `${balance.test} CC of it is`} test Chips from the local test network:
-                not real money.
-              </p>
-            )}
-            {balance && balance.limbo > 0 && (
-              <p className="hint small">{balance.limbo} coin(s) not yet confirmed by the coin servers (not counted).</p>
-            )}
-          </section>
-
-          {error && (
-            <p className="form-error wallet-error" role="alert">
-              {error}
-            </p>
+      <section className="wallet-balance" aria-label="Balance">
+        <p className="wallet-total" role="status" aria-live="polite">
+          {balance ? (
+            <>
+              <span className="wallet-amount">{balance.total}</span> <span className="wallet-unit">CC</span>
+            </>
+          ) : loading ? (
+            'Reading the wallet…'
+          ) : (
+            '—'
           )}
-          {done && !error && (
-            <p className="wallet-done" role="status">
-              {done}
-            </p>
-          )}
-          {exported?.blob && (
-            <p className="wallet-done">
-              <button type="button" className="primary" onClick={() => saveBlob(exported.name, exported.blob!)}>
-                Save {exported.name} again
-              </button>
-            </p>
-          )}
+        </p>
+        {testMoney && (
+          <p className="wallet-test-note">
+            <span className="badge test">test money</span> {balance.test === balance.total ? 'All of it is' : `${balance.test} CC of it is`}{' '}
+            test Chips from the local test network: not real money.
+          </p>
+        )}
+        {balance && balance.limbo > 0 && (
+          <p className="hint small">{balance.limbo} coin(s) not yet confirmed by the coin servers (not counted).</p>
+        )}
+      </section>
 
-          <div className="wallet-actions">
-            {balance?.testNetwork && (
-              <section className="settings-section" aria-label="Test Chips">
-                <h3>Test Chips</h3>
-                <p className="hint small">This is a test network: its mint gives 100 CC of test money, not real money.</p>
-                <button type="button" className="primary" disabled={busy !== null} onClick={() => void wallet.getState().fund()}>
-                  {busy === 'fund' ? 'Getting test Chips…' : 'Get test Chips (test money)'}
-                </button>
-              </section>
-            )}
-            <form
-              className="settings-section"
-              aria-label="Export coins"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void wallet
-                  .getState()
-                  .exportAmount(amount)
-                  .then((f) => {
-                    if (f?.blob) saveBlob(f.name, f.blob);
-                    if (f) setAmount('');
-                  });
-              }}
-            >
-              <h3>Export</h3>
-              <p className="hint small">
-                Coins worth exactly this amount leave the wallet as a coin file (larger coins are broken into change).
-              </p>
-              <label className="wallet-label" htmlFor={amountId}>
-                Amount in CC
-              </label>
-              <div className="wallet-row">
-                <input
-                  id={amountId}
-                  type="text"
-                  inputMode="decimal"
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="12.5"
-                  value={amount}
-                  onChange={(e) => setAmount(e.target.value)}
-                />
-                <button type="submit" disabled={busy !== null}>
-                  {busy === 'export' ? 'Exporting…' : 'Export'}
-                </button>
-              </div>
-            </form>
-            <section className="settings-section" aria-label="Import coins">
-              <h3>Import</h3>
-              <p className="hint small">A coin file (.bin, .stack): its coins are checked with the coin servers and become yours.</p>
-              <input
-                ref={fileRef}
-                type="file"
-                className="visually-hidden"
-                aria-label="Coin file to import"
-                tabIndex={-1}
-                accept=".bin,.stack,.chips,application/octet-stream,application/json"
-                onChange={(e) => {
-                  const f = e.target.files?.[0];
-                  e.target.value = '';
-                  if (f) void wallet.getState().importFile(f);
-                }}
-              />
-              <button type="button" disabled={busy !== null} onClick={() => fileRef.current?.click()}>
-                {busy === 'import' ? 'Importing…' : 'Import a coin file…'}
-              </button>
-            </section>
-          </div>
-
-          <section className="wallet-section" aria-labelledby={`${titleId}-den`}>
-            <h3 id={`${titleId}-den`}>Coins by denomination</h3>
-            {balance && balance.byDenomination.length > 0 ? (
-              <table className="wallet-table compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Denomination</th>
-                    <th scope="col">Coins</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {balance.byDenomination.map((d) => (
-                    <tr key={d.denomination}>
-                      <td className="num">{d.value} CC</td>
-                      <td className="num">{d.coins}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <p className="hint small">The wallet is empty.</p>
-            )}
-            {coinCount > 0 && (
-              <details className="wallet-coins">
-                <summary>
-                  Serial numbers ({coinCount} coin{coinCount === 1 ? '' : 's'})
-                </summary>
-                <table className="wallet-table compact">
-                  <thead>
-                    <tr>
-                      <th scope="col">Value</th>
-                      <th scope="col">Serial</th>
-                      <th scope="col">State</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {coins.slice(0, SHOWN_COINS).map((c) => (
-                      <tr key={`${c.denomination}.${c.serial}`}>
-                        <td className="num">{c.value} CC</td>
-                        <td className="num mono">{c.serial}</td>
-                        <td>
-                          {c.state === 'bank' ? 'held' : c.state === 'limbo' ? 'being checked' : 'in a locker'}
-                          {c.test ? ', test money' : ''}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-                {coinCount > SHOWN_COINS && <p className="hint small">and {coinCount - SHOWN_COINS} more.</p>}
-              </details>
-            )}
-          </section>
-
-          <section className="wallet-section" aria-labelledby={`${titleId}-hist`}>
-            <h3 id={`${titleId}-hist`}>History</h3>
-            {history.length > 0 ? (
-              <table className="wallet-table">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">What</th>
-                    <th scope="col">Amount</th>
-                    <th scope="col">Coins</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {history.map((h, i) => (
-                    <tr key={`${h.at}-${i}`}>
-                      <td>{new Date(h.at).toLocaleString()}</td>
-                      <td>
-                        {KIND[h.kind] ?? h.kind}
-                        {h.test && <span className="badge test">test money</span>}
-                        {h.note && <span className="hint small wallet-note"> {h.note}</span>}
-                      </td>
-                      <td className="num">
-                        {OUT.has(h.kind) ? '−' : h.kind === 'change' || h.kind === 'rejected' ? '' : '+'}
-                        {h.amount} CC
-                      </td>
-                      <td className="num">{h.coins}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <p className="hint small">Nothing yet.</p>
-            )}
-          </section>
-        </div>
+      {error && (
+        <p className="form-error wallet-error" role="alert">
+          {error}
+        </p>
       )}
-    </dialog>
+      {done && !error && (
+        <p className="wallet-done" role="status">
+          {done}
+        </p>
+      )}
+      {exported?.blob && (
+        <p className="wallet-done">
+          <button type="button" className="primary" onClick={() => saveBlob(exported.name, exported.blob!)}>
+            Save {exported.name} again
+          </button>
+        </p>
+      )}
+
+      <div className="wallet-actions">
+        {balance?.testNetwork && (
+          <section className="settings-section" aria-label="Test Chips">
+            <h3>Test Chips</h3>
+            <p className="hint small">This is a test network: its mint gives 100 CC of test money, not real money.</p>
+            <button type="button" className="primary" disabled={busy !== null} onClick={() => void wallet.getState().fund()}>
+              {busy === 'fund' ? 'Getting test Chips…' : 'Get test Chips (test money)'}
+            </button>
+          </section>
+        )}
+        <form
+          className="settings-section"
+          aria-label="Export coins"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void wallet
+              .getState()
+              .exportAmount(amount)
+              .then((f) => {
+                if (f?.blob) saveBlob(f.name, f.blob);
+                if (f) setAmount('');
+              });
+          }}
+        >
+          <h3>Export</h3>
+          <p className="hint small">
+            Coins worth exactly this amount leave the wallet as a coin file (larger coins are broken into change).
+          </p>
+          <label className="wallet-label" htmlFor={amountId}>
+            Amount in CC
+          </label>
+          <div className="wallet-row">
+            <input
+              id={amountId}
+              type="text"
+              inputMode="decimal"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="12.5"
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+            />
+            <button type="submit" disabled={busy !== null}>
+              {busy === 'export' ? 'Exporting…' : 'Export'}
+            </button>
+          </div>
+        </form>
+        <section className="settings-section" aria-label="Import coins">
+          <h3>Import</h3>
+          <p className="hint small">A coin file (.bin, .stack): its coins are checked with the coin servers and become yours.</p>
+          <input
+            ref={fileRef}
+            type="file"
+            className="visually-hidden"
+            aria-label="Coin file to import"
+            tabIndex={-1}
+            accept=".bin,.stack,.chips,application/octet-stream,application/json"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void wallet.getState().importFile(f);
+            }}
+          />
+          <button type="button" disabled={busy !== null} onClick={() => fileRef.current?.click()}>
+            {busy === 'import' ? 'Importing…' : 'Import a coin file…'}
+          </button>
+        </section>
+      </div>
+
+      <section className="wallet-section" aria-labelledby={`${titleId}-den`}>
+        <h3 id={`${titleId}-den`}>Coins by denomination</h3>
+        {balance && balance.byDenomination.length > 0 ? (
+          <table className="wallet-table compact">
+            <thead>
+              <tr>
+                <th scope="col">Denomination</th>
+                <th scope="col">Coins</th>
+              </tr>
+            </thead>
+            <tbody>
+              {balance.byDenomination.map((d) => (
+                <tr key={d.denomination}>
+                  <td className="num">{d.value} CC</td>
+                  <td className="num">{d.coins}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="hint small">The wallet is empty.</p>
+        )}
+        {coinCount > 0 && (
+          <details className="wallet-coins">
+            <summary>
+              Serial numbers ({coinCount} coin{coinCount === 1 ? '' : 's'})
+            </summary>
+            <table className="wallet-table compact">
+              <thead>
+                <tr>
+                  <th scope="col">Value</th>
+                  <th scope="col">Serial</th>
+                  <th scope="col">State</th>
+                </tr>
+              </thead>
+              <tbody>
+                {coins.slice(0, SHOWN_COINS).map((c) => (
+                  <tr key={`${c.denomination}.${c.serial}`}>
+                    <td className="num">{c.value} CC</td>
+                    <td className="num mono">{c.serial}</td>
+                    <td>
+                      {c.state === 'bank' ? 'held' : c.state === 'limbo' ? 'being checked' : 'in a locker'}
+                      {c.test ? ', test money' : ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {coinCount > SHOWN_COINS && <p className="hint small">and {coinCount - SHOWN_COINS} more.</p>}
+          </details>
+        )}
+      </section>
+
+      <section className="wallet-section" aria-labelledby={`${titleId}-hist`}>
+        <h3 id={`${titleId}-hist`}>History</h3>
+        {history.length > 0 ? (
+          <table className="wallet-table">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Coins</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((h, i) => (
+                <tr key={`${h.at}-${i}`}>
+                  <td>{new Date(h.at).toLocaleString()}</td>
+                  <td>
+                    {KIND[h.kind] ?? h.kind}
+                    {h.test && <span className="badge test">test money</span>}
+                    {h.note && <span className="hint small wallet-note"> {h.note}</span>}
+                  </td>
+                  <td className="num">
+                    {OUT.has(h.kind) ? '−' : h.kind === 'change' || h.kind === 'rejected' ? '' : '+'}
+                    {h.amount} CC
+                  </td>
+                  <td className="num">{h.coins}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="hint small">Nothing yet.</p>
+        )}
+      </section>
+    </ModalDialog>
   );
 }
