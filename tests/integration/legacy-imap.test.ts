@@ -161,7 +161,7 @@ describe('legacy IMAP against Dovecot', () => {
     expect(page.items[0]!.unread).toBe(true);
     expect(seconds).toBeLessThan(45);
     const again = await s.sync('big');
-    expect(again.folders.find((f) => f.path === 'INBOX')).toMatchObject({ total: N, added: 0, changed: 0, removed: 0, mode: 'condstore' });
+    expect(again.folders.find((f) => f.path === 'INBOX')).toMatchObject({ total: N, added: 0, changed: 0, removed: 0, mode: 'qresync' });
   });
 
   it('flags, move, delete: ours reach the server, the server’s reach us (CONDSTORE and UID-diff)', async () => {
@@ -188,7 +188,7 @@ describe('legacy IMAP against Dovecot', () => {
       await other.logout();
     }
     const r = await s.sync('alice');
-    expect(r.folders.find((f) => f.path === 'INBOX')).toMatchObject({ mode: 'condstore', changed: 1, removed: 1, total: 4 });
+    expect(r.folders.find((f) => f.path === 'INBOX')).toMatchObject({ mode: 'qresync', changed: 1, removed: 1, total: 4 });
     expect(s.message(m1!.id)!.answered).toBe(true);
     expect(s.message(m2!.id)).toBeUndefined();
 

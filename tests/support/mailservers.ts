@@ -28,8 +28,12 @@ export interface DovecotOptions {
   users: MailUser[];
   /** Advertise no CONDSTORE/QRESYNC (the UID-diff path). */
   noCondstore?: boolean;
+  /** Advertise CONDSTORE but no QRESYNC (the CHANGEDSINCE path). */
+  noQresync?: boolean;
   /** Advertise no IDLE (the NOOP-polling path). */
   noIdle?: boolean;
+  /** Record every IMAP session's input and output (Dovecot's rawlog), read by `rawlog()`. */
+  rawlog?: boolean;
   /** Validate XOAUTH2/OAUTHBEARER bearer tokens at this RFC 7662 introspection URL. */
   oauth2IntrospectionUrl?: string;
 }
@@ -44,6 +48,8 @@ export interface Dovecot {
   fillMaildir(user: string, messages: (Buffer | string)[], folder?: string, seen?: boolean): void;
   /** Every message file in a user's Maildir (new and cur, all folders), as latin1 text; none before the first delivery. */
   mailOf(user: string): string[];
+  /** What a user's IMAP sessions so far sent (`in`) or got (`out`), one entry per session (needs `rawlog`). */
+  rawlog(user: string, way?: 'in' | 'out'): { session: string; text: string }[];
   /** Delivers one message through LMTP (as Postfix would). */
   deliver(to: string, message: Buffer | string): Promise<void>;
   doveadm(args: string[]): string;
@@ -223,7 +229,14 @@ last_valid_uid = ${owner.uid}
 mail_max_userip_connections = 200
 lmtp_save_to_detail_mailbox = no
 pop3_uidl_format = %08Xu%08Xv
-${opts.noCondstore || opts.noIdle ? `imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SPECIAL-USE${opts.noCondstore ? '' : ' CONDSTORE QRESYNC'}${opts.noIdle ? '' : ' IDLE'}` : ''}
+${opts.noCondstore || opts.noQresync || opts.noIdle ? `imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SPECIAL-USE${opts.noCondstore ? '' : opts.noQresync ? ' CONDSTORE' : ' CONDSTORE QRESYNC'}${opts.noIdle ? '' : ' IDLE'}` : ''}
+${
+  opts.rawlog
+    ? `protocol imap {
+  rawlog_dir = ${dir}/rawlog/%u
+}`
+    : ''
+}
 ${oauth}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${dir}/users
@@ -264,6 +277,11 @@ service stats {
 `;
   const confFile = join(dir, 'dovecot.conf');
   writeFileSync(confFile, conf);
+  if (opts.rawlog) {
+    // Dovecot writes a session's rawlog only into a folder that exists, as the mail user.
+    for (const u of opts.users) mkdirSync(join(dir, 'rawlog', u.user), { recursive: true });
+    chownTree(join(dir, 'rawlog'), owner.uid, owner.gid);
+  }
   const child = spawn(DOVECOT, ['-c', confFile, '-F'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -312,6 +330,14 @@ service stats {
       };
       if (existsSync(maildir(user))) walk(maildir(user));
       return out;
+    },
+    rawlog(user, way = 'in') {
+      const d = join(dir, 'rawlog', user);
+      if (!existsSync(d)) return [];
+      return readdirSync(d)
+        .filter((n) => n.endsWith(`.${way}`))
+        .sort()
+        .map((n) => ({ session: n.slice(0, -way.length - 1), text: readFileSync(join(d, n), 'latin1') }));
     },
     deliver: (to, message) => lmtpDeliver(lmtp, to, message),
     doveadm: (args) => execFileSync(DOVEADM, ['-c', confFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString(),

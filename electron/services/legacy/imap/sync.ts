@@ -4,13 +4,15 @@
 //   UIDVALIDITY differs from the stored one -> drop the folder's messages, start again
 //   initial (lowUid > 1)  -> fetch UIDs [lowUid - CHUNK, lowUid - 1] (newest first), store them
 //                            and the new lowUid in one transaction; a kill resumes there
-//   delta                 -> new UIDs from UIDNEXT; flag changes by CHANGEDSINCE (CONDSTORE)
-//                            or by comparing every UID's flags; removals by UID SEARCH when the
+//   delta                 -> new UIDs from UIDNEXT; flag changes and removals by QRESYNC (the
+//                            SELECT answers with the FETCH FLAGS and VANISHED (EARLIER) since our
+//                            MODSEQ), else flag changes by CHANGEDSINCE (CONDSTORE) or by
+//                            comparing every UID's flags, and removals by UID SEARCH when the
 //                            server's count differs from ours
 //
 // Every FETCH is read whole (fetchAll) before the next command: no command is ever issued
 // inside a fetch iterator, so imapflow's lock cannot deadlock.
-import type { FetchMessageObject, ImapFlow, ListResponse, MessageStructureObject } from 'imapflow';
+import type { ExpungeEvent, FetchMessageObject, FlagsEvent, ImapFlow, ListResponse, MessageStructureObject } from 'imapflow';
 import { Flag, type Envelope, type FolderRole, type FolderState, type LegacyStore, type NewMessage } from '../../../store/legacy.js';
 import { classify } from '../errors.js';
 
@@ -18,7 +20,7 @@ export const DEFAULT_CHUNK = 2000;
 /** The first chunk of a folder is small: the newest screenful shows before the rest arrives. */
 export const FIRST_CHUNK = 200;
 
-export type SyncMode = 'initial' | 'condstore' | 'uiddiff';
+export type SyncMode = 'initial' | 'qresync' | 'condstore' | 'uiddiff';
 
 export interface FolderReport {
   path: string;
@@ -136,7 +138,38 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
   // A fresh SELECT: a mailbox left selected has a stale UIDNEXT/HIGHESTMODSEQ, and other
   // sessions' expunges reach it only at the next command that allows them.
   if (client.mailbox && client.mailbox.path === folder.path) await client.mailboxClose();
-  const lock = await client.getMailboxLock(folder.path);
+  // QRESYNC: a folder whose initial pass is done is SELECTed with its UIDVALIDITY and MODSEQ;
+  // the server answers with the flags changed since (untagged FETCH, imapflow's `flags`) and
+  // the UIDs expunged since (VANISHED (EARLIER), imapflow's `expunge` with `vanished`). A
+  // VANISHED later in the session (another client expunging meanwhile) is collected too.
+  const known = store.folder(folder.id)!;
+  const qresync =
+    client.enabled.has('QRESYNC') &&
+    known.uidvalidity !== null &&
+    known.highestmodseq !== null &&
+    known.lowUid !== null &&
+    known.lowUid <= 1;
+  const vanished = new Set<number>();
+  const pushed = new Map<number, number>();
+  const onExpunge = (e: ExpungeEvent) => {
+    if (e.path === folder.path && e.vanished && e.uid) vanished.add(e.uid);
+  };
+  const onFlags = (e: FlagsEvent) => {
+    if (e.path === folder.path && e.uid) pushed.set(e.uid, flagBits(e.flags));
+  };
+  client.on('expunge', onExpunge);
+  client.on('flags', onFlags);
+  let lock: Awaited<ReturnType<ImapFlow['getMailboxLock']>>;
+  try {
+    lock = await client.getMailboxLock(
+      folder.path,
+      qresync ? { uidValidity: BigInt(known.uidvalidity!), changedSince: BigInt(known.highestmodseq!) } : {},
+    );
+  } catch (e) {
+    client.off('expunge', onExpunge);
+    client.off('flags', onFlags);
+    throw classify(e, `IMAP sync of a folder`);
+  }
   try {
     const mb = client.mailbox;
     if (!mb) throw new Error('no mailbox selected');
@@ -186,7 +219,10 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
       }
       s = store.folder(folder.id)!;
     } else {
-      report.mode = condstore && s.highestmodseq !== null ? 'condstore' : 'uiddiff';
+      // imapflow leaves `qresync` set on the mailbox (not in its types) only when the server
+      // took it: the same UIDVALIDITY, a HIGHESTMODSEQ, no NOMODSEQ.
+      const took = qresync && (mb as typeof mb & { qresync?: boolean }).qresync === true;
+      report.mode = took ? 'qresync' : condstore && s.highestmodseq !== null ? 'condstore' : 'uiddiff';
     }
 
     // New messages since UIDNEXT.
@@ -199,7 +235,22 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     // Flag changes and removals (not needed right after a complete initial pass of this run).
     if (report.mode !== 'initial') {
       const local = store.uidFlags(folder.id);
-      if (report.mode === 'condstore') {
+      if (report.mode === 'qresync') {
+        // Everything the SELECT said; the count check below is the safety net.
+        report.changed += store.setFlags(
+          folder.id,
+          [...pushed].filter(([u, f]) => local.has(u) && local.get(u) !== f).map(([uid, flags]) => ({ uid, flags })),
+        );
+        report.removed += store.removeUids(folder.id, [...vanished]);
+        vanished.clear();
+        if (client.mailbox && client.mailbox.exists !== store.count(folder.id)) {
+          const uids = new Set((await client.search({ all: true }, { uid: true })) || []);
+          report.removed += store.removeUids(
+            folder.id,
+            [...store.uidFlags(folder.id).keys()].filter((u) => !uids.has(u)),
+          );
+        }
+      } else if (report.mode === 'condstore') {
         const stored = BigInt(s.highestmodseq!);
         if (mb.highestModseq !== undefined && mb.highestModseq > stored) {
           const changed = await client.fetchAll('1:*', { uid: true, flags: true }, { uid: true, changedSince: stored });
@@ -230,6 +281,9 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
         }
       }
     }
+    // VANISHED answers that came during this sync's commands (an expunge by another client
+    // while we fetched): those messages are gone, whichever mode ran.
+    if (vanished.size) report.removed += store.removeUids(folder.id, [...vanished]);
     const cur = client.mailbox || mb;
     store.saveState(folder.id, {
       uidnext: Math.max(cur.uidNext, store.maxUid(folder.id) + 1),
@@ -243,6 +297,8 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     throw classify(e, `IMAP sync of a folder`);
   } finally {
     lock.release();
+    client.off('expunge', onExpunge);
+    client.off('flags', onFlags);
   }
   report.total = store.count(folder.id);
   report.seconds = (performance.now() - started) / 1000;
