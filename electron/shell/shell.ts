@@ -96,6 +96,8 @@ export function startShell(electron: ElectronModule, opts: ShellOptions): void {
       localKmeFile: embeddedKmeFile(network),
       ...(network?.correspondent ? { correspondent: network.correspondent } : {}),
       chips: embeddedChips(network),
+      // A mail account's sign-in page, after the user chose "Sign in with …": the system browser (RFC 8252).
+      openBrowser: (url) => (/^https?:\/\//i.test(url) ? shell.openExternal(url) : undefined),
     });
     const dispatch = createDispatcher(services.handlers, (e) =>
       log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),

@@ -316,9 +316,34 @@ export const LegacyAccountInput = z
     smtp: LegacyServer,
     password: z.string().min(1).max(1024),
     leaveOnServer: z.boolean().optional(),
+    /** PEM of a CA both servers are trusted under besides the system's (a self-hosted server); on edit, left out keeps the saved one and '' removes it. */
+    ca: z
+      .string()
+      .max(256 * 1024)
+      .optional(),
   })
   .strict();
 export type LegacyAccountInput = z.infer<typeof LegacyAccountInput>;
+/** The provider a generic account signs in at (OAuth2 public client: a client id, no secret). */
+export const LegacyOAuthEndpoints = z
+  .object({ authorizationUrl: z.url(), tokenUrl: z.url(), clientId: z.string().min(1).max(512), scope: z.string().max(2048) })
+  .strict();
+/** An account that signs in with its provider instead of a password (Gmail, Outlook: their endpoints; generic: `oauth`). */
+export const LegacySignInInput = LegacyAccountInput.omit({ password: true }).extend({ oauth: LegacyOAuthEndpoints.optional() }).strict();
+export type LegacySignInInput = z.infer<typeof LegacySignInInput>;
+/**
+ * A browser sign-in the main process runs (RFC 8252): `url` is the provider's page (the
+ * desktop app opens it in the system browser; host mode shows it as a link), the answer comes
+ * back to the main process on 127.0.0.1; the tokens stay there. `account` once signed in and added.
+ */
+export const LegacySignIn = z.object({
+  id: MessageId,
+  state: z.enum(['waiting', 'done', 'failed', 'cancelled']),
+  url: z.string(),
+  account: z.lazy(() => LegacyAccount).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type LegacySignIn = z.infer<typeof LegacySignIn>;
 const PublicServer = z.object({ host: z.string(), port: z.number().int(), tls: TlsMode, hasCa: z.boolean() });
 export const LegacyAccount = z.object({
   id: MessageId,
@@ -634,6 +659,19 @@ export const requests = {
   'accounts.remove': { input: z.object({ id: MessageId }).strict(), output: z.object({ ok: z.literal(true) }) },
   'accounts.test': { input: z.object({ account: LegacyAccountInput }).strict(), output: LegacyTestResult },
   'accounts.sync': { input: z.object({ id: MessageId }).strict(), output: z.object({ added: z.number().int().nonnegative() }) },
+  /** Presets that can sign in with their provider here (a client id is configured for them); generic always can, given its endpoints. */
+  'accounts.oauthPresets': { input: Empty, output: z.object({ presets: z.array(z.enum(['gmail', 'outlook'])) }) },
+  /** Starts a browser sign-in that adds the account when it comes back; answers once the provider's URL is known. One at a time. */
+  'accounts.signIn': { input: z.object({ account: LegacySignInInput }).strict(), output: LegacySignIn },
+  'accounts.signInStatus': { input: z.object({ id: MessageId }).strict(), output: LegacySignIn },
+  'accounts.signInCancel': { input: z.object({ id: MessageId }).strict(), output: LegacySignIn },
+  /** "Test connection" of a saved account (its saved password or sign-in): the stage that failed, as accounts.test. */
+  'accounts.testSaved': { input: z.object({ id: MessageId }).strict(), output: LegacyTestResult },
+  /** Reads a CA certificate the user pasted or picked: its certificates, or invalid_input saying what is wrong with it. */
+  'accounts.checkCa': {
+    input: z.object({ pem: z.string().max(256 * 1024) }).strict(),
+    output: z.object({ certificates: z.array(z.object({ subject: z.string(), validTo: z.string(), ca: z.boolean() })).min(1) }),
+  },
   'legacy.list': {
     input: z
       .object({ folder: FolderId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(200) })

@@ -36,6 +36,7 @@ import {
 } from '../legacy/mime/index.js';
 import type { MailEngine } from '../mail/engine.js';
 import type { ImageSenders } from './image-senders.js';
+import { checkCaPem, type SignIns } from './legacy-signin.js';
 
 type LegacyRequest =
   | 'accounts.list'
@@ -44,6 +45,12 @@ type LegacyRequest =
   | 'accounts.remove'
   | 'accounts.test'
   | 'accounts.sync'
+  | 'accounts.oauthPresets'
+  | 'accounts.signIn'
+  | 'accounts.signInStatus'
+  | 'accounts.signInCancel'
+  | 'accounts.testSaved'
+  | 'accounts.checkCa'
   | 'legacy.list'
   | 'legacy.get'
   | 'legacy.allowImages'
@@ -60,6 +67,8 @@ export interface LegacyHandlerDeps {
   watcher?: LegacyWatcher;
   /** Fetches a remote image once the user allowed its sender (tests pass their own). */
   fetchImage?: (url: string) => Promise<Uint8Array | undefined>;
+  /** Browser sign-ins (OAuth2) the window starts; without it only passwords. */
+  signIns?: SignIns;
 }
 
 function toContract(e: unknown): never {
@@ -71,9 +80,17 @@ function toContract(e: unknown): never {
   throw e;
 }
 
+/** The servers with the account's CA (checked first), or as given when it has none. */
+function withCa<T extends { incoming: object; smtp: object; ca?: string | undefined }>(a: T) {
+  const { ca, ...rest } = a;
+  if (!ca) return rest;
+  checkCaPem(ca);
+  return { ...rest, incoming: { ...a.incoming, ca }, smtp: { ...a.smtp, ca } };
+}
+
 function serviceInput(a: ContractAccountInput, password?: string): LegacyAccountInput {
   const { password: typed, ...rest } = a;
-  return { ...rest, auth: { kind: 'password', password: password ?? typed } };
+  return { ...withCa(rest), auth: { kind: 'password', password: password ?? typed } };
 }
 
 const LEVEL = { 1: 'L1', 2: 'L2', 3: 'L3' } as const;
@@ -167,6 +184,11 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
     };
   }
 
+  const signIns = () => {
+    if (!d.signIns) throw new ContractError('not_found', 'No such sign-in.');
+    return d.signIns;
+  };
+
   const guard = async <T>(fn: () => Promise<T> | T): Promise<T> => {
     try {
       return await fn();
@@ -186,7 +208,13 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
     'accounts.edit': ({ id, account }) =>
       guard(async () => {
         const { password, ...rest } = account;
-        const patch: Partial<LegacyAccountInput> = { ...rest, ...(password ? { auth: { kind: 'password', password } } : {}) };
+        // A CA left out keeps the saved one ('' removes it): the window never gets it back to resend.
+        const saved = d.legacy.store.accounts().find((a) => a.id === id)?.settings as LegacyAccountInput | undefined;
+        const ca = rest.ca === undefined ? saved?.incoming.ca : rest.ca;
+        const patch: Partial<LegacyAccountInput> = {
+          ...withCa({ ...rest, ca }),
+          ...(password ? { auth: { kind: 'password', password } } : {}),
+        };
         return d.legacy.editAccount(id, patch);
       }),
     'accounts.remove': ({ id }) =>
@@ -213,6 +241,27 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
         d.changed(['inbox', 'sent', 'drafts', 'archive', 'trash']);
         return { added };
       }),
+    'accounts.oauthPresets': () => guard(() => ({ presets: d.signIns?.presets() ?? [] })),
+    'accounts.signIn': ({ account }) =>
+      guard(() => {
+        if (!d.signIns) throw new ContractError('unavailable', 'Sign-in with a provider is not available here.');
+        const { oauth: _endpoints, ...rest } = account;
+        return d.signIns.start(account, withCa(rest));
+      }),
+    'accounts.signInStatus': ({ id }) => guard(() => signIns().status(id)),
+    'accounts.signInCancel': ({ id }) => guard(() => signIns().cancel(id)),
+    'accounts.testSaved': ({ id }) =>
+      guard(async () => {
+        if (!d.legacy.account(id)) throw new ContractError('not_found', 'No such account.');
+        const r = await d.legacy.testConnection(id);
+        return {
+          ok: r.ok,
+          ...(r.stage ? { stage: r.stage } : {}),
+          ...(r.server ? { server: r.server } : {}),
+          message: r.ok ? 'Both servers answered and accepted the sign-in.' : (r.message ?? 'The connection failed.'),
+        };
+      }),
+    'accounts.checkCa': ({ pem }) => guard(() => ({ certificates: checkCaPem(pem) })),
     'legacy.list': ({ folder, offset, limit }) =>
       guard(() => {
         const r = d.legacy.list({ folder, offset, limit });

@@ -25,6 +25,7 @@ import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import { LegacyService } from '../legacy/service.js';
 import { LegacyWatcher, legacyHandlers } from './legacy.js';
 import { ImageSenders } from './image-senders.js';
+import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from './legacy-signin.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
 
 export interface AppServicesOptions {
@@ -57,6 +58,10 @@ export interface AppServicesOptions {
   correspondent?: Promise<string | undefined>;
   /** The wallet's coin servers and, on a test network, its mint (embeddedChips). */
   chips?: WalletChips;
+  /** The system browser, for a mail account's sign-in page (the desktop app); host mode leaves it out and the window shows the link. */
+  openBrowser?: (url: string) => Promise<void> | void;
+  /** The app's OAuth2 client ids at Gmail and Outlook (default: QMAIL_OAUTH_*_CLIENT_ID, legacy-signin.ts). */
+  oauthClients?: Partial<Record<OAuthPreset, OAuthClient>>;
 }
 
 export type Emit = <K extends EventName>(event: K, payload: EventPayload<K>) => void;
@@ -133,9 +138,18 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...(opts.log ? { log: opts.log } : {}),
   });
   const phrase = new PhraseConfirmation(mail.identities);
-  const legacy = new LegacyService(db, () => vault.box());
+  const signIns = new SignIns();
+  const legacy = new LegacyService(db, () => vault.box(), { openBrowser: (url) => signIns.openBrowser(url) });
   const watcher = new LegacyWatcher(legacy, () => emit('mail.changed', { folders: ['inbox'] }));
   const autoStart = opts.autoStart ?? true;
+  signIns.attach({
+    legacy,
+    clients: opts.oauthClients ?? oauthClientsFromEnv(process.env),
+    ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
+    added: (v) => {
+      if (autoStart) watcher.watch(v.id);
+    },
+  });
   const startMail = () => {
     // The embedded network's KME pair is the profile's KME from the first unlock on (DESIGN §5),
     // unless the user chose otherwise; it is followed again on each unlock.
@@ -184,6 +198,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return state();
     },
     'vault.lock': async () => {
+      signIns.close();
       await watcher.stop();
       await mail.stop();
       vault.lock();
@@ -337,6 +352,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       imageSenders: new ImageSenders(db, () => vault.box()),
       ...(autoStart ? { watcher } : {}),
       changed: (folders) => emit('mail.changed', { folders }),
+      signIns,
     }),
     ...walletHandlers({ db, box: () => vault.box(), chips: opts.chips ?? {}, now }),
   };
@@ -385,6 +401,12 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'accounts.remove',
     'accounts.test',
     'accounts.sync',
+    'accounts.oauthPresets',
+    'accounts.signIn',
+    'accounts.signInStatus',
+    'accounts.signInCancel',
+    'accounts.testSaved',
+    'accounts.checkCa',
     'legacy.list',
     'legacy.get',
     'legacy.allowImages',
@@ -409,6 +431,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return () => listeners.delete(listener);
     },
     close() {
+      signIns.close();
       void watcher.stop().then(() => legacy.close());
       mail.close();
       void mail.stop();

@@ -9,6 +9,8 @@ import type {
   LegacyAccountInput,
   LegacyMessageRow,
   LegacyMessageView,
+  LegacySignIn,
+  LegacySignInInput,
   LegacyTestResult,
   RequestInput,
 } from '../../../../shared/ipc/contract.js';
@@ -43,6 +45,13 @@ export const PRESETS: Record<PresetName, { label: string; incoming: LegacyAccoun
 
 export type Outgoing = RequestInput<'legacy.send'>;
 
+/** The presets that can sign in with their provider (OAuth2) when the app has a client id for them. */
+export type OAuthPreset = 'gmail' | 'outlook';
+export const PROVIDER_NAMES: Record<OAuthPreset, string> = { gmail: 'Google', outlook: 'Microsoft' };
+
+/** How often a waiting browser sign-in is asked about. */
+export const SIGN_IN_POLL_MS = 1000;
+
 /** A qmail handed over by the composer because it is addressed to plain email addresses. */
 export interface GatewayDraft {
   to: string[];
@@ -57,7 +66,7 @@ export interface AccountsStore {
   mailOpen: boolean;
   prefill: GatewayDraft | null;
   accounts: LegacyAccount[];
-  busy: 'saving' | 'testing' | 'syncing' | null;
+  busy: 'saving' | 'testing' | 'syncing' | 'signing-in' | null;
   error: string | null;
   saved: string | null;
   test: LegacyTestResult | null;
@@ -67,6 +76,12 @@ export interface AccountsStore {
   /** The message waiting for the gateway confirmation (a plain address among the recipients). */
   confirm: Outgoing | null;
   sent: string | null;
+  /** Presets whose provider sign-in is set up here (the main process has their client ids). */
+  oauthPresets: OAuthPreset[];
+  /** The browser sign-in under way or just ended: its state and the provider's page, never a token. */
+  signIn: LegacySignIn | null;
+  /** The custom CA field as the main process read it: its certificates, or what is wrong with it. */
+  caCheck: { ok: boolean; message: string } | null;
   show(): void;
   hide(): void;
   openMail(): void;
@@ -78,6 +93,13 @@ export interface AccountsStore {
   edit(id: string, a: Omit<LegacyAccountInput, 'password'> & { password?: string }): Promise<boolean>;
   remove(id: string): Promise<boolean>;
   runTest(a: LegacyAccountInput): Promise<void>;
+  /** Test connection of a saved account (a signed-in one too). */
+  testSaved(id: string): Promise<void>;
+  /** Starts the browser sign-in that adds the account; follows it until it ends. */
+  startSignIn(a: LegacySignInInput): Promise<boolean>;
+  cancelSignIn(): Promise<void>;
+  checkCa(pem: string): Promise<boolean>;
+  clearCa(): void;
   sync(id?: string): Promise<void>;
   loadRows(): Promise<void>;
   read(id: string): Promise<void>;
@@ -117,9 +139,16 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
       opening: false,
       confirm: null,
       sent: null,
+      oauthPresets: [],
+      signIn: null,
+      caCheck: null,
       show() {
-        set({ dialogOpen: true, error: null, saved: null, test: null });
+        set({ dialogOpen: true, error: null, saved: null, test: null, caCheck: null });
         void get().load();
+        void runtime.invoke('accounts.oauthPresets', {}).then(
+          (r) => set({ oauthPresets: r.presets }),
+          () => set({ oauthPresets: [] }),
+        );
       },
       hide() {
         set({ dialogOpen: false });
@@ -169,6 +198,67 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         set({ test: null });
         const r = await attempt('testing', () => runtime.invoke('accounts.test', { account: a }));
         if (r) set({ test: r });
+      },
+      async testSaved(id) {
+        set({ test: null });
+        const r = await attempt('testing', () => runtime.invoke('accounts.testSaved', { id }));
+        if (r) set({ test: r });
+      },
+      async startSignIn(a) {
+        const waiting = get().signIn;
+        if (waiting?.state === 'waiting') await get().cancelSignIn();
+        set({ test: null, signIn: null });
+        const started = await attempt('saving', () => runtime.invoke('accounts.signIn', { account: a }));
+        if (!started) return false;
+        set({ signIn: started, busy: 'signing-in' });
+        // Followed while it is this one and waiting: Cancel or a newer start ends the loop.
+        const live = () => get().signIn?.id === started.id && get().signIn?.state === 'waiting';
+        let cur = started;
+        while (cur.state === 'waiting') {
+          await new Promise((r) => setTimeout(r, SIGN_IN_POLL_MS));
+          if (!live()) return false;
+          try {
+            cur = await runtime.invoke('accounts.signInStatus', { id: started.id });
+          } catch (e) {
+            set({ busy: null, error: errorMessage(e) });
+            return false;
+          }
+          if (!live()) return false;
+          set({ signIn: cur });
+        }
+        set({ busy: null });
+        if (cur.state === 'failed') {
+          set({ error: cur.error?.message ?? 'The sign-in failed.' });
+          return false;
+        }
+        if (cur.state !== 'done' || !cur.account) return false;
+        const v = cur.account;
+        set({ accounts: [...get().accounts.filter((x) => x.id !== v.id), v] });
+        // Test connection by the saved sign-in: the stage that fails is named, as for a password.
+        await get().testSaved(v.id);
+        set({ saved: `Signed in and added ${v.name}.` });
+        void get().sync(v.id);
+        return true;
+      },
+      async cancelSignIn() {
+        const cur = get().signIn;
+        if (!cur || cur.state !== 'waiting') return;
+        set({ signIn: { ...cur, state: 'cancelled' }, busy: null });
+        await runtime.invoke('accounts.signInCancel', { id: cur.id }).catch(() => undefined);
+      },
+      async checkCa(pem) {
+        try {
+          const r = await runtime.invoke('accounts.checkCa', { pem });
+          const names = r.certificates.map((c) => `${c.subject} (until ${c.validTo.slice(0, 10)})`).join('; ');
+          set({ caCheck: { ok: true, message: `Trusted besides the system’s: ${names}.` } });
+          return true;
+        } catch (e) {
+          set({ caCheck: { ok: false, message: errorMessage(e) } });
+          return false;
+        }
+      },
+      clearCa() {
+        set({ caCheck: null });
       },
       async sync(id) {
         const ids = id ? [id] : get().accounts.map((a) => a.id);
