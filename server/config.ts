@@ -189,6 +189,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    market: z
+      .object({
+        /**
+         * Hiring (EXT-10, docs/server.md "Market"): a mailbox needs a paid term here to register
+         * a new address, upload, or poll. Off (the default) keeps free registration, for test networks.
+         */
+        requireHire: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     directory: z
       .object({
         /** Directory base URL (http://host:port) to publish the signed descriptor to. */

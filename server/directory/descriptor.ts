@@ -31,6 +31,14 @@ export const descriptorSchema = z
     startedAt: z.number().int().min(0),
     uptimeSeconds: z.number().int().min(0),
     issuedAt: z.number().int().min(0),
+    /**
+     * Hiring (EXT-10): present only on a node that requires a paid term (market.requireHire),
+     * so every other node's descriptor is byte for byte what it was before the field existed.
+     */
+    hire: z
+      .object({ command: z.literal(86), required: z.literal(true) })
+      .strict()
+      .optional(),
     /** ML-DSA-65 public key, base64. */
     publicKey: z.string().max(4096),
   })
@@ -140,6 +148,7 @@ export function makeDescriptor(
       startedAt: at.startedAt,
       uptimeSeconds: Math.max(0, Math.floor((at.now - at.startedAt) / 1000)),
       issuedAt: at.now,
+      ...(config.market.requireHire ? { hire: { command: 86 as const, required: true as const } } : {}),
     },
     key,
   );

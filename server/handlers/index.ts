@@ -3,6 +3,7 @@ import type { Dispatcher } from '../dispatch.js';
 import { registerChips } from './chips.js';
 import { registerGroup6 } from './group6.js';
 import { registerGroup16 } from './group16.js';
+import { registerHire } from './hire.js';
 import { registerTransfer } from './transfer.js';
 
 /** Every command this node answers. */
@@ -10,6 +11,7 @@ export function registerHandlers(d: Dispatcher): void {
   // Group 0 command 0: echo, the RAIDA liveness check.
   d.on(Group.STATUS, 0, async () => ({ status: Status.SUCCESS }));
   registerGroup6(d);
+  registerHire(d);
   registerTransfer(d);
   registerGroup16(d);
   registerChips(d);

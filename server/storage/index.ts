@@ -8,6 +8,7 @@ import type { Storage } from './types.js';
 
 export * from './types.js';
 export { BlobStore, BlobError } from './blobs.js';
+export { HireStore, type Hire } from './hires.js';
 export { ChipStore, MAX_CHANGE_SNS, type ChipAn, type FindOutcome, type ChangeOutcome } from './chips.js';
 
 export interface StorageOptions {

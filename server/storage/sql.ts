@@ -2,6 +2,7 @@
 // every rule (quota, page layout, gate lookups) and the same tests prove both.
 import { BlobError, type BlobStore } from './blobs.js';
 import { ChipStore, chipsSchema } from './chips.js';
+import { HireStore, hiresSchema } from './hires.js';
 import {
   PAGE_SIZE,
   StorageError,
@@ -92,12 +93,14 @@ function escapeLike(s: string): string {
 
 export class SqlStorage implements Storage {
   readonly chips: ChipStore;
+  readonly hires: HireStore;
   private constructor(
     private readonly db: SqlDriver,
     private readonly blobs: BlobStore,
     private readonly now: () => number,
   ) {
     this.chips = new ChipStore(db, now);
+    this.hires = new HireStore(db, now);
   }
 
   get backend(): 'sqlite' | 'postgres' {
@@ -108,6 +111,7 @@ export class SqlStorage implements Storage {
     await blobs.init();
     await db.exec(schema(db.dialect));
     await db.exec(chipsSchema(db.dialect));
+    await db.exec(hiresSchema(db.dialect));
     const s = new SqlStorage(db, blobs, now);
     const live = new Set((await db.all('SELECT blob FROM pages')).map((r) => String(r.blob)));
     await blobs.sweep((id) => live.has(id));

@@ -1,6 +1,7 @@
 // The storage interface every backend (SQLite, PostgreSQL) implements. Async so either
 // can sit behind it; all writes are serialized by the backend (one writer).
 import type { ChipStore } from './chips.js';
+import type { HireStore } from './hires.js';
 
 /** A mailbox on this node: signed denomination (−8…+6) and 32-bit serial. */
 export interface Mailbox {
@@ -79,6 +80,8 @@ export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
   /** The node's coins, lockers and change reservations (Chips). */
   readonly chips: ChipStore;
+  /** Paid terms of service per mailbox (EXT-10). */
+  readonly hires: HireStore;
   // AN registry
   getAn(mb: Mailbox): Promise<Uint8Array | null>;
   setAn(mb: Mailbox, an: Uint8Array): Promise<void>;
