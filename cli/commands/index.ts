@@ -24,3 +24,5 @@ import { register as registerAccounts } from './accounts.js';
 commands.push(registerAccounts);
 import { register as registerWallet } from './wallet.js';
 commands.push(registerWallet);
+import { register as registerServers } from './servers.js';
+commands.push(registerServers);

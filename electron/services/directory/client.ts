@@ -59,6 +59,8 @@ export const descriptorSchema = z.object({
   startedAt: z.number().int(),
   uptimeSeconds: z.number().int(),
   issuedAt: z.number().int(),
+  /** Hiring (EXT-10): only on a node that requires a paid term; absent elsewhere (the signed bytes stay as before). */
+  hire: z.object({ command: z.number().int(), required: z.boolean() }).optional(),
   publicKey: z.string(),
 });
 /** What the directory measured of a server by probing it (never what the server claims). */

@@ -112,6 +112,12 @@ export interface OnboardResult {
 }
 
 export class Onboarding {
+  /**
+   * Pays a node that requires a paid term (its descriptor's `hire`, EXT-10) before registering
+   * there; unset, such a node is refused. Nodes without it register free (test networks).
+   */
+  payment?: (mailbox: Mailbox, d: ServerDescriptor) => Promise<void>;
+
   constructor(
     private readonly store: IdentityStore,
     private readonly directory: () => DirectoryClient,
@@ -199,14 +205,11 @@ export class Onboarding {
     const refused = new Map<string, string>();
     const todo = [...new Set(ids)].filter((id) => !have.some((h) => h.nodeId === id));
     const results = await Promise.allSettled(
-      todo.map((id) =>
-        hire(
-          this.pool,
-          mailbox,
-          all.find((d) => d.nodeId === id)!,
-          proof,
-        ),
-      ),
+      todo.map(async (id) => {
+        const d = all.find((x) => x.nodeId === id)!;
+        await this.pay(mailbox, d);
+        return hire(this.pool, mailbox, d, proof);
+      }),
     );
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') out.push(r.value);
@@ -255,9 +258,16 @@ export class Onboarding {
     const cur = this.store.load();
     if (!cur) throw new OnboardingError('Create an identity first.');
     if (cur.servers.some((s) => s.nodeId === d.nodeId)) return cur;
+    await this.pay(cur.mailbox, d);
     const h = await hire(this.pool, cur.mailbox, d, await this.proofFor(cur));
     // Beacons hired only to reach recipients go last, so they are not picked as storage first.
     return this.store.save({ ...stripLoaded(cur), servers: [...cur.servers, h] });
+  }
+
+  private async pay(mailbox: Mailbox, d: ServerDescriptor): Promise<void> {
+    if (!d.hire?.required) return;
+    if (!this.payment) throw new OnboardingError(`${d.name} takes only paid hires, and no wallet pays here.`);
+    await this.payment(mailbox, d);
   }
 
   describe(l: LoadedIdentity) {
