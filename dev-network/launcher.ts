@@ -213,6 +213,8 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
         listen: { host: '127.0.0.1', port: prev?.nodes[i]?.port ?? 0, ...base.listen, ...per.listen },
         directory: { ...(directoryKey ? { publicKey: directoryKey } : {}), ...base.directory, ...per.directory, url },
         operator: { name: `local node ${i}`, location: 'loopback', jurisdiction: 'local', ...base.operator, ...per.operator },
+        // Inbox fees are collected from lockers on this network's coin servers (server/purse.ts).
+        chips: { networkFile: join(dir, 'network.json'), ...base.chips, ...per.chips },
       };
       const file = join(dataDir, 'config.json');
       writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n');

@@ -166,6 +166,12 @@ export const configSchema = z
         mintKey: hex(16).optional(),
         /** How long serials handed out for a break or join stay reserved for that session. */
         reserveMs: z.number().int().min(1000).default(60_000),
+        /**
+         * The network file (network.json) listing every coin server by RAIDA index. With it the
+         * node collects inbox fees from the lockers Tells name (server/purse.ts); without it every
+         * locker is worth 0 here. Relative to the config file's folder.
+         */
+        networkFile: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -252,6 +258,7 @@ export function parseConfig(input: unknown, baseDir = process.cwd()): ServerConf
     throw new ConfigError('invalid configuration:\n  limits.maxBufferedBytes: must be at least limits.maxPacketBytes');
   }
   if (!isAbsolute(cfg.dataDir)) cfg.dataDir = resolve(baseDir, cfg.dataDir);
+  if (cfg.chips.networkFile && !isAbsolute(cfg.chips.networkFile)) cfg.chips.networkFile = resolve(baseDir, cfg.chips.networkFile);
   return cfg;
 }
 

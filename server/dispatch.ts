@@ -14,15 +14,28 @@ export interface HandlerResult {
   payload?: Uint8Array;
 }
 
+/** What collecting a locker came to (1e-8 CC units). */
+export interface Collected {
+  /** Taken from the sender's locker: 0 when less than the fee could be taken (all given back to that locker). */
+  units: bigint;
+  /** The operator's share of `units`, kept by the beacon. */
+  cut: bigint;
+  /** The rest, in a new locker for the recipient: its code goes in the notice. Absent when nothing is left. */
+  code?: Uint8Array;
+  tip?: bigint;
+}
+
 /**
- * Where inbox fees are paid from (QMail/1.0 §4.5, DESIGN §4.6). Group 8 lockers are not
- * served yet; a node started without one values every locker at 0.
+ * Where inbox fees are paid from (QMail/1.0 §4.5, DESIGN §4.6): the locker whose code a Tell's
+ * recipient entry carries (server/purse.ts). A node started without one values every locker at 0.
  */
 export interface LockerService {
   /** What the locker holds, in 1e-8 CC units (0 = empty or unknown), or 'unavailable'. */
-  value(key: Uint8Array): Promise<bigint | 'unavailable'>;
-  /** Take `fee` from the locker: `operatorCut` (0..1) to the operator, the rest to the recipient. */
-  collect(key: Uint8Array, fee: bigint, recipient: { denomination: number; serial: number }, operatorCut: number): Promise<void>;
+  value(code: Uint8Array): Promise<bigint | 'unavailable'>;
+  /** Take the locker (at least `fee`): `operatorCut` (0..1) to the operator, the rest into a new locker for the recipient. */
+  collect(code: Uint8Array, fee: bigint, recipient: { denomination: number; serial: number }, operatorCut: number): Promise<Collected>;
+  /** Give a collected tip (`tipCode`) back to the sender's locker `code` (its notice was not stored). */
+  refund?(tipCode: Uint8Array, code: Uint8Array): Promise<void>;
 }
 
 export const NO_LOCKERS: LockerService = {

@@ -110,7 +110,10 @@ describe('node lifecycle', () => {
       {
         lockers: {
           value: async (k) => lockers.get(Buffer.from(k).toString('hex')) ?? 0n,
-          collect: async (_k, fee, rcpt, cut) => void collected.push({ fee, cut, serial: rcpt.serial }),
+          collect: async (_k, fee, rcpt, cut) => {
+            collected.push({ fee, cut, serial: rcpt.serial });
+            return { units: fee, cut: 0n };
+          },
         },
       },
     );

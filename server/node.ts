@@ -22,6 +22,7 @@ import { TellBus } from './tellbus.js';
 import { FrameReader, type Frame } from './wire/frames.js';
 import { ConnectionTable, MemoryBudget, addressKey, type Reservation, type Slot, type SlotState } from './wire/admission.js';
 import { tellRates } from './tellrate.js';
+import { BeaconPurse } from './purse.js';
 import { preAuthorize } from './wire/gate.js';
 import { openRequest, respond } from './wire/envelope.js';
 import { ReplayGuard, clockPayload, openReplayStore } from './wire/replay.js';
@@ -105,12 +106,23 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   }
   let signalClosing!: () => void;
   const closing = new Promise<void>((r) => (signalClosing = r));
+  // With the network's coin servers known, the node collects inbox fees itself (server/purse.ts).
+  const purse =
+    !opts.lockers && config.chips.networkFile
+      ? new BeaconPurse({
+          dataDir: config.dataDir,
+          raidaId: config.raidaId,
+          networkFile: config.chips.networkFile,
+          chips: storage.chips,
+          log,
+        })
+      : undefined;
   const ctx: NodeContext = {
     config,
     storage,
     log,
     tells: new TellBus(),
-    lockers: opts.lockers ?? NO_LOCKERS,
+    lockers: opts.lockers ?? purse ?? NO_LOCKERS,
     now,
     closing,
     tellRates: tellRates(config.limits),
@@ -470,6 +482,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
         for (const s of sockets) s.destroy();
         await stopped;
         replays.close();
+        purse?.close();
         await storage.close();
         log.info('qmail-server stopped', { port });
       })();

@@ -31,7 +31,7 @@ import {
 } from '../../shared/qmail/index.js';
 import { ListType } from '../../shared/drd/index.js';
 import { FEE_UNITS_PER_CC } from '../../shared/drd/index.js';
-import type { Dispatcher, Handler, HandlerResult, NodeContext } from '../dispatch.js';
+import type { Collected, Dispatcher, Handler, HandlerResult, NodeContext } from '../dispatch.js';
 import { PAGE_SIZE, StorageError, type Mailbox } from '../storage/index.js';
 import { AuthError, authenticate, checkMailbox } from './auth.js';
 import { checkRegisterProof } from './register.js';
@@ -167,12 +167,22 @@ export function registerGroup6(d: Dispatcher): void {
             locker: isZeroAn(r.lockerKey) ? undefined : await ctx.lockers.value(r.lockerKey).catch(() => 'unavailable' as const),
           });
         }
-        if (decision.deliver && decision.fee > 0n) {
+        // A delivered Tell with a locker pays it whole (the fee, or a tip where none is owed):
+        // the operator's cut stays here, the rest goes to the recipient in a locker of its own.
+        let tip: Collected | undefined;
+        if (decision.deliver && !isZeroAn(r.lockerKey)) {
+          const fee = decision.fee;
           try {
-            await ctx.lockers.collect(r.lockerKey, decision.fee, rcpt, ctx.config.operator.inboxFeeCut);
+            const worth = fee > 0n ? fee : await ctx.lockers.value(r.lockerKey);
+            if (worth !== 'unavailable' && worth > 0n) {
+              tip = await ctx.lockers.collect(r.lockerKey, fee, rcpt, ctx.config.operator.inboxFeeCut);
+              if (fee > 0n && tip.units < fee)
+                decision = { deliver: false, status: Status.PAYMENT_INSUFFICIENT, retryable: false, reason: 'payment_insufficient' };
+            }
           } catch (e) {
             ctx.log.warn('inbox fee not collected', { error: (e as Error).message });
-            decision = { deliver: false, status: Status.PAYMENT_PROCESSING, retryable: true, reason: 'lookup_failed' };
+            tip = undefined;
+            if (fee > 0n) decision = { deliver: false, status: Status.PAYMENT_PROCESSING, retryable: true, reason: 'lookup_failed' };
           }
         }
         if (decision.deliver) {
@@ -184,7 +194,7 @@ export function registerGroup6(d: Dispatcher): void {
             fileGroupGuid: t.fileGroupGuid,
             totalSize: Math.min(totalSize, 0xffffffff),
             servers: t.servers,
-            lockerKey: r.lockerKey,
+            lockerKey: tip?.code ?? new Uint8Array(16),
             manifest: t.manifest,
           });
           try {
@@ -199,6 +209,10 @@ export function registerGroup6(d: Dispatcher): void {
               ctx.log.warn('tell not stored', { recipient: `${rcpt.denomination}.${rcpt.serial}`, error: (e as Error).message });
               decision = { deliver: false, status: Status.FILESYSTEM, retryable: true, reason: 'lookup_failed' };
             }
+            if (tip?.code)
+              await ctx.lockers.refund?.(tip.code, r.lockerKey).catch((e: unknown) => {
+                ctx.log.warn('tip not given back', { error: (e as Error).message });
+              });
           }
         }
         decisions.push(decision);

@@ -3,38 +3,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/database.js';
 import type { SecretBox } from '../../store/secret-box.js';
+import type { CoinStore, HistoryEntry, StoredCoin } from '../../../server/chips/wallet.js';
 
-/** A coin as stored: ANs (and proposed ANs of a pown in flight) as hex, one per server. */
-export interface StoredCoin {
-  denomination: number;
-  serial: number;
-  ans: string[];
-  /** Per server: the PAN sent in a pown whose answer never came (resolved later by find). */
-  pans?: (string | null)[];
-  /** Per server: p pass, f fail, n no answer, u untried. */
-  pown: string;
-  /** Coins from a test network's mint: test money, never real value. */
-  test: boolean;
-  /** bank: ours (a majority passed); limbo: a pown in flight or undecided; locker: put (or going) in the locker `locker`. */
-  state: 'bank' | 'limbo' | 'locker';
-  /** The locker's code (hex) while the coin is in, or on its way into, a locker we filled. */
-  locker?: string;
-}
-
-export interface HistoryEntry {
-  at: number;
-  kind: 'received' | 'imported' | 'minted' | 'rejected' | 'exported' | 'change' | 'recovered' | 'locker';
-  /** Value in 1e-8 CC units (a decimal string: JSON has no bigint). */
-  units: string;
-  coins: number;
-  test?: boolean;
-  note?: string;
-}
+export type { HistoryEntry, StoredCoin };
 
 const coinAad = (id: string) => `qmail.wallet-coin.v1:${id}`;
 const historyAad = (at: number, n: number) => `qmail.wallet-history.v1:${at}:${n}`;
 
-export class WalletStore {
+export class WalletStore implements CoinStore {
+  /**
+   * The coins as last read, opened: every wallet operation looks at all of them (to pick, to
+   * find a coin to seal with), and opening each row every time costs more than the requests.
+   * Dropped when another connection has written the database (`data_version`) or a
+   * transaction of ours failed.
+   */
+  private cache: Map<string, StoredCoin> | null = null;
+  private seenVersion = -1;
+
   constructor(
     private readonly db: Db,
     private readonly box: () => SecretBox,
@@ -42,7 +27,12 @@ export class WalletStore {
 
   /** Runs fn in one transaction: a crash leaves the wallet as before or as after. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      this.cache = null;
+      throw e;
+    }
   }
 
   newId(): string {
@@ -50,18 +40,27 @@ export class WalletStore {
   }
 
   all(): { id: string; coin: StoredCoin }[] {
-    const rows = this.db.prepare('SELECT id, sealed FROM wallet_coins').all() as { id: string; sealed: Buffer }[];
-    return rows.map((r) => ({ id: r.id, coin: JSON.parse(this.box().open(r.sealed, coinAad(r.id)).toString('utf8')) as StoredCoin }));
+    this.box(); // a locked vault reads nothing, cached or not
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (!this.cache || version !== this.seenVersion) {
+      const rows = this.db.prepare('SELECT id, sealed FROM wallet_coins').all() as { id: string; sealed: Buffer }[];
+      this.cache = new Map(rows.map((r) => [r.id, JSON.parse(this.box().open(r.sealed, coinAad(r.id)).toString('utf8')) as StoredCoin]));
+      this.seenVersion = version;
+    }
+    // Copies: callers spread and change what they get.
+    return [...this.cache].map(([id, coin]) => ({ id, coin: structuredClone(coin) }));
   }
 
   put(id: string, coin: StoredCoin): void {
     this.db
       .prepare('INSERT INTO wallet_coins (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
       .run(id, this.box().seal(Buffer.from(JSON.stringify(coin)), coinAad(id)));
+    this.cache?.set(id, structuredClone(coin));
   }
 
   remove(id: string): void {
     this.db.prepare('DELETE FROM wallet_coins WHERE id = ?').run(id);
+    this.cache?.delete(id);
   }
 
   addHistory(e: HistoryEntry): void {
