@@ -2,6 +2,7 @@
 // real qmail-server processes and a directory on loopback, killed and restarted by index.
 // This keeps the short call the tests were written against.
 import { startLocalNetwork, type LocalNetwork as Launched, type NetworkNode, type NetworkService } from '../../dev-network/launcher.js';
+import type { ServerConfigInput } from '../../server/config.js';
 
 export interface LocalNetwork {
   directoryUrl: string;
@@ -19,12 +20,24 @@ export interface LocalNetwork {
 export async function startNetwork(
   base: string,
   count: number,
-  opts: { pingMaxWaitMs?: number; services?: NetworkService[]; limits?: { maxObjectBytes?: number; mailboxQuotaBytes?: number } } = {},
+  opts: {
+    pingMaxWaitMs?: number;
+    services?: NetworkService[];
+    limits?: { maxObjectBytes?: number; mailboxQuotaBytes?: number };
+    /** More node configuration (chips, market), merged into every node's. */
+    nodeConfig?: Omit<ServerConfigInput, 'limits' | 'log'>;
+    perNode?: (index: number) => ServerConfigInput;
+  } = {},
 ): Promise<LocalNetwork> {
   const net = await startLocalNetwork({
     dir: base,
     nodes: count,
-    nodeConfig: { limits: { pingMaxWaitMs: opts.pingMaxWaitMs ?? 2000, ...(opts.limits ?? {}) }, log: { level: 'warn' } },
+    nodeConfig: {
+      ...opts.nodeConfig,
+      limits: { pingMaxWaitMs: opts.pingMaxWaitMs ?? 2000, ...(opts.limits ?? {}) },
+      log: { level: 'warn' },
+    },
+    ...(opts.perNode ? { perNode: opts.perNode } : {}),
     ...(opts.services ? { services: opts.services } : {}),
   });
   return {
