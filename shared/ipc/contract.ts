@@ -11,6 +11,9 @@ export type FolderId = z.infer<typeof FolderId>;
 
 const Empty = z.object({}).strict();
 const MessageId = z.string().regex(/^[0-9a-f]{32}$/, 'message id is 32 lowercase hex digits');
+/** Which mail a list or search covers: all (left out), qmail only, or one legacy account (its id). */
+export const MailSource = z.union([z.literal('qmail'), MessageId]);
+export type MailSource = z.infer<typeof MailSource>;
 /** A stripe layout as reported (messages, certificates); what a caller asks for is checked by StripeLayout. */
 const StripeShape = z.object({ k: z.number().int(), p: z.number().int() });
 
@@ -36,6 +39,8 @@ export const MessageSummary = z.object({
   fromName: z.string().optional(),
   /** Display names of recipients, by address, where known (our own name, names the directory gave when sending). */
   toNames: z.record(z.string(), z.string()).optional(),
+  /** Mail of a legacy (IMAP/POP3) account in the unified folders: the account it came through; absent for qmail. */
+  origin: z.object({ accountId: MessageId, account: z.string() }).optional(),
 });
 export type MessageSummary = z.infer<typeof MessageSummary>;
 
@@ -118,6 +123,8 @@ export const MessageView = MessageSummary.extend({
   delivery: z.array(RecipientDelivery).optional(),
   /** Trash: the folder Restore puts the message back in. */
   restoreTo: FolderId.optional(),
+  /** Legacy account mail (`origin` set): remote images held back, and the encrypted-over-legacy outcome. */
+  legacy: z.lazy(() => LegacyReading).optional(),
 });
 export type MessageView = z.infer<typeof MessageView>;
 
@@ -400,6 +407,16 @@ export const LegacyMessageView = LegacyMessageRow.extend({
   problem: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 export type LegacyMessageView = z.infer<typeof LegacyMessageView>;
+/** What the reader shows of a legacy message besides a qmail's fields (MessageView.legacy). */
+export const LegacyReading = LegacyMessageView.pick({
+  remoteImages: true,
+  imagesAllowed: true,
+  messageId: true,
+  secure: true,
+  problem: true,
+  cc: true,
+});
+export type LegacyReading = z.infer<typeof LegacyReading>;
 
 // ---- wallet (Chips) ------------------------------------------------------------------
 /** A CC amount as an exact decimal (up to 8 places): JSON numbers would round it. */
@@ -456,9 +473,15 @@ export const requests = {
   'vault.unlock': { input: z.object({ passphrase: z.string().max(1024) }).strict(), output: VaultState },
   'vault.lock': { input: Empty, output: VaultState },
   'mail.folders': { input: Empty, output: z.array(FolderSummary) },
+  /** A folder's messages, newest first: qmail and, in the unified folders, the legacy accounts' mail (`source` narrows to one). */
   'mail.list': {
     input: z
-      .object({ folder: FolderId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(200) })
+      .object({
+        folder: FolderId,
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(200),
+        source: MailSource.optional(),
+      })
       .strict(),
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(MessageSummary) }),
   },
@@ -624,7 +647,12 @@ export const requests = {
   /** Full-text search over decrypted mail, served from memory (nothing plaintext is written). */
   'mail.search': {
     input: z
-      .object({ query: z.string().min(1).max(256), folder: FolderId.optional(), limit: z.number().int().min(1).max(500).default(50) })
+      .object({
+        query: z.string().min(1).max(256),
+        folder: FolderId.optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+        source: MailSource.optional(),
+      })
       .strict(),
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(SearchHit) }),
   },

@@ -71,7 +71,7 @@ export interface LegacyHandlerDeps {
   signIns?: SignIns;
 }
 
-function toContract(e: unknown): never {
+export function toContract(e: unknown): never {
   if (e instanceof ContractError) throw e;
   if (e instanceof LegacyError)
     throw new ContractError(e.code === 'not_found' ? 'not_found' : e.code === 'invalid_input' ? 'invalid_input' : 'unavailable', e.message);
@@ -95,7 +95,10 @@ function serviceInput(a: ContractAccountInput, password?: string): LegacyAccount
 
 const LEVEL = { 1: 'L1', 2: 'L2', 3: 'L3' } as const;
 
-export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyRequest> {
+export type LegacyReaderDeps = Pick<LegacyHandlerDeps, 'legacy' | 'mail' | 'imageSenders' | 'fetchImage'>;
+
+/** Reading legacy mail: its list row, its MIME parsed, and the reader's view (decrypted when it is in the encrypted format). */
+export function legacyReader(d: LegacyReaderDeps) {
   const allowed = d.imageSenders;
   const fetchImage = d.fetchImage ?? ((url: string) => fetchRemoteImage(url));
   const accountName = (id: string) => d.legacy.account(id)?.name ?? '';
@@ -120,12 +123,13 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
     return { m, p };
   }
 
-  async function view(id: string, fetchImages: boolean): Promise<LegacyMessageView> {
+  /** The reader's view; `markSeen` sets \\Seen on the server (the unified reader marks it read itself, after). */
+  async function view(id: string, fetchImages: boolean, markSeen = true): Promise<LegacyMessageView> {
     const { m, p } = await parsed(id);
-    if (m.unread) await d.legacy.setFlags(id, { seen: true }).catch(() => undefined);
+    if (markSeen && m.unread) await d.legacy.setFlags(id, { seen: true }).catch(() => undefined);
     const base = {
       ...row(m),
-      unread: false,
+      unread: markSeen ? false : m.unread,
       cc: m.cc,
       attachments: p.attachments.map((a) => ({ index: a.index, name: a.filename || 'attachment', size: a.size })),
       ...(p.messageId ? { messageId: p.messageId } : {}),
@@ -183,6 +187,12 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
       imagesAllowed: allow,
     };
   }
+  return { row, parsed, view };
+}
+
+export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyRequest> {
+  const allowed = d.imageSenders;
+  const { parsed, row, view } = legacyReader(d);
 
   const signIns = () => {
     if (!d.signIns) throw new ContractError('not_found', 'No such sign-in.');
@@ -318,6 +328,13 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
         await d.legacy.send(account.id, { to: input.to, cc: input.cc, subject: input.subject, raw: built.raw });
         if (input.inReplyTo) await d.legacy.setFlags(input.inReplyTo, { answered: true }).catch(() => undefined);
         d.changed(['sent']);
+        // The copy in the account's Sent folder joins the unified Sent, and the conversation an answer to it will join.
+        const sent = account.incoming.kind === 'imap' ? d.legacy.store.folders(account.id).find((f) => f.role === 'sent') : undefined;
+        if (sent)
+          void d.legacy
+            .sync(account.id, { only: [sent.path] })
+            .then(() => d.changed(['sent']))
+            .catch(() => undefined);
         return { messageId: built.messageId };
       }),
   };

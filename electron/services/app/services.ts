@@ -23,7 +23,8 @@ import { QkdConfigError } from '../mail/qkd.js';
 import { formattedBody } from '../mail/bundle.js';
 import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import { LegacyService } from '../legacy/service.js';
-import { LegacyWatcher, legacyHandlers } from './legacy.js';
+import { LegacyWatcher, legacyHandlers, legacyReader } from './legacy.js';
+import { UnifiedMail } from './unified.js';
 import { ImageSenders } from './image-senders.js';
 import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from './legacy-signin.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
@@ -141,6 +142,16 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   const signIns = new SignIns();
   const legacy = new LegacyService(db, () => vault.box(), { openBrowser: (url) => signIns.openBrowser(url) });
   const watcher = new LegacyWatcher(legacy, () => emit('mail.changed', { folders: ['inbox'] }));
+  const imageSenders = new ImageSenders(db, () => vault.box());
+  // The unified folders: qmail and the legacy accounts' mail in one list (app/unified.ts).
+  const unified = new UnifiedMail({
+    db,
+    messages,
+    mail,
+    legacy,
+    reader: legacyReader({ legacy, mail, imageSenders }),
+    changed: (folders) => emit('mail.changed', { folders }),
+  });
   const autoStart = opts.autoStart ?? true;
   signIns.attach({
     legacy,
@@ -201,13 +212,14 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       signIns.close();
       await watcher.stop();
       await mail.stop();
+      unified.clear();
       vault.lock();
       emit('vault.changed', state());
       return state();
     },
     'mail.folders': () => {
       vault.box();
-      const counts = messages.counts();
+      const counts = unified.counts(messages.counts());
       return (Object.keys(FOLDER_NAMES) as FolderId[]).map((id) => ({
         id,
         name: FOLDER_NAMES[id],
@@ -215,32 +227,35 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
         unread: counts.get(id)?.unread ?? 0,
       }));
     },
-    'mail.list': ({ folder, offset, limit }) => messages.list(folder, offset, limit),
+    'mail.list': ({ folder, offset, limit, source }) => unified.list(folder, source, offset, limit),
     'mail.get': ({ id }) => {
+      if (unified.isLegacy(id)) return unified.get(id);
       const m = mail.view(id);
       if (!m) throw new ContractError('not_found', 'That message is no longer here.');
       return m;
     },
-    'mail.markRead': ({ id, unread }) => {
+    'mail.markRead': async ({ id, unread }) => {
       vault.box();
+      if (unified.isLegacy(id)) return (await unified.markRead(id, unread), { ok: true as const });
       if (!messages.setUnread(id, unread)) throw new ContractError('not_found', 'That message is no longer here.');
       const m = messages.get(id);
       if (m) emit('mail.changed', { folders: [m.folder] });
       return { ok: true as const };
     },
     'mail.move': ({ id, folder }) =>
-      guarded(() => {
-        const from = mail.moveTo(id, folder);
+      guarded(async () => {
+        const from = unified.isLegacy(id) ? await unified.move(id, folder) : mail.moveTo(id, folder);
         emit('mail.changed', { folders: [from, folder] });
         return { ok: true as const };
       }),
     'mail.restore': ({ id }) =>
       guarded(() => {
+        if (unified.isLegacy(id)) throw new ContractError('invalid_input', 'Email in Trash goes back with Move, in its account.');
         const folder = mail.restore(id);
         emit('mail.changed', { folders: ['trash', folder] });
         return { folder };
       }),
-    'mail.thread': ({ id }) => guarded(() => ({ items: mail.thread(id) })),
+    'mail.thread': ({ id }) => guarded(() => ({ items: unified.isLegacy(id) ? unified.thread(id) : mail.thread(id) })),
     'mail.stripeLimit': () => guarded(async () => ({ maxServers: await mail.stripeLimit() })),
     'drafts.save': ({ id, to, subject, body, cc, level, stripes, attachments, inReplyTo, document }) =>
       guarded(() => {
@@ -319,12 +334,12 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       }),
     'mail.refresh': () => guarded(async () => ({ received: await mail.refresh() })),
     'mail.delete': ({ id, permanent }) =>
-      guarded(() => {
-        const folders = mail.delete(id, permanent);
+      guarded(async () => {
+        const folders = unified.isLegacy(id) ? await unified.delete(id) : mail.delete(id, permanent);
         emit('mail.changed', { folders });
         return { ok: true as const };
       }),
-    'mail.search': ({ query, folder, limit }) => guarded(() => mail.search(query, folder, limit)),
+    'mail.search': ({ query, folder, limit, source }) => guarded(() => unified.search(query, folder, source, limit)),
     'attachments.begin': ({ name, size }) => guarded(() => ({ id: mail.staging.begin(name, size) })),
     'attachments.chunk': ({ id, data }) =>
       guarded(async () => ({ received: await mail.staging.chunk(id, new Uint8Array(Buffer.from(data, 'base64'))) })),
@@ -349,7 +364,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...legacyHandlers({
       legacy,
       mail,
-      imageSenders: new ImageSenders(db, () => vault.box()),
+      imageSenders,
       ...(autoStart ? { watcher } : {}),
       changed: (folders) => emit('mail.changed', { folders }),
       signIns,

@@ -6,7 +6,7 @@ import { open, rm } from 'node:fs/promises';
 import { ATTACHMENT_CHUNK_BYTES } from '../../store/attachments.js';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { FolderId, MessageView, SearchHit } from '../../../shared/ipc/index.js';
+import type { FolderId, MessageSummary, MessageView, SearchHit } from '../../../shared/ipc/index.js';
 import { MailError, type MailContext, type StoredAttachment } from './context.js';
 import type { Mailbox } from './mailbox.js';
 import { attachmentSource } from './attachments.js';
@@ -131,43 +131,58 @@ export class Views {
       }
       const fromName = m.fromName ?? (m.folder === 'sent' || m.folder === 'drafts' ? undefined : this.ctx.names.of(m.from));
       const attachments = this.mailbox.extras(id)?.attachments.map((a) => a.name) ?? [];
-      const to = Object.fromEntries(
-        m.to.map((a) => [a, [...matchRanges(names[a] ?? a, terms)]]).filter(([, r]) => (r as unknown[]).length),
+      items.push(
+        searchHit(
+          { ...summary, ...(fromName ? { fromName } : {}), ...(Object.keys(names).length ? { toNames: names } : {}) },
+          body,
+          attachments,
+          terms,
+        ),
       );
-      const toAny = m.to.some((a) => matchRanges(a, terms).length || (names[a] && matchRanges(names[a], terms).length));
-      const inBody = matchRanges(body, terms).length > 0;
-      const attachment = attachments.find((n) => matchRanges(n, terms).length);
-      let preview = m.preview;
-      let previewRanges = matchRanges(preview, terms);
-      if (!previewRanges.length && inBody) {
-        const s = snippetAround(body, terms);
-        if (s) ({ text: preview, ranges: previewRanges } = s);
-      }
-      if (!previewRanges.length && attachment) {
-        preview = `Attachment: ${attachment}`;
-        previewRanges = matchRanges(preview, terms);
-      }
-      const matchedIn: SearchHit['matchedIn'] = [];
-      if (matchRanges(m.from, terms).length || (fromName && matchRanges(fromName, terms).length)) matchedIn.push('from');
-      if (toAny) matchedIn.push('to');
-      if (matchRanges(m.subject, terms).length) matchedIn.push('subject');
-      if (inBody) matchedIn.push('body');
-      if (attachment) matchedIn.push('attachment');
-      items.push({
-        ...summary,
-        ...(fromName ? { fromName } : {}),
-        ...(Object.keys(names).length ? { toNames: names } : {}),
-        preview,
-        highlights: {
-          subject: matchRanges(m.subject, terms),
-          preview: previewRanges,
-          from: matchRanges(m.from, terms),
-          fromName: fromName ? matchRanges(fromName, terms) : [],
-          to,
-        },
-        matchedIn,
-      });
     }
     return { total, items };
   }
+}
+
+/**
+ * A search hit from a message's summary (names resolved), its text and attachment names: where
+ * the terms matched, the ranges to highlight in what a row shows, and, when the words matched
+ * deeper in the text or in an attachment name, an excerpt around them as the preview. Legacy
+ * account mail is made into hits the same way.
+ */
+export function searchHit(summary: MessageSummary, body: string, attachments: readonly string[], terms: readonly string[]): SearchHit {
+  const m = summary;
+  const names = m.toNames ?? {};
+  const to = Object.fromEntries(m.to.map((a) => [a, [...matchRanges(names[a] ?? a, terms)]]).filter(([, r]) => (r as unknown[]).length));
+  const toAny = m.to.some((a) => matchRanges(a, terms).length || (names[a] && matchRanges(names[a], terms).length));
+  const inBody = matchRanges(body, terms).length > 0;
+  const attachment = attachments.find((n) => matchRanges(n, terms).length);
+  let preview = m.preview;
+  let previewRanges = matchRanges(preview, terms);
+  if (!previewRanges.length && inBody) {
+    const s = snippetAround(body, terms);
+    if (s) ({ text: preview, ranges: previewRanges } = s);
+  }
+  if (!previewRanges.length && attachment) {
+    preview = `Attachment: ${attachment}`;
+    previewRanges = matchRanges(preview, terms);
+  }
+  const matchedIn: SearchHit['matchedIn'] = [];
+  if (matchRanges(m.from, terms).length || (m.fromName && matchRanges(m.fromName, terms).length)) matchedIn.push('from');
+  if (toAny) matchedIn.push('to');
+  if (matchRanges(m.subject, terms).length) matchedIn.push('subject');
+  if (inBody) matchedIn.push('body');
+  if (attachment) matchedIn.push('attachment');
+  return {
+    ...m,
+    preview,
+    highlights: {
+      subject: matchRanges(m.subject, terms),
+      preview: previewRanges,
+      from: matchRanges(m.from, terms),
+      fromName: m.fromName ? matchRanges(m.fromName, terms) : [],
+      to,
+    },
+    matchedIn,
+  };
 }

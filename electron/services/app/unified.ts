@@ -1,0 +1,331 @@
+// The unified folders: qmail and the legacy accounts' mail in one Inbox, Sent, Drafts,
+// Archive and Trash, newest first, each legacy row naming its account (`origin`). The
+// contract's mail requests (list, folders, get, markRead, move, delete, search, thread) come
+// here first; an id that is a legacy message's goes to the LegacyService, any other to the
+// mail engine as before. Legacy mail is searched through an index of its own (the same
+// SearchIndex, in memory only, dropped on lock): sender, recipients, subject, and the text of
+// the messages opened since unlock. Conversations across the two: a legacy message answering
+// another by Message-ID (In-Reply-To), as a gateway reply answers the qmail sent as email.
+import {
+  ContractError,
+  type FolderId,
+  type MailSource,
+  type MessageSummary,
+  type MessageView,
+  type SearchHit,
+} from '../../../shared/ipc/index.js';
+import type { Db } from '../../store/database.js';
+import type { MessageRow } from '../../store/legacy.js';
+import { Flag } from '../../store/legacy.js';
+import { previewOf, type MessageStore } from '../../store/messages.js';
+import { UnifiedStore, type Source } from '../../store/unified.js';
+import type { LegacyService } from '../legacy/service.js';
+import type { MailEngine } from '../mail/engine.js';
+import { SearchIndex, queryTerms } from '../mail/search.js';
+import { searchHit } from '../mail/views.js';
+import { toContract, type legacyReader } from './legacy.js';
+
+/** Text kept per opened legacy message for search and previews (memory only). */
+const BODY_CHARS = 100_000;
+
+interface Known {
+  accountId: string;
+  folder: FolderId;
+  date: number;
+  messageId?: string;
+  inReplyTo?: string;
+}
+
+export interface UnifiedDeps {
+  db: Db;
+  messages: MessageStore;
+  mail: MailEngine;
+  legacy: LegacyService;
+  reader: ReturnType<typeof legacyReader>;
+  /** mail.changed for these folders. */
+  changed: (folders: FolderId[]) => void;
+}
+
+/** A Message-ID as headers carry it, without the angle brackets. */
+export function bareMessageId(s: string | undefined): string | undefined {
+  const v = s?.trim().replace(/^<|>$/g, '').trim();
+  return v ? v : undefined;
+}
+
+function sourceOf(s: MailSource | undefined): Source {
+  return s === undefined || s === 'qmail' ? s : { account: s };
+}
+
+export class UnifiedMail {
+  private readonly store: UnifiedStore;
+  private readonly index = new SearchIndex();
+  private readonly known = new Map<string, Known>();
+  private readonly bodies = new Map<string, string>();
+
+  constructor(private readonly d: UnifiedDeps) {
+    this.store = new UnifiedStore(d.db);
+  }
+
+  /** Drops everything held in memory (on lock). */
+  clear(): void {
+    this.index.clear();
+    this.known.clear();
+    this.bodies.clear();
+  }
+
+  isLegacy(id: string): boolean {
+    return this.store.isLegacy(id);
+  }
+
+  private names(): Map<string, string> {
+    return new Map(this.d.legacy.listAccounts().map((a) => [a.id, a.name]));
+  }
+
+  private folderInfo(): Map<string, { accountId: string; folder: FolderId }> {
+    return this.store.legacyFolders();
+  }
+
+  private summary(r: MessageRow, info: { accountId: string; folder: FolderId }, names: Map<string, string>): MessageSummary {
+    const e = r.envelope;
+    return {
+      id: r.id,
+      folder: info.folder,
+      from: e.from,
+      to: [...e.to, ...e.cc],
+      subject: e.subject,
+      preview: previewOf(this.bodies.get(r.id) ?? ''),
+      date: r.date,
+      unread: (r.flags & Flag.seen) === 0,
+      level: 'plain',
+      ...(e.fromName ? { fromName: e.fromName } : {}),
+      origin: { accountId: info.accountId, account: names.get(info.accountId) ?? '' },
+    };
+  }
+
+  private legacySummaries(ids: string[]): Map<string, MessageSummary> {
+    const out = new Map<string, MessageSummary>();
+    if (!ids.length) return out;
+    const folders = this.folderInfo();
+    const names = this.names();
+    for (const id of ids) {
+      const r = this.d.legacy.store.message(id);
+      const info = r && folders.get(r.folderId);
+      if (r && info) out.set(id, this.summary(r, info, names));
+    }
+    return out;
+  }
+
+  /** A folder's page, newest first; without legacy mail there (or for qmail only) it is the message store's own page. */
+  list(folder: FolderId, source: MailSource | undefined, offset: number, limit: number): { total: number; items: MessageSummary[] } {
+    const s = sourceOf(source);
+    if (s === 'qmail' || (s === undefined && this.store.legacyCount(folder) === 0)) return this.d.messages.list(folder, offset, limit);
+    const { total, refs } = this.store.page(folder, s, offset, limit);
+    const legacy = this.legacySummaries(refs.filter((r) => r.legacy).map((r) => r.id));
+    const items: MessageSummary[] = [];
+    for (const r of refs) {
+      if (r.legacy) {
+        const m = legacy.get(r.id);
+        if (m) items.push(m);
+        continue;
+      }
+      const v = this.d.messages.get(r.id);
+      if (!v) continue;
+      const { body: _body, ...m } = v;
+      items.push(m);
+    }
+    return { total, items };
+  }
+
+  /** The qmail counts with each folder's legacy mail added. */
+  counts(qmail: Map<FolderId, { total: number; unread: number }>): Map<FolderId, { total: number; unread: number }> {
+    const out = new Map(qmail);
+    for (const [f, c] of this.store.legacyCounts()) {
+      const q = out.get(f) ?? { total: 0, unread: 0 };
+      out.set(f, { total: q.total + c.total, unread: q.unread + c.unread });
+    }
+    return out;
+  }
+
+  private guard<T>(fn: () => Promise<T>): Promise<T> {
+    return fn().catch((e: unknown) => toContract(e));
+  }
+
+  /** A legacy message for the reader: the same view as a qmail's, with `origin` and `legacy`. */
+  get(id: string): Promise<MessageView> {
+    return this.guard(async () => {
+      const [s] = this.legacySummaries([id]).values();
+      if (!s) throw new ContractError('not_found', 'That message is no longer here.');
+      const v = await this.d.reader.view(id, false, false);
+      if (!v.problem) {
+        this.bodies.set(id, v.body.slice(0, BODY_CHARS));
+        this.refresh();
+        const k = this.known.get(id);
+        if (k) this.put(id, k, s);
+      }
+      const thread = this.thread(id);
+      const parent = this.parentOf(id);
+      return {
+        ...s,
+        ...(v.secure ? { subject: v.subject, level: v.secure.level } : {}),
+        preview: previewOf(v.body),
+        unread: s.unread,
+        body: v.body,
+        ...(v.document ? { document: v.document } : {}),
+        attachments: v.attachments,
+        legacy: {
+          remoteImages: v.remoteImages,
+          imagesAllowed: v.imagesAllowed,
+          cc: v.cc,
+          ...(v.messageId ? { messageId: v.messageId } : {}),
+          ...(v.secure ? { secure: v.secure } : {}),
+          ...(v.problem ? { problem: v.problem } : {}),
+        },
+        ...(thread.length > 1 ? { thread: { ...(parent ? { inReplyTo: parent } : {}), size: thread.length } } : {}),
+      };
+    });
+  }
+
+  markRead(id: string, unread: boolean): Promise<void> {
+    return this.guard(async () => {
+      const m = this.d.legacy.message(id);
+      if (!m) throw new ContractError('not_found', 'That message is no longer here.');
+      await this.d.legacy.setFlags(id, { seen: !unread });
+      if (m.folder) this.d.changed([m.folder]);
+    });
+  }
+
+  /** Moves on the account's server (Archive is a move); returns the folder it left. */
+  move(id: string, to: FolderId): Promise<FolderId> {
+    return this.guard(async () => {
+      const m = this.d.legacy.message(id);
+      if (!m) throw new ContractError('not_found', 'That message is no longer here.');
+      if (to === 'drafts') throw new ContractError('invalid_input', 'Mail cannot be moved into Drafts.');
+      await this.d.legacy.move(id, to);
+      return m.folder ?? 'inbox';
+    });
+  }
+
+  /** To the account's Trash; from Trash it is expunged. The folders it touched. */
+  delete(id: string): Promise<FolderId[]> {
+    return this.guard(async () => {
+      const m = this.d.legacy.message(id);
+      if (!m) throw new ContractError('not_found', 'That message is no longer here.');
+      await this.d.legacy.remove(id);
+      this.index.remove(id);
+      this.known.delete(id);
+      this.bodies.delete(id);
+      return m.folder && m.folder !== 'trash' ? [m.folder, 'trash'] : ['trash'];
+    });
+  }
+
+  private put(id: string, k: Known, s?: MessageSummary): void {
+    const m = s ?? this.legacySummaries([id]).get(id);
+    if (!m) return;
+    this.index.put(id, k.folder, k.date, [m.from, m.fromName ?? '', m.to.join(' '), m.subject, this.bodies.get(id) ?? '']);
+  }
+
+  /** Brings the legacy index up to the store: new messages indexed (envelopes opened), gone ones dropped. */
+  private refresh(): void {
+    const refs = this.store.legacyRefs();
+    const present = new Set<string>();
+    const fresh: typeof refs = [];
+    for (const r of refs) {
+      present.add(r.id);
+      if (!this.known.has(r.id)) fresh.push(r);
+    }
+    for (const id of [...this.known.keys()]) {
+      if (present.has(id)) continue;
+      this.known.delete(id);
+      this.index.remove(id);
+      this.bodies.delete(id);
+    }
+    if (!fresh.length) return;
+    const names = this.names();
+    const folders = this.folderInfo();
+    for (const r of fresh) {
+      const row = this.d.legacy.store.message(r.id);
+      const info = row && folders.get(row.folderId);
+      if (!row || !info) continue;
+      const messageId = bareMessageId(row.envelope.messageId);
+      const inReplyTo = bareMessageId(row.envelope.inReplyTo);
+      const k: Known = {
+        accountId: r.accountId,
+        folder: r.folder,
+        date: r.date,
+        ...(messageId ? { messageId } : {}),
+        ...(inReplyTo ? { inReplyTo } : {}),
+      };
+      this.known.set(r.id, k);
+      this.put(r.id, k, this.summary(row, info, names));
+    }
+  }
+
+  /**
+   * Search over both: the engine's hits (qmail) and the legacy index's, merged newest first;
+   * the total counts both. `source` narrows to qmail or one account.
+   */
+  search(
+    query: string,
+    folder: FolderId | undefined,
+    source: MailSource | undefined,
+    limit: number,
+  ): { total: number; items: SearchHit[] } {
+    const s = sourceOf(source);
+    const qmail = s === undefined || s === 'qmail' ? this.d.mail.search(query, folder, limit) : { total: 0, items: [] };
+    if (s === 'qmail') return qmail;
+    this.refresh();
+    let total: number;
+    let ids: string[];
+    if (typeof s === 'object') {
+      const all = this.index.query(query, folder).filter((id) => this.known.get(id)?.accountId === s.account);
+      total = all.length;
+      ids = all.slice(0, limit);
+    } else {
+      ({ total, ids } = this.index.top(query, folder, limit));
+    }
+    if (!total) return qmail;
+    const terms = queryTerms(query);
+    const rows = this.legacySummaries(ids);
+    const legacy = ids.flatMap((id) => {
+      const m = rows.get(id);
+      return m ? [searchHit(m, this.bodies.get(id) ?? '', [], terms)] : [];
+    });
+    const items = [...qmail.items, ...legacy].sort((a, b) => b.date - a.date || (a.id < b.id ? -1 : 1)).slice(0, limit);
+    return { total: qmail.total + total, items };
+  }
+
+  /** The legacy message this one answers (by In-Reply-To), when we have it. */
+  private parentOf(id: string): string | undefined {
+    const want = this.known.get(id)?.inReplyTo;
+    if (!want) return undefined;
+    for (const [other, k] of this.known) if (k.messageId === want && other !== id) return other;
+    return undefined;
+  }
+
+  /**
+   * The conversation a legacy message belongs to, oldest first: the messages linked to it by
+   * Message-ID and In-Reply-To, over every account and folder (a gateway reply and the qmail
+   * sent as email, filed in Sent, are one conversation).
+   */
+  thread(id: string): MessageSummary[] {
+    this.refresh();
+    if (!this.known.has(id)) return [];
+    const byMessageId = new Map<string, string>();
+    for (const [k, v] of this.known) if (v.messageId && !byMessageId.has(v.messageId)) byMessageId.set(v.messageId, k);
+    const rootOf = (start: string): string => {
+      let at = start;
+      const seen = new Set<string>();
+      for (;;) {
+        seen.add(at);
+        const up = this.known.get(at)?.inReplyTo;
+        const next = up ? byMessageId.get(up) : undefined;
+        if (!next || seen.has(next)) return at;
+        at = next;
+      }
+    };
+    const root = rootOf(id);
+    const members = [...this.known.keys()].filter((k) => k === root || rootOf(k) === root);
+    const rows = this.legacySummaries(members);
+    return members.flatMap((k) => (rows.get(k) ? [rows.get(k)!] : [])).sort((a, b) => a.date - b.date || (a.id < b.id ? -1 : 1));
+  }
+}
