@@ -1,8 +1,10 @@
 // Email accounts in the app, against real Dovecot (IMAP) and Postfix (SMTP) on loopback:
-// add an account through Settings (a wrong password named as such by Test connection), read
-// an HTML email whose remote image stays blocked until its sender is allowed (then the main
-// process fetches it: the page never does), answer it, and write a new email through the
-// account after the gateway confirmation; axe on each new screen, light and dark.
+// add an account through Settings (a wrong password named as such by Test connection), find
+// its mail in the main window's Inbox beside the qmail (each row marked with its origin),
+// search it, read an HTML email there whose remote image stays blocked until its sender is
+// allowed (then the main process fetches it: the page never does), answer it, write a new
+// email through the account after the gateway confirmation, and see the answer to that email
+// in the same conversation as what was sent; axe on each new screen, light and dark.
 import AxeBuilder from '@axe-core/playwright';
 import { createServer, type Server } from 'node:http';
 import type { Page } from '@playwright/test';
@@ -57,7 +59,7 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   app: page,
   consoleErrors,
 }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const html = [
     'From: Bob Builder <bob@b.localhost>',
     'To: Ada <ada@a.localhost>',
@@ -77,7 +79,7 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   const a11y: string[] = [];
 
   await page.getByRole('button', { name: 'Email', exact: true }).click();
-  const mail = page.getByRole('dialog', { name: 'Email accounts' });
+  const mail = page.getByRole('dialog', { name: 'Email', exact: true });
   await expect(mail.getByText(/Add a Gmail, Outlook, Yahoo/)).toBeVisible();
   await mail.getByRole('button', { name: 'Accounts…' }).click();
   const settings = page.getByRole('dialog', { name: 'Mail accounts' });
@@ -113,19 +115,35 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   expect(await settings.getByLabel('Password or app password', { exact: true }).inputValue()).toBe('');
   await settings.getByRole('button', { name: 'Close mail accounts' }).click();
 
-  const inbox = mail.getByRole('list', { name: 'Email inbox' });
-  const row = inbox.getByRole('button', { name: /Site plans/ });
+  await mail.getByRole('button', { name: 'Close email' }).click();
+
+  // The account's mail is in the Inbox beside the qmail, newest first, each row marked.
+  const inbox = page.getByRole('listbox', { name: 'Messages in Inbox' });
+  const row = inbox.getByRole('option', { name: /Site plans/ });
   await expect(row).toBeVisible({ timeout: 60_000 });
-  await expect(row).toContainText('via Lab');
-  // New mail shows by itself while the window is open (IDLE on the account), no "Check email".
+  await expect(row).toContainText('Email through Lab');
+  // New mail shows by itself (IDLE on the account), no "Check email".
   const t0 = Date.now();
   await dovecot.deliver(ADA.user, testMessage({ from: 'Bob Builder <bob@b.localhost>', to: ADA.user, subject: 'Arrives by itself' }));
-  await expect(inbox.getByRole('button', { name: /Arrives by itself/ })).toBeVisible({ timeout: 10_000 });
-  console.log(`legacy e2e: IDLE new mail in the window after ${Date.now() - t0} ms`);
+  await expect(inbox.getByRole('option', { name: /Arrives by itself/ })).toBeVisible({ timeout: 10_000 });
+  console.log(`legacy e2e: IDLE new mail in the Inbox after ${Date.now() - t0} ms`);
   a11y.push(...(await axe(page, 'inbox')));
+  // Search covers it: sender's name, highlighted.
+  const search = page.getByRole('searchbox', { name: 'Search messages in this folder' });
+  await search.fill('builder');
+  await expect(inbox.getByRole('option')).toHaveCount(2);
+  await expect(inbox.getByRole('option', { name: /Site plans/ }).locator('mark')).toHaveText('Builder');
+  await shot(page, 'legacy-search');
+  await search.fill('');
+  // One account's mail only, then all again.
+  const show = page.getByLabel('Show mail from');
+  await show.selectOption({ label: 'Lab' });
+  await expect(inbox.getByRole('option')).toHaveCount(2);
+  await show.selectOption({ label: 'All mail' });
   await row.click();
-  const message = mail.getByRole('article', { name: 'Site plans' });
+  const message = page.getByRole('article', { name: 'Site plans' });
   await expect(message.getByLabel('Message text', { exact: true })).toContainText('The new wing starts Monday.');
+  await expect(message.getByText('Email through Lab')).toBeVisible();
   await expect(message.getByRole('note')).toContainText('A remote image was not loaded');
   // A placeholder with the alt text stands in; no <img> loads anything.
   await expect(message.getByRole('img', { name: 'Company logo' })).toHaveText('[Company logo]');
@@ -139,6 +157,9 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   expect(imageHits).toBe(1);
   await expect(message.getByRole('note')).toHaveCount(0);
   await shot(page, 'legacy-images-allowed');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, 'legacy-images-allowed-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Reply: the gateway confirmation first, then it goes through Postfix to Bob, threaded.
   await message.getByRole('button', { name: 'Reply' }).click();
@@ -162,7 +183,7 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   // A qmail to a plain address: the composer says it is an email address and offers the
   // gateway; the Email window takes the message over and sends only after the confirmation
   // (Back sends nothing).
-  await mail.getByRole('button', { name: 'Close email accounts' }).click();
+  await mail.getByRole('button', { name: 'Close email' }).click();
   await page.keyboard.press('c');
   const composer = page.getByRole('dialog', { name: 'New message' });
   await composer.getByLabel('To', { exact: true }).fill('bob@b.localhost');
@@ -195,6 +216,41 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
     })
     .toBe(true);
   await shot(page, 'legacy-gateway-sent');
+  await mail.getByRole('button', { name: 'Close email' }).click();
+  // The qmail it was written as stays in the composer (saved as a draft by now) until it is let go.
+  await page
+    .getByRole('dialog', { name: /^(New message|Edit draft)$/ })
+    .getByRole('button', { name: /^(Discard|Close without saving)$/ })
+    .click();
+
+  // Bob answers that email; his answer is in the same conversation as what Ada sent.
+  const sentCopy = dovecot.mailOf(BOB.user).find((m) => m.includes('Subject: Gateway hello'))!;
+  const sentId = /^Message-ID:\s*(<[^>]+>)/im.exec(sentCopy)![1]!;
+  await dovecot.deliver(
+    ADA.user,
+    [
+      'From: Bob Builder <bob@b.localhost>',
+      'To: Ada <ada@a.localhost>',
+      'Subject: Re: Gateway hello',
+      `Date: ${new Date(Date.now() + 1000).toUTCString()}`,
+      'Message-ID: <answer-1@b.localhost>',
+      `In-Reply-To: ${sentId}`,
+      `References: ${sentId}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Read it in plain email. Bob',
+      '',
+    ].join('\r\n'),
+  );
+  const answer = inbox.getByRole('option', { name: /Re: Gateway hello/ });
+  await expect(answer).toBeVisible({ timeout: 15_000 });
+  await answer.click();
+  const conversation = page.getByRole('navigation', { name: 'Conversation' });
+  await expect(conversation).toContainText('Conversation · 2 messages', { timeout: 15_000 });
+  await expect(conversation.getByRole('button', { name: /Sent \(answered here\)/ })).toBeVisible();
+  a11y.push(...(await axe(page, 'conversation')));
+  await conversation.getByRole('button', { name: /Sent \(answered here\)/ }).click();
+  await expect(page.getByRole('article', { name: 'Gateway hello' })).toContainText('Written in QMail, read in plain email.');
 
   expect(a11y).toEqual([]);
   expect(consoleErrors).toEqual([]);

@@ -93,7 +93,9 @@ export function MailShell() {
         case 'r': {
           const open = stores.reader.getState().message;
           if (!open || open.folder === 'drafts') return;
-          stores.composer.getState().openReply(open);
+          // An email is answered through its account (the Email window), a qmail in the composer.
+          if (open.origin) stores.accounts.getState().reply(open);
+          else stores.composer.getState().openReply(open);
           break;
         }
         case 'e': {

@@ -84,7 +84,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     outbox.getState().reset();
     settings.getState().hide();
     wallet.setState({ open: false, balance: null, coins: [], coinCount: 0, history: [], exported: null, error: null, done: null });
-    accounts.setState({ dialogOpen: false, mailOpen: false, prefill: null, accounts: [], rows: [], open: null, confirm: null });
+    accounts.setState({ dialogOpen: false, mailOpen: false, prefill: null, answer: null, accounts: [], confirm: null });
     reader.getState().close();
     messages.getState().reset();
     folders.getState().reset();
@@ -135,11 +135,6 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     const open = reader.getState().message;
     if (open && folderSet.has(open.folder)) void reader.getState().reload();
   }
-  // New email (IDLE on the accounts) shows in the Email window while it is open.
-  const offEmail = runtime.on('mail.changed', ({ folders: list }) => {
-    if (list.includes('inbox') && accounts.getState().mailOpen && vault.getState().status === 'unlocked')
-      void accounts.getState().loadRows();
-  });
   const offMail = runtime.on('mail.changed', ({ folders: list }) => {
     for (const f of list) changed.add(f);
     changeTimer ??= setTimeout(applyChanges, coalesceMs);
@@ -167,7 +162,6 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
       unsubFolder();
       offVault();
       offMail();
-      offEmail();
       if (changeTimer) clearTimeout(changeTimer);
     },
   };

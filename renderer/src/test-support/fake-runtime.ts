@@ -161,7 +161,10 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
       }
       case 'mail.list': {
         needUnlocked();
-        const ms = fake.messages.filter((m) => m.folder === input.folder).sort((a, b) => b.date - a.date);
+        // `source`: qmail only, or one email account's mail (the rows with that origin).
+        const from = (m: { origin?: { accountId: string } }) =>
+          input.source === undefined || (input.source === 'qmail' ? !m.origin : m.origin?.accountId === input.source);
+        const ms = fake.messages.filter((m) => m.folder === input.folder && from(m)).sort((a, b) => b.date - a.date);
         const offset = input.offset as number;
         return { total: ms.length, items: ms.slice(offset, offset + (input.limit as number)).map(({ body: _b, ...rest }) => rest) };
       }

@@ -1,100 +1,49 @@
-// The mail of the legacy accounts: each row says which account it came through; a message
-// opens with its remote images blocked until the user allows that sender (the main process
-// then fetches them, the page never does); reply, and new email through an account. Every
-// send through an account first says plainly that the message leaves QMail.
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+// The Email window: sending through an email account — a new email, a reply to or a forward
+// of an email read in the main window's folders (where the accounts' mail is listed and read
+// with QMail's), or a qmail to plain addresses handed over by the composer. Every send first
+// says plainly that the message leaves QMail.
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import { decodeDocument, type CbdfDocument } from '../../../../shared/cbdf/index.js';
-import type { LegacyMessageView } from '../../../../shared/ipc/contract.js';
 import { useStores } from '../../app/context.js';
-import { CbdfView } from '../../components/cbdf/CbdfView.js';
 import { ModalDialog } from '../../ui/ModalDialog.js';
 import { Outcome } from './AccountsDialog.js';
-import type { GatewayDraft, Outgoing } from './store.js';
+import type { EmailAnswer, GatewayDraft, Outgoing } from './store.js';
 import './accounts.css';
 
-function docOf(b64: string | undefined): CbdfDocument | null {
-  if (!b64) return null;
-  try {
-    return decodeDocument(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-  } catch {
-    return null;
-  }
+/** The forwarded email under the user's text, as mail clients write it. */
+export function forwardedText(a: EmailAnswer): string {
+  return [
+    '',
+    '',
+    '---------- Forwarded message ----------',
+    `From: ${a.fromName ? `${a.fromName} <${a.from}>` : a.from}`,
+    `Date: ${new Date(a.date).toUTCString()}`,
+    `Subject: ${a.subject}`,
+    `To: ${a.to.join(', ')}`,
+    '',
+    a.body,
+  ].join('\n');
 }
 
-function openLink(target: string): void {
-  if (/^(https?:|mailto:)/i.test(target)) window.open(target, '_blank', 'noopener,noreferrer');
+function subjectFor(a: EmailAnswer): string {
+  if (a.kind === 'reply') return /^re:/i.test(a.subject) ? a.subject : `Re: ${a.subject}`;
+  return /^fwd?:/i.test(a.subject) ? a.subject : `Fwd: ${a.subject}`;
 }
 
-const PROBLEM: Record<string, string> = {
-  tampered: 'This encrypted message was altered on the way or forged. It is not shown.',
-  not_for_us: 'This encrypted message is for someone else.',
-  unknown_sender: 'The sender’s QMail identity does not match the directory. The message is not shown.',
-  keys_unavailable: 'The quantum keys this message needs are not available from your key manager.',
-};
+const TITLE = { new: 'New email', reply: 'Reply by email', forward: 'Forward by email' } as const;
 
-function Message({ m, onReply }: { m: LegacyMessageView; onReply: () => void }) {
-  const { accounts } = useStores();
-  const doc = useMemo(() => docOf(m.document), [m.document]);
-  return (
-    <article className="legacy-message" aria-labelledby="legacy-subject">
-      <h3 id="legacy-subject">{m.subject || '(no subject)'}</h3>
-      <p className="legacy-meta">
-        From <strong>{m.fromName ? `${m.fromName} <${m.from}>` : m.from}</strong> · <span className="origin-badge">via {m.account}</span>
-        {m.secure && <span className="secure-badge"> · Encrypted with QMail ({m.secure.level})</span>}
-      </p>
-      {m.secure && (
-        <p className="hint small" aria-label="Certificate">
-          Signed by QMail address {m.secure.sender}, fingerprint <span className="mono">{m.secure.senderFingerprint}</span>
-          {m.secure.keyIds.length > 0 && <>, quantum keys {m.secure.keyIds.join(', ')}</>}.
-        </p>
-      )}
-      {m.problem ? (
-        <p className="form-error" role="alert">
-          {PROBLEM[m.problem.code] ?? 'This encrypted message cannot be opened.'} <span className="small">({m.problem.message})</span>
-        </p>
-      ) : (
-        <>
-          {m.remoteImages > 0 && (
-            <p className="remote-images" role="note">
-              {m.remoteImages === 1 ? 'A remote image was not loaded' : `${m.remoteImages} remote images were not loaded`}: pictures from
-              other servers can tell the sender when and where you read it.{' '}
-              <button type="button" onClick={() => void accounts.getState().allowImages()}>
-                Show images from {m.from}
-              </button>
-            </p>
-          )}
-          <div className={`message-body${doc ? ' formatted' : ''}`} tabIndex={0} aria-label="Message text">
-            {doc ? <CbdfView doc={doc} onOpenLink={openLink} /> : m.body || <span className="muted">This message has no text.</span>}
-          </div>
-        </>
-      )}
-      {m.attachments.length > 0 && <p className="muted small">Attachments: {m.attachments.map((a) => a.name).join(', ')}</p>}
-      <div className="row-buttons">
-        <button type="button" className="primary" onClick={onReply} disabled={Boolean(m.problem)}>
-          Reply
-        </button>
-        <button type="button" onClick={() => accounts.getState().close()}>
-          Back to the list
-        </button>
-      </div>
-    </article>
-  );
-}
-
-function Compose({ reply, draft, onDone }: { reply: LegacyMessageView | null; draft: GatewayDraft | null; onDone: () => void }) {
+function Compose({ answer, draft, onDone }: { answer: EmailAnswer | null; draft: GatewayDraft | null; onDone: () => void }) {
   const { accounts } = useStores();
   const list = useStore(accounts, (s) => s.accounts);
-  const [accountId, setAccountId] = useState(reply?.accountId ?? list[0]?.id ?? '');
+  const reply = answer?.kind === 'reply' ? answer : null;
+  const [accountId, setAccountId] = useState(answer?.accountId ?? list[0]?.id ?? '');
   const [to, setTo] = useState(reply ? reply.from : (draft?.to.join(', ') ?? ''));
-  const [subject, setSubject] = useState(
-    reply ? (/^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`) : (draft?.subject ?? ''),
-  );
-  const [body, setBody] = useState(draft?.body ?? '');
+  const [subject, setSubject] = useState(answer ? subjectFor(answer) : (draft?.subject ?? ''));
+  const [body, setBody] = useState(answer?.kind === 'forward' ? forwardedText(answer) : (draft?.body ?? ''));
   // The composer's formatting travels as long as the text is left as it came.
   const document = draft?.document !== undefined && body === draft.body ? draft.document : undefined;
-  const [encrypt, setEncrypt] = useState(false);
-  const [qmailAddress, setQmailAddress] = useState(reply?.secure?.sender ?? '');
+  const [encrypt, setEncrypt] = useState(Boolean(reply?.qmailSender));
+  const [qmailAddress, setQmailAddress] = useState(reply?.qmailSender ?? '');
   const [level, setLevel] = useState<'L1' | 'L2' | 'L3'>('L3');
   const viaId = useId();
   const levelId = useId();
@@ -114,8 +63,8 @@ function Compose({ reply, draft, onDone }: { reply: LegacyMessageView | null; dr
     onDone();
   }
   return (
-    <form className="settings-section legacy-compose" aria-label={reply ? 'Reply by email' : 'New email'} onSubmit={submit}>
-      <h3>{reply ? 'Reply by email' : 'New email through an account'}</h3>
+    <form className="settings-section legacy-compose" aria-label={TITLE[answer?.kind ?? 'new']} onSubmit={submit}>
+      <h3>{answer ? TITLE[answer.kind] : 'New email through an account'}</h3>
       <label className="field">
         <span id={viaId}>Send through</span>
         <select aria-labelledby={viaId} value={accountId} onChange={(e) => setAccountId(e.target.value)} required>
@@ -211,32 +160,34 @@ export function LegacyMailDialog() {
   const { accounts } = useStores();
   const open = useStore(accounts, (s) => s.mailOpen);
   const prefill = useStore(accounts, (s) => s.prefill);
+  const answer = useStore(accounts, (s) => s.answer);
   const onClose = () => accounts.getState().closeMail();
-  const rows = useStore(accounts, (s) => s.rows);
-  const message = useStore(accounts, (s) => s.open);
   const busy = useStore(accounts, (s) => s.busy);
   const error = useStore(accounts, (s) => s.error);
   const sent = useStore(accounts, (s) => s.sent);
   const confirm = useStore(accounts, (s) => s.confirm);
   const count = useStore(accounts, (s) => s.accounts.length);
-  const [composing, setComposing] = useState<'new' | 'reply' | null>(null);
+  const [composing, setComposing] = useState(false);
   useEffect(() => {
-    if (!open) return;
-    void accounts
-      .getState()
-      .load()
-      .then(() => accounts.getState().loadRows());
+    if (open) void accounts.getState().load();
   }, [open, accounts]);
-  // A qmail handed over by the composer opens as a new email.
-  const mode = prefill ? 'new' : composing;
+  // A qmail handed over by the composer, or an email answered from the reader, opens its form at once.
+  const showForm = Boolean(prefill || answer || composing);
 
   return (
-    <ModalDialog open={open} onClose={onClose} title="Email accounts" closeLabel="Close email accounts" className="settings legacy-mail">
+    <ModalDialog open={open} onClose={onClose} title="Email" closeLabel="Close email" className="settings legacy-mail">
       <div className="row-buttons">
         <button type="button" disabled={busy !== null || count === 0} onClick={() => void accounts.getState().sync()}>
           {busy === 'syncing' ? 'Checking…' : 'Check email'}
         </button>
-        <button type="button" disabled={count === 0} onClick={() => setComposing('new')}>
+        <button
+          type="button"
+          disabled={count === 0}
+          onClick={() => {
+            accounts.setState({ prefill: null, answer: null, sent: null });
+            setComposing(true);
+          }}
+        >
           New email
         </button>
         <button type="button" onClick={() => accounts.getState().show()}>
@@ -245,34 +196,25 @@ export function LegacyMailDialog() {
       </div>
       {confirm ? (
         <Confirm />
-      ) : mode ? (
+      ) : showForm ? (
         <Compose
-          key={prefill ? 'gateway' : mode}
-          reply={mode === 'reply' ? message : null}
-          draft={mode === 'new' ? prefill : null}
+          key={prefill ? 'gateway' : answer ? `${answer.kind}:${answer.id}` : 'new'}
+          answer={prefill ? null : answer}
+          draft={prefill}
           onDone={() => {
-            setComposing(null);
-            accounts.setState({ prefill: null });
+            setComposing(false);
+            accounts.setState({ prefill: null, answer: null });
           }}
         />
-      ) : message ? (
-        <Message m={message} onReply={() => setComposing('reply')} />
       ) : count === 0 ? (
-        <p className="muted">Add a Gmail, Outlook, Yahoo or other email account under Accounts… to read its mail here.</p>
+        <p className="muted">
+          Add a Gmail, Outlook, Yahoo or other email account under Accounts… Its mail then shows in your folders beside your qmail.
+        </p>
       ) : (
-        <ul className="legacy-list" aria-label="Email inbox">
-          {rows.length === 0 && <li className="muted">No email yet.</li>}
-          {rows.map((r) => (
-            <li key={r.id}>
-              <button type="button" className={r.unread ? 'unread' : ''} onClick={() => void accounts.getState().read(r.id)}>
-                <span className="legacy-from">{r.fromName ?? r.from}</span>
-                <span className="legacy-subject">{r.subject || '(no subject)'}</span>
-                <span className="origin-badge">via {r.account}</span>
-                <time dateTime={new Date(r.date).toISOString()}>{new Date(r.date).toLocaleString()}</time>
-              </button>
-            </li>
-          ))}
-        </ul>
+        <p className="muted">
+          Your accounts’ email is in your folders beside your qmail, each message marked with its account. Write a new email here, or reply
+          from the message.
+        </p>
       )}
       <Outcome done={sent} error={error} />
     </ModalDialog>

@@ -1,17 +1,16 @@
-// Legacy (IMAP/POP3 + SMTP) accounts and their mail: Settings → Accounts (add with a preset,
-// edit, remove, test connection), the accounts' inbox rows with the account they came
-// through, a message open with its remote images blocked until the user allows its sender,
-// and sending through an account (replies, and qmail to plain addresses after the gateway
-// confirmation). Passwords go to the main process and never come back.
+// Legacy (IMAP/POP3 + SMTP) accounts: Settings → Accounts (add with a preset, edit, remove,
+// test connection, sign in with the provider), and sending through an account: replies and
+// forwards of email read in the main window's folders (where the accounts' mail is listed
+// and read with qmail), new email, and qmail to plain addresses after the gateway
+// confirmation. Passwords go to the main process and never come back.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
   LegacyAccount,
   LegacyAccountInput,
-  LegacyMessageRow,
-  LegacyMessageView,
   LegacySignIn,
   LegacySignInInput,
   LegacyTestResult,
+  MessageView,
   RequestInput,
 } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
@@ -60,19 +59,53 @@ export interface GatewayDraft {
   document?: string;
 }
 
+/** An email the user answers or forwards through its account (read in the unified folders). */
+export interface EmailAnswer {
+  kind: 'reply' | 'forward';
+  id: string;
+  accountId: string;
+  from: string;
+  fromName?: string;
+  to: string[];
+  subject: string;
+  body: string;
+  date: number;
+  /** Encrypted with QMail over email: the sender's QMail address (a reply is encrypted for it). */
+  qmailSender?: string;
+}
+
+/** What the Email window needs to answer or forward an email the reader shows (null for qmail). */
+export function emailAnswer(kind: EmailAnswer['kind'], m: MessageView): EmailAnswer | null {
+  if (!m.origin) return null;
+  return {
+    kind,
+    id: m.id,
+    accountId: m.origin.accountId,
+    from: m.from,
+    ...(m.fromName ? { fromName: m.fromName } : {}),
+    to: m.to,
+    subject: m.subject,
+    body: m.body,
+    date: m.date,
+    ...(m.legacy?.secure ? { qmailSender: m.legacy.secure.sender } : {}),
+  };
+}
+
 export interface AccountsStore {
   dialogOpen: boolean;
   /** The Email window (the accounts' mail). */
   mailOpen: boolean;
   prefill: GatewayDraft | null;
+  /** The email being answered or forwarded, when the Email window opened for that. */
+  answer: EmailAnswer | null;
+  /** Opens the Email window on a reply to (or a forward of) an email the reader shows. */
+  reply(m: MessageView): void;
+  forward(m: MessageView): void;
   accounts: LegacyAccount[];
   busy: 'saving' | 'testing' | 'syncing' | 'signing-in' | null;
   error: string | null;
   saved: string | null;
   test: LegacyTestResult | null;
-  rows: LegacyMessageRow[];
-  open: LegacyMessageView | null;
-  opening: boolean;
   /** The message waiting for the gateway confirmation (a plain address among the recipients). */
   confirm: Outgoing | null;
   sent: string | null;
@@ -101,10 +134,6 @@ export interface AccountsStore {
   checkCa(pem: string): Promise<boolean>;
   clearCa(): void;
   sync(id?: string): Promise<void>;
-  loadRows(): Promise<void>;
-  read(id: string): Promise<void>;
-  close(): void;
-  allowImages(): Promise<void>;
   /** Asks for the gateway confirmation; nothing leaves before confirmSend. */
   requestSend(m: Outgoing): void;
   cancelSend(): void;
@@ -129,14 +158,20 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
       dialogOpen: false,
       mailOpen: false,
       prefill: null,
+      answer: null,
+      reply(m) {
+        const answer = emailAnswer('reply', m);
+        if (answer) set({ mailOpen: true, prefill: null, answer, confirm: null, sent: null, error: null });
+      },
+      forward(m) {
+        const answer = emailAnswer('forward', m);
+        if (answer) set({ mailOpen: true, prefill: null, answer, confirm: null, sent: null, error: null });
+      },
       accounts: [],
       busy: null,
       error: null,
       saved: null,
       test: null,
-      rows: [],
-      open: null,
-      opening: false,
       confirm: null,
       sent: null,
       oauthPresets: [],
@@ -157,10 +192,10 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         set({ mailOpen: true });
       },
       closeMail() {
-        set({ mailOpen: false, prefill: null });
+        set({ mailOpen: false, prefill: null, answer: null });
       },
       gateway(d) {
-        set({ mailOpen: true, prefill: d, open: null, confirm: null, sent: null, error: null });
+        set({ mailOpen: true, prefill: d, answer: null, confirm: null, sent: null, error: null });
       },
       async load() {
         try {
@@ -190,7 +225,6 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         set({
           accounts: get().accounts.filter((a) => a.id !== id),
           saved: `Removed ${name}.`,
-          rows: get().rows.filter((r) => r.accountId !== id),
         });
         return true;
       },
@@ -265,35 +299,6 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         await attempt('syncing', async () => {
           for (const x of ids) await runtime.invoke('accounts.sync', { id: x });
         });
-        await get().loadRows();
-      },
-      async loadRows() {
-        try {
-          set({ rows: (await runtime.invoke('legacy.list', { folder: 'inbox' })).items });
-        } catch (e) {
-          set({ error: errorMessage(e) });
-        }
-      },
-      async read(id) {
-        set({ opening: true, error: null, sent: null });
-        try {
-          const v = await runtime.invoke('legacy.get', { id });
-          set({ open: v, opening: false, rows: get().rows.map((r) => (r.id === id ? { ...r, unread: false } : r)) });
-        } catch (e) {
-          set({ opening: false, error: errorMessage(e) });
-        }
-      },
-      close() {
-        set({ open: null });
-      },
-      async allowImages() {
-        const cur = get().open;
-        if (!cur) return;
-        try {
-          set({ open: await runtime.invoke('legacy.allowImages', { id: cur.id }) });
-        } catch (e) {
-          set({ error: errorMessage(e) });
-        }
       },
       requestSend(m) {
         set({ confirm: m, sent: null, error: null });

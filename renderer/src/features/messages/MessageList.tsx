@@ -1,7 +1,8 @@
 // The message list: a virtualised listbox. Only the rows on screen exist in the DOM and
 // only the pages near them are fetched, so a folder of 100,000 messages scrolls freely.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type KeyboardEvent, type Ref } from 'react';
+import { useEffect, useId, useRef, type KeyboardEvent, type Ref } from 'react';
+import { useStore } from 'zustand';
 import type { FolderId, TextRange } from '../../../../shared/ipc/contract.js';
 import { useFolders, useMessages, useReader, useStores } from '../../app/context.js';
 import { FOLDER_NAMES } from '../folders/store.js';
@@ -51,6 +52,20 @@ const MATCHED_IN: Record<string, string> = {
   attachment: 'attachment name',
 };
 
+/** Where a row's message came from: QMail, or the email account it came through (its name); read out as such. */
+export function OriginBadge({ m }: { m: Pick<ListRow, 'origin'> }) {
+  return m.origin ? (
+    <span className="origin-badge origin-email" title={`Email through ${m.origin.account}`}>
+      <span className="visually-hidden">Email through </span>
+      {m.origin.account}
+    </span>
+  ) : (
+    <span className="origin-badge origin-qmail" title="QMail">
+      <span className="visually-hidden">Over </span>QMail
+    </span>
+  );
+}
+
 function Row({
   m,
   index,
@@ -58,6 +73,7 @@ function Row({
   active,
   open,
   onPick,
+  showOrigin,
 }: {
   m: ListRow | undefined;
   index: number;
@@ -65,6 +81,8 @@ function Row({
   active: boolean;
   open: boolean;
   onPick: (i: number) => void;
+  /** Email accounts are set up: every row says whether it is QMail or which account's. */
+  showOrigin: boolean;
 }) {
   if (!m) {
     return (
@@ -120,6 +138,7 @@ function Row({
       <div className="row-top">
         {m.unread && <span className="dot" aria-label="Unread" role="img" />}
         <span className="row-from">{who}</span>
+        {(showOrigin || m.origin) && <OriginBadge m={m} />}
         <time className="row-date" dateTime={new Date(m.date).toISOString()}>
           {formatListDate(m.date)}
         </time>
@@ -134,7 +153,14 @@ function Row({
 }
 
 export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
-  const { messages, reader, composer } = useStores();
+  const { messages, reader, composer, accounts } = useStores();
+  const accountList = useStore(accounts, (s) => s.accounts);
+  const source = useMessages((s) => s.source);
+  // The accounts name the rows' origins and the source filter; they are asked for once the list shows.
+  useEffect(() => {
+    void accounts.getState().load();
+  }, [accounts]);
+  const sourceId = useId();
   const folder = useFolders((s) => s.selected);
   const folderSummary = useFolders((s) => s.folders.find((f) => f.id === s.selected));
   const total = useMessages((s) => s.total);
@@ -238,6 +264,27 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
         <span className="list-summary" role="status" aria-live="polite">
           {filtered ? (searching && filtered.length === 0 ? 'Searching…' : countOf(filtered.length, 'match', 'matches')) : summary}
         </span>
+        {(accountList.length > 0 || source) && (
+          <span className="list-source">
+            <label htmlFor={sourceId} className="visually-hidden">
+              Show mail from
+            </label>
+            <select
+              id={sourceId}
+              className="small"
+              value={source ?? ''}
+              onChange={(e) => void messages.getState().setSource(e.target.value ? e.target.value : undefined)}
+            >
+              <option value="">All mail</option>
+              <option value="qmail">QMail only</option>
+              {accountList.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </span>
+        )}
         {activeRow && folder !== 'drafts' && folder !== 'trash' && (
           <button
             type="button"
@@ -307,6 +354,7 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
                 active={vi.index === cursor}
                 open={rowAt({ filtered, pages }, vi.index)?.id === openId}
                 onPick={pick}
+                showOrigin={accountList.length > 0}
               />
             </div>
           ))}

@@ -112,4 +112,33 @@ describe('messages store', () => {
     expect(store.getState().error).toBeNull();
     expect(store.getState().total).toBe(2);
   });
+
+  it('narrows the list and the search to one source, and back to all from the top', async () => {
+    const account = 'a'.repeat(32);
+    const rt = unlockedWith(3);
+    rt.messages.push(fakeMessage('inbox', 1.5, { subject: 'Email', level: 'plain', origin: { accountId: account, account: 'Work' } }));
+    const store = createMessagesStore(rt);
+    await store.getState().load('inbox');
+    expect(store.getState().total).toBe(4);
+    store.getState().setCursor(3);
+    await store.getState().setSource(account);
+    expect(store.getState().cursor).toBe(0);
+    expect(rowAt(store.getState(), 0)?.subject).toBe('Email');
+    expect(store.getState().total).toBe(1);
+    await store.getState().setSource('qmail');
+    expect(store.getState().total).toBe(3);
+    store.getState().setQuery('subject');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(rt.calls.filter((c) => c.channel === 'mail.search').map((c) => c.input)).toEqual([
+      { query: 'subject', folder: 'inbox', limit: 500, source: 'qmail' },
+    ]);
+    await store.getState().setSource(undefined);
+    expect(store.getState().total).toBe(4);
+    expect(rt.calls.filter((c) => c.channel === 'mail.list').map((c) => c.input)).toEqual([
+      { folder: 'inbox', offset: 0, limit: PAGE_SIZE },
+      { folder: 'inbox', offset: 0, limit: PAGE_SIZE, source: account },
+      { folder: 'inbox', offset: 0, limit: PAGE_SIZE, source: 'qmail' },
+      { folder: 'inbox', offset: 0, limit: PAGE_SIZE },
+    ]);
+  });
 });

@@ -3,7 +3,7 @@
 // searches the folder through the engine's index (text, names, attachment names), whose
 // hits carry the ranges to highlight.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { FolderId, MessageSummary, SearchHit } from '../../../../shared/ipc/contract.js';
+import type { FolderId, MailSource, MessageSummary, SearchHit } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -24,12 +24,16 @@ export interface MessagesStore {
   filtered: ListRow[] | null;
   /** A search is on its way. */
   searching: boolean;
+  /** Whose mail the list shows: all (undefined), qmail only, or one email account's (its id). */
+  source: MailSource | undefined;
   load(folder: FolderId): Promise<void>;
   refresh(): Promise<void>;
   ensureRange(start: number, end: number): Promise<void>;
   setCursor(index: number): void;
   moveCursor(delta: number): void;
   setQuery(query: string): void;
+  /** Shows one source's mail only (undefined: all), from the top of the folder. */
+  setSource(source: MailSource | undefined): Promise<void>;
   patchRow(id: string, patch: Partial<MessageSummary>): void;
   reset(): void;
 }
@@ -60,7 +64,13 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
       if (!folder || inFlight.has(page)) return;
       inFlight.add(page);
       try {
-        const res = await runtime.invoke('mail.list', { folder, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+        const source = get().source;
+        const res = await runtime.invoke('mail.list', {
+          folder,
+          offset: page * PAGE_SIZE,
+          limit: PAGE_SIZE,
+          ...(source ? { source } : {}),
+        });
         if (gen !== generation) return;
         const pages = new Map(get().pages);
         pages.set(page, res.items);
@@ -87,7 +97,8 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
       }
       set({ searching: true, filtered: get().filtered ?? [] });
       try {
-        const res = await runtime.invoke('mail.search', { query: q, folder, limit: SEARCH_LIMIT });
+        const source = get().source;
+        const res = await runtime.invoke('mail.search', { query: q, folder, limit: SEARCH_LIMIT, ...(source ? { source } : {}) });
         if (gen !== searchGeneration) return;
         set({ filtered: res.items, searching: false, error: null, cursor: Math.min(get().cursor, Math.max(0, res.items.length - 1)) });
       } catch (e) {
@@ -105,6 +116,7 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
       query: '',
       filtered: null,
       searching: false,
+      source: undefined,
       async load(folder) {
         const gen = ++generation;
         inFlight.clear();
@@ -136,6 +148,12 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
       },
       moveCursor(delta) {
         get().setCursor(get().cursor + delta);
+      },
+      async setSource(source) {
+        if (source === get().source) return;
+        set({ source });
+        const folder = get().folder;
+        if (folder) await get().load(folder);
       },
       setQuery(query) {
         const changed = query.trim() !== get().query.trim();
@@ -170,6 +188,7 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
           query: '',
           filtered: null,
           searching: false,
+          source: undefined,
         });
       },
     };

@@ -61,11 +61,43 @@ function openLink(target: string): void {
   if (/^(https?:|mailto:)/i.test(target)) window.open(target, '_blank', 'noopener,noreferrer');
 }
 
+const PROBLEM: Record<string, string> = {
+  tampered: 'This encrypted message was altered on the way or forged. It is not shown.',
+  not_for_us: 'This encrypted message is for someone else.',
+  unknown_sender: 'The sender’s QMail identity does not match the directory. The message is not shown.',
+  keys_unavailable: 'The quantum keys this message needs are not available from your key manager.',
+};
+
+/** Email: remote images held back until the user allows the sender (the main process then fetches them into the document). */
+function EmailImages({ message }: { message: MessageView }) {
+  const { reader } = useStores();
+  const n = message.legacy?.remoteImages ?? 0;
+  if (n === 0) return null;
+  return (
+    <p className="remote-images" role="note">
+      {n === 1 ? 'A remote image was not loaded' : `${n} remote images were not loaded`}: pictures from other servers can tell the sender
+      when and where you read it.{' '}
+      <button type="button" className="small" onClick={() => void reader.getState().allowImages()}>
+        Show images from {message.from}
+      </button>
+    </p>
+  );
+}
+
 function MessageBody({ message }: { message: MessageView }) {
   const doc = useMemo(() => formattedBody(message.document), [message.document]);
-  const remote = doc ? remoteImageCount(doc) : 0;
+  const remote = doc && !message.legacy ? remoteImageCount(doc) : 0;
+  const problem = message.legacy?.problem;
+  if (problem) {
+    return (
+      <p className="form-error reader-problem" role="alert">
+        {PROBLEM[problem.code] ?? 'This encrypted message cannot be opened.'} <span className="small">({problem.message})</span>
+      </p>
+    );
+  }
   return (
     <>
+      <EmailImages message={message} />
       {remote > 0 && (
         <p className="remote-images" role="note">
           {remote === 1 ? 'A remote image in this message was not loaded' : `${remote} remote images in this message were not loaded`}:
@@ -80,7 +112,7 @@ function MessageBody({ message }: { message: MessageView }) {
 }
 
 export function Reader() {
-  const { reader, composer, runtime } = useStores();
+  const { reader, composer, runtime, accounts } = useStores();
   const [certOpen, setCertOpen] = useState(false);
   const [attError, setAttError] = useState<string | null>(null);
   const [saving, setSaving] = useState<{ index: number; done: number } | null>(null);
@@ -140,6 +172,8 @@ export function Reader() {
   const isDraft = message.folder === 'drafts';
   const inTrash = message.folder === 'trash';
   const canArchive = !isDraft && !inTrash;
+  const email = message.legacy ? message : null;
+  const secure = message.legacy?.secure;
   return (
     <section className="pane reader-pane" aria-label="Reading pane">
       <article className="message" aria-labelledby={titleId}>
@@ -153,7 +187,8 @@ export function Reader() {
                 <button
                   type="button"
                   className="primary"
-                  onClick={() => composer.getState().openReply(message)}
+                  onClick={() => (email ? accounts.getState().reply(email) : composer.getState().openReply(message))}
+                  disabled={Boolean(message.legacy?.problem)}
                   aria-keyshortcuts="r"
                   title="Reply (R)"
                 >
@@ -161,7 +196,11 @@ export function Reader() {
                 </button>
               )}
               {!isDraft && (
-                <button type="button" onClick={() => composer.getState().openForward(message)}>
+                <button
+                  type="button"
+                  onClick={() => (email ? accounts.getState().forward(email) : composer.getState().openForward(message))}
+                  disabled={Boolean(message.legacy?.problem)}
+                >
                   Forward
                 </button>
               )}
@@ -175,7 +214,7 @@ export function Reader() {
                   {message.folder === 'archive' ? 'Move to Inbox' : 'Archive'}
                 </button>
               )}
-              {inTrash && (
+              {inTrash && !email && (
                 <button type="button" onClick={() => void reader.getState().restore()}>
                   Restore to {FOLDER_NAMES[message.restoreTo ?? 'inbox']}
                 </button>
@@ -225,6 +264,12 @@ export function Reader() {
                 )}
               </dd>
             </div>
+            {email && email.legacy && email.legacy.cc.length > 0 && (
+              <div>
+                <dt>Cc</dt>
+                <dd>{email.legacy.cc.join(', ')}</dd>
+              </div>
+            )}
             <div>
               <dt>{isDraft ? 'Saved' : 'Date'}</dt>
               <dd>
@@ -242,6 +287,13 @@ export function Reader() {
               <span className="visually-hidden">: {level.long}</span>
             </p>
             {isQuantum(message.level) && <p className="badge quantum">Quantum Secured</p>}
+            {message.origin && (
+              <p className="badge origin">
+                <span>
+                  Email through <strong>{message.origin.account}</strong>
+                </span>
+              </p>
+            )}
             {message.certificate && (
               <button type="button" className="small" onClick={() => setCertOpen(true)}>
                 Certificate
@@ -258,6 +310,13 @@ export function Reader() {
                 Keep it
               </button>
             </div>
+          )}
+          {secure && (
+            <p className="note" aria-label="Certificate">
+              Encrypted with QMail over email, signed by QMail address {secure.sender}, fingerprint{' '}
+              <span className="mono">{secure.senderFingerprint}</span>
+              {secure.keyIds.length > 0 && <>, quantum keys {secure.keyIds.join(', ')}</>}.
+            </p>
           )}
           {message.delivery && message.delivery.length > 0 && <DeliveryList recipients={message.delivery} />}
           {message.repaired !== undefined && message.repaired > 0 && (
@@ -300,21 +359,23 @@ export function Reader() {
                   {saving?.index === a.index && (
                     <progress className="small" max={a.size || 1} value={saving.done} aria-label={`Saving ${a.name}`} />
                   )}{' '}
-                  <button
-                    type="button"
-                    className="small"
-                    aria-label={`Download ${a.name}`}
-                    onClick={() => {
-                      setAttError(null);
-                      setSaving({ index: a.index, done: 0 });
-                      attachmentBlob(runtime, message.id, a.index, (done) => setSaving({ index: a.index, done }))
-                        .then((f) => saveBlob(f.name, f.blob))
-                        .catch((e: unknown) => setAttError(`${a.name} could not be saved: ${errorMessage(e)}`))
-                        .finally(() => setSaving(null));
-                    }}
-                  >
-                    Download
-                  </button>
+                  {!email && (
+                    <button
+                      type="button"
+                      className="small"
+                      aria-label={`Download ${a.name}`}
+                      onClick={() => {
+                        setAttError(null);
+                        setSaving({ index: a.index, done: 0 });
+                        attachmentBlob(runtime, message.id, a.index, (done) => setSaving({ index: a.index, done }))
+                          .then((f) => saveBlob(f.name, f.blob))
+                          .catch((e: unknown) => setAttError(`${a.name} could not be saved: ${errorMessage(e)}`))
+                          .finally(() => setSaving(null));
+                      }}
+                    >
+                      Download
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>

@@ -66,3 +66,52 @@ describe('reader store: archive, Trash and restore', () => {
     expect(rt.calls.filter((c) => c.channel === 'mail.thread')).toHaveLength(1);
   });
 });
+
+describe('reader store: email from an account', () => {
+  it('shows the images of an email once its sender is allowed, keeping what the view already had', async () => {
+    const account = 'a'.repeat(32);
+    const email = fakeMessage('inbox', 2, {
+      subject: 'Site plans',
+      level: 'plain',
+      origin: { accountId: account, account: 'Lab' },
+      document: 'AAAA',
+      legacy: { remoteImages: 1, imagesAllowed: false, cc: ['c@example.org'] },
+    });
+    const rt = createFakeRuntime({ vault: { state: 'unlocked', passphrase: 'x' }, messages: [email] });
+    const asked: unknown[] = [];
+    const runtime: typeof rt = {
+      ...rt,
+      invoke: ((channel: string, input: unknown) => {
+        if (channel !== 'legacy.allowImages') return rt.invoke(channel as never, input as never);
+        asked.push(input);
+        return Promise.resolve({
+          ...email,
+          accountId: account,
+          account: 'Lab',
+          hasAttachments: false,
+          cc: [],
+          attachments: [],
+          body: 'with images',
+          document: 'BBBB',
+          remoteImages: 0,
+          imagesAllowed: true,
+        });
+      }) as typeof rt.invoke,
+    };
+    const store = createReaderStore(runtime);
+    await store.getState().open(email.id);
+    expect(await store.getState().allowImages()).toBe(true);
+    expect(asked).toEqual([{ id: email.id }]);
+    const m = store.getState().message!;
+    expect(m.document).toBe('BBBB');
+    expect(m.body).toBe('with images');
+    expect(m.legacy).toEqual({ remoteImages: 0, imagesAllowed: true, cc: ['c@example.org'] });
+    expect(m.origin?.account).toBe('Lab');
+  });
+
+  it('a qmail has no images to allow', async () => {
+    const { store, inbox } = setup();
+    await store.getState().open(inbox.id);
+    expect(await store.getState().allowImages()).toBe(false);
+  });
+});

@@ -25,6 +25,8 @@ export interface ReaderStore {
   restore(): Promise<boolean>;
   /** The open message's conversation, oldest first, when it has one (null otherwise). */
   thread: MessageSummary[] | null;
+  /** Email (a legacy account's message): allows its sender's remote images from now on and shows them (the main process fetches them). */
+  allowImages(): Promise<boolean>;
 }
 
 export interface ReaderHooks {
@@ -135,6 +137,26 @@ export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): St
           await runtime.invoke('mail.move', { id: m.id, folder: to });
           return to;
         });
+      },
+      async allowImages() {
+        const m = get().message;
+        if (!m?.legacy) return false;
+        try {
+          const v = await runtime.invoke('legacy.allowImages', { id: m.id });
+          if (get().message?.id !== m.id) return false;
+          set({
+            message: {
+              ...m,
+              body: v.body,
+              ...(v.document ? { document: v.document } : {}),
+              legacy: { ...m.legacy, remoteImages: v.remoteImages, imagesAllowed: v.imagesAllowed },
+            },
+          });
+          return true;
+        } catch (e) {
+          set({ error: `Could not show the images: ${errorMessage(e)}` });
+          return false;
+        }
       },
       async restore() {
         const m = get().message;
