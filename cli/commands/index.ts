@@ -26,3 +26,5 @@ import { register as registerWallet } from './wallet.js';
 commands.push(registerWallet);
 import { register as registerServers } from './servers.js';
 commands.push(registerServers);
+import { register as registerFees } from './fees.js';
+commands.push(registerFees);
