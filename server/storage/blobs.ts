@@ -1,6 +1,7 @@
-// Blob files: each stored page is one file, written atomically (temp file, fsync, rename,
-// fsync the directory) before its database row commits, so an acknowledged write is on
-// disk and a crash leaves at worst an unreferenced file that startup sweeps away.
+// Blob files: each stored page larger than INLINE_PAGE_MAX (sql.ts: smaller ones live in the
+// database row) is one file, written atomically (temp file, fsync, rename, fsync the
+// directory) before its database row commits, so an acknowledged write is on disk and a
+// crash leaves at worst an unreferenced file that startup sweeps away.
 import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
@@ -35,8 +36,11 @@ export class BlobStore {
     return join(this.root, id.slice(0, 2), id);
   }
 
-  /** Writes bytes under a fresh id and returns it once the data and its name are durable. */
-  async write(data: Uint8Array): Promise<string> {
+  /**
+   * Throws as a full disk does when the fault hook says so; writes of pages kept in the
+   * database (sql.ts, INLINE_PAGE_MAX) ask too, so the hook stands for the node's whole disk.
+   */
+  async assertWritable(): Promise<void> {
     if (
       this.diskFull &&
       (await fs.stat(join(this.root, 'DISK-FULL')).then(
@@ -46,6 +50,11 @@ export class BlobStore {
     ) {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }
+  }
+
+  /** Writes bytes under a fresh id and returns it once the data and its name are durable. */
+  async write(data: Uint8Array): Promise<string> {
+    await this.assertWritable();
     const id = randomBytes(16).toString('hex') + '.blob';
     const dir = join(this.root, id.slice(0, 2));
     if (!this.dirsMade.has(dir)) {

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS objects (guid ${BLOB} NOT NULL, file_type INTEGER NOT
 CREATE INDEX IF NOT EXISTS objects_owner ON objects (owner_dn, owner_sn);
 CREATE INDEX IF NOT EXISTS objects_created ON objects (created_at);
 CREATE TABLE IF NOT EXISTS pages (guid ${BLOB} NOT NULL, file_type INTEGER NOT NULL, page_no INTEGER NOT NULL, size INTEGER NOT NULL, blob TEXT NOT NULL,
-  PRIMARY KEY (guid, file_type, page_no));
+  data ${BLOB}, PRIMARY KEY (guid, file_type, page_no));
 CREATE TABLE IF NOT EXISTS tells (id ${SERIAL}, r_dn INTEGER NOT NULL, r_sn BIGINT NOT NULL, s_dn INTEGER NOT NULL, s_sn BIGINT NOT NULL,
   blob ${BLOB} NOT NULL, created_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS tells_recipient ON tells (r_dn, r_sn, id);
@@ -55,6 +55,14 @@ CREATE TABLE IF NOT EXISTS drd_lists (o_dn INTEGER NOT NULL, o_sn BIGINT NOT NUL
 CREATE TABLE IF NOT EXISTS replays (id ${BLOB} PRIMARY KEY, seen_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS replays_seen ON replays (seen_at);`;
 }
+
+/**
+ * Pages up to this size are kept in the database row itself (\`pages.data\`, \`blob\` empty)
+ * and become durable with the transaction's one commit; larger ones are blob files, each
+ * written and fsynced (file and folder) before the row commits. A stripe or key capsule of an
+ * ordinary message is a few KiB: as a file it cost two fsyncs of its own.
+ */
+export const INLINE_PAGE_MAX = 64 * 1024;
 
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const bytes = (v: unknown) => new Uint8Array(v as Buffer);
@@ -110,10 +118,14 @@ export class SqlStorage implements Storage {
   static async open(db: SqlDriver, blobs: BlobStore, now: () => number = Date.now): Promise<SqlStorage> {
     await blobs.init();
     await db.exec(schema(db.dialect));
+    // A node database from before inline pages gets the column (its rows all name blob files).
+    if (db.dialect === 'postgres') await db.exec('ALTER TABLE pages ADD COLUMN IF NOT EXISTS data BYTEA');
+    else if (!(await db.all('PRAGMA table_info(pages)')).some((c) => c.name === 'data'))
+      await db.exec('ALTER TABLE pages ADD COLUMN data BLOB');
     await db.exec(chipsSchema(db.dialect));
     await db.exec(hiresSchema(db.dialect));
     const s = new SqlStorage(db, blobs, now);
-    const live = new Set((await db.all('SELECT blob FROM pages')).map((r) => String(r.blob)));
+    const live = new Set((await db.all("SELECT blob FROM pages WHERE blob <> ''")).map((r) => String(r.blob)));
     await blobs.sweep((id) => live.has(id));
     return s;
   }
@@ -156,11 +168,13 @@ export class SqlStorage implements Storage {
     if (end > limits.maxObjectBytes || (w.expectPages !== undefined && (w.expectPages - 1) * PAGE_SIZE >= limits.maxObjectBytes)) {
       throw new StorageError('too_large', `object would exceed ${limits.maxObjectBytes} bytes`);
     }
+    // '' for a page kept inline (INLINE_PAGE_MAX), else the blob file written for it.
     const blobs: string[] = [];
     try {
-      for (const p of pages) blobs.push(await this.blobs.write(p));
+      if (pages.some((p) => p.length <= INLINE_PAGE_MAX)) await this.blobs.assertWritable();
+      for (const p of pages) blobs.push(p.length <= INLINE_PAGE_MAX ? '' : await this.blobs.write(p));
     } catch (e) {
-      for (const b of blobs) await this.blobs.remove(b);
+      for (const b of blobs) if (b) await this.blobs.remove(b);
       throw e;
     }
     const g = buf(w.key.guid);
@@ -183,7 +197,7 @@ export class SqlStorage implements Storage {
           : [];
         for (const r of dropped) {
           removed += num(r.size);
-          replaced.push(String(r.blob));
+          if (r.blob) replaced.push(String(r.blob));
         }
         if (w.truncate)
           await q.run('DELETE FROM pages WHERE guid = ? AND file_type = ? AND (page_no < ? OR page_no >= ?)', [
@@ -199,23 +213,26 @@ export class SqlStorage implements Storage {
           const old = (
             await q.all('SELECT size, blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [g, w.key.fileType, pageNo])
           )[0];
+          const inline = blobs[i] ? null : buf(data);
           if (old) {
             removed += num(old.size);
-            replaced.push(String(old.blob));
-            await q.run('UPDATE pages SET size = ?, blob = ? WHERE guid = ? AND file_type = ? AND page_no = ?', [
+            if (old.blob) replaced.push(String(old.blob));
+            await q.run('UPDATE pages SET size = ?, blob = ?, data = ? WHERE guid = ? AND file_type = ? AND page_no = ?', [
               data.length,
               blobs[i],
+              inline,
               g,
               w.key.fileType,
               pageNo,
             ]);
           } else {
-            await q.run('INSERT INTO pages (guid, file_type, page_no, size, blob) VALUES (?, ?, ?, ?, ?)', [
+            await q.run('INSERT INTO pages (guid, file_type, page_no, size, blob, data) VALUES (?, ?, ?, ?, ?, ?)', [
               g,
               w.key.fileType,
               pageNo,
               data.length,
               blobs[i],
+              inline,
             ]);
           }
           added += data.length;
@@ -286,7 +303,7 @@ export class SqlStorage implements Storage {
       for (const b of replaced) await this.blobs.remove(b);
       return info;
     } catch (e) {
-      for (const b of blobs) await this.blobs.remove(b);
+      for (const b of blobs) if (b) await this.blobs.remove(b);
       throw e;
     }
   }
@@ -313,9 +330,14 @@ export class SqlStorage implements Storage {
 
   async readPage(key: ObjectKey, pageNo: number): Promise<Uint8Array | null> {
     const r = (
-      await this.db.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [buf(key.guid), key.fileType, pageNo])
+      await this.db.all('SELECT blob, data FROM pages WHERE guid = ? AND file_type = ? AND page_no = ?', [
+        buf(key.guid),
+        key.fileType,
+        pageNo,
+      ])
     )[0];
     if (!r) return null;
+    if (!r.blob) return bytes(r.data ?? Buffer.alloc(0));
     try {
       return await this.blobs.read(String(r.blob));
     } catch (e) {
@@ -346,7 +368,7 @@ export class SqlStorage implements Storage {
     const doomed: string[] = [];
     await this.db.tx(async (q) => {
       for (const k of keys) {
-        for (const r of await q.all('SELECT blob FROM pages WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]))
+        for (const r of await q.all("SELECT blob FROM pages WHERE guid = ? AND file_type = ? AND blob <> ''", [k.guid, k.fileType]))
           doomed.push(String(r.blob));
         await q.run('DELETE FROM pages WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]);
         await q.run('DELETE FROM objects WHERE guid = ? AND file_type = ?', [k.guid, k.fileType]);

@@ -128,7 +128,8 @@ describe.each(backends)('storage on %s', (_name, open) => {
     expect(await s.deleteObject(k3)).toBe(false);
     expect(await s.readPage(k3, 0)).toBeNull();
     const blobFiles = readdirSync(join(dir, 'blobs'), { recursive: true }).filter((f) => String(f).endsWith('.blob'));
-    expect(blobFiles.length).toBe(2); // only the two pages of `key` remain
+    // only `key` remains: its full first page as a file, its 1234-byte last page in its row (INLINE_PAGE_MAX)
+    expect(blobFiles.length).toBe(1);
   });
 
   it('queues tells per inbox, newest first, caps them per inbox and per sender, deletes acknowledged ones', async () => {
