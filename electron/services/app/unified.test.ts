@@ -236,6 +236,28 @@ describe('unified folders', () => {
     expect((await w.unified.get(other)).thread).toBeUndefined();
   });
 
+  it('a POP3 account’s mail is marked read here (its server keeps no flags)', async () => {
+    const w = await world();
+    const pop = await w.legacy.addAccount({
+      name: 'Home',
+      preset: 'generic',
+      email: 'me@home.example',
+      user: 'me',
+      incoming: { kind: 'pop3', host: 'pop.home.example', port: 995, tls: 'implicit' },
+      smtp: { host: 'smtp.home.example', port: 465, tls: 'implicit' },
+      auth: { kind: 'password', password: 'pw' },
+    });
+    const inbox = w.legacy.store.addFolder(pop.id, 'INBOX', 'inbox').id;
+    const id = w.email(inbox, 5, 'Downloaded');
+    expect(w.unified.list('inbox', pop.id, 0, 10).items.map((m) => [m.subject, m.unread])).toEqual([['Downloaded', true]]);
+    await w.unified.markRead(id, false);
+    expect(w.unified.list('inbox', pop.id, 0, 10).items.map((m) => m.unread)).toEqual([false]);
+    expect(w.unified.counts(new Map()).get('inbox')).toEqual({ total: 1, unread: 0 });
+    expect(w.changed).toEqual([['inbox']]);
+    await w.unified.markRead(id, true);
+    expect(w.unified.list('inbox', pop.id, 0, 10).items.map((m) => m.unread)).toEqual([true]);
+  });
+
   it('reads Message-IDs with or without angle brackets', () => {
     expect(bareMessageId(' <a@b> ')).toBe('a@b');
     expect(bareMessageId('a@b')).toBe('a@b');

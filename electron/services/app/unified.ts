@@ -189,7 +189,13 @@ export class UnifiedMail {
     return this.guard(async () => {
       const m = this.d.legacy.message(id);
       if (!m) throw new ContractError('not_found', 'That message is no longer here.');
-      await this.d.legacy.setFlags(id, { seen: !unread });
+      if (this.d.legacy.account(m.accountId)?.incoming.kind === 'pop3') {
+        // POP3 keeps no flags on the server: read or not is ours alone.
+        const row = this.d.legacy.store.message(id)!;
+        this.d.legacy.store.setFlags(row.folderId, [{ uid: row.uid, flags: unread ? row.flags & ~Flag.seen : row.flags | Flag.seen }]);
+      } else {
+        await this.d.legacy.setFlags(id, { seen: !unread });
+      }
       if (m.folder) this.d.changed([m.folder]);
     });
   }

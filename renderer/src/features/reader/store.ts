@@ -84,8 +84,12 @@ export function createReaderStore(runtime: Runtime, hooks: ReaderHooks = {}): St
             .catch(() => undefined);
         }
         if (markRead && message.unread) {
-          await runtime.invoke('mail.markRead', { id, unread: false });
-          hooks.onMarkedRead?.(message);
+          // A mark that does not reach the server (an email account offline) leaves the message unread; it is still read.
+          const marked = await runtime.invoke('mail.markRead', { id, unread: false }).then(
+            () => true,
+            () => false,
+          );
+          if (marked) hooks.onMarkedRead?.(message);
         }
       } catch (e) {
         if (gen === generation) set({ loading: false, error: errorMessage(e) });
