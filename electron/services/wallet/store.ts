@@ -10,6 +10,13 @@ export type { HistoryEntry, StoredCoin };
 const coinAad = (id: string) => `qmail.wallet-coin.v1:${id}`;
 const historyAad = (at: number, n: number) => `qmail.wallet-history.v1:${at}:${n}`;
 
+/**
+ * Writes of coins per database connection. `data_version` moves only for other connections'
+ * writes, so two stores on one connection (the Wallet screen's and a hire's payment) compare
+ * this as well before they trust their cache.
+ */
+const writes = new WeakMap<Db, number>();
+
 export class WalletStore implements CoinStore {
   /**
    * The coins as last read, opened: every wallet operation looks at all of them (to pick, to
@@ -19,6 +26,7 @@ export class WalletStore implements CoinStore {
    */
   private cache: Map<string, StoredCoin> | null = null;
   private seenVersion = -1;
+  private seenWrites = -1;
 
   constructor(
     private readonly db: Db,
@@ -35,6 +43,18 @@ export class WalletStore implements CoinStore {
     }
   }
 
+  /** Counts a write; true when our cache was current before it (then it stays current by applying the write), else drops it. */
+  private wrote(): boolean {
+    const before = writes.get(this.db) ?? 0;
+    writes.set(this.db, before + 1);
+    if (this.cache && before === this.seenWrites) {
+      this.seenWrites = before + 1;
+      return true;
+    }
+    this.cache = null;
+    return false;
+  }
+
   newId(): string {
     return randomBytes(12).toString('hex');
   }
@@ -42,10 +62,12 @@ export class WalletStore implements CoinStore {
   all(): { id: string; coin: StoredCoin }[] {
     this.box(); // a locked vault reads nothing, cached or not
     const version = this.db.pragma('data_version', { simple: true }) as number;
-    if (!this.cache || version !== this.seenVersion) {
+    const ours = writes.get(this.db) ?? 0;
+    if (!this.cache || version !== this.seenVersion || ours !== this.seenWrites) {
       const rows = this.db.prepare('SELECT id, sealed FROM wallet_coins').all() as { id: string; sealed: Buffer }[];
       this.cache = new Map(rows.map((r) => [r.id, JSON.parse(this.box().open(r.sealed, coinAad(r.id)).toString('utf8')) as StoredCoin]));
       this.seenVersion = version;
+      this.seenWrites = ours;
     }
     // Copies: callers spread and change what they get.
     return [...this.cache].map(([id, coin]) => ({ id, coin: structuredClone(coin) }));
@@ -55,12 +77,12 @@ export class WalletStore implements CoinStore {
     this.db
       .prepare('INSERT INTO wallet_coins (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
       .run(id, this.box().seal(Buffer.from(JSON.stringify(coin)), coinAad(id)));
-    this.cache?.set(id, structuredClone(coin));
+    if (this.wrote()) this.cache?.set(id, structuredClone(coin));
   }
 
   remove(id: string): void {
     this.db.prepare('DELETE FROM wallet_coins WHERE id = ?').run(id);
-    this.cache?.delete(id);
+    if (this.wrote()) this.cache?.delete(id);
   }
 
   addHistory(e: HistoryEntry): void {
