@@ -43,10 +43,11 @@ export async function stopProcessGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startHost(profileDir: string): Promise<{ child: ChildProcess; handle: HostHandle }> {
+/** `args`: more host flags, e.g. `--network FILE` to join another profile's network. */
+export async function startHost(profileDir: string, args: string[] = []): Promise<{ child: ChildProcess; handle: HostHandle }> {
   if (!existsSync(join(repoRoot, 'dist', 'renderer', 'index.html')))
     throw new Error('The renderer is not built: run "npx vite build" (npm run test:e2e does it).');
-  const child = spawn('npx', ['tsx', 'electron/host/main.ts', '--profile', profileDir, '--port', '0'], {
+  const child = spawn('npx', ['tsx', 'electron/host/main.ts', '--profile', profileDir, '--port', '0', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so teardown stops npx, tsx and node together
