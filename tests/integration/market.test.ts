@@ -12,14 +12,8 @@ import { HIRE_COMMAND, HIRE_MONTH_MS, decodeHireResult, encodeHire, hirePrice } 
 import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
 import { useTestNetwork } from '../../electron/services/app/testing/network.js';
 import { DirectoryClient } from '../../electron/services/directory/client.js';
-import {
-  MarketError,
-  hireServer,
-  marketServer,
-  payWithWallet,
-  sortServers,
-  type MarketServer,
-} from '../../electron/services/market/market.js';
+import { MarketError, hireServer, marketServer, sortServers, type MarketServer } from '../../electron/services/market/market.js';
+import { DEFAULT_TERM } from '../../electron/services/market/payment.js';
 import { ConnectionPool } from '../../electron/services/net/transport.js';
 import { ChipClient } from '../../electron/services/wallet/client.js';
 import { fundWithTestChips } from '../../electron/services/wallet/mint.js';
@@ -31,7 +25,7 @@ import { TEST_KDF } from '../support/tmp.js';
 const MINT_KEY = new Uint8Array(randomBytes(16));
 /** CC per MB-month of node i; a 10 MB month costs ten times as much. */
 const PRICES = [0.3, 0.1, 0.5, 0.2, 0.4];
-const TERM = { months: 1, quotaMb: 10 };
+const TERM = DEFAULT_TERM;
 const cost = (i: number) => hirePrice(PRICES[i]!, TERM.quotaMb, TERM.months);
 
 const world = useTestNetwork('qmail-market-', 5, {
@@ -54,7 +48,7 @@ async function servers(): Promise<MarketServer[]> {
   return (await new DirectoryClient(world.net.directoryUrl).servers()).map(marketServer);
 }
 
-/** A profile with 100 CC of test Chips whose onboarding pays each server it hires. */
+/** A profile with 100 CC of test Chips; its onboarding pays each server it hires (a term of DEFAULT_TERM). */
 async function payingUser(key: string, storage: number[], beacon: number): Promise<User> {
   const app = world.track(
     createAppServices({
@@ -65,6 +59,8 @@ async function payingUser(key: string, storage: number[], beacon: number): Promi
       directoryUrl: world.net.directoryUrl,
       autoStart: false,
       mail: { retryBaseMs: 300, maxAttempts: 6 },
+      // The app pays the nodes that require hiring from this wallet (market/payment.ts).
+      chips: { networkFile: world.net.networkFile },
     }),
   );
   await app.vault.create('correct horse battery');
@@ -74,7 +70,6 @@ async function payingUser(key: string, storage: number[], beacon: number): Promi
   expect((await fundWithTestChips(new ChipClient(pool, coinEndpoints(world.net.networkFile)), MINT_KEY, wallet)).units).toBe(
     parseAmount('100'),
   );
-  app.mail.account.onboarding.payment = payWithWallet(wallet, pool, TERM);
   const ids = world.net.nodes.map((n) => n.nodeId);
   const { address } = await app.mail.createIdentity(key, { storage: storage.map((i) => ids[i]!), beacon: ids[beacon]! });
   return { app, wallet, pool, address: address! };

@@ -28,6 +28,7 @@ import { UnifiedMail } from './unified.js';
 import { ImageSenders } from './image-senders.js';
 import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from './legacy-signin.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
+import { walletPayment } from '../market/payment.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -138,6 +139,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...(opts.mail ?? {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
+  // A paid network (EXT-10): a node that requires hiring is paid from this profile's wallet before it registers us.
+  if (opts.chips?.networkFile)
+    mail.account.onboarding.payment = walletPayment({ db, box: () => vault.box(), networkFile: opts.chips.networkFile });
   const phrase = new PhraseConfirmation(mail.identities);
   const signIns = new SignIns();
   const legacy = new LegacyService(db, () => vault.box(), { openBrowser: (url) => signIns.openBrowser(url) });
