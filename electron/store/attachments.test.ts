@@ -72,6 +72,23 @@ describe('sealed attachment store', () => {
     await expect(readAll(s, ref)).rejects.toMatchObject({ code: 'malformed' });
   });
 
+  it('chunks sealed off the main thread are SecretBox values: each record opens in-thread', async () => {
+    const key = randomBytes(32);
+    const s = store(key);
+    const data = randomBytes(ATTACHMENT_CHUNK_BYTES + 100_000);
+    const ref = await s.put(data);
+    const file = readFileSync(join(s.dir, ref));
+    const box = new SecretBox(key);
+    const parts: Buffer[] = [];
+    for (let at = 4, index = 0; at < file.length; index++) {
+      const len = file.readUInt32BE(at);
+      const last = at + 4 + len === file.length;
+      parts.push(box.open(file.subarray(at + 4, at + 4 + len), `qmail.attachment.v1:${ref}:${index}:${last ? 'end' : 'more'}`));
+      at += 4 + len;
+    }
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
+  });
+
   it('reads any chunk on its own, the last one marked, and refuses a chunk past the end', async () => {
     const s = store();
     const data = randomBytes(2 * ATTACHMENT_CHUNK_BYTES + 77);

@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { SecretBox } from './secret-box.js';
+import { gcmOpen, gcmSeal } from '../services/crypto/offload.js';
+import { SEAL_NONCE_BYTES, SEAL_TAG_BYTES, SEAL_VERSION, SealError, type SecretBox } from './secret-box.js';
 
 const MAGIC = Buffer.from('QAT1');
 export const ATTACHMENT_CHUNK_BYTES = 1 << 20;
@@ -23,6 +24,31 @@ export class AttachmentStoreError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Chunks from this size on are sealed and opened in the side worker (crypto/offload.ts); smaller ones here. */
+const OFF_THREAD_BYTES = 64 << 10;
+
+/**
+ * One sealed chunk opened (SecretBox's format), in the side worker when large. `sealed`'s
+ * buffer is handed over when it is one the caller owns whole: it comes back as `back`.
+ */
+async function openChunk(box: SecretBox, sealed: Uint8Array, at: string): Promise<{ bytes: Buffer; back?: ArrayBuffer }> {
+  if (sealed.length < OFF_THREAD_BYTES) return { bytes: box.open(sealed, at), back: sealed.buffer as ArrayBuffer };
+  if (sealed[0] !== SEAL_VERSION) throw new SealError('sealed value is malformed');
+  const iv = sealed.slice(1, 1 + SEAL_NONCE_BYTES);
+  const r = await box.lendKey((key) =>
+    gcmOpen({
+      key,
+      iv,
+      aad: Buffer.from(at, 'utf8'),
+      sealed: sealed.subarray(1 + SEAL_NONCE_BYTES),
+      transfer: [sealed.buffer as ArrayBuffer],
+    }),
+  );
+  if (!r.data) throw new SealError('sealed value does not open with this key');
+  const back = r.back[0];
+  return { bytes: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length), ...(back ? { back } : {}) };
 }
 
 const aad = (ref: string, index: number, last: boolean) => `qmail.attachment.v1:${ref}:${index}:${last ? 'end' : 'more'}`;
@@ -52,38 +78,67 @@ export class AttachmentStore {
     const path = this.path(ref);
     const box = this.box();
     let fh: Promise<FileHandle> | undefined;
-    let held: Buffer[] = [];
-    let heldBytes = 0;
+    // The chunk being filled, copied into as bytes come (no list of pieces to join), and the
+    // buffer the last record was written from: both go to the sealing worker and come back.
+    let chunk: Uint8Array = new Uint8Array(ATTACHMENT_CHUNK_BYTES);
+    let fill = 0;
+    let spare: ArrayBuffer | undefined;
     let index = 0;
     let closed = false;
     const file = () => (fh ??= open(path, 'wx', 0o600).then(async (h) => (await h.write(MAGIC), h)));
-    const seal = async (part: Buffer, last: boolean) => {
-      const sealed = box.seal(part, aad(ref, index++, last));
-      const len = Buffer.alloc(4);
-      len.writeUInt32BE(sealed.length);
-      await (await file()).write(Buffer.concat([len, sealed]));
-    };
-    // Full chunks go out as they fill; the rest (maybe nothing) is sealed last by finish().
-    const flush = async () => {
-      let all = held.length === 1 ? held[0]! : Buffer.concat(held);
-      while (all.length >= ATTACHMENT_CHUNK_BYTES) {
-        await seal(all.subarray(0, ATTACHMENT_CHUNK_BYTES), false);
-        all = all.subarray(ATTACHMENT_CHUNK_BYTES);
+    const seal = async (length: number, last: boolean) => {
+      const at = aad(ref, index++, last);
+      if (length < OFF_THREAD_BYTES) {
+        const sealed = box.seal(chunk.subarray(0, length), at);
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(sealed.length);
+        await (await file()).write(Buffer.concat([len, sealed]));
+        return;
       }
-      held = [Buffer.from(all)];
-      heldBytes = all.length;
+      // The same record, "sealed length ‖ version ‖ nonce ‖ ciphertext ‖ tag", sealed in the
+      // side worker straight into one buffer.
+      const nonce = randomBytes(SEAL_NONCE_BYTES);
+      const prefix = Buffer.alloc(4 + 1 + SEAL_NONCE_BYTES);
+      prefix.writeUInt32BE(1 + SEAL_NONCE_BYTES + length + SEAL_TAG_BYTES, 0);
+      prefix[4] = SEAL_VERSION;
+      prefix.set(nonce, 5);
+      const out = spare;
+      spare = undefined;
+      const r = await box.lendKey((key) =>
+        gcmSeal({
+          key,
+          iv: nonce,
+          aad: Buffer.from(at, 'utf8'),
+          parts: [chunk.subarray(0, length)],
+          transfer: [chunk.buffer as ArrayBuffer],
+          prefix,
+          ...(out ? { out } : {}),
+        }),
+      );
+      const back = r.back.find((b) => b.byteLength === ATTACHMENT_CHUNK_BYTES);
+      chunk = back ? new Uint8Array(back) : new Uint8Array(ATTACHMENT_CHUNK_BYTES);
+      const record = r.data!;
+      await (await file()).write(record);
+      spare = record.buffer as ArrayBuffer;
     };
     return {
       async write(bytes) {
         if (closed) throw new AttachmentStoreError('malformed', 'the attachment is closed');
-        held.push(Buffer.from(bytes));
-        heldBytes += bytes.length;
-        if (heldBytes >= ATTACHMENT_CHUNK_BYTES) await flush();
+        // Full chunks go out as they fill; the rest (maybe nothing) is sealed last by finish().
+        for (let at = 0; at < bytes.length;) {
+          const n = Math.min(bytes.length - at, ATTACHMENT_CHUNK_BYTES - fill);
+          chunk.set(bytes.subarray(at, at + n), fill);
+          fill += n;
+          at += n;
+          if (fill === ATTACHMENT_CHUNK_BYTES) {
+            await seal(fill, false);
+            fill = 0;
+          }
+        }
       },
       async finish() {
         closed = true;
-        await flush();
-        await seal(held[0] ?? Buffer.alloc(0), true);
+        await seal(fill, true);
         const h = await file();
         await h.sync();
         await h.close();
@@ -114,27 +169,31 @@ export class AttachmentStore {
   read(ref: string): Readable {
     const path = this.path(ref);
     const box = this.box();
-    async function* chunks(): AsyncGenerator<Buffer> {
+    async function* chunks(): AsyncGenerator<Uint8Array> {
       const fh = await open(path, 'r');
       try {
         const size = (await fh.stat()).size;
         const head = Buffer.alloc(4);
         let at = 0;
-        const exact = async (buf: Buffer) => {
+        const exact = async <T extends Uint8Array>(buf: T): Promise<T> => {
           const { bytesRead } = await fh.read(buf, 0, buf.length, at);
           if (bytesRead !== buf.length) throw new AttachmentStoreError('truncated', 'the attachment file is cut off');
           at += buf.length;
           return buf;
         };
         if (!(await exact(head)).equals(MAGIC)) throw new AttachmentStoreError('malformed', 'not a sealed attachment');
+        // Sealed chunks are read into one buffer, lent to the opening worker and given back.
+        let sealedBuf = new ArrayBuffer(MAX_SEALED);
         for (let index = 0; ; index++) {
           if (at === size) throw new AttachmentStoreError('truncated', 'the attachment file is cut off');
-          const len = (await exact(Buffer.alloc(4))).readUInt32BE(0);
+          const len = (await exact(head)).readUInt32BE(0);
           if (len < 29 || len > MAX_SEALED || at + len > size)
             throw new AttachmentStoreError('malformed', 'bad chunk length in a sealed attachment');
-          const sealed = await exact(Buffer.alloc(len));
+          const sealed = await exact(new Uint8Array(sealedBuf, 0, len));
           const last = at === size;
-          yield box.open(sealed, aad(ref, index, last));
+          const opened = await openChunk(box, sealed, aad(ref, index, last));
+          sealedBuf = opened.back ?? new ArrayBuffer(MAX_SEALED);
+          yield opened.bytes;
           if (last) return;
         }
       } finally {
@@ -161,11 +220,11 @@ export class AttachmentStore {
       const len = head.readUInt32BE(0);
       if (len < 29 || len > MAX_SEALED || at + 4 + len > size)
         throw new AttachmentStoreError('malformed', 'bad chunk length in a sealed attachment');
-      const sealed = Buffer.alloc(len);
+      const sealed = new Uint8Array(len);
       const { bytesRead } = await fh.read(sealed, 0, len, at + 4);
       if (bytesRead !== len) throw new AttachmentStoreError('truncated', 'the attachment file is cut off');
       const last = at + 4 + len === size;
-      return { bytes: this.box().open(sealed, aad(ref, index, last)), last };
+      return { bytes: (await openChunk(this.box(), sealed, aad(ref, index, last))).bytes, last };
     } finally {
       await fh.close();
     }

@@ -2,9 +2,13 @@
 // (the associated data), so a row copied onto another row does not open.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-const VERSION = 1;
-const NONCE = 12;
-const TAG = 16;
+/** A sealed value: version (1 byte) ‖ nonce ‖ ciphertext ‖ tag. */
+export const SEAL_VERSION = 1;
+export const SEAL_NONCE_BYTES = 12;
+export const SEAL_TAG_BYTES = 16;
+const VERSION = SEAL_VERSION;
+const NONCE = SEAL_NONCE_BYTES;
+const TAG = SEAL_TAG_BYTES;
 
 export class SealError extends Error {
   override readonly name = 'SealError';
@@ -39,6 +43,14 @@ export class SecretBox {
     } catch {
       throw new SealError('sealed value does not open with this key');
     }
+  }
+
+  /**
+   * Lends the key to `use`, which seals or opens in this format elsewhere (a worker thread,
+   * for large values: see store/attachments.ts); `use` must not keep it.
+   */
+  lendKey<T>(use: (key: Uint8Array) => T): T {
+    return use(this.#key);
   }
 
   /** Forget the key material held by this box. */

@@ -62,11 +62,29 @@ export type ToWorker =
    * S bytes each, chunk offset `at`), rebuild missing data and join the range into `out`
    * (k·S + 1 bytes). Reply: 'done'.
    */
-  | { type: 'decrypt-range'; parts: Uint8Array; partStride: number; S: number; at: number; g0: number; g1: number; out: Uint8Array };
+  | { type: 'decrypt-range'; parts: Uint8Array; partStride: number; S: number; at: number; g0: number; g1: number; out: Uint8Array }
+  /**
+   * AES-256-GCM off the main thread (offload.ts): `prefix ‖ ciphertext of parts ‖ tag ‖
+   * suffix`, into `out` when it is large enough. Reply: 'gcm', with the parts' buffers.
+   */
+  | {
+      type: 'gcm-seal';
+      key: Uint8Array;
+      iv: Uint8Array;
+      aad: Uint8Array;
+      parts: Uint8Array[];
+      prefix: Uint8Array;
+      suffix: Uint8Array;
+      out?: ArrayBuffer;
+    }
+  /** Opens `sealed` (ciphertext ‖ tag) into `out` when large enough. Reply: 'gcm', data null when the tag does not verify. */
+  | { type: 'gcm-open'; key: Uint8Array; iv: Uint8Array; aad: Uint8Array; sealed: Uint8Array; out?: ArrayBuffer };
 
 export type FromWorker =
   | { type: 'done'; ms: number }
   | { type: 'trailers'; data: Uint8Array }
   | { type: 'ack'; data: Uint8Array }
   | { type: 'verified'; ok: boolean; reason?: 'crc-mismatch' | 'mac-mismatch' }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string }
+  /** `data`: the sealed or opened bytes (null: the tag did not verify); `back`: the input buffers, handed back for reuse. */
+  | { type: 'gcm'; data: Uint8Array | null; back: ArrayBuffer[] };

@@ -77,8 +77,8 @@ function giveShared(buffers: SharedArrayBuffer[]): void {
   poolTimer.unref?.();
 }
 
-/** One worker thread with an ordered request/reply queue. */
-class CryptoWorker {
+/** One worker thread with an ordered request/reply queue (also the side worker of offload.ts). */
+export class CryptoWorker {
   private readonly worker: Worker;
   private readonly waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
   private failed: Error | undefined;

@@ -1,7 +1,7 @@
 // Worker thread: all bulk work of the stream path (interleave, parity, AES-256-CTR,
 // HMAC-SHA-256, CRC32) runs here, chunk by chunk, so the main process never stalls and
 // memory stays proportional to one chunk.
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type CipherGCM, type DecipherGCM, type Hmac } from 'node:crypto';
 import { MessageChannel, parentPort } from 'node:worker_threads';
 import { CryptoError } from '../../../shared/crypto/errors.js';
 import { stripeIntoPortable, unstripeInto } from '../../../shared/stripe/interleave.js';
@@ -202,8 +202,83 @@ function handle(msg: ToWorker): void {
       for (const c of ciphers) c.final();
       return post({ type: 'done', ms: performance.now() - t0 });
     }
+    case 'gcm-seal':
+    case 'gcm-open':
+      return gcm(msg);
   }
 }
+
+/** A buffer to write `size` bytes into: the one handed over when it is large enough. */
+function outFor(given: ArrayBuffer | undefined, size: number): Uint8Array {
+  return given && given.byteLength >= size ? new Uint8Array(given, 0, size) : new Uint8Array(size);
+}
+
+/** Buffers that came in a transfer list (not shared), to go back with the reply. */
+function handBack(views: Uint8Array[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of views) if (v.buffer instanceof ArrayBuffer && v.buffer.byteLength > 0) out.add(v.buffer);
+  return [...out];
+}
+
+/** The buffer handed over for the output when it was too small: it goes back unused. */
+function spare(given: ArrayBuffer | undefined, out: Uint8Array): ArrayBuffer[] {
+  return given && out.buffer !== given ? [given] : [];
+}
+
+/** Runs `c` over `src` in PIECE-sized updates, each output copied to dst at `at` and freed; returns the new position. */
+function gcmInto(c: CipherGCM | DecipherGCM, src: Uint8Array, dst: Uint8Array, at: number): number {
+  for (let a = 0; a < src.length; a += PIECE) {
+    const piece = c.update(src.subarray(a, Math.min(src.length, a + PIECE)));
+    const n = piece.length; // before copyAndFree detaches it
+    copyAndFree(piece, dst, at);
+    at += n;
+  }
+  return at;
+}
+
+function gcm(msg: Extract<ToWorker, { type: 'gcm-seal' | 'gcm-open' }>): void {
+  if (msg.type === 'gcm-seal') {
+    const { key, iv, aad, parts, prefix, suffix } = msg;
+    const length = parts.reduce((sum, x) => sum + x.length, 0);
+    const out = outFor(msg.out, prefix.length + length + TAG + suffix.length);
+    out.set(prefix, 0);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    c.setAAD(aad);
+    let at = prefix.length;
+    for (const x of parts) at = gcmInto(c, x, out, at);
+    const last = c.final();
+    out.set(last, at);
+    at += last.length;
+    out.set(c.getAuthTag(), at);
+    out.set(suffix, at + TAG);
+    const back = [...handBack(parts), ...spare(msg.out, out)];
+    return post({ type: 'gcm', data: out, back }, [out.buffer as ArrayBuffer, ...back]);
+  }
+  const { key, iv, aad, sealed } = msg;
+  if (sealed.length < TAG) {
+    const back = [...handBack([sealed]), ...(msg.out ? [msg.out] : [])];
+    return post({ type: 'gcm', data: null, back }, back);
+  }
+  const body = sealed.subarray(0, sealed.length - TAG);
+  const out = outFor(msg.out, body.length);
+  const back = [...handBack([sealed]), ...spare(msg.out, out)];
+  const d = createDecipheriv('aes-256-gcm', key, iv);
+  d.setAAD(aad);
+  d.setAuthTag(sealed.subarray(sealed.length - TAG));
+  const at = gcmInto(d, body, out, 0);
+  try {
+    out.set(d.final(), at);
+  } catch {
+    // The tag does not verify (OpenSSL compares it in constant time): nothing decrypted leaves.
+    out.fill(0);
+    const all = msg.out === out.buffer ? [...back, msg.out] : back;
+    return post({ type: 'gcm', data: null, back: all }, all);
+  }
+  post({ type: 'gcm', data: out, back }, [out.buffer as ArrayBuffer, ...back]);
+}
+
+/** GCM's tag. */
+const TAG = 16;
 
 port.on('message', (msg: ToWorker) => {
   try {

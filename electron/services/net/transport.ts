@@ -13,6 +13,7 @@ import {
   type EncryptionType,
 } from '../../../shared/raida/index.js';
 import { decodeResponseFast, encodeRequestFast } from '../../../server/wire/envelope.js';
+import { OFF_THREAD_BYTES, openResponseOffThread, sealRequestOffThread } from './envelope-offload.js';
 
 export interface Endpoint {
   host: string;
@@ -72,10 +73,11 @@ const random = (n: number) => new Uint8Array(randomBytes(n));
 export class Connection {
   private readonly sock: Socket;
   private readonly pending: Pending[] = [];
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private need = HEADER_LENGTH;
-  private header: Buffer | null = null;
+  /** The answer being read: its header as it comes, then header and body in one buffer of their size. */
+  private readonly head = Buffer.alloc(HEADER_LENGTH);
+  private headFill = 0;
+  private packet: Buffer | null = null;
+  private packetFill = 0;
   private dead: Error | null = null;
   private closedHere = false;
   readonly ready: Promise<void>;
@@ -120,7 +122,7 @@ export class Connection {
 
   private fail(e: Error): void {
     if (!this.dead) this.dead = e;
-    const partial = this.buffered > 0 || this.header !== null;
+    const partial = this.headFill > 0 || this.packet !== null;
     this.pending.splice(0).forEach((p, i) => {
       if (p.timer) clearTimeout(p.timer);
       p.reject(
@@ -130,33 +132,36 @@ export class Connection {
     this.sock.destroy();
   }
 
-  private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered -= n;
-    return out;
-  }
-
+  // Each answer is copied once, from the socket's reads into a buffer of its own size: no
+  // joining of reads, no second copy to put header and body together.
   private onData(d: Buffer): void {
-    this.chunks.push(d);
-    this.buffered += d.length;
-    while (this.buffered >= this.need) {
-      if (!this.header) {
-        this.header = Buffer.from(this.take(HEADER_LENGTH));
+    let at = 0;
+    while (at < d.length) {
+      if (!this.packet) {
+        const n = Math.min(HEADER_LENGTH - this.headFill, d.length - at);
+        d.copy(this.head, this.headFill, at, at + n);
+        this.headFill += n;
+        at += n;
+        if (this.headFill < HEADER_LENGTH) return;
+        let bodySize: number;
         try {
-          this.need = decodeResponseHeader(new Uint8Array(this.header)).bodySize;
+          bodySize = decodeResponseHeader(new Uint8Array(this.head.buffer, this.head.byteOffset, HEADER_LENGTH)).bodySize;
         } catch (e) {
           this.fail(new TransportError('protocol', `bad response header: ${(e as Error).message}`));
           return;
         }
-        continue; // the body may not be here yet
+        this.packet = Buffer.allocUnsafe(HEADER_LENGTH + bodySize);
+        this.head.copy(this.packet, 0);
+        this.packetFill = HEADER_LENGTH;
+        this.headFill = 0;
       }
-      const body = this.take(this.need);
-      const packet = Buffer.concat([this.header, body]);
-      this.header = null;
-      this.need = HEADER_LENGTH;
+      const n = Math.min(this.packet.length - this.packetFill, d.length - at);
+      d.copy(this.packet, this.packetFill, at, at + n);
+      this.packetFill += n;
+      at += n;
+      if (this.packetFill < this.packet.length) return;
+      const packet = this.packet;
+      this.packet = null;
       const p = this.pending.shift();
       if (!p) {
         this.fail(new TransportError('protocol', 'response without a request'));
@@ -186,7 +191,7 @@ export class Connection {
     await this.ready;
     if (this.dead) throw this.dead;
     const encryption: EncryptionType = o.an ? Encryption.AEAD : Encryption.NONE;
-    const req = encodeRequestFast({
+    const request = {
       now: Date.now() + this.clockOffsetMs,
       raidaId: this.endpoint.raidaId,
       group: o.group,
@@ -195,7 +200,9 @@ export class Connection {
       encryption,
       random,
       ...(o.an ? { key: o.an.key, keyDenomination: o.an.denomination, keySerial: o.an.serial } : {}),
-    });
+    };
+    // A large sealed body (a page upload) has its AES-GCM run off the main thread: the same bytes.
+    const req = o.an && o.body.length >= OFF_THREAD_BYTES ? await sealRequestOffThread(request) : encodeRequestFast(request);
     let packet: Uint8Array;
     try {
       packet = await this.exchange(req.packet, o.timeoutMs);
@@ -219,6 +226,8 @@ export class Connection {
       if (res.status === Status.INVALID_PARAMETER && res.payload.length === 0) throw e;
       return res;
     }
+    // So is a large sealed answer's (a page download).
+    if (o.an && packet.length >= OFF_THREAD_BYTES) return openResponseOffThread(req, packet);
     return decodeResponseFast(req, packet);
   }
 
