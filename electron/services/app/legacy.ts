@@ -187,7 +187,13 @@ export function legacyReader(d: LegacyReaderDeps) {
       imagesAllowed: allow,
     };
   }
-  return { row, parsed, view };
+  /** The text search indexes (a cached body, parsed again); none for the encrypted format, whose text shows only once opened. */
+  async function text(id: string): Promise<string | undefined> {
+    const { p } = await parsed(id);
+    return isEncrypted(p) ? undefined : legacyBody(p).body;
+  }
+
+  return { row, parsed, view, text };
 }
 
 export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyRequest> {

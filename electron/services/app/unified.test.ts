@@ -211,6 +211,29 @@ describe('unified folders', () => {
     expect(hit.items[0]!.highlights.preview).toEqual([[4, 13]]);
   });
 
+  it('the text of bodies already cached joins the search in the background, without opening them', async () => {
+    const w = await world();
+    const cached = w.email(w.inbox, 1, 'Notes');
+    const bare = w.email(w.inbox, 2, 'More notes');
+    const writer = w.legacy.store.bodyWriter(cached);
+    writer.write(Buffer.from('Subject: Notes\r\n\r\nThe harbour crane arrives.\r\n'), true);
+    const texts: string[] = [];
+    const reader = (w.unified as unknown as { d: { reader: Reader } }).d.reader;
+    reader.text = async (id: string) => {
+      texts.push(id);
+      return id === cached ? 'The harbour crane arrives.' : 'never';
+    };
+    expect(w.unified.search('notes', undefined, undefined, 10).total).toBe(2);
+    await expect.poll(() => w.unified.search('harbour', undefined, undefined, 10).items.map((h) => h.id)).toEqual([cached]);
+    // Only the cached body was read; the other is not fetched for search.
+    expect(texts).toEqual([cached]);
+    expect(bare).not.toBe(cached);
+    // Lock drops it all.
+    w.unified.clear();
+    reader.text = async () => undefined;
+    expect(w.unified.search('harbour', undefined, undefined, 10).total).toBe(0);
+  });
+
   it('a removed message leaves the search', async () => {
     const w = await world();
     const a = w.email(w.inbox, 1, 'Invoice 12');

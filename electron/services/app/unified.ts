@@ -27,6 +27,8 @@ import { toContract, type legacyReader } from './legacy.js';
 
 /** Text kept per opened legacy message for search and previews (memory only). */
 const BODY_CHARS = 100_000;
+/** Text kept per cached body indexed in the background (memory only). */
+const CACHED_BODY_CHARS = 16_384;
 
 interface Known {
   accountId: string;
@@ -61,6 +63,9 @@ export class UnifiedMail {
   private readonly index = new SearchIndex();
   private readonly known = new Map<string, Known>();
   private readonly bodies = new Map<string, string>();
+  /** Bumped on clear(): the background pass over cached bodies stops. */
+  private generation = 0;
+  private filling = false;
 
   constructor(private readonly d: UnifiedDeps) {
     this.store = new UnifiedStore(d.db);
@@ -68,6 +73,7 @@ export class UnifiedMail {
 
   /** Drops everything held in memory (on lock). */
   clear(): void {
+    this.generation++;
     this.index.clear();
     this.known.clear();
     this.bodies.clear();
@@ -264,6 +270,34 @@ export class UnifiedMail {
       this.known.set(r.id, k);
       this.put(r.id, k, this.summary(row, info, names));
     }
+    this.fillBodies();
+  }
+
+  /**
+   * In the background, one message at a time: the text of every body already in the sealed
+   * cache (opened before, or downloaded by POP3) joins the index, so search finds it without
+   * the message being opened again. Nothing is fetched from a server for this.
+   */
+  private fillBodies(): void {
+    if (this.filling) return;
+    this.filling = true;
+    const gen = this.generation;
+    void (async () => {
+      try {
+        for (const [id, k] of this.known) {
+          if (gen !== this.generation) return;
+          if (this.bodies.has(id) || !this.d.legacy.store.hasBody(id)) continue;
+          const text = await this.d.reader.text(id).catch(() => undefined);
+          if (gen !== this.generation) return;
+          if (text === undefined || this.known.get(id) !== k || this.bodies.has(id)) continue;
+          this.bodies.set(id, text.slice(0, CACHED_BODY_CHARS));
+          this.put(id, k);
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      } finally {
+        this.filling = false;
+      }
+    })();
   }
 
   /**
