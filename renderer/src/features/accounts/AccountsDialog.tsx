@@ -4,7 +4,7 @@
 // window sees the provider's page address and how it went), optionally trusting a custom CA
 // (checked by the main process); test the connection (the answer names the stage that
 // failed: DNS, TCP, TLS certificate, login), edit, remove.
-import { useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import type { LegacyAccount, LegacyAccountInput, LegacySignInInput } from '../../../../shared/ipc/contract.js';
 import { useStores } from '../../app/context.js';
@@ -201,10 +201,16 @@ function CaField({ form, setForm }: { form: Form; setForm: (f: Form) => void }) 
 function SignInProgress({ preset }: { preset: PresetName }) {
   const { accounts, runtime } = useStores();
   const signIn = useStore(accounts, (s) => s.signIn);
-  if (!signIn || signIn.state !== 'waiting') return null;
+  const waiting = signIn?.state === 'waiting';
+  const ref = useRef<HTMLDivElement>(null);
+  // The link is what host mode needs: bring it on screen when the sign-in starts.
+  useEffect(() => {
+    if (waiting) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [waiting]);
+  if (!signIn || !waiting) return null;
   const where = preset === 'gmail' || preset === 'outlook' ? PROVIDER_NAMES[preset] : 'your provider';
   return (
-    <div className="sign-in-progress" role="status">
+    <div ref={ref} className="sign-in-progress" role="status">
       <p>
         {runtime.host === 'electron'
           ? `Your browser opened ${where}’s sign-in page. Sign in there; this window goes on by itself.`
