@@ -1,10 +1,14 @@
 // Parity stripes. p = 1: plain XOR of the data stripes (as the QMail standard does).
-// p ≥ 2: a systematic Reed–Solomon code over GF(2^8), byte-wise across stripes, whose
-// parity rows form a Cauchy matrix C[i][j] = 1 / (x_i + y_j) with y_j = j (data stripe j)
-// and x_i = k + i (parity stripe i). Every square submatrix of a Cauchy matrix is
-// invertible, so [I; C] is MDS: any k of the k + p stripes recover the data.
+// p ≥ 2: a systematic Reed–Solomon code over GF(2^8), byte-wise across stripes, built from
+// the Cauchy matrix C[i][j] = 1 / (x_i + y_j) with y_j = j (data stripe j) and x_i = k + i
+// (parity stripe i). Every square submatrix of a Cauchy matrix is invertible, so [I; C] is
+// MDS: any k of the k + p stripes recover the data. Each column j is then divided by
+// C[0][j] and each row i by its first entry: scaling rows and columns by non-zero factors
+// keeps every square submatrix invertible (still MDS), and now the first row and the first
+// column are all ones, so parity stripe 0 is the plain XOR of the data, as for p = 1 —
+// the cheapest parity to compute, and the one a reader missing one data stripe uses.
 import { CryptoError } from '../crypto/errors.js';
-import { MUL, gfInv, gfInvert } from './gf256.js';
+import { MUL, gfInv, gfInvert, gfMul } from './gf256.js';
 import { checkLayout, type Layout } from './layout.js';
 import { simdMatMul } from './wasm/simd.js';
 
@@ -12,7 +16,8 @@ import { simdMatMul } from './wasm/simd.js';
 export function parityMatrix(layout: Layout): number[][] {
   const { k, p } = checkLayout(layout);
   if (p === 1) return [Array.from({ length: k }, () => 1)];
-  return Array.from({ length: p }, (_, i) => Array.from({ length: k }, (_, j) => gfInv((k + i) ^ j)));
+  const c = Array.from({ length: p }, (_, i) => Array.from({ length: k }, (_, j) => gfInv((k + i) ^ j)));
+  return c.map((row) => row.map((x, j) => gfMul(gfMul(x, c[0]![0]!), gfInv(gfMul(c[0]![j]!, row[0]!)))));
 }
 
 const matrices = new Map<string, number[][]>();
@@ -142,5 +147,8 @@ export function joinPlan(layout: Layout, use: readonly number[]): { sources: num
   const rows = sources.map((i) => (i < k ? Array.from({ length: k }, (_, j) => (j === i ? 1 : 0)) : m[i - k]!));
   const inv = gfInvert(rows);
   if (!inv) throw new CryptoError('too-many-missing', 'stripe matrix is singular');
-  return { sources, holes, repair: holes.map((h) => inv[h]!) };
+  const repair = holes.map((h) => inv[h]!);
+  // One hole filled by the XOR parity (a row of ones): the XOR of the k positions is the missing stripe.
+  if (repair.length === 1 && repair[0]!.every((c) => c === 1)) return { sources, holes, repair: 'xor' };
+  return { sources, holes, repair };
 }

@@ -8,6 +8,9 @@ import { decryptMessage, encryptMessage, newMessageSecrets, randomPermutation } 
 import { computeParity, joinPlan, parityMatrix, recoverData } from './parity.js';
 import { simdJoinEach, useSimd } from './wasm/simd.js';
 
+/** parityMatrix({ k: 4, p: 2 })[1] as this code defines it. */
+const PINNED_K4_P2_ROW1 = [1, 217, 92, 172];
+
 function rand(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = seed >>> 0 || 1;
@@ -230,11 +233,15 @@ describe('GF(256) and Reed–Solomon', () => {
     }
     expect(gfInv(2)).toBe(0x8e); // 2 · 0x8e = 0x11c ⊕ 0x11d = 1
   });
-  it('vector: k = 4, p = 2 Cauchy rows and parity of a fixed block', () => {
+  it('vector: k = 4, p = 2 scaled Cauchy rows (first row and column all ones) and parity of a fixed block', () => {
     const m = parityMatrix({ k: 4, p: 2 });
-    // C[i][j] = 1 / ((4 + i) ⊕ j)
-    expect(m[0]).toEqual([4, 5, 6, 7].map((x) => gfInv(x)));
-    expect(m[1]).toEqual([5, 4, 7, 6].map((x) => gfInv(x)));
+    // C[i][j] = 1 / ((4 + i) ⊕ j), scaled: C'[i][j] = C[i][j] · C[0][0] / (C[0][j] · C[i][0])
+    const c = [0, 1].map((i) => [0, 1, 2, 3].map((j) => gfInv((4 + i) ^ j)));
+    expect(m[0]).toEqual([1, 1, 1, 1]);
+    expect(m[1]).toEqual([0, 1, 2, 3].map((j) => gfMul(gfMul(c[1]![j]!, c[0]![0]!), gfInv(gfMul(c[0]![j]!, c[1]![0]!)))));
+    expect(m[1]![0]).toBe(1);
+    // Pinned, so a change of the code shows here.
+    expect(m[1]).toEqual(PINNED_K4_P2_ROW1);
     const data = [[0x01], [0x02], [0x03], [0x04]].map((b) => Uint8Array.from(b));
     const parity = [new Uint8Array(1), new Uint8Array(1)];
     computeParity({ k: 4, p: 2 }, data, parity);

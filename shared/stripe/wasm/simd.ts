@@ -115,6 +115,16 @@ function loadTables(mem: Uint8Array, rows: number[][], k: number): void {
   tablesFor = rows;
 }
 
+const allOnes = (row: readonly number[]): boolean => row.every((c) => c === 1);
+
+// The rows after the first, one array per matrix (loadTables keeps the tables it last loaded by identity).
+const tails = new WeakMap<number[][], number[][]>();
+function afterFirst(rows: number[][]): number[][] {
+  let t = tails.get(rows);
+  if (!t) tails.set(rows, (t = rows.slice(1)));
+  return t;
+}
+
 /** Groups per kernel block for this k, or 0 if the SIMD kernels do not handle it. */
 function unit(k: number): number {
   return k === 4 ? 32 : k === 8 || k === 16 || k === 32 ? 16 : 0;
@@ -142,7 +152,10 @@ export function simdSplitEach(
   if (!s) return 0;
   const { k: fn, mem } = s;
   const p = parity === undefined ? 0 : parity === 'xor' ? 1 : parity.length;
-  if (Array.isArray(parity)) loadTables(mem, parity, k);
+  // A first row of ones (shared/stripe/parity.ts) is the plain XOR: the cheaper kernel.
+  const xorFirst = parity === 'xor' || (Array.isArray(parity) && allOnes(parity[0]!));
+  const rs = Array.isArray(parity) ? (xorFirst ? afterFirst(parity) : parity) : [];
+  if (rs.length) loadTables(mem, rs, k);
   const total = groups - (groups % u);
   const W = windowGroups(k, k + p);
   for (let g = 0; g < total; g += W) {
@@ -150,8 +163,8 @@ export function simdSplitEach(
     mem.set(input.subarray(inOff + g * k, inOff + (g + w) * k), IN);
     if (k === 4) fn.split4(IN, w / u, OUT, w);
     else fn.split8(IN, w / u, k >> 3, OUT, w);
-    if (parity === 'xor') fn.xorStripes(OUT, k, w, OUT + k * w);
-    else if (parity) fn.rsStripes(OUT, k, w, OUT + k * w, p, TABLES);
+    if (xorFirst) fn.xorStripes(OUT, k, w, OUT + k * w);
+    if (rs.length) fn.rsStripes(OUT, k, w, OUT + (k + (xorFirst ? 1 : 0)) * w, rs.length, TABLES);
     visit(
       g,
       w,
