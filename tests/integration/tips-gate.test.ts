@@ -68,7 +68,8 @@ const purses: PurseStore[] = [];
 const pool = new ConnectionPool(2);
 const users = new Map<string, User>();
 const u = (name: string) => users.get(name)!;
-const beacon = (node = 0) => new QMailServerClient(pool, endpoints()[node]!, 10_000);
+// A Tell waits for the collections queued before it on the beacon: generous under load.
+const beacon = (node = 0) => new QMailServerClient(pool, endpoints()[node]!, 120_000);
 const drd = (node = 0) => new DrdClient(pool, endpoints()[node]!);
 
 /** A Tell from `from` to `to` on beacon `node`, paying with the locker `code` (none: zero key); its status. */
