@@ -75,7 +75,8 @@ export async function openProfile(o: OpenProfileOptions): Promise<AppServices> {
     host: 'web',
     version: 'cli',
     autoStart: o.autoStart ?? false,
-    ...(o.network ? { directoryUrl: directoryFromNetworkFile(o.network) } : {}),
+    // The network's coin servers: the wallet checks coins there, and pays nodes that require hiring (EXT-10).
+    ...(o.network ? { directoryUrl: directoryFromNetworkFile(o.network), chips: { networkFile: o.network } } : {}),
     ...(o.kdf ? { kdf: o.kdf } : {}),
     ...(o.mail ? { mail: o.mail } : {}),
     ...(o.log ? { log: o.log } : {}),
