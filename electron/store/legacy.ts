@@ -5,7 +5,21 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from './database.js';
 import type { SecretBox } from './secret-box.js';
 
-export const newLegacyId = (): string => randomBytes(16).toString('hex');
+// Row ids are 16 random bytes, taken from a CSPRNG buffer refilled every 256 ids: an initial
+// sync stores thousands of rows, and one randomBytes call per row was a visible part of it.
+const IDS_PER_FILL = 256;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+export const newLegacyId = (): string => {
+  if (idAt >= idPool.length) {
+    idPool = randomBytes(16 * IDS_PER_FILL);
+    idAt = 0;
+  }
+  const id = idPool.toString('hex', idAt, idAt + 16);
+  idPool.fill(0, idAt, idAt + 16);
+  idAt += 16;
+  return id;
+};
 
 /** Flag bits kept clear in `legacy_messages.flags`. */
 export const Flag = { seen: 1, flagged: 2, answered: 4, draft: 8, deleted: 16 } as const;
@@ -218,6 +232,7 @@ export class LegacyStore {
       'INSERT OR IGNORE INTO legacy_messages (id, folder_id, uid, uidl, date, flags, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     let added = 0;
+    const box = this.box();
     this.db.transaction(() => {
       for (const m of list) {
         const id = newLegacyId();
@@ -229,7 +244,7 @@ export class LegacyStore {
           m.date,
           m.flags,
           m.size,
-          this.box().seal(Buffer.from(JSON.stringify(m.envelope)), aad.message(id)),
+          box.seal(Buffer.from(JSON.stringify(m.envelope)), aad.message(id)),
         ).changes;
       }
       if (state) this.saveState(folderId, state);
