@@ -1,6 +1,7 @@
 // The host fixture: a fresh profile folder, a real host process serving the built
 // renderer and the contract, and a page opened on the link it prints. Teardown stops the
 // host (its whole process group) and removes the profile.
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type ConsoleMessage, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -116,6 +117,22 @@ export async function shot(page: Page, name: string): Promise<string> {
 }
 
 export { expect };
+
+/** axe on the page as it is, light then dark: its serious and critical findings, each named `name (scheme) rule: targets`; a screenshot `name-scheme.png` of each. */
+export async function axeLightDark(page: Page, name: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(150);
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    for (const v of violations)
+      if (v.impact === 'serious' || v.impact === 'critical')
+        found.push(`${name} (${scheme}) ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    await shot(page, `${name}-${scheme}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
 
 /** After the vault: make an identity with the preselected servers and confirm the recovery phrase. */
 export async function onboard(page: Page, name = 'Grace Hopper', shotPrefix?: string): Promise<void> {

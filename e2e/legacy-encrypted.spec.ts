@@ -7,7 +7,6 @@
 // closes, and offers sign-in with a provider and a custom CA field; and an account added by
 // signing in at a provider (oauth2-mock-server) in host mode, whose tokens Dovecot checks
 // (its oauth2 passdb) when the app tests the account. axe light and dark.
-import AxeBuilder from '@axe-core/playwright';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { createVault, expect, onboard, shot, startHost, stopProcessGroup, test } from './fixtures.js';
+import { axeLightDark, createVault, expect, onboard, startHost, stopProcessGroup, test } from './fixtures.js';
 import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
 
 const ADA = { user: 'ada@a.localhost', password: 'ada-pw' };
@@ -62,20 +61,7 @@ test.afterAll(async () => {
   introspectFront?.close();
 });
 
-async function axe(page: Page, screen: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.waitForTimeout(150);
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    for (const v of violations)
-      if (v.impact === 'serious' || v.impact === 'critical')
-        found.push(`${screen} (${scheme}) ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    await shot(page, `legacy-encrypted-${screen}-${scheme}`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
+const axe = (page: Page, screen: string) => axeLightDark(page, `legacy-encrypted-${screen}`);
 
 /** Settings → Mail accounts: a password account on the local servers (no TLS: loopback test servers). */
 async function addAccount(page: Page, who: { user: string; password: string }, name: string): Promise<void> {
