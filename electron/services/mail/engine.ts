@@ -76,6 +76,11 @@ export interface MailEngineOptions {
 
 export class MailEngine {
   readonly pool = new ConnectionPool(3);
+  /**
+   * Received mail's downloads, which name nobody: connections that carry nothing else of ours,
+   * kept between Tells (no TCP connect per message); dropped on lock.
+   */
+  private downloads = new ConnectionPool(2);
   readonly identities: IdentityStore;
   readonly account: Account;
   readonly qkd: QkdService;
@@ -158,6 +163,7 @@ export class MailEngine {
           {
             me: this.account.me(),
             directory: this.account.directory(),
+            pool: this.downloads,
             qkd: (sender) => this.qkd.linkFor(sender),
             attachments: () => this.ctx.tables.attachments.create(),
           },
@@ -376,6 +382,8 @@ export class MailEngine {
     await this.outboxJob.stop();
     await this.cleanup.stop();
     await this.staging.discardAll();
+    this.downloads.closeAll();
+    this.downloads = new ConnectionPool(2);
     this.mailbox.forget();
     forgetCapsuleIdKeys();
     this.account.forget();
@@ -389,6 +397,7 @@ export class MailEngine {
     this.outboxJob.halt();
     this.cleanup.halt();
     this.pool.closeAll();
+    this.downloads.closeAll();
     this.qkd.forget();
   }
 }

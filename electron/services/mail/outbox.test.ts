@@ -287,6 +287,43 @@ describe('outbox', () => {
     expect(announced).toContain(1);
   });
 
+  it('sends up to eight at once and starts the next as soon as one ends; the listed queue stays what the table holds', async () => {
+    const gates: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const slow = (req: AttemptRequest) =>
+      new Promise<AttemptOutcome>((res) => {
+        running++;
+        most = Math.max(most, running);
+        req.onProgress(1, 2);
+        gates.push(() => {
+          running--;
+          res(delivered(req));
+        });
+      });
+    const { t, outbox, calls } = setup(Array.from({ length: 12 }, () => slow));
+    outbox.start();
+    const items = Array.from({ length: 12 }, (_, i) => outbox.queue(message({ subject: `m${i}` })));
+    const pass = outbox.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toHaveLength(8);
+    gates.shift()!(); // one ends: the ninth starts without waiting for the other seven
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toHaveLength(9);
+    // what the outbox lists (kept row by row) is what a fresh read of the table gives
+    const fresh = () => t.ctx.tables.outbox.unsent().map((r) => ({ id: r.id, state: r.state, uploaded: r.uploaded }));
+    expect(outbox.list().map((i) => ({ id: i.id, state: i.state, uploaded: i.uploaded }))).toEqual(fresh());
+    while (calls.length < 12 || gates.length) {
+      gates.shift()?.();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await pass;
+    expect(most).toBe(8);
+    expect(items.map((i) => outbox.item(i.id)?.state)).toEqual(Array(12).fill('sent'));
+    expect(outbox.list()).toEqual([]);
+    expect(fresh()).toEqual([]);
+  });
+
   it('attempts nothing before start, after stop, or while locked', async () => {
     const { t, outbox, calls } = setup([delivered]);
     outbox.queue(message());

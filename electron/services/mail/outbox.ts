@@ -70,6 +70,9 @@ export interface OutboxOptions {
   uploads?: { attemptEnded(id: string, reachedSomeone: boolean): void; sent(id: string): void; discard(id: string): void };
 }
 
+/** Messages sent at once at most. */
+export const MAX_IN_FLIGHT = 8;
+
 /** A file to attach, by reference: read when the letter is striped, never held whole. */
 function fileAttachment(name: string, path: string): StoredAttachment {
   let size;
@@ -104,6 +107,7 @@ export class Outbox {
   /** After unlock: seal errors an older profile kept in the clear, then send what is due. */
   start(): void {
     if (this.loop.running) return;
+    this.unsent = null;
     this.table.sealLegacyErrors();
     this.loop.start();
   }
@@ -111,10 +115,12 @@ export class Outbox {
   /** Sends nothing more from now; stop() also waits for the attempts in flight. */
   halt(): void {
     this.loop.halt();
+    this.unsent = null;
   }
 
   async stop(): Promise<void> {
     await this.loop.stop();
+    this.unsent = null;
   }
 
   // ------------------------------------------------------------------ what the UI sees
@@ -157,8 +163,17 @@ export class Outbox {
     });
   }
 
+  /**
+   * The unsent rows as last read, by id, while unlocked: every change the outbox makes re-reads
+   * only its own row (announce), instead of every unsent row being read and unsealed again on
+   * each change (quadratic in a long queue). Dropped on halt, and read whole again when empty.
+   */
+  private unsent: Map<string, OutboxEntry<OutboxJob>> | null = null;
+
   list(): OutboxItem[] {
-    return this.table.unsent().map((r) => this.toItem(r));
+    if (!this.ctx.unlocked()) this.unsent = null;
+    this.unsent ??= new Map(this.table.unsent().map((r) => [r.id, r]));
+    return [...this.unsent.values()].map((r) => this.toItem(r));
   }
 
   item(id: string): OutboxItem | undefined {
@@ -166,8 +181,16 @@ export class Outbox {
     return r ? this.toItem(r) : undefined;
   }
 
-  private announce(id?: string): void {
-    const item = id ? this.item(id) : undefined;
+  /** Tells the window about a change to row `id` (and its outcome when it has just settled). */
+  private announce(id: string): void {
+    const row = this.table.get(id);
+    if (this.unsent) {
+      if (row && row.state !== 'sent') {
+        // Kept in creation order, as the table lists them (a new row is the newest).
+        this.unsent.set(id, row);
+      } else this.unsent.delete(id);
+    }
+    const item = row ? this.toItem(row) : undefined;
     const settled = item && (item.state === 'sent' || item.state === 'failed') ? item : undefined;
     this.ctx.emit('outbox.changed', { items: this.list(), ...(settled ? { settled } : {}) });
     if (!settled) return;
@@ -216,7 +239,7 @@ export class Outbox {
       ...(m.document ? { document: m.document } : {}),
     };
     this.table.insert(id, job, this.ctx.now());
-    this.announce();
+    this.announce(id);
     this.kick();
     return this.item(id)!;
   }
@@ -237,7 +260,7 @@ export class Outbox {
   retry(id: string): OutboxItem {
     if (!this.table.requeue(id, this.ctx.now(), undefined, true))
       throw new MailError('not_found', 'That message is not waiting in the outbox.');
-    this.announce();
+    this.announce(id);
     this.kick();
     return this.item(id)!;
   }
@@ -246,7 +269,7 @@ export class Outbox {
     if (!this.table.remove(id, true))
       throw new MailError('not_found', 'That message is not waiting in the outbox (it may be sending right now).');
     this.o.uploads?.discard(id);
-    this.announce();
+    this.announce(id);
   }
 
   /**
@@ -273,35 +296,55 @@ export class Outbox {
       this.table.remove(id);
     })();
     this.o.uploads?.discard(id);
-    this.announce();
+    this.announce(id);
     return draftId;
   }
 
   // ------------------------------------------------------------------ the worker
 
+  /** Wakes the drain in progress (a message was queued or retried while others are sending). */
+  private wake: (() => void) | null = null;
+
   /** Runs the worker after `delayMs` (now by default), or right after the drain in progress. */
   kick(delayMs = 0): void {
+    if (delayMs === 0 && this.wake) this.wake();
     this.loop.kick(delayMs);
   }
 
-  /** Attempts everything due, eight at a time, until nothing is due; then schedules the next due row. */
+  /**
+   * Attempts everything due, up to MAX_IN_FLIGHT at once: each attempt that ends makes room for
+   * the next due message at once (no waiting for the slowest of a batch), and a message queued
+   * meanwhile starts as soon as there is room. Each message is still one attempt at a time
+   * (`sending` rows are not due). When nothing is due or sending, schedules the next due row.
+   */
   async drain(): Promise<void> {
-    for (;;) {
-      if (!this.loop.running || !this.ctx.unlocked()) return;
-      const due = this.table.due(this.ctx.now(), 8);
-      if (!due.length) {
-        const next = this.table.nextDue();
-        if (next !== undefined) this.kick(Math.max(50, next - this.ctx.now()));
-        return;
+    const sending = new Set<Promise<void>>();
+    try {
+      for (;;) {
+        if (!this.loop.running || !this.ctx.unlocked()) return;
+        const room = MAX_IN_FLIGHT - sending.size;
+        for (const r of room > 0 ? this.table.due(this.ctx.now(), room) : []) {
+          const p: Promise<void> = this.attempt(r).finally(() => sending.delete(p));
+          sending.add(p);
+        }
+        if (!sending.size) {
+          const next = this.table.nextDue();
+          if (next !== undefined) this.kick(Math.max(50, next - this.ctx.now()));
+          return;
+        }
+        await Promise.race([...sending, new Promise<void>((r) => (this.wake = r))]);
+        this.wake = null;
       }
-      await Promise.all(due.map((r) => this.attempt(r)));
+    } finally {
+      this.wake = null;
+      await Promise.all(sending);
     }
   }
 
   private async attempt(r: OutboxEntry<OutboxJob>): Promise<void> {
     const { job } = r;
     this.table.startAttempt(r.id);
-    this.announce();
+    this.announce(r.id);
     // Recipients an earlier attempt reached are not told again (the retry goes under a new GUID).
     const everyone = [...new Set([...job.to, ...job.cc].map(normalAddress))];
     const reached = (job.delivery ?? []).filter((d) => d.state === 'delivered' && everyone.includes(d.address));
@@ -313,10 +356,12 @@ export class Outbox {
         everyone,
         reached,
         onProgress: (uploaded, total) => {
-          this.table.progress(r.id, uploaded, total);
+          // Written when announced (at most every 250 ms, and the last one): the window reads it
+          // from there; a crash requeues the row anyway.
           if (this.ctx.now() - lastAnnounce > 250 || uploaded === total) {
             lastAnnounce = this.ctx.now();
-            this.announce();
+            this.table.progress(r.id, uploaded, total);
+            this.announce(r.id);
           }
         },
       });

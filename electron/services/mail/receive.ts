@@ -16,6 +16,7 @@ import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey, hostOf,
 import { ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
 import { ReceivedStripes } from './stripes.js';
+import { sharedLookups } from './lookups.js';
 
 export class ReceiveError extends Error {
   override readonly name = 'ReceiveError';
@@ -137,12 +138,14 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
 
 async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionPool): Promise<Received> {
   const sender = formatMailbox(t.sender);
-  const who = await ctx.directory.lookup(sender);
+  // Both asked at once (two round trips in the time of one), shared with the other Tells being
+  // opened (lookups.ts).
+  const directory = sharedLookups(ctx.directory);
+  const [who, listed] = await Promise.all([directory.lookup(sender), directory.servers()]);
   // Refused for good (finding 5): the Tell is dropped and acknowledged, never retried.
   if (!who) throw new ReceiveError(`the sender ${sender} is not in the directory`, false, 'unknown_sender');
   // Only servers the directory lists are ever contacted: a Tell naming any other address is
   // refused as a whole before any connection, and never retried.
-  const listed = await ctx.directory.servers();
   const servers = [...t.servers].sort((a, b) => a.stripeIndex - b.stripeIndex);
   const unlisted = servers.filter((s) => !listedServer(listed, s)).map((s) => `${hostOf(s.ipv4)}:${s.port} (raida ${s.raidaId})`);
   if (unlisted.length)

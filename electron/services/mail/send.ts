@@ -1,6 +1,7 @@
-// Sending one message: bundle → stripes (k + p, per-stripe AES-256-CTR + HMAC) → one
-// capsule per recipient (sealed at the chosen level, signed ML-DSA-65) → parallel uploads
-// with retries (a slot whose server keeps failing moves to a spare hired server) →
+// Sending one message: bundle → stripes (k + p, per-stripe AES-256-CTR + HMAC) → the
+// stripes' uploads start → one capsule per recipient sealed meanwhile (at the chosen level,
+// signed ML-DSA-65; L1/L2 before anything is uploaded) → its copies uploaded alongside the
+// stripes, with retries (a slot whose server keeps failing moves to a spare hired server) →
 // a Tell to each recipient's beacon.
 import { randomBytes } from 'node:crypto';
 import type { Layout } from '../../../shared/stripe/index.js';
@@ -17,6 +18,7 @@ import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, capsul
 import { StatusError, type ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
 import { stripeBundle, type Bundle, type Striped } from './stripes.js';
+import { sharedLookups } from './lookups.js';
 
 export class SendError extends Error {
   override readonly name = 'SendError';
@@ -130,16 +132,25 @@ async function withRetries<T>(attempts: number, backoffMs: number, fn: () => Pro
 }
 
 async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Recipient[]> {
-  const servers = await ctx.directory.servers();
-  const out: Recipient[] = [];
-  const seen = new Set<string>();
   const all = [...req.to.map((a) => [a, AddressType.TO] as const), ...req.cc.map((a) => [a, AddressType.CC] as const)];
+  const wanted: { address: string; mailbox: Mailbox; type: number }[] = [];
+  const seen = new Set<string>();
   for (const [text, type] of all) {
     const mailbox = parseMailbox(text);
     const address = formatMailbox(mailbox);
     if (seen.has(address)) continue;
     seen.add(address);
-    const v = await ctx.directory.lookup(address);
+    wanted.push({ address, mailbox, type });
+  }
+  // The server list and every recipient's record asked at once (one round trip, not one each),
+  // shared with the other sends in flight (lookups.ts).
+  const directory = sharedLookups(ctx.directory);
+  const [servers, found] = await Promise.all([directory.servers(), Promise.allSettled(wanted.map((w) => directory.lookup(w.address)))]);
+  const out: Recipient[] = [];
+  for (const [i, { address, mailbox, type }] of wanted.entries()) {
+    const got = found[i]!;
+    if (got.status === 'rejected') throw got.reason;
+    const v = got.value;
     if (!v) throw forRecipient(new SendError(`${address} is not in the directory; check the address.`, false), address);
     if (!v.record.beacon) throw forRecipient(new SendError(`${address} has no beacon yet, so it cannot receive qmail.`, false), address);
     const beacon = servers.find((s) => s.nodeId === v.record.beacon);
@@ -181,12 +192,10 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
   const { k, p } = req.layout;
   const n = k + p;
   const guid = new Uint8Array(randomBytes(16));
-  const sealed = await sealAll(ctx, req, me, recipients, enc.secrets);
-  const capsules = sealed.capsules;
   const copies = capsuleCopies(n, p);
   const total = n + copies * recipients.length;
   let uploaded = 0;
-  const tick = () => ctx.onProgress?.({ uploaded: ++uploaded, total });
+  const tick = () => ctx.onProgress?.({ uploaded: Math.min(++uploaded, total), total });
 
   // Slot s goes to server s; spares are the hired servers beyond n.
   const assignment: HiredServer[] = me.servers.slice(0, n);
@@ -212,25 +221,51 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
       }
     }
   };
-  await Promise.all(enc.slots.map((_, s) => uploadSlot(s)));
+  // QKD keys are taken from the KME as capsules are sealed, and a message that cannot have them
+  // sends nothing: L1/L2 seal before anything goes. Otherwise the stripes are on their way
+  // while the capsules are sealed (signing is the longest step on this thread).
+  const quantum = req.level === 1 || req.level === 2;
+  const early = quantum ? await sealAll(ctx, req, me, recipients, enc.secrets) : undefined;
+  const stripesStored = Promise.all(enc.slots.map((_, s) => uploadSlot(s)));
+  stripesStored.catch(() => undefined); // awaited below; a failure while sealing is not unhandled
+  if (!early) await new Promise<void>((r) => setImmediate(r)); // the stripe requests leave before the signing starts
+  const sealed = early ?? (await sealAll(ctx, req, me, recipients, enc.secrets));
+  const capsules = sealed.capsules;
 
-  // Capsules: replicated on the first `copies` slot servers; one good copy is enough, all are tried.
-  await Promise.all(
+  // Capsules: replicated on the first `copies` slot servers, alongside the stripes; one good
+  // copy is enough, all are tried. A copy counts only on a server the Tell will name (a slot
+  // that moved to a spare takes its server out), so if none is left there they go again to
+  // the servers the slots ended on.
+  const capsuleAt = (i: number, g: Uint8Array) => async (h: HiredServer) => {
+    ctx.onUpload?.({ nodeId: h.nodeId, guid: g, fileType: CAPSULE_FILE_TYPE });
+    await withRetries(attempts, backoff, () => clientOf(h).upload(callerFor(me, h), g, CAPSULE_FILE_TYPE, capsules[i]!));
+    tick();
+    return h;
+  };
+  const capsulesStored = Promise.all(
     recipients.map(async (r, i) => {
       // Named by a key only the two of us derive (EXT-9): a storage server cannot tell whose it is.
       const g = capsuleGuid(guid, capsuleIdKey(me.identity, r.identity, 'sender'));
-      const results = await Promise.allSettled(
-        assignment.slice(0, copies).map(async (h) => {
-          ctx.onUpload?.({ nodeId: h.nodeId, guid: g, fileType: CAPSULE_FILE_TYPE });
-          await withRetries(attempts, backoff, () => clientOf(h).upload(callerFor(me, h), g, CAPSULE_FILE_TYPE, capsules[i]!));
-          tick();
-        }),
-      );
-      if (!results.some((x) => x.status === 'fulfilled')) {
-        throw new SendError(`No server took the key capsule for ${r.address}: ${(results[0] as PromiseRejectedResult).reason}`, true);
-      }
+      const first = await Promise.allSettled(assignment.slice(0, copies).map(capsuleAt(i, g)));
+      return { r, i, g, first };
     }),
   );
+  capsulesStored.catch(() => undefined);
+  await stripesStored;
+  for (const { r, i, g, first } of await capsulesStored) {
+    const named = first.some((x) => x.status === 'fulfilled' && assignment.includes(x.value));
+    if (named) continue;
+    const again = await Promise.allSettled(
+      assignment
+        .slice(0, copies)
+        .filter((h) => !first.some((x) => x.status === 'fulfilled' && x.value === h))
+        .map(capsuleAt(i, g)),
+    );
+    if (!again.some((x) => x.status === 'fulfilled')) {
+      const why = [...first, ...again].find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      throw new SendError(`No server took the key capsule for ${r.address}: ${why?.reason}`, true);
+    }
+  }
 
   const entries: ServerEntry[] = assignment.map((h, slot) => ({
     stripeIndex: slot,
