@@ -76,11 +76,7 @@ export interface MailEngineOptions {
 
 export class MailEngine {
   readonly pool = new ConnectionPool(3);
-  /**
-   * Received mail's downloads, which name nobody: connections that carry nothing else of ours,
-   * kept between Tells (no TCP connect per message); dropped on lock.
-   */
-  private downloads = new ConnectionPool(2);
+  private downloads = new ConnectionPool(2); // received mail's anonymous downloads only, kept between Tells, new after a lock
   readonly identities: IdentityStore;
   readonly account: Account;
   readonly qkd: QkdService;

@@ -5,6 +5,8 @@
 // in `sending` are queued again when the outbox starts. A retry after a partial delivery
 // tells only the recipients not reached yet. The attempt itself (bundle, stripes, Tells,
 // filing in Sent) is injected, so the machine runs in tests without servers.
+// Longer than 400 lines on purpose: one state machine, its window of attempts in flight and
+// the queue it lists are one set of rules; split, each half would need the other's state.
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { OutboxItem, RecipientDelivery } from '../../../shared/ipc/index.js';
