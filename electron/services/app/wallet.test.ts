@@ -8,7 +8,7 @@ import { openDatabase } from '../../store/database.js';
 import { SecretBox } from '../../store/secret-box.js';
 import { TEST_KDF, tempDir } from '../../../tests/support/tmp.js';
 import type { ConnectionPool } from '../net/transport.js';
-import { ChipClient, type Verdict } from '../wallet/client.js';
+import { ChipClient, type FindVerdict, type Verdict } from '../wallet/client.js';
 import { createAppServices } from './services.js';
 import { walletHandlers, type WalletChips } from './wallet.js';
 import type { CoinAn, CoinAnPan } from '../../../shared/chips/index.js';
@@ -30,13 +30,26 @@ class FakeServers extends ChipClient {
     for (const c of coins) this.ans[i]!.set(`${c.denomination}.${c.serial}`, toHex(c.an));
     return Promise.resolve(coins.map(() => 'p'));
   }
+  /** Servers whose answers are lost on the way back (the pown still happens there). */
+  readonly lostAnswers = new Set<number>();
+  /** Servers nobody reaches. */
+  readonly down = new Set<number>();
   override pownOn(i: number, coins: readonly CoinAnPan[]): Promise<Verdict[]> {
+    if (this.down.has(i)) return Promise.resolve(coins.map(() => 'n'));
+    const v = coins.map((c): Verdict => {
+      const k = `${c.denomination}.${c.serial}`;
+      if (this.ans[i]!.get(k) !== toHex(c.an)) return 'f';
+      this.ans[i]!.set(k, toHex(c.pan));
+      return 'p';
+    });
+    return Promise.resolve(this.lostAnswers.has(i) ? v.map(() => 'n') : v);
+  }
+  override findOn(i: number, coins: readonly CoinAnPan[]): Promise<FindVerdict[]> {
+    if (this.down.has(i)) return Promise.resolve(coins.map(() => 'n'));
     return Promise.resolve(
       coins.map((c) => {
-        const k = `${c.denomination}.${c.serial}`;
-        if (this.ans[i]!.get(k) !== toHex(c.an)) return 'f';
-        this.ans[i]!.set(k, toHex(c.pan));
-        return 'p';
+        const held = this.ans[i]!.get(`${c.denomination}.${c.serial}`);
+        return held === toHex(c.an) ? 'an' : held === toHex(c.pan) ? 'pan' : 'neither';
       }),
     );
   }
@@ -110,6 +123,29 @@ describe('wallet requests', () => {
     expect(await other.call('wallet.balance')).toMatchObject({ total: '12.5', test: '12.5' });
     // The first owner's ANs no longer pass: the coins moved.
     expect(await w.call('wallet.import', { data: out.data })).toMatchObject({ accepted: 0, rejected: 8 });
+  });
+
+  it('settles coins whose pown answers were lost: at once when it can, else on the next request that reaches the servers', async () => {
+    const endpoints = Array.from({ length: SERVERS }, (_, i) => ({ host: '127.0.0.1', port: 1 + i, raidaId: i }));
+    const servers = new FakeServers({} as ConnectionPool, endpoints);
+    // Three of five answers lost: no majority heard, though every server took the pown.
+    for (const i of [0, 1, 2]) servers.lostAnswers.add(i);
+    const w = wallet(TEST_NET, servers);
+    expect(await w.call('wallet.fund')).toEqual({ accepted: 145, rejected: 0, limbo: 0, amount: '100' });
+    expect(await w.call('wallet.balance')).toMatchObject({ total: '100', limbo: 0 });
+
+    // Three servers out of reach: two passes are no majority, so the coins wait in limbo...
+    servers.lostAnswers.clear();
+    const v = wallet(TEST_NET, servers);
+    for (const i of [0, 1, 2]) servers.down.add(i);
+    const first = await v.call('wallet.fund');
+    expect(first).toMatchObject({ accepted: 0, rejected: 0, limbo: 145 });
+    expect(await v.call('wallet.balance')).toMatchObject({ total: '0', limbo: 145 });
+    // ...and the next request that speaks to them settles them before doing its own work.
+    servers.down.clear();
+    expect(await v.call('wallet.export', { amount: '1' })).toMatchObject({ amount: '1' });
+    expect(await v.call('wallet.balance')).toMatchObject({ total: '99', limbo: 0 });
+    expect((await v.call('wallet.history', { limit: 500 })).filter((e) => e.kind === 'recovered')).toHaveLength(145);
   });
 
   it('writes an export to a path as 0600, and loses nothing when the path cannot be written', async () => {
