@@ -178,6 +178,11 @@ export const ServerInfo = z.object({
   location: z.string(),
   uptimeSeconds: z.number().int(),
   protocol: z.string(),
+  /** What the directory measured: echo round trip (ms, null before one answered) and share of probes answered (0..1). */
+  latencyMs: z.number().nullable().optional(),
+  uptime: z.number().min(0).max(1).optional(),
+  /** The server takes only paid hires (EXT-10); absent or false: it registers free (test networks). */
+  hireRequired: z.boolean().optional(),
   /** Whether this identity stores its mail here / uses it as its beacon. */
   hired: z.boolean(),
   beacon: z.boolean(),

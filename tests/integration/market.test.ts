@@ -113,6 +113,16 @@ describe('the server market on paid nodes', () => {
     const list = sortServers(await servers(), 'price');
     expect(list.map((s) => s.pricePerMbMonth)).toEqual([...PRICES].sort((a, b) => a - b));
     expect(list.every((s) => s.hireRequired && s.protocol === 'QMail/1.0' && s.jurisdiction === 'local')).toBe(true);
+    // The app's servers.list carries the same figures for the window.
+    const shown = await alice.app.mail.account.listServers();
+    expect(shown).toHaveLength(5);
+    for (const s of shown) {
+      const m = list.find((x) => x.nodeId === s.nodeId)!;
+      expect(s).toMatchObject({ pricePerMbMonth: m.pricePerMbMonth, hireRequired: true });
+      expect(s.uptime).toBeGreaterThanOrEqual(0);
+      expect(s.uptime).toBeLessThanOrEqual(1);
+      expect(s.latencyMs === null || typeof s.latencyMs === 'number').toBe(true);
+    }
   });
 
   it('hires three storage servers and a beacon by paying each, and mail goes over them', async () => {

@@ -92,6 +92,9 @@ export class Account {
       location: d.location,
       uptimeSeconds: d.uptimeSeconds,
       protocol: d.protocol,
+      latencyMs: d.measured?.latencyMs ?? null,
+      uptime: d.measured?.successRatio ?? 0,
+      hireRequired: d.hire?.required === true,
       hired: me?.servers.some((s) => s.nodeId === d.nodeId) ?? false,
       beacon: me?.beacon === d.nodeId,
     }));
