@@ -20,7 +20,10 @@ async function withWallet<T>(o: Opts, online: boolean, fn: (w: Wallet) => Promis
   const pool = new ConnectionPool(2);
   try {
     const client = new ChipClient(pool, network ? coinEndpoints(network) : []);
-    return await fn(new Wallet(new WalletStore(app.db, () => app.vault.box()), client));
+    const wallet = new Wallet(new WalletStore(app.db, () => app.vault.box()), client);
+    // Coins a lost answer left in limbo are settled before anything else, as the app does.
+    if (online && wallet.hasLimbo()) await wallet.recover().catch(() => undefined);
+    return await fn(wallet);
   } finally {
     pool.closeAll();
     await closeProfile(app);
@@ -96,7 +99,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (file: string, o: Opts) => {
       const bytes = new Uint8Array(readFileSync(file));
-      await withWallet(o, true, async (w) => printReceived(await w.importFile(bytes), o.json));
+      await withWallet(o, true, async (w) => printReceived(await w.settle(await w.importFile(bytes)), o.json));
     });
 
   withNetwork(
@@ -128,7 +131,7 @@ export function register(program: Command): void {
         const pool = new ConnectionPool(1);
         try {
           const endpoints = coinEndpoints(await networkFor(o));
-          printReceived(await fundWithTestChips(new ChipClient(pool, endpoints), fromHex(key), w), o.json);
+          printReceived(await w.settle(await fundWithTestChips(new ChipClient(pool, endpoints), fromHex(key), w)), o.json);
         } finally {
           pool.closeAll();
         }

@@ -498,6 +498,28 @@ export class Wallet {
     if (count(v, 'p') < need) throw new WalletError('no_majority', 'the break did not reach a majority of servers');
   }
 
+  /** Whether a coin waits in limbo (a pown whose answers were lost, or a crash mid-pown). */
+  hasLimbo(): boolean {
+    return this.store.all().some(({ coin }) => coin.state === 'limbo');
+  }
+
+  /**
+   * A receive that left coins in limbo asks the servers once more (recover) before it reports,
+   * and its result counts what that settled. Only limbo calls for it: a coin merely missing one
+   * server's answer is ours already, and checking it again would wait on a server that is down.
+   */
+  async settle(r: ReceiveResult): Promise<ReceiveResult> {
+    if (r.limbo === 0) return r;
+    const before = this.balance().total;
+    const { settled, dropped } = await this.recover().catch(() => ({ settled: 0, dropped: 0 }));
+    return {
+      accepted: r.accepted + settled,
+      rejected: r.rejected + dropped,
+      limbo: Math.max(0, r.limbo - settled - dropped),
+      units: r.units + (this.balance().total - before),
+    };
+  }
+
   /**
    * Settle coins a pown left undecided: ask each server whether it holds the coin's AN or the
    * PAN we sent. Where the pown never arrived (the old AN, which the coin's previous owner

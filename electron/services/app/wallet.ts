@@ -67,21 +67,6 @@ const received = (r: ReceiveResult): WalletReceived => ({
 export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletRequest> {
   const store = new WalletStore(d.db, d.box);
   const offline = new Wallet(store, new ChipClient(new ConnectionPool(1), []), d.now);
-  // Only limbo calls for a recovery round: a coin merely missing one server's answer is ours
-  // already, and checking it again on every request would wait on a server that is down.
-  const undecided = () => store.all().some(({ coin }) => coin.state === 'limbo');
-  /** A receive whose answers were partly lost tries once more to settle them before it reports. */
-  const settle = async (w: Wallet, r: ReceiveResult): Promise<ReceiveResult> => {
-    if (r.limbo === 0) return r;
-    const before = w.balance().total;
-    const { settled, dropped } = await w.recover().catch(() => ({ settled: 0, dropped: 0 }));
-    return {
-      accepted: r.accepted + settled,
-      rejected: r.rejected + dropped,
-      limbo: Math.max(0, r.limbo - settled - dropped),
-      units: r.units + (w.balance().total - before),
-    };
-  };
   // One operation at a time: two exports at once could pick the same coins.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -101,7 +86,7 @@ export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletReque
         const wallet = new Wallet(store, client, d.now);
         // Coins a lost answer left undecided (a timeout, a crash mid-pown) are settled first,
         // so they come back to the balance the next time the wallet speaks to the servers.
-        if (undecided()) await wallet.recover().catch(() => undefined);
+        if (wallet.hasLimbo()) await wallet.recover().catch(() => undefined);
         return await fn(wallet, client);
       } finally {
         pool.closeAll();
@@ -159,7 +144,7 @@ export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletReque
             throw new ContractError('invalid_input', 'That is not a coin file: coin files are small (at most 1 MiB).');
         }
         // On a network with a mint every coin is test money, wherever the file came from.
-        return received(await settle(w, await w.importFile(bytes, d.chips.mintKey ? { test: true } : {})));
+        return received(await w.settle(await w.importFile(bytes, d.chips.mintKey ? { test: true } : {})));
       }),
     'wallet.export': ({ amount, to }) =>
       online(async (w) => {
@@ -197,7 +182,7 @@ export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletReque
       online(async (w, client) => {
         if (!d.chips.mintKey)
           throw new ContractError('unavailable', 'Only a test network has a mint: there is no test money on this network.');
-        return received(await settle(w, await fundWithTestChips(client, fromHex(d.chips.mintKey), w)));
+        return received(await w.settle(await fundWithTestChips(client, fromHex(d.chips.mintKey), w)));
       }),
   };
 }
