@@ -271,6 +271,13 @@ export class LegacyStore {
     return r ? this.openMessage(r) : undefined;
   }
 
+  /** Replaces a message's sealed envelope (a decrypted message's real subject, learnt when it is opened). */
+  setEnvelope(id: string, envelope: Envelope): void {
+    this.db
+      .prepare('UPDATE legacy_messages SET sealed = ? WHERE id = ?')
+      .run(this.box().seal(Buffer.from(JSON.stringify(envelope)), aad.message(id)), id);
+  }
+
   messageByUid(folderId: string, uid: number): MessageRow | undefined {
     const r = this.db.prepare('SELECT * FROM legacy_messages WHERE folder_id = ? AND uid = ?').get(folderId, uid) as
       MessageRowDb | undefined;

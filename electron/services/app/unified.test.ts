@@ -234,6 +234,24 @@ describe('unified folders', () => {
     expect(w.unified.search('harbour', undefined, undefined, 10).total).toBe(0);
   });
 
+  it('an encrypted email once opened shows its real subject in the list and search, kept sealed', async () => {
+    const w = await world();
+    const id = w.email(w.inbox, 7, 'Encrypted message (QMail)');
+    const reader = (w.unified as unknown as { d: { reader: Reader } }).d.reader;
+    const view = reader.view.bind(reader);
+    reader.view = async (i: string, ...rest: [boolean, boolean?]) => ({
+      ...(await view(i, ...rest)),
+      subject: 'Launch codes',
+      body: 'The launch is at dawn.',
+      secure: { level: 'L3', sender: '0006.1.9', senderFingerprint: '1', keyIds: [] },
+    });
+    expect(w.unified.list('inbox', undefined, 0, 10).items.find((m) => m.id === id)!.subject).toBe('Encrypted message (QMail)');
+    expect((await w.unified.get(id)).subject).toBe('Launch codes');
+    expect(w.unified.list('inbox', undefined, 0, 10).items.find((m) => m.id === id)!.subject).toBe('Launch codes');
+    expect(w.unified.search('launch', 'inbox', undefined, 10).items.map((h) => h.id)).toEqual([id]);
+    expect(w.legacy.store.message(id)!.envelope.subject).toBe('Launch codes');
+  });
+
   it('a removed message leaves the search', async () => {
     const w = await world();
     const a = w.email(w.inbox, 1, 'Invoice 12');

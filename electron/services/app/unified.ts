@@ -162,6 +162,13 @@ export class UnifiedMail {
       const [s] = this.legacySummaries([id]).values();
       if (!s) throw new ContractError('not_found', 'That message is no longer here.');
       const v = await this.d.reader.view(id, false, false);
+      // The encrypted format's outer subject is a placeholder: once opened, the list and search
+      // show the real one (kept sealed like every envelope).
+      const row = v.secure && v.subject !== s.subject ? this.d.legacy.store.message(id) : undefined;
+      if (row) {
+        this.d.legacy.store.setEnvelope(id, { ...row.envelope, subject: v.subject });
+        s.subject = v.subject;
+      }
       if (!v.problem) {
         this.bodies.set(id, v.body.slice(0, BODY_CHARS));
         this.refresh();
