@@ -182,6 +182,9 @@ test('two profiles: an L3-encrypted email through an account, decrypted by the r
     await inbox.getByRole('option').filter({ hasNotText: 'The launch is at dawn.' }).click();
     await expect(bob.getByRole('alert').filter({ hasText: 'altered on the way or forged' })).toBeVisible({ timeout: 30_000 });
     await expect(bob.getByRole('article').getByText('The launch is at dawn.')).toHaveCount(0);
+    // Neither a level it does not have nor its ciphertext parts offered as attachments.
+    await expect(bob.getByRole('article').getByText('Not encrypted')).toHaveCount(0);
+    await expect(bob.getByRole('article').getByText('qmail-message.bin')).toHaveCount(0);
     a11y.push(...(await axe(bob, 'tampered')));
 
     // The accounts form: sign in with a provider (generic asks for its endpoints) and a CA the main process reads.

@@ -166,7 +166,8 @@ export function legacyReader(d: LegacyReaderDeps) {
         };
       } catch (e) {
         if (!(e instanceof MimeError)) throw e;
-        return { ...base, body: '', remoteImages: 0, imagesAllowed: false, problem: { code: e.code, message: e.message } };
+        // The parts of a message that failed to open are its ciphertext, not attachments to offer.
+        return { ...base, attachments: [], body: '', remoteImages: 0, imagesAllowed: false, problem: { code: e.code, message: e.message } };
       }
     }
     const body = legacyBody(p);

@@ -278,14 +278,17 @@ export function Reader() {
             </div>
           </dl>
           <div className="badges">
-            <p className={`level level-${message.level}`} title={level.long}>
-              <ShieldIcon />
-              <span>
-                {isLevelName(message.level) ? `${message.level} · ` : ''}
-                {level.short}
-              </span>
-              <span className="visually-hidden">: {level.long}</span>
-            </p>
+            {/* An encrypted email that failed to open has no level to show: the alert above says why. */}
+            {!message.legacy?.problem && (
+              <p className={`level level-${message.level}`} title={level.long}>
+                <ShieldIcon />
+                <span>
+                  {isLevelName(message.level) ? `${message.level} · ` : ''}
+                  {level.short}
+                </span>
+                <span className="visually-hidden">: {level.long}</span>
+              </p>
+            )}
             {isQuantum(message.level) && <p className="badge quantum">Quantum Secured</p>}
             {message.origin && (
               <p className="badge origin">
