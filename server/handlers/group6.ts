@@ -194,7 +194,9 @@ export function registerGroup6(d: Dispatcher): void {
             fileGroupGuid: t.fileGroupGuid,
             totalSize: Math.min(totalSize, 0xffffffff),
             servers: t.servers,
-            lockerKey: tip?.code ?? new Uint8Array(16),
+            // Collected: the recipient's own locker (none when the cut took it all). Not collected
+            // (no locker service, or nothing in it): the code as the sender wrote it, as before.
+            lockerKey: tip ? (tip.code ?? new Uint8Array(16)) : r.lockerKey,
             manifest: t.manifest,
           });
           try {
