@@ -53,6 +53,25 @@ export function rowAt(s: Pick<MessagesStore, 'filtered' | 'pages'>, index: numbe
 /** The most hits one search shows (the contract's ceiling). */
 export const SEARCH_LIMIT = 500;
 
+/** The list before any folder is open (and again after a lock). */
+function emptyState(): Pick<
+  MessagesStore,
+  'folder' | 'total' | 'pages' | 'loading' | 'error' | 'cursor' | 'query' | 'filtered' | 'searching' | 'source'
+> {
+  return {
+    folder: null,
+    total: 0,
+    pages: new Map(),
+    loading: false,
+    error: null,
+    cursor: 0,
+    query: '',
+    filtered: null,
+    searching: false,
+    source: undefined,
+  };
+}
+
 export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
   let generation = 0;
   let searchGeneration = 0;
@@ -107,16 +126,7 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
     }
 
     return {
-      folder: null,
-      total: 0,
-      pages: new Map(),
-      loading: false,
-      error: null,
-      cursor: 0,
-      query: '',
-      filtered: null,
-      searching: false,
-      source: undefined,
+      ...emptyState(),
       async load(folder) {
         const gen = ++generation;
         inFlight.clear();
@@ -178,18 +188,7 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
         generation++;
         searchGeneration++;
         inFlight.clear();
-        set({
-          folder: null,
-          total: 0,
-          pages: new Map(),
-          loading: false,
-          error: null,
-          cursor: 0,
-          query: '',
-          filtered: null,
-          searching: false,
-          source: undefined,
-        });
+        set(emptyState());
       },
     };
   });
