@@ -41,6 +41,12 @@ export const MessageSummary = z.object({
   toNames: z.record(z.string(), z.string()).optional(),
   /** Mail of a legacy (IMAP/POP3) account in the unified folders: the account it came through; absent for qmail. */
   origin: z.object({ accountId: MessageId, account: z.string() }).optional(),
+  /**
+   * Chips that came with this qmail (received) or went with it (sent), in CC. `state`: 'received'
+   * — in our wallet; 'pending' — the beacon holds it for us and it is not collected yet; 'paid' —
+   * our Send paid it; 'refunded' — it came back to our wallet.
+   */
+  tip: z.object({ amount: z.string(), state: z.enum(['received', 'pending', 'paid', 'refunded']) }).optional(),
 });
 export type MessageSummary = z.infer<typeof MessageSummary>;
 
@@ -75,6 +81,10 @@ export const RecipientDelivery = z.object({
   reason: z.string().optional(),
   /** When the beacon took the notice (delivered). */
   at: z.number().int().nonnegative().optional(),
+  /** CC put in this recipient's locker with the Tell (their inbox fee or a tip); absent: nothing paid. */
+  paid: z.string().optional(),
+  /** The locker came back to the wallet (the Tell was refused, or the send given up). */
+  refunded: z.boolean().optional(),
 });
 export type RecipientDelivery = z.infer<typeof RecipientDelivery>;
 
@@ -466,6 +476,33 @@ export const WalletReceived = z.object({
 });
 export type WalletReceived = z.infer<typeof WalletReceived>;
 
+// ---- inbox fees and tips (DRD on the beacons, docs/chips.md) ---------------------------
+/**
+ * What Send will pay one recipient, asked before Send. 'free': their inbox charges nothing;
+ * 'white': we are on their white list, so nothing; 'fee': their beacon charges `fee`; 'default':
+ * they set no fee and their beacon's default `fee` applies; 'black': they refuse our mail; 'class':
+ * they refuse senders of our coin class; 'unknown': it could not be read (`reason`), Send may fail.
+ */
+export const FeeQuote = z.object({
+  address: Address,
+  kind: z.enum(['free', 'white', 'fee', 'default', 'black', 'class', 'unknown']),
+  /** CC this recipient's locker needs ('0' unless kind is 'fee' or 'default'). */
+  fee: CcAmount,
+  reason: z.string().optional(),
+});
+export type FeeQuote = z.infer<typeof FeeQuote>;
+/** Our own inbox on our beacon: its fee, the lowest sender coin class it takes, and the lists. */
+export const InboxSettings = z.object({
+  fee: CcAmount,
+  /** 0: any class; else senders whose mailbox denomination is below this are refused (status 237). */
+  classRejection: z.number().int().min(0).max(11),
+  white: z.array(Address).max(10_000),
+  black: z.array(Address).max(10_000),
+  /** Everyone we write to joins the white list. */
+  contactsFree: z.boolean(),
+});
+export type InboxSettings = z.infer<typeof InboxSettings>;
+
 export const requests = {
   'app.info': {
     input: Empty,
@@ -580,6 +617,16 @@ export const requests = {
          * `fallback` says so.
          */
         allowFallback: z.boolean().default(false),
+        /**
+         * Chips per recipient, in CC, put in a locker for that recipient with the Tell (their inbox
+         * fee, or more as a tip). A recipient whose fee (fees.quote) is above what is given here
+         * refuses the Send before it is queued ('fee_not_covered' naming the fee); none given: only
+         * free inboxes are sent to.
+         */
+        tips: z
+          .array(z.object({ address: Address, amount: CcAmount }).strict())
+          .max(255)
+          .default([]),
       })
       .strict(),
     output: z.object({ id: MessageId, outbox: OutboxItem }),
@@ -773,6 +820,32 @@ export const requests = {
   },
   /** Test networks only: test Chips from the network's mint, labelled test money. */
   'wallet.fund': { input: Empty, output: WalletReceived },
+  // ---- inbox fees and tips ----------------------------------------------------------------
+  /** Our inbox's settings as our beacon holds them. */
+  'fees.mine': { input: Empty, output: InboxSettings },
+  'fees.set': {
+    input: z
+      .object({
+        fee: CcAmount.optional(),
+        classRejection: z.number().int().min(0).max(11).optional(),
+        contactsFree: z.boolean().optional(),
+      })
+      .strict(),
+    output: InboxSettings,
+  },
+  /** Adds to and removes from the white or black list (an address is on at most one of them). */
+  'fees.list': {
+    input: z
+      .object({
+        list: z.enum(['white', 'black']),
+        add: z.array(Address).max(1000).default([]),
+        remove: z.array(Address).max(1000).default([]),
+      })
+      .strict(),
+    output: InboxSettings,
+  },
+  /** What sending to these addresses costs, per recipient (the composer asks before Send). */
+  'fees.quote': { input: z.object({ to: z.array(Address).min(1).max(255) }).strict(), output: z.array(FeeQuote) },
 } as const;
 
 export const events = {

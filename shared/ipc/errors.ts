@@ -12,6 +12,8 @@ export const ErrorCodes = [
   'internal',
   /** A stripe layout wider than the servers the identity can use (k + p > servers). */
   'too_few_servers',
+  /** A recipient's inbox fee is more than the Chips offered for them (mail.send `tips`), or the wallet cannot pay it. */
+  'fee_not_covered',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

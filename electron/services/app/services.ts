@@ -27,6 +27,7 @@ import { LegacyWatcher, legacyHandlers, legacyReader } from './legacy.js';
 import { UnifiedMail } from './unified.js';
 import { ImageSenders } from './image-senders.js';
 import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from './legacy-signin.js';
+import { FEES_REQUESTS, feesHandlers } from './fees.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
 import { walletPayment } from '../market/payment.js';
 
@@ -374,6 +375,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       signIns,
     }),
     ...walletHandlers({ db, box: () => vault.box(), chips: opts.chips ?? {}, now }),
+    ...feesHandlers(),
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
@@ -431,6 +433,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'legacy.allowImages',
     'legacy.send',
     ...WALLET_REQUESTS,
+    ...FEES_REQUESTS,
   ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;
     (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {
