@@ -1,6 +1,7 @@
 import { Group, Status } from '../../shared/raida/index.js';
 import type { Dispatcher } from '../dispatch.js';
 import { registerChips } from './chips.js';
+import { registerGateQuery } from './gate-query.js';
 import { registerGroup6 } from './group6.js';
 import { registerGroup16 } from './group16.js';
 import { registerHire } from './hire.js';
@@ -12,6 +13,7 @@ export function registerHandlers(d: Dispatcher): void {
   d.on(Group.STATUS, 0, async () => ({ status: Status.SUCCESS }));
   registerGroup6(d);
   registerHire(d);
+  registerGateQuery(d);
   registerTransfer(d);
   registerGroup16(d);
   registerChips(d);
