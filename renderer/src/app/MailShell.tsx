@@ -13,6 +13,8 @@ import { KmeSettingsDialog } from '../features/settings/KmeSettingsDialog.js';
 import { AccountsDialog } from '../features/accounts/AccountsDialog.js';
 import { LegacyMailDialog } from '../features/accounts/LegacyMail.js';
 import { WalletDialog, WalletIcon } from '../features/wallet/WalletDialog.js';
+import { TipIcon, TipSettingsDialog } from '../features/fees/TipSettingsDialog.js';
+import { FeesNotice } from '../features/fees/FeesNotice.js';
 import { createNotifier, type NotificationApi } from './notifications.js';
 import { ComposeIcon, FolderIcon, KeyIcon, LockIcon, Logo, RefreshIcon, SearchIcon } from '../ui/icons.js';
 import { useIdentity, useMessages, useReader, useStores } from './context.js';
@@ -204,6 +206,15 @@ export function MailShell() {
             <WalletIcon />
             <span className="label">Wallet</span>
           </button>
+          <button
+            type="button"
+            className="tool"
+            onClick={() => stores.fees.getState().show()}
+            title="Tip settings: your inbox fee, white and black lists"
+          >
+            <TipIcon />
+            <span className="label">Tips</span>
+          </button>
           <button type="button" className="tool" onClick={() => stores.settings.getState().show()} title="Quantum key settings">
             <KeyIcon />
             <span className="label">Quantum keys</span>
@@ -234,6 +245,8 @@ export function MailShell() {
       <LegacyMailDialog />
       <AccountsDialog />
       <WalletDialog />
+      <TipSettingsDialog />
+      <FeesNotice />
       <IdentityDialog open={identityOpen} onClose={() => setIdentityOpen(false)} />
     </div>
   );

@@ -14,6 +14,7 @@ import { createReaderStore, type ReaderStore } from '../features/reader/store.js
 import { createVaultStore, type VaultStore } from '../features/vault/store.js';
 import { createAccountsStore, type AccountsStore } from '../features/accounts/store.js';
 import { createWalletStore, type WalletStore } from '../features/wallet/store.js';
+import { createFeesStore, type FeesStore } from '../features/fees/store.js';
 
 export interface AppStores {
   runtime: Runtime;
@@ -29,6 +30,8 @@ export interface AppStores {
   accounts: StoreApi<AccountsStore>;
   /** The Wallet screen (Chips). */
   wallet: StoreApi<WalletStore>;
+  /** Our inbox fee and lists (Tip settings, the reader's sender actions). */
+  fees: StoreApi<FeesStore>;
   /** The draft left open when the window last closed, offered after unlock. */
   resume: StoreApi<ResumeStore>;
   /** Stops listening to the runtime. */
@@ -65,6 +68,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   const settings = createSettingsStore(runtime);
   const accounts = createAccountsStore(runtime);
   const wallet = createWalletStore(runtime);
+  const fees = createFeesStore(runtime);
   const composer = createComposerStore(runtime, {
     onSent(item) {
       outbox.getState().watch(item);
@@ -84,6 +88,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     outbox.getState().reset();
     settings.getState().hide();
     wallet.setState({ open: false, balance: null, coins: [], coinCount: 0, history: [], exported: null, error: null, done: null });
+    fees.getState().reset();
     accounts.setState({ dialogOpen: false, mailOpen: false, prefill: null, answer: null, accounts: [], confirm: null });
     reader.getState().close();
     messages.getState().reset();
@@ -99,6 +104,8 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
       void folders.getState().load();
       void messages.getState().load(folders.getState().selected);
       void resume.getState().check();
+      // The reader says whether a sender is on our white or black list.
+      void fees.getState().load();
     } else if (prev.status === 'unlocked') {
       clearMail();
     }
@@ -144,6 +151,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     runtime,
     accounts,
     wallet,
+    fees,
     vault,
     folders,
     messages,

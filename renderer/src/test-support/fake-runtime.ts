@@ -6,7 +6,9 @@ import {
   requests,
   type EventName,
   type EventPayload,
+  type FeeQuote,
   type FolderId,
+  type InboxSettings,
   type IdentityState,
   type MessageView,
   type OutboxItem,
@@ -27,6 +29,12 @@ export interface FakeRuntime extends Runtime {
   quantum: { available: boolean; reason?: string };
   /** What mail.stripeLimit answers: the servers the identity can use. */
   maxServers: number;
+  /** What fees.quote answers for an address (absent: a free inbox). */
+  feeQuotes: Record<string, Omit<FeeQuote, 'address'>>;
+  /** Our inbox as fees.mine / fees.set / fees.list see it. */
+  inbox: InboxSettings;
+  /** The wallet's total in CC (wallet.balance); mail.send pays its tips from it. */
+  walletTotal: string;
   emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
   /** Makes the next call to `channel` fail with this error. */
   failNext(channel: RequestName, error: ContractError): void;
@@ -92,6 +100,9 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
     outbox: [],
     quantum: { available: false, reason: 'no KME configured' },
     maxServers: 5,
+    feeQuotes: {},
+    inbox: { fee: '0', classRejection: 0, white: [], black: [], contactsFree: false },
+    walletTotal: '0',
     emit(event, payload) {
       for (const l of listeners.get(event) ?? []) l(events[event].parse(payload));
     },
@@ -258,6 +269,22 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         };
       case 'mail.send': {
         needUnlocked();
+        // As the main process does: every paying inbox is covered, and the wallet holds the sum.
+        const tips = input.tips as { address: string; amount: string }[];
+        const units = (cc: string) => Math.round(Number(cc) * 1e8);
+        for (const a of [...(input.to as string[]), ...(input.cc as string[])]) {
+          const q = fake.feeQuotes[a];
+          const given = tips.find((t) => t.address === a)?.amount ?? '0';
+          if (q && (q.kind === 'fee' || q.kind === 'default') && units(given) < units(q.fee))
+            throw new ContractError('fee_not_covered', `${a} charges ${q.fee} CC and ${given} CC was offered.`);
+        }
+        const paid = tips.reduce((n, t) => n + units(t.amount), 0);
+        if (paid > units(fake.walletTotal))
+          throw new ContractError(
+            'fee_not_covered',
+            `The wallet holds ${fake.walletTotal} CC, less than the ${paid / 1e8} CC these inboxes charge.`,
+          );
+        fake.walletTotal = String((units(fake.walletTotal) - paid) / 1e8);
         const item: OutboxItem = {
           id: fakeId(),
           to: input.to as string[],
@@ -296,6 +323,31 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
         fake.messages.push(draft);
         return { ok: true, draftId: draft.id };
       }
+      case 'fees.quote':
+        return (input.to as string[]).map((address) => ({ address, ...(fake.feeQuotes[address] ?? { kind: 'free', fee: '0' }) }));
+      case 'fees.mine':
+        needUnlocked();
+        return fake.inbox;
+      case 'fees.set':
+        needUnlocked();
+        fake.inbox = { ...fake.inbox, ...input };
+        return fake.inbox;
+      case 'fees.list': {
+        needUnlocked();
+        // An address is on at most one list: adding it to one takes it off the other.
+        const list = input.list as 'white' | 'black';
+        const other = list === 'white' ? 'black' : 'white';
+        const add = input.add as string[];
+        const remove = input.remove as string[];
+        fake.inbox = {
+          ...fake.inbox,
+          [list]: [...fake.inbox[list].filter((a) => !add.includes(a) && !remove.includes(a)), ...add],
+          [other]: fake.inbox[other].filter((a) => !add.includes(a)),
+        };
+        return fake.inbox;
+      }
+      case 'wallet.balance':
+        return { total: fake.walletTotal, test: '0', limbo: 0, byDenomination: [], testNetwork: false };
       case 'mail.stripeLimit':
         return { maxServers: fake.maxServers };
       case 'mail.delete': {

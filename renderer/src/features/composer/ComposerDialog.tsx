@@ -12,7 +12,9 @@ import { RecipientField } from './RecipientField.js';
 import { RichEditor } from './RichEditor.js';
 import { STAGE_ABOVE } from './upload.js';
 import './upload.css';
-import { LEVEL_ORDER, bodyPayload, levelState, splitAddresses, stripesProblem } from './store.js';
+import { FeeLine, namesIn } from '../fees/FeeLine.js';
+import { refuses, sendLabel } from '../fees/quote.js';
+import { LEVEL_ORDER, bodyPayload, feeKey, levelState, recipientAddresses, splitAddresses, stripesProblem } from './store.js';
 
 const AUTOSAVE_MS = 2_000;
 
@@ -48,6 +50,10 @@ export function ComposerDialog() {
   const restoring = useComposer((s) => s.restoring);
   const replyTitle = useComposer((s) => s.replyTitle);
   const recipientError = useComposer((s) => s.recipientError);
+  const quotes = useComposer((s) => s.quotes);
+  const quotedFor = useComposer((s) => s.quotedFor);
+  const quoting = useComposer((s) => s.quoting);
+  const balance = useComposer((s) => s.balance);
   const ref = useRef<HTMLDialogElement>(null);
   const toRef = useRef<HTMLInputElement>(null);
   const subjectRef = useRef<HTMLInputElement>(null);
@@ -59,6 +65,7 @@ export function ComposerDialog() {
   const titleId = useId();
   const statusId = useId();
   const levelHelpId = useId();
+  const feesId = useId();
 
   useEffect(() => {
     const d = ref.current;
@@ -94,6 +101,14 @@ export function ComposerDialog() {
     const t = setTimeout(() => void composer.getState().checkLevels(), 300);
     return () => clearTimeout(t);
   }, [open, recipientsKey, composer]);
+
+  // Ask what each recipient's inbox charges as they are entered (debounced; checkFees drops stale answers).
+  const feesKey = feeKey(recipientAddresses({ to, cc }));
+  useEffect(() => {
+    if (!open) return;
+    const t = setTimeout(() => void composer.getState().checkFees(), 300);
+    return () => clearTimeout(t);
+  }, [open, feesKey, composer]);
 
   async function addFiles(files: FileList | File[]) {
     setReadError(null);
@@ -131,6 +146,9 @@ export function ComposerDialog() {
   const stripeErr = stripesProblem(stripes, maxServers);
   const serverCap = Math.min(32, maxServers ?? 32);
   const total = attachments.reduce((n, a) => n + a.size, 0);
+  // The fees shown are for the recipients typed now (a stale answer is not offered as the price).
+  const currentQuotes = quotedFor === feesKey ? quotes : null;
+  const refused = currentQuotes?.some(refuses) ?? false;
 
   return (
     <dialog
@@ -216,6 +234,7 @@ export function ComposerDialog() {
               </button>
             </p>
           )}
+          <FeeLine id={feesId} quotes={currentQuotes} quoting={quoting} balance={balance} names={namesIn(to, cc)} />
           <label className="field">
             <span>Subject</span>
             <input ref={subjectRef} type="text" value={subject} onChange={(e) => c.setField('subject', e.target.value)} />
@@ -354,12 +373,13 @@ export function ComposerDialog() {
             <button
               type="button"
               className="primary"
-              disabled={sending}
+              disabled={sending || refused}
               aria-keyshortcuts="Control+Enter"
+              aria-describedby={currentQuotes ? feesId : undefined}
               title="Send (Ctrl+Enter)"
               onClick={() => void composer.getState().send()}
             >
-              {sending ? 'Sending…' : 'Send'}
+              {sending ? 'Sending…' : sendLabel(currentQuotes)}
             </button>
           </footer>
         </form>

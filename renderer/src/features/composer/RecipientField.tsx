@@ -17,6 +17,7 @@ export function RecipientField({
   inputRef,
   placeholder,
   error,
+  submitOnEnter = false,
 }: {
   label: string;
   value: string;
@@ -25,6 +26,8 @@ export function RecipientField({
   placeholder?: string;
   /** Why these recipients cannot be sent to, shown under the field. */
   error?: string | null;
+  /** Enter (with no suggestion open) submits the field's form; in the composer it never does (that would only save a draft). */
+  submitOnEnter?: boolean;
 }) {
   const { runtime } = useStores();
   const [suggestions, setSuggestions] = useState<Contact[]>([]);
@@ -86,7 +89,10 @@ export function RecipientField({
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={(e) => {
           // Enter in a recipients field never submits the form (that would only save a draft).
-          if (!open && e.key === 'Enter' && !e.ctrlKey && !e.metaKey) e.preventDefault();
+          if (!open && e.key === 'Enter' && !e.ctrlKey && !e.metaKey) {
+            e.preventDefault();
+            if (submitOnEnter) e.currentTarget.form?.requestSubmit();
+          }
           if (!open) return;
           if (e.key === 'ArrowDown') setActive((a) => (a + 1) % suggestions.length);
           else if (e.key === 'ArrowUp') setActive((a) => (a - 1 + suggestions.length) % suggestions.length);

@@ -20,6 +20,7 @@ import { MAX_STRIPES } from '../../../../shared/stripe/layout.js';
 import {
   Address,
   type Contact,
+  type FeeQuote,
   type LevelAvailability,
   type MessageView,
   type OutboxItem,
@@ -27,7 +28,8 @@ import {
   type StripeLayout,
 } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
-import { errorMessage } from '../../runtime/errors.js';
+import { errorMessage, toContractError } from '../../runtime/errors.js';
+import { refuses, tipsFor, totalOf } from '../fees/quote.js';
 import { stageFile } from './upload.js';
 import { countOf, displayName } from '../../ui/format.js';
 
@@ -88,6 +90,16 @@ export interface ComposerStore extends DraftFields {
   replyTitle: string | null;
   /** A recipient that cannot be sent to (a name not picked and not found, an email address), shown at its field. */
   recipientError: { field: 'to' | 'cc'; message: string } | null;
+  /** What each recipient's inbox charges (fees.quote), for the addresses in `quotedFor`; null: not asked yet. */
+  quotes: FeeQuote[] | null;
+  /** The recipients `quotes` answer for (feeKey of the To and Cc fields). */
+  quotedFor: string;
+  /** The fees are being asked. */
+  quoting: boolean;
+  /** The wallet's balance in CC, read with the fees (null: unknown). */
+  balance: string | null;
+  /** Asks what each recipient's inbox charges, and the wallet's balance; a stale answer is dropped. */
+  checkFees(): Promise<void>;
   /** A new message, addressed already when `to` is given ("Name <address>"). */
   openNew(to?: string): void;
   openDraft(message: MessageView): void;
@@ -197,7 +209,18 @@ const blank = {
   focus: 'to' as 'to' | 'subject' | 'body',
   replyTitle: null,
   recipientError: null,
+  quotes: null as FeeQuote[] | null,
+  quotedFor: '',
+  quoting: false,
+  balance: null as string | null,
 };
+
+/** The recipients of the To and Cc fields, each once. */
+export function recipientAddresses(s: Pick<DraftFields, 'to' | 'cc'>): string[] {
+  return [...new Set([...splitAddresses(s.to).ok, ...splitAddresses(s.cc).ok])];
+}
+/** Which recipients a quote answers for. */
+export const feeKey = (addresses: readonly string[]): string => addresses.join(',');
 
 /** The quoted original under a reply, headed by the sender as the directory knows them. */
 export function quote(m: Pick<MessageView, 'from' | 'fromName' | 'date' | 'body'>, locale?: string): string {
@@ -299,6 +322,11 @@ export async function resolveRecipients(runtime: Runtime, text: string): Promise
   return { text: out.join(', ') };
 }
 
+/** A message as a sentence: ends with a full stop. */
+const sentence = (m: string): string => (/[.!?…]$/.test(m.trim()) ? m.trim() : `${m.trim()}.`);
+
+const unknownQuote = (address: string): FeeQuote => ({ address, kind: 'unknown', fee: '0', reason: 'their inbox did not answer' });
+
 /** Everything a draft keeps, to tell whether a save caught the latest edits. */
 function draftKey(s: DraftFields & { html: string | null; level: SecurityLevel; stripes: StripeChoice }): string {
   return JSON.stringify([s.to, s.cc, s.subject, s.body, s.html, s.level, s.stripes.k, s.stripes.p]);
@@ -313,6 +341,7 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
   const now = hooks.now ?? (() => Date.now());
   let nextKey = 1;
   let levelsGen = 0;
+  let feesGen = 0;
   // Attachments travel with a save only when they changed since the draft last had them
   // (drafts.save keeps a draft's attachments when none are given), so autosave stays light.
   let attachmentsRev = 0;
@@ -517,6 +546,28 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         if (gen === levelsGen) set({ levels: null, levelsError: `the quantum keys could not be checked: ${errorMessage(e)}` });
       }
     },
+    async checkFees() {
+      const to = recipientAddresses(get());
+      const key = feeKey(to);
+      const gen = ++feesGen;
+      if (to.length === 0) {
+        set({ quotes: null, quotedFor: '', quoting: false });
+        return;
+      }
+      set({ quoting: true });
+      const [quotes, balance] = await Promise.all([
+        runtime.invoke('fees.quote', { to }).catch((e: unknown): FeeQuote[] =>
+          // Unreadable fees: each recipient says why, and Send offers nothing (a free inbox still takes the qmail).
+          to.map((address) => ({ address, kind: 'unknown', fee: '0', reason: errorMessage(e) })),
+        ),
+        runtime.invoke('wallet.balance', {}).then(
+          (b) => b.total,
+          () => null,
+        ),
+      ]);
+      if (gen !== feesGen || !get().open) return;
+      set({ quotes: to.map((a) => quotes.find((q) => q.address === a) ?? unknownQuote(a)), quotedFor: key, quoting: false, balance });
+    },
     async save() {
       const s = get();
       if (s.saving) return false;
@@ -590,6 +641,29 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
         set({ error: problem });
         return null;
       }
+      // What each inbox charges, asked again when the recipients changed since it was shown.
+      const recipients = recipientAddresses(s);
+      const shown = s.quotedFor;
+      if (get().quotedFor !== feeKey(recipients)) {
+        set({ sending: true, error: null });
+        await get().checkFees();
+        set({ sending: false });
+        if (!get().open) return null;
+      }
+      const quotes = get().quotes ?? [];
+      const refusing = quotes.filter(refuses);
+      const cost = totalOf(quotes);
+      if (get().quotedFor !== shown && cost !== '0' && refusing.length === 0) {
+        // Nothing is paid that was not on screen when Send was pressed.
+        set({ error: `These inboxes charge ${cost} CC (see each recipient above): press Pay ${cost} CC and send to pay it.` });
+        return null;
+      }
+      if (refusing.length) {
+        set({
+          error: `${refusing.map((q) => q.address).join(', ')} ${refusing.length === 1 ? 'refuses' : 'refuse'} your mail: remove ${refusing.length === 1 ? 'them' : 'these recipients'} to send.`,
+        });
+        return null;
+      }
       set({ sending: true, error: null });
       try {
         const { outbox } = await runtime.invoke('mail.send', {
@@ -603,13 +677,24 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
           stripes: { k: s.stripes.k, p: s.stripes.p },
           ...(s.draftId ? { draftId: s.draftId } : {}),
           ...(s.inReplyTo ? { inReplyTo: s.inReplyTo } : {}),
+          tips: tipsFor(quotes),
         });
         fresh();
         set({ open: false, ...blank });
         hooks.onSent?.(outbox);
         return outbox;
       } catch (e) {
-        set({ sending: false, error: `Not sent: ${errorMessage(e)}` });
+        const err = toContractError(e);
+        if (err.code !== 'fee_not_covered') {
+          set({ sending: false, error: `Not sent: ${err.message}` });
+          return null;
+        }
+        // Nothing was paid and nothing is lost: the message stays here and in Drafts, and the fees are asked again.
+        set({ sending: false });
+        const kept = await Promise.all([get().checkFees(), get().dirty || !get().draftId ? get().save() : true]).then(([, saved]) => saved);
+        set({
+          error: `Not sent, nothing was paid: ${sentence(err.message)}${kept ? ' Your message is kept as a draft.' : ''} Check the fees and send again.`,
+        });
         return null;
       }
     },

@@ -13,6 +13,7 @@ import { formatBytes } from '../identity/Onboarding.js';
 import { CertificateDialog } from './Certificate.js';
 import { attachmentBlob, saveBlob } from './save.js';
 import { isLevelName, isQuantum } from '../../../../shared/qmail/levels.js';
+import { SenderFees, TipBadge } from '../fees/ReaderFees.js';
 
 const DELIVERY_WORDS: Record<RecipientDelivery['state'], string> = {
   queued: 'Queued',
@@ -32,6 +33,7 @@ export function DeliveryList({ recipients }: { recipients: readonly RecipientDel
             {DELIVERY_WORDS[r.state]}
             {r.state === 'delivered' && r.at ? ` · ${formatListDate(r.at)}` : ''}
             {r.reason ? `: ${r.reason}` : ''}
+            {r.paid ? (r.refunded ? ` · ${r.paid} CC came back to your wallet` : ` · paid ${r.paid} CC`) : ''}
           </span>
         </li>
       ))}
@@ -297,12 +299,14 @@ export function Reader() {
                 </span>
               </p>
             )}
+            <TipBadge tip={message.tip} />
             {message.certificate && (
               <button type="button" className="small" onClick={() => setCertOpen(true)}>
                 Certificate
               </button>
             )}
           </div>
+          <SenderFees message={message} />
           {confirming && (
             <div className="confirm-bar" role="alertdialog" aria-labelledby={confirmId}>
               <p id={confirmId}>Delete “{message.subject || '(no subject)'}” for good? It cannot be restored afterwards.</p>
