@@ -21,7 +21,7 @@ import { startLocalNetwork, type LocalNetwork } from '../../dev-network/launcher
 import { ConnectionPool } from '../../electron/services/net/transport.js';
 import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies } from '../../electron/services/mail/objects.js';
-import { openCapsule, sealCapsule } from '../../shared/capsule/index.js';
+import { openCapsule, sealCapsule } from '../../electron/services/crypto/capsule.js';
 import { generateIdentity, publicIdentity } from '../../shared/identity/index.js';
 import { encryptMessage, newMessageSecrets } from '../../shared/stripe/index.js';
 import { TEST_KDF, tempDir } from '../../tests/support/tmp.js';
@@ -101,7 +101,7 @@ async function rawTransfer(app: AppServices, size: number, runs: number): Promis
   return times;
 }
 
-/** The capsule floor: seal (X-Wing, AES-GCM, ML-DSA-65 sign) + open (verify, decapsulate) of a fresh capsule. */
+/** The capsule floor: seal (X-Wing, AES-GCM, ML-DSA-65 sign) + open (verify, decapsulate) of a fresh capsule, as the app does them. */
 async function capsuleFloor(runs: number): Promise<number[]> {
   const alice = generateIdentity();
   const bob = generateIdentity();

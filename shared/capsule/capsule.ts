@@ -196,6 +196,15 @@ function concatKeys(keys: QkdKey[], refs: readonly QkdKeyRef[]): Uint8Array {
   return concatBytes(...keys.map((k) => k.key));
 }
 
+/**
+ * L3's KEM, X-Wing (ML-KEM-768 + X25519): noble's `ml_kem768_x25519` unless a caller passes
+ * another implementation giving the same bytes (the main process passes a faster one).
+ */
+export interface HybridKem {
+  encapsulate(publicKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
+}
+
 export interface SealOptions {
   level: Level;
   sender: Identity;
@@ -206,6 +215,8 @@ export interface SealOptions {
   qkdPeer?: string;
   now?: () => number;
   rng?: Rng;
+  /** L3's KEM (default noble's X-Wing). */
+  kem?: HybridKem;
 }
 
 export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): Promise<Uint8Array> {
@@ -245,7 +256,7 @@ export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): P
       sealed = gcmSeal(key, nonce, inner, aad);
     }
   } else if (level === 3) {
-    const { cipherText, sharedSecret } = ml_kem768_x25519.encapsulate(opts.recipient.kemPublicKey);
+    const { cipherText, sharedSecret } = (opts.kem ?? ml_kem768_x25519).encapsulate(opts.recipient.kemPublicKey);
     h.kemCiphertext = cipherText;
     aad = encodeHeader(h, sealedLength);
     const { key, nonce } = aeadKey(3, sharedSecret, h, cipherText);
@@ -272,6 +283,8 @@ export interface OpenOptions {
   /** Required for L1 and L2: the recipient's end of the QKD link. */
   qkd?: QkdKeySource;
   qkdPeer?: string;
+  /** L3's KEM (default noble's X-Wing). */
+  kem?: HybridKem;
 }
 
 export interface OpenedCapsule {
@@ -324,7 +337,7 @@ export async function openCapsule(bytes: Uint8Array, opts: OpenOptions): Promise
       inner = gcmOpen(key, nonce, d.sealed, d.aad);
     }
   } else if (h.level === 3) {
-    const ss = ml_kem768_x25519.decapsulate(h.kemCiphertext!, opts.recipient.kemSecretKey);
+    const ss = (opts.kem ?? ml_kem768_x25519).decapsulate(h.kemCiphertext!, opts.recipient.kemSecretKey);
     const { key, nonce } = aeadKey(3, ss, h, h.kemCiphertext!);
     inner = gcmOpen(key, nonce, d.sealed, d.aad);
   } else {

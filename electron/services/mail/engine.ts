@@ -47,6 +47,7 @@ import { ConnectionPool } from '../net/transport.js';
 import { Views } from './views.js';
 import { AttachmentStaging } from './staging.js';
 import { forgetCapsuleIdKeys } from './objects.js';
+import { forgetExpandedKeys } from '../crypto/capsule.js';
 
 export { MailError, StripeLayoutError };
 export type { DraftInput, OutgoingMessage, Unreadable };
@@ -382,6 +383,7 @@ export class MailEngine {
     this.downloads = new ConnectionPool(2);
     this.mailbox.forget();
     forgetCapsuleIdKeys();
+    forgetExpandedKeys();
     this.account.forget();
     this.ctx.names.clear();
     this.qkd.forget();

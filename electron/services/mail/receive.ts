@@ -3,7 +3,8 @@
 // verify the sender's signature → download every stripe in parallel → open the capsule →
 // verify each stripe (CRC, HMAC) → rebuild, repairing from parity → decode the bundle.
 // Downloads name nobody: no mailbox, no AN, on connections that carry nothing else of ours.
-import { openCapsule, verifyCapsule, type DecodedCapsule, type Level } from '../../../shared/capsule/index.js';
+import { verifyCapsule, type DecodedCapsule, type Level } from '../../../shared/capsule/index.js';
+import { openCapsule } from '../crypto/capsule.js';
 import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import { formatMailbox } from '../../../shared/cbdf/address.js';
