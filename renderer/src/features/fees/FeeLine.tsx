@@ -35,18 +35,23 @@ export function FeeLine({ id, quotes, quoting, balance, names }: FeeLineProps) {
   const total = totalOf(quotes);
   const short = balance !== null && total !== '0' && lessCc(balance, total);
   const refused = quotes.filter(refuses);
+  const unknown = quotes.filter((q) => q.kind === 'unknown');
+  // One reason for them all (the fees could not be asked at all): said once, under the list.
+  const sharedReason = unknown.length > 1 && unknown.every((q) => q.reason && q.reason === unknown[0]!.reason) ? unknown[0]!.reason! : null;
   return (
     <section id={id} className="fee-line" aria-label="Inbox fees" aria-busy={quoting || undefined}>
       <ul className="fee-list">
         {quotes.map((q) => (
           <li key={q.address} className={`fee-${q.kind}${mustPay(q) ? ' fee-pay' : ''}`}>
             <span className="fee-who">{names.get(q.address) ?? q.address}</span>
-            <span className="fee-what">{quoteWords(q)}</span>
+            <span className="fee-what">{sharedReason && q.kind === 'unknown' ? 'fee unknown' : quoteWords(q)}</span>
           </li>
         ))}
       </ul>
+      {sharedReason && <p className="fee-summary">The fees could not be read: {sharedReason}</p>}
       <p className="fee-summary" role="status" aria-live="polite">
-        {total === '0' ? 'Sending costs nothing.' : `Send pays ${total} CC in all.`}
+        {total === '0' ? (unknown.length ? 'Send pays nothing.' : 'Sending costs nothing.') : `Send pays ${total} CC in all.`}
+        {unknown.length > 0 && <> An inbox whose fee is unknown may refuse the qmail; nothing is paid then.</>}
         {balance !== null && <> Your wallet holds {balance} CC.</>}
       </p>
       {short && (

@@ -52,7 +52,7 @@ describe('fee line', () => {
     expect(html).toContain('aria-label="Inbox fees"');
     expect(text(html)).toBe(
       'Stranger 10 CC inbox fee 0006.1.501 fee unknown (no beacon) Friend free: you are on their white list ' +
-        'Send pays 10 CC in all. Your wallet holds 4 CC. ' +
+        'Send pays 10 CC in all. An inbox whose fee is unknown may refuse the qmail; nothing is paid then. Your wallet holds 4 CC. ' +
         'Your wallet holds less than the 10 CC these inboxes charge: add Chips in the Wallet, or remove the paying recipients.',
     );
     expect(html).toMatch(/role="alert"/);
@@ -74,6 +74,26 @@ describe('fee line', () => {
     expect(text(html)).toBe(
       '0006.1.500 refuses your mail: they take class 3 and up 0006.1.501 free Sending costs nothing. ' +
         'Send is off: 0006.1.500 refuses your mail. Remove them to send to the others.',
+    );
+  });
+
+  it('says once why no fee could be read', () => {
+    const reason = 'Inbox fees are not reachable from the app yet.';
+    const html = render(
+      <FeeLine
+        id="f"
+        quoting={false}
+        balance="0"
+        names={new Map([['0006.1.500', 'Stranger']])}
+        quotes={[
+          { address: '0006.1.500', kind: 'unknown', fee: '0', reason },
+          { address: '0006.1.501', kind: 'unknown', fee: '0', reason },
+        ]}
+      />,
+    );
+    expect(text(html)).toBe(
+      `Stranger fee unknown 0006.1.501 fee unknown The fees could not be read: ${reason} ` +
+        'Send pays nothing. An inbox whose fee is unknown may refuse the qmail; nothing is paid then. Your wallet holds 0 CC.',
     );
   });
 
