@@ -155,6 +155,13 @@ test('every main screen has no serious or critical axe violation, light and dark
   await expect(kme.getByRole('status').first()).not.toHaveText('Reading the settings…');
   await audit(page, 'kme-settings', findings);
   await kme.getByRole('button', { name: 'Close the settings' }).click();
+  // The server picker: the servers in use, the beacon, the k + p explanation and the price.
+  await page.getByRole('button', { name: 'Servers', exact: true }).click();
+  const picker = page.getByRole('dialog', { name: 'Servers' });
+  await expect(picker.getByRole('rowheader', { name: /your beacon/ })).toBeVisible({ timeout: 30_000 });
+  await expect(picker.getByRole('heading', { name: 'What k + p needs' })).toBeVisible();
+  await audit(page, 'server-picker', findings);
+  await picker.getByRole('button', { name: 'Close the server picker' }).click();
   await page.getByRole('button', { name: /^Dorothy Vaughan/ }).click();
   const identity = page.getByRole('dialog', { name: 'Your identity' });
   await identity.getByLabel('Passphrase').fill(PASSPHRASE);

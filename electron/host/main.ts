@@ -3,6 +3,8 @@
 //   --port N        port on 127.0.0.1 (default: any free one)
 //   --network FILE  join the network this file describes (or QMAIL_NETWORK=FILE); without
 //                   it, a local network runs in <profile>/network (DESIGN.md §5); `none`: no network
+//   --mint-key HEX  the joined test network's mint key (its nodes' chips.mintKey): the wallet
+//                   then offers test Chips from it, as on the embedded network
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,13 +14,19 @@ import { defaultProfileDir, packageVersion, rendererDir } from '../services/app/
 import { startHost } from './host.js';
 
 const { values } = parseArgs({
-  options: { profile: { type: 'string' }, port: { type: 'string' }, network: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    profile: { type: 'string' },
+    port: { type: 'string' },
+    network: { type: 'string' },
+    'mint-key': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
   strict: true,
 });
 
 if (values.help) {
   process.stdout.write(
-    'Usage: qmail-web [--profile DIR] [--port N] [--network FILE|none]\nRuns QMail Desktop in your browser, served on 127.0.0.1 only.\n',
+    'Usage: qmail-web [--profile DIR] [--port N] [--network FILE|none] [--mint-key HEX]\nRuns QMail Desktop in your browser, served on 127.0.0.1 only.\n',
   );
   process.exit(0);
 }
@@ -26,6 +34,12 @@ if (values.help) {
 const port = values.port === undefined ? 0 : Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`--port must be a number from 0 to 65535, not "${values.port}"\n`);
+  process.exit(2);
+}
+
+const mintKey = values['mint-key'];
+if (mintKey !== undefined && !/^[0-9a-f]{32}$/.test(mintKey)) {
+  process.stderr.write('--mint-key is 16 bytes as 32 lowercase hex digits\n');
   process.exit(2);
 }
 
@@ -51,7 +65,7 @@ const services = createAppServices({
   ...(network.directoryUrl ? { directoryUrl: network.directoryUrl } : {}),
   localKmeFile: embeddedKmeFile(network),
   correspondent: network.correspondent,
-  chips: embeddedChips(network),
+  chips: { ...embeddedChips(network), ...(mintKey && network.file ? { mintKey } : {}) },
 });
 const host = await startHost({ services, rendererDir: dir, port, log: (l) => process.stderr.write(`[host] ${l}\n`) });
 process.stdout.write(`QMail Desktop is running at ${host.url}\n`);

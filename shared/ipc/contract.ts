@@ -196,8 +196,14 @@ export const ServerInfo = z.object({
   /** Whether this identity stores its mail here / uses it as its beacon. */
   hired: z.boolean(),
   beacon: z.boolean(),
+  /** This identity's paid term here, as the app last paid it (ms since 1970, MB bought); absent: no paid term known. */
+  paidUntil: z.number().int().nonnegative().optional(),
+  quotaMb: z.number().int().positive().optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
+/** A paid term (EXT-10): months of 30 days, MB bought on each server. */
+export const HireTerm = z.object({ months: z.number().int().min(1).max(24), quotaMb: z.number().int().min(1).max(1_000_000) }).strict();
+export type HireTerm = z.infer<typeof HireTerm>;
 
 /** A staged upload's id (attachments.begin). */
 export const StageId = z.string().regex(/^[0-9a-f]{32}$/, 'an upload id is 32 lowercase hex digits');
@@ -554,7 +560,15 @@ export const requests = {
   'identity.state': { input: Empty, output: IdentityState },
   /** Makes a new identity, registers it with the directory and hires the chosen servers. */
   'identity.create': {
-    input: z.object({ name: DisplayName, storage: z.array(NodeId).min(2).max(32).optional(), beacon: NodeId.optional() }).strict(),
+    input: z
+      .object({
+        name: DisplayName,
+        storage: z.array(NodeId).min(2).max(32).optional(),
+        beacon: NodeId.optional(),
+        /** What each server that takes only paid hires is paid for (default: a month of 10 MB). */
+        term: HireTerm.optional(),
+      })
+      .strict(),
     output: IdentityState.extend({ recoveryPhrase: z.string() }),
   },
   /** Rebuilds the identity from its 24-word recovery phrase (keeps its address when the directory knows it). */
@@ -587,8 +601,28 @@ export const requests = {
   'servers.list': { input: Empty, output: z.array(ServerInfo) },
   /** Hire a new set of storage servers and a beacon (registers a fresh AN on each new one). */
   'servers.choose': {
-    input: z.object({ storage: z.array(NodeId).min(2).max(32), beacon: NodeId }).strict(),
+    input: z.object({ storage: z.array(NodeId).min(2).max(32), beacon: NodeId, term: HireTerm.optional() }).strict(),
     output: IdentityState,
+  },
+  /** What choosing these servers costs now: each server that takes paid hires and is not hired yet, and the wallet's balance. */
+  'servers.quote': {
+    input: z.object({ storage: z.array(NodeId).max(32), beacon: NodeId.optional(), term: HireTerm }).strict(),
+    output: z.object({
+      items: z.array(z.object({ nodeId: NodeId, name: z.string(), amount: CcAmount })),
+      total: CcAmount,
+      balance: CcAmount,
+      /** Of the balance, test money (a test network's mint). */
+      test: CcAmount,
+      enough: z.boolean(),
+    }),
+  },
+  /** Extends the paid terms on these servers (default: every hired server whose known term ends within the renewal margin). */
+  'servers.renew': {
+    input: z.object({ nodeIds: z.array(NodeId).max(64).optional(), months: z.number().int().min(1).max(24).optional() }).strict(),
+    output: z.object({
+      renewed: z.array(z.object({ nodeId: NodeId, name: z.string(), paidUntil: z.number().int(), amount: CcAmount })),
+      failed: z.array(z.object({ nodeId: NodeId, name: z.string(), reason: z.string() })),
+    }),
   },
   // ---- sending -------------------------------------------------------------------------
   /** Queues a message in the persistent outbox and starts sending it; progress comes as outbox.changed. */

@@ -29,7 +29,7 @@ import { ImageSenders } from './image-senders.js';
 import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from './legacy-signin.js';
 import { FEES_REQUESTS, feesHandlers } from './fees.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
-import { walletPayment } from '../market/payment.js';
+import { MARKET_REQUESTS, createMarket, type Market } from './market.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -78,6 +78,8 @@ export interface AppServices {
   readonly vault: Vault;
   readonly messages: MessageStore;
   readonly mail: MailEngine;
+  /** The server market: paid terms and their renewal (check() runs it now). */
+  readonly market: Market;
 }
 
 const FOLDER_NAMES: Record<FolderId, string> = { inbox: 'Inbox', sent: 'Sent', drafts: 'Drafts', archive: 'Archive', trash: 'Trash' };
@@ -129,9 +131,12 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     for (const l of listeners) l(event, payload);
   };
 
+  // One wallet for the Wallet screen, the tips a send pays and the tips received (one operation at a time).
+  const wallet = new WalletRunner({ db, box: () => vault.box(), networkFile: opts.chips?.networkFile, now });
   const mail = new MailEngine({
     db,
     box: () => vault.box(),
+    wallet,
     unlocked: () => vault.unlocked,
     messages,
     emit: (event, payload) => emit(event as EventName, payload as never),
@@ -140,9 +145,18 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...(opts.mail ?? {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
-  // A paid network (EXT-10): a node that requires hiring is paid from this profile's wallet before it registers us.
-  if (opts.chips?.networkFile)
-    mail.account.onboarding.payment = walletPayment({ db, box: () => vault.box(), networkFile: opts.chips.networkFile });
+  // The server market (app/market.ts): paid hires from this profile's wallet, their terms, renewal before expiry.
+  const market = createMarket({
+    db,
+    box: () => vault.box(),
+    mail,
+    chips: opts.chips ?? {},
+    emit,
+    unlocked: () => vault.unlocked,
+    now,
+    guard: guarded,
+    ...(opts.autoStart === false ? { checkEveryMs: 0 } : {}),
+  });
   const phrase = new PhraseConfirmation(mail.identities);
   const signIns = new SignIns();
   const legacy = new LegacyService(db, () => vault.box(), { openBrowser: (url) => signIns.openBrowser(url) });
@@ -278,9 +292,11 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
         return { id: draftId };
       }),
     'identity.state': () => guarded(() => mail.identityState()),
-    'identity.create': ({ name, storage, beacon }) =>
+    'identity.create': ({ name, storage, beacon, term }) =>
       guarded(async () => {
-        const r = await mail.createIdentity(name, { ...(storage ? { storage } : {}), ...(beacon ? { beacon } : {}) });
+        const r = await market.withTerm(term, () =>
+          mail.createIdentity(name, { ...(storage ? { storage } : {}), ...(beacon ? { beacon } : {}) }),
+        );
         startMail();
         return r;
       }),
@@ -303,25 +319,26 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
         return { phrase: phrase.phrase() };
       }),
     'directory.search': ({ query, limit }) => guarded(() => mail.searchDirectory(query, limit)),
-    'servers.list': () => guarded(() => mail.listServers()),
-    'servers.choose': ({ storage, beacon }) => guarded(() => mail.chooseServers(storage, beacon)),
-    'mail.send': ({ to, cc, subject, body, attachments, staged, level, stripes, draftId, allowFallback, inReplyTo, document }) =>
+    'mail.send': ({ to, cc, subject, body, attachments, staged, level, stripes, draftId, allowFallback, inReplyTo, document, tips }) =>
       guarded(async () => {
-        const item = await mail.send({
-          to,
-          cc,
-          subject,
-          ...textOf(body, document),
-          // Staged files stay staged (and are dropped later) if the send is refused.
-          attachments: [
-            ...attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
-            ...staged.map((id) => mail.staging.take(id)),
-          ],
-          level,
-          ...(stripes ? { stripes } : {}),
-          ...(allowFallback ? { allowFallback } : {}),
-          ...(inReplyTo ? { inReplyTo } : {}),
-        });
+        const item = await mail.send(
+          {
+            to,
+            cc,
+            subject,
+            ...textOf(body, document),
+            // Staged files stay staged (and are dropped later) if the send is refused.
+            attachments: [
+              ...attachments.map((a) => ({ name: a.name, data: new Uint8Array(Buffer.from(a.data, 'base64')) })),
+              ...staged.map((id) => mail.staging.take(id)),
+            ],
+            level,
+            ...(stripes ? { stripes } : {}),
+            ...(allowFallback ? { allowFallback } : {}),
+            ...(inReplyTo ? { inReplyTo } : {}),
+          },
+          tips,
+        );
         for (const id of staged) mail.staging.handOver(id);
         if (draftId && messages.get(draftId)?.folder === 'drafts') {
           mail.delete(draftId, true);
@@ -374,8 +391,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       changed: (folders) => emit('mail.changed', { folders }),
       signIns,
     }),
-    ...walletHandlers({ db, box: () => vault.box(), chips: opts.chips ?? {}, now }),
-    ...feesHandlers(),
+    ...walletHandlers({ db, box: () => vault.box(), chips: opts.chips ?? {}, now, runner: wallet }),
+    ...feesHandlers({ mail, messages }),
+    ...market.handlers,
   };
 
   // Guard every handler that touches mail with the vault wrapping above: a locked profile
@@ -394,8 +412,6 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'identity.phrase.confirm',
     'identity.phrase.reveal',
     'directory.search',
-    'servers.list',
-    'servers.choose',
     'mail.send',
     'outbox.list',
     'outbox.retry',
@@ -434,6 +450,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'legacy.send',
     ...WALLET_REQUESTS,
     ...FEES_REQUESTS,
+    ...MARKET_REQUESTS,
   ] as const) {
     const inner = handlers[name] as (i: unknown) => unknown;
     (handlers as Record<string, (i: unknown) => unknown>)[name] = (input: unknown) => {
@@ -453,6 +470,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return () => listeners.delete(listener);
     },
     close() {
+      market.close();
       signIns.close();
       void watcher.stop().then(() => legacy.close());
       mail.close();
@@ -465,5 +483,6 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     vault,
     messages,
     mail,
+    market,
   };
 }

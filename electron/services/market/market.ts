@@ -38,16 +38,7 @@ export interface MarketServer {
   hireRequired: boolean;
 }
 
-export type MarketSort = 'price' | 'latency' | 'uptime';
-export interface MarketFilter {
-  /** CC per MB-month at most. */
-  maxPrice?: number;
-  maxLatencyMs?: number;
-  /** 0..1 at least. */
-  minUptime?: number;
-  /** Exactly this jurisdiction (case-insensitive). */
-  jurisdiction?: string;
-}
+export { filterServers, sortServers, type MarketFilter, type MarketSort } from '../../../shared/market/list.js';
 
 export function marketServer(d: ServerDescriptor): MarketServer {
   return {
@@ -67,27 +58,6 @@ export function marketServer(d: ServerDescriptor): MarketServer {
     upSeconds: d.measured?.upSeconds ?? 0,
     hireRequired: d.hire?.required === true,
   };
-}
-
-/**
- * Cheapest first, fastest first (unmeasured last), or most available first; ties by name
- * then node id, so the order is the same on every call.
- */
-export function sortServers(list: readonly MarketServer[], by: MarketSort): MarketServer[] {
-  const key = (s: MarketServer): number =>
-    by === 'price' ? s.pricePerMbMonth : by === 'latency' ? (s.latencyMs ?? Number.POSITIVE_INFINITY) : -s.uptime;
-  return [...list].sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name) || a.nodeId.localeCompare(b.nodeId));
-}
-
-export function filterServers(list: readonly MarketServer[], f: MarketFilter): MarketServer[] {
-  const j = f.jurisdiction?.trim().toLowerCase();
-  return list.filter(
-    (s) =>
-      (f.maxPrice === undefined || s.pricePerMbMonth <= f.maxPrice) &&
-      (f.maxLatencyMs === undefined || (s.latencyMs !== null && s.latencyMs <= f.maxLatencyMs)) &&
-      (f.minUptime === undefined || s.uptime >= f.minUptime) &&
-      (!j || s.jurisdiction.toLowerCase() === j),
-  );
 }
 
 export class MarketError extends Error {

@@ -1,17 +1,20 @@
 // The app's payment for hiring (EXT-10): when onboarding (or a send reaching a new beacon)
 // registers on a node that requires a paid term, the profile's wallet pays it first, on the
-// network's coin servers. One payment at a time; the pool lives as long as the payment.
+// network's coin servers, and the term the node granted is recorded (terms.ts) so the app
+// can show it and renew it. One payment at a time; the pool lives as long as the payment.
 import type { Db } from '../../store/database.js';
 import type { SecretBox } from '../../store/secret-box.js';
+import { formatMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
 import type { ServerDescriptor } from '../directory/client.js';
 import { ConnectionPool } from '../net/transport.js';
 import { ChipClient } from '../wallet/client.js';
 import { coinEndpoints } from '../wallet/network.js';
 import { WalletStore } from '../wallet/store.js';
 import { Wallet } from '../wallet/wallet.js';
-import { hireServer, marketServer } from './market.js';
+import { hireServer, marketServer, type Hired } from './market.js';
+import { TermStore } from './terms.js';
 
-/** What a hire made by the app buys: a month of 10 MB (renew with `qmail servers renew`). */
+/** What a hire made by the app buys unless the user chose otherwise: a month of 10 MB. */
 export const DEFAULT_TERM = { months: 1, quotaMb: 10 };
 
 export interface WalletPaymentDeps {
@@ -19,23 +22,37 @@ export interface WalletPaymentDeps {
   box: () => SecretBox;
   /** The network file whose nodes are the coin servers. */
   networkFile: string;
-  term?: { months: number; quotaMb: number };
+  /** The term to buy (read at each payment: the picker sets it for the hire it starts). */
+  term?: () => { months: number; quotaMb: number };
+  now?: () => number;
 }
 
-export function walletPayment(
-  d: WalletPaymentDeps,
-): (mailbox: { denomination: number; serial: number }, s: ServerDescriptor) => Promise<void> {
+/** Runs fn with the profile's wallet on the network's coin servers, and a pool for the hire. */
+export async function withWallet<T>(d: WalletPaymentDeps, fn: (wallet: Wallet, pool: ConnectionPool) => Promise<T>): Promise<T> {
+  const pool = new ConnectionPool(2);
+  try {
+    return await fn(new Wallet(new WalletStore(d.db, d.box), new ChipClient(pool, coinEndpoints(d.networkFile))), pool);
+  } finally {
+    pool.closeAll();
+  }
+}
+
+/** Records the term a hire (or renewal) bought. */
+export function recordTerm(terms: TermStore, mailbox: Mailbox, nodeId: string, h: Hired, months: number, now: number): void {
+  terms.save({ nodeId, address: formatMailbox(mailbox), expiresAt: h.expiresAt, quotaMb: h.quotaMb, months, paidAt: now });
+}
+
+export function walletPayment(d: WalletPaymentDeps): (mailbox: Mailbox, s: ServerDescriptor) => Promise<void> {
+  const terms = new TermStore(d.db, d.box);
   let queue: Promise<unknown> = Promise.resolve();
   return (mailbox, s) => {
-    const run = queue.then(async () => {
-      const pool = new ConnectionPool(2);
-      try {
-        const wallet = new Wallet(new WalletStore(d.db, d.box), new ChipClient(pool, coinEndpoints(d.networkFile)));
-        await hireServer({ wallet, pool, server: marketServer(s), mailbox, ...(d.term ?? DEFAULT_TERM) });
-      } finally {
-        pool.closeAll();
-      }
-    });
+    const run = queue.then(() =>
+      withWallet(d, async (wallet, pool) => {
+        const term = d.term?.() ?? DEFAULT_TERM;
+        const h = await hireServer({ wallet, pool, server: marketServer(s), mailbox, ...term });
+        recordTerm(terms, mailbox, s.nodeId, h, term.months, (d.now ?? Date.now)());
+      }),
+    );
     queue = run.catch(() => undefined);
     return run;
   };

@@ -13,6 +13,7 @@ import { KmeSettingsDialog } from '../features/settings/KmeSettingsDialog.js';
 import { AccountsDialog } from '../features/accounts/AccountsDialog.js';
 import { LegacyMailDialog } from '../features/accounts/LegacyMail.js';
 import { WalletDialog, WalletIcon } from '../features/wallet/WalletDialog.js';
+import { ServerPickerDialog, ServersIcon } from '../features/servers/ServerPicker.js';
 import { TipIcon, TipSettingsDialog } from '../features/fees/TipSettingsDialog.js';
 import { FeesNotice } from '../features/fees/FeesNotice.js';
 import { createNotifier, type NotificationApi } from './notifications.js';
@@ -206,6 +207,10 @@ export function MailShell() {
             <WalletIcon />
             <span className="label">Wallet</span>
           </button>
+          <button type="button" className="tool" onClick={() => stores.servers.getState().show()} title="Servers: hire, switch and renew">
+            <ServersIcon />
+            <span className="label">Servers</span>
+          </button>
           <button
             type="button"
             className="tool"
@@ -245,6 +250,7 @@ export function MailShell() {
       <LegacyMailDialog />
       <AccountsDialog />
       <WalletDialog />
+      <ServerPickerDialog />
       <TipSettingsDialog />
       <FeesNotice />
       <IdentityDialog open={identityOpen} onClose={() => setIdentityOpen(false)} />

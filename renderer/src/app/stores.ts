@@ -14,6 +14,7 @@ import { createReaderStore, type ReaderStore } from '../features/reader/store.js
 import { createVaultStore, type VaultStore } from '../features/vault/store.js';
 import { createAccountsStore, type AccountsStore } from '../features/accounts/store.js';
 import { createWalletStore, type WalletStore } from '../features/wallet/store.js';
+import { createServerPickerStore, type ServerPickerStore } from '../features/servers/store.js';
 import { createFeesStore, type FeesStore } from '../features/fees/store.js';
 
 export interface AppStores {
@@ -30,6 +31,8 @@ export interface AppStores {
   accounts: StoreApi<AccountsStore>;
   /** The Wallet screen (Chips). */
   wallet: StoreApi<WalletStore>;
+  /** The server picker (the market: hire, renew). */
+  servers: StoreApi<ServerPickerStore>;
   /** Our inbox fee and lists (Tip settings, the reader's sender actions). */
   fees: StoreApi<FeesStore>;
   /** The draft left open when the window last closed, offered after unlock. */
@@ -68,6 +71,11 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
   const settings = createSettingsStore(runtime);
   const accounts = createAccountsStore(runtime);
   const wallet = createWalletStore(runtime);
+  // In onboarding the picker's choice goes to the identity store, which pays when the address is made.
+  const servers = createServerPickerStore(runtime, {
+    onChosen: (c) => identity.getState().choose(c),
+    initial: () => identity.getState().choice,
+  });
   const fees = createFeesStore(runtime);
   const composer = createComposerStore(runtime, {
     onSent(item) {
@@ -87,6 +95,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     identity.getState().reset();
     outbox.getState().reset();
     settings.getState().hide();
+    servers.setState({ open: false, servers: [], balance: null, quote: null, error: null, done: null });
     wallet.setState({ open: false, balance: null, coins: [], coinCount: 0, history: [], exported: null, error: null, done: null });
     fees.getState().reset();
     accounts.setState({ dialogOpen: false, mailOpen: false, prefill: null, answer: null, accounts: [], confirm: null });
@@ -151,6 +160,7 @@ export function createAppStores(runtime: Runtime, options: AppStoresOptions = {}
     runtime,
     accounts,
     wallet,
+    servers,
     fees,
     vault,
     folders,

@@ -5,6 +5,7 @@ import type { ServerInfo } from '../../../../shared/ipc/contract.js';
 import { useIdentity, useStores } from '../../app/context.js';
 import { Logo } from '../../ui/icons.js';
 import { choiceProblem, MAX_STORAGE, MIN_STORAGE } from './store.js';
+import { PaidHireNote } from '../servers/PaidHireNote.js';
 
 export function formatUptime(seconds: number): string {
   const d = Math.floor(seconds / 86_400);
@@ -364,6 +365,7 @@ export function Onboarding() {
           <fieldset className="servers">
             <legend>Storage servers and beacon</legend>
             <ServerTable />
+            <PaidHireNote />
           </fieldset>
           {progress && (
             <p className="progress-note" role="status">

@@ -1,7 +1,7 @@
 // The identity store: does this profile have a QMail address yet, and the onboarding that
 // makes one (create or restore, then hire storage servers and a beacon from the directory).
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { IdentityState, ServerInfo } from '../../../../shared/ipc/contract.js';
+import type { HireTerm, IdentityState, ServerInfo } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -10,6 +10,8 @@ export type IdentityStatus = 'unknown' | 'loading' | 'none' | 'ready' | 'error';
 export interface ServerChoice {
   storage: string[];
   beacon: string | null;
+  /** What each server that takes only paid hires is paid for (the server picker sets it). */
+  term?: HireTerm;
 }
 
 export interface IdentityStore {
@@ -29,6 +31,8 @@ export interface IdentityStore {
   loadServers(): Promise<void>;
   toggleStorage(nodeId: string): void;
   setBeacon(nodeId: string): void;
+  /** The server picker's choice, with the term it priced. */
+  choose(choice: ServerChoice): void;
   create(name: string): Promise<boolean>;
   restore(phrase: string, name?: string): Promise<boolean>;
   /** "I wrote it down": the phrase leaves the screen and the confirmation step asks for some of its words. */
@@ -88,7 +92,11 @@ export function createIdentityStore(runtime: Runtime): StoreApi<IdentityStore> {
     function serverArgs(): { storage?: string[]; beacon?: string } {
       const s = get();
       if (s.servers.length === 0) return {};
-      return { storage: s.choice.storage, ...(s.choice.beacon ? { beacon: s.choice.beacon } : {}) };
+      return {
+        storage: s.choice.storage,
+        ...(s.choice.beacon ? { beacon: s.choice.beacon } : {}),
+        ...(s.choice.term ? { term: s.choice.term } : {}),
+      };
     }
     return {
       ...empty,
@@ -117,6 +125,9 @@ export function createIdentityStore(runtime: Runtime): StoreApi<IdentityStore> {
       },
       setBeacon(nodeId) {
         set({ choice: { ...get().choice, beacon: nodeId } });
+      },
+      choose(choice) {
+        set({ choice, error: null });
       },
       async create(name) {
         if (get().busy) return false;

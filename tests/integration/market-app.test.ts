@@ -1,0 +1,111 @@
+// The app's side of the market over real qmail-server processes that take only paid hires:
+// an identity made with a chosen term pays exactly the quote and records each paid term;
+// servers.list shows them; a choice is priced before paying (servers already hired cost
+// nothing); terms in use that end within the margin are renewed from the wallet, and when the
+// wallet cannot pay the user is told; a switch pays only the new server and keeps the terms.
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { toHex } from '../../shared/bytes/index.js';
+import { HIRE_MONTH_MS } from '../../shared/qmail/hire.js';
+import type { EventName } from '../../shared/ipc/index.js';
+import { createAppServices } from '../../electron/services/app/services.js';
+import { useTestNetwork } from '../../electron/services/app/testing/network.js';
+import { TEST_KDF } from '../support/tmp.js';
+
+const MINT_KEY = toHex(new Uint8Array(randomBytes(16)));
+const PRICES = [0.3, 0.1, 0.5, 0.2, 0.4];
+const DAY = 24 * 60 * 60 * 1000;
+
+const world = useTestNetwork('qmail-market-app-', 5, {
+  pingMaxWaitMs: 1500,
+  nodeConfig: { chips: { mintKey: MINT_KEY, networkFile: '../network.json' }, market: { requireHire: true } },
+  perNode: (i) => ({ operator: { pricePerMbMonth: PRICES[i]! } }),
+});
+
+describe('the server market in the app', () => {
+  it('pays a chosen term, shows it, prices a switch, renews before expiry and says when it cannot', async () => {
+    let skew = 0;
+    const app = world.track(
+      createAppServices({
+        profileDir: join(world.dir, 'ada'),
+        host: 'web',
+        version: 'test',
+        kdf: TEST_KDF,
+        directoryUrl: world.net.directoryUrl,
+        autoStart: false,
+        now: () => Date.now() + skew,
+        chips: { networkFile: world.net.networkFile, mintKey: MINT_KEY },
+      }),
+    );
+    const events: { event: EventName; payload: unknown }[] = [];
+    app.subscribe((event, payload) => events.push({ event, payload }));
+    const h = app.handlers;
+    await h['vault.create']({ passphrase: 'correct horse battery' });
+    expect((await h['wallet.fund']({})).amount).toBe('100');
+    const ids = world.net.nodes.map((n) => n.nodeId);
+    const term = { months: 1, quotaMb: 5 };
+
+    // Before the address exists, a choice is priced in full: 5 MB for a month on 1, 2, 3 and the beacon 0.
+    const quote = await h['servers.quote']({ storage: [ids[1]!, ids[2]!, ids[3]!], beacon: ids[0]!, term });
+    expect(quote).toMatchObject({ total: '5.5', balance: '100', test: '100', enough: true });
+    expect(quote.items.map((i) => [i.nodeId, i.amount])).toEqual([
+      [ids[1], '0.5'],
+      [ids[2], '2.5'],
+      [ids[3], '1'],
+      [ids[0], '1.5'],
+    ]);
+    const t0 = Date.now();
+    await h['identity.create']({ name: 'Ada', storage: [ids[1]!, ids[2]!, ids[3]!], beacon: ids[0]!, term });
+    expect((await h['wallet.balance']({})).total).toBe('94.5');
+
+    // Each paid term, as the nodes granted it.
+    const listed = await h['servers.list']({});
+    for (const i of [0, 1, 2, 3]) {
+      const s = listed.find((x) => x.nodeId === ids[i])!;
+      expect(s.quotaMb).toBe(5);
+      expect(s.paidUntil! - t0).toBeGreaterThanOrEqual(HIRE_MONTH_MS - 60_000);
+      expect(s.paidUntil! - t0).toBeLessThanOrEqual(HIRE_MONTH_MS + 120_000);
+    }
+    expect(listed.find((x) => x.nodeId === ids[4])!.paidUntil).toBeUndefined();
+
+    // Servers hired already cost nothing in a new choice: moving storage to 4, 2, 1 pays node 4 alone.
+    const move = await h['servers.quote']({ storage: [ids[4]!, ids[2]!, ids[1]!], beacon: ids[0]!, term });
+    expect(move.items.map((i) => [i.nodeId, i.amount])).toEqual([[ids[4], '2']]);
+    // Nothing is due yet.
+    expect(await app.market.check()).toEqual({ renewed: [], failed: [] });
+
+    // 25 days later the terms end within the week's margin: the check renews those in use by a month each.
+    skew = 25 * DAY;
+    const before = new Map(listed.map((s) => [s.nodeId, s.paidUntil]));
+    const r = await app.market.check();
+    expect(r.failed).toEqual([]);
+    expect(r.renewed.map((x) => x.nodeId).sort()).toEqual([ids[0], ids[1], ids[2], ids[3]].sort());
+    for (const x of r.renewed) expect(x.paidUntil).toBe(before.get(x.nodeId)! + HIRE_MONTH_MS);
+    expect((await h['wallet.balance']({})).total).toBe('89');
+    expect(events.some((e) => e.event === 'notify' && (e.payload as { title: string }).title === 'Server hires renewed')).toBe(true);
+    expect(await app.market.check()).toEqual({ renewed: [], failed: [] });
+
+    // The switch pays node 4 alone and keeps the old terms listed (the mail stored there stays readable).
+    await h['servers.choose']({ storage: [ids[4]!, ids[2]!, ids[1]!], beacon: ids[0]!, term });
+    expect((await h['wallet.balance']({})).total).toBe('87');
+    const after = await h['servers.list']({});
+    expect(after.find((x) => x.nodeId === ids[4])).toMatchObject({ hired: true, quotaMb: 5 });
+    expect(after.find((x) => x.nodeId === ids[3])!.paidUntil).toBe(before.get(ids[3]!)! + HIRE_MONTH_MS);
+
+    // Almost everything exported: two months later the renewal cannot be paid, and the user hears why.
+    await h['wallet.export']({ amount: '86.5' });
+    skew = 55 * DAY;
+    events.length = 0;
+    const poor = await app.market.check();
+    expect(poor.renewed.length).toBeLessThan(4);
+    expect(poor.failed.length).toBeGreaterThan(0);
+    // Node 3 left the published choice: it is not renewed any more.
+    expect([...poor.renewed, ...poor.failed].map((x) => x.nodeId)).not.toContain(ids[3]);
+    const warned = events.filter((e) => e.event === 'notify' && (e.payload as { level: string }).level === 'warning');
+    expect(warned.length).toBe(poor.failed.length);
+    expect((warned[0]!.payload as { body: string }).body).toMatch(
+      /^The wallet holds [\d.]+ CC and renewing costs [\d.]+ CC\. It is paid until /,
+    );
+  }, 240_000);
+});
