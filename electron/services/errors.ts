@@ -4,7 +4,7 @@
 export class MailError extends Error {
   override readonly name = 'MailError';
   constructor(
-    readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable' | 'too_few_servers',
+    readonly code: 'no_identity' | 'not_found' | 'invalid_input' | 'unavailable' | 'too_few_servers' | 'fee_not_covered',
     message: string,
   ) {
     super(message);

@@ -129,6 +129,22 @@ export const migrations: Migration[] = [
     name: 'legacy image senders',
     up: `CREATE TABLE IF NOT EXISTS legacy_image_senders (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);`,
   },
+  {
+    // Tips and inbox fees (store/tips.ts): each locker a send fills, recorded (sealed: code,
+    // recipient, amount) before its coins go in and kept until its Tell is answered, so a crash
+    // leaves them recoverable; received tips still to collect from their locker; our inbox
+    // settings the beacon does not hold (contacts are free). States and times only in clear.
+    version: 9,
+    name: 'tip lockers, received tips, inbox settings',
+    up: `
+      CREATE TABLE IF NOT EXISTS mail_lockers (
+        id TEXT PRIMARY KEY, outbox_id TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, sealed BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS mail_lockers_outbox ON mail_lockers (outbox_id, state);
+      CREATE TABLE IF NOT EXISTS mail_tips (
+        message_id TEXT PRIMARY KEY, tries INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, sealed BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS fee_settings (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

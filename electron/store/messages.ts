@@ -15,6 +15,8 @@ export interface StoredMessage {
   /** Display names, when known (see MessageSummary). */
   fromName?: string;
   toNames?: Record<string, string>;
+  /** Chips that came or went with this qmail (MessageSummary.tip). */
+  tip?: MessageSummary['tip'];
 }
 
 interface Row {
@@ -69,6 +71,7 @@ export class MessageStore {
       level: m.level,
       ...(m.fromName ? { fromName: m.fromName } : {}),
       ...(m.toNames && Object.keys(m.toNames).length ? { toNames: m.toNames } : {}),
+      ...(m.tip ? { tip: m.tip } : {}),
       body: m.body,
     };
   }
@@ -99,6 +102,19 @@ export class MessageStore {
   get(id: string): MessageView | undefined {
     const row = this.db.prepare('SELECT id, folder, date, unread, sealed FROM messages WHERE id = ?').get(id) as Row | undefined;
     return row ? this.open(row) : undefined;
+  }
+
+  /** Sets (or clears) the tip a stored message shows; false when the message is gone. */
+  setTip(id: string, tip: MessageSummary['tip'] | undefined): boolean {
+    const row = this.db.prepare('SELECT sealed FROM messages WHERE id = ?').get(id) as { sealed: Buffer } | undefined;
+    if (!row) return false;
+    const m = JSON.parse(this.box().open(row.sealed, aad(id)).toString('utf8')) as StoredMessage;
+    if (tip) m.tip = tip;
+    else delete m.tip;
+    this.db
+      .prepare('UPDATE messages SET sealed = ? WHERE id = ?')
+      .run(this.box().seal(Buffer.from(JSON.stringify(m), 'utf8'), aad(id)), id);
+    return true;
   }
 
   setUnread(id: string, unread: boolean): boolean {

@@ -369,6 +369,32 @@ export class Wallet {
     return { code, coins: pick.length };
   }
 
+  /**
+   * Whether a locker we filled still holds what we put in (asked before a payment is sent
+   * again): 'full' when a majority of servers list every coin of it, 'taken' when a majority
+   * answered without listing any of them (its payee took them), else 'unsure' (too few
+   * answers, or a taking half done).
+   */
+  async lockerState(code: Uint8Array): Promise<'full' | 'taken' | 'unsure'> {
+    const keys = lockerKeys(code, this.n);
+    const mine = this.store.all().filter(({ coin }) => coin.state === 'locker' && coin.locker === toHex(code));
+    if (mine.length === 0) return 'unsure';
+    const refs = new Set(mine.map(({ coin }) => refKey(coin)));
+    const first = mine[0]!.coin;
+    const lists = await Promise.all(
+      Array.from({ length: this.n }, (_, i) =>
+        this.client
+          .lockerPeekOn(i, keys[i]!, this.sealerFor(i, refs) ?? { denomination: first.denomination, serial: first.serial, an: keys[i]! })
+          .catch(() => null),
+      ),
+    );
+    const need = majority(this.n);
+    const on = (c: CoinRef, listed: boolean) => lists.filter((l) => l !== null && l.some((x) => refKey(x) === refKey(c)) === listed).length;
+    if (mine.every(({ coin }) => on(coin, true) >= need)) return 'full';
+    if (mine.every(({ coin }) => on(coin, false) >= need)) return 'taken';
+    return 'unsure';
+  }
+
   /** The locker was delivered (its Tell accepted): its coins are no longer ours to reclaim. */
   forgetLocker(code: Uint8Array): void {
     const hex = toHex(code);

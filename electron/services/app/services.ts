@@ -29,6 +29,7 @@ import { ImageSenders } from './image-senders.js';
 import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from './legacy-signin.js';
 import { FEES_REQUESTS, feesHandlers } from './fees.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
+import { WalletRunner } from '../wallet/runner.js';
 import { MARKET_REQUESTS, createMarket, type Market } from './market.js';
 
 export interface AppServicesOptions {

@@ -8,12 +8,14 @@ import { denominationUnits } from '../../../shared/raida/index.js';
 import { fromHex } from '../../../shared/bytes/index.js';
 import type { Db } from '../../store/database.js';
 import type { SecretBox } from '../../store/secret-box.js';
-import { ConnectionPool } from '../net/transport.js';
-import { ChipClient } from '../wallet/client.js';
+import type { ConnectionPool } from '../net/transport.js';
+import type { ChipClient } from '../wallet/client.js';
 import { fundWithTestChips } from '../wallet/mint.js';
-import { NetworkFileError, coinEndpoints } from '../wallet/network.js';
-import { WalletStore } from '../wallet/store.js';
-import { Wallet, WalletError, formatAmount, parseAmount, type ReceiveResult } from '../wallet/wallet.js';
+import type { coinEndpoints } from '../wallet/network.js';
+import { NetworkFileError } from '../wallet/network.js';
+import { WalletOffline, WalletRunner } from '../wallet/runner.js';
+import type { Wallet } from '../wallet/wallet.js';
+import { WalletError, formatAmount, parseAmount, type ReceiveResult } from '../wallet/wallet.js';
 
 type WalletRequest = 'wallet.balance' | 'wallet.coins' | 'wallet.history' | 'wallet.import' | 'wallet.export' | 'wallet.fund';
 export const WALLET_REQUESTS: readonly WalletRequest[] = [
@@ -39,6 +41,8 @@ export interface WalletHandlerDeps {
   now?: () => number;
   /** Tests pass their own coin servers. */
   client?: (pool: ConnectionPool, endpoints: ReturnType<typeof coinEndpoints>) => ChipClient;
+  /** The app's one wallet runner (shared with the tip path); made here when absent. */
+  runner?: WalletRunner;
 }
 
 function toContract(e: unknown): never {
@@ -51,7 +55,7 @@ function toContract(e: unknown): never {
       sentence(e.message),
     );
   if (e instanceof ChipsError) throw new ContractError('invalid_input', `That is not a coin file QMail can read: ${e.message}.`);
-  if (e instanceof NetworkFileError) throw new ContractError('unavailable', e.message);
+  if (e instanceof NetworkFileError || e instanceof WalletOffline) throw new ContractError('unavailable', e.message);
   throw e;
 }
 
@@ -65,33 +69,19 @@ const received = (r: ReceiveResult): WalletReceived => ({
 });
 
 export function walletHandlers(d: WalletHandlerDeps): Pick<Handlers, WalletRequest> {
-  const store = new WalletStore(d.db, d.box);
-  const offline = new Wallet(store, new ChipClient(new ConnectionPool(1), []), d.now);
-  // One operation at a time: two exports at once could pick the same coins.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => undefined);
-    return run.catch(toContract);
-  };
-  /** The wallet on the network's coin servers, for as long as fn runs. */
-  const online = <T>(fn: (w: Wallet, client: ChipClient) => Promise<T>): Promise<T> =>
-    serial(async () => {
-      if (!d.chips.networkFile)
-        throw new ContractError('unavailable', 'This app runs without a network, so coins cannot be checked with the coin servers.');
-      const pool = new ConnectionPool(2);
-      try {
-        const endpoints = coinEndpoints(d.chips.networkFile);
-        const client = d.client ? d.client(pool, endpoints) : new ChipClient(pool, endpoints);
-        const wallet = new Wallet(store, client, d.now);
-        // Coins a lost answer left undecided (a timeout, a crash mid-pown) are settled first,
-        // so they come back to the balance the next time the wallet speaks to the servers.
-        if (wallet.hasLimbo()) await wallet.recover().catch(() => undefined);
-        return await fn(wallet, client);
-      } finally {
-        pool.closeAll();
-      }
+  // One operation at a time, shared with the tip path when the app passes its runner.
+  const runner =
+    d.runner ??
+    new WalletRunner({
+      db: d.db,
+      box: d.box,
+      networkFile: d.chips.networkFile,
+      ...(d.now ? { now: d.now } : {}),
+      ...(d.client ? { client: d.client } : {}),
     });
+  const offline = runner.offline();
+  /** The wallet on the network's coin servers, for as long as fn runs. */
+  const online = <T>(fn: (w: Wallet, client: ChipClient) => Promise<T>): Promise<T> => runner.run(fn).catch(toContract);
 
   return {
     'wallet.balance': () => {

@@ -15,7 +15,8 @@ import type { Mailbox } from './mailbox.js';
 import { hex } from './objects.js';
 import type { AttemptFailure, AttemptOutcome, AttemptRequest } from './outbox.js';
 import type { QkdLink } from './qkd.js';
-import { QkdUnavailableError, SendError, sendMessage } from './send.js';
+import { QkdUnavailableError, SendError, sendMessage, type TipHooks } from './send.js';
+import { formatAmount, parseAmount } from '../wallet/wallet.js';
 import type { ConnectionPool } from '../net/transport.js';
 import type { UploadsTable } from '../../store/uploads.js';
 
@@ -29,11 +30,25 @@ export interface SendLinks {
   isUserError(e: unknown): boolean;
   /** Where each object an attempt uploads is recorded before it goes (finding 9). */
   uploads?: Pick<UploadsTable, 'begin'>;
+  /** Inbox fees and tips: the lockers of one attempt of an outbox item (mail/tipping.ts). */
+  tips?(outboxId: string, amounts: Readonly<Record<string, string>>): TipHooks;
+  /** After a send reached `addresses` (contacts are free: they join our white list). */
+  reachedAll?(addresses: string[]): void;
 }
+
+const cc = (units: bigint | undefined) => (units ? formatAmount(units) : undefined);
 
 export function classifyFailure(e: unknown, links: Pick<SendLinks, 'isUserError'>): AttemptFailure {
   if (e instanceof QkdUnavailableError) return { retryable: false };
-  if (e instanceof SendError) return { retryable: e.retryable, ...(e.recipients ? { recipients: e.recipients } : {}) };
+  if (e instanceof SendError)
+    return {
+      retryable: e.retryable,
+      ...(e.recipients
+        ? {
+            recipients: e.recipients.map(({ paid, ...r }) => ({ ...r, ...(paid ? { paid: cc(paid)! } : {}) })),
+          }
+        : {}),
+    };
   return { retryable: !(e instanceof MailError) && !links.isUserError(e) };
 }
 
@@ -70,6 +85,7 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
         qkd: (address) => links.qkd(address),
         onProgress: ({ uploaded, total }) => onProgress(uploaded, total),
         onUpload: (o) => links.uploads?.begin(id, { nodeId: o.nodeId, guid: hex(o.guid), fileType: o.fileType }),
+        ...(job.tips && links.tips ? { tips: links.tips(id, job.tips) } : {}),
       },
       {
         bundle,
@@ -86,6 +102,9 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
     const fallback =
       job.fallback ?? (res.fallback ? { from: LEVEL_NAME[res.fallback.from] as 'L1' | 'L2', reason: res.fallback.reason } : undefined);
     const nameOf = (address: string) => res.names[address] ?? ctx.names.known(address);
+    const paid = Object.fromEntries(Object.entries(res.paid).map(([a, u]) => [a, formatAmount(u)]));
+    // What this message paid, with what earlier attempts paid the recipients they reached.
+    const paidUnits = [...Object.values(res.paid), ...reached.map((d) => (d.paid ? parseAmount(d.paid) : 0n))].reduce((a, b) => a + b, 0n);
     mailbox.file(
       id,
       'sent',
@@ -99,6 +118,7 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
         body: job.body,
         level: sentLevel,
         toNames: res.names,
+        ...(paidUnits > 0n ? { tip: { amount: formatAmount(paidUnits), state: 'paid' as const } } : {}),
       },
       {
         attachments: job.attachments,
@@ -120,13 +140,21 @@ export function sendAttempt(ctx: MailContext, mailbox: Mailbox, links: SendLinks
         delivery: everyone.map((address): RecipientDelivery => {
           const name = nameOf(address);
           const before = reached.find((d) => d.address === address);
-          if (res.delivered.includes(address)) return { address, ...(name ? { name } : {}), state: 'delivered', at: ctx.now() };
+          if (res.delivered.includes(address))
+            return {
+              address,
+              ...(name ? { name } : {}),
+              state: 'delivered',
+              at: ctx.now(),
+              ...(paid[address] ? { paid: paid[address] } : {}),
+            };
           return before
             ? { ...before, ...(name ? { name } : {}) }
             : { address, ...(name ? { name } : {}), state: 'failed', reason: 'its beacon did not take the notice' };
         }),
       },
     );
-    return { delivered: res.delivered, ...(fallback ? { fallback } : {}) };
+    links.reachedAll?.(everyone);
+    return { delivered: res.delivered, ...(Object.keys(paid).length ? { paid } : {}), ...(fallback ? { fallback } : {}) };
   };
 }

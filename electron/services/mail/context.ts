@@ -65,6 +65,8 @@ export interface OutgoingMessage {
   inReplyTo?: string;
   /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
   document?: string;
+  /** What to put in each paying recipient's locker, 1e-8 CC (decimal) by address (MailEngine.send works it out from the quotes). */
+  tips?: Record<string, string>;
 }
 
 /** What the outbox keeps (sealed) about a message until it is sent. */
@@ -86,6 +88,8 @@ export interface OutboxJob {
   delivery?: RecipientDelivery[];
   /** A formatted body: its CBDF document, base64 (`body` is then its plain text). */
   document?: string;
+  /** Each paying recipient's locker, 1e-8 CC (decimal) by address. */
+  tips?: Record<string, string>;
 }
 
 /**

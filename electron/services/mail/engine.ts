@@ -7,7 +7,11 @@
 //   mail/outbox.ts       the outbox state machine (queue, retry, give up, back to Drafts)
 //   mail/attempt.ts      one send attempt (bundle → send.ts → Sent with its certificate)
 //   mail/inbox.ts        the receive loop and the Tells not stored yet
+//   mail/tipping.ts      inbox fees and tips paid with the Tells and taken from notices
 // The methods below only hand over to those jobs.
+//
+// Longer than 400 lines on purpose: it is the mail side's composition root and facade; each
+// job is built and handed over to here in a few lines, and splitting it would split the wiring.
 import type { Contact, FolderId, IdentityState, MessageSummary, OutboxItem, SearchHit, ServerInfo } from '../../../shared/ipc/index.js';
 import { dirname, join } from 'node:path';
 import { AttachmentStore } from '../../store/attachments.js';
@@ -47,6 +51,11 @@ import { ConnectionPool } from '../net/transport.js';
 import { Views } from './views.js';
 import { AttachmentStaging } from './staging.js';
 import { forgetCapsuleIdKeys } from './objects.js';
+import { Tipping } from './tipping.js';
+import { InboxFees, lockersToPay, quoteAll, whiteListContacts, type Quote } from './tips.js';
+import { sharedLookups } from './lookups.js';
+import { TipTables } from '../../store/tips.js';
+import type { WalletRunner } from '../wallet/runner.js';
 import { forgetExpandedKeys } from '../crypto/capsule.js';
 
 export { MailError, StripeLayoutError };
@@ -73,6 +82,8 @@ export interface MailEngineOptions {
   qkd?: { prefetchKeys?: number; timeoutMs?: number };
   /** The sealed attachment store's folder; default `attachments` beside the database. */
   attachmentsDir?: string;
+  /** The profile's wallet: inbox fees and tips are paid from it and received into it (mail/tipping.ts). */
+  wallet?: WalletRunner | undefined;
 }
 
 export class MailEngine {
@@ -90,6 +101,8 @@ export class MailEngine {
   readonly cleanup: UploadCleanup;
   /** Files the composer streams in before a send (mail/staging.ts). */
   readonly staging: AttachmentStaging;
+  /** Inbox fees and tips paid with the Tells and taken from received notices (mail/tipping.ts). */
+  readonly tipping: Tipping;
   private readonly ctx: MailContext;
   private running = false;
   /** How many servers the directory listed last time (the widest layout possible). */
@@ -135,7 +148,23 @@ export class MailEngine {
       this.pool,
       o.retryBaseMs !== undefined ? { baseMs: o.retryBaseMs } : {},
     );
+    this.tipping = new Tipping({
+      tables: new TipTables(o.db, o.box),
+      wallet: o.wallet,
+      messages: o.messages,
+      now,
+      emit: o.emit,
+      log: this.ctx.log,
+    });
     const links = {
+      tips: (id: string, amounts: Readonly<Record<string, string>>) => this.tipping.attempt(id, amounts),
+      reachedAll: (addresses: string[]) => {
+        // Contacts are free: whoever we write to joins our white list.
+        if (!this.tipping.tables.settings().contactsFree) return;
+        void whiteListContacts(new InboxFees(this.pool, this.account.me()), addresses).catch((e: unknown) =>
+          this.ctx.log('white list not updated', { error: (e as Error).message }),
+        );
+      },
       uploads: this.cleanup.table,
       pool: this.pool,
       hireMore: (count: number) => this.account.onboarding.hireMore(count),
@@ -149,7 +178,18 @@ export class MailEngine {
       saveDraft: (d) => this.drafts.save(undefined, d),
       threadRef: (id) => this.mailbox.threadRef(id),
       serverCount: () => this.serverCount,
-      uploads: this.cleanup,
+      // What failed sends uploaded is deleted, and what their lockers hold comes back, once they are given up.
+      uploads: {
+        attemptEnded: (id: string, reached: boolean) => this.cleanup.attemptEnded(id, reached),
+        sent: (id: string) => {
+          this.cleanup.sent(id);
+          this.tipping.sent(id);
+        },
+        discard: (id: string) => {
+          this.cleanup.discard(id);
+          void this.tipping.release(id).catch((e: unknown) => this.ctx.log('lockers not released', { error: (e as Error).message }));
+        },
+      },
       ...(o.retryBaseMs !== undefined ? { retryBaseMs: o.retryBaseMs } : {}),
       ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
     });
@@ -167,6 +207,7 @@ export class MailEngine {
           t,
         ),
       mailbox: this.mailbox,
+      tip: (messageId, code, sender) => this.tipping.received(messageId, code, sender),
       ...(o.pingWaitMs !== undefined ? { pingWaitMs: o.pingWaitMs } : {}),
     });
   }
@@ -287,23 +328,38 @@ export class MailEngine {
    * recipient; if not, it refuses (MailError 'unavailable', saying why and offering L3) or,
    * when the message allows fallback, queues it at L3 with the reason recorded.
    */
-  async send(m: OutgoingMessage): Promise<OutboxItem> {
+  async send(m: OutgoingMessage, tips: readonly { address: string; amount: string }[] = []): Promise<OutboxItem> {
     this.account.me();
     const stripes = m.stripes ?? this.ctx.defaultLayout;
     // Refused now, with the limit, rather than failing later in the outbox.
     const max = await this.stripeLimit();
     if (stripes.k + stripes.p > max) throw new StripeLayoutError(stripes, max);
-    if (m.level !== 'L1' && m.level !== 'L2') return this.queue(m);
+    const paying = { ...m, ...(await this.lockersFor(m, tips)) };
+    if (m.level !== 'L1' && m.level !== 'L2') return this.queue(paying);
     const to = [...new Set([...m.to, ...m.cc].map(normalAddress))];
     const levels = await this.qkd.levels(to, stripes);
     const mine = levels.find((l) => l.level === m.level)!;
-    if (mine.available) return this.queue(m);
+    if (mine.available) return this.queue(paying);
     if (!m.allowFallback)
       throw new MailError(
         'unavailable',
         `${m.level} is unavailable: ${mine.reason}. Nothing was sent; send at L3 (post-quantum) instead, or allow fallback.`,
       );
-    return this.queue(m, { from: m.level, reason: mine.reason ?? 'QKD keys cannot be had' });
+    return this.queue(paying, { from: m.level, reason: mine.reason ?? 'QKD keys cannot be had' });
+  }
+
+  /** What each recipient's inbox costs us (fees.quote): asked of its beacon for us alone where we can (EXT-11). */
+  quote(to: readonly string[]): Promise<Quote[]> {
+    return quoteAll(this.pool, sharedLookups(this.account.directory()), this.account.me(), to.map(normalAddress));
+  }
+
+  /** The lockers a send pays, or 'fee_not_covered' before anything is queued (tips.ts). */
+  private async lockersFor(
+    m: OutgoingMessage,
+    tips: readonly { address: string; amount: string }[],
+  ): Promise<{ tips?: Record<string, string> }> {
+    const paid = lockersToPay(await this.quote([...m.to, ...m.cc]), tips, this.tipping);
+    return paid ? { tips: paid } : {};
   }
 
   queue(m: OutgoingMessage, fallback?: { from: 'L1' | 'L2'; reason: string }): OutboxItem {
@@ -367,7 +423,10 @@ export class MailEngine {
       this.running = true;
       void this.mailbox.buildInBackground().catch((e: unknown) => this.ctx.log('index build failed', { error: (e as Error).message }));
       this.cleanup.start();
-      this.outboxJob.start();
+      // Lockers a crash left between their put and their Tell are settled before anything is sent again.
+      void this.tipping.start().finally(() => {
+        if (this.running) this.outboxJob.start();
+      });
       this.inbox.start(opts.receive !== false);
     } else this.inbox.resume();
   }
@@ -376,6 +435,7 @@ export class MailEngine {
   async stop(): Promise<void> {
     this.running = false;
     await this.inbox.stop();
+    this.tipping.stop();
     await this.outboxJob.stop();
     await this.cleanup.stop();
     await this.staging.discardAll();
@@ -392,6 +452,7 @@ export class MailEngine {
   close(): void {
     this.running = false;
     this.inbox.halt();
+    this.tipping.stop();
     this.outboxJob.halt();
     this.cleanup.halt();
     this.pool.closeAll();

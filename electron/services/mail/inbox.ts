@@ -4,6 +4,7 @@
 // or cannot ever be opened; the rest are retried with a backoff. A qmail given up for good is
 // announced (notify, onUnreadable). The beacon and the opening of a Tell are injected, so the
 // loop runs in tests without servers.
+import type { MessageSummary } from '../../../shared/ipc/index.js';
 import type { TellNotice } from '../../../shared/qmail/index.js';
 import { decodeTellList, encodeTellList } from '../../../shared/qmail/index.js';
 import { formatMailbox } from '../../../shared/cbdf/address.js';
@@ -29,6 +30,11 @@ export interface InboxOptions {
   /** Fetches and opens the qmail a Tell announces. */
   open(tell: TellNotice): Promise<Received>;
   mailbox: Mailbox;
+  /**
+   * A notice named a locker for us (the beacon's replacement holding our tip): records it to
+   * be collected into the wallet and returns the tip the message shows meanwhile.
+   */
+  tip?(messageId: string, code: Uint8Array, sender: string): MessageSummary['tip'];
   /** Longest one ping parks on the beacon before we ask again (the server caps it too). */
   pingWaitMs?: number;
   sleep?(ms: number): Promise<void>;
@@ -159,7 +165,7 @@ export class Inbox {
         return;
       }
       if (received.seen(row.guid)) this.dropAttachments(r.value);
-      else if (this.file(r.value)) n++;
+      else if (this.file(r.value, tells[i]!.lockerKey)) n++;
       received.drop(row.guid);
     });
     return n;
@@ -183,7 +189,7 @@ export class Inbox {
   }
 
   /** Files a received qmail in the Inbox with its certificate and conversation ids; false when it was here already. */
-  private file(r: Received): boolean {
+  private file(r: Received, locker: Uint8Array): boolean {
     const id = hex(r.guid);
     const l = r.letter;
     // The same letter under another GUID (the sender's retry after a Tell whose answer it
@@ -205,12 +211,14 @@ export class Inbox {
       }),
     );
     this.ctx.db.transaction(() => {
+      // A locker in the notice is a tip for us (the beacon's, after its cut): shown pending until collected.
+      const tip = locker.some((b) => b !== 0) ? this.o.tip?.(id, locker, r.sender) : undefined;
       this.o.mailbox.file(
         id,
         'inbox',
         (l.timestamp ?? Math.floor(this.ctx.now() / 1000)) * 1000,
         true,
-        { from: r.sender, fromName: r.senderName, to, subject: l.subject, body: l.body, level, toNames },
+        { from: r.sender, fromName: r.senderName, to, subject: l.subject, body: l.body, level, toNames, ...(tip ? { tip } : {}) },
         {
           attachments: l.attachments.map((a) =>
             a.ref ? { name: a.name, ref: a.ref, size: a.size } : { name: a.name, data: Buffer.from(a.data ?? []).toString('base64') },

@@ -35,7 +35,7 @@ function setup(script: Script[], extra: Partial<OutboxOptions> & { t?: TestConte
     },
     classify: (e) =>
       e instanceof SendError
-        ? { retryable: e.retryable, ...(e.recipients ? { recipients: e.recipients } : {}) }
+        ? { retryable: e.retryable, ...(e.recipients ? { recipients: e.recipients.map(({ paid: _paid, ...r }) => r) } : {}) }
         : { retryable: !(e instanceof MailError) },
     saveDraft: (d) => {
       drafts.push(d);

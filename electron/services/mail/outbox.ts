@@ -42,13 +42,15 @@ export interface AttemptRequest {
 /** What a successful attempt reports (it has filed the message in Sent). */
 export interface AttemptOutcome {
   delivered: string[];
+  /** CC each paid recipient's locker held. */
+  paid?: Record<string, string>;
   fallback?: { from: 'L1' | 'L2'; reason: string };
 }
 
 /** A failure the outbox can read: whether it may pass, and what it learnt per recipient. */
 export interface AttemptFailure {
   retryable: boolean;
-  recipients?: { address: string; delivered: boolean; reason?: string }[];
+  recipients?: { address: string; delivered: boolean; reason?: string; paid?: string; refunded?: boolean }[];
 }
 
 export interface OutboxOptions {
@@ -239,6 +241,7 @@ export class Outbox {
       ...(answered ? { replyTo: answered } : {}),
       ...(thread ? { thread } : {}),
       ...(m.document ? { document: m.document } : {}),
+      ...(m.tips && Object.keys(m.tips).length ? { tips: m.tips } : {}),
     };
     this.table.insert(id, job, this.ctx.now());
     this.announce(id);
@@ -376,7 +379,15 @@ export class Outbox {
         attachments: [],
         document: undefined,
         ...(fallback ? { fallback } : {}),
-        delivery: [...reached, ...res.delivered.map((address) => ({ address, state: 'delivered' as const, at }))],
+        delivery: [
+          ...reached,
+          ...res.delivered.map((address) => ({
+            address,
+            state: 'delivered' as const,
+            at,
+            ...(res.paid?.[address] ? { paid: res.paid[address] } : {}),
+          })),
+        ],
       };
       this.table.sent(r.id, stub);
       this.o.uploads?.sent(r.id);
@@ -394,6 +405,8 @@ export class Outbox {
           address: x.address,
           state: x.delivered ? 'delivered' : 'failed',
           ...(x.delivered ? { at: this.ctx.now() } : { reason: x.reason ?? message }),
+          ...(x.paid ? { paid: x.paid } : {}),
+          ...(x.refunded ? { refunded: true } : {}),
         }));
         const delivery = [...reached, ...now.filter((d) => !reached.some((p) => p.address === d.address))];
         this.table.setJob(r.id, { ...job, delivery });

@@ -10,21 +10,23 @@ import { sealCapsule } from '../crypto/capsule.js';
 import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
 import { formatMailbox, parseMailbox, type Mailbox } from '../../../shared/cbdf/address.js';
 import { AddressType, TellType, StripeType, type ServerEntry } from '../../../shared/qmail/index.js';
-import { Status } from '../../../shared/raida/index.js';
 import type { PublicIdentity } from '../../../shared/identity/index.js';
 import type { DirectoryClient, ServerDescriptor } from '../directory/client.js';
 import type { HiredServer, LoadedIdentity } from '../identity/store.js';
 import { QMailServerClient, type Caller } from '../net/group6.js';
 import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, capsuleIdKey, ipv4Of } from './objects.js';
-import { StatusError, type ConnectionPool } from '../net/transport.js';
+import type { ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
 import { stripeBundle, type Bundle, type Striped } from './stripes.js';
 import { sharedLookups } from './lookups.js';
+import { permanent, tellAll, type RecipientOutcome, type TipHooks } from './tells.js';
+
+export type { RecipientOutcome, TipHooks };
 
 export class SendError extends Error {
   override readonly name = 'SendError';
   /** Per recipient when known: whose beacon took the notice, and why the others failed. */
-  recipients?: { address: string; delivered: boolean; reason?: string }[];
+  recipients?: RecipientOutcome[];
   constructor(
     message: string,
     readonly retryable: boolean,
@@ -74,6 +76,8 @@ export interface SendContext {
   backoffMs?: number;
   /** Where large letters' stripes wait for their upload (ciphertext only); default the system's temp folder. */
   scratchDir?: string;
+  /** Inbox fees and tips (absent: nobody is paid, every Tell goes with a zero locker code). */
+  tips?: TipHooks;
 }
 
 export interface SendResult {
@@ -88,6 +92,8 @@ export interface SendResult {
   qkdKeys?: { recipient: string; keys: QkdKeyRef[] }[];
   /** Recipients whose beacon accepted the Tell. */
   delivered: string[];
+  /** What each paid recipient's locker held, 1e-8 CC. */
+  paid: Record<string, bigint>;
   /** Each recipient's display name from its directory record, by address. */
   names: Record<string, string>;
 }
@@ -106,16 +112,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function callerFor(me: LoadedIdentity, server: { nodeId: string }): Caller {
   const h = me.servers.find((s) => s.nodeId === server.nodeId);
   return h ? { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) } : { mailbox: me.mailbox };
-}
-
-/** Statuses that will not get better by asking again. */
-function permanent(e: unknown): boolean {
-  return (
-    e instanceof StatusError &&
-    [Status.INVALID_AN, Status.INVALID_PAN, Status.FILE_EXISTS, Status.INVALID_PARAMETER, Status.INVALID_PACKET_LENGTH].includes(
-      e.status as never,
-    )
-  );
 }
 
 async function withRetries<T>(attempts: number, backoffMs: number, fn: () => Promise<T>): Promise<T> {
@@ -193,6 +189,7 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
   const { k, p } = req.layout;
   const n = k + p;
   const guid = new Uint8Array(randomBytes(16));
+  const timestamp = Math.floor(Date.now() / 1000);
   const copies = capsuleCopies(n, p);
   const total = n + copies * recipients.length;
   let uploaded = 0;
@@ -275,41 +272,27 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
     ipv4: ipv4Of(h.host),
     port: h.port,
   }));
-  const byBeacon = new Map<string, Recipient[]>();
-  for (const r of recipients) byBeacon.set(r.beacon.nodeId, [...(byBeacon.get(r.beacon.nodeId) ?? []), r]);
-  const delivered: string[] = [];
-  const failures: string[] = [];
-  const failed: { address: string; reason: string }[] = [];
-  const timestamp = Math.floor(Date.now() / 1000);
-  await Promise.all(
-    [...byBeacon.values()].map(async (group) => {
-      const beacon = group[0]!.beacon;
-      const client = new QMailServerClient(ctx.pool, { host: beacon.host, port: beacon.port, raidaId: beacon.raidaId });
-      try {
-        await withRetries(attempts, backoff, () =>
-          client.tell(callerFor(me, beacon), {
-            fileGroupGuid: guid,
-            timestamp,
-            tellType: TellType.QMAIL,
-            beaconPaymentLocker: new Uint8Array(8),
-            recipients: group.map((r) => ({ addressType: r.type, address: r.mailbox, lockerKey: new Uint8Array(16) })),
-            servers: entries,
-            manifest: [],
-          }),
-        );
-        delivered.push(...group.map((r) => r.address));
-      } catch (e) {
-        failures.push(`${group.map((r) => r.address).join(', ')}: ${(e as Error).message}`);
-        for (const r of group) failed.push({ address: r.address, reason: `its beacon did not take the notice (${(e as Error).message})` });
-      }
+  const { delivered, failed, paid, retryable } = await tellAll(
+    { pool: ctx.pool, me, ...(ctx.tips ? { tips: ctx.tips } : {}), attempts, backoffMs: backoff },
+    recipients,
+    (group, lockerKey) => ({
+      fileGroupGuid: guid,
+      timestamp,
+      tellType: TellType.QMAIL,
+      beaconPaymentLocker: lockerKey.slice(0, 8),
+      recipients: group.map((r) => ({ addressType: r.type, address: r.mailbox, lockerKey: lockerKey })),
+      servers: entries,
+      manifest: [],
     }),
   );
-  if (failures.length) {
-    const anyRetryable = failures.length > 0;
-    const err = new SendError(`The stripes are stored but the notice did not reach ${failures.join('; ')}`, anyRetryable);
+  if (failed.length) {
+    const err = new SendError(
+      `The stripes are stored but the notice did not reach ${failed.map((f) => `${f.address}: ${f.reason}`).join('; ')}`,
+      retryable,
+    );
     err.recipients = [
-      ...delivered.map((address) => ({ address, delivered: true })),
-      ...failed.map((f) => ({ address: f.address, delivered: false, reason: f.reason })),
+      ...delivered.map((address) => ({ address, delivered: true, ...(paid[address] ? { paid: paid[address] } : {}) })),
+      ...failed,
     ];
     throw err;
   }
@@ -318,6 +301,7 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
     servers: assignment.map((h) => h.nodeId),
     placement: assignment.map((h, stripe) => ({ stripe, host: h.host, port: h.port })),
     delivered,
+    paid,
     names: Object.fromEntries(recipients.map((r) => [r.address, r.name])),
     level: sealed.level,
     ...(sealed.fallback ? { fallback: sealed.fallback } : {}),

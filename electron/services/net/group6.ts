@@ -25,6 +25,7 @@ import {
   type TellList,
   type TellRequest,
 } from '../../../shared/qmail/index.js';
+import { GATE_QUERY_COMMAND, decodeGateAnswer, encodeGateQuery, type GateAnswer } from '../../../shared/qmail/gate-query.js';
 import { StatusError, type ConnectionPool, type Connection, type Endpoint } from './transport.js';
 import { TransferCommand, encodeObjectRef } from '../../../server/handlers/transfer.js';
 
@@ -128,6 +129,12 @@ export class QMailServerClient {
 
   async tell(caller: Caller, t: Omit<TellRequest, 'preamble'>): Promise<void> {
     await this.call(QMailCommand.TELL, encodeTell({ preamble: preamble(caller), ...t }), caller, 'tell');
+  }
+
+  /** EXT-11: what this beacon's gate would do with a Tell from us to `recipient` (we must hold an AN here). */
+  async gateQuery(caller: Caller, recipient: Mailbox): Promise<GateAnswer> {
+    const res = await this.call(GATE_QUERY_COMMAND, encodeGateQuery({ preamble: preamble(caller), recipient }), caller, 'gate query');
+    return decodeGateAnswer(res.payload);
   }
 
   /**

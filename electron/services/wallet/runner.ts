@@ -1,0 +1,74 @@
+// The profile's wallet as every service of the app reaches it: one operation at a time (two at
+// once could pick the same coins), on the network's coin servers for as long as the operation
+// runs. The Wallet screen's requests, the send path's tip lockers and the receive path's tips
+// all go through one runner, so they never interleave.
+import type { Db } from '../../store/database.js';
+import type { SecretBox } from '../../store/secret-box.js';
+import { ConnectionPool } from '../net/transport.js';
+import { ChipClient } from './client.js';
+import { coinEndpoints } from './network.js';
+import { WalletStore } from './store.js';
+import { Wallet } from './wallet.js';
+
+export class WalletOffline extends Error {
+  override readonly name = 'WalletOffline';
+  constructor() {
+    super('This app runs without a network, so coins cannot be checked with the coin servers.');
+  }
+}
+
+export interface WalletRunnerOptions {
+  db: Db;
+  box: () => SecretBox;
+  /** The network file whose nodes are the coin servers (absent: offline). */
+  networkFile?: string | undefined;
+  now?: () => number;
+  /** Tests pass their own coin servers. */
+  client?: (pool: ConnectionPool, endpoints: ReturnType<typeof coinEndpoints>) => ChipClient;
+}
+
+export class WalletRunner {
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly store: WalletStore;
+
+  constructor(private readonly o: WalletRunnerOptions) {
+    this.store = new WalletStore(o.db, o.box);
+  }
+
+  /** Whether there are coin servers to speak to. */
+  get online(): boolean {
+    return !!this.o.networkFile;
+  }
+
+  /** The wallet without coin servers: balance, coins and history only. */
+  offline(): Wallet {
+    return new Wallet(this.store, new ChipClient(new ConnectionPool(1), []), this.o.now);
+  }
+
+  /** Runs `fn` after every operation queued before it, whatever became of those. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The wallet on the coin servers, for as long as `fn` runs, one operation at a time. Coins a
+   * lost answer left undecided (a timeout, a crash mid-pown) are settled first.
+   */
+  run<T>(fn: (w: Wallet, client: ChipClient) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      if (!this.o.networkFile) throw new WalletOffline();
+      const pool = new ConnectionPool(2);
+      try {
+        const endpoints = coinEndpoints(this.o.networkFile);
+        const client = this.o.client ? this.o.client(pool, endpoints) : new ChipClient(pool, endpoints);
+        const wallet = new Wallet(this.store, client, this.o.now);
+        if (wallet.hasLimbo()) await wallet.recover().catch(() => undefined);
+        return await fn(wallet, client);
+      } finally {
+        pool.closeAll();
+      }
+    });
+  }
+}
