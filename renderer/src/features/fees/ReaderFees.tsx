@@ -6,20 +6,15 @@ import { useStores } from '../../app/context.js';
 import { useFees } from './TipSettingsDialog.js';
 
 const TIP_WORDS: Record<NonNullable<MessageView['tip']>['state'], (amount: string) => string> = {
-  received: (a) => `Tip: ${a} CC received, in your wallet`,
-  pending: (a) => `Tip: ${a} CC pending: your server holds it until it reaches your wallet`,
-  paid: (a) => `You paid ${a} CC with this qmail`,
-  refunded: (a) => `${a} CC paid with this qmail came back to your wallet`,
+  received: (a) => `Tip: ${a} CC received, in your wallet.`,
+  // A tip not collected yet may not say its amount (the beacon holds the locker).
+  pending: (a) => `Tip${a === '0' ? '' : `: ${a} CC`} pending: your server holds it until it reaches your wallet.`,
+  paid: (a) => `You paid ${a} CC with this qmail.`,
+  refunded: (a) => `The ${a} CC paid with this qmail came back to your wallet.`,
 };
 
 export function tipWords(tip: NonNullable<MessageView['tip']>): string {
   return TIP_WORDS[tip.state](tip.amount);
-}
-
-/** The tip on a message, as a badge. */
-export function TipBadge({ tip }: { tip: MessageView['tip'] }) {
-  if (!tip) return null;
-  return <p className={`badge tip tip-${tip.state}`}>{tipWords(tip)}</p>;
 }
 
 /** Whether the reader offers list actions for this message's sender: a qmail someone else sent us. */
@@ -27,12 +22,26 @@ export function canListSender(m: MessageView): boolean {
   return !m.origin && !m.legacy && m.folder !== 'sent' && m.folder !== 'drafts' && Address.safeParse(m.from).success;
 }
 
-/** Let the sender in free, or block them; says which list they are on already. */
-export function SenderFees({ message }: { message: MessageView }) {
+/**
+ * Chips on the message (the tip that came with it, or what our Send paid), and for a received
+ * qmail: let the sender in free or block them, saying which list they are on already.
+ */
+export function MessageFees({ message }: { message: MessageView }) {
+  const tip = message.tip;
+  const listable = canListSender(message);
+  if (!tip && !listable) return null;
+  return (
+    <div className="message-fees">
+      {tip && <p className={`tip-note tip-${tip.state}`}>{tipWords(tip)}</p>}
+      {listable && <SenderFees message={message} />}
+    </div>
+  );
+}
+
+function SenderFees({ message }: { message: MessageView }) {
   const { fees } = useStores();
   const settings = useFees((s) => s.settings);
   const busy = useFees((s) => s.busy);
-  if (!canListSender(message)) return null;
   const who = message.fromName || message.from;
   const on = settings?.white.includes(message.from) ? 'white' : settings?.black.includes(message.from) ? 'black' : null;
   const act = (fn: () => Promise<boolean>) => () => void fn();

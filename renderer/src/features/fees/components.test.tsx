@@ -8,7 +8,7 @@ import { createAppStores } from '../../app/stores.js';
 import { createFakeRuntime, fakeMessage } from '../../test-support/fake-runtime.js';
 import { DeliveryList } from '../reader/Reader.js';
 import { FeeLine, namesIn } from './FeeLine.js';
-import { canListSender, SenderFees, TipBadge } from './ReaderFees.js';
+import { canListSender, MessageFees } from './ReaderFees.js';
 import { TipSettingsDialog } from './TipSettingsDialog.js';
 
 function render(node: ReactNode, prepare?: (stores: ReturnType<typeof createAppStores>) => void): string {
@@ -139,16 +139,19 @@ describe('Tip settings screen', () => {
 });
 
 describe('reader', () => {
-  it('shows a tip received, pending, paid and refunded', () => {
-    expect(text(render(<TipBadge tip={{ amount: '9.5', state: 'received' }} />))).toBe('Tip: 9.5 CC received, in your wallet');
-    expect(text(render(<TipBadge tip={{ amount: '9.5', state: 'pending' }} />))).toBe(
-      'Tip: 9.5 CC pending: your server holds it until it reaches your wallet',
+  it('shows a tip received or pending, with the sender actions, and what our Send paid or got back', () => {
+    const got = (tip: { amount: string; state: 'received' | 'pending' | 'paid' | 'refunded' }, folder: 'inbox' | 'sent' = 'inbox') =>
+      text(render(<MessageFees message={fakeMessage(folder, 1, { from: folder === 'sent' ? 'me' : '0006.1.500', tip })} />));
+    expect(got({ amount: '9.5', state: 'received' })).toBe('Tip: 9.5 CC received, in your wallet. Let them write free Block sender');
+    expect(got({ amount: '9.5', state: 'pending' })).toBe(
+      'Tip: 9.5 CC pending: your server holds it until it reaches your wallet. Let them write free Block sender',
     );
-    expect(text(render(<TipBadge tip={{ amount: '10', state: 'paid' }} />))).toBe('You paid 10 CC with this qmail');
-    expect(text(render(<TipBadge tip={{ amount: '10', state: 'refunded' }} />))).toBe(
-      '10 CC paid with this qmail came back to your wallet',
+    expect(got({ amount: '0', state: 'pending' })).toBe(
+      'Tip pending: your server holds it until it reaches your wallet. Let them write free Block sender',
     );
-    expect(render(<TipBadge tip={undefined} />)).toBe('');
+    expect(got({ amount: '10', state: 'paid' }, 'sent')).toBe('You paid 10 CC with this qmail.');
+    expect(got({ amount: '10', state: 'refunded' }, 'sent')).toBe('The 10 CC paid with this qmail came back to your wallet.');
+    expect(render(<MessageFees message={fakeMessage('sent', 1, { from: 'me' })} />)).toBe('');
   });
 
   it('says what each recipient of a sent qmail was paid or given back', () => {
@@ -169,14 +172,14 @@ describe('reader', () => {
 
   it('offers to let a sender in free or block them, and says which list they are on', () => {
     const m = fakeMessage('inbox', 1, { from: '0006.1.500', fromName: 'Stranger' });
-    const html = render(<SenderFees message={m} />);
+    const html = render(<MessageFees message={m} />);
     expect(html).toContain('aria-label="Inbox fee for Stranger"');
     expect(text(html)).toBe('Let them write free Block sender');
-    const white = render(<SenderFees message={m} />, (s) =>
+    const white = render(<MessageFees message={m} />, (s) =>
       s.fees.setState({ settings: { fee: '10', classRejection: 0, white: ['0006.1.500'], black: [], contactsFree: false } }),
     );
     expect(text(white)).toBe('Stranger writes to you free (white list). Make them pay again Block sender');
-    const black = render(<SenderFees message={m} />, (s) =>
+    const black = render(<MessageFees message={m} />, (s) =>
       s.fees.setState({ settings: { fee: '10', classRejection: 0, white: [], black: ['0006.1.500'], contactsFree: false } }),
     );
     expect(text(black)).toBe('Stranger is blocked (black list). Let them write free Unblock');
@@ -191,6 +194,6 @@ describe('reader', () => {
     expect(canListSender(fakeMessage('inbox', 1, { from: '0006.1.500', origin: { accountId: '0'.repeat(32), account: 'Mail' } }))).toBe(
       false,
     );
-    expect(render(<SenderFees message={fakeMessage('sent', 1, { from: '0006.1.42' })} />)).toBe('');
+    expect(render(<MessageFees message={fakeMessage('sent', 1, { from: '0006.1.42' })} />)).toBe('');
   });
 });

@@ -13,7 +13,7 @@ import { formatBytes } from '../identity/Onboarding.js';
 import { CertificateDialog } from './Certificate.js';
 import { attachmentBlob, saveBlob } from './save.js';
 import { isLevelName, isQuantum } from '../../../../shared/qmail/levels.js';
-import { SenderFees, TipBadge } from '../fees/ReaderFees.js';
+import { MessageFees } from '../fees/ReaderFees.js';
 
 const DELIVERY_WORDS: Record<RecipientDelivery['state'], string> = {
   queued: 'Queued',
@@ -299,14 +299,13 @@ export function Reader() {
                 </span>
               </p>
             )}
-            <TipBadge tip={message.tip} />
             {message.certificate && (
               <button type="button" className="small" onClick={() => setCertOpen(true)}>
                 Certificate
               </button>
             )}
           </div>
-          <SenderFees message={message} />
+          <MessageFees message={message} />
           {confirming && (
             <div className="confirm-bar" role="alertdialog" aria-labelledby={confirmId}>
               <p id={confirmId}>Delete “{message.subject || '(no subject)'}” for good? It cannot be restored afterwards.</p>
