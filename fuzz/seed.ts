@@ -42,6 +42,7 @@ import { FUZZ_PROOF } from './targets/register-proof.js';
 import { coinFileSeeds } from './targets/coin-files.js';
 import { chipsCommandSeeds } from './targets/chips-commands.js';
 import { legacyMimeSeeds } from './targets/legacy-mime.js';
+import { legacyImapFetchSeeds } from './targets/legacy-imap-fetch.js';
 
 const CONFORMANCE = resolve(FUZZ_DIR, '../../shared/conformance/qmail-open-standard');
 const enc = new TextEncoder();
@@ -392,5 +393,8 @@ for (const [name, data] of chipsCommandSeeds()) write('chips-commands', name, da
 
 // Legacy mail: HTML bodies (selector 0) and an encrypted payload (selector 1).
 for (const [name, data] of await legacyMimeSeeds()) write('legacy-mime', name, data);
+
+// Answers to the legacy initial sync's bulk FETCH (the first byte picks where the stream is cut).
+for (const [name, data] of legacyImapFetchSeeds()) write('legacy-imap-fetch', name, data);
 
 console.log(`seed corpora written under ${join(FUZZ_DIR, 'corpus')}`);

@@ -1,9 +1,9 @@
 // Legacy (IMAP/POP3) accounts at rest. What names a person, a subject, an address or a
 // folder is sealed, bound to its row; UIDs, sync state, dates, sizes and flag bits stay clear
 // so lists can be ordered and synced without opening every row.
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import type { Db } from './database.js';
-import type { SecretBox } from './secret-box.js';
+import { SEAL_NONCE_BYTES, SEAL_VERSION, type SecretBox } from './secret-box.js';
 
 // Row ids are 16 random bytes, taken from a CSPRNG buffer refilled every 256 ids: an initial
 // sync stores thousands of rows, and one randomBytes call per row was a visible part of it.
@@ -20,6 +20,25 @@ export const newLegacyId = (): string => {
   idAt += 16;
   return id;
 };
+
+/**
+ * Seals many small values in SecretBox's format (version ‖ nonce ‖ ciphertext ‖ tag, opened by
+ * `box.open`) with the nonces of the whole batch drawn by one CSPRNG call: an initial sync
+ * seals one envelope per row, and a randomBytes call per seal was a visible part of it.
+ */
+function sealBatch(box: SecretBox, items: { plain: Uint8Array; aad: string }[]): Buffer[] {
+  const nonces = randomBytes(SEAL_NONCE_BYTES * items.length);
+  return box.lendKey((key) =>
+    items.map(({ plain, aad }, i) => {
+      const nonce = nonces.subarray(i * SEAL_NONCE_BYTES, (i + 1) * SEAL_NONCE_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, nonce);
+      cipher.setAAD(Buffer.from(aad, 'utf8'));
+      const body = cipher.update(plain);
+      cipher.final();
+      return Buffer.concat([Buffer.of(SEAL_VERSION), nonce, body, cipher.getAuthTag()]);
+    }),
+  );
+}
 
 /** Flag bits kept clear in `legacy_messages.flags`. */
 export const Flag = { seen: 1, flagged: 2, answered: 4, draft: 8, deleted: 16 } as const;
@@ -232,20 +251,16 @@ export class LegacyStore {
       'INSERT OR IGNORE INTO legacy_messages (id, folder_id, uid, uidl, date, flags, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     let added = 0;
-    const box = this.box();
+    // Ids and seals first, outside the transaction (one nonce draw for the chunk).
+    const ids = list.map(() => newLegacyId());
+    const sealed = sealBatch(
+      this.box(),
+      list.map((m, i) => ({ plain: Buffer.from(JSON.stringify(m.envelope)), aad: aad.message(ids[i]!) })),
+    );
     this.db.transaction(() => {
-      for (const m of list) {
-        const id = newLegacyId();
-        added += ins.run(
-          id,
-          folderId,
-          m.uid,
-          m.uidl ?? null,
-          m.date,
-          m.flags,
-          m.size,
-          box.seal(Buffer.from(JSON.stringify(m.envelope)), aad.message(id)),
-        ).changes;
+      for (let i = 0; i < list.length; i++) {
+        const m = list[i]!;
+        added += ins.run(ids[i], folderId, m.uid, m.uidl ?? null, m.date, m.flags, m.size, sealed[i]).changes;
       }
       if (state) this.saveState(folderId, state);
     })();

@@ -12,6 +12,7 @@ const TARGETS: Record<string, () => Promise<{ target: FuzzTarget }>> = {
   'register-proof': () => import('./register-proof.js'),
   frames: () => import('./frames.js'),
   'legacy-mime': () => import('./legacy-mime.js'),
+  'legacy-imap-fetch': () => import('./legacy-imap-fetch.js'),
   'coin-files': () => import('./coin-files.js'),
   'chips-commands': () => import('./chips-commands.js'),
 };

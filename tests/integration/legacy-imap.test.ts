@@ -152,7 +152,8 @@ describe('legacy IMAP against Dovecot', () => {
     });
     const seconds = (performance.now() - t0) / 1000;
     const inbox = r.folders.find((f) => f.path === 'INBOX')!;
-    expect(inbox).toMatchObject({ total: N, added: N, mode: 'initial' });
+    // The chunks came over the bulk connection (imap/bulk.ts), not imapflow.
+    expect(inbox).toMatchObject({ total: N, added: N, mode: 'initial', fetchedBy: 'bulk' });
     // A small first chunk: the newest screenful is stored before the rest is asked for.
     expect(firstChunkNewest[0]).toBe(200);
     const page = s.list({ accountId: 'big', folder: 'inbox', offset: 0, limit: 3 });
@@ -286,6 +287,8 @@ describe('legacy IMAP against Dovecot', () => {
       expect(cuts).toBe(2);
       const inbox = r.folders.find((f) => f.path === 'INBOX')!;
       expect(inbox.total).toBe(3000);
+      // Resumed over a fresh bulk connection each time.
+      expect(inbox.fetchedBy).toBe('bulk');
       const all = s.list({ accountId: 'cut', folder: 'inbox', offset: 0, limit: 5000 }).items;
       expect(all).toHaveLength(3000);
       expect(new Set(all.map((m) => m.uid)).size).toBe(3000);

@@ -15,6 +15,7 @@ import { Flag, LegacyStore, newLegacyId, type FolderRole, type MessageRow } from
 import type { SecretBox } from '../../store/secret-box.js';
 import { LegacyError, classify, type LegacyErrorCode } from './errors.js';
 import { backoffMs } from './imap/backoff.js';
+import { BulkImap } from './imap/bulk.js';
 import { connectImap, tlsOptions, type Credentials } from './imap/connect.js';
 import { syncAccount, type FolderReport, type SyncOptions } from './imap/sync.js';
 import { watchMailbox, type Watch } from './imap/watch.js';
@@ -352,7 +353,13 @@ export class LegacyService {
           ];
         } else {
           const c = await this.client(id);
-          folders = await syncAccount(c, this.store, id, { chunk: this.o.chunk, ...opts, now: this.now });
+          const incoming = s.incoming;
+          folders = await syncAccount(c, this.store, id, {
+            chunk: this.o.chunk,
+            openBulk: async () => BulkImap.open(incoming, await this.credentials(id)),
+            ...opts,
+            now: this.now,
+          });
         }
         this.store.putAccount(id, { ...this.settings(id), lastSyncAt: this.now(), lastError: undefined }, undefined, this.now());
         return { folders };

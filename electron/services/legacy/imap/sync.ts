@@ -3,7 +3,9 @@
 //
 //   UIDVALIDITY differs from the stored one -> drop the folder's messages, start again
 //   initial (lowUid > 1)  -> fetch UIDs [lowUid - CHUNK, lowUid - 1] (newest first), store them
-//                            and the new lowUid in one transaction; a kill resumes there
+//                            and the new lowUid in one transaction; a kill resumes there. The
+//                            fetches go over the bulk connection (bulk.ts, several in flight,
+//                            read by the lean parser) when it opens, else over imapflow
 //   delta                 -> new UIDs from UIDNEXT; flag changes and removals by QRESYNC (the
 //                            SELECT answers with the FETCH FLAGS and VANISHED (EARLIER) since our
 //                            MODSEQ), else flag changes by CHANGEDSINCE (CONDSTORE) or by
@@ -12,13 +14,27 @@
 //
 // Every FETCH is read whole (fetchAll) before the next command: no command is ever issued
 // inside a fetch iterator, so imapflow's lock cannot deadlock.
-import type { ExpungeEvent, FetchMessageObject, FlagsEvent, ImapFlow, ListResponse, MessageStructureObject } from 'imapflow';
+// Longer than 400 lines on purpose: one folder's state machine (initial pass over the bulk
+// connection or imapflow, then the QRESYNC, CONDSTORE or UID-diff delta) reads as one piece.
+import type {
+  ExpungeEvent,
+  FetchMessageObject,
+  FlagsEvent,
+  ImapFlow,
+  ListResponse,
+  MessageEnvelopeObject,
+  MessageStructureObject,
+} from 'imapflow';
 import { Flag, type Envelope, type FolderRole, type FolderState, type LegacyStore, type NewMessage } from '../../../store/legacy.js';
-import { classify } from '../errors.js';
+import { LegacyError, classify } from '../errors.js';
+import type { BulkImap } from './bulk.js';
+import { ImapParseError } from './fetch-parser.js';
 
 export const DEFAULT_CHUNK = 2000;
 /** The first chunk of a folder is small: the newest screenful shows before the rest arrives. */
 export const FIRST_CHUNK = 200;
+/** UID FETCH commands in flight on the bulk connection: the server writes the next while we store one. */
+export const BULK_WINDOW = 3;
 
 export type SyncMode = 'initial' | 'qresync' | 'condstore' | 'uiddiff';
 
@@ -31,6 +47,8 @@ export interface FolderReport {
   removed: number;
   seconds: number;
   mode: SyncMode;
+  /** An initial pass: whether its chunks came over the bulk connection or (some, or all) over the client. */
+  fetchedBy?: 'bulk' | 'client';
 }
 
 export interface SyncOptions {
@@ -41,6 +59,11 @@ export interface SyncOptions {
   only?: string[];
   signal?: AbortSignal;
   now?: () => number;
+  /**
+   * Opens the bulk connection for initial passes (same server and login as the client);
+   * without it, or when it fails to open, the initial pass fetches over the client.
+   */
+  openBulk?: () => Promise<BulkImap>;
 }
 
 const ROLE_BY_USE: Record<string, FolderRole> = {
@@ -58,14 +81,18 @@ export function roleOf(m: Pick<ListResponse, 'path' | 'specialUse'>): FolderRole
   return m.specialUse ? (ROLE_BY_USE[m.specialUse] ?? null) : null;
 }
 
-export function flagBits(flags: Set<string> | undefined): number {
+const FLAG_BITS: Record<string, number> = {
+  '\\Seen': Flag.seen,
+  '\\Flagged': Flag.flagged,
+  '\\Answered': Flag.answered,
+  '\\Draft': Flag.draft,
+  '\\Deleted': Flag.deleted,
+};
+
+export function flagBits(flags: Iterable<string> | undefined): number {
   let b = 0;
   if (!flags) return b;
-  if (flags.has('\\Seen')) b |= Flag.seen;
-  if (flags.has('\\Flagged')) b |= Flag.flagged;
-  if (flags.has('\\Answered')) b |= Flag.answered;
-  if (flags.has('\\Draft')) b |= Flag.draft;
-  if (flags.has('\\Deleted')) b |= Flag.deleted;
+  for (const f of flags) b |= Object.hasOwn(FLAG_BITS, f) ? FLAG_BITS[f]! : 0;
   return b;
 }
 
@@ -85,7 +112,26 @@ const addr = (list: { name?: string; address?: string }[] | undefined) =>
     .map((a) => cut(a.address) ?? '')
     .filter(Boolean);
 
-export function toNew(m: FetchMessageObject): NewMessage {
+/** One message's header items, from imapflow or from the bulk connection's parser. */
+export interface Fetched {
+  uid: number;
+  flags?: Iterable<string>;
+  size?: number;
+  envelope?: MessageEnvelopeObject;
+  internalDate?: Date | string;
+  hasAttachments: boolean;
+}
+
+export const fromImapflow = (m: FetchMessageObject): Fetched => ({
+  uid: m.uid,
+  ...(m.flags ? { flags: m.flags } : {}),
+  ...(m.size !== undefined ? { size: m.size } : {}),
+  ...(m.envelope ? { envelope: m.envelope } : {}),
+  ...(m.internalDate !== undefined ? { internalDate: m.internalDate } : {}),
+  hasAttachments: hasAttachment(m.bodyStructure),
+});
+
+export function toNew(m: Fetched): NewMessage {
   const e = m.envelope;
   const from = e?.from?.[0];
   const envelope: Envelope = {
@@ -96,7 +142,7 @@ export function toNew(m: FetchMessageObject): NewMessage {
     subject: cut(e?.subject) ?? '',
     ...(e?.messageId ? { messageId: cut(e.messageId)! } : {}),
     ...(e?.inReplyTo ? { inReplyTo: cut(e.inReplyTo)! } : {}),
-    hasAttachments: hasAttachment(m.bodyStructure),
+    hasAttachments: m.hasAttachments,
   };
   const d = e?.date ?? m.internalDate;
   const date = d ? new Date(d).getTime() : 0;
@@ -122,7 +168,13 @@ export async function syncFolderList(client: ImapFlow, store: LegacyStore, accou
   return out;
 }
 
-export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: FolderState, o: SyncOptions = {}): Promise<FolderReport> {
+export async function syncFolder(
+  client: ImapFlow,
+  store: LegacyStore,
+  folder: FolderState,
+  o: SyncOptions = {},
+  bulk?: () => Promise<BulkImap | null>,
+): Promise<FolderReport> {
   const started = performance.now();
   const chunk = o.chunk ?? DEFAULT_CHUNK;
   const report: FolderReport = {
@@ -196,26 +248,70 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     }
     if ((s.lowUid ?? 1) > 1) {
       report.mode = 'initial';
-      // The next chunk is asked for before this one is stored, so the server prepares it
-      // while we seal and write (still no command inside an iterator: each answer is read whole).
+      const top = s.topUid!;
       const range = (low: number, size: number) => ({ from: Math.max(1, low - size), to: low - 1 });
-      const ask = (r: { from: number; to: number }) => {
-        const p = client.fetchAll(`${r.from}:${r.to}`, HEADERS_QUERY, { uid: true });
-        p.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
-        return p;
-      };
-      let cur = range(s.lowUid!, s.lowUid! > s.topUid! ? Math.min(chunk, FIRST_CHUNK) : chunk);
-      let pending = ask(cur);
-      for (;;) {
-        o.signal?.throwIfAborted();
-        const got = await pending;
-        const next = cur.from > 1 ? range(cur.from, chunk) : null;
-        if (next) pending = ask(next);
+      const firstSize = s.lowUid! > top ? Math.min(chunk, FIRST_CHUNK) : chunk;
+      // Each chunk's rows and the new lowUid in one transaction: a kill resumes at lowUid.
+      const keep = (cur: { from: number; to: number }, got: Fetched[]) => {
         const list = got.filter((m) => m.uid >= cur.from && m.uid <= cur.to).map(toNew);
-        report.added += store.addMessages(folder.id, list, next ? { lowUid: cur.from } : { lowUid: 1, uidnext: s.topUid! + 1 });
+        report.added += store.addMessages(folder.id, list, cur.from > 1 ? { lowUid: cur.from } : { lowUid: 1, uidnext: top + 1 });
         o.onChunk?.(folder.path, report.added);
-        if (!next) break;
-        cur = next;
+      };
+      const b = bulk ? await bulk() : null;
+      let done = false;
+      if (b) {
+        try {
+          const ex = await b.examine(folder.path);
+          if (ex.uidValidity !== uidValidity) throw new LegacyError('protocol', 'UIDVALIDITY changed during the sync');
+          // Up to BULK_WINDOW UID FETCHes in flight, answers stored in order.
+          let low = s.lowUid!;
+          let size = firstSize;
+          const inFlight: { r: { from: number; to: number }; p: Promise<Fetched[]> }[] = [];
+          const ask = () => {
+            while (inFlight.length < BULK_WINDOW && low > 1) {
+              const r = range(low, size);
+              size = chunk;
+              low = r.from;
+              inFlight.push({ r, p: b.fetchHeaders(r.from, r.to) });
+            }
+          };
+          ask();
+          while (inFlight.length) {
+            o.signal?.throwIfAborted();
+            const { r, p } = inFlight.shift()!;
+            const got = await p;
+            ask();
+            keep(r, got);
+          }
+          done = true;
+          report.fetchedBy = 'bulk';
+        } catch (e) {
+          // A server answer the lean parser refuses: the rest goes through imapflow, from
+          // where the stored state says (the bulk connection is closed and not used again).
+          if (!(e instanceof ImapParseError)) throw e;
+          b.close();
+        }
+      }
+      if (!done) {
+        // The next chunk is asked for before this one is stored, so the server prepares it
+        // while we seal and write (still no command inside an iterator: each answer is read whole).
+        const ask = (r: { from: number; to: number }) => {
+          const p = client.fetchAll(`${r.from}:${r.to}`, HEADERS_QUERY, { uid: true });
+          p.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
+          return p;
+        };
+        report.fetchedBy = 'client';
+        const low = store.folder(folder.id)!.lowUid!;
+        let cur = range(low, low > top ? firstSize : chunk);
+        let pending = low > 1 ? ask(cur) : null;
+        while (pending) {
+          o.signal?.throwIfAborted();
+          const got = await pending;
+          const next = cur.from > 1 ? range(cur.from, chunk) : null;
+          pending = next ? ask(next) : null;
+          keep(cur, got.map(fromImapflow));
+          if (next) cur = next;
+        }
       }
       s = store.folder(folder.id)!;
     } else {
@@ -229,7 +325,10 @@ export async function syncFolder(client: ImapFlow, store: LegacyStore, folder: F
     const since = s.uidnext ?? 1;
     if (mb.uidNext > since) {
       const got = await client.fetchAll(`${since}:*`, HEADERS_QUERY, { uid: true });
-      report.added += store.addMessages(folder.id, got.filter((m) => m.uid >= since).map(toNew));
+      report.added += store.addMessages(
+        folder.id,
+        got.filter((m) => m.uid >= since).map((m) => toNew(fromImapflow(m))),
+      );
     }
 
     // Flag changes and removals (not needed right after a complete initial pass of this run).
@@ -318,11 +417,27 @@ export async function syncAccount(client: ImapFlow, store: LegacyStore, accountI
     }
   }
   folders.sort((a, b) => Number(b.role === 'inbox') - Number(a.role === 'inbox'));
+  // The bulk connection opens with the first initial pass that needs it and lives for this
+  // pass over the account; one that fails to open (or broke on an answer) is not asked again.
+  const held: { opening?: Promise<BulkImap | null> } = {};
+  const bulk = o.openBulk
+    ? async () => {
+        held.opening ??= o.openBulk!().catch(() => null);
+        const b = await held.opening;
+        return b?.usable ? b : null;
+      }
+    : undefined;
+  const picked = folders.filter((f) => !o.only || o.only.includes(f.path));
+  // Opened at once (alongside the SELECT) when a folder still has an initial pass to run.
+  if (bulk && picked.some((f) => f.lowUid === null || f.lowUid > 1)) void bulk();
   const out: FolderReport[] = [];
-  for (const f of folders) {
-    if (o.only && !o.only.includes(f.path)) continue;
-    o.signal?.throwIfAborted();
-    out.push(await syncFolder(client, store, f, o));
+  try {
+    for (const f of picked) {
+      o.signal?.throwIfAborted();
+      out.push(await syncFolder(client, store, f, o, bulk));
+    }
+  } finally {
+    if (held.opening) void held.opening.then((b) => b?.close());
   }
   return out;
 }
