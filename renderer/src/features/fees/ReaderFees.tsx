@@ -44,49 +44,24 @@ function SenderFees({ message }: { message: MessageView }) {
   const busy = useFees((s) => s.busy);
   const who = message.fromName || message.from;
   const on = settings?.white.includes(message.from) ? 'white' : settings?.black.includes(message.from) ? 'black' : null;
-  const act = (fn: () => Promise<boolean>) => () => void fn();
+  // Each list: take them off it when they are on it, else put them on it.
+  const actions = (['white', 'black'] as const).map((list) => ({
+    list,
+    label: on === list ? (list === 'white' ? 'Make them pay again' : 'Unblock') : list === 'white' ? 'Let them write free' : 'Block sender',
+    run: () =>
+      on === list
+        ? fees.getState().remove(list, message.from, message.fromName)
+        : fees.getState().add(list, message.from, message.fromName),
+  }));
   return (
     <div className="sender-fees" role="group" aria-label={`Inbox fee for ${who}`}>
       {on === 'white' && <span className="sender-fees-state">{who} writes to you free (white list).</span>}
       {on === 'black' && <span className="sender-fees-state">{who} is blocked (black list).</span>}
-      {on === 'white' ? (
-        <button
-          type="button"
-          className="small"
-          disabled={busy !== null}
-          onClick={act(() => fees.getState().remove('white', message.from, message.fromName))}
-        >
-          Make them pay again
+      {actions.map((a) => (
+        <button key={a.list} type="button" className="small" disabled={busy !== null} onClick={() => void a.run()}>
+          {a.label}
         </button>
-      ) : (
-        <button
-          type="button"
-          className="small"
-          disabled={busy !== null}
-          onClick={act(() => fees.getState().add('white', message.from, message.fromName))}
-        >
-          Let them write free
-        </button>
-      )}
-      {on === 'black' ? (
-        <button
-          type="button"
-          className="small"
-          disabled={busy !== null}
-          onClick={act(() => fees.getState().remove('black', message.from, message.fromName))}
-        >
-          Unblock
-        </button>
-      ) : (
-        <button
-          type="button"
-          className="small"
-          disabled={busy !== null}
-          onClick={act(() => fees.getState().add('black', message.from, message.fromName))}
-        >
-          Block sender
-        </button>
-      )}
+      ))}
     </div>
   );
 }

@@ -10,26 +10,6 @@ import { CLASS_CHOICES, classWords, LIST_NAMES, type FeeList, type FeesStore } f
 
 export const useFees = <T,>(select: (s: FeesStore) => T): T => useStore(useStores().fees, select);
 
-export function TipIcon() {
-  return (
-    <svg
-      width={18}
-      height={18}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.8}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden
-      focusable={false}
-    >
-      <circle cx="12" cy="12" r="8.5" />
-      <path d="M14.5 9.2c-.5-.8-1.4-1.2-2.5-1.2-1.5 0-2.5.8-2.5 2s1 1.6 2.5 2 2.5.8 2.5 2-1 2-2.5 2c-1.1 0-2-.4-2.5-1.2M12 6.5V8M12 16v1.5" />
-    </svg>
-  );
-}
-
 const LIST_HELP: Record<FeeList, string> = {
   white: 'They write to you free, whatever your fee.',
   black: 'Their mail is refused, whatever they pay.',
