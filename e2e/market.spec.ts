@@ -72,6 +72,8 @@ test('a new user picks and pays three storage servers and a beacon, then sends a
     const total = picker.getByRole('table', { name: 'Price of each hire' }).locator('tfoot td');
     await expect(total).toHaveText('5 CC');
     await expect(picker.getByRole('alert')).toHaveText(/Not enough Chips: these hires cost 5 CC and the wallet holds 0 CC/);
+    await expect(picker.getByRole('button', { name: /^Use these servers/ })).toBeDisabled();
+    await picker.getByRole('alert').scrollIntoViewIfNeeded();
     await shot(page, 'market-3-not-enough');
 
     // Test Chips from the network's mint, labelled test money.
@@ -79,6 +81,8 @@ test('a new user picks and pays three storage servers and a beacon, then sends a
     const balance = picker.getByRole('region', { name: 'Wallet balance' }).getByRole('status');
     await expect(balance).toHaveText(/Wallet: 100 CC\s*test money/, { timeout: 90_000 });
     await expect(picker.getByRole('alert')).toHaveCount(0);
+    await expect(picker.getByText('The wallet holds 100 CC (test money); 95 CC after these hires.')).toBeVisible();
+    await picker.getByRole('button', { name: 'Use these servers (5 CC)' }).scrollIntoViewIfNeeded();
     await shot(page, 'market-4-funded-quote');
 
     await picker.getByRole('button', { name: 'Use these servers (5 CC)' }).click();

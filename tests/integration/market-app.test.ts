@@ -2,14 +2,15 @@
 // an identity made with a chosen term pays exactly the quote and records each paid term;
 // servers.list shows them; a choice is priced before paying (servers already hired cost
 // nothing); terms in use that end within the margin are renewed from the wallet, and when the
-// wallet cannot pay the user is told; a switch pays only the new server and keeps the terms.
+// wallet cannot pay the user is told; a switch pays only the new server and keeps the terms;
+// a qmail announced on the beacon one leaves is still fetched and read after the switch.
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { toHex } from '../../shared/bytes/index.js';
 import { HIRE_MONTH_MS } from '../../shared/qmail/hire.js';
 import type { EventName } from '../../shared/ipc/index.js';
-import { createAppServices } from '../../electron/services/app/services.js';
+import { createAppServices, type AppServices } from '../../electron/services/app/services.js';
 import { useTestNetwork } from '../../electron/services/app/testing/network.js';
 import { TEST_KDF } from '../support/tmp.js';
 
@@ -22,6 +23,32 @@ const world = useTestNetwork('qmail-market-app-', 5, {
   nodeConfig: { chips: { mintKey: MINT_KEY, networkFile: '../network.json' }, market: { requireHire: true } },
   perNode: (i) => ({ operator: { pricePerMbMonth: PRICES[i]! } }),
 });
+
+/** A profile on the paid network with 100 CC of test Chips and an identity on `storage` with its beacon on `beacon`. */
+async function payingUser(key: string, storage: number[], beacon: number): Promise<{ app: AppServices; address: string }> {
+  const app = world.track(
+    createAppServices({
+      profileDir: join(world.dir, key),
+      host: 'web',
+      version: 'test',
+      kdf: TEST_KDF,
+      directoryUrl: world.net.directoryUrl,
+      autoStart: false,
+      mail: { retryBaseMs: 300, maxAttempts: 6 },
+      chips: { networkFile: world.net.networkFile, mintKey: MINT_KEY },
+    }),
+  );
+  await app.handlers['vault.create']({ passphrase: 'correct horse battery' });
+  await app.handlers['wallet.fund']({});
+  const ids = world.net.nodes.map((n) => n.nodeId);
+  const { address } = await app.handlers['identity.create']({
+    name: key,
+    storage: storage.map((i) => ids[i]!),
+    beacon: ids[beacon]!,
+    term: { months: 1, quotaMb: 5 },
+  });
+  return { app, address: address! };
+}
 
 describe('the server market in the app', () => {
   it('pays a chosen term, shows it, prices a switch, renews before expiry and says when it cannot', async () => {
@@ -107,5 +134,35 @@ describe('the server market in the app', () => {
     expect((warned[0]!.payload as { body: string }).body).toMatch(
       /^The wallet holds [\d.]+ CC and renewing costs [\d.]+ CC\. It is paid until /,
     );
+  }, 240_000);
+
+  it('after a switch of beacon, a qmail announced on the old one is fetched from it and read', async () => {
+    const ids = world.net.nodes.map((n) => n.nodeId);
+    const grace = await payingUser('grace', [1, 2, 3], 0);
+    const bob = await payingUser('bob', [2, 3, 4], 4);
+    // Bob writes while Grace's app is not receiving: the Tell waits on her beacon, node 0.
+    bob.app.mail.start();
+    const item = bob.app.mail.queue({
+      to: [grace.address],
+      cc: [],
+      subject: 'before the switch',
+      body: 'announced on the old beacon',
+      attachments: [],
+      level: 'L3',
+      stripes: { k: 2, p: 1 },
+    });
+    expect((await bob.app.mail.waitFor(item.id)).state).toBe('sent');
+    // Grace moves her beacon to node 4 (and pays it); nothing else asks node 0 for her mail.
+    await grace.app.handlers['servers.choose']({ storage: [ids[1]!, ids[2]!, ids[3]!], beacon: ids[4]!, term: { months: 1, quotaMb: 5 } });
+    expect(grace.app.mail.account.me().beacon).toBe(ids[4]);
+    let found;
+    for (let i = 0; i < 80 && !found; i++) {
+      found = grace.app.messages.list('inbox', 0, 50).items.find((m) => m.subject === 'before the switch');
+      if (!found) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(found).toBeDefined();
+    expect(grace.app.mail.view(found!.id)!.body).toBe('announced on the old beacon');
+    // Acknowledged there: the old beacon holds nothing more for her.
+    expect(await grace.app.market.drainBeacon(ids[0]!)).toBe(0);
   }, 240_000);
 });

@@ -2,9 +2,12 @@
 // identity's paid terms, what a choice costs before it is paid, hiring a new choice (paid
 // from the wallet through onboarding's payment), renewing terms; and the renewal the app
 // runs by itself: a term in use that ends within the margin is renewed when the wallet can
-// pay, and the user is told when it cannot.
+// pay, and the user is told when it cannot. After a switch of beacon, the Tells still waiting
+// on the old one are fetched from it once, so no mail announced there is lost.
 import { ContractError, type Handlers, type HireTerm } from '../../../shared/ipc/index.js';
 import { hirePrice } from '../../../shared/qmail/hire.js';
+import { MAX_PING_ACKS } from '../../../shared/qmail/index.js';
+import { QMailServerClient } from '../net/group6.js';
 import type { Db } from '../../store/database.js';
 import type { SecretBox } from '../../store/secret-box.js';
 import type { MailEngine } from '../mail/engine.js';
@@ -24,6 +27,8 @@ export const MARKET_REQUESTS: readonly MarketRequest[] = ['servers.list', 'serve
 /** A term in use that ends within this margin is renewed. */
 export const RENEW_MARGIN_MS = 7 * 24 * 60 * 60 * 1000;
 const CHECK_EVERY_MS = 60 * 60 * 1000;
+/** A former beacon is asked once more this long after the switch. */
+const DRAIN_AGAIN_MS = 2 * 60 * 1000;
 
 export interface MarketDeps {
   db: Db;
@@ -51,6 +56,8 @@ export interface Market {
   withTerm<T>(term: HireTerm | undefined, fn: () => Promise<T>): Promise<T>;
   /** The renewal check: renews what is due, tells the user what could not be. */
   check(): Promise<RenewOutcome>;
+  /** Fetches the Tells waiting on a beacon we left (acknowledging them there); resolves with the messages stored. */
+  drainBeacon(nodeId: string): Promise<number>;
   close(): void;
 }
 
@@ -183,6 +190,49 @@ export function createMarket(d: MarketDeps): Market {
     return r;
   }
 
+  /** At most this many pages of Tells are taken from a former beacon at once. */
+  const DRAIN_PAGES = 20;
+  const drains = new Set<ReturnType<typeof setTimeout>>();
+  async function drainBeacon(nodeId: string): Promise<number> {
+    const me = d.mail.account.me();
+    const h = me.servers.find((x) => x.nodeId === nodeId);
+    if (!h) return 0;
+    const client = new QMailServerClient(d.mail.pool, { host: h.host, port: h.port, raidaId: h.raidaId });
+    const caller = { mailbox: me.mailbox, an: new Uint8Array(Buffer.from(h.an, 'hex')) };
+    let ack: number[] = [];
+    let stored = 0;
+    for (let page = 0; page < DRAIN_PAGES; page++) {
+      const list = await client.peek(caller, 0, ack);
+      ack = [];
+      if (!list.tells.length) break;
+      // Kept sealed before they are acknowledged: a Tell lost here is handed over again next time.
+      stored += await d.mail.accept(list.tells);
+      if (!list.acknowledged) break; // the node consumed them as it handed them over
+      ack = list.tells.map((t) => t.clusterId).slice(0, MAX_PING_ACKS);
+    }
+    if (ack.length) await client.peek(caller, 0, ack).catch(() => undefined);
+    return stored;
+  }
+
+  /** After a switch: the old beacon's waiting Tells now, and once more a little later (sends in flight when the record changed). */
+  function drainLater(nodeId: string): void {
+    const run = () =>
+      (d.unlocked() ? drainBeacon(nodeId) : Promise.resolve(0)).catch((e: unknown) =>
+        d.emit('notify', {
+          level: 'warning',
+          title: 'Mail on your former beacon could not be fetched',
+          body: `${sentence((e as Error).message)} It is tried again when you choose servers next.`,
+        }),
+      );
+    void run();
+    const t = setTimeout(() => {
+      drains.delete(t);
+      void run();
+    }, DRAIN_AGAIN_MS);
+    t.unref();
+    drains.add(t);
+  }
+
   const every = d.checkEveryMs ?? CHECK_EVERY_MS;
   const timer = every > 0 ? setInterval(() => void check().catch(() => undefined), every) : undefined;
   timer?.unref();
@@ -199,7 +249,12 @@ export function createMarket(d: MarketDeps): Market {
         });
       }),
     'servers.choose': ({ storage, beacon, term: t }) =>
-      d.guard(() => withTerm(t, () => d.mail.chooseServers(storage, beacon)).catch(toContract)),
+      d.guard(async () => {
+        const before = d.mail.account.me().beacon;
+        const r = await withTerm(t, () => d.mail.chooseServers(storage, beacon)).catch(toContract);
+        if (before !== beacon) drainLater(before);
+        return r;
+      }),
     'servers.quote': ({ storage, beacon, term: t }) =>
       d.guard(async () => {
         const listed = await d.mail.account.directory().servers();
@@ -225,5 +280,14 @@ export function createMarket(d: MarketDeps): Market {
     'servers.renew': ({ nodeIds, months }) => d.guard(async () => renew(nodeIds ?? (await due()), months).catch(toContract)),
   };
 
-  return { handlers, withTerm, check, close: () => clearInterval(timer) };
+  return {
+    handlers,
+    withTerm,
+    check,
+    drainBeacon,
+    close: () => {
+      clearInterval(timer);
+      for (const t of drains) clearTimeout(t);
+    },
+  };
 }

@@ -329,6 +329,12 @@ export function ServerPickerDialog() {
             {quote ? 'Nothing to pay: these servers are hired already or free.' : 'Choose servers to see the price.'}
           </p>
         )}
+        {quote && quote.enough && quote.total !== '0' && (
+          <p className="small">
+            The wallet holds {quote.balance} CC{testMoney ? ' (test money)' : ''}; {cc(Number(quote.balance) - Number(quote.total))} CC
+            after these hires.
+          </p>
+        )}
         {quote && !quote.enough && (
           <p className="form-error" role="alert">
             Not enough Chips: these hires cost {quote.total} CC and the wallet holds {quote.balance} CC.
