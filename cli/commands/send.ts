@@ -29,6 +29,10 @@ export function register(program: Command): void {
       'L3',
     )
     .option('--allow-fallback', 'L1/L2: send at L3 when the KME cannot give the keys (default: refuse and send nothing)')
+    .option(
+      '--tip <CC>',
+      'Chips for each recipient, put in a locker with the Tell: their inbox fee, or more as a tip (a fee above it refuses the send; free inboxes and white lists pay nothing)',
+    )
     .option('--via <account>', 'send as plain email through this legacy account (qmail accounts) instead')
     .option('--json', 'print the outbox item as JSON')
     .action(
@@ -43,6 +47,7 @@ export function register(program: Command): void {
         stripes: string;
         level: string;
         allowFallback?: boolean;
+        tip?: string;
         via?: string;
         json?: boolean;
       }) => {
@@ -62,21 +67,27 @@ export function register(program: Command): void {
           return;
         }
         if (!isLevelName(o.level)) throw new Error(`--level is one of ${LEVELS.join(', ')}`);
+        if (o.tip !== undefined && !/^\d{1,15}(?:\.\d{1,8})?$/.test(o.tip)) throw new Error('--tip is an amount in CC, e.g. 10 or 0.5');
         const attachments = o.attach.map((f) => ({ name: basename(f), data: new Uint8Array(readFileSync(f)) }));
         const app = await openProfile({ profile: o.profile, network: await networkFor(o), mail: { retryBaseMs: 500, maxAttempts: 4 } });
         try {
           app.mail.start({ receive: false });
-          // As the app's mail.send: L1/L2 are checked against the KME before anything is queued.
-          const item = await app.mail.send({
-            to: o.to,
-            cc: o.cc,
-            subject: o.subject,
-            body: o.body,
-            attachments,
-            level: o.level,
-            stripes: layout(o.stripes),
-            ...(o.allowFallback ? { allowFallback: true } : {}),
-          });
+          // As the app's mail.send: L1/L2 are checked against the KME, and each recipient's inbox fee
+          // against the tip, before anything is queued.
+          const tips = o.tip === undefined ? [] : [...o.to, ...o.cc].map((address) => ({ address, amount: o.tip! }));
+          const item = await app.mail.send(
+            {
+              to: o.to,
+              cc: o.cc,
+              subject: o.subject,
+              body: o.body,
+              attachments,
+              level: o.level,
+              stripes: layout(o.stripes),
+              ...(o.allowFallback ? { allowFallback: true } : {}),
+            },
+            tips,
+          );
           const done = await app.mail.waitFor(item.id);
           if (o.json) process.stdout.write(JSON.stringify(done) + '\n');
           else if (done.state === 'sent') process.stdout.write(`${done.id}\n`);

@@ -30,6 +30,8 @@ import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from
 import { FEES_REQUESTS, feesHandlers } from './fees.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';
 import { WalletRunner } from '../wallet/runner.js';
+import type { Sealer } from '../wallet/client.js';
+import type { LoadedIdentity } from '../identity/store.js';
 import { MARKET_REQUESTS, createMarket, type Market } from './market.js';
 
 export interface AppServicesOptions {
@@ -133,7 +135,20 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   };
 
   // One wallet for the Wallet screen, the tips a send pays and the tips received (one operation at a time).
-  const wallet = new WalletRunner({ db, box: () => vault.box(), networkFile: opts.chips?.networkFile, now });
+  const wallet: WalletRunner = new WalletRunner({
+    db,
+    box: () => vault.box(),
+    networkFile: opts.chips?.networkFile,
+    now,
+    // Where the wallet holds no coin on a server yet, our mailbox's AN there seals its requests.
+    mailbox: (i: number): Sealer | undefined => {
+      const me: LoadedIdentity | undefined = mail.account.current();
+      const h = me?.servers.find((s) => s.raidaId === i);
+      return me && h
+        ? { denomination: me.mailbox.denomination, serial: me.mailbox.serial, an: new Uint8Array(Buffer.from(h.an, 'hex')) }
+        : undefined;
+    },
+  });
   const mail = new MailEngine({
     db,
     box: () => vault.box(),

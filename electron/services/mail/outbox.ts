@@ -154,7 +154,8 @@ export class Outbox {
     return [...new Set([...r.job.to, ...r.job.cc])].map((address) => {
       const name = this.ctx.names.known(address);
       const k = known.get(address);
-      const base = { address, ...(name ? { name } : {}) };
+      // What the recipient's locker paid, or that it came back, whatever the state.
+      const base = { address, ...(name ? { name } : {}), ...(k?.paid ? { paid: k.paid } : {}), ...(k?.refunded ? { refunded: true } : {}) };
       if (r.state === 'sent') return { ...base, state: 'delivered' as const, ...(k?.at ? { at: k.at } : {}) };
       if (k?.state === 'delivered') return { ...base, state: 'delivered' as const, ...(k.at ? { at: k.at } : {}) };
       if (r.state === 'failed')

@@ -73,6 +73,8 @@ export interface TellOptions {
   tips?: TipHooks;
   attempts: number;
   backoffMs: number;
+  /** How long one Tell waits for its answer (default the client's). */
+  timeoutMs?: number;
 }
 
 export interface TellOutcome {
@@ -125,7 +127,7 @@ export async function tellAll<R extends TellTarget>(
   await Promise.all(
     groups.map(async (group) => {
       const beacon = group[0]!.beacon;
-      const client = new QMailServerClient(o.pool, { host: beacon.host, port: beacon.port, raidaId: beacon.raidaId });
+      const client = new QMailServerClient(o.pool, { host: beacon.host, port: beacon.port, raidaId: beacon.raidaId }, o.timeoutMs);
       const payer = group.length === 1 && codes.has(group[0]!.address) ? group[0]!.address : undefined;
       const reached = () => {
         out.delivered.push(...group.map((r) => r.address));

@@ -5,7 +5,7 @@
 import type { Db } from '../../store/database.js';
 import type { SecretBox } from '../../store/secret-box.js';
 import { ConnectionPool } from '../net/transport.js';
-import { ChipClient } from './client.js';
+import { ChipClient, type Sealer } from './client.js';
 import { coinEndpoints } from './network.js';
 import { WalletStore } from './store.js';
 import { Wallet } from './wallet.js';
@@ -25,6 +25,11 @@ export interface WalletRunnerOptions {
   now?: () => number;
   /** Tests pass their own coin servers. */
   client?: (pool: ConnectionPool, endpoints: ReturnType<typeof coinEndpoints>) => ChipClient;
+  /**
+   * Our mailbox's AN on coin server i, to seal requests there with where the wallet holds no
+   * coin yet (an empty wallet taking its first tip from a locker).
+   */
+  mailbox?: (i: number) => Sealer | undefined;
 }
 
 export class WalletRunner {
@@ -63,7 +68,7 @@ export class WalletRunner {
       try {
         const endpoints = coinEndpoints(this.o.networkFile);
         const client = this.o.client ? this.o.client(pool, endpoints) : new ChipClient(pool, endpoints);
-        const wallet = new Wallet(this.store, client, this.o.now);
+        const wallet = new Wallet(this.store, client, this.o.now, this.o.mailbox);
         if (wallet.hasLimbo()) await wallet.recover().catch(() => undefined);
         return await fn(wallet, client);
       } finally {
