@@ -17,6 +17,13 @@ export function tipWords(tip: NonNullable<MessageView['tip']>): string {
   return TIP_WORDS[tip.state](tip.amount);
 }
 
+/** A list row's mark for the Chips that came or went with a message ("Tip 9.5 CC", "Paid 10 CC"). */
+export function RowTip({ tip }: { tip: MessageView['tip'] }) {
+  if (!tip || tip.state === 'refunded') return null;
+  const amount = tip.amount === '0' ? '' : ` ${tip.amount} CC`;
+  return <span className="row-tip">{tip.state === 'paid' ? `Paid${amount}` : `Tip${amount}`}</span>;
+}
+
 /** Whether the reader offers list actions for this message's sender: a qmail someone else sent us. */
 export function canListSender(m: MessageView): boolean {
   return !m.origin && !m.legacy && m.folder !== 'sent' && m.folder !== 'drafts' && Address.safeParse(m.from).success;

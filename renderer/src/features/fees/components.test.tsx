@@ -8,7 +8,7 @@ import { createAppStores } from '../../app/stores.js';
 import { createFakeRuntime, fakeMessage } from '../../test-support/fake-runtime.js';
 import { DeliveryList } from '../reader/Reader.js';
 import { FeeLine, namesIn } from './FeeLine.js';
-import { canListSender, MessageFees } from './ReaderFees.js';
+import { canListSender, MessageFees, RowTip } from './ReaderFees.js';
 import { TipSettingsDialog } from './TipSettingsDialog.js';
 
 function render(node: ReactNode, prepare?: (stores: ReturnType<typeof createAppStores>) => void): string {
@@ -183,6 +183,14 @@ describe('reader', () => {
       s.fees.setState({ settings: { fee: '10', classRejection: 0, white: [], black: ['0006.1.500'], contactsFree: false } }),
     );
     expect(text(black)).toBe('Stranger is blocked (black list). Let them write free Unblock');
+  });
+
+  it('marks a list row with the tip that came or the fee paid', () => {
+    expect(text(render(<RowTip tip={{ amount: '9.5', state: 'received' }} />))).toBe('Tip 9.5 CC');
+    expect(text(render(<RowTip tip={{ amount: '0', state: 'pending' }} />))).toBe('Tip');
+    expect(text(render(<RowTip tip={{ amount: '10', state: 'paid' }} />))).toBe('Paid 10 CC');
+    expect(render(<RowTip tip={{ amount: '10', state: 'refunded' }} />)).toBe('');
+    expect(render(<RowTip tip={undefined} />)).toBe('');
   });
 
   it('offers nothing for our own mail, drafts and email', () => {

@@ -10,6 +10,7 @@ import { countOf, displayName, formatListDate } from '../../ui/format.js';
 import { FolderIcon } from '../../ui/icons.js';
 import { rowAt, visibleCount, type ListRow } from './store.js';
 import { SayHello } from './SayHello.js';
+import { RowTip } from '../fees/ReaderFees.js';
 
 export const ROW_HEIGHT = 84;
 
@@ -139,6 +140,7 @@ function Row({
         {m.unread && <span className="dot" aria-label="Unread" role="img" />}
         <span className="row-from">{who}</span>
         {(showOrigin || m.origin) && <OriginBadge m={m} />}
+        <RowTip tip={m.tip} />
         <time className="row-date" dateTime={new Date(m.date).toISOString()}>
           {formatListDate(m.date)}
         </time>
