@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { StoresProvider } from '../../app/context.js';
 import { createAppStores } from '../../app/stores.js';
 import { createFakeRuntime, fakeMessage } from '../../test-support/fake-runtime.js';
+import { ComposerDialog } from '../composer/ComposerDialog.js';
 import { DeliveryList } from '../reader/Reader.js';
 import { FeeLine, namesIn } from './FeeLine.js';
 import { canListSender, MessageFees, RowTip } from './ReaderFees.js';
@@ -16,6 +17,7 @@ function render(node: ReactNode, prepare?: (stores: ReturnType<typeof createAppS
   prepare?.(stores);
   // Server rendering reads a store's initial state: make it the state prepared here.
   stores.fees.getInitialState = stores.fees.getState;
+  stores.composer.getInitialState = stores.composer.getState;
   const html = renderToStaticMarkup(<StoresProvider stores={stores}>{node}</StoresProvider>);
   stores.dispose();
   return html;
@@ -102,6 +104,36 @@ describe('fee line', () => {
     expect(text(render(<FeeLine id="f" quoting balance={null} names={new Map()} quotes={null} />))).toBe(
       'Asking what the recipients’ inboxes charge…',
     );
+  });
+});
+
+describe('composer Send', () => {
+  const composerWith = (quotes: { address: string; kind: 'fee' | 'black' | 'free'; fee: string }[], to = '0006.1.500') =>
+    render(<ComposerDialog />, (s) => {
+      s.composer.getState().openNew();
+      s.composer.setState({ to, quotes, quotedFor: quotes.map((q) => q.address).join(','), balance: '100' });
+    });
+  const sendButton = (html: string) => /<button type="button" class="primary"[^>]*>[^<]*<\/button>/.exec(html)?.[0] ?? '';
+
+  it('says what it pays, and is described by the fee line', () => {
+    const html = composerWith([{ address: '0006.1.500', kind: 'fee', fee: '10' }]);
+    expect(sendButton(html)).toMatch(/aria-describedby="[^"]+"[^>]*>Pay 10 CC and send</);
+    expect(sendButton(html)).not.toContain('disabled');
+    expect(text(composerWith([{ address: '0006.1.500', kind: 'free', fee: '0' }]))).toContain(
+      'Sending costs nothing. Your wallet holds 100 CC.',
+    );
+    expect(sendButton(composerWith([{ address: '0006.1.500', kind: 'free', fee: '0' }]))).toMatch(/>Send</);
+  });
+
+  it('is off while a recipient refuses our mail', () => {
+    expect(sendButton(composerWith([{ address: '0006.1.500', kind: 'black', fee: '0' }]))).toMatch(/disabled=""[^>]*>Send</);
+  });
+
+  it('offers no price for recipients it has not asked about yet', () => {
+    // The quote answers for other recipients than those typed now: not shown, not paid.
+    const html = composerWith([{ address: '0006.1.500', kind: 'fee', fee: '10' }], '0006.1.501');
+    expect(sendButton(html)).toMatch(/>Send</);
+    expect(html).not.toContain('Inbox fees');
   });
 });
 
