@@ -3,13 +3,22 @@
 // account's CA, and for a mailbox of varied messages (encoded words, quoted names, groups,
 // attachments by disposition and by name, RFC 2231 names, a forwarded message, no date, a bad
 // date, many recipients) it stores exactly what the imapflow path stores; a wrong password is
-// `auth`; several UID FETCHes in flight each get their own answers.
+// `auth`; several UID FETCHes in flight each get their own answers. When it does not open,
+// or the parser refuses an answer mid-pass, the pass ends over imapflow with no loss and no
+// duplicate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { openDatabase } from '../../electron/store/database.js';
+import { LegacyStore } from '../../electron/store/legacy.js';
+import { SecretBox } from '../../electron/store/secret-box.js';
 import { BulkImap } from '../../electron/services/legacy/imap/bulk.js';
-import { fromImapflow, toNew } from '../../electron/services/legacy/imap/sync.js';
+import { fromImapflow, syncAccount, toNew } from '../../electron/services/legacy/imap/sync.js';
 import type { ServerConfig } from '../../electron/services/legacy/types.js';
 import { startDovecot, testMessage, type Dovecot } from '../support/mailservers.js';
+import { tempDir } from '../support/tmp.js';
 
 const USER = { user: 'bulk@a.localhost', password: 'p "w\\ord' };
 let dovecot: Dovecot;
@@ -106,6 +115,49 @@ afterAll(async () => {
   await dovecot?.stop();
 });
 
+function imapflow(): ImapFlow {
+  const c = new ImapFlow({
+    host: '127.0.0.1',
+    port: dovecot.ports.imap,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: USER.user, pass: USER.password },
+    logger: false,
+  });
+  c.on('error', () => {});
+  return c;
+}
+
+/**
+ * A proxy to Dovecot that, once `after` bytes went to the client, slips an answer no IMAP
+ * parser takes (a FETCH whose UID is a list) in at the next line break.
+ */
+async function spoilingProxy(after: number): Promise<{ port: number; stop: () => Promise<void> }> {
+  const server: Server = createServer((client) => {
+    const up = createConnection({ host: '127.0.0.1', port: dovecot.ports.imap });
+    let down = 0;
+    let spoiled = false;
+    const close = () => {
+      client.destroy();
+      up.destroy();
+    };
+    client.on('error', close).on('close', close);
+    up.on('error', close).on('close', close);
+    client.pipe(up);
+    up.on('data', (d: Buffer) => {
+      down += d.length;
+      const nl = d.indexOf('\r\n');
+      if (!spoiled && down >= after && nl >= 0) {
+        spoiled = true;
+        client.write(Buffer.concat([d.subarray(0, nl + 2), Buffer.from('* 1 FETCH (UID (1))\r\n'), d.subarray(nl + 2)]));
+      } else client.write(d);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const a = server.address();
+  return { port: typeof a === 'object' && a ? a.port : 0, stop: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 async function viaImapflow(from: number, to: number) {
   const c = new ImapFlow({
     host: '127.0.0.1',
@@ -184,6 +236,52 @@ describe('bulk connection', () => {
       await expect(b.examine('No such folder')).rejects.toThrow(/NO/);
     } finally {
       b.close();
+    }
+  });
+});
+
+describe('fallback to imapflow', () => {
+  const TOTAL = MESSAGES.length + 1 + 500;
+
+  async function pass(openBulk: () => Promise<BulkImap>) {
+    const d = tempDir('qmail-bulk-db-');
+    const db = openDatabase(join(d.path, 'qmail.db'));
+    const box = new SecretBox(randomBytes(32));
+    const store = new LegacyStore(db, () => box);
+    store.putAccount('acc', {}, undefined, 1);
+    const c = imapflow();
+    await c.connect();
+    try {
+      const [inbox] = await syncAccount(c, store, 'acc', { only: ['INBOX'], chunk: 100, openBulk });
+      const folder = store.folders('acc').find((f) => f.path === 'INBOX')!;
+      const uids = [...store.uidFlags(folder.id).keys()];
+      return { inbox: inbox!, uids };
+    } finally {
+      await c.logout();
+      db.close();
+      d.remove();
+    }
+  }
+
+  it('a bulk connection that does not open leaves the pass to imapflow', async () => {
+    const { inbox, uids } = await pass(() => Promise.reject(new Error('no bulk connection')));
+    expect(inbox).toMatchObject({ mode: 'initial', fetchedBy: 'client', total: TOTAL, added: TOTAL });
+    expect(new Set(uids).size).toBe(TOTAL);
+  });
+
+  it('an answer the parser refuses mid-pass: the rest comes through imapflow, no loss, no duplicate', async () => {
+    const proxy = await spoilingProxy(60_000);
+    try {
+      let opened = 0;
+      const { inbox, uids } = await pass(() => {
+        opened++;
+        return BulkImap.open({ host: '127.0.0.1', port: proxy.port, tls: 'none' }, { user: USER.user, pass: USER.password });
+      });
+      expect(opened).toBe(1);
+      expect(inbox).toMatchObject({ mode: 'initial', fetchedBy: 'client', total: TOTAL, added: TOTAL });
+      expect(uids.sort((a, b) => a - b)).toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
+    } finally {
+      await proxy.stop();
     }
   });
 });
