@@ -75,6 +75,8 @@ export interface TellOptions {
   backoffMs: number;
   /** How long one Tell waits for its answer (default the client's). */
   timeoutMs?: number;
+  /** The beacon's client (tests pass their own). */
+  client?: (beacon: ServerDescriptor) => Pick<QMailServerClient, 'tell'>;
 }
 
 export interface TellOutcome {
@@ -127,7 +129,8 @@ export async function tellAll<R extends TellTarget>(
   await Promise.all(
     groups.map(async (group) => {
       const beacon = group[0]!.beacon;
-      const client = new QMailServerClient(o.pool, { host: beacon.host, port: beacon.port, raidaId: beacon.raidaId }, o.timeoutMs);
+      const client =
+        o.client?.(beacon) ?? new QMailServerClient(o.pool, { host: beacon.host, port: beacon.port, raidaId: beacon.raidaId }, o.timeoutMs);
       const payer = group.length === 1 && codes.has(group[0]!.address) ? group[0]!.address : undefined;
       const reached = () => {
         out.delivered.push(...group.map((r) => r.address));
