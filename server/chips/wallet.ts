@@ -345,8 +345,17 @@ export class Wallet {
       }),
     );
     if (count(v, 'p') < majority(this.n)) {
-      // Not in the locker on a majority: take back what did go in, keep the rest as it was.
-      await this.reclaimLocker(code);
+      // Not in the locker on a majority: each server holds the coin under its old AN or under the
+      // key (where the put went, or an answer was lost). The code has not left us, so either is
+      // ours: the recovery keeps the coin under whichever each server holds (a remove would keep
+      // only what a majority lists, and drop coins that went in on a minority).
+      this.store.transaction(() => {
+        for (const { id, coin } of pick) {
+          const { locker: _locker, ...rest } = coin;
+          this.store.put(id, { ...rest, state: 'limbo', pans: keys.map((k) => toHex(k)), pown: v.join('') });
+        }
+      });
+      await this.recover().catch(() => undefined);
       throw new WalletError('no_majority', 'the locker was not filled on a majority of servers');
     }
     this.store.transaction(() => {
