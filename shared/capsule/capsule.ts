@@ -205,6 +205,16 @@ export interface HybridKem {
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
 }
 
+/** ML-DSA-65 signing with a context, wherever it runs (the main process runs it in worker threads). */
+export type CapsuleSigner = (message: Uint8Array, secretKey: Uint8Array, context: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+/** ML-DSA-65 verification with a context: true only for a valid signature. */
+export type CapsuleVerifier = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+  context: Uint8Array,
+) => boolean | Promise<boolean>;
+
 export interface SealOptions {
   level: Level;
   sender: Identity;
@@ -217,6 +227,8 @@ export interface SealOptions {
   rng?: Rng;
   /** L3's KEM (default noble's X-Wing). */
   kem?: HybridKem;
+  /** The sender's signature (default noble's ML-DSA-65 in this thread). */
+  sign?: CapsuleSigner;
 }
 
 export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): Promise<Uint8Array> {
@@ -270,7 +282,9 @@ export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): P
     sealed = gcmSeal(key, nonce, inner, aad);
   }
   const signed = concatBytes(aad, sealed);
-  const signature = ml_dsa65.sign(signed, opts.sender.signSecretKey, { context: SIG_CONTEXT });
+  const signature = opts.sign
+    ? await opts.sign(signed, opts.sender.signSecretKey, SIG_CONTEXT)
+    : ml_dsa65.sign(signed, opts.sender.signSecretKey, { context: SIG_CONTEXT });
   return concatBytes(signed, signature);
 }
 
@@ -299,16 +313,32 @@ export interface OpenedCapsule {
  * unsealing anything (no QKD key is spent). Returns the capsule, every header field now
  * vouched for by the sender's signature.
  */
-export function verifyCapsule(
-  bytes: Uint8Array,
-  opts: Pick<OpenOptions, 'sender' | 'expectLevel'> & { recipient: PublicIdentity },
-): DecodedCapsule {
-  const d = decodeCapsule(bytes);
-  const h = d.header;
-  if (!bytesEqual(h.senderId, identityId(opts.sender))) throw new CryptoError('wrong-sender', 'capsule names a different sender');
+export function verifyCapsule(bytes: Uint8Array, opts: VerifyOptions): DecodedCapsule {
+  const d = decodeFrom(bytes, opts);
   // Remembered once verified: openCapsule checks again the capsule verifyCapsule just passed.
-  const ok = verifyMlDsa65(d.signature, d.signed, opts.sender.signPublicKey, SIG_CONTEXT);
-  if (!ok) throw new CryptoError('bad-signature', 'sender signature does not verify');
+  return checkRest(d, verifyMlDsa65(d.signature, d.signed, opts.sender.signPublicKey, SIG_CONTEXT), opts);
+}
+
+/**
+ * verifyCapsule with the signature checked by `verify` (the main process checks it in a
+ * worker thread, then remembers the success so openCapsule does not check it again).
+ */
+export async function verifyCapsuleWith(bytes: Uint8Array, opts: VerifyOptions, verify: CapsuleVerifier): Promise<DecodedCapsule> {
+  const d = decodeFrom(bytes, opts);
+  return checkRest(d, await verify(d.signature, d.signed, opts.sender.signPublicKey, SIG_CONTEXT), opts);
+}
+
+type VerifyOptions = Pick<OpenOptions, 'sender' | 'expectLevel'> & { recipient: PublicIdentity };
+
+function decodeFrom(bytes: Uint8Array, opts: VerifyOptions): DecodedCapsule {
+  const d = decodeCapsule(bytes);
+  if (!bytesEqual(d.header.senderId, identityId(opts.sender))) throw new CryptoError('wrong-sender', 'capsule names a different sender');
+  return d;
+}
+
+function checkRest(d: DecodedCapsule, signatureOk: boolean, opts: VerifyOptions): DecodedCapsule {
+  const h = d.header;
+  if (!signatureOk) throw new CryptoError('bad-signature', 'sender signature does not verify');
   if (!bytesEqual(h.recipientId, identityId(opts.recipient)))
     throw new CryptoError('wrong-recipient', 'capsule was sealed for another recipient');
   if (opts.expectLevel !== undefined && h.level !== opts.expectLevel)

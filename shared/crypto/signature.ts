@@ -32,8 +32,22 @@ export function verifyMlDsa65(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, 
     ok = false;
   }
   if (!ok) return false;
+  remember(key);
+  return true;
+}
+
+function remember(key: string): void {
   // Oldest first out (a Set iterates in insertion order).
   if (verified.size >= MAX_REMEMBERED) verified.delete(verified.values().next().value!);
   verified.add(key);
-  return true;
+}
+
+/** Whether this signature verified before (and is still remembered). */
+export function rememberedMlDsa65(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, context?: Uint8Array): boolean {
+  return verified.has(memoKey(sig, msg, pk, context ?? new Uint8Array(0)));
+}
+
+/** A success checked elsewhere (ml_dsa65.verify in a worker thread), remembered as if verifyMlDsa65 had found it. */
+export function rememberMlDsa65(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, context?: Uint8Array): void {
+  remember(memoKey(sig, msg, pk, context ?? new Uint8Array(0)));
 }

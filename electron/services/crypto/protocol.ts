@@ -78,7 +78,13 @@ export type ToWorker =
       out?: ArrayBuffer;
     }
   /** Opens `sealed` (ciphertext ‖ tag) into `out` when large enough. Reply: 'gcm', data null when the tag does not verify. */
-  | { type: 'gcm-open'; key: Uint8Array; iv: Uint8Array; aad: Uint8Array; sealed: Uint8Array; out?: ArrayBuffer };
+  | { type: 'gcm-open'; key: Uint8Array; iv: Uint8Array; aad: Uint8Array; sealed: Uint8Array; out?: ArrayBuffer }
+  /**
+   * ML-DSA-65 off the main thread (signatures.ts). Sign: the worker zeroes its copy of the
+   * secret key before it replies. Reply: 'ml-dsa', with the signature or the verdict.
+   */
+  | { type: 'ml-dsa-sign'; message: Uint8Array; secretKey: Uint8Array; context: Uint8Array }
+  | { type: 'ml-dsa-verify'; signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array; context: Uint8Array };
 
 export type FromWorker =
   | { type: 'done'; ms: number }
@@ -87,4 +93,5 @@ export type FromWorker =
   | { type: 'verified'; ok: boolean; reason?: 'crc-mismatch' | 'mac-mismatch' }
   | { type: 'error'; code: string; message: string }
   /** `data`: the sealed or opened bytes (null: the tag did not verify); `back`: the input buffers, handed back for reuse. */
-  | { type: 'gcm'; data: Uint8Array | null; back: ArrayBuffer[] };
+  | { type: 'gcm'; data: Uint8Array | null; back: ArrayBuffer[] }
+  | { type: 'ml-dsa'; signature?: Uint8Array; ok?: boolean };

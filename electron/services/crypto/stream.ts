@@ -115,6 +115,10 @@ export class CryptoWorker {
     this.failed ??= new Error('closed');
     await this.worker.terminate();
   }
+  /** Ended or failed: it takes no more requests. */
+  get broken(): boolean {
+    return this.failed !== undefined;
+  }
   /** Usable for another message: alive and with no reply outstanding. */
   get reusable(): boolean {
     return !this.failed && this.waiting.length === 0;

@@ -1,7 +1,18 @@
 // Worker thread: all bulk work of the stream path (interleave, parity, AES-256-CTR,
 // HMAC-SHA-256, CRC32) runs here, chunk by chunk, so the main process never stalls and
-// memory stays proportional to one chunk.
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type CipherGCM, type DecipherGCM, type Hmac } from 'node:crypto';
+// memory stays proportional to one chunk; so do the side jobs the main thread hands over
+// (offload.ts's AES-GCM, signatures.ts's ML-DSA-65).
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+  type CipherGCM,
+  type DecipherGCM,
+  type Hmac,
+} from 'node:crypto';
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { MessageChannel, parentPort } from 'node:worker_threads';
 import { CryptoError } from '../../../shared/crypto/errors.js';
 import { stripeIntoPortable, unstripeInto } from '../../../shared/stripe/interleave.js';
@@ -205,6 +216,24 @@ function handle(msg: ToWorker): void {
     case 'gcm-seal':
     case 'gcm-open':
       return gcm(msg);
+    case 'ml-dsa-sign': {
+      const extraEntropy = randomBytes(32);
+      try {
+        return post({ type: 'ml-dsa', signature: ml_dsa65.sign(msg.message, msg.secretKey, { context: msg.context, extraEntropy }) });
+      } finally {
+        msg.secretKey.fill(0);
+        extraEntropy.fill(0);
+      }
+    }
+    case 'ml-dsa-verify': {
+      let ok: boolean;
+      try {
+        ok = ml_dsa65.verify(msg.signature, msg.message, msg.publicKey, { context: msg.context });
+      } catch {
+        ok = false; // malformed input is a failed verification, as verifyMlDsa65 has it
+      }
+      return post({ type: 'ml-dsa', ok });
+    }
   }
 }
 

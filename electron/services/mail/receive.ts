@@ -3,8 +3,8 @@
 // verify the sender's signature → download every stripe in parallel → open the capsule →
 // verify each stripe (CRC, HMAC) → rebuild, repairing from parity → decode the bundle.
 // Downloads name nobody: no mailbox, no AN, on connections that carry nothing else of ours.
-import { verifyCapsule, type DecodedCapsule, type Level } from '../../../shared/capsule/index.js';
-import { openCapsule } from '../crypto/capsule.js';
+import type { DecodedCapsule, Level } from '../../../shared/capsule/index.js';
+import { openCapsule, verifyCapsule } from '../crypto/capsule.js';
 import type { QkdKeyRef } from '../../../shared/capsule/qkd.js';
 import { fingerprint } from '../../../shared/identity/index.js';
 import { formatMailbox } from '../../../shared/cbdf/address.js';
@@ -186,7 +186,7 @@ async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionP
     }
     if (!got) continue;
     try {
-      checked = { bytes: got, capsule: verifyCapsule(got, { sender: who.identity, recipient: ctx.me.identity }) };
+      checked = { bytes: got, capsule: await verifyCapsule(got, { sender: who.identity, recipient: ctx.me.identity }) };
       break;
     } catch (e) {
       const code = (e as { code?: string }).code;
