@@ -24,8 +24,8 @@ const world = useTestNetwork('qmail-market-app-', 5, {
   perNode: (i) => ({ operator: { pricePerMbMonth: PRICES[i]! } }),
 });
 
-/** A profile on the paid network with 100 CC of test Chips and an identity on `storage` with its beacon on `beacon`. */
-async function payingUser(key: string, storage: number[], beacon: number): Promise<{ app: AppServices; address: string }> {
+/** A profile on the paid network with a vault and 100 CC of test Chips (its clock: `now`). */
+async function fundedApp(key: string, now?: () => number): Promise<AppServices> {
   const app = world.track(
     createAppServices({
       profileDir: join(world.dir, key),
@@ -35,11 +35,18 @@ async function payingUser(key: string, storage: number[], beacon: number): Promi
       directoryUrl: world.net.directoryUrl,
       autoStart: false,
       mail: { retryBaseMs: 300, maxAttempts: 6 },
+      ...(now ? { now } : {}),
       chips: { networkFile: world.net.networkFile, mintKey: MINT_KEY },
     }),
   );
   await app.handlers['vault.create']({ passphrase: 'correct horse battery' });
-  await app.handlers['wallet.fund']({});
+  expect((await app.handlers['wallet.fund']({})).amount).toBe('100');
+  return app;
+}
+
+/** fundedApp with an identity on `storage` and its beacon on `beacon`, a month of 5 MB on each. */
+async function payingUser(key: string, storage: number[], beacon: number): Promise<{ app: AppServices; address: string }> {
+  const app = await fundedApp(key);
   const ids = world.net.nodes.map((n) => n.nodeId);
   const { address } = await app.handlers['identity.create']({
     name: key,
@@ -53,23 +60,10 @@ async function payingUser(key: string, storage: number[], beacon: number): Promi
 describe('the server market in the app', () => {
   it('pays a chosen term, shows it, prices a switch, renews before expiry and says when it cannot', async () => {
     let skew = 0;
-    const app = world.track(
-      createAppServices({
-        profileDir: join(world.dir, 'ada'),
-        host: 'web',
-        version: 'test',
-        kdf: TEST_KDF,
-        directoryUrl: world.net.directoryUrl,
-        autoStart: false,
-        now: () => Date.now() + skew,
-        chips: { networkFile: world.net.networkFile, mintKey: MINT_KEY },
-      }),
-    );
+    const app = await fundedApp('ada', () => Date.now() + skew);
     const events: { event: EventName; payload: unknown }[] = [];
     app.subscribe((event, payload) => events.push({ event, payload }));
     const h = app.handlers;
-    await h['vault.create']({ passphrase: 'correct horse battery' });
-    expect((await h['wallet.fund']({})).amount).toBe('100');
     const ids = world.net.nodes.map((n) => n.nodeId);
     const term = { months: 1, quotaMb: 5 };
 

@@ -13,11 +13,11 @@ import { KmeSettingsDialog } from '../features/settings/KmeSettingsDialog.js';
 import { AccountsDialog } from '../features/accounts/AccountsDialog.js';
 import { LegacyMailDialog } from '../features/accounts/LegacyMail.js';
 import { WalletDialog, WalletIcon } from '../features/wallet/WalletDialog.js';
-import { ServerPickerDialog, ServersIcon } from '../features/servers/ServerPicker.js';
+import { ServerPickerDialog } from '../features/servers/ServerPicker.js';
 import { TipSettingsDialog } from '../features/fees/TipSettingsDialog.js';
 import { FeesNotice } from '../features/fees/FeesNotice.js';
 import { createNotifier, type NotificationApi } from './notifications.js';
-import { ComposeIcon, FolderIcon, KeyIcon, LockIcon, Logo, RefreshIcon, SearchIcon, TipIcon } from '../ui/icons.js';
+import { ComposeIcon, FolderIcon, KeyIcon, LockIcon, Logo, RefreshIcon, SearchIcon, ServersIcon, TipIcon } from '../ui/icons.js';
 import { useIdentity, useMessages, useReader, useStores } from './context.js';
 
 function isTyping(el: Element | null): boolean {

@@ -118,6 +118,17 @@ export function TipIcon() {
   );
 }
 
+/** Two stacked servers: the server picker. */
+export function ServersIcon() {
+  return (
+    <svg {...base}>
+      <rect x="3" y="4" width="18" height="6" rx="1.5" />
+      <rect x="3" y="14" width="18" height="6" rx="1.5" />
+      <path d="M7 7h.01M7 17h.01M11 7h6M11 17h6" />
+    </svg>
+  );
+}
+
 export function Logo({ size = 28 }: { size?: number }) {
   return (
     <svg width={size} height={size} viewBox="0 0 32 32" aria-hidden focusable={false}>

@@ -14,32 +14,12 @@ import './servers.css';
 
 const usePicker = <T,>(select: (s: ServerPickerStore) => T): T => useStore(useStores().servers, select);
 
-export function ServersIcon() {
-  return (
-    <svg
-      width={18}
-      height={18}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.8}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden
-      focusable={false}
-    >
-      <rect x="3" y="4" width="18" height="6" rx="1.5" />
-      <rect x="3" y="14" width="18" height="6" rx="1.5" />
-      <path d="M7 7h.01M7 17h.01M11 7h6M11 17h6" />
-    </svg>
-  );
-}
-
 const date = (ms: number) => new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 const latency = (s: ServerInfo) =>
   s.latencyMs == null ? 'not measured' : `${s.latencyMs < 10 ? s.latencyMs.toFixed(1) : Math.round(s.latencyMs)} ms`;
 const uptime = (s: ServerInfo) => `${Math.round((s.uptime ?? 0) * 100)}%`;
-const price = (s: ServerInfo) => (s.hireRequired ? `${s.pricePerMbMonth} CC` : `free (${s.pricePerMbMonth} CC listed)`);
+const price = (s: ServerInfo) =>
+  s.hireRequired ? `${s.pricePerMbMonth} CC` : s.pricePerMbMonth === 0 ? 'free' : `free here (lists ${s.pricePerMbMonth} CC)`;
 
 function Term({ s, now }: { s: ServerInfo; now: number }) {
   if (s.paidUntil === undefined) return <>{s.hired ? (s.hireRequired ? 'not known here' : 'free') : '—'}</>;
