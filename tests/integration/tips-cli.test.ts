@@ -63,5 +63,19 @@ describe('qmail fees', () => {
     await cli('fees', 'unlist', bob, '--profile', a);
     expect(JSON.parse(await cli('fees', 'show', '--profile', a, '--json'))).toMatchObject({ fee: 0.5, white: [], black: [] });
     await expect(cli('fees', 'set', '--profile', a, '--fee', '-1')).rejects.toThrow(/CC amount/);
+
+    // qmail send --tip: a fee not covered fails before anything is queued, in one line.
+    const send = (...extra: string[]) =>
+      run(process.execPath, [qmail, 'send', '--profile', b, ...where, '--to', alice, '--subject', 'fee?', '--stripes', '2+1', ...extra], {
+        env,
+        timeout: 90_000,
+      }).then(
+        () => '',
+        (e: { stderr: string; code: number }) => (expect(e.code).not.toBe(0), e.stderr),
+      );
+    expect(await send()).toBe(`qmail: ${alice} charges an inbox fee of 0.5 CC; no tip was given.\n`);
+    expect(await send('--tip', '0.25')).toBe(`qmail: ${alice} charges an inbox fee of 0.5 CC; 0.25 CC was offered.\n`);
+    // Covered, but Bob's wallet holds nothing to pay it with.
+    expect(await send('--tip', '0.5')).toMatch(/^qmail: The inbox fees and tips come to 0\.5 CC; the wallet holds 0 CC\.\n$/);
   }, 240_000);
 });
