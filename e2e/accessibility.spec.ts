@@ -162,6 +162,12 @@ test('every main screen has no serious or critical axe violation, light and dark
   await expect(picker.getByRole('heading', { name: 'What k + p needs' })).toBeVisible();
   await audit(page, 'server-picker', findings);
   await picker.getByRole('button', { name: 'Close the server picker' }).click();
+  // Tip settings: the inbox fee, class rejection in words, contacts free, the white and black lists.
+  await page.getByRole('button', { name: 'Tips', exact: true }).click();
+  const tipSettings = page.getByRole('dialog', { name: 'Tip settings' });
+  await expect(tipSettings.getByRole('button', { name: 'Save fee' })).toBeVisible({ timeout: 30_000 });
+  await audit(page, 'tip-settings', findings);
+  await tipSettings.getByRole('button', { name: 'Close the tip settings' }).click();
   await page.getByRole('button', { name: /^Dorothy Vaughan/ }).click();
   const identity = page.getByRole('dialog', { name: 'Your identity' });
   await identity.getByLabel('Passphrase').fill(PASSPHRASE);
@@ -212,7 +218,7 @@ test('at 720×600 the mail window does not scroll sideways and every toolbar con
   }
   await page.emulateMedia({ colorScheme: 'light' });
   // Every toolbar control is on screen and can be used.
-  for (const name of ['Compose', 'Check mail', 'Quantum keys', 'Lock QMail'])
+  for (const name of ['Compose', 'Check mail', 'Tips', 'Quantum keys', 'Lock QMail'])
     await expect(page.getByRole('button', { name, exact: true })).toBeInViewport({ ratio: 1 });
   await expect(page.getByRole('searchbox')).toBeInViewport();
 
@@ -248,5 +254,14 @@ test('at 720×600 the mail window does not scroll sideways and every toolbar con
   await article.getByRole('button', { name: 'Close' }).click();
   await expect(page.getByRole('listbox', { name: 'Messages in Inbox' })).toBeInViewport();
   await fitsWidth(page);
+  // Tip settings fit too: nothing wider than the window, its close button on screen.
+  await page.getByRole('button', { name: 'Tips', exact: true }).click();
+  const tipSettings = page.getByRole('dialog', { name: 'Tip settings' });
+  await expect(tipSettings.getByRole('button', { name: 'Save fee' })).toBeVisible({ timeout: 30_000 });
+  expect(await tipSettings.evaluate((d) => d.scrollWidth <= d.clientWidth)).toBe(true);
+  await expect(tipSettings.getByRole('button', { name: 'Close the tip settings' })).toBeInViewport({ ratio: 1 });
+  await shot(page, 'narrow-tip-settings');
+  await page.keyboard.press('Escape');
+  await expect(tipSettings).toBeHidden();
   expect(consoleErrors).toEqual([]);
 });
