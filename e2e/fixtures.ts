@@ -2,7 +2,7 @@
 // renderer and the contract, and a page opened on the link it prints. Teardown stops the
 // host (its whole process group) and removes the profile.
 import AxeBuilder from '@axe-core/playwright';
-import { test as base, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -77,6 +77,47 @@ export async function startHost(profileDir: string, args: string[] = []): Promis
     child,
     handle: { url, origin: new URL(url).origin, port: Number(match[2]), token: match[3]!, profileDir, log: () => err },
   };
+}
+
+/** A second app profile on the network another profile's app brought up, open in a page of its own. */
+export interface SecondProfile {
+  page: Page;
+  host: HostHandle;
+  /** Its page's console errors and uncaught exceptions. */
+  errors: string[];
+  /** Closes its page, stops its host and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** Starts a profile that joins `first`'s network (so each finds the other in its directory) and opens it in a new browser context. */
+export async function joinNetwork(browser: Browser, first: HostHandle): Promise<SecondProfile> {
+  const dir = await mkdtemp(join(tmpdir(), 'qmail-e2e-second-'));
+  let started: Awaited<ReturnType<typeof startHost>> | undefined;
+  try {
+    started = await startHost(dir, ['--network', join(first.profileDir, 'network', 'network.json')]);
+    const { child, handle } = started;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const close = async () => {
+      await context.close();
+      await stopProcessGroup(child);
+      await rm(dir, { recursive: true, force: true });
+    };
+    await page.goto(handle.url).catch(async (e: unknown) => {
+      await close();
+      throw e;
+    });
+    return { page, host: handle, errors, close };
+  } catch (e) {
+    if (started) await stopProcessGroup(started.child);
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 export const test = base.extend<{ host: HostHandle; app: Page; consoleErrors: string[] }>({

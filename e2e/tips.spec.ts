@@ -1,15 +1,14 @@
 // Inbox fees and tips as two people meet them on one embedded network: Ada's profile runs the
-// network (and gets test Chips), Bob's joins it and is a stranger to her. Bob sets an inbox fee
-// of 10 CC in Tip settings; Ada's composer shows the fee and Send pays it; both wallets move
+// network, Bob's joins it and is a stranger to her. Bob sets an inbox fee of 10 CC in Tip
+// settings; Ada's composer shows the fee; with an empty wallet Send is refused and the message
+// stays a draft; with test Chips the draft's Send pays the fee; both wallets move
 // (Bob gets the fee less his beacon operator's published cut, read from the network); Bob sees
 // the tip on the message and lets Ada write free; her composer then says so and the next qmail
 // costs nothing. Screenshots of each step in artifacts/e2e/tips-*.png.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { createVault, expect, onboard, shot, startHost, stopProcessGroup, test } from './fixtures.js';
+import { createVault, expect, joinNetwork, onboard, shot, test } from './fixtures.js';
 
 const FEE_UNITS = 10n * 100_000_000n;
 
@@ -68,17 +67,9 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
 }) => {
   test.setTimeout(600_000);
   const networkFile = join(host.profileDir, 'network', 'network.json');
-  const bobDir = await mkdtemp(join(tmpdir(), 'qmail-e2e-bob-'));
-  const bobHost = await startHost(bobDir, ['--network', networkFile]);
-  const bobContext = await browser.newContext();
-  const bob = await bobContext.newPage();
-  const bobErrors: string[] = [];
-  bob.on('pageerror', (e) => bobErrors.push(String(e)));
-  bob.on('console', (m) => {
-    if (m.type() === 'error') bobErrors.push(m.text());
-  });
+  const second = await joinNetwork(browser, host);
+  const bob = second.page;
   try {
-    await bob.goto(bobHost.handle.url);
     await Promise.all([
       createVault(ada, 'maple orbit lantern 42').then(() => onboard(ada, 'Ada Lovelace')),
       createVault(bob, 'cedar river harbor 17').then(() => onboard(bob, 'Bob Stranger')),
@@ -87,13 +78,10 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     const adaAddress = (await ada.locator('.me-address').textContent())!.trim();
     expect(bobAddress).not.toBe(adaAddress);
 
-    // Ada gets test Chips; Bob's wallet is empty.
-    const adaTotal = await walletTotal(ada);
-    await ada.getByRole('button', { name: 'Get test Chips (test money)' }).click();
-    await expect(adaTotal).toHaveText('100 CC', { timeout: 60_000 });
+    // Both wallets start empty.
+    await expect(await walletTotal(ada)).toHaveText('0 CC');
     await closeWallet(ada);
-    const bobTotal = await walletTotal(bob);
-    await expect(bobTotal).toHaveText('0 CC');
+    await expect(await walletTotal(bob)).toHaveText('0 CC');
     await closeWallet(bob);
 
     // Bob, in Tip settings, charges strangers 10 CC.
@@ -107,14 +95,39 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     await shot(bob, 'tips-01-stranger-sets-fee');
     await tips.getByRole('button', { name: 'Close the tip settings' }).click();
 
-    // Ada writes to Bob: the fee line says 10 CC, and Send says it pays it.
+    // Ada writes to Bob with an empty wallet: the fee line warns, Send is refused (fee not covered), nothing is lost.
     let composer = await compose(ada, bobAddress, 'A paid hello');
-    const fees = composer.getByRole('region', { name: 'Inbox fees' });
+    let fees = composer.getByRole('region', { name: 'Inbox fees' });
     await expect(fees.getByRole('listitem')).toHaveText([`${bobAddress}10 CC inbox fee`]);
-    await expect(fees.getByRole('status')).toHaveText('Send pays 10 CC in all. Your wallet holds 100 CC.');
+    await expect(fees.getByRole('status')).toHaveText('Send pays 10 CC in all. Your wallet holds 0 CC.');
+    await expect(fees.getByRole('alert')).toHaveText(/^Your wallet holds less than the 10 CC these inboxes charge/);
+    await composer.getByRole('button', { name: 'Pay 10 CC and send' }).click();
+    await expect(composer.getByRole('alert').filter({ hasText: /^Not sent, nothing was paid: / })).toHaveText(
+      /Your message is kept as a draft\. Check the fees and send again\.$/,
+      { timeout: 60_000 },
+    );
+    await expect(composer.getByLabel('Subject')).toHaveValue('A paid hello');
+    await shot(ada, 'tips-02-sender-fee-not-covered');
+    await composer.getByRole('button', { name: 'Close the composer' }).click();
+    await expect(composer).toBeHidden();
+
+    // Ada gets test Chips, opens the draft again and pays.
+    const adaTotal = await walletTotal(ada);
+    await ada.getByRole('button', { name: 'Get test Chips (test money)' }).click();
+    await expect(adaTotal).toHaveText('100 CC', { timeout: 60_000 });
+    await closeWallet(ada);
+    await ada
+      .getByRole('navigation', { name: 'Folders' })
+      .getByRole('button', { name: /^Drafts/ })
+      .click();
+    await ada.getByRole('listbox', { name: 'Messages in Drafts' }).getByRole('option').filter({ hasText: 'A paid hello' }).click();
+    await ada.getByRole('button', { name: 'Edit draft' }).click();
+    fees = composer.getByRole('region', { name: 'Inbox fees' });
+    await expect(fees.getByRole('status')).toHaveText('Send pays 10 CC in all. Your wallet holds 100 CC.', { timeout: 60_000 });
+    await expect(fees.getByRole('alert')).toHaveCount(0);
     const pay = composer.getByRole('button', { name: 'Pay 10 CC and send' });
     await expect(pay).toBeEnabled();
-    await shot(ada, 'tips-02-sender-sees-fee');
+    await shot(ada, 'tips-03-sender-sees-fee');
     await pay.click();
     await expect(composer).toBeHidden({ timeout: 60_000 });
 
@@ -127,9 +140,9 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     await expect(
       ada.getByRole('listbox', { name: 'Messages in Sent' }).getByRole('option').filter({ hasText: 'A paid hello' }),
     ).toContainText('Paid 10 CC');
-    await shot(ada, 'tips-03-sender-sent-paid');
+    await shot(ada, 'tips-04-sender-sent-paid');
     await expect(await walletTotal(ada)).toHaveText('90 CC', { timeout: 60_000 });
-    await shot(ada, 'tips-04-sender-wallet');
+    await shot(ada, 'tips-05-sender-wallet');
     await closeWallet(ada);
 
     // Bob: the message with its tip, the fee less his beacon's cut, in his wallet.
@@ -143,9 +156,9 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     await expect(
       bob.getByRole('listbox', { name: 'Messages in Inbox' }).getByRole('option').filter({ hasText: 'A paid hello' }),
     ).toContainText(`Tip ${tip} CC`);
-    await shot(bob, 'tips-05-stranger-sees-tip');
+    await shot(bob, 'tips-06-stranger-sees-tip');
     await expect(await walletTotal(bob)).toHaveText(`${tip} CC`, { timeout: 60_000 });
-    await shot(bob, 'tips-06-stranger-wallet');
+    await shot(bob, 'tips-07-stranger-wallet');
     await closeWallet(bob);
 
     // Bob lets Ada write free: a confirmation toast, and the reader says so.
@@ -153,7 +166,7 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     await senderFees.getByRole('button', { name: 'Let them write free' }).click();
     await expect(bob.getByTestId('fees-notice')).toHaveText(/Ada Lovelace \(.+\) may write to you free now \(on your white list\)\./);
     await expect(senderFees).toContainText('Ada Lovelace writes to you free (white list).');
-    await shot(bob, 'tips-07-stranger-whitelists-sender');
+    await shot(bob, 'tips-08-stranger-whitelists-sender');
 
     // Ada's composer now says free (white list), and Send pays nothing.
     composer = await compose(ada, bobAddress, 'A free hello');
@@ -165,7 +178,7 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     );
     const send = composer.getByRole('button', { name: 'Send', exact: true });
     await expect(send).toBeEnabled();
-    await shot(ada, 'tips-08-sender-free-white-list');
+    await shot(ada, 'tips-09-sender-free-white-list');
     await send.click();
     await expect(composer).toBeHidden({ timeout: 60_000 });
 
@@ -174,18 +187,16 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     const free = bob.getByRole('article', { name: 'A free hello' });
     await expect(free).toBeVisible();
     await expect(free.getByText(/^Tip:/)).toHaveCount(0);
-    await shot(bob, 'tips-09-stranger-free-message');
+    await shot(bob, 'tips-10-stranger-free-message');
     await expect(await walletTotal(ada)).toHaveText('90 CC');
-    await shot(ada, 'tips-10-sender-wallet-unchanged');
+    await shot(ada, 'tips-11-sender-wallet-unchanged');
     await closeWallet(ada);
     await expect(await walletTotal(bob)).toHaveText(`${tip} CC`);
     await closeWallet(bob);
 
     expect(consoleErrors).toEqual([]);
-    expect(bobErrors).toEqual([]);
+    expect(second.errors).toEqual([]);
   } finally {
-    await bobContext.close();
-    await stopProcessGroup(bobHost.child);
-    await rm(bobDir, { recursive: true, force: true });
+    await second.close();
   }
 });
