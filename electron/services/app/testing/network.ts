@@ -19,6 +19,8 @@ export interface TestNetwork {
     name: string,
     opts?: { storage?: number[]; beacon?: number; mail?: AppServicesOptions['mail']; log?: AppServicesOptions['log'] },
   ): Promise<{ app: AppServices; address: string }>;
+  /** A profile's app on this network (tracked), without a vault yet: `profile` in the file's folder, options added to the tests' own. */
+  open(profile: string, opts?: Pick<AppServicesOptions, 'mail' | 'log' | 'chips' | 'now'>): AppServices;
   /** Stops and closes this profile with the network (made elsewhere, e.g. by openApp). */
   track<T extends AppServices | undefined>(app: T): T;
 }
@@ -49,20 +51,22 @@ export function useTestNetwork(prefix: string, nodes: number, nodeOptions: Param
       return net;
     },
     dir: tmp.path,
-    async user(key, name, opts = {}) {
-      const ids = world.net.nodes.map((n) => n.nodeId);
-      const app = world.track(
+    open(profile, opts = {}) {
+      return world.track(
         createAppServices({
-          profileDir: join(tmp.path, key),
+          profileDir: join(tmp.path, profile),
           host: 'web',
           version: 'test',
           kdf: TEST_KDF,
           directoryUrl: world.net.directoryUrl,
           autoStart: false,
-          ...(opts.mail ? { mail: opts.mail } : {}),
-          ...(opts.log ? { log: opts.log } : {}),
+          ...opts,
         }),
       );
+    },
+    async user(key, name, opts = {}) {
+      const ids = world.net.nodes.map((n) => n.nodeId);
+      const app = world.open(key, { ...(opts.mail ? { mail: opts.mail } : {}), ...(opts.log ? { log: opts.log } : {}) });
       await app.vault.create('correct horse battery');
       const storage = (opts.storage ?? ids.map((_, i) => i)).map((i) => ids[i]!);
       const { address } = await app.mail.createIdentity(name, { storage, beacon: ids[opts.beacon ?? 0]! });
