@@ -196,6 +196,8 @@ export const ServerInfo = z.object({
   /** Whether this identity stores its mail here / uses it as its beacon. */
   hired: z.boolean(),
   beacon: z.boolean(),
+  /** This identity's published choice stores new mail here (hired alone may be a server left behind, or a recipient's beacon). */
+  storage: z.boolean().optional(),
   /** This identity's paid term here, as the app last paid it (ms since 1970, MB bought); absent: no paid term known. */
   paidUntil: z.number().int().nonnegative().optional(),
   quotaMb: z.number().int().positive().optional(),

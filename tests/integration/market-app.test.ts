@@ -111,7 +111,16 @@ describe('the server market in the app', () => {
     await h['servers.choose']({ storage: [ids[4]!, ids[2]!, ids[1]!], beacon: ids[0]!, term });
     expect((await h['wallet.balance']({})).total).toBe('87');
     const after = await h['servers.list']({});
-    expect(after.find((x) => x.nodeId === ids[4])).toMatchObject({ hired: true, quotaMb: 5 });
+    expect(after.find((x) => x.nodeId === ids[4])).toMatchObject({ hired: true, storage: true, quotaMb: 5 });
+    // Node 3 stays registered (its stripes are still read) but no longer stores new mail; 0 is the beacon.
+    expect(
+      after
+        .filter((x) => x.storage)
+        .map((x) => x.nodeId)
+        .sort(),
+    ).toEqual([ids[1], ids[2], ids[4]].sort());
+    expect(after.find((x) => x.nodeId === ids[3])).toMatchObject({ hired: true, storage: false });
+    expect(after.find((x) => x.nodeId === ids[0])).toMatchObject({ beacon: true });
     expect(after.find((x) => x.nodeId === ids[3])!.paidUntil).toBe(before.get(ids[3]!)! + HIRE_MONTH_MS);
 
     // Almost everything exported: two months later the renewal cannot be paid, and the user hears why.

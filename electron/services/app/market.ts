@@ -96,15 +96,22 @@ export function createMarket(d: MarketDeps): Market {
       }
     });
 
-  /** The servers the published record uses (storage and beacon): the ones worth renewing. */
-  async function inUse(): Promise<Set<string>> {
+  /** The published choice (the directory's record of us; our own list if the directory cannot say). */
+  async function published(): Promise<{ storage: string[]; beacon: string }> {
     const me = d.mail.account.me();
     const rec = await d.mail.account
       .directory()
       .lookup(me.address)
       .catch(() => undefined);
-    const ids = rec ? [...rec.record.servers, rec.record.beacon] : [...me.servers.map((s) => s.nodeId), me.beacon];
-    return new Set(ids.filter((x): x is string => !!x));
+    return rec
+      ? { storage: rec.record.servers, beacon: rec.record.beacon ?? me.beacon }
+      : { storage: me.servers.map((s) => s.nodeId), beacon: me.beacon };
+  }
+
+  /** The servers the published record uses (storage and beacon): the ones worth renewing. */
+  async function inUse(): Promise<Set<string>> {
+    const p = await published();
+    return new Set([...p.storage, p.beacon]);
   }
 
   async function due(): Promise<string[]> {
@@ -243,9 +250,14 @@ export function createMarket(d: MarketDeps): Market {
         const list = await d.mail.listServers();
         const address = d.mail.account.current()?.address;
         const paid = new Map(address ? terms.all(address).map((t) => [t.nodeId, t]) : []);
+        const storage = address ? new Set((await published()).storage) : new Set<string>();
         return list.map((s) => {
           const t = paid.get(s.nodeId);
-          return t ? { ...s, paidUntil: t.expiresAt, quotaMb: t.quotaMb } : s;
+          return {
+            ...s,
+            ...(address ? { storage: storage.has(s.nodeId) } : {}),
+            ...(t ? { paidUntil: t.expiresAt, quotaMb: t.quotaMb } : {}),
+          };
         });
       }),
     'servers.choose': ({ storage, beacon, term: t }) =>

@@ -14,6 +14,8 @@ import './servers.css';
 
 const usePicker = <T,>(select: (s: ServerPickerStore) => T): T => useStore(useStores().servers, select);
 
+/** Stores this identity's new mail (the published choice; older main processes only say hired). */
+const inUse = (s: ServerInfo) => s.storage ?? (s.hired && !s.beacon);
 const date = (ms: number) => new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 const latency = (s: ServerInfo) =>
   s.latencyMs == null ? 'not measured' : `${s.latencyMs < 10 ? s.latencyMs.toFixed(1) : Math.round(s.latencyMs)} ms`;
@@ -60,7 +62,7 @@ export function ServerPickerDialog() {
   const problem = choiceProblem(state);
   const jurisdictions = [...new Set(all.map((s) => s.jurisdiction))].sort();
   const now = usePicker((s) => s.loadedAt);
-  const paidTerms = all.filter((s) => s.paidUntil !== undefined && (s.hired || s.beacon));
+  const paidTerms = all.filter((s) => s.paidUntil !== undefined && (inUse(s) || s.beacon));
   const testMoney = (quote?.test ?? balance?.test ?? '0') !== '0';
 
   useEffect(() => {
@@ -197,7 +199,8 @@ export function ServerPickerDialog() {
                   <th scope="row">
                     <span className="servers-name">{s.name}</span>
                     {s.beacon && <span className="badge">your beacon</span>}
-                    {s.hired && !s.beacon && <span className="badge">in use</span>}
+                    {inUse(s) && <span className="badge">in use</span>}
+                    {s.hired && !inUse(s) && !s.beacon && <span className="badge">registered</span>}
                     <span className="muted small">
                       {s.host}:{s.port}
                     </span>

@@ -164,6 +164,19 @@ describe('the server picker store', () => {
     expect(t.getState().servers.find((x) => x.beacon)?.name).toBe('d');
   });
 
+  it('starts from the servers that store new mail and the beacon, not every server hired', async () => {
+    const mine = [
+      server(1, 'a', 0.3, 12, 0.99, { hired: true, storage: true }),
+      server(2, 'b', 0.1, null, 0.5, { hired: true, storage: false }),
+      server(3, 'c', 0.2, 3, 1, { hired: true, storage: true }),
+      server(4, 'd', 0.4, 40, 0.9, { hired: true, beacon: true, storage: false }),
+    ];
+    const s = createServerPickerStore(marketRuntime(mine).runtime);
+    s.getState().show();
+    await s.getState().load();
+    expect(s.getState()).toMatchObject({ storage: [id(1), id(3)], beacon: id(4) });
+  });
+
   it('needs 2 to 32 storage servers and a beacon', async () => {
     const { runtime, calls } = marketRuntime(list);
     const s = createServerPickerStore(runtime);

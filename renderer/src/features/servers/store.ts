@@ -177,7 +177,9 @@ export function createServerPickerStore(runtime: Runtime, o: ServerPickerOptions
         try {
           const [servers, balance] = await Promise.all([runtime.invoke('servers.list', {}), runtime.invoke('wallet.balance', {})]);
           const start = get().mode === 'create' ? o.initial?.() : undefined;
-          const storage = start?.storage.length ? start.storage : servers.filter((x) => x.hired && !x.beacon).map((x) => x.nodeId);
+          const storage = start?.storage.length
+            ? start.storage
+            : servers.filter((x) => x.storage ?? (x.hired && !x.beacon)).map((x) => x.nodeId);
           const beacon = start?.beacon ?? servers.find((x) => x.beacon)?.nodeId ?? null;
           set({ servers, balance, loadedAt: Date.now(), loading: false, storage, beacon });
           await get().refreshQuote();
