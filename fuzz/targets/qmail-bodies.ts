@@ -1,5 +1,5 @@
 // Group 6 (QMail/1.0) request bodies as a node reads them — ping, peek, download, upload,
-// upload page, register, the preamble peek before dispatch, the legacy-framing fix-up —
+// upload page, register, the gate query (EXT-11) and its answer, the preamble peek before dispatch, the legacy-framing fix-up —
 // and the responses a client reads: Tell lists (with and without manifests) and download
 // pages. Whatever decodes must survive encode → decode unchanged.
 import {
@@ -23,6 +23,7 @@ import {
   legacyBody,
   peekPreamble,
 } from '../../shared/qmail/index.js';
+import { decodeGateAnswer, decodeGateQuery, encodeGateAnswer, encodeGateQuery } from '../../shared/qmail/gate-query.js';
 import { type FuzzTarget, invariant, byFirstByte, roundTrip, tokens } from '../engine/target.js';
 
 const CODECS: ((b: Uint8Array) => void)[] = [
@@ -47,6 +48,8 @@ const CODECS: ((b: Uint8Array) => void)[] = [
       (l) => encodeTellList(l, { manifest: false }),
       b,
     ),
+  (b) => roundTrip('gate query', decodeGateQuery, encodeGateQuery, b),
+  (b) => roundTrip('gate answer', decodeGateAnswer, encodeGateAnswer, b),
   (b) => void peekPreamble(b),
   (b) => {
     // The node undoes the legacy client's doubled terminator, then decodes as usual.
@@ -60,7 +63,8 @@ const CODECS: ((b: Uint8Array) => void)[] = [
 
 export const target: FuzzTarget = {
   name: 'qmail-bodies',
-  about: 'Group 6 bodies: ping, peek, download (+ response), upload, upload page, register, Tell lists, preamble, legacy framing',
+  about:
+    'Group 6 bodies: ping, peek, download (+ response), upload, upload page, register, gate query (+ answer), Tell lists, preamble, legacy framing',
   sources: ['/shared/qmail/', '/shared/bytes/', '/shared/raida/'],
   fuzz: byFirstByte(CODECS),
   expected: (e) => e instanceof QMailError,
