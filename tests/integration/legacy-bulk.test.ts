@@ -10,14 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { openDatabase } from '../../electron/store/database.js';
 import { LegacyStore } from '../../electron/store/legacy.js';
 import { SecretBox } from '../../electron/store/secret-box.js';
 import { BulkImap } from '../../electron/services/legacy/imap/bulk.js';
 import { fromImapflow, syncAccount, toNew } from '../../electron/services/legacy/imap/sync.js';
 import type { ServerConfig } from '../../electron/services/legacy/types.js';
-import { startDovecot, testMessage, type Dovecot } from '../support/mailservers.js';
+import { plainImapClient, startDovecot, testMessage, type Dovecot } from '../support/mailservers.js';
 import { tempDir } from '../support/tmp.js';
 
 const USER = { user: 'bulk@a.localhost', password: 'p "w\\ord' };
@@ -115,19 +114,6 @@ afterAll(async () => {
   await dovecot?.stop();
 });
 
-function imapflow(): ImapFlow {
-  const c = new ImapFlow({
-    host: '127.0.0.1',
-    port: dovecot.ports.imap,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: USER.user, pass: USER.password },
-    logger: false,
-  });
-  c.on('error', () => {});
-  return c;
-}
-
 /**
  * A proxy to Dovecot that, once `after` bytes went to the client, slips an answer no IMAP
  * parser takes (a FETCH whose UID is a list) in at the next line break.
@@ -159,16 +145,7 @@ async function spoilingProxy(after: number): Promise<{ port: number; stop: () =>
 }
 
 async function viaImapflow(from: number, to: number) {
-  const c = new ImapFlow({
-    host: '127.0.0.1',
-    port: dovecot.ports.imap,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: USER.user, pass: USER.password },
-    logger: false,
-  });
-  c.on('error', () => {});
-  await c.connect();
+  const c = await plainImapClient(dovecot, USER);
   try {
     await c.mailboxOpen('INBOX', { readOnly: true });
     const got = await c.fetchAll(
@@ -249,8 +226,7 @@ describe('fallback to imapflow', () => {
     const box = new SecretBox(randomBytes(32));
     const store = new LegacyStore(db, () => box);
     store.putAccount('acc', {}, undefined, 1);
-    const c = imapflow();
-    await c.connect();
+    const c = await plainImapClient(dovecot, USER);
     try {
       const [inbox] = await syncAccount(c, store, 'acc', { only: ['INBOX'], chunk: 100, openBulk });
       const folder = store.folders('acc').find((f) => f.path === 'INBOX')!;

@@ -6,12 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { openDatabase, type Db } from '../../electron/store/database.js';
 import { SecretBox } from '../../electron/store/secret-box.js';
 import { LegacyService } from '../../electron/services/legacy/service.js';
 import type { LegacyAccountInput } from '../../electron/services/legacy/types.js';
-import { freePort, startDovecot, testMessage, type Dovecot } from '../support/mailservers.js';
+import { freePort, plainImapClient, startDovecot, testMessage, type Dovecot } from '../support/mailservers.js';
 import { tempDir } from '../support/tmp.js';
 
 const USER = { user: 'q@a.localhost', password: 'q-pw' };
@@ -40,16 +39,7 @@ function service(): LegacyService {
 
 /** Another mail client: expunges `gone` and flags `flag` (UIDs), then logs out. */
 async function elsewhere(d: Dovecot, gone: number[], flag: number[]): Promise<void> {
-  const c = new ImapFlow({
-    host: '127.0.0.1',
-    port: d.ports.imap,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: USER.user, pass: USER.password },
-    logger: false,
-  });
-  c.on('error', () => {});
-  await c.connect();
+  const c = await plainImapClient(d, USER);
   await c.mailboxOpen('INBOX');
   if (flag.length) await c.messageFlagsAdd(flag.join(','), ['\\Flagged'], { uid: true });
   if (gone.length) await c.messageDelete(gone.join(','), { uid: true });

@@ -8,6 +8,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
 import { tempDir } from './tmp.js';
 
 export interface MailUser {
@@ -533,6 +534,21 @@ queue_run_delay = 1s
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Another mail client (imapflow over plain IMAP), logged in as `u`; the caller logs out. */
+export async function plainImapClient(d: Dovecot, u: MailUser): Promise<ImapFlow> {
+  const c = new ImapFlow({
+    host: '127.0.0.1',
+    port: d.ports.imap,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: u.user, pass: u.password },
+    logger: false,
+  });
+  c.on('error', () => {});
+  await c.connect();
+  return c;
 }
 
 /** A test message with a unique Message-ID. */

@@ -71,6 +71,8 @@ export class BulkImap {
   private n = 0;
   private failed: unknown = null;
   private greeting: ((text: string) => void) | null = null;
+  /** LOGOUT sent: the server's BYE is expected, not a failure. */
+  private loggingOut = false;
   /** Set once STARTTLS is answered OK: any further cleartext byte is refused. */
   private upgrading = false;
   private readonly onData = (d: Buffer) => this.data(d);
@@ -244,7 +246,8 @@ export class BulkImap {
     } else if (res.kind === 'untagged') {
       const caps = /^(?:OK \[CAPABILITY ([^\]]*)\]|CAPABILITY (.*))/i.exec(res.text);
       if (caps) this.caps = new Set((caps[1] ?? caps[2])!.toUpperCase().split(' ').filter(Boolean));
-      if (/^BYE\b/i.test(res.text)) throw Object.assign(new Error(`the server said ${res.text}`), { code: 'NoConnection' });
+      if (/^BYE\b/i.test(res.text) && !this.loggingOut)
+        throw Object.assign(new Error(`the server said ${res.text}`), { code: 'NoConnection' });
       if (this.greeting) {
         const g = this.greeting;
         this.greeting = null;
@@ -303,7 +306,23 @@ export class BulkImap {
     return !this.failed && !this.sock.destroyed;
   }
 
-  /** LOGOUT without waiting for the answer, then the socket ends. */
+  /** Ends the session: LOGOUT answered (at most `waitMs`), then the socket ends. */
+  async logout(waitMs = 2_000): Promise<void> {
+    if (this.usable) {
+      this.loggingOut = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.run(['LOGOUT']).catch(() => {}),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, waitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.close();
+  }
+
+  /** Ends at once: LOGOUT sent without waiting for its answer, the socket ended. */
   close(): void {
     if (this.usable) {
       this.sock.write(`B${++this.n} LOGOUT\r\n`);

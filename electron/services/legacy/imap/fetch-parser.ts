@@ -358,6 +358,15 @@ export function readEnvelope(e: Token[]): MessageEnvelopeObject {
   return out;
 }
 
+/** Whatever imapflow's decoders throw on a shape they did not expect becomes a typed error. */
+function typed<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch {
+    throw new ImapParseError('malformed', `a bad ${what}`);
+  }
+}
+
 /** The parts of a FETCH response's attribute list the initial sync asked for. */
 export function readFetch(seq: number, body: Buffer): FetchedHeaders {
   const top = tokenize(body, 0, body.length);
@@ -381,22 +390,10 @@ export function readFetch(seq: number, body: Buffer): FetchedHeaders {
         if (v) out.internalDate = str(v);
         break;
       case 'ENVELOPE':
-        if (Array.isArray(v)) {
-          try {
-            out.envelope = readEnvelope(v);
-          } catch {
-            throw new ImapParseError('malformed', 'a bad ENVELOPE');
-          }
-        }
+        if (Array.isArray(v)) out.envelope = typed('ENVELOPE', () => readEnvelope(v));
         break;
       case 'BODYSTRUCTURE':
-        if (Array.isArray(v)) {
-          try {
-            out.hasAttachments = hasAttachment(v);
-          } catch {
-            throw new ImapParseError('malformed', 'a bad BODYSTRUCTURE');
-          }
-        }
+        if (Array.isArray(v)) out.hasAttachments = typed('BODYSTRUCTURE', () => hasAttachment(v));
         break;
       default:
         break;

@@ -437,7 +437,8 @@ export async function syncAccount(client: ImapFlow, store: LegacyStore, accountI
       out.push(await syncFolder(client, store, f, o, bulk));
     }
   } finally {
-    if (held.opening) void held.opening.then((b) => b?.close());
+    // Logged out before the sync returns: no session of ours lingers on the server after it.
+    if (held.opening) await held.opening.then((b) => b?.logout());
   }
   return out;
 }
