@@ -9,12 +9,9 @@
 // (its oauth2 passdb) when the app tests the account. axe light and dark.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { axeLightDark, createVault, expect, onboard, startHost, stopProcessGroup, test } from './fixtures.js';
+import { axeLightDark, createVault, expect, joinNetwork, onboard, test } from './fixtures.js';
 import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
 
 const ADA = { user: 'ada@a.localhost', password: 'ada-pw' };
@@ -98,17 +95,9 @@ test('two profiles: an L3-encrypted email through an account, decrypted by the r
   test.setTimeout(600_000);
   const a11y: string[] = [];
   // Bob's profile joins the network Ada's app brought up, so each finds the other in its directory.
-  const bobDir = await mkdtemp(join(tmpdir(), 'qmail-e2e-bob-'));
-  const bobHost = await startHost(bobDir, ['--network', join(host.profileDir, 'network', 'network.json')]);
-  const bobContext = await browser.newContext();
-  const bob = await bobContext.newPage();
-  const bobErrors: string[] = [];
-  bob.on('pageerror', (e) => bobErrors.push(String(e)));
-  bob.on('console', (m) => {
-    if (m.type() === 'error') bobErrors.push(m.text());
-  });
+  const second = await joinNetwork(browser, host);
+  const bob = second.page;
   try {
-    await bob.goto(bobHost.handle.url);
     await Promise.all([
       createVault(ada, 'maple orbit lantern 42').then(() => onboard(ada, 'Ada Lovelace')),
       createVault(bob, 'cedar river harbor 17').then(() => onboard(bob, 'Bob Builder')),
@@ -208,11 +197,9 @@ test('two profiles: an L3-encrypted email through an account, decrypted by the r
 
     expect(a11y).toEqual([]);
     expect(consoleErrors).toEqual([]);
-    expect(bobErrors).toEqual([]);
+    expect(second.errors).toEqual([]);
   } finally {
-    await bobContext.close();
-    await stopProcessGroup(bobHost.child);
-    await rm(bobDir, { recursive: true, force: true });
+    await second.close();
   }
 });
 
