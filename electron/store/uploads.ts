@@ -4,6 +4,7 @@
 // new GUID), `discard` once the message was given up or taken back to Drafts: the client then
 // deletes the object from its server. A row whose object is the sent message, or was delivered
 // to some recipient, is simply forgotten (the server's retention removes it).
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
 export type UploadState = 'sending' | 'failed' | 'discard';
@@ -21,15 +22,17 @@ export interface UploadRow extends UploadedObject {
 }
 
 export class UploadsTable {
+  /** The record written before each upload (several per message): prepared once, not on every call. */
+  private insert: Statement<[string, string, number, string]> | undefined;
+
   constructor(private readonly db: Db) {}
 
   /** Records an object about to be uploaded for outbox item `outboxId`. */
   begin(outboxId: string, o: UploadedObject): void {
-    this.db
-      .prepare(
-        "INSERT INTO mail_uploads (node_id, guid, file_type, outbox_id, state) VALUES (?, ?, ?, ?, 'sending') ON CONFLICT DO NOTHING",
-      )
-      .run(o.nodeId, o.guid, o.fileType, outboxId);
+    this.insert ??= this.db.prepare(
+      "INSERT INTO mail_uploads (node_id, guid, file_type, outbox_id, state) VALUES (?, ?, ?, ?, 'sending') ON CONFLICT DO NOTHING",
+    );
+    this.insert.run(o.nodeId, o.guid, o.fileType, outboxId);
   }
 
   /** The attempt in flight for `outboxId` ended: its objects are `failed` (reached nobody) or forgotten (they are the message). */
