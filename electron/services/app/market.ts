@@ -20,6 +20,7 @@ import { DEFAULT_TERM, recordTerm, walletPayment, withWallet } from '../market/p
 import { TermStore } from '../market/terms.js';
 import type { Emit } from './services.js';
 import type { WalletChips } from './wallet.js';
+import type { WalletRunner } from '../wallet/runner.js';
 
 type MarketRequest = 'servers.list' | 'servers.choose' | 'servers.quote' | 'servers.renew';
 export const MARKET_REQUESTS: readonly MarketRequest[] = ['servers.list', 'servers.choose', 'servers.quote', 'servers.renew'];
@@ -35,6 +36,8 @@ export interface MarketDeps {
   box: () => SecretBox;
   mail: MailEngine;
   chips: WalletChips;
+  /** The app's one wallet runner (payments never interleave with the Wallet screen's or the tips' operations). */
+  runner?: WalletRunner;
   emit: Emit;
   unlocked: () => boolean;
   now?: () => number;
@@ -73,7 +76,7 @@ export function createMarket(d: MarketDeps): Market {
   const now = d.now ?? Date.now;
   const margin = d.renewMarginMs ?? RENEW_MARGIN_MS;
   const terms = new TermStore(d.db, d.box);
-  const offline = () => new Wallet(new WalletStore(d.db, d.box), new ChipClient(new ConnectionPool(1), []));
+  const offline = () => d.runner?.offline() ?? new Wallet(new WalletStore(d.db, d.box), new ChipClient(new ConnectionPool(1), []));
   let term: HireTerm = DEFAULT_TERM;
   // One market operation at a time: a term set for one hire must not pay another's.
   let queue: Promise<unknown> = Promise.resolve();
@@ -84,7 +87,15 @@ export function createMarket(d: MarketDeps): Market {
   };
   const networkFile = d.chips.networkFile;
   // A paid network (EXT-10): a node that requires hiring is paid from this profile's wallet before it registers us.
-  if (networkFile) d.mail.account.onboarding.payment = walletPayment({ db: d.db, box: d.box, networkFile, term: () => term, now });
+  if (networkFile)
+    d.mail.account.onboarding.payment = walletPayment({
+      db: d.db,
+      box: d.box,
+      networkFile,
+      term: () => term,
+      now,
+      ...(d.runner ? { runner: d.runner } : {}),
+    });
 
   const withTerm = <T>(t: HireTerm | undefined, fn: () => Promise<T>): Promise<T> =>
     serial(async () => {
@@ -129,7 +140,7 @@ export function createMarket(d: MarketDeps): Market {
       if (!networkFile) throw new ContractError('unavailable', 'This app runs without a network, so nothing can be paid.');
       const me = d.mail.account.me();
       const listed = await d.mail.account.directory().servers();
-      await withWallet({ db: d.db, box: d.box, networkFile }, async (wallet, pool) => {
+      await withWallet({ db: d.db, box: d.box, networkFile, ...(d.runner ? { runner: d.runner } : {}) }, async (wallet, pool) => {
         for (const id of ids) {
           const desc = listed.find((s) => s.nodeId === id);
           const mine = me.servers.find((s) => s.nodeId === id);

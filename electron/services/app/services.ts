@@ -167,6 +167,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     box: () => vault.box(),
     mail,
     chips: opts.chips ?? {},
+    runner: wallet,
     emit,
     unlocked: () => vault.unlocked,
     now,

@@ -11,6 +11,7 @@ import { ChipClient } from '../wallet/client.js';
 import { coinEndpoints } from '../wallet/network.js';
 import { WalletStore } from '../wallet/store.js';
 import { Wallet } from '../wallet/wallet.js';
+import type { WalletRunner } from '../wallet/runner.js';
 import { hireServer, marketServer, type Hired } from './market.js';
 import { TermStore } from './terms.js';
 
@@ -25,10 +26,21 @@ export interface WalletPaymentDeps {
   /** The term to buy (read at each payment: the picker sets it for the hire it starts). */
   term?: () => { months: number; quotaMb: number };
   now?: () => number;
+  /** The app's one wallet runner: payments then wait for (and never interleave with) its other operations. */
+  runner?: WalletRunner;
 }
 
 /** Runs fn with the profile's wallet on the network's coin servers, and a pool for the hire. */
 export async function withWallet<T>(d: WalletPaymentDeps, fn: (wallet: Wallet, pool: ConnectionPool) => Promise<T>): Promise<T> {
+  if (d.runner)
+    return d.runner.run(async (wallet) => {
+      const pool = new ConnectionPool(2);
+      try {
+        return await fn(wallet, pool);
+      } finally {
+        pool.closeAll();
+      }
+    });
   const pool = new ConnectionPool(2);
   try {
     return await fn(new Wallet(new WalletStore(d.db, d.box), new ChipClient(pool, coinEndpoints(d.networkFile))), pool);
