@@ -18,7 +18,7 @@ import { ImapParseError, ResponseFramer, classifyResponse, readFetch, type Fetch
 /** The items of the initial FETCH: what the list, the reader and search need of a message. */
 export const HEADER_ITEMS = '(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE)';
 /** Untagged lines (other than FETCH) one command may collect; past it the server is misbehaving. */
-const MAX_UNTAGGED = 10_000;
+const MAX_UNTAGGED = 1_000;
 
 interface Pending {
   tag: string;
@@ -27,7 +27,7 @@ interface Pending {
   breaker: string;
   untagged: string[];
   fetched: FetchedHeaders[];
-  /** A UID FETCH's range, [from, to]; its answers are at most the UIDs in it. */
+  /** A UID FETCH's range, [from, to]; its answers are bounded by the UIDs in it. */
   range?: [number, number];
   maxFetched: number;
   starttls?: boolean;
@@ -215,7 +215,8 @@ export class BulkImap {
       if (this.failed) return reject(this.failed);
       const tag = `B${++this.n}`;
       const [first, ...rest] = pieces;
-      const maxFetched = range ? range[1] - range[0] + 1 : 0;
+      // Room for an unsolicited flag update or two on UIDs of the range besides their answers.
+      const maxFetched = range ? 2 * (range[1] - range[0] + 1) + 16 : 0;
       this.queue.push({ tag, pieces: rest, breaker, untagged: [], fetched: [], ...(range ? { range } : {}), maxFetched, resolve, reject });
       this.sock.write(`${tag} ${first}\r\n`);
     });
@@ -241,7 +242,7 @@ export class BulkImap {
       const f = readFetch(res.seq, res.body);
       const to = this.queue.find((p) => p.range && f.uid >= p.range[0] && f.uid <= p.range[1]);
       if (!to) return;
-      if (to.fetched.length >= to.maxFetched) throw new ImapParseError('oversized', 'more FETCH answers than UIDs asked for');
+      if (to.fetched.length >= to.maxFetched) throw new ImapParseError('oversized', 'far more FETCH answers than UIDs asked for');
       to.fetched.push(f);
     } else if (res.kind === 'untagged') {
       const caps = /^(?:OK \[CAPABILITY ([^\]]*)\]|CAPABILITY (.*))/i.exec(res.text);
@@ -255,7 +256,8 @@ export class BulkImap {
         g(res.text);
         return;
       }
-      if (head) {
+      // Kept for the commands that read them (EXAMINE, CAPABILITY); a FETCH keeps none.
+      if (head && !head.range) {
         if (head.untagged.length >= MAX_UNTAGGED) throw new ImapParseError('oversized', 'too many untagged answers');
         head.untagged.push(res.text);
       }
