@@ -187,7 +187,10 @@ export class MailEngine {
         },
         discard: (id: string) => {
           this.cleanup.discard(id);
-          void this.tipping.release(id).catch((e: unknown) => this.ctx.log('lockers not released', { error: (e as Error).message }));
+          void this.tipping
+            .release(id)
+            .then((back) => this.outboxJob.markRefunded(id, back))
+            .catch((e: unknown) => this.ctx.log('lockers not released', { error: (e as Error).message }));
         },
       },
       ...(o.retryBaseMs !== undefined ? { retryBaseMs: o.retryBaseMs } : {}),

@@ -250,6 +250,21 @@ export class Outbox {
     return this.item(id)!;
   }
 
+  /** What a given-up item's lockers held came back to the wallet: its recipients say so. */
+  markRefunded(id: string, addresses: readonly string[]): void {
+    const r = this.table.get(id);
+    if (!r || !addresses.length) return;
+    const known = r.job.delivery ?? [];
+    const delivery = [
+      ...known.map((d) => (addresses.includes(d.address) ? { ...d, refunded: true } : d)),
+      ...addresses
+        .filter((a) => !known.some((d) => d.address === a))
+        .map((address) => ({ address, state: 'failed' as const, refunded: true })),
+    ];
+    this.table.setJob(id, { ...r.job, delivery });
+    this.announce(id);
+  }
+
   /** Resolves when the item is sent or has failed for good. */
   waitFor(id: string): Promise<OutboxItem> {
     const cur = this.item(id);

@@ -301,6 +301,18 @@ describe('lockers recorded and settled (Tipping)', () => {
     expect(tables.lockersOf('item').map((r) => r.state)).toEqual(['collected']);
   });
 
+  it('a message given up gives back what its lockers hold and says whose came back', async () => {
+    const { w, tables, tipping } = setup();
+    const hooks = tipping.attempt('item', { [A]: (10n * CC).toString(), [B]: (5n * CC).toString() });
+    await hooks.locker(A);
+    const b = (await hooks.locker(B)) as Uint8Array;
+    w.lockers.get(toHex(b))!.state = 'taken'; // B's Tell went through before the answer was lost
+    expect(w.held()).toBe(85n * CC);
+    expect(await tipping.release('item')).toEqual([A]);
+    expect(w.held()).toBe(95n * CC);
+    expect(tables.lockersOf('item')).toEqual([]);
+  });
+
   it('an earlier try’s locker still full is used again rather than a second one', async () => {
     const { w, tipping } = setup();
     const first = await tipping.attempt('item', { [A]: (10n * CC).toString() }).locker(A);

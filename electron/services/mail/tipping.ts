@@ -157,10 +157,13 @@ export class Tipping {
     this.o.tables.forgetLockers(outboxId);
   }
 
-  /** The outbox item was given up or taken back to Drafts: what its lockers still hold comes back. */
-  async release(outboxId: string): Promise<void> {
-    for (const row of this.o.tables.lockersOf(outboxId).filter((r) => r.state === 'filled')) await this.settle(row);
+  /** The outbox item was given up or taken back to Drafts: what its lockers still hold comes back; returns whose came back. */
+  async release(outboxId: string): Promise<string[]> {
+    const back: string[] = [];
+    for (const row of this.o.tables.lockersOf(outboxId).filter((r) => r.state === 'filled'))
+      if ((await this.settle(row)) === 'refunded') back.push(row.recipient);
     this.o.tables.forgetLockers(outboxId);
+    return back;
   }
 
   /** One locker whose Tell was never answered: back to the wallet when full, forgotten when taken. */
