@@ -120,6 +120,20 @@ export async function joinNetwork(browser: Browser, first: HostHandle): Promise<
   }
 }
 
+/** Makes a vault and an identity in two pages at once (first, second): their two addresses, which differ. */
+export async function onboardTwo(first: Page, second: Page, names: [string, string]): Promise<[string, string]> {
+  await Promise.all([
+    createVault(first, 'maple orbit lantern 42').then(() => onboard(first, names[0])),
+    createVault(second, 'cedar river harbor 17').then(() => onboard(second, names[1])),
+  ]);
+  const addresses = (await Promise.all([first, second].map((p) => p.locator('.me-address').textContent()))).map((a) => a!.trim()) as [
+    string,
+    string,
+  ];
+  expect(addresses[0]).not.toBe(addresses[1]);
+  return addresses;
+}
+
 export const test = base.extend<{ host: HostHandle; app: Page; consoleErrors: string[] }>({
   // eslint-disable-next-line no-empty-pattern
   host: async ({}, use, testInfo) => {

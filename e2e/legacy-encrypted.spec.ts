@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Page } from '@playwright/test';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { axeLightDark, createVault, expect, joinNetwork, onboard, test } from './fixtures.js';
+import { axeLightDark, createVault, expect, joinNetwork, onboard, onboardTwo, test } from './fixtures.js';
 import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
 
 const ADA = { user: 'ada@a.localhost', password: 'ada-pw' };
@@ -98,13 +98,7 @@ test('two profiles: an L3-encrypted email through an account, decrypted by the r
   const second = await joinNetwork(browser, host);
   const bob = second.page;
   try {
-    await Promise.all([
-      createVault(ada, 'maple orbit lantern 42').then(() => onboard(ada, 'Ada Lovelace')),
-      createVault(bob, 'cedar river harbor 17').then(() => onboard(bob, 'Bob Builder')),
-    ]);
-    const adaAddress = (await ada.locator('.me-address').textContent())!.trim();
-    const bobAddress = (await bob.locator('.me-address').textContent())!.trim();
-    expect(adaAddress).not.toBe(bobAddress);
+    const [adaAddress, bobAddress] = await onboardTwo(ada, bob, ['Ada Lovelace', 'Bob Builder']);
 
     // The one dialog shell: Tab stays inside, Escape closes, focus goes back to the opener.
     const emailButton = ada.getByRole('button', { name: 'Email', exact: true });
