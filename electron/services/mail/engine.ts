@@ -426,6 +426,8 @@ export class MailEngine {
       this.running = true;
       void this.mailbox.buildInBackground().catch((e: unknown) => this.ctx.log('index build failed', { error: (e as Error).message }));
       this.cleanup.start();
+      // Errors an older profile kept in the clear are sealed at unlock, not once the lockers below are settled.
+      this.ctx.tables.outbox.sealLegacyErrors();
       // Lockers a crash left between their put and their Tell are settled before anything is sent again.
       void this.tipping.start().finally(() => {
         if (this.running) this.outboxJob.start();
