@@ -145,6 +145,14 @@ export const migrations: Migration[] = [
       CREATE TABLE IF NOT EXISTS fee_settings (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
     `,
   },
+  {
+    // Paid server terms (store/market-terms.ts): per server, until when this identity's hire
+    // is paid, so the app shows expiry and renews before it. Sealed; the node id in clear is
+    // the key (it is one of the directory's public servers).
+    version: 10,
+    name: 'market terms',
+    up: `CREATE TABLE IF NOT EXISTS market_terms (node_id TEXT PRIMARY KEY, sealed BLOB NOT NULL);`,
+  },
 ];
 
 export class MigrationError extends Error {

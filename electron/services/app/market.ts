@@ -17,7 +17,7 @@ import { WalletStore } from '../wallet/store.js';
 import { Wallet, WalletError, formatAmount } from '../wallet/wallet.js';
 import { MarketError, hireServer, marketServer } from '../market/market.js';
 import { DEFAULT_TERM, recordTerm, walletPayment, withWallet } from '../market/payment.js';
-import { TermStore } from '../market/terms.js';
+import { TermStore } from '../../store/market-terms.js';
 import type { Emit } from './services.js';
 import type { WalletChips } from './wallet.js';
 import type { WalletRunner } from '../wallet/runner.js';

@@ -13,7 +13,7 @@ import { WalletStore } from '../wallet/store.js';
 import { Wallet } from '../wallet/wallet.js';
 import type { WalletRunner } from '../wallet/runner.js';
 import { hireServer, marketServer, type Hired } from './market.js';
-import { TermStore } from './terms.js';
+import { TermStore } from '../../store/market-terms.js';
 
 /** What a hire made by the app buys unless the user chose otherwise: a month of 10 MB. */
 export const DEFAULT_TERM = { months: 1, quotaMb: 10 };

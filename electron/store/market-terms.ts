@@ -1,10 +1,9 @@
 // The paid terms this profile's identity holds (EXT-10): per server, until when it is paid,
 // the MB and months it bought, as the node answered the last hire or renewal. Kept so the
-// app can show each hire's expiry and renew before it ends. Sealed, one row per server. The
-// table is made here (IF NOT EXISTS) rather than by a numbered migration: it belongs to the
-// market alone and an older profile simply starts with none.
-import type { Db } from '../../store/database.js';
-import type { SecretBox } from '../../store/secret-box.js';
+// app can show each hire's expiry and renew before it ends. Sealed, one row per server
+// (migration 10); an older profile simply starts with none.
+import type { Db } from './database.js';
+import type { SecretBox } from './secret-box.js';
 
 export interface PaidTerm {
   nodeId: string;
@@ -25,9 +24,7 @@ export class TermStore {
   constructor(
     private readonly db: Db,
     private readonly box: () => SecretBox,
-  ) {
-    db.exec('CREATE TABLE IF NOT EXISTS market_terms (node_id TEXT PRIMARY KEY, sealed BLOB NOT NULL)');
-  }
+  ) {}
 
   /** Every term paid for `address`. */
   all(address: string): PaidTerm[] {
