@@ -16,7 +16,7 @@ import { openDatabase } from '../../electron/store/database.js';
 import { SecretBox } from '../../electron/store/secret-box.js';
 import { ConnectionPool, type Endpoint } from '../../electron/services/net/transport.js';
 import { ChipClient } from '../../electron/services/wallet/client.js';
-import { WalletStore } from '../../electron/services/wallet/store.js';
+import { WalletStore } from '../../electron/store/wallet.js';
 import { Wallet } from '../../electron/services/wallet/wallet.js';
 import { tempDir } from '../../tests/support/tmp.js';
 import { median, type BenchContext, type BenchResult, type Suite } from '../types.js';

@@ -4,7 +4,7 @@ import { DirectoryClient } from '../../electron/services/directory/client.js';
 import { ConnectionPool } from '../../electron/services/net/transport.js';
 import { ChipClient } from '../../electron/services/wallet/client.js';
 import { coinEndpoints } from '../../electron/services/wallet/network.js';
-import { WalletStore } from '../../electron/services/wallet/store.js';
+import { WalletStore } from '../../electron/store/wallet.js';
 import { Wallet, formatAmount } from '../../electron/services/wallet/wallet.js';
 import {
   filterServers,

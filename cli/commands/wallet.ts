@@ -5,7 +5,7 @@ import { ConnectionPool } from '../../electron/services/net/transport.js';
 import { ChipClient } from '../../electron/services/wallet/client.js';
 import { fundWithTestChips } from '../../electron/services/wallet/mint.js';
 import { coinEndpoints } from '../../electron/services/wallet/network.js';
-import { WalletStore } from '../../electron/services/wallet/store.js';
+import { WalletStore } from '../../electron/store/wallet.js';
 import { Wallet, denominationLabel, formatAmount, parseAmount, type ReceiveResult } from '../../electron/services/wallet/wallet.js';
 import { fromHex } from '../../shared/bytes/index.js';
 import { networkFor, resolveNetwork, withNetwork, withProfile } from '../defaults.js';

@@ -15,7 +15,7 @@ import { SecretBox } from '../../electron/store/secret-box.js';
 import { ConnectionPool, type Endpoint } from '../../electron/services/net/transport.js';
 import { ChipClient } from '../../electron/services/wallet/client.js';
 import { fundWithTestChips } from '../../electron/services/wallet/mint.js';
-import { WalletStore } from '../../electron/services/wallet/store.js';
+import { WalletStore } from '../../electron/store/wallet.js';
 import { Wallet, parseAmount } from '../../electron/services/wallet/wallet.js';
 import { tempDir } from '../support/tmp.js';
 

@@ -18,7 +18,7 @@ import { ConnectionPool } from '../../electron/services/net/transport.js';
 import { ChipClient } from '../../electron/services/wallet/client.js';
 import { fundWithTestChips } from '../../electron/services/wallet/mint.js';
 import { coinEndpoints } from '../../electron/services/wallet/network.js';
-import { WalletStore } from '../../electron/services/wallet/store.js';
+import { WalletStore } from '../../electron/store/wallet.js';
 import { Wallet, formatAmount, parseAmount } from '../../electron/services/wallet/wallet.js';
 import { PurseStore } from '../../server/chips/purse-store.js';
 

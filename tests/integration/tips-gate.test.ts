@@ -18,7 +18,7 @@ import { QMailServerClient } from '../../electron/services/net/group6.js';
 import { DrdClient } from '../../electron/services/net/drd.js';
 import { ChipClient } from '../../electron/services/wallet/client.js';
 import { fundWithTestChips } from '../../electron/services/wallet/mint.js';
-import { WalletStore } from '../../electron/services/wallet/store.js';
+import { WalletStore } from '../../electron/store/wallet.js';
 import { Wallet, parseAmount } from '../../electron/services/wallet/wallet.js';
 import { operatorCut } from '../../server/purse.js';
 import { PurseStore } from '../../server/chips/purse-store.js';

@@ -13,7 +13,7 @@ import { makeTls } from '../../../tests/support/mailservers.js';
 import { tempDir } from '../../../tests/support/tmp.js';
 import { LegacyService } from '../legacy/service.js';
 import type { MailEngine } from '../mail/engine.js';
-import type { ImageSenders } from './image-senders.js';
+import type { ImageSenders } from '../../store/image-senders.js';
 import { legacyHandlers } from './legacy.js';
 import { SignIns, checkCaPem, oauthClientsFromEnv } from './legacy-signin.js';
 

@@ -35,7 +35,7 @@ import {
   type ParsedMessage,
 } from '../legacy/mime/index.js';
 import type { MailEngine } from '../mail/engine.js';
-import type { ImageSenders } from './image-senders.js';
+import type { ImageSenders } from '../../store/image-senders.js';
 import { checkCaPem, type SignIns } from './legacy-signin.js';
 
 type LegacyRequest =

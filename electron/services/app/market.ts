@@ -13,7 +13,7 @@ import type { SecretBox } from '../../store/secret-box.js';
 import type { MailEngine } from '../mail/engine.js';
 import { ConnectionPool } from '../net/transport.js';
 import { ChipClient } from '../wallet/client.js';
-import { WalletStore } from '../wallet/store.js';
+import { WalletStore } from '../../store/wallet.js';
 import { Wallet, WalletError, formatAmount } from '../wallet/wallet.js';
 import { MarketError, hireServer, marketServer } from '../market/market.js';
 import { DEFAULT_TERM, recordTerm, walletPayment, withWallet } from '../market/payment.js';

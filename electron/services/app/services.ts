@@ -25,7 +25,7 @@ import { PhraseConfirmation, PhraseError } from '../identity/phrase.js';
 import { LegacyService } from '../legacy/service.js';
 import { LegacyWatcher, legacyHandlers, legacyReader } from './legacy.js';
 import { UnifiedMail } from './unified.js';
-import { ImageSenders } from './image-senders.js';
+import { ImageSenders } from '../../store/image-senders.js';
 import { SignIns, oauthClientsFromEnv, type OAuthClient, type OAuthPreset } from './legacy-signin.js';
 import { FEES_REQUESTS, feesHandlers } from './fees.js';
 import { WALLET_REQUESTS, walletHandlers, type WalletChips } from './wallet.js';

@@ -9,7 +9,7 @@ import type { ServerDescriptor } from '../directory/client.js';
 import { ConnectionPool } from '../net/transport.js';
 import { ChipClient } from '../wallet/client.js';
 import { coinEndpoints } from '../wallet/network.js';
-import { WalletStore } from '../wallet/store.js';
+import { WalletStore } from '../../store/wallet.js';
 import { Wallet } from '../wallet/wallet.js';
 import type { WalletRunner } from '../wallet/runner.js';
 import { hireServer, marketServer, type Hired } from './market.js';

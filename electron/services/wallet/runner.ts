@@ -7,7 +7,7 @@ import type { SecretBox } from '../../store/secret-box.js';
 import { ConnectionPool } from '../net/transport.js';
 import { ChipClient, type Sealer } from './client.js';
 import { coinEndpoints } from './network.js';
-import { WalletStore } from './store.js';
+import { WalletStore } from '../../store/wallet.js';
 import { Wallet } from './wallet.js';
 
 export class WalletOffline extends Error {

@@ -1,7 +1,7 @@
 // The senders whose remote images the user allowed, kept across runs: one row, the list
 // sealed with the vault's data key (addresses name people, so nothing of it lies in clear).
-import type { Db } from '../../store/database.js';
-import type { SecretBox } from '../../store/secret-box.js';
+import type { Db } from './database.js';
+import type { SecretBox } from './secret-box.js';
 
 const AAD = 'qmail.legacy.image-senders.v1';
 const MAX = 10_000;

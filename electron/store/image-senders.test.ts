@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../store/database.js';
-import { SecretBox } from '../../store/secret-box.js';
-import { tempDir } from '../../../tests/support/tmp.js';
+import { openDatabase } from './database.js';
+import { SecretBox } from './secret-box.js';
+import { tempDir } from '../../tests/support/tmp.js';
 import { ImageSenders } from './image-senders.js';
 
 const tmp = tempDir('qmail-image-senders-');

@@ -1,9 +1,9 @@
 // The wallet's rows in the profile: every coin and every history entry sealed (a serial or an
 // AN in clear would be a bearer secret on disk), each bound to its row id.
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../../store/database.js';
-import type { SecretBox } from '../../store/secret-box.js';
-import type { CoinStore, HistoryEntry, StoredCoin } from '../../../server/chips/wallet.js';
+import type { Db } from './database.js';
+import type { SecretBox } from './secret-box.js';
+import type { CoinStore, HistoryEntry, StoredCoin } from '../../server/chips/wallet.js';
 
 export type { HistoryEntry, StoredCoin };
 

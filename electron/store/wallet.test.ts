@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { openDatabase } from '../../store/database.js';
-import { SecretBox } from '../../store/secret-box.js';
-import { tempDir } from '../../../tests/support/tmp.js';
-import { WalletStore, type StoredCoin } from './store.js';
+import { openDatabase } from './database.js';
+import { SecretBox } from './secret-box.js';
+import { tempDir } from '../../tests/support/tmp.js';
+import { WalletStore, type StoredCoin } from './wallet.js';
 
 const dir = tempDir('qmail-wallet-store-');
 afterAll(() => dir.remove());
