@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { openDatabase, type Db } from '../../electron/store/database.js';
 import { SecretBox } from '../../electron/store/secret-box.js';
 import { LegacyService } from '../../electron/services/legacy/service.js';
@@ -212,17 +212,7 @@ describe('legacy IMAP against Dovecot', () => {
       });
       await s.sync('plain');
       const items = s.list({ accountId: 'plain', folder: 'inbox', offset: 0, limit: 10 }).items;
-      const c = new ImapFlow({
-        host: '127.0.0.1',
-        port: plain.ports.imap,
-        secure: false,
-        doSTARTTLS: false,
-        auth: { user: ALICE.user, pass: ALICE.password },
-        logger: false,
-        disableAutoEnable: true,
-      });
-      c.on('error', () => {});
-      await c.connect();
+      const c = await plainImapClient(plain, ALICE, { disableAutoEnable: true });
       await c.mailboxOpen('INBOX');
       await c.messageFlagsAdd(String(items[0]!.uid), ['\\Seen'], { uid: true });
       await c.messageDelete(String(items[1]!.uid), { uid: true });

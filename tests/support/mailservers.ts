@@ -8,7 +8,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { tempDir } from './tmp.js';
 
 export interface MailUser {
@@ -537,7 +537,7 @@ queue_run_delay = 1s
 }
 
 /** Another mail client (imapflow over plain IMAP), logged in as `u`; the caller logs out. */
-export async function plainImapClient(d: Dovecot, u: MailUser): Promise<ImapFlow> {
+export async function plainImapClient(d: Dovecot, u: MailUser, extra: Partial<ImapFlowOptions> = {}): Promise<ImapFlow> {
   const c = new ImapFlow({
     host: '127.0.0.1',
     port: d.ports.imap,
@@ -545,6 +545,7 @@ export async function plainImapClient(d: Dovecot, u: MailUser): Promise<ImapFlow
     doSTARTTLS: false,
     auth: { user: u.user, pass: u.password },
     logger: false,
+    ...extra,
   });
   c.on('error', () => {});
   await c.connect();
