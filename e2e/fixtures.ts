@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readMintKey } from '../dev-network/mint.js';
 
 export const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 export const shotsDir = join(repoRoot, 'artifacts', 'e2e');
@@ -94,7 +95,10 @@ export async function joinNetwork(browser: Browser, first: HostHandle): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'qmail-e2e-second-'));
   let started: Awaited<ReturnType<typeof startHost>> | undefined;
   try {
-    started = await startHost(dir, ['--network', join(first.profileDir, 'network', 'network.json')]);
+    // The first profile's network is a test network: the second knows its mint, so test Chips it receives count as test money.
+    const networkDir = join(first.profileDir, 'network');
+    const mintKey = readMintKey(networkDir);
+    started = await startHost(dir, ['--network', join(networkDir, 'network.json'), ...(mintKey ? ['--mint-key', mintKey] : [])]);
     const { child, handle } = started;
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -155,6 +155,8 @@ test('a stranger charges 10 CC: the sender sees the fee and pays it, both wallet
     ).toContainText(`Tip ${tip} CC`);
     await shot(bob, 'tips-06-stranger-sees-tip');
     await expect(await walletTotal(bob)).toHaveText(`${tip} CC`, { timeout: 60_000 });
+    // Paid with test Chips, the tip arrives as test money (the network has a mint).
+    await expect(bob.getByRole('dialog', { name: 'Wallet' }).getByText('All of it is test Chips', { exact: false })).toBeVisible();
     await shot(bob, 'tips-07-stranger-wallet');
     await closeWallet(bob);
 

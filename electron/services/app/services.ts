@@ -139,6 +139,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     db,
     box: () => vault.box(),
     networkFile: opts.chips?.networkFile,
+    testMoney: !!opts.chips?.mintKey,
     now,
     // Where the wallet holds no coin on a server yet, our mailbox's AN there seals its requests.
     mailbox: (i: number): Sealer | undefined => {

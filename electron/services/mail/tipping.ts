@@ -237,7 +237,13 @@ export class Tipping {
     let n = 0;
     for (const t of this.o.tables.duePendingTips(this.o.now())) {
       const got = await this.o.wallet
-        .run((w) => w.takeFromLocker(fromHex(t.code), { kind: 'received', note: `tip from ${t.sender}` }))
+        .run((w) =>
+          w.takeFromLocker(fromHex(t.code), {
+            kind: 'received',
+            note: `tip from ${t.sender}`,
+            ...(this.runner().testMoney ? { test: true } : {}),
+          }),
+        )
         .catch((e: unknown) => {
           this.o.log('tip not collected', { error: (e as Error).message });
           return undefined;

@@ -30,6 +30,8 @@ export interface WalletRunnerOptions {
    * coin yet (an empty wallet taking its first tip from a locker).
    */
   mailbox?: (i: number) => Sealer | undefined;
+  /** A test network (it has a mint): every coin that arrives is test money, a tip's as much as the mint's. */
+  testMoney?: boolean;
 }
 
 export class WalletRunner {
@@ -38,6 +40,11 @@ export class WalletRunner {
 
   constructor(private readonly o: WalletRunnerOptions) {
     this.store = new WalletStore(o.db, o.box);
+  }
+
+  /** Coins arriving here are test money (the network has a mint). */
+  get testMoney(): boolean {
+    return !!this.o.testMoney;
   }
 
   /** Whether there are coin servers to speak to. */
