@@ -111,6 +111,11 @@ export class BeaconPurse implements LockerService {
       if (seen.length === 0 || seen.length > MAX_LOCKER_COINS) return { units: 0n, cut: 0n };
       const to = `${recipient.denomination}.${recipient.serial}`;
       const got = await wallet.takeFromLocker(code, { hint: seen[0]!, note: `inbox fee for ${to}`, maxCoins: MAX_LOCKER_COINS });
+      // Our own server lists coins, yet no coin came back: too few servers answered the peek to
+      // say what the locker holds. Undecided, not empty: the Tell is answered 167 (try again),
+      // never 168, and the coins stay in the sender's locker.
+      if (got.accepted === 0 && got.rejected === 0 && got.limbo === 0 && seen.length <= MAX_LOCKER_COINS)
+        throw new Error('the locker could not be read on a majority of coin servers');
       if (got.units < fee || got.limbo > 0) {
         // Less than the fee (the sender took some back meanwhile) or undecided: hand what came back to the sender's locker.
         if (got.units > 0n) await wallet.putInLocker(got.units, code).then(() => wallet.forgetLocker(code));

@@ -241,7 +241,7 @@ describe('the DRD gate on a live beacon (03-tell-drd-gate.json)', () => {
       const tips = await Promise.all(
         round.map(async (from) => {
           const to = payers.filter((p) => p !== from)[randomInt(payers.length - 1)]!;
-          const amount = BigInt(randomInt(10, 40)) * 10_000_000n; // 0.1 .. 0.39 CC, at least the 0.1 fee
+          const amount = BigInt(randomInt(10, 40)) * 1_000_000n; // 0.1 .. 0.39 CC, at least the 0.1 fee (1 CC = 1e8 units)
           let t = performance.now();
           const { code } = await from.wallet.putInLocker(amount);
           timing.put += performance.now() - t;
