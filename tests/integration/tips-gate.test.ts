@@ -226,8 +226,8 @@ describe('the DRD gate on a live beacon (03-tell-drd-gate.json)', () => {
 
   it('random tips between random users: no Chip created or lost, every cut exact', async () => {
     const payers = ['p1', 'p2', 'p3', 'p4', 'p5'].map(u);
-    // 200 by default on a shared CI machine; QMAIL_TIPS=1000 runs the full count (docs/chips.md gives the rate).
-    const TIPS = Number(process.env.QMAIL_TIPS ?? 200);
+    // The 1,000 (about two minutes here); QMAIL_TIPS=N runs another count (docs/chips.md gives the rate).
+    const TIPS = Number(process.env.QMAIL_TIPS ?? 1000);
     const holders = () => payers.reduce((a, p) => a + p.wallet.balance().total, 0n);
     const purse = purseOf();
     const purseStart = purse.balance().total;
@@ -246,7 +246,12 @@ describe('the DRD gate on a live beacon (03-tell-drd-gate.json)', () => {
           const { code } = await from.wallet.putInLocker(amount);
           timing.put += performance.now() - t;
           t = performance.now();
-          const status = await tell(from, to, code);
+          // 167 says the payment is still being processed (a peek too few servers answered): a client tells again.
+          let status = await tell(from, to, code);
+          for (let again = 0; status === Status.PAYMENT_PROCESSING && again < 5; again++) {
+            await new Promise((r) => setTimeout(r, 500));
+            status = await tell(from, to, code);
+          }
           timing.tell += performance.now() - t;
           expect(status).toBe(Status.SUCCESS);
           from.wallet.forgetLocker(code);
