@@ -6,6 +6,7 @@
 // email through the account after the gateway confirmation, and see the answer to that email
 // in the same conversation as what was sent; axe on each new screen, light and dark.
 import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Page } from '@playwright/test';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
@@ -251,6 +252,43 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   a11y.push(...(await axe(page, 'conversation')));
   await conversation.getByRole('button', { name: /Sent \(answered here\)/ }).click();
   await expect(page.getByRole('article', { name: 'Gateway hello' })).toContainText('Written in QMail, read in plain email.');
+
+  // An email with an attachment: listed in the reader and downloaded byte for byte.
+  const minutes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) & 0xff));
+  await dovecot.deliver(
+    ADA.user,
+    [
+      'From: Bob Builder <bob@b.localhost>',
+      'To: Ada <ada@a.localhost>',
+      'Subject: Minutes attached',
+      `Date: ${new Date(Date.now() + 2000).toUTCString()}`,
+      'Message-ID: <minutes-1@b.localhost>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'The minutes are attached. Bob',
+      '--b1',
+      'Content-Type: application/octet-stream; name="minutes.bin"',
+      'Content-Disposition: attachment; filename="minutes.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...(minutes.toString('base64').match(/.{1,76}/g) ?? []),
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
+  await inbox.getByRole('option', { name: /Minutes attached/ }).click({ timeout: 15_000 });
+  const withFile = page.getByRole('article', { name: 'Minutes attached' });
+  await expect(withFile.getByRole('region', { name: 'Attachments' })).toContainText('minutes.bin');
+  const download = page.waitForEvent('download');
+  await withFile.getByRole('button', { name: 'Download minutes.bin' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('minutes.bin');
+  expect(readFileSync((await file.path())!).equals(minutes)).toBe(true);
+  await shot(page, 'legacy-attachment-downloaded');
 
   expect(a11y).toEqual([]);
   expect(consoleErrors).toEqual([]);

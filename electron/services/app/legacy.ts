@@ -123,6 +123,49 @@ export function legacyReader(d: LegacyReaderDeps) {
     return { m, p };
   }
 
+  /** Opens a message in our encrypted format: the sender from the directory, L1/L2 keys from the QKD link with that sender. */
+  function openSecure(p: ParsedMessage) {
+    return openLegacy(p, {
+      me: d.mail.me().identity,
+      resolveSender: async (a) => {
+        const found = await d.mail.directory().lookup(formatMailbox(decodeMailbox(a)));
+        return found ? publicIdentity(found.identity) : undefined;
+      },
+      qkdFor: (sender) => {
+        const link = d.mail.qkd.linkFor(formatMailbox(decodeMailbox(sender)));
+        return 'source' in link ? { qkd: link.source, qkdPeer: link.peer } : undefined;
+      },
+    });
+  }
+
+  /**
+   * One attachment's bytes as the reader lists it (`index`), for Download: the cached body is
+   * parsed again and only that attachment kept; an encrypted email's come from its opened letter.
+   */
+  async function attachment(id: string, index: number): Promise<{ name: string; data: Buffer }> {
+    if (!d.legacy.message(id)) throw new ContractError('not_found', 'No such message.');
+    let found: { name: string; data: Buffer } | undefined;
+    const p = await parseMime(await d.legacy.rawMessage(id), {
+      keepTypes: ENCRYPTED_KEEP_TYPES,
+      sink: async (info, content) => {
+        const chunks: Buffer[] = [];
+        for await (const c of content) if (info.index === index) chunks.push(c as Buffer);
+        if (info.index === index) found = { name: info.filename || 'attachment', data: Buffer.concat(chunks) };
+        return undefined;
+      },
+    });
+    if (isEncrypted(p)) {
+      const a = (await openSecure(p)).letter.attachments[index];
+      if (!a) throw new ContractError('not_found', 'That attachment is not here.');
+      return { name: a.name, data: Buffer.from(a.data) };
+    }
+    // Inline images are kept in memory by the parser rather than handed to the sink.
+    const kept = p.attachments.find((a) => a.index === index);
+    if (!found && kept?.data) found = { name: kept.filename || 'attachment', data: Buffer.from(kept.data) };
+    if (!found) throw new ContractError('not_found', 'That attachment is not here.');
+    return found;
+  }
+
   /** The reader's view; `markSeen` sets \\Seen on the server (the unified reader marks it read itself, after). */
   async function view(id: string, fetchImages: boolean, markSeen = true): Promise<LegacyMessageView> {
     const { m, p } = await parsed(id);
@@ -135,19 +178,8 @@ export function legacyReader(d: LegacyReaderDeps) {
       ...(p.messageId ? { messageId: p.messageId } : {}),
     };
     if (isEncrypted(p)) {
-      const me = d.mail.me();
       try {
-        const o = await openLegacy(p, {
-          me: me.identity,
-          resolveSender: async (a) => {
-            const found = await d.mail.directory().lookup(formatMailbox(decodeMailbox(a)));
-            return found ? publicIdentity(found.identity) : undefined;
-          },
-          qkdFor: (sender) => {
-            const link = d.mail.qkd.linkFor(formatMailbox(decodeMailbox(sender)));
-            return 'source' in link ? { qkd: link.source, qkdPeer: link.peer } : undefined;
-          },
-        });
+        const o = await openSecure(p);
         const doc = o.letter.document ? Buffer.from(o.letter.document).toString('base64') : undefined;
         return {
           ...base,
@@ -194,7 +226,7 @@ export function legacyReader(d: LegacyReaderDeps) {
     return isEncrypted(p) ? undefined : legacyBody(p).body;
   }
 
-  return { row, parsed, view, text };
+  return { row, parsed, view, text, attachment };
 }
 
 export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyRequest> {

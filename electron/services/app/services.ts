@@ -385,7 +385,8 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       guarded(async () => ({ received: await mail.staging.chunk(id, new Uint8Array(Buffer.from(data, 'base64'))) })),
     'attachments.finish': ({ id }) => guarded(() => mail.staging.finish(id)),
     'attachments.discard': ({ id }) => guarded(async () => (await mail.staging.discard(id), { ok: true as const })),
-    'mail.attachmentPart': ({ id, index, part }) => guarded(() => mail.attachmentPart(id, index, part)),
+    'mail.attachmentPart': ({ id, index, part }) =>
+      unified.isLegacy(id) ? unified.attachmentPart(id, index, part) : guarded(() => mail.attachmentPart(id, index, part)),
     'mail.attachment': ({ id, index }) => guarded(() => mail.attachment(id, index)),
     'qkd.settings.get': () => guarded(() => withLocalKme(mail.qkd.state())),
     'qkd.settings.set': (i) =>

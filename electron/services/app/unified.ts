@@ -14,6 +14,7 @@ import {
   type MessageView,
   type SearchHit,
 } from '../../../shared/ipc/index.js';
+import { ATTACHMENT_CHUNK_BYTES } from '../../store/attachments.js';
 import type { Db } from '../../store/database.js';
 import type { MessageRow } from '../../store/legacy.js';
 import { Flag } from '../../store/legacy.js';
@@ -66,6 +67,8 @@ export class UnifiedMail {
   /** Bumped on clear(): the background pass over cached bodies stops. */
   private generation = 0;
   private filling = false;
+  /** The email attachment a Download is reading, part by part (dropped after its last part, a minute idle, or a lock). */
+  private held: { key: string; name: string; data: Buffer; at: number } | undefined;
 
   constructor(private readonly d: UnifiedDeps) {
     this.store = new UnifiedStore(d.db);
@@ -73,6 +76,7 @@ export class UnifiedMail {
 
   /** Drops everything held in memory (on lock). */
   clear(): void {
+    this.held = undefined;
     this.generation++;
     this.index.clear();
     this.known.clear();
@@ -154,6 +158,23 @@ export class UnifiedMail {
 
   private guard<T>(fn: () => Promise<T>): Promise<T> {
     return fn().catch((e: unknown) => toContract(e));
+  }
+
+  /** One 1 MiB part of an email's attachment, as mail.attachmentPart gives a qmail's (the reader's Download). */
+  attachmentPart(id: string, index: number, part: number): Promise<{ name: string; size: number; data: string; last: boolean }> {
+    return this.guard(async () => {
+      const key = `${id}:${index}`;
+      if (this.held?.key !== key || Date.now() - this.held.at > 60_000 || part === 0)
+        this.held = { key, ...(await this.d.reader.attachment(id, index)), at: Date.now() };
+      const { name, data } = this.held;
+      this.held.at = Date.now();
+      const parts = Math.max(1, Math.ceil(data.length / ATTACHMENT_CHUNK_BYTES));
+      if (part >= parts) throw new ContractError('invalid_input', 'That part of the attachment does not exist.');
+      const last = part === parts - 1;
+      if (last) this.held = undefined;
+      const slice = data.subarray(part * ATTACHMENT_CHUNK_BYTES, (part + 1) * ATTACHMENT_CHUNK_BYTES);
+      return { name, size: data.length, data: slice.toString('base64'), last };
+    });
   }
 
   /** A legacy message for the reader: the same view as a qmail's, with `origin` and `legacy`. */

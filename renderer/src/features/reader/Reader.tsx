@@ -365,23 +365,21 @@ export function Reader() {
                   {saving?.index === a.index && (
                     <progress className="small" max={a.size || 1} value={saving.done} aria-label={`Saving ${a.name}`} />
                   )}{' '}
-                  {!email && (
-                    <button
-                      type="button"
-                      className="small"
-                      aria-label={`Download ${a.name}`}
-                      onClick={() => {
-                        setAttError(null);
-                        setSaving({ index: a.index, done: 0 });
-                        attachmentBlob(runtime, message.id, a.index, (done) => setSaving({ index: a.index, done }))
-                          .then((f) => saveBlob(f.name, f.blob))
-                          .catch((e: unknown) => setAttError(`${a.name} could not be saved: ${errorMessage(e)}`))
-                          .finally(() => setSaving(null));
-                      }}
-                    >
-                      Download
-                    </button>
-                  )}
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Download ${a.name}`}
+                    onClick={() => {
+                      setAttError(null);
+                      setSaving({ index: a.index, done: 0 });
+                      attachmentBlob(runtime, message.id, a.index, (done) => setSaving({ index: a.index, done }))
+                        .then((f) => saveBlob(f.name, f.blob))
+                        .catch((e: unknown) => setAttError(`${a.name} could not be saved: ${errorMessage(e)}`))
+                        .finally(() => setSaving(null));
+                    }}
+                  >
+                    Download
+                  </button>
                 </li>
               ))}
             </ul>
