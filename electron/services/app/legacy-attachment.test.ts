@@ -14,7 +14,7 @@ import { SecretBox } from '../../store/secret-box.js';
 import { tempDir } from '../../../tests/support/tmp.js';
 import { LegacyService } from '../legacy/service.js';
 import type { MailEngine } from '../mail/engine.js';
-import { legacyReader } from './legacy.js';
+import { legacyReader } from './legacy-reader.js';
 import { UnifiedMail } from './unified.js';
 
 const cleanups: (() => void)[] = [];

@@ -12,7 +12,7 @@ import { SecretBox } from '../../store/secret-box.js';
 import { tempDir } from '../../../tests/support/tmp.js';
 import { LegacyService } from '../legacy/service.js';
 import type { MailEngine } from '../mail/engine.js';
-import type { legacyReader } from './legacy.js';
+import type { legacyReader } from './legacy-reader.js';
 import { UnifiedMail, bareMessageId } from './unified.js';
 
 const cleanups: (() => void)[] = [];
@@ -54,6 +54,7 @@ async function world(opts: { qmailHits?: SearchHit[]; bodies?: Record<string, st
     },
   } as unknown as MailEngine;
   const reader = {
+    forget: () => undefined,
     view: async (id: string): Promise<LegacyMessageView> => {
       const m = legacy.message(id)!;
       return {

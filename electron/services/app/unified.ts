@@ -14,7 +14,6 @@ import {
   type MessageView,
   type SearchHit,
 } from '../../../shared/ipc/index.js';
-import { ATTACHMENT_CHUNK_BYTES } from '../../store/attachments.js';
 import type { Db } from '../../store/database.js';
 import type { MessageRow } from '../../store/legacy.js';
 import { Flag } from '../../store/legacy.js';
@@ -24,7 +23,8 @@ import type { LegacyService } from '../legacy/service.js';
 import type { MailEngine } from '../mail/engine.js';
 import { SearchIndex, queryTerms } from '../mail/search.js';
 import { searchHit } from '../mail/views.js';
-import { toContract, type legacyReader } from './legacy.js';
+import type { legacyReader } from './legacy-reader.js';
+import { toContract } from './legacy.js';
 
 /** Text kept per opened legacy message for search and previews (memory only). */
 const BODY_CHARS = 100_000;
@@ -67,8 +67,6 @@ export class UnifiedMail {
   /** Bumped on clear(): the background pass over cached bodies stops. */
   private generation = 0;
   private filling = false;
-  /** The email attachment a Download is reading, part by part (dropped after its last part, a minute idle, or a lock). */
-  private held: { key: string; name: string; data: Buffer; at: number } | undefined;
 
   constructor(private readonly d: UnifiedDeps) {
     this.store = new UnifiedStore(d.db);
@@ -76,7 +74,7 @@ export class UnifiedMail {
 
   /** Drops everything held in memory (on lock). */
   clear(): void {
-    this.held = undefined;
+    this.d.reader.forget();
     this.generation++;
     this.index.clear();
     this.known.clear();
@@ -162,19 +160,7 @@ export class UnifiedMail {
 
   /** One 1 MiB part of an email's attachment, as mail.attachmentPart gives a qmail's (the reader's Download). */
   attachmentPart(id: string, index: number, part: number): Promise<{ name: string; size: number; data: string; last: boolean }> {
-    return this.guard(async () => {
-      const key = `${id}:${index}`;
-      if (this.held?.key !== key || Date.now() - this.held.at > 60_000 || part === 0)
-        this.held = { key, ...(await this.d.reader.attachment(id, index)), at: Date.now() };
-      const { name, data } = this.held;
-      this.held.at = Date.now();
-      const parts = Math.max(1, Math.ceil(data.length / ATTACHMENT_CHUNK_BYTES));
-      if (part >= parts) throw new ContractError('invalid_input', 'That part of the attachment does not exist.');
-      const last = part === parts - 1;
-      if (last) this.held = undefined;
-      const slice = data.subarray(part * ATTACHMENT_CHUNK_BYTES, (part + 1) * ATTACHMENT_CHUNK_BYTES);
-      return { name, size: data.length, data: slice.toString('base64'), last };
-    });
+    return this.guard(() => this.d.reader.attachmentPart(id, index, part));
   }
 
   /** A legacy message for the reader: the same view as a qmail's, with `origin` and `legacy`. */
