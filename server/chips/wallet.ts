@@ -486,8 +486,19 @@ export class Wallet {
     const answered = lists.filter((l): l is number[] => l !== null);
     const need = majority(this.n);
     if (answered.length < need) throw new WalletError('no_majority', 'too few servers answered for change');
-    const common = answered[0]!.filter((sn) => answered.every((l) => l.includes(sn))).slice(0, CHANGE_COUNT);
-    if (common.length < CHANGE_COUNT) throw new WalletError('no_change', 'the servers offer no common serials for change');
+    // Serials a majority offered. A server that offered other ones (it holds a coin the rest
+    // do not, say) is left out of this break: the coin stays there and is fracked, as on a
+    // server that did not answer.
+    const votes = new Map<number, number>();
+    for (const l of answered) for (const sn of l) votes.set(sn, (votes.get(sn) ?? 0) + 1);
+    const common = [...votes]
+      .filter(([, n]) => n >= need)
+      .map(([sn]) => sn)
+      .slice(0, CHANGE_COUNT);
+    const takers = lists.map((l) => l !== null && common.every((sn) => l.includes(sn)));
+    if (common.length < CHANGE_COUNT || takers.filter(Boolean).length < need) {
+      throw new WalletError('no_change', 'the servers offer no common serials for change');
+    }
     const parts = common.map((serial) => ({
       id: this.store.newId(),
       ref: { denomination: coin.denomination - 1, serial },
@@ -499,7 +510,7 @@ export class Wallet {
     });
     const v = await Promise.all(
       Array.from({ length: this.n }, (_, i) =>
-        lists[i]
+        takers[i]
           ? this.client.changeOn(
               i,
               'break',

@@ -99,3 +99,25 @@ describe.each(['sqlite', 'postgres'] as const)('coin store on %s', (backend) => 
     }
   }, 120_000);
 });
+
+describe('serials offered for change', () => {
+  it('are the same on every server for a session, whatever order concurrent sessions arrive in', async () => {
+    const [x, y] = await Promise.all([open('sqlite'), open('sqlite')]);
+    try {
+      const onX = [await x.chips.reserve(11, 0, 10, 60_000), await x.chips.reserve(22, 0, 10, 60_000)];
+      const onY = [await y.chips.reserve(22, 0, 10, 60_000), await y.chips.reserve(11, 0, 10, 60_000)];
+      expect(onX[0]).toHaveLength(10);
+      expect(onX[0]).toEqual(onY[1]);
+      expect(onX[1]).toEqual(onY[0]);
+      expect(onX[0]).not.toEqual(onX[1]);
+      // a serial one server already holds a coin at is skipped there: the rest still match
+      const [first] = onX[0] as number[];
+      await y.chips.mint([{ denomination: 0, serial: first!, an: an() }]);
+      const again = await y.chips.reserve(11, 0, 10, 60_000);
+      expect(again).not.toContain(first);
+      expect((again as number[]).slice(0, 9)).toEqual((onX[0] as number[]).slice(1));
+    } finally {
+      await Promise.all([x.close(), y.close()]);
+    }
+  });
+});

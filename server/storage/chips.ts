@@ -16,6 +16,12 @@ export const MAX_CHANGE_SNS = 64;
 const MAX_SERIAL = 0xffffffff;
 /** Serials reserved for change across all sessions at once; beyond it, 91 answers REQUEST_RATE. */
 export const MAX_RESERVED = 4096;
+
+/** Where a session's search for free serials starts: the same on every server (1 … MAX_SERIAL). */
+export function sessionStart(session: number): number {
+  // A multiplicative hash spreads neighbouring session numbers far apart.
+  return (Math.imul(session >>> 0, 0x9e3779b1) >>> 0) % MAX_SERIAL || 1;
+}
 /** Coins per batched read (two parameters each, well under either backend's limit). */
 const BATCH = 400;
 
@@ -182,9 +188,11 @@ export class ChipStore {
   }
 
   /**
-   * Up to `max` free serials of a denomination (no coin, no other live reservation), lowest
-   * first so every server of the network tends to offer the same ones, reserved for the
-   * session until `ttlMs` from now.
+   * Up to `max` free serials of a denomination (no coin, no other live reservation), reserved
+   * for the session until `ttlMs` from now. The search starts at a serial derived from the
+   * session, so every server of the network offers the same ones whatever order concurrent
+   * sessions reach it in (lowest-first handed the same serials to different sessions on
+   * different servers, and a break then found no serial common to a majority).
    */
   reserve(session: number, denomination: number, max: number, ttlMs: number): Promise<number[] | 'busy'> {
     return this.db.tx(async (q) => {
@@ -197,7 +205,11 @@ export class ChipStore {
       const taken = await q.all('SELECT sn, session FROM chip_reservations WHERE dn = ?', [denomination]);
       for (const r of taken) if (Number(r.session) !== session) used.add(Number(r.sn));
       const out: number[] = [];
-      for (let sn = 1; out.length < max && sn <= MAX_SERIAL; sn++) if (!used.has(sn)) out.push(sn);
+      const start = sessionStart(session);
+      for (let k = 0; out.length < max && k < MAX_SERIAL; k++) {
+        const sn = ((start - 1 + k) % MAX_SERIAL) + 1;
+        if (!used.has(sn)) out.push(sn);
+      }
       for (const sn of out) {
         await q.run(
           'INSERT INTO chip_reservations (dn, sn, session, until) VALUES (?, ?, ?, ?) ON CONFLICT (dn, sn) DO UPDATE SET session = excluded.session, until = excluded.until',

@@ -134,6 +134,19 @@ describe('wallets on five servers', () => {
       }
       expect(sum()).toBe(cc('300'));
     }
+    // Breaks at once from every wallet: each server sees the sessions in its own order, and
+    // every break still finds its ten serials on all five
+    const changes = () => wallets.reduce((t, w) => t + w.history(1000).filter((e) => e.kind === 'change').length, 0);
+    const changesBefore = changes();
+    for (let round = 0; round < 3; round++) {
+      const codes = await Promise.all(wallets.map((w) => w.putInLocker(BigInt(randomInt(1, 99)) * 10_000n))); // 0.0001 .. 0.0098 CC
+      for (const [i, { code: k3 }] of codes.entries()) {
+        wallets[i]!.forgetLocker(k3);
+        await wallets[(i + 1) % 3]!.takeFromLocker(k3);
+      }
+      expect(sum()).toBe(cc('300'));
+    }
+    expect(changes()).toBeGreaterThanOrEqual(changesBefore + 3);
     for (const w of wallets) expect(w.balance().limbo).toBe(0);
     // amounts in cents needed change: coins were broken on the servers along the way
     expect(wallets.some((w) => w.history(1000).some((e) => e.kind === 'change'))).toBe(true);
