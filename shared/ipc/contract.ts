@@ -441,6 +441,17 @@ export const LegacyReading = LegacyMessageView.pick({
 });
 export type LegacyReading = z.infer<typeof LegacyReading>;
 
+/**
+ * The most an email through a legacy account may carry in attachments (their bytes, before
+ * encoding), by its provider: Outlook.com takes 20 MB, Gmail and Yahoo 25 MB; another server
+ * 25 MB, as Gmail (its SMTP SIZE, when it says one, is checked when the message goes).
+ */
+const MB = 1024 * 1024;
+export const LEGACY_ATTACHMENT_LIMITS = { gmail: 25 * MB, outlook: 20 * MB, yahoo: 25 * MB, generic: 25 * MB } as const;
+export function legacyAttachmentLimit(preset: LegacyAccount['preset']): number {
+  return LEGACY_ATTACHMENT_LIMITS[preset];
+}
+
 // ---- wallet (Chips) ------------------------------------------------------------------
 /** A CC amount as an exact decimal (up to 8 places): JSON numbers would round it. */
 const CcAmount = z.string().regex(/^\d{1,15}(?:\.\d{1,8})?$/, 'an amount in CC, up to 8 decimals');
@@ -814,6 +825,13 @@ export const requests = {
         inReplyTo: MessageId.optional(),
         encryptFor: z
           .object({ address: Address, level: z.enum(['L1', 'L2', 'L3']) })
+          .strict()
+          .optional(),
+        /** Files streamed in before (attachments.begin/chunk/finish), by upload id, as mail.send takes them; dropped once sent, kept when the send fails. */
+        staged: z.array(StageId).max(64).default([]),
+        /** A forward: the legacy message forwarded and which of its attachments (the reader's indexes) go with it; the main process fetches them. */
+        forward: z
+          .object({ id: MessageId, attachments: z.array(z.number().int().min(0).max(245)).max(64) })
           .strict()
           .optional(),
       })

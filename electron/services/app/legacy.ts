@@ -11,12 +11,14 @@ import {
 } from '../../../shared/ipc/index.js';
 import type { LegacyService } from '../legacy/service.js';
 import { LegacyError } from '../legacy/errors.js';
-import type { LegacyAccountInput } from '../legacy/types.js';
+import type { LegacyAccountInput, LegacyAccountView } from '../legacy/types.js';
 import { MimeError, buildGatewayMail, replyHeaders } from '../legacy/mime/index.js';
 import type { MailEngine } from '../mail/engine.js';
 import type { ImageSenders } from '../../store/image-senders.js';
 import { checkCaPem, type SignIns } from './legacy-signin.js';
 import { legacyReader } from './legacy-reader.js';
+import { legacyOutgoing, type OutgoingAttachments } from './legacy-outgoing.js';
+import { MailError } from '../errors.js';
 
 type LegacyRequest =
   | 'accounts.list'
@@ -55,6 +57,8 @@ export function toContract(e: unknown): never {
   if (e instanceof ContractError) throw e;
   if (e instanceof LegacyError)
     throw new ContractError(e.code === 'not_found' ? 'not_found' : e.code === 'invalid_input' ? 'invalid_input' : 'unavailable', e.message);
+  if (e instanceof MailError)
+    throw new ContractError(e.code === 'not_found' ? 'not_found' : e.code === 'invalid_input' ? 'invalid_input' : 'unavailable', e.message);
   if (e instanceof MimeError)
     throw new ContractError(e.code === 'malformed' || e.code === 'too_large' ? 'invalid_input' : 'unavailable', e.message);
   throw e;
@@ -75,7 +79,9 @@ function serviceInput(a: ContractAccountInput, password?: string): LegacyAccount
 
 export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyRequest> {
   const allowed = d.imageSenders;
-  const { parsed, row, view } = legacyReader(d);
+  const reader = legacyReader(d);
+  const { parsed, row, view } = reader;
+  const outgoing = legacyOutgoing({ legacy: d.legacy, mail: d.mail, reader });
 
   const signIns = () => {
     if (!d.signIns) throw new ContractError('not_found', 'No such sign-in.');
@@ -172,55 +178,68 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
       guard(async () => {
         const account = d.legacy.account(input.accountId);
         if (!account) throw new ContractError('not_found', 'No such account.');
-        let thread: { inReplyTo?: string; references: string[] } = { references: [] };
-        if (input.inReplyTo) thread = replyHeaders((await parsed(input.inReplyTo)).p);
-        const mode = input.encryptFor
-          ? await (async () => {
-              const me = d.mail.me();
-              const to = await d.mail.directory().lookup(formatMailbox(parseMailbox(input.encryptFor!.address)));
-              if (!to) throw new ContractError('not_found', `No QMail identity at ${input.encryptFor!.address}.`);
-              const level = Number(input.encryptFor!.level.slice(1)) as 1 | 2 | 3;
-              if (level < 3) {
-                const link = d.mail.qkd.linkFor(input.encryptFor!.address);
-                if (!('source' in link))
-                  throw new ContractError('unavailable', `${input.encryptFor!.level} needs quantum keys: ${link.missing}.`);
-                return {
-                  kind: 'encrypted' as const,
-                  level,
-                  sender: me.identity,
-                  recipients: [{ identity: to.identity, qkdPeer: link.peer }],
-                  qkd: link.source,
-                };
-              }
-              return { kind: 'encrypted' as const, level, sender: me.identity, recipients: [{ identity: to.identity }] };
-            })()
-          : { kind: 'plain' as const };
-        const built = await buildGatewayMail(
-          {
-            from: { address: account.email, ...(account.displayName ? { name: account.displayName } : {}) },
-            to: input.to,
-            cc: input.cc,
-            subject: input.subject,
-            body: input.body,
-            ...(input.document ? { document: new Uint8Array(Buffer.from(input.document, 'base64')) } : {}),
-            ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
-            ...(thread.references.length ? { references: thread.references } : {}),
-          },
-          mode,
-        );
-        await d.legacy.send(account.id, { to: input.to, cc: input.cc, subject: input.subject, raw: built.raw });
-        if (input.inReplyTo) await d.legacy.setFlags(input.inReplyTo, { answered: true }).catch(() => undefined);
-        d.changed(['sent']);
-        // The copy in the account's Sent folder joins the unified Sent, and the conversation an answer to it will join.
-        const sent = account.incoming.kind === 'imap' ? d.legacy.store.folders(account.id).find((f) => f.role === 'sent') : undefined;
-        if (sent)
-          void d.legacy
-            .sync(account.id, { only: [sent.path] })
-            .then(() => d.changed(['sent']))
-            .catch(() => undefined);
-        return { messageId: built.messageId };
+        // Attachments are checked (ids, sizes) before anything else is done.
+        const files = await outgoing.gather(account, input);
+        try {
+          return await sendEmail(input, account, files);
+        } finally {
+          files.release();
+        }
       }),
   };
+
+  async function sendEmail(input: RequestArgs<'legacy.send'>, account: LegacyAccountView, files: OutgoingAttachments) {
+    let thread: { inReplyTo?: string; references: string[] } = { references: [] };
+    if (input.inReplyTo) thread = replyHeaders((await parsed(input.inReplyTo)).p);
+    const mode = input.encryptFor
+      ? await (async () => {
+          const me = d.mail.me();
+          const to = await d.mail.directory().lookup(formatMailbox(parseMailbox(input.encryptFor!.address)));
+          if (!to) throw new ContractError('not_found', `No QMail identity at ${input.encryptFor!.address}.`);
+          const level = Number(input.encryptFor!.level.slice(1)) as 1 | 2 | 3;
+          if (level < 3) {
+            const link = d.mail.qkd.linkFor(input.encryptFor!.address);
+            if (!('source' in link))
+              throw new ContractError('unavailable', `${input.encryptFor!.level} needs quantum keys: ${link.missing}.`);
+            return {
+              kind: 'encrypted' as const,
+              level,
+              sender: me.identity,
+              recipients: [{ identity: to.identity, qkdPeer: link.peer }],
+              qkd: link.source,
+            };
+          }
+          return { kind: 'encrypted' as const, level, sender: me.identity, recipients: [{ identity: to.identity }] };
+        })()
+      : { kind: 'plain' as const };
+    const built = await buildGatewayMail(
+      {
+        from: { address: account.email, ...(account.displayName ? { name: account.displayName } : {}) },
+        to: input.to,
+        cc: input.cc,
+        subject: input.subject,
+        body: input.body,
+        ...(input.document ? { document: new Uint8Array(Buffer.from(input.document, 'base64')) } : {}),
+        attachments: await files.open(mode.kind === 'encrypted'),
+        ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
+        ...(thread.references.length ? { references: thread.references } : {}),
+      },
+      mode,
+    );
+    await d.legacy.send(account.id, { to: input.to, cc: input.cc, subject: input.subject, raw: built.raw });
+    // Sent (and filed in Sent): the staged files are no longer needed. A failure above keeps them for another try.
+    await files.sent();
+    if (input.inReplyTo) await d.legacy.setFlags(input.inReplyTo, { answered: true }).catch(() => undefined);
+    d.changed(['sent']);
+    // The copy in the account's Sent folder joins the unified Sent, and the conversation an answer to it will join.
+    const sent = account.incoming.kind === 'imap' ? d.legacy.store.folders(account.id).find((f) => f.role === 'sent') : undefined;
+    if (sent)
+      void d.legacy
+        .sync(account.id, { only: [sent.path] })
+        .then(() => d.changed(['sent']))
+        .catch(() => undefined);
+    return { messageId: built.messageId };
+  }
 }
 
 /**

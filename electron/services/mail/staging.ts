@@ -3,6 +3,7 @@
 // id and the outbox job keeps the store reference, never the bytes. A stage never finished,
 // or finished and never sent, is dropped after IDLE_MS (and all of them on lock).
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { AttachmentStore, AttachmentWriter } from '../../store/attachments.js';
 import { MailError } from './context.js';
 import { MAX_ATTACHMENT_BYTES } from './bundle.js';
@@ -78,6 +79,11 @@ export class AttachmentStaging {
     const s = this.get(id);
     if (s.ref === undefined) throw new MailError('invalid_input', `${s.name} has not finished uploading.`);
     return { name: s.name, ref: s.ref, size: s.size };
+  }
+
+  /** A finished upload's bytes, streamed from the sealed store; it stays staged (an email send reads it, then discards it once sent). */
+  read(id: string): Readable {
+    return this.store().read(this.take(id).ref);
   }
 
   /** The message that took it is queued: it owns the file from now on. */

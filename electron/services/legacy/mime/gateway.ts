@@ -4,6 +4,7 @@
 // they are. Message-ID, In-Reply-To and References are set here so the answer (which
 // names our Message-ID) files into the same conversation.
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { decodeDocument, editorHtml } from '../../../../shared/cbdf/index.js';
 import type { Attachment, ThreadRef } from '../../mail/bundle.js';
@@ -20,13 +21,19 @@ export interface GatewayMail {
   body: string;
   /** The composer's CBDF Phase II document, sent as HTML beside the text. */
   document?: Uint8Array;
-  attachments?: Attachment[];
+  /** Bytes in memory, or (plain mail only) a stream read as the message is built: a staged file from the sealed store. */
+  attachments?: (Attachment | GatewayAttachment)[];
   /** The message answered, for threading (RFC 5322 ids with their angle brackets). */
   inReplyTo?: string;
   references?: string[];
   /** QMail thread ids, carried inside an encrypted message. */
   thread?: ThreadRef;
   date?: Date;
+}
+
+export interface GatewayAttachment {
+  name: string;
+  content: Readable;
 }
 
 export type GatewayMode = { kind: 'plain' } | ({ kind: 'encrypted' } & SealLegacyOptions);
@@ -89,7 +96,7 @@ export async function buildGatewayMail(m: GatewayMail, mode: GatewayMode): Promi
       messageId,
       date,
       ...thread,
-      attachments: (m.attachments ?? []).map((a) => ({ filename: a.name, content: Buffer.from(a.data) })),
+      attachments: (m.attachments ?? []).map((a) => ({ filename: a.name, content: 'content' in a ? a.content : Buffer.from(a.data) })),
       disableFileAccess: true,
       disableUrlAccess: true,
     });
@@ -101,7 +108,10 @@ export async function buildGatewayMail(m: GatewayMail, mode: GatewayMode): Promi
       body: m.body,
       ...(m.document ? { document: m.document } : {}),
       timestamp: Math.floor(date.getTime() / 1000),
-      attachments: m.attachments ?? [],
+      attachments: (m.attachments ?? []).map((a) => {
+        if ('content' in a) throw new MimeError('malformed', 'an encrypted message takes its attachments in memory');
+        return a;
+      }),
       ...(m.thread ? { thread: m.thread } : {}),
     },
     mode,

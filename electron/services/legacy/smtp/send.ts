@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { classify } from '../errors.js';
+import { LegacyError, classify } from '../errors.js';
 import { tlsOptions } from '../imap/connect.js';
 import type { ServerConfig } from '../types.js';
 
@@ -66,14 +66,27 @@ export async function sendRaw(
 ): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
   const t = smtpTransport(s, auth);
   try {
-    const info = await t.sendMail({ envelope, raw });
+    // The size lets nodemailer refuse a message over the server's SIZE (RFC 1870) before it is sent.
+    const info = await t.sendMail({ envelope: { ...envelope, size: raw.length } as typeof envelope, raw });
     const str = (x: unknown) => (typeof x === 'string' ? x : ((x as { address?: string }).address ?? ''));
     return { accepted: info.accepted.map(str), rejected: info.rejected.map(str), response: info.response };
   } catch (e) {
-    throw classify(e, `SMTP ${s.host}:${s.port}`);
+    throw tooLarge(e, s, raw.length) ?? classify(e, `SMTP ${s.host}:${s.port}`);
   } finally {
     t.close();
   }
+}
+
+/** A message over the server's size limit (its SIZE, or a 552 answer) is the user's to fix: invalid_input saying so. */
+function tooLarge(e: unknown, s: ServerConfig, size: number): LegacyError | undefined {
+  const err = e as { code?: string; message?: string; responseCode?: number };
+  const max = /larger than allowed (\d+)/.exec(err?.message ?? '')?.[1];
+  if (!max && err?.responseCode !== 552) return undefined;
+  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  return new LegacyError(
+    'invalid_input',
+    `The message is ${mb(size)} with its attachments; ${s.host} takes at most ${max ? mb(Number(max)) : 'less'}. Remove some attachments and send again.`,
+  );
 }
 
 export async function verifySmtp(s: ServerConfig, auth: SmtpAuth): Promise<void> {
