@@ -1,6 +1,7 @@
 // The node's coins (Chips): one AN per coin on this server, lockers, and the serials a change
 // session has reserved. Every command is one transaction, so a node killed mid-command keeps
 // each coin either as it was or as the command left it — never half of a batch.
+import { randomInt } from 'node:crypto';
 import { constantTimeEqual } from '../../shared/bytes/index.js';
 import type { CoinRef } from '../../shared/raida/index.js';
 import type { Queryer, SqlDriver } from './sql.js';
@@ -10,6 +11,13 @@ export interface ChipAn extends CoinRef {
 }
 export type FindOutcome = 'an' | 'pan' | 'neither';
 export type ChangeOutcome = 'ok' | 'fail' | 'not_reserved';
+/** Get ticket: which coins passed, and the ticket (null when none did); 'busy' when every slot is in use. */
+export type TicketOutcome = { pass: boolean[]; ticket: number | null } | 'busy';
+/** Validate ticket: the coins it vouches for, or why not. */
+export type ClaimOutcome = CoinRef[] | 'not_found' | 'claimed';
+
+/** Live tickets on a node at once (the C server's TICKET_POOL_SIZE); beyond it, NO_TICKET_SLOT. */
+export const MAX_TICKETS = 512;
 
 /** Most serials one change session gets back at a time (the C server's MAX_CHANGE_COINS). */
 export const MAX_CHANGE_SNS = 64;
@@ -31,7 +39,9 @@ export function chipsSchema(dialect: 'sqlite' | 'postgres'): string {
 CREATE TABLE IF NOT EXISTS chips (dn INTEGER NOT NULL, sn BIGINT NOT NULL, an ${BLOB} NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (dn, sn));
 CREATE TABLE IF NOT EXISTS chip_lockers (dn INTEGER NOT NULL, sn BIGINT NOT NULL, locker ${BLOB} NOT NULL, PRIMARY KEY (dn, sn));
 CREATE INDEX IF NOT EXISTS chip_lockers_key ON chip_lockers (locker);
-CREATE TABLE IF NOT EXISTS chip_reservations (dn INTEGER NOT NULL, sn BIGINT NOT NULL, session BIGINT NOT NULL, until BIGINT NOT NULL, PRIMARY KEY (dn, sn));`;
+CREATE TABLE IF NOT EXISTS chip_reservations (dn INTEGER NOT NULL, sn BIGINT NOT NULL, session BIGINT NOT NULL, until BIGINT NOT NULL, PRIMARY KEY (dn, sn));
+CREATE TABLE IF NOT EXISTS chip_tickets (ticket BIGINT PRIMARY KEY, target INTEGER NOT NULL, until BIGINT NOT NULL, claimed INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chip_ticket_coins (ticket BIGINT NOT NULL, dn INTEGER NOT NULL, sn BIGINT NOT NULL, an ${BLOB} NOT NULL, PRIMARY KEY (ticket, dn, sn));`;
 }
 
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -257,6 +267,85 @@ export class ChipStore {
         const ok = !seen.has(key(c)) && (await this.anOf(q, c)) === null;
         seen.add(key(c));
         if (ok) await this.create(q, c, c.an);
+        out.push(ok);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Get ticket: the coins whose AN here matches go on one new ticket (random, never 0) that
+   * only server `target` may claim, once, until `ttlMs` from now. The ANs are kept with it, so
+   * a coin that has moved since (its AN changed) is no longer vouched for.
+   */
+  issueTicket(target: number, coins: readonly ChipAn[], ttlMs: number): Promise<TicketOutcome> {
+    return this.db.tx(async (q) => {
+      const now = this.now();
+      await this.dropExpiredTickets(q, now);
+      const have = await this.ansOf(q, coins);
+      const pass = coins.map((c) => {
+        const stored = have.get(key(c));
+        return stored !== undefined && constantTimeEqual(stored, c.an);
+      });
+      if (!pass.some(Boolean)) return { pass, ticket: null };
+      const live = Number((await q.all('SELECT COUNT(*) AS n FROM chip_tickets'))[0]?.n ?? 0);
+      if (live >= MAX_TICKETS) return 'busy';
+      let ticket = 0;
+      for (let k = 0; k < 16 && ticket === 0; k++) {
+        const t = randomInt(1, 0x1_0000_0000);
+        if ((await q.all('SELECT 1 AS x FROM chip_tickets WHERE ticket = ?', [t])).length === 0) ticket = t;
+      }
+      if (ticket === 0) return 'busy';
+      await q.run('INSERT INTO chip_tickets (ticket, target, until, claimed) VALUES (?, ?, ?, 0)', [ticket, target, now + ttlMs]);
+      for (const [i, c] of coins.entries())
+        if (pass[i])
+          await q.run('INSERT INTO chip_ticket_coins (ticket, dn, sn, an) VALUES (?, ?, ?, ?)', [
+            ticket,
+            c.denomination,
+            c.serial,
+            buf(c.an),
+          ]);
+      return { pass, ticket };
+    });
+  }
+
+  private async dropExpiredTickets(q: Queryer, now: number): Promise<void> {
+    await q.run('DELETE FROM chip_ticket_coins WHERE ticket IN (SELECT ticket FROM chip_tickets WHERE until < ?)', [now]);
+    await q.run('DELETE FROM chip_tickets WHERE until < ?', [now]);
+  }
+
+  /**
+   * Validate ticket: server `claimer` claims a ticket. Unknown, expired, or issued for another
+   * server: 'not_found' (the claim changes nothing). Claimed before: 'claimed'. Otherwise the
+   * ticket is used up and the answer is its coins whose AN here is still the one it vouched for.
+   */
+  claimTicket(ticket: number, claimer: number): Promise<ClaimOutcome> {
+    return this.db.tx(async (q) => {
+      const now = this.now();
+      await this.dropExpiredTickets(q, now);
+      const rows = await q.all('SELECT target, until, claimed FROM chip_tickets WHERE ticket = ?', [ticket]);
+      const t = rows[0];
+      if (!t || Number(t.target) !== claimer || Number(t.until) < now) return 'not_found';
+      if (Number(t.claimed) !== 0) return 'claimed';
+      await q.run('UPDATE chip_tickets SET claimed = 1 WHERE ticket = ?', [ticket]);
+      const coins = await q.all('SELECT dn, sn, an FROM chip_ticket_coins WHERE ticket = ? ORDER BY dn, sn', [ticket]);
+      const refs = coins.map((r) => ({ denomination: Number(r.dn), serial: Number(r.sn) }));
+      const have = await this.ansOf(q, refs);
+      return refs.filter((c, i) => {
+        const stored = have.get(key(c));
+        return stored !== undefined && constantTimeEqual(stored, new Uint8Array(coins[i]!.an as Buffer));
+      });
+    });
+  }
+
+  /** Fix: each coin that exists here takes its new AN (leaving any locker); a coin not here is never created. */
+  fix(coins: readonly ChipAn[]): Promise<boolean[]> {
+    return this.db.tx(async (q) => {
+      const have = await this.ansOf(q, coins);
+      const out: boolean[] = [];
+      for (const c of coins) {
+        const ok = have.has(key(c));
+        if (ok) await this.setAn(q, c, c.an);
         out.push(ok);
       }
       return out;

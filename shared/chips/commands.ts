@@ -1,7 +1,9 @@
 // Bodies of the coin commands as the RAIDA C server reads them (docs/protocol.md, "Chips"):
-// Group 1 detect (10) / pown (20), Group 2 find (60), Group 8 locker put (82) / peek (83) /
+// Group 1 detect (10) / pown (20), Group 2 get ticket (40) / validate ticket (50) / find (60) /
+// fix (80), Group 8 locker put (82) / peek (83) /
 // remove (84), Group 9 available serials (91) / break (92) / join (93), and our mint (98).
 // Request bodies are whole: challenge (16) first, 3E 3E last. Coins go as DN(1) SN(4 BE).
+import { md5 } from '@noble/hashes/legacy.js';
 import { ByteReader, ByteWriter } from '../bytes/index.js';
 import { type CoinRef, isValidDenomination, readPq, writePq } from '../raida/coin.js';
 import { Status } from '../raida/status.js';
@@ -338,4 +340,128 @@ export function decodeMint(body: Uint8Array): MintRequest {
       if (c.denomination === 11) fail('bad_denomination', Status.INVALID_SN_OR_DENOMINATION, 'key coins are not minted as money');
     return { challenge, mintKey, coins };
   });
+}
+
+// ---- healing: get ticket (40), validate ticket (50), fix (80) ----
+
+/** Ticket slots in a fix body: one per RAIDA index of a full network, 0 where none is sent. */
+export const FIX_TICKET_SLOTS = 25;
+/** A fix body without coins: challenge, PG, 25 tickets, terminator (the C server's 134). */
+const FIX_FIXED = 16 + 16 + FIX_TICKET_SLOTS * 4 + 2;
+
+function checkRaida(i: number, what: string): void {
+  if (!Number.isInteger(i) || i < 0 || i >= FIX_TICKET_SLOTS) fail('bad_raida', Status.WRONG_RAIDA, `${what}: RAIDA index ${i}`);
+}
+function checkTicket(t: number, what: string): void {
+  if (!Number.isInteger(t) || t < 0 || t > 0xffffffff) fail('bad_field', Status.INVALID_PARAMETER, `${what}: ticket ${t} is not 32 bits`);
+}
+
+/**
+ * Get ticket: the coins (with their ANs here) that the server vouches for, and `target`, the
+ * RAIDA index of the one server that may claim the ticket (our extension: the C server's body
+ * has no target, so whoever learnt a ticket could spend it on any server).
+ */
+export interface GetTicketRequest {
+  challenge: Uint8Array;
+  target: number;
+  coins: CoinAn[];
+}
+export function encodeGetTicket(t: GetTicketRequest): Uint8Array {
+  checkRaida(t.target, 'get ticket');
+  const w = writer(t.challenge, 1 + t.coins.length * 21).u8(t.target);
+  writeCoins(w, t.coins, ['an'], 'get ticket');
+  return w.bytes(END).finish();
+}
+export function decodeGetTicket(body: Uint8Array): GetTicketRequest {
+  return kit.decode(() => {
+    const { challenge, r, payload } = open(body, 'get ticket');
+    const n = count(payload, 1, 21, 'get ticket');
+    const target = r.u8();
+    checkRaida(target, 'get ticket');
+    const coins = Array.from({ length: n }, (_, i) => ({ ...readCoin(r, i), an: r.take(AN).slice() }));
+    unique(coins, 'get ticket');
+    return { challenge, target, coins };
+  });
+}
+
+/** Get ticket's answer: ALL_PASS carries the ticket alone, MIXED the pass bits then the ticket. */
+export function encodeTicketAnswer(pass: readonly boolean[], ticket: number): Uint8Array {
+  checkTicket(ticket, 'ticket answer');
+  const all = pass.every(Boolean);
+  const bits = all ? new Uint8Array(0) : encodeBits(pass);
+  return new ByteWriter(bits.length + 4).bytes(bits).u32(ticket).finish();
+}
+export function decodeTicketAnswer(payload: Uint8Array, n: number, mixed: boolean): { pass: boolean[]; ticket: number } {
+  return kit.decode(() => {
+    const bits = mixed ? Math.ceil(n / 8) : 0;
+    if (payload.length !== bits + 4)
+      fail('bad_length', Status.INVALID_PACKET_LENGTH, `ticket answer: ${payload.length} bytes, expected ${bits + 4}`);
+    const pass = mixed ? decodeBits(payload.subarray(0, bits), n) : Array<boolean>(n).fill(true);
+    const ticket = new ByteReader(payload.subarray(bits)).u32();
+    if (ticket === 0) fail('bad_field', Status.INVALID_PARAMETER, 'ticket answer: ticket 0');
+    return { pass, ticket };
+  });
+}
+
+/** Validate ticket (server to server): the claimer's RAIDA index and the ticket; 23 bytes. */
+export interface ValidateTicketRequest {
+  challenge: Uint8Array;
+  claimer: number;
+  ticket: number;
+}
+export function encodeValidateTicket(v: ValidateTicketRequest): Uint8Array {
+  checkRaida(v.claimer, 'validate ticket');
+  checkTicket(v.ticket, 'validate ticket');
+  return writer(v.challenge, 5).u8(v.claimer).u32(v.ticket).bytes(END).finish();
+}
+export function decodeValidateTicket(body: Uint8Array): ValidateTicketRequest {
+  return kit.decode(() => {
+    const { challenge, r, payload } = open(body, 'validate ticket');
+    if (payload !== 5) fail('bad_length', Status.INVALID_PACKET_LENGTH, `validate ticket: body of ${body.length} bytes, expected 23`);
+    const claimer = r.u8();
+    checkRaida(claimer, 'validate ticket');
+    return { challenge, claimer, ticket: r.u32() };
+  });
+}
+
+/**
+ * Fix: the coins to heal here, the PG their new ANs derive from (`fixAn`), and per RAIDA index
+ * the ticket that server issued (0: none). The C server's layout.
+ */
+export interface FixRequest {
+  challenge: Uint8Array;
+  coins: CoinRef[];
+  pg: Uint8Array;
+  /** Exactly 25: tickets[i] was issued by RAIDA i, 0 where there is none. */
+  tickets: number[];
+}
+export function encodeFix(f: FixRequest): Uint8Array {
+  kit.fixed(f.pg, AN, 'PG');
+  if (f.tickets.length !== FIX_TICKET_SLOTS) fail('bad_field', Status.INVALID_PARAMETER, `fix: ${FIX_TICKET_SLOTS} ticket slots`);
+  f.tickets.forEach((t) => checkTicket(t, 'fix'));
+  const w = writer(f.challenge, f.coins.length * 5 + AN + FIX_TICKET_SLOTS * 4);
+  writeCoins(w, f.coins, [], 'fix');
+  w.bytes(f.pg);
+  for (const t of f.tickets) w.u32(t);
+  return w.bytes(END).finish();
+}
+export function decodeFix(body: Uint8Array): FixRequest {
+  return kit.decode(() => {
+    const { challenge, r, payload } = open(body, 'fix');
+    if (body.length < FIX_FIXED + 5) fail('truncated', Status.INVALID_PACKET_LENGTH, `fix: body of ${body.length} bytes, at least 139`);
+    const n = count(payload, AN + FIX_TICKET_SLOTS * 4, 5, 'fix');
+    const coins = Array.from({ length: n }, (_, i) => readCoin(r, i));
+    unique(coins, 'fix');
+    const pg = r.take(AN).slice();
+    const tickets = Array.from({ length: FIX_TICKET_SLOTS }, () => r.u32());
+    return { challenge, coins, pg, tickets };
+  });
+}
+
+/** A fixed coin's new AN on server `raidaId`: MD5(raidaId · DN · SN (4, BE) · PG), as the C server computes it. */
+export function fixAn(raidaId: number, c: CoinRef, pg: Uint8Array): Uint8Array {
+  checkRaida(raidaId, 'fix AN');
+  checkCoin(c, 0);
+  kit.fixed(pg, AN, 'PG');
+  return md5(new ByteWriter(22).u8(raidaId).i8(c.denomination).u32(c.serial).bytes(pg).finish());
 }

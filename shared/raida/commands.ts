@@ -40,5 +40,6 @@ export const LockerCommand = { PUT: 82, PEEK: 83, REMOVE: 84 } as const;
 
 /** Coin commands (Chips): Group 1 authentication, Group 2 healing, Group 9 change; MINT is our test-network extension. */
 export const AuthCommand = { DETECT: 10, POWN: 20 } as const;
-export const HealingCommand = { FIND: 60 } as const;
+/** Group 2 healing: tickets (40) and their server-to-server validation (50), find (60), fix (80). */
+export const HealingCommand = { GET_TICKET: 40, VALIDATE_TICKET: 50, FIND: 60, FIX: 80 } as const;
 export const ChangeCommand = { GET_AVAILABLE_SNS: 91, BREAK: 92, JOIN: 93, MINT: 98 } as const;

@@ -26,6 +26,10 @@ export const Status = {
   COINS_NOT_DIV: 39,
   INVALID_SN_OR_DENOMINATION: 40,
   PAGE_IS_NOT_RESERVED: 41,
+  /** Healing (Group 2): every ticket slot in use / no such live ticket for this claimer / ticket used. */
+  NO_TICKET_SLOT: 42,
+  NO_TICKET_FOUND: 43,
+  TICKET_CLAIMED_ALREADY: 44,
   TOO_MANY_COINS: 45,
   NOT_IMPLEMENTED: 89,
   REQUEST_RATE: 160,
