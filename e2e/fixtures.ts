@@ -2,7 +2,7 @@
 // renderer and the contract, and a page opened on the link it prints. Teardown stops the
 // host (its whole process group) and removes the profile.
 import AxeBuilder from '@axe-core/playwright';
-import { test as base, expect, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type ConsoleMessage, type Locator, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -229,4 +229,88 @@ export async function createVault(page: Page, passphrase: string): Promise<void>
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await page.getByLabel('Repeat passphrase').fill(passphrase);
   await page.getByRole('button', { name: 'Create vault' }).click();
+}
+
+/** A profile of its own (a fresh folder, a host started with `args`, e.g. `--network FILE`), open in a new browser context. */
+export async function openProfile(browser: Browser, args: string[] = []): Promise<SecondProfile> {
+  const dir = await mkdtemp(join(tmpdir(), 'qmail-e2e-profile-'));
+  let started: Awaited<ReturnType<typeof startHost>> | undefined;
+  try {
+    started = await startHost(dir, args);
+    const { child, handle } = started;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const close = async () => {
+      await context.close();
+      await stopProcessGroup(child);
+      await rm(dir, { recursive: true, force: true });
+    };
+    await page.goto(handle.url).catch(async (e: unknown) => {
+      await close();
+      throw e;
+    });
+    return { page, host: handle, errors, close };
+  } catch (e) {
+    if (started) await stopProcessGroup(started.child);
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Opens the wallet: its balance line (e.g. "95 CC"). */
+export async function walletTotal(page: Page): Promise<Locator> {
+  await page.getByRole('button', { name: 'Wallet', exact: true }).click();
+  const wallet = page.getByRole('dialog', { name: 'Wallet' });
+  await expect(wallet).toBeVisible();
+  return wallet.getByRole('region', { name: 'Balance' }).getByRole('status');
+}
+
+export async function closeWallet(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Close the wallet' }).click();
+  await expect(page.getByRole('dialog', { name: 'Wallet' })).toBeHidden();
+}
+
+/** Writes to `to` (an address typed in full) and waits until the fee line has answered; returns the composer. */
+export async function composeTo(page: Page, to: string, subject: string): Promise<Locator> {
+  await page.keyboard.press('c');
+  const composer = page.getByRole('dialog', { name: /^(New message|Edit draft)$/ });
+  await composer.getByRole('combobox', { name: 'To' }).fill(to);
+  await composer.getByLabel('Subject').fill(subject);
+  await composer.getByLabel('Message').fill(`${subject}: a few words.`);
+  await expect(composer.getByRole('region', { name: 'Inbox fees' }).getByRole('status')).toBeVisible({ timeout: 60_000 });
+  return composer;
+}
+
+/** The Inbox row with this subject, waited for without touching Check mail. */
+export async function arrivedInInbox(page: Page, subject: string): Promise<Locator> {
+  await page
+    .getByRole('navigation', { name: 'Folders' })
+    .getByRole('button', { name: /^Inbox/ })
+    .click();
+  const row = page.getByRole('listbox', { name: 'Messages in Inbox' }).getByRole('option').filter({ hasText: subject });
+  await expect(row).toHaveCount(1, { timeout: 120_000 });
+  return row;
+}
+
+/** CC in 1e-8 units → "9.5" (the shortest exact form, as the app writes amounts). */
+export function ccText(units: bigint): string {
+  const whole = units / 100_000_000n;
+  const frac = (units % 100_000_000n).toString().padStart(8, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}
+
+/** Sets the inbox fee for strangers in Tip settings (`cc` e.g. "10") and waits until the servers took it; the dialog stays open. */
+export async function setInboxFee(page: Page, cc: string): Promise<void> {
+  await page.getByRole('button', { name: 'Tips', exact: true }).click();
+  const tips = page.getByRole('dialog', { name: 'Tip settings' });
+  await expect(tips.getByRole('status').first()).toHaveText('Your inbox is free: anyone may write to you.', { timeout: 60_000 });
+  await tips.getByLabel('Fee in CC').fill(cc);
+  await tips.getByRole('button', { name: 'Save fee' }).click();
+  await expect(tips.getByRole('status').first()).toHaveText(`Strangers pay ${cc} CC to write to you.`, { timeout: 60_000 });
+  await expect(tips.getByRole('status').filter({ hasText: `Your inbox fee is ${cc} CC now.` })).toBeVisible();
 }
