@@ -6,6 +6,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import { useStores } from '../../app/context.js';
 import { ModalDialog } from '../../ui/ModalDialog.js';
+import { AttachmentsBar } from '../composer/AttachmentsBar.js';
 import { Outcome } from './AccountsDialog.js';
 import type { EmailAnswer, GatewayDraft, Outgoing } from './store.js';
 import './accounts.css';
@@ -32,9 +33,11 @@ function subjectFor(a: EmailAnswer): string {
 
 const TITLE = { new: 'New email', reply: 'Reply by email', forward: 'Forward by email' } as const;
 
-function Compose({ answer, draft, onDone }: { answer: EmailAnswer | null; draft: GatewayDraft | null; onDone: () => void }) {
+export function Compose({ answer, draft, onDone }: { answer: EmailAnswer | null; draft: GatewayDraft | null; onDone: () => void }) {
   const { accounts } = useStores();
   const list = useStore(accounts, (s) => s.accounts);
+  const attachments = useStore(accounts, (s) => s.attachments);
+  const attachError = useStore(accounts, (s) => s.attachError);
   const reply = answer?.kind === 'reply' ? answer : null;
   const [accountId, setAccountId] = useState(answer?.accountId ?? list[0]?.id ?? '');
   const [to, setTo] = useState(reply ? reply.from : (draft?.to.join(', ') ?? ''));
@@ -48,8 +51,14 @@ function Compose({ answer, draft, onDone }: { answer: EmailAnswer | null; draft:
   const viaId = useId();
   const levelId = useId();
   const messageId = useId();
+  const preset = list.find((a) => a.id === accountId)?.preset ?? 'generic';
   function submit(e: FormEvent) {
     e.preventDefault();
+    if (attachments.some((a) => a.forwarded === undefined && a.staged === undefined)) {
+      accounts.setState({ attachError: 'Attachments are still uploading; send again when they are done.' });
+      return;
+    }
+    const staged = attachments.flatMap((a) => (a.staged ? [a.staged] : []));
     const m: Outgoing = {
       accountId,
       to: to.split(/[,;\s]+/).filter(Boolean),
@@ -57,6 +66,10 @@ function Compose({ answer, draft, onDone }: { answer: EmailAnswer | null; draft:
       body,
       ...(document ? { document } : {}),
       ...(reply ? { inReplyTo: reply.id } : {}),
+      ...(staged.length ? { staged } : {}),
+      ...(answer?.kind === 'forward'
+        ? { forward: { id: answer.id, attachments: attachments.flatMap((a) => (a.forwarded !== undefined ? [a.forwarded] : [])) } }
+        : {}),
       ...(encrypt ? { encryptFor: { address: qmailAddress.trim(), level } } : {}),
     };
     accounts.getState().requestSend(m);
@@ -87,6 +100,24 @@ function Compose({ answer, draft, onDone }: { answer: EmailAnswer | null; draft:
         <span id={messageId}>Message</span>
         <textarea aria-labelledby={messageId} rows={6} value={body} onChange={(e) => setBody(e.target.value)} />
       </label>
+      <AttachmentsBar
+        items={attachments.map((a) => ({
+          key: a.key,
+          name: a.name,
+          size: a.size,
+          ...(a.forwarded === undefined && a.staged === undefined ? { uploading: a.uploaded ?? 0 } : {}),
+        }))}
+        onRemove={(key) => accounts.getState().removeAttachment(key)}
+        onFiles={(files) => {
+          for (const f of files) void accounts.getState().attachFile(f, f.name || 'attachment', preset);
+        }}
+      >
+        {attachError && (
+          <span className="form-error" role="alert">
+            {attachError}
+          </span>
+        )}
+      </AttachmentsBar>
       <label className="check">
         <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> The recipient reads this mailbox with
         QMail Desktop: encrypt for them
@@ -118,7 +149,13 @@ function Compose({ answer, draft, onDone }: { answer: EmailAnswer | null; draft:
         <button type="submit" className="primary" disabled={!accountId}>
           Send…
         </button>
-        <button type="button" onClick={onDone}>
+        <button
+          type="button"
+          onClick={() => {
+            accounts.getState().clearAttachments();
+            onDone();
+          }}
+        >
           Cancel
         </button>
       </div>
@@ -184,6 +221,7 @@ export function LegacyMailDialog() {
           type="button"
           disabled={count === 0}
           onClick={() => {
+            accounts.getState().clearAttachments();
             accounts.setState({ prefill: null, answer: null, sent: null });
             setComposing(true);
           }}

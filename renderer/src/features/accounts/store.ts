@@ -13,8 +13,10 @@ import type {
   MessageView,
   RequestInput,
 } from '../../../../shared/ipc/contract.js';
+import { legacyAttachmentLimit } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
+import { stageFile } from '../composer/upload.js';
 
 export type PresetName = LegacyAccountInput['preset'];
 
@@ -58,6 +60,26 @@ export interface GatewayDraft {
   body: string;
   document?: string;
 }
+
+/**
+ * A file going with the email: streamed to the main process (staged, with progress, sent by
+ * its upload id) or, in a forward, one of the original's attachments (its index; the main
+ * process fetches it).
+ */
+export interface EmailAttachment {
+  key: number;
+  name: string;
+  size: number;
+  /** Bytes streamed so far while staging. */
+  uploaded?: number;
+  /** Its upload id once every byte is in. */
+  staged?: string;
+  /** A forwarded attachment: its index in the original. */
+  forwarded?: number;
+}
+
+const PROVIDER_LABEL: Record<PresetName, string> = { gmail: 'Gmail', outlook: 'Outlook', yahoo: 'Yahoo', generic: 'this account' };
+const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
 
 /** An email the user answers or forwards through its account (read in the unified folders). */
 export interface EmailAnswer {
@@ -134,6 +156,15 @@ export interface AccountsStore {
   checkCa(pem: string): Promise<boolean>;
   clearCa(): void;
   sync(id?: string): Promise<void>;
+  /** The files going with the email being written (a forward starts with the original's). */
+  attachments: EmailAttachment[];
+  /** Why a file could not be attached (too big for the account, unreadable), or why Send waits. */
+  attachError: string | null;
+  /** Streams a file to the main process with progress; refused at once when the account's limit would be passed. */
+  attachFile(file: Blob, name: string, preset: PresetName): Promise<void>;
+  removeAttachment(key: number): void;
+  /** Drops every attachment (staged ones are discarded in the main process). */
+  clearAttachments(): void;
   /** Asks for the gateway confirmation; nothing leaves before confirmSend. */
   requestSend(m: Outgoing): void;
   cancelSend(): void;
@@ -154,6 +185,10 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         return undefined;
       }
     }
+    let nextKey = 1;
+    const discard = (list: EmailAttachment[]) => {
+      for (const a of list) if (a.staged) void runtime.invoke('attachments.discard', { id: a.staged }).catch(() => undefined);
+    };
     return {
       dialogOpen: false,
       mailOpen: false,
@@ -161,11 +196,18 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
       answer: null,
       reply(m) {
         const answer = emailAnswer('reply', m);
-        if (answer) set({ mailOpen: true, prefill: null, answer, confirm: null, sent: null, error: null });
+        if (!answer) return;
+        // A reply does not carry the original's attachments (as every mail client).
+        get().clearAttachments();
+        set({ mailOpen: true, prefill: null, answer, confirm: null, sent: null, error: null });
       },
       forward(m) {
         const answer = emailAnswer('forward', m);
-        if (answer) set({ mailOpen: true, prefill: null, answer, confirm: null, sent: null, error: null });
+        if (!answer) return;
+        get().clearAttachments();
+        // A forward carries the original's attachments; each can be removed before Send.
+        const attachments = (m.attachments ?? []).map((a) => ({ key: nextKey++, name: a.name, size: a.size, forwarded: a.index }));
+        set({ mailOpen: true, prefill: null, answer, confirm: null, sent: null, error: null, attachments });
       },
       accounts: [],
       busy: null,
@@ -192,9 +234,11 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         set({ mailOpen: true });
       },
       closeMail() {
+        if (!get().confirm) get().clearAttachments();
         set({ mailOpen: false, prefill: null, answer: null });
       },
       gateway(d) {
+        get().clearAttachments();
         set({ mailOpen: true, prefill: d, answer: null, confirm: null, sent: null, error: null });
       },
       async load() {
@@ -300,10 +344,48 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
           for (const x of ids) await runtime.invoke('accounts.sync', { id: x });
         });
       },
+      attachments: [],
+      attachError: null,
+      async attachFile(file, name, preset) {
+        const limit = legacyAttachmentLimit(preset);
+        const total = get().attachments.reduce((n, a) => n + a.size, 0) + file.size;
+        if (total > limit) {
+          set({
+            attachError: `${name} is ${mb(file.size)}: with the other attachments that is ${mb(total)}, over the ${mb(limit)} ${PROVIDER_LABEL[preset]} takes in one email.`,
+          });
+          return;
+        }
+        const key = nextKey++;
+        const patch = (p: Partial<EmailAttachment>) =>
+          set({ attachments: get().attachments.map((a) => (a.key === key ? { ...a, ...p } : a)) });
+        set({ attachments: [...get().attachments, { key, name, size: file.size, uploaded: 0 }], attachError: null });
+        const gone = () => !get().attachments.some((a) => a.key === key);
+        try {
+          const id = await stageFile(runtime, file, name, (uploaded) => patch({ uploaded }), gone);
+          if (gone()) await runtime.invoke('attachments.discard', { id }).catch(() => undefined);
+          else patch({ staged: id, uploaded: file.size });
+        } catch (e) {
+          if (gone()) return;
+          set({
+            attachments: get().attachments.filter((a) => a.key !== key),
+            attachError: `${name} could not be attached: ${errorMessage(e)}`,
+          });
+        }
+      },
+      removeAttachment(key) {
+        discard(get().attachments.filter((a) => a.key === key));
+        set({ attachments: get().attachments.filter((a) => a.key !== key), attachError: null });
+      },
+      clearAttachments() {
+        discard(get().attachments);
+        set({ attachments: [], attachError: null });
+      },
       requestSend(m) {
         set({ confirm: m, sent: null, error: null });
       },
       cancelSend() {
+        // Back leaves the message unsent and its form closed: its staged files go too.
+        get().clearAttachments();
         set({ confirm: null });
       },
       async confirmSend() {
@@ -311,7 +393,13 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
         if (!m) return false;
         const r = await attempt('saving', () => runtime.invoke('legacy.send', m));
         if (!r) return false;
-        set({ confirm: null, sent: `Sent through ${get().accounts.find((a) => a.id === m.accountId)?.name ?? 'the account'}.` });
+        // The main process dropped the staged files once the email went.
+        set({
+          confirm: null,
+          attachments: [],
+          attachError: null,
+          sent: `Sent through ${get().accounts.find((a) => a.id === m.accountId)?.name ?? 'the account'}.`,
+        });
         return true;
       },
     };

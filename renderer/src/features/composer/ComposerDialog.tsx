@@ -7,11 +7,10 @@ import { plainToEditorHtml } from '../../../../shared/cbdf/index.js';
 import { useComposer, useStores } from '../../app/context.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { countOf, LEVEL_LABELS } from '../../ui/format.js';
-import { formatBytes } from '../identity/Onboarding.js';
 import { RecipientField } from './RecipientField.js';
 import { RichEditor } from './RichEditor.js';
 import { STAGE_ABOVE } from './upload.js';
-import './upload.css';
+import { AttachmentsBar } from './AttachmentsBar.js';
 import { FeeLine, namesIn } from '../fees/FeeLine.js';
 import { refuses, sendLabel } from '../fees/quote.js';
 import { LEVEL_ORDER, bodyPayload, feeKey, levelState, recipientAddresses, splitAddresses, stripesProblem } from './store.js';
@@ -58,7 +57,6 @@ export function ComposerDialog() {
   const toRef = useRef<HTMLInputElement>(null);
   const subjectRef = useRef<HTMLInputElement>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
-  const fileRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const [readError, setReadError] = useState<string | null>(null);
   const [showCc, setShowCc] = useState(false);
@@ -145,7 +143,6 @@ export function ComposerDialog() {
   const current = levelState(level, levels, levelsError, hasRecipients);
   const stripeErr = stripesProblem(stripes, maxServers);
   const serverCap = Math.min(32, maxServers ?? 32);
-  const total = attachments.reduce((n, a) => n + a.size, 0);
   // The fees shown are for the recipients typed now (a stale answer is not offered as the price).
   const currentQuotes = quotedFor === feesKey ? quotes : null;
   const refused = currentQuotes?.some(refuses) ?? false;
@@ -248,45 +245,23 @@ export function ComposerDialog() {
               placeholder="Write your message… (drop files here to attach them)"
             />
           </div>
-          <section className="attachments-bar" aria-label="Attachments">
-            {attachments.length > 0 && (
-              <ul className="chips">
-                {attachments.map((a) => (
-                  <li key={a.key} className="chip">
-                    <span className="chip-name">{a.name}</span>
-                    <span className="muted small">{formatBytes(a.size)}</span>
-                    {a.data === undefined && a.staged === undefined && (
-                      <progress className="upload-progress" max={a.size || 1} value={a.uploaded ?? 0} aria-label={`Uploading ${a.name}`} />
-                    )}
-                    <button type="button" className="ghost small" aria-label={`Remove ${a.name}`} onClick={() => c.removeAttachment(a.key)}>
-                      ✕
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            )}
-            <button type="button" className="small" onClick={() => fileRef.current?.click()}>
-              Attach files…
-            </button>
-            <input
-              ref={fileRef}
-              type="file"
-              multiple
-              hidden
-              aria-label="Attach files"
-              onChange={(e) => {
-                if (e.target.files) void addFiles(e.target.files);
-                e.target.value = '';
-              }}
-            />
-            {attachments.length > 0 && <span className="muted small">{formatBytes(total)} in total</span>}
+          <AttachmentsBar
+            items={attachments.map((a) => ({
+              key: a.key,
+              name: a.name,
+              size: a.size,
+              ...(a.data === undefined && a.staged === undefined ? { uploading: a.uploaded ?? 0 } : {}),
+            }))}
+            onRemove={(key) => c.removeAttachment(key)}
+            onFiles={(files) => void addFiles(files)}
+          >
             {restoring && <span className="muted small">Restoring the draft’s attachments…</span>}
             {readError && (
               <span className="form-error" role="alert">
                 {readError}
               </span>
             )}
-          </section>
+          </AttachmentsBar>
           <fieldset className="security">
             <legend>Protection</legend>
             <div className="level-picker" role="radiogroup" aria-label="Security level" aria-describedby={levelHelpId}>
