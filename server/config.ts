@@ -166,6 +166,8 @@ export const configSchema = z
         mintKey: hex(16).optional(),
         /** How long serials handed out for a break or join stay reserved for that session. */
         reserveMs: z.number().int().min(1000).default(60_000),
+        /** How long a healing ticket (get ticket, 2/40) may be claimed by the server it names; used once. */
+        ticketMs: z.number().int().min(1000).max(300_000).default(60_000),
         /**
          * The network file (network.json) listing every coin server by RAIDA index. With it the
          * node collects inbox fees from the lockers Tells name (server/purse.ts); without it every

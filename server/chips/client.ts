@@ -19,7 +19,12 @@ import {
   decodeAvailableSnsResult,
   decodeBits,
   decodeCoinList,
+  decodeTicketAnswer,
   encodeAvailableSns,
+  encodeFix,
+  encodeGetTicket,
+  encodeValidateTicket,
+  MAX_COINS_PER_REQUEST,
   encodeChange,
   encodeDetect,
   encodeFind,
@@ -225,6 +230,71 @@ export class ChipClient {
         serial: 0,
         an: mintKey,
       }),
+      coins.length,
+    );
+  }
+
+  /**
+   * Get ticket on server i for the coins (with their ANs there), claimable only by server
+   * `target`: each coin's verdict, and the ticket when any passed (null: none, or no answer).
+   */
+  async ticketOn(
+    i: number,
+    target: number,
+    coins: readonly CoinAn[],
+    seal: Sealer,
+  ): Promise<{ verdicts: Verdict[]; ticket: number | null }> {
+    const res = await this.call(
+      i,
+      Group.HEALING,
+      HealingCommand.GET_TICKET,
+      encodeGetTicket({ challenge: challenge(), target, coins: [...coins] }),
+      seal,
+    );
+    const none = (v: Verdict) => ({ verdicts: Array<Verdict>(coins.length).fill(v), ticket: null });
+    if (!res) return none('n');
+    if (res.status === Status.ALL_FAIL) return none('f');
+    if (res.status !== Status.ALL_PASS && res.status !== Status.MIXED) return none('n');
+    try {
+      const t = decodeTicketAnswer(res.payload, coins.length, res.status === Status.MIXED);
+      return { verdicts: t.pass.map((p) => (p ? 'p' : 'f')), ticket: t.ticket };
+    } catch {
+      return none('n');
+    }
+  }
+
+  /** Validate ticket on server i (server to server, in clear): the coins it vouches for, or null. */
+  async validateOn(i: number, claimer: number, ticket: number): Promise<CoinRef[] | null> {
+    const res = await this.call(
+      i,
+      Group.HEALING,
+      HealingCommand.VALIDATE_TICKET,
+      encodeValidateTicket({ challenge: challenge(), claimer, ticket }),
+      undefined,
+    );
+    if (!res || res.status !== Status.SUCCESS || res.payload.length > MAX_COINS_PER_REQUEST * 5) return null;
+    try {
+      return decodeCoinList(res.payload);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Fix on server i: `tickets[j]` is server j's ticket (0: none), 25 slots. */
+  async fixOn(i: number, coins: readonly CoinRef[], pg: Uint8Array, tickets: readonly number[], seal: Sealer): Promise<Verdict[]> {
+    return ChipClient.bits(
+      await this.call(
+        i,
+        Group.HEALING,
+        HealingCommand.FIX,
+        encodeFix({
+          challenge: challenge(),
+          coins: coins.map(({ denomination, serial }) => ({ denomination, serial })),
+          pg,
+          tickets: [...tickets],
+        }),
+        seal,
+      ),
       coins.length,
     );
   }

@@ -2,13 +2,24 @@
 // coin files, pown on receipt, change, and recovery of powns whose answers were lost.
 // Pown on receipt: a fresh random PAN per server (node:crypto), the coin stored with its PANs
 // before anything is sent (a crash leaves it recoverable), and the local ANs replaced only
-// for a coin a majority of the servers passed.
+// for a coin a majority of the servers passed. Healing: a coin held by a majority but fracked
+// on a server (its AN there unknown to us) is fixed there with tickets from the others.
 //
 // Longer than 400 lines on purpose: pown, change, lockers and recovery all move the same
 // coins under the same store-before-send rule; split, each part would re-state it.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { fromHex, toHex } from '../../shared/bytes/index.js';
-import { CHANGE_COUNT, encodeCoinFile, importCoins, majority, makeCoinFile, type CoinAn } from '../../shared/chips/index.js';
+import {
+  CHANGE_COUNT,
+  FIX_TICKET_SLOTS,
+  MAX_COINS_PER_REQUEST,
+  encodeCoinFile,
+  fixAn,
+  importCoins,
+  majority,
+  makeCoinFile,
+  type CoinAn,
+} from '../../shared/chips/index.js';
 import { denominationUnits, type CoinRef } from '../../shared/raida/index.js';
 import type { ChipClient, FindVerdict, Sealer, Verdict } from './client.js';
 
@@ -620,6 +631,118 @@ export class Wallet {
         }
       });
     }
+    // Then heal what a majority holds but some server does not (fix with tickets).
+    await this.fix().catch(() => undefined);
     return { settled, dropped };
+  }
+
+  /** Coins we hold (a majority passed) that failed, or went unanswered, on some server. */
+  private fracked(): { id: string; coin: StoredCoin; servers: number[] }[] {
+    const need = majority(this.n);
+    return this.store
+      .all()
+      .filter(({ coin }) => coin.state === 'bank' && count([...coin.pown], 'p') >= need)
+      .map(({ id, coin }) => ({
+        id,
+        coin,
+        // A server with a pown still in flight (a PAN kept for it) is find's to settle, not fix's.
+        servers: [...coin.pown].flatMap((v, i) => ((v === 'f' || v === 'n') && !coin.pans?.[i] && i < this.n ? [i] : [])),
+      }))
+      .filter((x) => x.servers.length > 0);
+  }
+
+  /** Whether some coin we hold is fracked on a server (fix would heal it there). */
+  hasFracked(): boolean {
+    return this.fracked().length > 0;
+  }
+
+  /**
+   * Heal fracked coins: for each server i a coin failed on, ask every server it passed on for a
+   * ticket only server i may claim, then send i the coins, a fresh PG and those tickets; i asks
+   * the others to validate them and sets each coin whose tickets a majority of the network
+   * validated to its new AN (`fixAn(i, coin, PG)`). The new ANs are stored as proposed ANs
+   * before the fix goes out (a lost answer is settled by find); a coin's AN for server i
+   * changes only where i answered that it fixed it.
+   */
+  async fix(): Promise<{ fixed: number; failed: number }> {
+    const need = majority(this.n);
+    let fixed = 0;
+    let failed = 0;
+    const todo = this.fracked();
+    const servers = [...new Set(todo.flatMap((x) => x.servers))].sort((a, b) => a - b);
+    for (const i of servers) {
+      const all = todo.filter((x) => x.servers.includes(i));
+      for (let k = 0; k < all.length; k += MAX_COINS_PER_REQUEST) {
+        const r = await this.fixOn(i, all.slice(k, k + MAX_COINS_PER_REQUEST), need);
+        fixed += r.fixed;
+        failed += r.failed;
+      }
+    }
+    return { fixed, failed };
+  }
+
+  private async fixOn(i: number, batch: { id: string; coin: StoredCoin }[], need: number): Promise<{ fixed: number; failed: number }> {
+    const refs = new Set(batch.map(({ coin }) => refKey(coin)));
+    const seal = this.sealerFor(i, refs);
+    if (!seal || i >= FIX_TICKET_SLOTS) return { fixed: 0, failed: 0 };
+    // Tickets from every server the coins passed on, each naming server i as the one to claim it.
+    const tickets = Array<number>(FIX_TICKET_SLOTS).fill(0);
+    const vouched = new Map<string, number>();
+    await Promise.all(
+      Array.from({ length: this.n }, async (_, j) => {
+        if (j === i) return;
+        const mine = batch.filter(({ coin }) => coin.pown[j] === 'p');
+        if (mine.length === 0) return;
+        const coins = mine.map(({ coin }) => ({ denomination: coin.denomination, serial: coin.serial, an: fromHex(coin.ans[j]!) }));
+        const t = await this.client.ticketOn(j, i, coins, this.sealerFor(j, refs) ?? coins[0]!).catch(() => null);
+        if (!t || t.ticket === null) return;
+        tickets[j] = t.ticket;
+        mine.forEach(({ coin }, k) => {
+          if (t.verdicts[k] === 'p') vouched.set(refKey(coin), (vouched.get(refKey(coin)) ?? 0) + 1);
+        });
+      }),
+    );
+    const go = batch.filter(({ coin }) => (vouched.get(refKey(coin)) ?? 0) >= need);
+    if (go.length === 0) return { fixed: 0, failed: batch.length };
+    const pg = rand16();
+    const fresh = go.map(({ coin }) => toHex(fixAn(this.endpointId(i), coin, pg)));
+    // Stored before the fix goes out: the new AN waits as server i's proposed AN.
+    this.store.transaction(() => {
+      go.forEach(({ id, coin }, k) => {
+        const pans = Array.from({ length: this.n }, (_, x) => coin.pans?.[x] ?? null);
+        pans[i] = fresh[k]!;
+        this.store.put(id, { ...coin, pans });
+      });
+    });
+    const v = await this.client.fixOn(
+      i,
+      go.map(({ coin }) => coin),
+      pg,
+      tickets,
+      seal,
+    );
+    let fixed = 0;
+    this.store.transaction(() => {
+      go.forEach(({ id, coin }, k) => {
+        const pans = Array.from({ length: this.n }, (_, x) => coin.pans?.[x] ?? null);
+        const ans = [...coin.ans];
+        const pown = [...coin.pown];
+        if (v[k] === 'p') {
+          ans[i] = fresh[k]!;
+          pown[i] = 'p';
+          fixed++;
+        } else if (v[k] === 'n') {
+          // No answer: whether the fix happened is find's to tell (recover), from the PAN kept here.
+          pans[i] = fresh[k]!;
+        }
+        this.store.put(id, { ...coin, ans, pown: pown.join(''), pans });
+      });
+    });
+    return { fixed, failed: batch.length - fixed };
+  }
+
+  /** Server i's RAIDA index (the slot fixAn hashes in). */
+  private endpointId(i: number): number {
+    return this.client.endpoints[i]?.raidaId ?? i;
   }
 }

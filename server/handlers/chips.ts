@@ -1,6 +1,6 @@
 // Coin commands (Chips) as the RAIDA C server answers them: Group 1 detect / pown, Group 2
-// find, Group 8 locker put / peek / remove, Group 9 available serials / break / join, and
-// our mint (98). Codecs are in shared/chips, storage in storage/chips.ts (one transaction a
+// get ticket / validate ticket / find / fix, Group 8 locker put / peek / remove, Group 9
+// available serials / break / join, and our mint (98). Codecs are in shared/chips, storage in storage/chips.ts (one transaction a
 // command). Requests carrying ANs, PANs or locker keys must come sealed: in clear anyone on
 // the path could take the coins (docs/protocol.md, "Chips").
 import { constantTimeEqual } from '../../shared/bytes/index.js';
@@ -13,6 +13,9 @@ import {
   decodeChange,
   decodeDetect,
   decodeFind,
+  decodeFix,
+  decodeGetTicket,
+  decodeValidateTicket,
   decodeLockerPeek,
   decodeLockerPut,
   decodeLockerRemove,
@@ -21,6 +24,9 @@ import {
   encodeAvailableSnsResult,
   encodeBits,
   encodeCoinList,
+  encodeTicketAnswer,
+  fixAn,
+  majority,
 } from '../../shared/chips/index.js';
 import {
   AuthCommand,
@@ -36,6 +42,21 @@ import {
 } from '../../shared/raida/index.js';
 import type { Dispatcher, HandlerResult, NodeContext } from '../dispatch.js';
 import { MAX_CHANGE_SNS } from '../storage/index.js';
+import { ChipClient, type Endpoint } from '../chips/client.js';
+import { PeerPool } from '../chips/peers.js';
+import { networkEndpoints } from '../purse.js';
+
+/** How long a fix waits for each other server's validate ticket answer (all asked at once). */
+export const VALIDATE_TIMEOUT_MS = 5000;
+/** Fixes one node runs at once (each asks up to 24 servers); beyond it, REQUEST_RATE. */
+export const MAX_CONCURRENT_FIXES = 4;
+
+const networks = new Map<string, Endpoint[]>();
+function network(file: string): Endpoint[] {
+  let e = networks.get(file);
+  if (!e) networks.set(file, (e = networkEndpoints(file)));
+  return e;
+}
 
 function sealed(req: DecodedRequest): void {
   if (req.header.encryption === Encryption.NONE)
@@ -70,6 +91,67 @@ export function registerChips(d: Dispatcher): void {
     if (codes.every((c) => c === FindResult.PAN)) return { status: Status.FIND_ALL_PAN };
     if (codes.every((c) => c === FindResult.NEITHER)) return { status: Status.FIND_NEITHER };
     return { status: Status.FIND_MIXED, payload: Uint8Array.from(codes) };
+  });
+
+  d.on(Group.HEALING, HealingCommand.GET_TICKET, async (req, ctx) => {
+    sealed(req);
+    const g = decodeGetTicket(req.body);
+    const out = await ctx.storage.chips.issueTicket(g.target, g.coins, ctx.config.chips.ticketMs);
+    if (out === 'busy') return { status: Status.NO_TICKET_SLOT };
+    if (out.ticket === null) return { status: Status.ALL_FAIL };
+    return { status: out.pass.every(Boolean) ? Status.ALL_PASS : Status.MIXED, payload: encodeTicketAnswer(out.pass, out.ticket) };
+  });
+
+  // Server to server and in clear, as the C server sends it: the claim names no secret (a
+  // ticket is good once, for the one server its get ticket named) and the answer only DN SN.
+  d.on(Group.HEALING, HealingCommand.VALIDATE_TICKET, async (req, ctx) => {
+    const v = decodeValidateTicket(req.body);
+    const out = await ctx.storage.chips.claimTicket(v.ticket, v.claimer);
+    if (out === 'not_found') return { status: Status.NO_TICKET_FOUND };
+    if (out === 'claimed') return { status: Status.TICKET_CLAIMED_ALREADY };
+    return { status: Status.SUCCESS, payload: encodeCoinList(out) };
+  });
+
+  let fixing = 0;
+  d.on(Group.HEALING, HealingCommand.FIX, async (req, ctx) => {
+    sealed(req);
+    const f = decodeFix(req.body);
+    const file = ctx.config.chips.networkFile;
+    // Without the network's servers no ticket can be validated, so no vote counted.
+    if (!file) return { status: Status.NOT_IMPLEMENTED };
+    const endpoints = network(file);
+    const self = ctx.config.raidaId;
+    if (fixing >= MAX_CONCURRENT_FIXES) return { status: Status.REQUEST_RATE };
+    fixing++;
+    let votes: number[];
+    try {
+      // Each other server named with a ticket is asked once, all at once, each bounded in time.
+      // Our own slot counts for nothing: we are the server that does not know the AN.
+      const client = new ChipClient(new PeerPool(), endpoints, VALIDATE_TIMEOUT_MS);
+      const want = new Map(f.coins.map((c, k) => [`${c.denomination}.${c.serial}`, k]));
+      votes = Array<number>(f.coins.length).fill(0);
+      const lists = await Promise.all(
+        endpoints.map((_, j) => (j === self || f.tickets[j] === 0 ? Promise.resolve(null) : client.validateOn(j, self, f.tickets[j]!))),
+      );
+      for (const l of lists) {
+        const seen = new Set<number>();
+        for (const c of l ?? []) {
+          const k = want.get(`${c.denomination}.${c.serial}`);
+          if (k !== undefined && !seen.has(k)) {
+            seen.add(k);
+            votes[k]!++;
+          }
+        }
+      }
+    } finally {
+      fixing--;
+    }
+    // A coin is fixed only when a majority of the whole network vouched for it.
+    const need = majority(endpoints.length);
+    const chosen = f.coins.map((c, k) => ({ c, ok: votes[k]! >= need }));
+    const fixed = await ctx.storage.chips.fix(chosen.filter((x) => x.ok).map((x) => ({ ...x.c, an: fixAn(self, x.c, f.pg) })));
+    let at = 0;
+    return passFail(chosen.map((x) => (x.ok ? fixed[at++]! : false)));
   });
 
   d.on(Group.LOCKER, LockerCommand.PUT, async (req, ctx) => {

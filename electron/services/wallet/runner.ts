@@ -34,8 +34,12 @@ export interface WalletRunnerOptions {
   testMoney?: boolean;
 }
 
+/** How often the runner tries again to heal coins fracked on some server. */
+export const HEAL_EVERY_MS = 10 * 60_000;
+
 export class WalletRunner {
   private queue: Promise<unknown> = Promise.resolve();
+  private healedAt = -Infinity;
   readonly store: WalletStore;
 
   constructor(private readonly o: WalletRunnerOptions) {
@@ -76,7 +80,12 @@ export class WalletRunner {
         const endpoints = coinEndpoints(this.o.networkFile);
         const client = this.o.client ? this.o.client(pool, endpoints) : new ChipClient(pool, endpoints);
         const wallet = new Wallet(this.store, client, this.o.now, this.o.mailbox);
-        if (wallet.hasLimbo()) await wallet.recover().catch(() => undefined);
+        // Fracked coins are healed (fix) on the first operation, then at most every HEAL_EVERY_MS,
+        // so a server that stays down does not hold up every operation.
+        const at = (this.o.now ?? Date.now)();
+        const heal = wallet.hasFracked() && at - this.healedAt >= HEAL_EVERY_MS;
+        if (heal) this.healedAt = at;
+        if (wallet.hasLimbo() || heal) await wallet.recover().catch(() => undefined);
         return await fn(wallet, client);
       } finally {
         pool.closeAll();
