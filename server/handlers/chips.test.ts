@@ -10,6 +10,10 @@ import {
   encodeChange,
   encodeDetect,
   encodeFind,
+  encodeFix,
+  encodeGetTicket,
+  encodeValidateTicket,
+  decodeTicketAnswer,
   encodeLockerPeek,
   encodeLockerPut,
   encodeLockerRemove,
@@ -260,5 +264,35 @@ describe('coin commands on a node', () => {
     );
     expect(again.status).toBe(Status.ALL_FAIL);
     expect(await supply()).toBe(before);
+  });
+
+  it('issues tickets sealed, lets the named server claim one once in clear, and fixes nothing without a network', async () => {
+    const coins = [21, 22].map((serial) => ({ denomination: -1, serial, an: an() }));
+    await mint(coins);
+    const body = encodeGetTicket({ challenge: freshChallenge(), target: 3, coins: [coins[0]!, { ...coins[1]!, an: an() }] });
+    // in clear: refused (the body carries ANs)
+    expect((await c.call(Group.HEALING, HealingCommand.GET_TICKET, body)).status).toBe(Status.INVALID_ENCRYPTION);
+    const t = await c.call(Group.HEALING, HealingCommand.GET_TICKET, body, sealedBy(sealer));
+    expect(t.status).toBe(Status.MIXED);
+    const { pass, ticket } = decodeTicketAnswer(t.payload, 2, true);
+    expect(pass).toEqual([true, false]);
+    const claim = (claimer: number, tk = ticket) =>
+      c.call(Group.HEALING, HealingCommand.VALIDATE_TICKET, encodeValidateTicket({ challenge: freshChallenge(), claimer, ticket: tk }));
+    expect((await claim(4)).status).toBe(Status.NO_TICKET_FOUND);
+    expect((await claim(3, (ticket ^ 0x80) >>> 0)).status).toBe(Status.NO_TICKET_FOUND);
+    const ok = await claim(3);
+    expect(ok.status).toBe(Status.SUCCESS);
+    expect(decodeCoinList(ok.payload)).toEqual([{ denomination: -1, serial: 21 }]);
+    expect((await claim(3)).status).toBe(Status.TICKET_CLAIMED_ALREADY);
+    // a malformed claim is refused with its status
+    const bad = await c.call(Group.HEALING, HealingCommand.VALIDATE_TICKET, new Uint8Array([...freshChallenge(), 3, 0, 0, 0x3e, 0x3e]));
+    expect(bad.status).toBe(Status.INVALID_PACKET_LENGTH);
+    // this node knows no network: it cannot count votes, so it fixes nothing
+    const tickets = Array<number>(25).fill(0);
+    tickets[1] = ticket;
+    const fix = encodeFix({ challenge: freshChallenge(), coins: [coins[0]!], pg: an(), tickets });
+    expect((await c.call(Group.HEALING, HealingCommand.FIX, fix)).status).toBe(Status.INVALID_ENCRYPTION);
+    expect((await c.call(Group.HEALING, HealingCommand.FIX, fix, sealedBy(sealer))).status).toBe(Status.NOT_IMPLEMENTED);
+    expect((await detect([coins[0]!])).status).toBe(Status.ALL_PASS);
   });
 });
