@@ -4,11 +4,15 @@
 // search it, read an HTML email there whose remote image stays blocked until its sender is
 // allowed (then the main process fetches it: the page never does), answer it, write a new
 // email through the account after the gateway confirmation, and see the answer to that email
-// in the same conversation as what was sent; axe on each new screen, light and dark.
+// in the same conversation as what was sent, download an email's attachment and forward that
+// email with a file of one's own attached through the window (both arrive byte for byte);
+// axe on each new screen, light and dark.
 import AxeBuilder from '@axe-core/playwright';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Page } from '@playwright/test';
+import { simpleParser } from 'mailparser';
 import { createVault, expect, onboard, shot, test } from './fixtures.js';
 import { startDovecot, startPostfix, testMessage, type Dovecot, type Postfix } from '../tests/support/mailservers.js';
 
@@ -289,6 +293,32 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   expect(file.suggestedFilename()).toBe('minutes.bin');
   expect(readFileSync((await file.path())!).equals(minutes)).toBe(true);
   await shot(page, 'legacy-attachment-downloaded');
+
+  // Forward it with a file of Ada's: the original's attachment is a chip already (removable),
+  // hers is attached through "Attach files…" and streams in; Bob gets both, byte for byte.
+  await withFile.getByRole('button', { name: 'Forward' }).click();
+  const fwd = mail.getByRole('form', { name: 'Forward by email' });
+  const bar = fwd.getByRole('region', { name: 'Attachments' });
+  await expect(bar.getByRole('button', { name: 'Remove minutes.bin' })).toBeVisible();
+  await fwd.getByLabel('To (email addresses)', { exact: true }).fill('bob@b.localhost');
+  const report = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => (i * 104729 + (i >> 9)) & 0xff));
+  const chooser = page.waitForEvent('filechooser');
+  await bar.getByRole('button', { name: 'Attach files…' }).click();
+  await (await chooser).setFiles({ name: 'report.bin', mimeType: 'application/octet-stream', buffer: report });
+  await expect(bar.getByRole('button', { name: 'Remove report.bin' })).toBeVisible();
+  await expect(bar.getByRole('progressbar')).toHaveCount(0, { timeout: 30_000 });
+  await expect(bar).toContainText('1.7 MB in total');
+  a11y.push(...(await axe(page, 'compose-attachment')));
+  await fwd.getByRole('button', { name: 'Send…' }).click();
+  await mail.getByRole('alertdialog', { name: 'This message leaves QMail' }).getByRole('button', { name: 'Send as email' }).click();
+  await expect(mail.getByText('Sent through Lab.')).toBeVisible({ timeout: 60_000 });
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const isForward = (m: string) => m.includes('Subject: Fwd: Minutes attached');
+  await expect.poll(() => dovecot.mailOf(BOB.user).some(isForward), { timeout: 30_000 }).toBe(true);
+  const forwarded = dovecot.mailOf(BOB.user).find(isForward)!;
+  const parsed = await simpleParser(Buffer.from(forwarded, 'latin1'));
+  const got = Object.fromEntries(parsed.attachments.map((a) => [a.filename, sha(a.content)]));
+  expect(got).toEqual({ 'minutes.bin': sha(minutes), 'report.bin': sha(report) });
 
   expect(a11y).toEqual([]);
   expect(consoleErrors).toEqual([]);
