@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { AppServices } from './services.js';
 import { nextEvent, openApp, sendFrom, startSender, useTestNetwork } from './testing/network.js';
+import { keptLookups } from '../mail/lookups.js';
 
 // Pings park for up to 20 s, so the one the loop has parked is still parked when the app locks.
 const world = useTestNetwork('qmail-app-lock-', 3, { pingMaxWaitMs: 20_000 });
@@ -36,7 +37,11 @@ describe('locking the app while a ping is parked', () => {
     // and says nothing when a ping parks, so give that ping a moment to reach it.
     await new Promise((r) => setTimeout(r, 750));
 
+    // The directory's answers the send and the receive were given are kept a few seconds
+    // (mail/lookups.ts), and dropped with the lock.
+    expect(keptLookups()).toBeGreaterThan(0);
     await call('vault.lock', {});
+    expect(keptLookups()).toBe(0);
     await sendFrom(sender!, address, 'While locked');
 
     const arrived = nextEvent<{ subject: string }>(app, 'mail.received', (p) => p.subject === 'While locked');

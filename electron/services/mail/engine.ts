@@ -53,7 +53,7 @@ import { AttachmentStaging } from './staging.js';
 import { forgetCapsuleIdKeys } from './objects.js';
 import { Tipping } from './tipping.js';
 import { InboxFees, lockersToPay, quoteAll, whiteListContacts, type Quote } from './tips.js';
-import { sharedLookups } from './lookups.js';
+import { forgetLookups, sharedLookups } from './lookups.js';
 import { TipTables } from '../../store/tips.js';
 import type { WalletRunner } from '../wallet/runner.js';
 import { forgetExpandedKeys } from '../crypto/capsule.js';
@@ -449,6 +449,7 @@ export class MailEngine {
     this.mailbox.forget();
     forgetCapsuleIdKeys();
     forgetExpandedKeys();
+    forgetLookups();
     this.account.forget();
     this.ctx.names.clear();
     this.qkd.forget();

@@ -1,7 +1,7 @@
 // Receiving one Tell: look the sender up → check that every server it names is one the
 // directory lists (else refuse it, nothing contacted) → fetch our capsule (any replica) →
-// verify the sender's signature → download every stripe in parallel → open the capsule →
-// verify each stripe (CRC, HMAC) → rebuild, repairing from parity → decode the bundle.
+// verify the sender's signature → download every stripe in parallel while the capsule is
+// opened (L1/L2: the stripes first, the QKD keys spent only then) → verify each stripe (CRC, HMAC) → rebuild, repairing from parity → decode the bundle.
 // Downloads name nobody: no mailbox, no AN, on connections that carry nothing else of ours.
 import type { DecodedCapsule, Level } from '../../../shared/capsule/index.js';
 import { openCapsule, verifyCapsule } from '../crypto/capsule.js';
@@ -17,7 +17,7 @@ import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleGuid, capsuleIdKey, hostOf,
 import { ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
 import { ReceivedStripes } from './stripes.js';
-import { sharedLookups } from './lookups.js';
+import { forgetLookups, sharedLookups } from './lookups.js';
 
 export class ReceiveError extends Error {
   override readonly name = 'ReceiveError';
@@ -128,10 +128,21 @@ function listedServer(listed: readonly ServerDescriptor[], s: ServerEntry): Serv
   });
 }
 
+/** Refusals that a directory answer kept from a few seconds ago could explain (keys, servers). */
+const ASK_AGAIN = new Set(['unknown_sender', 'unlisted_server', 'bad-signature', 'wrong-sender']);
+
 export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<Received> {
   const pool = ctx.pool ?? new ConnectionPool(2);
   try {
-    return await receiveFrom(ctx, t, pool);
+    try {
+      return await receiveFrom(ctx, t, pool);
+    } catch (e) {
+      // The directory is asked afresh after any failure (lookups.ts); a refusal for good is
+      // decided only on a fresh answer.
+      forgetLookups(ctx.directory);
+      if (!(e instanceof ReceiveError) || !ASK_AGAIN.has(e.code ?? '')) throw e;
+      return await receiveFrom(ctx, t, pool);
+    }
   } finally {
     if (!ctx.pool) pool.closeAll();
   }
@@ -139,8 +150,8 @@ export async function receiveTell(ctx: ReceiveContext, t: TellNotice): Promise<R
 
 async function receiveFrom(ctx: ReceiveContext, t: TellNotice, pool: ConnectionPool): Promise<Received> {
   const sender = formatMailbox(t.sender);
-  // Both asked at once (two round trips in the time of one), shared with the other Tells being
-  // opened (lookups.ts).
+  // Both asked at once (two round trips in the time of one), or answered from what the
+  // directory said in the last few seconds (lookups.ts).
   const directory = sharedLookups(ctx.directory);
   const [who, listed] = await Promise.all([directory.lookup(sender), directory.servers()]);
   // Refused for good (finding 5): the Tell is dropped and acknowledged, never retried.
@@ -262,6 +273,10 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
         true,
       );
   }
+  // L3/L4: the stripes are on their way while the capsule is opened (its signature was checked
+  // before anything else the Tell names was contacted; opening is a decapsulation here).
+  const fetching = qkdLevel ? undefined : fetchStripes();
+  fetching?.catch(() => undefined); // awaited below, whichever way the opening ends
   let opened;
   try {
     opened = await openCapsule(capsule, {
@@ -270,6 +285,7 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
       ...(link ? { qkd: link.source, qkdPeer: link.peer } : {}),
     });
   } catch (e) {
+    await fetching?.catch(() => undefined); // nothing is written to the stripes once they are disposed of
     const code = (e as { code?: string }).code;
     // A key our ledger or our KME has already handed out will never open this capsule.
     const retryable = !FINAL_CAPSULE_ERRORS.includes(code ?? '');
@@ -282,8 +298,8 @@ async function rebuild(ctx: ReceiveContext, f: Fetched): Promise<Received> {
     throw new ReceiveError(`the key capsule does not open: ${what}${(e as Error).message}${what ? ')' : ''}`, retryable, code);
   }
   const { k, p } = opened.secrets.layout;
+  await fetching;
   if (k + p !== n) throw new ReceiveError('the capsule layout changed between reads', false);
-  if (!qkdLevel) await fetchStripes();
   const memory = ctx.attachments ? undefined : memoryAttachments();
   const out = letterSink(ctx.attachments ?? memory!.open);
   let plain;

@@ -18,7 +18,7 @@ import { CAPSULE_FILE_TYPE, STRIPE_FILE_TYPE, capsuleCopies, capsuleGuid, capsul
 import type { ConnectionPool } from '../net/transport.js';
 import type { QkdLink } from './qkd.js';
 import { stripeBundle, type Bundle, type Striped } from './stripes.js';
-import { sharedLookups } from './lookups.js';
+import { forgetLookups, sharedLookups } from './lookups.js';
 import { permanent, tellAll, type RecipientOutcome, type TipHooks } from './tells.js';
 
 export type { RecipientOutcome, TipHooks };
@@ -140,7 +140,7 @@ async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Re
     wanted.push({ address, mailbox, type });
   }
   // The server list and every recipient's record asked at once (one round trip, not one each),
-  // shared with the other sends in flight (lookups.ts).
+  // or answered from what the directory said in the last few seconds (lookups.ts).
   const directory = sharedLookups(ctx.directory);
   const [servers, found] = await Promise.all([directory.servers(), Promise.allSettled(wanted.map((w) => directory.lookup(w.address)))]);
   const out: Recipient[] = [];
@@ -158,6 +158,17 @@ async function resolveRecipients(ctx: SendContext, req: SendRequest): Promise<Re
 }
 
 export async function sendMessage(ctx: SendContext, req: SendRequest): Promise<SendResult> {
+  try {
+    return await sendOnce(ctx, req);
+  } catch (e) {
+    // The directory's kept answers (lookups.ts) may be what failed (a beacon that moved, a
+    // server gone): the retry asks afresh.
+    forgetLookups(ctx.directory);
+    throw e;
+  }
+}
+
+async function sendOnce(ctx: SendContext, req: SendRequest): Promise<SendResult> {
   const skip = new Set(req.skip ?? []);
   const recipients = (await resolveRecipients(ctx, req)).filter((r) => !skip.has(r.address));
   if (!recipients.length) throw new SendError('Every recipient has this message already.', false);
