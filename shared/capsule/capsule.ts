@@ -205,6 +205,17 @@ export interface HybridKem {
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
 }
 
+/**
+ * AES-256-GCM as L2–L4 seal the capsule's inner part (ciphertext ‖ 16-byte tag): noble's unless
+ * a caller passes another giving the same bytes (the main process passes OpenSSL's). `open`
+ * throws CryptoError('decrypt-failed') when the tag does not verify.
+ */
+export interface CapsuleAead {
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+}
+const nobleAead: CapsuleAead = { seal: gcmSeal, open: gcmOpen };
+
 /** ML-DSA-65 signing with a context, wherever it runs (the main process runs it in worker threads). */
 export type CapsuleSigner = (message: Uint8Array, secretKey: Uint8Array, context: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 /** ML-DSA-65 verification with a context: true only for a valid signature. */
@@ -229,6 +240,8 @@ export interface SealOptions {
   kem?: HybridKem;
   /** The sender's signature (default noble's ML-DSA-65 in this thread). */
   sign?: CapsuleSigner;
+  /** L2–L4's AES-256-GCM (default noble's). */
+  aead?: CapsuleAead;
 }
 
 export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): Promise<Uint8Array> {
@@ -236,6 +249,7 @@ export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): P
   const { level } = opts;
   if (![1, 2, 3, 4].includes(level)) throw new CryptoError('bad-input', `unknown level ${String(level)}`);
   const rng = opts.rng ?? systemRng;
+  const aead = opts.aead ?? nobleAead;
   const h: CapsuleHeader = {
     version: CAPSULE_VERSION,
     level,
@@ -265,21 +279,21 @@ export async function sealCapsule(secrets: MessageSecrets, opts: SealOptions): P
       sealed = concatBytes(ct, poly1305(concatBytes(aad, ct), material.subarray(inner.length, inner.length + 32)));
     } else {
       const { key, nonce } = aeadKey(2, material, h, new Uint8Array(0));
-      sealed = gcmSeal(key, nonce, inner, aad);
+      sealed = aead.seal(key, nonce, inner, aad);
     }
   } else if (level === 3) {
     const { cipherText, sharedSecret } = (opts.kem ?? ml_kem768_x25519).encapsulate(opts.recipient.kemPublicKey);
     h.kemCiphertext = cipherText;
     aad = encodeHeader(h, sealedLength);
     const { key, nonce } = aeadKey(3, sharedSecret, h, cipherText);
-    sealed = gcmSeal(key, nonce, inner, aad);
+    sealed = aead.seal(key, nonce, inner, aad);
   } else {
     const eph = rng(32);
     h.ephemeralPublicKey = x25519.getPublicKey(eph);
     const ss = x25519.getSharedSecret(eph, opts.recipient.x25519PublicKey);
     aad = encodeHeader(h, sealedLength);
     const { key, nonce } = aeadKey(4, ss, h, concatBytes(h.ephemeralPublicKey, opts.recipient.x25519PublicKey));
-    sealed = gcmSeal(key, nonce, inner, aad);
+    sealed = aead.seal(key, nonce, inner, aad);
   }
   const signed = concatBytes(aad, sealed);
   const signature = opts.sign
@@ -299,6 +313,8 @@ export interface OpenOptions {
   qkdPeer?: string;
   /** L3's KEM (default noble's X-Wing). */
   kem?: HybridKem;
+  /** L2–L4's AES-256-GCM (default noble's). */
+  aead?: CapsuleAead;
 }
 
 export interface OpenedCapsule {
@@ -350,6 +366,7 @@ function checkRest(d: DecodedCapsule, signatureOk: boolean, opts: VerifyOptions)
 export async function openCapsule(bytes: Uint8Array, opts: OpenOptions): Promise<OpenedCapsule> {
   const d = verifyCapsule(bytes, opts);
   const h = d.header;
+  const aead = opts.aead ?? nobleAead;
   let inner: Uint8Array;
   if (h.level === 1 || h.level === 2) {
     if (!opts.qkd) throw new CryptoError('qkd-keys-unavailable', `level ${h.level} needs a QKD key source`);
@@ -364,12 +381,12 @@ export async function openCapsule(bytes: Uint8Array, opts: OpenOptions): Promise
       for (let i = 0; i < n; i++) inner[i] = ct[i]! ^ material[i]!;
     } else {
       const { key, nonce } = aeadKey(2, material, h, new Uint8Array(0));
-      inner = gcmOpen(key, nonce, d.sealed, d.aad);
+      inner = aead.open(key, nonce, d.sealed, d.aad);
     }
   } else if (h.level === 3) {
     const ss = (opts.kem ?? ml_kem768_x25519).decapsulate(h.kemCiphertext!, opts.recipient.kemSecretKey);
     const { key, nonce } = aeadKey(3, ss, h, h.kemCiphertext!);
-    inner = gcmOpen(key, nonce, d.sealed, d.aad);
+    inner = aead.open(key, nonce, d.sealed, d.aad);
   } else {
     let ss: Uint8Array;
     try {
@@ -378,7 +395,7 @@ export async function openCapsule(bytes: Uint8Array, opts: OpenOptions): Promise
       throw new CryptoError('decrypt-failed', 'invalid ephemeral key');
     }
     const { key, nonce } = aeadKey(4, ss, h, concatBytes(h.ephemeralPublicKey!, opts.recipient.x25519PublicKey));
-    inner = gcmOpen(key, nonce, d.sealed, d.aad);
+    inner = aead.open(key, nonce, d.sealed, d.aad);
   }
   return { secrets: decodeInner(inner, h), level: h.level, timestamp: h.timestamp, senderId: h.senderId };
 }
