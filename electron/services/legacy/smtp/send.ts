@@ -85,7 +85,7 @@ function tooLarge(e: unknown, s: ServerConfig, size: number): LegacyError | unde
   const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
   return new LegacyError(
     'invalid_input',
-    `The message is ${mb(size)} with its attachments; ${s.host} takes at most ${max ? mb(Number(max)) : 'less'}. Remove some attachments and send again.`,
+    `The message is ${mb(size)} with its attachments; ${s.host} ${max ? `takes at most ${mb(Number(max))}` : 'refused it as too large'}. Remove some attachments and send again.`,
   );
 }
 
