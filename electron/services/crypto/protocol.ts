@@ -53,6 +53,11 @@ export type ToWorker =
   | { type: 'verify-init'; secrets: WireSecrets; index: number }
   /** Reply: 'ack' with the same buffer. */
   | { type: 'verify-chunk'; data: Uint8Array }
+  /**
+   * The same for `length` bytes of a stripe file at byte `at`, read by the worker itself
+   * (no hand-off through the main thread). Reply: 'read' with the bytes found.
+   */
+  | { type: 'verify-file'; path: string; at: number; length: number }
   /** Reply: 'verified'. */
   | { type: 'verify-end'; trailer: Uint8Array }
   /** `use` lists the logical stripes (k of them, verified) the message is rebuilt from. */
@@ -60,9 +65,20 @@ export type ToWorker =
   /**
    * Decrypt groups [g0, g1) of the used stripes (`parts`: use-position j at j·partStride,
    * S bytes each, chunk offset `at`), rebuild missing data and join the range into `out`
-   * (k·S + 1 bytes). Reply: 'done'.
+   * (k·S + 1 bytes). With `files` (the stripe file of each use-position), the worker reads
+   * its range of each stripe from the file itself and `parts` is unused. Reply: 'done'.
    */
-  | { type: 'decrypt-range'; parts: Uint8Array; partStride: number; S: number; at: number; g0: number; g1: number; out: Uint8Array }
+  | {
+      type: 'decrypt-range';
+      parts: Uint8Array;
+      partStride: number;
+      files?: string[];
+      S: number;
+      at: number;
+      g0: number;
+      g1: number;
+      out: Uint8Array;
+    }
   /**
    * AES-256-GCM off the main thread (offload.ts): `prefix ‖ ciphertext of parts ‖ tag ‖
    * suffix`, into `out` when it is large enough. Reply: 'gcm', with the parts' buffers.
@@ -90,6 +106,7 @@ export type FromWorker =
   | { type: 'done'; ms: number }
   | { type: 'trailers'; data: Uint8Array }
   | { type: 'ack'; data: Uint8Array }
+  | { type: 'read'; got: number }
   | { type: 'verified'; ok: boolean; reason?: 'crc-mismatch' | 'mac-mismatch' }
   | { type: 'error'; code: string; message: string }
   /** `data`: the sealed or opened bytes (null: the tag did not verify); `back`: the input buffers, handed back for reuse. */

@@ -219,6 +219,34 @@ describe('streamed encryption in a worker thread', () => {
         { slot: 1, reason: 'bad-length' },
         { slot: 3, reason: 'missing' },
       ]);
+      // Every stripe named: the workers read them in place; the plaintext is the same.
+      writeFileSync(paths[1]!, reference.slots[1]!);
+      const named = memorySink();
+      const all = await decryptMessageStream(
+        (slot) => (slot === 2 || slot === 5 ? undefined : { path: paths[slot]! }),
+        secrets,
+        named.sink,
+        {
+          stripeChunkBytes: 65536,
+        },
+      );
+      expect(all.problems.map((x) => x.slot)).toEqual([2, 5]);
+      expectSameBytes(named.bytes(), msg, 'plaintext from named stripes');
+      // A named stripe cut short after it was verified: refused, not decrypted from what is left.
+      const opened = new Map<number, number>();
+      await expect(
+        decryptMessageStream(
+          (slot) => {
+            opened.set(slot, (opened.get(slot) ?? 0) + 1);
+            // Slot 4's file is cut short once it has been verified (its second opening).
+            if (slot === 4 && opened.get(slot) === 2) truncateSync(paths[4]!, 3 * 65536);
+            return slot === 2 ? undefined : { path: paths[slot]! };
+          },
+          secrets,
+          memorySink().sink,
+          { stripeChunkBytes: 65536 },
+        ),
+      ).rejects.toMatchObject({ code: 'malformed-stripe' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -345,11 +345,38 @@ class FileReader extends SourceReader {
 /** Bytes to read: a stream, or a file read in place (`{ path }`). */
 export type ByteSource = Readable | { path: string };
 
-function readerFor(source: ByteSource): SourceReader {
-  return 'path' in source && typeof source.path === 'string' && !('pipe' in source)
-    ? new FileReader(source.path)
-    : new ExactReader(source as Readable);
+/** The file a source names, if it is a file to be read in place. */
+function pathOf(source: ByteSource): string | undefined {
+  return 'path' in source && typeof source.path === 'string' && !('pipe' in source) ? source.path : undefined;
 }
+
+function readerFor(source: ByteSource): SourceReader {
+  const path = pathOf(source);
+  return path !== undefined ? new FileReader(path) : new ExactReader(source as Readable);
+}
+
+/** Up to n bytes of the file at `path` from byte `at`. */
+async function readFileAt(path: string, at: number, n: number): Promise<Uint8Array> {
+  const fh = await openFile(path, 'r');
+  try {
+    const out = new Uint8Array(n);
+    let have = 0;
+    while (have < n) {
+      const { bytesRead } = await fh.read(out, have, n - have, at + have);
+      if (bytesRead === 0) break;
+      have += bytesRead;
+    }
+    return out.subarray(0, have);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Bytes of a stripe file a worker reads and hashes per request when verifying it in place:
+ * two requests queued keep it busy, and progress is reported after each.
+ */
+const VERIFY_FILE_BYTES = 8 << 20;
 
 /** A few reusable buffers of one size: chunks go to the worker and come back. */
 class BufferPool {
@@ -524,6 +551,8 @@ export async function decryptMessageStream(
     const verifySlot = async (worker: CryptoWorker, slot: number): Promise<StripeProblem | 'good'> => {
       const stream = await openSlot(slot);
       if (!stream) return { slot, reason: 'missing' };
+      const path = pathOf(stream);
+      if (path !== undefined) return verifyFile(worker, slot, path);
       const reader = readerFor(stream);
       try {
         worker.send({ type: 'verify-init', secrets: toWire(secrets), index: secrets.perm[slot]! });
@@ -561,6 +590,34 @@ export async function decryptMessageStream(
         await reader.close();
       }
     };
+    /** A stripe file read in place: the worker reads and hashes it itself, a range per request. */
+    const verifyFile = async (worker: CryptoWorker, slot: number, path: string): Promise<StripeProblem | 'good'> => {
+      // The trailer first (and whether anything follows it): a file that cannot be opened fails here, as a stream would.
+      const tail = await readFileAt(path, S, TRAILER_BYTES + 1);
+      worker.send({ type: 'verify-init', secrets: toWire(secrets), index: secrets.perm[slot]! });
+      let short = false;
+      const reads: Promise<FromWorker>[] = [];
+      const settle = async () => {
+        const r = await reads.shift()!;
+        if (r.type !== 'read') throw new CryptoError('worker-failed', 'unexpected worker reply');
+        verified += r.got;
+        opts.onProgress?.({ phase: 'verify', done: verified, total: n * S });
+        return r.got;
+      };
+      const lengths: number[] = [];
+      for (let at = 0; at < S && !short; at += VERIFY_FILE_BYTES) {
+        if (reads.length >= 2 && (await settle()) < lengths.shift()!) short = true;
+        const length = Math.min(VERIFY_FILE_BYTES, S - at);
+        lengths.push(length);
+        reads.push(worker.request({ type: 'verify-file', path, at, length }));
+      }
+      while (reads.length) if ((await settle()) < lengths.shift()!) short = true;
+      const trailer = tail.subarray(0, TRAILER_BYTES);
+      const v = await worker.request({ type: 'verify-end', trailer });
+      if (short || trailer.length !== TRAILER_BYTES || tail.length > TRAILER_BYTES) return { slot, reason: 'bad-length' };
+      if (v.type === 'verified' && v.ok) return 'good';
+      return { slot, reason: v.type === 'verified' && v.reason ? v.reason : 'mac-mismatch' };
+    };
     const tooMany = () => {
       const problems = results.filter((r): r is StripeProblem => r !== undefined && r !== 'good');
       // Stopped early, the unverified stripes count as usable: still fewer than k.
@@ -590,11 +647,16 @@ export async function decryptMessageStream(
     const use = [...data, ...parity.slice(0, k - data.length)];
     const readers: SourceReader[] = [];
     try {
+      const sources: ByteSource[] = [];
       for (const idx of use) {
         const stream = await openSlot(byIndex.get(idx)!);
         if (!stream) throw new CryptoError('too-many-missing', 'a verified stripe could not be opened again');
-        readers.push(readerFor(stream));
+        sources.push(stream);
       }
+      // All of them files: the workers read their ranges of each stripe themselves.
+      const files = sources.map(pathOf);
+      const inPlace = files.every((f) => f !== undefined) ? (files as string[]) : undefined;
+      if (!inPlace) readers.push(...sources.map(readerFor));
       workers.forEach((worker) => worker.send({ type: 'decrypt-init', secrets: toWire(secrets), use }));
       const balance = new Balancer(workers.length);
       // Rings of ciphertext and joined buffers shared with the workers, reused chunk after chunk.
@@ -602,8 +664,11 @@ export async function decryptMessageStream(
       const freeOut: SharedArrayBuffer[] = [];
       const borrow = releasesChunks(output);
       let at = 0;
-      const decryptChunk = async (partsBuf: SharedArrayBuffer, want: number): Promise<{ out: Uint8Array; release: () => void }> => {
-        const parts = new Uint8Array(partsBuf);
+      const decryptChunk = async (
+        partsBuf: SharedArrayBuffer | undefined,
+        want: number,
+      ): Promise<{ out: Uint8Array; release: () => void }> => {
+        const parts = partsBuf ? new Uint8Array(partsBuf) : new Uint8Array(0);
         const outBuf = freeOut.pop() ?? takeShared(k * chunk + 1);
         const out = new Uint8Array(outBuf, 0, k * want + 1);
         const bounds = balance.split(want, SPLIT_UNIT);
@@ -612,11 +677,12 @@ export async function decryptMessageStream(
         await Promise.all(
           workers.map(async (worker, w) => {
             const [g0, g1] = [bounds[w]!, bounds[w + 1]!];
-            const r = await worker.request({ type: 'decrypt-range', parts, partStride: chunk, S: want, at: chunkAt, g0, g1, out });
+            const range = { type: 'decrypt-range' as const, parts, partStride: chunk, S: want, at: chunkAt, g0, g1, out };
+            const r = await worker.request(inPlace ? { ...range, files: inPlace } : range);
             if (r.type === 'done') balance.recordShared(w, r.ms, g1 - g0);
           }),
         );
-        freeParts.push(partsBuf);
+        if (partsBuf) freeParts.push(partsBuf);
         const joined = out.subarray(0, k * want);
         if (borrow) return { out: joined, release: () => void freeOut.push(outBuf) };
         freeOut.push(outBuf);
@@ -636,9 +702,13 @@ export async function decryptMessageStream(
       while (done < S) {
         const want = Math.min(chunk, S - done);
         if (pending.length >= DEPTH) await flush(pending.shift()!);
-        const partsBuf = freeParts.pop() ?? takeShared(k * chunk);
-        const got = await Promise.all(readers.map((r, j) => r.readInto(new Uint8Array(partsBuf, j * chunk, want))));
-        if (got.some((x) => x !== want)) throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
+        let partsBuf: SharedArrayBuffer | undefined;
+        if (!inPlace) {
+          const buf = (partsBuf = freeParts.pop() ?? takeShared(k * chunk));
+          const got = await Promise.all(readers.map((r, j) => r.readInto(new Uint8Array(buf, j * chunk, want))));
+          if (got.some((x) => x !== want))
+            throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
+        }
         const next = decryptChunk(partsBuf, want);
         next.catch(() => undefined);
         pending.push(next);

@@ -13,6 +13,7 @@ import {
   type Hmac,
 } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel, parentPort } from 'node:worker_threads';
 import { CryptoError } from '../../../shared/crypto/errors.js';
 import { stripeIntoPortable, unstripeInto } from '../../../shared/stripe/interleave.js';
@@ -83,6 +84,40 @@ function grow(buf: Uint8Array, size: number): Uint8Array {
   return buf.length >= size ? buf : new Uint8Array(size);
 }
 
+// Stripe files named by the main thread are read here, with positional reads into one
+// reused buffer, a piece at a time: the piece is still in cache for the hash or cipher
+// that consumes it, and no chunk travels between threads.
+const readBuf = new Uint8Array(PIECE * 4);
+
+/** Bytes of `fd` from `at`, up to `length`, into readBuf (length ≤ its size); returns how many were there. */
+function readAt(fd: number, at: number, length: number): number {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, readBuf, got, length - got, at + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** Feeds `length` bytes of the file at `path` from byte `at` to `use`, piece by piece; returns the bytes found. */
+function readFileRange(path: string, at: number, length: number, use: (piece: Uint8Array) => void): number {
+  const fd = openSync(path, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const want = Math.min(readBuf.length, length - done);
+      const got = readAt(fd, at + done, want);
+      if (got > 0) use(readBuf.subarray(0, got));
+      done += got;
+      if (got < want) break;
+    }
+    return done;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function handle(msg: ToWorker): void {
   switch (msg.type) {
     case 'encrypt-init': {
@@ -150,6 +185,14 @@ function handle(msg: ToWorker): void {
       verify!.hmac.update(msg.data);
       verify!.crc = crc32(msg.data, verify!.crc);
       return post({ type: 'ack', data: msg.data }, [msg.data.buffer as ArrayBuffer]);
+    case 'verify-file': {
+      const v = verify!;
+      const got = readFileRange(msg.path, msg.at, msg.length, (piece) => {
+        v.hmac.update(piece);
+        v.crc = crc32(piece, v.crc);
+      });
+      return post({ type: 'read', got });
+    }
     case 'verify-end': {
       const v = verify!;
       verify = undefined;
@@ -174,41 +217,58 @@ function handle(msg: ToWorker): void {
       const t0 = performance.now();
       const s = secrets!;
       const { k, p } = s.layout;
-      const { parts, partStride, S, at, g0, g1, out } = msg;
+      const { parts, partStride, files, S, at, g0, g1, out } = msg;
       const G = g1 - g0;
       if (G === 0) return post({ type: 'done', ms: 0 });
       const { sources } = plan!;
       const ciphers = sources.map((idx) => cipherAt(idx, at + g0, true));
       const partAt = sources.map((idx) => use.indexOf(idx) * partStride + g0);
-      const decryptInto = (j: number, from: number, len: number, dst: Uint8Array) => {
-        for (let a = 0; a < len; a += PIECE)
-          copyAndFree(ciphers[j]!.update(parts.subarray(partAt[j]! + from + a, partAt[j]! + from + Math.min(len, a + PIECE))), dst, a);
+      // Stripe files: each source's range is read here, piece by piece, just before its decryption.
+      const fds: number[] = [];
+      try {
+        if (files) for (const idx of sources) fds.push(openSync(files[use.indexOf(idx)]!, 'r'));
+      } catch (e) {
+        fds.forEach((fd) => closeSync(fd));
+        throw e;
+      }
+      const piece = (j: number, from: number, len: number): Uint8Array => {
+        if (!files) return parts.subarray(partAt[j]! + from, partAt[j]! + from + len);
+        if (readAt(fds[j]!, at + g0 + from, len) !== len)
+          throw new CryptoError('malformed-stripe', 'a stripe changed between verification and decryption');
+        return readBuf.subarray(0, len);
       };
-      const done = k > 1 ? simdJoinEach(G, k, plan!, (j, g, w, dst) => decryptInto(j, g, w, dst), out, g0 * k) : 0;
-      // The rest (k without a SIMD kernel, ragged tails) through the portable kernels.
-      if (done < G) {
-        const R = G - done;
-        plainBuf = grow(plainBuf, k * R);
-        const stripes: (Uint8Array | undefined)[] = new Array(k + p).fill(undefined);
-        sources.forEach((idx, j) => {
-          const dst = plainBuf.subarray(j * R, (j + 1) * R);
-          decryptInto(j, done, R, dst);
-          stripes[idx] = dst;
-        });
-        let src: Uint8Array = plainBuf;
-        if (plan!.holes.length) {
-          joinBuf = grow(joinBuf, k * R);
-          recoverData(s.layout, stripes).forEach((d, j) => joinBuf.set(d, j * R));
-          src = joinBuf;
+      const decryptInto = (j: number, from: number, len: number, dst: Uint8Array) => {
+        for (let a = 0; a < len; a += PIECE) copyAndFree(ciphers[j]!.update(piece(j, from + a, Math.min(PIECE, len - a))), dst, a);
+      };
+      try {
+        const done = k > 1 ? simdJoinEach(G, k, plan!, (j, g, w, dst) => decryptInto(j, g, w, dst), out, g0 * k) : 0;
+        // The rest (k without a SIMD kernel, ragged tails) through the portable kernels.
+        if (done < G) {
+          const R = G - done;
+          plainBuf = grow(plainBuf, k * R);
+          const stripes: (Uint8Array | undefined)[] = new Array(k + p).fill(undefined);
+          sources.forEach((idx, j) => {
+            const dst = plainBuf.subarray(j * R, (j + 1) * R);
+            decryptInto(j, done, R, dst);
+            stripes[idx] = dst;
+          });
+          let src: Uint8Array = plainBuf;
+          if (plan!.holes.length) {
+            joinBuf = grow(joinBuf, k * R);
+            recoverData(s.layout, stripes).forEach((d, j) => joinBuf.set(d, j * R));
+            src = joinBuf;
+          }
+          // unstripeInto may write one byte past its groups: only the last range may do that in `out`.
+          if (g1 === S) {
+            unstripeInto(src, 0, R, R, k, out, (g0 + done) * k);
+          } else {
+            tmpOut = grow(tmpOut, R * k + 1);
+            unstripeInto(src, 0, R, R, k, tmpOut, 0);
+            out.set(tmpOut.subarray(0, R * k), (g0 + done) * k);
+          }
         }
-        // unstripeInto may write one byte past its groups: only the last range may do that in `out`.
-        if (g1 === S) {
-          unstripeInto(src, 0, R, R, k, out, (g0 + done) * k);
-        } else {
-          tmpOut = grow(tmpOut, R * k + 1);
-          unstripeInto(src, 0, R, R, k, tmpOut, 0);
-          out.set(tmpOut.subarray(0, R * k), (g0 + done) * k);
-        }
+      } finally {
+        fds.forEach((fd) => closeSync(fd));
       }
       for (const c of ciphers) c.final();
       return post({ type: 'done', ms: performance.now() - t0 });
