@@ -3,6 +3,7 @@
 // available serials / break / join, and our mint (98). Codecs are in shared/chips, storage in storage/chips.ts (one transaction a
 // command). Requests carrying ANs, PANs or locker keys must come sealed: in clear anyone on
 // the path could take the coins (docs/protocol.md, "Chips").
+import { statSync } from 'node:fs';
 import { constantTimeEqual } from '../../shared/bytes/index.js';
 import {
   CHANGE_COUNT,
@@ -51,11 +52,13 @@ export const VALIDATE_TIMEOUT_MS = 5000;
 /** Fixes one node runs at once (each asks up to 24 servers); beyond it, REQUEST_RATE. */
 export const MAX_CONCURRENT_FIXES = 4;
 
-const networks = new Map<string, Endpoint[]>();
+/** The network file's servers, read again when the file changes (a node back on another port). */
+const networks = new Map<string, { mtime: number; endpoints: Endpoint[] }>();
 function network(file: string): Endpoint[] {
+  const mtime = statSync(file).mtimeMs;
   let e = networks.get(file);
-  if (!e) networks.set(file, (e = networkEndpoints(file)));
-  return e;
+  if (!e || e.mtime !== mtime) networks.set(file, (e = { mtime, endpoints: networkEndpoints(file) }));
+  return e.endpoints;
 }
 
 function sealed(req: DecodedRequest): void {

@@ -111,7 +111,7 @@ describe('fix on five servers', () => {
 
     // A coin of the test's own, minted with known ANs, for the attacks
     const x: CoinRef = { denomination: 0, serial: 3_000_000_001 };
-    const ans = Array.from({ length: 5 }, () => new Uint8Array(randomBytes(16)));
+    const ans: Uint8Array[] = Array.from({ length: 5 }, () => new Uint8Array(randomBytes(16)));
     for (let i = 0; i < 5; i++) expect(await c.mintOn(i, MINT_KEY, [{ ...x, an: ans[i]! }])).toEqual(['p']);
     const seal = (i: number) => ({ ...x, an: ans[i]! });
     // Detect sealed under `key` (an AN the server knows for x, else it cannot open the request).
