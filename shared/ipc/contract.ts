@@ -508,6 +508,14 @@ export const FeeQuote = z.object({
   /** CC this recipient's locker needs ('0' unless kind is 'fee' or 'default'). */
   fee: CcAmount,
   reason: z.string().optional(),
+  /**
+   * Their beacon takes only paid hires and we hold no term there: the first qmail registers us
+   * on it for the app's default term, at this price. Given on one recipient per beacon.
+   */
+  registration: z
+    .object({ server: z.string().max(200), fee: CcAmount })
+    .strict()
+    .optional(),
 });
 export type FeeQuote = z.infer<typeof FeeQuote>;
 /** Our own inbox on our beacon: its fee, the lowest sender coin class it takes, and the lists. */
@@ -730,7 +738,14 @@ export const requests = {
   /** Takes a queued or failed message out of the outbox and puts it back in Drafts, whole (to edit it, or keep it). */
   'outbox.cancel': { input: z.object({ id: MessageId }).strict(), output: z.object({ ok: z.literal(true), draftId: MessageId }) },
   /** The widest stripe layout this identity can send with: k + p may not exceed `maxServers` (the servers it can use, at most 32). */
-  'mail.stripeLimit': { input: Empty, output: z.object({ maxServers: z.number().int().min(0).max(32) }) },
+  'mail.stripeLimit': {
+    input: Empty,
+    output: z.object({
+      maxServers: z.number().int().min(0).max(32),
+      /** On a network whose servers take only paid hires: how many we hold a term on (a wider layout hires and pays more). */
+      hired: z.number().int().min(0).max(255).optional(),
+    }),
+  },
   // ---- receiving, reading, searching ---------------------------------------------------
   /** Asks every beacon now (the app also long-polls on its own while unlocked). */
   'mail.refresh': { input: Empty, output: z.object({ received: z.number().int().nonnegative() }) },

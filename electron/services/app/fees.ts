@@ -5,6 +5,7 @@ import { ContractError, type FeeQuote, type Handlers, type InboxSettings } from 
 import type { MessageStore } from '../../store/messages.js';
 import type { MailEngine } from '../mail/engine.js';
 import { InboxFees, whiteListContacts } from '../mail/tips.js';
+import { registrationFor } from '../market/market.js';
 import { MailError } from '../errors.js';
 import { WalletError, formatAmount, parseAmount } from '../wallet/wallet.js';
 
@@ -14,6 +15,8 @@ export const FEES_REQUESTS: readonly FeesRequest[] = ['fees.mine', 'fees.set', '
 export interface FeesDeps {
   mail: MailEngine;
   messages: MessageStore;
+  /** The term a send's registration on a recipient's beacon buys (the market's default term). */
+  registrationTerm?: { months: number; quotaMb: number };
 }
 
 /** CC as the contract writes it to 1e-8 units ('0' is a free inbox). */
@@ -87,15 +90,40 @@ export function feesHandlers(d: FeesDeps): Pick<Handlers, FeesRequest> {
         return view(fees);
       }),
     'fees.quote': ({ to }) =>
-      run(async () =>
-        (await d.mail.quote(to)).map((q): FeeQuote => ({
+      run(async () => {
+        const quotes = await d.mail.quote(to);
+        const regs = await registrations(
+          d,
+          quotes.filter((q) => q.kind !== 'black' && q.kind !== 'class' && q.kind !== 'unknown').map((q) => q.address),
+        );
+        return quotes.map((q): FeeQuote => ({
           address: q.address,
           kind: q.kind,
           fee: formatAmount(q.units),
           ...(q.reason ? { reason: q.reason } : {}),
-        })),
-      ),
+          ...(regs.has(q.address) ? { registration: regs.get(q.address)! } : {}),
+        }));
+      }),
   };
+}
+
+/**
+ * The registrations a send to `to` buys first, by address: one per beacon we hold no term on
+ * (given on the first of its recipients), priced for the term the wallet will pay.
+ */
+async function registrations(d: FeesDeps, to: readonly string[]): Promise<Map<string, { server: string; fee: string }>> {
+  const out = new Map<string, { server: string; fee: string }>();
+  if (!d.registrationTerm || to.length === 0) return out;
+  const directory = d.mail.account.directory();
+  const hired = d.mail.me().servers;
+  const seen = new Set<string>();
+  for (const address of to) {
+    const r = await registrationFor(directory, hired, address, d.registrationTerm);
+    if (!r || seen.has(r.nodeId)) continue;
+    seen.add(r.nodeId);
+    out.set(address, { server: r.server, fee: formatAmount(r.units) });
+  }
+  return out;
 }
 
 /** The addresses of everything in Sent. */

@@ -34,6 +34,7 @@ import { WalletRunner } from '../wallet/runner.js';
 import type { Sealer } from '../wallet/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
 import { MARKET_REQUESTS, createMarket, type Market } from './market.js';
+import { DEFAULT_TERM } from '../market/payment.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -294,7 +295,14 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
         return { folder };
       }),
     'mail.thread': ({ id }) => guarded(() => ({ items: unified.isLegacy(id) ? unified.thread(id) : mail.thread(id) })),
-    'mail.stripeLimit': () => guarded(async () => ({ maxServers: await mail.stripeLimit() })),
+    'mail.stripeLimit': () =>
+      guarded(async () => {
+        const maxServers = await mail.stripeLimit();
+        // A paid network: say how many servers are paid for, so the composer does not quietly hire more.
+        const paid = (await mail.account.directory().servers()).some((s) => s.hire?.required);
+        const hired = paid ? mail.account.current()?.servers.length : undefined;
+        return { maxServers, ...(hired !== undefined ? { hired: Math.min(255, hired) } : {}) };
+      }),
     'drafts.save': ({ id, to, subject, body, cc, level, stripes, attachments, inReplyTo, document }) =>
       guarded(() => {
         const draftId = mail.saveDraft(id, {
@@ -412,7 +420,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       signIns,
     }),
     ...walletHandlers({ db, box: () => vault.box(), chips: opts.chips ?? {}, now, runner: wallet }),
-    ...feesHandlers({ mail, messages }),
+    ...feesHandlers({ mail, messages, ...(opts.chips?.networkFile ? { registrationTerm: DEFAULT_TERM } : {}) }),
     ...market.handlers,
   };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerDescriptor } from '../directory/client.js';
-import { filterServers, marketServer, sortServers, type MarketServer } from './market.js';
+import { filterServers, marketServer, registrationFor, sortServers, type MarketServer } from './market.js';
 
 function server(name: string, price: number, latencyMs: number | null, uptime: number, jurisdiction = 'CH'): MarketServer {
   return {
@@ -65,5 +65,24 @@ describe('the market list', () => {
     expect(marketServer({ ...d, hire: { command: 86, required: true } }).hireRequired).toBe(true);
     const { measured: _m, ...bare } = d;
     expect(marketServer(bare)).toMatchObject({ latencyMs: null, uptime: 0 });
+  });
+
+  it('prices the registration a first qmail buys on a paid beacon we hold no term on, and nothing elsewhere', async () => {
+    const desc = (nodeId: string, price: number, required: boolean) =>
+      ({ nodeId, name: `node ${nodeId}`, pricePerMbMonth: price, hire: { required } }) as unknown as ServerDescriptor;
+    const beacons: Record<string, string | null> = { bob: 'n2', eve: 'n1', tom: 'n3', ann: null };
+    const directory = {
+      lookup: async (a: string) => (a === 'nobody' ? undefined : { record: { beacon: beacons[a] ?? null } }),
+      servers: async () => [desc('n1', 0.2, true), desc('n2', 0.5, true), desc('n3', 0.5, false)],
+    };
+    const hired = [{ nodeId: 'n1' }];
+    const term = { months: 1, quotaMb: 10 };
+    expect(await registrationFor(directory, hired, 'bob', term)).toEqual({ nodeId: 'n2', server: 'node n2', units: 500_000_000n });
+    expect(await registrationFor(directory, hired, 'bob', { months: 2, quotaMb: 5 })).toMatchObject({ units: 500_000_000n });
+    // our own beacon, a free one, no beacon, no record: nothing to buy
+    expect(await registrationFor(directory, hired, 'eve', term)).toBeUndefined();
+    expect(await registrationFor(directory, hired, 'tom', term)).toBeUndefined();
+    expect(await registrationFor(directory, hired, 'ann', term)).toBeUndefined();
+    expect(await registrationFor(directory, hired, 'nobody', term)).toBeUndefined();
   });
 });

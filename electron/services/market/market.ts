@@ -158,3 +158,31 @@ export function payWithWallet(
     return run.then(() => undefined);
   };
 }
+
+/** What the first qmail to a recipient pays to register on their beacon (a Tell needs our AN there). */
+export interface Registration {
+  /** The beacon's node id and display name. */
+  nodeId: string;
+  server: string;
+  units: bigint;
+}
+
+/**
+ * The registration a send to `address` will buy first: none when its beacon is one of ours or
+ * registers for free (test networks); else its price for `term`, as the wallet will pay it.
+ */
+export async function registrationFor(
+  directory: {
+    lookup(address: string): Promise<{ record: { beacon?: string | null } } | undefined>;
+    servers(): Promise<ServerDescriptor[]>;
+  },
+  hired: readonly { nodeId: string }[],
+  address: string,
+  term: { months: number; quotaMb: number },
+): Promise<Registration | undefined> {
+  const beacon = (await directory.lookup(address).catch(() => undefined))?.record.beacon;
+  if (!beacon || hired.some((s) => s.nodeId === beacon)) return undefined;
+  const d = (await directory.servers()).find((s) => s.nodeId === beacon);
+  if (!d?.hire?.required) return undefined;
+  return { nodeId: d.nodeId, server: d.name, units: hirePrice(d.pricePerMbMonth, term.quotaMb, term.months) };
+}

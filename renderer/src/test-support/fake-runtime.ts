@@ -29,6 +29,8 @@ export interface FakeRuntime extends Runtime {
   quantum: { available: boolean; reason?: string };
   /** What mail.stripeLimit answers: the servers the identity can use. */
   maxServers: number;
+  /** What mail.stripeLimit answers on a network of paid hires: the servers paid for (absent: a free network). */
+  hiredServers?: number;
   /** What fees.quote answers for an address (absent: a free inbox). */
   feeQuotes: Record<string, Omit<FeeQuote, 'address'>>;
   /** Our inbox as fees.mine / fees.set / fees.list see it. */
@@ -349,7 +351,7 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
       case 'wallet.balance':
         return { total: fake.walletTotal, test: '0', limbo: 0, byDenomination: [], testNetwork: false };
       case 'mail.stripeLimit':
-        return { maxServers: fake.maxServers };
+        return { maxServers: fake.maxServers, ...(fake.hiredServers !== undefined ? { hired: fake.hiredServers } : {}) };
       case 'mail.delete': {
         const m = fake.messages.find((x) => x.id === input.id);
         if (!m) throw new ContractError('not_found', 'not found');

@@ -6,14 +6,14 @@ import type { SecurityLevel } from '../../../../shared/ipc/contract.js';
 import { plainToEditorHtml } from '../../../../shared/cbdf/index.js';
 import { useComposer, useStores } from '../../app/context.js';
 import { errorMessage } from '../../runtime/errors.js';
-import { countOf, LEVEL_LABELS } from '../../ui/format.js';
+import { LEVEL_LABELS } from '../../ui/format.js';
 import { RecipientField } from './RecipientField.js';
 import { RichEditor } from './RichEditor.js';
 import { STAGE_ABOVE } from './upload.js';
 import { AttachmentsBar } from './AttachmentsBar.js';
 import { FeeLine, namesIn } from '../fees/FeeLine.js';
 import { refuses, sendLabel } from '../fees/quote.js';
-import { LEVEL_ORDER, bodyPayload, feeKey, levelState, recipientAddresses, splitAddresses, stripesProblem } from './store.js';
+import { LEVEL_ORDER, bodyPayload, feeKey, levelState, recipientAddresses, splitAddresses, layoutNote, stripesProblem } from './store.js';
 
 const AUTOSAVE_MS = 2_000;
 
@@ -43,6 +43,7 @@ export function ComposerDialog() {
   const level = useComposer((s) => s.level);
   const stripes = useComposer((s) => s.stripes);
   const maxServers = useComposer((s) => s.maxServers);
+  const hiredServers = useComposer((s) => s.hiredServers);
   const levels = useComposer((s) => s.levels);
   const levelsError = useComposer((s) => s.levelsError);
   const sending = useComposer((s) => s.sending);
@@ -324,8 +325,7 @@ export function ComposerDialog() {
                 />
               </label>
               <span className={stripeErr ? 'form-error small' : 'muted small'} role={stripeErr ? 'alert' : undefined}>
-                {stripeErr ??
-                  `${countOf(stripes.k + stripes.p, 'server')}${maxServers ? ` of ${maxServers} available` : ''}; survives ${stripes.p} lost`}
+                {stripeErr ?? layoutNote(stripes, maxServers, hiredServers)}
               </span>
             </div>
           </fieldset>

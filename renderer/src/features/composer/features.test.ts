@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAppStores } from '../../app/stores.js';
 import { createFakeRuntime, fakeMessage } from '../../test-support/fake-runtime.js';
 import type { DraftMemory } from './resume.js';
-import { createComposerStore, stripesProblem } from './store.js';
+import { createComposerStore, layoutNote, stripesProblem } from './store.js';
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 const unlocked = () =>
@@ -57,6 +57,26 @@ describe('composer: layouts bounded by the servers available', () => {
     expect(rt.calls.some((x) => x.channel === 'mail.send')).toBe(false);
     expect(stripesProblem({ k: 2, p: 1 }, 3)).toBeNull();
     expect(stripesProblem({ k: 10, p: 2 }, null)).toBeNull();
+  });
+
+  it('on a network of paid hires, starts from the servers paid for and says what a wider layout buys', async () => {
+    const rt = unlocked();
+    rt.maxServers = 5;
+    rt.hiredServers = 4;
+    const app = createAppStores(rt);
+    await app.vault.getState().check();
+    await settle();
+    app.composer.getState().openNew();
+    await settle();
+    expect(app.composer.getState()).toMatchObject({ maxServers: 5, hiredServers: 4, stripes: { k: 3, p: 1 } });
+    expect(layoutNote({ k: 3, p: 1 }, 5, 4)).toBe('4 servers of 5 available; survives 1 lost');
+    // wider is still the user's to choose, and the note says it hires and pays
+    app.composer.getState().setStripes({ k: 4, p: 1 });
+    expect(stripesProblem(app.composer.getState().stripes, 5)).toBeNull();
+    expect(layoutNote({ k: 4, p: 1 }, 5, 4)).toBe(
+      '5 servers of 5 available; survives 1 lost; Send hires and pays 1 more server (4 paid for)',
+    );
+    expect(layoutNote({ k: 4, p: 1 }, 5, null)).toBe('5 servers of 5 available; survives 1 lost');
   });
 });
 

@@ -82,7 +82,9 @@ export interface ComposerStore extends DraftFields {
   inReplyTo: string | null;
   /** The servers this identity can spread stripes over (k + p at most this); null until known. */
   maxServers: number | null;
-  /** Asks the engine for maxServers. */
+  /** On a network of paid hires: the servers this identity holds a term on (null: free network or unknown). */
+  hiredServers: number | null;
+  /** Asks the engine for maxServers (and hiredServers). */
   loadStripeLimit(): Promise<void>;
   /** The field that takes focus when the composer opens (the text for a reply, Subject when To is given). */
   focus: 'to' | 'subject' | 'body';
@@ -162,6 +164,16 @@ export function splitAddresses(text: string): { ok: string[]; bad: string[] } {
 export const LEVEL_ORDER: SecurityLevel[] = [...LEVELS];
 export const DEFAULT_STRIPES: StripeChoice = { k: 4, p: 1 };
 export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
+
+/** The composer's words under the layout: how many servers it uses, of how many, and what a wider one costs. */
+export function layoutNote(s: StripeChoice, maxServers: number | null, hired: number | null): string {
+  const n = s.k + s.p;
+  const more = hired !== null && n > hired ? n - hired : 0;
+  return (
+    `${countOf(n, 'server')}${maxServers ? ` of ${maxServers} available` : ''}; survives ${s.p} lost` +
+    (more ? `; Send hires and pays ${countOf(more, 'more server')} (${hired} paid for)` : '')
+  );
+}
 
 export function stripesProblem(s: StripeChoice, maxServers?: number | null): string | null {
   if (!Number.isInteger(s.k) || s.k < 1) return 'At least 1 data stripe.';
@@ -359,15 +371,19 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
     ...blank,
     editorSeed: seed,
     maxServers: null,
+    hiredServers: null,
     async loadStripeLimit() {
       try {
-        const { maxServers } = await runtime.invoke('mail.stripeLimit', {});
-        set({ maxServers });
+        const { maxServers, hired } = await runtime.invoke('mail.stripeLimit', {});
+        set({ maxServers, hiredServers: hired ?? null });
         // A layout chosen before the limit was known shrinks to fit, keeping the parity if it can.
+        // Where servers are paid for, the default fits the ones paid for: a wider layout stays
+        // possible, but as the user's choice (it hires and pays more), never by default.
         const st = get().stripes;
-        if (maxServers >= 2 && st.k + st.p > maxServers) {
-          const p = Math.min(st.p, Math.max(0, maxServers - 2), 2);
-          set({ stripes: { k: maxServers - p, p } });
+        const fit = hired !== undefined && hired >= 2 && !get().draftId ? Math.min(hired, maxServers) : maxServers;
+        if (fit >= 2 && st.k + st.p > fit) {
+          const p = Math.min(st.p, Math.max(0, fit - 2), 2);
+          set({ stripes: { k: fit - p, p } });
         }
       } catch {
         /* unknown: the engine still refuses a layout that does not fit, with the limit in the error */

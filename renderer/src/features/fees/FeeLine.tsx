@@ -3,7 +3,7 @@
 import type { FeeQuote } from '../../../../shared/ipc/contract.js';
 import { displayName } from '../../ui/format.js';
 import { parseRecipients, qmailAddress } from '../composer/store.js';
-import { lessCc, mustPay, quoteWords, refuses, totalOf } from './quote.js';
+import { lessCc, mustPay, quoteWords, refuses, registrationWords, registrationsOf, totalOf } from './quote.js';
 
 /** The names typed with the addresses ("Ada <0006.1.42>"), by address. */
 export function namesIn(...fields: string[]): Map<string, string> {
@@ -44,7 +44,10 @@ export function FeeLine({ id, quotes, quoting, balance, names }: FeeLineProps) {
         {quotes.map((q) => (
           <li key={q.address} className={`fee-${q.kind}${mustPay(q) ? ' fee-pay' : ''}`}>
             <span className="fee-who">{names.get(q.address) ?? q.address}</span>
-            <span className="fee-what">{sharedReason && q.kind === 'unknown' ? 'fee unknown' : quoteWords(q)}</span>
+            <span className="fee-what">
+              {sharedReason && q.kind === 'unknown' ? 'fee unknown' : quoteWords(q)}
+              {q.registration && !refuses(q) && <span className="fee-registration"> {registrationWords(q.registration)}</span>}
+            </span>
           </li>
         ))}
       </ul>
@@ -56,7 +59,8 @@ export function FeeLine({ id, quotes, quoting, balance, names }: FeeLineProps) {
       </p>
       {short && (
         <p className="fee-problem" role="alert">
-          Your wallet holds less than the {total} CC these inboxes charge: add Chips in the Wallet, or remove the paying recipients.
+          Your wallet holds less than the {total} CC {registrationsOf(quotes).length ? 'this send pays' : 'these inboxes charge'}: add Chips
+          in the Wallet, or remove the paying recipients.
         </p>
       )}
       {refused.length > 0 && (

@@ -60,6 +60,26 @@ describe('fee line', () => {
     expect(html).toMatch(/role="alert"/);
   });
 
+  it('counts the registration on a paid beacon in the total, once, and says where it goes', () => {
+    const html = render(
+      <FeeLine
+        id="f"
+        quoting={false}
+        balance="12"
+        names={new Map()}
+        quotes={[
+          { address: '0006.1.600', kind: 'fee', fee: '10', registration: { server: 'local node 2', fee: '5' } },
+          { address: '0006.1.601', kind: 'free', fee: '0' },
+        ]}
+      />,
+    );
+    expect(text(html)).toBe(
+      '0006.1.600 10 CC inbox fee + 5 CC to register on their server local node 2 (once) 0006.1.601 free ' +
+        'Send pays 15 CC in all. Your wallet holds 12 CC. ' +
+        'Your wallet holds less than the 15 CC this send pays: add Chips in the Wallet, or remove the paying recipients.',
+    );
+  });
+
   it('says who refuses our mail and that Send is off for them', () => {
     const html = render(
       <FeeLine

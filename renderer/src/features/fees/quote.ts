@@ -33,9 +33,19 @@ export function tipsFor(quotes: readonly FeeQuote[]): { address: string; amount:
   return quotes.filter(mustPay).map((q) => ({ address: q.address, amount: q.fee }));
 }
 
-/** What Send pays in all. */
+/** What Send pays in all: the inbox fees, and the registrations on recipients' beacons it buys first. */
 export function totalOf(quotes: readonly FeeQuote[]): string {
-  return sumCc(quotes.filter(mustPay).map((q) => q.fee));
+  return sumCc([...quotes.filter(mustPay).map((q) => q.fee), ...registrationsOf(quotes).map((r) => r.fee)]);
+}
+
+/** The registrations Send buys before its Tells (one per beacon; the engine pays each once). */
+export function registrationsOf(quotes: readonly FeeQuote[]): { server: string; fee: string }[] {
+  return quotes.flatMap((q) => (q.registration && !refuses(q) ? [q.registration] : []));
+}
+
+/** The words for a registration on a recipient's beacon. */
+export function registrationWords(r: { server: string; fee: string }): string {
+  return `+ ${r.fee} CC to register on their server ${r.server} (once)`;
 }
 
 /** The fee line's words for one recipient. */

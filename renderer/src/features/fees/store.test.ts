@@ -40,6 +40,16 @@ describe('fee quotes in words and amounts', () => {
     expect(sendLabel(quotes)).toBe('Pay 0.3 CC and send');
     expect(sendLabel(quotes.slice(2))).toBe('Send');
     expect(sendLabel(null)).toBe('Send');
+    // a registration on a recipient's paid beacon is part of what Send pays, but not of a locker
+    const first = [{ address: '0006.1.6', kind: 'fee' as const, fee: '10', registration: { server: 'node 2', fee: '5' } }];
+    expect(totalOf(first)).toBe('15');
+    expect(sendLabel(first)).toBe('Pay 15 CC and send');
+    expect(tipsFor(first)).toEqual([{ address: '0006.1.6', amount: '10' }]);
+    expect(sendLabel([{ address: '0006.1.7', kind: 'white' as const, fee: '0', registration: { server: 'node 2', fee: '0.5' } }])).toBe(
+      'Pay 0.5 CC and send',
+    );
+    // nothing is bought for a recipient who refuses our mail anyway
+    expect(totalOf([{ address: '0006.1.8', kind: 'black' as const, fee: '0', registration: { server: 'node 2', fee: '5' } }])).toBe('0');
   });
 
   it('explains class rejection in words', () => {
