@@ -1,4 +1,5 @@
-// Sending one message: bundle → stripes (k + p, per-stripe AES-256-CTR + HMAC) → the
+// Sending one message: bundle → stripes (k + p, per-stripe AES-256-CTR + HMAC; a small
+// letter's capsules are sealed in the signature worker while this thread encrypts them) → the
 // stripes' uploads start → one capsule per recipient sealed meanwhile (at the chosen level,
 // signed ML-DSA-65; L1/L2 before anything is uploaded) → its copies uploaded alongside the
 // stripes, with retries (a slot whose server keeps failing moves to a spare hired server) →
@@ -186,15 +187,36 @@ async function sendOnce(ctx: SendContext, req: SendRequest): Promise<SendResult>
   if (me.servers.length < n)
     throw new SendError(`A ${k}+${p} layout needs ${n} servers; only ${me.servers.length} could be hired. Choose a smaller layout.`, false);
 
-  const enc = await stripeBundle(req.bundle, { k, p }, ctx.scratchDir);
+  // L3/L4: a small letter's capsules are sealed (signed in the signature worker) while this
+  // thread encrypts its stripes. L1/L2 seal in deliver, before anything is uploaded.
+  const quantum = req.level === 1 || req.level === 2;
+  let early: Promise<Sealed> | undefined;
+  const enc = await stripeBundle(
+    req.bundle,
+    { k, p },
+    ctx.scratchDir,
+    quantum
+      ? undefined
+      : (secrets) => {
+          early = sealAll(ctx, req, me, recipients, secrets);
+          early.catch(() => undefined); // awaited in deliver; a striping failure is the one reported
+        },
+  );
   try {
-    return await deliver(ctx, req, me, recipients, enc);
+    return await deliver(ctx, req, me, recipients, enc, early);
   } finally {
     await enc.dispose();
   }
 }
 
-async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, recipients: Recipient[], enc: Striped): Promise<SendResult> {
+async function deliver(
+  ctx: SendContext,
+  req: SendRequest,
+  me: LoadedIdentity,
+  recipients: Recipient[],
+  enc: Striped,
+  sealing?: Promise<Sealed>,
+): Promise<SendResult> {
   const attempts = ctx.attempts ?? 4;
   const backoff = ctx.backoffMs ?? 250;
   const { k, p } = req.layout;
@@ -233,12 +255,14 @@ async function deliver(ctx: SendContext, req: SendRequest, me: LoadedIdentity, r
   // QKD keys are taken from the KME as capsules are sealed, and a message that cannot have them
   // sends nothing: L1/L2 seal before anything goes. Otherwise the stripes are on their way
   // while the capsules are sealed (signing is the longest step on this thread).
+  // (A large letter's keys come with its stripes: its capsules are sealed here, once the
+  // stripe requests have left.)
   const quantum = req.level === 1 || req.level === 2;
   const early = quantum ? await sealAll(ctx, req, me, recipients, enc.secrets) : undefined;
   const stripesStored = Promise.all(enc.slots.map((_, s) => uploadSlot(s)));
   stripesStored.catch(() => undefined); // awaited below; a failure while sealing is not unhandled
-  if (!early) await new Promise<void>((r) => setImmediate(r)); // the stripe requests leave before the signing starts
-  const sealed = early ?? (await sealAll(ctx, req, me, recipients, enc.secrets));
+  if (!early && !sealing) await new Promise<void>((r) => setImmediate(r)); // the stripe requests leave before the signing starts
+  const sealed = early ?? (await (sealing ?? sealAll(ctx, req, me, recipients, enc.secrets)));
   const capsules = sealed.capsules;
 
   // Capsules: replicated on the first `copies` slot servers, alongside the stripes; one good
@@ -331,6 +355,7 @@ export class QkdUnavailableError extends SendError {
 }
 
 type Secrets = Parameters<typeof sealCapsule>[0];
+type Sealed = Awaited<ReturnType<typeof sealAll>>;
 
 /**
  * One capsule per recipient. L1/L2 take keys from each recipient's QKD link, one recipient

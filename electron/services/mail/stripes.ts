@@ -9,7 +9,7 @@ import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import { decryptMessage, encryptMessage, type Layout } from '../../../shared/stripe/index.js';
+import { decryptMessage, encryptMessage, newMessageSecrets, type Layout } from '../../../shared/stripe/index.js';
 import type { MessageSecrets, StripeProblem } from '../../../shared/stripe/message.js';
 import { nodeBackend } from '../crypto/node-backend.js';
 import { decryptMessageStream, encryptMessageStream } from '../crypto/stream.js';
@@ -58,10 +58,22 @@ async function readWhole(b: { length: number; open(): Readable }): Promise<Uint8
   return new Uint8Array(all.buffer, all.byteOffset, all.length);
 }
 
-export async function stripeBundle(bundle: Bundle, layout: Layout, scratchDir?: string): Promise<Striped> {
+/**
+ * Stripes the letter. `onSecrets`, when given, is called with the message's keys before a
+ * small letter is encrypted (the send starts sealing its capsules in the signature worker
+ * meanwhile); a large letter's keys come out of the pipeline with its stripes, and it is not called.
+ */
+export async function stripeBundle(
+  bundle: Bundle,
+  layout: Layout,
+  scratchDir?: string,
+  onSecrets?: (secrets: MessageSecrets) => void,
+): Promise<Striped> {
   if (bundle.length <= IN_THREAD_MAX) {
     const bytes = bundle instanceof Uint8Array ? bundle : await readWhole(bundle);
-    const enc = encryptMessage(bytes, layout, { backend: nodeBackend });
+    const secrets = newMessageSecrets(layout, bytes.length);
+    onSecrets?.(secrets);
+    const enc = encryptMessage(bytes, layout, { backend: nodeBackend, secrets });
     return { secrets: enc.secrets, slots: enc.slots, dispose: async () => undefined };
   }
   const dir = await scratch(scratchDir);
