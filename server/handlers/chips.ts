@@ -120,10 +120,11 @@ export function registerChips(d: Dispatcher): void {
     sealed(req);
     const f = decodeFix(req.body);
     const file = ctx.config.chips.networkFile;
-    // Without the network's servers no ticket can be validated, so no vote counted.
+    // Without the network's servers (or outside them) no ticket can be validated, no vote counted.
     if (!file) return { status: Status.NOT_IMPLEMENTED };
     const endpoints = network(file);
     const self = ctx.config.raidaId;
+    if (self >= endpoints.length) return { status: Status.NOT_IMPLEMENTED };
     if (fixing >= MAX_CONCURRENT_FIXES) return { status: Status.REQUEST_RATE };
     fixing++;
     let votes: number[];
