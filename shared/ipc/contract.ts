@@ -851,7 +851,8 @@ export const requests = {
           .optional(),
       })
       .strict(),
-    output: z.object({ messageId: z.string() }),
+    /** warning: the email went but something after it failed (its copy in Sent); sending again would send it twice. */
+    output: z.object({ messageId: z.string(), warning: z.string().optional() }),
   },
   // ---- wallet (Chips): amounts, denominations and serials only, never a coin's ANs -------
   'wallet.balance': { input: Empty, output: WalletBalance },

@@ -16,6 +16,7 @@ import { openDatabase } from '../../store/database.js';
 import type { ImageSenders } from '../../store/image-senders.js';
 import { SecretBox } from '../../store/secret-box.js';
 import { tempDir } from '../../../tests/support/tmp.js';
+import { LegacyError, SentCopyError } from '../legacy/errors.js';
 import { LegacyService } from '../legacy/service.js';
 import type { OutgoingMail } from '../legacy/smtp/send.js';
 import { parseMime } from '../legacy/mime/index.js';
@@ -161,6 +162,15 @@ describe('legacy.send with attachments', () => {
     w.failWith(undefined);
     await w.send({ staged: [a] });
     expect(sha((await attachmentsOf(w.sent[0]!.raw!)).get('photo.jpg')!)).toBe(sha(bytes));
+    expect(w.files()).toHaveLength(0);
+  });
+
+  it('an email that went but whose Sent copy failed is a success with a warning, and its staged files are dropped', async () => {
+    const w = await world();
+    const a = await w.stage('photo.jpg', randomBytes(1000));
+    w.failWith(new SentCopyError(new LegacyError('closed', 'IMAP APPEND to Sent: connection closed'), '<x@example.org>'));
+    const r = await w.send({ staged: [a] });
+    expect(r.warning).toBe('The email was sent, but its copy could not be filed in Sent (IMAP APPEND to Sent: connection closed).');
     expect(w.files()).toHaveLength(0);
   });
 

@@ -10,7 +10,7 @@ import {
   type RequestArgs,
 } from '../../../shared/ipc/index.js';
 import type { LegacyService } from '../legacy/service.js';
-import { LegacyError } from '../legacy/errors.js';
+import { LegacyError, SentCopyError } from '../legacy/errors.js';
 import type { LegacyAccountInput, LegacyAccountView } from '../legacy/types.js';
 import { MimeError, buildGatewayMail, replyHeaders } from '../legacy/mime/index.js';
 import type { MailEngine } from '../mail/engine.js';
@@ -226,7 +226,14 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
       },
       mode,
     );
-    await d.legacy.send(account.id, { to: input.to, cc: input.cc, subject: input.subject, raw: built.raw });
+    let warning: string | undefined;
+    try {
+      await d.legacy.send(account.id, { to: input.to, cc: input.cc, subject: input.subject, raw: built.raw });
+    } catch (e) {
+      // It went: only its Sent copy failed. Said, not thrown, so nobody sends it again.
+      if (!(e instanceof SentCopyError)) throw e;
+      warning = e.message;
+    }
     // Sent (and filed in Sent): the staged files are no longer needed. A failure above keeps them for another try.
     await files.sent();
     if (input.inReplyTo) await d.legacy.setFlags(input.inReplyTo, { answered: true }).catch(() => undefined);
@@ -238,7 +245,7 @@ export function legacyHandlers(d: LegacyHandlerDeps): Pick<Handlers, LegacyReque
         .sync(account.id, { only: [sent.path] })
         .then(() => d.changed(['sent']))
         .catch(() => undefined);
-    return { messageId: built.messageId };
+    return { messageId: built.messageId, ...(warning ? { warning } : {}) };
   }
 }
 

@@ -13,6 +13,16 @@ export class LegacyError extends Error {
   }
 }
 
+/** The message went (SMTP accepted it); only its copy in Sent failed: sending again would send it twice. */
+export class SentCopyError extends LegacyError {
+  constructor(
+    readonly failure: LegacyError,
+    readonly messageId: string,
+  ) {
+    super(failure.code, `The email was sent, but its copy could not be filed in Sent (${failure.message}).`);
+  }
+}
+
 const CERT_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',

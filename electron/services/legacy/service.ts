@@ -13,7 +13,7 @@ import type { FolderId } from '../../../shared/ipc/index.js';
 import type { Db } from '../../store/database.js';
 import { Flag, LegacyStore, newLegacyId, type FolderRole, type MessageRow } from '../../store/legacy.js';
 import type { SecretBox } from '../../store/secret-box.js';
-import { LegacyError, classify, type LegacyErrorCode } from './errors.js';
+import { LegacyError, SentCopyError, classify, type LegacyErrorCode } from './errors.js';
 import { backoffMs } from './imap/backoff.js';
 import { BulkImap } from './imap/bulk.js';
 import { connectImap, tlsOptions, type Credentials } from './imap/connect.js';
@@ -584,11 +584,11 @@ export class LegacyService {
     if (!savesSent && s.incoming.kind === 'imap') {
       const sent = this.store.folders(id).find((f) => f.role === 'sent');
       if (sent) {
-        const c = await this.client(id);
         try {
+          const c = await this.client(id);
           await c.append(sent.path, raw, ['\\Seen']);
         } catch (e) {
-          throw classify(e, 'IMAP APPEND to Sent');
+          throw new SentCopyError(classify(e, 'IMAP APPEND to Sent'), messageId);
         }
       }
     }

@@ -398,7 +398,8 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
           confirm: null,
           attachments: [],
           attachError: null,
-          sent: `Sent through ${get().accounts.find((a) => a.id === m.accountId)?.name ?? 'the account'}.`,
+          // Sent, but its copy in Sent failed: said, and not offered again (it would go twice).
+          sent: r.warning ?? `Sent through ${get().accounts.find((a) => a.id === m.accountId)?.name ?? 'the account'}.`,
         });
         return true;
       },
