@@ -3,7 +3,7 @@
 // (IMAP) and Postfix (SMTP). Ada sends an L3-encrypted email to Bob's address; what Postfix
 // delivers names neither subject nor text; Bob's profile syncs, decrypts it with the
 // certificate facts (level, Ada's QMail address and fingerprint), and answers in the same
-// thread. A copy altered in transit is shown as tampered, never as mail.
+// thread with a file attached inside the encryption. A copy altered in transit is shown as tampered, never as mail.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../electron/services/app/testing/network.js';
@@ -99,7 +99,12 @@ describe('encrypted mail between two QMail Desktop profiles over email accounts'
     expect(view.body).toBe('The launch is at dawn.');
     expect(view.secure).toEqual({ level: 'L3', sender: ada.address, senderFingerprint: ada.fingerprint, keyIds: [] });
 
-    // Bob answers, encrypted back; Ada's copy names her message: the same thread.
+    // Bob answers, encrypted back, with a file he attached (staged as the window stages it);
+    // Ada's copy names her message: the same thread. The file travels inside the encrypted part.
+    const plan = Buffer.from('east gate, 05:40\n'.repeat(4000));
+    const up = await bob.call('attachments.begin', { name: 'gate-plan.txt', size: plan.length });
+    await bob.call('attachments.chunk', { id: up.id, data: plan.toString('base64') });
+    await bob.call('attachments.finish', { id: up.id });
     const answer = await bob.call('legacy.send', {
       accountId: bob.accountId,
       to: [ADA.user],
@@ -107,9 +112,11 @@ describe('encrypted mail between two QMail Desktop profiles over email accounts'
       body: 'Dawn it is.',
       inReplyTo: rows[0]!.id,
       encryptFor: { address: ada.address, level: 'L3' },
+      staged: [up.id],
     });
     const back = await until('delivery to Ada', () => dovecot.mailOf(ADA.user).find((m) => m.includes(answer.messageId as string)));
     expect(back).toContain(`In-Reply-To: ${sent.messageId as string}`);
+    expect(back).not.toContain('gate-plan');
     await ada.call('accounts.sync', { id: ada.accountId });
     const adaRows = (await ada.call('legacy.list', { folder: 'inbox' })).items as { id: string }[];
     const opened = await ada.call('legacy.get', { id: adaRows[0]!.id });
@@ -118,6 +125,9 @@ describe('encrypted mail between two QMail Desktop profiles over email accounts'
       'Dawn it is.',
       bob.address,
     ]);
+    expect(opened.attachments).toEqual([{ index: 0, name: 'gate-plan.txt', size: plan.length }]);
+    const part = await ada.call('mail.attachmentPart', { id: adaRows[0]!.id, index: 0, part: 0 });
+    expect(Buffer.from(part.data as string, 'base64').equals(plan)).toBe(true);
 
     // The same message altered on the way (one base64 character of the payload changed).
     const lines = raw.split(/\r?\n/);
