@@ -310,7 +310,9 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   await expect(bar).toContainText('1.7 MB in total');
   a11y.push(...(await axe(page, 'compose-attachment')));
   await fwd.getByRole('button', { name: 'Send…' }).click();
-  await mail.getByRole('alertdialog', { name: 'This message leaves QMail' }).getByRole('button', { name: 'Send as email' }).click();
+  const leaving = mail.getByRole('alertdialog', { name: 'This message leaves QMail' });
+  await expect(leaving).toContainText('With 2 attachments (1.7 MB).');
+  await leaving.getByRole('button', { name: 'Send as email' }).click();
   await expect(mail.getByText('Sent through Lab.')).toBeVisible({ timeout: 60_000 });
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const isForward = (m: string) => m.includes('Subject: Fwd: Minutes attached');

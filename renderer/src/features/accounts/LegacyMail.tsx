@@ -7,6 +7,7 @@ import { useStore } from 'zustand';
 import { useStores } from '../../app/context.js';
 import { ModalDialog } from '../../ui/ModalDialog.js';
 import { AttachmentsBar } from '../composer/AttachmentsBar.js';
+import { formatBytes } from '../identity/Onboarding.js';
 import { Outcome } from './AccountsDialog.js';
 import type { EmailAnswer, GatewayDraft, Outgoing } from './store.js';
 import './accounts.css';
@@ -169,8 +170,10 @@ function Confirm() {
   const m = useStore(accounts, (s) => s.confirm);
   const busy = useStore(accounts, (s) => s.busy);
   const list = useStore(accounts, (s) => s.accounts);
+  const files = useStore(accounts, (s) => s.attachments);
   if (!m) return null;
   const account = list.find((a) => a.id === m.accountId);
+  const size = files.reduce((n, a) => n + a.size, 0);
   return (
     <section className="gateway-confirm" role="alertdialog" aria-labelledby="gateway-title" aria-describedby="gateway-text">
       <h3 id="gateway-title">This message leaves QMail</h3>
@@ -179,6 +182,7 @@ function Confirm() {
         {m.encryptFor
           ? `It is encrypted at ${m.encryptFor.level} for QMail address ${m.encryptFor.address}: the mail servers on the way see who writes to whom, not the subject or the text.`
           : 'It is not encrypted: the mail providers on the way can read it, and it is not striped over QMail servers.'}
+        {files.length > 0 && ` With ${files.length === 1 ? '1 attachment' : `${files.length} attachments`} (${formatBytes(size)}).`}
       </p>
       <div className="row-buttons">
         <button type="button" className="primary" disabled={busy !== null} onClick={() => void accounts.getState().confirmSend()}>
