@@ -5,7 +5,7 @@ import { parseMailbox } from '../../../shared/cbdf/address.js';
 import type { TellNotice } from '../../../shared/qmail/index.js';
 import type { LoadedIdentity } from '../identity/store.js';
 import type { BeaconLink } from './beacon.js';
-import { Inbox } from './inbox.js';
+import { Inbox, MAX_OPENING } from './inbox.js';
 import { Mailbox } from './mailbox.js';
 import { ReceiveError, type Received } from './receive.js';
 import { testContext, type TestContext } from './testing/context.js';
@@ -204,5 +204,54 @@ describe('inbox', () => {
     expect(beacon.calls.reset).toBeGreaterThan(0);
     // The Tell is kept: the next ping names it so the beacon can delete it.
     await until(() => beacon.acks.some((a) => a.includes(t1.clusterId)));
+  });
+
+  it('pings again while a batch is being opened, and stop waits for the batch', async () => {
+    const [t1, t2] = [tell(), tell()];
+    const beacon = fakeBeacon([], [[t1], [t2]]);
+    const gates = new Map<number, () => void>();
+    const { t, inbox } = setup(
+      (x) => new Promise<Received>((resolve) => gates.set(x.clusterId, () => resolve(received(x, `S${x.clusterId}`)))),
+      beacon,
+    );
+    inbox.start();
+    // Both Tells are being opened at once, and the loop is parked in its third ping, naming both as kept.
+    await until(() => gates.size === 2 && beacon.calls.ping === 3);
+    expect(beacon.acks.slice(-2)).toEqual([[t1.clusterId], [t2.clusterId]]);
+    expect(t.ctx.tables.messages.list('inbox', 0, 10).total).toBe(0);
+    let stopped = false;
+    const stopping = inbox.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stopped).toBe(false);
+    for (const g of gates.values()) g();
+    await stopping;
+    expect(t.ctx.tables.messages.list('inbox', 0, 10).total).toBe(2);
+  });
+
+  it('a Tell being opened is not opened again by another pass, and at most MAX_OPENING are opened at once', async () => {
+    const tells = Array.from({ length: MAX_OPENING + 6 }, () => tell());
+    const opened: number[] = [];
+    const gates: (() => void)[] = [];
+    const { t, inbox } = setup(
+      (x) =>
+        new Promise<Received>((resolve) => {
+          opened.push(x.clusterId);
+          gates.push(() => resolve(received(x, `S${x.clusterId}`)));
+        }),
+    );
+    const first = inbox.accept(tells);
+    expect(inbox.openingCount).toBe(MAX_OPENING);
+    expect(await inbox.retryPending()).toBe(0); // full: nothing more opened, nothing opened twice
+    expect(opened).toHaveLength(MAX_OPENING);
+    for (const g of gates.splice(0)) g();
+    expect(await first).toBe(MAX_OPENING);
+    // The six left waiting go with the next pass, and none of the first is opened again.
+    const second = inbox.retryPending();
+    expect(opened).toHaveLength(MAX_OPENING + 6);
+    expect(new Set(opened).size).toBe(opened.length);
+    for (const g of gates.splice(0)) g();
+    expect(await second).toBe(6);
+    expect(inbox.openingCount).toBe(0);
+    expect(t.ctx.tables.received.pendingCount()).toBe(0);
   });
 });

@@ -1,9 +1,10 @@
 // The receive loop and the Tells it has not stored yet. While the profile is unlocked and has
 // an identity: peek once, then long-poll the beacon (ping). A ping hands each Tell over once,
 // so every Tell is first kept sealed (mail_pending) and dropped only once its message is stored
-// or cannot ever be opened; the rest are retried with a backoff. A qmail given up for good is
-// announced (notify, onUnreadable). The beacon and the opening of a Tell are injected, so the
-// loop runs in tests without servers.
+// or cannot ever be opened; the rest are retried with a backoff. The loop pings again as soon
+// as a batch is kept, while that batch is opened (at most MAX_OPENING Tells at once, none
+// twice). A qmail given up for good is announced (notify, onUnreadable). The beacon and the
+// opening of a Tell are injected, so the loop runs in tests without servers.
 import type { MessageSummary } from '../../../shared/ipc/index.js';
 import type { TellNotice } from '../../../shared/qmail/index.js';
 import { decodeTellList, encodeTellList } from '../../../shared/qmail/index.js';
@@ -20,6 +21,8 @@ import { ReceiveError, type Received } from './receive.js';
 export const MAX_KEY_NOT_FOUND_ATTEMPTS = 3;
 /** Retries for any other failure that may pass. */
 export const MAX_RECEIVE_ATTEMPTS = 20;
+/** Kept Tells opened at once at most (the receive loop's passes and a refresh together). */
+export const MAX_OPENING = 64;
 /** Pages one refresh reads from the beacon at most (255 Tells each). */
 const MAX_PEEK_PAGES = 40;
 /** Why a Tell is refused as junk rather than announced as unreadable. */
@@ -51,6 +54,10 @@ export class Inbox {
   private readonly unreadable = new Set<(u: Unreadable) => void>();
   /** Tells kept sealed and not yet acknowledged to the beacon (EXT-6 bit 1). */
   readonly acks = new TellAcks();
+  /** Kept Tells being opened now, by GUID: another pass does not open them again. */
+  private readonly opening = new Set<string>();
+  /** Passes the receive loop started without waiting for them (stop waits). */
+  private readonly passes = new Set<Promise<unknown>>();
 
   constructor(
     private readonly ctx: MailContext,
@@ -93,6 +100,12 @@ export class Inbox {
   async stop(): Promise<void> {
     this.halt();
     await this.loop?.catch(() => {});
+    await Promise.allSettled([...this.passes]);
+  }
+
+  /** Kept Tells being opened now (tests). */
+  get openingCount(): number {
+    return this.opening.size;
   }
 
   /** The servers changed: the next ping goes over a fresh connection. */
@@ -143,11 +156,26 @@ export class Inbox {
     return this.retryPending();
   }
 
-  /** Processes kept Tells that are due. */
+  /** Processes kept Tells that are due and not being opened already, MAX_OPENING at once at most. */
   async retryPending(): Promise<number> {
     const received = this.ctx.tables.received;
     this.ctx.identity.me();
-    const rows = received.due(this.ctx.now(), 64);
+    const room = MAX_OPENING - this.opening.size;
+    if (room <= 0) return 0;
+    const rows = received
+      .due(this.ctx.now(), room + this.opening.size)
+      .filter((r) => !this.opening.has(r.guid))
+      .slice(0, room);
+    for (const r of rows) this.opening.add(r.guid);
+    try {
+      return await this.openRows(rows);
+    } finally {
+      for (const r of rows) this.opening.delete(r.guid);
+    }
+  }
+
+  private async openRows(rows: ReturnType<MailContext['tables']['received']['due']>): Promise<number> {
+    const received = this.ctx.tables.received;
     const tells = rows.map((r) => decodeTellList(r.tell).tells[0]!);
     const results = await Promise.allSettled(tells.map((t) => this.o.open(t)));
     let n = 0;
@@ -253,9 +281,27 @@ export class Inbox {
     for (const a of r.letter.attachments) if (a.ref) void this.ctx.tables.attachments.remove(a.ref).catch(() => undefined);
   }
 
+  /** Whether a kept Tell is due that no pass is opening, and a pass has room for it. */
+  private waitingDue(): boolean {
+    if (this.opening.size >= MAX_OPENING) return false;
+    return this.ctx.tables.received.due(this.ctx.now(), this.opening.size + 1).some((r) => !this.opening.has(r.guid));
+  }
+
   private nextPendingDelay(): number | undefined {
     const t = this.ctx.tables.received.nextDue();
     return t === undefined ? undefined : Math.max(0, t - this.ctx.now());
+  }
+
+  /** A pass the loop does not wait for; when it opened something, what is due and left waiting goes next. */
+  private pass(p: Promise<number>): void {
+    const done = p.then(
+      () => {
+        if (this.running && this.ctx.unlocked() && this.waitingDue()) this.pass(this.retryPending());
+      },
+      (e: unknown) => this.ctx.log('receive pass failed', { error: (e as Error).message }),
+    );
+    this.passes.add(done);
+    void done.finally(() => this.passes.delete(done));
   }
 
   private async pollLoop(): Promise<void> {
@@ -264,9 +310,11 @@ export class Inbox {
       if (!this.ctx.unlocked() || !this.ctx.identity.exists()) return;
       try {
         const me = this.ctx.identity.me();
-        if (this.nextPendingDelay() === 0) await this.retryPending();
+        if (this.nextPendingDelay() === 0) this.pass(this.retryPending());
         const list = await this.acks.ask(me.beacon, (ack) => this.o.beacon.ping(me, this.o.pingWaitMs ?? 30_000, ack));
-        if (list.tells.length) await this.accept(list.tells, me.beacon);
+        // Kept at once (the next ping names them), opened while that ping waits for more:
+        // a batch being opened no longer holds back the Tells that arrive meanwhile.
+        if (list.tells.length) this.pass(this.accept(list.tells, me.beacon));
         failures = 0;
       } catch (e) {
         if (!this.running) return;
