@@ -91,37 +91,11 @@ export interface SecondProfile {
 }
 
 /** Starts a profile that joins `first`'s network (so each finds the other in its directory) and opens it in a new browser context. */
-export async function joinNetwork(browser: Browser, first: HostHandle): Promise<SecondProfile> {
-  const dir = await mkdtemp(join(tmpdir(), 'qmail-e2e-second-'));
-  let started: Awaited<ReturnType<typeof startHost>> | undefined;
-  try {
-    // The first profile's network is a test network: the second knows its mint, so test Chips it receives count as test money.
-    const networkDir = join(first.profileDir, 'network');
-    const mintKey = readMintKey(networkDir);
-    started = await startHost(dir, ['--network', join(networkDir, 'network.json'), ...(mintKey ? ['--mint-key', mintKey] : [])]);
-    const { child, handle } = started;
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    const close = async () => {
-      await context.close();
-      await stopProcessGroup(child);
-      await rm(dir, { recursive: true, force: true });
-    };
-    await page.goto(handle.url).catch(async (e: unknown) => {
-      await close();
-      throw e;
-    });
-    return { page, host: handle, errors, close };
-  } catch (e) {
-    if (started) await stopProcessGroup(started.child);
-    await rm(dir, { recursive: true, force: true });
-    throw e;
-  }
+export function joinNetwork(browser: Browser, first: HostHandle): Promise<SecondProfile> {
+  // The first profile's network is a test network: the second knows its mint, so test Chips it receives count as test money.
+  const networkDir = join(first.profileDir, 'network');
+  const mintKey = readMintKey(networkDir);
+  return openProfile(browser, ['--network', join(networkDir, 'network.json'), ...(mintKey ? ['--mint-key', mintKey] : [])]);
 }
 
 /** Makes a vault and an identity in two pages at once (first, second): their two addresses, which differ. */
