@@ -21,6 +21,7 @@ import type { ImageSenders } from '../../electron/store/image-senders.js';
 import { SecretBox } from '../../electron/store/secret-box.js';
 import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../support/mailservers.js';
 import { tempDir } from '../support/tmp.js';
+import { until, bytesOf } from '../support/wait.js';
 
 const ALICE = { user: 'alice@a.localhost', password: 'alice-pw' };
 const BOB = { user: 'bob@b.localhost', password: 'bob-pw' };
@@ -35,22 +36,6 @@ let h: ReturnType<typeof legacyHandlers>;
 const ids: Record<string, string> = {};
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function bytesOf(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const p of stream) parts.push(p);
-  return Buffer.concat(parts);
-}
 
 /** A message of `account` in `folder` with this Message-ID, once a sync brought it. */
 function arrived(account: string, folder: 'inbox' | 'sent', messageId: string): Promise<LegacyMessageSummary> {

@@ -11,6 +11,7 @@ import type { AppServices } from '../../electron/services/app/services.js';
 import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../support/mailservers.js';
 import { startNetwork, type LocalNetwork } from '../support/network.js';
 import { tempDir } from '../support/tmp.js';
+import { until } from '../support/wait.js';
 
 const ADA = { user: 'ada@a.localhost', password: 'ada-pw' };
 const BOB = { user: 'bob@b.localhost', password: 'bob-pw' };
@@ -43,16 +44,6 @@ async function profile(
     },
   });
   return { call, address: me.address as string, fingerprint: me.fingerprint as string, accountId: account.id as string };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 beforeAll(async () => {

@@ -13,6 +13,7 @@ import { LegacyService } from '../../electron/services/legacy/service.js';
 import type { LegacyAccountInput } from '../../electron/services/legacy/types.js';
 import { startDovecot, startPostfix, type Dovecot, type Postfix } from '../support/mailservers.js';
 import { tempDir } from '../support/tmp.js';
+import { until, bytesOf } from '../support/wait.js';
 
 const ALICE = { user: 'alice@a.localhost', password: 'alice-pw' };
 const BOB = { user: 'bob@b.localhost', password: 'bob-pw' };
@@ -33,22 +34,6 @@ const account = (name: string, u: { user: string; password: string }): LegacyAcc
   smtp: { host: '127.0.0.1', port: postfix.port, tls: 'starttls', ca: dovecot.tls.caPem },
   auth: { kind: 'password', password: u.password },
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function bytesOf(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const p of stream) parts.push(p);
-  return Buffer.concat(parts);
-}
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users: [ALICE, BOB] });
