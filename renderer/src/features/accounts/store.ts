@@ -16,7 +16,7 @@ import type {
 import { legacyAttachmentLimit } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage } from '../../runtime/errors.js';
-import { stageFile } from '../composer/upload.js';
+import { attachStaged } from '../composer/upload.js';
 
 export type PresetName = LegacyAccountInput['preset'];
 
@@ -355,22 +355,15 @@ export function createAccountsStore(runtime: Runtime): StoreApi<AccountsStore> {
           });
           return;
         }
-        const key = nextKey++;
-        const patch = (p: Partial<EmailAttachment>) =>
-          set({ attachments: get().attachments.map((a) => (a.key === key ? { ...a, ...p } : a)) });
-        set({ attachments: [...get().attachments, { key, name, size: file.size, uploaded: 0 }], attachError: null });
-        const gone = () => !get().attachments.some((a) => a.key === key);
-        try {
-          const id = await stageFile(runtime, file, name, (uploaded) => patch({ uploaded }), gone);
-          if (gone()) await runtime.invoke('attachments.discard', { id }).catch(() => undefined);
-          else patch({ staged: id, uploaded: file.size });
-        } catch (e) {
-          if (gone()) return;
-          set({
-            attachments: get().attachments.filter((a) => a.key !== key),
-            attachError: `${name} could not be attached: ${errorMessage(e)}`,
-          });
-        }
+        set({ attachError: null });
+        await attachStaged(
+          runtime,
+          file,
+          name,
+          nextKey++,
+          { get: () => get().attachments, set: (attachments) => set({ attachments }) },
+          (attachError) => set({ attachError }),
+        );
       },
       removeAttachment(key) {
         discard(get().attachments.filter((a) => a.key === key));

@@ -30,7 +30,7 @@ import {
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
 import { errorMessage, toContractError } from '../../runtime/errors.js';
 import { refuses, tipsFor, totalOf } from '../fees/quote.js';
-import { stageFile } from './upload.js';
+import { attachStaged } from './upload.js';
 import { countOf, displayName } from '../../ui/format.js';
 
 export interface DraftFields {
@@ -518,19 +518,15 @@ export function createComposerStore(runtime: Runtime, hooks: ComposerHooks = {})
       set({ attachments: [...get().attachments, { ...a, key: nextKey++ }], error: null, dirty: true });
     },
     async attachFile(file, name) {
-      const key = nextKey++;
-      const patch = (p: Partial<ComposerAttachment>) =>
-        set({ attachments: get().attachments.map((a) => (a.key === key ? { ...a, ...p } : a)) });
-      set({ attachments: [...get().attachments, { key, name, size: file.size, uploaded: 0 }], error: null, dirty: true });
-      const gone = () => !get().attachments.some((a) => a.key === key);
-      try {
-        const id = await stageFile(runtime, file, name, (uploaded) => patch({ uploaded }), gone);
-        if (gone()) await runtime.invoke('attachments.discard', { id }).catch(() => undefined);
-        else patch({ staged: id, uploaded: file.size });
-      } catch (e) {
-        if (gone()) return;
-        set({ attachments: get().attachments.filter((a) => a.key !== key), error: `${name} could not be attached: ${errorMessage(e)}` });
-      }
+      set({ error: null, dirty: true });
+      await attachStaged(
+        runtime,
+        file,
+        name,
+        nextKey++,
+        { get: () => get().attachments, set: (attachments) => set({ attachments }) },
+        (error) => set({ error }),
+      );
     },
     removeAttachment(key) {
       attachmentsRev++;
