@@ -13,6 +13,7 @@
 // the rows measure the client and the nodes' work, not the anti-spam policy.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { median, percentile, type Suite } from '../types.js';
@@ -203,6 +204,7 @@ const suite: Suite = {
       const sampler = setInterval(() => (peak = Math.max(peak, total())), 250);
       const nodesCpu = () => net!.network.nodes.reduce((a, n) => a + cpuSeconds(n.pid), 0) + cpuSeconds(net!.network.directory.pid);
       const cpu0 = process.cpuUsage();
+      const elu0 = performance.eventLoopUtilization();
       const nodes0 = nodesCpu();
       const t0 = performance.now();
       const all: Promise<void>[] = [];
@@ -215,8 +217,12 @@ const suite: Suite = {
       clearInterval(sampler);
       const rate = count / secs;
       const c = process.cpuUsage(cpu0);
+      // How busy the main thread (both apps' engines) was: near 100 % it is the bottleneck, not the servers.
+      const elu = performance.eventLoopUtilization(elu0).utilization;
       // Where the time goes: CPU per message in this process (sender and recipient apps) and in the nodes.
-      const cpuNote = `CPU per message: apps ${((c.user + c.system) / 1000 / count).toFixed(1)} ms, nodes + directory ${(((nodesCpu() - nodes0) * 1000) / count).toFixed(1)} ms`;
+      const cpuNote =
+        `CPU per message: apps ${((c.user + c.system) / 1000 / count).toFixed(1)} ms (main thread busy ${(elu * 100).toFixed(0)} % of the run), ` +
+        `nodes + directory ${(((nodesCpu() - nodes0) * 1000) / count).toFixed(1)} ms; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
       const loaded = Math.max(peak, total());
       ctx.log(
         `mail sustained: ${count} messages in ${secs.toFixed(1)} s (${rate.toFixed(1)} msg/s); ${cpuNote}; ML-DSA-65 ${signs.toFixed(0)} signs/s`,
