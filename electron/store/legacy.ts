@@ -299,6 +299,20 @@ export class LegacyStore {
     return r ? this.openMessage(r) : undefined;
   }
 
+  /** The stored messages of a folder among these UIDs (a server's search answer), from the clear columns: id, UID, date. */
+  byUids(folderId: string, uids: readonly number[]): { id: string; uid: number; date: number }[] {
+    const out: { id: string; uid: number; date: number }[] = [];
+    for (let at = 0; at < uids.length; at += 500) {
+      const part = uids.slice(at, at + 500);
+      out.push(
+        ...(this.db
+          .prepare(`SELECT id, uid, date FROM legacy_messages WHERE folder_id = ? AND uid IN (${part.map(() => '?').join(',')})`)
+          .all(folderId, ...part) as { id: string; uid: number; date: number }[]),
+      );
+    }
+    return out;
+  }
+
   /** UID → flags of a folder, without opening anything. */
   uidFlags(folderId: string): Map<number, number> {
     const rows = this.db.prepare('SELECT uid, flags FROM legacy_messages WHERE folder_id = ?').all(folderId) as {

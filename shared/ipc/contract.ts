@@ -70,6 +70,8 @@ export const SearchHit = MessageSummary.extend({
   }),
   /** Which parts of the message matched, including those a row does not show. */
   matchedIn: z.array(z.enum(['from', 'to', 'subject', 'body', 'attachment'])),
+  /** An email found by its account's server (mail.searchServer): its text is not held here, so what matched there is not known. */
+  onServer: z.literal(true).optional(),
 });
 export type SearchHit = z.infer<typeof SearchHit>;
 
@@ -769,6 +771,26 @@ export const requests = {
       })
       .strict(),
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(SearchHit) }),
+  },
+  /**
+   * The same search asked of the email accounts' servers (IMAP UID SEARCH TEXT; POP3 accounts
+   * have none): the emails they found that mail.search did not (bodies never fetched), each
+   * `onServer`, newest first, and how each server answered. Asked after mail.search; a few
+   * seconds at most per server.
+   */
+  'mail.searchServer': {
+    input: z
+      .object({
+        query: z.string().min(1).max(256),
+        folder: FolderId.optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+        source: MailSource.optional(),
+      })
+      .strict(),
+    output: z.object({
+      items: z.array(SearchHit),
+      servers: z.array(z.object({ accountId: MessageId, account: z.string(), outcome: z.enum(['searched', 'timeout', 'failed']) })),
+    }),
   },
   /** A staged upload: a file of any size (up to 4 GiB) streamed to the main process in chunks of at most 1 MiB, in order, sealed on disk as they come. */
   'attachments.begin': {

@@ -389,6 +389,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
         return { ok: true as const };
       }),
     'mail.search': ({ query, folder, limit, source }) => guarded(() => unified.search(query, folder, source, limit)),
+    'mail.searchServer': ({ query, folder, limit, source }) => unified.searchServer(query, folder, source, limit),
     'attachments.begin': ({ name, size }) => guarded(() => ({ id: mail.staging.begin(name, size) })),
     'attachments.chunk': ({ id, data }) =>
       guarded(async () => ({ received: await mail.staging.chunk(id, new Uint8Array(Buffer.from(data, 'base64'))) })),
@@ -447,6 +448,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'mail.refresh',
     'mail.delete',
     'mail.search',
+    'mail.searchServer',
     'mail.attachment',
     'mail.attachmentPart',
     'attachments.begin',

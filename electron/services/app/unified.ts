@@ -25,18 +25,18 @@ import { SearchIndex, queryTerms } from '../mail/search.js';
 import { searchHit } from '../mail/views.js';
 import type { legacyReader } from './legacy-reader.js';
 import { toContract } from './legacy.js';
+import { ServerSearch, type ServerAnswer } from './unified-server.js';
+import { parentIn, threadIn, type Linked } from './unified-thread.js';
 
 /** Text kept per opened legacy message for search and previews (memory only). */
 const BODY_CHARS = 100_000;
 /** Text kept per cached body indexed in the background (memory only). */
 const CACHED_BODY_CHARS = 16_384;
 
-interface Known {
+interface Known extends Linked {
   accountId: string;
   folder: FolderId;
   date: number;
-  messageId?: string;
-  inReplyTo?: string;
 }
 
 export interface UnifiedDeps {
@@ -47,6 +47,8 @@ export interface UnifiedDeps {
   reader: ReturnType<typeof legacyReader>;
   /** mail.changed for these folders. */
   changed: (folders: FolderId[]) => void;
+  /** How long an account's server may take to answer a search (unified-server.ts). */
+  serverTimeoutMs?: number;
 }
 
 /** A Message-ID as headers carry it, without the angle brackets. */
@@ -64,18 +66,21 @@ export class UnifiedMail {
   private readonly index = new SearchIndex();
   private readonly known = new Map<string, Known>();
   private readonly bodies = new Map<string, string>();
+  private readonly server: ServerSearch;
   /** Bumped on clear(): the background pass over cached bodies stops. */
   private generation = 0;
   private filling = false;
 
   constructor(private readonly d: UnifiedDeps) {
     this.store = new UnifiedStore(d.db);
+    this.server = new ServerSearch({ legacy: d.legacy, ...(d.serverTimeoutMs ? { timeoutMs: d.serverTimeoutMs } : {}) });
   }
 
   /** Drops everything held in memory (on lock). */
   clear(): void {
     this.d.reader.forget();
     this.generation++;
+    this.server.cancel();
     this.index.clear();
     this.known.clear();
     this.bodies.clear();
@@ -338,22 +343,44 @@ export class UnifiedMail {
       ({ total, ids } = this.index.top(query, folder, limit));
     }
     if (!total) return qmail;
-    const terms = queryTerms(query);
-    const rows = this.legacySummaries(ids);
-    const legacy = ids.flatMap((id) => {
-      const m = rows.get(id);
-      return m ? [searchHit(m, this.bodies.get(id) ?? '', [], terms)] : [];
-    });
+    const legacy = this.hits(ids, queryTerms(query));
     const items = [...qmail.items, ...legacy].sort((a, b) => b.date - a.date || (a.id < b.id ? -1 : 1)).slice(0, limit);
     return { total: qmail.total + total, items };
   }
 
+  private hits(ids: string[], terms: string[]): SearchHit[] {
+    const rows = this.legacySummaries(ids);
+    return ids.flatMap((id) => {
+      const m = rows.get(id);
+      return m ? [searchHit(m, this.bodies.get(id) ?? '', [], terms)] : [];
+    });
+  }
+
+  /**
+   * The legacy mail that matched on the accounts' servers (`UID SEARCH TEXT`) and not in the
+   * local index: emails whose bodies were never fetched. Each hit is marked `onServer`; what
+   * each server answered (or not, in time) comes with them. Asked after `search`.
+   */
+  searchServer(
+    query: string,
+    folder: FolderId | undefined,
+    source: MailSource | undefined,
+    limit: number,
+  ): Promise<{ items: SearchHit[]; servers: ServerAnswer[] }> {
+    return this.guard(async () => {
+      const s = sourceOf(source);
+      if (s === 'qmail') return { items: [], servers: [] };
+      this.refresh();
+      const local = new Set(this.index.query(query, folder));
+      const r = await this.server.run(query, folder, typeof s === 'object' ? s.account : undefined, local, limit);
+      const items = this.hits(r.ids, queryTerms(query)).map((h) => ({ ...h, onServer: true as const }));
+      return { items, servers: r.servers };
+    });
+  }
+
   /** The legacy message this one answers (by In-Reply-To), when we have it. */
   private parentOf(id: string): string | undefined {
-    const want = this.known.get(id)?.inReplyTo;
-    if (!want) return undefined;
-    for (const [other, k] of this.known) if (k.messageId === want && other !== id) return other;
-    return undefined;
+    return parentIn(this.known, id);
   }
 
   /**
@@ -363,22 +390,7 @@ export class UnifiedMail {
    */
   thread(id: string): MessageSummary[] {
     this.refresh();
-    if (!this.known.has(id)) return [];
-    const byMessageId = new Map<string, string>();
-    for (const [k, v] of this.known) if (v.messageId && !byMessageId.has(v.messageId)) byMessageId.set(v.messageId, k);
-    const rootOf = (start: string): string => {
-      let at = start;
-      const seen = new Set<string>();
-      for (;;) {
-        seen.add(at);
-        const up = this.known.get(at)?.inReplyTo;
-        const next = up ? byMessageId.get(up) : undefined;
-        if (!next || seen.has(next)) return at;
-        at = next;
-      }
-    };
-    const root = rootOf(id);
-    const members = [...this.known.keys()].filter((k) => k === root || rootOf(k) === root);
+    const members = threadIn(this.known, id);
     const rows = this.legacySummaries(members);
     return members.flatMap((k) => (rows.get(k) ? [rows.get(k)!] : [])).sort((a, b) => a.date - b.date || (a.id < b.id ? -1 : 1));
   }

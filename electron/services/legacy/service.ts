@@ -17,6 +17,7 @@ import { LegacyError, SentCopyError, classify, type LegacyErrorCode } from './er
 import { backoffMs } from './imap/backoff.js';
 import { BulkImap } from './imap/bulk.js';
 import { connectImap, tlsOptions, type Credentials } from './imap/connect.js';
+import { searchFolders, type FolderMatch } from './imap/search.js';
 import { syncAccount, type FolderReport, type SyncOptions } from './imap/sync.js';
 import { watchMailbox, type Watch } from './imap/watch.js';
 import { authorize, fresh, type OAuthProviderConfig } from './oauth2.js';
@@ -593,6 +594,47 @@ export class LegacyService {
       }
     }
     return { messageId, accepted: r.accepted, rejected: r.rejected };
+  }
+
+  /**
+   * `UID SEARCH TEXT` for these words on the account's server, in its folders of these roles
+   * (in that order, at most `maxFolders`), over the command connection under its mailbox
+   * lock, for at most `timeoutMs` with connecting included. On 'timeout' (or `signal`) no
+   * further folder is asked and what the folders searched so far answered is kept.
+   */
+  async searchServer(
+    accountId: string,
+    roles: readonly FolderRole[],
+    terms: readonly string[],
+    o: { timeoutMs: number; maxFolders: number; signal?: AbortSignal },
+  ): Promise<{ outcome: 'searched' | 'timeout' | 'failed'; matches: FolderMatch[] }> {
+    const folders = this.store.folders(accountId);
+    const targets = roles
+      .flatMap((r) => folders.filter((f) => f.role === r))
+      .slice(0, o.maxFolders)
+      .map((f) => ({ folderId: f.id, path: f.path, uidvalidity: f.uidvalidity }));
+    const matches: FolderMatch[] = [];
+    if (!targets.length || !terms.length) return { outcome: 'searched', matches };
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const work = (async () => {
+      const c = await this.client(accountId);
+      await searchFolders(c, targets, terms, stop.signal, matches);
+    })().then(
+      () => 'searched' as const,
+      () => 'failed' as const,
+    );
+    const late = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), o.timeoutMs)));
+    try {
+      const outcome = await Promise.race([work, late]);
+      return { outcome: stop.signal.aborted && outcome === 'searched' ? 'timeout' : outcome, matches: [...matches] };
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+      o.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Words against sender, recipients and subject of stored envelopes (opened in memory). */

@@ -37,6 +37,9 @@ export interface FakeRuntime extends Runtime {
   inbox: InboxSettings;
   /** The wallet's total in CC (wallet.balance); mail.send pays its tips from it. */
   walletTotal: string;
+  /** Emails only an account's server finds (mail.searchServer: subject or text), and how the servers answer. */
+  serverMail: MessageView[];
+  serverOutcomes: { accountId: string; account: string; outcome: 'searched' | 'timeout' | 'failed' }[];
   emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
   /** Makes the next call to `channel` fail with this error. */
   failNext(channel: RequestName, error: ContractError): void;
@@ -105,6 +108,8 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
     feeQuotes: {},
     inbox: { fee: '0', classRejection: 0, white: [], black: [], contactsFree: false },
     walletTotal: '0',
+    serverMail: [],
+    serverOutcomes: [],
     emit(event, payload) {
       for (const l of listeners.get(event) ?? []) l(events[event].parse(payload));
     },
@@ -394,6 +399,22 @@ export function createFakeRuntime(init: Partial<Pick<FakeRuntime, 'messages' | '
             };
           });
         return { total: hits.length, items: hits.slice(0, input.limit as number) };
+      }
+      case 'mail.searchServer': {
+        const q = String(input.query).toLowerCase();
+        const items = fake.serverMail
+          .filter(
+            (m) =>
+              (!input.folder || m.folder === input.folder) && (m.subject.toLowerCase().includes(q) || m.body.toLowerCase().includes(q)),
+          )
+          .sort((a, b) => b.date - a.date)
+          .map(({ body: _b, ...m }) => ({
+            ...m,
+            highlights: { subject: [], preview: [], from: [], fromName: [], to: {} },
+            matchedIn: [],
+            onServer: true as const,
+          }));
+        return { items: items.slice(0, input.limit as number), servers: fake.serverOutcomes };
       }
     }
   }

@@ -146,8 +146,15 @@ function Row({
         </time>
       </div>
       <div className="row-subject">{m.subject ? <Highlighted text={m.subject} ranges={h?.subject} /> : '(no subject)'}</div>
-      <div className="row-preview">{m.preview ? <Highlighted text={m.preview} ranges={h?.preview} /> : '\u00a0'}</div>
-      {m.matchedIn && m.matchedIn.length > 0 && (
+      <div className="row-preview">
+        {m.onServer && (
+          <span className="server-badge" title="Found by the account's mail server: this email's text is not downloaded yet">
+            Found on the server
+          </span>
+        )}
+        {m.preview ? <Highlighted text={m.preview} ranges={h?.preview} /> : '\u00a0'}
+      </div>
+      {m.matchedIn && m.matchedIn.length > 0 && !m.onServer && (
         <span className="visually-hidden">Matched in {m.matchedIn.map((x) => MATCHED_IN[x] ?? x).join(', ')}.</span>
       )}
     </div>
@@ -251,6 +258,16 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
   };
 
   const searching = useMessages((s) => s.searching);
+  const serverSearching = useMessages((s) => s.serverSearching);
+  const serverFound = useMessages((s) => s.serverFound);
+  const serverMissing = useMessages((s) => s.serverMissing);
+  const serverNote = [
+    serverFound > 0 ? `${serverFound} found on the server` : '',
+    serverSearching ? 'asking the mail servers…' : '',
+    serverMissing.length ? `no answer from ${serverMissing.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   const summary = folderSummary
     ? folderSummary.unread > 0
       ? `${countOf(folderSummary.total, 'message')}, ${folderSummary.unread} unread`
@@ -264,7 +281,11 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
       <header className="list-header">
         <h2>{name}</h2>
         <span className="list-summary" role="status" aria-live="polite">
-          {filtered ? (searching && filtered.length === 0 ? 'Searching…' : countOf(filtered.length, 'match', 'matches')) : summary}
+          {filtered
+            ? searching && filtered.length === 0
+              ? 'Searching…'
+              : `${countOf(filtered.length, 'match', 'matches')}${serverNote ? ` (${serverNote})` : ''}`
+            : summary}
         </span>
         {(accountList.length > 0 || source) && (
           <span className="list-source">
@@ -326,7 +347,8 @@ export function MessageList({ listRef }: { listRef: Ref<HTMLDivElement> }) {
         <div className="empty">
           <h3>No matches</h3>
           <p>
-            Nothing in {name} matches “{query.trim()}” (its text, names and attachment names were searched). Press Esc to clear the search.
+            Nothing in {name} matches “{query.trim()}” (its text, names and attachment names were searched
+            {serverSearching ? '; your email accounts’ servers are being asked' : ''}). Press Esc to clear the search.
           </p>
         </div>
       )}

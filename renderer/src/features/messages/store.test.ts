@@ -141,4 +141,40 @@ describe('messages store', () => {
       { folder: 'inbox', offset: 0, limit: PAGE_SIZE },
     ]);
   });
+
+  it("then asks the accounts' servers: their further hits join the list by date, marked, the cursor staying on its message", async () => {
+    const account = 'a'.repeat(32);
+    const rt = unlockedWith(3);
+    rt.messages[0]!.subject = 'pelican (newest)';
+    rt.messages[2]!.subject = 'pelican (oldest)';
+    const origin = { accountId: account, account: 'Work' };
+    rt.serverMail.push(fakeMessage('inbox', 1, { subject: 'Numbers', body: 'the pelican count', level: 'plain', origin }));
+    rt.serverMail.push(fakeMessage('inbox', 1, { subject: 'Elsewhere', body: 'pelican', folder: 'sent', level: 'plain', origin }));
+    rt.serverOutcomes.push({ accountId: 'b'.repeat(32), account: 'Home', outcome: 'timeout' });
+    const store = createMessagesStore(rt, { serverDelayMs: 0 });
+    await store.getState().load('inbox');
+    const held = rt.hold('mail.searchServer');
+    store.getState().setQuery('pelican');
+    for (let i = 0; i < 50 && !rt.calls.some((c) => c.channel === 'mail.searchServer'); i++) await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().serverSearching).toBe(true);
+    store.getState().setCursor(1); // on "pelican (oldest)"
+    held.release();
+    for (let i = 0; i < 50 && store.getState().serverSearching; i++) await new Promise((r) => setTimeout(r, 0));
+    const s = store.getState();
+    expect(rt.calls.filter((c) => c.channel === 'mail.searchServer').map((c) => c.input)).toEqual([
+      { query: 'pelican', folder: 'inbox', limit: 500 },
+    ]);
+    expect(s.filtered?.map((r) => [r.subject, r.onServer ?? false])).toEqual([
+      ['pelican (newest)', false],
+      ['Numbers', true],
+      ['pelican (oldest)', false],
+    ]);
+    expect(s.cursor).toBe(2);
+    expect(s.serverFound).toBe(1);
+    expect(s.serverMissing).toEqual(['Home']);
+    // Cleared: nothing of the servers' answer stays.
+    store.getState().setQuery('');
+    expect(store.getState().serverFound).toBe(0);
+    expect(store.getState().filtered).toBeNull();
+  });
 });

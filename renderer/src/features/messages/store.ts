@@ -24,6 +24,11 @@ export interface MessagesStore {
   filtered: ListRow[] | null;
   /** A search is on its way. */
   searching: boolean;
+  /** The email accounts' servers are being asked (mail.searchServer, after the local answer). */
+  serverSearching: boolean;
+  /** How many rows of `filtered` came from the servers, and the accounts whose server did not answer (in time). */
+  serverFound: number;
+  serverMissing: string[];
   /** Whose mail the list shows: all (undefined), qmail only, or one email account's (its id). */
   source: MailSource | undefined;
   load(folder: FolderId): Promise<void>;
@@ -39,7 +44,7 @@ export interface MessagesStore {
 }
 
 /** A row of the list: a summary, with highlights when it is a search hit. */
-export type ListRow = MessageSummary & Partial<Pick<SearchHit, 'highlights' | 'matchedIn'>>;
+export type ListRow = MessageSummary & Partial<Pick<SearchHit, 'highlights' | 'matchedIn' | 'onServer'>>;
 
 export function visibleCount(s: Pick<MessagesStore, 'filtered' | 'total'>): number {
   return s.filtered ? s.filtered.length : s.total;
@@ -52,11 +57,25 @@ export function rowAt(s: Pick<MessagesStore, 'filtered' | 'pages'>, index: numbe
 
 /** The most hits one search shows (the contract's ceiling). */
 export const SEARCH_LIMIT = 500;
+/** The servers are asked once the words have stayed the same this long (not on every key). */
+export const SERVER_SEARCH_DELAY_MS = 500;
 
 /** The list before any folder is open (and again after a lock). */
 function emptyState(): Pick<
   MessagesStore,
-  'folder' | 'total' | 'pages' | 'loading' | 'error' | 'cursor' | 'query' | 'filtered' | 'searching' | 'source'
+  | 'folder'
+  | 'total'
+  | 'pages'
+  | 'loading'
+  | 'error'
+  | 'cursor'
+  | 'query'
+  | 'filtered'
+  | 'searching'
+  | 'serverSearching'
+  | 'serverFound'
+  | 'serverMissing'
+  | 'source'
 > {
   return {
     folder: null,
@@ -68,11 +87,15 @@ function emptyState(): Pick<
     query: '',
     filtered: null,
     searching: false,
+    serverSearching: false,
+    serverFound: 0,
+    serverMissing: [],
     source: undefined,
   };
 }
 
-export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
+export function createMessagesStore(runtime: Runtime, o: { serverDelayMs?: number } = {}): StoreApi<MessagesStore> {
+  const serverDelay = o.serverDelayMs ?? SERVER_SEARCH_DELAY_MS;
   let generation = 0;
   let searchGeneration = 0;
   const inFlight = new Set<number>();
@@ -111,17 +134,58 @@ export function createMessagesStore(runtime: Runtime): StoreApi<MessagesStore> {
       const q = query.trim().slice(0, 256);
       const gen = ++searchGeneration;
       if (!folder || !q) {
-        set({ filtered: null, searching: false });
+        set({ filtered: null, searching: false, serverSearching: false, serverFound: 0, serverMissing: [] });
         return;
       }
-      set({ searching: true, filtered: get().filtered ?? [] });
+      set({ searching: true, serverSearching: false, serverFound: 0, serverMissing: [], filtered: get().filtered ?? [] });
+      const source = get().source;
       try {
-        const source = get().source;
         const res = await runtime.invoke('mail.search', { query: q, folder, limit: SEARCH_LIMIT, ...(source ? { source } : {}) });
         if (gen !== searchGeneration) return;
         set({ filtered: res.items, searching: false, error: null, cursor: Math.min(get().cursor, Math.max(0, res.items.length - 1)) });
       } catch (e) {
         if (gen === searchGeneration) set({ searching: false, error: errorMessage(e) });
+        return;
+      }
+      // Not awaited: a folder's load is done with the local answer.
+      if (source !== 'qmail') void searchServers(gen, q, folder, source);
+    }
+
+    /** Then the accounts' servers, once the words have stayed the same a moment: their further hits join the list by date. */
+    async function searchServers(gen: number, q: string, folder: FolderId, source: MailSource | undefined): Promise<void> {
+      if (serverDelay > 0) await new Promise((r) => setTimeout(r, serverDelay));
+      if (gen !== searchGeneration) return;
+      set({ serverSearching: true });
+      try {
+        const res = await runtime.invoke('mail.searchServer', { query: q, folder, limit: SEARCH_LIMIT, ...(source ? { source } : {}) });
+        if (gen !== searchGeneration) return;
+        const missing = res.servers.filter((s) => s.outcome !== 'searched').map((s) => s.account);
+        const local = get().filtered ?? [];
+        const have = new Set(local.map((r) => r.id));
+        const more = res.items.filter((r) => !have.has(r.id));
+        if (!more.length) {
+          set({ serverSearching: false, serverMissing: missing });
+          return;
+        }
+        // The row under the cursor stays under it: server hits may sort in above it.
+        const at = local[get().cursor]?.id;
+        const merged = [...local, ...more].sort((a, b) => b.date - a.date || (a.id < b.id ? -1 : 1)).slice(0, SEARCH_LIMIT);
+        const cursor = at
+          ? Math.max(
+              0,
+              merged.findIndex((r) => r.id === at),
+            )
+          : 0;
+        set({
+          filtered: merged,
+          serverSearching: false,
+          serverFound: merged.filter((r) => r.onServer).length,
+          serverMissing: missing,
+          cursor,
+        });
+      } catch {
+        // The local answer stands; a server search that failed as a whole adds nothing.
+        if (gen === searchGeneration) set({ serverSearching: false });
       }
     }
 
