@@ -1,7 +1,8 @@
 // The message list store. A folder may hold 100,000 messages, so rows are fetched in
 // pages as the virtualised list scrolls to them, and only the pages seen are kept. A query
 // searches the folder through the engine's index (text, names, attachment names), whose
-// hits carry the ranges to highlight.
+// hits carry the ranges to highlight; then the email accounts' servers (mail.searchServer),
+// whose further hits join the list marked "found on the server".
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { FolderId, MailSource, MessageSummary, SearchHit } from '../../../../shared/ipc/contract.js';
 import type { Runtime } from '../../../../shared/ipc/runtime.js';
