@@ -1,7 +1,8 @@
 // Email accounts in the app, against real Dovecot (IMAP) and Postfix (SMTP) on loopback:
 // add an account through Settings (a wrong password named as such by Test connection), find
 // its mail in the main window's Inbox beside the qmail (each row marked with its origin),
-// search it, read an HTML email there whose remote image stays blocked until its sender is
+// search it (a word only in the text of an email never opened found by the account's
+// server, its row saying so), read an HTML email there whose remote image stays blocked until its sender is
 // allowed (then the main process fetches it: the page never does), answer it, write a new
 // email through the account after the gateway confirmation, and see the answer to that email
 // in the same conversation as what was sent, download an email's attachment and forward that
@@ -129,7 +130,10 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   await expect(row).toContainText('Email through Lab');
   // New mail shows by itself (IDLE on the account), no "Check email".
   const t0 = Date.now();
-  await dovecot.deliver(ADA.user, testMessage({ from: 'Bob Builder <bob@b.localhost>', to: ADA.user, subject: 'Arrives by itself' }));
+  await dovecot.deliver(
+    ADA.user,
+    testMessage({ from: 'Bob Builder <bob@b.localhost>', to: ADA.user, subject: 'Arrives by itself', body: 'The quokka survey is done.' }),
+  );
   await expect(inbox.getByRole('option', { name: /Arrives by itself/ })).toBeVisible({ timeout: 10_000 });
   console.log(`legacy e2e: IDLE new mail in the Inbox after ${Date.now() - t0} ms`);
   a11y.push(...(await axe(page, 'inbox')));
@@ -139,6 +143,13 @@ test('an email account: add it, read HTML mail with images blocked then allowed,
   await expect(inbox.getByRole('option')).toHaveCount(2);
   await expect(inbox.getByRole('option', { name: /Site plans/ }).locator('mark')).toHaveText('Builder');
   await shot(page, 'legacy-search');
+  // A word only in the text of an email never opened (its body was never fetched): the
+  // account's server finds it, and the row says so.
+  await search.fill('quokka');
+  const onServer = inbox.getByRole('option', { name: /Arrives by itself/ });
+  await expect(onServer).toContainText('Found on the server', { timeout: 20_000 });
+  await expect(inbox.getByRole('option')).toHaveCount(1);
+  await expect(page.getByRole('status').filter({ hasText: 'found on the server' })).toHaveText('1 match (1 found on the server)');
   await search.fill('');
   // One account's mail only, then all again.
   const show = page.getByLabel('Show mail from');
