@@ -112,6 +112,7 @@ export class LegacyService {
   readonly store: LegacyStore;
   private readonly now: () => number;
   private readonly commandClients = new Map<string, ImapFlow>();
+  private readonly connecting = new Map<string, Promise<ImapFlow>>();
 
   constructor(
     db: Db,
@@ -315,14 +316,22 @@ export class LegacyService {
   private async client(id: string): Promise<ImapFlow> {
     const have = this.commandClients.get(id);
     if (have?.usable) return have;
-    const s = this.settings(id);
-    if (s.incoming.kind !== 'imap') throw new LegacyError('invalid_input', 'this account downloads by POP3');
-    const c = await connectImap(s.incoming, await this.credentials(id));
-    this.commandClients.set(id, c);
-    c.on('close', () => {
-      if (this.commandClients.get(id) === c) this.commandClients.delete(id);
-    });
-    return c;
+    // One connect at a time per account: a search while a sync connects waits for the same
+    // connection rather than opening a second that would replace (and leak) the first.
+    const pending = this.connecting.get(id);
+    if (pending) return pending;
+    const p = (async () => {
+      const s = this.settings(id);
+      if (s.incoming.kind !== 'imap') throw new LegacyError('invalid_input', 'this account downloads by POP3');
+      const c = await connectImap(s.incoming, await this.credentials(id));
+      this.commandClients.set(id, c);
+      c.on('close', () => {
+        if (this.commandClients.get(id) === c) this.commandClients.delete(id);
+      });
+      return c;
+    })().finally(() => this.connecting.delete(id));
+    this.connecting.set(id, p);
+    return p;
   }
 
   private async dropClient(id: string): Promise<void> {
