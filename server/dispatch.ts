@@ -8,6 +8,7 @@ import type { Storage } from './storage/index.js';
 import type { TellBus } from './tellbus.js';
 import type { RegistrationAuthority } from './handlers/register.js';
 import type { TellRates } from './tellrate.js';
+import type { OperatorKey } from './directory/descriptor.js';
 
 export interface HandlerResult {
   status: number;
@@ -66,6 +67,8 @@ export interface NodeContext {
   peer?: string;
   /** Tells per sender and per connecting address (finding 5); absent: unlimited. */
   tellRates?: TellRates;
+  /** The operator's ML-DSA-65 key (its public key is in the descriptor): signs validate ticket votes. */
+  operatorKey?: OperatorKey;
 }
 
 export type Handler = (req: DecodedRequest, ctx: NodeContext) => Promise<HandlerResult>;

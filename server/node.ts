@@ -88,6 +88,8 @@ export function storageErrorStatus(e: StorageError): number {
 export async function startServer(input: ServerConfigInput | ServerConfig = {}, opts: StartOptions = {}): Promise<RunningServer> {
   const config = parseConfig(input);
   const log = opts.logger ?? createLogger(config.log.level);
+  // Loaded before anything listens: it signs the descriptor and the validate ticket votes (handlers/chips.ts).
+  const operatorKey = loadOperatorKey(config.dataDir);
   const now = opts.now ?? Date.now;
   const storage = await openStorage({
     dataDir: config.dataDir,
@@ -126,6 +128,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
     now,
     closing,
     tellRates: tellRates(config.limits),
+    operatorKey,
   };
   const dispatcher = new Dispatcher();
   registerHandlers(dispatcher);
@@ -421,7 +424,6 @@ export async function startServer(input: ServerConfigInput | ServerConfig = {}, 
   sweeper.unref();
 
   // Descriptor
-  const operatorKey = loadOperatorKey(config.dataDir);
   ctx.registration = registrationAuthority(config, nodeIdOf(operatorKey.publicKey), log);
   const host = config.directory.publicHost ?? config.listen.host;
   const describe = () => makeDescriptor(config, operatorKey, { host, port: config.directory.publicPort ?? port, startedAt, now: now() });

@@ -21,19 +21,55 @@ import { Wallet, lockerKeys, type Balance } from './chips/wallet.js';
 import type { ChipStore } from './storage/chips.js';
 import type { Collected, LockerService } from './dispatch.js';
 import type { Logger } from './log.js';
+import { verifyDescriptor } from './directory/descriptor.js';
 
 const networkSchema = z.object({
   nodes: z
-    .array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), raidaId: z.number().int().min(0).max(24) }))
+    .array(
+      z.object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        raidaId: z.number().int().min(0).max(24),
+        nodeId: z.string().optional(),
+        /** The node's signed descriptor (dev-network/launcher.ts writes it): where its operator key comes from. */
+        descriptor: z.unknown().optional(),
+      }),
+    )
     .min(1)
     .max(25),
 });
 
-/** The coin servers of a network file, slot i of every coin's ANs being the node with RAIDA index i. */
-export function networkEndpoints(file: string): Endpoint[] {
+/** A coin server of the network file and its operator's ML-DSA-65 public key (null: none usable). */
+export interface NetworkPeer extends Endpoint {
+  publicKey: Uint8Array | null;
+}
+
+/**
+ * The coin servers of a network file with their operator keys. A key is taken only from an
+ * entry's signed descriptor that verifies (signature, node id bound to the key), names the same
+ * RAIDA index and, where the entry names a node id, that one. An entry without one (an older
+ * file) or with one that does not check has no key: its validate ticket votes do not count.
+ */
+export function networkPeers(file: string): NetworkPeer[] {
   const nodes = [...networkSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).nodes].sort((a, b) => a.raidaId - b.raidaId);
   if (nodes.some((n, i) => n.raidaId !== i)) throw new Error(`${file}: the nodes' RAIDA indexes must be 0..${nodes.length - 1}, each once`);
-  return nodes.map((n) => ({ host: n.host, port: n.port, raidaId: n.raidaId }));
+  return nodes.map((n) => ({ host: n.host, port: n.port, raidaId: n.raidaId, publicKey: operatorKeyOf(n) }));
+}
+
+function operatorKeyOf(n: { raidaId: number; nodeId?: string | undefined; descriptor?: unknown }): Uint8Array | null {
+  if (n.descriptor === undefined) return null;
+  try {
+    const d = verifyDescriptor(n.descriptor);
+    if (d.descriptor.raidaId !== n.raidaId || (n.nodeId !== undefined && n.nodeId !== d.nodeId)) return null;
+    return new Uint8Array(Buffer.from(d.descriptor.publicKey, 'base64'));
+  } catch {
+    return null;
+  }
+}
+
+/** The coin servers of a network file, slot i of every coin's ANs being the node with RAIDA index i. */
+export function networkEndpoints(file: string): Endpoint[] {
+  return networkPeers(file).map((n) => ({ host: n.host, port: n.port, raidaId: n.raidaId }));
 }
 
 /** A cut as a whole number of basis points (1/10 000), so that it is exact on integers. */

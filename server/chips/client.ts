@@ -24,7 +24,8 @@ import {
   encodeFix,
   encodeGetTicket,
   encodeValidateTicket,
-  MAX_COINS_PER_REQUEST,
+  decodeValidateAnswer,
+  MAX_VALIDATE_ANSWER,
   encodeChange,
   encodeDetect,
   encodeFind,
@@ -263,18 +264,27 @@ export class ChipClient {
     }
   }
 
-  /** Validate ticket on server i (server to server, in clear): the coins it vouches for, or null. */
-  async validateOn(i: number, claimer: number, ticket: number): Promise<CoinRef[] | null> {
+  /**
+   * Validate ticket on server i (server to server, in clear) with the claimer's fresh `nonce`:
+   * the coins server i says the ticket vouches for and its signature over them (shared/chips/votes.ts),
+   * unchecked; null when it refused, did not answer, or answered anything but a well-formed vote.
+   */
+  async validateOn(
+    i: number,
+    claimer: number,
+    ticket: number,
+    nonce: Uint8Array,
+  ): Promise<{ coins: CoinRef[]; signature: Uint8Array } | null> {
     const res = await this.call(
       i,
       Group.HEALING,
       HealingCommand.VALIDATE_TICKET,
-      encodeValidateTicket({ challenge: challenge(), claimer, ticket }),
+      encodeValidateTicket({ challenge: challenge(), claimer, ticket, nonce }),
       undefined,
     );
-    if (!res || res.status !== Status.SUCCESS || res.payload.length > MAX_COINS_PER_REQUEST * 5) return null;
+    if (!res || res.status !== Status.SUCCESS || res.payload.length > MAX_VALIDATE_ANSWER) return null;
     try {
-      return decodeCoinList(res.payload);
+      return decodeValidateAnswer(res.payload);
     } catch {
       return null;
     }

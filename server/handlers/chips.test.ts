@@ -6,6 +6,8 @@ import {
   decodeAvailableSnsResult,
   decodeBits,
   decodeCoinList,
+  decodeValidateAnswer,
+  verifyVote,
   encodeAvailableSns,
   encodeChange,
   encodeDetect,
@@ -266,7 +268,7 @@ describe('coin commands on a node', () => {
     expect(await supply()).toBe(before);
   });
 
-  it('issues tickets sealed, lets the named server claim one once in clear, and fixes nothing without a network', async () => {
+  it('issues tickets sealed, lets the named server claim one once in clear with a signed answer, and fixes nothing without a network', async () => {
     const coins = [21, 22].map((serial) => ({ denomination: -1, serial, an: an() }));
     await mint(coins);
     const body = encodeGetTicket({ challenge: freshChallenge(), target: 3, coins: [coins[0]!, { ...coins[1]!, an: an() }] });
@@ -276,13 +278,36 @@ describe('coin commands on a node', () => {
     expect(t.status).toBe(Status.MIXED);
     const { pass, ticket } = decodeTicketAnswer(t.payload, 2, true);
     expect(pass).toEqual([true, false]);
+    const nonce = new Uint8Array(randomBytes(32));
     const claim = (claimer: number, tk = ticket) =>
-      c.call(Group.HEALING, HealingCommand.VALIDATE_TICKET, encodeValidateTicket({ challenge: freshChallenge(), claimer, ticket: tk }));
+      c.call(
+        Group.HEALING,
+        HealingCommand.VALIDATE_TICKET,
+        encodeValidateTicket({ challenge: freshChallenge(), claimer, ticket: tk, nonce }),
+      );
     expect((await claim(4)).status).toBe(Status.NO_TICKET_FOUND);
     expect((await claim(3, (ticket ^ 0x80) >>> 0)).status).toBe(Status.NO_TICKET_FOUND);
+    // the C server's 23-byte claim (no nonce) is refused and uses nothing up
+    const bare = new Uint8Array([
+      ...freshChallenge(),
+      3,
+      ticket >>> 24,
+      (ticket >>> 16) & 0xff,
+      (ticket >>> 8) & 0xff,
+      ticket & 0xff,
+      0x3e,
+      0x3e,
+    ]);
+    expect((await c.call(Group.HEALING, HealingCommand.VALIDATE_TICKET, bare)).status).toBe(Status.INVALID_PACKET_LENGTH);
     const ok = await claim(3);
     expect(ok.status).toBe(Status.SUCCESS);
-    expect(decodeCoinList(ok.payload)).toEqual([{ denomination: -1, serial: 21 }]);
+    // the vote: the coins, signed by the node's operator key (its descriptor's) over the claim and the nonce
+    const got = decodeValidateAnswer(ok.payload);
+    expect(got.coins).toEqual([{ denomination: -1, serial: 21 }]);
+    const pk = new Uint8Array(Buffer.from(node.descriptor.descriptor.publicKey, 'base64'));
+    const vote = { claimer: 3, validator: node.config.raidaId, ticket, nonce, coins: got.coins };
+    expect(verifyVote(vote, got.signature, pk)).toBe(true);
+    expect(verifyVote({ ...vote, nonce: new Uint8Array(randomBytes(32)) }, got.signature, pk)).toBe(false);
     expect((await claim(3)).status).toBe(Status.TICKET_CLAIMED_ALREADY);
     // a malformed claim is refused with its status
     const bad = await c.call(Group.HEALING, HealingCommand.VALIDATE_TICKET, new Uint8Array([...freshChallenge(), 3, 0, 0, 0x3e, 0x3e]));

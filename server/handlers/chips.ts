@@ -3,6 +3,7 @@
 // available serials / break / join, and our mint (98). Codecs are in shared/chips, storage in storage/chips.ts (one transaction a
 // command). Requests carrying ANs, PANs or locker keys must come sealed: in clear anyone on
 // the path could take the coins (docs/protocol.md, "Chips").
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { constantTimeEqual } from '../../shared/bytes/index.js';
 import {
@@ -26,6 +27,11 @@ import {
   encodeBits,
   encodeCoinList,
   encodeTicketAnswer,
+  encodeValidateAnswer,
+  signVote,
+  verifyVote,
+  VALIDATE_NONCE,
+  FIX_TICKET_SLOTS,
   fixAn,
   majority,
 } from '../../shared/chips/index.js';
@@ -43,22 +49,22 @@ import {
 } from '../../shared/raida/index.js';
 import type { Dispatcher, HandlerResult, NodeContext } from '../dispatch.js';
 import { MAX_CHANGE_SNS } from '../storage/index.js';
-import { ChipClient, type Endpoint } from '../chips/client.js';
+import { ChipClient } from '../chips/client.js';
 import { PeerPool } from '../chips/peers.js';
-import { networkEndpoints } from '../purse.js';
+import { networkPeers, type NetworkPeer } from '../purse.js';
 
 /** How long a fix waits for each other server's validate ticket answer (all asked at once). */
 export const VALIDATE_TIMEOUT_MS = 5000;
 /** Fixes one node runs at once (each asks up to 24 servers); beyond it, REQUEST_RATE. */
 export const MAX_CONCURRENT_FIXES = 4;
 
-/** The network file's servers, read again when the file changes (a node back on another port). */
-const networks = new Map<string, { mtime: number; endpoints: Endpoint[] }>();
-function network(file: string): Endpoint[] {
+/** The network file's servers and their operator keys, read again when the file changes (a node back on another port). */
+const networks = new Map<string, { mtime: number; peers: NetworkPeer[] }>();
+function network(file: string): NetworkPeer[] {
   const mtime = statSync(file).mtimeMs;
   let e = networks.get(file);
-  if (!e || e.mtime !== mtime) networks.set(file, (e = { mtime, endpoints: networkEndpoints(file) }));
-  return e.endpoints;
+  if (!e || e.mtime !== mtime) networks.set(file, (e = { mtime, peers: networkPeers(file) }));
+  return e.peers;
 }
 
 function sealed(req: DecodedRequest): void {
@@ -107,12 +113,19 @@ export function registerChips(d: Dispatcher): void {
 
   // Server to server and in clear, as the C server sends it: the claim names no secret (a
   // ticket is good once, for the one server its get ticket named) and the answer only DN SN.
+  // The answer is signed with this node's operator key over the claimer's nonce, the ticket and
+  // the coins (shared/chips/votes.ts), so no one between the servers can forge or replay a vote.
   d.on(Group.HEALING, HealingCommand.VALIDATE_TICKET, async (req, ctx) => {
     const v = decodeValidateTicket(req.body);
+    // Without its key this node could not sign, and an unsigned vote counts nowhere: the ticket stays unused.
+    // (A node past the 25 slots is in no network's count either.)
+    const key = ctx.operatorKey;
+    if (!key || ctx.config.raidaId >= FIX_TICKET_SLOTS) return { status: Status.NOT_IMPLEMENTED };
     const out = await ctx.storage.chips.claimTicket(v.ticket, v.claimer);
     if (out === 'not_found') return { status: Status.NO_TICKET_FOUND };
     if (out === 'claimed') return { status: Status.TICKET_CLAIMED_ALREADY };
-    return { status: Status.SUCCESS, payload: encodeCoinList(out) };
+    const vote = { claimer: v.claimer, validator: ctx.config.raidaId, ticket: v.ticket, nonce: v.nonce, coins: out };
+    return { status: Status.SUCCESS, payload: encodeValidateAnswer(out, signVote(vote, key.secretKey, new Uint8Array(randomBytes(32)))) };
   });
 
   let fixing = 0;
@@ -122,20 +135,31 @@ export function registerChips(d: Dispatcher): void {
     const file = ctx.config.chips.networkFile;
     // Without the network's servers (or outside them) no ticket can be validated, no vote counted.
     if (!file) return { status: Status.NOT_IMPLEMENTED };
-    const endpoints = network(file);
+    const peers = network(file);
     const self = ctx.config.raidaId;
-    if (self >= endpoints.length) return { status: Status.NOT_IMPLEMENTED };
+    if (self >= peers.length) return { status: Status.NOT_IMPLEMENTED };
     if (fixing >= MAX_CONCURRENT_FIXES) return { status: Status.REQUEST_RATE };
     fixing++;
     let votes: number[];
     try {
-      // Each other server named with a ticket is asked once, all at once, each bounded in time.
+      // Each other server named with a ticket is asked once, all at once, each bounded in time,
+      // with a fresh nonce; only an answer signed by that server's operator key counts. A server
+      // the network file gives no key for is not asked (its vote could not count; its ticket stays unused).
       // Our own slot counts for nothing: we are the server that does not know the AN.
-      const client = new ChipClient(new PeerPool(), endpoints, VALIDATE_TIMEOUT_MS);
+      const client = new ChipClient(new PeerPool(), peers, VALIDATE_TIMEOUT_MS);
       const want = new Map(f.coins.map((c, k) => [`${c.denomination}.${c.serial}`, k]));
       votes = Array<number>(f.coins.length).fill(0);
       const lists = await Promise.all(
-        endpoints.map((_, j) => (j === self || f.tickets[j] === 0 ? Promise.resolve(null) : client.validateOn(j, self, f.tickets[j]!))),
+        peers.map(async (p, j) => {
+          const ticket = f.tickets[j]!;
+          if (j === self || ticket === 0 || !p.publicKey) return null;
+          const nonce = new Uint8Array(randomBytes(VALIDATE_NONCE));
+          const got = await client.validateOn(j, self, ticket, nonce);
+          if (!got) return null;
+          if (verifyVote({ claimer: self, validator: j, ticket, nonce, coins: got.coins }, got.signature, p.publicKey)) return got.coins;
+          ctx.log.warn('validate ticket answer with a bad signature ignored', { raidaId: j });
+          return null;
+        }),
       );
       for (const l of lists) {
         const seen = new Set<number>();
@@ -151,7 +175,7 @@ export function registerChips(d: Dispatcher): void {
       fixing--;
     }
     // A coin is fixed only when a majority of the whole network vouched for it.
-    const need = majority(endpoints.length);
+    const need = majority(peers.length);
     const chosen = f.coins.map((c, k) => ({ c, ok: votes[k]! >= need }));
     const fixed = await ctx.storage.chips.fix(chosen.filter((x) => x.ok).map((x) => ({ ...x.c, an: fixAn(self, x.c, f.pg) })));
     let at = 0;

@@ -403,24 +403,48 @@ export function decodeTicketAnswer(payload: Uint8Array, n: number, mixed: boolea
   });
 }
 
-/** Validate ticket (server to server): the claimer's RAIDA index and the ticket; 23 bytes. */
+/** The layout of our validate ticket request and its signed answer (shared/chips/votes.ts). */
+export const VALIDATE_VERSION = 1;
+/** The fixing server's fresh random nonce in a validate ticket request; the vote is signed over it. */
+export const VALIDATE_NONCE = 32;
+/** Validate ticket's body: challenge, claimer, ticket, version, nonce, terminator. */
+export const VALIDATE_BODY = 16 + 1 + 4 + 1 + VALIDATE_NONCE + 2;
+
+/**
+ * Validate ticket (server to server): the claimer's RAIDA index and the ticket, as the C server
+ * reads them, then our version byte (1) and the claimer's nonce, which the answer's signature
+ * covers (docs/protocol.md C25, C30); 56 bytes. The C server's 23-byte body (no nonce) is refused:
+ * an answer to it could not be authenticated, so no server of ours would count it.
+ */
 export interface ValidateTicketRequest {
   challenge: Uint8Array;
   claimer: number;
   ticket: number;
+  nonce: Uint8Array;
 }
 export function encodeValidateTicket(v: ValidateTicketRequest): Uint8Array {
   checkRaida(v.claimer, 'validate ticket');
   checkTicket(v.ticket, 'validate ticket');
-  return writer(v.challenge, 5).u8(v.claimer).u32(v.ticket).bytes(END).finish();
+  kit.fixed(v.nonce, VALIDATE_NONCE, 'validate ticket nonce');
+  return writer(v.challenge, VALIDATE_BODY - 18)
+    .u8(v.claimer)
+    .u32(v.ticket)
+    .u8(VALIDATE_VERSION)
+    .bytes(v.nonce)
+    .bytes(END)
+    .finish();
 }
 export function decodeValidateTicket(body: Uint8Array): ValidateTicketRequest {
   return kit.decode(() => {
     const { challenge, r, payload } = open(body, 'validate ticket');
-    if (payload !== 5) fail('bad_length', Status.INVALID_PACKET_LENGTH, `validate ticket: body of ${body.length} bytes, expected 23`);
+    if (payload !== VALIDATE_BODY - 18)
+      fail('bad_length', Status.INVALID_PACKET_LENGTH, `validate ticket: body of ${body.length} bytes, expected ${VALIDATE_BODY}`);
     const claimer = r.u8();
     checkRaida(claimer, 'validate ticket');
-    return { challenge, claimer, ticket: r.u32() };
+    const ticket = r.u32();
+    const version = r.u8();
+    if (version !== VALIDATE_VERSION) fail('bad_version', Status.INVALID_PARAMETER, `validate ticket: version ${version}`);
+    return { challenge, claimer, ticket, nonce: r.take(VALIDATE_NONCE).slice() };
   });
 }
 

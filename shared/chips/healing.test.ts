@@ -53,11 +53,17 @@ describe('healing bodies', () => {
     expect(refused(() => decodeTicketAnswer(new Uint8Array(4), 9, true)).status).toBe(Status.INVALID_PACKET_LENGTH);
   });
 
-  it('validate ticket: 23 bytes, the claimer then the ticket', () => {
-    const body = encodeValidateTicket({ challenge, claimer: 24, ticket: 0x01020304 });
-    expect(body.length).toBe(23);
-    expect(toHex(body)).toBe(toHex(challenge) + '18' + '01020304' + '3e3e');
-    expect(decodeValidateTicket(body)).toEqual({ challenge, claimer: 24, ticket: 0x01020304 });
+  it('validate ticket: 56 bytes, the claimer and the ticket as the C server, then version 1 and the nonce', () => {
+    const nonce = b(32, 0x40);
+    const body = encodeValidateTicket({ challenge, claimer: 24, ticket: 0x01020304, nonce });
+    expect(body.length).toBe(56);
+    expect(toHex(body)).toBe(toHex(challenge) + '18' + '01020304' + '01' + toHex(nonce) + '3e3e');
+    expect(decodeValidateTicket(body)).toEqual({ challenge, claimer: 24, ticket: 0x01020304, nonce });
+    // the nonce is 32 bytes; another version is refused
+    expect(refused(() => encodeValidateTicket({ challenge, claimer: 1, ticket: 1, nonce: b(31) })).status).toBe(Status.INVALID_PARAMETER);
+    const v2 = body.slice();
+    v2[21] = 2;
+    expect(refused(() => decodeValidateTicket(v2)).code).toBe('bad_version');
   });
 
   it('fix: DN SN a coin, the PG, then 25 four-byte tickets (the C server’s 134 + 5n bytes)', () => {
@@ -109,14 +115,19 @@ describe('healing bodies', () => {
     );
     expect(refused(() => decodeGetTicket(many)).status).toBe(Status.TOO_MANY_COINS);
     expect(refused(() => encodeGetTicket({ challenge, target: 0, coins: [] })).status).toBe(Status.INVALID_PARAMETER);
-    // validate ticket: any other length, a RAIDA index past 24
-    expect(refused(() => decodeValidateTicket(cat(challenge, Uint8Array.from([1, 0, 0, 0, 1, 0]), END))).status).toBe(
+    // validate ticket: the C server's 23 bytes (no nonce), any other length, a RAIDA index past 24
+    expect(refused(() => decodeValidateTicket(cat(challenge, Uint8Array.from([1, 0, 0, 0, 1]), END))).status).toBe(
       Status.INVALID_PACKET_LENGTH,
     );
-    expect(refused(() => decodeValidateTicket(cat(challenge, Uint8Array.from([1, 0, 0, 1]), END))).status).toBe(
+    expect(refused(() => decodeValidateTicket(cat(challenge, Uint8Array.from([1, 0, 0, 0, 1, 1]), b(33), END))).status).toBe(
       Status.INVALID_PACKET_LENGTH,
     );
-    expect(refused(() => decodeValidateTicket(cat(challenge, Uint8Array.from([30, 0, 0, 0, 1]), END))).status).toBe(Status.WRONG_RAIDA);
+    expect(refused(() => decodeValidateTicket(cat(challenge, Uint8Array.from([1, 0, 0, 0, 1, 1]), b(31), END))).status).toBe(
+      Status.INVALID_PACKET_LENGTH,
+    );
+    expect(refused(() => decodeValidateTicket(cat(challenge, Uint8Array.from([30, 0, 0, 0, 1, 1]), b(32), END))).status).toBe(
+      Status.WRONG_RAIDA,
+    );
     // fix: no coin, a partial coin, the ticket slots cut short, too many coins
     const tail = cat(b(16), new Uint8Array(FIX_TICKET_SLOTS * 4), END);
     expect(refused(() => decodeFix(cat(challenge, tail))).status).toBe(Status.INVALID_PACKET_LENGTH);

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './pown.js';
 export * from './coinfile.js';
 export * from './commands.js';
+export * from './votes.js';

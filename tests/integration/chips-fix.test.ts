@@ -1,15 +1,38 @@
 // Fix (RAIDA healing) on a real local network of five qmail-servers: a coin fracked on one
 // server (its AN there neither ours nor known to us) is healed by the wallet's recovery with
 // tickets from the other four; forged, expired, replayed, misdirected and too few tickets are
-// refused; and every server still holds exactly the value the mint made.
+// refused, and so are forged validate votes (a listener answering in a server's place without
+// that server's signature) and the votes of a server the network file gives no key for; and
+// every server still holds exactly the value the mint made.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import Database from 'better-sqlite3';
 import { fromHex, toHex } from '../../shared/bytes/index.js';
-import { FIX_TICKET_SLOTS, fixAn } from '../../shared/chips/index.js';
-import { denominationUnits, type CoinRef } from '../../shared/raida/index.js';
+import {
+  FIX_TICKET_SLOTS,
+  decodeValidateTicket,
+  encodeCoinList,
+  encodeValidateAnswer,
+  fixAn,
+  signVote,
+  type ValidateTicketRequest,
+  type ValidateVote,
+} from '../../shared/chips/index.js';
+import {
+  HEADER_LENGTH,
+  Status,
+  decodeRequest,
+  decodeRequestHeader,
+  denominationUnits,
+  respondTo,
+  type CoinRef,
+} from '../../shared/raida/index.js';
+import { loadOperatorKey } from '../../server/directory/descriptor.js';
 import { startLocalNetwork, type LocalNetwork } from '../../dev-network/launcher.js';
 import { openDatabase, type Db } from '../../electron/store/database.js';
 import { SecretBox } from '../../electron/store/secret-box.js';
@@ -51,6 +74,7 @@ function nodeDb<T>(i: number, fn: (db: Database.Database) => T, readonly = true)
   }
 }
 const cc = (s: string) => parseAmount(s);
+const nonce = () => new Uint8Array(randomBytes(32));
 
 beforeAll(async () => {
   net = await startLocalNetwork({
@@ -154,7 +178,7 @@ describe('fix on five servers', () => {
 
     // a claim in another server's name uses nothing up; then the fix with them goes through
     const good = await tickets(0);
-    expect(await c.validateOn(1, 3, good[1]!)).toBeNull();
+    expect(await c.validateOn(1, 3, good[1]!, nonce())).toBeNull();
     const pg = new Uint8Array(randomBytes(16));
     expect(await fix(0, good, pg)).toEqual(['p']);
     const fixed = fixAn(0, x, pg);
@@ -163,8 +187,93 @@ describe('fix on five servers', () => {
     ans[0] = fixed;
     // replayed: the same tickets again, with another PG, change nothing
     expect(await fix(0, good)).toEqual(['f']);
-    expect(await c.validateOn(2, 0, good[2]!)).toBeNull();
+    expect(await c.validateOn(2, 0, good[2]!, nonce())).toBeNull();
     expect(await holds(0, fixed)).toBe('p');
+
+    // Forged votes. Slot 3 of the network file now points at a listener of the attacker's that
+    // answers every validate listing the coin: with the genuine votes of servers 1 and 2 it
+    // would make the majority of three. Only a vote signed by server 3's operator key counts.
+    const realFile = readFileSync(net.file, 'utf8');
+    const rewrite = (edit: (n: { raidaId: number; host: string; port: number; descriptor?: unknown }) => void) => {
+      const j = JSON.parse(realFile) as { nodes: { raidaId: number; host: string; port: number; descriptor?: unknown }[] };
+      edit(j.nodes.find((n) => n.raidaId === 3)!);
+      writeFileSync(net.file, JSON.stringify(j, null, 2) + '\n');
+    };
+    const key3 = loadOperatorKey(net.network.nodes[3]!.dataDir);
+    const attacker = ml_dsa65.keygen(new Uint8Array(randomBytes(32)));
+    let forge: (v: ValidateTicketRequest) => Uint8Array = () => new Uint8Array(0);
+    let asked = 0;
+    const fake = createServer((sock) => {
+      let got = Buffer.alloc(0);
+      sock.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.length < HEADER_LENGTH || got.length < HEADER_LENGTH + decodeRequestHeader(new Uint8Array(got)).bodyLength) return;
+        const req = decodeRequest(new Uint8Array(got), () => undefined);
+        asked++;
+        sock.end(respondTo(req, Status.SUCCESS, forge(decodeValidateTicket(req.body))));
+      });
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    const sign = (k: { secretKey: Uint8Array }, v: ValidateVote) =>
+      encodeValidateAnswer(v.coins, signVote(v, k.secretKey, new Uint8Array(randomBytes(32))));
+    const asServer3 = (v: ValidateTicketRequest): ValidateVote => ({
+      claimer: v.claimer,
+      validator: 3,
+      ticket: v.ticket,
+      nonce: v.nonce,
+      coins: [x],
+    });
+    /** A fix on server 0 with fresh tickets from servers 1, 2 and 3 (none from 4). */
+    const fixWithThree = async (pg = new Uint8Array(randomBytes(16))) => {
+      const t = await tickets(0);
+      t[4] = 0;
+      return { verdict: await fix(0, t, pg), t, pg };
+    };
+    try {
+      rewrite((n) => {
+        n.host = '127.0.0.1';
+        n.port = (fake.address() as { port: number }).port;
+      });
+      const forgeries: [string, (v: ValidateTicketRequest) => Uint8Array][] = [
+        ['signed by another key', (v) => sign(attacker, asServer3(v))],
+        ['server 3’s signature over another nonce', (v) => sign(key3, { ...asServer3(v), nonce: nonce() })],
+        ['server 3’s signature for another claimer', (v) => sign(key3, { ...asServer3(v), claimer: 1 })],
+        ['server 3’s signature over another ticket', (v) => sign(key3, { ...asServer3(v), ticket: (v.ticket ^ 1) >>> 0 })],
+        [
+          'server 3’s signature over no coin, the coin added',
+          (v) => encodeValidateAnswer([x], sign(key3, { ...asServer3(v), coins: [] }).subarray(3)),
+        ],
+        ['unsigned, as the C server answers', () => encodeCoinList([x])],
+      ];
+      for (const [what, f] of forgeries) {
+        forge = f;
+        const before = asked;
+        expect((await fixWithThree()).verdict, what).toEqual(['f']);
+        expect(asked, what).toBe(before + 1);
+        expect(await holds(0, ans[0]!), what).toBe('p');
+      }
+      // The same listener answering with a vote signed by server 3's key over exactly this claim
+      // counts: what refused the forgeries was their signatures.
+      forge = (v) => sign(key3, asServer3(v));
+      const relayed = await fixWithThree();
+      expect(relayed.verdict).toEqual(['p']);
+      ans[0] = fixAn(0, x, relayed.pg);
+      expect(await holds(0, ans[0])).toBe('p');
+
+      // An older network file, without server 3's descriptor: server 3 is not asked (its vote
+      // could not count), so two votes are too few and its ticket stays unused.
+      rewrite((n) => delete n.descriptor);
+      const before = asked;
+      const old3 = await fixWithThree();
+      expect(old3.verdict).toEqual(['f']);
+      expect(asked).toBe(before);
+      expect(await holds(0, ans[0])).toBe('p');
+      expect((await c.validateOn(3, 0, old3.t[3]!, nonce()))?.coins).toEqual([x]);
+    } finally {
+      writeFileSync(net.file, realFile);
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
 
     // on every server the coins add up to what the mint made: 100 + 100 CC and the test's 1 CC
     for (let i = 0; i < 5; i++) {
