@@ -189,19 +189,10 @@ async function sendOnce(ctx: SendContext, req: SendRequest): Promise<SendResult>
 
   // L3/L4: a small letter's capsules are sealed (signed in the signature worker) while this
   // thread encrypts its stripes. L1/L2 seal in deliver, before anything is uploaded.
-  const quantum = req.level === 1 || req.level === 2;
   let early: Promise<Sealed> | undefined;
-  const enc = await stripeBundle(
-    req.bundle,
-    { k, p },
-    ctx.scratchDir,
-    quantum
-      ? undefined
-      : (secrets) => {
-          early = sealAll(ctx, req, me, recipients, secrets);
-          early.catch(() => undefined); // awaited in deliver; a striping failure is the one reported
-        },
-  );
+  // (awaited in deliver; a striping failure is the one reported)
+  const sealEarly = (secrets: Secrets) => void (early = sealAll(ctx, req, me, recipients, secrets)).catch(() => undefined);
+  const enc = await stripeBundle(req.bundle, { k, p }, ctx.scratchDir, req.level === 1 || req.level === 2 ? undefined : sealEarly);
   try {
     return await deliver(ctx, req, me, recipients, enc, early);
   } finally {
@@ -209,6 +200,7 @@ async function sendOnce(ctx: SendContext, req: SendRequest): Promise<SendResult>
   }
 }
 
+/** `sealing`: the capsules being sealed already (a small L3/L4 letter), awaited here. */
 async function deliver(
   ctx: SendContext,
   req: SendRequest,
@@ -254,9 +246,8 @@ async function deliver(
   };
   // QKD keys are taken from the KME as capsules are sealed, and a message that cannot have them
   // sends nothing: L1/L2 seal before anything goes. Otherwise the stripes are on their way
-  // while the capsules are sealed (signing is the longest step on this thread).
-  // (A large letter's keys come with its stripes: its capsules are sealed here, once the
-  // stripe requests have left.)
+  // while the capsules are sealed (signing is the longest step on this thread; a large
+  // letter's keys come with its stripes: its capsules are sealed once the stripe requests left).
   const quantum = req.level === 1 || req.level === 2;
   const early = quantum ? await sealAll(ctx, req, me, recipients, enc.secrets) : undefined;
   const stripesStored = Promise.all(enc.slots.map((_, s) => uploadSlot(s)));
