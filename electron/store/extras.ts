@@ -3,6 +3,7 @@
 // one sealed JSON value per message, bound to its id.
 import type { Db } from './database.js';
 import type { SecretBox } from './secret-box.js';
+import { prepared } from './statements.js';
 
 const aad = (id: string) => `qmail.message-extras.v1:${id}`;
 
@@ -13,20 +14,21 @@ export class ExtrasTable<X> {
   ) {}
 
   put(id: string, x: X): void {
-    this.db
-      .prepare('INSERT INTO mail_extras (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed')
-      .run(id, this.box().seal(Buffer.from(JSON.stringify(x)), aad(id)));
+    prepared(this.db, 'INSERT INTO mail_extras (id, sealed) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed').run(
+      id,
+      this.box().seal(Buffer.from(JSON.stringify(x)), aad(id)),
+    );
   }
 
   get(id: string): X | undefined {
-    const row = this.db.prepare('SELECT sealed FROM mail_extras WHERE id = ?').get(id) as { sealed: Buffer } | undefined;
+    const row = prepared(this.db, 'SELECT sealed FROM mail_extras WHERE id = ?').get(id) as { sealed: Buffer } | undefined;
     return row ? (JSON.parse(this.box().open(row.sealed, aad(id)).toString('utf8')) as X) : undefined;
   }
 
   /** The extras of every message whose id is in (after, upTo], by id: one query for a slice of the index build. */
   range(after: string, upTo: string): Map<string, X> {
     const box = this.box();
-    const rows = this.db.prepare('SELECT id, sealed FROM mail_extras WHERE id > ? AND id <= ?').all(after, upTo) as {
+    const rows = prepared(this.db, 'SELECT id, sealed FROM mail_extras WHERE id > ? AND id <= ?').all(after, upTo) as {
       id: string;
       sealed: Buffer;
     }[];
@@ -34,6 +36,6 @@ export class ExtrasTable<X> {
   }
 
   remove(id: string): void {
-    this.db.prepare('DELETE FROM mail_extras WHERE id = ?').run(id);
+    prepared(this.db, 'DELETE FROM mail_extras WHERE id = ?').run(id);
   }
 }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { FolderId, MessageSummary, MessageView } from '../../shared/ipc/index.js';
 import type { Db } from './database.js';
 import type { SecretBox } from './secret-box.js';
+import { prepared } from './statements.js';
 
 export interface StoredMessage {
   from: string;
@@ -49,12 +50,11 @@ export class MessageStore {
 
   put(id: string, folder: FolderId, date: number, unread: boolean, m: StoredMessage): void {
     const sealed = this.box().seal(Buffer.from(JSON.stringify(m), 'utf8'), aad(id));
-    this.db
-      .prepare(
-        `INSERT INTO messages (id, folder, date, unread, sealed) VALUES (?, ?, ?, ?, ?)
+    prepared(
+      this.db,
+      `INSERT INTO messages (id, folder, date, unread, sealed) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET folder = excluded.folder, date = excluded.date, unread = excluded.unread, sealed = excluded.sealed`,
-      )
-      .run(id, folder, date, unread ? 1 : 0, sealed);
+    ).run(id, folder, date, unread ? 1 : 0, sealed);
   }
 
   private open(row: Row): MessageView {
@@ -77,7 +77,7 @@ export class MessageStore {
   }
 
   counts(): Map<FolderId, { total: number; unread: number }> {
-    const rows = this.db.prepare('SELECT folder, COUNT(*) AS total, SUM(unread) AS unread FROM messages GROUP BY folder').all() as {
+    const rows = prepared(this.db, 'SELECT folder, COUNT(*) AS total, SUM(unread) AS unread FROM messages GROUP BY folder').all() as {
       folder: FolderId;
       total: number;
       unread: number | null;
@@ -86,10 +86,11 @@ export class MessageStore {
   }
 
   list(folder: FolderId, offset: number, limit: number): { total: number; items: MessageSummary[] } {
-    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE folder = ?').get(folder) as { n: number }).n;
-    const rows = this.db
-      .prepare('SELECT id, folder, date, unread, sealed FROM messages WHERE folder = ? ORDER BY date DESC, id LIMIT ? OFFSET ?')
-      .all(folder, limit, offset) as Row[];
+    const total = (prepared(this.db, 'SELECT COUNT(*) AS n FROM messages WHERE folder = ?').get(folder) as { n: number }).n;
+    const rows = prepared(
+      this.db,
+      'SELECT id, folder, date, unread, sealed FROM messages WHERE folder = ? ORDER BY date DESC, id LIMIT ? OFFSET ?',
+    ).all(folder, limit, offset) as Row[];
     return {
       total,
       items: rows.map((r) => {
@@ -100,25 +101,26 @@ export class MessageStore {
   }
 
   get(id: string): MessageView | undefined {
-    const row = this.db.prepare('SELECT id, folder, date, unread, sealed FROM messages WHERE id = ?').get(id) as Row | undefined;
+    const row = prepared(this.db, 'SELECT id, folder, date, unread, sealed FROM messages WHERE id = ?').get(id) as Row | undefined;
     return row ? this.open(row) : undefined;
   }
 
   /** Sets (or clears) the tip a stored message shows; false when the message is gone. */
   setTip(id: string, tip: MessageSummary['tip'] | undefined): boolean {
-    const row = this.db.prepare('SELECT sealed FROM messages WHERE id = ?').get(id) as { sealed: Buffer } | undefined;
+    const row = prepared(this.db, 'SELECT sealed FROM messages WHERE id = ?').get(id) as { sealed: Buffer } | undefined;
     if (!row) return false;
     const m = JSON.parse(this.box().open(row.sealed, aad(id)).toString('utf8')) as StoredMessage;
     if (tip) m.tip = tip;
     else delete m.tip;
-    this.db
-      .prepare('UPDATE messages SET sealed = ? WHERE id = ?')
-      .run(this.box().seal(Buffer.from(JSON.stringify(m), 'utf8'), aad(id)), id);
+    prepared(this.db, 'UPDATE messages SET sealed = ? WHERE id = ?').run(
+      this.box().seal(Buffer.from(JSON.stringify(m), 'utf8'), aad(id)),
+      id,
+    );
     return true;
   }
 
   setUnread(id: string, unread: boolean): boolean {
-    return this.db.prepare('UPDATE messages SET unread = ? WHERE id = ?').run(unread ? 1 : 0, id).changes === 1;
+    return prepared(this.db, 'UPDATE messages SET unread = ? WHERE id = ?').run(unread ? 1 : 0, id).changes === 1;
   }
 
   /**
@@ -127,9 +129,10 @@ export class MessageStore {
    */
   page(afterId: string, limit: number): { id: string; folder: FolderId; date: number; message: StoredMessage }[] {
     const box = this.box();
-    const rows = this.db
-      .prepare('SELECT id, folder, date, sealed FROM messages WHERE id > ? ORDER BY id LIMIT ?')
-      .all(afterId, limit) as Omit<Row, 'unread'>[];
+    const rows = prepared(this.db, 'SELECT id, folder, date, sealed FROM messages WHERE id > ? ORDER BY id LIMIT ?').all(
+      afterId,
+      limit,
+    ) as Omit<Row, 'unread'>[];
     return rows.map((r) => ({
       id: r.id,
       folder: r.folder,
@@ -140,17 +143,17 @@ export class MessageStore {
 
   /** Every message id (to build the in-memory index after unlock). */
   ids(): string[] {
-    return (this.db.prepare('SELECT id FROM messages').all() as { id: string }[]).map((r) => r.id);
+    return (prepared(this.db, 'SELECT id FROM messages').all() as { id: string }[]).map((r) => r.id);
   }
 
   remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM messages WHERE id = ?').run(id).changes === 1;
+    return prepared(this.db, 'DELETE FROM messages WHERE id = ?').run(id).changes === 1;
   }
 
   move(id: string, folder: FolderId): FolderId | undefined {
-    const row = this.db.prepare('SELECT folder FROM messages WHERE id = ?').get(id) as { folder: FolderId } | undefined;
+    const row = prepared(this.db, 'SELECT folder FROM messages WHERE id = ?').get(id) as { folder: FolderId } | undefined;
     if (!row) return undefined;
-    this.db.prepare('UPDATE messages SET folder = ? WHERE id = ?').run(folder, id);
+    prepared(this.db, 'UPDATE messages SET folder = ? WHERE id = ?').run(folder, id);
     return row.folder;
   }
 }

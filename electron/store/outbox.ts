@@ -4,6 +4,7 @@
 // are sealed, each bound to its row.
 import type { Db } from './database.js';
 import type { SecretBox } from './secret-box.js';
+import { prepared } from './statements.js';
 
 export type OutboxState = 'queued' | 'sending' | 'sent' | 'failed';
 
@@ -86,82 +87,88 @@ export class OutboxTable<J> {
   }
 
   insert(id: string, job: J, now: number): void {
-    this.db
-      .prepare("INSERT INTO mail_outbox (id, state, attempts, next_at, created_at, sealed) VALUES (?, 'queued', 0, ?, ?, ?)")
-      .run(id, now, now, this.sealJob(id, job));
+    prepared(this.db, "INSERT INTO mail_outbox (id, state, attempts, next_at, created_at, sealed) VALUES (?, 'queued', 0, ?, ?, ?)").run(
+      id,
+      now,
+      now,
+      this.sealJob(id, job),
+    );
   }
 
   get(id: string): OutboxEntry<J> | undefined {
-    const r = this.db.prepare('SELECT * FROM mail_outbox WHERE id = ?').get(id) as Row | undefined;
+    const r = prepared(this.db, 'SELECT * FROM mail_outbox WHERE id = ?').get(id) as Row | undefined;
     return r ? this.open(r) : undefined;
   }
 
   /** A row still waiting (queued) or given up (failed): the ones a user may retry, cancel or edit. */
   waiting(id: string): OutboxEntry<J> | undefined {
-    const r = this.db.prepare("SELECT * FROM mail_outbox WHERE id = ? AND state IN ('failed', 'queued')").get(id) as Row | undefined;
+    const r = prepared(this.db, "SELECT * FROM mail_outbox WHERE id = ? AND state IN ('failed', 'queued')").get(id) as Row | undefined;
     return r ? this.open(r) : undefined;
   }
 
   /** Everything not sent yet, oldest first. */
   unsent(): OutboxEntry<J>[] {
-    const rows = this.db.prepare("SELECT * FROM mail_outbox WHERE state != 'sent' ORDER BY created_at").all() as Row[];
+    const rows = prepared(this.db, "SELECT * FROM mail_outbox WHERE state != 'sent' ORDER BY created_at").all() as Row[];
     return rows.map((r) => this.open(r));
   }
 
   /** Queued rows whose time has come, soonest first. */
   due(now: number, limit: number): OutboxEntry<J>[] {
-    const rows = this.db
-      .prepare("SELECT * FROM mail_outbox WHERE state = 'queued' AND next_at <= ? ORDER BY next_at LIMIT ?")
-      .all(now, limit) as Row[];
+    const rows = prepared(this.db, "SELECT * FROM mail_outbox WHERE state = 'queued' AND next_at <= ? ORDER BY next_at LIMIT ?").all(
+      now,
+      limit,
+    ) as Row[];
     return rows.map((r) => this.open(r));
   }
 
   /** When the next queued row is due; undefined when none waits. */
   nextDue(): number | undefined {
-    const r = this.db.prepare("SELECT MIN(next_at) AS t FROM mail_outbox WHERE state = 'queued'").get() as { t: number | null };
+    const r = prepared(this.db, "SELECT MIN(next_at) AS t FROM mail_outbox WHERE state = 'queued'").get() as { t: number | null };
     return r.t ?? undefined;
   }
 
   startAttempt(id: string): void {
-    this.db.prepare("UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?").run(id);
+    prepared(this.db, "UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?").run(id);
   }
 
   progress(id: string, uploaded: number, total: number): void {
-    this.db.prepare('UPDATE mail_outbox SET uploaded = ?, total = ? WHERE id = ?').run(uploaded, total, id);
+    prepared(this.db, 'UPDATE mail_outbox SET uploaded = ?, total = ? WHERE id = ?').run(uploaded, total, id);
   }
 
   setJob(id: string, job: J): void {
-    this.db.prepare('UPDATE mail_outbox SET sealed = ? WHERE id = ?').run(this.sealJob(id, job), id);
+    prepared(this.db, 'UPDATE mail_outbox SET sealed = ? WHERE id = ?').run(this.sealJob(id, job), id);
   }
 
   sent(id: string, job: J): void {
     this.opened.delete(id);
-    this.db
-      .prepare("UPDATE mail_outbox SET state = 'sent', error = NULL, error_sealed = NULL, sealed = ? WHERE id = ?")
-      .run(this.sealJob(id, job), id);
+    prepared(this.db, "UPDATE mail_outbox SET state = 'sent', error = NULL, error_sealed = NULL, sealed = ? WHERE id = ?").run(
+      this.sealJob(id, job),
+      id,
+    );
   }
 
   /** Back to queued for another attempt at `nextAt`; `error` is what went wrong (sealed), none for a retry asked by the user. */
   requeue(id: string, nextAt: number, error?: string, onlyWaiting = false): boolean {
     const sql = `UPDATE mail_outbox SET state = 'queued', next_at = ?, error = NULL, error_sealed = ? WHERE id = ?${onlyWaiting ? " AND state IN ('failed', 'queued')" : ''}`;
-    return this.db.prepare(sql).run(nextAt, this.sealError(id, error), id).changes === 1;
+    return prepared(this.db, sql).run(nextAt, this.sealError(id, error), id).changes === 1;
   }
 
   failed(id: string, error: string): void {
-    this.db
-      .prepare("UPDATE mail_outbox SET state = 'failed', error = NULL, error_sealed = ? WHERE id = ?")
-      .run(this.sealError(id, error), id);
+    prepared(this.db, "UPDATE mail_outbox SET state = 'failed', error = NULL, error_sealed = ? WHERE id = ?").run(
+      this.sealError(id, error),
+      id,
+    );
   }
 
   remove(id: string, onlyWaiting = false): boolean {
     this.opened.delete(id);
     const sql = `DELETE FROM mail_outbox WHERE id = ?${onlyWaiting ? " AND state IN ('failed', 'queued')" : ''}`;
-    return this.db.prepare(sql).run(id).changes === 1;
+    return prepared(this.db, sql).run(id).changes === 1;
   }
 
   /** Rows left in `sending` by a crash or quit go back to the queue; returns how many. */
   recoverSending(): number {
-    return this.db.prepare("UPDATE mail_outbox SET state = 'queued' WHERE state = 'sending'").run().changes;
+    return prepared(this.db, "UPDATE mail_outbox SET state = 'queued' WHERE state = 'sending'").run().changes;
   }
 
   /**
@@ -169,14 +176,14 @@ export class OutboxTable<J> {
    * secure_delete overwrites the freed text instead of leaving it in free pages.
    */
   sealLegacyErrors(): number {
-    const rows = this.db.prepare('SELECT id, error FROM mail_outbox WHERE error IS NOT NULL').all() as { id: string; error: string }[];
+    const rows = prepared(this.db, 'SELECT id, error FROM mail_outbox WHERE error IS NOT NULL').all() as { id: string; error: string }[];
     if (!rows.length) return 0;
     const before = this.db.pragma('secure_delete', { simple: true }) as number;
     this.db.pragma('secure_delete = ON');
     try {
       this.db.transaction(() => {
         for (const r of rows)
-          this.db.prepare('UPDATE mail_outbox SET error = NULL, error_sealed = ? WHERE id = ?').run(this.sealError(r.id, r.error), r.id);
+          prepared(this.db, 'UPDATE mail_outbox SET error = NULL, error_sealed = ? WHERE id = ?').run(this.sealError(r.id, r.error), r.id);
       })();
     } finally {
       this.db.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);

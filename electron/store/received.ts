@@ -3,6 +3,7 @@
 // kept sealed, bound to its GUID; the GUID itself is random per send.
 import type { Db } from './database.js';
 import type { SecretBox } from './secret-box.js';
+import { prepared } from './statements.js';
 
 export interface PendingTell {
   guid: string;
@@ -20,44 +21,47 @@ export class ReceivedTable {
   ) {}
 
   seen(guid: string): boolean {
-    return this.db.prepare('SELECT 1 FROM mail_seen WHERE guid = ?').get(guid) !== undefined;
+    return prepared(this.db, 'SELECT 1 FROM mail_seen WHERE guid = ?').get(guid) !== undefined;
   }
 
   /** Records a GUID as handled: `messageId` is the stored message, null when it was given up. */
   markSeen(guid: string, messageId: string | null, at: number): void {
-    if (messageId === null) this.db.prepare('INSERT OR IGNORE INTO mail_seen (guid, message_id, at) VALUES (?, NULL, ?)').run(guid, at);
-    else this.db.prepare('INSERT OR REPLACE INTO mail_seen (guid, message_id, at) VALUES (?, ?, ?)').run(guid, messageId, at);
+    if (messageId === null) prepared(this.db, 'INSERT OR IGNORE INTO mail_seen (guid, message_id, at) VALUES (?, NULL, ?)').run(guid, at);
+    else prepared(this.db, 'INSERT OR REPLACE INTO mail_seen (guid, message_id, at) VALUES (?, ?, ?)').run(guid, messageId, at);
   }
 
   /** Keeps a Tell until its message is stored; a Tell already kept stays as it is. */
   keep(guid: string, tell: Uint8Array, now: number): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO mail_pending (guid, attempts, next_at, sealed) VALUES (?, 0, ?, ?)')
-      .run(guid, now, this.box().seal(tell, aad(guid)));
+    prepared(this.db, 'INSERT OR IGNORE INTO mail_pending (guid, attempts, next_at, sealed) VALUES (?, 0, ?, ?)').run(
+      guid,
+      now,
+      this.box().seal(tell, aad(guid)),
+    );
   }
 
   due(now: number, limit: number): PendingTell[] {
-    const rows = this.db
-      .prepare('SELECT guid, attempts, sealed FROM mail_pending WHERE next_at <= ? ORDER BY next_at LIMIT ?')
-      .all(now, limit) as { guid: string; attempts: number; sealed: Buffer }[];
+    const rows = prepared(this.db, 'SELECT guid, attempts, sealed FROM mail_pending WHERE next_at <= ? ORDER BY next_at LIMIT ?').all(
+      now,
+      limit,
+    ) as { guid: string; attempts: number; sealed: Buffer }[];
     return rows.map((r) => ({ guid: r.guid, attempts: r.attempts, tell: new Uint8Array(this.box().open(r.sealed, aad(r.guid))) }));
   }
 
   postpone(guid: string, nextAt: number): void {
-    this.db.prepare('UPDATE mail_pending SET attempts = attempts + 1, next_at = ? WHERE guid = ?').run(nextAt, guid);
+    prepared(this.db, 'UPDATE mail_pending SET attempts = attempts + 1, next_at = ? WHERE guid = ?').run(nextAt, guid);
   }
 
   drop(guid: string): void {
-    this.db.prepare('DELETE FROM mail_pending WHERE guid = ?').run(guid);
+    prepared(this.db, 'DELETE FROM mail_pending WHERE guid = ?').run(guid);
   }
 
   /** When the next kept Tell is due; undefined when none is kept. */
   nextDue(): number | undefined {
-    const r = this.db.prepare('SELECT MIN(next_at) AS t FROM mail_pending').get() as { t: number | null };
+    const r = prepared(this.db, 'SELECT MIN(next_at) AS t FROM mail_pending').get() as { t: number | null };
     return r.t ?? undefined;
   }
 
   pendingCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM mail_pending').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT COUNT(*) AS n FROM mail_pending').get() as { n: number }).n;
   }
 }
