@@ -294,12 +294,14 @@ export class Inbox {
 
   /** A pass the loop does not wait for; when it opened something, what is due and left waiting goes next. */
   private pass(p: Promise<number>): void {
-    const done = p.then(
-      () => {
+    const failed = (e: unknown) => this.ctx.log('receive pass failed', { error: (e as Error).message });
+    const done = p.then(() => {
+      try {
         if (this.running && this.ctx.unlocked() && this.waitingDue()) this.pass(this.retryPending());
-      },
-      (e: unknown) => this.ctx.log('receive pass failed', { error: (e as Error).message }),
-    );
+      } catch (e) {
+        failed(e); // the profile closed meanwhile: nothing more to open
+      }
+    }, failed);
     this.passes.add(done);
     void done.finally(() => this.passes.delete(done));
   }
