@@ -342,7 +342,7 @@ export class Wallet {
    * as going into the locker, with its code, before anything is sent: after a crash they are
    * found again by `reclaimLocker`. The code is what the recipient needs to take them.
    */
-  async putInLocker(units: bigint, code: Uint8Array = rand16()): Promise<{ code: Uint8Array; coins: number }> {
+  async putInLocker(units: bigint, code: Uint8Array = rand16(), note?: string): Promise<{ code: Uint8Array; coins: number }> {
     const pick = await this.pickExact(units);
     this.store.transaction(() => {
       for (const { id, coin } of pick) this.store.put(id, { ...coin, state: 'locker', locker: toHex(code) });
@@ -383,6 +383,7 @@ export class Wallet {
         kind: 'locker',
         units: units.toString(),
         coins: pick.length,
+        ...(note ? { note } : {}),
         ...(pick.some((p) => p.coin.test) ? { test: true } : {}),
       });
     });

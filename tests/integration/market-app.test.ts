@@ -79,6 +79,10 @@ describe('the server market in the app', () => {
     const t0 = Date.now();
     await h['identity.create']({ name: 'Ada', storage: [ids[1]!, ids[2]!, ids[3]!], beacon: ids[0]!, term });
     expect((await h['wallet.balance']({})).total).toBe('94.5');
+    // Each hire in the wallet's history names the server it paid and the term.
+    const names = new Map(world.net.nodes.map((n) => [n.nodeId, n.descriptor.descriptor.name]));
+    const hires = (await h['wallet.history']({ limit: 10 })).filter((e) => e.kind === 'locker').map((e) => e.note);
+    expect(hires.sort()).toEqual([0, 1, 2, 3].map((i) => `hire of ${names.get(ids[i]!)}: 1 month of 5 MB`).sort());
 
     // Each paid term, as the nodes granted it.
     const listed = await h['servers.list']({});

@@ -132,6 +132,11 @@ describe('tips and inbox fees from the app', () => {
     expect(done.state).toBe('sent');
     expect(done.recipients).toEqual([expect.objectContaining({ address: bob.address, state: 'delivered', paid: '10' })]);
     expect(await balance(alice)).toBe(a0 - cc('10'));
+    expect((await alice.app.handlers['wallet.history']({ limit: 1 }))[0]).toMatchObject({
+      kind: 'locker',
+      amount: '10',
+      note: `inbox fee for ${bob.address}`,
+    });
     const sent = alice.app.messages.list('sent', 0, 10).items.find((m) => m.subject === 'paid')!;
     expect(sent.tip).toEqual({ amount: '10', state: 'paid' });
     expect(alice.app.mail.view(sent.id)?.delivery).toEqual([expect.objectContaining({ state: 'delivered', paid: '10' })]);

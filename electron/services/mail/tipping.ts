@@ -113,7 +113,7 @@ export class Tipping {
         // Recorded before any coin moves: a crash from here on leaves the code to take them back with.
         this.o.tables.addLocker(id, outboxId, { recipient: address, code: toHex(code), units: want.toString() }, this.o.now());
         try {
-          await runner.run((w) => w.putInLocker(want, code));
+          await runner.run((w) => w.putInLocker(want, code, `inbox fee for ${address}`));
         } catch (e) {
           // A put short of a majority was taken back by the wallet; a wallet short of coins moved nothing.
           this.o.tables.setLockerState(id, 'refunded');

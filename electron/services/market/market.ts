@@ -93,7 +93,13 @@ export async function hireServer(o: HireOptions): Promise<Hired> {
   let code: Uint8Array = new Uint8Array(randomBytes(16));
   let coins: CoinRef[] = [];
   if (price > 0n) {
-    code = (await o.wallet.putInLocker(price)).code;
+    code = (
+      await o.wallet.putInLocker(
+        price,
+        undefined,
+        `hire of ${o.server.name}: ${o.months} month${o.months === 1 ? '' : 's'} of ${o.quotaMb} MB`,
+      )
+    ).code;
     const hex = toHex(code);
     coins = o.wallet
       .coins()
