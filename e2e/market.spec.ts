@@ -255,7 +255,9 @@ test('hire servers through the picker, pay a stranger’s inbox fee, both wallet
     await expect(await walletTotal(ada)).toHaveText('80 CC', { timeout: 60_000 });
     const history = ada.getByRole('dialog', { name: 'Wallet' }).getByRole('region', { name: 'History' }).getByRole('row');
     await expect(history.nth(1)).toContainText(/Paid \(locker\).*−10 CC/);
+    await expect(history.nth(1)).toContainText(`inbox fee for ${bobAddress}`);
     await expect(history.nth(2)).toContainText(/Paid \(locker\).*−5 CC/);
+    await expect(history.nth(2)).toContainText(`hire of ${bobBeacon}: 1 month of 10 MB`);
     await shot(ada, 'market-11-sender-wallet');
     await closeWallet(ada);
     // That hire is Bob's beacon's paid term in her Servers list.
