@@ -59,6 +59,15 @@ export type TextRange = z.infer<typeof TextRange>;
  * when the match lies deeper in the text (or names the matching attachment), and the ranges to
  * highlight in what a list row shows.
  */
+/** A search as typed: the words, the folder (all when absent), how many hits, which mail. */
+export const SearchQuery = z
+  .object({
+    query: z.string().min(1).max(256),
+    folder: FolderId.optional(),
+    limit: z.number().int().min(1).max(500).default(50),
+    source: MailSource.optional(),
+  })
+  .strict();
 export const SearchHit = MessageSummary.extend({
   highlights: z.object({
     subject: z.array(TextRange),
@@ -762,14 +771,7 @@ export const requests = {
   'mail.thread': { input: z.object({ id: MessageId }).strict(), output: z.object({ items: z.array(MessageSummary) }) },
   /** Full-text search over decrypted mail, served from memory (nothing plaintext is written). */
   'mail.search': {
-    input: z
-      .object({
-        query: z.string().min(1).max(256),
-        folder: FolderId.optional(),
-        limit: z.number().int().min(1).max(500).default(50),
-        source: MailSource.optional(),
-      })
-      .strict(),
+    input: SearchQuery,
     output: z.object({ total: z.number().int().nonnegative(), items: z.array(SearchHit) }),
   },
   /**
@@ -779,14 +781,7 @@ export const requests = {
    * seconds at most per server.
    */
   'mail.searchServer': {
-    input: z
-      .object({
-        query: z.string().min(1).max(256),
-        folder: FolderId.optional(),
-        limit: z.number().int().min(1).max(500).default(50),
-        source: MailSource.optional(),
-      })
-      .strict(),
+    input: SearchQuery,
     output: z.object({
       items: z.array(SearchHit),
       servers: z.array(z.object({ accountId: MessageId, account: z.string(), outcome: z.enum(['searched', 'timeout', 'failed']) })),
