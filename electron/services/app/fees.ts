@@ -6,6 +6,7 @@ import type { MessageStore } from '../../store/messages.js';
 import type { MailEngine } from '../mail/engine.js';
 import { InboxFees, whiteListContacts } from '../mail/tips.js';
 import { registrationFor } from '../market/market.js';
+import { sharedLookups } from '../mail/lookups.js';
 import { MailError } from '../errors.js';
 import { WalletError, formatAmount, parseAmount } from '../wallet/wallet.js';
 
@@ -114,7 +115,8 @@ export function feesHandlers(d: FeesDeps): Pick<Handlers, FeesRequest> {
 async function registrations(d: FeesDeps, to: readonly string[]): Promise<Map<string, { server: string; fee: string }>> {
   const out = new Map<string, { server: string; fee: string }>();
   if (!d.registrationTerm || to.length === 0) return out;
-  const directory = d.mail.account.directory();
+  // The answers the quote just asked for, kept a few seconds: not asked of the directory again.
+  const directory = sharedLookups(d.mail.account.directory());
   const hired = d.mail.me().servers;
   const seen = new Set<string>();
   for (const address of to) {

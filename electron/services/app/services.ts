@@ -35,6 +35,7 @@ import type { Sealer } from '../wallet/client.js';
 import type { LoadedIdentity } from '../identity/store.js';
 import { MARKET_REQUESTS, createMarket, type Market } from './market.js';
 import { DEFAULT_TERM } from '../market/payment.js';
+import { sharedLookups } from '../mail/lookups.js';
 
 export interface AppServicesOptions {
   profileDir: string;
@@ -299,7 +300,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       guarded(async () => {
         const maxServers = await mail.stripeLimit();
         // A paid network: say how many servers are paid for, so the composer does not quietly hire more.
-        const paid = (await mail.account.directory().servers()).some((s) => s.hire?.required);
+        const paid = (await sharedLookups(mail.account.directory()).servers()).some((s) => s.hire?.required);
         const hired = paid ? mail.account.current()?.servers.length : undefined;
         return { maxServers, ...(hired !== undefined ? { hired: Math.min(255, hired) } : {}) };
       }),

@@ -321,7 +321,7 @@ export class MailEngine {
 
   /** The widest layout (k + p) this identity can use: the servers the directory lists, at most 32. */
   async stripeLimit(): Promise<number> {
-    const servers = await this.account.directory().servers();
+    const servers = await sharedLookups(this.account.directory()).servers();
     this.serverCount = servers.length;
     return Math.min(32, servers.length);
   }
